@@ -1,0 +1,90 @@
+"""Audio files: what is supported, hashing, probing and decoding (PyAV, no ffmpeg binary)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from research.errors import AudioError
+
+SAMPLE_RATE = 16_000
+SUPPORTED_EXTENSIONS = frozenset({".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".webm", ".mp4"})
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    duration: float
+    channels: int
+    sample_rate: int
+    codec: str
+    has_video: bool
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def probe(path: Path) -> AudioInfo:
+    """Read the container header, and decode when it doesn't state a duration."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise AudioError(f"{path.name}: no audio stream in the file")
+            stream = container.streams.audio[0]
+            duration = _duration(container, stream)
+            return AudioInfo(
+                duration=duration,
+                channels=stream.codec_context.channels or 1,
+                sample_rate=stream.codec_context.sample_rate or 0,
+                codec=stream.codec_context.name,
+                has_video=bool(container.streams.video),
+            )
+    except AudioError:
+        raise
+    except (av.error.FFmpegError, OSError, ValueError) as error:
+        raise AudioError(f"{path.name}: not a readable audio or video file ({_reason(error)})") from None
+
+
+def _duration(container: av.container.InputContainer, stream: av.audio.stream.AudioStream) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    samples = sum(frame.samples for frame in container.decode(stream))
+    return samples / (stream.codec_context.sample_rate or 1)
+
+
+def decode(path: Path, split_stereo: bool = False) -> np.ndarray:
+    """Decode to 16 kHz float32: mono (n,), or (2, n) with `split_stereo`."""
+    from faster_whisper.audio import decode_audio
+
+    try:
+        audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=split_stereo)
+    except (av.error.FFmpegError, OSError, ValueError, IndexError) as error:
+        raise AudioError(f"{path.name}: could not decode audio ({_reason(error)})") from None
+    if split_stereo:
+        return np.stack(audio)
+    if audio.size == 0:
+        raise AudioError(f"{path.name}: the file holds no audio samples")
+    return audio
+
+
+def is_silent(audio: np.ndarray, threshold_db: float = -60.0) -> bool:
+    """True when the loudest 100 ms window stays below `threshold_db` dBFS."""
+    window = SAMPLE_RATE // 10
+    usable = audio[: len(audio) // window * window].reshape(-1, window) if len(audio) >= window else audio.reshape(1, -1)
+    rms = np.sqrt(np.mean(np.square(usable, dtype=np.float64), axis=1))
+    return bool(20 * np.log10(max(rms.max(), 1e-12)) < threshold_db)
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text.split(": '")[0]

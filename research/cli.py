@@ -1,0 +1,256 @@
+"""The `research` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich import box
+from rich.table import Table
+
+from research.config import TranscribeSettings
+from research.console import RichProgress, console
+from research.errors import ResearchError
+from research.ingest import add_files
+from research.metadata import MetadataSheet
+from research.status import interview_statuses
+from research.store import STAGES
+from research.study import Study
+from research.transcribe.batch import BatchReport, TranscriptionBatch
+
+DEMO_SOURCE = Path(__file__).resolve().parent.parent / "interviews" / "demo"
+
+
+class ResearchGroup(click.Group):
+    """Reports every ResearchError as one line (`Error: ...`) with exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ResearchError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=ResearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--study", "study_path", type=click.Path(file_okay=False, path_type=Path), envvar="RESEARCH_STUDY", help="Study folder (default: the nearest one above the working directory).")
+@click.version_option(package_name="research")
+@click.pass_context
+def cli(ctx: click.Context, study_path: Path | None) -> None:
+    """Offline qualitative interview research for CX teams.
+
+    Example:
+
+        research init acme-study && cd acme-study && research add ~/recordings --meta sheet.csv && research transcribe
+    """
+    ctx.obj = study_path
+
+
+def _study(ctx: click.Context) -> Study:
+    path = ctx.find_root().obj
+    return Study.open(path) if path else Study.find()
+
+
+@cli.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--name", help="Study name (default: the folder name).")
+def init(path: Path, name: str | None) -> None:
+    """Create a study folder: research.toml, study.db, vault/ and exports/.
+
+    Example:
+
+        research init acme-onboarding-2026
+    """
+    study = Study.create(path, name)
+    console.print(f"Created study [bold]{study.config.name}[/] in {study.root}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--meta", "sheet_path", type=click.Path(dir_okay=False, path_type=Path), help="CSV or YAML metadata sheet (one row per participant).")
+@click.pass_context
+def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None) -> None:
+    """Import recordings (wav, mp3, m4a, flac, ogg, opus, webm, mp4), deduplicated by sha256.
+
+    Participant and company names from the sheet are kept in the vault; the study
+    database gets pseudonymous labels.
+
+    Example:
+
+        research add ~/recordings/*.m4a --meta participants.csv
+    """
+    study = _study(ctx)
+    sheet = MetadataSheet.load(sheet_path) if sheet_path else None
+    report = add_files(study, paths, sheet)
+    console.print(f"Added {len(report.added)}, already present {len(report.duplicates)}, failed {len(report.failed)}.")
+    for line in report.failed:
+        console.print(f"[red]✗[/] {line}")
+    if report.failed and not report.added and not report.duplicates:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]), help="Transcription engine (default from research.toml: faster-whisper).")
+@click.option("--model", help="Model name (tiny.en, base, small, large-v3 ...) or a local path.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]))
+@click.option("--compute-type", help="faster-whisper compute type: int8, int8_float16, float16, float32.")
+@click.option("--beam-size", type=click.IntRange(1, 20))
+@click.option("--language", help="Force a language code (e.g. en, de); default: detect.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Interviews transcribed in parallel.")
+@click.option("--vad/--no-vad", default=None, help="Skip non-speech with the Silero VAD (default on).")
+@click.option("--force", is_flag=True, help="Transcribe again even when a transcript with these settings exists.")
+@click.pass_context
+def transcribe(ctx: click.Context, force: bool, **overrides: object) -> None:
+    """Transcribe every pending interview, with word timestamps, into the vault.
+
+    Resumable: after an interruption, a re-run continues where each interview stopped.
+
+    Example:
+
+        research transcribe --engine faster-whisper --model base --workers 2
+    """
+    study = _study(ctx)
+    settings = TranscribeSettings.model_validate(study.config.transcribe.model_dump() | {k: v for k, v in overrides.items() if v is not None})
+    with RichProgress() as progress:
+        report = TranscriptionBatch(study, settings, progress).run(force=force)
+    _print_batch_summary(report)
+    if report.failed:
+        ctx.exit(1)
+
+
+def _print_batch_summary(report: BatchReport) -> None:
+    if not report.outcomes:
+        console.print("Nothing to transcribe: every interview is up to date.")
+        return
+    done = [o for o in report.outcomes if o.status == "done"]
+    rtf = f", RTF {report.wall_seconds / report.audio_seconds:.2f}" if report.audio_seconds else ""
+    console.print(f"Transcribed {len(done)} of {len(report.outcomes)} interviews ({report.audio_seconds / 60:.1f} min of audio in {report.wall_seconds:.1f} s{rtf}).")
+    for outcome in report.empty:
+        console.print(f"[yellow]∅[/] {outcome.message}")
+    if report.failed:
+        console.print(f"[red]{len(report.failed)} failed:[/]")
+        for outcome in report.failed:
+            console.print(f"[red]✗[/] {outcome.message}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show each interview's progress through the stages, and any errors.
+
+    Example:
+
+        research status
+    """
+    study = _study(ctx)
+    if as_json:
+        click.echo(json.dumps([row.model_dump() for row in interview_statuses(study)], indent=2))
+    else:
+        _print_status(study)
+
+
+def _print_status(study: Study) -> None:
+    rows = interview_statuses(study)
+    table = Table(title=f"{study.config.name}: {len(rows)} interviews", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, padding=(0, 1, 0, 0))
+    table.add_column("code", no_wrap=True, min_width=7)
+    table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=20)
+    table.add_column("people", overflow="ellipsis", no_wrap=True, max_width=14)
+    table.add_column("min", justify="right", no_wrap=True, min_width=3)
+    table.add_column("lang", no_wrap=True, min_width=4)
+    for stage in STAGES:
+        table.add_column(STAGE_HEADERS[stage], justify="center", no_wrap=True, min_width=len(STAGE_HEADERS[stage]))
+    for row in rows:
+        table.add_row(row.code, row.title, ", ".join(row.participants), f"{row.duration / 60:.1f}", row.language or "", *[_badge(s) for s in row.stages.values()])
+    console.print(table)
+    console.print("[dim]✓ done  ∅ no speech  ✗ failed  … running  · pending[/]")
+    for row in rows:
+        for note in row.notes:
+            console.print(f"[yellow]![/] {note}")
+
+
+STAGE_HEADERS = {"transcribe": "asr", "speakers": "spk", "anonymize": "anon", "code": "code"}
+BADGES = {"done": "[green]✓[/]", "failed": "[red]✗[/]", "running": "[cyan]…[/]", "empty": "[yellow]∅[/]", "pending": "[dim]·[/]"}
+
+
+def _badge(status: str) -> str:
+    return BADGES.get(status, status)
+
+
+@cli.group()
+def models() -> None:
+    """List and prepare Whisper models for offline use.
+
+    Example:
+
+        research models list
+    """
+
+
+@models.command("list")
+def models_list() -> None:
+    """Show where each model name would load from, for both engines.
+
+    Example:
+
+        research models list
+    """
+    from research.transcribe.models import model_availability
+
+    table = Table("model", "faster-whisper", "openai-whisper")
+    for name, ct2, openai in model_availability():
+        table.add_row(name, ct2, openai)
+    console.print(table)
+
+
+@models.command("convert")
+@click.argument("source")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the .pt checkpoint (default: the model cache).")
+def models_convert(source: str, output: Path | None) -> None:
+    """Make an openai-whisper checkpoint from CTranslate2 weights (a packaged name or a folder), offline.
+
+    Example:
+
+        research models convert tiny.en
+    """
+    from research.transcribe.ct2_to_openai import convert
+    from research.transcribe.models import openai_cache_file, resolve_ct2
+
+    resolved = resolve_ct2(source)
+    if resolved.source == "download":
+        raise ResearchError(f"model '{source}' is not on this machine; run faster-whisper once with a network, or pass a folder")
+    name = Path(source).name if resolved.source == "path" else source
+    target = convert(Path(resolved.location), output or openai_cache_file(name))
+    console.print(f"Wrote {target}")
+
+
+@cli.command()
+@click.option("--path", "study_path", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-study"), show_default=True, help="Where to create the demo study.")
+@click.option("--source", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEMO_SOURCE, help="Folder with the demo interviews and metadata.csv.")
+@click.option("--model", help="Model to transcribe with (default from research.toml).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, study_path: Path, source: Path, model: str | None, workers: int) -> None:
+    """Create a study from the bundled demo interviews and run the pipeline on it.
+
+    Re-running resumes the same study and skips work already done.
+
+    Example:
+
+        research demo --path /tmp/demo-study
+    """
+    study = Study.open(study_path) if (study_path / "research.toml").exists() else Study.create(study_path, "demo")
+    sheet = source / "metadata.csv"
+    report = add_files(study, [source], MetadataSheet.load(sheet) if sheet.exists() else None)
+    console.print(f"Demo study in {study.root}: {len(report.added)} interviews added, {len(report.duplicates)} already present.")
+    settings = study.config.transcribe.model_copy(update={"workers": workers} | ({"model": model} if model else {}))
+    with RichProgress() as progress:
+        batch = TranscriptionBatch(study, settings, progress).run()
+    _print_batch_summary(batch)
+    _print_status(study)
+    if batch.failed or report.failed:
+        ctx.exit(1)
+
+
+def main() -> None:
+    cli(prog_name="research")

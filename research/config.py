@@ -1,0 +1,51 @@
+"""Study settings, stored as research.toml in the study folder."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from research.errors import ResearchError
+
+EngineName = Literal["faster-whisper", "openai-whisper"]
+
+
+class TranscribeSettings(BaseModel):
+    """Defaults for `research transcribe`; every field can be overridden on the command line."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: EngineName = "faster-whisper"
+    model: str = "base"
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    compute_type: str = "int8"
+    beam_size: int = Field(5, ge=1, le=20)
+    language: str | None = None
+    workers: int = Field(1, ge=1, le=64)
+    vad: bool = True
+
+
+class StudyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    transcribe: TranscribeSettings = TranscribeSettings()
+
+    @classmethod
+    def load(cls, path: Path) -> StudyConfig:
+        try:
+            return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+        except tomllib.TOMLDecodeError as error:
+            raise ResearchError(f"{path}: not valid TOML ({error})") from None
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ResearchError(f"{path}: {where}: {first['msg']}") from None
+
+    def save(self, path: Path) -> None:
+        data = self.model_dump(exclude_none=True)
+        path.write_text(tomli_w.dumps(data), encoding="utf-8")

@@ -1,0 +1,95 @@
+"""Rich terminal output for the CLI: progress bars with ETA and real-time factor."""
+
+from __future__ import annotations
+
+import threading
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
+
+from research.transcribe.batch import Outcome
+
+console = Console(highlight=False)  # results, on stdout
+progress_console = Console(stderr=True, highlight=False)  # progress bars, on stderr
+
+
+class RealTimeFactorColumn(ProgressColumn):
+    """Processing time divided by audio time (lower is faster; 0.10 is ten times real time)."""
+
+    def render(self, task: Task) -> Text:
+        if not task.completed or not task.elapsed:
+            return Text("RTF  -  ", style="progress.remaining")
+        return Text(f"RTF {task.elapsed / task.completed:4.2f}", style="progress.data.speed")
+
+
+class AudioSecondsColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{_clock(task.completed)}/{_clock(task.total or 0)}", style="progress.download")
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class RichProgress:
+    """A ProgressListener that draws one bar for the batch and one per file in flight."""
+
+    def __init__(self, console: Console = progress_console):
+        self.progress = Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(bar_width=None),
+            TextColumn("{task.percentage:>3.0f}%"),
+            AudioSecondsColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            RealTimeFactorColumn(),
+            console=console,
+            transient=False,
+        )
+        self._lock = threading.Lock()
+        self._files: dict[str, TaskID] = {}
+        self._done: dict[str, float] = {}
+        self._overall: TaskID | None = None
+
+    def __enter__(self) -> RichProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def batch_started(self, total_audio_seconds: float, files: int) -> None:
+        self._overall = self.progress.add_task(f"all ({files})", total=total_audio_seconds)
+
+    def file_started(self, code: str, duration: float) -> None:
+        with self._lock:
+            self._files[code] = self.progress.add_task(code, total=max(duration, 0.001))
+            self._done[code] = 0.0
+
+    def file_progress(self, code: str, audio_seconds_done: float) -> None:
+        with self._lock:
+            task = self._files[code]
+            total = self.progress.tasks[task].total or 0
+            done = min(audio_seconds_done, total)
+            self.progress.update(task, completed=done)
+            self._advance_overall(done - self._done[code])
+            self._done[code] = done
+
+    def file_finished(self, outcome: Outcome) -> None:
+        with self._lock:
+            task = self._files.pop(outcome.code)
+            total = self.progress.tasks[task].total or 0
+            self._advance_overall(total - self._done.pop(outcome.code))
+            self.progress.update(task, completed=total, description=f"{outcome.code} {_mark(outcome.status)}")
+            self.progress.stop_task(task)
+
+    def _advance_overall(self, seconds: float) -> None:
+        if self._overall is not None and seconds:
+            self.progress.advance(self._overall, seconds)
+
+
+def _mark(status: str) -> str:
+    return {"done": "✓", "empty": "∅", "failed": "✗"}[status]

@@ -1,0 +1,114 @@
+"""`research add`: import recordings into a study, deduplicated by sha256."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from research.audio import SUPPORTED_EXTENSIONS, probe, sha256_file
+from research.errors import AudioError
+from research.metadata import MetadataSheet, ParticipantRow
+from research.store import now, set_stage
+from research.study import Study
+
+
+@dataclass
+class AddReport:
+    added: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # one line each, naming the file
+
+
+def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
+    """Expand folders (recursively, audio and video only) and check explicit files' extensions."""
+    files: list[Path] = []
+    errors: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+        elif not path.exists():
+            errors.append(f"{path}: no such file")
+        elif path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+            errors.append(f"{path.name}: unsupported file type '{path.suffix or 'none'}' (supported: {', '.join(sorted(SUPPORTED_EXTENSIONS))})")
+        else:
+            files.append(path)
+    return files, errors
+
+
+def add_files(study: Study, paths: Iterable[Path], sheet: MetadataSheet | None = None) -> AddReport:
+    files, errors = collect_files(paths)
+    report = AddReport(failed=errors)
+    for path in files:
+        try:
+            outcome = _add_one(study, path.resolve(), sheet.rows_for(path) if sheet else [])
+        except AudioError as error:
+            report.failed.append(str(error))
+            continue
+        (report.added if outcome == "added" else report.duplicates).append(path.name)
+    return report
+
+
+def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
+    db, vault = study.db, study.vault
+    digest = sha256_file(path)
+    existing = list(db["interviews"].rows_where("sha256 = ?", [digest]))
+    if existing:
+        vault.save_source(existing[0]["id"], path)  # the file may have moved
+        return "duplicate"
+    info = probe(path)
+    if info.duration <= 0:
+        raise AudioError(f"{path.name}: the file holds no audio samples")
+    first = rows[0] if rows else ParticipantRow(file=path.name)
+    with db.atomic():
+        interview_id = db["interviews"].insert(
+            {
+                "code": "pending",
+                "sha256": digest,
+                "audio_format": info.codec,
+                "duration": round(info.duration, 3),
+                "channels": info.channels,
+                "sample_rate": info.sample_rate,
+                "has_video": int(info.has_video),
+                "industry": first.industry,
+                "region": first.region,
+                "product": first.product,
+                "interview_date": first.date.isoformat() if first.date else None,
+                "added_at": now(),
+            }
+        ).last_pk
+        code = f"INT-{interview_id:03d}"
+        company = vault.pseudonym("ORGANIZATION", first.company, "Company") if first.company else None
+        db["interviews"].update(interview_id, {"code": code, "company": company, "title": _safe_title(first, rows, code, company)})
+        for row in rows or [first]:
+            label = vault.pseudonym("PERSON", row.participant, "Participant") if row.participant else f"{code} {row.speaker}"
+            db["participants"].insert(
+                {
+                    "interview_id": interview_id,
+                    "slot": row.speaker,
+                    "label": label,
+                    "role": row.role,
+                    "participation": row.participation,
+                    "persona": row.persona,
+                    "segment": row.segment,
+                }
+            )
+            if row.participant:
+                vault.save_person(interview_id, row.speaker, row.participant)
+        if first.company:
+            vault.save_company(interview_id, first.company)
+        vault.save_source(interview_id, path)
+        set_stage(db, interview_id, "transcribe", "pending")
+    return "added"
+
+
+def _safe_title(first: ParticipantRow, rows: list[ParticipantRow], code: str, company: str | None) -> str:
+    """The sheet's title with participant and company names replaced by their labels."""
+    if not first.title:
+        return code
+    title = first.title
+    for name, label in [(row.participant, "[PERSON]") for row in rows] + [(first.company, company or "[COMPANY]")]:
+        if name:
+            title = re.sub(re.escape(name), label, title, flags=re.IGNORECASE)
+    return title

@@ -1,0 +1,45 @@
+"""Each interview's progress through the pipeline stages, for `research status` and the TUI."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from research.store import STAGES
+from research.study import Study
+
+
+class InterviewStatus(BaseModel):
+    code: str
+    title: str
+    company: str | None
+    participants: list[str]
+    duration: float
+    language: str | None
+    stages: dict[str, str]
+    notes: list[str]
+
+
+def interview_statuses(study: Study) -> list[InterviewStatus]:
+    db = study.db
+    stages: dict[int, dict[str, dict]] = {}
+    for row in db["stage_status"].rows:
+        stages.setdefault(row["interview_id"], {})[row["stage"]] = row
+    participants: dict[int, list[str]] = {}
+    for row in db.query("SELECT interview_id, label FROM participants ORDER BY interview_id, slot"):
+        participants.setdefault(row["interview_id"], []).append(row["label"])
+    result = []
+    for row in db.query("SELECT * FROM interviews ORDER BY id"):
+        own = stages.get(row["id"], {})
+        result.append(
+            InterviewStatus(
+                code=row["code"],
+                title=row["title"] or row["code"],
+                company=row["company"],
+                participants=participants.get(row["id"], []),
+                duration=row["duration"] or 0.0,
+                language=row["language"],
+                stages={stage: own.get(stage, {}).get("status", "pending") for stage in STAGES},
+                notes=[entry["note"] for entry in own.values() if entry.get("note")],
+            )
+        )
+    return result

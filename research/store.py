@@ -1,0 +1,159 @@
+"""The study database: anonymized data only, schema kept as named migrations.
+
+study.db never holds raw transcript text, participant names or company names: those
+live in the vault (see `research.vault`). Utterances arrive here only after the
+anonymization stage has processed them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+STAGES = ("transcribe", "speakers", "anonymize", "code")
+
+migrations = Migrations("research.study")
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    db["interviews"].create(
+        {
+            "id": int,
+            "code": str,
+            "title": str,
+            "sha256": str,
+            "audio_format": str,
+            "duration": float,
+            "channels": int,
+            "sample_rate": int,
+            "has_video": int,
+            "language": str,
+            "company": str,
+            "industry": str,
+            "region": str,
+            "product": str,
+            "interview_date": str,
+            "added_at": str,
+        },
+        pk="id",
+        not_null={"code", "sha256", "added_at"},
+    )
+    db["interviews"].create_index(["sha256"], unique=True)
+    db["interviews"].create_index(["code"], unique=True)
+    db["participants"].create(
+        {
+            "id": int,
+            "interview_id": int,
+            "slot": str,
+            "label": str,
+            "role": str,
+            "participation": str,
+            "persona": str,
+            "segment": str,
+        },
+        pk="id",
+        foreign_keys=[("interview_id", "interviews", "id")],
+        not_null={"interview_id", "slot", "label"},
+    )
+    db["participants"].create_index(["interview_id", "slot"], unique=True)
+    db["stage_status"].create(
+        {
+            "interview_id": int,
+            "stage": str,
+            "status": str,
+            "note": str,
+            "params_hash": str,
+            "updated_at": str,
+        },
+        pk=("interview_id", "stage"),
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+    db["runs"].create(
+        {
+            "id": int,
+            "stage": str,
+            "interview_id": int,
+            "params": str,
+            "params_hash": str,
+            "status": str,
+            "error": str,
+            "audio_seconds": float,
+            "wall_seconds": float,
+            "started_at": str,
+            "finished_at": str,
+        },
+        pk="id",
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+    db["utterances"].create(
+        {
+            "id": int,
+            "interview_id": int,
+            "idx": int,
+            "speaker": str,
+            "role": str,
+            "start": float,
+            "end": float,
+            "text": str,
+            "words": str,
+        },
+        pk="id",
+        foreign_keys=[("interview_id", "interviews", "id")],
+        not_null={"interview_id", "idx", "text"},
+    )
+    db["utterances"].create_index(["interview_id", "idx"], unique=True)
+    db["utterances"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def open_database(path: Path | str) -> Database:
+    """Open a SQLite file in WAL mode and apply pending migrations of the study schema."""
+    db = connect(path)
+    migrations.apply(db)
+    return db
+
+
+def connect(path: Path | str) -> Database:
+    connection = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    db = Database(connection)
+    if str(path) != ":memory:":
+        db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+def set_stage(db: Database, interview_id: int, stage: str, status: str, note: str | None = None, params_hash: str | None = None) -> None:
+    db["stage_status"].upsert(
+        {"interview_id": interview_id, "stage": stage, "status": status, "note": note, "params_hash": params_hash, "updated_at": now()},
+        pk=("interview_id", "stage"),
+    )
+
+
+def stage_statuses(db: Database, stage: str) -> dict[int, dict]:
+    return {row["interview_id"]: row for row in db["stage_status"].rows_where("stage = ?", [stage])}
+
+
+def record_run(db: Database, stage: str, interview_id: int | None, params: dict, params_hash: str, status: str, error: str | None, started_at: str, audio_seconds: float | None, wall_seconds: float) -> None:
+    db["runs"].insert(
+        {
+            "stage": stage,
+            "interview_id": interview_id,
+            "params": json.dumps(params, sort_keys=True),
+            "params_hash": params_hash,
+            "status": status,
+            "error": error,
+            "audio_seconds": audio_seconds,
+            "wall_seconds": round(wall_seconds, 3),
+            "started_at": started_at,
+            "finished_at": now(),
+        }
+    )

@@ -1,0 +1,194 @@
+"""Batch transcription of a study's pending interviews: parallel, resumable, crash-safe.
+
+Every decoded segment is committed to the vault as it arrives, so a killed batch
+resumes each interview from its last segment. An interview's stage turns `done` only
+once its whole transcript is stored. A bad file is reported and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from research.audio import SAMPLE_RATE, decode, is_silent
+from research.config import TranscribeSettings
+from research.errors import ResearchError
+from research.store import now, record_run, set_stage, stage_statuses
+from research.study import Study
+from research.transcribe.engine import Engine, create_engine
+from research.transcribe.types import TranscribeOptions
+
+STAGE = "transcribe"
+MAX_THREADS_PER_MODEL = 4  # no gain past about 4 CPU threads per model
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: str
+    status: Literal["done", "empty", "failed"]
+    message: str | None
+    audio_seconds: float
+    wall_seconds: float
+
+
+@dataclass
+class BatchReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def empty(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "empty"]
+
+    @property
+    def audio_seconds(self) -> float:
+        return sum(o.audio_seconds for o in self.outcomes if o.status == "done")
+
+
+class ProgressListener(Protocol):
+    """Receives progress from worker threads; implementations must be thread-safe."""
+
+    def batch_started(self, total_audio_seconds: float, files: int) -> None: ...
+    def file_started(self, code: str, duration: float) -> None: ...
+    def file_progress(self, code: str, audio_seconds_done: float) -> None: ...
+    def file_finished(self, outcome: Outcome) -> None: ...
+
+
+class SilentListener:
+    def batch_started(self, total_audio_seconds: float, files: int) -> None: ...
+    def file_started(self, code: str, duration: float) -> None: ...
+    def file_progress(self, code: str, audio_seconds_done: float) -> None: ...
+    def file_finished(self, outcome: Outcome) -> None: ...
+
+
+def transcript_params(settings: TranscribeSettings) -> dict:
+    """What determines the transcript's content (not device, threads or workers)."""
+    return {
+        "engine": settings.engine,
+        "model": settings.model,
+        "compute_type": settings.compute_type if settings.engine == "faster-whisper" else "fp32",
+        "beam_size": settings.beam_size,
+        "language": settings.language,
+        "vad": settings.vad,
+    }
+
+
+def params_hash(params: dict) -> str:
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def pending_interviews(study: Study, settings: TranscribeSettings, force: bool = False) -> list[dict]:
+    """Interviews not yet transcribed, or transcribed with other parameters."""
+    wanted = params_hash(transcript_params(settings))
+    statuses = stage_statuses(study.db, STAGE)
+    pending = []
+    for row in study.db.query("SELECT id, code, duration FROM interviews ORDER BY id"):
+        status = statuses.get(row["id"], {})
+        if force or status.get("status") not in ("done", "empty") or status.get("params_hash") != wanted:
+            pending.append(row)
+    return pending
+
+
+class TranscriptionBatch:
+    def __init__(self, study: Study, settings: TranscribeSettings, listener: ProgressListener | None = None):
+        self.study = study
+        self.settings = settings
+        self.listener = listener or SilentListener()
+        self.params = transcript_params(settings)
+        self.hash = params_hash(self.params)
+        self.options = TranscribeOptions(language=settings.language, beam_size=settings.beam_size, vad=settings.vad)
+        self._lock = threading.Lock()  # one writer at a time on the study's SQLite connections
+
+    def run(self, force: bool = False) -> BatchReport:
+        started = time.perf_counter()
+        interviews = pending_interviews(self.study, self.settings, force)
+        report = BatchReport()
+        if not interviews:
+            return report
+        workers = min(self.settings.workers, len(interviews))
+        threads = max(1, min(MAX_THREADS_PER_MODEL, (os.cpu_count() or 1) // workers))
+        engines: queue.Queue[Engine] = queue.Queue()
+        for _ in range(workers):  # loaded up front so a missing model fails once, before any work
+            engines.put(create_engine(self.settings.engine, self.settings.model, self.settings.device, self.settings.compute_type, threads))
+        self.listener.batch_started(sum(row["duration"] or 0 for row in interviews), len(interviews))
+
+        def work(row: dict) -> Outcome:
+            engine = engines.get()
+            try:
+                return self._transcribe_one(row, engine)
+            finally:
+                engines.put(engine)
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="transcribe") as pool:
+            for outcome in pool.map(work, interviews):
+                report.outcomes.append(outcome)
+        report.wall_seconds = time.perf_counter() - started
+        return report
+
+    def _transcribe_one(self, row: dict, engine: Engine) -> Outcome:
+        interview_id, code = row["id"], row["code"]
+        duration = float(row["duration"] or 0)
+        started_at, started = now(), time.perf_counter()
+        self.listener.file_started(code, duration)
+        try:
+            status, note, language = self._run_engine(interview_id, code, engine)
+        except ResearchError as error:
+            return self._finish(row, "failed", str(error), started_at, started)
+        except Exception as error:  # a bad file must never stop the batch
+            return self._finish(row, "failed", f"{code}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}", started_at, started)
+        if language:
+            with self._lock:
+                self.study.db["interviews"].update(interview_id, {"language": language})
+        return self._finish(row, status, note, started_at, started)
+
+    def _run_engine(self, interview_id: int, code: str, engine: Engine) -> tuple[str, str | None, str | None]:
+        vault = self.study.vault
+        with self._lock:
+            set_stage(self.study.db, interview_id, STAGE, "running", params_hash=self.hash)
+            path = vault.source_path(interview_id)
+            complete = vault.transcript_complete(interview_id, self.hash)
+        if complete:
+            return "done", None, None
+        if path is None or not Path(path).is_file():
+            raise ResearchError(f"{code}: the audio file is no longer where it was added; run `research add` on it again")
+        audio = decode(Path(path))
+        if is_silent(audio):
+            return "empty", f"{code}: no speech (the audio is silent)", None
+        with self._lock:
+            offset, next_index = vault.resume_point(interview_id, self.hash)
+        self.listener.file_progress(code, offset)
+        info, segments = engine.transcribe(audio[int(offset * SAMPLE_RATE) :], self.options)
+        count = next_index
+        for segment in segments:
+            segment = segment.shifted(offset)
+            with self._lock:
+                vault.append_segments(interview_id, count, [segment])
+            count += 1
+            self.listener.file_progress(code, segment.end)
+        with self._lock:
+            vault.complete_transcript(interview_id, engine.name, engine.model_name, self.hash, info)
+        if count == 0:
+            return "empty", f"{code}: no speech detected", info.language
+        return "done", None, info.language
+
+    def _finish(self, row: dict, status: str, message: str | None, started_at: str, started: float) -> Outcome:
+        wall = time.perf_counter() - started
+        audio_seconds = float(row["duration"] or 0)
+        with self._lock:
+            set_stage(self.study.db, row["id"], STAGE, status, note=message, params_hash=self.hash)
+            record_run(self.study.db, STAGE, row["id"], self.params, self.hash, status, message if status == "failed" else None, started_at, audio_seconds, wall)
+        outcome = Outcome(row["code"], status, message, audio_seconds, wall)  # type: ignore[arg-type]
+        self.listener.file_finished(outcome)
+        return outcome

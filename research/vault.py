@@ -1,0 +1,175 @@
+"""The vault: raw transcripts, participant and company names, and the pseudonym key.
+
+A separate SQLite file in `vault/` with owner-only permissions (folder 0700, file
+0600). Nothing in it is ever copied into study.db as-is; the anonymization stage
+reads it and writes only processed text to the study.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from research.store import connect, now
+from research.transcribe.types import Segment, TranscriptInfo, Word
+
+VAULT_FILE = "vault.db"
+
+migrations = Migrations("research.vault")
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    db["sources"].create({"interview_id": int, "original_path": str, "original_name": str}, pk="interview_id")
+    db["people"].create({"interview_id": int, "slot": str, "participant_name": str}, pk=("interview_id", "slot"))
+    db["companies"].create({"interview_id": int, "company_name": str}, pk="interview_id")
+    db["pseudonyms"].create({"entity_type": str, "value_key": str, "pseudonym": str}, pk=("entity_type", "value_key"))
+    db["transcripts"].create(
+        {
+            "interview_id": int,
+            "engine": str,
+            "model": str,
+            "params_hash": str,
+            "language": str,
+            "language_probability": float,
+            "duration": float,
+            "complete": int,
+            "updated_at": str,
+        },
+        pk="interview_id",
+    )
+    db["raw_segments"].create(
+        {
+            "interview_id": int,
+            "idx": int,
+            "start": float,
+            "end": float,
+            "text": str,
+            "words": str,
+            "avg_logprob": float,
+            "no_speech_prob": float,
+            "channel": int,
+        },
+        pk=("interview_id", "idx"),
+    )
+
+
+class Vault:
+    """Owner-only store of everything identifiable in a study."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.path = folder / VAULT_FILE
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(self.path, 0o600)
+        self.db = connect(self.path)
+        migrations.apply(self.db)
+
+    # -- identities -----------------------------------------------------------------------
+    def save_source(self, interview_id: int, path: Path) -> None:
+        self.db["sources"].upsert({"interview_id": interview_id, "original_path": str(path), "original_name": path.name}, pk="interview_id")
+
+    def source_path(self, interview_id: int) -> Path | None:
+        row = self.db["sources"].get(interview_id) if self._has("sources", interview_id) else None
+        return Path(row["original_path"]) if row else None
+
+    def save_person(self, interview_id: int, slot: str, name: str) -> None:
+        self.db["people"].upsert({"interview_id": interview_id, "slot": slot, "participant_name": name}, pk=("interview_id", "slot"))
+
+    def save_company(self, interview_id: int, name: str) -> None:
+        self.db["companies"].upsert({"interview_id": interview_id, "company_name": name}, pk="interview_id")
+
+    def pseudonym(self, entity_type: str, value: str, prefix: str) -> str:
+        """The study-wide pseudonym for a value, allocating the next number on first sight."""
+        key = " ".join(value.casefold().split())
+        with self.db.atomic():
+            rows = list(self.db["pseudonyms"].rows_where("entity_type = ? AND value_key = ?", [entity_type, key]))
+            if rows:
+                return rows[0]["pseudonym"]
+            count = self.db["pseudonyms"].count_where("entity_type = ?", [entity_type])
+            pseudonym = f"{prefix} {count + 1}"
+            self.db["pseudonyms"].insert({"entity_type": entity_type, "value_key": key, "pseudonym": pseudonym})
+            return pseudonym
+
+    # -- raw transcripts ------------------------------------------------------------------
+    def transcript_complete(self, interview_id: int, params_hash: str) -> bool:
+        return self.db["transcripts"].count_where("interview_id = ? AND params_hash = ? AND complete = 1", [interview_id, params_hash]) > 0
+
+    def resume_point(self, interview_id: int, params_hash: str) -> tuple[float, int]:
+        """Where to continue an unfinished transcript made with the same parameters.
+
+        Returns (seconds already transcribed, next segment index). A transcript made with
+        other parameters, or a finished one being redone, is cleared first.
+        """
+        row = self.db["transcripts"].get(interview_id) if self._has("transcripts", interview_id) else None
+        if row and row["params_hash"] == params_hash and not row["complete"]:
+            last = list(self.db.query("SELECT idx, \"end\" FROM raw_segments WHERE interview_id = ? ORDER BY idx DESC LIMIT 1", [interview_id]))
+            if last:
+                return float(last[0]["end"]), int(last[0]["idx"]) + 1
+        with self.db.atomic():
+            self.db.execute("DELETE FROM raw_segments WHERE interview_id = ?", [interview_id])
+            self.db["transcripts"].upsert(
+                {"interview_id": interview_id, "params_hash": params_hash, "complete": 0, "updated_at": now()}, pk="interview_id"
+            )
+        return 0.0, 0
+
+    def append_segments(self, interview_id: int, first_index: int, segments: Iterable[Segment], channel: int | None = None) -> None:
+        rows = [
+            {
+                "interview_id": interview_id,
+                "idx": first_index + offset,
+                "start": segment.start,
+                "end": segment.end,
+                "text": segment.text,
+                "words": json.dumps([asdict(word) for word in segment.words]),
+                "avg_logprob": segment.avg_logprob,
+                "no_speech_prob": segment.no_speech_prob,
+                "channel": channel,
+            }
+            for offset, segment in enumerate(segments)
+        ]
+        with self.db.atomic():
+            self.db["raw_segments"].insert_all(rows, pk=("interview_id", "idx"), replace=True)
+
+    def complete_transcript(self, interview_id: int, engine: str, model: str, params_hash: str, info: TranscriptInfo) -> None:
+        with self.db.atomic():
+            self.db["transcripts"].upsert(
+                {
+                    "interview_id": interview_id,
+                    "engine": engine,
+                    "model": model,
+                    "params_hash": params_hash,
+                    "language": info.language,
+                    "language_probability": info.language_probability,
+                    "duration": info.duration,
+                    "complete": 1,
+                    "updated_at": now(),
+                },
+                pk="interview_id",
+            )
+
+    def raw_segments(self, interview_id: int) -> list[Segment]:
+        rows = self.db.query("SELECT * FROM raw_segments WHERE interview_id = ? ORDER BY idx", [interview_id])
+        return [
+            Segment(
+                start=row["start"],
+                end=row["end"],
+                text=row["text"],
+                words=[Word(**word) for word in json.loads(row["words"])],
+                avg_logprob=row["avg_logprob"],
+                no_speech_prob=row["no_speech_prob"],
+            )
+            for row in rows
+        ]
+
+    def _has(self, table: str, interview_id: int) -> bool:
+        return self.db[table].count_where("interview_id = ?", [interview_id]) > 0
