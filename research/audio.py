@@ -37,7 +37,7 @@ def probe(path: Path) -> AudioInfo:
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
-                raise AudioError(f"{path.name}: no audio stream in the file")
+                raise AudioError(path.name, "no audio stream in the file")
             stream = container.streams.audio[0]
             duration = _duration(container, stream)
             return AudioInfo(
@@ -50,7 +50,7 @@ def probe(path: Path) -> AudioInfo:
     except AudioError:
         raise
     except (av.error.FFmpegError, OSError, ValueError) as error:
-        raise AudioError(f"{path.name}: not a readable audio or video file ({_reason(error)})") from None
+        raise AudioError(path.name, f"not a readable audio or video file ({_reason(error)})") from None
 
 
 def _duration(container: av.container.InputContainer, stream: av.audio.stream.AudioStream) -> float:
@@ -69,11 +69,11 @@ def decode(path: Path, split_stereo: bool = False) -> np.ndarray:
     try:
         audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=split_stereo)
     except (av.error.FFmpegError, OSError, ValueError, IndexError) as error:
-        raise AudioError(f"{path.name}: could not decode audio ({_reason(error)})") from None
+        raise AudioError(path.name, f"could not decode audio ({_reason(error)})") from None
     if split_stereo:
         return np.stack(audio)
     if audio.size == 0:
-        raise AudioError(f"{path.name}: the file holds no audio samples")
+        raise AudioError(path.name, "the file holds no audio samples")
     return audio
 
 
@@ -86,5 +86,5 @@ def is_silent(audio: np.ndarray, threshold_db: float = -60.0) -> bool:
 
 
 def _reason(error: Exception) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text.split(": '")[0]
+    text = getattr(error, "strerror", None) or str(error).strip() or type(error).__name__
+    return text.splitlines()[0].split(": '")[0]

@@ -84,7 +84,7 @@ def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None) ->
     report = add_files(study, paths, sheet)
     console.print(f"Added {len(report.added)}, already present {len(report.duplicates)}, failed {len(report.failed)}.")
     for line in report.failed:
-        console.print(f"[red]✗[/] {line}")
+        console.print(f"[red]✗[/] {line}", soft_wrap=True)
     if report.failed and not report.added and not report.duplicates:
         ctx.exit(1)
 
@@ -126,11 +126,11 @@ def _print_batch_summary(report: BatchReport) -> None:
     rtf = f", RTF {report.wall_seconds / report.audio_seconds:.2f}" if report.audio_seconds else ""
     console.print(f"Transcribed {len(done)} of {len(report.outcomes)} interviews ({report.audio_seconds / 60:.1f} min of audio in {report.wall_seconds:.1f} s{rtf}).")
     for outcome in report.empty:
-        console.print(f"[yellow]∅[/] {outcome.message}")
+        console.print(f"[yellow]∅[/] {outcome.message}", soft_wrap=True)
     if report.failed:
         console.print(f"[red]{len(report.failed)} failed:[/]")
         for outcome in report.failed:
-            console.print(f"[red]✗[/] {outcome.message}")
+            console.print(f"[red]✗[/] {outcome.message}", soft_wrap=True)
 
 
 @cli.command()
@@ -166,7 +166,7 @@ def _print_status(study: Study) -> None:
     console.print("[dim]✓ done  ∅ no speech  ✗ failed  … running  · pending[/]")
     for row in rows:
         for note in row.notes:
-            console.print(f"[yellow]![/] {note}")
+            console.print(f"[yellow]![/] {note}", soft_wrap=True)
 
 
 STAGE_HEADERS = {"transcribe": "asr", "speakers": "spk", "anonymize": "anon", "code": "code"}

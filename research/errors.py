@@ -10,7 +10,11 @@ class StudyNotFoundError(ResearchError):
 
 
 class AudioError(ResearchError):
-    pass
+    """A file that can't be used as audio; `reason` says why without naming the file."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"{name}: {reason}")
+        self.reason = reason
 
 
 class MetadataError(ResearchError):

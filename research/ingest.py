@@ -59,7 +59,7 @@ def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
         return "duplicate"
     info = probe(path)
     if info.duration <= 0:
-        raise AudioError(f"{path.name}: the file holds no audio samples")
+        raise AudioError(path.name, "the file holds no audio samples")
     first = rows[0] if rows else ParticipantRow(file=path.name)
     with db.atomic():
         interview_id = db["interviews"].insert(

@@ -20,7 +20,7 @@ from typing import Literal, Protocol
 
 from research.audio import SAMPLE_RATE, decode, is_silent
 from research.config import TranscribeSettings
-from research.errors import ResearchError
+from research.errors import AudioError, ResearchError
 from research.store import now, record_run, set_stage, stage_statuses
 from research.study import Study
 from research.transcribe.engine import Engine, create_engine
@@ -144,6 +144,8 @@ class TranscriptionBatch:
         self.listener.file_started(code, duration)
         try:
             status, note, language = self._run_engine(interview_id, code, engine)
+        except AudioError as error:  # named by code: file names can carry participants' names
+            return self._finish(row, "failed", f"{code}: {error.reason}", started_at, started)
         except ResearchError as error:
             return self._finish(row, "failed", str(error), started_at, started)
         except Exception as error:  # a bad file must never stop the batch

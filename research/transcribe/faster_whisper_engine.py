@@ -24,7 +24,7 @@ class FasterWhisperEngine:
         self.resolved = resolve_ct2(model)
         try:
             self.model = WhisperModel(self.resolved.location, device=device, compute_type=compute_type, cpu_threads=threads)
-        except (RuntimeError, ValueError, OSError) as error:
+        except Exception as error:  # a missing file, a failed download or a device error, reported as one line
             raise ModelNotAvailableError(f"faster-whisper could not load '{model}' on {device} ({compute_type}): {str(error).splitlines()[0]}") from None
 
     def transcribe(self, audio: np.ndarray, options: TranscribeOptions) -> tuple[TranscriptInfo, Iterator[Segment]]:

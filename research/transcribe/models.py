@@ -102,7 +102,7 @@ def resolve_ct2(name: str) -> ResolvedModel:
         raise ModelNotAvailableError(f"unknown model '{name}' (known: {', '.join(sorted(_MODELS))}, or a path)")
     try:
         return ResolvedModel(name, download_model(name, local_files_only=True), "cache")
-    except Exception:  # huggingface_hub raises several types for "not in the local cache"
+    except OSError:  # huggingface_hub's LocalEntryNotFoundError: not in the local cache
         pass
     if offline():
         raise ModelNotAvailableError(f"model '{name}' is not installed and downloads are off; packaged models: {', '.join(PACKAGED_CT2)}")

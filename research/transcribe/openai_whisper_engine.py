@@ -42,7 +42,7 @@ class OpenAIWhisperEngine:
                 self.model = whisper.load_model(model, device=self.device)
             else:
                 self.model = load_checkpoint(Path(self.resolved.location), self.device)
-        except (RuntimeError, OSError, KeyError, ValueError) as error:
+        except Exception as error:  # a missing file, a failed download or a device error, reported as one line
             raise ModelNotAvailableError(f"openai-whisper could not load '{model}' on {self.device}: {str(error).splitlines()[0]}") from None
 
     def transcribe(self, audio: np.ndarray, options: TranscribeOptions) -> tuple[TranscriptInfo, Iterator[Segment]]:
@@ -67,7 +67,11 @@ class OpenAIWhisperEngine:
     def _segments(self, audio: np.ndarray, options: TranscribeOptions, language: str) -> Iterator[Segment]:
         import whisper
 
+        last_frame = (len(audio) // whisper.audio.HOP_LENGTH - 1) / whisper.audio.FRAMES_PER_SECOND
         for start, end in speech_chunks(audio, options.vad):
+            # A clip that ends at or past the last mel frame makes openai-whisper loop forever;
+            # an open-ended clip (start only) runs to the end of the audio instead.
+            clip = [start] if end >= last_frame else [start, end]
             result = whisper.transcribe(
                 self.model,
                 audio,
@@ -76,7 +80,7 @@ class OpenAIWhisperEngine:
                 word_timestamps=options.word_timestamps,
                 condition_on_previous_text=False,
                 hallucination_silence_threshold=HALLUCINATION_SILENCE_SECONDS if options.word_timestamps else None,
-                clip_timestamps=[start, end],
+                clip_timestamps=clip,
                 fp16=self.device == "cuda",
                 verbose=None,
             )

@@ -1,0 +1,32 @@
+# Two commands do everything on a fresh machine:
+#   make demo   install, then run the pipeline on the bundled demo interviews
+#   make test   install, then run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test bench demo-audio clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/research demo
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/transcribe.py
+
+demo-audio: install
+	$(BIN)/python interviews/demo/generate_audio.py
+
+clean:
+	rm -rf $(VENV) demo-study .pytest_cache

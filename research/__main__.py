@@ -1,0 +1,3 @@
+from research.cli import main
+
+main()

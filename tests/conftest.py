@@ -1,0 +1,36 @@
+"""Shared fixtures: an offline model cache, study folders, real audio and external data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "interviews" / "demo"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never download
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Converted and joined models go to a per-session cache, not the user's."""
+    folder = Path(os.environ.get("RESEARCH_TEST_MODELS") or tmp_path_factory.mktemp("models"))
+    os.environ["RESEARCH_MODELS"] = str(folder)
+    return folder
+
+
+@pytest.fixture
+def study(tmp_path: Path):
+    from research.study import Study
+
+    return Study.create(tmp_path / "study", "test")
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"external test data not found at {SHARED_DATA} (it ships beside the repository in CI, not in a clone)")
+    return SHARED_DATA

@@ -1,0 +1,72 @@
+"""The study folder: creation, discovery, schema migrations, WAL and the owner-only vault."""
+
+import stat
+
+import pytest
+from click.testing import CliRunner
+
+from research.cli import cli
+from research.errors import ResearchError, StudyNotFoundError
+from research.store import open_database
+from research.study import Study
+
+
+def test_init_creates_the_study_layout(tmp_path):
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "acme")])
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "acme"
+    for name in ("research.toml", "study.db", "vault/vault.db", "exports", "redacted-audio"):
+        assert (root / name).exists(), name
+    assert 'name = "acme"' in (root / "research.toml").read_text()
+
+
+def test_vault_is_owner_only(study):
+    assert stat.S_IMODE(study.vault_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(study.vault.path.stat().st_mode) == 0o600
+
+
+def test_init_twice_is_an_error(study):
+    with pytest.raises(ResearchError, match="already a study"):
+        Study.create(study.root)
+
+
+def test_find_walks_up_like_git(study):
+    nested = study.root / "exports" / "deep"
+    nested.mkdir()
+    assert Study.find(nested).root == study.root
+
+
+def test_find_outside_a_study_says_what_to_do(tmp_path):
+    with pytest.raises(StudyNotFoundError, match="research init"):
+        Study.find(tmp_path)
+
+
+def test_study_option_and_environment_variable(study, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["--study", str(study.root), "status"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["status"], env={"RESEARCH_STUDY": str(study.root)}).exit_code == 0
+    assert CliRunner().invoke(cli, ["status"]).exit_code == 1
+
+
+def test_schema_is_applied_by_named_migrations_in_wal_mode(study):
+    db = study.db
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    applied = [m.name for m in __import__("research.store", fromlist=["migrations"]).migrations.applied(db)]
+    assert applied == ["0001_initial"]
+    assert {"interviews", "participants", "utterances", "runs", "stage_status", "utterances_fts"} <= set(db.table_names())
+    # reopening applies nothing twice
+    assert open_database(study.db_path).execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+
+
+def test_utterances_are_searchable_with_fts(study):
+    db = study.db
+    db["interviews"].insert({"id": 1, "code": "INT-001", "sha256": "x", "added_at": "now"})
+    db["utterances"].insert_all([{"interview_id": 1, "idx": 0, "text": "the filters arrived late"}, {"interview_id": 1, "idx": 1, "text": "billing was fine"}])
+    hits = [row["text"] for row in db["utterances"].search("filter")]
+    assert hits == ["the filters arrived late"]
+
+
+def test_a_malformed_config_is_a_one_line_error(study):
+    (study.root / "research.toml").write_text("name = 'x'\n[transcribe]\nbeam_size = 0\n")
+    with pytest.raises(ResearchError, match="transcribe.beam_size"):
+        Study.open(study.root)
