@@ -134,6 +134,52 @@ def _print_batch_summary(report: BatchReport) -> None:
 
 
 @cli.command()
+@click.option("--speakers", "speaker_count", default="2", show_default=True, help="Number of voices per interview, or 'auto'.")
+@click.option("--interview", "codes", multiple=True, help="Only these interviews (e.g. INT-003); repeatable.")
+@click.pass_context
+def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...]) -> None:
+    """Separate speakers: give every word a speaker and label interviewer and customers.
+
+    Roles you set with `research role` are kept on every re-run.
+
+    Example:
+
+        research speakers --speakers 3 --interview INT-004
+    """
+    from research.speakers import run_speakers
+
+    if speaker_count != "auto" and not speaker_count.isdigit():
+        raise click.BadParameter("a number or 'auto'", param_hint="--speakers")
+    study = _study(ctx)
+    results = run_speakers(study, None if speaker_count == "auto" else int(speaker_count), list(codes) or None)
+    if not results:
+        console.print("No transcribed interviews to separate.")
+    for code, result in results.items():
+        console.print(f"{code}: {result}", soft_wrap=True)
+
+
+@cli.command()
+@click.argument("code")
+@click.argument("assignments", nargs=-1, required=True)
+@click.pass_context
+def role(ctx: click.Context, code: str, assignments: tuple[str, ...]) -> None:
+    """Set the role of an interview's speakers by hand (interviewer, customer, customer_b ...).
+
+    Example:
+
+        research role INT-003 S1=customer S2=interviewer
+    """
+    from research.speakers import apply_roles
+
+    study = _study(ctx)
+    pairs = dict(item.split("=", 1) for item in assignments if "=" in item)
+    if len(pairs) != len(assignments):
+        raise click.BadParameter("use SPEAKER=ROLE, e.g. S2=interviewer", param_hint="ASSIGNMENTS")
+    apply_roles(study, code, pairs)
+    console.print(f"{code}: " + ", ".join(f"{k} is {v}" for k, v in pairs.items()))
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:

@@ -111,6 +111,15 @@ def _initial(db: Database) -> None:
     db["utterances"].enable_fts(["text"], create_triggers=True, tokenize="porter")
 
 
+@migrations(name="0002_speaker_roles")
+def _speaker_roles(db: Database) -> None:
+    db["speaker_roles"].create(
+        {"interview_id": int, "speaker": str, "role": str, "source": str},
+        pk=("interview_id", "speaker"),
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -128,6 +137,7 @@ def connect(path: Path | str) -> Database:
     if str(path) != ":memory:":
         db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
+    db.supports_on_conflict  # noqa: B018 - probe once now, never inside a transaction or with a cursor open
     return db
 
 
@@ -157,3 +167,17 @@ def record_run(db: Database, stage: str, interview_id: int | None, params: dict,
             "finished_at": now(),
         }
     )
+
+
+def role_overrides(db: Database, interview_id: int) -> dict[str, str]:
+    """Roles the user set by hand for an interview's speakers."""
+    return {row["speaker"]: row["role"] for row in db["speaker_roles"].rows_where("interview_id = ? AND source = 'user'", [interview_id])}
+
+
+def save_roles(db: Database, interview_id: int, roles: dict[str, str], source: str = "auto") -> None:
+    """Store speaker roles; automatic roles never replace the user's."""
+    kept = role_overrides(db, interview_id) if source == "auto" else {}
+    with db.atomic():
+        for speaker, role in roles.items():
+            if speaker not in kept:
+                db["speaker_roles"].upsert({"interview_id": interview_id, "speaker": speaker, "role": role, "source": source}, pk=("interview_id", "speaker"))

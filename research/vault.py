@@ -12,12 +12,16 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from research.store import connect, now
 from research.transcribe.types import Segment, TranscriptInfo, Word
+
+if TYPE_CHECKING:
+    from research.speakers import Utterance
 
 VAULT_FILE = "vault.db"
 
@@ -56,6 +60,14 @@ def _initial(db: Database) -> None:
             "no_speech_prob": float,
             "channel": int,
         },
+        pk=("interview_id", "idx"),
+    )
+
+
+@migrations(name="0002_raw_utterances")
+def _raw_utterances(db: Database) -> None:
+    db["raw_utterances"].create(
+        {"interview_id": int, "idx": int, "speaker": str, "role": str, "start": float, "end": float, "text": str, "words": str},
         pk=("interview_id", "idx"),
     )
 
@@ -170,6 +182,34 @@ class Vault:
             )
             for row in rows
         ]
+
+    def save_utterances(self, interview_id: int, utterances: list[tuple[Utterance, str]]) -> None:
+        """Replace an interview's speaker-attributed utterances (raw text, words with speakers)."""
+        rows = [
+            {
+                "interview_id": interview_id,
+                "idx": index,
+                "speaker": utterance.speaker,
+                "role": role,
+                "start": utterance.start,
+                "end": utterance.end,
+                "text": utterance.text,
+                "words": json.dumps([asdict(word) for word in utterance.words]),
+            }
+            for index, (utterance, role) in enumerate(utterances)
+        ]
+        with self.db.atomic():
+            self.db.execute("DELETE FROM raw_utterances WHERE interview_id = ?", [interview_id])
+            if rows:
+                self.db["raw_utterances"].insert_all(rows, pk=("interview_id", "idx"))
+
+    def set_roles(self, interview_id: int, roles: dict[str, str]) -> None:
+        with self.db.atomic():
+            for speaker, role in roles.items():
+                self.db.execute("UPDATE raw_utterances SET role = ? WHERE interview_id = ? AND speaker = ?", [role, interview_id, speaker])
+
+    def raw_utterances(self, interview_id: int) -> list[dict]:
+        return list(self.db.query("SELECT * FROM raw_utterances WHERE interview_id = ? ORDER BY idx", [interview_id]))
 
     def _has(self, table: str, interview_id: int) -> bool:
         return self.db[table].count_where("interview_id = ?", [interview_id]) > 0

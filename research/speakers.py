@@ -1,0 +1,140 @@
+"""`research speakers`: give every word a speaker, split utterances at speaker changes, label roles.
+
+Roles come from evidence in the transcript: the interviewer asks the questions, usually
+speaks first and talks less. Customers are numbered by first appearance (customer,
+customer_b, ...) so they line up with the metadata sheet's `speaker` slots. A role the
+user set by hand survives every re-run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from research.audio import decode, is_silent
+from research.diarize import Diarization, diarize
+from research.errors import AudioError, ResearchError
+from research.store import role_overrides, save_roles, set_stage
+from research.study import Study
+from research.transcribe.types import Word
+
+STAGE = "speakers"
+PAUSE_SPLIT_SECONDS = 2.0
+CUSTOMER_SLOTS = ("customer", "customer_b", "customer_c", "customer_d", "customer_e")
+_QUESTION_START = re.compile(r"^(how|what|why|when|where|who|which|could|can|would|do|did|does|is|are|have|has|tell)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SpokenWord(Word):
+    speaker: str = ""
+
+
+@dataclass(frozen=True)
+class Utterance:
+    speaker: str
+    start: float
+    end: float
+    text: str
+    words: list[SpokenWord]
+
+
+def assign_words(words: list[Word], diarization: Diarization) -> list[SpokenWord]:
+    """Each word gets the speaker at its midpoint; lone one-word flips inside a run are smoothed."""
+    labels = [diarization.speaker_at((w.start + w.end) / 2) for w in words]
+    for i in range(1, len(labels) - 1):
+        if labels[i - 1] == labels[i + 1] != labels[i]:
+            labels[i] = labels[i - 1]
+    return [SpokenWord(w.start, w.end, w.text, w.probability, f"S{(label or 0) + 1}") for w, label in zip(words, labels)]
+
+
+def utterances_from(words: list[SpokenWord]) -> list[Utterance]:
+    """Consecutive words of one speaker, split again at long pauses."""
+    groups: list[list[SpokenWord]] = []
+    for word in words:
+        if groups and groups[-1][-1].speaker == word.speaker and word.start - groups[-1][-1].end < PAUSE_SPLIT_SECONDS:
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    return [Utterance(g[0].speaker, g[0].start, g[-1].end, " ".join(w.text for w in g), g) for g in groups]
+
+
+def infer_roles(utterances: list[Utterance]) -> dict[str, str]:
+    """interviewer for the speaker with the most question-like talk; customers by first appearance."""
+    speakers = list(dict.fromkeys(u.speaker for u in utterances))
+    if not speakers:
+        return {}
+    talk = {s: sum(u.end - u.start for u in utterances if u.speaker == s) for s in speakers}
+    total = sum(talk.values()) or 1.0
+
+    def score(speaker: str) -> float:
+        own = [u for u in utterances if u.speaker == speaker]
+        questions = sum(1 for u in own if u.text.rstrip().endswith("?") or _QUESTION_START.match(u.text)) / len(own)
+        first = 0.3 if speaker == speakers[0] else 0.0
+        return 2.0 * questions + first - talk[speaker] / total
+
+    roles = {}
+    interviewer = max(speakers, key=score) if len(speakers) > 1 else None
+    customers = [s for s in speakers if s != interviewer]
+    if interviewer:
+        roles[interviewer] = "interviewer"
+    for slot, speaker in zip(CUSTOMER_SLOTS, customers):
+        roles[speaker] = slot
+    return roles
+
+
+def run_speakers(study: Study, speakers: int | None = 2, interview_codes: list[str] | None = None) -> dict[str, str]:
+    """Separate speakers for every transcribed interview; returns {code: status or note}."""
+    results = {}
+    transcribed = {row["interview_id"] for row in study.db["stage_status"].rows_where("stage = 'transcribe' AND status = 'done'")}
+    for row in list(study.db.query("SELECT id, code FROM interviews ORDER BY id")):
+        if row["id"] not in transcribed or (interview_codes and row["code"] not in interview_codes):
+            continue
+        try:
+            note = _separate(study, row["id"], row["code"], speakers)
+        except (AudioError, ResearchError) as error:
+            set_stage(study.db, row["id"], STAGE, "failed", note=f"{row['code']}: {getattr(error, 'reason', error)}")
+            results[row["code"]] = "failed"
+            continue
+        set_stage(study.db, row["id"], STAGE, "done", note=note)
+        results[row["code"]] = note or "done"
+    return results
+
+
+def _separate(study: Study, interview_id: int, code: str, speakers: int | None) -> str | None:
+    path = study.vault.source_path(interview_id)
+    if path is None or not Path(path).is_file():
+        raise ResearchError(f"{code}: the audio file is no longer where it was added")
+    words = [w for segment in study.vault.raw_segments(interview_id) for w in segment.words]
+    audio = decode(Path(path))
+    note = None
+    if not words or is_silent(audio):
+        study.vault.save_utterances(interview_id, [])
+        return f"{code}: no speech to attribute"
+    diarization = diarize(audio, speakers)
+    if diarization.speakers < 2:
+        note = f"{code}: only one voice found; every word is attributed to it"
+    spoken = assign_words(words, diarization)
+    utterances = utterances_from(spoken)
+    roles = infer_roles(utterances) | role_overrides(study.db, interview_id)
+    study.vault.save_utterances(interview_id, [(u, roles.get(u.speaker, "customer")) for u in utterances])
+    save_roles(study.db, interview_id, roles)
+    return note
+
+
+def apply_roles(study: Study, code: str, roles: dict[str, str]) -> None:
+    """The user's roles for an interview's speakers: stored as overrides and applied at once."""
+    valid = {"interviewer", *CUSTOMER_SLOTS}
+    for speaker, role in roles.items():
+        if role not in valid:
+            raise ResearchError(f"unknown role '{role}' (use one of: {', '.join(sorted(valid))})")
+    rows = list(study.db["interviews"].rows_where("code = ?", [code]))
+    if not rows:
+        raise ResearchError(f"no interview {code}")
+    interview_id = rows[0]["id"]
+    known = {u["speaker"] for u in study.vault.raw_utterances(interview_id)}
+    unknown = set(roles) - known
+    if unknown:
+        raise ResearchError(f"{code} has no speaker {', '.join(sorted(unknown))} (speakers: {', '.join(sorted(known)) or 'none yet; run research speakers'})")
+    save_roles(study.db, interview_id, roles, source="user")
+    study.vault.set_roles(interview_id, roles)
