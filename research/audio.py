@@ -88,3 +88,11 @@ def is_silent(audio: np.ndarray, threshold_db: float = -60.0) -> bool:
 def _reason(error: Exception) -> str:
     text = getattr(error, "strerror", None) or str(error).strip() or type(error).__name__
     return text.splitlines()[0].split(": '")[0]
+
+
+def separate_parties(left: np.ndarray, right: np.ndarray, max_correlation: float = 0.5) -> bool:
+    """True for a call recording with one party per channel: both carry sound and they differ."""
+    if is_silent(left) or is_silent(right):
+        return False
+    correlation = np.corrcoef(left, right)[0, 1]
+    return bool(abs(correlation) < max_correlation)

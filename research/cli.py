@@ -98,6 +98,7 @@ def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None) ->
 @click.option("--language", help="Force a language code (e.g. en, de); default: detect.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Interviews transcribed in parallel.")
 @click.option("--vad/--no-vad", default=None, help="Skip non-speech with the Silero VAD (default on).")
+@click.option("--stereo", type=click.Choice(["auto", "mix", "split"]), help="Two-party call recordings: transcribe each channel apart (split), mix them, or decide per file (auto).")
 @click.option("--force", is_flag=True, help="Transcribe again even when a transcript with these settings exists.")
 @click.pass_context
 def transcribe(ctx: click.Context, force: bool, **overrides: object) -> None:
@@ -134,7 +135,7 @@ def _print_batch_summary(report: BatchReport) -> None:
 
 
 @cli.command()
-@click.option("--speakers", "speaker_count", default="2", show_default=True, help="Number of voices per interview, or 'auto'.")
+@click.option("--speakers", "speaker_count", default="meta", show_default=True, help="Voices per interview: a number, 'auto', or 'meta' (the interviewer plus one per participant in the metadata sheet).")
 @click.option("--interview", "codes", multiple=True, help="Only these interviews (e.g. INT-003); repeatable.")
 @click.pass_context
 def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...]) -> None:
@@ -148,10 +149,11 @@ def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...]) -> 
     """
     from research.speakers import run_speakers
 
-    if speaker_count != "auto" and not speaker_count.isdigit():
-        raise click.BadParameter("a number or 'auto'", param_hint="--speakers")
+    if speaker_count not in ("auto", "meta") and not (speaker_count.isdigit() and int(speaker_count) > 0):
+        raise click.BadParameter("a number, 'auto' or 'meta'", param_hint="--speakers")
     study = _study(ctx)
-    results = run_speakers(study, None if speaker_count == "auto" else int(speaker_count), list(codes) or None)
+    count = speaker_count if speaker_count in ("auto", "meta") else int(speaker_count)
+    results = run_speakers(study, count, list(codes) or None)
     if not results:
         console.print("No transcribed interviews to separate.")
     for code, result in results.items():

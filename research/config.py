@@ -27,6 +27,7 @@ class TranscribeSettings(BaseModel):
     language: str | None = None
     workers: int = Field(1, ge=1, le=64)
     vad: bool = True
+    stereo: Literal["auto", "mix", "split"] = "auto"  # auto: split a two-party call recording by channel
 
 
 class StudyConfig(BaseModel):

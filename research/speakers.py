@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from research.audio import decode, is_silent
 from research.diarize import Diarization, diarize
@@ -83,15 +84,22 @@ def infer_roles(utterances: list[Utterance]) -> dict[str, str]:
     return roles
 
 
-def run_speakers(study: Study, speakers: int | None = 2, interview_codes: list[str] | None = None) -> dict[str, str]:
-    """Separate speakers for every transcribed interview; returns {code: status or note}."""
+SpeakerCount = int | Literal["auto", "meta"]
+
+
+def run_speakers(study: Study, speakers: SpeakerCount = "meta", interview_codes: list[str] | None = None) -> dict[str, str]:
+    """Separate speakers for every transcribed interview; returns {code: status or note}.
+
+    `speakers`: a fixed number of voices, "auto" (chosen by silhouette), or "meta": the
+    interviewer plus one voice per participant row in the metadata sheet.
+    """
     results = {}
     transcribed = {row["interview_id"] for row in study.db["stage_status"].rows_where("stage = 'transcribe' AND status = 'done'")}
     for row in list(study.db.query("SELECT id, code FROM interviews ORDER BY id")):
         if row["id"] not in transcribed or (interview_codes and row["code"] not in interview_codes):
             continue
         try:
-            note = _separate(study, row["id"], row["code"], speakers)
+            note = _separate(study, row["id"], row["code"], _voices(study, row["id"], speakers))
         except (AudioError, ResearchError) as error:
             set_stage(study.db, row["id"], STAGE, "failed", note=f"{row['code']}: {getattr(error, 'reason', error)}")
             results[row["code"]] = "failed"
@@ -101,21 +109,43 @@ def run_speakers(study: Study, speakers: int | None = 2, interview_codes: list[s
     return results
 
 
+def _voices(study: Study, interview_id: int, speakers: SpeakerCount) -> int | None:
+    if speakers == "auto":
+        return None
+    if speakers == "meta":
+        return 1 + max(1, study.db["participants"].count_where("interview_id = ?", [interview_id]))
+    return speakers
+
+
 def _separate(study: Study, interview_id: int, code: str, speakers: int | None) -> str | None:
-    path = study.vault.source_path(interview_id)
-    if path is None or not Path(path).is_file():
-        raise ResearchError(f"{code}: the audio file is no longer where it was added")
-    words = [w for segment in study.vault.raw_segments(interview_id) for w in segment.words]
-    audio = decode(Path(path))
+    vault = study.vault
+    channels = vault.channels(interview_id)
     note = None
-    if not words or is_silent(audio):
-        study.vault.save_utterances(interview_id, [])
+    if channels:  # a call recording transcribed per channel: the channel is the speaker; turns may overlap
+        utterances = sorted(
+            (
+                utterance
+                for channel in channels
+                for utterance in utterances_from([SpokenWord(w.start, w.end, w.text, w.probability, f"S{channel + 1}") for segment in vault.raw_segments(interview_id, channel) for w in segment.words])
+            ),
+            key=lambda u: u.start,
+        )
+    else:
+        words = [w for segment in vault.raw_segments(interview_id) for w in segment.words]
+        path = vault.source_path(interview_id)
+        if path is None or not Path(path).is_file():
+            raise ResearchError(f"{code}: the audio file is no longer where it was added")
+        audio = decode(Path(path))
+        if not words or is_silent(audio):
+            vault.save_utterances(interview_id, [])
+            return f"{code}: no speech to attribute"
+        diarization = diarize(audio, speakers)
+        if diarization.speakers < 2:
+            note = f"{code}: only one voice found; every word is attributed to it"
+        utterances = utterances_from(assign_words(words, diarization))
+    if not utterances:
+        vault.save_utterances(interview_id, [])
         return f"{code}: no speech to attribute"
-    diarization = diarize(audio, speakers)
-    if diarization.speakers < 2:
-        note = f"{code}: only one voice found; every word is attributed to it"
-    spoken = assign_words(words, diarization)
-    utterances = utterances_from(spoken)
     roles = infer_roles(utterances) | role_overrides(study.db, interview_id)
     study.vault.save_utterances(interview_id, [(u, roles.get(u.speaker, "customer")) for u in utterances])
     save_roles(study.db, interview_id, roles)

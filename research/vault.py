@@ -116,23 +116,27 @@ class Vault:
     def transcript_complete(self, interview_id: int, params_hash: str) -> bool:
         return self.db["transcripts"].count_where("interview_id = ? AND params_hash = ? AND complete = 1", [interview_id, params_hash]) > 0
 
-    def resume_point(self, interview_id: int, params_hash: str) -> tuple[float, int]:
-        """Where to continue an unfinished transcript made with the same parameters.
+    def resume_point(self, interview_id: int, params_hash: str) -> int:
+        """The next segment index of an unfinished transcript made with the same parameters.
 
-        Returns (seconds already transcribed, next segment index). A transcript made with
-        other parameters, or a finished one being redone, is cleared first.
+        A transcript made with other parameters, or a finished one being redone, is
+        cleared first and 0 is returned.
         """
         row = self.db["transcripts"].get(interview_id) if self._has("transcripts", interview_id) else None
         if row and row["params_hash"] == params_hash and not row["complete"]:
-            last = list(self.db.query("SELECT idx, \"end\" FROM raw_segments WHERE interview_id = ? ORDER BY idx DESC LIMIT 1", [interview_id]))
-            if last:
-                return float(last[0]["end"]), int(last[0]["idx"]) + 1
+            (count,) = self.db.execute("SELECT count(*) FROM raw_segments WHERE interview_id = ?", [interview_id]).fetchone()
+            return int(count)
         with self.db.atomic():
             self.db.execute("DELETE FROM raw_segments WHERE interview_id = ?", [interview_id])
             self.db["transcripts"].upsert(
                 {"interview_id": interview_id, "params_hash": params_hash, "complete": 0, "updated_at": now()}, pk="interview_id"
             )
-        return 0.0, 0
+        return 0
+
+    def transcribed_until(self, interview_id: int, channel: int | None) -> float:
+        """Seconds of a channel (None: the mono mix) already transcribed: the end of its last segment."""
+        (end,) = self.db.execute('SELECT max("end") FROM raw_segments WHERE interview_id = ? AND channel IS ?', [interview_id, channel]).fetchone()
+        return float(end or 0.0)
 
     def append_segments(self, interview_id: int, first_index: int, segments: Iterable[Segment], channel: int | None = None) -> None:
         rows = [
@@ -169,8 +173,10 @@ class Vault:
                 pk="interview_id",
             )
 
-    def raw_segments(self, interview_id: int) -> list[Segment]:
-        rows = self.db.query("SELECT * FROM raw_segments WHERE interview_id = ? ORDER BY idx", [interview_id])
+    def raw_segments(self, interview_id: int, channel: int | None = None) -> list[Segment]:
+        """An interview's segments in time order; with `channel`, only that channel's."""
+        where = "interview_id = ?" + (" AND channel = ?" if channel is not None else "")
+        rows = self.db.query(f"SELECT * FROM raw_segments WHERE {where} ORDER BY start, idx", [interview_id] + ([channel] if channel is not None else []))
         return [
             Segment(
                 start=row["start"],
@@ -207,6 +213,10 @@ class Vault:
         with self.db.atomic():
             for speaker, role in roles.items():
                 self.db.execute("UPDATE raw_utterances SET role = ? WHERE interview_id = ? AND speaker = ?", [role, interview_id, speaker])
+
+    def channels(self, interview_id: int) -> list[int]:
+        """The channels transcribed separately (a two-party call recording), else []."""
+        return [row[0] for row in self.db.execute("SELECT DISTINCT channel FROM raw_segments WHERE interview_id = ? AND channel IS NOT NULL ORDER BY 1", [interview_id])]
 
     def raw_utterances(self, interview_id: int) -> list[dict]:
         return list(self.db.query("SELECT * FROM raw_utterances WHERE interview_id = ? ORDER BY idx", [interview_id]))

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from research.audio import SAMPLE_RATE, decode, is_silent
+import numpy as np
+
+from research.audio import SAMPLE_RATE, decode, is_silent, separate_parties
 from research.config import TranscribeSettings
 from research.errors import AudioError, ResearchError
 from research.store import now, record_run, set_stage, stage_statuses
@@ -82,6 +84,7 @@ def transcript_params(settings: TranscribeSettings) -> dict:
         "beam_size": settings.beam_size,
         "language": settings.language,
         "vad": settings.vad,
+        "stereo": settings.stereo,
     }
 
 
@@ -94,7 +97,7 @@ def pending_interviews(study: Study, settings: TranscribeSettings, force: bool =
     wanted = params_hash(transcript_params(settings))
     statuses = stage_statuses(study.db, STAGE)
     pending = []
-    for row in study.db.query("SELECT id, code, duration FROM interviews ORDER BY id"):
+    for row in study.db.query("SELECT id, code, duration, channels FROM interviews ORDER BY id"):
         status = statuses.get(row["id"], {})
         if force or status.get("status") not in ("done", "empty") or status.get("params_hash") != wanted:
             pending.append(row)
@@ -143,7 +146,7 @@ class TranscriptionBatch:
         started_at, started = now(), time.perf_counter()
         self.listener.file_started(code, duration)
         try:
-            status, note, language = self._run_engine(interview_id, code, engine)
+            status, note, language = self._run_engine(row, engine)
         except AudioError as error:  # named by code: file names can carry participants' names
             return self._finish(row, "failed", f"{code}: {error.reason}", started_at, started)
         except ResearchError as error:
@@ -155,7 +158,8 @@ class TranscriptionBatch:
                 self.study.db["interviews"].update(interview_id, {"language": language})
         return self._finish(row, status, note, started_at, started)
 
-    def _run_engine(self, interview_id: int, code: str, engine: Engine) -> tuple[str, str | None, str | None]:
+    def _run_engine(self, row: dict, engine: Engine) -> tuple[str, str | None, str | None]:
+        interview_id, code = row["id"], row["code"]
         vault = self.study.vault
         with self._lock:
             set_stage(self.study.db, interview_id, STAGE, "running", params_hash=self.hash)
@@ -165,25 +169,37 @@ class TranscriptionBatch:
             return "done", None, None
         if path is None or not Path(path).is_file():
             raise ResearchError(f"{code}: the audio file is no longer where it was added; run `research add` on it again")
-        audio = decode(Path(path))
-        if is_silent(audio):
+        tracks = self._tracks(Path(path), row)
+        if all(is_silent(samples) for _, samples in tracks):
             return "empty", f"{code}: no speech (the audio is silent)", None
         with self._lock:
-            offset, next_index = vault.resume_point(interview_id, self.hash)
-        self.listener.file_progress(code, offset)
-        info, segments = engine.transcribe(audio[int(offset * SAMPLE_RATE) :], self.options)
-        count = next_index
-        for segment in segments:
-            segment = segment.shifted(offset)
+            next_index = vault.resume_point(interview_id, self.hash)
+        duration = len(tracks[0][1]) / SAMPLE_RATE
+        info = None
+        for position, (channel, samples) in enumerate(tracks):
             with self._lock:
-                vault.append_segments(interview_id, count, [segment])
-            count += 1
-            self.listener.file_progress(code, segment.end)
+                offset = vault.transcribed_until(interview_id, channel)
+            self.listener.file_progress(code, (position * duration + offset) / len(tracks))
+            info, segments = engine.transcribe(samples[int(offset * SAMPLE_RATE) :], self.options)
+            for segment in segments:
+                segment = segment.shifted(offset)
+                with self._lock:
+                    vault.append_segments(interview_id, next_index, [segment], channel)
+                next_index += 1
+                self.listener.file_progress(code, (position * duration + segment.end) / len(tracks))
         with self._lock:
             vault.complete_transcript(interview_id, engine.name, engine.model_name, self.hash, info)
-        if count == 0:
+        if next_index == 0:
             return "empty", f"{code}: no speech detected", info.language
         return "done", None, info.language
+
+    def _tracks(self, path: Path, row: dict) -> list[tuple[int | None, np.ndarray]]:
+        """The audio to transcribe: one mono mix, or each channel of a two-party call recording."""
+        if self.settings.stereo != "mix" and (row["channels"] or 1) == 2:
+            left, right = decode(path, split_stereo=True)
+            if self.settings.stereo == "split" or separate_parties(left, right):
+                return [(0, left), (1, right)]
+        return [(None, decode(path))]
 
     def _finish(self, row: dict, status: str, message: str | None, started_at: str, started: float) -> Outcome:
         wall = time.perf_counter() - started
