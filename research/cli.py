@@ -14,6 +14,7 @@ from research.console import RichProgress, console
 from research.errors import ResearchError
 from research.ingest import add_files
 from research.metadata import MetadataSheet
+from research.speakers import apply_roles, run_speakers
 from research.status import interview_statuses
 from research.store import STAGES
 from research.study import Study
@@ -137,8 +138,9 @@ def _print_batch_summary(report: BatchReport) -> None:
 @cli.command()
 @click.option("--speakers", "speaker_count", default="meta", show_default=True, help="Voices per interview: a number, 'auto', or 'meta' (the interviewer plus one per participant in the metadata sheet).")
 @click.option("--interview", "codes", multiple=True, help="Only these interviews (e.g. INT-003); repeatable.")
+@click.option("--force", is_flag=True, help="Separate again even when nothing changed.")
 @click.pass_context
-def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...]) -> None:
+def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...], force: bool) -> None:
     """Separate speakers: give every word a speaker and label interviewer and customers.
 
     Roles you set with `research role` are kept on every re-run.
@@ -147,15 +149,13 @@ def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...]) -> 
 
         research speakers --speakers 3 --interview INT-004
     """
-    from research.speakers import run_speakers
-
     if speaker_count not in ("auto", "meta") and not (speaker_count.isdigit() and int(speaker_count) > 0):
         raise click.BadParameter("a number, 'auto' or 'meta'", param_hint="--speakers")
     study = _study(ctx)
     count = speaker_count if speaker_count in ("auto", "meta") else int(speaker_count)
-    results = run_speakers(study, count, list(codes) or None)
+    results = run_speakers(study, count, list(codes) or None, force)
     if not results:
-        console.print("No transcribed interviews to separate.")
+        console.print("Nothing to separate: every transcribed interview is up to date.")
     for code, result in results.items():
         console.print(f"{code}: {result}", soft_wrap=True)
 
@@ -171,8 +171,6 @@ def role(ctx: click.Context, code: str, assignments: tuple[str, ...]) -> None:
 
         research role INT-003 S1=customer S2=interviewer
     """
-    from research.speakers import apply_roles
-
     study = _study(ctx)
     pairs = dict(item.split("=", 1) for item in assignments if "=" in item)
     if len(pairs) != len(assignments):
@@ -295,6 +293,8 @@ def demo(ctx: click.Context, study_path: Path, source: Path, model: str | None, 
     with RichProgress() as progress:
         batch = TranscriptionBatch(study, settings, progress).run()
     _print_batch_summary(batch)
+    separated = run_speakers(study)
+    console.print(f"Separated speakers in {len(separated)} interviews.")
     _print_status(study)
     if batch.failed or report.failed:
         ctx.exit(1)

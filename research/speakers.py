@@ -16,12 +16,14 @@ from typing import Literal
 from research.audio import decode, is_silent
 from research.diarize import Diarization, diarize
 from research.errors import AudioError, ResearchError
-from research.store import role_overrides, save_roles, set_stage
+from research.store import role_overrides, save_roles, set_stage, stage_statuses
+from research.transcribe.batch import params_hash
 from research.study import Study
 from research.transcribe.types import Word
 
 STAGE = "speakers"
 PAUSE_SPLIT_SECONDS = 2.0
+MIN_INTERVIEWER_QUESTIONS = 0.2  # below this share of questions, the interviewer label is a guess
 CUSTOMER_SLOTS = ("customer", "customer_b", "customer_c", "customer_d", "customer_e")
 _QUESTION_START = re.compile(r"^(how|what|why|when|where|who|which|could|can|would|do|did|does|is|are|have|has|tell)\b", re.IGNORECASE)
 
@@ -60,6 +62,12 @@ def utterances_from(words: list[SpokenWord]) -> list[Utterance]:
     return [Utterance(g[0].speaker, g[0].start, g[-1].end, " ".join(w.text for w in g), g) for g in groups]
 
 
+def question_rate(utterances: list[Utterance], speaker: str) -> float:
+    """Share of a speaker's utterances that are questions."""
+    own = [u for u in utterances if u.speaker == speaker]
+    return sum(1 for u in own if u.text.rstrip().endswith("?") or _QUESTION_START.match(u.text)) / max(1, len(own))
+
+
 def infer_roles(utterances: list[Utterance]) -> dict[str, str]:
     """interviewer for the speaker with the most question-like talk; customers by first appearance."""
     speakers = list(dict.fromkeys(u.speaker for u in utterances))
@@ -69,10 +77,8 @@ def infer_roles(utterances: list[Utterance]) -> dict[str, str]:
     total = sum(talk.values()) or 1.0
 
     def score(speaker: str) -> float:
-        own = [u for u in utterances if u.speaker == speaker]
-        questions = sum(1 for u in own if u.text.rstrip().endswith("?") or _QUESTION_START.match(u.text)) / len(own)
         first = 0.3 if speaker == speakers[0] else 0.0
-        return 2.0 * questions + first - talk[speaker] / total
+        return 2.0 * question_rate(utterances, speaker) + first - talk[speaker] / total
 
     roles = {}
     interviewer = max(speakers, key=score) if len(speakers) > 1 else None
@@ -87,24 +93,31 @@ def infer_roles(utterances: list[Utterance]) -> dict[str, str]:
 SpeakerCount = int | Literal["auto", "meta"]
 
 
-def run_speakers(study: Study, speakers: SpeakerCount = "meta", interview_codes: list[str] | None = None) -> dict[str, str]:
+def run_speakers(study: Study, speakers: SpeakerCount = "meta", interview_codes: list[str] | None = None, force: bool = False) -> dict[str, str]:
     """Separate speakers for every transcribed interview; returns {code: status or note}.
 
     `speakers`: a fixed number of voices, "auto" (chosen by silhouette), or "meta": the
-    interviewer plus one voice per participant row in the metadata sheet.
+    interviewer plus one voice per participant row in the metadata sheet. An interview
+    whose transcript and settings are unchanged since its last run is skipped.
     """
     results = {}
-    transcribed = {row["interview_id"] for row in study.db["stage_status"].rows_where("stage = 'transcribe' AND status = 'done'")}
+    transcripts = {row["interview_id"]: row["params_hash"] for row in study.db["stage_status"].rows_where("stage = 'transcribe' AND status = 'done'")}
+    done = stage_statuses(study.db, STAGE)
     for row in list(study.db.query("SELECT id, code FROM interviews ORDER BY id")):
-        if row["id"] not in transcribed or (interview_codes and row["code"] not in interview_codes):
+        if row["id"] not in transcripts or (interview_codes and row["code"] not in interview_codes):
+            continue
+        voices = _voices(study, row["id"], speakers)
+        wanted = params_hash({"voices": voices, "transcript": transcripts[row["id"]]})
+        previous = done.get(row["id"], {})
+        if not force and previous.get("status") == "done" and previous.get("params_hash") == wanted:
             continue
         try:
-            note = _separate(study, row["id"], row["code"], _voices(study, row["id"], speakers))
+            note = _separate(study, row["id"], row["code"], voices)
         except (AudioError, ResearchError) as error:
-            set_stage(study.db, row["id"], STAGE, "failed", note=f"{row['code']}: {getattr(error, 'reason', error)}")
+            set_stage(study.db, row["id"], STAGE, "failed", note=f"{row['code']}: {getattr(error, 'reason', error)}", params_hash=wanted)
             results[row["code"]] = "failed"
             continue
-        set_stage(study.db, row["id"], STAGE, "done", note=note)
+        set_stage(study.db, row["id"], STAGE, "done", note=note, params_hash=wanted)
         results[row["code"]] = note or "done"
     return results
 
@@ -147,6 +160,9 @@ def _separate(study: Study, interview_id: int, code: str, speakers: int | None) 
         vault.save_utterances(interview_id, [])
         return f"{code}: no speech to attribute"
     roles = infer_roles(utterances) | role_overrides(study.db, interview_id)
+    interviewers = [speaker for speaker, role in roles.items() if role == "interviewer"]
+    if not interviewers or max(question_rate(utterances, s) for s in interviewers) < MIN_INTERVIEWER_QUESTIONS:
+        note = f"{code}: no voice asks questions like an interviewer (one speaker?); check the roles with `research role`"
     study.vault.save_utterances(interview_id, [(u, roles.get(u.speaker, "customer")) for u in utterances])
     save_roles(study.db, interview_id, roles)
     return note

@@ -1,0 +1,144 @@
+"""Speaker separation: diarization, role labels, two customers, overrides, stereo calls, bad input."""
+
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from research.attribution import ReferenceTurn, labelled_accuracy, mapped_accuracy, read_rttm
+from research.cli import cli
+from research.config import TranscribeSettings
+from research.ingest import add_files
+from research.metadata import MetadataSheet
+from research.speakers import infer_roles, run_speakers, utterances_from, SpokenWord
+from research.study import Study
+from research.transcribe.batch import TranscriptionBatch
+from tests.audio_factory import write_audio
+from tests.conftest import DEMO
+
+TINY = TranscribeSettings(model="tiny.en")
+TIMINGS = json.loads((DEMO / "timings.json").read_text())
+
+
+def words_with(study, interview_id: int, field: str) -> list[tuple[float, float, str]]:
+    return [(w["start"], w["end"], u[field]) for u in study.vault.raw_utterances(interview_id) for w in json.loads(u["words"])]
+
+
+@pytest.fixture(scope="module")
+def demo_study(tmp_path_factory):
+    study = Study.create(tmp_path_factory.mktemp("demo") / "study", "demo")
+    add_files(study, [DEMO], MetadataSheet.load(DEMO / "metadata.csv"))
+    TranscriptionBatch(study, TINY).run()
+    run_speakers(study)
+    return study
+
+
+@pytest.mark.slow
+def test_roles_are_right_for_at_least_95_percent_of_demo_words(demo_study):
+    scores = {}
+    for row in demo_study.db.query("SELECT id, code FROM interviews ORDER BY id"):
+        interview = f"int-{row['id']:02d}"
+        turns = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in TIMINGS[interview]]
+        scores[interview] = labelled_accuracy(words_with(demo_study, row["id"], "role"), turns)
+    print("word role accuracy:", {k: round(v, 3) for k, v in scores.items()})
+    assert min(scores.values()) >= 0.95, scores
+
+
+@pytest.mark.slow
+def test_two_customers_get_their_own_slots(demo_study):
+    (couple,) = [row["id"] for row in demo_study.db.query("SELECT id FROM interviews WHERE title = 'Couple near a highway'")]
+    roles = {u["role"] for u in demo_study.vault.raw_utterances(couple)}
+    assert roles == {"interviewer", "customer", "customer_b"}
+    daniel = [u["text"] for u in demo_study.vault.raw_utterances(couple) if u["role"] == "customer_b"]
+    assert any("budget" in text for text in daniel)  # Daniel, the second customer in the sheet
+
+
+@pytest.mark.slow
+def test_utterances_split_at_speaker_changes_and_words_carry_speakers(demo_study):
+    utterances = demo_study.vault.raw_utterances(1)
+    assert len(utterances) >= 12
+    for utterance in utterances:
+        words = json.loads(utterance["words"])
+        assert {w["speaker"] for w in words} == {utterance["speaker"]}
+        assert utterance["start"] == words[0]["start"] and utterance["end"] == words[-1]["end"]
+    assert all(a["speaker"] != b["speaker"] or b["start"] - a["end"] >= 2.0 for a, b in zip(utterances, utterances[1:]))
+    # nothing raw reaches study.db
+    dump = "\n".join(sqlite3.connect(demo_study.db_path).iterdump())
+    assert "Brightwater" not in dump and utterances[1]["text"] not in dump
+
+
+@pytest.mark.slow
+def test_a_role_override_survives_a_re_run(demo_study):
+    runner = CliRunner()
+    study = ["--study", str(demo_study.root)]
+    result = runner.invoke(cli, [*study, "role", "INT-002", "S1=customer", "S2=interviewer"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(cli, [*study, "speakers", "--force", "--interview", "INT-002"]).exit_code == 0
+    roles = {u["speaker"]: u["role"] for u in demo_study.vault.raw_utterances(2)}
+    assert roles == {"S1": "customer", "S2": "interviewer"}
+    assert runner.invoke(cli, [*study, "role", "INT-002", "S1=interviewer", "S2=customer"]).exit_code == 0
+    bad = runner.invoke(cli, [*study, "role", "INT-002", "S7=customer"])
+    assert bad.exit_code == 1 and "no speaker S7" in bad.output
+
+
+@pytest.mark.slow
+def test_unchanged_interviews_are_skipped(demo_study):
+    assert run_speakers(demo_study) == {}
+
+
+def test_role_inference_from_questions_order_and_talk_share():
+    def said(speaker, start, text):
+        words = [SpokenWord(start + i * 0.3, start + i * 0.3 + 0.25, w, 0.9, speaker) for i, w in enumerate(text.split())]
+        return words
+
+    words = said("S1", 0, "How did you find us?") + said("S2", 3, "A friend told me about it and I looked at the website for a long while before buying") + said("S1", 12, "What happened next?") + said("S3", 15, "I approved the budget after a week of comparing prices")
+    roles = infer_roles(utterances_from(words))
+    assert roles == {"S1": "interviewer", "S2": "customer", "S3": "customer_b"}
+
+
+@pytest.mark.slow
+def test_bad_input_gets_a_note_not_a_crash(study, tmp_path):
+    silent = write_audio(tmp_path / "silent.wav", np.zeros(16_000 * 4, np.float32))
+    turns = [t for t in TIMINGS["int-01"] if t["speaker"] == "customer"]
+    from research.audio import decode
+
+    audio = decode(DEMO / "int-01.opus")
+    monologue = write_audio(tmp_path / "monologue.wav", np.concatenate([audio[int(t["start"] * 16000) : int(t["end"] * 16000)] for t in turns]))
+    short = write_audio(tmp_path / "short.wav", audio[int(turns[0]["start"] * 16000) : int(turns[0]["start"] * 16000) + 8000])
+    add_files(study, [silent, monologue, short])
+    TranscriptionBatch(study, TINY).run()
+    results = run_speakers(study)
+    assert "INT-001" not in results  # silent: never transcribed, nothing to separate
+    assert "no voice asks questions" in results["INT-002"]
+    assert results["INT-003"] != "failed"
+    status = CliRunner().invoke(cli, ["--study", str(study.root), "status"])
+    assert "INT-002: no voice asks questions" in status.output
+
+
+@pytest.mark.slow
+def test_stereo_call_is_attributed_by_channel(study, shared_data):
+    from research.transcribe.wer import word_error_rate
+
+    add_files(study, [shared_data / "asr-faster-whisper-jfk" / "stereo_diarization.wav"])
+    TranscriptionBatch(study, TINY).run()
+    run_speakers(study)
+    by_speaker = {}
+    for u in study.vault.raw_utterances(1):
+        by_speaker.setdefault(u["speaker"], []).append(u["text"])
+    left = "He began a confused complaint against the wizard, who had vanished behind the curtain on the left."
+    right = "The horizon seems extremely distant."
+    assert word_error_rate([left], [" ".join(by_speaker["S1"])]) < 0.1
+    assert word_error_rate([right], [" ".join(by_speaker["S2"])]) < 0.1
+
+
+@pytest.mark.slow
+def test_real_two_speaker_phone_call(study, shared_data):
+    folder = shared_data / "diarization-pyannote-sample"
+    add_files(study, [folder / "sample.wav"])
+    TranscriptionBatch(study, TranscribeSettings(model="base")).run()
+    run_speakers(study, 2)
+    accuracy = mapped_accuracy(words_with(study, 1, "speaker"), read_rttm(folder / "sample.rttm"))
+    print(f"pyannote sample word attribution accuracy {accuracy:.3f}")
+    assert accuracy >= 0.85
