@@ -142,3 +142,23 @@ def test_real_two_speaker_phone_call(study, shared_data):
     accuracy = mapped_accuracy(words_with(study, 1, "speaker"), read_rttm(folder / "sample.rttm"))
     print(f"pyannote sample word attribution accuracy {accuracy:.3f}")
     assert accuracy >= 0.85
+
+
+@pytest.mark.slow
+def test_stereo_call_recording_from_the_demo_is_split_by_channel(study, tmp_path):
+    """One party per channel, as a phone-call recorder writes it: no clustering, roles from the talk."""
+    from research.audio import decode
+
+    audio = decode(DEMO / "int-06.opus")
+    left, right = np.zeros_like(audio), np.zeros_like(audio)
+    for turn in TIMINGS["int-06"]:
+        span = slice(int(turn["start"] * 16000), int(turn["end"] * 16000))
+        (left if turn["speaker"] == "interviewer" else right)[span] = audio[span]
+    call = write_audio(tmp_path / "call.wav", np.stack([left, right]))
+    add_files(study, [call])
+    TranscriptionBatch(study, TINY).run()
+    assert study.vault.channels(1) == [0, 1]
+    run_speakers(study)
+    turns = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in TIMINGS["int-06"]]
+    assert labelled_accuracy(words_with(study, 1, "role"), turns) >= 0.98
+    assert {u["speaker"]: u["role"] for u in study.vault.raw_utterances(1)} == {"S1": "interviewer", "S2": "customer"}
