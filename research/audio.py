@@ -96,3 +96,37 @@ def separate_parties(left: np.ndarray, right: np.ndarray, max_correlation: float
         return False
     correlation = np.corrcoef(left, right)[0, 1]
     return bool(abs(correlation) < max_correlation)
+
+
+def redact(audio: np.ndarray, spans: list[tuple[float, float]], mode: str = "bleep", sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A copy with each (start, end) span replaced by a 1 kHz tone ("bleep") or silence."""
+    out = audio.copy()
+    for start, end in spans:
+        a, b = max(0, int(start * sample_rate)), min(len(out), int(np.ceil(end * sample_rate)))
+        if b <= a:
+            continue
+        if mode == "bleep":
+            t = np.arange(b - a) / sample_rate
+            out[a:b] = 0.2 * np.sin(2 * np.pi * 1000 * t)
+        else:
+            out[a:b] = 0.0
+    return out
+
+
+def write_opus(audio: np.ndarray, path: Path, sample_rate: int = SAMPLE_RATE, bitrate: int = 32_000, compression_level: int = 0) -> None:
+    """Encode mono float32 audio as Ogg Opus, written to a temporary name and moved into place.
+
+    compression_level 0 encodes speech about 7x faster than libopus's default 10.
+    """
+    partial = path.with_name(path.name + ".partial")
+    with av.open(str(partial), "w", format="ogg") as container:
+        stream = container.add_stream("libopus", rate=sample_rate, layout="mono")
+        stream.bit_rate = bitrate
+        stream.codec_context.options = {"compression_level": str(compression_level)}
+        frame = av.AudioFrame.from_ndarray(audio.astype(np.float32)[np.newaxis, :], format="flt", layout="mono")
+        frame.sample_rate = sample_rate
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    partial.replace(path)

@@ -21,6 +21,7 @@ from research.study import Study
 from research.transcribe.batch import BatchReport, TranscriptionBatch
 
 DEMO_SOURCE = Path(__file__).resolve().parent.parent / "interviews" / "demo"
+DEMO_BRAND_TERMS = ["Kestrel Home", "Kestrel", "AeroPure", "Aeropure", "HomeMart", "Home Mart"]  # the brand under study is not PII
 
 
 class ResearchGroup(click.Group):
@@ -161,6 +162,57 @@ def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...], for
 
 
 @cli.command()
+@click.option("--force", is_flag=True, help="Anonymize again even when nothing changed.")
+@click.pass_context
+def anonymize(ctx: click.Context, force: bool) -> None:
+    """Redact PII into study.db (text) and redacted-audio/ (bleeped audio), with study-wide pseudonyms.
+
+    Settings live in research.toml under [anonymize]: style (placeholder or surrogate),
+    allow (terms to keep, e.g. your brand), deny (terms always redacted), audio (bleep or silence).
+
+    Example:
+
+        research anonymize
+    """
+    from research.anonymize.stage import run_anonymize
+
+    results = run_anonymize(_study(ctx), force)
+    if not results:
+        console.print("Nothing to anonymize: every separated interview is up to date.")
+    for code, result in results.items():
+        console.print(f"{code}: {result}", soft_wrap=True)
+
+
+@cli.group()
+def vault() -> None:
+    """The study's vault of raw transcripts, names and the pseudonym key.
+
+    Example:
+
+        research vault purge
+    """
+
+
+@vault.command("purge")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def vault_purge(ctx: click.Context, yes: bool) -> None:
+    """Delete the vault irreversibly; the anonymized study, redacted audio and exports stay.
+
+    Example:
+
+        research vault purge --yes
+    """
+    study = _study(ctx)
+    if study.config.vault_purged:
+        raise ResearchError("the vault was already purged")
+    if not yes:
+        click.confirm(f"Delete {study.vault_dir} with every raw transcript, name and the pseudonym key? This cannot be undone", abort=True)
+    study.purge_vault()
+    console.print("Vault purged: nothing identifiable is left in the study folder.")
+
+
+@cli.command()
 @click.argument("code")
 @click.argument("assignments", nargs=-1, required=True)
 @click.pass_context
@@ -285,7 +337,12 @@ def demo(ctx: click.Context, study_path: Path, source: Path, model: str | None, 
 
         research demo --path /tmp/demo-study
     """
-    study = Study.open(study_path) if (study_path / "research.toml").exists() else Study.create(study_path, "demo")
+    if (study_path / "research.toml").exists():
+        study = Study.open(study_path)
+    else:
+        study = Study.create(study_path, "demo")
+        study.config.anonymize.allow = DEMO_BRAND_TERMS
+        study.save_config()
     sheet = source / "metadata.csv"
     report = add_files(study, [source], MetadataSheet.load(sheet) if sheet.exists() else None)
     console.print(f"Demo study in {study.root}: {len(report.added)} interviews added, {len(report.duplicates)} already present.")
@@ -295,6 +352,10 @@ def demo(ctx: click.Context, study_path: Path, source: Path, model: str | None, 
     _print_batch_summary(batch)
     separated = run_speakers(study)
     console.print(f"Separated speakers in {len(separated)} interviews.")
+    from research.anonymize.stage import run_anonymize
+
+    anonymized = run_anonymize(study)
+    console.print(f"Anonymized {len(anonymized)} interviews.")
     _print_status(study)
     if batch.failed or report.failed:
         ctx.exit(1)

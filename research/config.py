@@ -30,11 +30,26 @@ class TranscribeSettings(BaseModel):
     stereo: Literal["auto", "mix", "split"] = "auto"  # auto: split a two-party call recording by channel
 
 
+class AnonymizeSettings(BaseModel):
+    """How `research anonymize` redacts; allow keeps terms (your brand), deny always redacts them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    style: Literal["placeholder", "surrogate"] = "placeholder"
+    allow: list[str] = []
+    deny: list[str] = []
+    audio: Literal["bleep", "silence"] = "bleep"
+    organizations: bool = False  # also redact every organisation spaCy finds (participants' companies always are)
+    places: bool = False  # also redact cities and countries (street addresses always are)
+
+
 class StudyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
+    vault_purged: bool = False
     transcribe: TranscribeSettings = TranscribeSettings()
+    anonymize: AnonymizeSettings = AnonymizeSettings()
 
     @classmethod
     def load(cls, path: Path) -> StudyConfig:

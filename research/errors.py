@@ -23,3 +23,7 @@ class MetadataError(ResearchError):
 
 class ModelNotAvailableError(ResearchError):
     pass
+
+
+class VaultPurgedError(ResearchError):
+    pass

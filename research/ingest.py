@@ -79,10 +79,10 @@ def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
             }
         ).last_pk
         code = f"INT-{interview_id:03d}"
-        company = vault.pseudonym("ORGANIZATION", first.company, "Company") if first.company else None
+        company = vault.pseudonym("COMPANY", first.company, "Company") if first.company else None
         db["interviews"].update(interview_id, {"code": code, "company": company, "title": _safe_title(first, rows, code, company)})
         for row in rows or [first]:
-            label = vault.pseudonym("PERSON", row.participant, "Participant") if row.participant else f"{code} {row.speaker}"
+            label = vault.pseudonym("PARTICIPANT", row.participant, "Participant") if row.participant else f"{code} {row.speaker}"
             db["participants"].insert(
                 {
                     "interview_id": interview_id,

@@ -59,7 +59,12 @@ def utterances_from(words: list[SpokenWord]) -> list[Utterance]:
             groups[-1].append(word)
         else:
             groups.append([word])
-    return [Utterance(g[0].speaker, g[0].start, g[-1].end, " ".join(w.text for w in g), g) for g in groups]
+    return [Utterance(g[0].speaker, g[0].start, g[-1].end, join_words(g), g) for g in groups]
+
+
+def join_words(words: list[Word]) -> str:
+    """The text of consecutive words, spaced as the engine spaced them."""
+    return "".join(w.text for w in words).strip()
 
 
 def question_rate(utterances: list[Utterance], speaker: str) -> float:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from research.config import StudyConfig
-from research.errors import ResearchError, StudyNotFoundError
+from research.errors import ResearchError, StudyNotFoundError, VaultPurgedError
 from research.store import open_database
 from research.vault import Vault
 
@@ -52,7 +53,17 @@ class Study:
 
     @cached_property
     def vault(self) -> Vault:
+        if self.config.vault_purged:
+            raise VaultPurgedError("the vault of this study was purged; raw transcripts and names are gone, so this needs a new study")
         return Vault(self.vault_dir)
+
+    def purge_vault(self) -> None:
+        """Delete the vault irreversibly: raw transcripts, names, source paths, the pseudonym key."""
+        if "vault" in self.__dict__:
+            self.__dict__.pop("vault").db.close()
+        shutil.rmtree(self.vault_dir, ignore_errors=True)
+        self.config.vault_purged = True
+        self.save_config()
 
     @classmethod
     def create(cls, root: Path, name: str | None = None) -> Study:

@@ -72,6 +72,11 @@ def _raw_utterances(db: Database) -> None:
     )
 
 
+def entity_key(value: str) -> str:
+    """How the pseudonym key identifies an entity: case- and spacing-insensitive."""
+    return " ".join(value.casefold().split())
+
+
 class Vault:
     """Owner-only store of everything identifiable in a study."""
 
@@ -100,9 +105,15 @@ class Vault:
     def save_company(self, interview_id: int, name: str) -> None:
         self.db["companies"].upsert({"interview_id": interview_id, "company_name": name}, pk="interview_id")
 
+    def known_names(self) -> list[tuple[str, str]]:
+        """Every participant and company name in the study, as (name, PERSON or ORGANIZATION)."""
+        people = [(row[0], "PERSON") for row in self.db.execute("SELECT DISTINCT participant_name FROM people")]
+        companies = [(row[0], "ORGANIZATION") for row in self.db.execute("SELECT DISTINCT company_name FROM companies")]
+        return people + companies
+
     def pseudonym(self, entity_type: str, value: str, prefix: str) -> str:
         """The study-wide pseudonym for a value, allocating the next number on first sight."""
-        key = " ".join(value.casefold().split())
+        key = entity_key(value)
         with self.db.atomic():
             rows = list(self.db["pseudonyms"].rows_where("entity_type = ? AND value_key = ?", [entity_type, key]))
             if rows:

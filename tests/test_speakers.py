@@ -90,7 +90,7 @@ def test_unchanged_interviews_are_skipped(demo_study):
 
 def test_role_inference_from_questions_order_and_talk_share():
     def said(speaker, start, text):
-        words = [SpokenWord(start + i * 0.3, start + i * 0.3 + 0.25, w, 0.9, speaker) for i, w in enumerate(text.split())]
+        words = [SpokenWord(start + i * 0.3, start + i * 0.3 + 0.25, " " + w, 0.9, speaker) for i, w in enumerate(text.split())]
         return words
 
     words = said("S1", 0, "How did you find us?") + said("S2", 3, "A friend told me about it and I looked at the website for a long while before buying") + said("S1", 12, "What happened next?") + said("S3", 15, "I approved the budget after a week of comparing prices")

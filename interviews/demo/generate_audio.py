@@ -17,10 +17,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import numpy as np
 import yaml
 from hibari import Hibari
+
+from research.audio import write_opus
 
 HERE = Path(__file__).resolve().parent
 SAMPLE_RATE = 24_000
@@ -66,18 +67,6 @@ def synthesize(tts: Hibari, script: dict, seed: int) -> tuple[np.ndarray, list[d
     return np.concatenate(pieces), timings
 
 
-def write_opus(audio: np.ndarray, path: Path, bitrate: int = 32_000) -> None:
-    with av.open(str(path), "w", format="ogg") as container:
-        stream = container.add_stream("libopus", rate=SAMPLE_RATE, layout="mono")
-        stream.bit_rate = bitrate
-        frame = av.AudioFrame.from_ndarray(audio[np.newaxis, :], format="flt", layout="mono")
-        frame.sample_rate = SAMPLE_RATE
-        for packet in stream.encode(frame):
-            container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-
-
 def main(ids: list[str]) -> None:
     tts = Hibari(threads=2)
     timings_path = HERE / "timings.json"
@@ -88,7 +77,7 @@ def main(ids: list[str]) -> None:
             continue
         seed = int(script["id"].split("-")[-1])
         audio, timings = synthesize(tts, script, seed)
-        write_opus(audio, HERE / script["file"])
+        write_opus(audio, HERE / script["file"], SAMPLE_RATE, compression_level=10)
         all_timings[script["id"]] = timings
         print(f"{script['file']}: {len(audio) / SAMPLE_RATE:.1f} s, {len(timings)} turns")
     timings_path.write_text(json.dumps(dict(sorted(all_timings.items())), indent=1) + "\n")

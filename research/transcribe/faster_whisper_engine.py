@@ -48,7 +48,7 @@ def _segment(segment) -> Segment:
         start=round(segment.start, 3),
         end=round(segment.end, 3),
         text=segment.text.strip(),
-        words=[Word(float(round(w.start, 3)), float(round(w.end, 3)), w.word.strip(), float(round(w.probability, 4))) for w in segment.words or []],
+        words=[Word(float(round(w.start, 3)), float(round(w.end, 3)), w.word, float(round(w.probability, 4))) for w in segment.words or []],
         avg_logprob=round(segment.avg_logprob, 4),
         no_speech_prob=round(segment.no_speech_prob, 4),
     )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 
 @dataclass(frozen=True)
 class Word:
+    """A word as the engine wrote it: a leading space starts a new word, none continues one ("Wi", "-Fi")."""
+
     start: float
     end: float
     text: str

@@ -1,0 +1,1 @@
+"""Anonymization of transcripts and audio: detection, pseudonyms, the stage."""

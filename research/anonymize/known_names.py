@@ -1,0 +1,77 @@
+"""Find the study's known participant and company names in a transcript, misheard ones too.
+
+Speech recognition writes "O'Caffa" for Okafor and "Medio" for Mateo, so exact matching
+misses them. A capitalised word matches a name token when the spellings are close
+(rapidfuzz ratio) or they sound alike (Metaphone codes close); a company matches as a
+phrase of the same length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import jellyfish
+from rapidfuzz import fuzz
+
+SPELLING = 82  # rapidfuzz ratio of the letters
+SOUND = 85  # ratio of the Metaphone codes, when the letters are at least LOOSE_SPELLING alike
+LOOSE_SPELLING = 45
+PHRASE = 85
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+@dataclass(frozen=True)
+class KnownName:
+    text: str  # as in the metadata sheet
+    entity_type: str  # PERSON or ORGANIZATION
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    start: int
+    end: int
+    name: KnownName
+
+
+def _key(word: str) -> str:
+    return re.sub(r"[^a-z]", "", word.casefold())
+
+
+def _sounds(word: str) -> str:
+    return jellyfish.metaphone(_key(word)) if _key(word) else ""
+
+
+def _token_matches(word: str, token: str) -> bool:
+    a, b = _key(word), _key(token)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if len(a) < 4 or len(b) < 4:
+        return False
+    if fuzz.ratio(a, b) >= SPELLING:
+        return True
+    sound_a, sound_b = _sounds(word), _sounds(token)
+    if len(sound_a) < 2 or len(sound_b) < 2:
+        return False
+    return sound_a == sound_b or (fuzz.ratio(sound_a, sound_b) >= SOUND and fuzz.ratio(a, b) >= LOOSE_SPELLING)
+
+
+def find_known_names(text: str, names: list[KnownName]) -> list[NameMatch]:
+    words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    matches: list[NameMatch] = []
+    for name in names:
+        tokens = name.text.split()
+        if name.entity_type == "ORGANIZATION" or len(tokens) > 1:
+            size = len(tokens)
+            for i in range(len(words) - size + 1):
+                window = words[i : i + size]
+                phrase = text[window[0][0] : window[-1][1]]
+                if fuzz.ratio(_key(phrase), _key(name.text)) >= PHRASE:
+                    matches.append(NameMatch(window[0][0], window[-1][1], name))
+        if name.entity_type == "PERSON":
+            for start, end, word in words:
+                if word[0].isupper() and any(_token_matches(word, token) for token in tokens):
+                    matches.append(NameMatch(start, end, name))
+    return matches

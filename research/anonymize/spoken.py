@@ -1,0 +1,126 @@
+"""Presidio recognizers for PII the way speech recognition writes it.
+
+Whisper turns "margaret dot okafor at brightwater dental dot com" into anything from the
+spoken words to "Margaret.O.Caffa at Brightwater Dental.com" or "Sophia.raysatmailbox.com";
+phone numbers come out as digits, digit groups or words; an order number as "K-4-4719"
+or "K four four seven one nine"; a spelled name as "O-K-A-F-O-R".
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+
+DIGIT_WORDS = {"zero": 1, "oh": 1, "o": 1, "one": 1, "two": 1, "three": 1, "four": 1, "five": 1, "six": 1, "seven": 1, "eight": 1, "nine": 1}
+REPEATERS = {"double": 2, "triple": 3}
+_DIGITISH = r"(?:\d+|zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)"
+_TLD = r"(?:com|org|net|edu|gov|io|co|uk|us|de|fr|ca|au|info|biz|me)"
+
+SPOKEN_EMAIL = re.compile(
+    rf"\b[\w'.-]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[\w'-]+)*\s+at\s+(?:[\w'-]+\s+){{0,3}}?[\w'-]+\s+dot\s+{_TLD}(?:\s+dot\s+{_TLD})?\b",
+    re.IGNORECASE,
+)
+MANGLED_EMAIL = re.compile(rf"\b[\w'.-]+(?:\s+at\s+(?:[\w'-]+\s+){{0,3}}[\w'-]+)?\.{_TLD}(?:\.{_TLD})?\b", re.IGNORECASE)
+SPELLED_LETTERS = re.compile(r"\b(?:[A-Z][\s.-]+){2,}[A-Z]\b")
+STREET = r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|Crescent|Close|Parkway|Highway)"
+ADDRESS = re.compile(rf"\b(?:\d{{1,5}}\s+)?(?:[A-Z][a-z]+\s+){{1,3}}{STREET}\b")
+RELATION = r"(?:[Ss]on|[Dd]aughter|[Hh]usband|[Ww]ife|[Ss]ister|[Bb]rother|[Mm]om|[Mm]um|[Dd]ad|[Ff]ather|[Mm]other|[Pp]artner|[Cc]olleague|[Bb]oss|[Mm]anager|[Ff]riend|[Nn]eighbou?r|[Yy]oungest|[Ee]ldest|[Oo]ldest|[Cc]oworker|[Aa]ssistant)"
+RELATION_NAME = re.compile(rf"\b(?:{RELATION},?|named|called) (?P<name>[A-Z][a-z]{{2,}})\b")
+INTRODUCTION = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|I'm|I am|[Tt]his is|[Cc]all me|[Ii]t's) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
+NOT_INTRODUCED = frozenset({"The", "A", "An", "Not", "Just", "So", "Really", "Very", "Sure", "Happy", "Glad", "Sorry", "Fine", "Okay", "Here", "There", "It", "That", "This", "What", "Actually"})
+ID_KEYWORDS = re.compile(
+    r"\b(?:order|account|reference|ticket|case|invoice|membership|customer|tracking|policy|confirmation|booking)\s+(?:number|no\.?|num|id|code|#)?\s*(?:is|was|:)?\s*,?\s*",
+    re.IGNORECASE,
+)
+ID_VALUE = re.compile(rf"(?:[A-Za-z]{{1,3}}[\s-]?)?(?:{_DIGITISH}[\s,.-]*){{3,}}", re.IGNORECASE)
+DIGIT_RUN = re.compile(rf"\b{_DIGITISH}\b(?:[\s,.()-]+\b{_DIGITISH}\b)*", re.IGNORECASE)
+
+
+def count_digits(text: str) -> int:
+    """Digits a spoken or written number sequence stands for ("double five" is two)."""
+    total, repeat = 0, 1
+    for token in re.findall(rf"\d+|{_DIGITISH}", text.lower()):
+        if token in REPEATERS:
+            repeat = REPEATERS[token]
+            continue
+        total += (len(token) if token.isdigit() else DIGIT_WORDS[token]) * repeat
+        repeat = 1
+    return total
+
+
+class SpokenEmailRecognizer(PatternRecognizer):
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="EMAIL_ADDRESS",
+            name="SpokenEmailRecognizer",
+            patterns=[Pattern("spoken email", SPOKEN_EMAIL.pattern, 0.9), Pattern("misheard email", MANGLED_EMAIL.pattern, 0.8)],
+            global_regex_flags=re.IGNORECASE,
+        )
+
+
+class SpokenPhoneRecognizer(EntityRecognizer):
+    """Runs of 7 to 15 digits, written or spoken, in groups or one by one."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PHONE_NUMBER"], name="SpokenPhoneRecognizer")
+
+    def load(self) -> None:  # nothing to load
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        results = []
+        for match in DIGIT_RUN.finditer(text):
+            if 7 <= count_digits(match.group()) <= 15 and not ID_KEYWORDS.search(text[max(0, match.start() - 40) : match.start()]):
+                results.append(RecognizerResult("PHONE_NUMBER", match.start(), match.end(), 0.85))
+        return results
+
+
+class OrderNumberRecognizer(EntityRecognizer):
+    """Account, order and reference numbers announced by a keyword."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["ID"], name="OrderNumberRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        results = []
+        for keyword in ID_KEYWORDS.finditer(text):
+            value = ID_VALUE.match(text, keyword.end())
+            if value and count_digits(value.group()) >= 3:
+                end = keyword.end() + len(value.group().rstrip(" ,.-"))
+                results.append(RecognizerResult("ID", keyword.end(), end, 0.9))
+        return results
+
+
+class SpelledNameRecognizer(PatternRecognizer):
+    def __init__(self) -> None:
+        super().__init__(supported_entity="PERSON", name="SpelledNameRecognizer", patterns=[Pattern("spelled letters", SPELLED_LETTERS.pattern, 0.7)], global_regex_flags=re.MULTILINE)
+
+
+class StreetAddressRecognizer(PatternRecognizer):
+    def __init__(self) -> None:
+        super().__init__(supported_entity="LOCATION", name="StreetAddressRecognizer", patterns=[Pattern("street", ADDRESS.pattern, 0.85)], global_regex_flags=re.MULTILINE)
+
+
+class RelativeNameRecognizer(EntityRecognizer):
+    """A capitalised name after a relation ("our youngest, Mateo") or an introduction ("my name is Siiri")."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="RelativeNameRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.75) for m in RELATION_NAME.finditer(text)]
+        for m in INTRODUCTION.finditer(text):
+            if m.group("name").split()[0] not in NOT_INTRODUCED:
+                results.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.7))
+        return results
+
+
+def spoken_recognizers() -> list[EntityRecognizer]:
+    return [SpokenEmailRecognizer(), SpokenPhoneRecognizer(), OrderNumberRecognizer(), SpelledNameRecognizer(), StreetAddressRecognizer(), RelativeNameRecognizer()]

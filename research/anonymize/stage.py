@@ -1,0 +1,131 @@
+"""`research anonymize`: speaker-attributed raw utterances (vault) → anonymized utterances (study.db).
+
+PII spans are mapped onto the words they cover; those words become one pseudonym word
+that keeps the first word's start and the last word's end, so word timestamps and the
+character offsets of the rebuilt text stay exact. The same entity gets the same
+pseudonym across the whole study. A redacted copy of the audio, with the same spans
+bleeped, goes to redacted-audio/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from research.anonymize.detect import PiiDetector, PiiSpan
+from research.anonymize.known_names import KnownName
+from research.anonymize.pseudonyms import Pseudonymizer
+from research.audio import decode, redact, write_opus
+from research.errors import AudioError, ResearchError
+from research.store import set_stage, stage_statuses
+from research.study import Study
+from research.transcribe.batch import params_hash
+
+STAGE = "anonymize"
+_TRAILING = re.compile(r"[.,!?;:]+$")
+
+
+@dataclass(frozen=True)
+class AnonymizedUtterance:
+    speaker: str
+    role: str
+    start: float
+    end: float
+    text: str
+    words: list[dict]
+    redacted: list[tuple[float, float]]  # audio spans to bleep
+
+
+def anonymize_utterance(raw: dict, spans: list[PiiSpan], pseudonyms: Pseudonymizer) -> AnonymizedUtterance:
+    words = json.loads(raw["words"])
+    joined = "".join(w["text"] for w in words)
+    offsets, cursor = [], -(len(joined) - len(joined.lstrip()))  # the utterance text is the stripped join
+    for word in words:
+        offsets.append((cursor, cursor + len(word["text"])))
+        cursor += len(word["text"])
+    out, redacted, index = [], [], 0
+    while index < len(words):
+        span = next((s for s in spans if s.start < offsets[index][1] and s.end > offsets[index][0]), None)
+        if span is None:
+            out.append(words[index])
+            index += 1
+            continue
+        last = index
+        while last + 1 < len(words) and offsets[last + 1][0] < span.end:
+            last += 1
+        trailing = _TRAILING.search(words[last]["text"])
+        keep_punctuation = trailing.group() if trailing and offsets[last][1] - len(trailing.group()) >= span.end else ""
+        first_word, last_word = words[index], words[last]
+        out.append(
+            {
+                "start": first_word["start"],
+                "end": last_word["end"],
+                "text": " " + pseudonyms.replacement(span.entity_type, span.key) + keep_punctuation,
+                "probability": min(w["probability"] for w in words[index : last + 1]),
+                "speaker": first_word.get("speaker", raw["speaker"]),
+                "pii": span.entity_type,
+            }
+        )
+        redacted.append((first_word["start"], last_word["end"]))
+        index = last + 1
+    return AnonymizedUtterance(raw["speaker"], raw["role"], raw["start"], raw["end"], "".join(w["text"] for w in out).strip(), out, redacted)
+
+
+def run_anonymize(study: Study, force: bool = False) -> dict[str, str]:
+    """Anonymize every interview whose speakers are separated; returns {code: status or note}."""
+    settings = study.config.anonymize
+    vault = study.vault
+    known = [KnownName(name, kind) for name, kind in vault.known_names()]
+    speakers = {row["interview_id"]: row["params_hash"] for row in study.db["stage_status"].rows_where("stage = 'speakers' AND status = 'done'")}
+    done = stage_statuses(study.db, STAGE)
+    wanted_settings = settings.model_dump() | {"known_names": len(known)}
+    detector: PiiDetector | None = None
+    pseudonyms = Pseudonymizer(vault, settings.style)
+    results = {}
+    for row in list(study.db.query("SELECT id, code FROM interviews ORDER BY id")):
+        if row["id"] not in speakers:
+            continue
+        wanted = params_hash(wanted_settings | {"speakers": speakers[row["id"]]})
+        previous = done.get(row["id"], {})
+        if not force and previous.get("status") == "done" and previous.get("params_hash") == wanted:
+            continue
+        detector = detector or PiiDetector(known, settings.allow, settings.deny, settings.organizations, settings.places)
+        try:
+            note = _anonymize_interview(study, row["id"], row["code"], detector, pseudonyms)
+        except (AudioError, ResearchError) as error:
+            set_stage(study.db, row["id"], STAGE, "failed", note=f"{row['code']}: {getattr(error, 'reason', error)}", params_hash=wanted)
+            results[row["code"]] = "failed"
+            continue
+        set_stage(study.db, row["id"], STAGE, "done", note=note, params_hash=wanted)
+        results[row["code"]] = note or "done"
+    return results
+
+
+def _anonymize_interview(study: Study, interview_id: int, code: str, detector: PiiDetector, pseudonyms: Pseudonymizer) -> str | None:
+    raw = study.vault.raw_utterances(interview_id)
+    spans = detector.detect([u["text"] for u in raw]) if raw else []
+    anonymized = [anonymize_utterance(u, s, pseudonyms) for u, s in zip(raw, spans)]
+    rows = [
+        {"interview_id": interview_id, "idx": i, "speaker": u.speaker, "role": u.role, "start": u.start, "end": u.end, "text": u.text, "words": json.dumps(u.words)}
+        for i, u in enumerate(anonymized)
+    ]
+    db = study.db
+    with db.atomic():
+        db.execute("DELETE FROM utterances WHERE interview_id = ?", [interview_id])
+        if rows:
+            db["utterances"].insert_all(rows)
+    _write_redacted_audio(study, interview_id, code, [span for u in anonymized for span in u.redacted])
+    if not raw:
+        return f"{code}: empty transcript, nothing to anonymize"
+    return None
+
+
+def _write_redacted_audio(study: Study, interview_id: int, code: str, spans: list[tuple[float, float]]) -> None:
+    source = study.vault.source_path(interview_id)
+    if source is None or not Path(source).is_file():
+        raise ResearchError(f"{code}: the audio file is no longer where it was added; the redacted copy can't be made")
+    audio = redact(decode(Path(source)), spans, study.config.anonymize.audio)
+    study.redacted_audio_dir.mkdir(exist_ok=True)
+    write_opus(audio, study.redacted_audio_dir / f"{code}.opus")
