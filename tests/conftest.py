@@ -34,3 +34,27 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"external test data not found at {SHARED_DATA} (it ships beside the repository in CI, not in a clone)")
     return SHARED_DATA
+
+
+DEMO_ALLOW = ["Kestrel Home", "Kestrel", "AeroPure", "Aeropure", "HomeMart", "Home Mart"]
+
+
+@pytest.fixture(scope="session")
+def demo_study(tmp_path_factory: pytest.TempPathFactory):
+    """The demo corpus through transcription (tiny.en), speaker separation and anonymization, once per session."""
+    from research.anonymize.stage import run_anonymize
+    from research.config import TranscribeSettings
+    from research.ingest import add_files
+    from research.metadata import MetadataSheet
+    from research.speakers import run_speakers
+    from research.study import Study
+    from research.transcribe.batch import TranscriptionBatch
+
+    study = Study.create(tmp_path_factory.mktemp("demo") / "study", "demo")
+    study.config.anonymize.allow = DEMO_ALLOW
+    study.save_config()
+    add_files(study, [DEMO], MetadataSheet.load(DEMO / "metadata.csv"))
+    TranscriptionBatch(study, TranscribeSettings(model="tiny.en")).run()
+    run_speakers(study)
+    run_anonymize(study)
+    return study

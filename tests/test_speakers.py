@@ -11,9 +11,7 @@ from research.attribution import ReferenceTurn, labelled_accuracy, mapped_accura
 from research.cli import cli
 from research.config import TranscribeSettings
 from research.ingest import add_files
-from research.metadata import MetadataSheet
 from research.speakers import infer_roles, run_speakers, utterances_from, SpokenWord
-from research.study import Study
 from research.transcribe.batch import TranscriptionBatch
 from tests.audio_factory import write_audio
 from tests.conftest import DEMO
@@ -24,15 +22,6 @@ TIMINGS = json.loads((DEMO / "timings.json").read_text())
 
 def words_with(study, interview_id: int, field: str) -> list[tuple[float, float, str]]:
     return [(w["start"], w["end"], u[field]) for u in study.vault.raw_utterances(interview_id) for w in json.loads(u["words"])]
-
-
-@pytest.fixture(scope="module")
-def demo_study(tmp_path_factory):
-    study = Study.create(tmp_path_factory.mktemp("demo") / "study", "demo")
-    add_files(study, [DEMO], MetadataSheet.load(DEMO / "metadata.csv"))
-    TranscriptionBatch(study, TINY).run()
-    run_speakers(study)
-    return study
 
 
 @pytest.mark.slow

@@ -99,7 +99,24 @@ class PiiDetector:
         batch = BatchAnalyzerEngine(analyzer_engine=analyzer())
         entities = list(ENTITY_TYPES)
         results = batch.analyze_iterator(texts, language="en", entities=entities, score_threshold=MIN_SCORE, batch_size=64)
-        return [self._spans(text, found) for text, found in zip(texts, results)]
+        first = [self._spans(text, found) for text, found in zip(texts, results)]
+        return self._propagate(texts, first)
+
+    def _propagate(self, texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
+        """A name detected once is looked for everywhere else, misheard forms included ("Midio" ... "Medio")."""
+        names = {}
+        for text, spans in zip(texts, found):
+            for span in spans:
+                if span.entity_type == "PERSON" and not span.known:
+                    names.setdefault(span.key, KnownName(text[span.start : span.end], "PERSON"))
+        if not names:
+            return found
+        keys = {name.text: key for key, name in names.items()}
+        result = []
+        for text, spans in zip(texts, found):
+            extra = [PiiSpan(m.start, m.end, "PERSON", keys[m.name.text]) for m in find_known_names(text, list(names.values()))]
+            result.append(merge(spans + extra, text) if extra else spans)
+        return result
 
     def _spans(self, text: str, found) -> list[PiiSpan]:
         spans = []
