@@ -347,18 +347,39 @@ def demo(ctx: click.Context, study_path: Path, source: Path, model: str | None, 
     report = add_files(study, [source], MetadataSheet.load(sheet) if sheet.exists() else None)
     console.print(f"Demo study in {study.root}: {len(report.added)} interviews added, {len(report.duplicates)} already present.")
     settings = study.config.transcribe.model_copy(update={"workers": workers} | ({"model": model} if model else {}))
+    failed = _run_pipeline(study, settings)
+    if failed or report.failed:
+        ctx.exit(1)
+
+
+@cli.command("run")
+@click.option("--workers", type=click.IntRange(1, 64), help="Interviews transcribed in parallel.")
+@click.pass_context
+def run_all(ctx: click.Context, workers: int | None) -> None:
+    """Run every stage in order (transcribe, speakers, anonymize), skipping work whose inputs are unchanged.
+
+    Example:
+
+        research run --workers 2
+    """
+    study = _study(ctx)
+    settings = study.config.transcribe.model_copy(update={"workers": workers} if workers else {})
+    if _run_pipeline(study, settings):
+        ctx.exit(1)
+
+
+def _run_pipeline(study: Study, settings: TranscribeSettings) -> bool:
+    """The stages in order; prints a summary of each and the status table. True when something failed."""
+    from research.anonymize.stage import run_anonymize
+
     with RichProgress() as progress:
         batch = TranscriptionBatch(study, settings, progress).run()
     _print_batch_summary(batch)
-    separated = run_speakers(study)
-    console.print(f"Separated speakers in {len(separated)} interviews.")
-    from research.anonymize.stage import run_anonymize
-
-    anonymized = run_anonymize(study)
-    console.print(f"Anonymized {len(anonymized)} interviews.")
+    stages = {"Separated speakers in": run_speakers(study), "Anonymized": run_anonymize(study)}
+    for label, results in stages.items():
+        console.print(f"{label} {len(results)} interviews.")
     _print_status(study)
-    if batch.failed or report.failed:
-        ctx.exit(1)
+    return bool(batch.failed) or any(result == "failed" for results in stages.values() for result in results.values())
 
 
 def main() -> None:

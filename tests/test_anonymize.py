@@ -212,3 +212,22 @@ def test_re_running_is_a_no_op_and_surrogates_are_stable(demo_study, tmp_path):
         demo_study.config.anonymize.style = "placeholder"
         run_anonymize(demo_study)
     assert first == second and "[" not in first and "Patel" not in first
+
+
+@pytest.mark.slow
+def test_research_run_prints_no_pii(study):
+    """The console output of a whole run (progress, summaries, status, notes) names no one."""
+    from research.ingest import add_files
+    from research.metadata import MetadataSheet
+
+    study.config.anonymize.allow = DEMO_ALLOW
+    study.config.transcribe.model = "tiny.en"
+    study.save_config()
+    add_files(study, [DEMO / "int-01.opus", DEMO / "int-07.opus"], MetadataSheet.load(DEMO / "metadata.csv"))
+    result = CliRunner().invoke(cli, ["--study", str(study.root), "run"])
+    assert result.exit_code == 0, result.output
+    assert "Anonymized 2 interviews" in result.output
+    leaks = [s for s in _pii_strings() if s.lower() in result.output.lower()]
+    assert not leaks, leaks
+    again = CliRunner().invoke(cli, ["--study", str(study.root), "run"])
+    assert "Nothing to transcribe" in again.output and "Anonymized 0 interviews" in again.output
