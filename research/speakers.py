@@ -15,9 +15,9 @@ from typing import Literal
 
 from research.audio import decode, is_silent
 from research.diarize import Diarization, diarize
-from research.errors import AudioError, ResearchError
-from research.store import role_overrides, save_roles, set_stage, stage_statuses
-from research.transcribe.batch import params_hash
+from research.errors import ResearchError
+from research.stages import run_stage
+from research.store import role_overrides, save_roles
 from research.study import Study
 from research.transcribe.types import Word
 
@@ -105,26 +105,15 @@ def run_speakers(study: Study, speakers: SpeakerCount = "meta", interview_codes:
     interviewer plus one voice per participant row in the metadata sheet. An interview
     whose transcript and settings are unchanged since its last run is skipped.
     """
-    results = {}
-    transcripts = {row["interview_id"]: row["params_hash"] for row in study.db["stage_status"].rows_where("stage = 'transcribe' AND status = 'done'")}
-    done = stage_statuses(study.db, STAGE)
-    for row in list(study.db.query("SELECT id, code FROM interviews ORDER BY id")):
-        if row["id"] not in transcripts or (interview_codes and row["code"] not in interview_codes):
-            continue
-        voices = _voices(study, row["id"], speakers)
-        wanted = params_hash({"voices": voices, "transcript": transcripts[row["id"]]})
-        previous = done.get(row["id"], {})
-        if not force and previous.get("status") == "done" and previous.get("params_hash") == wanted:
-            continue
-        try:
-            note = _separate(study, row["id"], row["code"], voices)
-        except (AudioError, ResearchError) as error:
-            set_stage(study.db, row["id"], STAGE, "failed", note=f"{row['code']}: {getattr(error, 'reason', error)}", params_hash=wanted)
-            results[row["code"]] = "failed"
-            continue
-        set_stage(study.db, row["id"], STAGE, "done", note=note, params_hash=wanted)
-        results[row["code"]] = note or "done"
-    return results
+    return run_stage(
+        study,
+        STAGE,
+        "transcribe",
+        lambda interview_id, transcript: {"voices": _voices(study, interview_id, speakers), "transcript": transcript},
+        lambda interview_id, code, params: _separate(study, interview_id, code, params["voices"]),
+        interview_codes,
+        force,
+    )
 
 
 def _voices(study: Study, interview_id: int, speakers: SpeakerCount) -> int | None:

@@ -7,6 +7,7 @@ anonymization stage has processed them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from datetime import datetime, timezone
@@ -118,6 +119,11 @@ def _speaker_roles(db: Database) -> None:
         pk=("interview_id", "speaker"),
         foreign_keys=[("interview_id", "interviews", "id")],
     )
+
+
+def params_hash(params: dict) -> str:
+    """A short, stable digest of what a stage's output depends on."""
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def now() -> str:

@@ -18,10 +18,9 @@ from research.anonymize.detect import PiiDetector, PiiSpan
 from research.anonymize.known_names import KnownName
 from research.anonymize.pseudonyms import Pseudonymizer
 from research.audio import decode, redact, write_opus
-from research.errors import AudioError, ResearchError
-from research.store import set_stage, stage_statuses
+from research.errors import ResearchError
+from research.stages import run_stage
 from research.study import Study
-from research.transcribe.batch import params_hash
 
 STAGE = "anonymize"
 _TRAILING = re.compile(r"[.,!?;:]+$")
@@ -78,29 +77,16 @@ def run_anonymize(study: Study, force: bool = False) -> dict[str, str]:
     settings = study.config.anonymize
     vault = study.vault
     known = [KnownName(name, kind) for name, kind in vault.known_names()]
-    speakers = {row["interview_id"]: row["params_hash"] for row in study.db["stage_status"].rows_where("stage = 'speakers' AND status = 'done'")}
-    done = stage_statuses(study.db, STAGE)
-    wanted_settings = settings.model_dump() | {"known_names": len(known)}
-    detector: PiiDetector | None = None
     pseudonyms = Pseudonymizer(vault, settings.style)
-    results = {}
-    for row in list(study.db.query("SELECT id, code FROM interviews ORDER BY id")):
-        if row["id"] not in speakers:
-            continue
-        wanted = params_hash(wanted_settings | {"speakers": speakers[row["id"]]})
-        previous = done.get(row["id"], {})
-        if not force and previous.get("status") == "done" and previous.get("params_hash") == wanted:
-            continue
-        detector = detector or PiiDetector(known, settings.allow, settings.deny, settings.organizations, settings.places)
-        try:
-            note = _anonymize_interview(study, row["id"], row["code"], detector, pseudonyms)
-        except (AudioError, ResearchError) as error:
-            set_stage(study.db, row["id"], STAGE, "failed", note=f"{row['code']}: {getattr(error, 'reason', error)}", params_hash=wanted)
-            results[row["code"]] = "failed"
-            continue
-        set_stage(study.db, row["id"], STAGE, "done", note=note, params_hash=wanted)
-        results[row["code"]] = note or "done"
-    return results
+    detector: list[PiiDetector] = []  # built on first use: loading Presidio and spaCy takes seconds
+
+    def work(interview_id: int, code: str, params: dict) -> str | None:
+        if not detector:
+            detector.append(PiiDetector(known, settings.allow, settings.deny, settings.organizations, settings.places))
+        return _anonymize_interview(study, interview_id, code, detector[0], pseudonyms)
+
+    settings_params = settings.model_dump() | {"known_names": len(known)}
+    return run_stage(study, STAGE, "speakers", lambda interview_id, speakers: settings_params | {"speakers": speakers}, work, force=force)
 
 
 def _anonymize_interview(study: Study, interview_id: int, code: str, detector: PiiDetector, pseudonyms: Pseudonymizer) -> str | None:

@@ -7,8 +7,6 @@ once its whole transcript is stored. A bad file is reported and the batch goes o
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import queue
 import threading
@@ -23,7 +21,7 @@ import numpy as np
 from research.audio import SAMPLE_RATE, decode, is_silent, separate_parties
 from research.config import TranscribeSettings
 from research.errors import AudioError, ResearchError
-from research.store import now, record_run, set_stage, stage_statuses
+from research.store import now, params_hash, record_run, set_stage, stage_statuses
 from research.study import Study
 from research.transcribe.engine import Engine, create_engine
 from research.transcribe.types import TranscribeOptions
@@ -86,10 +84,6 @@ def transcript_params(settings: TranscribeSettings) -> dict:
         "vad": settings.vad,
         "stereo": settings.stereo,
     }
-
-
-def params_hash(params: dict) -> str:
-    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def pending_interviews(study: Study, settings: TranscribeSettings, force: bool = False) -> list[dict]:

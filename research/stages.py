@@ -1,0 +1,48 @@
+"""Running a per-interview stage: only what is ready, only what changed, failures recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from research.errors import AudioError, ResearchError
+from research.store import params_hash, set_stage, stage_statuses
+from research.study import Study
+
+
+def run_stage(
+    study: Study,
+    stage: str,
+    upstream: str,
+    params_for: Callable[[int, str], dict],
+    work: Callable[[int, str, dict], str | None],
+    codes: list[str] | None = None,
+    force: bool = False,
+) -> dict[str, str]:
+    """Call `work(interview_id, code, params)` for each interview whose `upstream` stage is done.
+
+    `params_for(interview_id, upstream_hash)` says what the output depends on; an interview
+    already done with the same parameters is skipped unless `force`. `work` returns a note
+    or None; a ResearchError marks the interview failed with its one-line message.
+    Returns {code: "done", a note, or "failed"} for the interviews it ran.
+    """
+    ready = {row["interview_id"]: row["params_hash"] for row in study.db["stage_status"].rows_where("stage = ? AND status = 'done'", [upstream])}
+    done = stage_statuses(study.db, stage)
+    results = {}
+    for row in list(study.db.query("SELECT id, code FROM interviews ORDER BY id")):
+        if row["id"] not in ready or (codes and row["code"] not in codes):
+            continue
+        params = params_for(row["id"], ready[row["id"]])
+        wanted = params_hash(params)
+        previous = done.get(row["id"], {})
+        if not force and previous.get("status") == "done" and previous.get("params_hash") == wanted:
+            continue
+        try:
+            note = work(row["id"], row["code"], params)
+        except (AudioError, ResearchError) as error:
+            message = f"{row['code']}: {error.reason}" if isinstance(error, AudioError) else str(error)
+            set_stage(study.db, row["id"], stage, "failed", note=message, params_hash=wanted)
+            results[row["code"]] = "failed"
+            continue
+        set_stage(study.db, row["id"], stage, "done", note=note, params_hash=wanted)
+        results[row["code"]] = note or "done"
+    return results
