@@ -14,8 +14,8 @@ def write_audio(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> Pat
     """Write float samples, shape (n,) or (channels, n), in the container the suffix names."""
     samples = np.atleast_2d(samples).astype(np.float32)
     layout = "mono" if samples.shape[0] == 1 else "stereo"
-    codec = {".wav": "pcm_s16le", ".flac": "flac", ".mp3": "libmp3lame", ".ogg": "libopus", ".opus": "libopus", ".m4a": "aac"}[path.suffix]
-    with av.open(str(path), "w", format={".m4a": "mp4", ".opus": "ogg"}.get(path.suffix)) as container:
+    codec = {".wav": "pcm_s16le", ".flac": "flac", ".mp3": "libmp3lame", ".ogg": "libopus", ".opus": "libopus", ".webm": "libopus", ".m4a": "aac"}[path.suffix]
+    with av.open(str(path), "w", format={".m4a": "mp4", ".opus": "ogg", ".webm": "webm"}.get(path.suffix)) as container:
         stream = container.add_stream(codec, rate=48_000 if codec == "libopus" else rate, layout=layout)
         _encode(container, stream, samples, rate)
     return path

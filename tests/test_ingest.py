@@ -67,7 +67,7 @@ def test_re_adding_is_deduplicated_by_content(study, tmp_path):
     assert study.db["interviews"].count == 1
 
 
-@pytest.mark.parametrize("suffix", [".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a"])
+@pytest.mark.parametrize("suffix", [".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".webm"])
 def test_audio_formats(study, tmp_path, suffix):
     report = add_files(study, [write_audio(tmp_path / f"clip{suffix}", TONE)])
     assert report.added == [f"clip{suffix}"]
