@@ -93,14 +93,16 @@ class PiiDetector:
         self.allow = {term.casefold() for term in (*DEFAULT_ALLOW, *allow)}
         self.keep_spacy = {kind for kind, wanted in (("ORGANIZATION", organizations), ("LOCATION", places)) if wanted}
 
-    def detect(self, texts: list[str]) -> list[list[PiiSpan]]:
+    def detect(self, texts: list[str], propagate: bool = True) -> list[list[PiiSpan]]:
+        """PII spans for each text. The texts are one document (an interview): with `propagate`,
+        a name found in one text is looked for in all of them."""
         from presidio_analyzer import BatchAnalyzerEngine
 
         batch = BatchAnalyzerEngine(analyzer_engine=analyzer())
         entities = list(ENTITY_TYPES)
         results = batch.analyze_iterator(texts, language="en", entities=entities, score_threshold=MIN_SCORE, batch_size=64)
         first = [self._spans(text, found) for text, found in zip(texts, results)]
-        return self._propagate(texts, first)
+        return self._propagate(texts, first) if propagate else first
 
     def _propagate(self, texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
         """A name detected once is looked for everywhere else, misheard forms included ("Midio" ... "Medio")."""

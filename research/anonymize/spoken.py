@@ -25,7 +25,7 @@ MANGLED_EMAIL = re.compile(rf"\b[\w'.-]+(?:\s+at\s+(?:[\w'-]+\s+){{0,3}}[\w'-]+)
 SPELLED_LETTERS = re.compile(r"\b(?:[A-Z][\s.-]+){2,}[A-Z]\b")
 STREET = r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|Crescent|Close|Parkway|Highway)"
 ADDRESS = re.compile(rf"\b(?:\d{{1,5}}\s+)?(?:[A-Z][a-z]+\s+){{1,3}}{STREET}\b")
-RELATION = r"(?:[Ss]on|[Dd]aughter|[Hh]usband|[Ww]ife|[Ss]ister|[Bb]rother|[Mm]om|[Mm]um|[Dd]ad|[Ff]ather|[Mm]other|[Pp]artner|[Cc]olleague|[Bb]oss|[Mm]anager|[Ff]riend|[Nn]eighbou?r|[Yy]oungest|[Ee]ldest|[Oo]ldest|[Cc]oworker|[Aa]ssistant)"
+RELATION = r"(?:[Ss]on|[Dd]aughter|[Hh]usband|[Ww]ife|[Ss]ister|[Bb]rother|[Mm]om|[Mm]um|[Dd]ad|[Ff]ather|[Mm]other|[Pp]artner|[Cc]olleague|[Bb]oss|[Mm]anager|[Ff]riend|[Nn]eighbou?r|[Yy]oungest|[Ee]ldest|[Oo]ldest|[Cc]oworker|[Aa]ssistant|Doctor|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Miss|Professor)"
 RELATION_NAME = re.compile(rf"\b(?:{RELATION},?|named|called) (?P<name>[A-Z][a-z]{{2,}})\b")
 INTRODUCTION = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|I'm|I am|[Tt]his is|[Cc]all me|[Ii]t's) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
 NOT_INTRODUCED = frozenset({"The", "A", "An", "Not", "Just", "So", "Really", "Very", "Sure", "Happy", "Glad", "Sorry", "Fine", "Okay", "Here", "There", "It", "That", "This", "What", "Actually"})
@@ -106,7 +106,7 @@ class StreetAddressRecognizer(PatternRecognizer):
 
 
 class RelativeNameRecognizer(EntityRecognizer):
-    """A capitalised name after a relation ("our youngest, Mateo") or an introduction ("my name is Siiri")."""
+    """A capitalised name after a relation or title ("our youngest, Mateo", "Dr. Patel") or an introduction ("my name is Siiri")."""
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], name="RelativeNameRecognizer")
