@@ -57,6 +57,7 @@ def test_spoken_and_written_pii(detector, text, piece, kind):
 def test_known_names_are_found_when_misheard(detector):
     spans = found(detector, "Sure. I'm Margaret O'Caffa, and I'm the office manager at Brightwater dental.")
     assert ("Margaret O'Caffa", "PERSON") in spans and ("Brightwater dental", "ORGANIZATION") in spans
+    assert ("bright water dental", "ORGANIZATION") in found(detector, "I'm the owner. I own bright water dental, so I sign off.")
 
 
 @pytest.mark.parametrize("text", ["We renew every year.", "It took six weeks to arrive.", "I called them today and again in March.", "My manager and our finance lead approved it.", "I saw it on Instagram and bought it at HomeMart.", "The Kestrel Home app would not pair."])
@@ -126,6 +127,8 @@ def _pii_strings() -> list[str]:
 def test_no_pii_reaches_study_db_after_the_pipeline(demo_study):
     dump = _study_text(demo_study).lower()
     leaks = [s for s in _pii_strings() if s.lower() in dump]
+    squashed = re.sub(r"\W", "", dump)  # "bright water dental" is still Brightwater Dental
+    leaks += [s for s in _pii_strings() if len(s) > 6 and re.sub(r"\W", "", s.lower()) in squashed]
     assert not leaks, leaks
     # misheard forms: no capitalised word in the utterances is spelled or sounds like a person's name in the scripts
     words = set(re.findall(r"\b[A-Z][\w'’-]{3,}", " ".join(r[0] for r in sqlite3.connect(demo_study.db_path).execute("SELECT text FROM utterances"))))

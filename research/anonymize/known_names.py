@@ -3,7 +3,7 @@
 Speech recognition writes "O'Caffa" for Okafor and "Medio" for Mateo, so exact matching
 misses them. A capitalised word matches a name token when the spellings are close
 (rapidfuzz ratio) or they sound alike (Metaphone codes close); a company matches as a
-phrase of the same length.
+phrase of about the same number of words, however it was split ("bright water dental").
 """
 
 from __future__ import annotations
@@ -64,12 +64,18 @@ def find_known_names(text: str, names: list[KnownName]) -> list[NameMatch]:
     for name in names:
         tokens = name.text.split()
         if name.entity_type == "ORGANIZATION" or len(tokens) > 1:
-            size = len(tokens)
-            for i in range(len(words) - size + 1):
-                window = words[i : i + size]
-                phrase = text[window[0][0] : window[-1][1]]
-                if fuzz.ratio(_key(phrase), _key(name.text)) >= PHRASE:
-                    matches.append(NameMatch(window[0][0], window[-1][1], name))
+            candidates = []
+            for size in {max(1, len(tokens) - 1), len(tokens), len(tokens) + 1}:  # "bright water dental"
+                for i in range(len(words) - size + 1):
+                    start, end = words[i][0], words[i + size - 1][1]
+                    ratio = fuzz.ratio(_key(text[start:end]), _key(name.text))
+                    if ratio >= PHRASE:
+                        candidates.append((-ratio, end - start, start, end))
+            taken: list[tuple[int, int]] = []
+            for _, _, start, end in sorted(candidates):  # best match first; it keeps its words
+                if all(end <= a or start >= b for a, b in taken):
+                    taken.append((start, end))
+                    matches.append(NameMatch(start, end, name))
         if name.entity_type == "PERSON":
             for start, end, word in words:
                 if word[0].isupper() and any(_token_matches(word, token) for token in tokens):
