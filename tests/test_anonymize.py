@@ -58,6 +58,7 @@ def test_known_names_are_found_when_misheard(detector):
     spans = found(detector, "Sure. I'm Margaret O'Caffa, and I'm the office manager at Brightwater dental.")
     assert ("Margaret O'Caffa", "PERSON") in spans and ("Brightwater dental", "ORGANIZATION") in spans
     assert ("bright water dental", "ORGANIZATION") in found(detector, "I'm the owner. I own bright water dental, so I sign off.")
+    assert found(detector, "Tell me a little about your household.") == []  # "Reyes household" is a company; "household" is not
 
 
 @pytest.mark.parametrize("text", ["We renew every year.", "It took six weeks to arrive.", "I called them today and again in March.", "My manager and our finance lead approved it.", "I saw it on Instagram and bought it at HomeMart.", "The Kestrel Home app would not pair."])

@@ -68,8 +68,9 @@ def find_known_names(text: str, names: list[KnownName]) -> list[NameMatch]:
             for size in {max(1, len(tokens) - 1), len(tokens), len(tokens) + 1}:  # "bright water dental"
                 for i in range(len(words) - size + 1):
                     start, end = words[i][0], words[i + size - 1][1]
-                    ratio = fuzz.ratio(_key(text[start:end]), _key(name.text))
-                    if ratio >= PHRASE:
+                    phrase, wanted = _key(text[start:end]), _key(name.text)
+                    ratio = fuzz.ratio(phrase, wanted)
+                    if ratio >= PHRASE and len(phrase) >= 0.85 * len(wanted):  # not "household" for "Kim household"
                         candidates.append((-ratio, end - start, start, end))
             taken: list[tuple[int, int]] = []
             for _, _, start, end in sorted(candidates):  # best match first; it keeps its words
