@@ -10,7 +10,7 @@ silence-trimmed audio.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 
@@ -36,17 +36,22 @@ class SpeechWindow:
         return (self.start + self.end) / 2
 
 
-@dataclass(frozen=True)
+@dataclass
 class Diarization:
     windows: list[SpeechWindow]
     speakers: int
 
+    @cached_property
+    def _centres(self) -> np.ndarray:
+        return np.array([w.centre for w in self.windows])
+
     def speaker_at(self, seconds: float) -> int | None:
-        """The speaker of the window whose centre is nearest to `seconds`."""
+        """The speaker of the window whose centre is nearest to `seconds` (windows are in time order)."""
         if not self.windows:
             return None
-        centres = np.array([w.centre for w in self.windows])
-        return self.windows[int(np.abs(centres - seconds).argmin())].speaker
+        right = int(np.searchsorted(self._centres, seconds))
+        candidates = [i for i in (right - 1, right) if 0 <= i < len(self.windows)]
+        return self.windows[min(candidates, key=lambda i: abs(self._centres[i] - seconds))].speaker
 
 
 @cache
@@ -133,7 +138,8 @@ def diarize(audio: np.ndarray, speakers: int | None = 2) -> Diarization:
         return Diarization([], 0)
     labels = cluster(embed(audio, windows), speakers)
     labels = _renumber_by_first_appearance(labels)
-    return Diarization([SpeechWindow(a, b, int(label)) for (a, b), label in zip(windows, labels)], int(labels.max()) + 1)
+    spoken = sorted((SpeechWindow(a, b, int(label)) for (a, b), label in zip(windows, labels)), key=lambda w: w.centre)
+    return Diarization(spoken, int(labels.max()) + 1)
 
 
 def _renumber_by_first_appearance(labels: np.ndarray) -> np.ndarray:
