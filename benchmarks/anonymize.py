@@ -19,18 +19,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from research.anonymize.detect import PiiDetector, analyzer  # noqa: E402
+from research.demo_corpus import BRAND_TERMS, reference_scripts  # noqa: E402
+from research.demo_corpus import DEMO_DIR as DEMO  # noqa: E402
 from research.anonymize.evaluate import GoldSpan, presidio_default_spans, score, spans_of_substrings  # noqa: E402
 from research.anonymize.known_names import KnownName  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO = REPO / "interviews" / "demo"
 SHARED = REPO.parent / "shared" / "data"
-DEMO_ALLOW = ["Kestrel Home", "AeroPure", "HomeMart"]
 SYNTH_TYPES = {"PHONE_NUMBER": "PHONE", "EMAIL_ADDRESS": "EMAIL", "STREET_ADDRESS": "ADDRESS", "GPE": "LOCATION", "CREDIT_CARD": "ID", "IBAN_CODE": "ID", "US_SSN": "ID", "US_DRIVER_LICENSE": "ID", "IP_ADDRESS": "ID", "DOMAIN_NAME": "URL", "DATE_TIME": "DATE"}
 GENERIC_TIME = ["We renew every year.", "It took six weeks to arrive.", "I called them today and again last month.", "After a couple of days it worked.", "Every spring the filter price goes up.", "We have used it for three years now."]
 
@@ -43,8 +42,8 @@ def demo_known() -> list[KnownName]:
 def demo_corpus() -> list[tuple[list[str], list[list[GoldSpan]]]]:
     """Per interview: its turns and their gold spans."""
     interviews = []
-    for path in sorted((DEMO / "scripts").glob("*.yaml")):
-        turns = yaml.safe_load(path.read_text())["turns"]
+    for script in reference_scripts():
+        turns = script["turns"]
         gold = [spans_of_substrings(t["text"], [(p["text"], "ID" if p["type"] == "ORDER_ID" else p["type"]) for p in t.get("pii", [])]) for t in turns]
         interviews.append(([t["text"] for t in turns], gold))
     return interviews
@@ -82,7 +81,7 @@ def main() -> None:
     analyzer()
     print(f"engine load: {time.perf_counter() - started:.1f} s (once per run)")
     interviews = demo_corpus()
-    gold, found = detect_per_interview(PiiDetector(demo_known(), allow=DEMO_ALLOW), interviews)
+    gold, found = detect_per_interview(PiiDetector(demo_known(), allow=BRAND_TERMS), interviews)
     texts = [text for turns, _ in interviews for text in turns]
     table("demo scripts (spoken PII, known participants)", score(gold, found), score(gold, presidio_default_spans(texts)), ["PERSON", "EMAIL", "PHONE", "ORGANIZATION", "LOCATION", "ID", "ALL"])
     synth = synth_corpus()
@@ -111,7 +110,7 @@ def throughput() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         study = Study.create(Path(folder) / "s", "bench")
-        study.config.anonymize.allow = DEMO_ALLOW
+        study.config.anonymize.allow = BRAND_TERMS
         add_files(study, [DEMO], MetadataSheet.load(DEMO / "metadata.csv"))
         report = TranscriptionBatch(study, TranscribeSettings(model="tiny.en")).run()
         run_speakers(study)

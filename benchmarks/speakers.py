@@ -19,8 +19,9 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from research.attribution import ReferenceTurn, labelled_accuracy, mapped_accuracy, read_rttm  # noqa: E402
+from research.attribution import ReferenceTurn, labelled_accuracy, mapped_accuracy, read_rttm, utterance_words  # noqa: E402
 from research.config import TranscribeSettings  # noqa: E402
+from research.demo_corpus import DEMO_DIR as DEMO  # noqa: E402
 from research.diarize import _encoder  # noqa: E402
 from research.ingest import add_files  # noqa: E402
 from research.metadata import MetadataSheet  # noqa: E402
@@ -29,12 +30,11 @@ from research.study import Study  # noqa: E402
 from research.transcribe.batch import TranscriptionBatch  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO = REPO / "interviews" / "demo"
 SHARED = REPO.parent / "shared" / "data"
 
 
 def words(study: Study, interview_id: int, field: str) -> list[tuple[float, float, str]]:
-    return [(w["start"], w["end"], u[field]) for u in study.vault.raw_utterances(interview_id) for w in json.loads(u["words"])]
+    return utterance_words(study.vault.raw_utterances(interview_id), field)
 
 
 def main() -> None:

@@ -18,11 +18,11 @@ import os
 import time
 from pathlib import Path
 
-import yaml
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from research.audio import SAMPLE_RATE, decode  # noqa: E402
+from research.demo_corpus import DEMO_DIR, reference_scripts, spoken_text  # noqa: E402
 from research.transcribe import TranscribeOptions, create_engine  # noqa: E402
 from research.transcribe.wer import word_error_rate  # noqa: E402
 
@@ -40,9 +40,8 @@ def corpora() -> list[tuple[str, list[tuple[Path, str]]]]:
         items.append((jfk, "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."))
         sets.append(("LJ Speech + JFK (real human speech, short clips)", items))
     items = []
-    for script in sorted((REPO / "interviews" / "demo" / "scripts").glob("*.yaml")):
-        data = yaml.safe_load(script.read_text())
-        items.append((REPO / "interviews" / "demo" / data["file"], " ".join(t["text"] for t in data["turns"])))
+    for script in reference_scripts():
+        items.append((DEMO_DIR / script["file"], spoken_text(script)))
     sets.append(("demo interviews (synthetic speech, long form)", items))
     return sets
 

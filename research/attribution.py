@@ -6,6 +6,7 @@ timings) and on external recordings with an RTTM reference.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,11 @@ class ReferenceTurn:
     start: float
     end: float
     label: str
+
+
+def utterance_words(utterances: list[dict], field: str) -> list[tuple[float, float, str]]:
+    """(start, end, label) for every word of the vault's raw utterances, labelled by `field` (speaker or role)."""
+    return [(w["start"], w["end"], u[field]) for u in utterances for w in json.loads(u["words"])]
 
 
 def read_rttm(path: Path) -> list[ReferenceTurn]:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from research.config import TranscribeSettings
 from research.console import RichProgress, console
+from research.demo_corpus import BRAND_TERMS, DEMO_DIR
 from research.errors import ResearchError
 from research.ingest import add_files
 from research.metadata import MetadataSheet
@@ -20,8 +21,6 @@ from research.store import STAGES
 from research.study import Study
 from research.transcribe.batch import BatchReport, TranscriptionBatch
 
-DEMO_SOURCE = Path(__file__).resolve().parent.parent / "interviews" / "demo"
-DEMO_BRAND_TERMS = ["Kestrel Home", "Kestrel", "AeroPure", "Aeropure", "HomeMart", "Home Mart"]  # the brand under study is not PII
 
 
 class ResearchGroup(click.Group):
@@ -324,7 +323,7 @@ def models_convert(source: str, output: Path | None) -> None:
 
 @cli.command()
 @click.option("--path", "study_path", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-study"), show_default=True, help="Where to create the demo study.")
-@click.option("--source", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEMO_SOURCE, help="Folder with the demo interviews and metadata.csv.")
+@click.option("--source", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEMO_DIR, help="Folder with the demo interviews and metadata.csv.")
 @click.option("--model", help="Model to transcribe with (default from research.toml).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.pass_context
@@ -341,7 +340,7 @@ def demo(ctx: click.Context, study_path: Path, source: Path, model: str | None, 
         study = Study.open(study_path)
     else:
         study = Study.create(study_path, "demo")
-        study.config.anonymize.allow = DEMO_BRAND_TERMS
+        study.config.anonymize.allow = BRAND_TERMS
         study.save_config()
     sheet = source / "metadata.csv"
     report = add_files(study, [source], MetadataSheet.load(sheet) if sheet.exists() else None)

@@ -165,7 +165,7 @@ def _separate(study: Study, interview_id: int, code: str, speakers: int | None) 
 def apply_roles(study: Study, code: str, roles: dict[str, str]) -> None:
     """The user's roles for an interview's speakers: stored as overrides and applied at once."""
     valid = {"interviewer", *CUSTOMER_SLOTS}
-    for speaker, role in roles.items():
+    for role in roles.values():
         if role not in valid:
             raise ResearchError(f"unknown role '{role}' (use one of: {', '.join(sorted(valid))})")
     rows = list(study.db["interviews"].rows_where("code = ?", [code]))

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from research.demo_corpus import BRAND_TERMS, DEMO_DIR
+
 REPO = Path(__file__).resolve().parent.parent
-DEMO = REPO / "interviews" / "demo"
+DEMO = DEMO_DIR
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never download
@@ -36,9 +38,6 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-DEMO_ALLOW = ["Kestrel Home", "Kestrel", "AeroPure", "Aeropure", "HomeMart", "Home Mart"]
-
-
 @pytest.fixture(scope="session")
 def demo_study(tmp_path_factory: pytest.TempPathFactory):
     """The demo corpus through transcription (tiny.en), speaker separation and anonymization, once per session."""
@@ -51,7 +50,7 @@ def demo_study(tmp_path_factory: pytest.TempPathFactory):
     from research.transcribe.batch import TranscriptionBatch
 
     study = Study.create(tmp_path_factory.mktemp("demo") / "study", "demo")
-    study.config.anonymize.allow = DEMO_ALLOW
+    study.config.anonymize.allow = BRAND_TERMS
     study.save_config()
     add_files(study, [DEMO], MetadataSheet.load(DEMO / "metadata.csv"))
     TranscriptionBatch(study, TranscribeSettings(model="tiny.en")).run()

@@ -8,7 +8,6 @@ import sqlite3
 import jellyfish
 import numpy as np
 import pytest
-import yaml
 from click.testing import CliRunner
 from rapidfuzz import fuzz
 
@@ -18,7 +17,8 @@ from research.anonymize.known_names import KnownName
 from research.anonymize.stage import anonymize_utterance, run_anonymize
 from research.audio import decode
 from research.cli import cli
-from tests.conftest import DEMO, DEMO_ALLOW
+from research.demo_corpus import BRAND_TERMS, reference_scripts
+from tests.conftest import DEMO
 
 ROWS = list(csv.DictReader((DEMO / "metadata.csv").open()))
 KNOWN = [KnownName(r["participant"], "PERSON") for r in ROWS] + [KnownName(c, "ORGANIZATION") for c in sorted({r["company"] for r in ROWS})]
@@ -26,7 +26,7 @@ KNOWN = [KnownName(r["participant"], "PERSON") for r in ROWS] + [KnownName(c, "O
 
 @pytest.fixture(scope="module")
 def detector():
-    return PiiDetector(KNOWN, allow=DEMO_ALLOW)
+    return PiiDetector(KNOWN, allow=BRAND_TERMS)
 
 
 def found(detector, text):
@@ -74,8 +74,8 @@ def test_allow_and_deny_lists():
 
 def test_demo_scripts_recall_and_precision_beat_default_presidio(detector):
     texts, gold, found = [], [], []
-    for path in sorted((DEMO / "scripts").glob("*.yaml")):  # one interview at a time, as the stage runs
-        turns = yaml.safe_load(path.read_text())["turns"]
+    for script in reference_scripts():  # one interview at a time, as the stage runs
+        turns = script["turns"]
         texts += [t["text"] for t in turns]
         gold += [spans_of_substrings(t["text"], [(p["text"], "ID" if p["type"] == "ORDER_ID" else p["type"]) for p in t.get("pii", [])]) for t in turns]
         found += detector.detect([t["text"] for t in turns])
@@ -115,8 +115,8 @@ def _study_text(study) -> str:
 def _pii_strings() -> list[str]:
     """Every PII string written into the demo scripts and sheet, plus each name's distinctive parts."""
     strings = set()
-    for path in sorted((DEMO / "scripts").glob("*.yaml")):
-        for turn in yaml.safe_load(path.read_text())["turns"]:
+    for script in reference_scripts():
+        for turn in script["turns"]:
             strings |= {p["text"] for p in turn.get("pii", []) if p["type"] != "ORDER_ID"}
     for row in ROWS:
         strings |= {row["participant"], row["company"], *[part for part in row["participant"].split() if len(part) > 3]}
@@ -220,7 +220,7 @@ def test_research_run_prints_no_pii(study):
     from research.ingest import add_files
     from research.metadata import MetadataSheet
 
-    study.config.anonymize.allow = DEMO_ALLOW
+    study.config.anonymize.allow = BRAND_TERMS
     study.config.transcribe.model = "tiny.en"
     study.save_config()
     add_files(study, [DEMO / "int-01.opus", DEMO / "int-07.opus"], MetadataSheet.load(DEMO / "metadata.csv"))

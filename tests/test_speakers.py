@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from research.attribution import ReferenceTurn, labelled_accuracy, mapped_accuracy, read_rttm
+from research.attribution import ReferenceTurn, labelled_accuracy, mapped_accuracy, read_rttm, utterance_words
 from research.cli import cli
 from research.config import TranscribeSettings
 from research.ingest import add_files
@@ -21,7 +21,7 @@ TIMINGS = json.loads((DEMO / "timings.json").read_text())
 
 
 def words_with(study, interview_id: int, field: str) -> list[tuple[float, float, str]]:
-    return [(w["start"], w["end"], u[field]) for u in study.vault.raw_utterances(interview_id) for w in json.loads(u["words"])]
+    return utterance_words(study.vault.raw_utterances(interview_id), field)
 
 
 @pytest.mark.slow

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from research.audio import decode
 from research.cli import cli
 from research.config import TranscribeSettings
+from research.demo_corpus import reference_scripts, spoken_text
 from research.ingest import add_files
 from research.metadata import MetadataSheet
 from research.transcribe import TranscribeOptions, create_engine
@@ -29,8 +29,8 @@ TINY = TranscribeSettings(model="tiny.en", beam_size=5)
 
 
 def script_text(interview: str) -> str:
-    script = yaml.safe_load((DEMO / "scripts" / f"{interview}.yaml").read_text())
-    return " ".join(turn["text"] for turn in script["turns"])
+    (script,) = [s for s in reference_scripts() if s["id"] == interview]
+    return spoken_text(script)
 
 
 def vault_text(study, interview_id: int) -> str:
