@@ -182,6 +182,132 @@ def anonymize(ctx: click.Context, force: bool) -> None:
         console.print(f"{code}: {result}", soft_wrap=True)
 
 
+@cli.command()
+@click.option("--learn", is_flag=True, help="First train on your accepted and rejected codings, then re-code with what was learned.")
+@click.option("--force", is_flag=True, help="Code again even when nothing changed.")
+@click.pass_context
+def code(ctx: click.Context, learn: bool, force: bool) -> None:
+    """Suggest codes for every customer utterance: rules, embeddings, the emotion model, learned models.
+
+    Your accepted and rejected codings are never overwritten. The codebook is set in research.toml
+    under [coding] (default: the bundled cx-journey).
+
+    Example:
+
+        research code --learn
+    """
+    from research.coding.stage import run_code
+
+    study = _study(ctx)
+    results = run_code(study, force, learn)
+    if learn:
+        count = study.db["learned_models"].count
+        console.print(f"Learned {count} code models from your decisions.")
+    if not results:
+        console.print("Nothing to code: every anonymized interview is up to date.")
+    for name, result in results.items():
+        console.print(f"{name}: {result}", soft_wrap=True)
+
+
+@cli.command()
+@click.pass_context
+def agreement(ctx: click.Context) -> None:
+    """Cohen's kappa per code group between the suggestions and your decisions.
+
+    Example:
+
+        research agreement
+    """
+    from research.coding.agreement import agreement as group_agreement
+    from research.coding.stage import study_codebook
+
+    study = _study(ctx)
+    table = Table("group", "reviewed", "kappa", "agreement", box=box.SIMPLE_HEAD)
+    for row in group_agreement(study.db, study_codebook(study)[0]):
+        table.add_row(row.group, str(row.utterances), "–" if row.kappa is None else f"{row.kappa:.2f}", f"{row.observed:.0%}" if row.utterances else "–")
+    console.print(table)
+
+
+@cli.group()
+def codebook() -> None:
+    """Check, list, import and export codebooks (YAML or REFI-QDC .qdc).
+
+    Example:
+
+        research codebook check codebooks/cx-journey.yaml
+    """
+
+
+@codebook.command("list")
+def codebook_list() -> None:
+    """List the bundled codebooks.
+
+    Example:
+
+        research codebook list
+    """
+    from research import codebook as codebooks
+
+    for path in sorted(codebooks.BUNDLED_DIR.glob("*.yaml")):
+        loaded = codebooks.load(path)
+        console.print(f"[bold]{path.stem}[/]: {loaded.name}, {len(loaded.groups)} groups, {len(loaded.codes)} codes")
+
+
+@codebook.command("check")
+@click.argument("source")
+def codebook_check(source: str) -> None:
+    """Validate a codebook and summarise it; errors name the file and line.
+
+    Example:
+
+        research codebook check my-codebook.yaml
+    """
+    from research import codebook as codebooks
+
+    loaded = codebooks.load(codebooks.resolve(source))
+    for group in loaded.groups:
+        console.print(f"{group.id} ({group.kind}{', ordered' if group.ordered else ''}): {len(group.codes)} codes")
+    console.print(f"OK: {loaded.name}, {len(loaded.codes)} codes")
+
+
+@codebook.command("export")
+@click.argument("source")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def codebook_export(source: str, target: Path) -> None:
+    """Write a codebook as REFI-QDC (.qdc) for NVivo, ATLAS.ti, MAXQDA or QualCoder, or as YAML.
+
+    Example:
+
+        research codebook export cx-journey cx-journey.qdc
+    """
+    from research import codebook as codebooks
+    from research.refi import write_qdc
+
+    loaded = codebooks.load(codebooks.resolve(source))
+    if target.suffix.lower() == ".qdc":
+        write_qdc(loaded, target)
+    else:
+        target.write_text(loaded.to_yaml(), encoding="utf-8")
+    console.print(f"Wrote {target} ({len(loaded.codes)} codes)")
+
+
+@codebook.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def codebook_import(source: Path, target: Path) -> None:
+    """Convert a REFI-QDC (.qdc) codebook from another tool into an editable YAML codebook.
+
+    Example:
+
+        research codebook import nvivo-codes.qdc codebooks/imported.yaml
+    """
+    from research import codebook as codebooks
+
+    loaded = codebooks.load(source)
+    target.write_text(loaded.to_yaml(), encoding="utf-8")
+    console.print(f"Wrote {target} ({len(loaded.groups)} groups, {len(loaded.codes)} codes); add patterns, examples and prompts to improve coding")
+
+
 @cli.group()
 def vault() -> None:
     """The study's vault of raw transcripts, names and the pseudonym key.
@@ -355,7 +481,7 @@ def demo(ctx: click.Context, study_path: Path, source: Path, model: str | None, 
 @click.option("--workers", type=click.IntRange(1, 64), help="Interviews transcribed in parallel.")
 @click.pass_context
 def run_all(ctx: click.Context, workers: int | None) -> None:
-    """Run every stage in order (transcribe, speakers, anonymize), skipping work whose inputs are unchanged.
+    """Run every stage in order (transcribe, speakers, anonymize, code), skipping work whose inputs are unchanged.
 
     Example:
 
@@ -370,11 +496,12 @@ def run_all(ctx: click.Context, workers: int | None) -> None:
 def _run_pipeline(study: Study, settings: TranscribeSettings) -> bool:
     """The stages in order; prints a summary of each and the status table. True when something failed."""
     from research.anonymize.stage import run_anonymize
+    from research.coding.stage import run_code
 
     with RichProgress() as progress:
         batch = TranscriptionBatch(study, settings, progress).run()
     _print_batch_summary(batch)
-    stages = {"Separated speakers in": run_speakers(study), "Anonymized": run_anonymize(study)}
+    stages = {"Separated speakers in": run_speakers(study), "Anonymized": run_anonymize(study), "Coded": run_code(study)}
     for label, results in stages.items():
         console.print(f"{label} {len(results)} interviews.")
     _print_status(study)

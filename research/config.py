@@ -43,6 +43,15 @@ class AnonymizeSettings(BaseModel):
     places: bool = False  # also redact cities and countries (street addresses always are)
 
 
+class CodingSettings(BaseModel):
+    """What `research code` codes against: a bundled codebook name or a YAML/.qdc path (relative to the study)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    codebook: str = "cx-journey"
+    embedding_model: str = "all-MiniLM-L6-v2"  # the packaged model; any sentence-transformers name works online
+
+
 class StudyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -50,6 +59,7 @@ class StudyConfig(BaseModel):
     vault_purged: bool = False
     transcribe: TranscribeSettings = TranscribeSettings()
     anonymize: AnonymizeSettings = AnonymizeSettings()
+    coding: CodingSettings = CodingSettings()
 
     @classmethod
     def load(cls, path: Path) -> StudyConfig:

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 STAGES = ("transcribe", "speakers", "anonymize", "code")
+DECIDED = ("accepted", "rejected")  # coding statuses set by a researcher; re-coding never touches them
 
 migrations = Migrations("research.study")
 
@@ -118,6 +119,43 @@ def _speaker_roles(db: Database) -> None:
         {"interview_id": int, "speaker": str, "role": str, "source": str},
         pk=("interview_id", "speaker"),
         foreign_keys=[("interview_id", "interviews", "id")],
+    )
+
+
+@migrations(name="0003_coding")
+def _coding(db: Database) -> None:
+    db["codes"].create(
+        {"key": str, "group_id": str, "code_id": str, "name": str, "group_name": str, "definition": str, "color": str, "valence": float, "position": int},
+        pk="key",
+    )
+    db.execute(
+        """CREATE TABLE codings (
+            id INTEGER PRIMARY KEY,
+            utterance_id INTEGER NOT NULL REFERENCES utterances(id) ON DELETE CASCADE,
+            code_key TEXT NOT NULL,
+            source TEXT NOT NULL,        -- rule, model, learned, human
+            confidence REAL,
+            status TEXT NOT NULL,        -- suggested, accepted, rejected
+            coder TEXT,
+            memo TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (utterance_id, code_key)
+        )"""
+    )
+    db["codings"].create_index(["code_key"])
+    db["codings"].create_index(["status"])
+    db.execute(
+        """CREATE TABLE utterance_embeddings (
+            utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL
+        )"""
+    )
+    db["learned_models"].create(
+        {"code_key": str, "coef": bytes, "intercept": float, "positives": int, "negatives": int, "trained_at": str},
+        pk="code_key",
     )
 
 

@@ -98,10 +98,15 @@ def _anonymize_interview(study: Study, interview_id: int, code: str, detector: P
         for i, u in enumerate(anonymized)
     ]
     db = study.db
+    existing = {row["idx"]: row["id"] for row in db.query("SELECT id, idx FROM utterances WHERE interview_id = ?", [interview_id])}
     with db.atomic():
-        db.execute("DELETE FROM utterances WHERE interview_id = ?", [interview_id])
-        if rows:
-            db["utterances"].insert_all(rows)
+        # Keep each utterance's id, so a researcher's codings on it survive a re-run.
+        db.execute("DELETE FROM utterances WHERE interview_id = ? AND idx >= ?", [interview_id, len(rows)])
+        for row in rows:
+            if row["idx"] in existing:
+                db["utterances"].update(existing[row["idx"]], row)
+            else:
+                db["utterances"].insert(row)
     _write_redacted_audio(study, interview_id, code, [span for u in anonymized for span in u.redacted])
     if not raw:
         return f"{code}: empty transcript, nothing to anonymize"

@@ -1,0 +1,184 @@
+"""Codebooks: YAML ⇄ validated models, with errors that name the file, the line and the problem.
+
+A codebook has groups (journey stage, emotion, touchpoint ...) and each group has codes.
+A code is addressed study-wide by its key, `group:code` (e.g. `stage:discovery`).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from research.errors import ResearchError
+
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "codebooks"
+DEFAULT_CODEBOOK = "cx-journey"
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+GUID_NAMESPACE = uuid.UUID("6f1c2a4e-8f0b-4d55-9f31-1d2b8f9a7c10")
+
+
+class CodebookError(ResearchError):
+    pass
+
+
+class Code(BaseModel):
+    """One code: what it means, when to use it, and how to spot it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    definition: str = Field(min_length=1)
+    include: str = ""
+    exclude: str = ""
+    examples: list[str] = []
+    prompts: list[str] = []  # interviewer questions that usually lead to this code
+    patterns: list[str | list[dict]] = []  # a phrase matched on lemmas, or a spaCy Matcher token pattern
+    valence: float | None = Field(None, ge=-1, le=1)
+    goemotions: list[str] = []  # GoEmotions labels that map to this code (emotion groups)
+    color: str | None = None
+    guid: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"'{value}' is not a valid id: use lowercase letters, digits, '-' or '_'")
+        return value
+
+
+class CodeGroup(BaseModel):
+    """Codes of one kind. `single`: at most one per utterance; `ordered`: they follow each other through an interview."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    description: str = ""
+    kind: Literal["single", "multi"] = "multi"
+    ordered: bool = False
+    threshold: float = Field(0.5, gt=0, lt=1)  # a suggestion needs at least this confidence
+    at_least_one: bool = False  # every coded utterance gets this group's best code (e.g. an emotion)
+    fallback: str | None = None  # a code that applies only when no other code of the group does (e.g. neutral)
+    none_examples: list[str] = []  # utterances that belong to no code of this group (introductions, small talk)
+    color: str = "#888888"
+    codes: list[Code] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        return Code._slug(value)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> CodeGroup:
+        seen: set[str] = set()
+        for code in self.codes:
+            if code.id in seen:
+                raise ValueError(f"code id '{code.id}' appears twice in group '{self.id}'")
+            seen.add(code.id)
+        if self.ordered and self.kind != "single":
+            raise ValueError(f"group '{self.id}' is ordered, so its kind must be 'single'")
+        if self.fallback and self.fallback not in seen:
+            raise ValueError(f"fallback '{self.fallback}' is not a code of group '{self.id}'")
+        return self
+
+
+class Codebook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    version: str = "1"
+    description: str = ""
+    groups: list[CodeGroup] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_groups(self) -> Codebook:
+        ids = [group.id for group in self.groups]
+        duplicate = next((i for i in ids if ids.count(i) > 1), None)
+        if duplicate:
+            raise ValueError(f"group id '{duplicate}' appears twice")
+        return self
+
+    @cached_property
+    def codes(self) -> dict[str, tuple[CodeGroup, Code]]:
+        """Every code by its key `group:code`, in codebook order."""
+        return {f"{group.id}:{code.id}": (group, code) for group in self.groups for code in group.codes}
+
+    def group(self, group_id: str) -> CodeGroup:
+        for group in self.groups:
+            if group.id == group_id:
+                return group
+        raise CodebookError(f"codebook '{self.name}' has no group '{group_id}'")
+
+    def guid(self, key: str) -> str:
+        """A stable GUID for a code (or group), kept when it came from a REFI-QDA file."""
+        if key in self.codes and self.codes[key][1].guid:
+            return self.codes[key][1].guid
+        return str(uuid.uuid5(GUID_NAMESPACE, f"{self.name}/{key}"))
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(exclude_defaults=True), sort_keys=False, allow_unicode=True, width=100)
+
+
+def resolve(name_or_path: str, base: Path | None = None) -> Path:
+    """A codebook file from a path (relative to `base`) or the name of a bundled codebook."""
+    candidate = Path(name_or_path).expanduser()
+    if base is not None and not candidate.is_absolute():
+        candidate = base / candidate
+    if candidate.is_file():
+        return candidate
+    bundled = BUNDLED_DIR / f"{name_or_path}.yaml"
+    if bundled.is_file():
+        return bundled
+    names = ", ".join(sorted(p.stem for p in BUNDLED_DIR.glob("*.yaml")))
+    raise CodebookError(f"codebook '{name_or_path}' not found (a YAML or .qdc path, or one of: {names})")
+
+
+def load(path: Path) -> Codebook:
+    """Read and validate a codebook (.yaml, or REFI-QDC .qdc); errors say file, line and what is wrong."""
+    if path.suffix.lower() == ".qdc":
+        from research.refi import read_qdc
+
+        return read_qdc(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except OSError as error:
+        raise CodebookError(f"{path}: cannot read ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "?"
+        raise CodebookError(f"{path}: {where}: not valid YAML ({getattr(error, 'problem', error)})") from None
+    if not isinstance(data, dict):
+        raise CodebookError(f"{path}: line 1: a codebook is a mapping with 'name' and 'groups'")
+    try:
+        return Codebook.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = list(first["loc"])
+        line = _line_of(text, location)
+        where = ".".join(str(part) for part in location) or "codebook"
+        message = first["msg"].removeprefix("Value error, ")
+        raise CodebookError(f"{path}: line {line}: {where}: {message}") from None
+
+
+def _line_of(text: str, location: list) -> int:
+    """The 1-based line of the YAML node at `location` (or of its nearest existing parent)."""
+    node = yaml.compose(text)
+    for part in location:
+        if isinstance(node, yaml.MappingNode):
+            match = next((value for key, value in node.value if key.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            match = node.value[part]
+        else:
+            match = None
+        if match is None:
+            break
+        node = match
+    return node.start_mark.line + 1

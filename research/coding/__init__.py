@@ -1,0 +1,1 @@
+"""Automatic coding of customer utterances against a codebook."""

@@ -1,0 +1,229 @@
+"""Scoring customer utterances against a codebook: rules, embeddings, the emotion model, learned models.
+
+For every group the engine combines its evidence into a confidence per code:
+- rule: the code's lemma patterns occur in the utterance;
+- model: embedding similarity to the code's definition and examples (and of the interviewer's
+  question to its prompts), plus the GoEmotions classifier for emotion codes;
+- learned: a classifier trained on the researcher's accepted and rejected codings.
+Stage-like groups (`ordered`) are then smoothed along the interview with a Viterbi pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from research.codebook import Codebook, CodeGroup
+from research.coding.emotion_model import EmotionModel
+from research.coding.learned import LearnedModels
+from research.coding.rules import RuleMatcher
+from research.coding.smoothing import smooth_ordered
+from research.embeddings import PACKAGED, embed
+
+RULE_WEIGHT = 0.6  # confidence that one full rule match alone gives a code
+SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit by one unit
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One utterance of an interview, in order; only customer turns are coded."""
+
+    id: int
+    role: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    turn_id: int
+    code_key: str
+    confidence: float
+    source: str  # rule, model or learned: the evidence that contributed most
+    evidence: dict[str, float] = field(default_factory=dict)
+
+
+def is_customer(role: str | None) -> bool:
+    return bool(role) and role.startswith("customer")
+
+
+@dataclass
+class Prototypes:
+    """Unit embeddings of each code's definition+examples and of its interviewer prompts.
+
+    A group's `none_examples` sit under the key `group:` (no code).
+    """
+
+    examples: dict[str, np.ndarray]
+    prompts: dict[str, np.ndarray]
+
+    @classmethod
+    def build(cls, codebook: Codebook, embedding_model: str = PACKAGED) -> Prototypes:
+        texts, owners, prompt_texts, prompt_owners = [], [], [], []
+        for key, (_, code) in codebook.codes.items():
+            for text in [code.definition, *code.examples]:
+                texts.append(text)
+                owners.append(key)
+            for text in code.prompts:
+                prompt_texts.append(text)
+                prompt_owners.append(key)
+        for group in codebook.groups:
+            for text in group.none_examples:
+                texts.append(text)
+                owners.append(f"{group.id}:")
+        vectors = embed(texts + prompt_texts, embedding_model)
+        examples = {key: vectors[[i for i, o in enumerate(owners) if o == key]] for key in dict.fromkeys(owners)}
+        offset = len(texts)
+        prompts = {key: vectors[[offset + i for i, o in enumerate(prompt_owners) if o == key]] for key in set(prompt_owners)}
+        return cls(examples, prompts)
+
+
+class CodingEngine:
+    """Suggests codings for the customer turns of one interview at a time."""
+
+    def __init__(self, codebook: Codebook, rules: RuleMatcher, emotions: EmotionModel | None = None, learned: LearnedModels | None = None, use_rules: bool = True, use_model: bool = True, smooth: bool = True, embedding_model: str = PACKAGED):
+        self.codebook = codebook
+        self.rules = rules
+        self.emotions = emotions
+        self.learned = learned or LearnedModels({})
+        self.use_rules = use_rules
+        self.use_model = use_model
+        self.smooth = smooth
+        self.embedding_model = embedding_model
+        self.prototypes = Prototypes.build(codebook, embedding_model)
+
+    def code(self, turns: list[Turn], vectors: np.ndarray) -> list[Suggestion]:
+        """Suggestions for the customer turns; `vectors` are the unit embeddings of all `turns` (same embedding model)."""
+        customer = [i for i, t in enumerate(turns) if is_customer(t.role)]
+        if not customer:
+            return []
+        answer = vectors[customer]
+        question = np.stack([self._question_vector(turns, vectors, i) for i in customer])
+        context = np.stack([self._neighbour_vector(customer, vectors, n) for n in range(len(customer))])
+        docs = self.rules.docs([turns[i].text for i in customer])
+        matches = [self.rules.matches(doc) for doc in docs]
+        emotion_probs = None
+        if self.emotions and self.use_model:
+            texts = [turns[i].text for i in customer]
+            emotion_probs = self.emotions.predict(texts, answer if self.embedding_model == PACKAGED else embed(texts))  # trained on MiniLM
+        features = np.hstack([answer, question])
+        suggestions: list[Suggestion] = []
+        for group in self.codebook.groups:
+            scores = self._group_scores(group, answer, question, context, matches, emotion_probs, features)
+            suggestions += self._choose(group, [turns[i].id for i in customer], scores)
+        return suggestions
+
+    def _question_vector(self, turns: list[Turn], vectors: np.ndarray, index: int) -> np.ndarray:
+        """The interviewer turn this customer turn answers (the last one before it), or zeros."""
+        for j in range(index - 1, -1, -1):
+            if not is_customer(turns[j].role):
+                return vectors[j]
+        return np.zeros(vectors.shape[1], dtype=vectors.dtype)
+
+    @staticmethod
+    def _neighbour_vector(customer: list[int], vectors: np.ndarray, n: int) -> np.ndarray:
+        """Mean of the customer's previous and next turns: an answer split in two keeps its topic."""
+        around = [customer[k] for k in (n - 1, n + 1) if 0 <= k < len(customer)]
+        return vectors[around].mean(axis=0) if around else vectors[customer[n]]
+
+    def _group_scores(self, group: CodeGroup, answer, question, context, matches, emotion_probs, features) -> dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """{code key: (confidence per turn, evidence per source per turn)}."""
+        keys = [f"{group.id}:{code.id}" for code in group.codes]
+        outside = group.kind == "single" and bool(group.none_examples)
+        similarity = np.stack([self._similarity(key, answer, question, context) for key in keys + [f"{group.id}:"] * outside], axis=1)
+        if group.kind == "single":
+            zero_shot = _softmax(similarity / SIMILARITY_SCALE)
+            if outside:
+                result_outside = zero_shot[:, -1]
+        else:
+            centred = similarity - np.median(similarity, axis=1, keepdims=True)
+            zero_shot = 1 / (1 + np.exp(-(centred - 2 * SIMILARITY_SCALE) / SIMILARITY_SCALE))
+        result = {}
+        if outside:
+            result[f"{group.id}:"] = (result_outside, {})
+        for column, (key, code) in enumerate(zip(keys, group.codes)):
+            evidence: dict[str, np.ndarray] = {}
+            if self.use_rules:
+                evidence["rule"] = np.array([min(len(m.get(key, [])), 2) / 2 for m in matches])
+            if self.use_model:
+                model = zero_shot[:, column]
+                if emotion_probs is not None and code.goemotions:
+                    classifier = self.emotions.code_probability(emotion_probs, code.goemotions)
+                    model = 0.35 * model + 0.65 * classifier
+                evidence["model"] = model
+            learned = self.learned.predict(key, features)
+            if learned is not None:
+                evidence["learned"] = learned
+            result[key] = (_combine(evidence), evidence)
+        return result
+
+    def _similarity(self, key: str, answer, question, context) -> np.ndarray:
+        examples = self.prototypes.examples[key]
+        own = answer @ examples.T
+        near = context @ examples.T
+        top = np.sort(own, axis=1)[:, -2:].mean(axis=1)
+        score = 0.8 * top + 0.2 * np.sort(near, axis=1)[:, -2:].mean(axis=1)
+        prompts = self.prototypes.prompts.get(key)
+        if prompts is not None and len(prompts):
+            score = score + 0.5 * (question @ prompts.T).max(axis=1)
+        return score
+
+    def _choose(self, group: CodeGroup, turn_ids: list[int], scores: dict) -> list[Suggestion]:
+        outside = scores.pop(f"{group.id}:", (np.full(len(turn_ids), group.threshold), {}))[0]
+        keys = list(scores)
+        confidence = np.stack([scores[k][0] for k in keys], axis=1)
+        chosen: list[list[int]]
+        if group.ordered and self.smooth:
+            path = smooth_ordered(confidence, outside)
+            chosen = [[state] if state is not None else [] for state in path]
+        elif group.kind == "single":
+            best = confidence.argmax(axis=1)
+            chosen = [[b] if confidence[n, b] >= max(group.threshold, outside[n]) else [] for n, b in enumerate(best)]
+        else:
+            chosen = [self._multi(row, group) for row in confidence]
+        out = []
+        for n, columns in enumerate(chosen):
+            for column in columns:
+                key = keys[column]
+                evidence = {source: float(values[n]) for source, values in scores[key][1].items()}
+                out.append(Suggestion(turn_ids[n], key, round(float(confidence[n, column]), 4), _main_source(evidence), evidence))
+        return out
+
+    @staticmethod
+    def _multi(row: np.ndarray, group: CodeGroup) -> list[int]:
+        """Every code above the group's threshold, best first. The fallback code (neutral) only when no
+        other code passes; at least the best code when the group asks for one."""
+        fallback = next((i for i, code in enumerate(group.codes) if code.id == group.fallback), None)
+        picked = sorted((int(c) for c in np.flatnonzero(row >= group.threshold) if c != fallback), key=lambda c: -row[c])
+        if not picked and group.at_least_one and row.max() > 0:
+            picked = [fallback if fallback is not None else int(row.argmax())]
+        return picked
+
+
+def _combine(evidence: dict[str, np.ndarray]) -> np.ndarray:
+    """A confidence in [0, 1]: the model's probability raised by rule matches; learned evidence, when
+    present, counts as much as everything else together."""
+    base = evidence.get("model")
+    rule = evidence.get("rule")
+    if base is None:
+        combined = rule if rule is not None else np.zeros(1)
+    elif rule is None:
+        combined = base
+    else:
+        combined = 1 - (1 - base) * (1 - RULE_WEIGHT * rule)  # noisy-OR: either kind of evidence can carry a code
+    if "learned" in evidence:
+        combined = 0.5 * combined + 0.5 * evidence["learned"]
+    return np.clip(combined, 0, 1)
+
+
+def _main_source(evidence: dict[str, float]) -> str:
+    if "learned" in evidence and evidence["learned"] >= 0.5:
+        return "learned"
+    if evidence.get("rule", 0) > 0 and evidence.get("model", 0) < 0.5:
+        return "rule"
+    return "model" if "model" in evidence else "rule"
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    z = np.exp(x - x.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)

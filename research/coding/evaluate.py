@@ -1,0 +1,63 @@
+"""Scoring automatic coding against labelled interview scripts (the demo corpus), with baselines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import f1_score
+
+from research.coding.engine import CodingEngine, Suggestion, Turn
+from research.embeddings import embed
+
+STAGES = ["discovery", "decision", "adoption", "retention", "advocacy"]
+
+
+@dataclass
+class CodingScores:
+    stage_macro_f1: float
+    stage_f1: dict[str, float]
+    emotion_macro_f1: float
+    emotion_f1: dict[str, float]
+    turns: int
+
+
+def script_turns(scripts: list[dict]) -> list[tuple[list[Turn], list[dict]]]:
+    """(turns, labels per turn) per script; turn ids are unique across scripts."""
+    out, next_id = [], 0
+    for script in scripts:
+        turns, labels = [], []
+        for turn in script["turns"]:
+            turns.append(Turn(next_id, "customer" if turn["speaker"].startswith("customer") else "interviewer", turn["text"]))
+            labels.append(turn)
+            next_id += 1
+        out.append((turns, labels))
+    return out
+
+
+def evaluate(engine: CodingEngine, scripts: list[dict]) -> CodingScores:
+    """Stage macro-F1 over the five stages (an unlabelled turn coded with a stage is a false positive)
+    and multi-label emotion macro-F1 over the emotions that occur in the labels."""
+    gold_stage, predicted_stage, gold_emotions, predicted_emotions = [], [], [], []
+    for turns, labels in script_turns(scripts):
+        suggestions = engine.code(turns, embed([t.text for t in turns]))
+        by_turn: dict[int, list[Suggestion]] = {}
+        for suggestion in suggestions:
+            by_turn.setdefault(suggestion.turn_id, []).append(suggestion)
+        for turn, label in zip(turns, labels):
+            if turn.role != "customer":
+                continue
+            codes = [s.code_key for s in by_turn.get(turn.id, [])]
+            gold_stage.append(label.get("stage") or "none")
+            predicted_stage.append(next((c.split(":")[1] for c in codes if c.startswith("stage:")), "none"))
+            gold_emotions.append(set(label.get("emotions") or []))
+            predicted_emotions.append({c.split(":")[1] for c in codes if c.startswith("emotion:")})
+    emotions = sorted(set().union(*gold_emotions))
+    truth = np.array([[e in g for e in emotions] for g in gold_emotions])
+    guess = np.array([[e in p for e in emotions] for p in predicted_emotions])
+    stage_f1 = f1_score(gold_stage, predicted_stage, labels=STAGES, average=None, zero_division=0)
+    emotion_f1 = f1_score(truth, guess, average=None, zero_division=0)
+    return CodingScores(
+        float(np.mean(stage_f1)), dict(zip(STAGES, map(float, stage_f1))),
+        float(np.mean(emotion_f1)), dict(zip(emotions, map(float, emotion_f1))), len(gold_stage),
+    )

@@ -1,0 +1,42 @@
+"""Stage labels follow the interview's order: a Viterbi pass over per-turn stage confidences."""
+
+from __future__ import annotations
+
+import numpy as np
+from librosa.sequence import viterbi_discriminative
+
+STAY = 0.42  # a customer often keeps talking about the same stage
+NEXT = 0.36  # or moves on to the next one
+SKIP = 0.1  # or skips one
+LEAVE = 0.04  # or drifts out of the journey (background, small talk)
+OTHER = 0.02  # going back, or jumping further ahead
+
+
+def transition_matrix(stages: int) -> np.ndarray:
+    """States: 0 = outside the journey, 1..stages = the ordered stages. Going back is possible but rare."""
+    n = stages + 1
+    matrix = np.full((n, n), OTHER)
+    matrix[0, 0] = 0.45
+    matrix[0, 1] = 0.3  # the journey starts with the first stage
+    matrix[0, 2:] = 0.25 / (stages - 1)  # or comes back in at any other
+    for s in range(1, n):
+        matrix[s, s] = STAY
+        matrix[s, 0] = LEAVE
+        if s + 1 < n:
+            matrix[s, s + 1] = NEXT
+        if s + 2 < n:
+            matrix[s, s + 2] = SKIP
+    return matrix / matrix.sum(axis=1, keepdims=True)
+
+
+def smooth_ordered(confidence: np.ndarray, outside: np.ndarray) -> list[int | None]:
+    """The most likely stage per turn (a column of `confidence`), or None for turns outside the journey.
+
+    `confidence[turn, stage]` are per-turn scores and `outside[turn]` the score of belonging to no
+    stage, so a turn that resembles no stage well enough stays uncoded unless its neighbours pull it in.
+    """
+    stages = confidence.shape[1]
+    prob = np.hstack([np.clip(outside, 1e-4, None)[:, None], np.clip(confidence, 1e-4, None)])
+    prob = (prob / prob.sum(axis=1, keepdims=True)).T
+    path = viterbi_discriminative(prob, transition_matrix(stages))
+    return [int(state) - 1 if state > 0 else None for state in path]

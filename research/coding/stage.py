@@ -1,0 +1,169 @@
+"""`research code`: suggest codings for every anonymized interview; learn from the researcher's decisions.
+
+Suggestions are replaced on every re-run; accepted and rejected codings are the researcher's and are
+never touched. Utterance embeddings are cached in study.db, keyed by model and text, for re-runs
+and for the themes stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from sqlite_utils import Database
+
+from research import codebook as codebooks
+from research.codebook import Codebook
+from research.coding.engine import CodingEngine, Suggestion, Turn, is_customer
+from research.coding.learned import LearnedCode, LearnedModels, train
+from research.embeddings import embed
+from research.stages import run_stage
+from research.store import now
+from research.study import Study
+
+STAGE = "code"
+ENGINE_VERSION = "1"
+
+
+def study_codebook(study: Study) -> tuple[Codebook, Path]:
+    path = codebooks.resolve(study.config.coding.codebook, study.root)
+    return codebooks.load(path), path
+
+
+def sync_codes(db: Database, codebook: Codebook) -> None:
+    """Mirror the codebook's codes into study.db, for the TUI, the map and exports."""
+    rows = [
+        {"key": key, "group_id": group.id, "code_id": code.id, "name": code.name, "group_name": group.name, "definition": code.definition,
+         "color": code.color or group.color, "valence": code.valence, "position": position}
+        for position, (key, (group, code)) in enumerate(codebook.codes.items())
+    ]
+    with db.atomic():
+        db.execute("DELETE FROM codes")
+        db["codes"].insert_all(rows)
+
+
+def utterance_vectors(db: Database, rows: list[dict], model: str) -> np.ndarray:
+    """Unit embeddings of utterances, computed once per (model, text) and kept in study.db."""
+    hashes = [hashlib.sha256(row["text"].encode()).hexdigest()[:16] for row in rows]
+    cached = {}
+    if rows:
+        marks = ",".join("?" * len(rows))
+        for hit in db.query(f"SELECT utterance_id, text_hash, vector FROM utterance_embeddings WHERE model = ? AND utterance_id IN ({marks})", [model, *[r["id"] for r in rows]]):
+            cached[(hit["utterance_id"], hit["text_hash"])] = np.frombuffer(hit["vector"], dtype=np.float32)
+    missing = [i for i, (row, h) in enumerate(zip(rows, hashes)) if (row["id"], h) not in cached]
+    fresh = embed([rows[i]["text"] for i in missing], model) if missing else np.zeros((0, 0), np.float32)
+    with db.atomic():
+        for i, vector in zip(missing, fresh):
+            cached[(rows[i]["id"], hashes[i])] = vector
+            db["utterance_embeddings"].upsert({"utterance_id": rows[i]["id"], "model": model, "text_hash": hashes[i], "vector": vector.tobytes()}, pk="utterance_id")
+    if not rows:
+        return np.zeros((0, 384), np.float32)
+    return np.stack([cached[(row["id"], h)] for row, h in zip(rows, hashes)])
+
+
+def interview_turns(db: Database, interview_id: int) -> list[dict]:
+    return list(db.query("SELECT id, idx, role, text FROM utterances WHERE interview_id = ? ORDER BY idx", [interview_id]))
+
+
+def load_learned(db: Database) -> LearnedModels:
+    return LearnedModels({
+        row["code_key"]: LearnedCode(np.frombuffer(row["coef"], dtype=np.float32), row["intercept"], row["positives"], row["negatives"])
+        for row in db["learned_models"].rows
+    })
+
+
+def save_suggestions(db: Database, codebook: Codebook, utterance_ids: list[int], suggestions: list[Suggestion]) -> int:
+    """Replace an interview's suggestions, keeping every decided coding. Returns how many were stored."""
+    if not utterance_ids:
+        return 0
+    marks = ",".join("?" * len(utterance_ids))
+    decided = {(r["utterance_id"], r["code_key"]): r["status"] for r in db.query(f"SELECT utterance_id, code_key, status FROM codings WHERE status IN ('accepted','rejected') AND utterance_id IN ({marks})", utterance_ids)}
+    settled = {(u, key.split(":")[0]) for (u, key), status in decided.items() if status == "accepted" and codebook.codes.get(key, (None,))[0] and codebook.codes[key][0].kind == "single"}
+    stamp = now()
+    rows = [
+        {"utterance_id": s.turn_id, "code_key": s.code_key, "source": s.source, "confidence": s.confidence, "status": "suggested", "created_at": stamp, "updated_at": stamp}
+        for s in suggestions
+        if (s.turn_id, s.code_key) not in decided and (s.turn_id, s.code_key.split(":")[0]) not in settled
+    ]
+    with db.atomic():
+        db.execute(f"DELETE FROM codings WHERE status = 'suggested' AND utterance_id IN ({marks})", utterance_ids)
+        if rows:
+            db["codings"].insert_all(rows)
+    return len(rows)
+
+
+def run_code(study: Study, force: bool = False, learn: bool = False) -> dict[str, str]:
+    """Code every anonymized interview; with `learn`, first train on the researcher's decisions."""
+    codebook, path = study_codebook(study)
+    db = study.db
+    sync_codes(db, codebook)
+    model = study.config.coding.embedding_model
+    if learn:
+        learn_from_decisions(study, codebook)
+    learned = load_learned(db)
+    engine: list[CodingEngine] = []  # built on first use: loading spaCy and the models takes seconds
+
+    def work(interview_id: int, code: str, params: dict) -> str | None:
+        if not engine:
+            from research.coding.emotion_model import EmotionModel
+            from research.coding.rules import RuleMatcher
+            from research.nlp import load_spacy
+
+            engine.append(CodingEngine(codebook, RuleMatcher(codebook, load_spacy(("parser", "ner"))), EmotionModel.load(), learned, embedding_model=model))
+        rows = interview_turns(db, interview_id)
+        vectors = utterance_vectors(db, rows, model)
+        turns = [Turn(r["id"], r["role"], r["text"]) for r in rows]
+        stored = save_suggestions(db, codebook, [r["id"] for r in rows], engine[0].code(turns, vectors))
+        if not any(is_customer(t.role) for t in turns):
+            return f"{code}: no customer speech to code"
+        return f"{stored} suggestions"
+
+    params = {"codebook": hashlib.sha256(path.read_bytes()).hexdigest()[:16], "engine": ENGINE_VERSION, "embedding": model, "learned": learned.signature}
+    return run_stage(study, STAGE, "anonymize", lambda _, upstream: params | {"anonymize": upstream}, work, force=force)
+
+
+def learn_from_decisions(study: Study, codebook: Codebook) -> LearnedModels:
+    """Train a classifier per code from accepted (positive) and rejected (negative) codings.
+
+    In a single-choice group (the journey stage), an utterance accepted as one code is also a
+    negative example for the group's other codes. The models are stored in study.db.
+    """
+    db = study.db
+    model = study.config.coding.embedding_model
+    decisions = list(db.query("SELECT c.utterance_id, c.code_key, c.status, u.interview_id FROM codings c JOIN utterances u ON u.id = c.utterance_id WHERE c.status IN ('accepted', 'rejected')"))
+    labels: dict[str, dict[int, int]] = {}
+    for d in decisions:
+        if d["code_key"] not in codebook.codes:
+            continue
+        labels.setdefault(d["code_key"], {})[d["utterance_id"]] = int(d["status"] == "accepted")
+        group = codebook.codes[d["code_key"]][0]
+        if group.kind == "single" and d["status"] == "accepted":
+            for other in group.codes:
+                key = f"{group.id}:{other.id}"
+                if key != d["code_key"]:
+                    labels.setdefault(key, {}).setdefault(d["utterance_id"], 0)
+    features = _decision_features(db, {u for per in labels.values() for u in per}, model)
+    examples = {key: (np.stack([features[u] for u in per]), np.array(list(per.values()))) for key, per in labels.items() if per}
+    learned = train(examples)
+    with db.atomic():
+        db.execute("DELETE FROM learned_models")
+        for key, m in learned.codes.items():
+            db["learned_models"].insert({"code_key": key, "coef": m.coef.tobytes(), "intercept": m.intercept, "positives": m.positives, "negatives": m.negatives, "trained_at": now()})
+    return learned
+
+
+def _decision_features(db: Database, utterance_ids: set[int], model: str) -> dict[int, np.ndarray]:
+    """[utterance, the interviewer question before it] embeddings, as the engine's learned features."""
+    features = {}
+    interviews = {r["interview_id"] for r in db.query(f"SELECT DISTINCT interview_id FROM utterances WHERE id IN ({','.join('?' * len(utterance_ids))})", list(utterance_ids))} if utterance_ids else set()
+    for interview_id in interviews:
+        rows = interview_turns(db, interview_id)
+        vectors = utterance_vectors(db, rows, model)
+        question = np.zeros(vectors.shape[1], np.float32)
+        for row, vector in zip(rows, vectors):
+            if not is_customer(row["role"]):
+                question = vector
+            elif row["id"] in utterance_ids:
+                features[row["id"]] = np.concatenate([vector, question])
+    return features

