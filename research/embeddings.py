@@ -27,6 +27,9 @@ def load_encoder(name: str = PACKAGED):
     if name in (PACKAGED, f"sentence-transformers/{PACKAGED}"):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar in the user's terminal
 
     try:
         return SentenceTransformer(model_location(name), device="cpu")

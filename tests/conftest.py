@@ -57,3 +57,25 @@ def demo_study(tmp_path_factory: pytest.TempPathFactory):
     run_speakers(study)
     run_anonymize(study)
     return study
+
+
+@pytest.fixture(scope="session")
+def coded_demo(demo_study):
+    """The demo study after `research code` (suggestions only; nobody has reviewed anything)."""
+    from research.coding.stage import run_code
+
+    run_code(demo_study)
+    return demo_study
+
+
+@pytest.fixture
+def coded_copy(coded_demo, tmp_path: Path):
+    """A private copy of the coded demo study, for tests that change decisions."""
+    import shutil
+
+    from research.study import Study
+
+    coded_demo.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    target = tmp_path / "copy"
+    shutil.copytree(coded_demo.root, target)
+    return Study.open(target)

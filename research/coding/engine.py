@@ -137,7 +137,7 @@ class CodingEngine:
                 result_outside = zero_shot[:, -1]
         else:
             centred = similarity - np.median(similarity, axis=1, keepdims=True)
-            zero_shot = 1 / (1 + np.exp(-(centred - 2 * SIMILARITY_SCALE) / SIMILARITY_SCALE))
+            zero_shot = 1 / (1 + np.exp(-(centred - 2 * SIMILARITY_SCALE) / SIMILARITY_SCALE))  # a clear margin over the typical code
         result = {}
         if outside:
             result[f"{group.id}:"] = (result_outside, {})

@@ -61,3 +61,41 @@ def evaluate(engine: CodingEngine, scripts: list[dict]) -> CodingScores:
         float(np.mean(stage_f1)), dict(zip(STAGES, map(float, stage_f1))),
         float(np.mean(emotion_f1)), dict(zip(emotions, map(float, emotion_f1))), len(gold_stage),
     )
+
+
+def labelled_utterances(db, scripts: list[dict], timings: dict) -> list[tuple[dict, dict]]:
+    """(utterance row, the script turn it overlaps most) for every customer utterance of a coded demo study."""
+    interviews = {row["id"]: row["code"] for row in db.query("SELECT id, code FROM interviews")}
+    by_file = {script["id"]: script for script in scripts}
+    out = []
+    for row in db.query("SELECT id, interview_id, role, start, end FROM utterances ORDER BY interview_id, idx"):
+        if not (row["role"] or "").startswith("customer"):
+            continue
+        script_id = f"int-{interviews[row['interview_id']].split('-')[1][-2:]}"
+        spans = timings.get(script_id, [])
+        overlaps = [(min(row["end"], t["end"]) - max(row["start"], t["start"]), t["turn"]) for t in spans]
+        overlap, turn = max(overlaps, default=(0, None))
+        if turn is not None and overlap > 0:
+            out.append((row, by_file[script_id]["turns"][turn]))
+    return out
+
+
+def evaluate_study(db, scripts: list[dict], timings: dict) -> CodingScores:
+    """Stage and emotion macro-F1 of the stored suggestions on the study's (speech-recognised) utterances."""
+    pairs = labelled_utterances(db, scripts, timings)
+    codes: dict[int, list[str]] = {}
+    for row in db.query("SELECT utterance_id, code_key FROM codings WHERE status != 'rejected'"):
+        codes.setdefault(row["utterance_id"], []).append(row["code_key"])
+    gold_stage = [turn.get("stage") or "none" for _, turn in pairs]
+    predicted_stage = [next((c.split(":")[1] for c in codes.get(u["id"], []) if c.startswith("stage:")), "none") for u, _ in pairs]
+    gold_emotions = [set(turn.get("emotions") or []) for _, turn in pairs]
+    predicted_emotions = [{c.split(":")[1] for c in codes.get(u["id"], []) if c.startswith("emotion:")} for u, _ in pairs]
+    emotions = sorted(set().union(*gold_emotions))
+    truth = np.array([[e in g for e in emotions] for g in gold_emotions])
+    guess = np.array([[e in p for e in emotions] for p in predicted_emotions])
+    stage_f1 = f1_score(gold_stage, predicted_stage, labels=STAGES, average=None, zero_division=0)
+    emotion_f1 = f1_score(truth, guess, average=None, zero_division=0)
+    return CodingScores(
+        float(np.mean(stage_f1)), dict(zip(STAGES, map(float, stage_f1))),
+        float(np.mean(emotion_f1)), dict(zip(emotions, map(float, emotion_f1))), len(pairs),
+    )

@@ -114,10 +114,10 @@ def run_code(study: Study, force: bool = False, learn: bool = False) -> dict[str
         rows = interview_turns(db, interview_id)
         vectors = utterance_vectors(db, rows, model)
         turns = [Turn(r["id"], r["role"], r["text"]) for r in rows]
-        stored = save_suggestions(db, codebook, [r["id"] for r in rows], engine[0].code(turns, vectors))
+        save_suggestions(db, codebook, [r["id"] for r in rows], engine[0].code(turns, vectors))
         if not any(is_customer(t.role) for t in turns):
             return f"{code}: no customer speech to code"
-        return f"{stored} suggestions"
+        return None
 
     params = {"codebook": hashlib.sha256(path.read_bytes()).hexdigest()[:16], "engine": ENGINE_VERSION, "embedding": model, "learned": learned.signature}
     return run_stage(study, STAGE, "anonymize", lambda _, upstream: params | {"anonymize": upstream}, work, force=force)

@@ -85,7 +85,7 @@ def train(folder: Path, out: Path, embeddings_cache: Path | None = None) -> dict
         "ekman_f1": dict(zip(classes, map(float, f1_score(truth, predicted, average=None, zero_division=0)))),
         "dev_rows": len(dev.texts),
     }
-    _save(model, out)
+    _save(model, out, {"ekman_classes": classes, "ekman_thresholds": [float(t) for t in ekman_thresholds]})
     return report
 
 
@@ -100,9 +100,9 @@ def _embeddings(texts: list[str], name: str, cache: Path | None) -> np.ndarray:
     return vectors
 
 
-def _save(model: EmotionModel, out: Path) -> None:
+def _save(model: EmotionModel, out: Path, extra: dict) -> None:
     vocabulary = sorted(model.vectorizer.vocabulary_, key=model.vectorizer.vocabulary_.get)
-    meta = {"labels": model.labels, "ngram_range": list(model.vectorizer.ngram_range), "embedding": "all-MiniLM-L6-v2"}
+    meta = {"labels": model.labels, "ngram_range": list(model.vectorizer.ngram_range), "embedding": "all-MiniLM-L6-v2"} | extra
     np.savez_compressed(
         out, vocabulary=np.array(vocabulary), idf=model.vectorizer.idf_.astype(np.float32), coef=model.coef.astype(np.float16),
         intercept=model.intercept, thresholds=model.thresholds, meta=np.array(json.dumps(meta)),

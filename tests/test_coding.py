@@ -1,0 +1,167 @@
+"""Automatic coding: accuracy on the demo labels against baselines, the stage smoothing, the emotion
+model, the study stage, researcher decisions that survive re-coding, learning, and agreement."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from research import codebook as codebooks
+from research.cli import cli
+from research.coding.decisions import add_coding, bulk_accept, decide, recode, set_memo
+from research.coding.engine import CodingEngine
+from research.coding.evaluate import evaluate, evaluate_study
+from research.coding.smoothing import smooth_ordered
+from research.demo_corpus import DEMO_DIR, reference_scripts
+
+
+@pytest.fixture(scope="module")
+def engines():
+    from research.coding.emotion_model import EmotionModel
+    from research.coding.rules import RuleMatcher
+    from research.nlp import load_spacy
+
+    book = codebooks.load(codebooks.resolve("cx-journey"))
+    rules = RuleMatcher(book, load_spacy(("parser", "ner")))
+    return {
+        "full": CodingEngine(book, rules, EmotionModel.load()),
+        "keywords": CodingEngine(book, rules, None, use_model=False, smooth=False),
+        "zero-shot": CodingEngine(book, rules, None, use_rules=False, smooth=False),
+    }
+
+
+def test_stage_and_emotion_on_the_demo_scripts_beat_the_keyword_baseline(engines):
+    scores = {name: evaluate(engine, reference_scripts()) for name, engine in engines.items()}
+    assert scores["full"].turns == 49
+    assert scores["full"].stage_macro_f1 >= 0.85
+    assert scores["full"].stage_macro_f1 > scores["keywords"].stage_macro_f1 + 0.1
+    assert scores["full"].emotion_macro_f1 > scores["zero-shot"].emotion_macro_f1 + 0.2
+    assert scores["full"].emotion_macro_f1 >= 0.45
+
+
+def test_smoothing_follows_the_interview_order():
+    confident = np.array([0.9, 0.05, 0.02, 0.02, 0.01])
+    unsure_adoption = np.array([0.30, 0.25, 0.35, 0.05, 0.05])  # alone it would be adoption
+    decision = np.array([0.05, 0.9, 0.03, 0.01, 0.01])
+    path = smooth_ordered(np.stack([confident, decision, unsure_adoption, decision, decision]), np.full(5, 0.05))
+    assert path == [0, 1, 1, 1, 1]
+    intro = smooth_ordered(np.stack([np.full(5, 0.2), confident]), np.array([0.9, 0.01]))
+    assert intro == [None, 0]
+
+
+def test_emotion_model_reaches_its_dev_score(shared_data):
+    from research.coding.emotion_model import EmotionModel
+    from research.coding.train_emotion_model import best_thresholds, ekman_matrix, read_split, to_ekman
+    from research.embeddings import embed
+    from sklearn.metrics import f1_score
+
+    folder = shared_data / "goemotions"
+    model = EmotionModel.load()
+    dev = read_split(folder, "dev", model.labels)
+    rows = np.random.default_rng(1).permutation(len(dev.texts))[:1500]
+    texts = [dev.texts[i] for i in rows]
+    probabilities = model.predict(texts, embed(texts))
+    _, matrix = ekman_matrix(folder, model.labels)
+    truth = (dev.labels[rows] @ matrix > 0).astype(int)
+    ekman = to_ekman(probabilities, matrix)
+    half = len(rows) // 2  # thresholds from one half, scored on the other
+    predicted = ekman[half:] >= best_thresholds(ekman[:half], truth[:half])
+    assert f1_score(truth[half:], predicted, average="macro") > 0.48
+
+
+def test_code_stage_codes_customer_utterances_only(coded_demo):
+    db = coded_demo.db
+    roles = {r["role"] for r in db.query("SELECT DISTINCT u.role FROM codings c JOIN utterances u ON u.id = c.utterance_id")}
+    assert roles and all(role.startswith("customer") for role in roles)
+    assert db["codes"].count == len(codebooks.load(codebooks.resolve("cx-journey")).codes)
+    sources = {r["source"] for r in db.query("SELECT DISTINCT source FROM codings")}
+    assert sources <= {"rule", "model", "learned"} and "model" in sources and "rule" in sources
+    bad = list(db.query("SELECT confidence FROM codings WHERE confidence < 0 OR confidence > 1 OR confidence IS NULL"))
+    assert not bad
+    scores = evaluate_study(db, reference_scripts(), json.loads((DEMO_DIR / "timings.json").read_text()))
+    assert scores.turns >= 45
+    assert scores.stage_macro_f1 >= 0.8
+
+
+def test_recoding_never_overwrites_decisions(coded_copy):
+    from research.coding.stage import run_code
+
+    db = coded_copy.db
+    suggestions = list(db.query("SELECT id, utterance_id, code_key FROM codings WHERE status = 'suggested' AND code_key LIKE 'stage:%' ORDER BY id LIMIT 3"))
+    accepted, rejected, recoded = suggestions
+    decide(db, accepted["id"], "accepted")
+    decide(db, rejected["id"], "rejected")
+    new_id = recode(db, recoded["id"], "stage:advocacy" if recoded["code_key"] != "stage:advocacy" else "stage:discovery")
+    set_memo(db, new_id, "customer talks about telling friends")
+    before = {r["id"]: (r["status"], r["code_key"], r["memo"]) for r in db.query("SELECT * FROM codings WHERE status != 'suggested'")}
+    run_code(coded_copy, force=True)
+    after = {r["id"]: (r["status"], r["code_key"], r["memo"]) for r in db.query("SELECT * FROM codings WHERE status != 'suggested'")}
+    assert after == before
+    stages_of_recoded = [r["code_key"] for r in db.query("SELECT code_key FROM codings WHERE utterance_id = ? AND code_key LIKE 'stage:%' AND status != 'rejected'", [recoded["utterance_id"]])]
+    assert stages_of_recoded == [before[new_id][1]]  # no competing stage suggestion next to the researcher's
+
+
+def test_bulk_accept_and_hand_coding(coded_copy):
+    db = coded_copy.db
+    high = db.execute("SELECT COUNT(*) FROM codings WHERE status = 'suggested' AND confidence >= 0.9 AND code_key LIKE 'stage:%'").fetchone()[0]
+    assert bulk_accept(db, 0.9, "stage:") == high > 0
+    utterance = db.execute("SELECT id FROM utterances WHERE role = 'customer' LIMIT 1").fetchone()[0]
+    coding = add_coding(db, utterance, "signal:tollgate", memo="needed sign-off")
+    row = db["codings"].get(coding)
+    assert (row["status"], row["memo"]) == ("accepted", "needed sign-off")
+    assert row["source"] in {"human", "rule", "model"}  # a suggestion of the same code is accepted in place
+    with pytest.raises(Exception, match="not a code"):
+        add_coding(db, utterance, "stage:nope")
+
+
+def test_learning_from_decisions_changes_suggestions_and_agreement_is_reported(coded_copy):
+    from research.coding.agreement import agreement
+    from research.coding.stage import run_code, study_codebook
+
+    db = coded_copy.db
+    # The researcher decides that every customer utterance mentioning the app is a pain point, and nothing else is.
+    customer = list(db.query("SELECT id, text FROM utterances WHERE role LIKE 'customer%'"))
+    for row in customer:
+        about_app = " app" in row["text"].lower()
+        existing = list(db.query("SELECT id FROM codings WHERE utterance_id = ? AND code_key = 'signal:pain-point'", [row["id"]]))
+        if about_app:
+            add_coding(db, row["id"], "signal:pain-point")
+        elif existing:
+            decide(db, existing[0]["id"], "rejected")
+        else:
+            db["codings"].insert({"utterance_id": row["id"], "code_key": "signal:pain-point", "source": "human", "confidence": 1.0, "status": "rejected", "created_at": "t", "updated_at": "t"})
+    results = run_code(coded_copy, learn=True)
+    assert results, "learning changes the parameters, so every interview is re-coded"
+    assert db["learned_models"].count >= 1
+    learned = list(db.query("SELECT source FROM codings WHERE status = 'suggested' AND source = 'learned'"))
+    assert learned or db["learned_models"].get("signal:pain-point")["positives"] >= 3
+    rows = {row.group: row for row in agreement(db, study_codebook(coded_copy)[0])}
+    signal = rows["Journey signal"]
+    assert signal.utterances == len(customer)
+    assert signal.kappa is not None and -1 <= signal.kappa <= 1
+    result = CliRunner().invoke(cli, ["--study", str(coded_copy.root), "agreement"])
+    assert result.exit_code == 0 and "Journey signal" in result.output
+
+
+def test_coding_a_60_minute_interview_takes_seconds(engines):
+    """A long interview (the demo turns repeated to about 400 customer utterances) codes in under 10 s."""
+    from research.coding.evaluate import script_turns
+    from research.embeddings import embed
+
+    turns = [t for turns, _ in script_turns(reference_scripts()) for t in turns] * 5
+    started = time.perf_counter()
+    vectors = embed([t.text for t in turns])
+    suggestions = engines["full"].code(turns, vectors)
+    elapsed = time.perf_counter() - started
+    assert len({s.turn_id for s in suggestions}) == len({t.id for t in turns if t.role == "customer"})
+    assert elapsed < 30  # the goal is 10 s (benchmarks/coding.py measures it); tests leave room for slow CI machines
+
+
+def test_code_command_on_a_study_without_interviews(study):
+    result = CliRunner().invoke(cli, ["--study", str(study.root), "code"])
+    assert result.exit_code == 0, result.output
+    assert "Nothing to code" in result.output
