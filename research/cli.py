@@ -228,6 +228,71 @@ def agreement(ctx: click.Context) -> None:
     console.print(table)
 
 
+@cli.command()
+@click.pass_context
+def themes(ctx: click.Context) -> None:
+    """Find emergent themes across all customer utterances (BERTopic on the stored embeddings).
+
+    Example:
+
+        research themes
+    """
+    from research.themes import run_themes
+
+    found = run_themes(_study(ctx))
+    table = Table("id", "theme", "utterances", "participants", "stage", box=box.SIMPLE_HEAD)
+    for theme in found:
+        table.add_row(str(theme.id), theme.label, str(theme.size), str(theme.participants), theme.stage or "–")
+    console.print(table)
+
+
+FILTER_OPTIONS = ("persona", "role", "participation", "segment", "industry", "region", "product")
+
+
+def _filter_options(command):
+    for name in reversed(FILTER_OPTIONS):
+        command = click.option(f"--{name}", help=f"Only participants whose {name} is this (case-insensitive).")(command)
+    return command
+
+
+@cli.command("map")
+@_filter_options
+@click.option("--pattern-share", type=click.FloatRange(0, 1), default=0.3, show_default=True, help="A pattern is shared by at least this share of participants (and at least 2).")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored map as JSON.")
+@click.pass_context
+def journey_map(ctx: click.Context, pattern_share: float, as_json: bool, **filters: str | None) -> None:
+    """Build and store the journey map: per stage, coverage, 5 W's, emotions, patterns, outliers and more.
+
+    Example:
+
+        research map --persona "Operations buyer"
+    """
+    from research.coding.stage import study_codebook
+    from research.journey import build_and_store
+
+    study = _study(ctx)
+    chosen = {k: v for k, v in filters.items() if v}
+    journey = build_and_store(study, study_codebook(study)[0], chosen, pattern_share)
+    if as_json:
+        click.echo(journey.model_dump_json(indent=2))
+        return
+    _print_map(journey)
+
+
+def _print_map(journey) -> None:
+    console.print(f"[bold]{journey.study}[/]: {journey.participants} participants in {journey.interviews} interviews" + (f" ({journey.filters})" if journey.filters else ""))
+    table = Table("stage", "people", "utt", "valence", "top touchpoints", "patterns", "outliers", box=box.SIMPLE_HEAD)
+    for lane in journey.stages:
+        valence = "–" if lane.valence_mean is None else f"{lane.valence_mean:+.2f}±{lane.valence_sd:.2f}"
+        table.add_row(lane.name, str(lane.participants), str(lane.utterances), valence, ", ".join(i.label for i in lane.touchpoints[:3]),
+                      ", ".join(i.label for i in lane.patterns[:4]), ", ".join(o.label for o in lane.outliers[:3]))
+    console.print(table)
+    for opportunity in journey.opportunities[:5]:
+        console.print(f"  opportunity: {opportunity.label} (reach {opportunity.reach:.0%} × intensity {opportunity.intensity:.2f})")
+    saturation = journey.saturation
+    console.print(f"Saturation: {'after ' + saturation.saturated_after if saturation.saturated_after else 'not reached'} (last {saturation.window} interviews added nothing new)")
+
+
 @cli.group()
 def codebook() -> None:
     """Check, list, import and export codebooks (YAML or REFI-QDC .qdc).
@@ -481,7 +546,7 @@ def demo(ctx: click.Context, study_path: Path, source: Path, model: str | None, 
 @click.option("--workers", type=click.IntRange(1, 64), help="Interviews transcribed in parallel.")
 @click.pass_context
 def run_all(ctx: click.Context, workers: int | None) -> None:
-    """Run every stage in order (transcribe, speakers, anonymize, code), skipping work whose inputs are unchanged.
+    """Run every stage in order (transcribe, speakers, anonymize, code, themes, map), skipping work whose inputs are unchanged.
 
     Example:
 
@@ -504,8 +569,25 @@ def _run_pipeline(study: Study, settings: TranscribeSettings) -> bool:
     stages = {"Separated speakers in": run_speakers(study), "Anonymized": run_anonymize(study), "Coded": run_code(study)}
     for label, results in stages.items():
         console.print(f"{label} {len(results)} interviews.")
+    if any(stages["Coded"].values()) or not study.db["maps"].count:
+        _refresh_map(study)
     _print_status(study)
     return bool(batch.failed) or any(result == "failed" for results in stages.values() for result in results.values())
+
+
+def _refresh_map(study: Study) -> None:
+    """Themes and the journey map once coding changed; a study too small for themes still gets a map."""
+    from research.coding.stage import study_codebook
+    from research.journey import build_and_store
+    from research.themes import run_themes
+
+    try:
+        found = run_themes(study)
+        console.print(f"Found {len(found)} themes.")
+    except ResearchError as error:
+        console.print(f"[yellow]![/] themes skipped: {error}")
+    journey = build_and_store(study, study_codebook(study)[0])
+    _print_map(journey)
 
 
 def main() -> None:

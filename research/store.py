@@ -159,6 +159,23 @@ def _coding(db: Database) -> None:
     )
 
 
+@migrations(name="0004_themes_map")
+def _themes_map(db: Database) -> None:
+    db["themes"].create(
+        {"id": int, "label": str, "words": str, "size": int, "stage": str, "stage_share": float, "participants": int, "quotes": str, "created_at": str},
+        pk="id",
+    )
+    db.execute(
+        """CREATE TABLE theme_members (
+            theme_id INTEGER NOT NULL REFERENCES themes(id) ON DELETE CASCADE,
+            utterance_id INTEGER NOT NULL REFERENCES utterances(id) ON DELETE CASCADE,
+            outlier INTEGER NOT NULL,    -- 1: BERTopic left it unassigned and it was reassigned by similarity
+            PRIMARY KEY (theme_id, utterance_id)
+        )"""
+    )
+    db["maps"].create({"filters": str, "built_at": str, "data": str}, pk="filters")
+
+
 def params_hash(params: dict) -> str:
     """A short, stable digest of what a stage's output depends on."""
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
