@@ -280,17 +280,20 @@ def journey_map(ctx: click.Context, pattern_share: float, as_json: bool, **filte
 
 
 def _print_map(journey) -> None:
-    console.print(f"[bold]{journey.study}[/]: {journey.participants} participants in {journey.interviews} interviews" + (f" ({journey.filters})" if journey.filters else ""))
-    table = Table("stage", "people", "utt", "valence", "top touchpoints", "patterns", "outliers", box=box.SIMPLE_HEAD)
+    console.print(f"[bold]{journey.study}[/]: journey map of {journey.participants} participants in {journey.interviews} interviews" + (f", filtered by {journey.filters}" if journey.filters else ""))
     for lane in journey.stages:
-        valence = "–" if lane.valence_mean is None else f"{lane.valence_mean:+.2f}±{lane.valence_sd:.2f}"
-        table.add_row(lane.name, str(lane.participants), str(lane.utterances), valence, ", ".join(i.label for i in lane.touchpoints[:3]),
-                      ", ".join(i.label for i in lane.patterns[:4]), ", ".join(o.label for o in lane.outliers[:3]))
-    console.print(table)
-    for opportunity in journey.opportunities[:5]:
-        console.print(f"  opportunity: {opportunity.label} (reach {opportunity.reach:.0%} × intensity {opportunity.intensity:.2f})")
+        valence = "no emotion coded" if lane.valence_mean is None else f"valence {lane.valence_mean:+.2f} ± {lane.valence_sd:.2f}"
+        console.print(f"[bold]{lane.name}[/]: {lane.participants} people, {lane.utterances} utterances, {valence}", soft_wrap=True)
+        if lane.touchpoints:
+            console.print("  touchpoints: " + ", ".join(f"{i.label} ({i.participants})" for i in lane.touchpoints[:4]), soft_wrap=True)
+        if lane.patterns:
+            console.print("  [green]patterns[/]: " + ", ".join(f"{i.label} ({i.participants})" for i in lane.patterns[:5]), soft_wrap=True)
+        if lane.outliers:
+            console.print("  [magenta]outliers[/]: " + "; ".join(f"{o.label} ({o.participant})" for o in lane.outliers[:4]), soft_wrap=True)
+    for opportunity in journey.opportunities[:3]:
+        console.print(f"[yellow]opportunity[/]: {opportunity.label} (reach {opportunity.reach:.0%} × intensity {opportunity.intensity:.2f})", soft_wrap=True)
     saturation = journey.saturation
-    console.print(f"Saturation: {'after ' + saturation.saturated_after if saturation.saturated_after else 'not reached'} (last {saturation.window} interviews added nothing new)")
+    console.print(f"Saturation: {'after ' + saturation.saturated_after if saturation.saturated_after else 'not reached'} (the last {saturation.window} interviews add nothing new)")
 
 
 @cli.group()

@@ -22,6 +22,9 @@ from research.study import Study
 
 SCHEMA_VERSION = "1.0"
 STRONG_EMOTION = 0.6  # |valence| at or above this is a strong emotion
+SIGNAL_INTENSITY = {"signal:delight": 0.9, "signal:pain-point": 0.6}  # these signals are strong experiences by definition
+PAIN = -0.4  # an utterance this negative (or coded a pain point) counts as pain
+UNIQUE_GROUPS = ("touchpoint", "signal")  # channels and silos only restate touchpoints
 FILTER_FIELDS = {"persona": "p", "role": "p", "participation": "p", "segment": "p", "industry": "i", "region": "i", "product": "i"}
 
 
@@ -49,6 +52,16 @@ class Outlier(BaseModel):
     label: str
     participant: str
     reason: str
+    utterance_ids: list[int]
+
+
+class ParticipantJourney(BaseModel):
+    participant: str
+    interview: str
+    stages: list[str]  # the stages this participant talks about, in journey order
+    valence_mean: float | None
+    deviates: bool
+    reasons: list[str]
     utterance_ids: list[int]
 
 
@@ -112,6 +125,7 @@ class JourneyMap(BaseModel):
     pattern_share: float
     stages: list[StageLane]
     opportunities: list[Opportunity]
+    participants_journeys: list[ParticipantJourney]
     saturation: Saturation
 
 
@@ -190,16 +204,55 @@ class MapBuilder:
                 by_stage[u.stage].append(u)
         texts = {u.id: u.text for u in utterances if u.stage}
         five_ws = extract_five_ws(texts)
+        stage_ids = [code.id for code in stage_group.codes]
+        journeys = self._journeys(utterances, stage_ids)
         deviations = self._deviations(by_stage)
+        for journey in journeys:
+            for stage in journey.skipped:
+                deviations[stage].append(Outlier(kind="deviating-participant", label=f"{journey.person.participant} skipped this stage", participant=journey.person.participant,
+                                                 reason=f"most participants ({journey.covered[stage]}) talk about it", utterance_ids=journey.person.utterance_ids))
         lanes = [self._lane(code.id, code.name, by_stage.get(code.id, []), len(speaking), five_ws, deviations.get(code.id, [])) for code in stage_group.codes]
         return JourneyMap(
             study=self.study.config.name, built_at=now(), filters=filters, interviews=len({u.interview for u in utterances}), participants=len(speaking),
-            pattern_share=self.pattern_share, stages=lanes, opportunities=self._opportunities(lanes, by_stage, len(speaking)), saturation=self._saturation(utterances),
+            pattern_share=self.pattern_share, stages=lanes, opportunities=self._opportunities(lanes, by_stage, len(speaking)),
+            participants_journeys=[j.person for j in journeys], saturation=self._saturation(utterances),
         )
 
     def utterance_valence(self, u: Utterance) -> float | None:
         values = [self.valence[c] for c in u.codes if c in self.valence]
         return float(np.mean(values)) if values else None
+
+    def intensity(self, u: Utterance) -> float:
+        """How strong the experience is: |valence|, or what a delight or pain-point signal implies."""
+        return max([abs(self.utterance_valence(u) or 0.0)] + [SIGNAL_INTENSITY[c] for c in u.codes if c in SIGNAL_INTENSITY])
+
+    def _journeys(self, utterances: list[Utterance], stage_ids: list[str]) -> list[_Journey]:
+        """Each participant's path through the stages; a deviating journey skips a stage most others
+        cover, or feels far worse or better overall than the cohort."""
+        people: dict[str, list[Utterance]] = defaultdict(list)
+        for u in utterances:
+            people[u.participant].append(u)
+        covered = {s: sum(any(u.stage == s for u in mine) for mine in people.values()) for s in stage_ids}
+        interview_stages: dict[str, set[str]] = defaultdict(set)  # a joint interview covers a stage together
+        for u in utterances:
+            if u.stage:
+                interview_stages[u.interview].add(u.stage)
+        means = {p: np.mean([v for v in map(self.utterance_valence, mine) if v is not None] or [np.nan]) for p, mine in people.items()}
+        out = []
+        for person, mine in people.items():
+            stages = [s for s in stage_ids if any(u.stage == s for u in mine)]
+            skipped = [s for s in stage_ids if s not in interview_stages[mine[0].interview] and len(people) >= 4 and covered[s] >= 0.75 * len(people)]
+            others = [m for p, m in means.items() if p != person and not np.isnan(m)]
+            reasons = [f"skipped {s}" for s in skipped]
+            mean = means[person]
+            if len(others) >= 3 and not np.isnan(mean):
+                spread = float(np.std(others)) or 0.1
+                if abs(mean - np.mean(others)) >= max(2 * spread, 0.3):
+                    reasons.append(f"overall valence {mean:+.2f} vs cohort {np.mean(others):+.2f}")
+            record = ParticipantJourney(participant=person, interview=mine[0].interview, stages=stages, valence_mean=None if np.isnan(mean) else round(float(mean), 3),
+                                        deviates=bool(reasons), reasons=reasons, utterance_ids=[u.id for u in mine])
+            out.append(_Journey(record, skipped, covered))
+        return out
 
     def _items(self, utterances: list[Utterance], keys_of, label_of) -> list[Item]:
         found: dict[str, list[Utterance]] = defaultdict(list)
@@ -224,6 +277,7 @@ class MapBuilder:
         touchpoints = self._code_items(members, "touchpoint")
         themes = self._items(members, lambda u: u.themes, lambda t: self.theme_labels.get(int(t), f"theme {t}"))
         codes = [i for group in ("touchpoint", "signal", "emotion", "silo", "channel") for i in self._code_items(members, group)]
+        unique_candidates = [i for i in codes if i.key.split(":")[0] in UNIQUE_GROUPS] + themes
         needed = max(2, math.ceil(self.pattern_share * cohort))
         patterns = [i for i in codes + themes if i.participants >= needed and i.key != "emotion:neutral"]
         return StageLane(
@@ -235,7 +289,7 @@ class MapBuilder:
             pain_points=self._quotes(members, "signal:pain-point"), delights=self._quotes(members, "signal:delight"),
             tollgates=self._quotes(members, "signal:tollgate"), gaps=self._quotes(members, "signal:expectation-gap"),
             feedback_loops={state: self._quotes(members, f"signal:feedback-{state}") for state in ("opened", "closed", "ignored")},
-            themes=themes, patterns=patterns, outliers=self._outliers(members, codes + themes) + deviations,
+            themes=themes, patterns=patterns, outliers=self._outliers(members, unique_candidates) + deviations,
             quotes=[u.quote() for u in sorted(members, key=lambda u: -abs(self.utterance_valence(u) or 0))[:5]],
         )
 
@@ -247,15 +301,15 @@ class MapBuilder:
         by_id = {u.id: u for u in members}
         out = []
         for item in items:
-            if item.participants != 1 or item.key.startswith("emotion:") or item.valence is None or abs(item.valence) < STRONG_EMOTION:
+            strength = max(self.intensity(by_id[i]) for i in item.utterance_ids)
+            if item.participants != 1 or strength < STRONG_EMOTION:
                 continue
             participant = by_id[item.utterance_ids[0]].participant
-            out.append(Outlier(kind="unique-experience", label=item.label, participant=participant, reason=f"only {participant} reports it, with strong emotion ({item.valence:+.2f})", utterance_ids=item.utterance_ids))
+            out.append(Outlier(kind="unique-experience", label=item.label, participant=participant, reason=f"only {participant} reports it, with strong emotion ({strength:.1f})", utterance_ids=item.utterance_ids))
         for u in members:
-            valence = self.utterance_valence(u)
-            if u.outlier_theme and valence is not None and abs(valence) >= STRONG_EMOTION:
-                out.append(Outlier(kind="topic-outlier", label=u.text[:60], participant=u.participant, reason=f"fits no shared theme, with strong emotion ({valence:+.2f})", utterance_ids=[u.id]))
-        return out
+            if u.outlier_theme and self.intensity(u) >= STRONG_EMOTION:
+                out.append(Outlier(kind="topic-outlier", label=u.text[:60], participant=u.participant, reason=f"fits no shared theme, with strong emotion ({self.intensity(u):.1f})", utterance_ids=[u.id]))
+        return sorted(out, key=lambda o: (o.kind != "unique-experience", o.participant))
 
     def _deviations(self, by_stage: dict[str, list[Utterance]]) -> dict[str, list[Outlier]]:
         """Participants whose feeling at a stage is far from the cohort's (at least 1.0 apart on the -1..1 scale)."""
@@ -281,10 +335,11 @@ class MapBuilder:
         return out
 
     def _opportunities(self, lanes: list[StageLane], by_stage: dict[str, list[Utterance]], cohort: int) -> list[Opportunity]:
-        """Pain points by touchpoint, ranked by reach (share of participants) × intensity (negative valence)."""
+        """Pain by touchpoint, ranked by reach (share of participants) × intensity (negative valence).
+        Pain is an utterance coded as a pain point or clearly negative."""
         out = []
         for lane in lanes:
-            painful = [u for u in by_stage.get(lane.stage, []) if "signal:pain-point" in u.codes]
+            painful = [u for u in by_stage.get(lane.stage, []) if "signal:pain-point" in u.codes or (self.utterance_valence(u) or 0) <= PAIN]
             for item in self._code_items(painful, "touchpoint"):
                 members = [u for u in painful if u.id in item.utterance_ids]
                 negatives = [-v for v in (self.utterance_valence(u) for u in members) if v is not None and v < 0]
@@ -314,6 +369,13 @@ class MapBuilder:
                 saturated = steps[k].interview
                 break
         return Saturation(steps=steps, window=window, saturated_after=saturated)
+
+
+@dataclass
+class _Journey:
+    person: ParticipantJourney
+    skipped: list[str]
+    covered: dict[str, int]
 
 
 def filters_key(filters: dict[str, str]) -> str:
