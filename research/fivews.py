@@ -9,7 +9,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from sqlite_utils import Database
 
 from research.nlp import load_spacy
 
@@ -37,7 +41,7 @@ def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
     """{id: FiveWs} for each text, parsed in one batch."""
     nlp = load_spacy()
     out = {}
-    for key, doc in zip(texts, nlp.pipe(texts.values(), batch_size=64)):
+    for key, doc in zip(texts, nlp.pipe(texts.values(), batch_size=256)):
         ws = FiveWs()
         for ent in doc.ents:
             text = ent.text.strip().lower()
@@ -64,3 +68,22 @@ def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
                 ws.why.append(" ".join(t.text for t in token.head.subtree if "[" not in t.text).strip().lower())
         out[key] = FiveWs(*[sorted(set(filter(None, values))) for values in (ws.who, ws.what, ws.when, ws.where, ws.why)])
     return out
+
+
+def stored_five_ws(db: Database, texts: dict[int, str]) -> dict[int, FiveWs]:
+    """The 5 W's of utterances by id, parsed once per text and kept in study.db (`utterance_facts`)."""
+    hashes = {key: hashlib.sha256(text.encode()).hexdigest()[:16] for key, text in texts.items()}
+    found: dict[int, FiveWs] = {}
+    ids = list(texts)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in db.query(f"SELECT utterance_id, text_hash, five_ws FROM utterance_facts WHERE utterance_id IN ({','.join('?' * len(chunk))})", chunk):
+            if hashes[row["utterance_id"]] == row["text_hash"]:
+                found[row["utterance_id"]] = FiveWs(**json.loads(row["five_ws"]))
+    missing = {key: texts[key] for key in ids if key not in found}
+    if missing:
+        fresh = extract_five_ws(missing)
+        with db.atomic():
+            db["utterance_facts"].upsert_all(({"utterance_id": key, "text_hash": hashes[key], "five_ws": json.dumps(asdict(ws))} for key, ws in fresh.items()), pk="utterance_id")
+        found |= fresh
+    return found

@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from research.codebook import Codebook
-from research.fivews import FiveWs, extract_five_ws
+from research.fivews import FiveWs, stored_five_ws
 from research.store import now
 from research.study import Study
 
@@ -203,7 +203,7 @@ class MapBuilder:
             if u.stage:
                 by_stage[u.stage].append(u)
         texts = {u.id: u.text for u in utterances if u.stage}
-        five_ws = extract_five_ws(texts)
+        five_ws = stored_five_ws(self.study.db, texts)
         stage_ids = [code.id for code in stage_group.codes]
         journeys = self._journeys(utterances, stage_ids)
         deviations = self._deviations(by_stage)

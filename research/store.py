@@ -174,6 +174,13 @@ def _themes_map(db: Database) -> None:
         )"""
     )
     db["maps"].create({"filters": str, "built_at": str, "data": str}, pk="filters")
+    db.execute(
+        """CREATE TABLE utterance_facts (
+            utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,
+            text_hash TEXT NOT NULL,
+            five_ws TEXT NOT NULL
+        )"""
+    )
 
 
 def params_hash(params: dict) -> str:

@@ -53,7 +53,7 @@ def _topic_model(documents: int):
     neighbours = max(2, min(15, documents // 8))
     return BERTopic(
         embedding_model=load_encoder(),
-        umap_model=UMAP(n_neighbors=neighbours, n_components=5, min_dist=0.0, metric="cosine", random_state=SEED),
+        umap_model=UMAP(n_neighbors=neighbours, n_components=5, min_dist=0.0, metric="cosine", n_epochs=200, random_state=SEED),
         hdbscan_model=HDBSCAN(min_cluster_size=max(3, documents // 30), min_samples=1, metric="euclidean", cluster_selection_method="leaf", prediction_data=True),
         vectorizer_model=CountVectorizer(stop_words="english", ngram_range=(1, 2), min_df=1, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z-]+\b"),
         top_n_words=8,

@@ -226,8 +226,10 @@ def test_research_run_prints_no_pii(study):
     add_files(study, [DEMO / "int-01.opus", DEMO / "int-07.opus"], MetadataSheet.load(DEMO / "metadata.csv"))
     result = CliRunner().invoke(cli, ["--study", str(study.root), "run"])
     assert result.exit_code == 0, result.output
-    assert "Anonymized 2 interviews" in result.output
+    assert "Anonymized 2 interviews" in result.output and "Coded 2 interviews" in result.output
+    assert "journey map of 2 participants" in result.output
     leaks = [s for s in _pii_strings() if s.lower() in result.output.lower()]
     assert not leaks, leaks
     again = CliRunner().invoke(cli, ["--study", str(study.root), "run"])
-    assert "Nothing to transcribe" in again.output and "Anonymized 0 interviews" in again.output
+    assert "Nothing to transcribe" in again.output and "Anonymized 0 interviews" in again.output and "Coded 0 interviews" in again.output
+    assert "journey map" not in again.output  # nothing changed, so themes and the map are not rebuilt

@@ -26,7 +26,7 @@ def test_every_command_has_help_with_an_example(path):
 
 def test_the_expected_commands_exist():
     names = {" ".join(p) for p, _ in _commands(cli)}
-    assert {"init", "add", "transcribe", "status", "demo", "models list", "models convert"} <= names
+    assert {"init", "add", "transcribe", "status", "demo", "models list", "models convert", "code", "agreement", "themes", "map", "codebook check", "codebook export", "codebook import"} <= names
 
 
 def test_errors_are_one_line_without_a_traceback(tmp_path):

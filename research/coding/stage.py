@@ -18,6 +18,7 @@ from research.codebook import Codebook
 from research.coding.engine import CodingEngine, Suggestion, Turn, is_customer
 from research.coding.learned import LearnedCode, LearnedModels, train
 from research.embeddings import embed
+from research.fivews import stored_five_ws
 from research.stages import run_stage
 from research.store import now
 from research.study import Study
@@ -115,6 +116,7 @@ def run_code(study: Study, force: bool = False, learn: bool = False) -> dict[str
         vectors = utterance_vectors(db, rows, model)
         turns = [Turn(r["id"], r["role"], r["text"]) for r in rows]
         save_suggestions(db, codebook, [r["id"] for r in rows], engine[0].code(turns, vectors))
+        stored_five_ws(db, {t.id: t.text for t in turns if is_customer(t.role)})  # parsed now, so building the map is quick
         if not any(is_customer(t.role) for t in turns):
             return f"{code}: no customer speech to code"
         return None

@@ -1,0 +1,78 @@
+"""Themes + journey map on a synthetic 100-interview study (2 threads).
+
+    python benchmarks/journey.py [--interviews 100]
+
+The study is built straight into study.db from the demo scripts' anonymized-style turns (each
+interview walks the stages in order, drawing answers from every script), then coded; the timed part
+is what the issue sets a goal for: `research themes` + `research map` after coding (< 30 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from research.coding.stage import run_code, study_codebook
+from research.demo_corpus import reference_scripts
+from research.journey import build_and_store
+from research.store import now, set_stage
+from research.study import Study
+from research.themes import run_themes
+
+STAGES = ["discovery", "decision", "adoption", "retention", "advocacy"]
+PERSONAS = ["Operations buyer", "Budget approver", "Health-conscious parent", "Owner-operator", "Gift recipient"]
+
+
+def build_study(root: Path, interviews: int, seed: int = 7) -> Study:
+    rng = random.Random(seed)
+    study = Study.create(root, "synthetic")
+    turns = [(t, s["turns"][i - 1]["text"] if i else "") for s in reference_scripts() for i, t in enumerate(s["turns"]) if t["speaker"].startswith("customer") and t.get("stage")]
+    by_stage = {stage: [(t["text"], q) for t, q in turns if t["stage"] == stage] for stage in STAGES}
+    db = study.db
+    for n in range(1, interviews + 1):
+        interview_id = db["interviews"].insert({"code": f"INT-{n:03d}", "title": f"Synthetic {n}", "sha256": f"{n:064x}", "duration": 3600.0, "added_at": now(),
+                                                 "industry": rng.choice(["Healthcare", "Consumer", "Hospitality"]), "region": rng.choice(["West", "Midwest"])}).last_pk
+        db["participants"].insert({"interview_id": interview_id, "slot": "customer", "label": f"Participant {n}", "persona": rng.choice(PERSONAS), "segment": rng.choice(["Household", "Small business"])})
+        rows, clock = [], 0.0
+        for stage in STAGES:
+            for _ in range(rng.randint(3, 7)):
+                answer, question = rng.choice(by_stage[stage])
+                for role, text in (("interviewer", question or "Could you tell me more?"), ("customer", answer)):
+                    rows.append({"interview_id": interview_id, "idx": len(rows), "speaker": "S1" if role == "interviewer" else "S2", "role": role, "start": clock, "end": clock + 10, "text": text, "words": "[]"})
+                    clock += 10
+        db["utterances"].insert_all(rows)
+        set_stage(db, interview_id, "anonymize", "done", params_hash="synthetic")
+    return study
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--interviews", type=int, default=100)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    with tempfile.TemporaryDirectory() as folder:
+        study = build_study(Path(folder) / "study", args.interviews)
+        customer = study.db.execute("SELECT COUNT(*) FROM utterances WHERE role = 'customer'").fetchone()[0]
+        started = time.perf_counter()
+        run_code(study)
+        coded = time.perf_counter()
+        themes = run_themes(study)
+        themed = time.perf_counter()
+        journey = build_and_store(study, study_codebook(study)[0])
+        mapped = time.perf_counter()
+        print(f"{args.interviews} interviews, {customer} customer utterances")
+        print(f"coding: {coded - started:.1f} s")
+        print(f"themes: {themed - coded:.1f} s ({len(themes)} themes)")
+        print(f"map:    {mapped - themed:.1f} s ({sum(len(s.patterns) for s in journey.stages)} patterns, {sum(len(s.outliers) for s in journey.stages)} outliers)")
+        print(f"themes + map: {mapped - coded:.1f} s (goal < 30 s)")
+        print("themes:", json.dumps([t.label for t in themes][:10]))
+
+
+if __name__ == "__main__":
+    main()
