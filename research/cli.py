@@ -296,6 +296,49 @@ def _print_map(journey) -> None:
     console.print(f"Saturation: {'after ' + saturation.saturated_after if saturation.saturated_after else 'not reached'} (the last {saturation.window} interviews add nothing new)")
 
 
+@cli.command("export")
+@_filter_options
+@click.option("--format", "formats", default="all", show_default=True, help="Comma-separated: html, md, json, csv, png, svg, txt, docx, srt, vtt, qdpx, qdc, or all.")
+@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), help="Folder to write to (default: the study's exports/).")
+@click.option("--accepted-only", is_flag=True, help="Only codings a researcher accepted (default: also open suggestions).")
+@click.pass_context
+def export_command(ctx: click.Context, formats: str, folder: Path | None, accepted_only: bool, **filters: str | None) -> None:
+    """Export the journey map, anonymized transcripts and a REFI-QDA project; never raw PII.
+
+    Example:
+
+        research export --format html,csv,qdpx --segment "Small business"
+    """
+    from research.export.run import ALL_FORMATS, export
+
+    chosen = list(ALL_FORMATS) if formats == "all" else [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = sorted(set(chosen) - set(ALL_FORMATS))
+    if unknown:
+        raise click.BadParameter(f"unknown format {', '.join(unknown)}; use {', '.join(ALL_FORMATS)} or all", param_hint="--format")
+    study = _study(ctx)
+    report = export(study, chosen, folder, {k: v for k, v in filters.items() if v}, not accepted_only)
+    console.print(f"Wrote {len(report.files)} files to {report.folder} in {report.seconds:.1f} s.")
+
+
+@cli.command("import")
+@click.argument("project", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--coder", default="imported", show_default=True, help="Who the imported codings are attributed to.")
+@click.pass_context
+def import_command(ctx: click.Context, project: Path, coder: str) -> None:
+    """Import codings from a REFI-QDA project (.qdpx) that another tool edited, as accepted codings.
+
+    Example:
+
+        research import reviewed-in-nvivo.qdpx --coder maria
+    """
+    from research.coding.stage import study_codebook
+    from research.export.qdpx import import_codings
+
+    study = _study(ctx)
+    count = import_codings(study, project, study_codebook(study)[0], coder)
+    console.print(f"Imported {count} codings from {project.name}.")
+
+
 @cli.group()
 def codebook() -> None:
     """Check, list, import and export codebooks (YAML or REFI-QDC .qdc).

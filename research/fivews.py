@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 from sqlite_utils import Database
@@ -26,6 +27,7 @@ ROLE_NOUNS = {
 PLACE_NOUNS = {"store", "shop", "website", "site", "office", "home", "room", "studio", "clinic", "kitchen", "warehouse", "conference", "forum", "group", "page", "app"}
 LIGHT_VERBS = {"be", "have", "do", "get", "go", "say", "tell", "know", "think", "make", "let", "want", "need", "can", "will", "would", "could", "should", "mean", "guess", "like"}
 CAUSE_MARKERS = {"because", "since", "as", "cause"}
+PLACEHOLDER = re.compile(r"\[[^\]]*\]|\[[^\]]*$|^[^\[]*\]")  # "[Company 1]" and pieces of one cut by a clause
 
 
 @dataclass
@@ -62,12 +64,17 @@ def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
         ws.what = [t.lemma_.lower() for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in LIGHT_VERBS]
         for token in doc:
             if token.lower_ in CAUSE_MARKERS and token.dep_ == "mark":
-                clause = token.head
-                ws.why.append(" ".join(t.text for t in clause.subtree if "[" not in t.text).strip().lower())
-            elif token.lower_ == "so" and token.dep_ in ("cc", "advmod", "mark") and token.i + 1 < len(doc) and token.head.pos_ == "VERB" and token.head.i > token.i:
-                ws.why.append(" ".join(t.text for t in token.head.subtree if "[" not in t.text).strip().lower())
+                ws.why.append(_clause(doc, token))
+            elif token.lower_ == "so" and token.dep_ in ("cc", "advmod", "mark") and token.head.pos_ == "VERB" and token.head.i > token.i:
+                ws.why.append(_clause(doc, token))
         out[key] = FiveWs(*[sorted(set(filter(None, values))) for values in (ws.who, ws.what, ws.when, ws.where, ws.why)])
     return out
+
+
+def _clause(doc, marker) -> str:
+    """The clause a marker ("because", "so") opens, up to the end of its verb's phrase, without placeholders."""
+    span = doc[marker.i : max(marker.head.right_edge.i, marker.i) + 1].text
+    return " ".join(PLACEHOLDER.sub(" ", span).split()).strip(" ,.;").lower()
 
 
 def stored_five_ws(db: Database, texts: dict[int, str]) -> dict[int, FiveWs]:

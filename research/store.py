@@ -174,6 +174,10 @@ def _themes_map(db: Database) -> None:
         )"""
     )
     db["maps"].create({"filters": str, "built_at": str, "data": str}, pk="filters")
+
+
+@migrations(name="0005_utterance_facts")
+def _utterance_facts(db: Database) -> None:
     db.execute(
         """CREATE TABLE utterance_facts (
             utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,

@@ -1,0 +1,68 @@
+"""`research export`: every format from the same stored map and codings, optionally filtered."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from research.coding.stage import study_codebook
+from research.export import chart, document, qdpx, tables, transcripts
+from research.export.source import codings, transcripts as load_transcripts
+from research.journey import build_and_store, participants_matching
+from research.refi import write_qdc
+from research.study import Study
+
+MAP_FORMATS = ("html", "md", "json", "csv", "png", "svg")
+TRANSCRIPT_FORMATS = tuple(transcripts.WRITERS)
+PROJECT_FORMATS = ("qdpx", "qdc")
+ALL_FORMATS = MAP_FORMATS + TRANSCRIPT_FORMATS + PROJECT_FORMATS
+
+
+@dataclass
+class ExportReport:
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def export(study: Study, formats: list[str], folder: Path | None = None, filters: dict[str, str] | None = None, include_suggested: bool = True) -> ExportReport:
+    started = time.perf_counter()
+    filters = filters or {}
+    folder = folder or study.exports_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    report = ExportReport(folder)
+    codebook = study_codebook(study)[0]
+    cohort = participants_matching(study, filters)
+    interviews = {r["code"] for r in study.db.query("SELECT id, code FROM interviews") if any(i == r["id"] for i, _ in cohort)}
+    if set(formats) & set(MAP_FORMATS):
+        journey = build_and_store(study, codebook, filters)
+        if "html" in formats:
+            report.files.append(document.write_html(journey, folder / "journey-map.html"))
+        if "md" in formats:
+            report.files.append(document.write_markdown(journey, folder / "journey-map.md"))
+        if "json" in formats:
+            report.files += tables.write_json(journey, folder)
+        if "csv" in formats:
+            rows = [c for c in codings(study, include_suggested) if c["interview"] in interviews]
+            report.files += tables.write_csv(journey, rows, list(study.db.query("SELECT * FROM themes ORDER BY id")), folder)
+        for picture in ("png", "svg"):
+            if picture in formats:
+                report.files.append(chart.write_picture(journey, folder / f"journey-map.{picture}"))
+    wanted = [f for f in TRANSCRIPT_FORMATS if f in formats]
+    found = load_transcripts(study, interviews) if wanted or "qdpx" in formats else []
+    if wanted:
+        (folder / "transcripts").mkdir(exist_ok=True)
+        for transcript in found:
+            for fmt in wanted:
+                report.files.append(transcripts.WRITERS[fmt](transcript, folder / "transcripts" / f"{transcript.code}.{fmt}"))
+    if "qdpx" in formats:
+        report.files.append(qdpx.write_qdpx(study, codebook, found, folder / f"{_slug(study.config.name)}.qdpx", include_suggested))
+    if "qdc" in formats:
+        report.files.append(write_qdc(codebook, folder / "codebook.qdc"))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-") or "study"
