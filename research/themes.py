@@ -12,7 +12,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
 
 from research.coding.stage import utterance_vectors
 from research.errors import ResearchError
