@@ -12,7 +12,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-
 from research.coding.stage import utterance_vectors
 from research.errors import ResearchError
 from research.store import now
