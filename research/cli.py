@@ -339,6 +339,22 @@ def import_command(ctx: click.Context, project: Path, coder: str) -> None:
     console.print(f"Imported {count} codings from {project.name}.")
 
 
+@cli.command()
+@click.pass_context
+def review(ctx: click.Context) -> None:
+    """Open the terminal review app: interviews, transcripts with code chips, the journey map, themes.
+
+    Press ? inside for the keys.
+
+    Example:
+
+        research review
+    """
+    from tui.app import ResearchApp  # the app drives the library; nothing in research/ imports Textual
+
+    ResearchApp(_study(ctx)).run()
+
+
 @cli.group()
 def codebook() -> None:
     """Check, list, import and export codebooks (YAML or REFI-QDC .qdc).

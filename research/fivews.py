@@ -18,6 +18,8 @@ from sqlite_utils import Database
 
 from research.nlp import load_spacy
 
+EXTRACTOR_VERSION = "2"  # part of the cache key: a change to the extraction re-parses stored utterances
+
 ROLE_NOUNS = {
     "manager", "owner", "doctor", "pediatrician", "nurse", "agent", "rep", "representative", "salesperson", "clerk", "engineer", "technician",
     "inspector", "supplier", "accountant", "colleague", "friend", "neighbour", "neighbor", "sister", "brother", "daughter", "son", "husband",
@@ -79,7 +81,7 @@ def _clause(doc, marker) -> str:
 
 def stored_five_ws(db: Database, texts: dict[int, str]) -> dict[int, FiveWs]:
     """The 5 W's of utterances by id, parsed once per text and kept in study.db (`utterance_facts`)."""
-    hashes = {key: hashlib.sha256(text.encode()).hexdigest()[:16] for key, text in texts.items()}
+    hashes = {key: hashlib.sha256(f"{EXTRACTOR_VERSION}\n{text}".encode()).hexdigest()[:16] for key, text in texts.items()}
     found: dict[int, FiveWs] = {}
     ids = list(texts)
     for start in range(0, len(ids), 500):

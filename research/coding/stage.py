@@ -94,7 +94,7 @@ def save_suggestions(db: Database, codebook: Codebook, utterance_ids: list[int],
     return len(rows)
 
 
-def run_code(study: Study, force: bool = False, learn: bool = False) -> dict[str, str]:
+def run_code(study: Study, force: bool = False, learn: bool = False, codes: list[str] | None = None) -> dict[str, str]:
     """Code every anonymized interview; with `learn`, first train on the researcher's decisions."""
     codebook, path = study_codebook(study)
     db = study.db
@@ -122,7 +122,7 @@ def run_code(study: Study, force: bool = False, learn: bool = False) -> dict[str
         return None
 
     params = {"codebook": hashlib.sha256(path.read_bytes()).hexdigest()[:16], "engine": ENGINE_VERSION, "embedding": model, "learned": learned.signature}
-    return run_stage(study, STAGE, "anonymize", lambda _, upstream: params | {"anonymize": upstream}, work, force=force)
+    return run_stage(study, STAGE, "anonymize", lambda _, upstream: params | {"anonymize": upstream}, work, codes=codes, force=force)
 
 
 def learn_from_decisions(study: Study, codebook: Codebook) -> LearnedModels:

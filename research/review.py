@@ -1,0 +1,168 @@
+"""What the review app reads and changes, without any UI: transcripts with their codings, search,
+code counts, themes (rename, merge, promote to a code) and speaker roles."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from research import codebook as codebooks
+from research.coding.stage import run_code, study_codebook, sync_codes
+from research.errors import ResearchError
+from research.speakers import apply_roles
+from research.study import Study
+
+STUDY_CODEBOOK = "codebook.yaml"  # a study's own copy, once it is edited (e.g. a theme promoted to a code)
+
+
+@dataclass(frozen=True)
+class CodingView:
+    id: int
+    key: str
+    name: str
+    group: str
+    color: str
+    confidence: float
+    source: str
+    status: str
+    memo: str | None
+
+
+@dataclass
+class UtteranceView:
+    id: int
+    idx: int
+    speaker: str
+    role: str
+    start: float
+    end: float
+    text: str
+    codings: list[CodingView] = field(default_factory=list)
+
+
+def transcript(study: Study, interview_code: str) -> list[UtteranceView]:
+    """An interview's utterances in order, each with its non-rejected and rejected codings."""
+    db = study.db
+    row = next(db.query("SELECT id FROM interviews WHERE code = ?", [interview_code]), None)
+    if row is None:
+        raise ResearchError(f"no interview {interview_code}")
+    labels = {r["slot"]: r["label"] for r in db.query("SELECT slot, label FROM participants WHERE interview_id = ?", [row["id"]])}
+    utterances = {
+        r["id"]: UtteranceView(r["id"], r["idx"], "Interviewer" if r["role"] == "interviewer" else labels.get(r["role"], r["speaker"] or "?"), r["role"] or "", r["start"] or 0, r["end"] or 0, r["text"])
+        for r in db.query("SELECT id, idx, speaker, role, start, end, text FROM utterances WHERE interview_id = ? ORDER BY idx", [row["id"]])
+    }
+    for c in db.query(
+        "SELECT c.id, c.utterance_id, c.code_key, COALESCE(k.name, c.code_key) AS name, COALESCE(k.group_id, '') AS grp, COALESCE(k.color, '#888888') AS color, "
+        "c.confidence, c.source, c.status, c.memo FROM codings c JOIN utterances u ON u.id = c.utterance_id LEFT JOIN codes k ON k.key = c.code_key "
+        "WHERE u.interview_id = ? ORDER BY k.position", [row["id"]]
+    ):
+        utterances[c["utterance_id"]].codings.append(CodingView(c["id"], c["code_key"], c["name"], c["grp"], c["color"], c["confidence"] or 0, c["source"], c["status"], c["memo"]))
+    return list(utterances.values())
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    interview: str
+    utterance_id: int
+    start: float
+    role: str
+    snippet: str
+
+
+def search(study: Study, query: str, limit: int = 200) -> list[SearchHit]:
+    """Full-text search of the anonymized utterances (every word must occur; prefixes with *)."""
+    words = re.findall(r"[\w'-]+\*?", query)
+    if not words:
+        return []
+    match = " ".join('"' + w.rstrip("*").replace('"', "") + '"' + ("*" if w.endswith("*") else "") for w in words)
+    rows = study.db.query(
+        "SELECT i.code, u.id, u.start, u.role, snippet(utterances_fts, 0, '[', ']', '…', 12) AS snippet FROM utterances_fts "
+        "JOIN utterances u ON u.id = utterances_fts.rowid JOIN interviews i ON i.id = u.interview_id WHERE utterances_fts MATCH ? ORDER BY rank LIMIT ?",
+        [match, limit],
+    )
+    return [SearchHit(r["code"], r["id"], r["start"] or 0, r["role"] or "", r["snippet"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class CodeCount:
+    key: str
+    group: str
+    name: str
+    definition: str
+    color: str
+    suggested: int
+    accepted: int
+    rejected: int
+
+
+def code_counts(study: Study) -> list[CodeCount]:
+    rows = study.db.query(
+        "SELECT k.key, k.group_name, k.name, k.definition, k.color, "
+        "SUM(c.status = 'suggested') AS s, SUM(c.status = 'accepted') AS a, SUM(c.status = 'rejected') AS r "
+        "FROM codes k LEFT JOIN codings c ON c.code_key = k.key GROUP BY k.key ORDER BY k.position"
+    )
+    return [CodeCount(r["key"], r["group_name"], r["name"], r["definition"], r["color"], r["s"] or 0, r["a"] or 0, r["r"] or 0) for r in rows]
+
+
+def rename_theme(study: Study, theme_id: int, label: str) -> None:
+    if not label.strip():
+        raise ResearchError("a theme needs a name")
+    study.db["themes"].update(theme_id, {"label": label.strip()})
+
+
+def merge_themes(study: Study, keep: int, other: int) -> None:
+    """Fold theme `other` into `keep`: members, size and quotes."""
+    db = study.db
+    with db.atomic():
+        db.execute("INSERT OR IGNORE INTO theme_members (theme_id, utterance_id, outlier) SELECT ?, utterance_id, outlier FROM theme_members WHERE theme_id = ?", [keep, other])
+        db.execute("DELETE FROM themes WHERE id = ?", [other])
+        size = db.execute("SELECT COUNT(*) FROM theme_members WHERE theme_id = ?", [keep]).fetchone()[0]
+        db["themes"].update(keep, {"size": size})
+
+
+def editable_codebook(study: Study) -> codebooks.Codebook:
+    """The study's own codebook file, copied from the current one the first time it is edited."""
+    book, path = study_codebook(study)
+    target = study.root / STUDY_CODEBOOK
+    if path != target:
+        target.write_text(book.to_yaml(), encoding="utf-8")
+        study.config.coding.codebook = STUDY_CODEBOOK
+        study.save_config()
+    return book
+
+
+def promote_theme(study: Study, theme_id: int, group_id: str = "theme") -> str:
+    """Make a theme a code of the study's codebook (its quotes become examples); returns the code key."""
+    db = study.db
+    theme = db["themes"].get(theme_id)
+    book = editable_codebook(study)
+    quotes = [db["utterances"].get(q)["text"] for q in json.loads(theme["quotes"] or "[]")]
+    code_id = re.sub(r"[^a-z0-9]+", "-", theme["label"].lower()).strip("-")[:40] or f"theme-{theme_id}"
+    data = book.model_dump(exclude_defaults=True)
+    group = next((g for g in data["groups"] if g["id"] == group_id), None)
+    if group is None:
+        group = {"id": group_id, "name": "Emergent theme", "description": "Themes found in the interviews and promoted to codes.", "codes": []}
+        data["groups"].append(group)
+    if any(c["id"] == code_id for c in group["codes"]):
+        raise ResearchError(f"the codebook already has a code '{group_id}:{code_id}'")
+    group["codes"].append({"id": code_id, "name": theme["label"], "definition": f"Emergent theme: {theme['label']}.", "examples": quotes,
+                           "patterns": [w for w in json.loads(theme["words"] or "[]")[:4] if " " not in w]})
+    updated = codebooks.Codebook.model_validate(data)
+    (study.root / STUDY_CODEBOOK).write_text(yaml.safe_dump(updated.model_dump(exclude_defaults=True), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    sync_codes(db, updated)
+    return f"{group_id}:{code_id}"
+
+
+def change_role(study: Study, interview_code: str, speaker: str, role: str) -> None:
+    """Correct a speaker's role: stored as the user's, applied to the transcript, and the interview re-coded."""
+    apply_roles(study, interview_code, {speaker: role})
+    db = study.db
+    interview_id = next(db.query("SELECT id FROM interviews WHERE code = ?", [interview_code]))["id"]
+    with db.atomic():
+        db.execute("UPDATE utterances SET role = ? WHERE interview_id = ? AND speaker = ?", [role, interview_id, speaker])
+        if role == "interviewer":  # the interviewer's words are never coded
+            db.execute("DELETE FROM codings WHERE status = 'suggested' AND utterance_id IN (SELECT id FROM utterances WHERE interview_id = ? AND speaker = ?)", [interview_id, speaker])
+    run_code(study, force=True, codes=[interview_code])

@@ -1,0 +1,110 @@
+"""`research review`: the Textual app. Thin: it holds the study and routes between screens."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from research.study import Study
+from tui.screens.codebook import CodebookScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.help import HelpScreen
+from tui.screens.journey import JourneyScreen
+from tui.screens.search import SearchScreen
+from tui.screens.themes import ThemesScreen
+
+
+class StudyCommands(Provider):
+    """Command palette entries: screens, interviews and the pipeline."""
+
+    def _commands(self) -> list[tuple[str, object, str]]:
+        app = self.app
+        commands = [
+            ("Dashboard", app.action_dashboard, "interviews and stages"),
+            ("Journey map", app.action_journey, "stages, lanes, patterns, outliers"),
+            ("Themes", app.action_themes, "rename, merge, promote"),
+            ("Codebook", app.action_codebook, "codes and counts"),
+            ("Search transcripts", app.action_search, "full-text search"),
+            ("Run pipeline", app.action_run_pipeline, "transcribe → map in the background"),
+            ("Help", app.action_help, "keys"),
+        ]
+        for row in app.study.db.query("SELECT code, title FROM interviews ORDER BY id"):
+            commands.append((f"Review {row['code']}", partial(app.open_interview, row["code"]), row["title"] or ""))
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, action, help_text in self._commands():
+            yield DiscoveryHit(name, action, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, action, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), action, help=help_text)
+
+
+class ResearchApp(App):
+    TITLE = "research review"
+    COMMANDS = App.COMMANDS | {StudyCommands}
+    BINDINGS = [
+        Binding("d", "dashboard", "Dashboard", id="app.dashboard"),
+        Binding("j", "journey", "Map", id="app.journey"),
+        Binding("t", "themes", "Themes", id="app.themes"),
+        Binding("k", "codebook", "Codebook", id="app.codebook"),
+        Binding("slash", "search", "Search", id="app.search"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", show=False, id="app.theme"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, study: Study):
+        super().__init__()
+        self.study = study
+        self.map_is_stale = False  # set by any decision; the journey screen rebuilds when it comes back
+
+    def on_mount(self) -> None:
+        self.push_screen(DashboardScreen())
+
+    def _show(self, screen_type: type) -> None:
+        """Go to a screen, reusing it when it is already on the stack."""
+        for screen in self.screen_stack:
+            if isinstance(screen, screen_type) and screen is not self.screen_stack[0]:
+                while self.screen is not screen:
+                    self.pop_screen()
+                return
+        self.push_screen(screen_type())
+
+    def action_dashboard(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_journey(self) -> None:
+        self._show(JourneyScreen)
+
+    def action_themes(self) -> None:
+        self._show(ThemesScreen)
+
+    def action_codebook(self) -> None:
+        self._show(CodebookScreen)
+
+    def action_search(self) -> None:
+        self._show(SearchScreen)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
+
+    def action_run_pipeline(self) -> None:
+        self.action_dashboard()
+        self.screen.action_run_pipeline()
+
+    def open_interview(self, code: str) -> None:
+        from tui.screens.transcript import TranscriptScreen
+
+        self.push_screen(TranscriptScreen(code))

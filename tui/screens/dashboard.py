@@ -1,0 +1,137 @@
+"""The study at a glance: interviews, their metadata and stage status; the pipeline runs from here."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+
+from research.status import interview_statuses
+from research.store import STAGES
+
+BADGE = {"done": "✓", "failed": "✗", "running": "…", "empty": "∅", "pending": "·"}
+
+
+class PipelineProgress(Message):
+    def __init__(self, step: str, done: int, total: int):
+        super().__init__()
+        self.step, self.done, self.total = step, done, total
+
+
+class PipelineFinished(Message):
+    def __init__(self, summary: str, failed: bool):
+        super().__init__()
+        self.summary, self.failed = summary, failed
+
+
+class DashboardScreen(Screen):
+    DEFAULT_CSS = """
+    DashboardScreen DataTable { height: 1fr; }
+    DashboardScreen #pipeline { height: 1; padding: 0 1; }
+    DashboardScreen ProgressBar { height: 1; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("enter", "open", "Review", id="dashboard.open"),
+        Binding("r", "run_pipeline", "Run pipeline", id="dashboard.run"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="interviews", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="pipeline")
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"{self.app.study.config.name}: interviews"
+        table = self.query_one(DataTable)
+        table.add_columns("code", "title", "people", "min", *[s[:4] for s in STAGES], "open")
+        self.query_one(ProgressBar).display = False
+        self.refresh_table()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_table()
+
+    def refresh_table(self) -> None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        open_counts = {r["code"]: r["n"] for r in self.app.study.db.query(
+            "SELECT i.code, COUNT(c.id) AS n FROM interviews i JOIN utterances u ON u.interview_id = i.id JOIN codings c ON c.utterance_id = u.id WHERE c.status = 'suggested' GROUP BY i.code")}
+        for status in interview_statuses(self.app.study):
+            table.add_row(status.code, status.title, ", ".join(status.participants), f"{status.duration / 60:.1f}",
+                          *[BADGE.get(status.stages[s], s) for s in STAGES], str(open_counts.get(status.code, 0)), key=status.code)
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            from tui.screens.transcript import TranscriptScreen
+
+            code = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            self.app.push_screen(TranscriptScreen(code))
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_run_pipeline(self) -> None:
+        self.query_one(ProgressBar).display = True
+        self.query_one("#pipeline", Static).update("Starting the pipeline…")
+        self.run_pipeline()
+
+    @work(thread=True, exclusive=True, group="pipeline")
+    def run_pipeline(self) -> None:
+        """Every stage in order in a worker thread; the UI only hears about it through messages."""
+        from research.anonymize.stage import run_anonymize
+        from research.coding.stage import run_code, study_codebook
+        from research.errors import ResearchError
+        from research.journey import build_and_store
+        from research.speakers import run_speakers
+        from research.study import Study
+        from research.themes import run_themes
+        from research.transcribe.batch import TranscriptionBatch
+
+        study = Study.open(self.app.study.root)  # a connection of this thread's own
+        steps = ["transcribe", "speakers", "anonymize", "code", "themes", "map"]
+        failed = False
+        try:
+            for n, step in enumerate(steps):
+                self.post_message(PipelineProgress(step, n, len(steps)))
+                if step == "transcribe":
+                    failed |= bool(TranscriptionBatch(study, study.config.transcribe).run().failed)
+                elif step == "speakers":
+                    run_speakers(study)
+                elif step == "anonymize":
+                    run_anonymize(study)
+                elif step == "code":
+                    run_code(study)
+                elif step == "themes":
+                    try:
+                        run_themes(study)
+                    except ResearchError:
+                        pass  # too few utterances for themes: the map is still built
+                else:
+                    build_and_store(study, study_codebook(study)[0])
+            self.post_message(PipelineFinished("Pipeline finished.", failed))
+        except ResearchError as error:
+            self.post_message(PipelineFinished(f"Pipeline stopped: {error}", True))
+
+    @on(PipelineProgress)
+    def _progress(self, message: PipelineProgress) -> None:
+        bar = self.query_one(ProgressBar)
+        bar.update(total=message.total, progress=message.done)
+        self.query_one("#pipeline", Static).update(f"Running {message.step} ({message.done + 1}/{message.total})…")
+        self.refresh_table()
+
+    @on(PipelineFinished)
+    def _finished(self, message: PipelineFinished) -> None:
+        self.query_one(ProgressBar).display = False
+        self.query_one("#pipeline", Static).update(message.summary)
+        self.app.map_is_stale = True
+        self.notify(message.summary, severity="error" if message.failed else "information")
+        self.refresh_table()

@@ -1,0 +1,43 @@
+"""The keys, on one screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# research review: keys
+
+| where | key | does |
+|---|---|---|
+| everywhere | `d` `j` `t` `k` `/` | dashboard, journey map, themes, codebook, search |
+| everywhere | `ctrl+p` | command palette (screens, interviews, actions) |
+| everywhere | `ctrl+t` | light or dark theme |
+| everywhere | `?` / `q` | this help / quit |
+| dashboard | `enter` / `r` | review the interview / run the pipeline in the background |
+| transcript | `n` / `p` | next / previous open suggestion |
+| transcript | `a` / `x` | accept / reject the selected code |
+| transcript | `←` `→` | select another code of the utterance |
+| transcript | `c` / `+` | recode (fuzzy picker) / add a code |
+| transcript | `m` / `b` | memo on the code / bulk-accept above a confidence |
+| transcript | `space` / `R` | play the redacted audio / change the speaker's role |
+| journey map | `enter` / `g` | quotes behind the cell / open the quote in its transcript |
+| themes | `e` / `space` `M` / `P` | rename / mark and merge / promote to a code |
+
+Every decision is saved the moment you make it.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90; max-width: 100%; height: 90%; border: round $accent; background: $surface; }
+    """
+    BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "Close", id="help.close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(HELP)

@@ -1,0 +1,291 @@
+"""Reviewing one interview: utterances with code chips, and keyboard-first decisions on suggestions."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from research.coding.decisions import add_coding, bulk_accept, decide, recode, set_memo
+from research.errors import ResearchError
+from research.playback import play_clip
+from research.review import UtteranceView, change_role, transcript
+from tui.dialogs import CodePicker, Prompt
+
+STATUS_MARK = {"suggested": "?", "accepted": "✓", "rejected": "✗"}
+
+
+def clock(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{rest:02d}"
+
+
+def render_utterance(u: UtteranceView, selected_coding: int | None = None) -> Text:
+    """Timestamp, speaker and text, then one chip per coding, coloured by its group."""
+    text = Text()
+    text.append(f"{clock(u.start)} ", style="dim")
+    text.append(f"{u.speaker}: ", style="bold" if u.role != "interviewer" else "bold dim")
+    text.append(u.text, style="dim" if u.role == "interviewer" else "")
+    if u.codings:
+        text.append("\n      ")
+        for n, c in enumerate(u.codings):
+            style = f"on {c.color}" if c.status == "accepted" else f"{c.color}"
+            if c.status == "rejected":
+                style += " strike dim"
+            if n == selected_coding:
+                style += " reverse"
+            text.append(f" {STATUS_MARK[c.status]} {c.name} {c.confidence:.2f} ", style=style)
+            text.append(" ")
+    return text
+
+
+class TranscriptScreen(Screen):
+    """One interview. n/p move between open suggestions; a/x decide; c recodes; m adds a memo."""
+
+    DEFAULT_CSS = """
+    TranscriptScreen OptionList { height: 1fr; }
+    TranscriptScreen #detail { height: auto; max-height: 6; border-top: solid $primary; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("n", "next_suggestion", "Next", id="transcript.next"),
+        Binding("p", "previous_suggestion", "Prev", id="transcript.previous"),
+        Binding("a", "accept", "Accept", id="transcript.accept"),
+        Binding("x", "reject", "Reject", id="transcript.reject"),
+        Binding("c", "recode", "Recode", id="transcript.recode"),
+        Binding("plus,i", "add_code", "Add code", id="transcript.add"),
+        Binding("m", "memo", "Memo", id="transcript.memo"),
+        Binding("b", "bulk_accept", "Bulk accept", id="transcript.bulk"),
+        Binding("space", "play", "Play", id="transcript.play"),
+        Binding("left", "coding(-1)", "◀ code", show=False, id="transcript.coding_left"),
+        Binding("right", "coding(1)", "code ▶", show=False, id="transcript.coding_right"),
+        Binding("R", "role", "Role", id="transcript.role"),
+        Binding("escape", "app.pop_screen", "Back", id="transcript.back"),
+    ]
+
+    def __init__(self, interview: str, focus_utterance: int | None = None):
+        super().__init__()
+        self.interview = interview
+        self.focus_utterance = focus_utterance
+        self.utterances: list[UtteranceView] = []
+        self.coding_index = 0
+        self._marked: int | None = None  # the row drawn with a selected chip
+        self._placed: int | None = None  # a row the screen moved to itself (keep its chip selection)
+        self._started = False  # the first "next" may land on the suggestion under the cursor
+
+    @property
+    def study(self):
+        return self.app.study
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield OptionList(id="utterances")
+        yield Static(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"{self.interview}: transcript review"
+        self.reload()
+        if self.focus_utterance is not None:
+            self.highlight_utterance(self.focus_utterance)
+
+    def reload(self, full: bool = True) -> None:
+        """Read the interview again from study.db and redraw, keeping the cursor; `full=False`
+        redraws only the highlighted utterance (after a decision on it)."""
+        options = self.query_one("#utterances", OptionList)
+        keep = options.highlighted
+        self.utterances = transcript(self.study, self.interview)
+        if not full and keep is not None:
+            self._marked = keep
+            self.refresh_current()
+            return
+        options.clear_options()
+        self._marked = None
+        options.add_options([Option(render_utterance(u), id=str(u.id)) for u in self.utterances])
+        options.highlighted = min(keep, len(self.utterances) - 1) if keep is not None and self.utterances else (0 if self.utterances else None)
+        self.refresh_current()
+
+    def highlight_utterance(self, utterance_id: int) -> None:
+        for n, u in enumerate(self.utterances):
+            if u.id == utterance_id:
+                self._place(n, 0)
+                return
+
+    @property
+    def current(self) -> UtteranceView | None:
+        index = self.query_one("#utterances", OptionList).highlighted
+        return self.utterances[index] if index is not None and self.utterances else None
+
+    @property
+    def current_coding(self):
+        u = self.current
+        if u is None or not u.codings:
+            return None
+        return u.codings[min(self.coding_index, len(u.codings) - 1)]
+
+    @on(OptionList.OptionHighlighted, "#utterances")
+    def _moved(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index == self._placed:  # we moved the cursor and chose the chip ourselves
+            self._placed = None
+        else:
+            self.coding_index = 0
+        self.refresh_current()
+
+    def _place(self, row: int, coding_index: int) -> None:
+        """Put the cursor on a row and a chip of it."""
+        options = self.query_one("#utterances", OptionList)
+        self.coding_index = coding_index
+        if options.highlighted != row:
+            self._placed = row
+            options.highlighted = row
+        self.refresh_current()
+
+    def refresh_current(self) -> None:
+        """Redraw the highlighted utterance (its selected chip) and the detail line."""
+        options = self.query_one("#utterances", OptionList)
+        for n in {self._marked, options.highlighted} - {None}:  # only the rows whose chip selection changes
+            if n < len(self.utterances):
+                options.replace_option_prompt_at_index(n, render_utterance(self.utterances[n], self.coding_index if n == options.highlighted else None))
+        self._marked = options.highlighted
+        coding = self.current_coding
+        detail = self.query_one("#detail", Static)
+        if coding is None:
+            detail.update("No codes on this utterance. + adds one." if self.current and self.current.role != "interviewer" else "Interviewer: not coded.")
+        else:
+            memo = f"  memo: {coding.memo}" if coding.memo else ""
+            detail.update(f"{coding.group} › {coding.name}: {coding.status}, confidence {coding.confidence:.2f} from {coding.source}.{memo}")
+
+    def _suggestion_positions(self) -> list[tuple[int, int]]:
+        return [(n, k) for n, u in enumerate(self.utterances) for k, c in enumerate(u.codings) if c.status == "suggested"]
+
+    def _jump(self, step: int) -> None:
+        options = self.query_one("#utterances", OptionList)
+        here = (options.highlighted or 0, self.coding_index)
+        positions = self._suggestion_positions()
+        if not positions:
+            self.notify("No open suggestions in this interview.")
+            return
+        first = not self._started
+        self._started = True
+        if step > 0:
+            later = [p for p in positions if (p >= here if first else p > here)]
+            target = later[0] if later else positions[0]
+        else:
+            earlier = [p for p in positions if p < here]
+            target = earlier[-1] if earlier else positions[-1]
+        self._place(*target)
+
+    def action_next_suggestion(self) -> None:
+        self._jump(1)
+
+    def action_previous_suggestion(self) -> None:
+        self._jump(-1)
+
+    def action_coding(self, step: int) -> None:
+        u = self.current
+        if u and u.codings:
+            self.coding_index = (self.coding_index + step) % len(u.codings)
+            self.refresh_current()
+
+    def _decide(self, status: str) -> None:
+        coding = self.current_coding
+        if coding is None:
+            return
+        decide(self.study.db, coding.id, status)
+        self.app.map_is_stale = True
+        self.reload(full=False)
+        self._jump(1)
+
+    def action_accept(self) -> None:
+        self._decide("accepted")
+
+    def action_reject(self) -> None:
+        self._decide("rejected")
+
+    def _codes(self) -> list[tuple[str, str]]:
+        return [(r["key"], f"{r['group_name']} › {r['name']}") for r in self.study.db.query("SELECT key, group_name, name FROM codes ORDER BY position")]
+
+    def action_recode(self) -> None:
+        coding = self.current_coding
+        if coding is None:
+            self.action_add_code()
+            return
+
+        def done(key: str | None) -> None:
+            if key:
+                recode(self.study.db, coding.id, key)
+                self.app.map_is_stale = True
+                self.reload(full=False)
+
+        self.app.push_screen(CodePicker(self._codes(), f"Recode '{coding.name}' as"), done)
+
+    def action_add_code(self) -> None:
+        u = self.current
+        if u is None or u.role == "interviewer":
+            self.notify("Only customer utterances are coded.", severity="warning")
+            return
+
+        def done(key: str | None) -> None:
+            if key:
+                add_coding(self.study.db, u.id, key)
+                self.app.map_is_stale = True
+                self.reload(full=False)
+
+        self.app.push_screen(CodePicker(self._codes(), "Add a code"), done)
+
+    def action_memo(self) -> None:
+        coding = self.current_coding
+        if coding is None:
+            self.notify("Select a code to attach a memo to.", severity="warning")
+            return
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                set_memo(self.study.db, coding.id, text)
+                self.reload(full=False)
+
+        self.app.push_screen(Prompt(f"Memo on '{coding.name}'", coding.memo or ""), done)
+
+    def action_bulk_accept(self) -> None:
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                threshold = float(text)
+            except ValueError:
+                self.notify(f"'{text}' is not a number between 0 and 1.", severity="error")
+                return
+            count = bulk_accept(self.study.db, threshold)
+            self.app.map_is_stale = True
+            self.notify(f"Accepted {count} suggestions with confidence ≥ {threshold:.2f} (whole study).")
+            self.reload()
+
+        self.app.push_screen(Prompt("Accept every open suggestion with confidence at least", "0.9"), done)
+
+    def action_play(self) -> None:
+        u = self.current
+        if u is not None:
+            self.notify(play_clip(self.study.redacted_audio_dir / f"{self.interview}.opus", u.start, u.end))
+
+    def action_role(self) -> None:
+        u = self.current
+        if u is None:
+            return
+        speaker = self.study.db["utterances"].get(u.id)["speaker"]
+
+        def done(role: str | None) -> None:
+            if not role:
+                return
+            try:
+                change_role(self.study, self.interview, speaker, role.strip())
+            except ResearchError as error:
+                self.notify(str(error), severity="error")
+                return
+            self.app.map_is_stale = True
+            self.notify(f"{speaker} is now {role.strip()}; the interview was re-coded.")
+            self.reload()
+
+        self.app.push_screen(Prompt(f"Role of speaker {speaker} (interviewer, customer, customer_b)", u.role), done)
