@@ -1,0 +1,277 @@
+"""The review app as a user sees it: Pilot behaviour on the coded demo study, the review loop into
+the stored map, snapshots of the layout, and the library's independence from Textual."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.app import ResearchApp
+from tui.screens.codebook import CodebookScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.help import HelpScreen
+from tui.screens.journey import JourneyScreen
+from tui.screens.search import SearchScreen
+from tui.screens.themes import ThemesScreen
+from tui.screens.transcript import TranscriptScreen
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_library_never_imports_textual():
+    modules = sorted(p.relative_to(REPO).with_suffix("").as_posix().replace("/", ".") for p in (REPO / "research").rglob("*.py"))
+    code = "import sys\n" + "".join(f"import {m}\n" for m in modules if not m.endswith("__main__")) + "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.fixture
+def review_study(coded_copy):
+    from research.coding.stage import study_codebook
+    from research.journey import build_and_store
+    from research.themes import run_themes
+
+    run_themes(coded_copy)
+    build_and_store(coded_copy, study_codebook(coded_copy)[0])
+    return coded_copy
+
+
+async def settle(pilot, app) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_dashboard_lists_interviews_and_opens_a_transcript(review_study):
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        table = app.screen.query_one("DataTable")
+        assert table.row_count == 7
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TranscriptScreen) and app.screen.interview == "INT-001"
+        assert app.screen.utterances and any(u.role == "interviewer" for u in app.screen.utterances)
+
+
+async def test_review_loop_accept_reject_recode_memo_and_the_map_follows(review_study):
+    db = review_study.db
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "n")
+        screen = app.screen
+        first = screen.current_coding
+        assert first.status == "suggested"
+        await pilot.press("a")
+        assert db["codings"].get(first.id)["status"] == "accepted"  # saved at once
+        second = screen.current_coding
+        assert second.id != first.id and second.status == "suggested"
+        await pilot.press("x")
+        assert db["codings"].get(second.id)["status"] == "rejected"
+        third = screen.current_coding
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press(*"advocacy", "enter")
+        await pilot.pause()
+        assert db["codings"].get(third.id)["status"] == "rejected"
+        utterance = db["codings"].get(third.id)["utterance_id"]
+        assert db.execute("SELECT status, source FROM codings WHERE utterance_id = ? AND code_key = 'stage:advocacy'", [utterance]).fetchone() in {("accepted", "human"), ("accepted", "model"), ("accepted", "rule")}
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"needs a second look", "enter")
+        await pilot.pause()
+        assert db.execute("SELECT COUNT(*) FROM codings WHERE memo = 'needs a second look'").fetchone()[0] == 1
+        assert app.map_is_stale
+        before = json.loads(db["maps"].get("{}")["data"])
+        await pilot.press("j")
+        await settle(pilot, app)
+        assert isinstance(app.screen, JourneyScreen) and not app.map_is_stale
+        after = json.loads(db["maps"].get("{}")["data"])
+        assert after["built_at"] >= before["built_at"]
+        advocacy = next(s for s in after["stages"] if s["stage"] == "advocacy")
+        assert utterance in advocacy["utterance_ids"]  # the recoded utterance now counts at Advocacy
+
+
+async def test_bulk_accept_search_help_and_audio(review_study):
+    db = review_study.db
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "b")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        high = db.execute("SELECT COUNT(*) FROM codings WHERE status = 'suggested' AND confidence >= 0.9").fetchone()[0]
+        assert high == 0 and db.execute("SELECT COUNT(*) FROM codings WHERE status = 'accepted'").fetchone()[0] > 0
+        await pilot.press("space")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("Playing INT-001" in m or "No audio player found" in m for m in messages)
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"wi-fi pair*", "enter")
+        await pilot.pause()
+        hits = app.screen.query_one("#hits")
+        assert hits.option_count >= 3
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TranscriptScreen) and "pair" in app.screen.current.text.lower()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_themes_and_codebook_screens(review_study):
+    db = review_study.db
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, CodebookScreen)
+        assert app.screen.query_one("DataTable").row_count == db["codes"].count
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ThemesScreen)
+        themes = db["themes"].count
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("Input").value = ""
+        await pilot.press(*"Wi-Fi setup pain", "enter")
+        await pilot.pause()
+        assert db.execute("SELECT COUNT(*) FROM themes WHERE label = 'Wi-Fi setup pain'").fetchone()[0] == 1
+        await pilot.press("space", "down", "M")
+        await pilot.pause()
+        assert db["themes"].count == themes - 1
+        await pilot.press("P")
+        await pilot.pause()
+        assert (review_study.root / "codebook.yaml").is_file()
+        assert db.execute("SELECT COUNT(*) FROM codes WHERE group_id = 'theme'").fetchone()[0] == 1
+
+
+async def test_changing_a_role_corrects_the_transcript(review_study):
+    db = review_study.db
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        interviewer = next(u for u in screen.utterances if u.role == "interviewer")
+        screen.highlight_utterance(interviewer.id)
+        speaker = db["utterances"].get(interviewer.id)["speaker"]
+        await pilot.press("R")
+        await pilot.pause()
+        app.screen.query_one("Input").value = ""
+        await pilot.press(*"customer", "enter")
+        await settle(pilot, app)
+        assert db["utterances"].get(interviewer.id)["role"] == "customer"
+        assert db.execute("SELECT COUNT(*) FROM utterances WHERE speaker = ? AND interview_id = 1 AND role != 'customer'", [speaker]).fetchone()[0] == 0
+        assert db.execute("SELECT COUNT(*) FROM codings WHERE utterance_id = ?", [interviewer.id]).fetchone()[0] > 0  # now coded
+
+
+async def test_journey_map_filters_and_quotes_at_80x24(review_study):
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("j")
+        await settle(pilot, app)
+        screen = app.screen
+        assert screen.journey.participants == 8
+        table = screen.query_one("#map")
+        assert table.row_count >= 15 and len(table.columns) == 6
+        screen.query_one("#filter-segment").value = "Household"
+        await settle(pilot, app)
+        assert screen.journey.participants == 4
+        table.move_cursor(row=1, column=3)  # touchpoints at Adoption
+        await pilot.press("enter")
+        await pilot.pause()
+        quotes = screen.query_one("#quotes")
+        assert quotes.display and quotes.option_count >= 1
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, TranscriptScreen)
+
+
+async def test_pipeline_runs_in_the_background(review_study):
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.screen.query_one("ProgressBar").display  # the UI is still answering while it runs
+        await pilot.press("down")
+        await settle(pilot, app)
+        assert any("Pipeline finished" in n.message for n in app._notifications)
+
+
+# --- layout snapshots, on a small study built by hand so that they are identical on every machine ---
+
+@pytest.fixture
+def snapshot_study(tmp_path):
+    from research.coding.stage import study_codebook, sync_codes
+    from research.journey import build_and_store
+    from research.store import now, set_stage
+    from research.study import Study
+
+    study = Study.create(tmp_path / "snap", "snapshot study")
+    db = study.db
+    book = study_codebook(study)[0]
+    sync_codes(db, book)
+    lines = [
+        ("interviewer", "How did you first hear about us?", []),
+        ("customer", "A friend told me about it at a barbecue last summer.", [("stage:discovery", "accepted"), ("touchpoint:word-of-mouth", "suggested")]),
+        ("interviewer", "And the setup?", []),
+        ("customer", "The app would not pair with our Wi-Fi. I was furious.", [("stage:adoption", "suggested"), ("emotion:anger", "suggested"), ("touchpoint:app", "rejected")]),
+        ("interviewer", "Would you recommend it?", []),
+        ("customer", "Yes, I told my sister to get one.", [("stage:advocacy", "suggested"), ("emotion:trust", "accepted")]),
+    ]
+    for n in (1, 2):
+        interview = db["interviews"].insert({"code": f"INT-00{n}", "title": f"Snapshot interview {n}", "sha256": f"{n:064x}", "duration": 600.0 * n, "added_at": now()}).last_pk
+        db["participants"].insert({"interview_id": interview, "slot": "customer", "label": f"Participant {n}", "persona": "Buyer", "segment": "Household"})
+        for idx, (role, text, codes) in enumerate(lines):
+            utterance = db["utterances"].insert({"interview_id": interview, "idx": idx, "speaker": "S1" if role == "interviewer" else "S2", "role": role, "start": idx * 10.0, "end": idx * 10.0 + 8, "text": text, "words": "[]"}).last_pk
+            for k, (key, status) in enumerate(codes):
+                db["codings"].insert({"utterance_id": utterance, "code_key": key, "source": "model", "confidence": 0.9 - 0.1 * k, "status": status, "created_at": "t", "updated_at": "t"})
+        for stage in ("transcribe", "speakers", "anonymize", "code"):
+            set_stage(db, interview, stage, "done")
+    build_and_store(study, book)
+    return study
+
+
+def test_snapshot_dashboard(snap_compare, snapshot_study):
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(100, 24))
+
+
+def test_snapshot_transcript(snap_compare, snapshot_study):
+    async def open_first(pilot):
+        await pilot.press("enter", "n")
+        await pilot.pause()
+
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(100, 24), run_before=open_first)
+
+
+def test_snapshot_journey_map(snap_compare, snapshot_study):
+    async def open_map(pilot):
+        await pilot.press("j")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(160, 48), run_before=open_map)
+
+
+def test_snapshot_help_in_light_theme(snap_compare, snapshot_study):
+    async def help_light(pilot):
+        await pilot.press("ctrl+t", "question_mark")
+        await pilot.pause()
+
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(100, 30), run_before=help_light)
