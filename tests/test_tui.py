@@ -4,7 +4,6 @@ the stored map, snapshots of the layout, and the library's independence from Tex
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
