@@ -48,7 +48,7 @@ class TranscriptScreen(Screen):
 
     DEFAULT_CSS = """
     TranscriptScreen OptionList { height: 1fr; }
-    TranscriptScreen #detail { height: auto; max-height: 6; border-top: solid $primary; padding: 0 1; }
+    TranscriptScreen #detail { height: 3; border-top: solid $primary; padding: 0 1; }
     """
     BINDINGS = [
         Binding("n", "next_suggestion", "Next", id="transcript.next"),
@@ -72,7 +72,7 @@ class TranscriptScreen(Screen):
         self.focus_utterance = focus_utterance
         self.utterances: list[UtteranceView] = []
         self.coding_index = 0
-        self._marked: int | None = None  # the row drawn with a selected chip
+        self._marked: tuple[int, int] | None = None  # (row, chip) drawn as selected
         self._placed: int | None = None  # a row the screen moved to itself (keep its chip selection)
         self._started = False  # the first "next" may land on the suggestion under the cursor
 
@@ -99,7 +99,8 @@ class TranscriptScreen(Screen):
         keep = options.highlighted
         self.utterances = transcript(self.study, self.interview)
         if not full and keep is not None:
-            self._marked = keep
+            options.replace_option_prompt_at_index(keep, render_utterance(self.utterances[keep], self.coding_index))
+            self._marked = (keep, self.coding_index)
             self.refresh_current()
             return
         options.clear_options()
@@ -130,9 +131,10 @@ class TranscriptScreen(Screen):
     def _moved(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_index == self._placed:  # we moved the cursor and chose the chip ourselves
             self._placed = None
+            self.refresh_current()
         else:
             self.coding_index = 0
-        self.refresh_current()
+            self.refresh_current(redraw=False)  # moving with the arrows: the chip marker follows on the next chip action
 
     def _place(self, row: int, coding_index: int) -> None:
         """Put the cursor on a row and a chip of it."""
@@ -143,13 +145,15 @@ class TranscriptScreen(Screen):
             options.highlighted = row
         self.refresh_current()
 
-    def refresh_current(self) -> None:
-        """Redraw the highlighted utterance (its selected chip) and the detail line."""
+    def refresh_current(self, redraw: bool = True) -> None:
+        """Redraw the rows whose selected chip changed (unless `redraw` is False) and the detail line."""
         options = self.query_one("#utterances", OptionList)
-        for n in {self._marked, options.highlighted} - {None}:  # only the rows whose chip selection changes
-            if n < len(self.utterances):
-                options.replace_option_prompt_at_index(n, render_utterance(self.utterances[n], self.coding_index if n == options.highlighted else None))
-        self._marked = options.highlighted
+        wanted = (options.highlighted, self.coding_index) if self.current_coding is not None else None
+        if redraw and wanted != self._marked:
+            for row in {self._marked[0] if self._marked else None, options.highlighted} - {None}:
+                if row < len(self.utterances):
+                    options.replace_option_prompt_at_index(row, render_utterance(self.utterances[row], self.coding_index if row == options.highlighted else None))
+            self._marked = wanted
         coding = self.current_coding
         detail = self.query_one("#detail", Static)
         if coding is None:
