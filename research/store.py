@@ -187,6 +187,11 @@ def _utterance_facts(db: Database) -> None:
     )
 
 
+@migrations(name="0006_code_kind")
+def _code_kind(db: Database) -> None:
+    db["codes"].add_column("single_choice", int)  # 1: at most one code of its group per utterance (the stage)
+
+
 def params_hash(params: dict) -> str:
     """A short, stable digest of what a stage's output depends on."""
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]

@@ -52,10 +52,10 @@ def test_schema_is_applied_by_named_migrations_in_wal_mode(study):
     db = study.db
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     applied = [m.name for m in __import__("research.store", fromlist=["migrations"]).migrations.applied(db)]
-    assert applied == ["0001_initial", "0002_speaker_roles", "0003_coding", "0004_themes_map", "0005_utterance_facts"]
+    assert applied == ["0001_initial", "0002_speaker_roles", "0003_coding", "0004_themes_map", "0005_utterance_facts", "0006_code_kind"]
     assert {"interviews", "participants", "utterances", "runs", "stage_status", "utterances_fts", "codes", "codings", "themes", "maps", "utterance_facts"} <= set(db.table_names())
     # reopening applies nothing twice
-    assert open_database(study.db_path).execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'research.study'").fetchone()[0] == 5
+    assert open_database(study.db_path).execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'research.study'").fetchone()[0] == 6
 
 
 def test_utterances_are_searchable_with_fts(study):

@@ -24,9 +24,16 @@ def decide(db: Database, coding_id: int, status: str, coder: str = "researcher")
 
 
 def add_coding(db: Database, utterance_id: int, code_key: str, coder: str = "researcher", memo: str | None = None) -> int:
-    """Code an utterance by hand (accepted, source human); an existing coding of that code is accepted instead."""
-    if not list(db.query("SELECT 1 FROM codes WHERE key = ?", [code_key])):
+    """Code an utterance by hand (accepted, source human); an existing coding of that code is accepted instead.
+    In a single-choice group (the stage), the group's other codes on the utterance are dropped (suggestions)
+    or rejected (earlier acceptances)."""
+    code = next(db.query("SELECT group_id, single_choice FROM codes WHERE key = ?", [code_key]), None)
+    if code is None:
         raise ResearchError(f"'{code_key}' is not a code of this study's codebook")
+    if code["single_choice"]:  # one code per utterance in this group: the newest choice replaces the others
+        others = [utterance_id, code["group_id"] + ":%", code_key]
+        db.execute("DELETE FROM codings WHERE utterance_id = ? AND status = 'suggested' AND code_key LIKE ? AND code_key != ?", others)
+        db.execute("UPDATE codings SET status = 'rejected', coder = ?, updated_at = ? WHERE utterance_id = ? AND status = 'accepted' AND code_key LIKE ? AND code_key != ?", [coder, now(), *others])
     existing = list(db.query("SELECT id FROM codings WHERE utterance_id = ? AND code_key = ?", [utterance_id, code_key]))
     if existing:
         db["codings"].update(existing[0]["id"], {"status": "accepted", "coder": coder, "updated_at": now()} | ({"memo": memo} if memo else {}))

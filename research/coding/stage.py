@@ -36,7 +36,7 @@ def sync_codes(db: Database, codebook: Codebook) -> None:
     """Mirror the codebook's codes into study.db, for the TUI, the map and exports."""
     rows = [
         {"key": key, "group_id": group.id, "code_id": code.id, "name": code.name, "group_name": group.name, "definition": code.definition,
-         "color": code.color or group.color, "valence": code.valence, "position": position}
+         "color": code.color or group.color, "valence": code.valence, "position": position, "single_choice": int(group.kind == "single")}
         for position, (key, (group, code)) in enumerate(codebook.codes.items())
     ]
     with db.atomic():
