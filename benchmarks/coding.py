@@ -23,7 +23,7 @@ from sklearn.metrics import f1_score
 from research import codebook as codebooks
 from research.coding.emotion_model import HEAD_FILE, EmotionModel
 from research.coding.engine import CodingEngine
-from research.coding.evaluate import evaluate, evaluate_study, script_turns
+from research.coding.evaluate import engine_codes, evaluate, evaluate_study, script_turns
 from research.coding.rules import RuleMatcher
 from research.coding.train_emotion_model import ekman_matrix, read_split, to_ekman
 from research.demo_corpus import DEMO_DIR, reference_scripts
@@ -61,7 +61,10 @@ def main() -> None:
         from research.study import Study
 
         study = Study.open(args.study)
-        show("demo study (ASR)", evaluate_study(study.db, reference_scripts(), json.loads((DEMO_DIR / "timings.json").read_text())))
+        timings = json.loads((DEMO_DIR / "timings.json").read_text())
+        print(f"Demo study {args.study} (speech-recognised utterances):")
+        for name, engine in engines.items():
+            show(name, evaluate_study(study.db, reference_scripts(), timings, engine_codes(engine, study.db, study.config.coding.embedding_model)))
 
     folder = SHARED / "goemotions"
     if folder.is_dir():

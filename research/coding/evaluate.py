@@ -80,12 +80,27 @@ def labelled_utterances(db, scripts: list[dict], timings: dict) -> list[tuple[di
     return out
 
 
-def evaluate_study(db, scripts: list[dict], timings: dict) -> CodingScores:
-    """Stage and emotion macro-F1 of the stored suggestions on the study's (speech-recognised) utterances."""
-    pairs = labelled_utterances(db, scripts, timings)
+def engine_codes(engine: CodingEngine, db, model: str) -> dict[int, list[str]]:
+    """What an engine suggests for every interview of a study (nothing is stored)."""
+    from research.coding.stage import interview_turns, utterance_vectors
+
     codes: dict[int, list[str]] = {}
-    for row in db.query("SELECT utterance_id, code_key FROM codings WHERE status != 'rejected'"):
-        codes.setdefault(row["utterance_id"], []).append(row["code_key"])
+    for interview in db.query("SELECT id FROM interviews"):
+        rows = interview_turns(db, interview["id"])
+        turns = [Turn(r["id"], r["role"], r["text"]) for r in rows]
+        for suggestion in engine.code(turns, utterance_vectors(db, rows, model)):
+            codes.setdefault(suggestion.turn_id, []).append(suggestion.code_key)
+    return codes
+
+
+def evaluate_study(db, scripts: list[dict], timings: dict, codes: dict[int, list[str]] | None = None) -> CodingScores:
+    """Stage and emotion macro-F1 on the study's (speech-recognised) utterances: of the stored
+    suggestions, or of `codes` (e.g. from `engine_codes`)."""
+    pairs = labelled_utterances(db, scripts, timings)
+    if codes is None:
+        codes = {}
+        for row in db.query("SELECT utterance_id, code_key FROM codings WHERE status != 'rejected'"):
+            codes.setdefault(row["utterance_id"], []).append(row["code_key"])
     gold_stage = [turn.get("stage") or "none" for _, turn in pairs]
     predicted_stage = [next((c.split(":")[1] for c in codes.get(u["id"], []) if c.startswith("stage:")), "none") for u, _ in pairs]
     gold_emotions = [set(turn.get("emotions") or []) for _, turn in pairs]
