@@ -293,7 +293,10 @@ def _print_map(journey) -> None:
     for opportunity in journey.opportunities[:3]:
         console.print(f"[yellow]opportunity[/]: {opportunity.label} (reach {opportunity.reach:.0%} × intensity {opportunity.intensity:.2f})", soft_wrap=True)
     saturation = journey.saturation
-    console.print(f"Saturation: {'after ' + saturation.saturated_after if saturation.saturated_after else 'not reached'} (the last {saturation.window} interviews add nothing new)")
+    if saturation.saturated_after:
+        console.print(f"Saturation: reached after {saturation.saturated_after} (the last {saturation.window} interviews add no new codes or themes)")
+    else:
+        console.print(f"Saturation: not reached (the last {saturation.window} interviews still add new codes or themes)")
 
 
 @cli.command("export")

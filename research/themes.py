@@ -8,6 +8,7 @@ most of its utterances are coded with.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ def _topic_model(documents: int):
 
 def run_themes(study: Study) -> list[ThemeSummary]:
     """Fit themes over every coded interview and store them (replacing earlier themes)."""
+    logging.getLogger("BERTopic").setLevel(logging.ERROR)  # its notes on reassigned outliers are for developers
     db = study.db
     docs = _documents(study)
     if len(docs) < 8:
