@@ -62,7 +62,6 @@ def _topic_model(documents: int):
 
 def run_themes(study: Study) -> list[ThemeSummary]:
     """Fit themes over every coded interview and store them (replacing earlier themes)."""
-    logging.getLogger("BERTopic").setLevel(logging.ERROR)  # its notes on reassigned outliers are for developers
     db = study.db
     docs = _documents(study)
     if len(docs) < 8:
@@ -70,6 +69,7 @@ def run_themes(study: Study) -> list[ThemeSummary]:
     texts = [PLACEHOLDER.sub("", d["text"]) for d in docs]
     vectors = utterance_vectors(db, docs, study.config.coding.embedding_model)
     model = _topic_model(len(docs))
+    logging.getLogger("BERTopic").setLevel(logging.ERROR)  # after the model sets its own level: its notes are for developers
     topics, _ = model.fit_transform(texts, vectors)
     original = list(topics)
     if -1 in topics and len(set(topics) - {-1}) > 0:
