@@ -69,11 +69,11 @@ def run_themes(study: Study) -> list[ThemeSummary]:
     texts = [PLACEHOLDER.sub("", d["text"]) for d in docs]
     vectors = utterance_vectors(db, docs, study.config.coding.embedding_model)
     model = _topic_model(len(docs))
-    logging.getLogger("BERTopic").setLevel(logging.ERROR)  # after the model sets its own level: its notes are for developers
     topics, _ = model.fit_transform(texts, vectors)
     original = list(topics)
     if -1 in topics and len(set(topics) - {-1}) > 0:
         topics = model.reduce_outliers(texts, topics, strategy="embeddings", embeddings=vectors)
+        logging.getLogger("BERTopic").setLevel(logging.ERROR)  # fitting resets it; its note on reassigned topics is for developers
         model.update_topics(texts, topics=topics, top_n_words=8, vectorizer_model=model.vectorizer_model)
     stages = _stage_of(db, [d["id"] for d in docs])
     themes = []
