@@ -22,6 +22,20 @@ class CodingScores:
     turns: int
 
 
+def scores(gold_stage: list[str], predicted_stage: list[str], gold_emotions: list[set[str]], predicted_emotions: list[set[str]]) -> CodingScores:
+    """Stage macro-F1 over the five stages ("none" predictions on labelled turns are misses, stages on
+    unlabelled turns false positives) and multi-label emotion macro-F1 over the labelled emotions."""
+    emotions = sorted(set().union(*gold_emotions))
+    truth = np.array([[e in g for e in emotions] for g in gold_emotions])
+    guess = np.array([[e in p for e in emotions] for p in predicted_emotions])
+    stage_f1 = f1_score(gold_stage, predicted_stage, labels=STAGES, average=None, zero_division=0)
+    emotion_f1 = f1_score(truth, guess, average=None, zero_division=0)
+    return CodingScores(
+        float(np.mean(stage_f1)), dict(zip(STAGES, map(float, stage_f1))),
+        float(np.mean(emotion_f1)), dict(zip(emotions, map(float, emotion_f1))), len(gold_stage),
+    )
+
+
 def script_turns(scripts: list[dict]) -> list[tuple[list[Turn], list[dict]]]:
     """(turns, labels per turn) per script; turn ids are unique across scripts."""
     out, next_id = [], 0
@@ -52,15 +66,7 @@ def evaluate(engine: CodingEngine, scripts: list[dict]) -> CodingScores:
             predicted_stage.append(next((c.split(":")[1] for c in codes if c.startswith("stage:")), "none"))
             gold_emotions.append(set(label.get("emotions") or []))
             predicted_emotions.append({c.split(":")[1] for c in codes if c.startswith("emotion:")})
-    emotions = sorted(set().union(*gold_emotions))
-    truth = np.array([[e in g for e in emotions] for g in gold_emotions])
-    guess = np.array([[e in p for e in emotions] for p in predicted_emotions])
-    stage_f1 = f1_score(gold_stage, predicted_stage, labels=STAGES, average=None, zero_division=0)
-    emotion_f1 = f1_score(truth, guess, average=None, zero_division=0)
-    return CodingScores(
-        float(np.mean(stage_f1)), dict(zip(STAGES, map(float, stage_f1))),
-        float(np.mean(emotion_f1)), dict(zip(emotions, map(float, emotion_f1))), len(gold_stage),
-    )
+    return scores(gold_stage, predicted_stage, gold_emotions, predicted_emotions)
 
 
 def labelled_utterances(db, scripts: list[dict], timings: dict) -> list[tuple[dict, dict]]:
@@ -105,12 +111,4 @@ def evaluate_study(db, scripts: list[dict], timings: dict, codes: dict[int, list
     predicted_stage = [next((c.split(":")[1] for c in codes.get(u["id"], []) if c.startswith("stage:")), "none") for u, _ in pairs]
     gold_emotions = [set(turn.get("emotions") or []) for _, turn in pairs]
     predicted_emotions = [{c.split(":")[1] for c in codes.get(u["id"], []) if c.startswith("emotion:")} for u, _ in pairs]
-    emotions = sorted(set().union(*gold_emotions))
-    truth = np.array([[e in g for e in emotions] for g in gold_emotions])
-    guess = np.array([[e in p for e in emotions] for p in predicted_emotions])
-    stage_f1 = f1_score(gold_stage, predicted_stage, labels=STAGES, average=None, zero_division=0)
-    emotion_f1 = f1_score(truth, guess, average=None, zero_division=0)
-    return CodingScores(
-        float(np.mean(stage_f1)), dict(zip(STAGES, map(float, stage_f1))),
-        float(np.mean(emotion_f1)), dict(zip(emotions, map(float, emotion_f1))), len(pairs),
-    )
+    return scores(gold_stage, predicted_stage, gold_emotions, predicted_emotions)
