@@ -8,15 +8,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from research.export.chart import emotion_curve_svg
 from research.journey import JourneyMap
+from research.timecode import clock
 
 ITEM_LANES = [("Touchpoints", "touchpoints"), ("Channels", "channels"), ("Emotions", "emotions"), ("Moments of truth", "moments_of_truth"),
               ("Who", "who"), ("What", "what"), ("When", "when"), ("Where", "where"), ("Why", "why"), ("Silos", "silos"), ("Themes", "themes")]
 QUOTE_LANES = [("Pain points", "pain_points"), ("Delights", "delights"), ("Tollgates", "tollgates"), ("Gaps", "gaps"), ("Quotes", "quotes")]
-
-
-def clock(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{rest:02d}"
 
 
 def write_html(journey: JourneyMap, path: Path) -> Path:

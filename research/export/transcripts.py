@@ -10,15 +10,11 @@ from docx import Document
 from webvtt import Caption, WebVTT
 
 from research.export.source import Transcript
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{rest:02d}"
+from research.timecode import clock
 
 
 def write_txt(transcript: Transcript, path: Path) -> Path:
-    lines = [f"{transcript.code}: {transcript.title}", ""] + [f"[{_clock(line.start)}] {line.speaker}: {line.text}" for line in transcript.lines]
+    lines = [f"{transcript.code}: {transcript.title}", ""] + [f"[{clock(line.start)}] {line.speaker}: {line.text}" for line in transcript.lines]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -28,7 +24,7 @@ def write_docx(transcript: Transcript, path: Path) -> Path:
     document.add_heading(f"{transcript.code}: {transcript.title}", level=1)
     for line in transcript.lines:
         paragraph = document.add_paragraph()
-        paragraph.add_run(f"[{_clock(line.start)}] {line.speaker}: ").bold = True
+        paragraph.add_run(f"[{clock(line.start)}] {line.speaker}: ").bold = True
         paragraph.add_run(line.text)
     document.save(str(path))
     return path

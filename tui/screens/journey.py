@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Select, Stati
 from textual.widgets.option_list import Option
 
 from research.journey import JourneyMap
+from research.timecode import clock
 
 LANES = [
     ("Coverage", None), ("Touchpoints", "touchpoints"), ("Channels", "channels"), ("Emotions", "emotions"), ("Who", "who"), ("What", "what"),
@@ -169,8 +170,7 @@ class JourneyScreen(Screen):
         rows = self.app.study.db.query(
             f"SELECT u.id, i.code, u.start, u.text FROM utterances u JOIN interviews i ON i.id = u.interview_id WHERE u.id IN ({marks}) ORDER BY i.id, u.idx", ids)
         for r in rows:
-            minutes, seconds = divmod(int(r["start"] or 0), 60)
-            quotes.add_option(Option(f"{r['code']} {minutes:02d}:{seconds:02d}  {r['text']}", id=f"{r['code']}|{r['id']}"))
+            quotes.add_option(Option(f"{r['code']} {clock(r['start'] or 0)}  {r['text']}", id=f"{r['code']}|{r['id']}"))
         quotes.focus()
         quotes.highlighted = 0
 

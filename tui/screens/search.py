@@ -10,6 +10,7 @@ from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
 from research.review import search
+from research.timecode import clock
 
 
 class SearchScreen(Screen):
@@ -32,8 +33,7 @@ class SearchScreen(Screen):
         hits.clear_options()
         found = search(self.app.study, event.value)
         for hit in found:
-            minutes, seconds = divmod(int(hit.start), 60)
-            hits.add_option(Option(f"{hit.interview} {minutes:02d}:{seconds:02d} {hit.role:<11} {hit.snippet}", id=f"{hit.interview}|{hit.utterance_id}"))
+            hits.add_option(Option(f"{hit.interview} {clock(hit.start)} {hit.role:<11} {hit.snippet}", id=f"{hit.interview}|{hit.utterance_id}"))
         self.sub_title = f"{len(found)} hits"
         if found:
             hits.focus()

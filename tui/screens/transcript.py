@@ -14,14 +14,10 @@ from research.coding.decisions import add_coding, bulk_accept, decide, recode, s
 from research.errors import ResearchError
 from research.playback import play_clip
 from research.review import UtteranceView, change_role, transcript
+from research.timecode import clock
 from tui.dialogs import CodePicker, Prompt
 
 STATUS_MARK = {"suggested": "?", "accepted": "✓", "rejected": "✗"}
-
-
-def clock(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{rest:02d}"
 
 
 def render_utterance(u: UtteranceView, selected_coding: int | None = None) -> Text:
