@@ -47,6 +47,20 @@ def is_customer(role: str | None) -> bool:
     return bool(role) and role.startswith("customer")
 
 
+def answer_features(roles: list[str | None], vectors: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The customer turns' positions and, for each, [its vector, the vector of the interviewer turn it
+    answers (the last one before it, or zeros)]: what learned models are trained and applied on."""
+    customer, rows = [], []
+    question = np.zeros(vectors.shape[1], dtype=vectors.dtype)
+    for i, role in enumerate(roles):
+        if not is_customer(role):
+            question = vectors[i]
+        else:
+            customer.append(i)
+            rows.append(np.concatenate([vectors[i], question]))
+    return customer, np.stack(rows) if rows else np.zeros((0, 2 * vectors.shape[1]), dtype=vectors.dtype)
+
+
 @dataclass
 class Prototypes:
     """Unit embeddings of each code's definition+examples and of its interviewer prompts.
@@ -94,11 +108,10 @@ class CodingEngine:
 
     def code(self, turns: list[Turn], vectors: np.ndarray) -> list[Suggestion]:
         """Suggestions for the customer turns; `vectors` are the unit embeddings of all `turns` (same embedding model)."""
-        customer = [i for i, t in enumerate(turns) if is_customer(t.role)]
+        customer, features = answer_features([t.role for t in turns], vectors)
         if not customer:
             return []
-        answer = vectors[customer]
-        question = np.stack([self._question_vector(turns, vectors, i) for i in customer])
+        answer, question = features[:, : vectors.shape[1]], features[:, vectors.shape[1] :]
         context = np.stack([self._neighbour_vector(customer, vectors, n) for n in range(len(customer))])
         docs = self.rules.docs([turns[i].text for i in customer])
         matches = [self.rules.matches(doc) for doc in docs]
@@ -106,19 +119,11 @@ class CodingEngine:
         if self.emotions and self.use_model:
             texts = [turns[i].text for i in customer]
             emotion_probs = self.emotions.predict(texts, answer if self.embedding_model == PACKAGED else embed(texts))  # trained on MiniLM
-        features = np.hstack([answer, question])
         suggestions: list[Suggestion] = []
         for group in self.codebook.groups:
             scores = self._group_scores(group, answer, question, context, matches, emotion_probs, features)
             suggestions += self._choose(group, [turns[i].id for i in customer], scores)
         return suggestions
-
-    def _question_vector(self, turns: list[Turn], vectors: np.ndarray, index: int) -> np.ndarray:
-        """The interviewer turn this customer turn answers (the last one before it), or zeros."""
-        for j in range(index - 1, -1, -1):
-            if not is_customer(turns[j].role):
-                return vectors[j]
-        return np.zeros(vectors.shape[1], dtype=vectors.dtype)
 
     @staticmethod
     def _neighbour_vector(customer: list[int], vectors: np.ndarray, n: int) -> np.ndarray:

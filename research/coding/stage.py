@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from research import codebook as codebooks
 from research.codebook import Codebook
-from research.coding.engine import CodingEngine, Suggestion, Turn, is_customer
+from research.coding.engine import CodingEngine, Suggestion, Turn, answer_features, is_customer
 from research.coding.learned import LearnedCode, LearnedModels, train
 from research.embeddings import embed
 from research.fivews import stored_five_ws
@@ -161,11 +161,8 @@ def _decision_features(db: Database, utterance_ids: set[int], model: str) -> dic
     interviews = {r["interview_id"] for r in db.query(f"SELECT DISTINCT interview_id FROM utterances WHERE id IN ({','.join('?' * len(utterance_ids))})", list(utterance_ids))} if utterance_ids else set()
     for interview_id in interviews:
         rows = interview_turns(db, interview_id)
-        vectors = utterance_vectors(db, rows, model)
-        question = np.zeros(vectors.shape[1], np.float32)
-        for row, vector in zip(rows, vectors):
-            if not is_customer(row["role"]):
-                question = vector
-            elif row["id"] in utterance_ids:
-                features[row["id"]] = np.concatenate([vector, question])
+        customer, rows_features = answer_features([r["role"] for r in rows], utterance_vectors(db, rows, model))
+        for position, row_features in zip(customer, rows_features):
+            if rows[position]["id"] in utterance_ids:
+                features[rows[position]["id"]] = row_features
     return features
