@@ -23,6 +23,11 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 GUID_NAMESPACE = uuid.UUID("6f1c2a4e-8f0b-4d55-9f31-1d2b8f9a7c10")
 
 
+def slugify(name: str) -> str:
+    """An id from a display name: lowercase letters and digits, other runs become '-' ("Wi-Fi pain" → "wi-fi-pain"); may be empty."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
 class CodebookError(ResearchError):
     pass
 

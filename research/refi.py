@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from research.codebook import Code, Codebook, CodebookError, CodeGroup
+from research.codebook import Code, Codebook, CodebookError, CodeGroup, slugify
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 SECTIONS = {"Include": "include", "Exclude": "exclude"}
@@ -75,6 +75,10 @@ def read_qdc(path: Path) -> Codebook:
     return Codebook(name=path.stem, groups=[_unique_ids(group) for group in groups])
 
 
+def _slug(name: str) -> str:
+    return slugify(name) or "code"
+
+
 def _unique_ids(group: CodeGroup) -> CodeGroup:
     """Codes with the same name get ids with a number, so each stays addressable."""
     seen: dict[str, int] = {}
@@ -112,10 +116,6 @@ def _code(element, namespace: str) -> Code:
 def _description(element, namespace: str) -> str:
     found = element.find(f"{{{namespace}}}Description")
     return (found.text or "").strip() if found is not None else ""
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "code"
 
 
 def _color(color: str) -> str:

@@ -140,7 +140,7 @@ def promote_theme(study: Study, theme_id: int, group_id: str = "theme") -> str:
     theme = db["themes"].get(theme_id)
     book = editable_codebook(study)
     quotes = [db["utterances"].get(q)["text"] for q in json.loads(theme["quotes"] or "[]")]
-    code_id = re.sub(r"[^a-z0-9]+", "-", theme["label"].lower()).strip("-")[:40] or f"theme-{theme_id}"
+    code_id = codebooks.slugify(theme["label"])[:40] or f"theme-{theme_id}"
     data = book.model_dump(exclude_defaults=True)
     group = next((g for g in data["groups"] if g["id"] == group_id), None)
     if group is None:
