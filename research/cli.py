@@ -153,11 +153,7 @@ def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...], for
         raise click.BadParameter("a number, 'auto' or 'meta'", param_hint="--speakers")
     study = _study(ctx)
     count = speaker_count if speaker_count in ("auto", "meta") else int(speaker_count)
-    results = run_speakers(study, count, list(codes) or None, force)
-    if not results:
-        console.print("Nothing to separate: every transcribed interview is up to date.")
-    for code, result in results.items():
-        console.print(f"{code}: {result}", soft_wrap=True)
+    _print_stage_results(run_speakers(study, count, list(codes) or None, force), "Nothing to separate: every transcribed interview is up to date.")
 
 
 @cli.command()
@@ -175,11 +171,7 @@ def anonymize(ctx: click.Context, force: bool) -> None:
     """
     from research.anonymize.stage import run_anonymize
 
-    results = run_anonymize(_study(ctx), force)
-    if not results:
-        console.print("Nothing to anonymize: every separated interview is up to date.")
-    for code, result in results.items():
-        console.print(f"{code}: {result}", soft_wrap=True)
+    _print_stage_results(run_anonymize(_study(ctx), force), "Nothing to anonymize: every separated interview is up to date.")
 
 
 @cli.command()
@@ -203,10 +195,7 @@ def code(ctx: click.Context, learn: bool, force: bool) -> None:
     if learn:
         count = study.db["learned_models"].count
         console.print(f"Learned {count} code models from your decisions.")
-    if not results:
-        console.print("Nothing to code: every anonymized interview is up to date.")
-    for name, result in results.items():
-        console.print(f"{name}: {result}", soft_wrap=True)
+    _print_stage_results(results, "Nothing to code: every anonymized interview is up to date.")
 
 
 @cli.command()
@@ -436,6 +425,14 @@ def codebook_import(source: Path, target: Path) -> None:
     loaded = codebooks.load(source)
     target.write_text(loaded.to_yaml(), encoding="utf-8")
     console.print(f"Wrote {target} ({len(loaded.groups)} groups, {len(loaded.codes)} codes); add patterns, examples and prompts to improve coding")
+
+
+def _print_stage_results(results: dict[str, str], nothing: str) -> None:
+    """One line per interview a stage ran on, or `nothing` when it had nothing to do."""
+    if not results:
+        console.print(nothing)
+    for code, result in results.items():
+        console.print(f"{code}: {result}", soft_wrap=True)
 
 
 @cli.group()
