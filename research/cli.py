@@ -14,6 +14,7 @@ from research.console import RichProgress, console
 from research.demo_corpus import BRAND_TERMS, DEMO_DIR
 from research.errors import ResearchError
 from research.ingest import add_files
+from research.journey import FILTER_FIELDS
 from research.metadata import MetadataSheet
 from research.speakers import apply_roles, run_speakers
 from research.status import interview_statuses
@@ -235,11 +236,9 @@ def themes(ctx: click.Context) -> None:
     console.print(table)
 
 
-FILTER_OPTIONS = ("persona", "role", "participation", "segment", "industry", "region", "product")
-
-
 def _filter_options(command):
-    for name in reversed(FILTER_OPTIONS):
+    """The map's filters as options: --persona, --role, --participation, --segment, --industry, --region, --product."""
+    for name in reversed(FILTER_FIELDS):
         command = click.option(f"--{name}", help=f"Only participants whose {name} is this (case-insensitive).")(command)
     return command
 

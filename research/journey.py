@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from research.codebook import Codebook
+from research.errors import ResearchError
 from research.fivews import FiveWs, stored_five_ws
 from research.store import now
 from research.study import Study
@@ -153,8 +154,6 @@ def participants_matching(study: Study, filters: dict[str, str]) -> dict[tuple[i
     """{(interview id, speaker slot): participant label} for the participants that pass the filters."""
     unknown = set(filters) - set(FILTER_FIELDS)
     if unknown:
-        from research.errors import ResearchError
-
         raise ResearchError(f"unknown filter {', '.join(sorted(unknown))}; use {', '.join(FILTER_FIELDS)}")
     clauses, values = [], []
     for name, value in filters.items():

@@ -34,7 +34,8 @@ def export(study: Study, formats: list[str], folder: Path | None = None, filters
     report = ExportReport(folder)
     codebook = study_codebook(study)[0]
     cohort = participants_matching(study, filters)
-    interviews = {r["code"] for r in study.db.query("SELECT id, code FROM interviews") if any(i == r["id"] for i, _ in cohort)}
+    cohort_ids = {interview_id for interview_id, _ in cohort}
+    interviews = {r["code"] for r in study.db.query("SELECT id, code FROM interviews") if r["id"] in cohort_ids}
     if set(formats) & set(MAP_FORMATS):
         journey = build_and_store(study, codebook, filters)
         if "html" in formats:
