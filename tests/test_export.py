@@ -165,6 +165,14 @@ def test_filters_limit_what_is_exported(coded_demo, tmp_path):
     assert bad.exit_code == 2 and "unknown format pdf" in bad.output
 
 
+def test_an_unwritable_export_folder_is_one_line(coded_demo, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["--study", str(coded_demo.root), "export", "--format", "md", "--out", str(blocker / "exports")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot write exports to") and len(result.output.strip().splitlines()) == 1
+
+
 def test_the_html_renders_in_a_browser(exported, tmp_path):
     """A real look: headless Chromium screenshots the page; it must be a full, non-blank picture."""
     from PIL import Image, ImageStat

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from research.coding.stage import study_codebook
+from research.errors import ResearchError
 from research.export import chart, document, qdpx, tables, transcripts
 from research.export.source import codings, transcripts as load_transcripts
 from research.journey import build_and_store, participants_matching
@@ -27,9 +28,16 @@ class ExportReport:
 
 
 def export(study: Study, formats: list[str], folder: Path | None = None, filters: dict[str, str] | None = None, include_suggested: bool = True) -> ExportReport:
-    started = time.perf_counter()
-    filters = filters or {}
+    """Write `formats`; a folder that can't be written (missing, a file, read-only, a full disk) is a one-line error."""
     folder = folder or study.exports_dir
+    try:
+        return _export(study, formats, folder, filters or {}, include_suggested)
+    except OSError as error:
+        raise ResearchError(f"cannot write exports to {folder}: {error.strerror or error}") from None
+
+
+def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, str], include_suggested: bool) -> ExportReport:
+    started = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
     report = ExportReport(folder)
     codebook = study_codebook(study)[0]
