@@ -17,7 +17,6 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 STAGES = ("transcribe", "speakers", "anonymize", "code")
-DECIDED = ("accepted", "rejected")  # coding statuses set by a researcher; re-coding never touches them
 
 migrations = Migrations("research.study")
 

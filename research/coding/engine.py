@@ -10,7 +10,7 @@ Stage-like groups (`ordered`) are then smoothed along the interview with a Viter
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,7 +40,6 @@ class Suggestion:
     code_key: str
     confidence: float
     source: str  # rule, model or learned: the evidence that contributed most
-    evidence: dict[str, float] = field(default_factory=dict)
 
 
 def is_customer(role: str | None) -> bool:
@@ -138,14 +137,10 @@ class CodingEngine:
         similarity = np.stack([self._similarity(key, answer, question, context) for key in keys + [f"{group.id}:"] * outside], axis=1)
         if group.kind == "single":
             zero_shot = _softmax(similarity / SIMILARITY_SCALE)
-            if outside:
-                result_outside = zero_shot[:, -1]
         else:
             centred = similarity - np.median(similarity, axis=1, keepdims=True)
             zero_shot = 1 / (1 + np.exp(-(centred - 2 * SIMILARITY_SCALE) / SIMILARITY_SCALE))  # a clear margin over the typical code
-        result = {}
-        if outside:
-            result[f"{group.id}:"] = (result_outside, {})
+        result = {f"{group.id}:": (zero_shot[:, -1], {})} if outside else {}  # the "no code of this group" score
         for column, (key, code) in enumerate(zip(keys, group.codes)):
             evidence: dict[str, np.ndarray] = {}
             if self.use_rules:
@@ -191,7 +186,7 @@ class CodingEngine:
             for column in columns:
                 key = keys[column]
                 evidence = {source: float(values[n]) for source, values in scores[key][1].items()}
-                out.append(Suggestion(turn_ids[n], key, round(float(confidence[n, column]), 4), _main_source(evidence), evidence))
+                out.append(Suggestion(turn_ids[n], key, round(float(confidence[n, column]), 4), _main_source(evidence)))
         return out
 
     @staticmethod
