@@ -7,10 +7,28 @@ is per gold type, precision per detected type.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from research.anonymize.detect import PiiSpan
+
+
+# presidio-research's entity types → ours (its TITLE, AGE, NRP and ZIP_CODE have no equivalent here)
+PRESIDIO_RESEARCH_TYPES = {
+    "PHONE_NUMBER": "PHONE",
+    "EMAIL_ADDRESS": "EMAIL",
+    "STREET_ADDRESS": "ADDRESS",
+    "GPE": "LOCATION",
+    "CREDIT_CARD": "ID",
+    "IBAN_CODE": "ID",
+    "US_SSN": "ID",
+    "US_DRIVER_LICENSE": "ID",
+    "IP_ADDRESS": "ID",
+    "DOMAIN_NAME": "URL",
+    "DATE_TIME": "DATE",
+}
 
 
 @dataclass(frozen=True)
@@ -84,3 +102,9 @@ def presidio_default_spans(texts: list[str]) -> list[list[PiiSpan]]:
     engine = BatchAnalyzerEngine(AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"]))
     results = engine.analyze_iterator(texts, language="en")
     return [[PiiSpan(r.start, r.end, ENTITY_TYPES.get(r.entity_type, r.entity_type), "") for r in found] for found in results]
+
+
+def load_presidio_research(path: Path) -> tuple[list[str], list[list[GoldSpan]]]:
+    """Texts and gold spans from a presidio-research dataset file (synth_dataset_v2 JSON)."""
+    items = json.loads(path.read_text())
+    return [item["full_text"] for item in items], [[GoldSpan(s["start_position"], s["end_position"], s["entity_type"]) for s in item["spans"]] for item in items]
