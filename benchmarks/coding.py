@@ -72,7 +72,7 @@ def main() -> None:
         dev = read_split(folder, "dev", emotions.labels)
         meta = json.loads(str(np.load(HEAD_FILE)["meta"]))
         _, matrix = ekman_matrix(folder, emotions.labels)
-        predicted = to_ekman(emotions.predict(dev.texts, embed(dev.texts, batch_size=128)), matrix) >= np.array(meta["ekman_thresholds"])
+        predicted = to_ekman(emotions.predict(dev.texts), matrix) >= np.array(meta["ekman_thresholds"])
         truth = (dev.labels @ matrix > 0).astype(int)
         per_class = f1_score(truth, predicted, average=None, zero_division=0)
         print(f"GoEmotions dev ({len(dev.texts)} rows), Ekman macro-F1 {per_class.mean():.3f}:", dict(zip(meta["ekman_classes"], per_class.round(3))))

@@ -51,6 +51,7 @@ def found(detector, text):
         ("Tomomi Nishiyama lives at 86036 Rua do Arenque 1634, Goiânia", "86036 Rua do Arenque 1634", "LOCATION"),
         ("The name on the account is wrong, please change it to Sofia Lima", "Sofia Lima", "PERSON"),
         ("eva kleist called us about the filter", "eva kleist", "PERSON"),
+        ("hi, my name is lena andersson and I block cards", "lena andersson", "PERSON"),
         ("Billing address: 28245 Puruntie 82 Apt. 595, Lappeenranta", "28245 Puruntie 82", "LOCATION"),
         ("please update my new address to PSC 6293, Box 8158, APO AP 04336", "PSC 6293", "LOCATION"),
     ],

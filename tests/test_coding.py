@@ -56,7 +56,6 @@ def test_smoothing_follows_the_interview_order():
 def test_emotion_model_reaches_its_dev_score(shared_data):
     from research.coding.emotion_model import EmotionModel
     from research.coding.train_emotion_model import best_thresholds, ekman_matrix, read_split, to_ekman
-    from research.embeddings import embed
     from sklearn.metrics import f1_score
 
     folder = shared_data / "goemotions"
@@ -64,13 +63,13 @@ def test_emotion_model_reaches_its_dev_score(shared_data):
     dev = read_split(folder, "dev", model.labels)
     rows = np.random.default_rng(1).permutation(len(dev.texts))[:1500]
     texts = [dev.texts[i] for i in rows]
-    probabilities = model.predict(texts, embed(texts))
+    probabilities = model.predict(texts)
     _, matrix = ekman_matrix(folder, model.labels)
     truth = (dev.labels[rows] @ matrix > 0).astype(int)
     ekman = to_ekman(probabilities, matrix)
     half = len(rows) // 2  # thresholds from one half, scored on the other
     predicted = ekman[half:] >= best_thresholds(ekman[:half], truth[:half])
-    assert f1_score(truth[half:], predicted, average="macro") > 0.48
+    assert f1_score(truth[half:], predicted, average="macro") > 0.56
 
 
 def test_code_stage_codes_customer_utterances_only(coded_demo):

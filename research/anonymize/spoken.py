@@ -12,6 +12,8 @@ import re
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
+from research.anonymize.gazetteer import is_first_name, is_name, is_rare_word
+
 DIGIT_WORDS = {"zero": 1, "oh": 1, "o": 1, "one": 1, "two": 1, "three": 1, "four": 1, "five": 1, "six": 1, "seven": 1, "eight": 1, "nine": 1}
 REPEATERS = {"double": 2, "triple": 3}
 _DIGITISH = r"(?:\d+|zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)"
@@ -26,6 +28,7 @@ SPELLED_LETTERS = re.compile(r"\b(?:[A-Z][\s.-]+){2,}[A-Z]\b")
 RELATION = r"(?:[Ss]on|[Dd]aughter|[Hh]usband|[Ww]ife|[Ss]ister|[Bb]rother|[Mm]om|[Mm]um|[Dd]ad|[Ff]ather|[Mm]other|[Pp]artner|[Cc]olleague|[Bb]oss|[Mm]anager|[Ff]riend|[Nn]eighbou?r|[Yy]oungest|[Ee]ldest|[Oo]ldest|[Cc]oworker|[Aa]ssistant|Doctor|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Miss|Professor)"
 RELATION_NAME = re.compile(rf"\b(?:{RELATION},?|named|called) (?P<name>[A-Z][a-z]{{2,}})\b")
 INTRODUCTION = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|I'm|I am|[Tt]his is|[Cc]all me|[Ii]t's) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
+LOWER_CASE_INTRODUCTION = re.compile(r"\b(?:my name is|my name's|call me|name is)\s+(?P<first>[a-z][\w'’-]+)(?:\s+(?P<last>[a-z][\w'’-]+))?")
 NOT_INTRODUCED = frozenset({"The", "A", "An", "Not", "Just", "So", "Really", "Very", "Sure", "Happy", "Glad", "Sorry", "Fine", "Okay", "Here", "There", "It", "That", "This", "What", "Actually"})
 ID_KEYWORDS = re.compile(
     r"\b(?:order|account|reference|ticket|case|invoice|membership|customer|tracking|policy|confirmation|booking)\s+(?:number|no\.?|num|id|code|#)?\s*(?:is|was|:)?\s*,?\s*",
@@ -99,7 +102,8 @@ class SpelledNameRecognizer(PatternRecognizer):
 
 
 class RelativeNameRecognizer(EntityRecognizer):
-    """A capitalised name after a relation or title ("our youngest, Mateo", "Dr. Patel") or an introduction ("my name is Siiri")."""
+    """A capitalised name after a relation or title ("our youngest, Mateo", "Dr. Patel") or an
+    introduction ("my name is Siiri"); in lower case, a first name or a rare word after one."""
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], name="RelativeNameRecognizer")
@@ -112,6 +116,11 @@ class RelativeNameRecognizer(EntityRecognizer):
         for m in INTRODUCTION.finditer(text):
             if m.group("name").split()[0] not in NOT_INTRODUCED:
                 results.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.7))
+        for m in LOWER_CASE_INTRODUCTION.finditer(text):  # "my name is lena andersson"
+            if is_first_name(m.group("first")) or is_rare_word(m.group("first")):
+                last = m.group("last")
+                end = m.end("last") if last and (is_name(last) or is_rare_word(last)) else m.end("first")
+                results.append(RecognizerResult("PERSON", m.start("first"), end, 0.7))
         return results
 
 

@@ -1,32 +1,77 @@
-"""The GoEmotions classifier: TF-IDF n-grams plus MiniLM embeddings into 28 one-vs-rest logistic heads.
+"""The GoEmotions classifier: the packaged MiniLM with its top layers fine-tuned on GoEmotions.
 
-The trained head is small and committed (`goemotions-head.npz`); `train_emotion_model` rebuilds it.
-Codebook emotion codes map to GoEmotions labels through their `goemotions` list.
+The lower layers run unchanged from all-MiniLM-L6-v2 (the same weights coding embeds with);
+the fine-tuned top layers and the 28-label head are small enough to commit
+(`goemotions-minilm.npz`, float16); `python -m research.coding.train_emotion_model` rebuilds
+them. Codebook emotion codes map to GoEmotions labels through their `goemotions` list.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+import torch
 
+from research.embeddings import load_encoder
 from research.errors import ModelNotAvailableError
 
-HEAD_FILE = Path(__file__).with_name("goemotions-head.npz")
-EMBEDDING_WEIGHT = 1.5  # embeddings are scaled against the TF-IDF block, as in training
+HEAD_FILE = Path(__file__).with_name("goemotions-minilm.npz")
+MAX_TOKENS = 128
+BATCH_SIZE = 64
+
+
+class TunedTop(torch.nn.Module):
+    """The encoder's top layers (fine-tuned), mean pooling, and one logit per label."""
+
+    def __init__(self, layers: list[torch.nn.Module], labels: int, width: int = 384, dropout: float = 0.1):
+        super().__init__()
+        self.layers = torch.nn.ModuleList(copy.deepcopy(layer) for layer in layers)
+        self.dropout = torch.nn.Dropout(dropout)
+        self.head = torch.nn.Linear(width, labels)
+
+    def pooled(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            hidden = _run_layer(layer, hidden, mask)
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.dropout(self.pooled(hidden, mask)))
+
+
+def _run_layer(layer: torch.nn.Module, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    additive = (~mask)[:, None, None, :].to(hidden.dtype) * torch.finfo(hidden.dtype).min
+    out = layer(hidden, attention_mask=additive)
+    return out[0] if isinstance(out, tuple) else out
+
+
+def frozen_hidden(texts: list[str], first_tuned: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The packaged MiniLM's hidden states below the tuned layers, and the token mask."""
+    encoder = load_encoder()
+    bert = encoder[0].auto_model
+    batch = encoder.tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+    mask = batch["attention_mask"].bool()
+    with torch.inference_mode():
+        hidden = bert.embeddings(input_ids=batch["input_ids"], token_type_ids=batch.get("token_type_ids"))
+        for layer in bert.encoder.layer[:first_tuned]:
+            hidden = _run_layer(layer, hidden, mask)
+    return hidden, mask
+
+
+def encoder_layers() -> list[torch.nn.Module]:
+    return list(load_encoder()[0].auto_model.encoder.layer)
 
 
 @dataclass
 class EmotionModel:
     labels: list[str]
-    vectorizer: TfidfVectorizer
-    coef: np.ndarray  # (features, labels)
-    intercept: np.ndarray
-    thresholds: np.ndarray  # per label, tuned on held-out training data
+    thresholds: np.ndarray  # per label, tuned on held-out training rows
+    top: TunedTop
+    first_tuned: int  # index of the first fine-tuned encoder layer
 
     @classmethod
     def load(cls, path: Path = HEAD_FILE) -> EmotionModel:
@@ -34,17 +79,28 @@ class EmotionModel:
             raise ModelNotAvailableError(f"emotion model {path.name} is missing; rebuild it with `python -m research.coding.train_emotion_model`")
         data = np.load(path, allow_pickle=False)
         meta = json.loads(str(data["meta"]))
-        vectorizer = TfidfVectorizer(vocabulary=list(data["vocabulary"]), ngram_range=tuple(meta["ngram_range"]), sublinear_tf=True)
-        vectorizer.idf_ = data["idf"].astype(np.float64)
-        return cls(meta["labels"], vectorizer, data["coef"].astype(np.float32), data["intercept"].astype(np.float32), data["thresholds"])
+        layers = encoder_layers()
+        top = TunedTop(layers[meta["first_tuned"] :], len(meta["labels"]))
+        top.load_state_dict({name: torch.from_numpy(data[name].astype(np.float32)) for name in top.state_dict()})
+        top.eval()
+        return cls(meta["labels"], data["thresholds"], top, meta["first_tuned"])
 
-    def features(self, texts: list[str], embeddings: np.ndarray):
-        return sparse.hstack([self.vectorizer.transform(texts), sparse.csr_matrix(embeddings * EMBEDDING_WEIGHT)]).tocsr()
+    def save(self, path: Path, extra: dict) -> None:
+        meta = {"labels": self.labels, "first_tuned": self.first_tuned, "encoder": "all-MiniLM-L6-v2"} | extra
+        weights = {name: value.detach().numpy().astype(np.float16) for name, value in self.top.state_dict().items()}
+        np.savez_compressed(path, thresholds=self.thresholds, meta=np.array(json.dumps(meta)), **weights)
 
-    def predict(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
+    def predict(self, texts: list[str]) -> np.ndarray:
         """Probability of each GoEmotions label, shape (texts, labels)."""
-        logits = self.features(texts, embeddings) @ self.coef + self.intercept
-        return 1 / (1 + np.exp(-np.asarray(logits)))
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        order = np.argsort([len(text) for text in texts])  # similar lengths pad less
+        self.top.eval()
+        for start in range(0, len(texts), BATCH_SIZE):
+            rows = order[start : start + BATCH_SIZE]
+            hidden, mask = frozen_hidden([texts[i] for i in rows], self.first_tuned)
+            with torch.inference_mode():
+                out[rows] = torch.sigmoid(self.top(hidden, mask)).numpy()
+        return out
 
     def code_probability(self, probabilities: np.ndarray, labels: list[str]) -> np.ndarray:
         """Probability that any of `labels` applies (noisy-OR), rescaled so each label's threshold maps to 0.5."""

@@ -116,8 +116,7 @@ class CodingEngine:
         matches = [self.rules.matches(doc) for doc in docs]
         emotion_probs = None
         if self.emotions and self.use_model:
-            texts = [turns[i].text for i in customer]
-            emotion_probs = self.emotions.predict(texts, answer if self.embedding_model == PACKAGED else embed(texts))  # trained on MiniLM
+            emotion_probs = self.emotions.predict([turns[i].text for i in customer])
         suggestions: list[Suggestion] = []
         for group in self.codebook.groups:
             scores = self._group_scores(group, answer, question, context, matches, emotion_probs, features)

@@ -1,30 +1,33 @@
-"""Train the GoEmotions head (`goemotions-head.npz`) and report Ekman macro-F1 on the dev split.
+"""Fine-tune MiniLM's top layers on GoEmotions (`goemotions-minilm.npz`); report Ekman macro-F1 on dev.
 
-    python -m research.coding.train_emotion_model ../shared/data/goemotions
+    python -m research.coding.train_emotion_model ../shared/data/goemotions [--epochs 3] [--layers 2]
 
-Trains on train.tsv (4,000 rows held out to tune thresholds), evaluates on dev.tsv; the test
-split is never read.
+Trains on train.tsv, with 4,000 rows held out to tune the thresholds and pick the epoch, and
+evaluates on dev.tsv; the test split is never read. The lower layers stay frozen, so their
+output is computed once; each epoch then takes about 4 minutes on 2 CPU cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+import torch
 from sklearn.metrics import f1_score
-from sklearn.multiclass import OneVsRestClassifier
 
-from research.coding.emotion_model import HEAD_FILE, EmotionModel
-from research.embeddings import embed
+from research.coding.emotion_model import HEAD_FILE, EmotionModel, TunedTop, encoder_layers, frozen_hidden
 
 HELD_OUT = 4000
 THRESHOLDS = np.arange(0.05, 0.9, 0.025)
+BATCH_SIZE = 32
+LAYER_RATE, HEAD_RATE = 5e-5, 1e-3
+WARMUP = 0.06
 
 
 @dataclass
@@ -33,10 +36,17 @@ class Split:
     labels: np.ndarray  # (rows, 28) multi-hot
 
 
+@dataclass
+class Batch:
+    rows: np.ndarray
+    hidden: torch.Tensor  # float16, below the tuned layers
+    mask: torch.Tensor
+
+
 def read_split(folder: Path, name: str, labels: list[str]) -> Split:
     with (folder / f"{name}.tsv").open(encoding="utf-8") as handle:
         rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    y = np.zeros((len(rows), len(labels)), dtype=np.int8)
+    y = np.zeros((len(rows), len(labels)), dtype=np.float32)
     for i, row in enumerate(rows):
         for label in row[1].split(","):
             y[i, int(label)] = 1
@@ -47,7 +57,7 @@ def ekman_matrix(folder: Path, labels: list[str]) -> tuple[list[str], np.ndarray
     """(Ekman class names incl. neutral, a labels×classes 0/1 matrix)."""
     mapping = json.loads((folder / "ekman_mapping.json").read_text()) | {"neutral": ["neutral"]}
     classes = list(mapping)
-    matrix = np.zeros((len(labels), len(classes)))
+    matrix = np.zeros((len(labels), len(classes)), dtype=np.float32)
     for c, members in enumerate(mapping.values()):
         for member in members:
             matrix[labels.index(member), c] = 1
@@ -62,61 +72,91 @@ def best_thresholds(probabilities: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.array([max(THRESHOLDS, key=lambda t, k=k: f1_score(truth[:, k], probabilities[:, k] >= t, zero_division=0)) for k in range(truth.shape[1])])
 
 
-def train(folder: Path, out: Path, embeddings_cache: Path | None = None) -> dict:
+def hidden_batches(texts: list[str], rows: np.ndarray, first_tuned: int, size: int) -> list[Batch]:
+    """The frozen layers' output for `rows`, in batches of similar length."""
+    rows = rows[np.argsort([len(texts[i]) for i in rows], kind="stable")]
+    batches = []
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        hidden, mask = frozen_hidden([texts[i] for i in chunk], first_tuned)
+        batches.append(Batch(chunk, hidden.half(), mask))
+    return batches
+
+
+def predict(top: TunedTop, batches: list[Batch], rows: int) -> np.ndarray:
+    top.eval()
+    out = np.zeros((rows, top.head.out_features), dtype=np.float32)
+    with torch.inference_mode():
+        for batch in batches:
+            out[batch.rows] = torch.sigmoid(top(batch.hidden.float(), batch.mask)).numpy()
+    return out
+
+
+def ekman_f1(probabilities: np.ndarray, labels: np.ndarray, matrix: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    truth = (labels @ matrix > 0).astype(int)
+    return f1_score(truth, to_ekman(probabilities, matrix) >= thresholds, average=None, zero_division=0)
+
+
+def train(folder: Path, out: Path, epochs: int = 3, tuned_layers: int = 2) -> dict:
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
     labels = [line.strip() for line in (folder / "emotions.txt").read_text().splitlines() if line.strip()]
-    train_split, dev = read_split(folder, "train", labels), read_split(folder, "dev", labels)
-    x_train, x_dev = (_embeddings(s.texts, name, embeddings_cache) for s, name in ((train_split, "train"), (dev, "dev")))
-    order = np.random.default_rng(0).permutation(len(train_split.texts))
-    fit, held = order[HELD_OUT:], order[:HELD_OUT]
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=20000).fit([train_split.texts[i] for i in fit])
-    model = EmotionModel(labels, vectorizer, np.zeros(0), np.zeros(0), np.zeros(0))
-    classifier = OneVsRestClassifier(LogisticRegression(C=4.0, max_iter=300), n_jobs=2)
-    classifier.fit(model.features([train_split.texts[i] for i in fit], x_train[fit]), train_split.labels[fit])
-    model.coef = np.stack([e.coef_[0] for e in classifier.estimators_], axis=1).astype(np.float32)
-    model.intercept = np.array([e.intercept_[0] for e in classifier.estimators_], dtype=np.float32)
-    held_probs = model.predict([train_split.texts[i] for i in held], x_train[held])
-    model.thresholds = best_thresholds(held_probs, train_split.labels[held])
     classes, matrix = ekman_matrix(folder, labels)
-    ekman_thresholds = best_thresholds(to_ekman(held_probs, matrix), (train_split.labels[held] @ matrix > 0).astype(int))
-    predicted = to_ekman(model.predict(dev.texts, x_dev), matrix) >= ekman_thresholds
-    truth = (dev.labels @ matrix > 0).astype(int)
-    report = {
-        "ekman_macro_f1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
-        "ekman_f1": dict(zip(classes, map(float, f1_score(truth, predicted, average=None, zero_division=0)))),
-        "dev_rows": len(dev.texts),
-    }
-    _save(model, out, {"ekman_classes": classes, "ekman_thresholds": [float(t) for t in ekman_thresholds]})
-    return report
+    train_split, dev = read_split(folder, "train", labels), read_split(folder, "dev", labels)
+    order = rng.permutation(len(train_split.texts))
+    fit_rows, held_rows = order[HELD_OUT:], np.sort(order[:HELD_OUT])
+    layers = encoder_layers()
+    first_tuned = len(layers) - tuned_layers
+    started = time.perf_counter()
+    fit = hidden_batches(train_split.texts, fit_rows, first_tuned, BATCH_SIZE)
+    held = hidden_batches(train_split.texts, held_rows, first_tuned, 256)
+    dev_batches = hidden_batches(dev.texts, np.arange(len(dev.texts)), first_tuned, 256)
+    print(f"frozen layers: {time.perf_counter() - started:.0f} s", flush=True)
 
-
-def _embeddings(texts: list[str], name: str, cache: Path | None) -> np.ndarray:
-    path = cache / f"{name}.npy" if cache else None
-    if path and path.is_file():
-        return np.load(path)
-    vectors = embed(texts, batch_size=128, progress=True)
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, vectors)
-    return vectors
-
-
-def _save(model: EmotionModel, out: Path, extra: dict) -> None:
-    vocabulary = sorted(model.vectorizer.vocabulary_, key=model.vectorizer.vocabulary_.get)
-    meta = {"labels": model.labels, "ngram_range": list(model.vectorizer.ngram_range), "embedding": "all-MiniLM-L6-v2"} | extra
-    np.savez_compressed(
-        out, vocabulary=np.array(vocabulary), idf=model.vectorizer.idf_.astype(np.float32), coef=model.coef.astype(np.float16),
-        intercept=model.intercept, thresholds=model.thresholds, meta=np.array(json.dumps(meta)),
+    top = TunedTop(layers[first_tuned:], len(labels))
+    ekman_head = torch.nn.Linear(top.head.in_features, len(classes))  # an auxiliary target while training
+    optimizer = torch.optim.AdamW(
+        [{"params": top.layers.parameters(), "lr": LAYER_RATE}, {"params": [*top.head.parameters(), *ekman_head.parameters()], "lr": HEAD_RATE}], weight_decay=0.01
     )
+    steps = epochs * len(fit)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, step / (WARMUP * steps)) * max(0.0, 1 - step / steps))
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    ekman_truth = torch.from_numpy((train_split.labels @ matrix > 0).astype(np.float32))
+    best: tuple[float, dict] = (-1.0, {})
+    for epoch in range(epochs):
+        top.train()
+        started = time.perf_counter()
+        for index in rng.permutation(len(fit)):
+            batch = fit[index]
+            pooled = top.dropout(top.pooled(batch.hidden.float(), batch.mask))
+            loss = loss_fn(top.head(pooled), torch.from_numpy(train_split.labels[batch.rows])) + loss_fn(ekman_head(pooled), ekman_truth[batch.rows])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+        held_probs = predict(top, held, len(train_split.texts))[held_rows]
+        truth = (train_split.labels[held_rows] @ matrix > 0).astype(int)
+        score = ekman_f1(held_probs, train_split.labels[held_rows], matrix, best_thresholds(to_ekman(held_probs, matrix), truth)).mean()
+        print(f"epoch {epoch + 1}: {time.perf_counter() - started:.0f} s, held-out Ekman macro-F1 {score:.3f}", flush=True)
+        if score > best[0]:
+            best = (score, copy.deepcopy(top.state_dict()))
+    top.load_state_dict(best[1])
+    held_probs = predict(top, held, len(train_split.texts))[held_rows]
+    ekman_thresholds = best_thresholds(to_ekman(held_probs, matrix), (train_split.labels[held_rows] @ matrix > 0).astype(int))
+    model = EmotionModel(labels, best_thresholds(held_probs, train_split.labels[held_rows]), top, first_tuned)
+    per_class = ekman_f1(predict(top, dev_batches, len(dev.texts)), dev.labels, matrix, ekman_thresholds)
+    model.save(out, {"ekman_classes": classes, "ekman_thresholds": [float(t) for t in ekman_thresholds]})
+    return {"ekman_macro_f1": float(per_class.mean()), "ekman_f1": dict(zip(classes, map(float, per_class))), "dev_rows": len(dev.texts)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="the goemotions folder (train.tsv, dev.tsv, emotions.txt, ekman_mapping.json)")
     parser.add_argument("--out", type=Path, default=HEAD_FILE)
-    parser.add_argument("--cache", type=Path, help="keep the MiniLM embeddings of train/dev here between runs")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--layers", type=int, default=2, help="how many of MiniLM's top layers to fine-tune")
     args = parser.parse_args()
-    report = train(args.data, args.out, args.cache)
-    print(json.dumps(report, indent=2))
+    print(json.dumps(train(args.data, args.out, args.epochs, args.layers), indent=2))
 
 
 if __name__ == "__main__":
