@@ -19,7 +19,7 @@ from functools import cache
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from research.anonymize.address import StreetAddressRecognizer
-from research.anonymize.gazetteer import warm_gazetteers
+from research.anonymize.gazetteer import is_name, is_rare_word, warm_gazetteers
 from research.anonymize.known_names import KnownName, find_known_names
 from research.anonymize.name_recognizer import GazetteerNameRecognizer
 from research.anonymize.spoken import spoken_recognizers
@@ -156,7 +156,7 @@ class PiiDetector:
         if result.entity_type == "PERSON" and recognizer == "SpacyRecognizer":
             words = piece.split()
             if not any(word[:1].isupper() for word in words):
-                return False
+                return all(is_name(word) or is_rare_word(word) for word in words)  # "lena andersson", not "boo boo"
             if len(words) == 1 and words[0].strip(".,!?").casefold() in NOT_NAMES:
                 return False
         return True
