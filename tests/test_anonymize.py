@@ -52,6 +52,7 @@ def found(detector, text):
         ("The name on the account is wrong, please change it to Sofia Lima", "Sofia Lima", "PERSON"),
         ("eva kleist called us about the filter", "eva kleist", "PERSON"),
         ("hi, my name is lena andersson and I block cards", "lena andersson", "PERSON"),
+        ("follow up with benjamin a seiler next month", "benjamin a seiler", "PERSON"),
         ("Billing address: 28245 Puruntie 82 Apt. 595, Lappeenranta", "28245 Puruntie 82", "LOCATION"),
         ("please update my new address to PSC 6293, Box 8158, APO AP 04336", "PSC 6293", "LOCATION"),
     ],
@@ -65,6 +66,13 @@ def test_a_name_found_once_is_found_again_in_the_same_text():
     text = "The film was directed by Brad L Key and starring Key himself."
     spans = PiiDetector().detect([text], propagate=False)[0]
     assert [text[s.start : s.end] for s in spans if s.entity_type == "PERSON"] == ["Brad L Key", "Key"]
+
+
+def test_unknown_proper_nouns_go_only_when_organisations_go_too():
+    text = "Shovda is very reliable, and so is the AeroVent fan."
+    assert PiiDetector().detect([text])[0] == []  # an unknown name or a brand: the map may need it
+    strict = [text[s.start : s.end] for s in PiiDetector(organizations=True).detect([text])[0]]
+    assert "Shovda" in strict
 
 
 def test_known_names_are_found_when_misheard(detector):
@@ -117,7 +125,7 @@ def test_written_pii_beats_default_presidio_on_presidio_research_sentences(share
     default = score(gold, presidio_default_spans(texts), PRESIDIO_RESEARCH_TYPES)
     for kind in ("PERSON", "EMAIL", "PHONE", "ADDRESS"):
         assert ours[kind].f2 >= default[kind].f2, (kind, ours[kind], default[kind])
-    assert ours["PERSON"].recall >= 0.9 and ours["PERSON"].precision >= 0.9, ours["PERSON"]
+    assert ours["PERSON"].recall >= 0.95 and ours["PERSON"].precision >= 0.9, ours["PERSON"]
     assert ours["ALL"].f2 > default["ALL"].f2, (ours["ALL"], default["ALL"])
 
 

@@ -21,7 +21,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from research.anonymize.address import StreetAddressRecognizer
 from research.anonymize.gazetteer import is_name, is_rare_word, warm_gazetteers
 from research.anonymize.known_names import KnownName, find_known_names
-from research.anonymize.name_recognizer import GazetteerNameRecognizer
+from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
 from research.anonymize.spoken import spoken_recognizers
 from research.vault import entity_key
 
@@ -49,6 +49,7 @@ ENTITY_TYPES = {
     "MEDICAL_LICENSE": "ID",
     "IP_ADDRESS": "ID",
     "ORGANIZATION": "ORGANIZATION",
+    PROPER_NOUN: "ORGANIZATION",
 }
 SPACY_ONLY = {"LOCATION", "ORGANIZATION", "DATE_TIME"}  # kept only under the rules above
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -96,7 +97,8 @@ class PiiDetector:
     """Detects PII in many texts at once (spaCy's nlp.pipe through Presidio's batch engine)."""
 
     def __init__(self, known: Iterable[KnownName] = (), allow: Iterable[str] = (), deny: Iterable[str] = (), organizations: bool = False, places: bool = False):
-        """`organizations` / `places`: also redact every organisation / city and country spaCy finds."""
+        """`organizations`: also redact every organisation spaCy finds, and rare proper nouns in no
+        gazetteer (unknown names or brands); `places`: also every city and country."""
         self.known = list(known) + [KnownName(term, "ORGANIZATION") for term in deny]
         self.allow = {term.casefold() for term in (*DEFAULT_ALLOW, *allow)}
         self.keep_spacy = {kind for kind, wanted in (("ORGANIZATION", organizations), ("LOCATION", places)) if wanted}
@@ -151,6 +153,8 @@ class PiiDetector:
         recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
         if result.entity_type == "DATE_TIME":
             return bool(EXACT_DATE.search(piece))
+        if result.entity_type == PROPER_NOUN:
+            return "ORGANIZATION" in self.keep_spacy
         if result.entity_type in SPACY_ONLY and recognizer == "SpacyRecognizer":
             return result.entity_type in self.keep_spacy
         if result.entity_type == "PERSON" and recognizer == "SpacyRecognizer":

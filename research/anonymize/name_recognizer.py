@@ -7,9 +7,11 @@ It reads spaCy's analysis (Presidio's `nlp_artifacts`) and the name gazetteers:
   that are all names;
 - a capitalised proper noun outside any entity that is a name ("Shovda", "Logan"),
   with the initials and capitalised words that follow it ("Ravil G Yefimov");
-- in lower-case text, a first name followed by a surname or a rare word
-  ("eva kleist").
-A place spaCy calls a place ("Paris", "Logan") stays a place.
+- in lower-case text, a first name followed by a surname or a rare word, perhaps with a
+  middle initial between ("eva kleist", "benjamin a seiler").
+A place spaCy calls a place ("Paris", "Logan") stays a place. Other rare capitalised proper
+nouns are reported as RARE_PROPER_NOUN, which the detector keeps only when organisations are
+redacted too (they may be brands).
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from research.anonymize.gazetteer import is_first_name, is_name, is_place, is_ra
 
 RELABELLED = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+PROPER_NOUN = "RARE_PROPER_NOUN"  # kept only when the study redacts organisations too
 MAX_ALL_NAME_WORDS = 3
 SCORE = 0.6
 
 
 class GazetteerNameRecognizer(EntityRecognizer):
     def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON"], name="GazetteerNameRecognizer")
+        super().__init__(supported_entities=["PERSON", PROPER_NOUN], name="GazetteerNameRecognizer")
 
     def load(self) -> None:  # the gazetteers load lazily, on first use
         pass
@@ -36,7 +39,8 @@ class GazetteerNameRecognizer(EntityRecognizer):
             return []
         doc = nlp_artifacts.tokens
         spans = [*_relabelled_entities(doc), *_proper_nouns(doc), *_lower_case_names(doc)]
-        return [RecognizerResult("PERSON", start, end, SCORE) for start, end in spans]
+        results = [RecognizerResult("PERSON", start, end, SCORE) for start, end in spans]
+        return results + [RecognizerResult(PROPER_NOUN, start, end, SCORE) for start, end in _rare_proper_nouns(doc)]
 
 
 def _words(span) -> list:
@@ -82,9 +86,23 @@ def _proper_nouns(doc):
 
 
 def _lower_case_names(doc):
-    for token in doc[:-1]:
-        following = doc[token.i + 1]
-        if not (token.is_lower and following.is_lower and following.is_alpha and is_first_name(token.text)):
+    """A lower-case first name, perhaps a middle initial, then a surname or a rare word ("benjamin a seiler")."""
+    for token in doc:
+        if not (token.is_lower and is_first_name(token.text)):
             continue
-        if is_name(following.text) or is_rare_word(following.text):
-            yield token.idx, following.idx + len(following.text)
+        following = token.i + 1
+        if following + 1 < len(doc) and len(doc[following]) == 1 and doc[following].is_alpha:  # a middle initial
+            following += 2 if doc[following + 1].text == "." and following + 2 < len(doc) else 1
+        if following < len(doc):
+            last = doc[following]
+            if last.is_lower and last.is_alpha and (is_name(last.text) or is_rare_word(last.text)):
+                yield token.idx, last.idx + len(last.text)
+
+
+def _rare_proper_nouns(doc):
+    """Capitalised proper nouns seldom written in English and in no gazetteer: an unknown name
+    ("Shovda", "Warrane") or an unknown brand, so they are redacted only when the study also
+    redacts organisations."""
+    for token in doc:
+        if token.pos_ == "PROPN" and token.is_alpha and token.text[:1].isupper() and not token.is_upper and token.ent_type_ != "PERSON" and is_rare_word(token.text):
+            yield token.idx, token.idx + len(token.text)
