@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from functools import cache
+from functools import cache, lru_cache
 
 EVERYDAY_ZIPF = 4.3  # about once in 20,000 words
 FREQUENT_WORDS = 8_000  # wordfreq's list is past EVERYDAY_ZIPF well before this
@@ -51,6 +51,7 @@ def everyday_words() -> frozenset[str]:
     return frozenset(word for word in get_english_words_set(["web2"], lower=False) if word in frequent)
 
 
+@lru_cache(maxsize=65536)
 def is_rare_word(word: str) -> bool:
     """Seldom written in English (a foreign surname, say): "kleist", "andersson"."""
     from wordfreq import zipf_frequency

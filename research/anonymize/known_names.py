@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jellyfish
 from rapidfuzz import fuzz
@@ -34,10 +35,12 @@ class NameMatch:
     name: KnownName
 
 
+@lru_cache(maxsize=65536)
 def _key(word: str) -> str:
     return re.sub(r"[^a-z]", "", word.casefold())
 
 
+@lru_cache(maxsize=65536)
 def _sounds(word: str) -> str:
     return jellyfish.metaphone(_key(word)) if _key(word) else ""
 
