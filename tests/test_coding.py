@@ -53,6 +53,22 @@ def test_smoothing_follows_the_interview_order():
     assert intro == [None, 0]
 
 
+def test_a_missing_or_corrupt_emotion_model_is_a_one_line_error(tmp_path):
+    from research.coding.emotion_model import HEAD_FILE, EmotionModel
+    from research.errors import ModelNotAvailableError
+
+    with pytest.raises(ModelNotAvailableError, match="is missing"):
+        EmotionModel.load(tmp_path / "absent.npz")
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ModelNotAvailableError, match="unreadable"):
+        EmotionModel.load(corrupt)
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(HEAD_FILE.read_bytes()[:100_000])
+    with pytest.raises(ModelNotAvailableError, match="unreadable"):
+        EmotionModel.load(truncated)
+
+
 def test_emotion_model_reaches_its_dev_score(shared_data):
     from research.coding.emotion_model import EmotionModel
     from research.coding.train_emotion_model import best_thresholds, ekman_matrix, read_split, to_ekman

@@ -40,12 +40,12 @@ class StreetAddressRecognizer(EntityRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         spans = [m.span() for pattern in (STREET, FOREIGN_STREET, UNIT) for m in pattern.finditer(text)]
-        spans += [m.span() for m in NUMBERED_STREET.finditer(text) if _has_unusual_word(m.group(1))]
+        spans += [m.span() for m in NUMBERED_STREET.finditer(text) if _has_rare_word(m.group(1))]
         spans += [_announced(text, m.end()) for m in ANNOUNCED.finditer(text)]
         return [RecognizerResult("LOCATION", start, end, SCORE) for start, end in spans]
 
 
-def _has_unusual_word(words: str) -> bool:
+def _has_rare_word(words: str) -> bool:
     return any(is_rare_word(word.strip(".,'’-")) for word in words.split())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,11 +78,13 @@ class EmotionModel:
     def load(cls, path: Path = HEAD_FILE) -> EmotionModel:
         if not path.is_file():
             raise ModelNotAvailableError(f"emotion model {path.name} is missing; rebuild it with `python -m research.coding.train_emotion_model`")
-        data = np.load(path, allow_pickle=False)
-        meta = json.loads(str(data["meta"]))
-        layers = encoder_layers()
-        top = TunedTop(layers[meta["first_tuned"] :], len(meta["labels"]))
-        top.load_state_dict({name: torch.from_numpy(data[name].astype(np.float32)) for name in top.state_dict()})
+        try:
+            data = np.load(path, allow_pickle=False)
+            meta = json.loads(str(data["meta"]))
+            top = TunedTop(encoder_layers()[meta["first_tuned"] :], len(meta["labels"]))
+            top.load_state_dict({name: torch.from_numpy(data[name].astype(np.float32)) for name in top.state_dict()})
+        except (OSError, ValueError, KeyError, RuntimeError, zipfile.BadZipFile) as error:
+            raise ModelNotAvailableError(f"emotion model {path.name} is unreadable ({type(error).__name__}); rebuild it with `python -m research.coding.train_emotion_model`") from None
         top.eval()
         return cls(meta["labels"], data["thresholds"], top, meta["first_tuned"])
 
