@@ -55,6 +55,15 @@ def found(detector, text):
         ("follow up with benjamin a seiler next month", "benjamin a seiler", "PERSON"),
         ("Billing address: 28245 Puruntie 82 Apt. 595, Lappeenranta", "28245 Puruntie 82", "LOCATION"),
         ("please update my new address to PSC 6293, Box 8158, APO AP 04336", "PSC 6293", "LOCATION"),
+        ("Tsetseg: we waited two weeks for the part.", "Tsetseg", "PERSON"),  # a speaker label
+        ("Oyelaran, could you resend the invoice?", "Oyelaran", "PERSON"),  # a vocative
+        ("The installers were Nwachukwu, Brennan and Walsh.", "Nwachukwu", "PERSON"),  # listed with names
+        ("Ndiaye fixed the pump, and she never charged us for it.", "Ndiaye", "PERSON"),  # "she" refers back
+        ("Ibekwe lives two doors down from the store.", "Ibekwe", "PERSON"),  # only people live somewhere
+        ("We were helped by Bekzod Tursunov at the counter.", "Bekzod Tursunov", "PERSON"),  # two rare capitalised words
+        ("my last name is Ng, like the letters", "Ng", "PERSON"),
+        ("we named her Oyinda after my grandmother", "Oyinda", "PERSON"),
+        ("my kid ezinet loves the app", "ezinet", "PERSON"),
     ],
 )
 def test_spoken_and_written_pii(detector, text, piece, kind):
@@ -93,6 +102,9 @@ def test_known_names_are_found_when_misheard(detector):
         "The Kestrel Home app would not pair.",
         "We flew to Paris and then drove to Georgia.",
         "It took 3 weeks and 2 days, and will rose to the top of the list.",
+        "Note: the filter was late. Interviewer: how did you hear about it?",
+        "Okay, can you hear me now? Thanks, could you say more about that?",
+        "Klaviyo was slow, so the team moved us to another tool.",
     ],
 )
 def test_what_the_journey_map_needs_is_not_redacted(detector, text):
@@ -121,12 +133,14 @@ def test_demo_scripts_recall_and_precision_beat_default_presidio(detector):
 
 def test_written_pii_beats_default_presidio_on_presidio_research_sentences(shared_data):
     texts, gold = load_presidio_research(shared_data / "pii-presidio-synth" / "synth_dataset_v2_part1.json")
-    ours = score(gold, PiiDetector(organizations=True, places=True).detect(texts, propagate=False), PRESIDIO_RESEARCH_TYPES)
     default = score(gold, presidio_default_spans(texts), PRESIDIO_RESEARCH_TYPES)
+    ours = score(gold, PiiDetector().detect(texts, propagate=False), PRESIDIO_RESEARCH_TYPES)
+    for kind in ("PERSON", "EMAIL", "PHONE"):
+        assert ours[kind].recall >= 0.98 and ours[kind].precision >= 0.85, (kind, ours[kind])
+    strict = score(gold, PiiDetector(organizations=True, places=True).detect(texts, propagate=False), PRESIDIO_RESEARCH_TYPES)
     for kind in ("PERSON", "EMAIL", "PHONE", "ADDRESS"):
-        assert ours[kind].f2 >= default[kind].f2, (kind, ours[kind], default[kind])
-    assert ours["PERSON"].recall >= 0.95 and ours["PERSON"].precision >= 0.9, ours["PERSON"]
-    assert ours["ALL"].f2 > default["ALL"].f2, (ours["ALL"], default["ALL"])
+        assert strict[kind].f2 >= default[kind].f2 + (0.1 if kind in ("PERSON", "PHONE", "ADDRESS") else 0), (kind, strict[kind], default[kind])
+    assert strict["ALL"].f2 > default["ALL"].f2, (strict["ALL"], default["ALL"])
 
 
 def test_replacement_keeps_word_timestamps_and_offsets(detector):

@@ -21,6 +21,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from research.anonymize.address import StreetAddressRecognizer
 from research.anonymize.gazetteer import is_name, is_rare_word, warm_gazetteers
 from research.anonymize.known_names import KnownName, find_known_names
+from research.anonymize.name_context import ContextNameRecognizer
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
 from research.anonymize.spoken import spoken_recognizers
 from research.vault import entity_key
@@ -80,7 +81,7 @@ def analyzer():
     tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
     provider = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}]})
     engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
-    for recognizer in [*spoken_recognizers(), StreetAddressRecognizer(), GazetteerNameRecognizer()]:
+    for recognizer in [*spoken_recognizers(), StreetAddressRecognizer(), GazetteerNameRecognizer(), ContextNameRecognizer()]:
         engine.registry.add_recognizer(recognizer)
     warm_gazetteers()
     # The engine's millions of objects live as long as the process. Freezing them spares every

@@ -42,13 +42,14 @@ def _faker_names(attributes: tuple[str, ...]) -> set[str]:
 
 @cache
 def everyday_words() -> frozenset[str]:
-    """Common English words (web2 writes them in lower case; wordfreq finds them often), so
-    never a name on their own: "will", "rose", "young", but not "brad" or "johannes"."""
+    """Common English words (web2 writes them, or their singular, in lower case; wordfreq finds
+    them often), so never a name on their own: "will", "rose", "weeks", but not "brad"."""
     from english_words import get_english_words_set
     from wordfreq import top_n_list, zipf_frequency
 
     frequent = {word for word in top_n_list("en", FREQUENT_WORDS) if zipf_frequency(word, "en") >= EVERYDAY_ZIPF}
-    return frozenset(word for word in get_english_words_set(["web2"], lower=False) if word in frequent)
+    dictionary = get_english_words_set(["web2"], lower=False)
+    return frozenset(word for word in frequent if word in dictionary or (word.endswith("s") and word[:-1] in dictionary))  # "weeks", "banks"
 
 
 @lru_cache(maxsize=65536)

@@ -12,6 +12,8 @@ import re
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from research.anonymize.gazetteer import is_first_name, is_name, is_rare_word
 
 DIGIT_WORDS = {"zero": 1, "oh": 1, "o": 1, "one": 1, "two": 1, "three": 1, "four": 1, "five": 1, "six": 1, "seven": 1, "eight": 1, "nine": 1}
@@ -25,17 +27,21 @@ SPOKEN_EMAIL = re.compile(
 )
 MANGLED_EMAIL = re.compile(rf"\b[\w'.-]+(?:\s+at\s+(?:[\w'-]+\s+){{0,3}}[\w'-]+)?\.{_TLD}(?:\.{_TLD})?\b", re.IGNORECASE)
 SPELLED_LETTERS = re.compile(r"\b(?:[A-Z][\s.-]+){2,}[A-Z]\b")
-RELATION = r"(?:[Ss]on|[Dd]aughter|[Hh]usband|[Ww]ife|[Ss]ister|[Bb]rother|[Mm]om|[Mm]um|[Dd]ad|[Ff]ather|[Mm]other|[Pp]artner|[Cc]olleague|[Bb]oss|[Mm]anager|[Ff]riend|[Nn]eighbou?r|[Yy]oungest|[Ee]ldest|[Oo]ldest|[Cc]oworker|[Aa]ssistant|Doctor|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Miss|Professor)"
-RELATION_NAME = re.compile(rf"\b(?:{RELATION},?|named|called) (?P<name>[A-Z][a-z]{{2,}})\b")
+RELATION = r"(?:[Ss]on|[Dd]aughter|[Kk]id|[Hh]usband|[Ww]ife|[Ss]ister|[Bb]rother|[Mm]om|[Mm]um|[Dd]ad|[Ff]ather|[Mm]other|[Pp]artner|[Cc]olleague|[Bb]oss|[Mm]anager|[Ff]riend|[Nn]eighbou?r|[Yy]oungest|[Ee]ldest|[Oo]ldest|[Cc]oworker|[Aa]ssistant|Doctor|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Miss|Professor)"
+RELATION_NAME = re.compile(rf"\b(?:{RELATION},?|(?:named|called)(?: him| her| them)?) (?P<name>[A-Z][a-z]{{2,}})\b")
 INTRODUCTION = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|I'm|I am|[Tt]his is|[Cc]all me|[Ii]t's) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
-LOWER_CASE_INTRODUCTION = re.compile(r"\b(?:my name is|my name's|call me|name is)\s+(?P<first>[a-z][\w'’-]+)(?:\s+(?P<last>[a-z][\w'’-]+))?")
+NAME_GIVEN = re.compile(r"\b(?:[Mm]y|[Yy]our|[Hh]is|[Hh]er|[Tt]heir|[Mm]aiden|[Ff]irst|[Ll]ast|[Mm]iddle|[Ff]ull|[Ff]amily|[Gg]iven) (?:sur|nick)?name(?: is| was|'s|:|\?)\s+(?P<name>[^\W\d_][\w'’-]+(?: [A-Z][\w'’-]+)?)")
+LOWER_CASE_RELATION = r"(?:son|daughter|kid|husband|wife|sister|brother|mom|mum|dad|father|mother|partner|colleague|boss|manager|friend|neighbou?r|coworker|assistant)"
+LOWER_CASE_INTRODUCTION = re.compile(
+    rf"\b(?:my name is|my name's|call me|name is|called|named|(?:my|our|his|her|their) {LOWER_CASE_RELATION})\s+(?P<first>[a-z][\w'’-]+)(?:\s+(?P<last>[a-z][\w'’-]+))?"
+)
 NOT_INTRODUCED = frozenset({"The", "A", "An", "Not", "Just", "So", "Really", "Very", "Sure", "Happy", "Glad", "Sorry", "Fine", "Okay", "Here", "There", "It", "That", "This", "What", "Actually"})
 ID_KEYWORDS = re.compile(
     r"\b(?:order|account|reference|ticket|case|invoice|membership|customer|tracking|policy|confirmation|booking)\s+(?:number|no\.?|num|id|code|#)?\s*(?:is|was|:)?\s*,?\s*",
     re.IGNORECASE,
 )
 ID_VALUE = re.compile(rf"(?:[A-Za-z]{{1,3}}[\s-]?)?(?:{_DIGITISH}[\s,.-]*){{3,}}", re.IGNORECASE)
-DIGIT_RUN = re.compile(rf"\b{_DIGITISH}\b(?:[\s,.()-]+\b{_DIGITISH}\b)*", re.IGNORECASE)
+DIGIT_RUN = re.compile(rf"\b{_DIGITISH}\b(?:[ \t,.()-]+\b{_DIGITISH}\b)*", re.IGNORECASE)
 
 
 def count_digits(text: str) -> int:
@@ -61,7 +67,7 @@ class SpokenEmailRecognizer(PatternRecognizer):
 
 
 class SpokenPhoneRecognizer(EntityRecognizer):
-    """Runs of 7 to 15 digits, written or spoken, in groups or one by one."""
+    """Runs of 7 to 15 digits, written or spoken, in groups or one by one, on one line."""
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["PHONE_NUMBER"], name="SpokenPhoneRecognizer")
@@ -102,8 +108,10 @@ class SpelledNameRecognizer(PatternRecognizer):
 
 
 class RelativeNameRecognizer(EntityRecognizer):
-    """A capitalised name after a relation or title ("our youngest, Mateo", "Dr. Patel") or an
-    introduction ("my name is Siiri"); in lower case, a first name or a rare word after one."""
+    """A capitalised name after a relation or title ("our youngest, Mateo", "Dr. Patel"), an
+    introduction ("my name is Siiri") or a question for it ("Her maiden name is Key", "Last
+    name? Arcuri"); in lower case, a first name or a rare word after an introduction, a
+    relation or "called" ("my kid ezinet")."""
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], name="RelativeNameRecognizer")
@@ -113,11 +121,12 @@ class RelativeNameRecognizer(EntityRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.75) for m in RELATION_NAME.finditer(text)]
+        results += [RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.75) for m in NAME_GIVEN.finditer(text) if m.group("name")[0].isupper()]
         for m in INTRODUCTION.finditer(text):
             if m.group("name").split()[0] not in NOT_INTRODUCED:
                 results.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.7))
         for m in LOWER_CASE_INTRODUCTION.finditer(text):  # "my name is lena andersson"
-            if is_first_name(m.group("first")) or is_rare_word(m.group("first")):
+            if m.group("first") not in STOP_WORDS and (is_first_name(m.group("first")) or is_rare_word(m.group("first"))):
                 last = m.group("last")
                 end = m.end("last") if last and (is_name(last) or is_rare_word(last)) else m.end("first")
                 results.append(RecognizerResult("PERSON", m.start("first"), end, 0.7))

@@ -1,0 +1,156 @@
+"""A Presidio recognizer for names known only by their context.
+
+A name the gazetteers have never seen ("Warrane", "Usamov") is still a name when the text
+treats it as one:
+
+- a speaker label at the start of a line or sentence ("Halldór: What a wife.", "mika: who?");
+- a vocative that opens a request ("Warrane, can I please speak to your boss?");
+- a list with a known name in it ("Kónya, Becker and Vasquez", "Usamov and Bowers");
+- the subject of a sentence that goes on with he or she ("Shovda is reliable. Depend on
+  him."), or of a verb only people do ("Timotea lives on ...");
+- two or three capitalised words, each a name or seldom written in English, perhaps with
+  an initial between ("Bekbolat Musliyevich", "Mijail C Adomo");
+- in a text written all in lower case, a proper noun in the name gazetteers ("bertram").
+
+A candidate word is capitalised (unless the text is all lower case), not an everyday
+word, and a name or a rare word; a place stays a place unless its context says person.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from research.anonymize.gazetteer import is_name, is_place, is_rare_word
+
+SCORE = 0.9  # above spaCy's 0.85, so Presidio keeps these inside a longer lower-case spaCy PERSON ("tracy:"i'm") that the detector drops
+PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
+PERSON_VERBS = frozenset({"live", "bear", "marry", "die", "divorce", "retire", "shout", "yell", "scream", "whisper", "laugh", "cry", "smile", "sigh"})  # lemmas: only people do these
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP"})
+LIST_SEPARATORS = frozenset({",", "and", "&", "or"})
+REQUEST_STARTS = frozenset({"please", "thanks", "thank", "could", "can", "would", "will", "do", "did", "have", "are", "is"})
+MAX_NAME_WORDS = 3
+SPEAKER_LABEL = re.compile(r"(?:^|(?<=[.?!\"“”\n])|(?<=[.?!\"“”]\s))\s*(?P<name>[\w’'-]+(?: [\w’'-]+){0,2}):(?=\s*\S)", re.MULTILINE)
+
+
+class ContextNameRecognizer(EntityRecognizer):
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="ContextNameRecognizer")
+
+    def load(self) -> None:  # the gazetteers load lazily, on first use
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        if nlp_artifacts is None or nlp_artifacts.tokens is None:
+            return []
+        doc = nlp_artifacts.tokens
+        lower_case = not any(char.isupper() for char in text)
+        spans = [*_speaker_labels(text, lower_case), *_vocatives(doc), *_listed_with_a_name(doc), *_referred_to_as_people(doc), *_name_runs(doc)]
+        if lower_case:
+            spans += _gazetteer_words(doc)
+        return [RecognizerResult("PERSON", start, end, SCORE) for start, end in spans]
+
+
+def _candidate(word: str, lower_case: bool = False) -> bool:
+    """Could be a name: capitalised (in a lower-case text, a gazetteer name), and a name or a rare word that is no place."""
+    if not word.isalpha() or len(word) < 2 or word.isupper():
+        return False
+    if lower_case or not word[0].isupper():
+        return lower_case and is_name(word)
+    return is_name(word) or (is_rare_word(word) and not is_place(word))
+
+
+def _capitalised(token) -> bool:
+    return token.is_alpha and token.text[:1].isupper() and not token.is_stop
+
+
+def _span(tokens) -> tuple[int, int]:
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+
+
+def _speaker_labels(text: str, lower_case: bool):
+    for match in SPEAKER_LABEL.finditer(text):
+        words = match.group("name").split()
+        if all(_candidate(word, lower_case) for word in words):
+            yield match.start("name"), match.end("name")
+
+
+def _vocatives(doc):
+    """A name, a comma, then a request: "Warrane, can I please speak to your boss?"."""
+    for sentence in doc.sents:
+        first = sentence[0]
+        if len(sentence) > 3 and sentence[1].text == "," and first.pos_ in ("PROPN", "NOUN", "ADJ", "X") and _candidate(first.text) and sentence[2].lower_ in REQUEST_STARTS:
+            yield _span([first])
+
+
+def _list_items(doc):
+    """Lists of capitalised items separated by commas and ending with "and", "&" or "or" before
+    the last one: each list is a list of token runs."""
+    items, closed, i = [], False, 0
+    while i < len(doc):
+        if not _capitalised(doc[i]):
+            i += 1
+            continue
+        end = i + 1
+        while end < len(doc) and end - i < MAX_NAME_WORDS and (_capitalised(doc[end]) or (len(doc[end]) == 1 and doc[end].is_alpha and doc[end].is_upper)):
+            end += 1
+        items.append(doc[i:end])
+        after = end
+        while after < len(doc) and after - end < 2 and doc[after].lower_ in LIST_SEPARATORS:
+            after += 1
+        if after > end and after < len(doc) and _capitalised(doc[after]):
+            closed = doc[after - 1].lower_ != ","
+            i = after
+            continue
+        if len(items) > 1 and closed:
+            yield items
+        items, closed, i = [], False, end
+
+
+def _is_person(item) -> bool:
+    """All names in the gazetteers (not spaCy's PERSON, which takes brand lists for people too)."""
+    return all(is_name(token.text) and token.ent_type_ not in PLACE_LABELS for token in item if len(token) > 1)
+
+
+def _listed_with_a_name(doc):
+    for items in _list_items(doc):
+        if any(_is_person(item) for item in items):
+            for item in items:
+                if all(_candidate(token.text) or len(token) == 1 for token in item):
+                    yield _span(item)
+
+
+def _referred_to_as_people(doc):
+    """Subjects that a later he or she refers to, or that do what only people do."""
+    pronouns = [token.i for token in doc if token.lower_ in PRONOUNS]
+    for token in doc:
+        if token.dep_ not in ("nsubj", "nsubjpass") or token.ent_type_ == "PERSON" or not _candidate(token.text):
+            continue
+        if any(i > token.i for i in pronouns) or token.head.lemma_ in PERSON_VERBS:
+            first = min([token.i] + [child.i for child in token.children if child.dep_ == "compound" and _capitalised(child)])
+            yield _span(doc[first : token.i + 1])
+
+
+def _name_runs(doc):
+    """Two or three capitalised name-or-rare words, initials between allowed: "Mijail C Adomo"."""
+    i = 0
+    while i < len(doc):
+        end, words = i, 0
+        while end < len(doc) and words < MAX_NAME_WORDS:
+            token = doc[end]
+            if _capitalised(token) and (is_name(token.text) or is_rare_word(token.text)) and not token.is_upper:
+                words += 1
+            elif not (words and len(token) == 1 and token.is_alpha and token.is_upper and end + 1 < len(doc) and _capitalised(doc[end + 1])):
+                break
+            end += 1
+        run = doc[i:end]
+        if words >= 2 and not is_place(run.text) and not all(is_place(token.text) for token in run if len(token) > 1):
+            yield _span(run)
+        i = max(end, i + 1)
+
+
+def _gazetteer_words(doc):
+    for token in doc:
+        if token.pos_ == "PROPN" and not token.is_stop and is_name(token.text):
+            yield _span([token])
