@@ -290,3 +290,28 @@ def test_research_run_prints_no_pii(study):
     again = CliRunner().invoke(cli, ["--study", str(study.root), "run"])
     assert "Nothing to transcribe" in again.output and "Anonymized 0 interviews" in again.output and "Coded 0 interviews" in again.output
     assert "journey map" not in again.output  # nothing changed, so themes and the map are not rebuilt
+
+
+def test_the_audio_worker_reports_a_bad_file_in_one_line_and_carries_on(tmp_path):
+    from research.anonymize.audio_copy import AudioCopier
+    from research.errors import ResearchError
+    from tests.audio_factory import write_audio
+
+    corrupt = tmp_path / "corrupt.opus"
+    corrupt.write_bytes(b"OggS" + bytes(range(256)) * 8)
+    tone = np.sin(2 * np.pi * 220 * np.arange(16000 * 3) / 16000).astype(np.float32) * 0.3
+    good = write_audio(tmp_path / "good.wav", tone)
+    with AudioCopier() as copier:
+        with pytest.raises(ResearchError) as error:
+            with copier.copy(corrupt, tmp_path / "A.opus", "bleep") as copy:
+                copy.write([(0.0, 1.0)])
+        assert "\n" not in str(error.value) and "corrupt.opus" in str(error.value)
+        with pytest.raises(KeyError):  # the text work fails: the worker drops this recording
+            with copier.copy(good, tmp_path / "B.opus", "bleep"):
+                raise KeyError("detection failed")
+        with copier.copy(good, tmp_path / "C.opus", "silence") as copy:  # the same worker goes on
+            copy.write([(1.0, 2.0)])
+    assert not (tmp_path / "A.opus").exists() and not (tmp_path / "B.opus").exists()
+    copied = decode(tmp_path / "C.opus")
+    assert len(copied) == len(tone)
+    assert np.abs(copied[16000 + 800 : 32000 - 800]).max() < 0.01 < np.abs(copied[: 16000 - 800]).mean()

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from research.anonymize.audio_copy import AudioCopier
 from research.anonymize.detect import PiiDetector, PiiSpan
 from research.anonymize.known_names import KnownName
 from research.anonymize.pseudonyms import Pseudonymizer
-from research.audio import decode, redact, write_opus
 from research.errors import ResearchError
 from research.stages import run_stage
 from research.study import Study
@@ -81,29 +80,28 @@ def run_anonymize(study: Study, force: bool = False) -> dict[str, str]:
     pseudonyms = Pseudonymizer(vault, settings.style)
     detector: list[PiiDetector] = []  # built on first use: loading Presidio and spaCy takes seconds
 
-    def work(interview_id: int, code: str, params: dict) -> str | None:
-        if not detector:
-            detector.append(PiiDetector(known, settings.allow, settings.deny, settings.organizations, settings.places))
-        return _anonymize_interview(study, interview_id, code, detector[0], pseudonyms)
+    with AudioCopier() as copier:
 
-    settings_params = settings.model_dump() | {"known_names": len(known)}
-    return run_stage(study, STAGE, "speakers", lambda interview_id, speakers: settings_params | {"speakers": speakers}, work, force=force)
+        def work(interview_id: int, code: str, params: dict) -> str | None:
+            if not detector:
+                detector.append(PiiDetector(known, settings.allow, settings.deny, settings.organizations, settings.places))
+            return _anonymize_interview(study, interview_id, code, detector[0], pseudonyms, copier)
+
+        settings_params = settings.model_dump() | {"known_names": len(known)}
+        return run_stage(study, STAGE, "speakers", lambda interview_id, speakers: settings_params | {"speakers": speakers}, work, force=force)
 
 
-def _anonymize_interview(study: Study, interview_id: int, code: str, detector: PiiDetector, pseudonyms: Pseudonymizer) -> str | None:
+def _anonymize_interview(study: Study, interview_id: int, code: str, detector: PiiDetector, pseudonyms: Pseudonymizer, copier: AudioCopier) -> str | None:
     source = study.vault.source_path(interview_id)
     if source is None or not Path(source).is_file():
         raise ResearchError(f"{code}: the audio file is no longer where it was added; the redacted copy can't be made")
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        decoding = pool.submit(decode, Path(source))  # PyAV decodes outside the GIL, beside the text work
+    study.redacted_audio_dir.mkdir(exist_ok=True)
+    with copier.copy(Path(source), study.redacted_audio_dir / f"{code}.opus", study.config.anonymize.audio) as copy:  # decodes meanwhile
         raw = study.vault.raw_utterances(interview_id)
         spans = detector.detect([u["text"] for u in raw]) if raw else []
         anonymized = [anonymize_utterance(u, s, pseudonyms) for u, s in zip(raw, spans)]
+        copy.write([span for u in anonymized for span in u.redacted])
         _store_utterances(study, interview_id, anonymized)
-        audio = decoding.result()
-    study.redacted_audio_dir.mkdir(exist_ok=True)
-    bleeped = redact(audio, [span for u in anonymized for span in u.redacted], study.config.anonymize.audio)
-    write_opus(bleeped, study.redacted_audio_dir / f"{code}.opus")
     if not raw:
         return f"{code}: empty transcript, nothing to anonymize"
     return None

@@ -1,0 +1,128 @@
+"""Redacted copies of recordings, made by a worker process beside the text work.
+
+Decoding and encoding an hour of audio is about 8 s of CPU, and PII detection holds the
+GIL, so a thread gains nothing. One worker serves a whole stage run: it decodes a recording
+while its text is checked, then bleeps the spans it is sent and encodes the copy.
+
+The worker is a fresh interpreter (`python -m research.anonymize.audio_copy FD`) talking over
+a socket pair: forking a process that holds spaCy, torch and their threads is unsafe, and
+multiprocessing's spawn would re-run the caller's main script.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from research.audio import decode, redact, write_opus
+from research.errors import ResearchError
+
+STOP_TIMEOUT = 10.0  # seconds to wait for the worker to exit before it is terminated
+
+
+class AudioCopier:
+    """`with AudioCopier() as copier:`, then per recording `with copier.copy(source, target, mode) as copy:`
+    ... `copy.write(spans)`."""
+
+    def __init__(self) -> None:
+        self._connection = None
+        self._process = None
+
+    def __enter__(self) -> AudioCopier:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def copy(self, source: Path, target: Path, mode: str) -> Iterator[PendingCopy]:
+        """Starts decoding `source`; `write(spans)` inside the block hands over the spans, and
+        leaving the block waits for the copy (raising the worker's one-line error)."""
+        pending = PendingCopy(self._worker(), target, mode)
+        pending.send(source)
+        failed = True
+        try:
+            yield pending
+            failed = False
+        finally:
+            if not pending.sent_spans:
+                pending.send(None)  # the text work failed: the worker drops the audio
+            error = pending.reply()
+            if error and not failed:
+                raise ResearchError(error)
+
+    def close(self) -> None:
+        if self._process is None:
+            return
+        try:
+            self._connection.send(None)
+        except OSError:
+            pass
+        try:
+            self._process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+        self._connection.close()
+        self._process = self._connection = None
+
+    def _worker(self) -> Connection:
+        if self._process is None or self._process.poll() is not None:
+            self._connection, child = Pipe()
+            self._process = subprocess.Popen([sys.executable, "-m", __name__, str(child.fileno())], pass_fds=[child.fileno()])
+            child.close()
+        return self._connection
+
+
+class PendingCopy:
+    def __init__(self, connection, target: Path, mode: str) -> None:
+        self._connection = connection
+        self.target = target
+        self.mode = mode
+        self.sent_spans = False
+
+    def write(self, spans: list[tuple[float, float]]) -> None:
+        """Hands over the spans to bleep (or silence); the worker encodes while the caller goes on."""
+        self.sent_spans = True
+        self.send((spans, self.target, self.mode))
+
+    def send(self, message) -> None:
+        try:
+            self._connection.send(message)
+        except OSError:
+            raise self._stopped() from None
+
+    def reply(self) -> str | None:
+        try:
+            return self._connection.recv()
+        except (EOFError, OSError):
+            raise self._stopped() from None
+
+    def _stopped(self) -> ResearchError:
+        return ResearchError(f"{self.target.stem}: the audio worker stopped before the redacted copy was written")
+
+
+def _serve(connection) -> None:
+    """The worker loop: a source path, then (spans, target, mode) or None to drop it; None ends it."""
+    while (source := connection.recv()) is not None:
+        audio, error = None, None
+        try:
+            audio = decode(source)
+        except ResearchError as decode_error:
+            error = str(decode_error)
+        job = connection.recv()
+        if job is not None and error is None:
+            spans, target, mode = job
+            try:
+                write_opus(redact(audio, spans, mode), target)
+            except (ResearchError, OSError, ValueError) as write_error:
+                error = f"{target.stem}: the redacted copy could not be written ({write_error})"
+        connection.send(error if job is not None else None)
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1])))
