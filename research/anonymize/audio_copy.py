@@ -4,20 +4,22 @@ Decoding and encoding an hour of audio is about 8 s of CPU, and PII detection ho
 GIL, so a thread gains nothing. One worker serves a whole stage run: it decodes a recording
 while its text is checked, then bleeps the spans it is sent and encodes the copy.
 
-The worker is a fresh interpreter (`python -m research.anonymize.audio_copy FD`) talking over
-a socket pair: forking a process that holds spaCy, torch and their threads is unsafe, and
-multiprocessing's spawn would re-run the caller's main script.
+The worker is a fresh interpreter (`python -m research.anonymize.audio_copy`) that reads
+pickled messages on its stdin and answers on its stdout: forking a process that holds spaCy,
+torch and their threads is unsafe, and multiprocessing's spawn would re-run the caller's main
+script.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing import Pipe
-from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import BinaryIO
 
 from research.audio import decode, redact, write_opus
 from research.errors import ResearchError
@@ -30,8 +32,8 @@ class AudioCopier:
     ... `copy.write(spans)`."""
 
     def __init__(self) -> None:
-        self._connection = None
-        self._process = None
+        self._channel: Channel | None = None
+        self._process: subprocess.Popen | None = None
 
     def __enter__(self) -> AudioCopier:
         return self
@@ -60,27 +62,43 @@ class AudioCopier:
         if self._process is None:
             return
         try:
-            self._connection.send(None)
+            self._channel.send(None)
+            self._process.stdin.close()
         except OSError:
             pass
         try:
             self._process.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             self._process.kill()
-        self._connection.close()
-        self._process = self._connection = None
+        self._process.stdout.close()
+        self._process = self._channel = None
 
-    def _worker(self) -> Connection:
+    def _worker(self) -> Channel:
         if self._process is None or self._process.poll() is not None:
-            self._connection, child = Pipe()
-            self._process = subprocess.Popen([sys.executable, "-m", __name__, str(child.fileno())], pass_fds=[child.fileno()])
-            child.close()
-        return self._connection
+            # Its own process group: Ctrl-C is the stage's to handle, and the worker ends when its stdin does.
+            detached = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt" else {"start_new_session": True}
+            self._process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, **detached)
+            self._channel = Channel(self._process.stdout, self._process.stdin)
+        return self._channel
+
+
+class Channel:
+    """Pickled messages over a pair of pipes."""
+
+    def __init__(self, incoming: BinaryIO, outgoing: BinaryIO) -> None:
+        self.incoming, self.outgoing = incoming, outgoing
+
+    def send(self, message) -> None:
+        pickle.dump(message, self.outgoing)
+        self.outgoing.flush()
+
+    def recv(self):
+        return pickle.load(self.incoming)
 
 
 class PendingCopy:
-    def __init__(self, connection, target: Path, mode: str) -> None:
-        self._connection = connection
+    def __init__(self, channel: Channel, target: Path, mode: str) -> None:
+        self._channel = channel
         self.target = target
         self.mode = mode
         self.sent_spans = False
@@ -92,37 +110,47 @@ class PendingCopy:
 
     def send(self, message) -> None:
         try:
-            self._connection.send(message)
+            self._channel.send(message)
         except OSError:
             raise self._stopped() from None
 
     def reply(self) -> str | None:
         try:
-            return self._connection.recv()
-        except (EOFError, OSError):
+            return self._channel.recv()
+        except (EOFError, OSError, pickle.UnpicklingError):
             raise self._stopped() from None
 
     def _stopped(self) -> ResearchError:
         return ResearchError(f"{self.target.stem}: the audio worker stopped before the redacted copy was written")
 
 
-def _serve(connection) -> None:
+def _serve(channel: Channel) -> None:
     """The worker loop: a source path, then (spans, target, mode) or None to drop it; None ends it."""
-    while (source := connection.recv()) is not None:
+    while (source := channel.recv()) is not None:
         audio, error = None, None
         try:
             audio = decode(source)
         except ResearchError as decode_error:
             error = str(decode_error)
-        job = connection.recv()
+        job = channel.recv()
         if job is not None and error is None:
             spans, target, mode = job
             try:
                 write_opus(redact(audio, spans, mode), target)
             except (ResearchError, OSError, ValueError) as write_error:
                 error = f"{target.stem}: the redacted copy could not be written ({write_error})"
-        connection.send(error if job is not None else None)
+        channel.send(error if job is not None else None)
+
+
+def _main() -> None:
+    """The worker's entry: its stdout carries the replies, so anything a library prints goes to stderr."""
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    try:
+        _serve(Channel(sys.stdin.buffer, replies))
+    except EOFError:  # the stage ended without saying so (interrupted): nothing left to do
+        pass
 
 
 if __name__ == "__main__":
-    _serve(Connection(int(sys.argv[1])))
+    _main()
