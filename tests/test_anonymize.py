@@ -303,15 +303,16 @@ def test_the_audio_worker_reports_a_bad_file_in_one_line_and_carries_on(tmp_path
     good = write_audio(tmp_path / "good.wav", tone)
     with AudioCopier() as copier:
         with pytest.raises(ResearchError) as error:
-            with copier.copy(corrupt, tmp_path / "A.opus", "bleep") as copy:
+            with copier.copy(corrupt, tmp_path / "INT-009.opus", "bleep") as copy:
                 copy.write([(0.0, 1.0)])
-        assert "\n" not in str(error.value) and "corrupt.opus" in str(error.value)
+        message = str(error.value)  # the interview's code and why, never the source file's name
+        assert message.startswith("INT-009: could not decode audio") and "\n" not in message and "corrupt" not in message
         with pytest.raises(KeyError):  # the text work fails: the worker drops this recording
             with copier.copy(good, tmp_path / "B.opus", "bleep"):
                 raise KeyError("detection failed")
         with copier.copy(good, tmp_path / "C.opus", "silence") as copy:  # the same worker goes on
             copy.write([(1.0, 2.0)])
-    assert not (tmp_path / "A.opus").exists() and not (tmp_path / "B.opus").exists()
+    assert not (tmp_path / "INT-009.opus").exists() and not (tmp_path / "B.opus").exists()
     copied = decode(tmp_path / "C.opus")
     assert len(copied) == len(tone)
     assert np.abs(copied[16000 + 800 : 32000 - 800]).max() < 0.01 < np.abs(copied[: 16000 - 800]).mean()

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from research.audio import decode, redact, write_opus
-from research.errors import ResearchError
+from research.errors import AudioError, ResearchError
 
 STOP_TIMEOUT = 10.0  # seconds to wait for the worker to exit before it is terminated
 
@@ -44,7 +44,8 @@ class AudioCopier:
     @contextmanager
     def copy(self, source: Path, target: Path, mode: str) -> Iterator[PendingCopy]:
         """Starts decoding `source`; `write(spans)` inside the block hands over the spans, and
-        leaving the block waits for the copy (raising the worker's one-line error)."""
+        leaving the block waits for the copy (a failure is one line naming the target's stem, the
+        interview code)."""
         pending = PendingCopy(self._worker(), target, mode)
         pending.send(source)
         failed = True
@@ -54,9 +55,9 @@ class AudioCopier:
         finally:
             if not pending.sent_spans:
                 pending.send(None)  # the text work failed: the worker drops the audio
-            error = pending.reply()
-            if error and not failed:
-                raise ResearchError(error)
+            reason = pending.reply()
+            if reason and not failed:
+                raise ResearchError(f"{target.stem}: {reason}")
 
     def close(self) -> None:
         if self._process is None:
@@ -125,21 +126,22 @@ class PendingCopy:
 
 
 def _serve(channel: Channel) -> None:
-    """The worker loop: a source path, then (spans, target, mode) or None to drop it; None ends it."""
+    """The worker loop: a source path, then (spans, target, mode) or None to drop it; None ends it.
+    Each reply is None or why the copy failed, without the file's name (it may name a person)."""
     while (source := channel.recv()) is not None:
-        audio, error = None, None
+        audio, reason = None, None
         try:
             audio = decode(source)
-        except ResearchError as decode_error:
-            error = str(decode_error)
+        except AudioError as error:
+            reason = error.reason
         job = channel.recv()
-        if job is not None and error is None:
+        if job is not None and reason is None:
             spans, target, mode = job
             try:
                 write_opus(redact(audio, spans, mode), target)
-            except (ResearchError, OSError, ValueError) as write_error:
-                error = f"{target.stem}: the redacted copy could not be written ({write_error})"
-        channel.send(error if job is not None else None)
+            except (OSError, ValueError) as error:
+                reason = f"the redacted copy could not be written ({getattr(error, 'strerror', None) or error})"
+        channel.send(reason if job is not None else None)
 
 
 def _main() -> None:

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
 from research.anonymize.gazetteer import is_name, is_place, is_rare_word
+from research.anonymize.name_recognizer import DocRecognizer
 
 SCORE = 0.9  # above spaCy's 0.85, so Presidio keeps these inside a longer lower-case spaCy PERSON ("tracy:"i'm") that the detector drops
 PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
@@ -34,17 +35,11 @@ MAX_NAME_WORDS = 3
 SPEAKER_LABEL = re.compile(r"(?:^|(?<=[.?!\"“”\n])|(?<=[.?!\"“”]\s))\s*(?P<name>[\w’'-]+(?: [\w’'-]+){0,2}):(?=\s*\S)", re.MULTILINE)
 
 
-class ContextNameRecognizer(EntityRecognizer):
+class ContextNameRecognizer(DocRecognizer):
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], name="ContextNameRecognizer")
 
-    def load(self) -> None:  # the gazetteers load lazily, on first use
-        pass
-
-    def analyze(self, text, entities, nlp_artifacts=None):
-        if nlp_artifacts is None or nlp_artifacts.tokens is None:
-            return []
-        doc = nlp_artifacts.tokens
+    def find(self, text: str, doc) -> list[RecognizerResult]:
         lower_case = not any(char.isupper() for char in text)
         spans = [*_speaker_labels(text, lower_case), *_vocatives(doc), *_listed_with_a_name(doc), *_referred_to_as_people(doc), *_name_runs(doc)]
         if lower_case:

@@ -27,9 +27,8 @@ MAX_ALL_NAME_WORDS = 3
 SCORE = 0.6
 
 
-class GazetteerNameRecognizer(EntityRecognizer):
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON", PROPER_NOUN], name="GazetteerNameRecognizer")
+class DocRecognizer(EntityRecognizer):
+    """A recognizer that reads spaCy's analysis of the text (Presidio's `nlp_artifacts`)."""
 
     def load(self) -> None:  # the gazetteers load lazily, on first use
         pass
@@ -37,7 +36,17 @@ class GazetteerNameRecognizer(EntityRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None):
         if nlp_artifacts is None or nlp_artifacts.tokens is None:
             return []
-        doc = nlp_artifacts.tokens
+        return self.find(text, nlp_artifacts.tokens)
+
+    def find(self, text: str, doc) -> list[RecognizerResult]:
+        raise NotImplementedError
+
+
+class GazetteerNameRecognizer(DocRecognizer):
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON", PROPER_NOUN], name="GazetteerNameRecognizer")
+
+    def find(self, text: str, doc) -> list[RecognizerResult]:
         spans = [*_relabelled_entities(doc), *_proper_nouns(doc), *_lower_case_names(doc)]
         results = [RecognizerResult("PERSON", start, end, SCORE) for start, end in spans]
         return results + [RecognizerResult(PROPER_NOUN, start, end, SCORE) for start, end in _rare_proper_nouns(doc)]
