@@ -316,3 +316,23 @@ def test_the_audio_worker_reports_a_bad_file_in_one_line_and_carries_on(tmp_path
     copied = decode(tmp_path / "C.opus")
     assert len(copied) == len(tone)
     assert np.abs(copied[16000 + 800 : 32000 - 800]).max() < 0.01 < np.abs(copied[: 16000 - 800]).mean()
+
+
+@pytest.mark.slow
+def test_names_said_aloud_in_a_real_phone_call_leave_study_db(study, shared_data):
+    """pyannote's real two-speaker call: "This is Diane in New Jersey." "And I'm Sheila in Texas"."""
+    from research.config import TranscribeSettings
+    from research.ingest import add_files
+    from research.speakers import run_speakers
+    from research.transcribe.batch import TranscriptionBatch
+
+    add_files(study, [shared_data / "diarization-pyannote-sample" / "sample.wav"])
+    TranscriptionBatch(study, TranscribeSettings(model="base")).run()
+    run_speakers(study, 2)
+    assert run_anonymize(study) == {"INT-001": "done"}
+    raw = " ".join(u["text"] for u in study.vault.raw_utterances(1))
+    assert "Diane" in raw and "Sheila" in raw  # the names were heard
+    text = " ".join(row[0] for row in sqlite3.connect(study.db_path).execute("SELECT text FROM utterances"))
+    assert "Diane" not in text and "Sheila" not in text and "[PERSON_" in text
+    assert "New Jersey" in text and "Texas" in text  # places are the journey's where
+    assert (study.redacted_audio_dir / "INT-001.opus").is_file()

@@ -134,6 +134,8 @@ def _serve(channel: Channel) -> None:
             audio = decode(source)
         except AudioError as error:
             reason = error.reason
+        except Exception as error:  # noqa: BLE001 - a traceback would print the source's path
+            reason = f"could not decode audio ({type(error).__name__})"
         job = channel.recv()
         if job is not None and reason is None:
             spans, target, mode = job
