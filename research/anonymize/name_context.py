@@ -1,19 +1,19 @@
 """A Presidio recognizer for names known only by their context.
 
-A name the gazetteers have never seen ("Warrane", "Usamov") is still a name when the text
-treats it as one:
+A name the gazetteers have never seen ("Oyelaran", "Tsetseg") is still a name when the
+text treats it as one:
 
-- a speaker label at the start of a line or sentence ("Halldór: What a wife.", "mika: who?");
-- a vocative that opens a request ("Warrane, can I please speak to your boss?");
-- a list with a known name in it ("Kónya, Becker and Vasquez", "Usamov and Bowers");
-- the subject of a sentence that goes on with he or she ("Shovda is reliable. Depend on
-  him."), or of a verb only people do ("Timotea lives on ...");
+- a speaker label at the start of a line or sentence ("Tsetseg: we waited", "mika: who?");
+- a vocative that opens a request ("Oyelaran, could you resend the invoice?");
+- a list that holds a gazetteer name ("Nwachukwu, Brennan and Walsh");
+- the subject of a sentence that goes on with he or she ("Ndiaye fixed the pump, and she
+  never charged us"), or of a verb only people do ("Ibekwe lives two doors down");
 - two or three capitalised words, each a name or seldom written in English, perhaps with
-  an initial between ("Bekbolat Musliyevich", "Mijail C Adomo");
-- in a text written all in lower case, a proper noun in the name gazetteers ("bertram").
+  an initial between ("Bekzod Tursunov", "Mijail C Adomo");
+- in a text written all in lower case, a proper noun in the name gazetteers.
 
-A candidate word is capitalised (unless the text is all lower case), not an everyday
-word, and a name or a rare word; a place stays a place unless its context says person.
+A candidate word is capitalised (unless the text is all lower case), not an everyday word,
+and either a gazetteer name or a rare word that is no place.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _speaker_labels(text: str, lower_case: bool):
 
 
 def _vocatives(doc):
-    """A name, a comma, then a request: "Warrane, can I please speak to your boss?"."""
+    """A name, a comma, then a request: "Oyelaran, could you resend the invoice?"."""
     for sentence in doc.sents:
         first = sentence[0]
         if len(sentence) > 3 and sentence[1].text == "," and first.pos_ in ("PROPN", "NOUN", "ADJ", "X") and _candidate(first.text) and sentence[2].lower_ in REQUEST_STARTS:
