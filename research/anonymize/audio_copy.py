@@ -77,8 +77,10 @@ class AudioCopier:
     def _worker(self) -> Channel:
         if self._process is None or self._process.poll() is not None:
             # Its own process group: Ctrl-C is the stage's to handle, and the worker ends when its stdin does.
+            # No stderr: a library's message would draw over the review app, or print a source's path.
             detached = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt" else {"start_new_session": True}
-            self._process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, **detached)
+            command = [sys.executable, "-m", __name__]
+            self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, **detached)
             self._channel = Channel(self._process.stdout, self._process.stdin)
         return self._channel
 
@@ -147,7 +149,8 @@ def _serve(channel: Channel) -> None:
 
 
 def _main() -> None:
-    """The worker's entry: its stdout carries the replies, so anything a library prints goes to stderr."""
+    """The worker's entry: its stdout carries the replies, so anything a library prints goes to
+    stderr (nowhere)."""
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
