@@ -23,12 +23,12 @@ import re
 from presidio_analyzer import RecognizerResult
 
 from research.anonymize.gazetteer import is_name, is_place, is_rare_word
-from research.anonymize.name_recognizer import DocRecognizer
+from research.anonymize.name_recognizer import PLACE_LABELS, DocRecognizer
 
 SCORE = 0.9  # above spaCy's 0.85, so Presidio keeps these inside a longer lower-case spaCy PERSON ("tracy:"i'm") that the detector drops
 PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
 PERSON_VERBS = frozenset({"live", "bear", "marry", "die", "divorce", "retire", "shout", "yell", "scream", "whisper", "laugh", "cry", "smile", "sigh"})  # lemmas: only people do these
-PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP"})
+NOT_PERSON_LABELS = PLACE_LABELS | {"NORP"}  # places, nationalities and groups
 LIST_SEPARATORS = frozenset({",", "and", "&", "or"})
 REQUEST_STARTS = frozenset({"please", "thanks", "thank", "could", "can", "would", "will", "do", "did", "have", "are", "is"})
 MAX_NAME_WORDS = 3
@@ -60,6 +60,10 @@ def _capitalised(token) -> bool:
     return token.is_alpha and token.text[:1].isupper() and not token.is_stop
 
 
+def _initial(token) -> bool:
+    return len(token) == 1 and token.is_alpha and token.is_upper
+
+
 def _span(tokens) -> tuple[int, int]:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
@@ -88,7 +92,7 @@ def _list_items(doc):
             i += 1
             continue
         end = i + 1
-        while end < len(doc) and end - i < MAX_NAME_WORDS and (_capitalised(doc[end]) or (len(doc[end]) == 1 and doc[end].is_alpha and doc[end].is_upper)):
+        while end < len(doc) and end - i < MAX_NAME_WORDS and (_capitalised(doc[end]) or _initial(doc[end])):
             end += 1
         items.append(doc[i:end])
         after = end
@@ -105,24 +109,24 @@ def _list_items(doc):
 
 def _is_person(item) -> bool:
     """All names in the gazetteers (not spaCy's PERSON, which takes brand lists for people too)."""
-    return all(is_name(token.text) and token.ent_type_ not in PLACE_LABELS for token in item if len(token) > 1)
+    return all(is_name(token.text) and token.ent_type_ not in NOT_PERSON_LABELS for token in item if not _initial(token))
 
 
 def _listed_with_a_name(doc):
     for items in _list_items(doc):
         if any(_is_person(item) for item in items):
             for item in items:
-                if all(_candidate(token.text) or len(token) == 1 for token in item):
+                if all(_candidate(token.text) or _initial(token) for token in item):
                     yield _span(item)
 
 
 def _referred_to_as_people(doc):
     """Subjects that a later he or she refers to, or that do what only people do."""
-    pronouns = [token.i for token in doc if token.lower_ in PRONOUNS]
+    last_pronoun = max((token.i for token in doc if token.lower_ in PRONOUNS), default=-1)
     for token in doc:
         if token.dep_ not in ("nsubj", "nsubjpass") or token.ent_type_ == "PERSON" or not _candidate(token.text):
             continue
-        if any(i > token.i for i in pronouns) or token.head.lemma_ in PERSON_VERBS:
+        if last_pronoun > token.i or token.head.lemma_ in PERSON_VERBS:
             first = min([token.i] + [child.i for child in token.children if child.dep_ == "compound" and _capitalised(child)])
             yield _span(doc[first : token.i + 1])
 
@@ -136,7 +140,7 @@ def _name_runs(doc):
             token = doc[end]
             if _capitalised(token) and (is_name(token.text) or is_rare_word(token.text)) and not token.is_upper:
                 words += 1
-            elif not (words and len(token) == 1 and token.is_alpha and token.is_upper and end + 1 < len(doc) and _capitalised(doc[end + 1])):
+            elif not (words and _initial(token) and end + 1 < len(doc) and _capitalised(doc[end + 1])):
                 break
             end += 1
         run = doc[i:end]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
-
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from research.anonymize.gazetteer import is_first_name, is_name, is_rare_word
@@ -27,11 +26,13 @@ SPOKEN_EMAIL = re.compile(
 )
 MANGLED_EMAIL = re.compile(rf"\b[\w'.-]+(?:\s+at\s+(?:[\w'-]+\s+){{0,3}}[\w'-]+)?\.{_TLD}(?:\.{_TLD})?\b", re.IGNORECASE)
 SPELLED_LETTERS = re.compile(r"\b(?:[A-Z][\s.-]+){2,}[A-Z]\b")
-RELATION = r"(?:[Ss]on|[Dd]aughter|[Kk]id|[Hh]usband|[Ww]ife|[Ss]ister|[Bb]rother|[Mm]om|[Mm]um|[Dd]ad|[Ff]ather|[Mm]other|[Pp]artner|[Cc]olleague|[Bb]oss|[Mm]anager|[Ff]riend|[Nn]eighbou?r|[Yy]oungest|[Ee]ldest|[Oo]ldest|[Cc]oworker|[Aa]ssistant|Doctor|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Mx\.?|Miss|Professor)"
+RELATIVES = ("son", "daughter", "kid", "husband", "wife", "sister", "brother", "mom", "mum", "dad", "father", "mother", "partner", "colleague", "boss", "manager", "friend", "neighbou?r", "coworker", "assistant")
+_EITHER_CASE = "|".join(f"[{word[0].upper()}{word[0]}]{word[1:]}" for word in (*RELATIVES, "youngest", "eldest", "oldest"))
+RELATION = rf"(?:{_EITHER_CASE}|Doctor|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Mx\.?|Miss|Professor)"
 RELATION_NAME = re.compile(rf"\b(?:{RELATION},?|(?:named|called)(?: him| her| them)?) (?P<name>[A-Z][a-z]{{2,}})\b")
 INTRODUCTION = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|I'm|I am|[Tt]his is|[Cc]all me|[Ii]t's) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
 NAME_GIVEN = re.compile(r"\b(?:[Mm]y|[Yy]our|[Hh]is|[Hh]er|[Tt]heir|[Mm]aiden|[Ff]irst|[Ll]ast|[Mm]iddle|[Ff]ull|[Ff]amily|[Gg]iven) (?:sur|nick)?name(?: is| was|'s|:|\?)\s+(?P<name>[^\W\d_][\w'’-]+(?: [A-Z][\w'’-]+)?)")
-LOWER_CASE_RELATION = r"(?:son|daughter|kid|husband|wife|sister|brother|mom|mum|dad|father|mother|partner|colleague|boss|manager|friend|neighbou?r|coworker|assistant)"
+LOWER_CASE_RELATION = f"(?:{'|'.join(RELATIVES)})"
 LOWER_CASE_INTRODUCTION = re.compile(
     rf"\b(?:my name is|my name's|call me|name is|called|named|(?:my|our|his|her|their) {LOWER_CASE_RELATION})\s+(?P<first>[a-z][\w'’-]+)(?:\s+(?P<last>[a-z][\w'’-]+))?"
 )
