@@ -191,6 +191,26 @@ def _code_kind(db: Database) -> None:
     db["codes"].add_column("single_choice", int)  # 1: at most one code of its group per utterance (the stage)
 
 
+@migrations(name="0007_journey_insight_edits")
+def _journey_insight_edits(db: Database) -> None:
+    db["insight_edits"].create(
+        {"id": int, "action": str, "stage": str, "utterance_ids": str, "text": str, "quote_id": int, "target_ids": str, "created_at": str},
+        pk="id",
+        not_null={"action", "stage", "utterance_ids", "created_at"},
+    )
+
+
+@migrations(name="0012_coding_scope")
+def _coding_scope(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE utterance_scope (
+            utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,
+            scope TEXT NOT NULL CHECK (scope IN ('journey', 'logistics', 'weak')),
+            confidence REAL             -- of the stage (journey, weak) or of being outside the journey (logistics)
+        )"""
+    )
+
+
 def params_hash(params: dict) -> str:
     """A short, stable digest of what a stage's output depends on."""
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
