@@ -249,7 +249,7 @@ def _filter_options(command):
 @click.option("--json", "as_json", is_flag=True, help="Print the stored map as JSON.")
 @click.pass_context
 def journey_map(ctx: click.Context, pattern_share: float, as_json: bool, **filters: str | None) -> None:
-    """Build and store the journey map: per stage, coverage, 5 W's, emotions, patterns, outliers and more.
+    """Build, store and print the journey map: per stage, insights with their evidence, outliers, opportunities.
 
     Example:
 
@@ -260,31 +260,51 @@ def journey_map(ctx: click.Context, pattern_share: float, as_json: bool, **filte
 
     study = _study(ctx)
     chosen = {k: v for k, v in filters.items() if v}
-    journey = build_and_store(study, study_codebook(study)[0], chosen, pattern_share)
+    with console.status("Building the journey map…"):
+        journey = build_and_store(study, study_codebook(study)[0], chosen, pattern_share)
     if as_json:
         click.echo(journey.model_dump_json(indent=2))
         return
-    _print_map(journey)
+    print_map(journey)
 
 
-def _print_map(journey) -> None:
-    console.print(f"[bold]{journey.study}[/]: journey map of {journey.participants} participants in {journey.interviews} interviews" + (f", filtered by {journey.filters}" if journey.filters else ""))
+def print_map(journey) -> None:
+    """The map as a reader takes it in: per stage, the insights as sentences with a quote, then what stands out."""
+    from rich.markup import escape
+
+    scope = f" ({journey.filter_line()})" if journey.filters else ""
+    console.print(f"[bold]{escape(journey.study)}[/]: journey map of {journey.participants} participants in {journey.interviews} interviews{escape(scope)}", soft_wrap=True)
+    console.print(escape(journey.coverage.line), soft_wrap=True)
     for lane in journey.stages:
         valence = "no emotion coded" if lane.valence_mean is None else f"valence {lane.valence_mean:+.2f} ± {lane.valence_sd:.2f}"
-        console.print(f"[bold]{lane.name}[/]: {lane.participants} people, {lane.utterances} utterances, {valence}", soft_wrap=True)
-        if lane.touchpoints:
-            console.print("  touchpoints: " + ", ".join(f"{i.label} ({i.participants})" for i in lane.touchpoints[:4]), soft_wrap=True)
-        if lane.patterns:
-            console.print("  [green]patterns[/]: " + ", ".join(f"{i.label} ({i.participants})" for i in lane.patterns[:5]), soft_wrap=True)
-        if lane.outliers:
-            console.print("  [magenta]outliers[/]: " + "; ".join(f"{o.label} ({o.participant})" for o in lane.outliers[:4]), soft_wrap=True)
-    for opportunity in journey.opportunities[:3]:
-        console.print(f"[yellow]opportunity[/]: {opportunity.label} (reach {opportunity.reach:.0%} × intensity {opportunity.intensity:.2f})", soft_wrap=True)
+        console.print(f"\n[bold]{escape(lane.name)}[/]: {lane.participants} people, {lane.utterances} utterances, {valence}", soft_wrap=True)
+        for insight in lane.patterns[:4]:
+            colour = {"pain": "red", "delight": "green"}.get(insight.polarity, "cyan")
+            console.print(f"  [{colour}]●[/] {escape(insight.statement)}", soft_wrap=True)
+            if insight.quotes:
+                quote = insight.quotes[0]
+                console.print(f"    [dim]“{escape(_short(quote.text))}” ({quote.interview}, {quote.participant})[/]", soft_wrap=True)
+        if not lane.patterns and lane.utterances:
+            console.print("  [dim]no experience here is shared by enough participants to be a pattern[/]", soft_wrap=True)
+        for outlier in lane.outliers[:2]:
+            console.print(f"  [magenta]outlier[/]: {escape(outlier.why)}", soft_wrap=True)
+        if lane.detractors or lane.promoters:
+            console.print(f"  [yellow]advocacy[/]: {escape(journey.advocacy.line)}", soft_wrap=True)
+    if journey.opportunities:
+        console.print("\n[bold]Opportunities[/] [dim](" + escape(journey.opportunity_formula) + ")[/]", soft_wrap=True)
+        for n, opportunity in enumerate(journey.opportunities[:3], 1):
+            console.print(f"  {n}. {escape(opportunity.statement)} [dim]({opportunity.participants} of {journey.participants} participants, "
+                          f"intensity {opportunity.intensity:.2f}, evidence {opportunity.evidence:.2f}: score {opportunity.score:.3f})[/]", soft_wrap=True)
     saturation = journey.saturation
     if saturation.saturated_after:
-        console.print(f"Saturation: reached after {saturation.saturated_after} (the last {saturation.window} interviews add no new codes or themes)")
+        console.print(f"\nSaturation: reached after {saturation.saturated_after} (the last {saturation.window} interviews add no new codes or themes)", soft_wrap=True)
     else:
-        console.print(f"Saturation: not reached (the last {saturation.window} interviews still add new codes or themes)")
+        console.print(f"\nSaturation: not reached (the last {saturation.window} interviews still add new codes or themes)", soft_wrap=True)
+
+
+def _short(text: str, words: int = 30) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
 @cli.command("export")
@@ -648,7 +668,7 @@ def _refresh_map(study: Study) -> None:
     except ResearchError as error:
         console.print(f"[yellow]![/] themes skipped: {error}")
     journey = build_and_store(study, study_codebook(study)[0])
-    _print_map(journey)
+    print_map(journey)
 
 
 def main() -> None:

@@ -1,10 +1,13 @@
 """The 5 W's of an utterance with spaCy: who, what, when, where and why.
 
-- who: people and roles mentioned ("the store manager", "my daughter"), never a pseudonym placeholder;
-- what: the activities (main verbs, as lemmas);
+- who: people and roles mentioned, as phrases ("the store manager", "their daughter"), never a pseudonym placeholder;
+- what: the activities, as verb phrases with their objects ("pair the purifier with their Wi-Fi");
 - when: time expressions (spaCy DATE and TIME entities: "last summer", "a week later");
 - where: places and venues (GPE, LOC, FAC entities and place nouns such as "store" or "website");
-- why: reasons, the clauses after "because", "since", "so that", "as".
+- why: reasons, whole clauses after "because", "since", "so that", "as" ("because of their allergies").
+
+First-person words become third-person ("my daughter" → "their daughter"), so phrases from different
+participants count together.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlite_utils import Database
 
 from research.nlp import load_spacy
 
-EXTRACTOR_VERSION = "2"  # part of the cache key: a change to the extraction re-parses stored utterances
+EXTRACTOR_VERSION = "3"  # part of the cache key: a change to the extraction re-parses stored utterances
 
 ROLE_NOUNS = {
     "manager", "owner", "doctor", "pediatrician", "nurse", "agent", "rep", "representative", "salesperson", "clerk", "engineer", "technician",
@@ -29,6 +32,9 @@ ROLE_NOUNS = {
 PLACE_NOUNS = {"store", "shop", "website", "site", "office", "home", "room", "studio", "clinic", "kitchen", "warehouse", "conference", "forum", "group", "page", "app"}
 LIGHT_VERBS = {"be", "have", "do", "get", "go", "say", "tell", "know", "think", "make", "let", "want", "need", "can", "will", "would", "could", "should", "mean", "guess", "like"}
 CAUSE_MARKERS = {"because", "since", "as", "cause"}
+POSSESSIVE = {"my": "their", "our": "their", "mine": "theirs", "ours": "theirs", "me": "them", "us": "them", "myself": "themselves", "i": "they", "we": "they"}
+PRONOUN_OBJECTS = {"it", "that", "this", "them", "something", "anything", "everything", "one", "what", "which", "me", "us", "you", "him", "her"}
+MAX_PHRASE = 8  # words in a verb phrase's object
 PLACEHOLDER = re.compile(r"\[[^\]]*\]|\[[^\]]*$|^[^\[]*\]")  # "[Company 1]" and pieces of one cut by a clause
 
 
@@ -60,12 +66,12 @@ def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
             if "[" in chunk.text:
                 continue
             if root in ROLE_NOUNS:
-                ws.who.append(" ".join(t.lower_ for t in chunk if t.pos_ not in ("DET", "PRON") or t.lower_ in ("my", "our", "her", "his")).strip())
+                ws.who.append(" ".join(POSSESSIVE.get(t.lower_, t.lower_) for t in chunk if t.pos_ not in ("DET", "PRON") or t.lower_ in ("my", "our", "her", "his", "the")).strip())
             elif root in PLACE_NOUNS:
                 ws.where.append(root)
-        ws.what = [t.lemma_.lower() for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in LIGHT_VERBS]
+        ws.what = [phrase for t in doc if t.pos_ == "VERB" and (phrase := verb_phrase(t))]
         for token in doc:
-            if token.lower_ in CAUSE_MARKERS and token.dep_ == "mark":
+            if token.lower_ in CAUSE_MARKERS and token.dep_ == "mark" or token.lower_ == "because" and token.dep_ in ("prep", "mark", "advmod"):
                 ws.why.append(_clause(doc, token))
             elif token.lower_ == "so" and token.dep_ in ("cc", "advmod", "mark") and token.head.pos_ == "VERB" and token.head.i > token.i:
                 ws.why.append(_clause(doc, token))
@@ -73,10 +79,46 @@ def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
     return out
 
 
+def verb_phrase(verb) -> str | None:
+    """"pair the purifier with their Wi-Fi": a content verb's lemma, its particle, its object and its first
+    prepositional phrase; None for light verbs ("get", "have") with nothing to add and placeholders."""
+    lemma = verb.lemma_.lower()
+    particle = [c for c in verb.children if c.dep_ == "prt"]
+    objects = [c for c in verb.children if c.dep_ in ("dobj", "attr") and c.lower_ not in PRONOUN_OBJECTS]
+    preps = [c for c in verb.children if c.dep_ == "prep" and any(g.dep_ == "pobj" for g in c.children)]
+    if lemma in LIGHT_VERBS and not (particle or objects):
+        return None
+    parts = [lemma] + [p.lower_ for p in particle]
+    for obj in objects[:1]:
+        parts.append(_phrase(obj))
+    for prep in preps[:1]:
+        parts += [prep.lower_, _phrase(next(g for g in prep.children if g.dep_ == "pobj"))]
+    if len(parts) < 2 or any("[" in p or "]" in p for p in parts):
+        return None
+    return " ".join(parts)
+
+
+def _phrase(head) -> str:
+    """A noun's phrase (its left dependents and itself, not its clauses), in the third person."""
+    tokens = [t for t in head.subtree if t.i <= head.i and t.dep_ not in ("relcl", "acl", "punct") or t.text == "-"][-MAX_PHRASE:]
+    return _text(tokens)
+
+
+def _text(tokens) -> str:
+    """Tokens as written (their own spacing), lower-cased except names, first person made third."""
+    out = []
+    for t in tokens:
+        word = POSSESSIVE.get(t.lower_, t.text if t.pos_ == "PROPN" or t.text[:1].isupper() and t.i != t.sent.start else t.lower_)
+        out.append(word + t.whitespace_)
+    return "".join(out).strip()
+
+
 def _clause(doc, marker) -> str:
-    """The clause a marker ("because", "so") opens, up to the end of its verb's phrase, without placeholders."""
-    span = doc[marker.i : max(marker.head.right_edge.i, marker.i) + 1].text
-    return " ".join(PLACEHOLDER.sub(" ", span).split()).strip(" ,.;").lower()
+    """The whole clause a marker ("because", "so") opens, to the end of its phrase or its sentence, without placeholders."""
+    end = max(marker.head.right_edge.i, marker.right_edge.i, marker.i)
+    if end - marker.i < 3:
+        end = marker.sent.end - 1
+    return " ".join(PLACEHOLDER.sub(" ", _text(doc[marker.i : end + 1])).split()).strip(" ,.;")
 
 
 def stored_five_ws(db: Database, texts: dict[int, str]) -> dict[int, FiveWs]:

@@ -1,0 +1,105 @@
+"""A headline from a customer's own words: the sentence that carries a group's shared content, condensed.
+
+The sentence is chosen by the words the group's participants share (weighted by how specific they are
+to the group within its stage), then cut to its main clause with spaCy's parse, stripped of fillers
+and told in the third person: "So I could not get it to pair with my Wi-Fi at all, you know." →
+"They could not get it to pair with their Wi-Fi at all".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from research.nlp import load_spacy
+
+WORD = re.compile(r"[a-z][a-z'-]+")
+PLACEHOLDER = re.compile(r"\[[^\]]*\]")
+# Spoken filler carries no content: never a reason to pick a sentence, never left at a headline's start.
+FILLER = frozenset({
+    "yeah", "yes", "okay", "ok", "oh", "um", "uh", "mm", "hmm", "like", "just", "really", "actually", "basically", "honestly", "literally",
+    "totally", "pretty", "stuff", "thing", "things", "kind", "sort", "lot", "bit", "think", "know", "mean", "guess", "say", "said", "went",
+    "going", "got", "get", "getting", "gonna", "wanna", "right", "well", "sure", "maybe", "probably", "anyway", "people", "way", "time",
+    "good", "great", "thanks", "thank", "don't", "didn't", "it's", "i'm", "that's", "there's", "we're", "they're", "can't", "wasn't", "was",
+})
+STOP = ENGLISH_STOP_WORDS | FILLER
+LEADING = frozenset({"so", "and", "but", "well", "then", "also", "honestly", "basically", "actually", "anyway", "like", "oh", "yeah", "okay",
+                     "ok", "um", "uh", "or", "now", "plus"})
+FILLER_PHRASES = re.compile(r",?\s*\b(you know|i mean|kind of|sort of|to be honest|i guess|i think)\b,?", re.IGNORECASE)
+THIRD_PERSON = {"i": "they", "me": "them", "my": "their", "mine": "theirs", "myself": "themselves", "we": "they", "us": "them", "our": "their",
+                "ours": "theirs", "ourselves": "themselves", "am": "are", "'m": "'re"}
+MAX_WORDS = 22
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words that carry content: no stop words, no filler, no pseudonym placeholders."""
+    return {w.strip("'-") for w in WORD.findall(PLACEHOLDER.sub(" ", text.lower())) if w not in STOP and len(w) > 2}
+
+
+def shared_word_weights(group: list[tuple[str, str]], stage_texts: list[str]) -> dict[str, float]:
+    """{word: weight} for a group of (participant, text): the share of the group's participants who use the
+    word, times how specific it is to the group within its stage (inverse stage document frequency)."""
+    by_participant: dict[str, set[str]] = {}
+    for participant, text in group:
+        by_participant.setdefault(participant, set()).update(content_words(text))
+    people = Counter(w for words in by_participant.values() for w in words)
+    stage_df = Counter(w for text in stage_texts for w in content_words(text))
+    total = max(len(stage_texts), 1)
+    return {w: (n / len(by_participant)) * math.log(1 + total / stage_df[w]) for w, n in people.items() if stage_df[w]}
+
+
+def best_sentence(texts: list[str], weights: dict[str, float], nlp=None):
+    """The spaCy sentence (a Span) among `texts` that carries most of the weighted shared words."""
+    nlp = nlp or load_spacy()
+    best, best_score = None, -1.0
+    for doc in nlp.pipe(texts):
+        for sentence in doc.sents:
+            words = content_words(sentence.text)
+            if len(sentence) < 3:
+                continue
+            score = sum(weights.get(w, 0.0) for w in words) / math.sqrt(len(sentence))
+            if score > best_score:
+                best, best_score = sentence, score
+    return best
+
+
+def headline(sentence) -> str:
+    """A spaCy sentence cut to its main clause, without fillers, in the third person, with no final stop."""
+    keep = _main_clause(sentence)
+    words = []
+    for token in keep:
+        lower = token.lower_
+        if lower in THIRD_PERSON and token.pos_ in ("PRON", "AUX", "DET"):
+            word = THIRD_PERSON[lower]
+        elif lower == "was" and any(child.lower_ == "i" for child in token.head.children if child.dep_.startswith("nsubj")):
+            word = "were"
+        else:
+            word = token.text
+        words.append(word + token.whitespace_)
+    text = FILLER_PHRASES.sub("", "".join(words))
+    tokens = text.split()
+    while tokens and tokens[0].lower().strip(",.;:!?") in LEADING and len(tokens) > 4:
+        tokens = tokens[1:]
+    text = " ".join(tokens).strip(" ,;:-—.!?")
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    return text[:1].upper() + text[1:] if text else ""
+
+
+def _main_clause(sentence) -> list:
+    """The sentence's tokens; a long one loses the coordinated or subordinate clauses after its root."""
+    tokens = [t for t in sentence if t.pos_ != "INTJ" and not t.is_space]
+    if len([t for t in tokens if not t.is_punct]) <= MAX_WORDS:
+        return tokens
+    root = sentence.root
+    dropped: set[int] = set()
+    for child in root.children:
+        if child.i > root.i and child.dep_ in ("conj", "advcl", "parataxis", "cc", "ccomp") and child.i - sentence.start >= 6:
+            dropped |= {t.i for t in child.subtree}
+    kept = [t for t in tokens if t.i not in dropped]
+    content = [t for t in kept if not t.is_punct]
+    if len(content) > MAX_WORDS:
+        kept = kept[: kept.index(content[MAX_WORDS - 1]) + 1]
+    return kept if len(content) >= 4 else tokens

@@ -1,0 +1,136 @@
+"""What the map is built from: the cohort's customer utterances with their codes, themes, valence and embeddings.
+
+An utterance is on the journey when it has a stage coding that nobody rejected; the rest (introductions,
+consent, small talk, thanks, anything too weak to place) stays in the transcripts and out of the map.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from research.codebook import Codebook
+from research.errors import ResearchError
+from research.study import Study
+
+FILTER_FIELDS = {"persona": "p", "role": "p", "participation": "p", "segment": "p", "industry": "i", "region": "i", "product": "i"}
+SIGNAL_VALENCE = {"signal:pain-point": -0.6, "signal:delight": 0.9}  # a pain or a delight is an emotion even when none was coded
+
+
+@dataclass
+class Utterance:
+    id: int
+    interview: str
+    interview_id: int
+    participant: str
+    persona: str | None
+    start: float
+    text: str
+    codes: set[str] = field(default_factory=set)
+    themes: set[int] = field(default_factory=set)
+    valence: float | None = None
+
+    @property
+    def stage(self) -> str | None:
+        return next((c.split(":", 1)[1] for c in self.codes if c.startswith("stage:")), None)
+
+    def in_group(self, group: str) -> list[str]:
+        return sorted(c for c in self.codes if c.startswith(f"{group}:"))
+
+
+def participants_matching(study: Study, filters: dict[str, str]) -> dict[tuple[int, str], str]:
+    """{(interview id, speaker slot): participant label} for the participants that pass the filters.
+
+    An unknown filter or a value no participant has is a one-line error that lists what exists.
+    """
+    unknown = set(filters) - set(FILTER_FIELDS)
+    if unknown:
+        raise ResearchError(f"unknown filter {', '.join(sorted(unknown))}; use {', '.join(FILTER_FIELDS)}")
+    for name, value in filters.items():
+        known = filter_values(study, name)
+        if value.lower() not in {k.lower() for k in known}:
+            listed = ", ".join(known) if known else "none: no participant has one"
+            raise ResearchError(f"no participant has {name} = {value}; known values: {listed}")
+    clauses = [f"lower({FILTER_FIELDS[name]}.{name}) = lower(?)" for name in filters]
+    where = " AND ".join(clauses) or "1"
+    rows = study.db.query(f"SELECT p.interview_id, p.slot, p.label FROM participants p JOIN interviews i ON i.id = p.interview_id WHERE {where}", list(filters.values()))
+    return {(r["interview_id"], r["slot"]): r["label"] for r in rows}
+
+
+def filter_values(study: Study, name: str) -> list[str]:
+    """The distinct values of one filter field in the study, for help and error messages."""
+    table = "participants p JOIN interviews i ON i.id = p.interview_id"
+    rows = study.db.query(f"SELECT DISTINCT {FILTER_FIELDS[name]}.{name} AS value FROM {table} WHERE {FILTER_FIELDS[name]}.{name} IS NOT NULL ORDER BY 1")
+    return [r["value"] for r in rows if str(r["value"]).strip()]
+
+
+def personas_of(study: Study) -> dict[str, str | None]:
+    """{participant label: persona}."""
+    return {r["label"]: r["persona"] for r in study.db.query("SELECT label, persona FROM participants")}
+
+
+def utterance_valence(codes: set[str], valences: dict[str, float]) -> float | None:
+    """Mean valence of the emotions coded on an utterance, with pain and delight signals as emotions too.
+
+    Neutral counts only when nothing else was felt, so "frustration + neutral" stays negative.
+    """
+    felt = [valences[c] for c in codes if c in valences and valences[c] != 0.0]
+    felt += [v for c, v in SIGNAL_VALENCE.items() if c in codes]
+    if felt:
+        return float(np.mean(felt))
+    return 0.0 if any(c in valences for c in codes) else None
+
+
+def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, str], str]) -> list[Utterance]:
+    """The cohort's customer utterances, in interview order, with their non-rejected codes and themes."""
+    db = study.db
+    codes_by_interview = {r["id"]: r["code"] for r in db.query("SELECT id, code FROM interviews")}
+    personas = personas_of(study)
+    utterances: dict[int, Utterance] = {}
+    for r in db.query("SELECT id, interview_id, role, start, text FROM utterances WHERE role LIKE 'customer%' ORDER BY interview_id, idx"):
+        label = cohort.get((r["interview_id"], r["role"]))
+        if label is not None:
+            utterances[r["id"]] = Utterance(r["id"], codes_by_interview[r["interview_id"]], r["interview_id"], label, personas.get(label), r["start"] or 0.0, r["text"])
+    for r in db.query("SELECT utterance_id, code_key FROM codings WHERE status != 'rejected'"):
+        if r["utterance_id"] in utterances:
+            utterances[r["utterance_id"]].codes.add(r["code_key"])
+    for r in db.query("SELECT theme_id, utterance_id FROM theme_members"):
+        if r["utterance_id"] in utterances:
+            utterances[r["utterance_id"]].themes.add(r["theme_id"])
+    valences = {key: code.valence for key, (_, code) in codebook.codes.items() if code.valence is not None}
+    for u in utterances.values():
+        u.valence = utterance_valence(u.codes, valences)
+    return list(utterances.values())
+
+
+def outside_reasons(study: Study, outside: list[Utterance]) -> dict[str, int]:
+    """Why utterances are outside the journey, where the coding stage said so (`utterance_scope`)."""
+    if not outside:
+        return {}
+    if "utterance_scope" not in study.db.table_names():
+        return {"not placed": len(outside)}
+    ids = [u.id for u in outside]
+    scopes = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        scopes |= {r["utterance_id"]: r["scope"] for r in study.db.query(f"SELECT utterance_id, scope FROM utterance_scope WHERE utterance_id IN ({','.join('?' * len(chunk))})", chunk)}
+    return dict(Counter(scopes.get(i) or "not placed" for i in ids).most_common())
+
+
+def embeddings_of(study: Study, utterances: list[Utterance]) -> dict[int, np.ndarray]:
+    """Unit sentence embeddings of utterances: those coding stored, the rest computed now (not stored)."""
+    model = study.config.coding.embedding_model
+    found: dict[int, np.ndarray] = {}
+    ids = [u.id for u in utterances]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for r in study.db.query(f"SELECT utterance_id, vector FROM utterance_embeddings WHERE model = ? AND utterance_id IN ({','.join('?' * len(chunk))})", [model, *chunk]):
+            found[r["utterance_id"]] = np.frombuffer(r["vector"], dtype=np.float32)
+    missing = [u for u in utterances if u.id not in found]
+    if missing:
+        from research.embeddings import embed
+
+        found |= dict(zip([u.id for u in missing], embed([u.text for u in missing], model)))
+    return found

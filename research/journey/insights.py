@@ -1,0 +1,159 @@
+"""Insights: groups of similar customer utterances within a stage, told as a claim with its evidence.
+
+Utterances of a stage are grouped by meaning (sentence embeddings, average-linkage clustering) with a
+pull towards shared touchpoints and signals and a push apart for opposite feelings, so a pain and a
+delight about the same touchpoint never make one insight. A group that enough participants share is
+a pattern; its headline comes from the most representative sentence of its most central quotes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import AgglomerativeClustering
+
+from research.journey.condense import best_sentence, headline, shared_word_weights
+from research.journey.evidence import Utterance
+from research.journey.model import Insight, Polarity, Quote
+
+DISTANCE = 0.62  # average cosine distance within a group (MiniLM: same-topic answers sit around 0.4-0.6)
+CODE_PULL = 0.12  # similarity added for sharing all touchpoints and signals
+OPPOSITE_PUSH = 0.25  # similarity removed between a clearly negative and a clearly positive utterance
+FELT = 0.25  # |valence| from which an utterance counts as negative or positive
+QUOTES = 3
+
+
+@dataclass
+class Group:
+    """Utterances of one stage that tell the same experience, most central first."""
+
+    members: list[Utterance]
+    edited: bool = False  # an analyst merged another group into it
+
+    @property
+    def participants(self) -> set[str]:
+        return {u.participant for u in self.members}
+
+
+def group_utterances(members: list[Utterance], vectors: dict[int, np.ndarray]) -> list[Group]:
+    """Deterministic groups of one stage's utterances, each ordered by closeness to its centre."""
+    if not members:
+        return []
+    if len(members) == 1:
+        return [Group(members)]
+    matrix = np.stack([vectors[u.id] for u in members])
+    similarity = matrix @ matrix.T
+    codes = [set(u.in_group("touchpoint")) | set(u.in_group("signal")) for u in members]
+    for i in range(len(members)):
+        for j in range(i + 1, len(members)):
+            union = codes[i] | codes[j]
+            bonus = CODE_PULL * len(codes[i] & codes[j]) / len(union) if union else 0.0
+            vi, vj = members[i].valence or 0.0, members[j].valence or 0.0
+            if vi * vj < 0 and min(abs(vi), abs(vj)) >= FELT:
+                bonus -= OPPOSITE_PUSH
+            similarity[i, j] = similarity[j, i] = similarity[i, j] + bonus
+    distance = np.clip(1 - similarity, 0, 2)
+    np.fill_diagonal(distance, 0)
+    labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average", distance_threshold=DISTANCE).fit_predict(distance)
+    groups = []
+    for label in sorted(set(labels), key=lambda l: list(labels).index(l)):
+        idx = [i for i, l in enumerate(labels) if l == label]
+        centre = matrix[idx].mean(axis=0)
+        ordered = sorted(idx, key=lambda i: (-float(matrix[i] @ centre), members[i].id))
+        groups.append(Group([members[i] for i in ordered]))
+    return groups
+
+
+def polarity_of(members: list[Utterance]) -> tuple[Polarity, float | None]:
+    """pain, delight, mixed or neutral, from the members' valence, with the mean valence."""
+    values = [u.valence for u in members if u.valence is not None]
+    if not values:
+        return "neutral", None
+    mean = float(np.mean(values))
+    negative = sum(v <= -FELT for v in values)
+    positive = sum(v >= FELT for v in values)
+    if negative > positive and mean <= -0.15:
+        return "pain", mean
+    if positive > negative and mean >= 0.15:
+        return "delight", mean
+    return ("mixed" if negative and positive else "neutral"), mean
+
+
+def agrees(u: Utterance, polarity: Polarity) -> bool:
+    """A quote can stand for an insight only when it feels the same way."""
+    v = u.valence or 0.0
+    return {"pain": v < 0, "delight": v > 0}.get(polarity, True)
+
+
+def quote_of(u: Utterance) -> Quote:
+    return Quote(utterance_id=u.id, interview=u.interview, participant=u.participant, start=round(u.start, 2), text=u.text,
+                 valence=None if u.valence is None else round(u.valence, 3))
+
+
+def representative_quotes(group: Group, polarity: Polarity, limit: int = QUOTES) -> list[Quote]:
+    """The most central quotes that agree with the polarity, one per participant."""
+    out, seen = [], set()
+    for u in group.members:
+        if u.participant not in seen and agrees(u, polarity):
+            out.append(quote_of(u))
+            seen.add(u.participant)
+        if len(out) == limit:
+            break
+    return out
+
+
+def insight_key(stage: str, ids: list[int]) -> str:
+    return f"{stage}:" + hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()[:10]
+
+
+@dataclass
+class InsightContext:
+    """What an insight needs beyond its own group: the stage, the cohort and the codebook's names."""
+
+    stage: str
+    stage_name: str
+    cohort: int
+    stage_texts: list[str]
+    code_names: dict[str, str]
+    theme_labels: dict[int, str]
+    intensity: dict[int, float]
+
+
+def make_insight(group: Group, context: InsightContext) -> Insight:
+    members = group.members
+    polarity, valence = polarity_of(members)
+    agreeing = [u for u in members if agrees(u, polarity)] or members
+    weights = shared_word_weights([(u.participant, u.text) for u in members], context.stage_texts)
+    sentence = best_sentence([u.text for u in agreeing[:QUOTES]], weights)
+    claim = headline(sentence) if sentence is not None else ""
+    emotion = _shared_name(agreeing, "emotion", context.code_names, exclude={"emotion:neutral"})
+    touchpoints = [context.code_names.get(k, k) for k, n in _counts(agreeing, "touchpoint").most_common(2) if n >= max(1, len(agreeing) / 3)]
+    theme_counts = Counter(t for u in members for t in u.themes if t in context.theme_labels)
+    theme = context.theme_labels[theme_counts.most_common(1)[0][0]] if theme_counts else None
+    people = len(group.participants)
+    evidence = [f"{people} of {context.cohort} participant{'s' if context.cohort != 1 else ''}", context.stage_name]
+    if emotion:
+        evidence.append(emotion.lower())
+    ids = [u.id for u in members]
+    return Insight(
+        key=insight_key(context.stage, ids), stage=context.stage, statement=f"{claim or (touchpoints[0] if touchpoints else context.stage_name)} — {', '.join(evidence)}",
+        headline=claim, participants=people, cohort=context.cohort, personas=sorted({u.persona for u in members if u.persona}), touchpoints=touchpoints,
+        emotion=emotion, polarity=polarity, valence=None if valence is None else round(valence, 3),
+        intensity=round(float(np.mean([context.intensity[u.id] for u in agreeing])), 3), theme=theme,
+        quotes=representative_quotes(group, polarity), utterance_ids=ids, edited=group.edited,
+    )
+
+
+def _counts(members: list[Utterance], group: str) -> Counter:
+    return Counter(code for u in members for code in u.in_group(group))
+
+
+def _shared_name(members: list[Utterance], group: str, names: dict[str, str], exclude: set[str]) -> str | None:
+    counts = Counter({k: n for k, n in _counts(members, group).items() if k not in exclude})
+    if not counts:
+        return None
+    key, n = counts.most_common(1)[0]
+    return names.get(key, key) if n >= max(1, len(members) / 3) else None
