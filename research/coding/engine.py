@@ -15,14 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from research.codebook import Codebook, CodeGroup
+from research.coding.classifier import GroupClassifier
 from research.coding.emotion_model import EmotionModel
 from research.coding.learned import LearnedModels
 from research.coding.rules import RuleMatcher
+from research.coding.scope import TurnScope
 from research.coding.smoothing import smooth_ordered
 from research.embeddings import PACKAGED, embed
 
 RULE_WEIGHT = 0.6  # confidence that one full rule match alone gives a code
 SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit by one unit
+CLASSIFIER_WEIGHT = 0.7  # share of a single-choice group's model evidence from its trained classifier
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,14 @@ class Suggestion:
     code_key: str
     confidence: float
     source: str  # rule, model or learned: the evidence that contributed most
+
+
+@dataclass(frozen=True)
+class Coded:
+    """An interview's suggestions, and for each customer turn whether it is on the journey (see `scope`)."""
+
+    suggestions: list[Suggestion]
+    scopes: dict[int, TurnScope]
 
 
 def is_customer(role: str | None) -> bool:
@@ -104,12 +115,22 @@ class CodingEngine:
         self.smooth = smooth
         self.embedding_model = embedding_model
         self.prototypes = Prototypes.build(codebook, embedding_model)
+        self.classifiers = {group.id: GroupClassifier.fit({key: self.prototypes.examples[key] for key in self._class_keys(group)}) for group in codebook.groups if group.kind == "single"}
+
+    def _class_keys(self, group: CodeGroup) -> list[str]:
+        keys = [f"{group.id}:{code.id}" for code in group.codes]
+        return keys + [f"{group.id}:"] * bool(group.none_examples)
 
     def code(self, turns: list[Turn], vectors: np.ndarray) -> list[Suggestion]:
         """Suggestions for the customer turns; `vectors` are the unit embeddings of all `turns` (same embedding model)."""
+        return self.code_turns(turns, vectors).suggestions
+
+    def code_turns(self, turns: list[Turn], vectors: np.ndarray) -> Coded:
+        """Suggestions and journey scopes for the customer turns. The first ordered group (the journey
+        stage) decides the scope; logistics turns keep only `at_least_one` groups' codes (the emotion)."""
         customer, features = answer_features([t.role for t in turns], vectors)
         if not customer:
-            return []
+            return Coded([], {})
         answer, question = features[:, : vectors.shape[1]], features[:, vectors.shape[1] :]
         context = np.stack([self._neighbour_vector(customer, vectors, n) for n in range(len(customer))])
         docs = self.rules.docs([turns[i].text for i in customer])
@@ -117,11 +138,35 @@ class CodingEngine:
         emotion_probs = None
         if self.emotions and self.use_model:
             emotion_probs = self.emotions.predict([turns[i].text for i in customer])
+        turn_ids = [turns[i].id for i in customer]
         suggestions: list[Suggestion] = []
+        scopes: dict[int, TurnScope] = {}
         for group in self.codebook.groups:
             scores = self._group_scores(group, answer, question, context, matches, emotion_probs, features)
-            suggestions += self._choose(group, [turns[i].id for i in customer], scores)
-        return suggestions
+            chosen = self._choose(group, turn_ids, scores)
+            if group.ordered and not scopes:
+                scopes = self._scopes(group, turn_ids, scores, chosen)
+            suggestions += chosen
+        if scopes:
+            kept = {group.id for group in self.codebook.groups if group.at_least_one or group.ordered}
+            suggestions = [s for s in suggestions if scopes[s.turn_id].scope != "logistics" or s.code_key.split(":")[0] in kept]
+        return Coded(suggestions, scopes)
+
+    @staticmethod
+    def _scopes(group: CodeGroup, turn_ids: list[int], scores: dict, chosen: list[Suggestion]) -> dict[int, TurnScope]:
+        """Journey when a stage was chosen; logistics when "outside the group" beats every stage; weak otherwise."""
+        staged = {s.turn_id: s.confidence for s in chosen}
+        best = np.max(np.stack([scores[key][0] for key in scores if key != f"{group.id}:"], axis=1), axis=1)
+        outside = scores.get(f"{group.id}:", (None,))[0]
+        out = {}
+        for n, turn_id in enumerate(turn_ids):
+            if turn_id in staged:
+                out[turn_id] = TurnScope("journey", staged[turn_id])
+            elif outside is not None and outside[n] >= best[n]:
+                out[turn_id] = TurnScope("logistics", float(outside[n]))
+            else:
+                out[turn_id] = TurnScope("weak", float(best[n]))
+        return out
 
     @staticmethod
     def _neighbour_vector(customer: list[int], vectors: np.ndarray, n: int) -> np.ndarray:
@@ -136,6 +181,11 @@ class CodingEngine:
         similarity = np.stack([self._similarity(key, answer, question, context) for key in keys + [f"{group.id}:"] * outside], axis=1)
         if group.kind == "single":
             zero_shot = _softmax(similarity / SIMILARITY_SCALE)
+            classifier = self.classifiers.get(group.id)
+            if classifier is not None and self.use_model:
+                probs = classifier.probabilities(_unit(0.8 * answer + 0.2 * context))
+                trained = np.stack([probs.get(key, np.zeros(len(answer))) for key in keys + [f"{group.id}:"] * outside], axis=1)
+                zero_shot = CLASSIFIER_WEIGHT * trained + (1 - CLASSIFIER_WEIGHT) * zero_shot
         else:
             centred = similarity - np.median(similarity, axis=1, keepdims=True)
             zero_shot = 1 / (1 + np.exp(-(centred - 2 * SIMILARITY_SCALE) / SIMILARITY_SCALE))  # a clear margin over the typical code
@@ -168,12 +218,13 @@ class CodingEngine:
         return score
 
     def _choose(self, group: CodeGroup, turn_ids: list[int], scores: dict) -> list[Suggestion]:
-        outside = scores.pop(f"{group.id}:", (np.full(len(turn_ids), group.threshold), {}))[0]
-        keys = list(scores)
+        outside = scores.get(f"{group.id}:", (np.full(len(turn_ids), group.threshold), {}))[0]
+        keys = [key for key in scores if key != f"{group.id}:"]
         confidence = np.stack([scores[k][0] for k in keys], axis=1)
         chosen: list[list[int]]
         if group.ordered and self.smooth:
-            path = smooth_ordered(confidence, outside)
+            logistics = (f"{group.id}:" in scores) & (outside >= confidence.max(axis=1))  # outside whatever the neighbours say
+            path = smooth_ordered(np.where(logistics[:, None], 0.0, confidence), outside, group.threshold)
             chosen = [[state] if state is not None else [] for state in path]
         elif group.kind == "single":
             best = confidence.argmax(axis=1)
@@ -221,6 +272,10 @@ def _main_source(evidence: dict[str, float]) -> str:
     if evidence.get("rule", 0) > 0 and evidence.get("model", 0) < 0.5:
         return "rule"
     return "model" if "model" in evidence else "rule"
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.clip(np.linalg.norm(x, axis=1, keepdims=True), 1e-9, None)
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:

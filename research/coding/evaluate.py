@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -112,3 +114,42 @@ def evaluate_study(db, scripts: list[dict], timings: dict, codes: dict[int, list
     gold_emotions = [set(turn.get("emotions") or []) for _, turn in pairs]
     predicted_emotions = [{c.split(":")[1] for c in codes.get(u["id"], []) if c.startswith("emotion:")} for u, _ in pairs]
     return scores(gold_stage, predicted_stage, gold_emotions, predicted_emotions)
+
+
+JOURNEY_STAGE_LABELS = {"Discovery": "discovery", "Decision/Purchase": "decision", "Adoption": "adoption", "Retention": "retention", "Advocacy": "advocacy"}
+
+
+@dataclass(frozen=True)
+class LabelledUtterance:
+    """A customer utterance with its journey stage (a codebook code id) and emotion, coded alone."""
+
+    text: str
+    stage: str
+    emotion: str
+
+
+def read_journey_stages(path: Path) -> list[LabelledUtterance]:
+    """`journey-stages-dev/stages.tsv` (columns stage, emotion, text)."""
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [LabelledUtterance(row["text"], JOURNEY_STAGE_LABELS[row["stage"]], row["emotion"]) for row in rows]
+
+
+def code_alone(engine: CodingEngine, texts: list[str]) -> list[list[str]]:
+    """The code keys suggested for each text, each coded as a one-utterance interview (no question, no neighbours)."""
+    vectors = embed(texts)
+    out: list[list[str]] = []
+    for n, text in enumerate(texts):
+        out.append([s.code_key for s in engine.code([Turn(n, "customer", text)], vectors[n : n + 1])])
+    return out
+
+
+def evaluate_utterances(engine: CodingEngine, items: list[LabelledUtterance]) -> CodingScores:
+    """Stage and emotion macro-F1 on utterances coded alone."""
+    codes = code_alone(engine, [item.text for item in items])
+    return scores(
+        [item.stage for item in items],
+        [next((c.split(":")[1] for c in keys if c.startswith("stage:")), "none") for keys in codes],
+        [{item.emotion} for item in items],
+        [{c.split(":")[1] for c in keys if c.startswith("emotion:")} for keys in codes],
+    )

@@ -10,6 +10,7 @@ NEXT = 0.36  # or moves on to the next one
 SKIP = 0.1  # or skips one
 LEAVE = 0.04  # or drifts out of the journey (background, small talk)
 OTHER = 0.02  # going back, or jumping further ahead
+FORBIDDEN = 1e-12  # the probability smoothing may give a stage below its threshold
 
 
 def transition_matrix(stages: int) -> np.ndarray:
@@ -29,14 +30,16 @@ def transition_matrix(stages: int) -> np.ndarray:
     return matrix / matrix.sum(axis=1, keepdims=True)
 
 
-def smooth_ordered(confidence: np.ndarray, outside: np.ndarray) -> list[int | None]:
+def smooth_ordered(confidence: np.ndarray, outside: np.ndarray, threshold: float = 0.0) -> list[int | None]:
     """The most likely stage per turn (a column of `confidence`), or None for turns outside the journey.
 
     `confidence[turn, stage]` are per-turn scores and `outside[turn]` the score of belonging to no
-    stage, so a turn that resembles no stage well enough stays uncoded unless its neighbours pull it in.
+    stage. Smoothing only chooses between what each turn allows: a stage below `threshold` is never
+    chosen (neighbours cannot lift a weak stage), and being outside is always allowed.
     """
     stages = confidence.shape[1]
-    prob = np.hstack([np.clip(outside, 1e-4, None)[:, None], np.clip(confidence, 1e-4, None)])
+    allowed = np.where(confidence >= threshold, np.clip(confidence, 1e-4, None), FORBIDDEN)
+    prob = np.hstack([np.clip(outside, 1e-4, None)[:, None], allowed])
     prob = (prob / prob.sum(axis=1, keepdims=True)).T
     path = viterbi_discriminative(prob, transition_matrix(stages))
-    return [int(state) - 1 if state > 0 else None for state in path]
+    return [int(state) - 1 if state > 0 and confidence[n, state - 1] >= threshold else None for n, state in enumerate(path)]

@@ -17,6 +17,7 @@ from research import codebook as codebooks
 from research.codebook import Codebook
 from research.coding.engine import CodingEngine, Suggestion, Turn, answer_features, is_customer
 from research.coding.learned import LearnedCode, LearnedModels, train
+from research.coding.scope import save_scopes
 from research.embeddings import embed
 from research.fivews import stored_five_ws
 from research.stages import run_stage
@@ -24,7 +25,7 @@ from research.store import now
 from research.study import Study
 
 STAGE = "code"
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds
 
 
 def study_codebook(study: Study) -> tuple[Codebook, Path]:
@@ -115,7 +116,9 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
         rows = interview_turns(db, interview_id)
         vectors = utterance_vectors(db, rows, model)
         turns = [Turn(r["id"], r["role"], r["text"]) for r in rows]
-        save_suggestions(db, codebook, [r["id"] for r in rows], engine[0].code(turns, vectors))
+        coded = engine[0].code_turns(turns, vectors)
+        save_suggestions(db, codebook, [r["id"] for r in rows], coded.suggestions)
+        save_scopes(db, [r["id"] for r in rows], coded.scopes)
         stored_five_ws(db, {t.id: t.text for t in turns if is_customer(t.role)})  # parsed now, so building the map is quick
         if not any(is_customer(t.role) for t in turns):
             return f"{code}: no customer speech to code"
