@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -287,7 +288,7 @@ def print_map(journey) -> None:
         if not lane.patterns and lane.utterances:
             console.print("  [dim]no experience here is shared by enough participants to be a pattern[/]", soft_wrap=True)
         for outlier in lane.outliers[:2]:
-            console.print(f"  [magenta]outlier[/]: {escape(outlier.why)}", soft_wrap=True)
+            console.print(f"  [magenta]outlier[/]: {escape(outlier.label)}. {escape(outlier.why)}", soft_wrap=True)
         if lane.detractors or lane.promoters:
             console.print(f"  [yellow]advocacy[/]: {escape(journey.advocacy.line)}", soft_wrap=True)
     if journey.opportunities:
@@ -309,17 +310,20 @@ def _short(text: str, words: int = 30) -> str:
 
 @cli.command("export")
 @_filter_options
-@click.option("--format", "formats", default="all", show_default=True, help="Comma-separated: html, md, json, csv, png, svg, txt, docx, srt, vtt, qdpx, qdc, or all.")
-@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), help="Folder to write to (default: the study's exports/).")
+@click.option("--format", "formats", default="all", show_default=True,
+              help="Comma-separated: html, md, json, csv, png, svg, story (one-page HTML), pptx, txt, docx, srt, vtt, qdpx, qdc, or all.")
+@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write to (default: the study's exports/); a filtered export goes to a subfolder named after its filters.")
 @click.option("--accepted-only", is_flag=True, help="Only codings a researcher accepted (default: also open suggestions).")
 @click.pass_context
 def export_command(ctx: click.Context, formats: str, folder: Path | None, accepted_only: bool, **filters: str | None) -> None:
-    """Export the journey map, anonymized transcripts and a REFI-QDA project; never raw PII.
+    """Export the journey map (analyst HTML, one-page story, PPTX, SVG ...), anonymized transcripts and a REFI-QDA project; never raw PII.
 
     Example:
 
-        research export --format html,csv,qdpx --segment "Small business"
+        research export --format story,pptx,qdpx --segment "Small business"
     """
+    started = time.perf_counter()
     from research.export.run import ALL_FORMATS, export
 
     chosen = list(ALL_FORMATS) if formats == "all" else [f.strip().lower() for f in formats.split(",") if f.strip()]
@@ -328,7 +332,7 @@ def export_command(ctx: click.Context, formats: str, folder: Path | None, accept
         raise click.BadParameter(f"unknown format {', '.join(unknown)}; use {', '.join(ALL_FORMATS)} or all", param_hint="--format")
     study = _study(ctx)
     report = export(study, chosen, folder, {k: v for k, v in filters.items() if v}, not accepted_only)
-    console.print(f"Wrote {len(report.files)} files to {report.folder} in {report.seconds:.1f} s.")
+    console.print(f"Wrote {len(report.files)} files to {report.folder} in {time.perf_counter() - started:.1f} s.", soft_wrap=True)
 
 
 @cli.command("import")

@@ -1,4 +1,8 @@
-"""Pictures of the journey map with matplotlib: the emotion curve (SVG for HTML) and a slide (PNG/SVG)."""
+"""Pictures of the journey map with matplotlib: the emotion curve and a one-slide map (PNG, or SVG with editable text).
+
+SVG text stays `<text>` (svg.fonttype 'none'), so the slide opens in Inkscape, Illustrator or Figma with
+every sentence editable; each text has an id that says what it is (`adoption-pain`, `opportunity-1`).
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,20 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from research.journey import JourneyMap  # noqa: E402
+from research.export.wording import POLARITY_COLOURS, heading, lane_line, reach, shorten  # noqa: E402
+from research.journey.model import JourneyMap, StageLane  # noqa: E402
 
-NEGATIVE, POSITIVE, INK = "#c0392b", "#1e8449", "#333333"
+NEGATIVE, POSITIVE, INK, MUTED = "#c0392b", "#1e8449", "#333333", "#666666"
+SVG_STYLE = {"svg.fonttype": "none", "svg.hashsalt": "research"}  # text as <text>, stable ids
+
+
+def plain(text: str) -> str:
+    """Study text that matplotlib shows as written: a '$' never starts mathtext."""
+    return text.replace("$", r"\$")
 
 
 def _curve(ax, journey: JourneyMap) -> None:
-    names = [lane.name for lane in journey.stages]
+    names = [plain(lane.name) for lane in journey.stages]
     x = list(range(len(names)))
     means = [lane.valence_mean for lane in journey.stages]
     spreads = [lane.valence_sd or 0 for lane in journey.stages]
@@ -35,46 +46,90 @@ def _curve(ax, journey: JourneyMap) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
-def emotion_curve_svg(journey: JourneyMap) -> str:
-    """The emotion curve as an inline SVG element (no external references)."""
-    fig, ax = plt.subplots(figsize=(9, 2.6))
-    _curve(ax, journey)
-    ax.set_title("Emotion curve: mean valence per stage, with its spread", fontsize=10, loc="left")
-    fig.tight_layout()
+def _svg(fig) -> str:
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg")
-    plt.close(fig)
+    with plt.rc_context(SVG_STYLE):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     return re.sub(r"<metadata>.*?</metadata>", "", svg[svg.index("<svg") :], flags=re.S)  # no creator, date or RDF
 
 
+def emotion_curve_svg(journey: JourneyMap, width: float = 9, height: float = 2.6) -> str:
+    """The emotion curve as an inline SVG element (no external references)."""
+    fig, ax = plt.subplots(figsize=(width, height))
+    _curve(ax, journey)
+    ax.set_title("Emotion curve: mean valence per stage, with its spread", fontsize=10, loc="left")
+    fig.tight_layout()
+    svg = _svg(fig)
+    plt.close(fig)
+    return svg
+
+
+def emotion_curve_png(journey: JourneyMap) -> bytes:
+    """The emotion curve as PNG bytes (for the deck)."""
+    fig, ax = plt.subplots(figsize=(10, 2.8), dpi=150)
+    _curve(ax, journey)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.fill(line, width) for line in text.splitlines())
+
+
+def _lane_blocks(lane: StageLane) -> list[tuple[str, str, str, str]]:
+    """(id suffix, title, body, colour) for one stage column, in reading order."""
+    blocks = []
+    for n, insight in enumerate(lane.patterns[:2], 1):
+        blocks.append((f"insight-{n}", "Insight", f"{insight.headline} ({reach(insight).split(' · ')[0]})", POLARITY_COLOURS[insight.polarity]))
+    if lane.pain_points:
+        quote = lane.pain_points[0]
+        blocks.append(("pain", "Pain point", f"“{shorten(quote.text, 24)}” {quote.interview}", NEGATIVE))
+    if lane.delights:
+        quote = lane.delights[0]
+        blocks.append(("delight", "Delight", f"“{shorten(quote.text, 18)}” {quote.interview}", POSITIVE))
+    if lane.moments_of_truth:
+        moment = lane.moments_of_truth[0]
+        blocks.append(("moment", "Moment of truth", f"{moment.touchpoint}: {shorten(moment.quote.text, 14)}", INK))
+    if lane.outliers:
+        blocks.append(("outlier", "Outlier", shorten(lane.outliers[0].label, 14), INK))
+    return blocks
+
+
 def write_picture(journey: JourneyMap, path: Path) -> Path:
-    """A one-slide picture of the map: the curve above, a column per stage with its key lanes."""
+    """A one-slide picture of the map: the curve above, a column per stage with its insights and lead quotes, the top opportunities below."""
     stages = journey.stages
     fig = plt.figure(figsize=(16, 9), dpi=100)
-    fig.suptitle(f"{journey.study}: customer journey ({journey.participants} participants)", x=0.02, ha="left", fontsize=16, fontweight="bold")
-    ax = fig.add_axes((0.05, 0.66, 0.92, 0.22))
+    fig.text(0.02, 0.97, plain(f"{journey.study}: customer journey"), fontsize=16, fontweight="bold", va="top", gid="title")
+    fig.text(0.02, 0.935, plain(f"{heading(journey)} · {journey.coverage.line}"), fontsize=9, color=MUTED, va="top", gid="subtitle")
+    ax = fig.add_axes((0.05, 0.72, 0.92, 0.18))
     _curve(ax, journey)
     width = 0.92 / max(len(stages), 1)
+    chars = max(int(width * 16 * 72 / 4.4), 20)  # characters of 8-point text that fit a column
+    line = 8 * 1.3 / 72 / 9  # one 8-point line as a share of the figure's height
     for n, lane in enumerate(stages):
-        left = 0.05 + n * width
-        sections = [
-            ("Touchpoints", [i.label for i in lane.touchpoints[:3]]),
-            ("Patterns", [i.label for i in lane.patterns[:3]]),
-            ("Outliers", [o.label for o in lane.outliers[:2]]),
-            ("Pain points", [q.text for q in lane.pain_points[:1]]),
-        ]
-        y = 0.58
-        fig.text(left, y, f"{lane.name}\n{lane.participants} people · {lane.utterances} utterances", fontsize=10, fontweight="bold", va="top")
-        y -= 0.06
-        for title, entries in sections:
-            if not entries:
-                continue
-            body = "\n".join(textwrap.shorten(e, 60) for e in entries)
-            body = "\n".join(textwrap.fill(line, 30) for line in body.splitlines())
-            fig.text(left, y, title, fontsize=9, color="#555555", va="top")
-            fig.text(left, y - 0.025, body, fontsize=8, va="top")
-            y -= 0.035 + 0.022 * body.count("\n") + 0.03
-    fig.savefig(path, format=path.suffix.lstrip(".").lower())
+        left, y = 0.05 + n * width, 0.65
+        fig.text(left, y, plain(lane.name), fontsize=10, fontweight="bold", va="top", gid=f"{lane.stage}-heading")
+        fig.text(left, y - 0.025, _wrap(lane_line(lane), chars), fontsize=8, color=MUTED, va="top", gid=f"{lane.stage}-statistics")
+        y -= 0.07
+        for suffix, title, body, colour in _lane_blocks(lane):
+            if y < 0.2:
+                break
+            fig.text(left, y, title, fontsize=8, color=MUTED, va="top", gid=f"{lane.stage}-{suffix}-title")
+            text = _wrap(plain(body), chars)
+            fig.text(left, y - line, text, fontsize=8, color=colour, va="top", gid=f"{lane.stage}-{suffix}")
+            y -= line * (2 + text.count("\n")) + 0.012
+    fig.text(0.02, 0.155, "Top opportunities", fontsize=11, fontweight="bold", va="top", gid="opportunities-title")
+    for n, opportunity in enumerate(journey.opportunities[:3], 1):
+        fig.text(0.02, 0.155 - n * 0.035, plain(f"{n}. {opportunity.statement}  ({opportunity.participants} of {journey.participants} participants, score {opportunity.score:.3f})"),
+                 fontsize=9, va="top", gid=f"opportunity-{n}")
+    if path.suffix.lower() == ".svg":
+        path.write_text('<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + _svg(fig), encoding="utf-8")
+    else:
+        fig.savefig(path, format=path.suffix.lstrip(".").lower())
     plt.close(fig)
     return path
+

@@ -1,20 +1,24 @@
-"""`research export`: every format from the same stored map and codings, optionally filtered."""
+"""`research export`: every format from the same map and codings, optionally filtered.
+
+A filtered export goes to its own folder, named after its filters (`persona-operations-buyer/`), so it
+never overwrites the whole study's files.
+"""
 
 from __future__ import annotations
 
-import time
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from research.coding.stage import study_codebook
 from research.errors import ResearchError
-from research.export import chart, document, qdpx, tables, transcripts
+from research.export import chart, deck, document, markdown, qdpx, story, tables, transcripts
 from research.export.source import codings, transcripts as load_transcripts
 from research.journey import build_and_store, participants_matching
 from research.refi import write_qdc
 from research.study import Study
 
-MAP_FORMATS = ("html", "md", "json", "csv", "png", "svg")
+MAP_FORMATS = ("html", "md", "json", "csv", "png", "svg", "story", "pptx")
 TRANSCRIPT_FORMATS = tuple(transcripts.WRITERS)
 PROJECT_FORMATS = ("qdpx", "qdc")
 ALL_FORMATS = MAP_FORMATS + TRANSCRIPT_FORMATS + PROJECT_FORMATS
@@ -24,24 +28,28 @@ ALL_FORMATS = MAP_FORMATS + TRANSCRIPT_FORMATS + PROJECT_FORMATS
 class ExportReport:
     folder: Path
     files: list[Path] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 def export(study: Study, formats: list[str], folder: Path | None = None, filters: dict[str, str] | None = None, include_suggested: bool = True) -> ExportReport:
     """Write `formats`; a folder that can't be written (missing, a file, read-only, a full disk) is a one-line error."""
-    folder = folder or study.exports_dir
+    filters = filters or {}
+    cohort = participants_matching(study, filters)  # an unknown filter value is an error before anything is written
+    folder = (folder or study.exports_dir) / filter_folder(filters) if filters else folder or study.exports_dir
     try:
-        return _export(study, formats, folder, filters or {}, include_suggested)
+        return _export(study, formats, folder, filters, cohort, include_suggested)
     except OSError as error:
         raise ResearchError(f"cannot write exports to {folder}: {error.strerror or error}") from None
 
 
-def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, str], include_suggested: bool) -> ExportReport:
-    started = time.perf_counter()
+def filter_folder(filters: dict[str, str]) -> str:
+    """`persona-operations-buyer`, or `persona-operations-buyer--segment-small-business` for two filters."""
+    return "--".join(f"{_slug(name)}-{_slug(value)}" for name, value in sorted(filters.items()))
+
+
+def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, str], cohort: dict[tuple[int, str], str], include_suggested: bool) -> ExportReport:
     folder.mkdir(parents=True, exist_ok=True)
     report = ExportReport(folder)
     codebook = study_codebook(study)[0]
-    cohort = participants_matching(study, filters)
     cohort_ids = {interview_id for interview_id, _ in cohort}
     interviews = {r["code"] for r in study.db.query("SELECT id, code FROM interviews") if r["id"] in cohort_ids}
     if set(formats) & set(MAP_FORMATS):
@@ -49,7 +57,11 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
         if "html" in formats:
             report.files.append(document.write_html(journey, folder / "journey-map.html"))
         if "md" in formats:
-            report.files.append(document.write_markdown(journey, folder / "journey-map.md"))
+            report.files.append(markdown.write_markdown(journey, folder / "journey-map.md"))
+        if "story" in formats:
+            report.files.append(story.write_story(journey, folder / "journey-story.html"))
+        if "pptx" in formats:
+            report.files.append(deck.write_deck(journey, folder / "journey-map.pptx"))
         if "json" in formats:
             report.files += tables.write_json(journey, folder)
         if "csv" in formats:
@@ -69,9 +81,9 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
         report.files.append(qdpx.write_qdpx(study, codebook, found, folder / f"{_slug(study.config.name)}.qdpx", include_suggested))
     if "qdc" in formats:
         report.files.append(write_qdc(codebook, folder / "codebook.qdc"))
-    report.seconds = time.perf_counter() - started
     return report
 
 
 def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-") or "study"
+    """Lower-case letters and digits joined by single hyphens, safe as a file or folder name (a short hash when none is left)."""
+    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split()) or hashlib.sha256(name.encode()).hexdigest()[:8]

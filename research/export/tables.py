@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from research.export.source import safe_cell
-from research.journey import JourneyMap
+from research.export.wording import stage_name
+from research.journey.model import JourneyMap
 
 
 def write_json(journey: JourneyMap, folder: Path) -> list[Path]:
@@ -28,8 +29,12 @@ def _write(path: Path, header: list[str], rows: list[list]) -> Path:
     return path
 
 
+def _ids(ids: list[int]) -> str:
+    return " ".join(map(str, ids))
+
+
 def write_csv(journey: JourneyMap, codings: list[dict], themes: list[dict], folder: Path) -> list[Path]:
-    """codings.csv, quotes.csv, patterns.csv, outliers.csv, themes.csv."""
+    """codings.csv, quotes.csv, patterns.csv (the insights), outliers.csv, opportunities.csv, themes.csv."""
     quotes = [
         [lane.name, kind, q.interview, q.participant, q.start, q.text, q.utterance_id]
         for lane in journey.stages
@@ -40,10 +45,13 @@ def write_csv(journey: JourneyMap, codings: list[dict], themes: list[dict], fold
         _write(folder / "codings.csv", ["interview", "start", "role", "group", "code", "code_key", "status", "source", "confidence", "coder", "memo", "text", "utterance_id"],
                [[c["interview"], c["start"], c["role"], c["group_name"], c["code_name"], c["code_key"], c["status"], c["source"], c["confidence"], c["coder"], c["memo"], c["text"], c["utterance_id"]] for c in codings]),
         _write(folder / "quotes.csv", ["stage", "kind", "interview", "participant", "start", "text", "utterance_id"], quotes),
-        _write(folder / "patterns.csv", ["stage", "pattern", "key", "participants", "utterances", "valence", "utterance_ids"],
-               [[lane.name, i.label, i.key, i.participants, i.utterances, i.valence, " ".join(map(str, i.utterance_ids))] for lane in journey.stages for i in lane.patterns]),
-        _write(folder / "outliers.csv", ["stage", "kind", "outlier", "participant", "reason", "utterance_ids"],
-               [[lane.name, o.kind, o.label, o.participant, o.reason, " ".join(map(str, o.utterance_ids))] for lane in journey.stages for o in lane.outliers]),
+        _write(folder / "patterns.csv", ["stage", "statement", "participants", "cohort", "polarity", "valence", "intensity", "personas", "quote", "utterance_ids"],
+               [[lane.name, i.statement, i.participants, i.cohort, i.polarity, i.valence, i.intensity, "; ".join(i.personas), i.quotes[0].text if i.quotes else "", _ids(i.utterance_ids)]
+                for lane in journey.stages for i in lane.patterns]),
+        _write(folder / "outliers.csv", ["stage", "kind", "label", "participant", "why", "quote", "utterance_ids"],
+               [[lane.name, o.kind, o.label, o.participant, o.why, o.quote.text if o.quote else "", _ids(o.utterance_ids)] for lane in journey.stages for o in lane.outliers]),
+        _write(folder / "opportunities.csv", ["statement", "stage", "participants", "reach", "intensity", "evidence", "score"],
+               [[o.statement, stage_name(journey, o.stage), o.participants, o.reach, o.intensity, o.evidence, o.score] for o in journey.opportunities]),
         _write(folder / "themes.csv", ["theme", "words", "utterances", "participants", "stage", "stage_share"],
-               [[t["label"], " ".join(json.loads(t["words"])), t["size"], t["participants"], t["stage"], t["stage_share"]] for t in themes]),
+               [[t["label"], " ".join(json.loads(t["words"] or "[]")), t["size"], t["participants"], t["stage"], t["stage_share"]] for t in themes]),
     ]

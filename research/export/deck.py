@@ -1,0 +1,142 @@
+"""The journey map as a PowerPoint deck (python-pptx): a summary slide, one slide per stage, an opportunities slide.
+
+Everything is editable text in PowerPoint, Keynote or LibreOffice; each slide's notes hold its quotes in full.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.util import Emu, Inches, Pt
+
+from research.export import wording
+from research.export.chart import emotion_curve_png
+from research.journey.model import JourneyMap, Quote, StageLane
+
+TITLE_ONLY = 5  # the default template's "Title Only" layout
+MUTED = RGBColor(0x66, 0x66, 0x66)
+
+
+def _colour(hex_colour: str) -> RGBColor:
+    return RGBColor.from_string(hex_colour.lstrip("#"))
+
+
+class _Box:
+    """A text box filled paragraph by paragraph."""
+
+    def __init__(self, slide, left: float, top: float, width: float, height: float):
+        self.frame = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height)).text_frame
+        self.frame.word_wrap = True
+        self.empty = True
+
+    def add(self, text: str, size: int = 14, bold: bool = False, colour: RGBColor | None = None, space_before: int = 0) -> None:
+        paragraph = self.frame.paragraphs[0] if self.empty else self.frame.add_paragraph()
+        self.empty = False
+        paragraph.space_before = Pt(space_before)
+        run = paragraph.add_run()
+        run.text = text
+        run.font.size, run.font.bold = Pt(size), bold
+        if colour is not None:
+            run.font.color.rgb = colour
+
+    def quote(self, quote: Quote, words: int = 30, size: int = 12) -> None:
+        self.add(f"“{wording.shorten(quote.text, words)}”", size, colour=RGBColor(0x33, 0x33, 0x33))
+        self.add(wording.cite(quote), size - 3, colour=MUTED)
+
+
+def _slide(deck, title: str):
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
+    heading = slide.shapes.title
+    heading.left, heading.top, heading.width, heading.height = Inches(0.6), Inches(0.35), Inches(12.1), Inches(0.9)  # the template is 4:3
+    heading.text = title
+    heading.text_frame.paragraphs[0].runs[0].font.size = Pt(30)
+    return slide
+
+
+def _notes(slide, quotes: list[Quote]) -> None:
+    """The slide's quotes in full, each once, as speaker notes."""
+    unique: dict[int, Quote] = {}
+    for quote in quotes:
+        unique.setdefault(quote.utterance_id, quote)
+    slide.notes_slide.notes_text_frame.text = "\n\n".join(f"“{q.text}” ({wording.cite(q)})" for q in unique.values())
+
+
+def _summary(deck, journey: JourneyMap) -> None:
+    slide = _slide(deck, f"{journey.study}: the customer journey")
+    box = _Box(slide, 0.6, 1.5, 12.1, 1.4)
+    box.add(wording.heading(journey), 16, bold=True)
+    box.add(journey.coverage.line, 13, colour=MUTED)
+    box.add(journey.advocacy.line, 13, colour=MUTED)
+    slide.shapes.add_picture(io.BytesIO(emotion_curve_png(journey)), Inches(0.6), Inches(2.9), width=Inches(12.1))
+    top = _Box(slide, 0.6, 6.3, 12.1, 1.1)
+    for lane in journey.stages:
+        if lane.patterns:
+            top.add(f"{lane.name}: {lane.patterns[0].headline} ({wording.reach(lane.patterns[0]).split(' · ')[0]})", 12)
+
+
+def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
+    slide = _slide(deck, lane.name)
+    shown: list[Quote] = []
+    left = _Box(slide, 0.6, 1.4, 7.4, 5.8)
+    left.add(wording.lane_line(lane), 13, colour=MUTED)
+    for insight in lane.patterns[:3]:
+        left.add(insight.headline, 18, bold=True, colour=_colour(wording.POLARITY_COLOURS[insight.polarity]), space_before=12)
+        left.add(wording.reach(insight), 11, colour=MUTED)
+        if insight.quotes:
+            left.quote(insight.quotes[0])
+            shown.append(insight.quotes[0])
+    if not lane.patterns:
+        left.add("No experience here is shared by enough participants to be an insight yet.", 14, space_before=12)
+    right = _Box(slide, 8.3, 1.4, 4.5, 5.8)
+    sections = [("Pain point", lane.pain_points), ("Delight", lane.delights), ("Moment of truth", [m.quote for m in lane.moments_of_truth]),
+                ("Outlier", [o.quote for o in lane.outliers if o.quote])]
+    if lane.promoters or lane.detractors:
+        sections.append((journey.advocacy.line, lane.detractors + lane.promoters))
+    for title, quotes in sections:
+        fresh = next((q for q in quotes if q.utterance_id not in {s.utterance_id for s in shown}), None)  # each quote once per slide
+        if fresh:
+            right.add(title, 14, bold=True, space_before=10)
+            right.quote(fresh, 24, 11)
+            shown.append(fresh)
+    for opportunity in (o for o in journey.opportunities if o.stage == lane.stage):
+        right.add("Opportunity", 14, bold=True, space_before=10)
+        right.add(opportunity.statement, 12)
+        break
+    _notes(slide, shown + [q for insight in lane.patterns[:3] for q in insight.quotes[1:]])
+
+
+def _opportunities(deck, journey: JourneyMap) -> None:
+    slide = _slide(deck, "Opportunities")
+    note = _Box(slide, 0.6, 1.3, 12.1, 0.5)
+    note.add(journey.opportunity_formula, 11, colour=MUTED)
+    rows = journey.opportunities[:8]
+    if not rows:
+        note.add("No pain insight to answer.", 16, space_before=12)
+        return
+    header = ["#", "How might we …", "stage", "participants", "intensity", "evidence", "score"]
+    widths = [0.5, 6.6, 1.6, 1.3, 0.9, 0.9, 0.8]
+    table = slide.shapes.add_table(len(rows) + 1, len(header), Inches(0.6), Inches(1.9), Inches(sum(widths)), Inches(0.4 * (len(rows) + 1))).table
+    for column, width in enumerate(widths):
+        table.columns[column].width = Emu(Inches(width))
+    cells = [header] + [[str(n), o.statement, wording.stage_name(journey, o.stage), f"{o.participants} of {journey.participants}",
+                         f"{o.intensity:.2f}", f"{o.evidence:.2f}", f"{o.score:.3f}"] for n, o in enumerate(rows, 1)]
+    for r, values in enumerate(cells):
+        for c, value in enumerate(values):
+            cell = table.cell(r, c)
+            cell.text = value
+            cell.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
+    _notes(slide, [q for q in (wording.opportunity_quote(journey, o) for o in rows) if q])
+
+
+def write_deck(journey: JourneyMap, path: Path) -> Path:
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
+    _summary(deck, journey)
+    for lane in journey.stages:
+        _stage(deck, journey, lane)
+    _opportunities(deck, journey)
+    deck.save(str(path))
+    return path

@@ -1,0 +1,117 @@
+"""The analyst's journey map as Markdown: the HTML page's content, with every piece of study text escaped.
+
+Study text (quotes, titles, personas, segments, theme labels) can hold markup. `md` writes `<`, `>`
+and `&` as HTML entities, as the HTML page does, so no viewer renders a tag, and backslash-escapes
+Markdown's own punctuation, so no text opens a link, a table cell or emphasis.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from research.export import wording
+from research.export.document import QUOTE_LANES, STATISTIC_LANES, W_LANES
+from research.journey.model import JourneyMap, Quote
+
+ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+MARKDOWN_PUNCTUATION = "\\`*_[]#|~"  # what opens markup mid-line; study text never starts a line
+
+
+def md(text: object) -> str:
+    """Text that renders as itself in Markdown: no HTML, no markup, no line breaks."""
+    out = []
+    for char in str(text):
+        if char in ENTITIES:
+            out.append(ENTITIES[char])
+        elif char in MARKDOWN_PUNCTUATION:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return " ".join("".join(out).split())
+
+
+def _quote(q: Quote, words: int = 60) -> str:
+    return f"“{md(wording.shorten(q.text, words))}” ({md(wording.cite(q))})"
+
+
+def _stage(journey: JourneyMap, lane) -> list[str]:
+    out = ["", f"## {md(lane.name)}", "", md(wording.lane_line(lane)), "", "### Insights", ""]
+    for insight in lane.patterns:
+        edited = " · edited by an analyst" if insight.edited else ""
+        emotion = f" · {md(insight.emotion)}" if insight.emotion else ""
+        out.append(f"- **{md(insight.statement)}**  ")
+        out.append(f"  {md(wording.reach(insight))} · {insight.polarity}{emotion} · intensity {insight.intensity:.2f}{edited}")
+        out += [f"  - {_quote(q)}" for q in insight.quotes[:3]]
+    if not lane.patterns:
+        out.append("No experience here is shared by enough participants to be an insight.")
+    for title, attr in QUOTE_LANES:
+        quotes = getattr(lane, attr)[:3]
+        if quotes:
+            out += ["", f"### {title}", ""] + [f"- {_quote(q, 40)}" for q in quotes]
+    if lane.moments_of_truth:
+        out += ["", "### Moments of truth", ""]
+        out += [f"- **{md(m.touchpoint)}** ({m.valence:+.2f}): {md(m.why)}  \n  {_quote(m.quote, 40)}" for m in lane.moments_of_truth[:3]]
+    if lane.outliers:
+        out += ["", "### Outliers", ""]
+        for o in lane.outliers[:4]:
+            quote = f"  \n  {_quote(o.quote, 40)}" if o.quote else ""
+            out.append(f"- **{md(o.label)}** ({o.kind.replace('-', ' ')}): {md(o.why)}{quote}")
+    loops = [(state, quotes) for state, quotes in lane.feedback_loops.items() if quotes]
+    if loops:
+        out += ["", "### Feedback loops", ""] + [f"- **{md(state)}** ({len(quotes)}): {_quote(quotes[0], 30)}" for state, quotes in loops]
+    phrases = [(title, getattr(lane, attr)[:5]) for title, attr in W_LANES if getattr(lane, attr)]
+    if phrases:
+        out += ["", "### The 5 W's", ""] + [f"- **{title}**: " + "; ".join(f"{md(i.label)} ({i.participants})" for i in items) for title, items in phrases]
+    statistics = [(title, getattr(lane, attr)[:6]) for title, attr in STATISTIC_LANES if getattr(lane, attr)]
+    if statistics:
+        out += ["", "### Statistics", ""] + [f"- {title}: " + ", ".join(f"{md(i.label)} ({i.participants})" for i in items) for title, items in statistics]
+    return out
+
+
+def _personas(journey: JourneyMap) -> list[str]:
+    if not journey.personas:
+        return []
+    out = ["", "## Personas by stage", "", "Participants of the persona who speak about the stage, quotes, mean valence and evidence strength; thin cells are in italics.", "",
+           "| persona | " + " | ".join(md(lane.name) for lane in journey.stages) + " |", "|---" * (len(journey.stages) + 1) + "|"]
+    for row in journey.personas:
+        cells = []
+        for cell in row.cells:
+            if cell.strength == "none":
+                cells.append("no evidence")
+                continue
+            valence = f", {cell.valence:+.2f}" if cell.valence is not None else ""
+            text = f"{cell.participants} of {cell.of}, {cell.quotes} quote{'s' if cell.quotes != 1 else ''}{valence}, {cell.strength}"
+            cells.append(f"*{text}*" if cell.strength == "thin" else text)
+        out.append(f"| {md(row.persona)} ({row.participants}) | " + " | ".join(cells) + " |")
+    return out
+
+
+def write_markdown(journey: JourneyMap, path: Path) -> Path:
+    out = [f"# {md(journey.study)}: customer journey map", "", md(wording.heading(journey)) + ".", "", md(journey.coverage.line) + ".", "",
+           "| stage | people | utterances | valence | top insight |", "|---|---|---|---|---|"]
+    for lane in journey.stages:
+        valence = "" if lane.valence_mean is None else f"{lane.valence_mean:+.2f} ± {lane.valence_sd or 0:.2f}"
+        top = md(lane.patterns[0].statement) if lane.patterns else ""
+        out.append(f"| {md(lane.name)} | {lane.participants} | {lane.utterances} | {valence} | {top} |")
+    for lane in journey.stages:
+        out += _stage(journey, lane)
+    out += ["", "## Advocacy", "", md(journey.advocacy.line)]
+    for title, quotes in (("Promoters", journey.advocacy.promoters), ("Detractors", journey.advocacy.detractors)):
+        if quotes:
+            out += ["", f"### {title}", ""] + [f"- {_quote(q)}" for q in quotes]
+    out += ["", "## Opportunities", "", md(journey.opportunity_formula), ""]
+    if journey.opportunities:
+        out += ["| # | opportunity | stage | participants | reach | intensity | evidence | score |", "|---|---|---|---|---|---|---|---|"]
+        out += [f"| {n} | {md(o.statement)} | {md(wording.stage_name(journey, o.stage))} | {o.participants} of {journey.participants} | {o.reach:.0%} | "
+                f"{o.intensity:.2f} | {o.evidence:.2f} | {o.score:.3f} |" for n, o in enumerate(journey.opportunities, 1)]
+    else:
+        out.append("No pain insight to answer.")
+    out += _personas(journey)
+    out += ["", "## Outside the journey", ""]
+    out += [f"- {md(t.label)} ({t.utterances} utterances, {t.participants} participants)" for t in journey.hidden_themes] or ["No theme lies outside the journey."]
+    saturation = journey.saturation
+    out += ["", "## Saturation", "",
+            f"No new codes or themes after {md(saturation.saturated_after)} (the last {saturation.window} interviews)." if saturation.saturated_after
+            else "Not reached: the last interviews still add codes or themes."]
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,76 @@
+"""How every export words the map's evidence, so the analyst page, the story, the slide and the deck agree."""
+
+from __future__ import annotations
+
+from research.journey.model import Insight, JourneyMap, Opportunity, Quote, StageLane
+from research.timecode import clock
+
+POLARITY_COLOURS = {"pain": "#c0392b", "delight": "#1e8449", "mixed": "#b9770e", "neutral": "#555555"}
+
+
+def reach(insight: Insight) -> str:
+    """'5 of 8 participants · Budget approver, Operations buyer'."""
+    personas = f" · {', '.join(insight.personas)}" if insight.personas else ""
+    return f"{insight.participants} of {insight.cohort} participants{personas}"
+
+
+def cite(quote: Quote) -> str:
+    """'INT-002 at 00:48 · Participant 2'."""
+    return f"{quote.interview} at {clock(quote.start)} · {quote.participant}"
+
+
+def shorten(text: str, words: int = 30) -> str:
+    """At most `words` words, with an ellipsis when cut."""
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def valence_line(lane: StageLane) -> str:
+    if lane.valence_mean is None:
+        return "no emotion coded"
+    return f"valence {lane.valence_mean:+.2f} ± {lane.valence_sd or 0:.2f}"
+
+
+def lane_line(lane: StageLane) -> str:
+    """'7 people · 9 utterances · valence -0.22 ± 0.63'."""
+    return f"{lane.participants} people · {lane.utterances} utterances · {valence_line(lane)}"
+
+
+def heading(journey: JourneyMap) -> str:
+    """'8 participants in 7 interviews · persona = Operations buyer'."""
+    scope = f" · {journey.filter_line()}" if journey.filters else ""
+    return f"{journey.participants} participants in {journey.interviews} interviews{scope}"
+
+
+def _quotes(journey: JourneyMap) -> dict[int, Quote]:
+    """Every quote the map shows, by utterance."""
+    found: dict[int, Quote] = {}
+    for lane in journey.stages:
+        lists = [lane.pain_points, lane.quotes, lane.gaps, [i for insight in lane.patterns for i in insight.quotes], [o.quote for o in lane.outliers if o.quote]]
+        for quote in (q for quotes in lists for q in quotes):
+            found.setdefault(quote.utterance_id, quote)
+    return found
+
+
+def opportunity_quote(journey: JourneyMap, opportunity: Opportunity) -> Quote | None:
+    """The first quote of the pain insight an opportunity answers, else the first of its evidence the map shows."""
+    for insight in journey.insights():
+        if insight.key == opportunity.insight_key and insight.quotes:
+            return insight.quotes[0]
+    shown = _quotes(journey)
+    return next((shown[i] for i in opportunity.utterance_ids if i in shown), None)
+
+
+def opportunity_line(journey: JourneyMap, opportunity: Opportunity) -> str:
+    """'5 of 8 participants · intensity 0.61 · evidence 1.00 · score 0.381'."""
+    return (f"{opportunity.participants} of {journey.participants} participants · intensity {opportunity.intensity:.2f} · "
+            f"evidence {opportunity.evidence:.2f} · score {opportunity.score:.3f}")
+
+
+def stage_name(journey: JourneyMap, stage: str) -> str:
+    return next((lane.name for lane in journey.stages if lane.stage == stage), stage)
+
+
+def lead_quote(lane: StageLane) -> Quote | None:
+    """What a stage without a shared pattern still shows: its first pain point, delight or quote."""
+    return next(iter(lane.pain_points or lane.delights or lane.quotes), None)
