@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from research.nlp import load_spacy
 
-EXTRACTOR_VERSION = "3"  # part of the cache key: a change to the extraction re-parses stored utterances
+EXTRACTOR_VERSION = "5"  # part of the cache key: a change to the extraction re-parses stored utterances
 
 ROLE_NOUNS = {
     "manager", "owner", "doctor", "pediatrician", "nurse", "agent", "rep", "representative", "salesperson", "clerk", "engineer", "technician",
@@ -83,6 +83,8 @@ def verb_phrase(verb) -> str | None:
     """"pair the purifier with their Wi-Fi": a content verb's lemma, its particle, its object and its first
     prepositional phrase; None for light verbs ("get", "have") with nothing to add and placeholders."""
     lemma = verb.lemma_.lower()
+    if _done_by_others(verb):
+        return None
     particle = [c for c in verb.children if c.dep_ == "prt"]
     objects = [c for c in verb.children if c.dep_ in ("dobj", "attr") and c.lower_ not in PRONOUN_OBJECTS]
     preps = [c for c in verb.children if c.dep_ == "prep" and any(g.dep_ == "pobj" for g in c.children)]
@@ -98,10 +100,25 @@ def verb_phrase(verb) -> str | None:
     return " ".join(parts)
 
 
+def _done_by_others(verb) -> bool:
+    """A verb whose subject is another person ("the courier left the boxes", "she swapped it"): what
+    someone else did, not the customer's activity or the product's."""
+    for subject in (c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")):
+        if subject.lower_ in ("he", "she", "they", "someone", "somebody", "nobody", "everyone", "you") or subject.lemma_.lower() in ROLE_NOUNS or subject.ent_type_ == "PERSON":
+            return True
+    return False
+
+
 def _phrase(head) -> str:
-    """A noun's phrase (its left dependents and itself, not its clauses), in the third person."""
-    tokens = [t for t in head.subtree if t.i <= head.i and t.dep_ not in ("relcl", "acl", "punct") or t.text == "-"][-MAX_PHRASE:]
-    return _text(tokens)
+    """A noun's phrase (its left dependents and itself, not its clauses), in the third person; a word
+    written joined to the head ("Wi-Fi": "Wi", "-", "Fi") stays whole."""
+    subtree = list(head.subtree)
+    tokens = [t for t in subtree if t.i <= head.i and t.dep_ not in ("relcl", "acl", "punct") or t.i < head.i and t.text == "-"]
+    following = [t for t in subtree if t.i > head.i]
+    joined = ("compound", "amod", "nmod", "appos", "npadvmod", "nummod", "punct")
+    while following and tokens and following[0].i == tokens[-1].i + 1 and (not tokens[-1].whitespace_ or following[0].dep_ in joined and following[0].text != ","):
+        tokens.append(following.pop(0))
+    return _text(tokens[-MAX_PHRASE:])
 
 
 def _text(tokens) -> str:

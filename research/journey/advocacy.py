@@ -14,52 +14,86 @@ from collections import defaultdict
 from typing import Literal
 
 from research.journey.evidence import Utterance
-from research.journey.insights import quote_of
-from research.journey.model import Advocacy
+from research.journey.insights import Group, InsightContext, make_insight, quote_of
+from research.journey.model import Advocacy, Insight
 from research.nlp import load_spacy
 
 Direction = Literal["promoter", "detractor"]
 
-WORD_OF_MOUTH = {"recommend", "refer", "tell", "post", "review", "rate", "share", "mention", "suggest", "write", "rave", "praise", "brag", "evangelize", "endorse"}
-ALWAYS_NEGATIVE = {"warn", "complain", "slam", "trash", "badmouth", "report"}
+WORD_OF_MOUTH = {"recommend", "refer", "tell", "post", "review", "rate", "share", "mention", "suggest", "write", "rave", "praise", "brag", "evangelize",
+                 "endorse", "send", "show", "invite"}
+WORD_OF_MOUTH_OBJECTS = {"review", "rating", "comment", "post", "recommendation", "testimonial", "referral", "star"}  # "left a four-star review"
+PUBLISHING = {"leave", "write", "post", "give", "submit", "add", "publish", "put", "send", "share"}  # not "read the reviews"
+ALWAYS_NEGATIVE = {"warn", "complain", "slam", "trash", "badmouth"}
 ALWAYS_POSITIVE = {"rave", "praise", "brag", "evangelize", "endorse", "recommend", "refer"}
-CHURN = {"cancel", "return", "switch", "leave", "unsubscribe", "refund", "quit", "terminate", "churn"}
-CHURN_PHRASES = re.compile(r"\b(sen[dt] (it|them) back|stop(ped)? using|get rid of|got rid of|g[ia]ve up on|never (buy|bought|order|use)|won't (buy|renew|use)|not renew)", re.IGNORECASE)
+CANCEL = {"cancel", "unsubscribe", "terminate", "churn", "refund"}  # leaving, whatever the object
+RETURN = {"return", "send"}  # sending the product back ("return it", "sent it back"), not a call or an email
+SWITCH = {"switch", "leave", "quit", "drop", "ditch", "abandon"}  # leaving a provider, not a router setting or a room
+COMMUNICATION = {"call", "email", "message", "text", "favour", "favor", "visit", "home", "form", "review", "comment", "feedback", "note", "voicemail"}
+PROVIDER = {"it", "them", "provider", "brand", "company", "supplier", "vendor", "service", "subscription", "plan", "contract", "membership",
+            "account", "app", "platform", "carrier", "network", "bank", "product"}
+CHURN_PHRASES = re.compile(r"\b(stop(ped)? using|get rid of|got rid of|g[ia]ve up on|never (buy|bought|order|use) (it|them|from)|won't (buy|renew)|not renew(ing)?)\b", re.IGNORECASE)
 AUDIENCE = {"friend", "people", "everyone", "everybody", "anyone", "colleague", "neighbour", "neighbor", "family", "sister", "brother", "mum", "mom",
             "dad", "parent", "group", "forum", "online", "review", "star", "facebook", "instagram", "twitter", "tiktok", "reddit", "social", "community",
-            "coworker", "peer", "network", "post", "others", "other"}
+            "coworker", "peer", "network", "post", "others", "him", "her", "them", "member", "customer", "client", "wife", "husband", "partner"}
 TRIGGER = re.compile(r"\b(recommend|refer|rav|prais|brag|endors|evangeli|tell|told|post|review|rat(e|ed|ing)|shar|mention|suggest|wr[io]t|warn|complain|slam|"
-                     r"trash|badmouth|report|cancel|return|switch|left|leav|unsubscrib|refund|quit|terminat|churn|sen[dt] (it|them) back|stop(ped)? using|"
-                     r"rid of|gave up|give up|never (buy|bought|order|use)|won't (buy|renew|use)|not renew)", re.IGNORECASE)
+                     r"trash|badmouth|cancel|return|sen[dt]|switch|left|leav|quit|drop|ditch|abandon|unsubscrib|refund|terminat|churn|stop(ped)? using|"
+                     r"rid of|gave up|give up|never (buy|bought|order|use)|won't (buy|renew)|not renew)", re.IGNORECASE)
 
 
 def direction(u: Utterance, doc) -> Direction | None:
-    """Whether an utterance promotes or detracts, or is no act of advocacy."""
+    """Whether an utterance promotes or detracts, or is no act of advocacy. Only the customer's own acts
+    count ("I told my sister"), not what others did to them ("a friend recommended it")."""
     if CHURN_PHRASES.search(u.text):
         return "detractor"
-    public = any(t.lemma_.lower() in AUDIENCE for t in doc) or bool({"touchpoint:word-of-mouth", "touchpoint:social", "touchpoint:referral", "stage:advocacy"} & u.codes)
     found: Direction | None = None
     for token in doc:
         lemma = token.lemma_.lower()
-        if token.pos_ != "VERB":
+        if token.pos_ != "VERB" or not _by_customer(token) or _hypothetical(token):
             continue
         negated = any(c.dep_ == "neg" or c.lower_ == "never" for c in token.children)
-        if lemma in CHURN and _first_person(token):
-            return "detractor"
-        if lemma in ALWAYS_NEGATIVE and (public or lemma == "warn"):
-            return "detractor"
-        if lemma in WORD_OF_MOUTH and (public or lemma in ALWAYS_POSITIVE):
+        public = _aimed_at_others(token)
+        reviews = lemma in PUBLISHING and any(c.dep_ == "dobj" and c.lemma_.lower() in WORD_OF_MOUTH_OBJECTS for c in token.children)
+        if lemma in WORD_OF_MOUTH and (public or lemma in ALWAYS_POSITIVE) or reviews:
             if negated or (u.valence or 0) < -0.2:
                 return "detractor"
-            if lemma in ALWAYS_POSITIVE or (u.valence or 0) > 0.2:
-                found = "promoter"
+            found = "promoter"  # telling others is praise unless a warning, a negation or a bad feeling says otherwise
+        elif negated:  # "we didn't cancel", "I never complained"
+            continue
+        elif _churns(token, lemma) or lemma in ALWAYS_NEGATIVE and (public or lemma == "warn"):
+            return "detractor"
     return found
 
 
-def _first_person(verb) -> bool:
+def _churns(verb, lemma: str) -> bool:
+    objects = [c for c in verb.children if c.dep_ in ("dobj", "pobj")] + [g for c in verb.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+    heads = {o.lemma_.lower() for o in objects}
+    if lemma in CANCEL:
+        return True
+    if lemma in RETURN:
+        back = lemma == "return" or any(c.lower_ == "back" for c in verb.children)
+        return back and bool(objects) and not heads & COMMUNICATION
+    if lemma in SWITCH:
+        return bool(heads & PROVIDER) or any(o.pos_ == "PROPN" or o.ent_type_ == "ORG" for o in objects)
+    return False
+
+
+def _aimed_at_others(verb) -> bool:
+    """The act reaches other people: an audience among the verb's own dependents."""
+    return any(t.lower_ in AUDIENCE or t.lemma_.lower() in AUDIENCE or t.ent_type_ in ("ORG", "PERSON") for t in verb.subtree if t.i != verb.i)
+
+
+def _hypothetical(verb) -> bool:
+    """"ready to send it back", "thinking about cancelling", "if it breaks again I'll return it": not done."""
+    if verb.dep_ == "xcomp" and verb.head.lemma_.lower() not in ("have", "decide", "end", "go"):
+        return True
+    return verb.dep_ == "pcomp" or any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in verb.children)
+
+
+def _by_customer(verb) -> bool:
     """The customer (I, we) does it, or the subject is left out ("cancelled it straight away")."""
     subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
-    if not subjects and verb.dep_ == "conj":
+    if not subjects and verb.dep_ in ("conj", "xcomp"):
         subjects = [c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")]
     return not subjects or any(s.lower_ in ("i", "we") for s in subjects)
 
@@ -68,7 +102,7 @@ def advocacy(utterances: list[Utterance], cohort: int) -> tuple[Advocacy, dict[i
     """Promoters and detractors across the study, with a net advocacy line, and each act by utterance id."""
     candidates = [u for u in utterances if u.stage and TRIGGER.search(u.text)]
     acts: dict[int, Direction] = {}
-    for u, doc in zip(candidates, load_spacy(("ner",)).pipe(u.text for u in candidates)):
+    for u, doc in zip(candidates, load_spacy().pipe(u.text for u in candidates)):
         found = direction(u, doc)
         if found:
             acts[u.id] = found
@@ -85,3 +119,25 @@ def advocacy(utterances: list[Utterance], cohort: int) -> tuple[Advocacy, dict[i
               for kind, people in (("promoter", promoters), ("detractor", detractors))}
     return Advocacy(promoters=quotes["promoter"], detractors=quotes["detractor"], promoter_participants=len(promoters),
                     detractor_participants=len(detractors), net=round(net, 3), line=line), acts
+
+
+PROMOTING = "Spoke up for it to other people: recommendations, reviews, referrals or posts"
+DETRACTING = "Warned others off, complained in public or left"
+
+
+def advocacy_insights(acts: dict[int, Direction], by_id: dict[int, Utterance], context: InsightContext) -> list[Insight]:
+    """The last stage's insights from acts of advocacy: one for promoters, one for detractors."""
+    out = []
+    for kind, claim, polarity in (("promoter", PROMOTING, "delight"), ("detractor", DETRACTING, "pain")):
+        members = [by_id[uid] for uid, found in acts.items() if found == kind]
+        if not members:
+            continue
+        insight = make_insight(Group(members), context)
+        people = len({u.participant for u in members})
+        insight.headline = claim
+        insight.polarity = polarity
+        insight.participants = people
+        insight.statement = f"{claim} — {people} of {context.cohort} participant{'s' * (context.cohort != 1)}, {context.stage_name}"
+        insight.quotes = [quote_of(u) for u in {u.participant: u for u in reversed(members)}.values()][:3]
+        out.append(insight)
+    return out

@@ -19,7 +19,7 @@ import numpy as np
 from research.codebook import Codebook
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
-from research.journey.advocacy import advocacy
+from research.journey.advocacy import advocacy, advocacy_insights
 from research.journey.evidence import Utterance, embeddings_of, load_utterances, outside_reasons, participants_matching
 from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of
 from research.journey.model import (
@@ -62,25 +62,29 @@ class MapBuilder:
         edits = analyst_edits.load_edits(self.study.db)
         by_id = {u.id: u for u in utterances}
         theme_labels = {tid: t["label"] for tid, t in self.themes.items() if _is_journey_theme(t)}
+        advocacy_summary, acts = advocacy(journey, len(speaking))
+        last = stage_group.codes[-1].id  # advocacy: acts of word of mouth and churn belong here wherever they were told
+        by_stage[last] += [by_id[uid] for uid in acts if by_id[uid].stage != last]
         insights: dict[str, list[Insight]] = {}
         singles: dict[str, list[Insight]] = {}
         needed = max(2, math.ceil(self.pattern_share * len(speaking)))
         for code in stage_group.codes:
             members = by_stage.get(code.id, [])
             context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity)
-            groups = analyst_edits.apply_merges(code.id, group_utterances(members, vectors), edits)
-            made = analyst_edits.apply_edits([make_insight(g, context) for g in groups], edits, by_id)
+            grouped = [u for u in members if code.id != last or u.id not in acts]
+            groups = analyst_edits.apply_merges(code.id, group_utterances(grouped, vectors), edits)
+            made = [make_insight(g, context) for g in groups] + (advocacy_insights(acts, by_id, context) if code.id == last else [])
+            made = analyst_edits.apply_edits(made, edits, by_id)
             made.sort(key=lambda i: (-i.participants, -i.intensity, i.key))
             insights[code.id] = [i for i in made if i.participants >= needed]
             singles[code.id] = [i for i in made if i.participants == 1]
-        advocacy_summary, acts = advocacy(journey, len(speaking))
         journeys = self._journeys(utterances, [c.id for c in stage_group.codes], acts)
         lanes = []
         for code in stage_group.codes:
             members = by_stage.get(code.id, [])
             outliers = self._outliers(code.id, code.name, members, singles[code.id], journeys, len(speaking))
             lane = self._lane(code.id, code.name, members, five_ws, insights[code.id], outliers)
-            if code.id == "advocacy" or code is stage_group.codes[-1]:
+            if code.id == last:
                 lane.promoters, lane.detractors = advocacy_summary.promoters, advocacy_summary.detractors
             lanes.append(lane)
         every_insight = [i for stage in insights.values() for i in stage] + [i for stage in singles.values() for i in stage]
@@ -214,7 +218,7 @@ class MapBuilder:
             if insight.intensity < STRONG_EMOTION or not insight.quotes:
                 continue
             quote = insight.quotes[0]
-            feeling = f"strong {insight.emotion.lower()}" if insight.emotion else "strong feeling"
+            feeling = f"strong {(insight.emotion or insight.polarity).lower()}" if insight.emotion or insight.polarity in ("pain", "delight") else "strong feeling"
             out.append(Outlier(kind="unique-experience", label=insight.headline or insight.statement, participant=quote.participant,
                                why=f"Only {quote.participant} describes this at {name}, with {feeling} (intensity {insight.intensity:.1f}); no other participant's experience is like it.",
                                quote=quote, utterance_ids=insight.utterance_ids))

@@ -52,18 +52,32 @@ def shared_word_weights(group: list[tuple[str, str]], stage_texts: list[str]) ->
 
 
 def best_sentence(texts: list[str], weights: dict[str, float], nlp=None):
-    """The spaCy sentence (a Span) among `texts` that carries most of the weighted shared words."""
+    """The clause or sentence (a spaCy Span) among `texts` that carries most of the weighted shared words.
+
+    Candidates are each sentence and each of its clauses that has a subject of its own ("…, but the
+    filter subscription confused me" offers "the filter subscription confused me")."""
     nlp = nlp or load_spacy()
     best, best_score = None, -1.0
     for doc in nlp.pipe(texts):
-        for sentence in doc.sents:
-            words = content_words(sentence.text)
-            if len(sentence) < 3:
+        for candidate in (c for sentence in doc.sents for c in [sentence, *_clauses(sentence)]):
+            if len(candidate) < 3:
                 continue
-            score = sum(weights.get(w, 0.0) for w in words) / math.sqrt(len(sentence))
+            words = content_words(candidate.text)
+            score = sum(weights.get(w, 0.0) for w in words) / len(candidate) ** 0.75  # long run-on sentences (no punctuation in speech) pay
             if score > best_score:
-                best, best_score = sentence, score
+                best, best_score = candidate, score
     return best
+
+
+def _clauses(sentence) -> list:
+    """Clauses coordinated with the sentence's root or attached loosely after it, each with its own subject."""
+    out = []
+    for verb in sentence:
+        if verb.dep_ in ("conj", "parataxis", "advcl") and verb.pos_ in ("VERB", "AUX") and any(c.dep_.startswith("nsubj") for c in verb.children):
+            inner = {t.i for c in verb.children if c.dep_ in ("conj", "parataxis") for t in c.subtree}
+            tokens = [t.i for t in verb.subtree if t.i not in inner and t.dep_ not in ("cc", "mark") or t.i == verb.i]
+            out.append(sentence.doc[min(tokens) : max(tokens) + 1])
+    return out
 
 
 def headline(sentence) -> str:
@@ -90,13 +104,13 @@ def headline(sentence) -> str:
 
 def _main_clause(sentence) -> list:
     """The sentence's tokens; a long one loses the coordinated or subordinate clauses after its root."""
-    tokens = [t for t in sentence if t.pos_ != "INTJ" and not t.is_space]
+    tokens = [t for t in sentence if not (t.pos_ == "INTJ" and t.lower_ in FILLER) and not t.is_space]
     if len([t for t in tokens if not t.is_punct]) <= MAX_WORDS:
         return tokens
     root = sentence.root
     dropped: set[int] = set()
-    for child in root.children:
-        if child.i > root.i and child.dep_ in ("conj", "advcl", "parataxis", "cc", "ccomp") and child.i - sentence.start >= 6:
+    for child in root.children:  # coordinated and loosely attached clauses after the root; never its complement
+        if child.i > root.i and child.dep_ in ("conj", "parataxis", "cc", "advcl") and child.i - sentence.start >= 6:
             dropped |= {t.i for t in child.subtree}
     kept = [t for t in tokens if t.i not in dropped]
     content = [t for t in kept if not t.is_punct]

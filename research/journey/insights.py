@@ -123,9 +123,11 @@ class InsightContext:
 
 
 def make_insight(group: Group, context: InsightContext) -> Insight:
-    members = group.members
-    polarity, valence = polarity_of(members)
-    agreeing = [u for u in members if agrees(u, polarity)] or members
+    """The claim a group supports. Its evidence, reach and quotes are the members that feel its way:
+    a participant in a pain group who was delighted is not counted as having the pain."""
+    polarity, valence = polarity_of(group.members)
+    agreeing = [u for u in group.members if agrees(u, polarity)] or group.members
+    members = agreeing
     weights = shared_word_weights([(u.participant, u.text) for u in members], context.stage_texts)
     sentence = best_sentence([u.text for u in agreeing[:QUOTES]], weights)
     claim = headline(sentence) if sentence is not None else ""
@@ -133,7 +135,7 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     touchpoints = [context.code_names.get(k, k) for k, n in _counts(agreeing, "touchpoint").most_common(2) if n >= max(1, len(agreeing) / 3)]
     theme_counts = Counter(t for u in members for t in u.themes if t in context.theme_labels)
     theme = context.theme_labels[theme_counts.most_common(1)[0][0]] if theme_counts else None
-    people = len(group.participants)
+    people = len({u.participant for u in members})
     evidence = [f"{people} of {context.cohort} participant{'s' if context.cohort != 1 else ''}", context.stage_name]
     if emotion:
         evidence.append(emotion.lower())
@@ -143,7 +145,7 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
         headline=claim, participants=people, cohort=context.cohort, personas=sorted({u.persona for u in members if u.persona}), touchpoints=touchpoints,
         emotion=emotion, polarity=polarity, valence=None if valence is None else round(valence, 3),
         intensity=round(float(np.mean([context.intensity[u.id] for u in agreeing])), 3), theme=theme,
-        quotes=representative_quotes(group, polarity), utterance_ids=ids, edited=group.edited,
+        quotes=representative_quotes(Group(members), polarity), utterance_ids=ids, edited=group.edited,
     )
 
 

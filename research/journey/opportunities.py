@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from research.fivews import FiveWs
+from research.fivews import LIGHT_VERBS, FiveWs
 from research.journey.model import Insight, Opportunity
 
 FORMULA = "score = reach (participants / cohort) × intensity (mean |negative valence| of the quotes) × evidence (min(1, quotes / 3))"
@@ -34,16 +34,27 @@ def how_might_we(insight: Insight, five_ws: dict[int, FiveWs], speaker_of: dict[
 
 
 def shared_activity(insight: Insight, five_ws: dict[int, FiveWs], speaker_of: dict[int, str]) -> str | None:
-    """The verb phrase most of the insight's participants use (at least two of them, or its only one)."""
+    """The activity most of the insight's participants describe, when at least two of them do.
+
+    Phrases count together by their verb and the head noun that ends them ("pair with their office
+    Wi-Fi" and "pair with the Wi-Fi"); the shortest wording is shown. Light verbs ("have a meeting")
+    name no activity."""
     people: dict[str, set[str]] = {}
+    wordings: dict[str, list[str]] = {}
     for uid in insight.utterance_ids:
         for phrase in five_ws.get(uid, FiveWs()).what:
-            people.setdefault(phrase, set()).add(speaker_of[uid])
+            words = phrase.split()
+            if words[0] in LIGHT_VERBS:
+                continue
+            key = f"{words[0]}|{words[-1].lower()}"
+            people.setdefault(key, set()).add(speaker_of[uid])
+            wordings.setdefault(key, []).append(phrase)
     if not people:
         return None
-    counts = Counter({phrase: len(who) for phrase, who in people.items()})
-    phrase, n = max(counts.items(), key=lambda kv: (kv[1], len(kv[0].split()), kv[0]))
-    return phrase if n >= 2 or insight.participants == 1 else None
+    key = max(people, key=lambda k: (len(people[k]), len(wordings[k]), k))
+    if len(people[key]) < 2:
+        return None
+    return min(wordings[key], key=lambda w: (len(w), w))
 
 
 def rank(insights: list[Insight], five_ws: dict[int, FiveWs], speaker_of: dict[int, str], cohort: int) -> list[Opportunity]:
