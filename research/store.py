@@ -211,6 +211,17 @@ def _coding_scope(db: Database) -> None:
     )
 
 
+@migrations(name="0013_themes_edits")
+def _themes_edits(db: Database) -> None:
+    db["themes"].add_column("journey", int, not_null_default=1)  # 0: a theme of talk outside the journey (shown apart)
+    db["themes"].add_column("hidden", int, not_null_default=0)  # 1: the analyst hid it
+    db["theme_edits"].create(
+        {"id": int, "kind": str, "members": str, "other_members": str, "value": str, "utterance_id": int, "created_at": str},
+        pk="id",
+        not_null={"kind", "members", "created_at"},
+    )
+
+
 def params_hash(params: dict) -> str:
     """A short, stable digest of what a stage's output depends on."""
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
