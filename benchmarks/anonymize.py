@@ -1,12 +1,20 @@
-"""PII detection quality and speed, side by side with Presidio's default configuration.
+"""PII detection quality and speed, side by side with Presidio's default configuration
+and, with --reference COMMIT, with our own detection as it was at that commit (same run).
 
-    python benchmarks/anonymize.py [--model base]
+    python benchmarks/anonymize.py [--model base] [--reference bfa6884] [--no-throughput]
 
 1. The demo scripts: every PII span written into them (names, company names, spoken
    emails and phone numbers, an order number, a street), on the script text.
 2. presidio-research's synthetic PII sentences (../shared/data, when present).
-3. Over-redaction: generic time expressions that must survive.
-4. Throughput: anonymizing a 60-minute interview (the two-voice demo recordings end to end)
+3. Real speech: a White House press briefing (tests/fixtures/pii_real_speech, names marked
+   by hand) and pyannote's phone call (../shared/data), as one interview each: PERSON
+   precision and recall.
+4. Known names at study scale: 60-person sheets drawn by Faker (three seeds, ten locales)
+   against GoEmotions' dev comments (real text whose names are already masked as [NAME]):
+   words wrongly matched to a participant, per 1,000 words.
+5. Over-redaction: generic time expressions, and speech look-alikes of PII (a stutter,
+   quarters, years, acronyms, COVID-19) that must survive.
+6. Throughput: anonymizing a 60-minute interview (the two-voice demo recordings end to end)
    against the time its transcription took (the default model, base, unless --model says).
 """
 
@@ -14,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -27,12 +37,24 @@ from research.config import TranscribeSettings  # noqa: E402
 from research.demo_corpus import BRAND_TERMS, reference_scripts  # noqa: E402
 from research.demo_corpus import DEMO_DIR as DEMO  # noqa: E402
 from research.anonymize.evaluate import PRESIDIO_RESEARCH_TYPES as SYNTH_TYPES  # noqa: E402
-from research.anonymize.evaluate import GoldSpan, load_presidio_research, presidio_default_spans, score, spans_of_substrings  # noqa: E402
-from research.anonymize.known_names import KnownName  # noqa: E402
+from research.anonymize.evaluate import GoldSpan, load_marked_transcript, load_presidio_research, presidio_default_spans, score, spans_of_substrings  # noqa: E402
+from research.anonymize.known_names import KnownName, find_known_names  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
+REAL_SPEECH = REPO / "tests" / "fixtures" / "pii_real_speech"
 GENERIC_TIME = ["We renew every year.", "It took six weeks to arrive.", "I called them today and again last month.", "After a couple of days it worked.", "Every spring the filter price goes up.", "We have used it for three years now."]
+LOOKALIKES = [
+    "I- I- I think the second quarter was better.",
+    "Our Q3 and Q4 numbers were flat, and Q1 looks weak.",
+    "Sales fell during COVID-19 and COVID hit the stores hard.",
+    "Prices were like that in 1918, 1919 and again in 2020 and 2021.",
+    "We spent 1,250,000 dollars on the new line.",
+    "The F-B-I and the U-S-A were mentioned on the call.",
+    "The mode is called Whisper Quiet and it really is quiet.",
+    "We met at the yoga studio and then at the gym.",
+]
+SHEET_LOCALES = ["en_US", "en_GB", "de_DE", "es_ES", "fr_FR", "it_IT", "nl_NL", "pl_PL", "en_IN", "pt_BR"]
 
 
 def demo_known() -> list[KnownName]:
@@ -74,30 +96,104 @@ def table(title: str, ours: dict, theirs: dict, types: list[str]) -> None:
         print(f"{kind:<14}{fmt(a)}   {fmt(b).replace('  ', ' ', 1):>24}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=TranscribeSettings().model, help="the Whisper model the 60-minute interview is transcribed with")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    analyzer()
-    print(f"engine load: {time.perf_counter() - started:.1f} s (once per run)")
+def real_speech() -> dict[str, tuple[list[str], list[list[GoldSpan]]]]:
+    """Real spoken transcripts with their PERSON spans: the briefing fixture, and pyannote's call when ../shared/data is here."""
+    corpora = {"White House briefing": load_marked_transcript(REAL_SPEECH / "whitehouse-2022-11-22.txt")}
+    stm = SHARED / "diarization-pyannote-sample" / "sample.stm"
+    if stm.is_file():
+        texts = [line.split(maxsplit=5)[5] for line in stm.read_text().splitlines() if line.strip()]
+        corpora["pyannote phone call"] = (texts, [[GoldSpan(m.start(), m.end(), "PERSON") for m in re.finditer(r"\b(?:Diane|Sheila)\b", text)] for text in texts])
+    return corpora
+
+
+def false_known_name_rate(seeds=(1, 2, 3), size: int = 60) -> float | None:
+    """Words of GoEmotions' dev comments matched to someone on a Faker sheet of `size` people, per 1,000 words."""
+    path = SHARED / "goemotions" / "dev.tsv"
+    if not path.is_file():
+        return None
+    from faker import Faker
+
+    texts = [line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines()]
+    words = sum(len(text.split()) for text in texts)
+    rates = []
+    for seed in seeds:
+        fake = Faker(SHEET_LOCALES)
+        Faker.seed(seed)
+        sheet = [KnownName(f"{fake.first_name()} {fake.last_name()}", "PERSON") for _ in range(size)]
+        rates.append(1000 * sum(len(find_known_names(text, sheet)) for text in texts) / words)
+    return sum(rates) / len(rates)
+
+
+def measure() -> tuple[dict[str, float], dict]:
+    """Every quality number, flat (for the side-by-side summary), and the detail tables."""
+    numbers, detail = {}, {}
     interviews = demo_corpus()
     gold, found = detect_per_interview(PiiDetector(demo_known(), allow=BRAND_TERMS), interviews)
-    texts = [text for turns, _ in interviews for text in turns]
-    table("demo scripts (spoken PII, known participants)", score(gold, found), score(gold, presidio_default_spans(texts)), ["PERSON", "EMAIL", "PHONE", "ORGANIZATION", "LOCATION", "ID", "ALL"])
+    detail["demo"] = (gold, found, [text for turns, _ in interviews for text in turns])
+    demo = score(gold, found)
+    numbers |= {"demo PERSON recall": demo["PERSON"].recall, "demo PERSON precision": demo["PERSON"].precision, "demo ALL F2": demo["ALL"].f2}
     synth = synth_corpus()
     if synth:
         texts, gold = synth
+        ours = score(gold, PiiDetector().detect(texts, propagate=False), SYNTH_TYPES)  # independent sentences, not one interview
+        strict = score(gold, PiiDetector(organizations=True, places=True).detect(texts, propagate=False), SYNTH_TYPES)
+        detail["synth"] = (texts, gold, ours, strict)
+        numbers |= {"presidio-research PERSON recall": ours["PERSON"].recall, "presidio-research PERSON precision": ours["PERSON"].precision, "presidio-research ALL F2": ours["ALL"].f2, "presidio-research strict ALL F2": strict["ALL"].f2}
+    for name, (texts, gold) in real_speech().items():
+        person = score(gold, PiiDetector().detect(texts))["PERSON"]  # one interview: names found once are looked for again
+        numbers |= {f"{name} PERSON precision": person.precision, f"{name} PERSON recall": person.recall}
+    rate = false_known_name_rate()
+    if rate is not None:
+        numbers["60-name sheet: false matches per 1,000 words"] = rate
+    numbers["generic time kept intact"] = sum(not spans for spans in PiiDetector().detect(GENERIC_TIME))
+    numbers["speech look-alikes kept intact"] = sum(not spans for spans in PiiDetector().detect(LOOKALIKES, propagate=False))
+    return numbers, detail
+
+
+def summary(now: dict[str, float], reference: dict[str, float] | None, commit: str | None) -> None:
+    print(f"\n{'summary':<52}{'reference ' + commit if reference else '':>20}{'this tree':>12}")
+    for key, value in now.items():
+        old = (reference or {}).get(key)
+        fmt = lambda v: "-" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
+        print(f"{key:<52}{fmt(old) if reference else '':>20}{fmt(value):>12}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=TranscribeSettings().model, help="the Whisper model the 60-minute interview is transcribed with")
+    parser.add_argument("--reference", metavar="COMMIT", help="also measure research/anonymize as it was at COMMIT, in this run")
+    parser.add_argument("--no-throughput", action="store_true", help="skip the 60-minute interview (it transcribes an hour of audio)")
+    parser.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)  # what a reference run prints
+    args = parser.parse_args()
+    if args.json_only:
+        print(json.dumps(measure()[0]))
+        return
+    reference = None
+    if args.reference:
+        from anonymize_reference import measure_at
+
+        reference = measure_at(args.reference, Path(__file__), [])
+    started = time.perf_counter()
+    analyzer()
+    print(f"engine load: {time.perf_counter() - started:.1f} s (once per run)")
+    numbers, detail = measure()
+    gold, found, texts = detail["demo"]
+    table("demo scripts (spoken PII, known participants)", score(gold, found), score(gold, presidio_default_spans(texts)), ["PERSON", "EMAIL", "PHONE", "ORGANIZATION", "LOCATION", "ID", "ALL"])
+    if "synth" in detail:
+        texts, gold, ours, strict = detail["synth"]
         baseline = score(gold, presidio_default_spans(texts), SYNTH_TYPES)
         kinds = ["PERSON", "EMAIL", "PHONE", "ADDRESS", "LOCATION", "ORGANIZATION", "ID", "ALL"]
-        ours = PiiDetector().detect(texts, propagate=False)  # independent sentences, not one interview
-        table(f"presidio-research synthetic set ({len(texts)} sentences, no metadata), default settings (cities, countries, other organisations kept)", score(gold, ours, SYNTH_TYPES), baseline, kinds)
-        strict = PiiDetector(organizations=True, places=True).detect(texts, propagate=False)
-        table("same, with organizations = true and places = true", score(gold, strict, SYNTH_TYPES), baseline, kinds)
-    kept = sum(not spans for spans in PiiDetector().detect(GENERIC_TIME))
+        table(f"presidio-research synthetic set ({len(texts)} sentences, no metadata), default settings (cities, countries, other organisations kept)", ours, baseline, kinds)
+        table("same, with organizations = true and places = true", strict, baseline, kinds)
+    for name, (texts, gold) in real_speech().items():
+        table(f"real speech: {name} ({sum(len(t.split()) for t in texts)} words, {sum(map(len, gold))} names)", score(gold, PiiDetector().detect(texts)), score(gold, presidio_default_spans(texts)), ["PERSON"])
     kept_default = sum(not spans for spans in presidio_default_spans(GENERIC_TIME))
-    print(f"\nover-redaction: generic time expressions kept intact: ours {kept}/{len(GENERIC_TIME)}, default {kept_default}/{len(GENERIC_TIME)}")
-    throughput(args.model)
+    print(f"\nover-redaction: generic time expressions kept intact: ours {numbers['generic time kept intact']}/{len(GENERIC_TIME)}, default {kept_default}/{len(GENERIC_TIME)}")
+    lookalikes_default = sum(not spans for spans in presidio_default_spans(LOOKALIKES))
+    print(f"over-redaction: speech look-alikes kept intact: ours {numbers['speech look-alikes kept intact']}/{len(LOOKALIKES)}, default {lookalikes_default}/{len(LOOKALIKES)}")
+    summary(numbers, reference, args.reference)
+    if not args.no_throughput:
+        throughput(args.model)
 
 
 def throughput(model: str) -> None:

@@ -8,7 +8,9 @@
 - after "address is", "lives at", "located at", "send it to" and the like, everything up
   to the end of the sentence when it starts with a number.
 
-Cities and countries on their own are not addresses: they stay, as the "where".
+Cities and countries on their own are not addresses: they stay, as the "where". Nor is a
+title before a name: "Coordinator Dr. Jha" has no house number, and "Dr." is followed by a
+capitalised word.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from research.anonymize.gazetteer import is_rare_word
 
 STREET_WORD = r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|Crescent|Close|Parkway|Highway|Square|Row|Mews|Gardens)"
 STREET = re.compile(rf"\b(?:\d{{1,5}}\s+)?(?:[A-Z][a-z]+\s+){{1,3}}{STREET_WORD}\b")
+TITLE_BEFORE_NAME = re.compile(r"(?:Dr|St)\.?\s+[A-Z]")  # "Dr. Jha", "St. Louis"
 FOREIGN_STREET = re.compile(r"\b(?:Rua|Rue|Via|Viale|Calle|Avenida|Avda|Carrer|Rambla|Ulica|Ul\.|Strada|Piazza|Largo|Travessa)\s+(?:\w+\s+){0,3}?[A-Z]\w+", re.UNICODE)
 NUMBERED_STREET = re.compile(r"\b\d{1,5},?\s+((?:[^\W\d_][\w.'’-]*\s+){1,4})\d{1,4}[a-zA-Z]?\b")
 UNIT = re.compile(r"\b(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|PSC)\.?\s*#?\d{1,5}[A-Za-z]?\b|\b[ADF]PO\s+A[AEP]\s+\d{5}\b", re.IGNORECASE)
@@ -39,10 +42,16 @@ class StreetAddressRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        spans = [m.span() for pattern in (STREET, FOREIGN_STREET, UNIT) for m in pattern.finditer(text)]
+        spans = [m.span() for m in STREET.finditer(text) if not _title(text, m)]
+        spans += [m.span() for pattern in (FOREIGN_STREET, UNIT) for m in pattern.finditer(text)]
         spans += [m.span() for m in NUMBERED_STREET.finditer(text) if _has_rare_word(m.group(1))]
         spans += [_announced(text, m.end()) for m in ANNOUNCED.finditer(text)]
         return [RecognizerResult("LOCATION", start, end, SCORE) for start, end in spans]
+
+
+def _title(text: str, street: re.Match) -> bool:
+    """An abbreviated street word with no house number that a name follows: a title."""
+    return not street.group()[0].isdigit() and bool(TITLE_BEFORE_NAME.match(text, street.end() - len(street.group().split()[-1])))
 
 
 def _has_rare_word(words: str) -> bool:

@@ -5,6 +5,10 @@ weeks", "in March") are the "when" of a journey and stay; only exact dates (a da
 month) are redacted. Cities and countries stay (the "where"); street addresses go.
 Organisations are redacted when they are a participant's company or on the deny list,
 not whenever spaCy sees one, so brands, retailers and channels survive.
+
+A PERSON must hold a word that could be a name (see `gazetteer.could_be_name`): spaCy's
+small model calls "COVID-19", "Q3", "Laughter" and "Americans" people in real speech. Names
+found by their context (a title, a vocative, an introduction) need only be shaped like one.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from functools import cache
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from research.anonymize.address import StreetAddressRecognizer
-from research.anonymize.gazetteer import is_name, is_rare_word, warm_gazetteers
+from research.anonymize.gazetteer import could_be_name, is_dictionary_word, is_name, is_rare_word, name_shaped, warm_gazetteers
 from research.anonymize.known_names import KnownName, find_known_names
 from research.anonymize.name_context import ContextNameRecognizer
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
@@ -57,6 +61,8 @@ _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|a
 _DAY = r"(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|tenth|twentieth|thirtieth)"
 EXACT_DATE = re.compile(rf"\b(?:{_DAY}\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+{_DAY})\b|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b(?:19|20)\d\d-\d\d-\d\d\b", re.IGNORECASE)
 NOT_NAMES = frozenset(STOP_WORDS) | {"tell", "say", "ask", "let", "call", "thank", "thanks", "hello", "hi", "okay", "ok", "yes", "yeah", "sure", "right", "great", "wow", "honestly", "well"}
+CONTEXT_RECOGNIZERS = frozenset({"ContextNameRecognizer", "SpelledNameRecognizer"})  # the words around say it is a name, whatever the word
+_PUNCTUATION = ".,!?;:()[]\"“”‘’—–…"
 DEFAULT_ALLOW = ("LinkedIn", "Instagram", "Facebook", "YouTube", "Google", "Amazon", "Twitter", "TikTok", "WhatsApp", "Reddit", "Trustpilot", "Yelp", "Wi-Fi", "Wi -Fi", "WiFi", "Bluetooth", "iPhone", "Android")
 
 
@@ -123,7 +129,9 @@ class PiiDetector:
         for text, spans in zip(texts, found):
             for span in spans:
                 if span.entity_type == "PERSON" and not span.known:
-                    names.setdefault(span.key, KnownName(text[span.start : span.end], "PERSON"))
+                    words = [word for word in _words(text[span.start : span.end]) if name_shaped(word, text.isupper())]
+                    if words:  # not a spelled "O-K-A-F-O-R" letter by letter
+                        names.setdefault(span.key, KnownName(" ".join(words), "PERSON"))
         if not names:
             return found
         keys = {name.text: key for key, name in names.items()}
@@ -137,7 +145,7 @@ class PiiDetector:
         spans = []
         for result in found:
             piece = text[result.start : result.end]
-            if self._allowed(piece) or not self._keep(result, piece):
+            if self._allowed(piece) or not self._keep(result, piece, text):
                 continue
             kind = ENTITY_TYPES[result.entity_type]
             if kind == "URL" and re.search(r"\bat\b|@", piece, re.IGNORECASE):
@@ -150,7 +158,7 @@ class PiiDetector:
     def _allowed(self, piece: str) -> bool:
         return piece.casefold().strip(" .,") in self.allow
 
-    def _keep(self, result, piece: str) -> bool:
+    def _keep(self, result, piece: str, text: str) -> bool:
         recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
         if result.entity_type == "DATE_TIME":
             return bool(EXACT_DATE.search(piece))
@@ -158,13 +166,27 @@ class PiiDetector:
             return "ORGANIZATION" in self.keep_spacy
         if result.entity_type in SPACY_ONLY and recognizer == "SpacyRecognizer":
             return result.entity_type in self.keep_spacy
-        if result.entity_type == "PERSON" and recognizer == "SpacyRecognizer":
-            words = piece.split()
-            if not any(word[:1].isupper() for word in words):
-                return all(is_name(word) or is_rare_word(word) for word in words)  # "lena andersson", not "boo boo"
-            if len(words) == 1 and words[0].strip(".,!?").casefold() in NOT_NAMES:
-                return False
+        if result.entity_type == "PERSON":
+            return _person(piece, recognizer, text.isupper())
         return True
+
+
+def _words(piece: str) -> list[str]:
+    return [word for word in (part.strip(_PUNCTUATION) for part in piece.split()) if word]
+
+
+def _person(piece: str, recognizer: str, upper_case_text: bool) -> bool:
+    """Could `piece` be a person's name, given who found it?"""
+    if recognizer == "SpelledNameRecognizer":
+        return True
+    words = _words(piece)
+    if recognizer in CONTEXT_RECOGNIZERS:
+        return any(name_shaped(word, upper_case_text) for word in words)
+    if not any(word[:1].isupper() for word in words):  # the gazetteer recognizer's "benjamin a seiler" has its own rule
+        return recognizer != "SpacyRecognizer" or all(is_name(word) or is_rare_word(word) for word in words)  # "lena andersson", not "boo boo"
+    if len(words) == 1 and (words[0].casefold() in NOT_NAMES or (recognizer == "GazetteerNameRecognizer" and is_dictionary_word(words[0]))):
+        return False  # the gazetteers alone can't tell "Delta" or "America" the name from the word
+    return any(could_be_name(word, upper_case_text) for word in words if word[:1].isupper())
 
 
 def merge(spans: list[PiiSpan], text: str) -> list[PiiSpan]:

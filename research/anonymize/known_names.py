@@ -4,6 +4,16 @@ Speech recognition writes "O'Caffa" for Okafor and "Medio" for Mateo, so exact m
 misses them. A capitalised word matches a name token when the spellings are close
 (rapidfuzz ratio) or they sound alike (Metaphone codes close); a company matches as a
 phrase of about the same number of words, however it was split ("bright water dental").
+
+Close spellings and sounds also join everyday words to names ("Social" to Sokal, "Canada"
+to Kanada), and the more names a sheet holds, the more words come close to one of them by
+chance. So a word that is only close to a name must be rare enough: the chance that a
+random word of English is this word, times the number of name tokens it was tested
+against, stays under CHANCE_BUDGET. A word that *is* a name token but also an everyday
+word ("Grace", "Young", "Just") is the name when capitalised inside a sentence; opening
+one, it passes under the looser EXACT_BUDGET. Summed over a sheet's N
+tokens, each with K close words in the language, at most about K x CHANCE_BUDGET of the
+words of ordinary speech can match by chance, whatever N is.
 """
 
 from __future__ import annotations
@@ -15,10 +25,15 @@ from functools import lru_cache
 import jellyfish
 from rapidfuzz import fuzz
 
+from research.anonymize.gazetteer import everyday_words
+
 SPELLING = 82  # rapidfuzz ratio of the letters
 SOUND = 85  # ratio of the Metaphone codes, when the letters are at least LOOSE_SPELLING alike
 LOOSE_SPELLING = 45
 PHRASE = 85
+CHANCE_BUDGET = 5e-6  # name tokens tested x a close (not equal) word's frequency in English
+EXACT_BUDGET = 1e-3  # the same, for a sentence's first word equal to a token that is also an everyday word
+UNSEEN = 1e-9  # the frequency of a word wordfreq has never seen ("O'Caffa")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
 
@@ -45,12 +60,15 @@ def _sounds(word: str) -> str:
     return jellyfish.metaphone(_key(word)) if _key(word) else ""
 
 
-def _token_matches(word: str, token: str) -> bool:
-    a, b = _key(word), _key(token)
-    if not a or not b:
-        return False
-    if a == b:
-        return True
+@lru_cache(maxsize=65536)
+def word_chance(word: str) -> float:
+    """How often a word of English is this word (wordfreq), never zero."""
+    from wordfreq import word_frequency
+
+    return max(word_frequency(_key(word), "en"), UNSEEN)
+
+
+def _close(a: str, b: str, word: str, token: str) -> bool:
     if len(a) < 4 or len(b) < 4:
         return False
     if fuzz.ratio(a, b) >= SPELLING:
@@ -61,8 +79,24 @@ def _token_matches(word: str, token: str) -> bool:
     return sound_a == sound_b or (fuzz.ratio(sound_a, sound_b) >= SOUND and fuzz.ratio(a, b) >= LOOSE_SPELLING)
 
 
+def _token_matches(word: str, token: str, tested: int = 1, opens_sentence: bool = True) -> bool:
+    """`word` is `token`, or close to it and too rare to be close by chance among `tested` tokens."""
+    a, b = _key(word), _key(token)
+    if not a or not b:
+        return False
+    if a == b:
+        return a not in everyday_words() or not opens_sentence or tested * word_chance(word) <= EXACT_BUDGET
+    return _close(a, b, word, token) and tested * word_chance(word) <= CHANCE_BUDGET
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \"'“‘(")
+    return not before or before[-1] in ".?!:\n"
+
+
 def find_known_names(text: str, names: list[KnownName]) -> list[NameMatch]:
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    tested = max(1, len({_key(token) for name in names if name.entity_type == "PERSON" for token in name.text.split()}))
     matches: list[NameMatch] = []
     for name in names:
         tokens = name.text.split()
@@ -82,6 +116,6 @@ def find_known_names(text: str, names: list[KnownName]) -> list[NameMatch]:
                     matches.append(NameMatch(start, end, name))
         if name.entity_type == "PERSON":
             for start, end, word in words:
-                if word[0].isupper() and any(_token_matches(word, token) for token in tokens):
+                if word[0].isupper() and any(_token_matches(word, token, tested, _opens_sentence(text, start)) for token in tokens):
                     matches.append(NameMatch(start, end, name))
     return matches

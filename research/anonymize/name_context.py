@@ -4,7 +4,9 @@ A name the gazetteers have never seen ("Oyelaran", "Tsetseg") is still a name wh
 text treats it as one:
 
 - a speaker label at the start of a line or sentence ("Tsetseg: we waited", "mika: who?");
-- a vocative that opens a request ("Oyelaran, could you resend the invoice?");
+- a vocative that opens a request ("Oyelaran, could you resend the invoice?"), or that
+  thanks, greets or gives the floor ("Thank you, Karine.", "Go ahead, April.", "So, Tony,
+  thank you."): there even a month or an everyday word is a name;
 - a list that holds a gazetteer name ("Nwachukwu, Brennan and Walsh");
 - the subject of a sentence that goes on with he or she ("Ndiaye fixed the pump, and she
   never charged us"), or of a verb only people do ("Ibekwe lives two doors down");
@@ -32,6 +34,8 @@ NOT_PERSON_LABELS = PLACE_LABELS | {"NORP"}  # places, nationalities and groups
 LIST_SEPARATORS = frozenset({",", "and", "&", "or"})
 REQUEST_STARTS = frozenset({"please", "thanks", "thank", "could", "can", "would", "will", "do", "did", "have", "are", "is"})
 MAX_NAME_WORDS = 3
+ADDRESSING = ("thank you", "thanks", "go ahead", "hi", "hello", "hey", "bye", "goodbye", "sorry", "welcome", "morning", "afternoon", "evening", "congratulations", "cheers")
+ADDRESSEES = frozenset("sir madam ma'am doctor doc everybody everyone all guys folks team mom mum dad son honey dear buddy man boss officer professor ladies gentlemen friends president senator governor mister miss coach chief captain god lord".split())  # addressed, but no names
 SPEAKER_LABEL = re.compile(r"(?:^|(?<=[.?!\"“”\n])|(?<=[.?!\"“”]\s))\s*(?P<name>[\w’'-]+(?: [\w’'-]+){0,2}):(?=\s*\S)", re.MULTILINE)
 
 
@@ -41,7 +45,7 @@ class ContextNameRecognizer(DocRecognizer):
 
     def find(self, text: str, doc) -> list[RecognizerResult]:
         lower_case = not any(char.isupper() for char in text)
-        spans = [*_speaker_labels(text, lower_case), *_vocatives(doc), *_listed_with_a_name(doc), *_referred_to_as_people(doc), *_name_runs(doc)]
+        spans = [*_speaker_labels(text, lower_case), *_vocatives(doc), *_addressed(doc), *_listed_with_a_name(doc), *_referred_to_as_people(doc), *_name_runs(doc)]
         if lower_case:
             spans += _gazetteer_words(doc)
         return [RecognizerResult("PERSON", start, end, SCORE) for start, end in spans]
@@ -81,6 +85,30 @@ def _vocatives(doc):
         first = sentence[0]
         if len(sentence) > 3 and sentence[1].text == "," and first.pos_ in ("PROPN", "NOUN", "ADJ", "X") and _candidate(first.text) and sentence[2].lower_ in REQUEST_STARTS:
             yield _span([first])
+
+
+def _addressee(token) -> bool:
+    return token.is_alpha and len(token) > 1 and token.text[0].isupper() and not token.is_upper and not token.is_stop and token.lower_ not in ADDRESSEES and not is_place(token.text)
+
+
+def _addressed(doc):
+    """A name that is thanked, greeted or given the floor: "Go ahead, Toluse.", "So, Tony, thank you."."""
+    for token in doc[1:]:
+        after = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if not _addressee(token) or (after is not None and not after.is_punct):
+            continue
+        if _after_addressing(doc, token.i) or (doc[token.i - 1].text == "," and after is not None and after.text == "," and token.i + 2 < len(doc) and doc[token.i + 2].lower_ in (REQUEST_STARTS | {"thanks", "thank"})):
+            yield _span([token])
+
+
+def _after_addressing(doc, i: int) -> bool:
+    """Tokens before `i` end with an addressing phrase that opens a sentence or follows a comma."""
+    for phrase in ADDRESSING:
+        words = phrase.split()
+        start = i - len(words) - (doc[i - 1].text == ",")
+        if start >= 0 and [t.lower_ for t in doc[start : start + len(words)]] == words and (start == 0 or doc[start].is_sent_start or doc[start - 1].is_punct):
+            return True
+    return False
 
 
 def _list_items(doc):

@@ -4,6 +4,10 @@ Whisper turns "margaret dot okafor at brightwater dental dot com" into anything 
 spoken words to "Margaret.O.Caffa at Brightwater Dental.com" or "Sophia.raysatmailbox.com";
 phone numbers come out as digits, digit groups or words; an order number as "K-4-4719"
 or "K four four seven one nine"; a spelled name as "O-K-A-F-O-R".
+
+Speech has look-alikes that are not PII: a stutter ("I- I- I") is no spelled name, nor is
+an acronym said letter by letter ("F-B-I"); a list of years ("1918, 1919") or a number with
+thousands separators ("1,250,000") is no phone number.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import re
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from spacy.lang.en.stop_words import STOP_WORDS
+
+from wordfreq import zipf_frequency
 
 from research.anonymize.gazetteer import is_first_name, is_name, is_rare_word
 
@@ -24,7 +30,7 @@ SPOKEN_EMAIL = re.compile(
     rf"\b[\w'.-]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[\w'-]+)*\s+at\s+(?:[\w'-]+\s+){{0,3}}?[\w'-]+\s+dot\s+{_TLD}(?:\s+dot\s+{_TLD})?\b",
     re.IGNORECASE,
 )
-MANGLED_EMAIL = re.compile(rf"\b[\w'.-]+(?:\s+at\s+(?:[\w'-]+\s+){{0,3}}[\w'-]+)?\.{_TLD}(?:\.{_TLD})?\b", re.IGNORECASE)
+MANGLED_EMAIL = re.compile(rf"\b(?:[\w'-]+\.[\w'.-]+|[\w'.-]+\s+at\s+(?:[\w'-]+\s+){{0,3}}[\w'-]+)\.{_TLD}(?:\.{_TLD})?\b", re.IGNORECASE)  # a name part, then the domain: not "Vaccines.gov"
 SPELLED_LETTERS = re.compile(r"\b(?:[A-Z][\s.-]+){2,}[A-Z]\b")
 RELATIVES = ("son", "daughter", "kid", "husband", "wife", "sister", "brother", "mom", "mum", "dad", "father", "mother", "partner", "colleague", "boss", "manager", "friend", "neighbou?r", "coworker", "assistant")
 _EITHER_CASE = "|".join(f"[{word[0].upper()}{word[0]}]{word[1:]}" for word in (*RELATIVES, "youngest", "eldest", "oldest"))
@@ -43,6 +49,19 @@ ID_KEYWORDS = re.compile(
 )
 ID_VALUE = re.compile(rf"(?:[A-Za-z]{{1,3}}[\s-]?)?(?:{_DIGITISH}[\s,.-]*){{3,}}", re.IGNORECASE)
 DIGIT_RUN = re.compile(rf"\b{_DIGITISH}\b(?:[ \t,.()-]+\b{_DIGITISH}\b)*", re.IGNORECASE)
+YEAR = re.compile(r"(?:1[89]|20)\d\d")
+SEPARATED_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+")  # 1,250,000 and 3.75
+MIN_SPELLED_LETTERS = 2  # different letters: "I- I- I" is a stutter
+CONTEXT_SCORE = 0.9  # above spaCy's 0.85: Presidio keeps the context's verdict on the same words ("I'm Jordan")
+ACRONYM_ZIPF = 3.0  # spelled letters written this often are a word or an acronym ("FBI"), not a name
+
+
+def not_a_phone(run: str) -> bool:
+    """Years ("1918, 1919", "2020 and 2021") or numbers written with separators ("1,250,000")."""
+    numbers = re.findall(r"\d[\d,.]*\d|\d", run)
+    if numbers and all(YEAR.fullmatch(number) for number in numbers) and not re.search(r"[a-z]", run, re.IGNORECASE):
+        return True
+    return any(SEPARATED_NUMBER.fullmatch(number) for number in numbers)
 
 
 def count_digits(text: str) -> int:
@@ -79,6 +98,8 @@ class SpokenPhoneRecognizer(EntityRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None):
         results = []
         for match in DIGIT_RUN.finditer(text):
+            if not_a_phone(match.group()):
+                continue
             if 7 <= count_digits(match.group()) <= 15 and not ID_KEYWORDS.search(text[max(0, match.start() - 40) : match.start()]):
                 results.append(RecognizerResult("PHONE_NUMBER", match.start(), match.end(), 0.85))
         return results
@@ -103,9 +124,23 @@ class OrderNumberRecognizer(EntityRecognizer):
         return results
 
 
-class SpelledNameRecognizer(PatternRecognizer):
+class SpelledNameRecognizer(EntityRecognizer):
+    """Letters said one by one ("O-K-A-F-O-R"), unless they are one letter again and again
+    (a stutter, "I- I- I") or spell a common word or acronym ("F-B-I", "U-S-A")."""
+
     def __init__(self) -> None:
-        super().__init__(supported_entity="PERSON", name="SpelledNameRecognizer", patterns=[Pattern("spelled letters", SPELLED_LETTERS.pattern, 0.7)], global_regex_flags=re.MULTILINE)
+        super().__init__(supported_entities=["PERSON"], name="SpelledNameRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        results = []
+        for match in SPELLED_LETTERS.finditer(text):
+            letters = re.sub(r"[^A-Z]", "", match.group())
+            if len(set(letters)) >= MIN_SPELLED_LETTERS and (is_name(letters.title()) or zipf_frequency(letters.lower(), "en") < ACRONYM_ZIPF):
+                results.append(RecognizerResult("PERSON", match.start(), match.end(), 0.7))
+        return results
 
 
 class RelativeNameRecognizer(EntityRecognizer):
@@ -121,16 +156,16 @@ class RelativeNameRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.75) for m in RELATION_NAME.finditer(text)]
-        results += [RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.75) for m in NAME_GIVEN.finditer(text) if m.group("name")[0].isupper()]
+        results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in RELATION_NAME.finditer(text)]
+        results += [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in NAME_GIVEN.finditer(text) if m.group("name")[0].isupper()]
         for m in INTRODUCTION.finditer(text):
             if m.group("name").split()[0] not in NOT_INTRODUCED:
-                results.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.7))
+                results.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE))
         for m in LOWER_CASE_INTRODUCTION.finditer(text):  # "my name is lena andersson"
             if m.group("first") not in STOP_WORDS and (is_first_name(m.group("first")) or is_rare_word(m.group("first"))):
                 last = m.group("last")
                 end = m.end("last") if last and (is_name(last) or is_rare_word(last)) else m.end("first")
-                results.append(RecognizerResult("PERSON", m.start("first"), end, 0.7))
+                results.append(RecognizerResult("PERSON", m.start("first"), end, CONTEXT_SCORE))
         return results
 
 
