@@ -3,7 +3,9 @@ the stored map, snapshots of the layout, and the library's independence from Tex
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +20,8 @@ from tui.screens.journey import JourneyScreen
 from tui.screens.search import SearchScreen
 from tui.screens.themes import ThemesScreen
 from tui.screens.transcript import TranscriptScreen
+from tui.widgets.map_board import MapBoard
+from tui.widgets.persona_matrix import PersonaMatrix
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -186,16 +190,16 @@ async def test_journey_map_filters_and_quotes_at_80x24(review_study):
         await settle(pilot, app)
         screen = app.screen
         assert screen.journey.participants == 8
-        table = screen.query_one("#map")
-        assert table.row_count >= 15 and len(table.columns) == 6
+        board = screen.query_one(MapBoard)
+        assert len(board.columns) == 6 and any(e.insight for e in board.entries.values())
         screen.query_one("#filter-segment").value = "Household"
         await settle(pilot, app)
-        assert screen.journey.participants == 4
-        table.move_cursor(row=1, column=3)  # touchpoints at Adoption
+        assert screen.journey.participants == 4 and screen.sub_title == "segment = Household"
+        board.move_cursor(row=0, column=3)  # how Adoption feels, and every quote behind it
         await pilot.press("enter")
         await pilot.pause()
         quotes = screen.query_one("#quotes")
-        assert quotes.display and quotes.option_count >= 1
+        assert quotes.has_focus and quotes.option_count >= 1
         await pilot.press("g")
         await pilot.pause()
         assert isinstance(app.screen, TranscriptScreen)
@@ -268,9 +272,152 @@ def test_snapshot_journey_map(snap_compare, snapshot_study):
     assert snap_compare(ResearchApp(snapshot_study), terminal_size=(160, 48), run_before=open_map)
 
 
+def test_snapshot_journey_map_at_80x24(snap_compare, snapshot_study):
+    async def open_map(pilot):
+        await pilot.press("j")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(80, 24), run_before=open_map)
+
+
+def test_snapshot_personas_side_by_side(snap_compare, snapshot_study):
+    async def open_personas(pilot):
+        await pilot.press("j")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(160, 48), run_before=open_personas)
+
+
 def test_snapshot_help_in_light_theme(snap_compare, snapshot_study):
     async def help_light(pilot):
         await pilot.press("ctrl+t", "question_mark")
         await pilot.pause()
 
     assert snap_compare(ResearchApp(snapshot_study), terminal_size=(100, 30), run_before=help_light)
+
+
+# --- the journey map as insights, on a small study whose quotes hold markup-like text ---
+
+MARKUP = "[PERSON_6]"  # a pseudonym: Rich would read it as a markup tag and drop it
+
+
+@pytest.fixture
+def insight_study(tmp_path):
+    """Three customers (personas Buyer, Buyer, Gift giver) who say the same things; the Wi-Fi pain names [PERSON_6] and holds [b]...[/b]."""
+    from research.coding.stage import study_codebook, sync_codes
+    from research.journey import build_and_store
+    from research.store import now, set_stage
+    from research.study import Study
+
+    study = Study.create(tmp_path / "insights", "insight study")
+    db = study.db
+    book = study_codebook(study)[0]
+    sync_codes(db, book)
+    lines = [
+        ("How did you hear about it?", "A friend told me about it at a barbecue last summer.", ["stage:discovery", "touchpoint:word-of-mouth"]),
+        ("And the setup?", f"The app would not pair with our Wi-Fi, [b]three[/b] tries, and {MARKUP} had to reset the router. I was furious.",
+         ["stage:adoption", "emotion:anger", "touchpoint:app", "signal:pain-point"]),
+        ("Would you recommend it?", "Yes, I told my sister to get one and she loves it.", ["stage:advocacy", "emotion:joy", "signal:delight"]),
+    ]
+    for n, persona in enumerate(("Buyer", "Buyer", "Gift giver"), start=1):
+        interview = db["interviews"].insert({"code": f"INT-00{n}", "title": f"Interview {n}", "sha256": f"{n:064x}", "duration": 600.0, "added_at": now()}).last_pk
+        db["participants"].insert({"interview_id": interview, "slot": "customer", "label": f"Participant {n}", "persona": persona, "segment": "Household"})
+        for k, (question, answer, codes) in enumerate(lines):
+            db["utterances"].insert({"interview_id": interview, "idx": 2 * k, "speaker": "S1", "role": "interviewer", "start": 20.0 * k, "end": 20.0 * k + 4, "text": question, "words": "[]"})
+            utterance = db["utterances"].insert({"interview_id": interview, "idx": 2 * k + 1, "speaker": "S2", "role": "customer", "start": 20.0 * k + 5, "end": 20.0 * k + 15, "text": answer, "words": "[]"}).last_pk
+            for key in codes:
+                db["codings"].insert({"utterance_id": utterance, "code_key": key, "source": "model", "confidence": 0.9, "status": "accepted", "created_at": "t", "updated_at": "t"})
+        for stage in ("transcribe", "speakers", "anonymize", "code"):
+            set_stage(db, interview, stage, "done")
+    build_and_store(study, book)
+    return study
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as plain text (from the app's own SVG screenshot)."""
+    svg = app.export_screenshot()
+    return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
+
+
+async def open_insight(pilot, app, stage: str = "adoption"):
+    await pilot.press("j")
+    await settle(pilot, app)
+    board = app.screen.query_one(MapBoard)
+    assert board.select_insight(next(i.key for i in app.screen.journey.insights() if i.stage == stage))
+    await pilot.pause()
+    return board
+
+
+async def test_the_map_shows_insight_sentences_with_their_quotes_and_escapes_study_text(insight_study):
+    app = ResearchApp(insight_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        board = await open_insight(pilot, app)
+        insight = board.entry.insight
+        assert insight.participants == 3 and insight.polarity == "pain" and len(insight.quotes) >= 2
+        shown = screen_text(app)
+        assert insight.headline.split()[0] in shown and "3 of 3" in shown  # the sentence and its reach, in the cell
+        assert MARKUP in shown and "[b]three[/b]" in shown  # quotes in the evidence panel keep their brackets
+        assert "Help" in shown and "Quit" in shown  # the footer lists ? and q first, even at 80 columns
+        quotes = app.screen.query_one("#quotes")
+        assert quotes.option_count >= len(insight.quotes)
+        await pilot.press("enter", "g")
+        await pilot.pause()
+        assert isinstance(app.screen, TranscriptScreen) and app.screen.interview == insight.quotes[0].interview
+
+
+async def test_insight_edits_from_the_app_persist_and_survive_a_rebuild(insight_study):
+    from research.coding.stage import study_codebook
+    from research.journey import build_and_store
+
+    db = insight_study.db
+    app = ResearchApp(insight_study)
+    rewritten = f"Wi-Fi pairing [b]fails[/b] for {MARKUP}"
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        board = await open_insight(pilot, app)
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("Input").value = rewritten
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert db.execute("SELECT action, text FROM insight_edits").fetchall() == [("rename", rewritten)]
+        assert board.entry.insight.statement == rewritten and board.entry.insight.edited
+        assert rewritten in screen_text(app)
+        await pilot.press("enter", "down", "P")  # pin the second quote of the evidence list
+        await settle(pilot, app)
+        pinned = db.execute("SELECT quote_id FROM insight_edits WHERE action = 'pin'").fetchone()[0]
+        assert board.entry.insight.quotes[0].utterance_id == pinned
+        await pilot.press("h")
+        await settle(pilot, app)
+        assert not [i for i in app.screen.journey.insights() if i.stage == "adoption"]
+        await pilot.press("u")  # undo the hide
+        await settle(pilot, app)
+        assert [i.statement for i in app.screen.journey.insights() if i.stage == "adoption"] == [rewritten]
+    rebuilt = build_and_store(insight_study, study_codebook(insight_study)[0])  # as `research run` and the app's `r` do
+    adoption = [i for i in rebuilt.insights() if i.stage == "adoption"]
+    assert [i.statement for i in adoption] == [rewritten] and adoption[0].quotes[0].utterance_id == pinned
+
+
+async def test_the_persona_view_dims_thin_evidence(insight_study):
+    app = ResearchApp(insight_study)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("j")
+        await settle(pilot, app)
+        await pilot.press("v")
+        await pilot.pause()
+        matrix = app.screen.query_one(PersonaMatrix)
+        assert matrix.display and matrix.has_focus and matrix.row_count == 2
+        gift = app.screen.journey.personas[1]
+        assert gift.persona == "Gift giver" and {c.strength for c in gift.cells} == {"thin", "none"}  # one voice at most
+        cell = matrix.get_cell_at((1, 3))  # Gift giver at Adoption: one voice
+        assert cell.plain.startswith("1/1 people") and any("dim" in str(span.style) for span in cell.spans)
+        assert "Gift giver" in screen_text(app)
+        await pilot.press("v")
+        await pilot.pause()
+        assert app.screen.query_one(MapBoard).has_focus

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, Header, ProgressBar, Static
 
 from research.status import interview_statuses
 from research.store import STAGES
+from tui.widgets.footer import KeyFooter
 
 BADGE = {"done": "✓", "failed": "✗", "running": "…", "empty": "∅", "pending": "·"}
 
@@ -43,7 +45,7 @@ class DashboardScreen(Screen):
         yield DataTable(id="interviews", cursor_type="row", zebra_stripes=True)
         yield Static("", id="pipeline")
         yield ProgressBar(id="progress", show_eta=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"{self.app.study.config.name}: interviews"
@@ -99,6 +101,7 @@ class DashboardScreen(Screen):
         study = Study.open(self.app.study.root)  # a connection of this thread's own
         steps = ["transcribe", "speakers", "anonymize", "code", "themes", "map"]
         failed = False
+        coverage = ""
         try:
             for n, step in enumerate(steps):
                 self.post_message(PipelineProgress(step, n, len(steps)))
@@ -116,8 +119,8 @@ class DashboardScreen(Screen):
                     except ResearchError:
                         pass  # too few utterances for themes: the map is still built
                 else:
-                    build_and_store(study, study_codebook(study)[0])
-            self.post_message(PipelineFinished("Pipeline finished.", failed))
+                    coverage = build_and_store(study, study_codebook(study)[0]).coverage.line  # re-applies the analyst's insight edits
+            self.post_message(PipelineFinished("Pipeline finished." + (f" {coverage}." if coverage else ""), failed))
         except ResearchError as error:
             self.post_message(PipelineFinished(f"Pipeline stopped: {error}", True))
 
@@ -131,7 +134,7 @@ class DashboardScreen(Screen):
     @on(PipelineFinished)
     def _finished(self, message: PipelineFinished) -> None:
         self.query_one(ProgressBar).display = False
-        self.query_one("#pipeline", Static).update(message.summary)
+        self.query_one("#pipeline", Static).update(Text(message.summary))
         self.app.map_is_stale = True
-        self.notify(message.summary, severity="error" if message.failed else "information")
+        self.notify(message.summary, severity="error" if message.failed else "information", markup=False)
         self.refresh_table()

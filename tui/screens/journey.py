@@ -1,4 +1,10 @@
-"""The journey map: stages as columns, the map's lanes as rows, an emotion curve, filters, quotes."""
+"""The journey map: insights per stage with their evidence, personas side by side, opportunities and advocacy.
+
+Three views share one map and one evidence panel: the board (`MapBoard`, stages as columns), personas
+(`v`) and opportunities with advocacy (`o`). An analyst's edits to insights (rewrite, hide, pin a quote,
+merge, undo) go through `research.journey.edits` and the map is rebuilt in a worker, so the UI never
+waits; the edits are stored in study.db and re-applied on every rebuild, the pipeline's included.
+"""
 
 from __future__ import annotations
 
@@ -7,186 +13,319 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, Select, Static
-from textual.widgets.option_list import Option
+from textual.widgets import ContentSwitcher, DataTable, Header, OptionList, Select, Static
+from textual.worker import get_current_worker
 
-from research.journey import JourneyMap
-from research.timecode import clock
+from research.errors import ResearchError
+from research.journey.model import Insight, JourneyMap
+from tui.dialogs import Prompt
+from tui.widgets.evidence import EvidencePanel
+from tui.widgets.footer import KeyFooter
+from tui.widgets.map_board import MapBoard
+from tui.widgets.outlook import OutlookList
+from tui.widgets.persona_matrix import PersonaMatrix
 
-LANES = [
-    ("Coverage", None), ("Touchpoints", "touchpoints"), ("Channels", "channels"), ("Emotions", "emotions"), ("Who", "who"), ("What", "what"),
-    ("When", "when"), ("Where", "where"), ("Why", "why"), ("Patterns", "patterns"), ("Outliers", "outliers"), ("Pain points", "pain_points"),
-    ("Delights", "delights"), ("Tollgates", "tollgates"), ("Gaps", "gaps"), ("Silos", "silos"), ("Themes", "themes"),
-]
-FILTERS = ("persona", "role", "participation", "segment")
-
-
-def curve(journey: JourneyMap, width: int = 14) -> Text:
-    """Mean valence per stage as a bar from the middle: left is negative, right is positive."""
-    text = Text()
-    half = width // 2
-    for lane in journey.stages:
-        value = lane.valence_mean
-        text.append(f"{lane.name[:18]:<19}")
-        if value is None:
-            text.append(" " * (width + 1) + "no emotion coded\n", style="dim")
-            continue
-        cells = round(abs(value) * half)
-        left = " " * (half - cells) + ("█" * cells if value < 0 else "")
-        right = ("█" * cells if value >= 0 else "") + " " * (half - (cells if value >= 0 else 0))
-        text.append(left, style="red")
-        text.append("│")
-        text.append(right, style="green")
-        text.append(f" {value:+.2f} ± {lane.valence_sd or 0:.2f}\n")
-    return text
+FILTERS = ("persona", "segment", "role", "participation", "industry", "region", "product")
+WIDE = 120  # from this width the filter bar shows from the start; `f` shows or hides it
+VIEWS = {"board": "Map", "personas": "Personas", "outlook": "Opportunities and advocacy"}
 
 
-def cell(journey: JourneyMap, stage_index: int, attr: str | None, width: int = 28) -> tuple[Text, list[int]]:
-    """What one cell of the map shows (patterns green, outliers magenta), and the utterances behind it."""
-    lane = journey.stages[stage_index]
-    if attr is None:
-        return Text(f"{lane.participants} people, {lane.utterances} utt."), lane.utterance_ids
-    values = getattr(lane, attr)
-    if attr == "outliers":
-        return Text("\n".join(o.label[:width] for o in values[:3]), style="magenta"), [i for o in values for i in o.utterance_ids]
-    if attr in ("pain_points", "delights", "tollgates", "gaps"):
-        return Text(f"{len(values)} quote{'s' * (len(values) != 1)}" if values else ""), [q.utterance_id for q in values]
-    style = "bold green" if attr == "patterns" else ""
-    return Text("\n".join(f"{i.label[: width - 5]} ({i.participants})" for i in values[:3]), style=style), [u for i in values for u in i.utterance_ids]
+class MapReady(Message):
+    def __init__(self, journey: JourneyMap, filters: dict[str, str]):
+        super().__init__()
+        self.journey, self.filters = journey, filters
+
+
+class MapFailed(Message):
+    def __init__(self, error: str):
+        super().__init__()
+        self.error = error
 
 
 class JourneyScreen(Screen):
-    journey: JourneyMap | None = None
-    cells: dict[tuple[int, int], list[int]] = {}
     DEFAULT_CSS = """
-    JourneyScreen #filters { height: 3; }
-    JourneyScreen Select { width: 1fr; }
-    JourneyScreen #curve { height: auto; padding: 0 1; }
-    JourneyScreen DataTable { height: 1fr; }
-    JourneyScreen #quotes { height: 8; border-top: solid $primary; }
+    JourneyScreen #filters { height: 1; }
+    JourneyScreen #filters Select { width: 1fr; }
+    JourneyScreen #summary { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    JourneyScreen ContentSwitcher { height: 1fr; }
     """
     BINDINGS = [
-        Binding("enter", "quotes", "Quotes", id="journey.quotes"),
+        Binding("enter", "quotes", "Quotes", show=False, id="journey.quotes"),
+        Binding("v", "view('personas')", "Personas", id="journey.personas"),
+        Binding("o", "view('outlook')", "Opportunities", id="journey.outlook"),
         Binding("g", "goto", "Go to quote", id="journey.goto"),
-        Binding("escape", "back", "Back", id="journey.back"),
+        Binding("e", "rewrite", "Rewrite", id="journey.rewrite"),
+        Binding("h", "hide", "Hide", id="journey.hide"),
+        Binding("P", "pin", "Pin quote", id="journey.pin"),
+        Binding("u", "undo", "Undo edit", id="journey.undo"),
+        Binding("f", "filters", "Filters", id="journey.filters"),
+        Binding("space", "mark", "Mark", show=False, id="journey.mark"),
+        Binding("M", "merge", "Merge marked here", show=False, id="journey.merge"),
+        Binding("escape", "back", "Back", show=False, id="journey.back"),
     ]
+
+    def __init__(self):
+        super().__init__()
+        self.journey: JourneyMap | None = None
+        self.marked: Insight | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="filters"):
             for name in FILTERS:
-                yield Select([], prompt=f"any {name}", id=f"filter-{name}", allow_blank=True)
-        yield Static(id="curve")
-        yield DataTable(id="map", cursor_type="cell")
-        yield OptionList(id="quotes")
-        yield Footer()
+                yield Select([], prompt=f"any {name}", id=f"filter-{name}", allow_blank=True, compact=True)
+        yield Static(Text("Loading the map…"), id="summary")
+        with ContentSwitcher(initial="board"):
+            yield MapBoard(id="board")
+            yield PersonaMatrix(id="personas")
+            yield OutlookList(id="outlook")
+        yield EvidencePanel()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
+        from research.journey import filter_values
+
         self.title = "Journey map"
-        self.query_one("#quotes", OptionList).display = False
-        self.query_one("#map", DataTable).focus()
-        db = self.app.study.db
         for name in FILTERS:
-            values = [r[0] for r in db.execute(f"SELECT DISTINCT {name} FROM participants WHERE {name} IS NOT NULL AND {name} != '' ORDER BY 1")]
-            self.query_one(f"#filter-{name}", Select).set_options([(v, v) for v in values])
-        self.load()
+            values = filter_values(self.app.study, name)
+            select = self.query_one(f"#filter-{name}", Select)
+            select.set_options([(v, v) for v in values])
+            select.display = len(values) > 1  # a filter with one value or none chooses nothing
+        self.query_one("#filters").display = self.app.size.width >= WIDE
+        self.query_one(MapBoard).focus()
+        self.load(rebuild=self.app.map_is_stale)
+
+    # --- building ---
 
     def filters(self) -> dict[str, str]:
         chosen = {}
         for name in FILTERS:
             value = self.query_one(f"#filter-{name}", Select).value
-            if value not in (Select.BLANK, None) and isinstance(value, str):
+            if isinstance(value, str) and value:
                 chosen[name] = value
         return chosen
 
     @on(Select.Changed)
     def _filter_changed(self) -> None:
-        self.load()
+        self.load(rebuild=False)
 
-    def load(self) -> None:
-        self.query_one("#curve", Static).update("Building the map…")
-        self.build(self.filters())
+    def load(self, rebuild: bool) -> None:
+        """Show the stored map for the filters (or build it, when asked or none is stored) in a worker."""
+        self.sub_title = "rebuilding…" if rebuild else "loading…"
+        self.build(self.filters(), rebuild)
 
     @work(thread=True, exclusive=True, group="map")
-    def build(self, filters: dict[str, str]) -> None:
+    def build(self, filters: dict[str, str], rebuild: bool) -> None:
         from research.coding.stage import study_codebook
-        from research.journey import build_and_store
+        from research.journey import build_and_store, stored_map
         from research.study import Study
 
-        study = Study.open(self.app.study.root)
-        journey = build_and_store(study, study_codebook(study)[0], filters)
-        self.app.call_from_thread(self.show, journey)
+        study = Study.open(self.app.study.root)  # this thread's own connection
+        try:
+            journey = None if rebuild else stored_map(study, filters)
+            journey = journey or build_and_store(study, study_codebook(study)[0], filters)
+        except ResearchError as error:
+            self.post_message(MapFailed(str(error)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(MapReady(journey, filters))
+
+    @on(MapFailed)
+    def _failed(self, message: MapFailed) -> None:
+        self.sub_title = "map not built"
+        self.notify(message.error, severity="error", markup=False)
+
+    @on(MapReady)
+    def _ready(self, message: MapReady) -> None:
+        if message.filters != self.filters():
+            return  # the filters changed while it was built; that build is on its way
+        self.app.map_is_stale = False
+        self.show(message.journey)
 
     def show(self, journey: JourneyMap) -> None:
+        board = self.query_one(MapBoard)
+        selected = board.entry.insight.key if board.entry and board.entry.insight else None
         self.journey = journey
-        self.app.map_is_stale = False
-        self.query_one("#curve", Static).update(curve(journey))
-        table = self.query_one("#map", DataTable)
-        table.clear(columns=True)
-        table.add_column("", key="lane", width=12)
-        width = max(10, (self.size.width - 14) // max(len(journey.stages), 1) - 2)  # all stages fit on screen
-        for lane in journey.stages:
-            table.add_column(lane.name[: width - 1], key=lane.stage, width=width)
-        self.cells = {}
-        for row, (title, attr) in enumerate(LANES):
-            values = []
-            for column in range(len(journey.stages)):
-                text, ids = cell(journey, column, attr, width)
-                self.cells[(row, column + 1)] = ids
-                values.append(text)
-            height = max(1, max(len(v.plain.splitlines()) for v in values))
-            table.add_row(Text(title, style="bold"), *values, height=height)
-        self.sub_title = f"{journey.participants} participants" + (f" · {journey.filters}" if journey.filters else "")
+        width = self.query_one(ContentSwitcher).size.width or self.size.width
+        board.show(journey, width)
+        if selected:
+            board.select_insight(selected)
+        self.query_one(PersonaMatrix).show(journey, width)
+        self.query_one(OutlookList).show(journey)
+        self.sub_title = journey.filter_line() or f"all {journey.participants} participants"
+        summary = Text(journey.coverage.line)
+        if not journey.filters:
+            summary.append(f" · {journey.participants} participants in {journey.interviews} interviews", style="dim")
+        self.query_one("#summary", Static).update(summary)
+        self._show_evidence()
 
     def on_resize(self) -> None:
         if self.journey is not None:
             self.show(self.journey)
 
-    def action_back(self) -> None:
-        """Close the quotes first, then the screen."""
-        quotes = self.query_one("#quotes", OptionList)
-        if quotes.display:
-            quotes.display = False
-            self.query_one("#map", DataTable).focus()
-        else:
-            self.app.pop_screen()
-
     def on_screen_resume(self) -> None:
         if self.app.map_is_stale:
-            self.load()
+            self.load(rebuild=True)
 
-    def action_quotes(self) -> None:
-        """The quotes behind the selected cell."""
-        table = self.query_one("#map", DataTable)
-        ids = list(dict.fromkeys(self.cells.get((table.cursor_row, table.cursor_column), [])))
-        quotes = self.query_one("#quotes", OptionList)
-        quotes.clear_options()
-        quotes.display = True
-        if not ids:
-            self.notify("Nothing behind this cell.")
-            return
-        marks = ",".join("?" * len(ids))
-        rows = self.app.study.db.query(
-            f"SELECT u.id, i.code, u.start, u.text FROM utterances u JOIN interviews i ON i.id = u.interview_id WHERE u.id IN ({marks}) ORDER BY i.id, u.idx", ids)
-        for r in rows:
-            quotes.add_option(Option(f"{r['code']} {clock(r['start'] or 0)}  {r['text']}", id=f"{r['code']}|{r['id']}"))
-        quotes.focus()
-        quotes.highlighted = 0
+    # --- moving around ---
 
-    @on(DataTable.CellSelected, "#map")
-    def _cell_selected(self) -> None:
+    def _view(self) -> MapBoard | PersonaMatrix | OutlookList:
+        switcher = self.query_one(ContentSwitcher)
+        return switcher.get_child_by_id(switcher.current)
+
+    def _show_evidence(self) -> None:
+        self.query_one(EvidencePanel).show(self._view().entry, self.app.study.db)
+
+    @on(DataTable.CellHighlighted)
+    @on(OptionList.OptionHighlighted, "#outlook")
+    def _moved(self) -> None:
+        self._show_evidence()
+
+    @on(DataTable.CellSelected)
+    @on(OptionList.OptionSelected, "#outlook")
+    def _selected(self) -> None:
         self.action_quotes()
 
     @on(OptionList.OptionSelected, "#quotes")
     def _quote_selected(self) -> None:
         self.action_goto()
 
-    def action_goto(self) -> None:
+    def action_view(self, view: str) -> None:
+        """Switch to a view; the same key again goes back to the map."""
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = "board" if switcher.current == view else view
+        self._view().focus()
+        self.title = f"Journey map: {VIEWS[switcher.current].lower()}" if switcher.current != "board" else "Journey map"
+        self._show_evidence()
+
+    def action_filters(self) -> None:
+        bar = self.query_one("#filters")
+        bar.display = not bar.display
+        visible = [select for select in self.query(Select) if select.display]
+        if bar.display and visible:
+            visible[0].focus()
+        else:
+            self._view().focus()
+
+    def action_quotes(self) -> None:
+        """Move into the evidence list of the selected entry."""
         quotes = self.query_one("#quotes", OptionList)
-        if quotes.highlighted is None or not quotes.option_count:
+        if not quotes.option_count:
+            self.notify("Nothing behind this cell.")
             return
-        code, utterance = quotes.get_option_at_index(quotes.highlighted).id.split("|")
+        quotes.focus()
+
+    def action_back(self) -> None:
+        """Leave the evidence list or the filters first, then a view, then the screen."""
+        if self.query_one("#quotes", OptionList).has_focus or self.query_one("#filters").has_focus_within:
+            self._view().focus()
+        elif self.query_one(ContentSwitcher).current != "board":
+            self.action_view("board")
+        else:
+            self.app.pop_screen()
+
+    def action_goto(self) -> None:
+        target = self.query_one(EvidencePanel).highlighted()
+        if target is None:
+            self.notify("No quote to open here.")
+            return
         from tui.screens.transcript import TranscriptScreen
 
-        self.app.push_screen(TranscriptScreen(code, int(utterance)))
+        self.app.push_screen(TranscriptScreen(target[0], target[1]))
+
+    # --- the analyst's edits ---
+
+    def _insight(self) -> Insight | None:
+        entry = self.query_one(MapBoard).entry
+        if self.query_one(ContentSwitcher).current != "board" or entry is None or entry.insight is None:
+            self.notify("Select an insight on the map first (the Insights lane).")
+            return None
+        return entry.insight
+
+    def _edited(self, done: str) -> None:
+        self.notify(done + " Rebuilding the map…", markup=False)
+        self.load(rebuild=True)
+
+    def action_rewrite(self) -> None:
+        insight = self._insight()
+        if insight is None:
+            return
+
+        def save(text: str | None) -> None:
+            if text is None:
+                return
+            from research.journey import edits
+
+            try:
+                edits.rename(self.app.study.db, insight, text)
+            except ResearchError as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+            self._edited("Insight rewritten.")
+
+        self.app.push_screen(Prompt("Rewrite the insight in your own words (Enter saves, Escape cancels):", insight.statement), save)
+
+    def action_hide(self) -> None:
+        insight = self._insight()
+        if insight is not None:
+            from research.journey import edits
+
+            edits.hide(self.app.study.db, insight)
+            self._edited("Insight hidden (u undoes).")
+
+    def action_pin(self) -> None:
+        insight = self._insight()
+        target = self.query_one(EvidencePanel).highlighted()
+        if insight is None or target is None:
+            return
+        from research.journey import edits
+
+        try:
+            edits.pin(self.app.study.db, insight, target[1])
+        except ResearchError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self._edited("Quote pinned first.")
+
+    def action_mark(self) -> None:
+        insight = self._insight()
+        if insight is None:
+            return
+        board = self.query_one(MapBoard)
+        same = self.marked is not None and self.marked.key == insight.key
+        self.marked = None if same else insight
+        board.marked = None if same else insight.key
+        if self.journey is not None:
+            self.show(self.journey)
+        self.notify("Unmarked." if same else "Marked: now select the insight to merge it into and press M.")
+
+    def action_merge(self) -> None:
+        insight = self._insight()
+        if insight is None:
+            return
+        if self.marked is None:
+            self.notify("Mark an insight with space first, then press M on the one to merge it into.")
+            return
+        from research.journey import edits
+
+        try:
+            edits.merge(self.app.study.db, self.marked, insight)
+        except ResearchError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.marked = None
+        self.query_one(MapBoard).marked = None
+        self._edited("Insights merged.")
+
+    def action_undo(self) -> None:
+        from research.journey import edits
+
+        db = self.app.study.db
+        last = db.execute("SELECT id, action FROM insight_edits ORDER BY id DESC LIMIT 1").fetchone()
+        if last is None:
+            self.notify("No insight edit to undo.")
+            return
+        edits.undo(db, last[0])
+        self._edited(f"Undid the last {last[1]}.")

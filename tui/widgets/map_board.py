@@ -1,0 +1,157 @@
+"""The journey map as a board: stages as columns, lanes as rows, one selectable entry per cell.
+
+Insights come first (sentences coloured by polarity, with their reach), then the lanes a CX lead reads
+next (pain points, delights, moments of truth, outliers, tollgates, gaps, the 5 W's), then the
+code-count lanes. Lane names stay in a fixed column while wide maps scroll sideways to the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from research.journey.model import Insight, Item, JourneyMap, Moment, Outlier, Quote, StageLane
+from tui.widgets.cells import Entry, clip, insight_cell, valence_bar
+
+LANE_WIDTH = 11
+MIN_COLUMN = 24
+OUTLIER_MARK = {"unique-experience": "◇", "opposite-feeling": "⇅", "skipped-stage": "∅", "deviating-participant": "≠"}
+
+
+def _feeling(lane: StageLane) -> Entry:
+    cell = Text(f"{lane.participants} people · {lane.utterances} quotes\n", style="dim")
+    cell.append_text(valence_bar(lane.valence_mean, half=7))
+    detail = Text(f"{lane.name}: {lane.participants} participants, {lane.utterances} utterances on the journey, mean valence ")
+    detail.append("none" if lane.valence_mean is None else f"{lane.valence_mean:+.2f} ± {lane.valence_sd or 0:.2f}")
+    return Entry("Feeling", cell, detail, quotes=lane.quotes, utterance_ids=lane.utterance_ids)
+
+
+def _insight(insight: Insight) -> Entry:
+    detail = Text(insight.statement, style="bold")
+    facts = [insight.polarity, f"intensity {insight.intensity:.2f}"]
+    facts += [f"{name}: {', '.join(values)}" for name, values in (("personas", insight.personas), ("touchpoints", insight.touchpoints)) if values]
+    facts += [f"theme: {insight.theme}"] if insight.theme else []
+    facts += ["edited by an analyst"] if insight.edited else []
+    detail.append("\n" + " · ".join(facts), style="dim")
+    return Entry("Insights", insight_cell(insight), detail, quotes=insight.quotes, utterance_ids=insight.utterance_ids, insight=insight)
+
+
+def _quote(lane_name: str, quote: Quote, everything: list[Quote]) -> Entry:
+    """A quote cell; its evidence is every quote of the lane at that stage, this one first."""
+    style = "red" if (quote.valence or 0) < 0 else "green" if (quote.valence or 0) > 0 else ""
+    others = [q for q in everything if q.utterance_id != quote.utterance_id]
+    return Entry(lane_name, Text(f"“{quote.text}”", style=style), Text(f"{lane_name}: “{quote.text}”"), quotes=[quote, *others],
+                 utterance_ids=[q.utterance_id for q in [quote, *others]])
+
+
+def _moment(moment: Moment) -> Entry:
+    mark, style = ("▼", "red") if moment.valence < 0 else ("▲", "green")
+    cell = Text(f"{mark} {moment.touchpoint}", style=f"bold {style}")
+    cell.append(f" {moment.participants} people {moment.valence:+.2f}", style="dim")
+    return Entry("Moments", cell, Text(moment.why), quotes=[moment.quote], utterance_ids=moment.utterance_ids)
+
+
+def _outlier(outlier: Outlier) -> Entry:
+    cell = Text(f"{OUTLIER_MARK.get(outlier.kind, '◇')} {outlier.label}", style="magenta")
+    cell.append(f" {outlier.participant}", style="dim")
+    return Entry("Outliers", cell, Text(outlier.why), quotes=[outlier.quote] if outlier.quote else [], utterance_ids=outlier.utterance_ids)
+
+
+def _items(lane_name: str, items: list[Item], limit: int = 4) -> Entry | None:
+    """A lane statistic: its top items with how many participants say them; every item in the detail."""
+    if not items:
+        return None
+    cell = Text(" · ").join(Text(item.label) + Text(f" {item.participants}", style="dim") for item in items[:limit])
+    detail = Text(f"{lane_name}: ") + Text(", ").join(Text(f"{item.label} ({item.participants} people, {item.utterances} quotes)") for item in items)
+    return Entry(lane_name, cell, detail, utterance_ids=list(dict.fromkeys(i for item in items for i in item.utterance_ids)))
+
+
+def _feedback(lane: StageLane) -> Entry | None:
+    loops = {state: quotes for state, quotes in lane.feedback_loops.items() if quotes}
+    if not loops:
+        return None
+    summary = ", ".join(f"{len(quotes)} {state}" for state, quotes in loops.items())
+    quotes = [q for qs in loops.values() for q in qs]
+    return Entry("Feedback", Text(summary), Text(f"Feedback loops: {summary}"), quotes=quotes, utterance_ids=[q.utterance_id for q in quotes])
+
+
+# (lane title, entries of one stage, most rows shown, most lines per cell)
+Lane = tuple[str, Callable[[StageLane], list[Entry | None]], int, int]
+LANES: list[Lane] = [
+    ("Feeling", lambda s: [_feeling(s)], 1, 2),
+    ("Insights", lambda s: [_insight(i) for i in s.patterns], 6, 5),
+    ("Pain points", lambda s: [_quote("Pain points", q, s.pain_points) for q in s.pain_points], 2, 3),
+    ("Delights", lambda s: [_quote("Delights", q, s.delights) for q in s.delights], 2, 3),
+    ("Moments", lambda s: [_moment(m) for m in s.moments_of_truth], 3, 2),
+    ("Outliers", lambda s: [_outlier(o) for o in s.outliers], 3, 3),
+    ("Tollgates", lambda s: [_quote("Tollgates", q, s.tollgates) for q in s.tollgates], 2, 3),
+    ("Gaps", lambda s: [_quote("Gaps", q, s.gaps) for q in s.gaps], 2, 3),
+    *[(w.title(), lambda s, w=w: [_items(w.title(), getattr(s, w))], 1, 3) for w in ("who", "what", "when", "where", "why")],
+    ("Touchpoints", lambda s: [_items("Touchpoints", s.touchpoints)], 1, 2),
+    ("Channels", lambda s: [_items("Channels", s.channels)], 1, 2),
+    ("Emotions", lambda s: [_items("Emotions", s.emotions)], 1, 2),
+    ("Silos", lambda s: [_items("Silos", s.silos)], 1, 2),
+    ("Themes", lambda s: [_items("Themes", s.themes, 3)], 1, 3),
+    ("Feedback", lambda s: [_feedback(s)], 1, 1),
+]
+
+
+def board_rows(journey: JourneyMap) -> list[tuple[str, int, list[Entry | None]]]:
+    """(lane title or '' on its later rows, most lines per cell, one entry or None per stage); empty lanes are left out."""
+    rows = []
+    for title, entries_of, most, lines in LANES:
+        per_stage = [[e for e in entries_of(lane) if e is not None][:most] for lane in journey.stages]
+        depth = max((len(entries) for entries in per_stage), default=0)
+        for n in range(depth):
+            rows.append((title if n == 0 else "", lines, [entries[n] if n < len(entries) else None for entries in per_stage]))
+    return rows
+
+
+class MapBoard(DataTable):
+    """The map's cells; the entry under the cursor is what the screen acts on."""
+
+    DEFAULT_CSS = "MapBoard { height: 1fr; }"
+
+    def __init__(self, **kwargs):
+        super().__init__(cursor_type="cell", fixed_columns=1, zebra_stripes=False, **kwargs)
+        self.entries: dict[tuple[int, int], Entry] = {}
+        self.marked: str | None = None  # the key of the insight marked for a merge
+
+    def show(self, journey: JourneyMap, width: int) -> None:
+        """Lay the map out for a table `width` cells wide; the cursor stays where it was."""
+        row, column = self.cursor_coordinate
+        self.clear(columns=True)
+        stages = max(len(journey.stages), 1)
+        column_width = max(MIN_COLUMN, (width - LANE_WIDTH - 2 - 2 * stages - 2) // stages)
+        self.add_column(Text("Lane", style="bold"), key="lane", width=LANE_WIDTH)
+        for lane in journey.stages:
+            self.add_column(clip(Text(lane.name, style="bold"), column_width, 1), key=lane.stage, width=column_width)
+        self.entries = {}
+        for r, (title, lines, entries) in enumerate(board_rows(journey)):
+            cells = []
+            for c, entry in enumerate(entries, start=1):
+                if entry is None:
+                    cells.append(Text(""))
+                    continue
+                self.entries[(r, c)] = entry
+                text = entry.cell.copy()
+                if entry.insight is not None and entry.insight.key == self.marked:
+                    text = Text("⧉ ", style="reverse") + text
+                cells.append(clip(text, column_width, lines))
+            height = max([len(cell.plain.splitlines()) for cell in cells] + [1])
+            self.add_row(clip(Text(title, style="bold"), LANE_WIDTH, 2), *cells, height=height)
+        if self.row_count:
+            self.move_cursor(row=min(row, self.row_count - 1), column=max(1, min(column, stages)))
+
+    @property
+    def entry(self) -> Entry | None:
+        return self.entries.get((self.cursor_row, self.cursor_column))
+
+    def select_insight(self, key: str) -> bool:
+        for (r, c), entry in self.entries.items():
+            if entry.insight is not None and entry.insight.key == key:
+                self.move_cursor(row=r, column=c)
+                return True
+        return False

@@ -1,0 +1,61 @@
+"""Across the journey: the ranked "How might we …?" opportunities with their formula, advocacy (promoters,
+detractors and the net line) and the themes kept outside the journey."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from research.journey.model import JourneyMap
+from tui.widgets.cells import Entry, quote_line
+
+TOP = 10
+
+
+class OutlookList(OptionList):
+    DEFAULT_CSS = "OutlookList { height: 1fr; }"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.entries: dict[int, Entry] = {}
+
+    def _heading(self, text: str) -> None:
+        self.add_option(Option(Text(text, style="bold underline"), disabled=True))
+
+    def _entry(self, entry: Entry, prompt: Text) -> None:
+        self.entries[self.option_count] = entry
+        self.add_option(Option(prompt))
+
+    def show(self, journey: JourneyMap) -> None:
+        highlighted = self.highlighted
+        self.clear_options()
+        self.entries = {}
+        self._heading(f"Opportunities, ranked by {journey.opportunity_formula}")
+        for n, opportunity in enumerate(journey.opportunities[:TOP], start=1):
+            prompt = Text(f"{n}. ", style="bold") + Text(opportunity.statement, style="bold")
+            prompt.append(f"\n   {opportunity.participants} of {journey.participants} participants · reach {opportunity.reach:.2f} × intensity "
+                          f"{opportunity.intensity:.2f} × evidence {opportunity.evidence:.2f} = {opportunity.score:.3f}", style="dim")
+            detail = Text(opportunity.statement, style="bold") + Text(f"\nAnswers: {opportunity.insight}", style="dim")
+            self._entry(Entry("Opportunities", prompt, detail, utterance_ids=opportunity.utterance_ids), prompt)
+        if not journey.opportunities:
+            self.add_option(Option(Text("No pain shared widely enough to suggest an opportunity.", style="dim"), disabled=True))
+        advocacy = journey.advocacy
+        self._heading("Advocacy")
+        self.add_option(Option(Text(advocacy.line, style="bold"), disabled=True))
+        for side, quotes, style in (("Promoter", advocacy.promoters, "green"), ("Detractor", advocacy.detractors, "red")):
+            for quote in quotes:
+                prompt = Text(f"{side}: ", style=f"bold {style}") + quote_line(quote)
+                self._entry(Entry("Advocacy", prompt, Text(f"{side}: “{quote.text}”"), quotes=[quote], utterance_ids=[quote.utterance_id]), prompt)
+        if journey.hidden_themes:
+            self._heading("Themes outside the journey (introductions, logistics, small talk)")
+            for item in journey.hidden_themes:
+                prompt = Text(item.label) + Text(f"  {item.participants} people, {item.utterances} utterances", style="dim")
+                self._entry(Entry("Outside", prompt, Text(f"Outside the journey: {item.label}"), utterance_ids=item.utterance_ids), prompt)
+        if self.option_count:
+            first = min(self.entries, default=None)
+            self.highlighted = highlighted if highlighted in self.entries else first
+
+    @property
+    def entry(self) -> Entry | None:
+        return self.entries.get(self.highlighted) if self.highlighted is not None else None
