@@ -15,6 +15,7 @@ from research.console import RichProgress, console
 from research.demo_corpus import BRAND_TERMS, DEMO_DIR
 from research.errors import ResearchError
 from research.ingest import add_files
+from research.insights_cli import insights
 from research.journey import FILTER_FIELDS
 from research.metadata import MetadataSheet
 from research.speakers import apply_roles, run_speakers
@@ -141,20 +142,27 @@ def _print_batch_summary(report: BatchReport) -> None:
 @click.option("--speakers", "speaker_count", default="meta", show_default=True, help="Voices per interview: a number, 'auto', or 'meta' (the interviewer plus one per participant in the metadata sheet).")
 @click.option("--interview", "codes", multiple=True, help="Only these interviews (e.g. INT-003); repeatable.")
 @click.option("--force", is_flag=True, help="Separate again even when nothing changed.")
+@click.option("--enrol", "enrol_source", metavar="CODE:SPEAKER|CLIP", help="First enrol the interviewer's voice (a separated speaker, e.g. INT-001:S1, or a clip of the researcher alone); it is recognised in every interview.")
 @click.pass_context
-def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...], force: bool) -> None:
+def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...], force: bool, enrol_source: str | None) -> None:
     """Separate speakers: give every word a speaker and label interviewer and customers.
 
-    Roles you set with `research role` are kept on every re-run.
+    Roles you set with `research role` are kept on every re-run. An enrolled interviewer
+    voice (stored as an embedding, never as audio) names the interviewer in every file.
 
     Example:
 
         research speakers --speakers 3 --interview INT-004
+        research speakers --enrol INT-001:S1
     """
     if speaker_count not in ("auto", "meta") and not (speaker_count.isdigit() and int(speaker_count) > 0):
         raise click.BadParameter("a number, 'auto' or 'meta'", param_hint="--speakers")
     study = _study(ctx)
     count = speaker_count if speaker_count in ("auto", "meta") else int(speaker_count)
+    if enrol_source:
+        from research.enrolment import enrol
+
+        console.print(enrol(study, enrol_source))
     _print_stage_results(run_speakers(study, count, list(codes) or None, force), "Nothing to separate: every transcribed interview is up to date.")
 
 
@@ -673,6 +681,9 @@ def _refresh_map(study: Study) -> None:
         console.print(f"[yellow]![/] themes skipped: {error}")
     journey = build_and_store(study, study_codebook(study)[0])
     print_map(journey)
+
+
+cli.add_command(insights)
 
 
 def main() -> None:

@@ -61,7 +61,7 @@ class MapBuilder:
         vectors = embeddings_of(self.study, journey)
         edits = analyst_edits.load_edits(self.study.db)
         by_id = {u.id: u for u in utterances}
-        theme_labels = {tid: t["label"] for tid, t in self.themes.items() if _is_journey_theme(t)}
+        theme_labels = {tid: t["label"] for tid, t in self.themes.items() if _is_journey_theme(t) and not t.get("hidden")}
         advocacy_summary, acts = advocacy(journey, len(speaking))
         last = stage_group.codes[-1].id  # advocacy: acts of word of mouth and churn belong here wherever they were told
         by_stage[last] += [by_id[uid] for uid in acts if by_id[uid].stage != last]
@@ -155,7 +155,7 @@ class MapBuilder:
         return self._items(utterances, lambda u: u.in_group(group), lambda key: self.code_names.get(key, key))
 
     def _theme_items(self, utterances: list[Utterance], journey_themes: bool = True) -> list[Item]:
-        wanted = {tid for tid, t in self.themes.items() if _is_journey_theme(t) == journey_themes and t["label"] != "Unassigned"}
+        wanted = {tid for tid, t in self.themes.items() if _is_journey_theme(t) == journey_themes and t["label"] != "Unassigned" and not t.get("hidden")}
         return self._items(utterances, lambda u: sorted(t for t in u.themes if t in wanted), lambda t: self.themes[int(t)]["label"])
 
     def _lane(self, stage: str, name: str, members: list[Utterance], five_ws: dict[int, FiveWs], patterns: list[Insight], outliers: list[Outlier]) -> StageLane:

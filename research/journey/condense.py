@@ -51,21 +51,21 @@ def shared_word_weights(group: list[tuple[str, str]], stage_texts: list[str]) ->
     return {w: (n / len(by_participant)) * math.log(1 + total / stage_df[w]) for w, n in people.items() if stage_df[w]}
 
 
-def best_sentence(texts: list[str], weights: dict[str, float], nlp=None):
-    """The clause or sentence (a spaCy Span) among `texts` that carries most of the weighted shared words.
+def best_sentence(texts: list[str], weights: dict[str, float], nlp=None) -> tuple[int, object] | None:
+    """(which text, the clause or sentence as a spaCy Span) that carries most of the weighted shared words.
 
     Candidates are each sentence and each of its clauses that has a subject of its own ("…, but the
     filter subscription confused me" offers "the filter subscription confused me")."""
     nlp = nlp or load_spacy()
     best, best_score = None, -1.0
-    for doc in nlp.pipe(texts):
+    for index, doc in enumerate(nlp.pipe(texts)):
         for candidate in (c for sentence in doc.sents for c in [sentence, *_clauses(sentence)]):
             if len(candidate) < 3:
                 continue
             words = content_words(candidate.text)
             score = sum(weights.get(w, 0.0) for w in words) / len(candidate) ** 0.75  # long run-on sentences (no punctuation in speech) pay
             if score > best_score:
-                best, best_score = candidate, score
+                best, best_score = (index, candidate), score
     return best
 
 

@@ -31,6 +31,7 @@ class Utterance:
     codes: set[str] = field(default_factory=set)
     themes: set[int] = field(default_factory=set)
     valence: float | None = None
+    felt: frozenset[str] = frozenset()  # "negative", "positive" or both: a mixed answer felt both ways
 
     @property
     def stage(self) -> str | None:
@@ -83,6 +84,12 @@ def utterance_valence(codes: set[str], valences: dict[str, float]) -> float | No
     return 0.0 if any(c in valences for c in codes) else None
 
 
+def feelings(codes: set[str], valences: dict[str, float]) -> frozenset[str]:
+    """Which ways an utterance felt: "Unboxing was lovely, but the app would not connect" is both."""
+    values = [valences[c] for c in codes if c in valences] + [v for c, v in SIGNAL_VALENCE.items() if c in codes]
+    return frozenset({"negative"} if any(v < 0 for v in values) else set()) | frozenset({"positive"} if any(v >= 0.3 for v in values) else set())
+
+
 def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, str], str]) -> list[Utterance]:
     """The cohort's customer utterances, in interview order, with their non-rejected codes and themes."""
     db = study.db
@@ -102,6 +109,7 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
     valences = {key: code.valence for key, (_, code) in codebook.codes.items() if code.valence is not None}
     for u in utterances.values():
         u.valence = utterance_valence(u.codes, valences)
+        u.felt = feelings(u.codes, valences)
     return list(utterances.values())
 
 

@@ -83,7 +83,12 @@ def polarity_of(members: list[Utterance]) -> tuple[Polarity, float | None]:
 
 
 def agrees(u: Utterance, polarity: Polarity) -> bool:
-    """A quote can stand for an insight only when it feels the same way."""
+    """An utterance supports an insight only when it feels the same way (a mixed answer supports both)."""
+    return {"pain": "negative" in u.felt, "delight": "positive" in u.felt}.get(polarity, True)
+
+
+def leans(u: Utterance, polarity: Polarity) -> bool:
+    """Stronger than `agrees`: the utterance feels that way overall, so it can be quoted for it."""
     v = u.valence or 0.0
     return {"pain": v < 0, "delight": v > 0}.get(polarity, True)
 
@@ -94,10 +99,10 @@ def quote_of(u: Utterance) -> Quote:
 
 
 def representative_quotes(group: Group, polarity: Polarity, limit: int = QUOTES) -> list[Quote]:
-    """The most central quotes that agree with the polarity, one per participant."""
+    """The most central quotes that feel the insight's way overall, one per participant."""
     out, seen = [], set()
     for u in group.members:
-        if u.participant not in seen and agrees(u, polarity):
+        if u.participant not in seen and leans(u, polarity):
             out.append(quote_of(u))
             seen.add(u.participant)
         if len(out) == limit:
@@ -129,8 +134,10 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     agreeing = [u for u in group.members if agrees(u, polarity)] or group.members
     members = agreeing
     weights = shared_word_weights([(u.participant, u.text) for u in members], context.stage_texts)
-    sentence = best_sentence([u.text for u in agreeing[:QUOTES]], weights)
-    claim = headline(sentence) if sentence is not None else ""
+    candidates = [u for u in members if leans(u, polarity)][:QUOTES] or members[:QUOTES]
+    found = best_sentence([u.text for u in candidates], weights)
+    claim = headline(found[1]) if found else ""
+    source = candidates[found[0]] if found else None
     emotion = _shared_name(agreeing, "emotion", context.code_names, exclude={"emotion:neutral"})
     touchpoints = [context.code_names.get(k, k) for k, n in _counts(agreeing, "touchpoint").most_common(2) if n >= max(1, len(agreeing) / 3)]
     theme_counts = Counter(t for u in members for t in u.themes if t in context.theme_labels)
@@ -145,7 +152,7 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
         headline=claim, participants=people, cohort=context.cohort, personas=sorted({u.persona for u in members if u.persona}), touchpoints=touchpoints,
         emotion=emotion, polarity=polarity, valence=None if valence is None else round(valence, 3),
         intensity=round(float(np.mean([context.intensity[u.id] for u in agreeing])), 3), theme=theme,
-        quotes=representative_quotes(Group(members), polarity), utterance_ids=ids, edited=group.edited,
+        quotes=representative_quotes(Group(([source] if source else []) + [u for u in members if u is not source]), polarity), utterance_ids=ids, edited=group.edited,
     )
 
 
