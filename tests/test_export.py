@@ -1,10 +1,12 @@
-"""Exports: every format from the stored map, REFI-QDA validity and round trip, no PII, escaping,
-filters, and a look at the HTML in headless Chromium."""
+"""Exports: every format from the stored map (analyst HTML and Markdown, one-page story, editable SVG, PPTX,
+JSON/CSV), REFI-QDA validity and round trip, no PII, escaping, filtered folders, and a look at the HTML
+in headless Chromium."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -13,12 +15,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from lxml import etree, html
+from pptx import Presentation
 
 from research.cli import cli
 from research.demo_corpus import BRAND_TERMS, reference_scripts
 from research.export.run import ALL_FORMATS, export
+from research.journey.model import JourneyMap
 
 NS = "{urn:QDA-XML:project:1.0}"
+SVG = "{http://www.w3.org/2000/svg}"
+PAIRING_FAILED = (re.compile(r"pair|connect", re.I), re.compile(r"fail|refus|would ?n[o']t|could ?n[o']t|won'?t", re.I))
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +35,8 @@ def exported(coded_demo, tmp_path_factory):
     run_themes(coded_demo)
     folder = tmp_path_factory.mktemp("exports")
     report = export(coded_demo, list(ALL_FORMATS), folder)
-    return coded_demo, folder, report
+    journey = JourneyMap.model_validate_json((folder / "journey-map.json").read_text())
+    return coded_demo, folder, report, journey
 
 
 def pii_strings() -> set[str]:
@@ -39,25 +47,50 @@ def pii_strings() -> set[str]:
     return {s for s in spans | names if s.lower() not in allowed and len(s) > 3}
 
 
+def deck_text(path: Path) -> list[str]:
+    """Every piece of text in a deck: text boxes, table cells and speaker notes."""
+    parts = []
+    for slide in Presentation(str(path)).slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                parts.append(shape.text_frame.text)
+            if shape.has_table:
+                parts += [cell.text for row in shape.table.rows for cell in row.cells]
+        parts.append(slide.notes_slide.notes_text_frame.text)
+    return parts
+
+
 def all_text(folder: Path) -> str:
-    """The text of every export file: plain files, DOCX paragraphs, and the members of the QDPX zip."""
+    """The text of every export file: plain files, DOCX paragraphs, PPTX text and notes, and the members of the QDPX zip."""
     parts = []
     for path in folder.rglob("*"):
         if path.suffix in (".html", ".md", ".json", ".csv", ".txt", ".srt", ".vtt", ".qdc", ".svg"):
             parts.append(path.read_text(encoding="utf-8"))
         elif path.suffix == ".docx":
             parts += [p.text for p in Document(str(path)).paragraphs]
+        elif path.suffix == ".pptx":
+            parts += deck_text(path)
         elif path.suffix == ".qdpx":
             with zipfile.ZipFile(path) as archive:
                 parts += [archive.read(n).decode("utf-8") for n in archive.namelist() if not n.endswith(".opus")]
     return "\n".join(parts).lower()
 
 
+def svg_texts(path: Path) -> dict[str, str]:
+    """{id of the group: its text} for every <text> in an SVG, joined line by line."""
+    root = etree.parse(str(path)).getroot()
+    found: dict[str, str] = {}
+    for text in root.iter(f"{SVG}text"):
+        group = next((a.get("id") for a in text.iterancestors(f"{SVG}g") if a.get("id")), "")
+        found[group] = " ".join(filter(None, [found.get(group), "".join(text.itertext())]))
+    return found
+
+
 def test_every_format_is_written(exported):
-    study, folder, report = exported
+    study, folder, report, _ = exported
     names = {p.relative_to(folder).as_posix() for p in report.files}
-    assert {"journey-map.html", "journey-map.md", "journey-map.json", "journey-map.schema.json", "codings.csv", "quotes.csv", "patterns.csv",
-            "outliers.csv", "themes.csv", "journey-map.png", "journey-map.svg", "codebook.qdc", "demo.qdpx"} <= names
+    assert {"journey-map.html", "journey-story.html", "journey-map.md", "journey-map.json", "journey-map.schema.json", "journey-map.pptx", "codings.csv",
+            "quotes.csv", "patterns.csv", "outliers.csv", "opportunities.csv", "themes.csv", "journey-map.png", "journey-map.svg", "codebook.qdc", "demo.qdpx"} <= names
     for code in ("INT-001", "INT-007"):
         assert {f"transcripts/{code}.{ext}" for ext in ("txt", "docx", "srt", "vtt")} <= names
     srt_text = (folder / "transcripts" / "INT-001.srt").read_text()
@@ -66,30 +99,120 @@ def test_every_format_is_written(exported):
     assert (folder / "journey-map.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_json_follows_its_versioned_schema(exported):
+def test_json_follows_its_schema_regenerated_from_the_model(exported):
     from jsonschema import validate
 
-    _, folder, _ = exported
+    _, folder, _, journey = exported
     data = json.loads((folder / "journey-map.json").read_text())
     schema = json.loads((folder / "journey-map.schema.json").read_text())
     validate(data, schema)
-    assert data["schema_version"] == "1.0" and schema["$id"].endswith("journey-map-1.0.json")
+    assert data["schema_version"] == "2.0" and schema["$id"].endswith("journey-map-2.0.json")
+    assert schema["properties"] == JourneyMap.model_json_schema()["properties"]
+    assert {"Insight", "Opportunity", "Advocacy", "Coverage", "PersonaRow", "Moment"} <= set(schema["$defs"])
     assert [s["stage"] for s in data["stages"]] == ["discovery", "decision", "adoption", "retention", "advocacy"]
 
 
-def test_html_is_self_contained_with_stages_curve_and_marks(exported):
-    _, folder, _ = exported
+def test_csv_tables_hold_insights_outliers_and_opportunities(exported):
+    _, folder, _, journey = exported
+
+    def rows(name: str) -> tuple[list[str], list[dict]]:
+        with (folder / name).open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            return list(reader.fieldnames or []), list(reader)
+
+    header, patterns = rows("patterns.csv")
+    assert header == ["stage", "statement", "participants", "cohort", "polarity", "valence", "intensity", "personas", "quote", "utterance_ids"]
+    assert [r["statement"] for r in patterns] == [i.statement for i in journey.insights()]
+    assert all(r["quote"] and r["polarity"] in ("pain", "delight", "mixed", "neutral") for r in patterns)
+    header, outliers = rows("outliers.csv")
+    assert {"kind", "label", "participant", "why", "utterance_ids"} <= set(header)
+    assert len(outliers) == sum(len(lane.outliers) for lane in journey.stages) and all(r["why"] for r in outliers)
+    header, opportunities = rows("opportunities.csv")
+    assert header == ["statement", "stage", "participants", "reach", "intensity", "evidence", "score"]
+    assert [r["statement"] for r in opportunities] == [o.statement for o in journey.opportunities]
+    assert all(r["statement"].startswith("How might we") for r in opportunities)
+
+
+def test_html_is_self_contained_and_reads_as_insight(exported):
+    _, folder, _, journey = exported
     page = (folder / "journey-map.html").read_text()
     for external in ('src="http', "src='http", 'href="http', "url(http", "@import", "<script", "<link"):
         assert external not in page
     assert "<svg" in page and "Emotion curve" in page
     for stage in ("Discovery", "Decision / Purchase", "Adoption", "Retention", "Advocacy"):
         assert stage in page
-    assert 'class="pattern"' in page and 'class="outlier"' in page and "INT-00" in page
+    root = html.fromstring(page)
+    insights = root.find_class("insight")
+    assert len(insights) == len(journey.insights()) > 0
+    for card, insight in zip(insights, journey.insights()):
+        assert insight.polarity in card.get("class")
+        assert card.find_class("statement")[0].text_content() == insight.statement
+        assert f"{insight.participants} of {insight.cohort} participants" in card.text_content()
+        cites = [c.text_content() for c in card.iter("cite")]
+        assert 1 <= len(cites) <= 3 and all(re.match(r"INT-\d{3} at \d\d:\d\d · ", c) for c in cites)
+    text = root.text_content()
+    for line in (journey.coverage.line, journey.advocacy.line, journey.opportunity_formula, "Moments of truth", "Outliers", "Tollgates", "Outside the journey"):
+        assert line in text
+    assert all(o.statement in text for o in journey.opportunities)
+    cells = [c for c in root.iter("td") if (c.get("class") or "").startswith("cell-")]
+    assert len(cells) == len(journey.personas) * len(journey.stages)
+    assert any(c.get("class") == "cell-thin" for c in cells) and ".cell-thin { opacity: 0.45" in page
+
+
+def test_story_is_one_page_of_insights_curve_and_opportunities(exported):
+    _, folder, _, journey = exported
+    page = (folder / "journey-story.html").read_text()
+    assert "<script" not in page and "<svg" in page and "@page" in page
+    root = html.fromstring(page)
+    stages = root.find_class("stage")
+    assert [s.find("h2").text_content() for s in stages] == [lane.name for lane in journey.stages]
+    for section, lane in zip(stages, journey.stages):
+        assert len(section.find_class("insight")) <= 2 and len(section.findall(".//blockquote")) <= 2
+        for insight in lane.patterns[:2]:
+            assert insight.headline in section.text_content()
+    opportunities = root.find_class("opportunities")[0].findall(".//li")
+    assert len(opportunities) == min(3, len(journey.opportunities)) > 0
+    assert all(len(item.findall("blockquote")) == 1 for item in opportunities)  # one quote each
+    assert len(root.findall(".//blockquote")) <= 2 * len(journey.stages) + 3 + 2
+
+
+def test_svg_slide_has_editable_text(exported):
+    _, folder, _, journey = exported
+    svg = (folder / "journey-map.svg").read_text()
+    texts = svg_texts(folder / "journey-map.svg")
+    assert "DejaVuSans-" not in svg  # no glyph outlines: text stays text
+    words = " ".join(texts.values()).split()
+    insight = journey.insights()[0]
+    assert all(word in words for word in insight.headline.split()), insight.headline
+    assert {f"{lane.stage}-heading" for lane in journey.stages} <= set(texts) and "opportunity-1" in texts
+
+
+def test_the_slides_adoption_pain_point_is_pairing_failing(exported):
+    _, folder, _, journey = exported
+    adoption = next(lane for lane in journey.stages if lane.stage == "adoption")
+    lead = adoption.pain_points[0].text
+    assert all(pattern.search(lead) for pattern in PAIRING_FAILED), lead
+    shown = svg_texts(folder / "journey-map.svg")["adoption-pain"]
+    assert shown.startswith("“" + " ".join(lead.split()[:6]))
+    assert all(pattern.search(shown) for pattern in PAIRING_FAILED), shown
+
+
+def test_deck_has_a_summary_a_slide_per_stage_and_opportunities(exported):
+    _, folder, _, journey = exported
+    slides = list(Presentation(str(folder / "journey-map.pptx")).slides)
+    titles = [slide.shapes.title.text for slide in slides]
+    assert titles == [f"{journey.study}: the customer journey"] + [lane.name for lane in journey.stages] + ["Opportunities"]
+    assert any(shape.shape_type == 13 for shape in slides[0].shapes)  # the emotion curve picture
+    for slide, lane in zip(slides[1:], journey.stages):
+        text = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+        assert all(insight.headline in text for insight in lane.patterns[:3])
+        assert all(q.text in slide.notes_slide.notes_text_frame.text for insight in lane.patterns[:3] for q in insight.quotes)
+    table = next(shape.table for shape in slides[-1].shapes if shape.has_table)
+    assert [table.cell(r, 1).text for r in range(1, len(table.rows))] == [o.statement for o in journey.opportunities[:8]]
 
 
 def test_exports_never_contain_raw_pii(exported):
-    _, folder, _ = exported
+    _, folder, _, _ = exported
     text = all_text(folder)
     leaks = sorted(s for s in pii_strings() if s.lower() in text)
     assert not leaks, leaks
@@ -98,7 +221,7 @@ def test_exports_never_contain_raw_pii(exported):
 def test_qdpx_and_qdc_validate_against_the_refi_schemas(exported, shared_data):
     from lxml import etree
 
-    _, folder, _ = exported
+    _, folder, _, _ = exported
     project_schema = etree.XMLSchema(etree.parse(str(shared_data / "refi-qda" / "Project.xsd")))
     codebook_schema = etree.XMLSchema(etree.parse(str(shared_data / "refi-qda" / "Codebook.xsd")))
     with zipfile.ZipFile(folder / "demo.qdpx") as archive:
@@ -139,30 +262,66 @@ def test_qdpx_codings_import_back_into_a_study(coded_copy, tmp_path):
 
 def test_text_is_escaped_in_every_format(coded_copy, tmp_path):
     db = coded_copy.db
-    row = next(db.query("SELECT id FROM utterances WHERE role = 'customer' ORDER BY id LIMIT 1"))
     evil = '=HYPERLINK("http://evil.example","x") <script>alert(1)</script> | **bold** <b>'
-    db["utterances"].update(row["id"], {"text": evil})
-    db.execute("UPDATE codings SET status = 'accepted' WHERE utterance_id = ?", [row["id"]])
+    db.execute("UPDATE utterances SET text = ? || ' ' || text WHERE role = 'customer'", [evil])  # every quote the map shows carries it
     db.conn.commit()
-    export(coded_copy, ["html", "csv", "md", "vtt", "txt"], tmp_path)
-    page = (tmp_path / "journey-map.html").read_text()
-    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    export(coded_copy, ["html", "csv", "md", "vtt", "txt", "story"], tmp_path)
+    for name in ("journey-map.html", "journey-story.html"):
+        page = (tmp_path / name).read_text()
+        assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<b>" not in page
     with (tmp_path / "codings.csv").open(newline="") as handle:
         texts = [r["text"] for r in csv.DictReader(handle) if "HYPERLINK" in r["text"]]
     assert texts and all(t.startswith("'=") for t in texts)
     markdown = (tmp_path / "journey-map.md").read_text()
-    assert "<script>" not in markdown
+    assert "<script>" not in markdown and "&lt;script&gt;alert(1)&lt;/script&gt; \\| \\*\\*bold\\*\\* &lt;b&gt;" in markdown
     vtt = next((tmp_path / "transcripts").glob("*.vtt")).read_text()
     assert "<script>" not in vtt
 
 
-def test_filters_limit_what_is_exported(coded_demo, tmp_path):
-    result = CliRunner().invoke(cli, ["--study", str(coded_demo.root), "export", "--format", "txt,json", "--segment", "Household", "--out", str(tmp_path)])
+def test_markup_from_metadata_is_escaped_in_markdown_and_html(coded_copy, tmp_path):
+    """Issue 19 item 13: a study name, persona or segment holding HTML never passes through as markup."""
+    db = coded_copy.db
+    persona, segment = '<img src=x onerror="alert(1)">', "<script>alert(2)</script> [x](javascript:alert(3)) | **y**"
+    db.execute("UPDATE participants SET persona = ?, segment = ? WHERE interview_id IN (SELECT id FROM interviews WHERE code IN ('INT-001', 'INT-002'))", [persona, segment])
+    db.conn.commit()
+    coded_copy.config.name = "<b onmouseover=alert(4)>Study</b>"
+    coded_copy.save_config()
+    report = export(coded_copy, ["html", "md", "story", "pptx"], tmp_path, {"segment": segment})
+    markdown = (report.folder / "journey-map.md").read_text()
+    pages = [(report.folder / name).read_text() for name in ("journey-map.html", "journey-story.html")]
+    for text in [markdown, *pages]:
+        assert not re.search(r"<(img|script|b)\b", text), re.search(r".{40}<(img|script|b)\b.{40}", text)
+    assert "&lt;img src=x onerror=" in markdown and "&lt;script&gt;alert(2)&lt;/script&gt;" in markdown and "\\[x\\](javascript" in markdown
+    assert "&lt;b onmouseover=alert(4)&gt;Study&lt;/b&gt;" in markdown.splitlines()[0]
+    assert all("&lt;img src=x onerror=" in page and "segment = &lt;script&gt;" in page for page in pages)
+    assert any(segment in part for part in deck_text(report.folder / "journey-map.pptx"))  # stored as text in the deck's XML, never as markup
+
+
+def test_a_filtered_export_goes_to_its_own_folder(coded_demo, tmp_path):
+    export(coded_demo, ["json"], tmp_path)
+    whole = (tmp_path / "journey-map.json").read_text()
+    result = CliRunner().invoke(cli, ["--study", str(coded_demo.root), "export", "--format", "txt,json,story", "--segment", "Household", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.stem for p in (tmp_path / "transcripts").glob("*.txt")) == ["INT-003", "INT-004", "INT-007"]
-    assert json.loads((tmp_path / "journey-map.json").read_text())["filters"] == {"segment": "Household"}
+    folder = tmp_path / "segment-household"
+    assert re.fullmatch(rf"Wrote 6 files to {re.escape(str(folder))} in \d+\.\d s\.\n", result.output), result.output
+    assert sorted(p.stem for p in (folder / "transcripts").glob("*.txt")) == ["INT-003", "INT-004", "INT-007"]
+    assert json.loads((folder / "journey-map.json").read_text())["filters"] == {"segment": "Household"}
+    assert "segment = Household" in (folder / "journey-story.html").read_text()
+    assert (tmp_path / "journey-map.json").read_text() == whole and not (tmp_path / "transcripts").exists()  # the whole study's files are untouched
     bad = CliRunner().invoke(cli, ["--study", str(coded_demo.root), "export", "--format", "pdf"])
     assert bad.exit_code == 2 and "unknown format pdf" in bad.output
+    unknown = CliRunner().invoke(cli, ["--study", str(coded_demo.root), "export", "--format", "json", "--persona", "Nobody", "--out", str(tmp_path)])
+    assert unknown.exit_code == 1 and len(unknown.output.strip().splitlines()) == 1 and "Operations buyer" in unknown.output
+    assert not (tmp_path / "persona-nobody").exists()
+
+
+def test_filter_folders_are_safe_names():
+    from research.export.run import filter_folder
+
+    assert filter_folder({"persona": "Operations buyer"}) == "persona-operations-buyer"
+    assert filter_folder({"segment": "Small business", "persona": "Operations  Buyer"}) == "persona-operations-buyer--segment-small-business"
+    assert filter_folder({"region": "../../etc"}) == "region-etc"
+    assert re.fullmatch(r"region-[0-9a-f]{8}", filter_folder({"region": "/../"}))
 
 
 def test_an_unwritable_export_folder_is_one_line(coded_demo, tmp_path):
@@ -180,7 +339,7 @@ def test_the_html_renders_in_a_browser(exported, tmp_path):
     browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if not browser:
         pytest.skip("no Chromium on this machine (Debian package 'chromium'); the HTML is still checked above")
-    _, folder, _ = exported
+    _, folder, _, _ = exported
     shot = tmp_path / "map.png"
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--screenshot={shot}", "--window-size=1400,1000",
                     (folder / "journey-map.html").as_uri()], check=True, capture_output=True, timeout=120)
