@@ -4,7 +4,6 @@ model, the study stage, researcher decisions that survive re-coding, learning, a
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -162,18 +161,45 @@ def test_learning_from_decisions_changes_suggestions_and_agreement_is_reported(c
     assert result.exit_code == 0 and "Journey signal" in result.output
 
 
-def test_coding_a_60_minute_interview_takes_seconds(engines):
-    """A long interview (the demo turns repeated to about 400 customer utterances) codes in under 10 s."""
+def test_every_customer_turn_of_a_long_interview_gets_a_scope_and_an_emotion(engines):
+    """A long interview (the demo turns repeated); its speed is measured by benchmarks/coding.py."""
     from research.coding.evaluate import script_turns
     from research.embeddings import embed
 
-    turns = [t for turns, _ in script_turns(reference_scripts()) for t in turns] * 5
-    started = time.perf_counter()
-    vectors = embed([t.text for t in turns])
-    suggestions = engines["full"].code(turns, vectors)
-    elapsed = time.perf_counter() - started
-    assert len({s.turn_id for s in suggestions}) == len({t.id for t in turns if t.role == "customer"})
-    assert elapsed < 30  # the goal is 10 s (benchmarks/coding.py measures it); tests leave room for slow CI machines
+    turns = [t for turns, _ in script_turns(reference_scripts()) for t in turns] * 3
+    coded = engines["full"].code_turns(turns, embed([t.text for t in turns]))
+    customer = {t.id for t in turns if t.role == "customer"}
+    assert set(coded.scopes) == customer
+    assert {s.turn_id for s in coded.suggestions if s.code_key.startswith("emotion:")} == customer
+
+
+def test_stages_and_emotions_carry_over_to_other_domains(engines, shared_data):
+    """journey-stages-dev: single utterances about other products, coded with no question before them."""
+    from research.coding.evaluate import evaluate_utterances, read_journey_stages
+
+    items = read_journey_stages(shared_data / "journey-stages-dev" / "stages.tsv")
+    scores = evaluate_utterances(engines["full"], items)
+    assert scores.turns == 40
+    assert scores.stage_macro_f1 >= 0.75
+    assert scores.stage_macro_f1 > evaluate_utterances(engines["keywords"], items).stage_macro_f1 + 0.1
+
+
+def test_learning_adapts_with_the_codebook_as_background():
+    """Four decisions per class are too few alone; with the codebook's examples behind them they train a model."""
+    from research.coding.learned import codebook_background, decision_labels, train
+
+    book = codebooks.load(codebooks.resolve("cx-journey"))
+    rng = np.random.default_rng(0)
+    examples = {f"stage:{c.id}": rng.normal(size=(5, 8)).astype(np.float32) for c in book.group("stage").codes}
+    background = codebook_background(book, examples)
+    decisions = [(n, "stage:adoption" if n % 2 else "stage:retention", "accepted") for n in range(4)]
+    labels = decision_labels(book, decisions)
+    assert labels["stage:discovery"] == {0: 0, 1: 0, 2: 0, 3: 0}  # accepting one stage rejects the others
+    features = rng.normal(size=(4, 16)).astype(np.float32)
+    learned = train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items()}, background)
+    assert set(learned.codes) == set(examples)
+    assert learned.codes["stage:adoption"].positives == 2 and learned.codes["stage:adoption"].negatives == 2
+    assert train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items()}).codes == {}  # alone: too few
 
 
 def test_code_command_on_a_study_without_interviews(study):

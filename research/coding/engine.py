@@ -26,6 +26,8 @@ from research.embeddings import PACKAGED, embed
 RULE_WEIGHT = 0.6  # confidence that one full rule match alone gives a code
 SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit by one unit
 CLASSIFIER_WEIGHT = 0.7  # share of a single-choice group's model evidence from its trained classifier
+EMOTION_CLASSIFIER_WEIGHT = 0.3  # share of an at-least-one group's (emotion) model evidence from its trained classifier
+BEST_CODE_SHARE = 0.7  # in an at-least-one group, the best code needs this share of the threshold before the fallback (neutral) wins
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,26 @@ class CodingEngine:
         self.embedding_model = embedding_model
         self.prototypes = Prototypes.build(codebook, embedding_model)
         self.classifiers = {group.id: GroupClassifier.fit({key: self.prototypes.examples[key] for key in self._class_keys(group)}) for group in codebook.groups if group.kind == "single"}
+        for group in codebook.groups:
+            if group.at_least_one and group.kind == "multi" and self.use_model:
+                self.classifiers[group.id] = self._emotion_classifier(group)
+
+    def _emotion_classifier(self, group: CodeGroup) -> GroupClassifier | None:
+        """One class per code, on its definition and examples: the embedding, plus the emotion model's view of the text."""
+        texts = {f"{group.id}:{code.id}": [code.definition, *code.examples] for code in group.codes}
+        flat = [text for per in texts.values() for text in per]
+        features = self._emotion_features(embed(flat, self.embedding_model), self.emotions.predict(flat) if self.emotions else None)
+        examples, start = {}, 0
+        for key, per in texts.items():
+            examples[key], start = features[start : start + len(per)], start + len(per)
+        return GroupClassifier.fit(examples)
+
+    @staticmethod
+    def _emotion_features(vectors: np.ndarray, emotion_probs: np.ndarray | None) -> np.ndarray:
+        if emotion_probs is None:
+            return vectors
+        p = np.clip(emotion_probs, 1e-4, 1 - 1e-4)
+        return np.hstack([vectors, 0.1 * np.log(p / (1 - p))])  # logits, scaled to the embedding's spread
 
     def _class_keys(self, group: CodeGroup) -> list[str]:
         keys = [f"{group.id}:{code.id}" for code in group.codes]
@@ -184,11 +206,13 @@ class CodingEngine:
             classifier = self.classifiers.get(group.id)
             if classifier is not None and self.use_model:
                 probs = classifier.probabilities(_unit(0.8 * answer + 0.2 * context))
-                trained = np.stack([probs.get(key, np.zeros(len(answer))) for key in keys + [f"{group.id}:"] * outside], axis=1)
-                zero_shot = CLASSIFIER_WEIGHT * trained + (1 - CLASSIFIER_WEIGHT) * zero_shot
+                stage_probs = np.stack([probs.get(key, np.zeros(len(answer))) for key in keys + [f"{group.id}:"] * outside], axis=1)
+                zero_shot = CLASSIFIER_WEIGHT * stage_probs + (1 - CLASSIFIER_WEIGHT) * zero_shot
         else:
             centred = similarity - np.median(similarity, axis=1, keepdims=True)
             zero_shot = 1 / (1 + np.exp(-(centred - 2 * SIMILARITY_SCALE) / SIMILARITY_SCALE))  # a clear margin over the typical code
+        emotion_classifier = self.classifiers.get(group.id) if group.kind == "multi" else None
+        trained = emotion_classifier.probabilities(self._emotion_features(answer, emotion_probs)) if emotion_classifier is not None else None
         result = {f"{group.id}:": (zero_shot[:, -1], {})} if outside else {}  # the "no code of this group" score
         for column, (key, code) in enumerate(zip(keys, group.codes)):
             evidence: dict[str, np.ndarray] = {}
@@ -197,8 +221,9 @@ class CodingEngine:
             if self.use_model:
                 model = zero_shot[:, column]
                 if emotion_probs is not None and code.goemotions:
-                    classifier = self.emotions.code_probability(emotion_probs, code.goemotions)
-                    model = 0.35 * model + 0.65 * classifier
+                    model = 0.35 * model + 0.65 * self.emotions.code_probability(emotion_probs, code.goemotions)
+                if trained is not None:  # class probabilities sum to one: doubled, a clear winner reaches 1
+                    model = (1 - EMOTION_CLASSIFIER_WEIGHT) * model + EMOTION_CLASSIFIER_WEIGHT * np.clip(2 * trained[key], 0, 1)
                 evidence["model"] = model
             learned = self.learned.predict(key, features)
             if learned is not None:
@@ -241,10 +266,15 @@ class CodingEngine:
 
     @staticmethod
     def _multi(row: np.ndarray, group: CodeGroup) -> list[int]:
-        """Every code above the group's threshold, best first. The fallback code (neutral) only when no
-        other code passes; at least the best code when the group asks for one."""
+        """Every code above the group's threshold, best first. In an at-least-one group (the emotion) the
+        best code needs only BEST_CODE_SHARE of the threshold: customers telling their journey rarely
+        speak without feeling, so the fallback (neutral) applies only when no code comes close."""
         fallback = next((i for i, code in enumerate(group.codes) if code.id == group.fallback), None)
         picked = sorted((int(c) for c in np.flatnonzero(row >= group.threshold) if c != fallback), key=lambda c: -row[c])
+        if group.at_least_one and not picked:
+            candidates = [c for c in np.argsort(-row) if c != fallback]
+            if candidates and row[candidates[0]] >= BEST_CODE_SHARE * group.threshold:
+                picked = [int(candidates[0])]
         if not picked and group.at_least_one and row.max() > 0:
             picked = [fallback if fallback is not None else int(row.argmax())]
         return picked

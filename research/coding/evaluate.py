@@ -135,21 +135,58 @@ def read_journey_stages(path: Path) -> list[LabelledUtterance]:
     return [LabelledUtterance(row["text"], JOURNEY_STAGE_LABELS[row["stage"]], row["emotion"]) for row in rows]
 
 
-def code_alone(engine: CodingEngine, texts: list[str]) -> list[list[str]]:
+def code_alone(engine: CodingEngine, texts: list[str], vectors: np.ndarray | None = None) -> list[list[str]]:
     """The code keys suggested for each text, each coded as a one-utterance interview (no question, no neighbours)."""
-    vectors = embed(texts)
+    vectors = embed(texts) if vectors is None else vectors
     out: list[list[str]] = []
     for n, text in enumerate(texts):
         out.append([s.code_key for s in engine.code([Turn(n, "customer", text)], vectors[n : n + 1])])
     return out
 
 
-def evaluate_utterances(engine: CodingEngine, items: list[LabelledUtterance]) -> CodingScores:
+def evaluate_utterances(engine: CodingEngine, items: list[LabelledUtterance], vectors: np.ndarray | None = None) -> CodingScores:
     """Stage and emotion macro-F1 on utterances coded alone."""
-    codes = code_alone(engine, [item.text for item in items])
+    codes = code_alone(engine, [item.text for item in items], vectors)
     return scores(
         [item.stage for item in items],
         [next((c.split(":")[1] for c in keys if c.startswith("stage:")), "none") for keys in codes],
         [{item.emotion} for item in items],
         [{c.split(":")[1] for c in keys if c.startswith("emotion:")} for keys in codes],
     )
+
+
+def researcher_decisions(item_id: int, item: LabelledUtterance, suggested: list[str]) -> list[tuple[int, str, str]]:
+    """What a researcher who knows the labels does with one utterance's stage and emotion suggestions:
+    accept the right ones, reject the wrong ones, add the right code where it was missing."""
+    decisions = []
+    for group, truth in (("stage", item.stage), ("emotion", item.emotion)):
+        keys = [key for key in suggested if key.startswith(group + ":")]
+        decisions += [(item_id, key, "accepted" if key == f"{group}:{truth}" else "rejected") for key in keys]
+        if f"{group}:{truth}" not in keys:
+            decisions.append((item_id, f"{group}:{truth}", "accepted"))
+    return decisions
+
+
+def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: list[int], seeds: int = 5) -> dict[int, tuple[float, float]]:
+    """{decisions: (mean stage macro-F1, mean emotion macro-F1)} on the utterances nobody decided, after
+    a researcher decided the first `n` utterances of a random order and `--learn` trained on them."""
+    from research.coding.learned import LearnedModels, codebook_background, decision_labels, train
+
+    texts = [item.text for item in items]
+    vectors = embed(texts)
+    features = np.hstack([vectors, np.zeros_like(vectors)])  # coded alone: no interviewer question
+    engine.learned = LearnedModels({})
+    suggested = code_alone(engine, texts, vectors)
+    background = codebook_background(engine.codebook, engine.prototypes.examples)
+    results: dict[int, list[tuple[float, float]]] = {n: [] for n in sizes}
+    for seed in range(seeds):
+        order = np.random.default_rng(seed).permutation(len(items))
+        held = order[max(sizes):]
+        for n in sizes:
+            decisions = [d for i in order[:n] for d in researcher_decisions(int(i), items[i], suggested[i])]
+            labels = decision_labels(engine.codebook, decisions)
+            engine.learned = train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items()}, background)
+            result = evaluate_utterances(engine, [items[i] for i in held], vectors[held])
+            results[n].append((result.stage_macro_f1, result.emotion_macro_f1))
+    engine.learned = LearnedModels({})
+    return {n: (float(np.mean([r[0] for r in rows])), float(np.mean([r[1] for r in rows]))) for n, rows in results.items()}

@@ -1,5 +1,8 @@
 """Per-code classifiers learned from the researcher's accepted and rejected codings.
 
+A few decisions in a new domain are not enough to train a classifier alone, so each code's
+classifier learns from the decisions (weighted up) on top of the codebook's own examples
+(the code's examples as positives, its group's other codes' and none examples as negatives).
 Stored in study.db (`learned_models`) as plain arrays: no pickles in a study folder.
 """
 
@@ -10,14 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-MIN_EXAMPLES = 3  # per class: fewer accepted (or rejected) examples than this and a code learns nothing
+from research.codebook import Codebook
+
+MIN_EXAMPLES = 3  # per class, decisions and codebook examples together
+DECISION_WEIGHT = 5.0  # one researcher decision counts as much as this many codebook examples
 
 
 @dataclass(frozen=True)
 class LearnedCode:
     coef: np.ndarray
     intercept: float
-    positives: int
+    positives: int  # decisions only
     negatives: int
 
 
@@ -37,13 +43,57 @@ class LearnedModels:
         return ",".join(f"{k}:{m.positives}/{m.negatives}:{float(m.coef.sum()):.6f}" for k, m in sorted(self.codes.items()))
 
 
-def train(examples: dict[str, tuple[np.ndarray, np.ndarray]]) -> LearnedModels:
-    """`examples[key] = (features, 0/1 labels)`; codes without enough of both classes are skipped."""
+def decision_labels(codebook: Codebook, decisions: list[tuple[int, str, str]]) -> dict[str, dict[int, int]]:
+    """{code key: {utterance id: 1 accepted / 0 rejected}} from (utterance id, code key, status) decisions.
+
+    In a single-choice group (the journey stage), an utterance accepted as one code is also a
+    negative example for the group's other codes.
+    """
+    labels: dict[str, dict[int, int]] = {}
+    for utterance_id, key, status in decisions:
+        if key not in codebook.codes:
+            continue
+        labels.setdefault(key, {})[utterance_id] = int(status == "accepted")
+        group = codebook.codes[key][0]
+        if group.kind == "single" and status == "accepted":
+            for other in group.codes:
+                if f"{group.id}:{other.id}" != key:
+                    labels.setdefault(f"{group.id}:{other.id}", {}).setdefault(utterance_id, 0)
+    return labels
+
+
+def codebook_background(codebook: Codebook, examples: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{code key: (unit vectors, 0/1)}: the code's examples against its group's other examples.
+    `examples` are the engine's prototype vectors by key (`group:` holds a group's none examples)."""
+    out = {}
+    for group in codebook.groups:
+        keys = [f"{group.id}:{code.id}" for code in group.codes] + [f"{group.id}:"]
+        present = [k for k in keys if k in examples]
+        vectors = np.concatenate([examples[k] for k in present])
+        owners = np.concatenate([np.full(len(examples[k]), k) for k in present])
+        for key in keys[:-1]:
+            if key in examples:
+                out[key] = (vectors, (owners == key).astype(int))
+    return out
+
+
+def train(examples: dict[str, tuple[np.ndarray, np.ndarray]], background: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> LearnedModels:
+    """`examples[key] = (features, 0/1 labels)` from decisions; `background[key]` the same from the
+    codebook, on the utterance half of the features (the question half is zeros). Codes without
+    enough of both classes are skipped."""
     codes = {}
     for key, (features, labels) in examples.items():
-        positives, negatives = int(labels.sum()), int(len(labels) - labels.sum())
+        extra = (background or {}).get(key)
+        weights = np.full(len(labels), DECISION_WEIGHT)
+        all_features, all_labels = features, labels
+        if extra is not None:
+            vectors, extra_labels = extra
+            padded = np.hstack([vectors, np.zeros((len(vectors), features.shape[1] - vectors.shape[1]), vectors.dtype)])
+            all_features, all_labels = np.vstack([features, padded]), np.concatenate([labels, extra_labels])
+            weights = np.concatenate([weights, np.ones(len(extra_labels))])
+        positives, negatives = int(all_labels.sum()), int(len(all_labels) - all_labels.sum())
         if positives < MIN_EXAMPLES or negatives < MIN_EXAMPLES:
             continue
-        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=500).fit(features, labels)
-        codes[key] = LearnedCode(model.coef_[0].astype(np.float32), float(model.intercept_[0]), positives, negatives)
+        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(all_features, all_labels, sample_weight=weights)
+        codes[key] = LearnedCode(model.coef_[0].astype(np.float32), float(model.intercept_[0]), int(labels.sum()), int(len(labels) - labels.sum()))
     return LearnedModels(codes)

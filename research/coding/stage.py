@@ -15,8 +15,8 @@ from sqlite_utils import Database
 
 from research import codebook as codebooks
 from research.codebook import Codebook
-from research.coding.engine import CodingEngine, Suggestion, Turn, answer_features, is_customer
-from research.coding.learned import LearnedCode, LearnedModels, train
+from research.coding.engine import CodingEngine, Prototypes, Suggestion, Turn, answer_features, is_customer
+from research.coding.learned import LearnedCode, LearnedModels, codebook_background, decision_labels, train
 from research.coding.scope import save_scopes
 from research.embeddings import embed
 from research.fivews import stored_five_ws
@@ -131,26 +131,16 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
 def learn_from_decisions(study: Study, codebook: Codebook) -> LearnedModels:
     """Train a classifier per code from accepted (positive) and rejected (negative) codings.
 
-    In a single-choice group (the journey stage), an utterance accepted as one code is also a
-    negative example for the group's other codes. The models are stored in study.db.
+    The codebook's examples are the background the decisions adapt (see `learned`). The models are
+    stored in study.db.
     """
     db = study.db
     model = study.config.coding.embedding_model
     decisions = list(db.query("SELECT c.utterance_id, c.code_key, c.status, u.interview_id FROM codings c JOIN utterances u ON u.id = c.utterance_id WHERE c.status IN ('accepted', 'rejected')"))
-    labels: dict[str, dict[int, int]] = {}
-    for d in decisions:
-        if d["code_key"] not in codebook.codes:
-            continue
-        labels.setdefault(d["code_key"], {})[d["utterance_id"]] = int(d["status"] == "accepted")
-        group = codebook.codes[d["code_key"]][0]
-        if group.kind == "single" and d["status"] == "accepted":
-            for other in group.codes:
-                key = f"{group.id}:{other.id}"
-                if key != d["code_key"]:
-                    labels.setdefault(key, {}).setdefault(d["utterance_id"], 0)
+    labels = decision_labels(codebook, [(d["utterance_id"], d["code_key"], d["status"]) for d in decisions])
     features = _decision_features(db, {u for per in labels.values() for u in per}, model)
     examples = {key: (np.stack([features[u] for u in per]), np.array(list(per.values()))) for key, per in labels.items() if per}
-    learned = train(examples)
+    learned = train(examples, codebook_background(codebook, Prototypes.build(codebook, model).examples))
     with db.atomic():
         db.execute("DELETE FROM learned_models")
         for key, m in learned.codes.items():

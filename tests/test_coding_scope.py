@@ -1,0 +1,80 @@
+"""Outside the journey is a real outcome: logistics and weak utterances get no stage, smoothing never
+lifts a stage over its threshold, and `journey_scope` follows the researcher's decisions."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from research.coding.scope import journey_scope
+from research.coding.smoothing import smooth_ordered
+
+INTRODUCTION = re.compile(r"\b(i'm|my name is) \[participant \d+\]")  # near the start of the answer
+THANKS_OR_CONSENT = ("thank you for having me", "thanks for having me", "you can record", "happy to help")
+
+
+def test_smoothing_never_lifts_a_weak_stage_over_its_threshold():
+    confident = np.array([0.9, 0.05, 0.02, 0.02, 0.01])
+    weak = np.array([0.30, 0.25, 0.20, 0.05, 0.05])  # nothing reaches 0.35
+    path = smooth_ordered(np.stack([confident, confident, weak, confident]), np.full(4, 0.05), threshold=0.35)
+    assert path == [0, 0, None, 0]
+    unsure = np.array([0.05, 0.36, 0.40, 0.05, 0.05])  # both reach the threshold: the neighbours may choose
+    assert smooth_ordered(np.stack([confident * 0 + [0.05, 0.9, 0.02, 0.02, 0.01], unsure]), np.full(2, 0.05), threshold=0.35) == [1, 1]
+
+
+def test_on_the_demo_no_introduction_consent_or_thanks_has_a_stage(coded_demo):
+    db = coded_demo.db
+    scopes = journey_scope(db)
+    customer = {r["id"]: r["text"] for r in db.query("SELECT id, text FROM utterances WHERE role LIKE 'customer%'")}
+    assert set(scopes) == set(customer)
+    staged = {r["utterance_id"] for r in db.query("SELECT utterance_id FROM codings WHERE code_key LIKE 'stage:%' AND status != 'rejected'")}
+    logistics = [u for u, text in customer.items() if INTRODUCTION.search(text.lower()[:40]) or any(p in text.lower() for p in THANKS_OR_CONSENT)]
+    assert len(logistics) >= 5  # every demo interview opens with an introduction
+    assert not [customer[u] for u in logistics if u in staged]
+    assert all(scopes[u] in ("logistics", "weak") for u in logistics)
+    assert {u for u, s in scopes.items() if s == "journey"} == staged  # the contract: journey iff a stage coding
+    signals = list(db.query("SELECT c.code_key FROM codings c JOIN utterance_scope s USING (utterance_id) WHERE s.scope = 'logistics' AND c.code_key NOT LIKE 'emotion:%'"))
+    assert not signals  # logistics keep only their emotion
+    assert sum(s == "journey" for s in scopes.values()) >= 0.75 * len(customer)
+
+
+def test_a_weak_utterance_stays_outside(engine_full):
+    from research.coding.engine import Turn
+    from research.embeddings import embed
+
+    texts = ["How did you first hear about the product?", "I saw an advert for it on the bus and looked it up that night.",
+             "And then?", "We went to the park on Sunday, the weather was nice.",
+             "And the setup?", "Setting it up took the whole afternoon because the app would not connect."]
+    turns = [Turn(n, "interviewer" if n % 2 == 0 else "customer", text) for n, text in enumerate(texts)]
+    coded = engine_full.code_turns(turns, embed(texts))
+    stages = {s.turn_id: s.code_key for s in coded.suggestions if s.code_key.startswith("stage:")}
+    assert stages.get(1) == "stage:discovery" and stages.get(5) == "stage:adoption"
+    assert 3 not in stages and coded.scopes[3].scope in ("weak", "logistics")
+    assert all(s.confidence >= 0.35 for s in coded.suggestions if s.code_key.startswith("stage:"))
+
+
+def test_journey_scope_follows_the_researchers_decisions(coded_copy):
+    from research.coding.decisions import add_coding, decide
+
+    db = coded_copy.db
+    scopes = journey_scope(db)
+    on = next(u for u, s in scopes.items() if s == "journey")
+    off = next(u for u, s in scopes.items() if s != "journey")
+    for row in db.query("SELECT id FROM codings WHERE utterance_id = ? AND code_key LIKE 'stage:%'", [on]):
+        decide(db, row["id"], "rejected")
+    add_coding(db, off, "stage:retention")
+    after = journey_scope(db)
+    assert after[on] == "weak" and after[off] == "journey"
+
+
+@pytest.fixture(scope="module")
+def engine_full():
+    from research import codebook as codebooks
+    from research.coding.engine import CodingEngine
+    from research.coding.rules import RuleMatcher
+    from research.nlp import load_spacy
+
+    book = codebooks.load(codebooks.resolve("cx-journey"))
+    return CodingEngine(book, RuleMatcher(book, load_spacy(("parser", "ner"))))
