@@ -180,3 +180,44 @@ def test_openai_whisper_finishes_a_clip_that_ends_in_speech():
     info, segments = engine.transcribe(speech_clip(DEMO / "int-03.opus", 2.4), TranscribeOptions(beam_size=5))
     assert info.duration == pytest.approx(2.4, abs=0.01)
     assert any(segment.text for segment in segments)
+
+
+def _words(text: str) -> list:
+    from research.transcribe.types import Word
+
+    return [Word(i * 0.3, i * 0.3 + 0.25, " " + w, 0.9) for i, w in enumerate(text.split())]
+
+
+def test_repetition_loops_are_found_and_people_repeating_themselves_are_not():
+    from research.transcribe.loops import find_loop, without_repeats
+    from research.transcribe.types import Segment
+
+    assert find_loop(_words("Yeah, yeah, yeah. I think so.")) is None
+    assert find_loop(_words("no no no no, that was not it")) is None
+    assert find_loop(_words("that that is is fine")) is None
+    looping = "So we set it up and " + "yeah, " * 14 + "and then it worked."
+    loop = find_loop(_words(looping))
+    assert loop is not None and loop.size == 1 and loop.repeats == 14
+    phrase = _words("it was " + "thank you so much " * 6 + "bye")
+    loop = find_loop(phrase)
+    assert (loop.size, loop.repeats) == (4, 6)
+    kept = without_repeats(Segment(0.0, phrase[-1].end, "", phrase), loop)
+    assert kept.text == "it was thank you so much bye"
+    assert kept.words[-1] == phrase[-1]
+
+
+@pytest.mark.slow
+def test_a_looping_segment_is_decoded_again_from_its_audio(shared_data):
+    """A segment as Whisper writes it when it loops, over real speech: re-decoding with temperatures recovers the words."""
+    from research.transcribe.loops import find_loop, repair
+    from research.transcribe.types import Segment
+
+    audio = decode(shared_data / "asr-faster-whisper-jfk" / "jfk.flac")
+    looped = _words("And so my fellow Americans " + "ask not " * 12)
+    segment = Segment(0.0, len(audio) / 16_000, "", looped)
+    assert find_loop(segment.words)
+    repaired, action = repair(segment, audio, create_engine("faster-whisper", "tiny.en", threads=2), TranscribeOptions(beam_size=5))
+    assert action == "re-decoded" and find_loop(repaired.words) is None
+    reference = "And so my fellow Americans ask not what your country can do for you ask what you can do for your country"
+    assert word_error_rate([reference], [repaired.text]) < 0.2
+    assert all(0.0 <= w.start <= w.end <= segment.end + 0.5 for w in repaired.words)

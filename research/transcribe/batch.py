@@ -24,6 +24,7 @@ from research.errors import AudioError, ResearchError
 from research.store import now, params_hash, record_run, set_stage, stage_statuses
 from research.study import Study
 from research.transcribe.engine import Engine, create_engine
+from research.transcribe.loops import find_loop, repair
 from research.transcribe.types import TranscribeOptions
 
 STAGE = "transcribe"
@@ -170,6 +171,7 @@ class TranscriptionBatch:
             next_index = vault.resume_point(interview_id, self.hash)
         duration = len(tracks[0][1]) / SAMPLE_RATE
         info = None
+        loops: list[str] = []
         for position, (channel, samples) in enumerate(tracks):
             with self._lock:
                 offset = vault.transcribed_until(interview_id, channel)
@@ -177,6 +179,9 @@ class TranscriptionBatch:
             info, segments = engine.transcribe(samples[int(offset * SAMPLE_RATE) :], self.options)
             for segment in segments:
                 segment = segment.shifted(offset)
+                if find_loop(segment.words):
+                    segment, action = repair(segment, samples, engine, self.options)
+                    loops.append(f"{action} at {int(segment.start // 60)}:{int(segment.start % 60):02d}")
                 with self._lock:
                     vault.append_segments(interview_id, next_index, [segment], channel)
                 next_index += 1
@@ -185,7 +190,7 @@ class TranscriptionBatch:
             vault.complete_transcript(interview_id, engine.name, engine.model_name, self.hash, info)
         if next_index == 0:
             return "empty", f"{code}: no speech detected", info.language
-        return "done", None, info.language
+        return "done", (f"{code}: repetition loop {', '.join(loops)}" if loops else None), info.language
 
     def _tracks(self, path: Path, row: dict) -> list[tuple[int | None, np.ndarray]]:
         """The audio to transcribe: one mono mix, or each channel of a two-party call recording."""

@@ -38,6 +38,7 @@ class FasterWhisperEngine:
             vad_filter=options.vad,
             condition_on_previous_text=False,
             hallucination_silence_threshold=HALLUCINATION_SILENCE_SECONDS if options.word_timestamps else None,
+            **({"temperature": list(options.temperature)} if options.temperature else {}),
         )
         result = TranscriptInfo(language=info.language, language_probability=round(info.language_probability, 4), duration=len(audio) / SAMPLE_RATE)
         return result, (_segment(s) for s in segments)

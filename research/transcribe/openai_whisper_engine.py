@@ -83,6 +83,7 @@ class OpenAIWhisperEngine:
                 clip_timestamps=clip,
                 fp16=self.device == "cuda",
                 verbose=None,
+                **({"temperature": options.temperature} if options.temperature else {}),
             )
             for segment in result["segments"]:
                 if segment["text"].strip():

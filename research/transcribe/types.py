@@ -51,3 +51,4 @@ class TranscribeOptions:
     beam_size: int = 5
     vad: bool = True
     word_timestamps: bool = True
+    temperature: tuple[float, ...] | None = None  # None: the engine's own fallback schedule (0.0, 0.2 ... 1.0)
