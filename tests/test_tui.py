@@ -321,6 +321,7 @@ def insight_study(tmp_path):
         ("How did you hear about it?", "A friend told me about it at a barbecue last summer.", ["stage:discovery", "touchpoint:word-of-mouth"]),
         ("And the setup?", f"The app would not pair with our Wi-Fi, [b]three[/b] tries, and {MARKUP} had to reset the router. I was furious.",
          ["stage:adoption", "emotion:anger", "touchpoint:app", "signal:pain-point"]),
+        ("How was the delivery?", "The delivery box arrived crushed and one of the filters was missing from it.", ["stage:adoption", "emotion:disappointment", "touchpoint:delivery"]),
         ("Would you recommend it?", "Yes, I told my sister to get one and she loves it.", ["stage:advocacy", "emotion:joy", "signal:delight"]),
     ]
     for n, persona in enumerate(("Buyer", "Buyer", "Gift giver"), start=1):
@@ -343,11 +344,16 @@ def screen_text(app) -> str:
     return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
 
 
-async def open_insight(pilot, app, stage: str = "adoption"):
+def adoption(journey) -> list:
+    return [i for i in journey.insights() if i.stage == "adoption"]
+
+
+async def open_insight(pilot, app, about: str = "Wi-Fi"):
+    """Open the map with the cursor on the Adoption insight whose quotes mention `about`."""
     await pilot.press("j")
     await settle(pilot, app)
     board = app.screen.query_one(MapBoard)
-    assert board.select_insight(next(i.key for i in app.screen.journey.insights() if i.stage == stage))
+    assert board.select_insight(next(i.key for i in adoption(app.screen.journey) if about in i.quotes[0].text))
     await pilot.pause()
     return board
 
@@ -394,13 +400,21 @@ async def test_insight_edits_from_the_app_persist_and_survive_a_rebuild(insight_
         assert board.entry.insight.quotes[0].utterance_id == pinned
         await pilot.press("h")
         await settle(pilot, app)
-        assert not [i for i in app.screen.journey.insights() if i.stage == "adoption"]
+        assert rewritten not in [i.statement for i in adoption(app.screen.journey)]
         await pilot.press("u")  # undo the hide
         await settle(pilot, app)
-        assert [i.statement for i in app.screen.journey.insights() if i.stage == "adoption"] == [rewritten]
-    rebuilt = build_and_store(insight_study, study_codebook(insight_study)[0])  # as `research run` and the app's `r` do
-    adoption = [i for i in rebuilt.insights() if i.stage == "adoption"]
-    assert [i.statement for i in adoption] == [rewritten] and adoption[0].quotes[0].utterance_id == pinned
+        assert rewritten in [i.statement for i in adoption(app.screen.journey)]
+        delivery = next(i for i in adoption(app.screen.journey) if "delivery" in i.quotes[0].text)
+        board.select_insight(delivery.key)
+        await pilot.press("space")  # mark the delivery insight, then merge it into the Wi-Fi one
+        board.select_insight(next(i.key for i in adoption(app.screen.journey) if i.statement == rewritten))
+        await pilot.press("M")
+        await settle(pilot, app)
+        merged = adoption(app.screen.journey)
+        assert len(merged) == 1 and set(delivery.utterance_ids) < set(merged[0].utterance_ids)
+    rebuilt = adoption(build_and_store(insight_study, study_codebook(insight_study)[0]))  # as `research run` and the app's `r` do
+    assert [i.statement for i in rebuilt] == [rewritten] and rebuilt[0].quotes[0].utterance_id == pinned
+    assert set(delivery.utterance_ids) < set(rebuilt[0].utterance_ids)
 
 
 async def test_the_persona_view_dims_thin_evidence(insight_study):

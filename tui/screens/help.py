@@ -24,7 +24,10 @@ HELP = """\
 | transcript | `c` / `+` | recode (fuzzy picker) / add a code |
 | transcript | `m` / `b` | memo on the code / bulk-accept above a confidence |
 | transcript | `space` / `R` | play the redacted audio / change the speaker's role |
-| journey map | `enter` / `g` | quotes behind the cell / open the quote in its transcript |
+| journey map | `enter` / `g` | into the evidence list / open the quote in its transcript |
+| journey map | `v` / `o` / `f` | personas side by side / opportunities and advocacy / show the filters |
+| journey map | `e` / `h` / `P` | rewrite the insight / hide it / pin the highlighted quote first |
+| journey map | `space` `M` / `u` | mark and merge into this insight / undo the last insight edit |
 | themes | `e` / `space` `M` / `P` | rename / mark and merge / promote to a code |
 
 Every decision is saved the moment you make it.

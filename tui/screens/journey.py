@@ -70,6 +70,7 @@ class JourneyScreen(Screen):
         super().__init__()
         self.journey: JourneyMap | None = None
         self.marked: Insight | None = None
+        self.filters_chosen = False  # whether `f` showed or hid the filter bar; until then it follows the width
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -93,7 +94,7 @@ class JourneyScreen(Screen):
             select = self.query_one(f"#filter-{name}", Select)
             select.set_options([(v, v) for v in values])
             select.display = len(values) > 1  # a filter with one value or none chooses nothing
-        self.query_one("#filters").display = self.app.size.width >= WIDE
+        self._fit_filters()
         self.query_one(MapBoard).focus()
         self.load(rebuild=self.app.map_is_stale)
 
@@ -109,7 +110,7 @@ class JourneyScreen(Screen):
 
     @on(Select.Changed)
     def _filter_changed(self) -> None:
-        self.load(rebuild=False)
+        self.load(rebuild=True)  # a stored filtered map may predate the latest decisions
 
     def load(self, rebuild: bool) -> None:
         """Show the stored map for the filters (or build it, when asked or none is stored) in a worker."""
@@ -146,12 +147,13 @@ class JourneyScreen(Screen):
 
     def show(self, journey: JourneyMap) -> None:
         board = self.query_one(MapBoard)
+        first = self.journey is None
         selected = board.entry.insight.key if board.entry and board.entry.insight else None
         self.journey = journey
         width = self.query_one(ContentSwitcher).size.width or self.size.width
         board.show(journey, width)
-        if selected:
-            board.select_insight(selected)
+        if selected or first and journey.insights():
+            board.select_insight(selected or journey.insights()[0].key)  # the selected insight, or the first one on opening
         self.query_one(PersonaMatrix).show(journey, width)
         self.query_one(OutlookList).show(journey)
         self.sub_title = journey.filter_line() or f"all {journey.participants} participants"
@@ -161,7 +163,12 @@ class JourneyScreen(Screen):
         self.query_one("#summary", Static).update(summary)
         self._show_evidence()
 
+    def _fit_filters(self) -> None:
+        if not self.filters_chosen:
+            self.query_one("#filters").display = self.app.size.width >= WIDE and any(select.display for select in self.query(Select))
+
     def on_resize(self) -> None:
+        self._fit_filters()
         if self.journey is not None:
             self.show(self.journey)
 
@@ -203,6 +210,7 @@ class JourneyScreen(Screen):
     def action_filters(self) -> None:
         bar = self.query_one("#filters")
         bar.display = not bar.display
+        self.filters_chosen = True
         visible = [select for select in self.query(Select) if select.display]
         if bar.display and visible:
             visible[0].focus()

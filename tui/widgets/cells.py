@@ -43,6 +43,12 @@ def clip(text: Text, width: int, lines: int) -> Text:
     return Text("\n").join(kept)
 
 
+def column_width_for(room: int, columns: int, least: int) -> int:
+    """The widest equal column width (each cell has one cell of padding a side) so that whole columns fill `room`."""
+    fit = max(1, min(columns, room // (least + 2)))
+    return max(least, room // fit - 2)
+
+
 def insight_cell(insight: Insight) -> Text:
     """▼ headline (or the analyst's own text), then its reach and feeling, coloured by polarity."""
     mark, colour = POLARITY[insight.polarity]

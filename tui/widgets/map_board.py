@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from research.journey.model import Insight, Item, JourneyMap, Moment, Outlier, Quote, StageLane
-from tui.widgets.cells import Entry, clip, insight_cell, valence_bar
+from tui.widgets.cells import Entry, clip, column_width_for, insight_cell, valence_bar
 
 LANE_WIDTH = 11
 MIN_COLUMN = 24
@@ -124,7 +124,7 @@ class MapBoard(DataTable):
         row, column = self.cursor_coordinate
         self.clear(columns=True)
         stages = max(len(journey.stages), 1)
-        column_width = max(MIN_COLUMN, (width - LANE_WIDTH - 2 - 2 * stages - 2) // stages)
+        column_width = column_width_for(width - LANE_WIDTH - 4, stages, MIN_COLUMN)
         self.add_column(Text("Lane", style="bold"), key="lane", width=LANE_WIDTH)
         for lane in journey.stages:
             self.add_column(clip(Text(lane.name, style="bold"), column_width, 1), key=lane.stage, width=column_width)

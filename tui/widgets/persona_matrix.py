@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from research.journey.model import JourneyMap, PersonaCell
-from tui.widgets.cells import Entry, clip, sparkline, valence_bar
+from tui.widgets.cells import Entry, clip, column_width_for, sparkline, valence_bar
 
 NAME_WIDTH = 22
 MIN_COLUMN = 22
@@ -43,21 +43,21 @@ class PersonaMatrix(DataTable):
         row, column = self.cursor_coordinate
         self.clear(columns=True)
         stages = max(len(journey.stages), 1)
-        column_width = max(MIN_COLUMN, (width - NAME_WIDTH - 2 - 2 * stages - 2) // stages)
+        column_width = column_width_for(width - NAME_WIDTH - 4, stages, MIN_COLUMN)
         self.add_column(Text("Persona · curve", style="bold"), key="persona", width=NAME_WIDTH)
         names = {lane.stage: lane.name for lane in journey.stages}
         for lane in journey.stages:
             self.add_column(clip(Text(lane.name, style="bold"), column_width, 1), key=lane.stage, width=column_width)
         lanes = {lane.stage: lane for lane in journey.stages}
-        people = {j.participant: j for j in journey.participants_journeys}
+        people = journey.participants_journeys
         self.entries = {}
         for r, persona in enumerate(journey.personas):
             label = Text(persona.persona, style="bold") + Text(f" ({persona.participants})\n", style="dim")
             label.append_text(sparkline([c.valence for c in persona.cells]))
             cells = []
+            mine = {i for j in people if j.persona == persona.persona for i in j.utterance_ids}
             for c, cell in enumerate(persona.cells, start=1):
                 cells.append(persona_cell(cell, column_width))
-                mine = {i for j in people.values() if j.persona == persona.persona for i in j.utterance_ids}
                 lane = lanes.get(cell.stage)
                 ids = [i for i in (lane.utterance_ids if lane else []) if i in mine]
                 detail = Text(f"{persona.persona} at {names.get(cell.stage, cell.stage)}: {cell.participants} of {cell.of} participants, "
