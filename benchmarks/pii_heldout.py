@@ -2,7 +2,10 @@
 filled with its FakeNameGenerator people, side by side with default Presidio.
 
     pip download presidio-evaluator==0.3.2 --no-deps -d /tmp/pe && unzip -q -o /tmp/pe/*.whl -d /tmp/pe
-    python benchmarks/pii_heldout.py /tmp/pe [--seed 11] [--rounds 3]
+    python benchmarks/pii_heldout.py /tmp/pe [--seed 11] [--rounds 3] [--reference COMMIT]
+
+With --reference, our detection as it was at COMMIT is measured on the same sentences in the
+same run (benchmarks/anonymize_reference.py).
 
 The 750-sentence presidio-research set in ../shared/data was drawn from the same templates,
 and the context rules were written while reading its misses; this set keeps the templates
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import re
@@ -23,7 +27,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from research.anonymize.detect import PiiDetector  # noqa: E402
-from research.anonymize.evaluate import GoldSpan, presidio_default_spans, score  # noqa: E402
+from research.anonymize.evaluate import GoldSpan, Score, presidio_default_spans, score  # noqa: E402
 
 RAW_DATA = Path("presidio_evaluator/data_generator/raw_data")
 FULL_NAME = {"person", "name", "name_female", "name_male"}
@@ -74,17 +78,28 @@ def main() -> None:
     parser.add_argument("wheel_dir", type=Path, help="where presidio-evaluator's wheel was unzipped")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--rounds", type=int, default=3, help="how many times each template is filled")
+    parser.add_argument("--reference", metavar="COMMIT", help="also measure research/anonymize as it was at COMMIT, in this run")
+    parser.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)  # what a reference run prints
     args = parser.parse_args()
-    texts, gold = sentences(args.wheel_dir, args.seed, args.rounds)
-    print(f"{len(texts)} sentences, {sum(map(len, gold))} names (seed {args.seed})")
-    runs = {
+    texts, gold = sentences(args.wheel_dir.resolve(), args.seed, args.rounds)
+    ours = {
         "ours, default settings": PiiDetector().detect(texts, propagate=False),
         "ours, organizations + places": PiiDetector(organizations=True, places=True).detect(texts, propagate=False),
-        "default Presidio": presidio_default_spans(texts),
     }
-    for title, found in runs.items():
-        person = score(gold, found)["PERSON"]
-        print(f"{title:<30} PERSON recall {person.recall:.3f} ({person.caught}/{person.gold}), precision of PERSON spans {person.precision:.3f}")
+    if args.json_only:
+        print(json.dumps({title: vars(score(gold, found)["PERSON"]) for title, found in ours.items()}))
+        return
+    print(f"{len(texts)} sentences, {sum(map(len, gold))} names (seed {args.seed})")
+    results = {title: vars(score(gold, found)["PERSON"]) for title, found in ours.items()}
+    if args.reference:
+        from anonymize_reference import measure_at
+
+        old = measure_at(args.reference, Path(__file__), [str(args.wheel_dir.resolve()), "--seed", str(args.seed), "--rounds", str(args.rounds)])
+        results = {f"{title} at {args.reference}": counts for title, counts in old.items()} | results
+    results["default Presidio"] = vars(score(gold, presidio_default_spans(texts))["PERSON"])
+    for title, counts in results.items():
+        person = Score(**counts)
+        print(f"{title:<40} PERSON recall {person.recall:.3f} ({person.caught}/{person.gold}), precision of PERSON spans {person.precision:.3f}")
 
 
 if __name__ == "__main__":

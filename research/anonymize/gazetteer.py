@@ -169,11 +169,11 @@ def could_be_name(word: str, upper_case_text: bool = False) -> bool:
     return word.casefold() in _listed_names() or not is_common_word(word)
 
 
-def is_dictionary_word(word: str) -> bool:
+def is_dictionary_word(word: str, min_zipf: float = DICTIONARY_NAME_ZIPF) -> bool:
     """A dictionary word common enough that a gazetteer can't call it a name on its own: "Delta", "Yoga"."""
     from wordfreq import zipf_frequency
 
-    return word.casefold() in dictionary_words() and zipf_frequency(word, "en") >= DICTIONARY_NAME_ZIPF
+    return word.casefold() in dictionary_words() and zipf_frequency(word, "en") >= min_zipf
 
 
 def warm_gazetteers() -> None:

@@ -13,7 +13,9 @@ against, stays under CHANCE_BUDGET. A word that *is* a name token but also an ev
 word ("Grace", "Young", "Just") is the name when capitalised inside a sentence; opening
 one, it passes under the looser EXACT_BUDGET. Summed over a sheet's N
 tokens, each with K close words in the language, at most about K x CHANCE_BUDGET of the
-words of ordinary speech can match by chance, whatever N is.
+words of ordinary speech can match by chance, whatever N is. A close word that is itself a
+name on the gazetteers ("Matteo" for Mateo) and no place needs no budget: if it is someone
+else, a name was still redacted.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from functools import lru_cache
 import jellyfish
 from rapidfuzz import fuzz
 
-from research.anonymize.gazetteer import everyday_words
+from research.anonymize.gazetteer import everyday_words, is_dictionary_word, is_name, is_place
 
 SPELLING = 82  # rapidfuzz ratio of the letters
 SOUND = 85  # ratio of the Metaphone codes, when the letters are at least LOOSE_SPELLING alike
@@ -35,6 +37,7 @@ CHANCE_BUDGET = 5e-6  # name tokens tested x a close (not equal) word's frequenc
 EXACT_BUDGET = 1e-3  # the same, for a sentence's first word equal to a token that is also an everyday word
 UNSEEN = 1e-9  # the frequency of a word wordfreq has never seen ("O'Caffa")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
+TITLE_CASE = re.compile(r"(?:Ma?c|[OD]['’])?[A-Z][a-z]+(?:['’-][A-Za-z][a-z]*)*")  # "O'Caffa", "McBride", "Jean-Pierre"
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,10 @@ def _token_matches(word: str, token: str, tested: int = 1, opens_sentence: bool 
     if not a or not b:
         return False
     if a == b:
-        return a not in everyday_words() or not opens_sentence or tested * word_chance(word) <= EXACT_BUDGET
-    return _close(a, b, word, token) and tested * word_chance(word) <= CHANCE_BUDGET
+        return a not in everyday_words() or (TITLE_CASE.fullmatch(word) is not None and (not opens_sentence or tested * word_chance(word) <= EXACT_BUDGET))
+    if not TITLE_CASE.fullmatch(word) or not _close(a, b, word, token):
+        return False  # speech recognition writes a misheard name as a name: not "LCSC", "TRoss", "RemindMe"
+    return tested * word_chance(word) <= CHANCE_BUDGET or (is_name(word) and not is_place(word) and not is_dictionary_word(word, 0.0))
 
 
 def _opens_sentence(text: str, start: int) -> bool:

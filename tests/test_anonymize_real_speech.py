@@ -1,0 +1,98 @@
+"""Anonymization precision on real speech: a real transcript, speech look-alikes of PII, and a
+study-sized metadata sheet against real text."""
+
+from pathlib import Path
+
+import pytest
+from faker import Faker
+
+from research.anonymize.detect import PiiDetector
+from research.anonymize.evaluate import GoldSpan, load_marked_transcript, score
+from research.anonymize.known_names import KnownName, find_known_names
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pii_real_speech"
+SHEET_LOCALES = ["en_US", "en_GB", "de_DE", "es_ES", "fr_FR", "it_IT", "nl_NL", "pl_PL", "en_IN", "pt_BR"]
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return PiiDetector()
+
+
+def test_names_in_a_real_press_briefing_are_found_and_little_else(detector):
+    """A White House briefing (public domain), one interview: 5,000 words, 53 names marked by hand."""
+    texts, gold = load_marked_transcript(FIXTURES / "whitehouse-2022-11-22.txt")
+    person = score(gold, detector.detect(texts))["PERSON"]
+    assert person.recall >= 0.98 and person.precision >= 0.90, person
+
+
+def test_names_in_pyannotes_real_phone_call_and_nothing_else(detector, shared_data):
+    lines = (shared_data / "diarization-pyannote-sample" / "sample.stm").read_text().splitlines()
+    texts = [line.split(maxsplit=5)[5] for line in lines if line.strip()]
+    found = detector.detect(texts)
+    people = [text[s.start : s.end] for text, spans in zip(texts, found) for s in spans if s.entity_type == "PERSON"]
+    assert sorted(people) == ["Diane", "Sheila"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I- I- I think the second quarter was better, and I mean it.",  # a stutter, then every "I"
+        "Our Q3 was flat and Q4 was worse.",
+        "Sales fell during COVID-19, and COVID changed how people shop.",
+        "Prices were like that in 1918, 1919 and again in 2020 and 2021.",
+        "We spent 1,250,000 dollars on the new line.",
+        "The F-B-I called, and the U-S-A team won.",
+        "The website promised it was Whisper Quiet, which matters in a yoga class.",
+        "We went to the yoga studio in January and the gym in April.",
+        "Remember Delta and Omicron? (Laughter.) Americans were tired of it.",
+        "So we don't know what Mother Nature is going to throw at us.",
+        "Today I'm joined by our Coordinator Dr. Jha and we'll start.",
+    ],
+)
+def test_speech_look_alikes_are_no_names_or_phones(detector, text):
+    spans = detector.detect([text])[0]
+    wrong = [(text[s.start : s.end], s.entity_type) for s in spans if s.entity_type in ("PERSON", "PHONE") and text[s.start : s.end] not in ("Jha",)]
+    assert wrong == []
+
+
+def test_a_stutter_before_a_spelled_name_leaves_the_pronoun_alone(detector):
+    text = "I- I- I spelled it for them, O-K-A-F-O-R, and I waited."
+    people = [text[s.start : s.end] for s in detector.detect([text])[0] if s.entity_type == "PERSON"]
+    assert people == ["O-K-A-F-O-R"]
+
+
+def _sheet(seed: int, size: int = 60) -> list[KnownName]:
+    fake = Faker(SHEET_LOCALES)
+    Faker.seed(seed)
+    return [KnownName(f"{fake.first_name()} {fake.last_name()}", "PERSON") for _ in range(size)]
+
+
+def test_a_60_name_sheet_wrongly_matches_under_1_in_1000_words_of_real_text(shared_data):
+    """GoEmotions' dev comments are real text whose names were masked as [NAME]: any match is wrong."""
+    texts = [line.split("\t")[0] for line in (shared_data / "goemotions" / "dev.tsv").read_text(encoding="utf-8").splitlines()]
+    words = sum(len(text.split()) for text in texts)
+    for seed in (1, 3):
+        sheet = _sheet(seed)
+        wrong = [text[m.start : m.end] for text in texts for m in find_known_names(text, sheet)]
+        assert len(wrong) / words < 1 / 1000, (seed, len(wrong), words, wrong[:20])
+
+
+def test_misheard_names_are_still_found_with_a_60_name_sheet():
+    sheet = [*_sheet(2, 58), KnownName("Margaret Okafor", "PERSON"), KnownName("Mateo Reyes", "PERSON")]
+    text = "Margaret O'Caffa signed it, and later Okafor called; our son Matteo was there."
+    found = [text[m.start : m.end] for m in find_known_names(text, sheet)]
+    assert {"Margaret O'Caffa", "Okafor", "Matteo"} <= set(found) or {"O'Caffa", "Okafor", "Matteo"} <= set(found), found
+
+
+def test_an_everyday_word_surname_is_the_name_inside_a_sentence_but_not_opening_one():
+    sheet = [*_sheet(4, 59), KnownName("Dana Young", "PERSON")]
+    text = "Young people loved it. I asked Young about the invoice."
+    found = [(m.start, text[m.start : m.end]) for m in find_known_names(text, sheet)]
+    assert found == [(text.rindex("Young"), "Young")]
+
+
+def test_marked_transcripts_give_gold_spans(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("Go ahead, {Toluse}.\nNo names here.\n", encoding="utf-8")
+    assert load_marked_transcript(path) == (["Go ahead, Toluse.", "No names here."], [[GoldSpan(10, 16, "PERSON")], []])
