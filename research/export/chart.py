@@ -65,6 +65,31 @@ def emotion_curve_svg(journey: JourneyMap, width: float = 9, height: float = 2.6
     return svg
 
 
+def persona_curves_svg(journey: JourneyMap) -> str:
+    """One emotion curve per persona (up to 5), from the persona × stage matrix; thin evidence is drawn hollow and faint."""
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    names = [plain(lane.name) for lane in journey.stages]
+    ax.axhline(0, color="#999999", linewidth=0.8)
+    for row, colour in zip(journey.personas[:5], plt.get_cmap("tab10").colors):
+        points = [(x, cell) for x, cell in enumerate(row.cells) if cell.valence is not None]
+        if not points:
+            continue
+        ax.plot([x for x, _ in points], [c.valence for _, c in points], color=colour, linewidth=1.5, alpha=0.8, label=plain(row.persona))
+        for x, cell in points:
+            thin = cell.strength == "thin"
+            ax.scatter([x], [cell.valence], s=40, zorder=3, edgecolors=[colour], facecolors=["white" if thin else colour], alpha=0.5 if thin else 1)
+    ax.set_xticks(range(len(names)), names)
+    ax.set_ylim(-1, 1)
+    ax.set_ylabel("valence")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title("Emotion curve per persona (hollow points: thin evidence)", fontsize=10, loc="left")
+    ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.tight_layout()
+    svg = _svg(fig)
+    plt.close(fig)
+    return svg
+
+
 def emotion_curve_png(journey: JourneyMap) -> bytes:
     """The emotion curve as PNG bytes (for the deck)."""
     fig, ax = plt.subplots(figsize=(10, 2.8), dpi=150)

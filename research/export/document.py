@@ -7,7 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from research.export import wording
-from research.export.chart import emotion_curve_svg
+from research.export.chart import emotion_curve_svg, persona_curves_svg
 from research.journey.model import JourneyMap
 
 W_LANES = [("Who", "who"), ("What", "what"), ("When", "when"), ("Where", "where"), ("Why", "why")]
@@ -24,6 +24,6 @@ def templates() -> Environment:
 
 def write_html(journey: JourneyMap, path: Path) -> Path:
     page = templates().get_template("map.html.j2").render(
-        journey=journey, curve=emotion_curve_svg(journey), w_lanes=W_LANES, statistic_lanes=STATISTIC_LANES, quote_lanes=QUOTE_LANES)
+        journey=journey, curve=emotion_curve_svg(journey), persona_curves=persona_curves_svg(journey) if journey.personas else "", w_lanes=W_LANES, statistic_lanes=STATISTIC_LANES, quote_lanes=QUOTE_LANES)
     path.write_text(page, encoding="utf-8")
     return path
