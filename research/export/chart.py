@@ -16,7 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from research.export.wording import POLARITY_COLOURS, heading, lane_line, reach, shorten  # noqa: E402
+from research.export.wording import POLARITY_COLOURS, count, heading, lane_line, shorten  # noqa: E402
 from research.journey.model import JourneyMap, StageLane  # noqa: E402
 
 NEGATIVE, POSITIVE, INK, MUTED = "#c0392b", "#1e8449", "#333333", "#666666"
@@ -109,7 +109,7 @@ def _lane_blocks(lane: StageLane) -> list[tuple[str, str, str, str]]:
     """(id suffix, title, body, colour) for one stage column, in reading order."""
     blocks = []
     for n, insight in enumerate(lane.patterns[:2], 1):
-        blocks.append((f"insight-{n}", "Insight", f"{insight.headline} ({reach(insight).split(' · ')[0]})", POLARITY_COLOURS[insight.polarity]))
+        blocks.append((f"insight-{n}", "Insight", f"{insight.headline} ({count(insight)})", POLARITY_COLOURS[insight.polarity]))
     if lane.pain_points:
         quote = lane.pain_points[0]
         blocks.append(("pain", "Pain point", f"“{shorten(quote.text, 24)}” {quote.interview}", NEGATIVE))

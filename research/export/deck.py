@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pptx import Presentation
 from pptx.dml.color import RGBColor
+from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Emu, Inches, Pt
 
 from research.export import wording
@@ -30,6 +31,7 @@ class _Box:
     def __init__(self, slide, left: float, top: float, width: float, height: float):
         self.frame = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height)).text_frame
         self.frame.word_wrap = True
+        self.frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE  # long quotes shrink rather than spill off the slide
         self.empty = True
 
     def add(self, text: str, size: int = 14, bold: bool = False, colour: RGBColor | None = None, space_before: int = 0) -> None:
@@ -74,7 +76,7 @@ def _summary(deck, journey: JourneyMap) -> None:
     top = _Box(slide, 0.6, 6.3, 12.1, 1.1)
     for lane in journey.stages:
         if lane.patterns:
-            top.add(f"{lane.name}: {lane.patterns[0].headline} ({wording.reach(lane.patterns[0]).split(' · ')[0]})", 12)
+            top.add(f"{lane.name}: {lane.patterns[0].headline} ({wording.count(lane.patterns[0])})", 12)
 
 
 def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:

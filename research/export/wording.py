@@ -8,10 +8,15 @@ from research.timecode import clock
 POLARITY_COLOURS = {"pain": "#c0392b", "delight": "#1e8449", "mixed": "#b9770e", "neutral": "#555555"}
 
 
+def count(insight: Insight) -> str:
+    """'5 of 8 participants'."""
+    return f"{insight.participants} of {insight.cohort} participants"
+
+
 def reach(insight: Insight) -> str:
     """'5 of 8 participants · Budget approver, Operations buyer'."""
     personas = f" · {', '.join(insight.personas)}" if insight.personas else ""
-    return f"{insight.participants} of {insight.cohort} participants{personas}"
+    return count(insight) + personas
 
 
 def cite(quote: Quote) -> str:
