@@ -138,6 +138,10 @@ def advocacy_insights(acts: dict[int, Direction], by_id: dict[int, Utterance], c
         insight.polarity = polarity
         insight.participants = people
         insight.statement = f"{claim} — {people} of {context.cohort} participant{'s' * (context.cohort != 1)}, {context.stage_name}"
-        insight.quotes = [quote_of(u) for u in {u.participant: u for u in reversed(members)}.values()][:3]
+        by_feeling = sorted(members, key=lambda u: -(u.valence or 0) if kind == "promoter" else (u.valence or 0))
+        firsts: dict[str, Utterance] = {}
+        for u in by_feeling:
+            firsts.setdefault(u.participant, u)
+        insight.quotes = [quote_of(u) for u in firsts.values()][:3]
         out.append(insight)
     return out
