@@ -5,6 +5,8 @@
 The study is built straight into study.db from the demo scripts' anonymized-style turns (each
 interview walks the stages in order, drawing answers from every script), then coded; the timed part
 is what the issue sets a goal for: `research themes` + `research map` after coding (< 30 s).
+The themes fit before issue 14 (benchmarks/legacy_themes.py) runs on the same utterances and
+embeddings in the same process, after a warm-up fit that pays numba's compilation for both.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from research.coding.stage import run_code, study_codebook
+from research.coding.stage import run_code, study_codebook, utterance_vectors
 from research.demo_corpus import reference_scripts
 from research.journey import build_and_store
 from research.store import now, set_stage
 from research.study import Study
 from research.themes import run_themes
+from research.themes.stage import PLACEHOLDER, _documents
+
+from legacy_themes import legacy_fit
 
 STAGES = ["discovery", "decision", "adoption", "retention", "advocacy"]
 PERSONAS = ["Operations buyer", "Budget approver", "Health-conscious parent", "Owner-operator", "Gift recipient"]
@@ -62,16 +68,28 @@ def main() -> None:
         started = time.perf_counter()
         run_code(study)
         coded = time.perf_counter()
+        docs = _documents(study)
+        texts = [PLACEHOLDER.sub("", d["text"]) for d in docs]
+        vectors = utterance_vectors(study.db, docs, study.config.coding.embedding_model)
+        legacy_fit(texts[:200], vectors[:200])  # warm-up: numba compiles UMAP and HDBSCAN once per process
+        started_legacy = time.perf_counter()
+        legacy_topics, legacy_labels = legacy_fit(texts, vectors)
+        legacy_seconds = time.perf_counter() - started_legacy
+        fitting = time.perf_counter()
         themes = run_themes(study)
         themed = time.perf_counter()
         journey = build_and_store(study, study_codebook(study)[0])
         mapped = time.perf_counter()
         print(f"{args.interviews} interviews, {customer} customer utterances")
         print(f"coding: {coded - started:.1f} s")
-        print(f"themes: {themed - coded:.1f} s ({len(themes)} themes)")
+        legacy_sizes = np.unique(legacy_topics, return_counts=True)[1]
+        print(f"themes before issue 14: {legacy_seconds:.1f} s ({len(legacy_sizes)} themes, median size {np.median(legacy_sizes):.0f})")
+        print(f"themes now:             {themed - fitting:.1f} s ({len(themes)} themes, {sum(t.journey for t in themes)} on the journey, "
+              f"median size {np.median([t.size for t in themes]):.0f}); now / before {(themed - fitting) / legacy_seconds:.2f}")
         print(f"map:    {mapped - themed:.1f} s ({sum(len(s.patterns) for s in journey.stages)} patterns, {sum(len(s.outliers) for s in journey.stages)} outliers)")
-        print(f"themes + map: {mapped - coded:.1f} s (goal < 30 s)")
-        print("themes:", json.dumps([t.label for t in themes][:10]))
+        print(f"themes + map: {mapped - fitting:.1f} s (goal < 30 s)")
+        print("themes before:", json.dumps(sorted(set(legacy_labels.values()))[:10]))
+        print("themes now:   ", json.dumps([t.label for t in themes][:10]))
 
 
 if __name__ == "__main__":

@@ -230,19 +230,25 @@ def agreement(ctx: click.Context) -> None:
 @cli.command()
 @click.pass_context
 def themes(ctx: click.Context) -> None:
-    """Find emergent themes across all customer utterances (BERTopic on the stored embeddings).
+    """Find emergent themes in the customer utterances (BERTopic on the stored embeddings): journey talk
+    and talk outside the journey apart; your renames, merges, hidden themes and pinned quotes are kept.
 
     Example:
 
         research themes
     """
+    from rich.markup import escape
+
     from research.themes import run_themes
 
     found = run_themes(_study(ctx))
-    table = Table("id", "theme", "utterances", "participants", "stage", box=box.SIMPLE_HEAD)
-    for theme in found:
-        table.add_row(str(theme.id), theme.label, str(theme.size), str(theme.participants), theme.stage or "–")
-    console.print(table)
+    for journey, title in ((True, "On the journey"), (False, "Outside the journey")):
+        shown = [t for t in found if t.journey == journey]
+        if shown:
+            table = Table("id", "theme", "utterances", "participants", "stage", box=box.SIMPLE_HEAD, title=title)
+            for theme in shown:
+                table.add_row(str(theme.id), escape(theme.label), str(theme.size), str(theme.participants), theme.stage or "–")
+            console.print(table)
 
 
 def _filter_options(command):

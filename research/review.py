@@ -1,5 +1,5 @@
 """What the review app reads and changes, without any UI: transcripts with their codings, search,
-code counts, themes (rename, merge, promote to a code) and speaker roles."""
+code counts, themes (rename, merge, hide, pin a quote, promote to a code) and speaker roles."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from research.coding.stage import run_code, study_codebook, sync_codes
 from research.errors import ResearchError
 from research.speakers import apply_roles
 from research.study import Study
+from research.themes import edits as theme_edits
 
 STUDY_CODEBOOK = "codebook.yaml"  # a study's own copy, once it is edited (e.g. a theme promoted to a code)
 
@@ -108,19 +109,23 @@ def code_counts(study: Study) -> list[CodeCount]:
 
 
 def rename_theme(study: Study, theme_id: int, label: str) -> None:
-    if not label.strip():
-        raise ResearchError("a theme needs a name")
-    study.db["themes"].update(theme_id, {"label": label.strip()})
+    """Rename a theme; kept in study.db and re-applied after every fit."""
+    theme_edits.rename(study.db, theme_id, label)
 
 
 def merge_themes(study: Study, keep: int, other: int) -> None:
-    """Fold theme `other` into `keep`: members, size and quotes."""
-    db = study.db
-    with db.atomic():
-        db.execute("INSERT OR IGNORE INTO theme_members (theme_id, utterance_id, outlier) SELECT ?, utterance_id, outlier FROM theme_members WHERE theme_id = ?", [keep, other])
-        db.execute("DELETE FROM themes WHERE id = ?", [other])
-        size = db.execute("SELECT COUNT(*) FROM theme_members WHERE theme_id = ?", [keep]).fetchone()[0]
-        db["themes"].update(keep, {"size": size})
+    """Fold theme `other` into `keep` (members, size, participants, quotes); re-applied after every fit."""
+    theme_edits.merge(study.db, keep, other)
+
+
+def hide_theme(study: Study, theme_id: int, hidden: bool = True) -> None:
+    """Hide a theme from the map and lists (or show it again); re-applied after every fit."""
+    theme_edits.hide(study.db, theme_id, hidden)
+
+
+def pin_quote(study: Study, theme_id: int, utterance_id: int) -> None:
+    """Make an utterance the theme's first quote; re-applied after every fit."""
+    theme_edits.pin(study.db, theme_id, utterance_id)
 
 
 def editable_codebook(study: Study) -> codebooks.Codebook:

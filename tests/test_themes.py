@@ -1,0 +1,129 @@
+"""Themes: journey talk and talk outside the journey are themed apart, labels are phrases without
+spoken filler, granularity does not grow with the corpus, and the analyst's edits survive a re-fit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from research.demo_corpus import reference_scripts
+from research.errors import ResearchError
+from research.review import hide_theme, merge_themes, pin_quote, rename_theme
+from research.store import now, set_stage
+from research.themes import run_themes
+from research.themes.fit import MIN_THEME, min_theme_size
+from research.themes.labels import SPOKEN_FILLER, choose_label, is_content
+
+
+def _anonymized(turn: dict) -> str:
+    text = turn["text"]
+    for n, pii in enumerate(turn.get("pii", []), 1):
+        text = text.replace(pii["text"], f"[{pii['type']}_{n}]")
+    return text
+
+
+# Talk outside the journey that every interview has some of (the scripts hold only introductions).
+LOGISTICS = [
+    "Yes, I can hear you clearly, the audio sounds fine on my end.",
+    "Sure, you have my consent to record this conversation today.",
+    "Thanks so much for having me, it was a pleasure to talk with you.",
+    "Sorry, my microphone cut out for a second there, can you hear me now?",
+]
+
+
+@pytest.fixture(scope="module")
+def themed(tmp_path_factory):
+    """The demo scripts' turns plus two logistics lines per interview, stored as a coded study (stages as
+    accepted codings), then themed once."""
+    from research.study import Study
+
+    study = Study.create(tmp_path_factory.mktemp("themes") / "study", "themes")
+    db = study.db
+    for n, script in enumerate(reference_scripts(), 1):
+        interview = db["interviews"].insert({"code": f"INT-{n:03d}", "title": script["id"], "sha256": f"{n:064x}", "added_at": now()}).last_pk
+        db["participants"].insert({"interview_id": interview, "slot": "customer", "label": f"Participant {n}"})
+        for idx, turn in enumerate(script["turns"]):
+            role = "interviewer" if turn["speaker"] == "interviewer" else "customer"
+            utterance = db["utterances"].insert({"interview_id": interview, "idx": idx, "speaker": turn["speaker"], "role": role, "start": idx * 10.0, "end": idx * 10.0 + 9, "text": _anonymized(turn), "words": "[]"}).last_pk
+            if role == "customer" and turn.get("stage"):
+                db["codings"].insert({"utterance_id": utterance, "code_key": f"stage:{turn['stage']}", "source": "human", "confidence": 1.0, "status": "accepted", "created_at": now(), "updated_at": now()})
+        for k, text in enumerate((LOGISTICS[n % 4], LOGISTICS[(n + 1) % 4])):
+            db["utterances"].insert({"interview_id": interview, "idx": len(script["turns"]) + k, "speaker": "customer", "role": "customer", "start": 0.0, "end": 1.0, "text": text, "words": "[]"})
+        set_stage(db, interview, "code", "done")
+    return study, run_themes(study)
+
+
+def _themes(study) -> list[dict]:
+    return list(study.db.query("SELECT * FROM themes ORDER BY id"))
+
+
+def _members(study, theme_id: int) -> set[int]:
+    return {r["utterance_id"] for r in study.db.query("SELECT utterance_id FROM theme_members WHERE theme_id = ?", [theme_id])}
+
+
+def test_journey_and_non_journey_talk_are_themed_apart(themed):
+    study, found = themed
+    staged = {r["utterance_id"] for r in study.db.query("SELECT utterance_id FROM codings WHERE code_key LIKE 'stage:%'")}
+    journey = [t for t in _themes(study) if t["journey"]]
+    outside = [t for t in _themes(study) if not t["journey"]]
+    assert len(journey) >= 3 and outside
+    assert all(_members(study, t["id"]) <= staged for t in journey)
+    assert all(not (_members(study, t["id"]) & staged) and t["stage"] is None for t in outside)
+    assert all(t.stage for t in found if t.journey)
+    wifi = [t for t in journey if "wi-fi" in t["label"].lower() or "pair" in t["label"].lower() or "app" in t["label"].lower()]
+    assert wifi and wifi[0]["stage"] == "adoption"
+
+
+def test_labels_are_short_phrases_without_spoken_filler(themed):
+    study, _ = themed
+    for theme in _themes(study):
+        words = theme["label"].lower().split()
+        assert 2 <= len(words) <= 5, theme["label"]
+        assert not SPOKEN_FILLER & set(words), theme["label"]
+        assert json.loads(theme["words"]), "c-TF-IDF words stay as the secondary description"
+
+
+def test_a_label_is_a_phrase_speakers_said_in_their_spelling():
+    from research.embeddings import embed
+
+    texts = ["The Wi-Fi pairing kept failing all evening.", "Wi-Fi pairing failed twice, I think.", "I think people like it, yeah."]
+    centre = embed(texts[:2]).mean(axis=0)
+    assert choose_label(["think people", "wi-fi pairing", "evening"], ["wi-fi", "pairing"], texts, centre, embed) == "Wi-Fi pairing"
+    assert not is_content("going really") and is_content("filter subscription")
+
+
+def test_theme_size_does_not_grow_with_the_corpus():
+    assert min_theme_size(300) == min_theme_size(3000) == min_theme_size(30000) == MIN_THEME
+    assert min_theme_size(40) < MIN_THEME  # a tiny study still gets a few themes
+
+
+def test_analyst_edits_survive_a_refit(themed):
+    study, _ = themed
+    first, second, third = sorted((t for t in _themes(study) if t["journey"]), key=lambda t: -t["size"])[:3]
+    rename_theme(study, first["id"], "Wi-Fi pairing failures")
+    merge_themes(study, second["id"], third["id"])
+    merged = _members(study, second["id"])
+    quote = sorted(_members(study, first["id"]))[-1]
+    pin_quote(study, first["id"], quote)
+    outside = next(t for t in _themes(study) if not t["journey"])
+    hide_theme(study, outside["id"])
+
+    found = run_themes(study)  # a re-fit: new theme ids, same content
+
+    renamed = [t for t in _themes(study) if t["label"] == "Wi-Fi pairing failures"]
+    assert len(renamed) == 1 and json.loads(renamed[0]["quotes"])[0] == quote
+    assert any(_members(study, t["id"]) == merged for t in _themes(study))
+    assert all(t.label != outside["label"] for t in found)  # hidden themes are left out of the summary
+    assert study.db["themes"].count_where("hidden = 1") == 1
+
+
+def test_bad_edits_are_one_line_errors(themed):
+    study, _ = themed
+    theme = _themes(study)[0]["id"]
+    with pytest.raises(ResearchError, match="needs a name"):
+        rename_theme(study, theme, "  ")
+    with pytest.raises(ResearchError, match="into itself"):
+        merge_themes(study, theme, theme)
+    with pytest.raises(ResearchError, match="no theme"):
+        rename_theme(study, 10_000, "Nothing")
