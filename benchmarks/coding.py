@@ -1,101 +1,177 @@
-"""Coding accuracy and speed.
+"""Coding accuracy and speed, the new engine beside a reference commit's engine in the same run.
 
-    python benchmarks/coding.py [--study demo-study]
+    python benchmarks/coding.py [--study demo-study] [--reference bfa6884] [--quick]
 
-- Stage and emotion macro-F1 on the demo scripts' labels (never used in training), for the full
-  engine and two baselines run side by side: keywords only, and embedding zero-shot only.
+- Stage and emotion macro-F1 on the demo scripts' labels and on ../shared/data/journey-stages-dev
+  (single utterances from other domains, coded alone), for the engine and two baselines (keywords
+  only, embedding zero-shot only); the reference commit's engine is run in a subprocess on the same
+  data with the same scoring code (`--reference ''` skips it).
+- Adaptation: a simulated researcher decides 0, 5, 10 and 20 journey-stages-dev utterances (accepts
+  right suggestions, rejects wrong ones, adds the right code), `--learn` trains, and the other 20
+  are scored; the mean of 5 random orders, for decisions alone and for decisions on top of the codebook.
 - The same on a coded demo study's speech-recognised utterances, when --study is given.
-- GoEmotions dev split, Ekman macro-F1 of the committed emotion head (needs ../shared/data).
-- Time to code a 60-minute interview (demo turns repeated to ~400 customer utterances), 2 threads.
+- MELD dev (spoken dialogue, Ekman 7 classes) and GoEmotions dev (Ekman macro-F1) for the emotion
+  model (skipped with --quick).
+- Time to code a 60-minute interview (demo turns repeated to ~400 customer utterances), 1 thread.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
+from io import BytesIO
 from pathlib import Path
 
-import numpy as np
-import torch
-from sklearn.metrics import f1_score
-
-from research import codebook as codebooks
-from research.coding.emotion_model import HEAD_FILE, EmotionModel
-from research.coding.engine import CodingEngine
-from research.coding.evaluate import engine_codes, evaluate, evaluate_study, script_turns
-from research.coding.rules import RuleMatcher
-from research.coding.train_emotion_model import ekman_matrix, read_split, to_ekman
-from research.demo_corpus import DEMO_DIR, reference_scripts
-from research.embeddings import embed
-from research.fivews import extract_five_ws
-from research.nlp import load_spacy
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+DEV = SHARED / "journey-stages-dev" / "stages.tsv"
+DEFAULT_REFERENCE = "bfa6884"  # the engine before stage classifiers, journey scopes and the emotion classifier
 
 
-def show(name: str, scores) -> None:
-    print(f"{name:<22} stage macro-F1 {scores.stage_macro_f1:.3f}  emotion macro-F1 {scores.emotion_macro_f1:.3f}  ({scores.turns} customer turns)")
+def engines(with_emotions: bool = True) -> dict:
+    from research import codebook as codebooks
+    from research.coding.emotion_model import EmotionModel
+    from research.coding.engine import CodingEngine
+    from research.coding.rules import RuleMatcher
+    from research.nlp import load_spacy
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--study", type=Path, help="a demo study coded with `research demo`")
-    args = parser.parse_args()
-    torch.set_num_threads(2)
     book = codebooks.load(codebooks.resolve("cx-journey"))
     rules = RuleMatcher(book, load_spacy(("parser", "ner")))
-    emotions = EmotionModel.load()
-    engines = {
-        "full (smoothed)": CodingEngine(book, rules, emotions),
-        "full, no smoothing": CodingEngine(book, rules, emotions, smooth=False),
+    return {
+        "full": CodingEngine(book, rules, EmotionModel.load() if with_emotions else None),
         "keywords only": CodingEngine(book, rules, None, use_model=False, smooth=False),
         "zero-shot only": CodingEngine(book, rules, None, use_rules=False, smooth=False),
     }
-    print("Demo scripts (reference text):")
-    results = {name: evaluate(engine, reference_scripts()) for name, engine in engines.items()}
-    for name, scores in results.items():
-        show(name, scores)
-    print("  per stage (full):", {k: round(v, 2) for k, v in results["full (smoothed)"].stage_f1.items()})
-    print("  per emotion (full):", {k: round(v, 2) for k, v in results["full (smoothed)"].emotion_f1.items()})
-    if args.study:
-        from research.study import Study
 
-        study = Study.open(args.study)
-        timings = json.loads((DEMO_DIR / "timings.json").read_text())
-        print(f"Demo study {args.study} (speech-recognised utterances):")
-        for name, engine in engines.items():
-            show(name, evaluate_study(study.db, reference_scripts(), timings, engine_codes(engine, study.db, study.config.coding.embedding_model)))
 
+def accuracy() -> dict:
+    """{engine: {data set: [stage macro-F1, emotion macro-F1]}} and the time to code a 60-minute interview."""
+    from research.coding.evaluate import evaluate, evaluate_utterances, read_journey_stages, script_turns
+    from research.demo_corpus import reference_scripts
+    from research.embeddings import embed
+
+    built = engines()
+    out: dict = {}
+    for name, engine in built.items():
+        demo = evaluate(engine, reference_scripts())
+        out[name] = {"demo scripts": [demo.stage_macro_f1, demo.emotion_macro_f1]}
+        if DEV.is_file():
+            dev = evaluate_utterances(engine, read_journey_stages(DEV))
+            out[name]["journey-stages-dev"] = [dev.stage_macro_f1, dev.emotion_macro_f1]
+    turns = [t for turns, _ in script_turns(reference_scripts()) for t in turns]
+    long_interview = turns * max(1, round(400 / sum(t.role == "customer" for t in turns)))
+    started = time.perf_counter()
+    built["full"].code(long_interview, embed([t.text for t in long_interview]))
+    out["seconds for a 60-minute interview"] = time.perf_counter() - started
+    return out
+
+
+def reference_accuracy(revision: str) -> dict | None:
+    """`accuracy()` of `revision`'s research package and codebooks, scored by this checkout's evaluation code."""
+    folder = Path(tempfile.mkdtemp(prefix="coding-reference-"))
+    try:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, "research", "codebooks", "interviews/demo/scripts"], capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        shutil.copy(REPO / "research" / "coding" / "evaluate.py", folder / "research" / "coding" / "evaluate.py")  # the scoring, not the method
+        env = os.environ | {"PYTHONPATH": str(folder)}
+        result = subprocess.run([sys.executable, __file__, "--accuracy-json"], capture_output=True, text=True, env=env, cwd=folder)
+        if result.returncode:
+            print(f"reference {revision}: failed ({result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode})")
+            return None
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def show_accuracy(new: dict, old: dict | None, revision: str) -> None:
+    for name in [k for k in new if isinstance(new[k], dict)]:
+        for data, (stage, emotion) in new[name].items():
+            line = f"{name:<15} {data:<19} stage macro-F1 {stage:.3f}  emotion macro-F1 {emotion:.3f}"
+            if old and data in old.get(name, {}):
+                line += f"   | {revision}: stage {old[name][data][0]:.3f}  emotion {old[name][data][1]:.3f}"
+            print(line)
+    key = "seconds for a 60-minute interview"
+    ratio = f"; {revision}: {old[key]:.2f} s, ratio new/old {new[key] / old[key]:.2f}" if old else ""
+    print(f"coding a 60-minute interview (embedding + scoring): {new[key]:.2f} s{ratio}")
+
+
+def learning(engine) -> None:
+    from research.coding import learned
+    from research.coding.evaluate import learning_curve, read_journey_stages
+
+    items = read_journey_stages(DEV)
+    with_codebook = learning_curve(engine, items, [0, 5, 10, 20])
+    background = learned.codebook_background
+    learned.codebook_background = lambda codebook, examples: {}  # decisions alone, as `--learn` trained before
+    try:
+        alone = learning_curve(engine, items, [0, 5, 10, 20])
+    finally:
+        learned.codebook_background = background
+    print("Adaptation on journey-stages-dev (scored on the 20 utterances nobody decided; mean of 5 orders):")
+    for n in with_codebook:
+        print(f"  {n:>2} decisions: codebook + decisions stage {with_codebook[n][0]:.3f} emotion {with_codebook[n][1]:.3f}"
+              f"   | decisions alone stage {alone[n][0]:.3f} emotion {alone[n][1]:.3f}")
+
+
+def emotion_data_sets(engine) -> None:
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from research.coding.emotion_model import HEAD_FILE
+    from research.coding.evaluate import meld_macro_f1
+    from research.coding.train_emotion_model import ekman_matrix, read_split, to_ekman
+
+    emotions = engine.emotions
+    meld = SHARED / "emotion-meld-dialogue" / "dev_sent_emo.csv"
+    if meld.is_file():
+        print(f"MELD dev (Ekman 7 classes, text only): macro-F1 {meld_macro_f1(emotions, meld, SHARED / 'goemotions'):.3f}")
     folder = SHARED / "goemotions"
     if folder.is_dir():
         dev = read_split(folder, "dev", emotions.labels)
         meta = json.loads(str(np.load(HEAD_FILE)["meta"]))
         _, matrix = ekman_matrix(folder, emotions.labels)
         predicted = to_ekman(emotions.predict(dev.texts), matrix) >= np.array(meta["ekman_thresholds"])
-        truth = (dev.labels @ matrix > 0).astype(int)
-        per_class = f1_score(truth, predicted, average=None, zero_division=0)
+        per_class = f1_score((dev.labels @ matrix > 0).astype(int), predicted, average=None, zero_division=0)
         print(f"GoEmotions dev ({len(dev.texts)} rows), Ekman macro-F1 {per_class.mean():.3f}:", dict(zip(meta["ekman_classes"], per_class.round(3))))
-    else:
-        print(f"GoEmotions: skipped ({folder} not found)")
 
-    turns = [t for turns, _ in script_turns(reference_scripts()) for t in turns]
-    repeat = max(1, round(400 / sum(t.role == "customer" for t in turns)))
-    long_interview = turns * repeat
-    engine = engines["full (smoothed)"]
-    started = time.perf_counter()
-    vectors = embed([t.text for t in long_interview])
-    embedded = time.perf_counter()
-    engine.code(long_interview, vectors)
-    scored = time.perf_counter()
-    load_spacy()  # loaded once per run, as in the stage
-    parse_started = time.perf_counter()
-    extract_five_ws({n: t.text for n, t in enumerate(long_interview) if t.role == "customer"})
-    done = time.perf_counter()
-    customer = sum(t.role == "customer" for t in long_interview)
-    total = (scored - started) + (done - parse_started)
-    print(f"60-minute interview ({len(long_interview)} utterances, {customer} customer): {total:.2f} s "
-          f"(embedding {embedded - started:.2f} s, scoring {scored - embedded:.2f} s, 5 W's parse {done - parse_started:.2f} s); goal < 10 s")
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--study", type=Path, help="a demo study coded with `research demo`")
+    parser.add_argument("--reference", default=DEFAULT_REFERENCE, help="a git revision whose engine runs beside this one ('' skips it)")
+    parser.add_argument("--quick", action="store_true", help="skip MELD and GoEmotions (the emotion model's own scores)")
+    parser.add_argument("--accuracy-json", action="store_true", help=argparse.SUPPRESS)  # the reference subprocess
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)  # two cores shared: more threads than cores only thrash
+    if args.accuracy_json:
+        print(json.dumps(accuracy()))
+        return
+    old = reference_accuracy(args.reference) if args.reference else None
+    new = accuracy()
+    show_accuracy(new, old, args.reference)
+    engine = engines()["full"]
+    if DEV.is_file():
+        learning(engine)
+    if args.study:
+        from research.coding.evaluate import engine_codes, evaluate_study
+        from research.demo_corpus import DEMO_DIR, reference_scripts
+        from research.study import Study
+
+        study = Study.open(args.study)
+        scores = evaluate_study(study.db, reference_scripts(), json.loads((DEMO_DIR / "timings.json").read_text()), engine_codes(engine, study.db, study.config.coding.embedding_model))
+        print(f"demo study {args.study} (speech-recognised): stage macro-F1 {scores.stage_macro_f1:.3f}  emotion macro-F1 {scores.emotion_macro_f1:.3f}")
+    if not args.quick:
+        emotion_data_sets(engine)
 
 
 if __name__ == "__main__":

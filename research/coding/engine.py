@@ -17,6 +17,7 @@ import numpy as np
 from research.codebook import Codebook, CodeGroup
 from research.coding.classifier import GroupClassifier
 from research.coding.emotion_model import EmotionModel
+from research.coding.journey_corpus import JourneyCorpus
 from research.coding.learned import LearnedModels
 from research.coding.rules import RuleMatcher
 from research.coding.scope import TurnScope
@@ -117,10 +118,23 @@ class CodingEngine:
         self.smooth = smooth
         self.embedding_model = embedding_model
         self.prototypes = Prototypes.build(codebook, embedding_model)
-        self.classifiers = {group.id: GroupClassifier.fit({key: self.prototypes.examples[key] for key in self._class_keys(group)}) for group in codebook.groups if group.kind == "single"}
+        self.classifiers = {group.id: GroupClassifier.fit(self._stage_examples(group)) for group in codebook.groups if group.kind == "single"}
         for group in codebook.groups:
             if group.at_least_one and group.kind == "multi" and self.use_model:
                 self.classifiers[group.id] = self._emotion_classifier(group)
+
+    def _stage_examples(self, group: CodeGroup) -> dict[str, np.ndarray]:
+        """The codebook's examples per class and, for a journey whose stages are the standard five (in
+        the packaged embedding space), the generated multi-industry journey corpus beside them."""
+        examples = {key: self.prototypes.examples[key] for key in self._class_keys(group)}
+        corpus = JourneyCorpus.load() if group.ordered and self.embedding_model == PACKAGED else None
+        if corpus is None or not {code.id for code in group.codes} <= set(corpus.vectors):
+            return examples
+        for label, vectors in corpus.vectors.items():
+            key = f"{group.id}:{label}"
+            if key in examples:
+                examples[key] = np.concatenate([examples[key], vectors])
+        return examples
 
     def _emotion_classifier(self, group: CodeGroup) -> GroupClassifier | None:
         """One class per code, on its definition and examples: the embedding, plus the emotion model's view of the text."""

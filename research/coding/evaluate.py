@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,3 +191,18 @@ def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: 
             results[n].append((result.stage_macro_f1, result.emotion_macro_f1))
     engine.learned = LearnedModels({})
     return {n: (float(np.mean([r[0] for r in rows])), float(np.mean([r[1] for r in rows]))) for n, rows in results.items()}
+
+
+def meld_macro_f1(emotions, path: Path, goemotions: Path) -> float:
+    """MELD (spoken dialogue): macro-F1 over its 7 classes (Ekman + neutral). Each utterance takes the Ekman
+    class whose score is furthest above its GoEmotions-tuned threshold, or neutral when none passes."""
+    from research.coding.emotion_model import HEAD_FILE
+    from research.coding.train_emotion_model import ekman_matrix, to_ekman
+
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    classes, matrix = ekman_matrix(goemotions, emotions.labels)
+    thresholds = np.array(json.loads(str(np.load(HEAD_FILE)["meta"]))["ekman_thresholds"])
+    ratio = to_ekman(emotions.predict([row["Utterance"] for row in rows]), matrix) / thresholds
+    predicted = [classes[int(c)] if ratio[n, c] >= 1 else "neutral" for n, c in enumerate(np.where(np.array(classes) == "neutral", 0, ratio).argmax(axis=1))]
+    return float(f1_score([row["Emotion"] for row in rows], predicted, labels=classes, average="macro", zero_division=0))

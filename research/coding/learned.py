@@ -69,6 +69,8 @@ def codebook_background(codebook: Codebook, examples: dict[str, np.ndarray]) -> 
     for group in codebook.groups:
         keys = [f"{group.id}:{code.id}" for code in group.codes] + [f"{group.id}:"]
         present = [k for k in keys if k in examples]
+        if not present:
+            continue
         vectors = np.concatenate([examples[k] for k in present])
         owners = np.concatenate([np.full(len(examples[k]), k) for k in present])
         for key in keys[:-1]:

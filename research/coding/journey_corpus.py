@@ -1,0 +1,159 @@
+"""Generated training sentences for the five standard journey stages and for "outside the journey".
+
+    python -m research.coding.journey_corpus   # rewrites journey-corpus.npz after a template change
+
+Templates of how customers talk about each stage are filled with products, people, channels and
+events from many industries (banking, telecoms, software, health, insurance, retail, travel,
+utilities, food, fitness, cars, B2B services), so a classifier learns the stage from how the
+experience is described rather than from one domain's nouns. Written for this project from general
+knowledge of customer journeys; no evaluation sentence was used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+STAGES = ["discovery", "decision", "adoption", "retention", "advocacy"]
+OUTSIDE = ""  # the class of utterances outside the journey
+CORPUS_FILE = Path(__file__).with_name("journey-corpus.npz")
+PER_CLASS = 100
+
+SLOTS: dict[str, list[str]] = {
+    "product": ["the app", "the software", "the insurance policy", "the broadband", "the meal kit", "the gym membership", "the car", "the mattress",
+                "the accounting tool", "the bank account", "the phone plan", "the CRM", "the streaming service", "the clinic", "the energy tariff",
+                "the coffee machine", "the hearing aids", "the payroll service", "the security cameras", "the laptop", "the language course",
+                "the pet insurance", "the solar panels", "the cloud storage", "the booking platform", "the vitamins", "the running shoes",
+                "the credit card", "the mortgage", "the printer", "the scheduling tool", "the water filter", "the e-bike", "the dog food subscription",
+                "the cleaning service", "the hotel", "the airline", "the car lease", "the point-of-sale system", "the hosting plan"],
+    "brand": ["them", "this company", "the brand", "that provider", "the supplier", "this service", "their product"],
+    "person": ["a friend", "my sister", "a colleague", "my neighbour", "our IT manager", "my doctor", "my accountant", "a client", "my son",
+               "another business owner", "my cousin", "a former boss", "my partner", "a parent at school"],
+    "seen": ["on Instagram", "in a newsletter", "on a billboard", "in a YouTube video", "on the radio", "in a magazine", "in the search results",
+             "on LinkedIn", "on the side of a bus", "in a TV advert", "in a comparison article", "in a local paper"],
+    "trigger": ["our old one broke down", "we moved house", "my contract ran out", "we hired ten new people", "our prices went up", "I had a health scare",
+                "our supplier went out of business", "I started working from home", "the baby arrived", "a client asked whether we had it",
+                "my bills kept climbing", "our old system crashed during the busiest week", "the regulations changed", "I retired",
+                "my back started hurting", "we opened a second location"],
+    "approver": ["the finance director", "my husband", "the board", "procurement", "our IT security team", "my business partner", "the owner"],
+    "reason": ["the price was right", "it had the longest warranty", "the reviews were better", "they could start straight away",
+               "it worked with what we already had", "the contract was flexible", "they offered a discount", "the sales rep answered every question"],
+    "duration": ["a whole afternoon", "ten minutes", "three weeks", "most of the weekend", "two days", "much longer than promised"],
+    "long": ["two years", "eighteen months", "about a year", "three winters", "since last spring", "five years"],
+    "setup_problem": ["a part was missing", "the instructions were in the wrong language", "it wouldn't connect to the network",
+                      "the account activation email never came", "it needed an adapter we didn't have", "it worked straight out of the box"],
+    "first_use": ["kept checking the manual", "watched the tutorial videos", "called the helpline twice", "figured out the settings by trial and error",
+                  "learned the basics in an hour", "had to ask a colleague to show me"],
+    "fault": ["crashing", "logging me out", "losing the connection", "running slowly", "sending duplicate reminders", "charging a fee I don't recognise"],
+    "site": ["Trustpilot", "Google", "the app store", "a review site", "their website", "Amazon"],
+    "social": ["on Facebook", "on Twitter", "in a forum", "on our company blog", "in a WhatsApp group", "on Reddit"],
+    "stars": ["five", "four", "two", "one"],
+    "opinion": ["it's worth every penny", "to steer clear", "it's fine but overpriced", "to go for it", "to read the small print first"],
+    "name": ["[Participant 1]", "[Participant 3]", "Sam", "Priya", "[PERSON_2]", "Tom", "Maria", "[Participant 9]"],
+    "job": ["a nurse", "an office manager", "a software developer", "a shop owner", "a teacher", "a finance manager", "a student", "a farmer",
+            "the head of operations at [Company 2]", "a freelance designer"],
+    "home": ["live with my partner and two cats", "live on my own in a small flat", "have three kids and a very busy house",
+             "run a bakery with two employees", "look after my mum as well as working"],
+}
+
+TEMPLATES: dict[str, list[str]] = {
+    "discovery": [
+        "I first heard about {product} from {person}.", "I came across {brand} {seen}.", "It all started when {trigger}.",
+        "{trigger}, so I started looking for something better.", "Before that I had never heard of {brand}.",
+        "The reason I even started looking was that {trigger}.", "{person} mentioned {product} and I got curious.",
+        "I noticed {product} {seen} and made a note to look it up later.", "We realised we had a problem when {trigger}.",
+        "My first impression of {brand} came from an advert {seen}.", "Honestly I wasn't looking for anything until {trigger}.",
+        "The need came up when {trigger}, and that's when {person} told me about {brand}.",
+    ],
+    "decision": [
+        "I compared {product} with two other options before deciding.", "In the end I chose {product} because {reason}.",
+        "We needed sign-off from {approver} before we could buy {product}.", "I read reviews for weeks before choosing {product}.",
+        "We asked for a quote for {product} and negotiated the price down.", "I signed up for {product} online and paid by card.",
+        "We shortlisted {product} and a cheaper alternative.", "The trial convinced us to go with {product}.",
+        "I placed the order for {product} that same evening.", "{approver} wanted to see the total cost before approving {product}.",
+        "The deciding factor was that {reason}.", "I almost bought a different one, but {reason}.",
+    ],
+    "adoption": [
+        "Setting up {product} took {duration}.", "When {product} arrived, {setup_problem}.", "The first week with {product} I {first_use}.",
+        "Getting started with {product} took {duration}, and {setup_problem}.", "The installation of {product} took {duration}.",
+        "On the first day I {first_use}.", "The onboarding for {product} was {duration} of training for the whole team.",
+        "It was delivered a day late and {setup_problem}.", "Activating {product} took {duration}.",
+        "Moving our data over to {product} took {duration}.", "The first time I used {product} I {first_use}.",
+    ],
+    "retention": [
+        "We've been using {product} for {long} now.", "The monthly bill for {product} keeps changing.", "I've had to contact support about {product} several times.",
+        "At renewal the price of {product} went up again.", "I'm thinking of cancelling {product}.", "These days {product} just works, I hardly think about it.",
+        "Since the last update {product} keeps {fault}.", "I cancelled {product} and switched to another provider.",
+        "They charged me twice for {product} last month.", "After {long}, {product} is part of my routine.",
+        "Support sorted out the problem with {product} within a day.", "After {long} {product} started {fault}, and I'm losing patience.",
+    ],
+    "advocacy": [
+        "I've recommended {product} to {person}.", "I wrote a review of {product} on {site}.", "I'd tell anyone to avoid {brand}.",
+        "I posted about {product} {social}.", "{person} signed up after I told them about it.", "I gave {product} {stars} stars on {site}.",
+        "I'd recommend {product} if they fixed the billing.", "I've warned everyone I know about {brand}.",
+        "I sent my referral link to {person}.", "When people ask me about {product} I tell them {opinion}.",
+        "I complained about {brand} {social} and lots of people agreed.", "If {person} asked, I'd say {opinion}.",
+    ],
+    OUTSIDE: [
+        "I'm {name}, I work as {job}.", "My name is {name} and I {home}.", "Hi, I'm {name}. I'm {job}.",
+        "Yes, you can record this, that's fine.", "Can you hear me now? The connection is a bit patchy.", "Thanks for having me.",
+        "Thank you, good luck with your research.", "Sorry, could you repeat the question?", "Sure, happy to help.",
+        "One moment, someone's at the door.", "I think that's everything, thanks.", "I'm {job}, and I {home}.",
+        "Yes, I got the consent form and signed it.", "Sorry, my screen froze for a second.",
+    ],
+}
+
+
+def generated_examples(per_class: int = 60, seed: int = 0) -> dict[str, list[str]]:
+    """{stage id (or "" for outside the journey): distinct generated sentences}, deterministic for a seed."""
+    rng = random.Random(seed)
+    out: dict[str, list[str]] = {}
+    for label, templates in TEMPLATES.items():
+        sentences: set[str] = set()
+        for _ in range(per_class * 20):
+            if len(sentences) >= per_class:
+                break
+            text = re.sub(r"\{(\w+)\}", lambda m: rng.choice(SLOTS[m.group(1)]), rng.choice(templates))
+            sentences.add(text[0].upper() + text[1:])
+        out[label] = sorted(sentences)
+    return out
+
+
+def corpus_hash() -> str:
+    return hashlib.sha256(json.dumps([SLOTS, TEMPLATES, PER_CLASS]).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class JourneyCorpus:
+    """The generated sentences' MiniLM embeddings by stage id ("" for outside the journey)."""
+
+    vectors: dict[str, np.ndarray]
+
+    @classmethod
+    def load(cls, path: Path = CORPUS_FILE) -> JourneyCorpus | None:
+        """None when the file is missing or was built from other templates (rebuild it with this module)."""
+        try:
+            data = np.load(path, allow_pickle=False)
+            if str(data["hash"]) != corpus_hash():
+                return None
+            return cls({label: data[f"stage_{label or 'outside'}"].astype(np.float32) for label in TEMPLATES})
+        except (OSError, KeyError, ValueError):
+            return None
+
+
+def build(path: Path = CORPUS_FILE) -> None:
+    from research.embeddings import embed
+
+    vectors = {f"stage_{label or 'outside'}": embed(texts).astype(np.float16) for label, texts in generated_examples(PER_CLASS).items()}
+    np.savez_compressed(path, hash=np.array(corpus_hash()), **vectors)
+
+
+if __name__ == "__main__":
+    build()
+    print(f"wrote {CORPUS_FILE}")
