@@ -69,7 +69,7 @@ def main() -> None:
             started = time.perf_counter()
             report = export(study, list(formats), root / name)
             seconds = time.perf_counter() - started
-            print(f"export {name:<7} {seconds:6.2f} s  {seconds / reference:5.2f} x the map build, {len(report.files)} files")
+            print(f"export {name:<12} {seconds:6.2f} s  {seconds / reference:5.2f} x the map build, {len(report.files)} files")
 
 
 if __name__ == "__main__":
