@@ -1,16 +1,21 @@
-"""Speaker separation: accuracy and time per audio hour.
+"""Speaker separation, old (GE2E windows + spectral clustering) beside new (segmentation-3.0 + CAM++), same run.
 
-    python benchmarks/speakers.py
+    python benchmarks/speakers.py [--skip-demo]
 
-Transcribes the demo interviews (tiny.en; transcription time is not counted), then
-times speaker separation alone and reports the share of words given the right role
-(reference: the per-turn timings the demo audio was generated with). When
-../shared/data is present, also reports word attribution accuracy on a real
-two-speaker phone call (RTTM reference) and checks a stereo call split by channel.
+Reports, for each method:
+- DER on the AMI clips in ../shared/data/diarization-ami-train (collar 0.25 s each side,
+  inside the UEM, overlap scored; the speaker count found automatically), per clip, the
+  mean over clips and pooled over all clips (total error / total reference speech);
+- word attribution on pyannote's real phone call (RTTM reference, two voices, Whisper base);
+- words with the right role on the demo interviews (tiny.en; per-turn timings as reference);
+- seconds of speaker separation per audio hour (CPU time and wall time, this machine's cores);
+- determinism: the phone call and the first AMI clip diarized twice, compared frame by frame.
+Transcription time is never counted.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import tempfile
@@ -19,10 +24,14 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import numpy as np  # noqa: E402
+
 from research.attribution import ReferenceTurn, labelled_accuracy, mapped_accuracy, read_rttm, utterance_words  # noqa: E402
+from research.audio import decode  # noqa: E402
 from research.config import TranscribeSettings  # noqa: E402
 from research.demo_corpus import DEMO_DIR as DEMO  # noqa: E402
-from research.diarize import _encoder  # noqa: E402
+from research.der import diarization_error, read_uem  # noqa: E402
+from research.diarize import diarize  # noqa: E402
 from research.ingest import add_files  # noqa: E402
 from research.metadata import MetadataSheet  # noqa: E402
 from research.speakers import run_speakers  # noqa: E402
@@ -31,41 +40,119 @@ from research.transcribe.batch import TranscriptionBatch  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
+METHODS = ("ge2e", "campplus")
+NAMES = {"ge2e": "old (GE2E)", "campplus": "new (CAM++)"}
 
 
-def words(study: Study, interview_id: int, field: str) -> list[tuple[float, float, str]]:
-    return utterance_words(study.vault.raw_utterances(interview_id), field)
+class Clock:
+    """Wall and CPU seconds spent inside `with clock:` blocks."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+
+    def __enter__(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def __exit__(self, *_) -> None:
+        self.wall += time.perf_counter() - self._wall
+        self.cpu += time.process_time() - self._cpu
 
 
-def main() -> None:
+def ami(clocks: dict[str, Clock]) -> dict[str, float]:
+    folder = SHARED / "diarization-ami-train"
+    uem = (folder / "debug.train.uem").read_text()
+    clips = sorted(p.stem for p in folder.glob("trn*.flac"))
+    totals = {m: np.zeros(4) for m in METHODS}
+    rates = {m: [] for m in METHODS}
+    print("AMI clips: DER (collar 0.25 s, UEM), speakers found / true")
+    print(f"  {'clip':6} {'true':>4}  " + "  ".join(f"{NAMES[m]:>22}" for m in METHODS))
+    for clip in clips:
+        audio = decode(folder / f"{clip}.flac")
+        reference = read_rttm(folder / "debug.train.rttm", clip)
+        cells = []
+        for method in METHODS:
+            with clocks[method]:
+                result = diarize(audio, method=method)
+            hypothesis = [ReferenceTurn(a, b, str(s)) for a, b, s in result.turns()]
+            error = diarization_error(reference, hypothesis, read_uem(uem, clip))
+            totals[method] += [error.missed, error.false_alarm, error.confusion, error.reference]
+            rates[method].append(error.rate)
+            cells.append(f"{error.rate:>15.3f} ({result.speakers} spk)")
+        print(f"  {clip:6} {len({t.label for t in reference}):>4}  " + "  ".join(cells))
+    pooled = {}
+    for method in METHODS:
+        missed, false_alarm, confusion, reference = totals[method]
+        pooled[method] = (missed + false_alarm + confusion) / reference
+        print(f"  {NAMES[method]}: mean of clips {np.mean(rates[method]):.3f}, pooled {pooled[method]:.3f} (missed {missed / reference:.3f}, false alarm {false_alarm / reference:.3f}, confusion {confusion / reference:.3f})")
+    return pooled
+
+
+def phone_call(clocks: dict[str, Clock]) -> None:
+    folder = SHARED / "diarization-pyannote-sample"
+    with tempfile.TemporaryDirectory() as tmp:
+        study = Study.create(Path(tmp) / "study", "phone")
+        add_files(study, [folder / "sample.wav"])
+        TranscriptionBatch(study, TranscribeSettings(model="base")).run()
+        for method in METHODS:
+            with clocks[method]:
+                run_speakers(study, 2, force=True, method=method)
+            first = [w[2] for w in utterance_words(study.vault.raw_utterances(1), "speaker")]
+            run_speakers(study, 2, force=True, method=method)
+            words = utterance_words(study.vault.raw_utterances(1), "speaker")
+            same = "identical" if [w[2] for w in words] == first else "DIFFERENT"
+            accuracy = mapped_accuracy(words, read_rttm(folder / "sample.rttm"))
+            print(f"pyannote phone call (30 s, 2 voices), {NAMES[method]}: word attribution {accuracy:.3f}; two runs {same}")
+
+
+def determinism() -> None:
+    audio = decode(SHARED / "diarization-ami-train" / "trn01.flac")
+    for method in METHODS:
+        first, second = diarize(audio, method=method), diarize(audio, method=method)
+        same = np.array_equal(first.activity, second.activity)
+        print(f"AMI trn01 diarized twice, {NAMES[method]}: {'identical' if same else 'DIFFERENT'}")
+
+
+def demo(clocks: dict[str, Clock]) -> float:
     with tempfile.TemporaryDirectory() as folder:
         study = Study.create(Path(folder) / "study", "bench")
         add_files(study, [DEMO], MetadataSheet.load(DEMO / "metadata.csv"))
         TranscriptionBatch(study, TranscribeSettings(model="tiny.en")).run()
-        _encoder()  # load the voice encoder before timing
         audio_seconds = sum(row["duration"] for row in study.db.query("SELECT duration FROM interviews"))
-        started = time.perf_counter()
-        run_speakers(study)
-        seconds = time.perf_counter() - started
         timings = json.loads((DEMO / "timings.json").read_text())
-        total_words = correct = 0.0
-        for row in study.db.query("SELECT id FROM interviews ORDER BY id"):
-            ours = words(study, row["id"], "role")
-            reference = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in timings[f"int-{row['id']:02d}"]]
-            correct += labelled_accuracy(ours, reference) * len(ours)
-            total_words += len(ours)
-        print(f"demo interviews: {audio_seconds / 60:.1f} min of audio, separated in {seconds:.1f} s")
-        print(f"  time per audio hour: {seconds * 3600 / audio_seconds:.0f} s (real-time factor {seconds / audio_seconds:.3f}), {os.cpu_count()} cores")
-        print(f"  words with the right role: {correct / total_words:.4f} of {int(total_words)}")
-    phone = SHARED / "diarization-pyannote-sample"
-    if phone.is_dir():
-        with tempfile.TemporaryDirectory() as folder:
-            study = Study.create(Path(folder) / "study", "phone")
-            add_files(study, [phone / "sample.wav"])
-            TranscriptionBatch(study, TranscribeSettings(model="base")).run()
-            run_speakers(study, 2)
-            accuracy = mapped_accuracy(words(study, 1, "speaker"), read_rttm(phone / "sample.rttm"))
-            print(f"real two-speaker phone call (30 s, RTTM reference): word attribution accuracy {accuracy:.3f}")
+        for method in METHODS:
+            with clocks[method]:
+                run_speakers(study, force=True, method=method)
+            total = correct = 0.0
+            for row in study.db.query("SELECT id FROM interviews ORDER BY id"):
+                ours = utterance_words(study.vault.raw_utterances(row["id"]), "role")
+                reference = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in timings[f"int-{row['id']:02d}"]]
+                correct += labelled_accuracy(ours, reference) * len(ours)
+                total += len(ours)
+            print(f"demo interviews ({audio_seconds / 60:.1f} min), {NAMES[method]}: words with the right role {correct / total:.4f} of {int(total)}")
+        return audio_seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-demo", action="store_true", help="leave out the demo interviews (transcribing them takes minutes)")
+    arguments = parser.parse_args()
+    if not SHARED.is_dir():
+        raise SystemExit(f"needs the shared data at {SHARED}")
+    for method in METHODS:  # load each method's models before timing
+        diarize(np.zeros(16_000 * 3, dtype=np.float32), method=method)
+    clocks = {m: Clock() for m in METHODS}
+    audio_seconds = 9 * 30.0
+    ami(clocks)
+    audio_seconds += 30.0
+    phone_call(clocks)
+    determinism()
+    if not arguments.skip_demo:
+        audio_seconds += demo(clocks)
+    print(f"time per audio hour ({audio_seconds / 60:.1f} min of audio, {os.cpu_count()} cores, torch threads as set):")
+    for method in METHODS:
+        clock = clocks[method]
+        print(f"  {NAMES[method]}: {clock.wall * 3600 / audio_seconds:.0f} s wall, {clock.cpu * 3600 / audio_seconds:.0f} s CPU")
+    print(f"  new / old CPU time: {clocks['campplus'].cpu / max(clocks['ge2e'].cpu, 1e-9):.2f}")
 
 
 if __name__ == "__main__":

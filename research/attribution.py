@@ -25,11 +25,12 @@ def utterance_words(utterances: list[dict], field: str) -> list[tuple[float, flo
     return [(w["start"], w["end"], u[field]) for u in utterances for w in json.loads(u["words"])]
 
 
-def read_rttm(path: Path) -> list[ReferenceTurn]:
+def read_rttm(path: Path, recording: str | None = None) -> list[ReferenceTurn]:
+    """Who spoke when, from an RTTM file; `recording` picks one file's turns from a shared RTTM."""
     turns = []
     for line in path.read_text().splitlines():
         fields = line.split()
-        if fields and fields[0] == "SPEAKER":
+        if fields and fields[0] == "SPEAKER" and recording in (None, fields[1]):
             start, duration = float(fields[3]), float(fields[4])
             turns.append(ReferenceTurn(start, start + duration, fields[7]))
     return turns

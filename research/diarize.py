@@ -1,147 +1,332 @@
-"""Who spoke when: speaker embeddings over the speech regions, clustered.
+"""Who spoke when, frame by frame, overlapping speech included.
 
-Speech regions come from the Silero VAD bundled with faster-whisper. Each region is cut
-into overlapping 1.5 s windows, every window is embedded with resemblyzer's GE2E voice
-encoder (weights ship in its wheel), and the windows are clustered spectrally.
-Timestamps stay those of the recording: the windows are our own, not resemblyzer's
-silence-trimmed audio.
+The method of pyannote's speaker-diarization 3.1, on models that install from PyPI:
+
+1. **Local segmentation.** pyannote segmentation-3.0 reads 10 s chunks every 2.5 s and
+   says, for every 17 ms frame, which of up to three local speakers talk (two at once
+   at most).
+2. **Voices.** Each local speaker of each chunk gets a CAM++ embedding, pooled over the
+   frames where they speak alone (or, failing that, all their frames).
+3. **Clustering.** Centroid-linkage agglomerative clustering of those embeddings with a
+   fixed cosine threshold picks the number of speakers, then held within the bounds the
+   caller gives (the metadata sheet). Tiny clusters join their nearest large one. Each
+   chunk's local speakers then go to distinct clusters (Hungarian assignment).
+4. **Frame-level re-segmentation.** Every frame is scored per speaker by averaging the
+   activity of the overlapping chunks, the number of voices per frame is estimated the
+   same way, and each frame keeps that many top-scoring speakers. Overlap survives.
+
+Everything is deterministic: no random initialisation, fixed thread-independent order.
+When the models are not installed, resemblyzer's GE2E windows (`diarize_ge2e`) are used.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, cached_property
+from typing import Literal
 
 import numpy as np
 
 from research.audio import SAMPLE_RATE
 from research.errors import ResearchError
+from research.voice_models import POWERSET
 
-WINDOW_SECONDS = 1.5
-HOP_SECONDS = 0.5
-MIN_REGION_SECONDS = 0.3
+CHUNK_SECONDS = 10.0
+CHUNK_STEP = 2.5
+FRAME_STEP = 0.016875  # segmentation-3.0's frame step (270 samples)
+BATCH = 16
+MIN_EMBEDDING_FRAMES = 20  # CAM++ frames (20 ms each): from 0.4 s of speech a voice takes part in clustering
+MIN_ASSIGN_FRAMES = 5  # from 0.1 s it is only matched to the clusters
+CLUSTER_THRESHOLD = 0.7  # Euclidean distance between unit-length centroids that still merges two clusters (pyannote 3.1: 0.7046)
+MIN_CLUSTER_SIZE = 3  # local speakers; smaller clusters join their nearest large one
 MAX_AUTO_SPEAKERS = 6
-AUTO_SILHOUETTE = 0.12  # below this, more than one cluster is not convincing
-NEIGHBOURS = 10
 
-
-@dataclass(frozen=True)
-class SpeechWindow:
-    start: float
-    end: float
-    speaker: int
-
-    @property
-    def centre(self) -> float:
-        return (self.start + self.end) / 2
+Method = Literal["campplus", "ge2e"]
 
 
 @dataclass
 class Diarization:
-    windows: list[SpeechWindow]
-    speakers: int
+    """Speaker activity on a grid of `step`-second frames, and each speaker's voice (L2-normalised)."""
 
-    @cached_property
-    def _centres(self) -> np.ndarray:
-        return np.array([w.centre for w in self.windows])
+    step: float
+    activity: np.ndarray  # (frames, speakers) bool; rows with two True are overlapped speech
+    voices: np.ndarray  # (speakers, dim)
+    method: Method
 
-    def speaker_at(self, seconds: float) -> int | None:
-        """The speaker of the window whose centre is nearest to `seconds` (windows are in time order)."""
-        if not self.windows:
+    @property
+    def speakers(self) -> int:
+        return self.activity.shape[1]
+
+    def turns(self) -> list[tuple[float, float, int]]:
+        """(start, end, speaker) for every run of frames a speaker is active, in time order."""
+        turns = []
+        for speaker in range(self.speakers):
+            padded = np.concatenate([[False], self.activity[:, speaker], [False]])
+            edges = np.flatnonzero(padded[1:] != padded[:-1])
+            turns += [(a * self.step, b * self.step, speaker) for a, b in zip(edges[::2], edges[1::2])]
+        return sorted(turns)
+
+    def speaker_of(self, start: float, end: float) -> int | None:
+        """The speaker active longest during [start, end]; else the nearest active speaker; None when nobody speaks."""
+        if not self.activity.any():
             return None
-        right = int(np.searchsorted(self._centres, seconds))
-        candidates = [i for i in (right - 1, right) if 0 <= i < len(self.windows)]
-        return self.windows[min(candidates, key=lambda i: abs(self._centres[i] - seconds))].speaker
+        a, b = int(start / self.step), max(int(start / self.step) + 1, int(np.ceil(end / self.step)))
+        during = self.activity[a:b].sum(axis=0)
+        if during.any():
+            return int(np.argmax(during))
+        active = np.flatnonzero(self.activity.any(axis=1))
+        centre = (a + b) / 2
+        nearest = active[np.argmin(np.abs(active - centre))]
+        return int(np.argmax(self.activity[nearest]))
 
 
-@cache
-def _encoder():
-    try:
-        from resemblyzer import VoiceEncoder
-    except ImportError:
-        raise ResearchError("speaker separation needs resemblyzer: pip install --no-deps resemblyzer==0.1.4") from None
-    return VoiceEncoder("cpu", verbose=False)
+def default_method() -> Method:
+    """CAM++ with segmentation when their models are installed, else resemblyzer's GE2E."""
+    from research import voice_models
+
+    return "campplus" if voice_models.available() else "ge2e"
 
 
-def speech_regions(audio: np.ndarray) -> list[tuple[float, float]]:
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+def diarize(audio: np.ndarray, min_speakers: int = 1, max_speakers: int = MAX_AUTO_SPEAKERS, method: Method | None = None) -> Diarization:
+    """Who speaks when in 16 kHz mono `audio`, with between `min_speakers` and `max_speakers` voices.
 
-    regions = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=300))
-    return [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in regions if (r["end"] - r["start"]) / SAMPLE_RATE >= MIN_REGION_SECONDS]
-
-
-def windows_for(regions: list[tuple[float, float]], duration: float) -> list[tuple[float, float]]:
-    """Overlapping fixed-length windows covering each region; short regions get one centred window."""
-    windows = []
-    for start, end in regions:
-        if end - start <= WINDOW_SECONDS:
-            centre = (start + end) / 2
-            a = max(0.0, min(centre - WINDOW_SECONDS / 2, duration - WINDOW_SECONDS))
-            windows.append((a, min(duration, a + WINDOW_SECONDS)))
-            continue
-        for a in np.arange(start, end - WINDOW_SECONDS + 1e-6, HOP_SECONDS):
-            windows.append((float(a), float(a) + WINDOW_SECONDS))
-        if windows[-1][1] < end - 0.1:
-            windows.append((end - WINDOW_SECONDS, end))
-    return windows
-
-
-def embed(audio: np.ndarray, windows: list[tuple[float, float]]) -> np.ndarray:
-    """One L2-normalised 256-d voice embedding per window."""
-    import torch
-    from resemblyzer.audio import wav_to_mel_spectrogram
-
-    encoder = _encoder()
-    mels = [wav_to_mel_spectrogram(audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]) for a, b in windows]
-    frames = min(len(m) for m in mels)
-    batch = torch.from_numpy(np.stack([m[:frames] for m in mels]))
-    with torch.no_grad():
-        return encoder(batch).cpu().numpy()
-
-
-def cluster(embeddings: np.ndarray, speakers: int | None) -> np.ndarray:
-    """Spectral clustering on a nearest-neighbour graph of the embeddings.
-
-    On a real two-speaker phone call it attributed 87% of the windows correctly where
-    average-linkage agglomerative clustering got 53% (it split off a few outliers).
-    `speakers=None` picks the count with the best cosine silhouette.
+    `method`: "campplus" (segmentation-3.0 + CAM++) or "ge2e" (resemblyzer windows); by default the best installed.
     """
-    import warnings
+    method = method or default_method()
+    min_speakers, max_speakers = max(1, min_speakers), max(1, max_speakers, min_speakers)
+    if method == "ge2e":
+        return _diarize_ge2e(audio, min_speakers, max_speakers)
+    return _diarize_campplus(audio, min_speakers, max_speakers)
 
-    from sklearn.cluster import SpectralClustering
-    from sklearn.metrics import silhouette_score
 
-    if len(embeddings) < 3:
+def _diarize_campplus(audio: np.ndarray, min_speakers: int, max_speakers: int) -> Diarization:
+    import torch
+
+    with torch.inference_mode():
+        starts, chunks = _chunks(audio)
+        local = _segment(chunks)  # (chunks, frames, 3) bool
+        embeddings, frames = _embed(audio, starts, local)  # (chunks, 3, 192), NaN where a local speaker barely speaks
+    valid = ~np.isnan(embeddings[..., 0])
+    if not valid.any():
+        return Diarization(FRAME_STEP, np.zeros((_frames(len(audio)), 0), dtype=bool), np.zeros((0, 192), dtype=np.float32), "campplus")
+    train = valid & (frames >= MIN_EMBEDDING_FRAMES) if (frames >= MIN_EMBEDDING_FRAMES).any() else valid
+    labels = cluster(embeddings[train], min_speakers, max_speakers)
+    centroids = np.stack([_normalise(embeddings[train][labels == k].mean(axis=0)) for k in range(labels.max() + 1)])
+    assigned = _assign(embeddings, valid, centroids)  # (chunks, 3): cluster or -1
+    activity = _reconstruct(starts, local, assigned, len(centroids), _frames(len(audio)))
+    return _ordered(Diarization(FRAME_STEP, activity, centroids, "campplus"))
+
+
+def _frames(samples: int) -> int:
+    return int(np.ceil(samples / SAMPLE_RATE / FRAME_STEP))
+
+
+def _chunks(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk start times (s) and the (chunks, samples) waveforms, the last padded with silence."""
+    size, hop = int(CHUNK_SECONDS * SAMPLE_RATE), int(CHUNK_STEP * SAMPLE_RATE)
+    count = 1 + max(0, int(np.ceil((len(audio) - size) / hop)))
+    padded = np.zeros((count - 1) * hop + size, dtype=np.float32)
+    padded[: len(audio)] = audio
+    chunks = np.lib.stride_tricks.sliding_window_view(padded, size)[::hop][:count]
+    return np.arange(count) * CHUNK_STEP, np.ascontiguousarray(chunks)
+
+
+def _segment(chunks: np.ndarray) -> np.ndarray:
+    """Local speaker activity per chunk frame, from the most likely powerset class."""
+    import torch
+
+    from research.voice_models import segmentation_model
+
+    model = segmentation_model()
+    classes = np.concatenate([model(torch.from_numpy(chunks[i : i + BATCH])[:, None]).argmax(-1).numpy() for i in range(0, len(chunks), BATCH)])
+    table = np.zeros((len(POWERSET), 3), dtype=bool)
+    for index, speakers in enumerate(POWERSET):
+        table[index, list(speakers)] = True
+    return table[classes]
+
+
+def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A CAM++ voice per (chunk, local speaker), pooled over the frames they speak, alone if possible; and those frames.
+
+    CAM++'s frame features are computed once, over consecutive 10 s blocks, and pooled for
+    every chunk that covers them, so overlapping chunks cost no extra embedding time.
+    """
+    import torch
+
+    from research.fbank import fbank
+    from research.voice_models import embedding_model
+
+    model = embedding_model()
+    layers = dict(model.xvector.named_children())
+    alone = local.sum(axis=2) == 1
+    # running sums per (chunk, local speaker, [alone, all]): frames, sum of features, sum of squares
+    count = np.zeros((len(starts), 3, 2))
+    total = np.zeros((len(starts), 3, 2, 512))
+    squares = np.zeros((len(starts), 3, 2, 512))
+    size = int(CHUNK_SECONDS * SAMPLE_RATE)
+    blocks = max(1, int(np.ceil(len(audio) / size)))
+    padded = np.zeros(blocks * size, dtype=np.float32)
+    padded[: len(audio)] = audio
+    for first in range(0, blocks, BATCH):
+        batch = torch.from_numpy(padded[first * size : (first + BATCH) * size].reshape(-1, size))
+        features = fbank(batch)
+        features = features - features.mean(dim=1, keepdim=True)
+        frames = model.head(features.permute(0, 2, 1))
+        for name, layer in layers.items():
+            if name == "stats":
+                break
+            frames = layer(frames)  # (blocks, 512, T)
+        step = CHUNK_SECONDS / frames.shape[-1]
+        for b, block in enumerate(frames.numpy().astype(np.float64)):
+            times = (first + b) * CHUNK_SECONDS + (np.arange(block.shape[-1]) + 0.5) * step
+            for c in np.flatnonzero((starts < times[-1]) & (starts + CHUNK_SECONDS > times[0])):
+                inside = (times >= starts[c]) & (times < starts[c] + CHUNK_SECONDS)
+                index = np.minimum(((times[inside] - starts[c]) / FRAME_STEP).astype(int), local.shape[1] - 1)
+                features_in = block[:, inside]
+                for k in range(3):
+                    for variant, mask in enumerate((local[c, index, k] & alone[c, index], local[c, index, k])):
+                        count[c, k, variant] += mask.sum()
+                        total[c, k, variant] += features_in @ mask
+                        squares[c, k, variant] += (features_in**2) @ mask
+    out = np.full((len(starts), 3, 192), np.nan, dtype=np.float32)
+    for c, k in zip(*np.nonzero(count[:, :, 1] >= MIN_ASSIGN_FRAMES)):
+        variant = 0 if count[c, k, 0] >= min(MIN_EMBEDDING_FRAMES, count[c, k, 1]) else 1
+        n = count[c, k, variant]
+        mean = total[c, k, variant] / n
+        std = np.sqrt(np.maximum(squares[c, k, variant] - n * mean**2, 0) / (n - 1))
+        stats = torch.from_numpy(np.concatenate([mean, std]).astype(np.float32))[None]
+        out[c, k] = _normalise(layers["dense"](stats)[0].numpy())
+    return out, count[:, :, 1]
+
+
+def voice(audio: np.ndarray, spans: list[tuple[float, float]], method: Method) -> np.ndarray:
+    """One L2-normalised voice embedding for the speech in `spans` (seconds) of `audio`: the mean over 10 s pieces."""
+    import torch
+
+    pieces = [audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in spans]
+    speech = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+    if len(speech) < SAMPLE_RATE:
+        raise ResearchError("less than a second of that voice: too little to enrol")
+    if method == "ge2e":
+        from research.diarize_ge2e import embed, windows_for
+
+        return _normalise(embed(speech, windows_for([(0.0, len(speech) / SAMPLE_RATE - 1e-3)], len(speech) / SAMPLE_RATE)).mean(axis=0))
+    from research.fbank import fbank
+    from research.voice_models import embedding_model
+
+    size = int(CHUNK_SECONDS * SAMPLE_RATE)
+    pieces = [speech[i : i + size] for i in range(0, len(speech), size) if len(speech[i : i + size]) >= SAMPLE_RATE]
+    with torch.inference_mode():
+        vectors = []
+        for piece in pieces:
+            features = fbank(torch.from_numpy(np.ascontiguousarray(piece))[None])
+            vectors.append(_normalise(embedding_model()(features - features.mean(dim=1, keepdim=True))[0].numpy()))
+    return _normalise(np.mean(vectors, axis=0))
+
+
+def _normalise(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
+
+def cluster(embeddings: np.ndarray, min_speakers: int, max_speakers: int) -> np.ndarray:
+    """Cluster labels 0..K-1 with K within the bounds (when there are enough embeddings)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if len(embeddings) < 2:
         return np.zeros(len(embeddings), dtype=int)
-
-    def fit(n: int) -> np.ndarray:
-        model = SpectralClustering(n_clusters=n, affinity="nearest_neighbors", n_neighbors=min(NEIGHBOURS, len(embeddings) - 1), random_state=0)
-        with warnings.catch_warnings():  # well-separated voices leave the graph disconnected, which is fine
-            warnings.simplefilter("ignore", UserWarning)
-            return model.fit_predict(embeddings)
-
-    if speakers is not None:
-        return fit(min(speakers, len(embeddings) - 1)) if speakers > 1 else np.zeros(len(embeddings), dtype=int)
-    best, best_score = np.zeros(len(embeddings), dtype=int), AUTO_SILHOUETTE
-    for n in range(2, min(MAX_AUTO_SPEAKERS, len(embeddings) - 1) + 1):
-        labels = fit(n)
-        score = silhouette_score(embeddings, labels, metric="cosine")
-        if score > best_score:
-            best, best_score = labels, score
-    return best
+    normalised = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    tree = linkage(normalised, method="centroid", metric="euclidean")
+    labels = fcluster(tree, CLUSTER_THRESHOLD, criterion="distance") - 1
+    labels = _absorb_small(normalised, labels)
+    count = labels.max() + 1
+    if not min_speakers <= count <= max_speakers:
+        wanted = min(max(count, min_speakers), max_speakers, len(embeddings))
+        cuts = (fcluster(tree, cut, criterion="maxclust") - 1 for cut in range(wanted, len(embeddings) + 1))
+        # the coarsest cut with `wanted` large clusters (outliers split off first are not speakers), else the plain cut
+        large = (c for c in cuts if np.sum(np.bincount(c) >= MIN_CLUSTER_SIZE) >= wanted)
+        labels = _absorb_small(normalised, next(large, fcluster(tree, wanted, criterion="maxclust") - 1), keep=wanted)
+    return labels
 
 
-def diarize(audio: np.ndarray, speakers: int | None = 2) -> Diarization:
-    duration = len(audio) / SAMPLE_RATE
-    windows = windows_for(speech_regions(audio), duration)
-    if not windows:
-        return Diarization([], 0)
-    labels = cluster(embed(audio, windows), speakers)
-    labels = _renumber_by_first_appearance(labels)
-    spoken = sorted((SpeechWindow(a, b, int(label)) for (a, b), label in zip(windows, labels)), key=lambda w: w.centre)
-    return Diarization(spoken, int(labels.max()) + 1)
+def _absorb_small(embeddings: np.ndarray, labels: np.ndarray, keep: int | None = None) -> np.ndarray:
+    """Members of clusters smaller than MIN_CLUSTER_SIZE join the nearest large cluster; labels renumbered by size.
+
+    `keep`: treat the `keep` largest clusters as large whatever their size.
+    """
+    ids, sizes = np.unique(labels, return_counts=True)
+    order = ids[np.lexsort((ids, -sizes))]
+    large = [c for c in order if np.sum(labels == c) >= MIN_CLUSTER_SIZE] if keep is None else list(order[:keep])
+    if not large:
+        large = [order[0]]
+    centroids = np.stack([_normalise(embeddings[labels == c].mean(axis=0)) for c in large])
+    mapping = {c: i for i, c in enumerate(large)}
+    return np.array([mapping[c] if c in mapping else int(np.argmax(centroids @ e)) for c, e in zip(labels, embeddings)])
 
 
-def _renumber_by_first_appearance(labels: np.ndarray) -> np.ndarray:
-    order = {label: index for index, label in enumerate(dict.fromkeys(labels.tolist()))}
-    return np.array([order[label] for label in labels.tolist()], dtype=int)
+def _assign(embeddings: np.ndarray, valid: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Each chunk's local speakers go to distinct clusters, maximising total cosine similarity."""
+    from scipy.optimize import linear_sum_assignment
+
+    assigned = np.full(valid.shape, -1, dtype=int)
+    for c in range(len(embeddings)):
+        speakers = np.flatnonzero(valid[c])
+        if not len(speakers):
+            continue
+        rows, cols = linear_sum_assignment(-(embeddings[c, speakers] @ centroids.T))
+        assigned[c, speakers[rows]] = cols
+    return assigned
+
+
+def _reconstruct(starts: np.ndarray, local: np.ndarray, assigned: np.ndarray, speakers: int, frames: int) -> np.ndarray:
+    """Global frame activity: per frame, the estimated number of voices, taken from the best-scoring speakers."""
+    chunk_frames = local.shape[1]
+    scores = np.zeros((frames, speakers))
+    voices = np.zeros(frames)
+    covered = np.zeros(frames)
+    for c, start in enumerate(starts):
+        index = int(round(start / FRAME_STEP)) + np.arange(chunk_frames)
+        keep = index < frames
+        index = index[keep]
+        covered[index] += 1
+        voices[index] += local[c][keep].sum(axis=1)
+        for k in range(3):
+            if assigned[c, k] >= 0:
+                scores[index, assigned[c, k]] += local[c][keep, k]
+    covered = np.maximum(covered, 1)
+    count = np.round(voices / covered).astype(int)
+    ranked = np.argsort(-scores, axis=1, kind="stable")
+    activity = np.zeros((frames, speakers), dtype=bool)
+    for rank in range(min(2, speakers)):
+        chosen = count > rank
+        activity[np.flatnonzero(chosen), ranked[chosen, rank]] = True
+    return activity & (scores > 0)
+
+
+def _ordered(diarization: Diarization) -> Diarization:
+    """Speakers numbered by first appearance; speakers who never speak dropped."""
+    first = [np.flatnonzero(diarization.activity[:, s])[0] for s in range(diarization.speakers) if diarization.activity[:, s].any()]
+    spoken = [s for s in range(diarization.speakers) if diarization.activity[:, s].any()]
+    order = [s for _, s in sorted(zip(first, spoken))]
+    return Diarization(diarization.step, diarization.activity[:, order], diarization.voices[order], diarization.method)
+
+
+def _diarize_ge2e(audio: np.ndarray, min_speakers: int, max_speakers: int) -> Diarization:
+    from research.diarize_ge2e import labelled_windows
+
+    windows, labels, embeddings = labelled_windows(audio, min_speakers, max_speakers)
+    step = 0.01
+    frames = int(np.ceil(len(audio) / SAMPLE_RATE / step))
+    speakers = int(labels.max()) + 1 if len(labels) else 0
+    activity = np.zeros((frames, speakers), dtype=bool)
+    if windows:
+        centres = np.array([(a + b) / 2 for a, b in windows])
+        order = np.argsort(centres, kind="stable")
+        inside = np.zeros(frames, dtype=bool)
+        for a, b in windows:
+            inside[int(a / step) : int(b / step)] = True
+        times = (np.flatnonzero(inside) + 0.5) * step
+        right = np.clip(np.searchsorted(centres[order], times), 1, len(order) - 1) if len(order) > 1 else np.zeros(len(times), dtype=int)
+        left = np.maximum(right - 1, 0)
+        nearest = np.where(np.abs(centres[order][left] - times) <= np.abs(centres[order][right] - times), left, right)
+        activity[np.flatnonzero(inside), labels[order][nearest]] = True
+    voices = np.stack([_normalise(embeddings[labels == k].mean(axis=0)) for k in range(speakers)]) if speakers else np.zeros((0, 256), dtype=np.float32)
+    return _ordered(Diarization(step, activity, voices, "ge2e"))

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 from research.audio import decode, is_silent
-from research.diarize import Diarization, diarize
+from research.diarize import MAX_AUTO_SPEAKERS, Diarization, Method, default_method, diarize
+from research.enrolment import recognise_interviewer, voice_digest
 from research.errors import ResearchError
 from research.stages import run_stage
 from research.store import role_overrides, save_roles
@@ -43,8 +44,8 @@ class Utterance:
 
 
 def assign_words(words: list[Word], diarization: Diarization) -> list[SpokenWord]:
-    """Each word gets the speaker at its midpoint; lone one-word flips inside a run are smoothed."""
-    labels = [diarization.speaker_at((w.start + w.end) / 2) for w in words]
+    """Each word gets the speaker who talks longest while it is said (in overlap, the main voice); lone one-word flips inside a run are smoothed."""
+    labels = [diarization.speaker_of(w.start, w.end) for w in words]
     for i in range(1, len(labels) - 1):
         if labels[i - 1] == labels[i + 1] != labels[i]:
             labels[i] = labels[i - 1]
@@ -73,8 +74,8 @@ def question_rate(utterances: list[Utterance], speaker: str) -> float:
     return sum(1 for u in own if u.text.rstrip().endswith("?") or _QUESTION_START.match(u.text)) / max(1, len(own))
 
 
-def infer_roles(utterances: list[Utterance]) -> dict[str, str]:
-    """interviewer for the speaker with the most question-like talk; customers by first appearance."""
+def infer_roles(utterances: list[Utterance], interviewer: str | None = None) -> dict[str, str]:
+    """interviewer: the enrolled voice when recognised, else the speaker with the most question-like talk; customers by first appearance."""
     speakers = list(dict.fromkeys(u.speaker for u in utterances))
     if not speakers:
         return {}
@@ -86,7 +87,8 @@ def infer_roles(utterances: list[Utterance]) -> dict[str, str]:
         return 2.0 * question_rate(utterances, speaker) + first - talk[speaker] / total
 
     roles = {}
-    interviewer = max(speakers, key=score) if len(speakers) > 1 else None
+    if interviewer not in speakers:
+        interviewer = max(speakers, key=score) if len(speakers) > 1 else None
     customers = [s for s in speakers if s != interviewer]
     if interviewer:
         roles[interviewer] = "interviewer"
@@ -98,33 +100,37 @@ def infer_roles(utterances: list[Utterance]) -> dict[str, str]:
 SpeakerCount = int | Literal["auto", "meta"]
 
 
-def run_speakers(study: Study, speakers: SpeakerCount = "meta", interview_codes: list[str] | None = None, force: bool = False) -> dict[str, str]:
+def run_speakers(study: Study, speakers: SpeakerCount = "meta", interview_codes: list[str] | None = None, force: bool = False, method: Method | None = None) -> dict[str, str]:
     """Separate speakers for every transcribed interview; returns {code: status or note}.
 
-    `speakers`: a fixed number of voices, "auto" (chosen by silhouette), or "meta": the
-    interviewer plus one voice per participant row in the metadata sheet. An interview
-    whose transcript and settings are unchanged since its last run is skipped.
+    `speakers`: a fixed number of voices, "auto" (estimated by clustering, one to six), or
+    "meta": the interviewer plus one voice per participant row in the metadata sheet. An interview whose transcript, settings and enrolled interviewer
+    voice are unchanged since its last run is skipped. `method`: the voice models (see
+    `research.diarize`), by default the best installed.
     """
+    method = method or default_method()
     return run_stage(
         study,
         STAGE,
         "transcribe",
-        lambda interview_id, transcript: {"voices": _voices(study, interview_id, speakers), "transcript": transcript},
-        lambda interview_id, code, params: _separate(study, interview_id, code, params["voices"]),
+        lambda interview_id, transcript: {"voices": _voices(study, interview_id, speakers), "method": method, "interviewer_voice": voice_digest(study, method), "transcript": transcript},
+        lambda interview_id, code, params: _separate(study, interview_id, code, tuple(params["voices"]), method),
         interview_codes,
         force,
     )
 
 
-def _voices(study: Study, interview_id: int, speakers: SpeakerCount) -> int | None:
+def _voices(study: Study, interview_id: int, speakers: SpeakerCount) -> tuple[int, int]:
+    """(fewest, most) voices to look for."""
     if speakers == "auto":
-        return None
+        return 1, MAX_AUTO_SPEAKERS
     if speakers == "meta":
-        return 1 + max(1, study.db["participants"].count_where("interview_id = ?", [interview_id]))
-    return speakers
+        expected = 1 + max(1, study.db["participants"].count_where("interview_id = ?", [interview_id]))
+        return expected, expected
+    return speakers, speakers
 
 
-def _separate(study: Study, interview_id: int, code: str, speakers: int | None) -> str | None:
+def _separate(study: Study, interview_id: int, code: str, voices: tuple[int, int], method: Method) -> str | None:
     vault = study.vault
     channels = vault.channels(interview_id)
     note = None
@@ -137,6 +143,7 @@ def _separate(study: Study, interview_id: int, code: str, speakers: int | None) 
             ),
             key=lambda u: u.start,
         )
+        interviewer = None
     else:
         words = [w for segment in vault.raw_segments(interview_id) for w in segment.words]
         path = vault.source_path(interview_id)
@@ -146,14 +153,15 @@ def _separate(study: Study, interview_id: int, code: str, speakers: int | None) 
         if not words or is_silent(audio):
             vault.save_utterances(interview_id, [])
             return f"{code}: no speech to attribute"
-        diarization = diarize(audio, speakers)
+        diarization = diarize(audio, *voices, method=method)
         if diarization.speakers < 2:
             note = f"{code}: only one voice found; every word is attributed to it"
         utterances = utterances_from(assign_words(words, diarization))
+        interviewer = recognise_interviewer(study, diarization)
     if not utterances:
         vault.save_utterances(interview_id, [])
         return f"{code}: no speech to attribute"
-    roles = infer_roles(utterances) | role_overrides(study.db, interview_id)
+    roles = infer_roles(utterances, interviewer) | role_overrides(study.db, interview_id)
     interviewers = [speaker for speaker, role in roles.items() if role == "interviewer"]
     if not interviewers or max(question_rate(utterances, s) for s in interviewers) < MIN_INTERVIEWER_QUESTIONS:
         note = f"{code}: no voice asks questions like an interviewer (one speaker?); check the roles with `research role`"

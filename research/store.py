@@ -288,3 +288,11 @@ def save_roles(db: Database, interview_id: int, roles: dict[str, str], source: s
         for speaker, role in roles.items():
             if speaker not in kept:
                 db["speaker_roles"].upsert({"interview_id": interview_id, "speaker": speaker, "role": role, "source": source}, pk=("interview_id", "speaker"))
+
+
+@migrations(name="0014_speakers_enrolment")
+def _speakers_enrolment(db: Database) -> None:
+    db["voiceprints"].create(
+        {"role": str, "method": str, "embedding": bytes, "source": str, "seconds": float, "created_at": str},
+        pk=("role", "method"),
+    )

@@ -130,7 +130,7 @@ def test_real_two_speaker_phone_call(study, shared_data):
     run_speakers(study, 2)
     accuracy = mapped_accuracy(words_with(study, 1, "speaker"), read_rttm(folder / "sample.rttm"))
     print(f"pyannote sample word attribution accuracy {accuracy:.3f}")
-    assert accuracy >= 0.85
+    assert accuracy >= 0.90
 
 
 @pytest.mark.slow
@@ -151,3 +151,81 @@ def test_stereo_call_recording_from_the_demo_is_split_by_channel(study, tmp_path
     turns = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in TIMINGS["int-06"]]
     assert labelled_accuracy(words_with(study, 1, "role"), turns) >= 0.98
     assert {u["speaker"]: u["role"] for u in study.vault.raw_utterances(1)} == {"S1": "interviewer", "S2": "customer"}
+
+
+def test_der_counts_missed_false_alarm_and_confused_speech():
+    from research.der import diarization_error
+
+    ref = [ReferenceTurn(0, 10, "A"), ReferenceTurn(10, 20, "B"), ReferenceTurn(15, 20, "C")]
+    assert diarization_error(ref, [ReferenceTurn(t.start, t.end, t.label.lower()) for t in ref], (0, 30), collar=0).rate == 0
+    hyp = [ReferenceTurn(0, 8, "x"), ReferenceTurn(8, 12, "y"), ReferenceTurn(12, 20, "y"), ReferenceTurn(22, 25, "x")]
+    error = diarization_error(ref, hyp, (0, 30), collar=0)
+    # x=A, y=B: A's 8-10 confused, C's 15-20 missed (overlap), 22-25 false alarm; 25 s of reference speech
+    assert (round(error.confusion, 2), round(error.missed, 2), round(error.false_alarm, 2), round(error.reference, 2)) == (2.0, 5.0, 3.0, 25.0)
+    assert round(error.rate, 3) == 0.4
+    # a 0.25 s collar around the boundaries at 0, 10, 15 and 20 s takes out A 0-0.25 and 9.75-10,
+    # B 10-10.25, 14.75-15.25 and 19.75-20, C 15-15.25 and 19.75-20 (2 s of speech)
+    collared = diarization_error(ref, hyp, (0, 30), collar=0.25)
+    assert round(collared.reference, 2) == 23.0
+    assert diarization_error(ref, hyp, (21, 30), collar=0).reference == 0  # the UEM bounds what is scored
+
+
+def test_kaldi_filterbanks_put_a_tone_in_its_mel_band():
+    import torch
+
+    from research.fbank import fbank
+
+    seconds = np.arange(16_000) / 16_000
+    features = fbank(torch.from_numpy(np.sin(2 * np.pi * 1000 * seconds).astype(np.float32))[None])
+    assert features.shape == (1, 1 + (16_000 - 400) // 160, 80)
+    mel = lambda hz: 1127 * np.log(1 + hz / 700)  # noqa: E731
+    centres = mel(20) + (np.arange(1, 81)) * (mel(8000) - mel(20)) / 81
+    assert int(features[0].mean(dim=0).argmax()) == int(np.argmin(np.abs(centres - mel(1000))))
+
+
+@pytest.mark.slow
+def test_real_call_diarization_is_deterministic_and_overlap_aware(shared_data):
+    from research.audio import decode
+    from research.der import diarization_error
+    from research.diarize import diarize
+
+    folder = shared_data / "diarization-pyannote-sample"
+    audio = decode(folder / "sample.wav")
+    first, second = diarize(audio, 2, 2), diarize(audio, 2, 2)
+    assert first.method == "campplus" and first.speakers == 2
+    assert np.array_equal(first.activity, second.activity) and np.array_equal(first.voices, second.voices)
+    hypothesis = [ReferenceTurn(a, b, str(s)) for a, b, s in first.turns()]
+    error = diarization_error(read_rttm(folder / "sample.rttm"), hypothesis, (0.0, len(audio) / 16_000))
+    print(f"pyannote sample DER {error.rate:.3f}")
+    assert error.rate < 0.15
+    assert first.activity.sum(axis=1).max() == 2  # the callers talk over each other in places
+
+
+@pytest.mark.slow
+def test_the_enrolled_interviewer_is_recognised_in_other_interviews(demo_study, tmp_path):
+    import shutil
+
+    from research.enrolment import enrol, recognise_interviewer
+    from research.study import Study
+
+    demo_study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copytree(demo_study.root, tmp_path / "copy")
+    study = Study.open(tmp_path / "copy")
+    interviewer = next(u["speaker"] for u in study.vault.raw_utterances(1) if u["role"] == "interviewer")
+    assert "from INT-001" in enrol(study, f"INT-001:{interviewer}")
+    (row,) = study.db["voiceprints"].rows
+    assert len(row["embedding"]) == 192 * 4 and row["source"] == f"INT-001:{interviewer}"  # an embedding, no audio
+    results = run_speakers(study, interview_codes=["INT-003", "INT-005"])
+    assert set(results) == {"INT-003", "INT-005"}  # a new enrolment re-labels the interviews
+    from research.audio import decode
+    from research.diarize import diarize
+
+    for interview_id in (3, 5):
+        roles = {u["speaker"]: u["role"] for u in study.vault.raw_utterances(interview_id)}
+        recognised = recognise_interviewer(study, diarize(decode(study.vault.source_path(interview_id)), 2, 3))
+        assert recognised is not None and roles[recognised] == "interviewer"
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["--study", str(study.root), "speakers", "--enrol", "INT-001:S9"])
+    assert bad.exit_code == 1 and "no speaker S9" in bad.output
+    bad = runner.invoke(cli, ["--study", str(study.root), "speakers", "--enrol", "nonsense"])
+    assert bad.exit_code == 1 and "CODE:SPEAKER" in bad.output
