@@ -6,9 +6,9 @@ and, with --reference COMMIT, with our own detection as it was at that commit (s
 1. The demo scripts: every PII span written into them (names, company names, spoken
    emails and phone numbers, an order number, a street), on the script text.
 2. presidio-research's synthetic PII sentences (../shared/data, when present).
-3. Real speech: a White House press briefing (tests/fixtures/pii_real_speech, names marked
-   by hand) and pyannote's phone call (../shared/data), as one interview each: PERSON
-   precision and recall.
+3. Real speech: two White House press briefings (tests/fixtures/pii_real_speech, names
+   marked by hand) and pyannote's phone call (../shared/data), as one interview each:
+   PERSON precision and recall.
 4. Known names at study scale: 60-person sheets drawn by Faker (three seeds, ten locales)
    against GoEmotions' dev comments (real text whose names are already masked as [NAME]):
    words wrongly matched to a participant, per 1,000 words.
@@ -98,7 +98,7 @@ def table(title: str, ours: dict, theirs: dict, types: list[str]) -> None:
 
 def real_speech() -> dict[str, tuple[list[str], list[list[GoldSpan]]]]:
     """Real spoken transcripts with their PERSON spans: the briefing fixture, and pyannote's call when ../shared/data is here."""
-    corpora = {"White House briefing": load_marked_transcript(REAL_SPEECH / "whitehouse-2022-11-22.txt")}
+    corpora = {f"White House briefing {path.stem[-10:]}": load_marked_transcript(path) for path in sorted(REAL_SPEECH.glob("whitehouse-*.txt"))}
     stm = SHARED / "diarization-pyannote-sample" / "sample.stm"
     if stm.is_file():
         texts = [line.split(maxsplit=5)[5] for line in stm.read_text().splitlines() if line.strip()]

@@ -61,7 +61,7 @@ _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|a
 _DAY = r"(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|tenth|twentieth|thirtieth)"
 EXACT_DATE = re.compile(rf"\b(?:{_DAY}\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+{_DAY})\b|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b(?:19|20)\d\d-\d\d-\d\d\b", re.IGNORECASE)
 NOT_NAMES = frozenset(STOP_WORDS) | {"tell", "say", "ask", "let", "call", "thank", "thanks", "hello", "hi", "okay", "ok", "yes", "yeah", "sure", "right", "great", "wow", "honestly", "well"}
-CONTEXT_RECOGNIZERS = frozenset({"ContextNameRecognizer", "SpelledNameRecognizer"})  # the words around say it is a name, whatever the word
+CONTEXT_RECOGNIZERS = frozenset({"ContextNameRecognizer", "SpelledNameRecognizer", "TitleNameRecognizer"})  # the words around say it is a name, whatever the word
 _PUNCTUATION = ".,!?;:()[]\"“”‘’—–…"
 DEFAULT_ALLOW = ("LinkedIn", "Instagram", "Facebook", "YouTube", "Google", "Amazon", "Twitter", "TikTok", "WhatsApp", "Reddit", "Trustpilot", "Yelp", "Wi-Fi", "Wi -Fi", "WiFi", "Bluetooth", "iPhone", "Android")
 
@@ -186,6 +186,8 @@ def _person(piece: str, recognizer: str, upper_case_text: bool) -> bool:
         return recognizer != "SpacyRecognizer" or all(is_name(word) or is_rare_word(word) for word in words)  # "lena andersson", not "boo boo"
     if len(words) == 1 and (words[0].casefold() in NOT_NAMES or (recognizer == "GazetteerNameRecognizer" and is_dictionary_word(words[0]))):
         return False  # the gazetteers alone can't tell "Delta" or "America" the name from the word
+    if recognizer == "GazetteerNameRecognizer":  # the gazetteers alone: every word could be a name ("Ravil G Yefimov", not "Yoga Studio")
+        return all(could_be_name(word, upper_case_text) for word in words if len(word) > 1 and word[:1].isupper())
     return any(could_be_name(word, upper_case_text) for word in words if word[:1].isupper())
 
 

@@ -161,6 +161,11 @@ def _listed_names() -> frozenset[str]:
     return frozenset({name.casefold() for name in _given_names()} | _faker_names(_FAKER_FIRST) | _faker_names(_FAKER_LAST)) - CALENDAR
 
 
+def is_listed_name(word: str) -> bool:
+    """On a name list, everyday words included: "Henry", "Mary"."""
+    return word.casefold() in _listed_names()
+
+
 def could_be_name(word: str, upper_case_text: bool = False) -> bool:
     """Name-shaped, and on a name list or no common word."""
     if not name_shaped(word, upper_case_text):

@@ -12,7 +12,9 @@ text treats it as one:
   never charged us"), or of a verb only people do ("Ibekwe lives two doors down");
 - two or three capitalised words, each a name or seldom written in English, perhaps with
   an initial between ("Bekzod Tursunov", "Mijail C Adomo");
-- in a text written all in lower case, a proper noun in the name gazetteers.
+- in a text written all in lower case, a proper noun in the name gazetteers, or two or three
+  words each a name or seldom written and in no dictionary ("calfucir berrios",
+  "szemere h berecz").
 
 A candidate word is capitalised (unless the text is all lower case), not an everyday word,
 and either a gazetteer name or a rare word that is no place.
@@ -24,7 +26,7 @@ import re
 
 from presidio_analyzer import RecognizerResult
 
-from research.anonymize.gazetteer import is_name, is_place, is_rare_word
+from research.anonymize.gazetteer import is_dictionary_word, is_listed_name, is_name, is_place, is_rare_word
 from research.anonymize.name_recognizer import PLACE_LABELS, DocRecognizer
 
 SCORE = 0.9  # above spaCy's 0.85, so Presidio keeps these inside a longer lower-case spaCy PERSON ("tracy:"i'm") that the detector drops
@@ -34,7 +36,7 @@ NOT_PERSON_LABELS = PLACE_LABELS | {"NORP"}  # places, nationalities and groups
 LIST_SEPARATORS = frozenset({",", "and", "&", "or"})
 REQUEST_STARTS = frozenset({"please", "thanks", "thank", "could", "can", "would", "will", "do", "did", "have", "are", "is"})
 MAX_NAME_WORDS = 3
-ADDRESSING = ("thank you", "thanks", "go ahead", "hi", "hello", "hey", "bye", "goodbye", "sorry", "welcome", "morning", "afternoon", "evening", "congratulations", "cheers")
+ADDRESSING = ("thank you", "thanks", "go ahead", "all right", "alright", "hi", "hello", "hey", "bye", "goodbye", "sorry", "welcome", "morning", "afternoon", "evening", "congratulations", "cheers")
 ADDRESSEES = frozenset("sir madam ma'am doctor doc everybody everyone all guys folks team mom mum dad son honey dear buddy man boss officer professor ladies gentlemen friends president senator governor mister miss coach chief captain god lord".split())  # addressed, but no names
 SPEAKER_LABEL = re.compile(r"(?:^|(?<=[.?!\"“”\n])|(?<=[.?!\"“”]\s))\s*(?P<name>[\w’'-]+(?: [\w’'-]+){0,2}):(?=\s*\S)", re.MULTILINE)
 
@@ -45,9 +47,9 @@ class ContextNameRecognizer(DocRecognizer):
 
     def find(self, text: str, doc) -> list[RecognizerResult]:
         lower_case = not any(char.isupper() for char in text)
-        spans = [*_speaker_labels(text, lower_case), *_vocatives(doc), *_addressed(doc), *_listed_with_a_name(doc), *_referred_to_as_people(doc), *_name_runs(doc)]
+        spans = [*_speaker_labels(text, lower_case), *_vocatives(doc), *_addressed(doc), *_called_out(doc, lower_case), *_listed_with_a_name(doc), *_referred_to_as_people(doc), *_name_runs(doc)]
         if lower_case:
-            spans += _gazetteer_words(doc)
+            spans += [*_gazetteer_words(doc), *_lower_case_runs(doc), *_lower_case_pairs(doc)]
         return [RecognizerResult("PERSON", start, end, SCORE) for start, end in spans]
 
 
@@ -101,6 +103,15 @@ def _addressed(doc):
             yield _span([token])
 
 
+def _called_out(doc, lower_case: bool):
+    """A name that closes an exclamation or question after a comma: "Don't go to town, Maria!"."""
+    for token in doc[1:-1]:
+        after = doc[token.i + 1]
+        if doc[token.i - 1].text == "," and after.text in ("!", "?") and (after.i + 1 == len(doc) or after.is_sent_end or doc[after.i + 1].is_space):
+            if token.is_alpha and (token.text[0].isupper() or lower_case) and not token.is_stop and (is_listed_name(token.text) or _candidate(token.text, lower_case)):
+                yield _span([token])
+
+
 def _after_addressing(doc, i: int) -> bool:
     """Tokens before `i` end with an addressing phrase that opens a sentence or follows a comma."""
     for phrase in ADDRESSING:
@@ -144,7 +155,7 @@ def _listed_with_a_name(doc):
     for items in _list_items(doc):
         if any(_is_person(item) for item in items):
             for item in items:
-                if all(_candidate(token.text) or _initial(token) for token in item):
+                if all(_candidate(token.text) or _initial(token) or (token.text[:1].isupper() and is_listed_name(token.text)) for token in item):  # "Henry" among names
                     yield _span(item)
 
 
@@ -181,3 +192,33 @@ def _gazetteer_words(doc):
     for token in doc:
         if token.pos_ == "PROPN" and not token.is_stop and is_name(token.text):
             yield _span([token])
+
+
+def _lower_case_runs(doc):
+    """Two or three lower-case words, each a name or a rare word in no dictionary, initials between allowed."""
+    i = 0
+    while i < len(doc):
+        end, words = i, 0
+        while end < len(doc) and words < MAX_NAME_WORDS:
+            token = doc[end]
+            if _name_or_unknown(token):
+                words += 1
+            elif not (words and len(token) == 1 and token.is_alpha and end + 1 < len(doc) and doc[end + 1].is_alpha):
+                break
+            end += 1
+        if words >= 2 and not is_place(doc[i:end].text):
+            yield _span(doc[i:end])
+        i = max(end, i + 1)
+
+
+def _lower_case_pairs(doc):
+    """Two lower-case words joined by "and", each a name or a rare word in no dictionary, one of them a name: "egede and sanderson"."""
+    for token in doc[1:-1]:
+        left, right = doc[token.i - 1], doc[token.i + 1]
+        if token.lower_ == "and" and all(_name_or_unknown(word) for word in (left, right)) and (is_name(left.text) or is_name(right.text)):
+            yield _span([left])
+            yield _span([right])
+
+
+def _name_or_unknown(token) -> bool:
+    return token.is_alpha and len(token) > 1 and not token.is_stop and (is_name(token.text) or (is_rare_word(token.text) and not is_dictionary_word(token.text, 0.0)))

@@ -9,7 +9,8 @@ It reads spaCy's analysis (Presidio's `nlp_artifacts`) and the name gazetteers:
   with the initials and capitalised words that follow it ("Ravil G Yefimov");
 - in lower-case text, a first name followed by a surname or a rare word, perhaps with a
   middle initial between ("eva kleist", "benjamin a seiler").
-A place spaCy calls a place ("Paris", "Logan") stays a place. Other rare capitalised proper
+A place spaCy calls a place ("Paris", "Logan") stays a place, and an institution named after
+someone ("George Washington University", "the Washington Post") stays an institution. Other rare capitalised proper
 nouns are reported as RARE_PROPER_NOUN, which the detector keeps only when organisations are
 redacted too (they may be brands).
 """
@@ -18,12 +19,13 @@ from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from research.anonymize.gazetteer import is_first_name, is_name, is_place, is_rare_word
+from research.anonymize.gazetteer import is_dictionary_word, is_first_name, is_name, is_place, is_rare_word
 
 RELABELLED = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 PROPER_NOUN = "RARE_PROPER_NOUN"  # kept only when the study redacts organisations too
 MAX_ALL_NAME_WORDS = 3
+INSTITUTIONS = frozenset("university college school academy institute hospital clinic foundation center centre museum library church cathedral bank post times journal herald tribune street avenue road bridge park airport station hotel company group inc ltd llc corporation award prize fund trust".split())
 SCORE = 0.6
 
 
@@ -57,7 +59,7 @@ def _words(span) -> list:
 
 
 def _person_like(words: list) -> bool:
-    if not words or not words[0].text[:1].isupper():
+    if not words or not words[0].text[:1].isupper() or (len(words) > 1 and words[-1].lower_ in INSTITUTIONS):
         return False
     if is_first_name(words[0].text):
         return True
@@ -90,7 +92,8 @@ def _proper_nouns(doc):
         end = i + 1
         while end < len(doc) and doc[end].is_alpha and doc[end].text[:1].isupper() and not doc[end].ent_type_ and (len(doc[end]) == 1 or doc[end].pos_ == "PROPN"):
             end += 1
-        yield token.idx, doc[end - 1].idx + len(doc[end - 1].text)
+        if doc[end - 1].lower_ not in INSTITUTIONS:
+            yield token.idx, doc[end - 1].idx + len(doc[end - 1].text)
         i = end
 
 
@@ -104,7 +107,7 @@ def _lower_case_names(doc):
             following += 2 if doc[following + 1].text == "." and following + 2 < len(doc) else 1
         if following < len(doc):
             last = doc[following]
-            if last.is_lower and last.is_alpha and (is_name(last.text) or is_rare_word(last.text)):
+            if last.is_lower and last.is_alpha and (is_name(last.text) or (is_rare_word(last.text) and not is_dictionary_word(last.text, 0.0))):  # not "peer purifier"
                 yield token.idx, last.idx + len(last.text)
 
 

@@ -19,7 +19,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from wordfreq import zipf_frequency
 
-from research.anonymize.gazetteer import is_first_name, is_name, is_rare_word
+from research.anonymize.gazetteer import is_first_name, is_listed_name, is_name, is_rare_word
 
 DIGIT_WORDS = {"zero": 1, "oh": 1, "o": 1, "one": 1, "two": 1, "three": 1, "four": 1, "five": 1, "six": 1, "seven": 1, "eight": 1, "nine": 1}
 REPEATERS = {"double": 2, "triple": 3}
@@ -35,12 +35,13 @@ SPELLED_LETTERS = re.compile(r"\b(?:[A-Z][\s.-]+){2,}[A-Z]\b")
 RELATIVES = ("son", "daughter", "kid", "husband", "wife", "sister", "brother", "mom", "mum", "dad", "father", "mother", "partner", "colleague", "boss", "manager", "friend", "neighbou?r", "coworker", "assistant")
 _EITHER_CASE = "|".join(f"[{word[0].upper()}{word[0]}]{word[1:]}" for word in (*RELATIVES, "youngest", "eldest", "oldest"))
 RELATION = rf"(?:{_EITHER_CASE}|Doctor|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Mx\.?|Miss|Professor)"
+TITLE_NAME = re.compile(r"\b(?:Dr\.?|Doctor|Mrs\.?|Mr\.?|Ms\.?|Mx\.?|Prof\.?|Professor|President|Secretary|Senator|Governor|Mayor|Judge|Justice|Detective|Sergeant|Ambassador|Chancellor|Congressman|Congresswoman|Rabbi|Pastor) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
 RELATION_NAME = re.compile(rf"\b(?:{RELATION},?|(?:named|called)(?: him| her| them)?) (?P<name>[A-Z][a-z]{{2,}})\b")
-INTRODUCTION = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|I'm|I am|[Tt]his is|[Cc]all me|[Ii]t's) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
+INTRODUCTION = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|I'm|I am|[Tt]his is|[Cc]all(?:s|ed)? me|[Ii]t's) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
 NAME_GIVEN = re.compile(r"\b(?:[Mm]y|[Yy]our|[Hh]is|[Hh]er|[Tt]heir|[Mm]aiden|[Ff]irst|[Ll]ast|[Mm]iddle|[Ff]ull|[Ff]amily|[Gg]iven) (?:sur|nick)?name(?: is| was|'s|:|\?)\s+(?P<name>[^\W\d_][\w'’-]+(?: [A-Z][\w'’-]+)?)")
 LOWER_CASE_RELATION = f"(?:{'|'.join(RELATIVES)})"
 LOWER_CASE_INTRODUCTION = re.compile(
-    rf"\b(?:my name is|my name's|call me|name is|called|named|(?:my|our|his|her|their) {LOWER_CASE_RELATION})\s+(?P<first>[a-z][\w'’-]+)(?:\s+(?P<last>[a-z][\w'’-]+))?"
+    rf"\b(?:my name is|my name's|call(?:s|ed)? me|name is|called|named|says|said|(?:my|our|his|her|their) {LOWER_CASE_RELATION})\s+(?P<first>[a-z][\w'’-]+)(?:\s+(?P<last>[a-z][\w'’-]+))?"
 )
 NOT_INTRODUCED = frozenset({"The", "A", "An", "Not", "Just", "So", "Really", "Very", "Sure", "Happy", "Glad", "Sorry", "Fine", "Okay", "Here", "There", "It", "That", "This", "What", "Actually"})
 ID_KEYWORDS = re.compile(
@@ -162,12 +163,26 @@ class RelativeNameRecognizer(EntityRecognizer):
             if m.group("name").split()[0] not in NOT_INTRODUCED:
                 results.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE))
         for m in LOWER_CASE_INTRODUCTION.finditer(text):  # "my name is lena andersson"
-            if m.group("first") not in STOP_WORDS and (is_first_name(m.group("first")) or is_rare_word(m.group("first"))):
+            if m.group("first") not in STOP_WORDS and (is_first_name(m.group("first")) or is_rare_word(m.group("first")) or (m.group().startswith(("my name", "call")) and is_listed_name(m.group("first")))):
                 last = m.group("last")
                 end = m.end("last") if last and (is_name(last) or is_rare_word(last)) else m.end("first")
                 results.append(RecognizerResult("PERSON", m.start("first"), end, CONTEXT_SCORE))
         return results
 
 
+class TitleNameRecognizer(EntityRecognizer):
+    """One or two capitalised words after a title: "Dr. Leana Wen", "Secretary Becerra". The
+    title says it is a person, whatever the word ("President Trump", "Ms. Young")."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="TitleNameRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        return [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in TITLE_NAME.finditer(text)]
+
+
 def spoken_recognizers() -> list[EntityRecognizer]:
-    return [SpokenEmailRecognizer(), SpokenPhoneRecognizer(), OrderNumberRecognizer(), SpelledNameRecognizer(), RelativeNameRecognizer()]
+    return [SpokenEmailRecognizer(), SpokenPhoneRecognizer(), OrderNumberRecognizer(), SpelledNameRecognizer(), RelativeNameRecognizer(), TitleNameRecognizer()]
