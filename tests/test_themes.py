@@ -88,8 +88,11 @@ def test_a_label_is_a_phrase_speakers_said_in_their_spelling():
     from research.embeddings import embed
 
     texts = ["The Wi-Fi pairing kept failing all evening.", "Wi-Fi pairing failed twice, I think.", "I think people like it, yeah."]
+    phrases = ["think people", "wi-fi pairing", "evening"]
     centre = embed(texts[:2]).mean(axis=0)
-    assert choose_label(["think people", "wi-fi pairing", "evening"], ["wi-fi", "pairing"], texts, centre, embed) == "Wi-Fi pairing"
+    vectors = dict(zip(phrases, embed(phrases)))
+    assert choose_label(phrases, ["wi-fi", "pairing"], texts, centre, vectors) == "Wi-Fi pairing"
+    assert choose_label(phrases, ["wi-fi", "pairing"], texts, centre, vectors, taken={"wi-fi pairing"}) != "Wi-Fi pairing"
     assert not is_content("going really") and is_content("filter subscription")
 
 

@@ -2,9 +2,11 @@
 
 Granularity: a theme needs `MIN_THEME` similar utterances whatever the corpus size, so a larger
 study finds more themes, not bigger ones. Labels come from BERTopic's representation models over
-the packaged MiniLM: KeyBERTInspired ranks the c-TF-IDF words (kept as secondary `words`), and
-PartOfSpeech noun phrases from the packaged spaCy model, diversified by MaximalMarginalRelevance,
-give the label. Spoken filler is a stop word, so it never names a theme.
+the packaged MiniLM: PartOfSpeech noun phrases from the packaged spaCy model, diversified by
+MaximalMarginalRelevance, then ranked KeyBERT-style by closeness to the theme's own utterances (see
+`labels.choose_label`). The c-TF-IDF words stay as the secondary `words`. Spoken filler is a stop
+word, so it never names a theme. BERTopic's KeyBERTInspired and MMR embed per topic and re-embed
+documents already embedded; here every candidate phrase is embedded once, in one batch.
 """
 
 from __future__ import annotations
@@ -53,14 +55,33 @@ def topic_model(documents: int, min_size: int | None = None):
     )
 
 
-def _representation():
-    """Main: KeyBERTInspired words; "phrases": PartOfSpeech noun phrases, then MaximalMarginalRelevance."""
-    from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance, PartOfSpeech
+def _phrase_models(centres: dict[int, np.ndarray]):
+    """PartOfSpeech noun phrases, then MaximalMarginalRelevance (against each topic's utterance centre)
+    over one batch of phrase embeddings."""
+    from bertopic.representation import MaximalMarginalRelevance, PartOfSpeech
+    from bertopic.representation._mmr import mmr
 
-    return {
-        "Main": KeyBERTInspired(top_n_words=TOP_WORDS * 2, nr_repr_docs=3, nr_candidate_words=20, random_state=SEED),
-        "phrases": [PartOfSpeech(phrase_nlp(), top_n_words=20, pos_patterns=NOUN_PHRASES), MaximalMarginalRelevance(diversity=0.2, top_n_words=10)],
-    }
+    from research.embeddings import embed
+
+    class BatchedMMR(MaximalMarginalRelevance):
+        """BERTopic's MMR, each topic's phrases against its utterances' centre, with every phrase embedded once."""
+
+        vectors: dict[str, np.ndarray] = {}
+
+        def extract_topics(self, topic_model, documents, c_tf_idf, topics):
+            phrases = sorted({p for values in topics.values() for p, _ in values if p})
+            self.vectors = dict(zip(phrases, embed(phrases)))
+            updated = {}
+            for topic, values in topics.items():
+                candidates = [p for p, _ in values if p]
+                if len(candidates) < 2:
+                    updated[topic] = values
+                    continue
+                kept = set(mmr(centres[topic].reshape(1, -1), np.stack([self.vectors[p] for p in candidates]), candidates, self.diversity, min(self.top_n_words, len(candidates))))
+                updated[topic] = [(p, v) for p, v in values if p in kept]
+            return updated
+
+    return PartOfSpeech(phrase_nlp(), top_n_words=12, pos_patterns=NOUN_PHRASES), BatchedMMR(diversity=0.2, top_n_words=8)
 
 
 def cluster(texts: list[str], vectors: np.ndarray, min_size: int | None = None):
@@ -76,20 +97,24 @@ def cluster(texts: list[str], vectors: np.ndarray, min_size: int | None = None):
 
 def fit_topics(texts: list[str], vectors: np.ndarray) -> list[Topic]:
     """Themes over `texts` (with their unit embeddings), each labelled; none when nothing clusters."""
-    from research.embeddings import embed
-
     lowered = [t.lower() for t in texts]  # the vocabulary is lower case, and PartOfSpeech matches phrases by their text
     model, topics, original = cluster(lowered, vectors)
     if set(topics) == {-1}:  # outliers stay only when nothing clustered
         return []
-    model.update_topics(lowered, topics=topics, top_n_words=TOP_WORDS, vectorizer_model=model.vectorizer_model, representation_model=_representation())
-    found = []
-    for topic in sorted(set(topics)):
+    centres = {t: _unit(vectors[[i for i, x in enumerate(topics) if x == t]].mean(axis=0)) for t in set(topics)}
+    noun_phrases, diverse = _phrase_models(centres)
+    model.update_topics(lowered, topics=topics, top_n_words=TOP_WORDS, vectorizer_model=model.vectorizer_model, representation_model={"Main": None, "phrases": [noun_phrases, diverse]})
+    found, taken = [], set()
+    for topic in sorted(set(topics), key=lambda t: -topics.count(t)):  # the biggest themes pick their labels first
         members = [i for i, t in enumerate(topics) if t == topic]
         said = [texts[i] for i in members]
         words = spoken_words([w for w, _ in (model.get_topic(topic) or []) if w], said)[:TOP_WORDS]
         phrases = [p for p, _ in model.topic_aspects_.get("phrases", {}).get(topic, []) if p]
-        centre = vectors[members].mean(axis=0)
-        label = choose_label(phrases, words, said, centre / (np.linalg.norm(centre) or 1.0), embed)
+        label = choose_label(phrases, words, said, centres[topic], diverse.vectors, taken)
+        taken.add(label.lower())
         found.append(Topic(label, words, members, frozenset(i for i in members if original[i] == -1)))
-    return found
+    return sorted(found, key=lambda t: t.members[0])
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / (np.linalg.norm(vector) or 1.0)

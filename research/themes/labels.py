@@ -39,33 +39,34 @@ def is_content(phrase: str) -> bool:
 
 @lru_cache(maxsize=1)
 def phrase_nlp():
-    """The packaged spaCy pipeline (no NER) that keeps hyphenated words whole, so "wi-fi" is one noun."""
+    """The packaged spaCy tagger that keeps hyphenated words whole, so "wi-fi" is one noun."""
     import spacy
 
     from research.nlp import SPACY_MODEL
     from spacy.util import compile_infix_regex
 
-    nlp = spacy.load(SPACY_MODEL, exclude=["ner"])
+    nlp = spacy.load(SPACY_MODEL, exclude=["ner", "parser", "lemmatizer"])  # noun phrases need only the tagger
     nlp.tokenizer.infix_finditer = compile_infix_regex([p for p in nlp.Defaults.infixes if not re.search(p, "wi-fi")]).finditer
     return nlp
 
 
-def choose_label(phrases: list[str], words: list[str], texts: list[str], centre: np.ndarray, embed) -> str:
-    """A 2-5 word phrase naming a theme, in the speakers' own spelling.
+def choose_label(phrases: list[str], words: list[str], texts: list[str], centre: np.ndarray, vectors: dict[str, np.ndarray], taken: set[str] = frozenset()) -> str:
+    """A 2-5 word phrase naming a theme, in the speakers' own spelling, unlike the labels `taken` already.
 
-    Each candidate noun phrase scores by how many of the theme's utterances say it times how close
-    its embedding lies to the theme's centre; the best phrase of two words or more wins, else the
-    two best content words.
+    Each candidate noun phrase (with its embedding in `vectors`) scores by how many of the theme's
+    utterances say it times how close it lies to the theme's centre; the best phrase of two words or
+    more wins, else the two best content words.
     """
     candidates = [p for p in dict.fromkeys(phrases) if is_content(p) and len(p.split()) <= MAX_LABEL_WORDS]
-    multiword = [p for p in candidates if len(p.split()) >= 2 and _coverage(p, texts) >= 2]
-    if multiword:
-        closeness = embed(multiword) @ centre
-        label = max(zip(multiword, closeness), key=lambda pc: _coverage(pc[0], texts) * max(float(pc[1]), 0.0))[0]
-    else:
-        singles = list(dict.fromkeys(w for w in candidates + words if is_content(w) and " " not in w))[:2]
-        return _sentence_case(" and ".join(_surface_form(w, texts) for w in singles or (candidates or words or ["theme"])[:1]))
-    return _sentence_case(_surface_form(label, texts))
+    scored = sorted(
+        ((_coverage(p, texts) * max(float(vectors[p] @ centre), 0.0), p) for p in candidates if len(p.split()) >= 2 and p in vectors and _coverage(p, texts) >= 2),
+        reverse=True,
+    )
+    singles = list(dict.fromkeys(w for w in candidates + words if is_content(w) and " " not in w))
+    options = [_surface_form(p, texts) for _, p in scored]
+    options += [" and ".join(_surface_form(w, texts) for w in pair) for pair in zip(singles, singles[1:])]
+    options += [_surface_form(p, texts) for p in candidates + words] or ["Theme"]
+    return _sentence_case(next((o for o in options if _sentence_case(o).lower() not in taken), options[0]))
 
 
 def spoken_words(words: list[str], texts: list[str]) -> list[str]:
