@@ -206,6 +206,9 @@ def code(ctx: click.Context, learn: bool, force: bool) -> None:
         count = study.db["learned_models"].count
         console.print(f"Learned {count} code models from your decisions.")
     _print_stage_results(results, "Nothing to code: every anonymized interview is up to date.")
+    from research.coding.scope import scope_summary
+
+    console.print(scope_summary(study.db))
 
 
 @cli.command()

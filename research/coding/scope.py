@@ -48,3 +48,12 @@ def journey_scope(db: Database) -> dict[int, Scope]:
         for r in db.query("SELECT utterance_id, scope FROM utterance_scope"):
             scopes[r["utterance_id"]] = "journey" if r["utterance_id"] in staged else ("logistics" if r["scope"] == "logistics" else "weak")
     return scopes | dict.fromkeys(staged, "journey")
+
+
+def scope_summary(db: Database) -> str:
+    """One line: how much of the study coding could place on the journey, and why the rest is outside."""
+    scopes = list(journey_scope(db).values())
+    if not scopes:
+        return "No customer utterances coded yet."
+    return (f"On the journey: {scopes.count('journey')} of {len(scopes)} customer utterances "
+            f"({scopes.count('logistics')} interview logistics, {scopes.count('weak')} below every stage's confidence).")
