@@ -21,6 +21,7 @@ from tui.screens.search import SearchScreen
 from tui.screens.themes import ThemesScreen
 from tui.screens.transcript import TranscriptScreen
 from tui.widgets.map_board import MapBoard
+from tui.widgets.outlook import OutlookList
 from tui.widgets.persona_matrix import PersonaMatrix
 
 REPO = Path(__file__).resolve().parent.parent
@@ -435,3 +436,8 @@ async def test_the_persona_view_dims_thin_evidence(insight_study):
         await pilot.press("v")
         await pilot.pause()
         assert app.screen.query_one(MapBoard).has_focus
+        await pilot.press("d")
+        app.open_journey_view("outlook")  # as the command palette's "Opportunities and advocacy" does
+        await settle(pilot, app)
+        outlook = app.screen.query_one(OutlookList)
+        assert isinstance(app.screen, JourneyScreen) and outlook.has_focus and "advocacy" in screen_text(app).lower()

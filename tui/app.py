@@ -24,7 +24,9 @@ class StudyCommands(Provider):
         app = self.app
         commands = [
             ("Dashboard", app.action_dashboard, "interviews and stages"),
-            ("Journey map", app.action_journey, "stages, lanes, patterns, outliers"),
+            ("Journey map", app.action_journey, "insights per stage with their quotes; edit them"),
+            ("Personas side by side", partial(app.open_journey_view, "personas"), "persona × stage, thin evidence dimmed"),
+            ("Opportunities and advocacy", partial(app.open_journey_view, "outlook"), "How might we …?, promoters and detractors"),
             ("Themes", app.action_themes, "rename, merge, promote"),
             ("Codebook", app.action_codebook, "codes and counts"),
             ("Search transcripts", app.action_search, "full-text search"),
@@ -103,6 +105,11 @@ class ResearchApp(App):
     def action_run_pipeline(self) -> None:
         self.action_dashboard()
         self.screen.action_run_pipeline()
+
+    def open_journey_view(self, view: str) -> None:
+        """The journey map, on one of its views (board, personas, outlook)."""
+        self.action_journey()
+        self.call_after_refresh(self.screen.show_view, view)
 
     def open_interview(self, code: str) -> None:
         from tui.screens.transcript import TranscriptScreen

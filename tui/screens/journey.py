@@ -201,8 +201,11 @@ class JourneyScreen(Screen):
 
     def action_view(self, view: str) -> None:
         """Switch to a view; the same key again goes back to the map."""
+        self.show_view("board" if self.query_one(ContentSwitcher).current == view else view)
+
+    def show_view(self, view: str) -> None:
         switcher = self.query_one(ContentSwitcher)
-        switcher.current = "board" if switcher.current == view else view
+        switcher.current = view
         self._view().focus()
         self.title = f"Journey map: {VIEWS[switcher.current].lower()}" if switcher.current != "board" else "Journey map"
         self._show_evidence()
@@ -230,7 +233,7 @@ class JourneyScreen(Screen):
         if self.query_one("#quotes", OptionList).has_focus or self.query_one("#filters").has_focus_within:
             self._view().focus()
         elif self.query_one(ContentSwitcher).current != "board":
-            self.action_view("board")
+            self.show_view("board")
         else:
             self.app.pop_screen()
 
