@@ -8,7 +8,7 @@
   data with the same scoring code (`--reference ''` skips it).
 - Adaptation: a simulated researcher decides 0, 5, 10 and 20 journey-stages-dev utterances (accepts
   right suggestions, rejects wrong ones, adds the right code), `--learn` trains, and the other 20
-  are scored; the mean of 5 random orders, for decisions alone and for decisions on top of the codebook.
+  are scored; the mean of 5 random orders.
 - The same on a coded demo study's speech-recognised utterances, when --study is given.
 - MELD dev (spoken dialogue, Ekman 7 classes) and GoEmotions dev (Ekman macro-F1) for the emotion
   model (skipped with --quick).
@@ -104,21 +104,12 @@ def show_accuracy(new: dict, old: dict | None, revision: str) -> None:
 
 
 def learning(engine) -> None:
-    from research.coding import learned
     from research.coding.evaluate import learning_curve, read_journey_stages
 
-    items = read_journey_stages(DEV)
-    with_codebook = learning_curve(engine, items, [0, 5, 10, 20])
-    background = learned.codebook_background
-    learned.codebook_background = lambda codebook, examples: {}  # decisions alone, as `--learn` trained before
-    try:
-        alone = learning_curve(engine, items, [0, 5, 10, 20])
-    finally:
-        learned.codebook_background = background
-    print("Adaptation on journey-stages-dev (scored on the 20 utterances nobody decided; mean of 5 orders):")
-    for n in with_codebook:
-        print(f"  {n:>2} decisions: codebook + decisions stage {with_codebook[n][0]:.3f} emotion {with_codebook[n][1]:.3f}"
-              f"   | decisions alone stage {alone[n][0]:.3f} emotion {alone[n][1]:.3f}")
+    curve = learning_curve(engine, read_journey_stages(DEV), [0, 5, 10, 20])
+    print("Adaptation on journey-stages-dev (`--learn` after a researcher decided n utterances; scored on the 20 nobody decided; mean of 5 orders):")
+    for n, (stage, emotion) in curve.items():
+        print(f"  {n:>2} decisions: stage macro-F1 {stage:.3f}  emotion macro-F1 {emotion:.3f}")
 
 
 def emotion_data_sets(engine) -> None:

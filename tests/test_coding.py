@@ -185,21 +185,40 @@ def test_stages_and_emotions_carry_over_to_other_domains(engines, shared_data):
 
 
 def test_learning_adapts_with_the_codebook_as_background():
-    """Four decisions per class are too few alone; with the codebook's examples behind them they train a model."""
+    """Two decisions per class are too few alone; with the codebook's examples behind them they train a model."""
     from research.coding.learned import codebook_background, decision_labels, train
 
     book = codebooks.load(codebooks.resolve("cx-journey"))
     rng = np.random.default_rng(0)
-    examples = {f"stage:{c.id}": rng.normal(size=(5, 8)).astype(np.float32) for c in book.group("stage").codes}
-    background = codebook_background(book, examples)
-    decisions = [(n, "stage:adoption" if n % 2 else "stage:retention", "accepted") for n in range(4)]
+    stage_labels = decision_labels(book, [(0, "stage:adoption", "accepted")])
+    assert stage_labels["stage:discovery"] == {0: 0} and stage_labels["stage:adoption"] == {0: 1}  # accepting one stage rejects the others
+    examples = {f"signal:{c.id}": rng.normal(size=(5, 8)).astype(np.float32) for c in book.group("signal").codes}
+    decisions = [(n, "signal:pain-point", "accepted" if n % 2 else "rejected") for n in range(4)]
     labels = decision_labels(book, decisions)
-    assert labels["stage:discovery"] == {0: 0, 1: 0, 2: 0, 3: 0}  # accepting one stage rejects the others
     features = rng.normal(size=(4, 16)).astype(np.float32)
-    learned = train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items()}, background)
-    assert set(learned.codes) == set(examples)
-    assert learned.codes["stage:adoption"].positives == 2 and learned.codes["stage:adoption"].negatives == 2
-    assert train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items()}).codes == {}  # alone: too few
+    data = {key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items()}
+    learned = train(data, codebook_background(book, examples))
+    assert set(learned.codes) == {"signal:pain-point"}
+    assert (learned.codes["signal:pain-point"].positives, learned.codes["signal:pain-point"].negatives) == (2, 2)
+    assert train(data).codes == {}  # alone: too few
+
+
+def test_accepted_stages_adapt_the_stage_classifier(engines):
+    """`--learn` in a new domain: accepted utterances join the stage classifier's examples."""
+    from research.coding.evaluate import code_alone
+    from research.coding.learned import LearnedModels
+    from research.embeddings import embed
+
+    engine = engines["full"]
+    taught = ["The harvest co-op sent its agronomist to calibrate the sensors in every field.", "The agronomist calibrated the sensors field by field for two days."]
+    probe = "Their agronomist came out to calibrate the new soil sensors."
+    try:
+        engine.adapt(LearnedModels({}, {"stage:advocacy": embed(taught)}))
+        adapted = [k for k in code_alone(engine, [probe])[0] if k.startswith("stage:")]
+    finally:
+        engine.adapt(LearnedModels({}))
+    assert adapted == ["stage:advocacy"]  # a deliberately odd lesson, so the change can only come from it
+    assert [k for k in code_alone(engine, [probe])[0] if k.startswith("stage:")] != ["stage:advocacy"]
 
 
 def test_code_command_on_a_study_without_interviews(study):

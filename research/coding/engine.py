@@ -3,9 +3,13 @@
 For every group the engine combines its evidence into a confidence per code:
 - rule: the code's lemma patterns occur in the utterance;
 - model: embedding similarity to the code's definition and examples (and of the interviewer's
-  question to its prompts), plus the GoEmotions classifier for emotion codes;
-- learned: a classifier trained on the researcher's accepted and rejected codings.
-Stage-like groups (`ordered`) are then smoothed along the interview with a Viterbi pass.
+  question to its prompts); a classifier trained on the codebook's examples for single-choice
+  groups (with the generated journey corpus for the standard stages) and for the emotion group
+  (with the GoEmotions model's view), plus the GoEmotions model itself for emotion codes;
+- learned: what `--learn` trained on the researcher's accepted and rejected codings.
+Stage-like groups (`ordered`) are then smoothed along the interview with a Viterbi pass that
+never picks a stage below its threshold, and each customer turn gets a scope: on the journey,
+interview logistics, or below every stage's confidence (`scope`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from research.codebook import Codebook, CodeGroup
 from research.coding.classifier import GroupClassifier
 from research.coding.emotion_model import EmotionModel
 from research.coding.journey_corpus import JourneyCorpus
-from research.coding.learned import LearnedModels
+from research.coding.learned import DECISION_WEIGHT, LearnedModels
 from research.coding.rules import RuleMatcher
 from research.coding.scope import TurnScope
 from research.coding.smoothing import smooth_ordered
@@ -118,10 +122,24 @@ class CodingEngine:
         self.smooth = smooth
         self.embedding_model = embedding_model
         self.prototypes = Prototypes.build(codebook, embedding_model)
-        self.classifiers = {group.id: GroupClassifier.fit(self._stage_examples(group)) for group in codebook.groups if group.kind == "single"}
+        self.classifiers: dict[str, GroupClassifier | None] = {}
+        self.adapt(self.learned)
         for group in codebook.groups:
             if group.at_least_one and group.kind == "multi" and self.use_model:
                 self.classifiers[group.id] = self._emotion_classifier(group)
+
+    def adapt(self, learned: LearnedModels) -> None:
+        """Use what `--learn` trained: per-code models, and accepted utterances as examples of single-choice groups."""
+        self.learned = learned
+        for group in self.codebook.groups:
+            if group.kind == "single":
+                examples = self._stage_examples(group)
+                weights = {key: np.ones(len(vectors)) for key, vectors in examples.items()}
+                for key in list(examples):
+                    if key in learned.accepted:
+                        examples[key] = np.concatenate([examples[key], learned.accepted[key]])
+                        weights[key] = np.concatenate([weights[key], np.full(len(learned.accepted[key]), DECISION_WEIGHT)])
+                self.classifiers[group.id] = GroupClassifier.fit(examples, weights)
 
     def _stage_examples(self, group: CodeGroup) -> dict[str, np.ndarray]:
         """The codebook's examples per class and, for a journey whose stages are the standard five (in
@@ -217,6 +235,7 @@ class CodingEngine:
         similarity = np.stack([self._similarity(key, answer, question, context) for key in keys + [f"{group.id}:"] * outside], axis=1)
         if group.kind == "single":
             zero_shot = _softmax(similarity / SIMILARITY_SCALE)
+            features = None  # single-choice groups learn through their classifier (see `adapt`)
             classifier = self.classifiers.get(group.id)
             if classifier is not None and self.use_model:
                 probs = classifier.probabilities(_unit(0.8 * answer + 0.2 * context))
@@ -239,7 +258,7 @@ class CodingEngine:
                 if trained is not None:  # class probabilities sum to one: doubled, a clear winner reaches 1
                     model = (1 - EMOTION_CLASSIFIER_WEIGHT) * model + EMOTION_CLASSIFIER_WEIGHT * np.clip(2 * trained[key], 0, 1)
                 evidence["model"] = model
-            learned = self.learned.predict(key, features)
+            learned = self.learned.predict(key, features) if features is not None else None
             if learned is not None:
                 evidence["learned"] = learned
             result[key] = (_combine(evidence), evidence)

@@ -176,7 +176,7 @@ def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: 
     texts = [item.text for item in items]
     vectors = embed(texts)
     features = np.hstack([vectors, np.zeros_like(vectors)])  # coded alone: no interviewer question
-    engine.learned = LearnedModels({})
+    engine.adapt(LearnedModels({}))
     suggested = code_alone(engine, texts, vectors)
     background = codebook_background(engine.codebook, engine.prototypes.examples)
     results: dict[int, list[tuple[float, float]]] = {n: [] for n in sizes}
@@ -186,10 +186,13 @@ def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: 
         for n in sizes:
             decisions = [d for i in order[:n] for d in researcher_decisions(int(i), items[i], suggested[i])]
             labels = decision_labels(engine.codebook, decisions)
-            engine.learned = train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items()}, background)
+            single = {key for key in labels if engine.codebook.codes[key][0].kind == "single"}
+            models = train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items() if key not in single}, background)
+            accepted = {key: vectors[[u for u, label in labels[key].items() if label]] for key in single if any(labels[key].values())}
+            engine.adapt(LearnedModels(models.codes, accepted))
             result = evaluate_utterances(engine, [items[i] for i in held], vectors[held])
             results[n].append((result.stage_macro_f1, result.emotion_macro_f1))
-    engine.learned = LearnedModels({})
+    engine.adapt(LearnedModels({}))
     return {n: (float(np.mean([r[0] for r in rows])), float(np.mean([r[1] for r in rows]))) for n, rows in results.items()}
 
 

@@ -1,6 +1,9 @@
-"""Per-code classifiers learned from the researcher's accepted and rejected codings.
+"""What `research code --learn` learns from the researcher's accepted and rejected codings.
 
-A few decisions in a new domain are not enough to train a classifier alone, so each code's
+In a single-choice group (the journey stage), accepted utterances join the group classifier's
+examples, weighted up (the engine refits it). In the other groups, each code gets a classifier.
+
+A few decisions in a new domain are not enough to train a classifier alone, so a code's
 classifier learns from the decisions (weighted up) on top of the codebook's own examples
 (the code's examples as positives, its group's other codes' and none examples as negatives).
 Stored in study.db (`learned_models`) as plain arrays: no pickles in a study folder.
@@ -8,7 +11,7 @@ Stored in study.db (`learned_models`) as plain arrays: no pickles in a study fol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -30,6 +33,7 @@ class LearnedCode:
 @dataclass
 class LearnedModels:
     codes: dict[str, LearnedCode]
+    accepted: dict[str, np.ndarray] = field(default_factory=dict)  # single-choice codes: unit vectors of accepted utterances
 
     def predict(self, key: str, features: np.ndarray) -> np.ndarray | None:
         model = self.codes.get(key)
@@ -40,7 +44,8 @@ class LearnedModels:
     @property
     def signature(self) -> str:
         """Changes whenever a learned model does, so coding re-runs."""
-        return ",".join(f"{k}:{m.positives}/{m.negatives}:{float(m.coef.sum()):.6f}" for k, m in sorted(self.codes.items()))
+        models = [f"{k}:{m.positives}/{m.negatives}:{float(m.coef.sum()):.6f}" for k, m in sorted(self.codes.items())]
+        return ",".join(models + [f"{k}+{len(v)}:{float(v.sum()):.6f}" for k, v in sorted(self.accepted.items())])
 
 
 def decision_labels(codebook: Codebook, decisions: list[tuple[int, str, str]]) -> dict[str, dict[int, int]]:

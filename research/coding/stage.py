@@ -69,10 +69,19 @@ def interview_turns(db: Database, interview_id: int) -> list[dict]:
 
 
 def load_learned(db: Database) -> LearnedModels:
-    return LearnedModels({
-        row["code_key"]: LearnedCode(np.frombuffer(row["coef"], dtype=np.float32), row["intercept"], row["positives"], row["negatives"])
-        for row in db["learned_models"].rows
-    })
+    """The per-code models, and for single-choice codes that `--learn` adapted (stored with no coefficients)
+    the vectors of their accepted utterances."""
+    rows = list(db["learned_models"].rows)
+    adapted = [row["code_key"] for row in rows if not row["coef"]]
+    accepted: dict[str, list[np.ndarray]] = {}
+    if adapted:
+        marks = ",".join("?" * len(adapted))
+        for hit in db.query(f"SELECT c.code_key, e.vector FROM codings c JOIN utterance_embeddings e USING (utterance_id) WHERE c.status = 'accepted' AND c.code_key IN ({marks})", adapted):
+            accepted.setdefault(hit["code_key"], []).append(np.frombuffer(hit["vector"], dtype=np.float32))
+    return LearnedModels(
+        {row["code_key"]: LearnedCode(np.frombuffer(row["coef"], dtype=np.float32), row["intercept"], row["positives"], row["negatives"]) for row in rows if row["coef"]},
+        {key: np.stack(vectors) for key, vectors in accepted.items()},
+    )
 
 
 def save_suggestions(db: Database, codebook: Codebook, utterance_ids: list[int], suggestions: list[Suggestion]) -> int:
@@ -131,21 +140,26 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
 def learn_from_decisions(study: Study, codebook: Codebook) -> LearnedModels:
     """Train a classifier per code from accepted (positive) and rejected (negative) codings.
 
-    The codebook's examples are the background the decisions adapt (see `learned`). The models are
-    stored in study.db.
+    The codebook's examples are the background the decisions adapt (see `learned`); a single-choice
+    group's accepted utterances become examples of its classifier. Stored in study.db.
     """
     db = study.db
     model = study.config.coding.embedding_model
     decisions = list(db.query("SELECT c.utterance_id, c.code_key, c.status, u.interview_id FROM codings c JOIN utterances u ON u.id = c.utterance_id WHERE c.status IN ('accepted', 'rejected')"))
     labels = decision_labels(codebook, [(d["utterance_id"], d["code_key"], d["status"]) for d in decisions])
     features = _decision_features(db, {u for per in labels.values() for u in per}, model)
-    examples = {key: (np.stack([features[u] for u in per]), np.array(list(per.values()))) for key, per in labels.items() if per}
+    single = {key for key in labels if codebook.codes[key][0].kind == "single"}
+    examples = {key: (np.stack([features[u] for u in per]), np.array(list(per.values()))) for key, per in labels.items() if per and key not in single}
     learned = train(examples, codebook_background(codebook, Prototypes.build(codebook, model).examples))
+    adapted = {key: labels[key] for key in single if any(labels[key].values())}  # examples for the group classifier
     with db.atomic():
         db.execute("DELETE FROM learned_models")
         for key, m in learned.codes.items():
             db["learned_models"].insert({"code_key": key, "coef": m.coef.tobytes(), "intercept": m.intercept, "positives": m.positives, "negatives": m.negatives, "trained_at": now()})
-    return learned
+        for key, per in adapted.items():
+            positives = sum(per.values())
+            db["learned_models"].insert({"code_key": key, "coef": b"", "intercept": 0.0, "positives": positives, "negatives": len(per) - positives, "trained_at": now()})
+    return load_learned(db)
 
 
 def _decision_features(db: Database, utterance_ids: set[int], model: str) -> dict[int, np.ndarray]:
