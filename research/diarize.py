@@ -127,7 +127,7 @@ def _chunks(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     padded = np.zeros((count - 1) * hop + size, dtype=np.float32)
     padded[: len(audio)] = audio
     chunks = np.lib.stride_tricks.sliding_window_view(padded, size)[::hop][:count]
-    return np.arange(count) * CHUNK_STEP, np.ascontiguousarray(chunks)
+    return np.arange(count) * CHUNK_STEP, chunks.copy()
 
 
 def _segment(chunks: np.ndarray) -> np.ndarray:
