@@ -8,7 +8,6 @@ extreme.
 
 from __future__ import annotations
 
-from collections import Counter
 
 from research.fivews import LIGHT_VERBS, FiveWs
 from research.journey.model import Insight, Opportunity
