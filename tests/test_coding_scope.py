@@ -78,3 +78,22 @@ def engine_full():
 
     book = codebooks.load(codebooks.resolve("cx-journey"))
     return CodingEngine(book, RuleMatcher(book, load_spacy(("parser", "ner"))))
+
+
+def test_scope_summary_counts_what_is_on_and_off_the_journey():
+    from sqlite_utils import Database
+
+    from research.coding.scope import TurnScope, save_scopes, scope_summary
+    from research.store import migrations
+
+    db = Database(memory=True)
+    migrations.apply(db)
+    assert scope_summary(db) == "No customer utterances coded yet."
+    db["interviews"].insert({"id": 1, "code": "INT-001", "sha256": "0" * 64, "added_at": "t"}, alter=True)
+    for n in range(1, 5):
+        db["utterances"].insert({"id": n, "interview_id": 1, "idx": n, "role": "customer", "text": f"turn {n}"}, alter=True)
+    db["codings"].insert({"utterance_id": 1, "code_key": "stage:adoption", "source": "model", "confidence": 0.8, "status": "suggested", "created_at": "t", "updated_at": "t"})
+    save_scopes(db, [1, 2, 3, 4], {1: TurnScope("journey", 0.8), 2: TurnScope("logistics", 0.7), 3: TurnScope("weak", 0.2), 4: TurnScope("journey", 0.6)})
+    db["codings"].insert({"utterance_id": 4, "code_key": "stage:retention", "source": "model", "confidence": 0.6, "status": "rejected", "created_at": "t", "updated_at": "t"})
+    assert journey_scope(db) == {1: "journey", 2: "logistics", 3: "weak", 4: "weak"}
+    assert scope_summary(db) == "On the journey: 1 of 4 customer utterances (1 interview logistics, 2 below every stage's confidence)."
