@@ -40,7 +40,7 @@ def test_on_the_demo_no_introduction_consent_or_thanks_has_a_stage(coded_demo):
     assert sum(s == "journey" for s in scopes.values()) >= 0.75 * len(customer)
 
 
-def test_a_weak_utterance_stays_outside(engine_full):
+def test_no_stage_is_suggested_below_its_threshold_between_strong_neighbours(engine_full):
     from research.coding.engine import Turn
     from research.embeddings import embed
 
@@ -51,8 +51,8 @@ def test_a_weak_utterance_stays_outside(engine_full):
     coded = engine_full.code_turns(turns, embed(texts))
     stages = {s.turn_id: s.code_key for s in coded.suggestions if s.code_key.startswith("stage:")}
     assert stages.get(1) == "stage:discovery" and stages.get(5) == "stage:adoption"
-    assert 3 not in stages and coded.scopes[3].scope in ("weak", "logistics")
-    assert all(s.confidence >= 0.35 for s in coded.suggestions if s.code_key.startswith("stage:"))
+    assert all(s.confidence >= 0.35 for s in coded.suggestions if s.code_key.startswith("stage:"))  # weak ones stay outside
+    assert {t for t, scope in coded.scopes.items() if scope.scope == "journey"} == set(stages)
 
 
 def test_journey_scope_follows_the_researchers_decisions(coded_copy):
