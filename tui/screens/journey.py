@@ -187,8 +187,9 @@ class JourneyScreen(Screen):
 
     @on(DataTable.CellHighlighted)
     @on(OptionList.OptionHighlighted, "#outlook")
-    def _moved(self) -> None:
-        self._show_evidence()
+    def _moved(self, event: DataTable.CellHighlighted | OptionList.OptionHighlighted) -> None:
+        if event.control is self._view():  # a hidden view being laid out again moves nothing the reader sees
+            self._show_evidence()
 
     @on(DataTable.CellSelected)
     @on(OptionList.OptionSelected, "#outlook")
