@@ -30,6 +30,7 @@ def reference_tree(commit: str) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     shutil.copy2(REPO / KEPT, folder / KEPT)
+    (folder / "interviews").symlink_to(REPO / "interviews")  # the demo corpus is found beside the package
     return folder
 
 

@@ -145,9 +145,8 @@ class SpelledNameRecognizer(EntityRecognizer):
 
 
 class RelativeNameRecognizer(EntityRecognizer):
-    """A capitalised name after a relation or title ("our youngest, Mateo", "Dr. Patel"), an
-    introduction ("my name is Siiri") or a question for it ("Her maiden name is Key", "Last
-    name? Arcuri"); in lower case, a first name or a rare word after an introduction, a
+    """A capitalised name after a relation or title ("our youngest, Mateo", "Dr. Patel") or an
+    introduction ("my name is Siiri"); in lower case, a first name or a rare word after an introduction, a
     relation or "called" ("my kid ezinet")."""
 
     def __init__(self) -> None:
@@ -158,7 +157,6 @@ class RelativeNameRecognizer(EntityRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in RELATION_NAME.finditer(text)]
-        results += [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in NAME_GIVEN.finditer(text) if m.group("name")[0].isupper()]
         for m in INTRODUCTION.finditer(text):
             if m.group("name").split()[0] not in NOT_INTRODUCED:
                 results.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE))
@@ -171,8 +169,9 @@ class RelativeNameRecognizer(EntityRecognizer):
 
 
 class TitleNameRecognizer(EntityRecognizer):
-    """One or two capitalised words after a title: "Dr. Leana Wen", "Secretary Becerra". The
-    title says it is a person, whatever the word ("President Trump", "Ms. Young")."""
+    """One or two capitalised words after a title ("Dr. Leana Wen", "Secretary Becerra") or a
+    question for a name ("Her maiden name is Key", "Last name? Ng"). The title or question
+    says it is a person, whatever the word ("President Trump", "Ms. Young")."""
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], name="TitleNameRecognizer")
@@ -181,7 +180,8 @@ class TitleNameRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        return [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in TITLE_NAME.finditer(text)]
+        results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in TITLE_NAME.finditer(text)]
+        return results + [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in NAME_GIVEN.finditer(text) if m.group("name")[0].isupper()]
 
 
 def spoken_recognizers() -> list[EntityRecognizer]:
