@@ -79,6 +79,19 @@ class Diarization:
         return int(np.argmax(self.activity[nearest]))
 
 
+ALIKE = 0.7  # CAM++ cosine between two found voices above which the model hears them as one person
+
+
+def indistinct(diarization: Diarization) -> bool:
+    """Two of the voices a fixed count forced apart are ones the model hears as the same person."""
+    voices = diarization.voices
+    if len(voices) < 2:
+        return False
+    similarity = voices @ voices.T
+    np.fill_diagonal(similarity, -1.0)
+    return bool(similarity.max() >= ALIKE)
+
+
 def default_method() -> Method:
     """CAM++ with segmentation when their models are installed, else resemblyzer's GE2E."""
     from research import voice_models
@@ -95,7 +108,10 @@ def diarize(audio: np.ndarray, min_speakers: int = 1, max_speakers: int = MAX_AU
     min_speakers, max_speakers = max(1, min_speakers), max(1, max_speakers, min_speakers)
     if method == "ge2e":
         return _diarize_ge2e(audio, min_speakers, max_speakers)
-    return _diarize_campplus(audio, min_speakers, max_speakers)
+    found = _diarize_campplus(audio, min_speakers, max_speakers)
+    if min_speakers > 2 and indistinct(found):  # a second opinion when CAM++ can't tell two of the asked-for voices apart
+        return _diarize_ge2e(audio, min_speakers, max_speakers)
+    return found
 
 
 def _diarize_campplus(audio: np.ndarray, min_speakers: int, max_speakers: int) -> Diarization:
