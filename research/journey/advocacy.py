@@ -121,17 +121,33 @@ def advocacy(utterances: list[Utterance], cohort: int) -> tuple[Advocacy, dict[i
                     detractor_participants=len(detractors), net=round(net, 3), line=line), acts
 
 
-PROMOTING = "Spoke up for it to other people: recommendations, reviews, referrals or posts"
-DETRACTING = "Warned others off, complained in public or left"
+PROMOTING_KINDS = {"by word of mouth": {"tell", "recommend", "mention", "refer", "suggest", "rave", "praise", "brag", "evangelize", "endorse", "show", "invite"},
+                   "in posts": {"post", "share", "write"}, "in reviews": {"review", "rate", "leave"}, "with referrals": {"send"}}
+DETRACTING_KINDS = {"warned others off": {"warn", "slam", "trash", "badmouth"}, "complained in public": {"complain", "post", "write", "review"},
+                    "cancelled, returned or left": CANCEL | RETURN | SWITCH}
+
+
+def _claim(members: list[Utterance], kinds: dict[str, set[str]], lead: str) -> str:
+    """"Told others about it by word of mouth, in posts and in reviews": the kinds of act the members' verbs show."""
+    lemmas = {t.lemma_.lower() for doc in load_spacy().pipe(u.text for u in members) for t in doc if t.pos_ == "VERB"}
+    found = [kind for kind, verbs in kinds.items() if lemmas & verbs]
+    if lead:
+        return lead + (" " + _join(found) if found else "")
+    return _join(found).capitalize() if found else "Turned against it"
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def advocacy_insights(acts: dict[int, Direction], by_id: dict[int, Utterance], context: InsightContext) -> list[Insight]:
     """The last stage's insights from acts of advocacy: one for promoters, one for detractors."""
     out = []
-    for kind, claim, polarity in (("promoter", PROMOTING, "delight"), ("detractor", DETRACTING, "pain")):
+    for kind, kinds, lead, polarity in (("promoter", PROMOTING_KINDS, "Told others about it", "delight"), ("detractor", DETRACTING_KINDS, "", "pain")):
         members = [by_id[uid] for uid, found in acts.items() if found == kind]
         if not members:
             continue
+        claim = _claim(members, kinds, lead)
         insight = make_insight(Group(members), context)
         people = len({u.participant for u in members})
         insight.headline = claim
