@@ -21,7 +21,7 @@ from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
 from research.journey.advocacy import advocacy, advocacy_insights
 from research.journey.evidence import Utterance, embeddings_of, load_utterances, outside_reasons, participants_matching
-from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of
+from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of, worth_telling
 from research.journey.model import (
     Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, Saturation, SaturationStep, StageLane,
 )
@@ -73,7 +73,8 @@ class MapBuilder:
             context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity)
             grouped = [u for u in members if code.id != last or u.id not in acts]
             groups = analyst_edits.apply_merges(code.id, group_utterances(grouped, vectors), edits)
-            made = [make_insight(g, context) for g in groups] + (advocacy_insights(acts, by_id, context) if code.id == last else [])
+            told = [g for g in groups if worth_telling(g, needed, self.intensity, STRONG_EMOTION)]
+            made = [make_insight(g, context) for g in told] + (advocacy_insights(acts, by_id, context) if code.id == last else [])
             made = analyst_edits.apply_edits(made, edits, by_id)
             made.sort(key=lambda i: (-i.participants, -i.intensity, i.key))
             insights[code.id] = [i for i in made if i.participants >= needed]

@@ -46,25 +46,37 @@ def group_utterances(members: list[Utterance], vectors: dict[int, np.ndarray]) -
         return [Group(members)]
     matrix = np.stack([vectors[u.id] for u in members])
     similarity = matrix @ matrix.T
-    codes = [set(u.in_group("touchpoint")) | set(u.in_group("signal")) for u in members]
-    for i in range(len(members)):
-        for j in range(i + 1, len(members)):
-            union = codes[i] | codes[j]
-            bonus = CODE_PULL * len(codes[i] & codes[j]) / len(union) if union else 0.0
-            vi, vj = members[i].valence or 0.0, members[j].valence or 0.0
-            if vi * vj < 0 and min(abs(vi), abs(vj)) >= FELT:
-                bonus -= OPPOSITE_PUSH
-            similarity[i, j] = similarity[j, i] = similarity[i, j] + bonus
+    keys = sorted({c for u in members for c in u.in_group("touchpoint") + u.in_group("signal")})
+    codes = np.array([[c in u.codes for c in keys] for u in members], dtype=np.float32).reshape(len(members), len(keys))
+    shared = codes @ codes.T
+    union = codes.sum(axis=1)[:, None] + codes.sum(axis=1)[None, :] - shared
+    similarity += CODE_PULL * np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+    valence = np.array([u.valence or 0.0 for u in members])
+    opposite = (np.outer(valence, valence) < 0) & (np.minimum.outer(np.abs(valence), np.abs(valence)) >= FELT)
+    similarity -= OPPOSITE_PUSH * opposite
     distance = np.clip(1 - similarity, 0, 2)
     np.fill_diagonal(distance, 0)
     labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average", distance_threshold=DISTANCE).fit_predict(distance)
+    by_label: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        by_label.setdefault(int(label), []).append(i)
     groups = []
-    for label in sorted(set(labels), key=lambda l: list(labels).index(l)):
-        idx = [i for i, l in enumerate(labels) if l == label]
+    for idx in by_label.values():  # in order of first appearance
         centre = matrix[idx].mean(axis=0)
         ordered = sorted(idx, key=lambda i: (-float(matrix[i] @ centre), members[i].id))
         groups.append(Group([members[i] for i in ordered]))
     return groups
+
+
+def worth_telling(group: Group, needed: int, intensity: dict[int, float], strong: float) -> bool:
+    """Whether a group can appear on the map: shared widely enough to be a pattern, or one
+    participant's experience that is strong (an outlier) or painful (an opportunity)."""
+    polarity = polarity_of(group.members)[0]
+    evidence = [u for u in group.members if agrees(u, polarity)] or group.members  # as make_insight counts
+    people = len({u.participant for u in evidence})
+    if people >= needed:
+        return True
+    return people == 1 and (max(intensity[u.id] for u in evidence) >= strong or polarity == "pain")
 
 
 def polarity_of(members: list[Utterance]) -> tuple[Polarity, float | None]:
