@@ -200,7 +200,7 @@ def _journey_insight_edits(db: Database) -> None:
     )
 
 
-@migrations(name="0012_coding_scope")
+@migrations(name="0008_coding_scope")
 def _coding_scope(db: Database) -> None:
     db.execute(
         """CREATE TABLE utterance_scope (
@@ -211,7 +211,7 @@ def _coding_scope(db: Database) -> None:
     )
 
 
-@migrations(name="0013_themes_edits")
+@migrations(name="0009_themes_edits")
 def _themes_edits(db: Database) -> None:
     db["themes"].add_column("journey", int, not_null_default=1)  # 0: a theme of talk outside the journey (shown apart)
     db["themes"].add_column("hidden", int, not_null_default=0)  # 1: the analyst hid it
@@ -290,7 +290,7 @@ def save_roles(db: Database, interview_id: int, roles: dict[str, str], source: s
                 db["speaker_roles"].upsert({"interview_id": interview_id, "speaker": speaker, "role": role, "source": source}, pk=("interview_id", "speaker"))
 
 
-@migrations(name="0014_speakers_enrolment")
+@migrations(name="0010_speakers_enrolment")
 def _speakers_enrolment(db: Database) -> None:
     db["voiceprints"].create(
         {"role": str, "method": str, "embedding": bytes, "source": str, "seconds": float, "created_at": str},
