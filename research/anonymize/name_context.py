@@ -26,7 +26,7 @@ import re
 
 from presidio_analyzer import RecognizerResult
 
-from research.anonymize.gazetteer import is_dictionary_word, is_listed_name, is_name, is_place, is_rare_word
+from research.anonymize.gazetteer import is_dictionary_word, is_first_name, is_listed_name, is_name, is_place, is_rare_word
 from research.anonymize.name_recognizer import PLACE_LABELS, DocRecognizer
 
 SCORE = 0.9  # above spaCy's 0.85, so Presidio keeps these inside a longer lower-case spaCy PERSON ("tracy:"i'm") that the detector drops
@@ -155,6 +155,8 @@ def _listed_with_a_name(doc):
     for items in _list_items(doc):
         if any(_is_person(item) for item in items):
             for item in items:
+                if is_place(item.text) and not is_first_name(item.text):  # "Sheila and Texas": a place, not a second name ("Florence" may be either)
+                    continue
                 if all(_candidate(token.text) or _initial(token) or (token.text[:1].isupper() and is_listed_name(token.text)) for token in item):  # "Henry" among names
                     yield _span(item)
 
