@@ -38,9 +38,31 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture(scope="session")
-def demo_study(tmp_path_factory: pytest.TempPathFactory):
-    """The demo corpus through transcription (tiny.en), speaker separation and anonymization, once per session."""
+# What the demo study fixture is built from: a developer's cache of it is only reused while these are unchanged.
+DEMO_STUDY_INPUTS = (
+    "research/transcribe", "research/anonymize", "research/speakers.py", "research/diarize.py",
+    "research/diarize_ge2e.py", "research/attribution.py", "research/enrolment.py", "research/fbank.py",
+    "research/embeddings.py", "research/voice_models.py", "research/ingest.py", "research/metadata.py",
+    "research/store.py", "research/study.py", "research/vault.py", "research/audio.py", "research/config.py",
+    "interviews/demo", "tests/conftest.py",
+)
+
+
+def _demo_study_key() -> str:
+    """A hash of every file the demo study fixture depends on."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in DEMO_STUDY_INPUTS:
+        path = REPO / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file.relative_to(REPO)).encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _build_demo_study(root: Path):
     from research.anonymize.stage import run_anonymize
     from research.config import TranscribeSettings
     from research.ingest import add_files
@@ -49,13 +71,40 @@ def demo_study(tmp_path_factory: pytest.TempPathFactory):
     from research.study import Study
     from research.transcribe.batch import TranscriptionBatch
 
-    study = Study.create(tmp_path_factory.mktemp("demo") / "study", "demo")
+    study = Study.create(root, "demo")
     study.config.anonymize.allow = BRAND_TERMS
     study.save_config()
     add_files(study, [DEMO], MetadataSheet.load(DEMO / "metadata.csv"))
     TranscriptionBatch(study, TranscribeSettings(model="tiny.en")).run()
     run_speakers(study)
     run_anonymize(study)
+    return study
+
+
+@pytest.fixture(scope="session")
+def demo_study(tmp_path_factory: pytest.TempPathFactory):
+    """The demo corpus through transcription (tiny.en), speaker separation and anonymization, once per session.
+
+    Developers may set RESEARCH_TEST_DEMO_CACHE to a folder: the built study is kept there under a hash of its
+    inputs (DEMO_STUDY_INPUTS) and copied from it while they are unchanged. CI leaves it unset and builds afresh.
+    """
+    import shutil
+
+    from research.study import Study
+
+    root = tmp_path_factory.mktemp("demo") / "study"
+    cache = os.environ.get("RESEARCH_TEST_DEMO_CACHE")
+    cached = Path(cache) / _demo_study_key() if cache else None
+    if cached is not None and cached.is_dir():
+        shutil.copytree(cached, root)
+        return Study.open(root)
+    study = _build_demo_study(root)
+    if cached is not None:
+        study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        staging = cached.with_name(cached.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(root, staging)
+        staging.rename(cached)
     return study
 
 
