@@ -5,6 +5,7 @@ analyst's edits surviving a rebuild."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -62,6 +63,28 @@ def test_top_adoption_insight_is_the_wifi_pairing_failure(mapped):
     assert top.participants >= 5 and top.cohort == journey.participants == 8
     assert f"{top.participants} of 8 participants" in top.statement
     assert 2 <= len(top.quotes) <= 3 and all(q.valence is not None and q.valence < 0 for q in top.quotes)
+
+
+PAIRING_FAILED = re.compile(r"\b(?:not|n't|refused to)\b[^.]*\b(?:pair|connect)|pairing kept failing", re.IGNORECASE)
+
+
+def test_adoption_insight_reach_is_exactly_who_failed_to_pair(mapped):
+    """The reach is the evidence's: everyone whose script turn tells a failed Wi-Fi pairing at Adoption is in
+    the top insight, and nobody for whom it connected first time (INT-005, INT-006) is."""
+    study, journey = mapped
+    failed, connected = set(), set()
+    for script in reference_scripts():
+        code = f"INT-{int(script['id'].split('-')[1]):03d}"
+        for turn in script["turns"]:
+            if turn.get("stage") == "adoption" and re.search(r"wi-fi|connect|pair", turn["text"], re.IGNORECASE):
+                (failed if PAIRING_FAILED.search(turn["text"]) else connected).add(participant_of(study, code, turn["speaker"]))
+    assert len(failed) == 5 and len(connected) == 2, (failed, connected)
+    top = lane(journey, "adoption").patterns[0]
+    ids = ",".join(map(str, top.utterance_ids))
+    reach = {r["label"] for r in study.db.query(
+        f"SELECT DISTINCT p.label FROM utterances u JOIN participants p ON p.interview_id = u.interview_id AND p.slot = u.role WHERE u.id IN ({ids})")}
+    assert failed <= reach and not reach & connected, (reach, failed, connected)
+    assert top.participants == len(reach)
 
 
 def test_top_retention_insight_is_filter_billing_confusion(mapped):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from research.journey.evidence import Utterance
 from research.journey.insights import Group, InsightContext, make_insight, quote_of
@@ -19,6 +19,13 @@ from research.journey.model import Advocacy, Insight
 from research.nlp import load_spacy
 
 Direction = Literal["promoter", "detractor"]
+
+
+class Act(NamedTuple):
+    """An utterance's act of advocacy: its direction and the verbs it was told with (lemmas)."""
+
+    direction: Direction
+    verbs: frozenset[str]
 
 WORD_OF_MOUTH = {"recommend", "refer", "tell", "post", "review", "rate", "share", "mention", "suggest", "write", "rave", "praise", "brag", "evangelize",
                  "endorse", "send", "show", "invite"}
@@ -98,24 +105,24 @@ def _by_customer(verb) -> bool:
     return not subjects or any(s.lower_ in ("i", "we") for s in subjects)
 
 
-def advocacy(utterances: list[Utterance], cohort: int) -> tuple[Advocacy, dict[int, Direction]]:
+def advocacy(utterances: list[Utterance], cohort: int) -> tuple[Advocacy, dict[int, Act]]:
     """Promoters and detractors across the study, with a net advocacy line, and each act by utterance id."""
     candidates = [u for u in utterances if u.stage and TRIGGER.search(u.text)]
-    acts: dict[int, Direction] = {}
+    acts: dict[int, Act] = {}
     for u, doc in zip(candidates, load_spacy().pipe(u.text for u in candidates)):
         found = direction(u, doc)
         if found:
-            acts[u.id] = found
+            acts[u.id] = Act(found, frozenset(t.lemma_.lower() for t in doc if t.pos_ == "VERB"))
     by_person: dict[str, set[Direction]] = defaultdict(set)
     by_id = {u.id: u for u in utterances}
-    for uid, found in acts.items():
-        by_person[by_id[uid].participant].add(found)
+    for uid, act in acts.items():
+        by_person[by_id[uid].participant].add(act.direction)
     detractors = {p for p, kinds in by_person.items() if "detractor" in kinds}
     promoters = {p for p, kinds in by_person.items() if "promoter" in kinds} - detractors
     net = (len(promoters) - len(detractors)) / max(cohort, 1)
     line = (f"{len(promoters)} promoter{'s' * (len(promoters) != 1)} and {len(detractors)} detractor{'s' * (len(detractors) != 1)} "
             f"among {cohort} participant{'s' * (cohort != 1)}: net advocacy {net:+.0%}")
-    quotes = {kind: [quote_of(by_id[uid]) for uid, found in acts.items() if found == kind and by_id[uid].participant in people]
+    quotes = {kind: [quote_of(by_id[uid]) for uid, act in acts.items() if act.direction == kind and by_id[uid].participant in people]
               for kind, people in (("promoter", promoters), ("detractor", detractors))}
     return Advocacy(promoters=quotes["promoter"], detractors=quotes["detractor"], promoter_participants=len(promoters),
                     detractor_participants=len(detractors), net=round(net, 3), line=line), acts
@@ -127,10 +134,9 @@ DETRACTING_KINDS = {"warned others off": {"warn", "slam", "trash", "badmouth"}, 
                     "cancelled, returned or left": CANCEL | RETURN | SWITCH}
 
 
-def _claim(members: list[Utterance], kinds: dict[str, set[str]], lead: str) -> str:
+def _claim(verbs: set[str], kinds: dict[str, set[str]], lead: str) -> str:
     """"Told others about it by word of mouth, in posts and in reviews": the kinds of act the members' verbs show."""
-    lemmas = {t.lemma_.lower() for doc in load_spacy().pipe(u.text for u in members) for t in doc if t.pos_ == "VERB"}
-    found = [kind for kind, verbs in kinds.items() if lemmas & verbs]
+    found = [kind for kind, kind_verbs in kinds.items() if verbs & kind_verbs]
     if lead:
         return lead + (" " + _join(found) if found else "")
     return _join(found).capitalize() if found else "Turned against it"
@@ -140,14 +146,14 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def advocacy_insights(acts: dict[int, Direction], by_id: dict[int, Utterance], context: InsightContext) -> list[Insight]:
+def advocacy_insights(acts: dict[int, Act], by_id: dict[int, Utterance], context: InsightContext) -> list[Insight]:
     """The last stage's insights from acts of advocacy: one for promoters, one for detractors."""
     out = []
     for kind, kinds, lead, polarity in (("promoter", PROMOTING_KINDS, "Told others about it", "delight"), ("detractor", DETRACTING_KINDS, "", "pain")):
-        members = [by_id[uid] for uid, found in acts.items() if found == kind]
+        members = [by_id[uid] for uid, act in acts.items() if act.direction == kind]
         if not members:
             continue
-        claim = _claim(members, kinds, lead)
+        claim = _claim(set().union(*(acts[u.id].verbs for u in members)), kinds, lead)
         insight = make_insight(Group(members), context)
         people = len({u.participant for u in members})
         insight.headline = claim

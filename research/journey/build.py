@@ -19,7 +19,7 @@ import numpy as np
 from research.codebook import Codebook
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
-from research.journey.advocacy import advocacy, advocacy_insights
+from research.journey.advocacy import Act, advocacy, advocacy_insights
 from research.journey.evidence import Utterance, embeddings_of, load_utterances, outside_reasons, participants_matching
 from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of, worth_telling
 from research.journey.model import (
@@ -108,7 +108,7 @@ class MapBuilder:
         line = f"{len(journey)} of {len(utterances)} customer utterances ({share:.0%}) are placed on the journey" + (f"; outside it: {detail}" if detail else "")
         return Coverage(customer_utterances=len(utterances), on_journey=len(journey), outside=len(outside), share=round(share, 3), reasons=reasons, line=line)
 
-    def _journeys(self, utterances: list[Utterance], stage_ids: list[str], acts: dict[int, str]) -> dict[str, tuple[ParticipantJourney, list[str]]]:
+    def _journeys(self, utterances: list[Utterance], stage_ids: list[str], acts: dict[int, Act]) -> dict[str, tuple[ParticipantJourney, list[str]]]:
         """Each participant's path through the stages and the stages they skip that most others cover.
 
         An act of advocacy (a recommendation, a warning) covers the last stage wherever it was coded."""

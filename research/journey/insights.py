@@ -24,6 +24,7 @@ CODE_PULL = 0.12  # similarity added for sharing all touchpoints and signals
 OPPOSITE_PUSH = 0.25  # similarity removed between a clearly negative and a clearly positive utterance
 FELT = 0.25  # |valence| from which an utterance counts as negative or positive
 QUOTES = 3
+TELLING_WORDS = 6  # one participant's answer shorter than this ("That's fine.") tells no experience of its own
 
 
 @dataclass
@@ -76,7 +77,8 @@ def worth_telling(group: Group, needed: int, intensity: dict[int, float], strong
     people = len({u.participant for u in evidence})
     if people >= needed:
         return True
-    return people == 1 and (max(intensity[u.id] for u in evidence) >= strong or polarity == "pain")
+    telling = [u for u in evidence if len(u.text.split()) >= TELLING_WORDS]
+    return people == 1 and bool(telling) and (max(intensity[u.id] for u in telling) >= strong or polarity == "pain")
 
 
 def polarity_of(members: list[Utterance]) -> tuple[Polarity, float | None]:
