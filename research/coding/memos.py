@@ -1,0 +1,66 @@
+"""Memos: a researcher's notes on an utterance or on one coding of it, for the review app and every export.
+
+A coding's memo lives on the coding (`codings.memo`, set with `decisions.set_memo`); an utterance's
+memo in `utterance_memos`. Both are written by the researcher about anonymized text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from research.errors import ResearchError
+from research.store import now
+
+
+def set_utterance_memo(db: Database, utterance_id: int, memo: str, coder: str = "researcher") -> None:
+    """A memo on an utterance; empty text removes it."""
+    if not db.execute("SELECT 1 FROM utterances WHERE id = ?", [utterance_id]).fetchone():
+        raise ResearchError(f"no utterance with id {utterance_id}")
+    text = memo.strip()
+    with db.atomic():
+        if text:
+            db["utterance_memos"].upsert({"utterance_id": utterance_id, "memo": text, "coder": coder, "updated_at": now()}, pk="utterance_id")
+        else:
+            db.execute("DELETE FROM utterance_memos WHERE utterance_id = ?", [utterance_id])
+
+
+def utterance_memos(db: Database, interview_code: str | None = None) -> dict[int, str]:
+    """{utterance id: memo}, for one interview or the whole study."""
+    if interview_code is None:
+        return {r["utterance_id"]: r["memo"] for r in db.query("SELECT utterance_id, memo FROM utterance_memos")}
+    return {r["utterance_id"]: r["memo"] for r in db.query(
+        "SELECT m.utterance_id, m.memo FROM utterance_memos m JOIN utterances u ON u.id = m.utterance_id JOIN interviews i ON i.id = u.interview_id WHERE i.code = ?",
+        [interview_code])}
+
+
+@dataclass(frozen=True)
+class Memo:
+    kind: str  # utterance or coding
+    text: str
+    interview: str
+    utterance_id: int
+    start: float
+    quote: str  # the anonymized utterance
+    coding_id: int | None = None
+    code: str | None = None  # "Group › Code" of a coding's memo
+    status: str | None = None  # the coding's status
+    coder: str | None = None
+
+
+def memos(db: Database, interview_codes: set[str] | None = None, include_suggested: bool = True) -> list[Memo]:
+    """Every memo in transcript order: an utterance's own memo first, then those on its codings (rejected codings' never)."""
+    statuses = ("accepted", "suggested") if include_suggested else ("accepted",)
+    rows = db.query(
+        """SELECT 'utterance' AS kind, m.memo, i.code AS interview, u.id AS utterance_id, u.start, u.text, NULL AS coding_id, NULL AS code_name, NULL AS status, m.coder, i.id AS i, u.idx, 0 AS o
+             FROM utterance_memos m JOIN utterances u ON u.id = m.utterance_id JOIN interviews i ON i.id = u.interview_id
+           UNION ALL
+           SELECT 'coding', c.memo, i.code, u.id, u.start, u.text, c.id, COALESCE(k.group_name || ' › ' || k.name, c.code_key), c.status, c.coder, i.id, u.idx, 1 + COALESCE(k.position, 0)
+             FROM codings c JOIN utterances u ON u.id = c.utterance_id JOIN interviews i ON i.id = u.interview_id LEFT JOIN codes k ON k.key = c.code_key
+            WHERE c.memo IS NOT NULL AND c.memo != '' AND c.status IN (?, ?)
+           ORDER BY i, idx, o""",
+        [statuses[0], statuses[-1]],
+    )
+    return [Memo(r["kind"], r["memo"], r["interview"], r["utterance_id"], r["start"] or 0.0, r["text"], r["coding_id"], r["code_name"], r["status"], r["coder"])
+            for r in rows if interview_codes is None or r["interview"] in interview_codes]
