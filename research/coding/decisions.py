@@ -113,8 +113,10 @@ class Scope:
 
     @property
     def words(self) -> str:
-        """How the scope reads in a sentence: 'the whole study', 'interview INT-001', 'code stage:onboarding'."""
-        return "the whole study" if self.kind == "study" else f"{'interview' if self.kind == 'interview' else 'code'} {self.value}"
+        """How the scope reads in a sentence: 'the whole study', 'interview INT-001', 'code stage:onboarding', 'code group stage'."""
+        if self.kind == "study":
+            return "the whole study"
+        return f"code group {self.value[:-1]}" if self.value.endswith(":") else f"{self.kind} {self.value}"
 
     def where(self, db: Database) -> tuple[str, list]:
         """The SQL condition (on codings c joined to utterances u) and its parameters; an unknown interview or code is an error."""
