@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from research.config import TranscribeSettings
@@ -528,23 +531,32 @@ def status(ctx: click.Context, as_json: bool) -> None:
         _print_status(study)
 
 
-def _print_status(study: Study) -> None:
+def _print_status(study: Study, out: Console = console) -> None:
+    """The status table, as wide as the terminal: titles and names are cut with … only when it is narrow."""
     rows = interview_statuses(study)
+    people = [", ".join(row.participants) for row in rows]
+    fixed = Measurement.get(out, out.options, _status_table(study, rows, people, 0, 0)).maximum  # every column but the two texts
+    room = max(16, out.width - fixed - 1)
+    people_width = max(8, min(max(map(len, people), default=6), room * 2 // 5))  # people as much as they need, up to 2/5
+    out.print(_status_table(study, rows, people, max(8, room - people_width), people_width))
+    out.print("[dim]✓ done  ∅ no speech  ✗ failed  … running  · pending[/]")
+    for row in rows:
+        for note in row.notes:
+            out.print(f"[yellow]![/] {escape(note)}", soft_wrap=True)
+
+
+def _status_table(study: Study, rows: list, people: list[str], title_width: int, people_width: int) -> Table:
     table = Table(title=f"{study.config.name}: {len(rows)} interviews", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, padding=(0, 1, 0, 0))
     table.add_column("code", no_wrap=True, min_width=7)
-    table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=3, min_width=8)  # as wide as the terminal allows, cut with … when narrow
-    table.add_column("people", overflow="ellipsis", no_wrap=True, ratio=2, min_width=8)
+    table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=title_width)
+    table.add_column("people", overflow="ellipsis", no_wrap=True, max_width=people_width)
     table.add_column("min", justify="right", no_wrap=True, min_width=3)
     table.add_column("lang", no_wrap=True, min_width=4)
     for stage in STAGES:
         table.add_column(STAGE_HEADERS[stage], justify="center", no_wrap=True, min_width=len(STAGE_HEADERS[stage]))
-    for row in rows:
-        table.add_row(row.code, row.title, ", ".join(row.participants), f"{row.duration / 60:.1f}", row.language or "", *[_badge(s) for s in row.stages.values()])
-    console.print(table)
-    console.print("[dim]✓ done  ∅ no speech  ✗ failed  … running  · pending[/]")
-    for row in rows:
-        for note in row.notes:
-            console.print(f"[yellow]![/] {note}", soft_wrap=True)
+    for row, names in zip(rows, people):
+        table.add_row(escape(row.code), escape(row.title or ""), escape(names), f"{row.duration / 60:.1f}", row.language or "", *[_badge(s) for s in row.stages.values()])
+    return table
 
 
 STAGE_HEADERS = {"transcribe": "asr", "speakers": "spk", "anonymize": "anon", "code": "code"}
