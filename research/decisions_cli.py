@@ -94,14 +94,18 @@ def decisions(ctx: click.Context, limit: int) -> None:
 def memo(ctx: click.Context, utterance_id: int, text: str, coder: str) -> None:
     """Write a memo on an utterance (an empty TEXT removes it); it goes into the HTML/Markdown maps and the QDPX as a note.
 
+    A participant's or company's real name in TEXT is saved as its pseudonym.
+
     Example:
 
         research memo 412 "Contradicts what she said about pricing earlier"
     """
-    from research.coding.memos import set_utterance_memo
+    from research.coding.memos import name_redactor, set_utterance_memo
 
-    set_utterance_memo(_study(ctx).db, utterance_id, text, coder)
-    console.print(f"Memo {'saved' if text.strip() else 'removed'} on utterance {utterance_id}.")
+    study = _study(ctx)
+    saved = name_redactor(study)(text)
+    set_utterance_memo(study.db, utterance_id, saved, coder)
+    console.print(f"Memo {'saved' if text.strip() else 'removed'} on utterance {utterance_id}{' (names replaced by pseudonyms: ' + escape(saved) + ')' if saved != text else ''}.", soft_wrap=True)
 
 
 @click.command()

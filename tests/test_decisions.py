@@ -250,3 +250,27 @@ def test_memos_and_suggestions_in_the_qdpx_are_notes_linked_to_their_selections(
     assert len(list(root.iter(f"{NS}Coding"))) == 1 + suggested
     confidence = [n.findtext(f"{NS}PlainTextContent") for n in root.iter(f"{NS}Note") if n.get("name").startswith("Suggestion")]
     assert len(confidence) == suggested and all(text.startswith("Not reviewed: suggested by the model coder with confidence 0.") for text in confidence)
+
+
+def test_a_real_name_typed_into_a_memo_never_reaches_study_db_or_the_qdpx(small, tmp_path):
+    import zipfile
+
+    from research.coding.decisions import set_memo
+    from research.coding.memos import utterance_memos
+    from research.export.run import export
+
+    db = small.db
+    label = small.vault.pseudonym("PARTICIPANT", "Sarah Okafor", "Participant")  # as `research add` does with the metadata sheet
+    small.vault.save_person(1, "customer", "Sarah Okafor")
+    utterance = db.execute("SELECT id FROM utterances WHERE role = 'customer' ORDER BY id LIMIT 1").fetchone()[0]
+    result = CliRunner().invoke(cli, ["--study", str(small.root), "memo", str(utterance), "Sarah Okafor sounded unsure; ask Sarah again"])
+    assert result.exit_code == 0 and "names replaced by pseudonyms" in result.output
+    stored = utterance_memos(db)[utterance]
+    assert "Sarah" not in stored and "Okafor" not in stored and stored.startswith(f"[{label}] sounded unsure")
+    coding = db.execute("SELECT id FROM codings WHERE utterance_id = ? LIMIT 1", [utterance]).fetchone()[0]
+    decide(db, coding, "accepted")
+    set_memo(db, coding, "Okafor said the same to support")  # saved by another route, with the name
+    export(small, ["qdpx"], tmp_path)
+    with zipfile.ZipFile(tmp_path / "test.qdpx") as archive:
+        project = archive.read("project.qde").decode()
+    assert "Okafor" not in project and "Sarah" not in project and f"[{label}] said the same to support" in project

@@ -1,17 +1,45 @@
 """Memos: a researcher's notes on an utterance or on one coding of it, for the review app and every export.
 
 A coding's memo lives on the coding (`codings.memo`, set with `decisions.set_memo`); an utterance's
-memo in `utterance_memos`. Both are written by the researcher about anonymized text.
+memo in `utterance_memos`. A researcher may type a participant's or company's real name into a memo,
+so `name_redactor` gives the function that replaces every known name (the vault's, misheard spellings
+too) with its study pseudonym: apply it before saving a memo, and exports apply it again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from sqlite_utils import Database
 
 from research.errors import ResearchError
 from research.store import now
+from research.study import Study
+
+
+def name_redactor(study: Study) -> Callable[[str], str]:
+    """text → text with the study's known participant and company names as their pseudonyms ([Participant 3]);
+    the identity once the vault is purged (no names are left to leak, nor to look up)."""
+    if study.config.vault_purged or not study.vault_dir.is_dir():
+        return lambda text: text
+    from research.anonymize.known_names import KnownName, find_known_names
+    from research.anonymize.pseudonyms import Pseudonymizer
+    from research.vault import entity_key
+
+    vault = study.vault
+    names = [KnownName(name, kind) for name, kind in vault.known_names() if name]
+    pseudonyms = Pseudonymizer(vault)
+
+    def redact(text: str) -> str:
+        out, end = [], 0
+        for match in sorted(find_known_names(text, names), key=lambda m: (m.start, -m.end)):
+            if match.start >= end:
+                out += [text[end:match.start], pseudonyms.replacement(match.name.entity_type, entity_key(match.name.text))]
+                end = match.end
+        return "".join(out) + text[end:]
+
+    return redact
 
 
 def set_utterance_memo(db: Database, utterance_id: int, memo: str, coder: str = "researcher") -> None:
@@ -47,6 +75,10 @@ class Memo:
     code: str | None = None  # "Group › Code" of a coding's memo
     status: str | None = None  # the coding's status
     coder: str | None = None
+
+
+def redacted(found: list[Memo], redact: Callable[[str], str]) -> list[Memo]:
+    return [replace(memo, text=redact(memo.text)) for memo in found]
 
 
 def memos(db: Database, interview_codes: set[str] | None = None, include_suggested: bool = True) -> list[Memo]:

@@ -20,7 +20,7 @@ from lxml import etree
 
 from research.codebook import Codebook
 from research.errors import ResearchError
-from research.coding.memos import utterance_memos
+from research.coding.memos import name_redactor, utterance_memos
 from research.export.aac import m4a_copy
 from research.export.source import Transcript, codings
 from research.timecode import clock
@@ -81,9 +81,10 @@ def build_project(study: Study, codebook: Codebook, transcripts: list[Transcript
             by_utterance.setdefault(coding["utterance_id"], []).append(coding)
     utterance_notes = utterance_memos(study.db)
     notes: list[tuple[str, str, str]] = []  # (guid, name, text), written after the sources
+    redact = name_redactor(study)  # a memo may name someone
 
     def note(selection, guid: str, name: str, text: str) -> None:
-        notes.append((guid, name, text))
+        notes.append((guid, name, redact(text)))
         _el(selection, "NoteRef", targetGUID=guid)
 
     sources = _el(root, "Sources")

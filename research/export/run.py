@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from research.coding.memos import memos
+from research.coding.memos import memos, name_redactor, redacted
 from research.coding.stage import study_codebook
 from research.errors import ResearchError
 from research.export import chart, deck, document, markdown, qdpx, story, tables, transcripts
@@ -63,7 +63,7 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
     if set(formats) & set(MAP_FORMATS):
         progress("building the journey map")
         journey = build_and_store(study, codebook, filters)
-        notes = memos(study.db, interviews, include_suggested)
+        notes = redacted(memos(study.db, interviews, include_suggested), name_redactor(study))
         progress("writing the map's formats")
         if "html" in formats:
             report.files.append(document.write_html(journey, folder / "journey-map.html", notes))
