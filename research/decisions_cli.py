@@ -100,12 +100,10 @@ def memo(ctx: click.Context, utterance_id: int, text: str, coder: str) -> None:
 
         research memo 412 "Contradicts what she said about pricing earlier"
     """
-    from research.coding.memos import name_redactor, set_utterance_memo
+    from research.coding.memos import set_utterance_memo
 
-    study = _study(ctx)
-    saved = name_redactor(study)(text)
-    set_utterance_memo(study.db, utterance_id, saved, coder)
-    console.print(f"Memo {'saved' if text.strip() else 'removed'} on utterance {utterance_id}{' (names replaced by pseudonyms: ' + escape(saved) + ')' if saved != text else ''}.", soft_wrap=True)
+    saved = set_utterance_memo(_study(ctx), utterance_id, text, coder)
+    console.print(f"Memo {'saved' if saved else 'removed'} on utterance {utterance_id}{' (names replaced by pseudonyms: ' + escape(saved) + ')' if saved != text.strip() else ''}.", soft_wrap=True)
 
 
 @click.command()

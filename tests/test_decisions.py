@@ -225,7 +225,7 @@ def test_memos_and_suggestions_in_the_qdpx_are_notes_linked_to_their_selections(
     set_memo(db, stage[0]["id"], "Onboarding, not adoption: <she> had not paid yet")
     decide(db, stage[1]["id"], "rejected")
     set_memo(db, stage[1]["id"], "a rejected coding's memo stays out")
-    set_utterance_memo(db, stage[2]["utterance_id"], "Sarcastic [PERSON_6]")
+    set_utterance_memo(small, stage[2]["utterance_id"], "Sarcastic [PERSON_6]")
     schema = etree.XMLSchema(etree.parse(str(shared_data / "refi-qda" / "Project.xsd")))
 
     def project(flag: bool) -> etree._Element:

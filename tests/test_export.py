@@ -275,7 +275,7 @@ def test_memos_reach_the_html_and_markdown_maps_escaped(coded_copy, tmp_path):
     db = coded_copy.db
     utterance = db.execute("SELECT id FROM utterances WHERE role = 'customer' ORDER BY id LIMIT 1").fetchone()[0]
     coding = db.execute("SELECT id FROM codings WHERE status = 'suggested' AND code_key LIKE 'stage:%' ORDER BY id LIMIT 1").fetchone()[0]
-    set_utterance_memo(db, utterance, "Contradicts <b>the</b> pricing answer [PERSON_6]")
+    set_utterance_memo(coded_copy, utterance, "Contradicts <b>the</b> pricing answer [PERSON_6]")
     set_memo(db, coding, "Onboarding | not **adoption**")
     export(coded_copy, ["html", "md"], tmp_path)
     markdown = (tmp_path / "journey-map.md").read_text()

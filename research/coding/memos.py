@@ -42,16 +42,18 @@ def name_redactor(study: Study) -> Callable[[str], str]:
     return redact
 
 
-def set_utterance_memo(db: Database, utterance_id: int, memo: str, coder: str = "researcher") -> None:
-    """A memo on an utterance; empty text removes it."""
+def set_utterance_memo(study: Study, utterance_id: int, memo: str, coder: str = "researcher") -> str:
+    """A memo on an utterance, saved with known names as pseudonyms; empty text removes it. Returns the text saved."""
+    db = study.db
     if not db.execute("SELECT 1 FROM utterances WHERE id = ?", [utterance_id]).fetchone():
         raise ResearchError(f"no utterance with id {utterance_id}")
-    text = memo.strip()
+    text = name_redactor(study)(memo.strip())
     with db.atomic():
         if text:
             db["utterance_memos"].upsert({"utterance_id": utterance_id, "memo": text, "coder": coder, "updated_at": now()}, pk="utterance_id")
         else:
             db.execute("DELETE FROM utterance_memos WHERE utterance_id = ?", [utterance_id])
+    return text
 
 
 def utterance_memos(db: Database, interview_code: str | None = None) -> dict[int, str]:
