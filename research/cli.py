@@ -261,12 +261,13 @@ def journey_map(ctx: click.Context, pattern_share: float, as_json: bool, **filte
         research map --persona "Operations buyer"
     """
     with waiting("Building the journey map: loading"):
-        from research.coding.stage import study_codebook
+        from research import codebook as codebooks
         from research.journey import build_and_store
 
         study = _study(ctx)
         chosen = {k: v for k, v in filters.items() if v}
-        journey = build_and_store(study, study_codebook(study)[0], chosen, pattern_share)
+        codebook = codebooks.load(codebooks.resolve(study.config.coding.codebook, study.root))  # no coding models needed
+        journey = build_and_store(study, codebook, chosen, pattern_share)
     if as_json:
         click.echo(journey.model_dump_json(indent=2))
         return

@@ -121,11 +121,11 @@ def agreement(ctx: click.Context, other: Path | None) -> None:
         research agreement --with maria-coded.qdpx
     """
     from research.coding.agreement import COLUMNS, coder_agreement, agreement as machine_agreement
+    from research import codebook as codebooks
     from research.coding.second_coder import read_second_coder
-    from research.coding.stage import study_codebook
 
     study = _study(ctx)
-    codebook = study_codebook(study)[0]
+    codebook = codebooks.load(codebooks.resolve(study.config.coding.codebook, study.root))  # no coding models needed
     if other:
         second = read_second_coder(study, codebook, other)
         rows = coder_agreement(study.db, codebook, second.codings, second.units)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from research.coding.memos import memos, name_redactor, redacted
-from research.coding.stage import study_codebook
+from research import codebook as codebooks
 from research.errors import ResearchError
 from research.export import chart, deck, document, markdown, qdpx, story, tables, transcripts
 from research.export.source import codings, transcripts as load_transcripts
@@ -57,7 +57,7 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
             qdpx_suggestions: bool, progress: Callable[[str], None]) -> ExportReport:
     folder.mkdir(parents=True, exist_ok=True)
     report = ExportReport(folder)
-    codebook = study_codebook(study)[0]
+    codebook = codebooks.load(codebooks.resolve(study.config.coding.codebook, study.root))  # as research.coding.stage reads it, without loading its models
     cohort_ids = {interview_id for interview_id, _ in cohort}
     interviews = {r["code"] for r in study.db.query("SELECT id, code FROM interviews") if r["id"] in cohort_ids}
     if set(formats) & set(MAP_FORMATS):
