@@ -19,13 +19,13 @@ from pathlib import Path
 from lxml import etree
 
 from research.codebook import Codebook
-from research.errors import ResearchError
 from research.coding.memos import name_redactor, utterance_memos
+from research.errors import ResearchError
 from research.export.aac import m4a_copy
 from research.export.source import Transcript, codings
-from research.timecode import clock
 from research.refi import codes_element
 from research.study import Study
+from research.timecode import clock
 
 NS = "urn:QDA-XML:project:1.0"
 VARIABLES = ("persona", "role", "participation", "segment", "industry", "region", "product")
