@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import click
 from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from research.config import TranscribeSettings
-from research.console import RichProgress, console
+from research.console import RichProgress, console, waiting, wall_seconds
 from research.demo_corpus import BRAND_TERMS, DEMO_DIR
 from research.errors import ResearchError
 from research.ingest import add_files
+from research.decisions_cli import COMMANDS as DECISION_COMMANDS
 from research.insights_cli import insights
 from research.journey import FILTER_FIELDS
 from research.metadata import MetadataSheet
@@ -213,25 +216,6 @@ def code(ctx: click.Context, learn: bool, force: bool) -> None:
 
 @cli.command()
 @click.pass_context
-def agreement(ctx: click.Context) -> None:
-    """Cohen's kappa per code group between the suggestions and your decisions.
-
-    Example:
-
-        research agreement
-    """
-    from research.coding.agreement import agreement as group_agreement
-    from research.coding.stage import study_codebook
-
-    study = _study(ctx)
-    table = Table("group", "reviewed", "kappa", "agreement", box=box.SIMPLE_HEAD)
-    for row in group_agreement(study.db, study_codebook(study)[0]):
-        table.add_row(row.group, str(row.utterances), "–" if row.kappa is None else f"{row.kappa:.2f}", f"{row.observed:.0%}" if row.utterances else "–")
-    console.print(table)
-
-
-@cli.command()
-@click.pass_context
 def themes(ctx: click.Context) -> None:
     """Find emergent themes in the customer utterances (BERTopic on the stored embeddings): journey talk
     and talk outside the journey apart; your renames, merges, hidden themes and pinned quotes are kept.
@@ -242,9 +226,12 @@ def themes(ctx: click.Context) -> None:
     """
     from rich.markup import escape
 
-    from research.themes import run_themes
+    with waiting("Finding themes: loading the embedding and topic models") as wait:
+        from research.themes import run_themes
 
-    found = run_themes(_study(ctx))
+        wait.step("Finding themes: embedding the customer utterances and fitting topics")
+        found = run_themes(_study(ctx))
+    console.print(f"Found {len(found)} themes in {wall_seconds():.1f} s.")
     for journey, title in ((True, "On the journey"), (False, "Outside the journey")):
         shown = [t for t in found if t.journey == journey]
         if shown:
@@ -273,13 +260,14 @@ def journey_map(ctx: click.Context, pattern_share: float, as_json: bool, **filte
 
         research map --persona "Operations buyer"
     """
-    from research.coding.stage import study_codebook
-    from research.journey import build_and_store
+    with waiting("Building the journey map: loading"):
+        from research import codebook as codebooks
+        from research.journey import build_and_store
 
-    study = _study(ctx)
-    chosen = {k: v for k, v in filters.items() if v}
-    with console.status("Building the journey map…"):
-        journey = build_and_store(study, study_codebook(study)[0], chosen, pattern_share)
+        study = _study(ctx)
+        chosen = {k: v for k, v in filters.items() if v}
+        codebook = codebooks.load(codebooks.resolve(study.config.coding.codebook, study.root))  # no coding models needed
+        journey = build_and_store(study, codebook, chosen, pattern_share)
     if as_json:
         click.echo(journey.model_dump_json(indent=2))
         return
@@ -331,25 +319,29 @@ def _short(text: str, words: int = 30) -> str:
               help="Comma-separated: html, md, json, csv, png, svg, story (one-page HTML), pptx, txt, docx, srt, vtt, qdpx, qdc, or all.")
 @click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write to (default: the study's exports/); a filtered export goes to a subfolder named after its filters.")
-@click.option("--accepted-only", is_flag=True, help="Only codings a researcher accepted (default: also open suggestions).")
+@click.option("--accepted-only", is_flag=True, help="The codings CSV and the memos hold only accepted codings (default: also open suggestions, marked as such).")
+@click.option("--suggestions", is_flag=True, help="The REFI-QDA project also codes open suggestions, each with a note of its confidence (default: accepted codings only).")
 @click.pass_context
-def export_command(ctx: click.Context, formats: str, folder: Path | None, accepted_only: bool, **filters: str | None) -> None:
+def export_command(ctx: click.Context, formats: str, folder: Path | None, accepted_only: bool, suggestions: bool, **filters: str | None) -> None:
     """Export the journey map (analyst HTML, one-page story, PPTX, SVG ...), anonymized transcripts and a REFI-QDA project; never raw PII.
+
+    Memos go into the HTML and Markdown maps and, as notes linked to their selections, into the
+    REFI-QDA project, whose audio is AAC (.m4a) for NVivo, ATLAS.ti and MAXQDA.
 
     Example:
 
         research export --format story,pptx,qdpx --segment "Small business"
     """
-    started = time.perf_counter()
-    from research.export.run import ALL_FORMATS, export
+    with waiting("Exporting: loading") as wait:
+        from research.export.run import ALL_FORMATS, export
 
-    chosen = list(ALL_FORMATS) if formats == "all" else [f.strip().lower() for f in formats.split(",") if f.strip()]
-    unknown = sorted(set(chosen) - set(ALL_FORMATS))
-    if unknown:
-        raise click.BadParameter(f"unknown format {', '.join(unknown)}; use {', '.join(ALL_FORMATS)} or all", param_hint="--format")
-    study = _study(ctx)
-    report = export(study, chosen, folder, {k: v for k, v in filters.items() if v}, not accepted_only)
-    console.print(f"Wrote {len(report.files)} files to {report.folder} in {time.perf_counter() - started:.1f} s.", soft_wrap=True)
+        chosen = list(ALL_FORMATS) if formats == "all" else [f.strip().lower() for f in formats.split(",") if f.strip()]
+        unknown = sorted(set(chosen) - set(ALL_FORMATS))
+        if unknown:
+            raise click.BadParameter(f"unknown format {', '.join(unknown)}; use {', '.join(ALL_FORMATS)} or all", param_hint="--format")
+        study = _study(ctx)
+        report = export(study, chosen, folder, {k: v for k, v in filters.items() if v}, not accepted_only, suggestions, lambda step: wait.step(f"Exporting: {step}"))
+    console.print(f"Wrote {len(report.files)} files to {report.folder} in {wall_seconds():.1f} s.", soft_wrap=True)
 
 
 @cli.command("import")
@@ -540,23 +532,32 @@ def status(ctx: click.Context, as_json: bool) -> None:
         _print_status(study)
 
 
-def _print_status(study: Study) -> None:
+def _print_status(study: Study, out: Console = console) -> None:
+    """The status table, as wide as the terminal: titles and names are cut with … only when it is narrow."""
     rows = interview_statuses(study)
+    people = [", ".join(row.participants) for row in rows]
+    fixed = Measurement.get(out, out.options, _status_table(study, rows, people, 0, 0)).maximum  # every column but the two texts
+    room = max(16, out.width - fixed - 1)
+    people_width = max(8, min(max(map(len, people), default=6), room * 2 // 5))  # people as much as they need, up to 2/5
+    out.print(_status_table(study, rows, people, max(8, room - people_width), people_width))
+    out.print("[dim]✓ done  ∅ no speech  ✗ failed  … running  · pending[/]")
+    for row in rows:
+        for note in row.notes:
+            out.print(f"[yellow]![/] {escape(note)}", soft_wrap=True)
+
+
+def _status_table(study: Study, rows: list, people: list[str], title_width: int, people_width: int) -> Table:
     table = Table(title=f"{study.config.name}: {len(rows)} interviews", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, padding=(0, 1, 0, 0))
     table.add_column("code", no_wrap=True, min_width=7)
-    table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=20)
-    table.add_column("people", overflow="ellipsis", no_wrap=True, max_width=14)
+    table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=title_width)
+    table.add_column("people", overflow="ellipsis", no_wrap=True, max_width=people_width)
     table.add_column("min", justify="right", no_wrap=True, min_width=3)
     table.add_column("lang", no_wrap=True, min_width=4)
     for stage in STAGES:
         table.add_column(STAGE_HEADERS[stage], justify="center", no_wrap=True, min_width=len(STAGE_HEADERS[stage]))
-    for row in rows:
-        table.add_row(row.code, row.title, ", ".join(row.participants), f"{row.duration / 60:.1f}", row.language or "", *[_badge(s) for s in row.stages.values()])
-    console.print(table)
-    console.print("[dim]✓ done  ∅ no speech  ✗ failed  … running  · pending[/]")
-    for row in rows:
-        for note in row.notes:
-            console.print(f"[yellow]![/] {note}", soft_wrap=True)
+    for row, names in zip(rows, people):
+        table.add_row(escape(row.code), escape(row.title or ""), escape(names), f"{row.duration / 60:.1f}", row.language or "", *[_badge(s) for s in row.stages.values()])
+    return table
 
 
 STAGE_HEADERS = {"transcribe": "asr", "speakers": "spk", "anonymize": "anon", "code": "code"}
@@ -693,6 +694,8 @@ def _refresh_map(study: Study) -> None:
 
 
 cli.add_command(insights)
+for command in DECISION_COMMANDS:
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -1,17 +1,73 @@
-"""Rich terminal output for the CLI: progress bars with ETA and real-time factor."""
+"""Rich terminal output for the CLI: progress bars with ETA and real-time factor, a spinner with the
+elapsed time for other waits, and the process's wall time for the times the CLI reports.
+
+On a terminal, output uses its full width. Output that is not a terminal (a pipe, a file, CI) is
+never wrapped: sentences stay on one line and tables take the width they need.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
 from research.transcribe.batch import Outcome
 
-console = Console(highlight=False)  # results, on stdout
-progress_console = Console(stderr=True, highlight=False)  # progress bars, on stderr
+UNWRAPPED_WIDTH = 1000  # off a terminal: wide enough that no line or table is wrapped
+_LOADED = time.monotonic()
+
+
+def _console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty() or os.environ.get("COLUMNS"):
+        return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=UNWRAPPED_WIDTH)
+
+
+console = _console()  # results, on stdout
+progress_console = _console(stderr=True)  # progress bars, on stderr
+
+
+def wall_seconds() -> float:
+    """Seconds since this process started, imports included: the time a user waited (from /proc on Linux;
+    elsewhere, since this module loaded)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])  # field 22, starttime
+        with open("/proc/uptime", encoding="ascii") as uptime:
+            return float(uptime.read().split()[0]) - started_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - _LOADED
+
+
+class Waiting:
+    """The step under way, shown beside a spinner and the time elapsed."""
+
+    def __init__(self, progress: Progress | None, task: TaskID | None):
+        self._progress, self._task = progress, task
+
+    def step(self, text: str) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, description=text)
+
+
+@contextmanager
+def waiting(text: str, on: Console | None = None) -> Iterator[Waiting]:
+    """A spinner, the step under way and the time elapsed, on a terminal's stderr, from the first moment of a wait
+    (`with waiting("Finding themes") as wait: ...; wait.step("fitting")`); nothing off a terminal, so piped output stays clean."""
+    shown = on or progress_console
+    if not shown.is_terminal:
+        yield Waiting(None, None)
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=shown, transient=True) as progress:
+        yield Waiting(progress, progress.add_task(text, total=None))
 
 
 class RealTimeFactorColumn(ProgressColumn):

@@ -296,3 +296,33 @@ def _speakers_enrolment(db: Database) -> None:
         {"role": str, "method": str, "embedding": bytes, "source": str, "seconds": float, "created_at": str},
         pk=("role", "method"),
     )
+
+
+@migrations(name="0011_decisions_log_and_utterance_memos")  # branch decisions: the decision log (undo, bulk flags) and memos on utterances
+def _decisions_log(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE decision_log (
+            id INTEGER PRIMARY KEY,
+            batch INTEGER NOT NULL,      -- one user action; a bulk accept is one batch of many rows
+            action TEXT NOT NULL,        -- accept, reject, reopen, add, recode, bulk-accept
+            scope TEXT,                  -- a bulk accept's scope: study, interview:INT-001, code:stage:onboarding
+            coding_id INTEGER NOT NULL,
+            utterance_id INTEGER NOT NULL,
+            code_key TEXT NOT NULL,
+            before TEXT,                 -- the coding row as JSON before the change; NULL: the change created it
+            after_status TEXT,           -- NULL: the change removed it
+            coder TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            undone_at TEXT
+        )"""
+    )
+    db["decision_log"].create_index(["batch"])
+    db["decision_log"].create_index(["coding_id"])
+    db.execute(
+        """CREATE TABLE utterance_memos (
+            utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,
+            memo TEXT NOT NULL,
+            coder TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )

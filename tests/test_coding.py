@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from research import codebook as codebooks
 from research.cli import cli
-from research.coding.decisions import add_coding, bulk_accept, decide, recode, set_memo
+from research.coding.decisions import Scope, add_coding, bulk_accept, decide, recode, set_memo
 from research.coding.engine import CodingEngine
 from research.coding.evaluate import evaluate, evaluate_study
 from research.coding.smoothing import smooth_ordered
@@ -122,7 +122,7 @@ def test_recoding_never_overwrites_decisions(coded_copy):
 def test_bulk_accept_and_hand_coding(coded_copy):
     db = coded_copy.db
     high = db.execute("SELECT COUNT(*) FROM codings WHERE status = 'suggested' AND confidence >= 0.9 AND code_key LIKE 'stage:%'").fetchone()[0]
-    assert bulk_accept(db, 0.9, "stage:") == high > 0
+    assert bulk_accept(db, 0.9, Scope("code", "stage:")) == high > 0
     utterance = db.execute("SELECT id FROM utterances WHERE role = 'customer' LIMIT 1").fetchone()[0]
     coding = add_coding(db, utterance, "signal:tollgate", memo="needed sign-off")
     row = db["codings"].get(coding)

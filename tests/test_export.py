@@ -34,7 +34,7 @@ def exported(coded_demo, tmp_path_factory):
 
     run_themes(coded_demo)
     folder = tmp_path_factory.mktemp("exports")
-    report = export(coded_demo, list(ALL_FORMATS), folder)
+    report = export(coded_demo, list(ALL_FORMATS), folder, qdpx_suggestions=True)  # nobody reviewed the demo: its QDPX codes the suggestions
     journey = JourneyMap.model_validate_json((folder / "journey-map.json").read_text())
     return coded_demo, folder, report, journey
 
@@ -72,7 +72,7 @@ def all_text(folder: Path) -> str:
             parts += deck_text(path)
         elif path.suffix == ".qdpx":
             with zipfile.ZipFile(path) as archive:
-                parts += [archive.read(n).decode("utf-8") for n in archive.namelist() if not n.endswith(".opus")]
+                parts += [archive.read(n).decode("utf-8") for n in archive.namelist() if not n.endswith(".m4a")]
     return "\n".join(parts).lower()
 
 
@@ -235,6 +235,10 @@ def test_qdpx_and_qdc_validate_against_the_refi_schemas(exported, shared_data):
             assert source.get("richTextPath") is None
             for selection in source.iter(f"{NS}PlainTextSelection"):  # offsets are characters and point at the utterance
                 assert text[int(selection.get("startPosition")) : int(selection.get("endPosition"))].startswith(selection.get("name"))
+        codings = list(project.iter(f"{NS}Coding"))
+        notes = {n.get("guid"): n.findtext(f"{NS}PlainTextContent") for n in project.iter(f"{NS}Note")}
+        assert codings and len(notes) == len(codings)  # every suggestion carries its confidence in a note, linked from its selection
+        assert all(notes[s.find(f"{NS}NoteRef").get("targetGUID")].startswith("Not reviewed: suggested by the") for s in project.iter(f"{NS}PlainTextSelection"))
         audio = list(project.iter(f"{NS}AudioSource"))
         assert len(audio) == 7 and all(a.get("path").replace("internal://", "sources/") in names for a in audio)
         sync = list(audio[0].iter(f"{NS}SyncPoint"))
@@ -245,11 +249,51 @@ def test_qdpx_and_qdc_validate_against_the_refi_schemas(exported, shared_data):
     assert codebook_schema.validate(etree.parse(str(folder / "codebook.qdc"))), codebook_schema.error_log
 
 
-def test_qdpx_codings_import_back_into_a_study(coded_copy, tmp_path):
-    from research.coding.decisions import bulk_accept
+def test_qdpx_audio_is_aac_in_m4a_as_long_as_the_redacted_audio(exported):
+    """NVivo, ATLAS.ti and MAXQDA don't import Opus; AAC in an .m4a they do."""
+    import av
+
+    study, folder, _, _ = exported
+    with zipfile.ZipFile(folder / "demo.qdpx") as archive:
+        project = etree.fromstring(archive.read("project.qde"))
+        media = [n for n in archive.namelist() if n.startswith("sources/") and not n.endswith(".txt")]
+        assert len(media) == 7 and all(n.endswith(".m4a") for n in media)
+        for source in list(project.iter(f"{NS}AudioSource"))[:2]:
+            probe = folder / "probe.m4a"
+            probe.write_bytes(archive.read(source.get("path").replace("internal://", "sources/")))
+            original = study.redacted_audio_dir / (source.get("name").split()[0] + ".opus")
+            with av.open(str(probe)) as m4a, av.open(str(original)) as opus:
+                assert m4a.streams.audio[0].codec_context.name == "aac" and m4a.format.name.startswith("mov,mp4,m4a")
+                assert abs(m4a.duration - opus.duration) / 1e6 < 0.1
+            probe.unlink()
+
+
+def test_memos_reach_the_html_and_markdown_maps_escaped(coded_copy, tmp_path):
+    from research.coding.decisions import set_memo
+    from research.coding.memos import set_utterance_memo
 
     db = coded_copy.db
-    bulk_accept(db, 0.8, "stage:")
+    utterance = db.execute("SELECT id FROM utterances WHERE role = 'customer' ORDER BY id LIMIT 1").fetchone()[0]
+    coding = db.execute("SELECT id FROM codings WHERE status = 'suggested' AND code_key LIKE 'stage:%' ORDER BY id LIMIT 1").fetchone()[0]
+    set_utterance_memo(coded_copy, utterance, "Contradicts <b>the</b> pricing answer [PERSON_6]")
+    set_memo(db, coding, "Onboarding | not **adoption**")
+    export(coded_copy, ["html", "md"], tmp_path)
+    markdown = (tmp_path / "journey-map.md").read_text()
+    memos = markdown[markdown.index("## Memos"):]
+    assert "Contradicts &lt;b&gt;the&lt;/b&gt; pricing answer \\[PERSON\\_6\\]" in memos and "Onboarding \\| not \\*\\*adoption\\*\\*" in memos
+    assert "(suggestion)" in memos  # the coding is not reviewed yet, and says so
+    page = html.fromstring((tmp_path / "journey-map.html").read_text())
+    items = [li.text_content() for li in page.xpath("//ul[@class='memos']/li")]
+    assert len(items) == 2 and "Contradicts <b>the</b> pricing answer [PERSON_6]" in items[0] and "Onboarding | not **adoption**" in items[1]
+    export(coded_copy, ["md"], tmp_path / "accepted", include_suggested=False)
+    assert "Onboarding" not in (tmp_path / "accepted" / "journey-map.md").read_text()  # a suggestion's memo only with the suggestions
+
+
+def test_qdpx_codings_import_back_into_a_study(coded_copy, tmp_path):
+    from research.coding.decisions import Scope, bulk_accept
+
+    db = coded_copy.db
+    bulk_accept(db, 0.8, Scope("code", "stage:"))
     accepted = {(r["utterance_id"], r["code_key"]) for r in db.query("SELECT utterance_id, code_key FROM codings WHERE status = 'accepted'")}
     export(coded_copy, ["qdpx"], tmp_path, include_suggested=False)
     db.execute("DELETE FROM codings")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from research.coding.memos import Memo
 from research.export import wording
 from research.export.chart import emotion_curve_svg, persona_curves_svg
 from research.journey.model import JourneyMap
@@ -22,8 +24,9 @@ def templates() -> Environment:
     return environment
 
 
-def write_html(journey: JourneyMap, path: Path) -> Path:
+def write_html(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) -> Path:
+    """The analyst's page; `memos` (the researchers' memos) close it, escaped like every piece of study text."""
     page = templates().get_template("map.html.j2").render(
-        journey=journey, curve=emotion_curve_svg(journey), persona_curves=persona_curves_svg(journey) if journey.personas else "", w_lanes=W_LANES, statistic_lanes=STATISTIC_LANES, quote_lanes=QUOTE_LANES)
+        journey=journey, memos=memos, curve=emotion_curve_svg(journey), persona_curves=persona_curves_svg(journey) if journey.personas else "", w_lanes=W_LANES, statistic_lanes=STATISTIC_LANES, quote_lanes=QUOTE_LANES)
     path.write_text(page, encoding="utf-8")
     return path

@@ -7,8 +7,10 @@ Markdown's own punctuation, so no text opens a link, a table cell or emphasis.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from research.coding.memos import Memo
 from research.export import wording
 from research.export.document import QUOTE_LANES, STATISTIC_LANES, W_LANES
 from research.journey.model import JourneyMap, Quote
@@ -86,7 +88,17 @@ def _personas(journey: JourneyMap) -> list[str]:
     return out
 
 
-def write_markdown(journey: JourneyMap, path: Path) -> Path:
+def _memos(memos: Sequence[Memo]) -> list[str]:
+    if not memos:
+        return []
+    out = ["", "## Memos", "", "The researchers' memos on utterances and on codings, in transcript order.", ""]
+    for m in memos:
+        code = f" · {md(m.code)}{' (suggestion)' if m.status == 'suggested' else ''}" if m.code else ""
+        out.append(f"- **{md(m.interview)} {wording.clock(m.start)}**{code}: {md(m.text)}  \n  “{md(wording.shorten(m.quote, 40))}”")
+    return out
+
+
+def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) -> Path:
     out = [f"# {md(journey.study)}: customer journey map", "", md(wording.heading(journey)) + ".", "", md(journey.coverage.line) + ".", "",
            "| stage | people | utterances | valence | top insight |", "|---|---|---|---|---|"]
     for lane in journey.stages:
@@ -113,5 +125,6 @@ def write_markdown(journey: JourneyMap, path: Path) -> Path:
     out += ["", "## Saturation", "",
             f"No new codes or themes after {md(saturation.saturated_after)} (the last {saturation.window} interviews)." if saturation.saturated_after
             else "Not reached: the last interviews still add codes or themes."]
+    out += _memos(memos)
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path

@@ -1,9 +1,12 @@
 """REFI-QDA projects (.qdpx) for NVivo, ATLAS.ti, MAXQDA and QualCoder, and importing one back.
 
 The zip holds project.qde and a lowercase sources/ folder. Each interview is a TextSource (the
-anonymized transcript, with a PlainTextSelection per coded utterance) and, when its redacted
-audio exists, an AudioSource whose Transcript has a SyncPoint at each utterance (character
-offset → milliseconds). Participants are cases, with their metadata as variables.
+anonymized transcript, with a PlainTextSelection per coding of an utterance) and, when its redacted
+audio exists, an AudioSource (AAC .m4a, which NVivo, ATLAS.ti and MAXQDA import) whose Transcript has
+a SyncPoint at each utterance (character offset → milliseconds). Participants are cases, with their
+metadata as variables. Memos on codings and utterances are Notes, linked from their selections by
+NoteRef; only accepted codings are exported unless suggestions are asked for, each with a note of
+its confidence.
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from pathlib import Path
 from lxml import etree
 
 from research.codebook import Codebook
+from research.coding.memos import name_redactor, utterance_memos
 from research.errors import ResearchError
+from research.export.aac import m4a_copy
 from research.export.source import Transcript, codings
 from research.refi import codes_element
 from research.study import Study
+from research.timecode import clock
 
 NS = "urn:QDA-XML:project:1.0"
 VARIABLES = ("persona", "role", "participation", "segment", "industry", "region", "product")
@@ -38,7 +44,14 @@ def _el(parent, tag: str, text: str | None = None, **attributes: object):
     return element
 
 
+def text_source_guid(interview_code: str) -> str:
+    """The GUID of an interview's TextSource; stable across exports, so a second coder's project matches by it."""
+    return _guid("text", interview_code)
+
+
 def build_project(study: Study, codebook: Codebook, transcripts: list[Transcript], include_suggested: bool = False) -> etree._Element:
+    """The project: accepted codings (open suggestions too with `include_suggested`, each with a note of its
+    confidence), memos as Notes linked from their selections, cases, and audio synced to the text."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     user = _guid("user", "research")
     root = etree.Element(f"{{{NS}}}Project", nsmap={None: NS}, name=study.config.name, origin="research", creatingUserGUID=user, creationDateTime=stamp)
@@ -61,34 +74,62 @@ def build_project(study: Study, codebook: Codebook, transcripts: list[Transcript
                     value = _el(case, "VariableValue")
                     _el(value, "VariableRef", targetGUID=_guid("variable", name))
                     _el(value, "TextValue", str(person[name]))
-            _el(case, "SourceRef", targetGUID=_guid("text", person["code"]))
+            _el(case, "SourceRef", targetGUID=text_source_guid(person["code"]))
     by_utterance: dict[int, list[dict]] = {}
     for coding in codings(study, include_suggested):
         if coding["code_key"] in keys:
             by_utterance.setdefault(coding["utterance_id"], []).append(coding)
+    utterance_notes = utterance_memos(study.db)
+    notes: list[tuple[str, str, str]] = []  # (guid, name, text), written after the sources
+    redact = name_redactor(study)  # a memo may name someone
+
+    def note(selection, guid: str, name: str, text: str) -> None:
+        notes.append((guid, name, redact(text)))
+        _el(selection, "NoteRef", targetGUID=guid)
+
     sources = _el(root, "Sources")
     for transcript in transcripts:
-        text = _el(sources, "TextSource", guid=_guid("text", transcript.code), name=transcript.code, plainTextPath=f"internal://{_guid('text', transcript.code)}.txt", creatingUser=user, creationDateTime=stamp)
+        text = _el(sources, "TextSource", guid=text_source_guid(transcript.code), name=transcript.code, plainTextPath=f"internal://{text_source_guid(transcript.code)}.txt",
+                   creatingUser=user, creationDateTime=stamp)
         for line in transcript.lines:
+            where = f"{transcript.code} {clock(line.start)}"
+            if line.utterance_id in utterance_notes:
+                selection = _selection(text, _guid("utterance", line.utterance_id), line, user, stamp)
+                note(selection, _guid("note", "utterance", line.utterance_id), f"Memo on {where}", utterance_notes[line.utterance_id])
             for coding in by_utterance.get(line.utterance_id, []):
-                selection = _el(text, "PlainTextSelection", guid=_guid("selection", coding["id"]), name=line.text[:40], startPosition=line.offset, endPosition=line.offset + len(line.text), creatingUser=user, creationDateTime=stamp)
+                selection = _selection(text, _guid("selection", coding["id"]), line, user, stamp)
                 _el(_el(selection, "Coding", guid=_guid("coding", coding["id"]), creatingUser=user, creationDateTime=stamp), "CodeRef", targetGUID=keys[coding["code_key"]])
+                if coding["memo"]:
+                    note(selection, _guid("note", "coding", coding["id"]), f"Memo on {coding['code_name']} at {where}", coding["memo"])
+                if coding["status"] == "suggested":
+                    note(selection, _guid("note", "suggestion", coding["id"]), f"Suggestion at {where}",
+                         f"Not reviewed: suggested by the {coding['source']} coder with confidence {coding['confidence'] or 0:.2f}.")
         if transcript.audio:
-            audio = _el(sources, "AudioSource", guid=_guid("audio", transcript.code), name=f"{transcript.code} (redacted audio)", path=f"internal://{_guid('audio', transcript.code)}.opus", creatingUser=user, creationDateTime=stamp)
-            synced = _el(audio, "Transcript", guid=_guid("transcript", transcript.code), name=transcript.code, plainTextPath=f"internal://{_guid('text', transcript.code)}.txt")
+            audio = _el(sources, "AudioSource", guid=_guid("audio", transcript.code), name=f"{transcript.code} (redacted audio)", path=f"internal://{_guid('audio', transcript.code)}.m4a",
+                        creatingUser=user, creationDateTime=stamp)
+            synced = _el(audio, "Transcript", guid=_guid("transcript", transcript.code), name=transcript.code, plainTextPath=f"internal://{text_source_guid(transcript.code)}.txt")
             for line in transcript.lines:
                 _el(synced, "SyncPoint", guid=_guid("sync", line.utterance_id), timeStamp=int(round(line.start * 1000)), position=line.line_offset)
+    if notes:
+        written = _el(root, "Notes")
+        for guid, name, content in notes:
+            _el(_el(written, "Note", guid=guid, name=name, creatingUser=user, creationDateTime=stamp), "PlainTextContent", content)
     return root
 
 
+def _selection(text, guid: str, line, user: str, stamp: str):
+    return _el(text, "PlainTextSelection", guid=guid, name=line.text[:40], startPosition=line.offset, endPosition=line.offset + len(line.text), creatingUser=user, creationDateTime=stamp)
+
+
 def write_qdpx(study: Study, codebook: Codebook, transcripts: list[Transcript], path: Path, include_suggested: bool = False) -> Path:
+    """The .qdpx zip: project.qde, each transcript as text and its redacted audio as AAC (.m4a)."""
     root = build_project(study, codebook, transcripts, include_suggested)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))
         for transcript in transcripts:
-            archive.writestr(f"sources/{_guid('text', transcript.code)}.txt", transcript.text.encode("utf-8"))
+            archive.writestr(f"sources/{text_source_guid(transcript.code)}.txt", transcript.text.encode("utf-8"))
             if transcript.audio:
-                archive.write(study.redacted_audio_dir / transcript.audio, f"sources/{_guid('audio', transcript.code)}.opus")
+                archive.write(m4a_copy(study.redacted_audio_dir / transcript.audio), f"sources/{_guid('audio', transcript.code)}.m4a", zipfile.ZIP_STORED)
     return path
 
 

@@ -7,10 +7,12 @@ never overwrites the whole study's files.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from research.coding.stage import study_codebook
+from research.coding.memos import memos, name_redactor, redacted
+from research import codebook as codebooks
 from research.errors import ResearchError
 from research.export import chart, deck, document, markdown, qdpx, story, tables, transcripts
 from research.export.source import codings, transcripts as load_transcripts
@@ -30,13 +32,18 @@ class ExportReport:
     files: list[Path] = field(default_factory=list)
 
 
-def export(study: Study, formats: list[str], folder: Path | None = None, filters: dict[str, str] | None = None, include_suggested: bool = True) -> ExportReport:
-    """Write `formats`; a folder that can't be written (missing, a file, read-only, a full disk) is a one-line error."""
+def export(study: Study, formats: list[str], folder: Path | None = None, filters: dict[str, str] | None = None, include_suggested: bool = True,
+           qdpx_suggestions: bool = False, progress: Callable[[str], None] | None = None) -> ExportReport:
+    """Write `formats`; a folder that can't be written (missing, a file, read-only, a full disk) is a one-line error.
+
+    `include_suggested`: the CSV of codings and the memos also hold open suggestions (marked as such).
+    `qdpx_suggestions`: the REFI-QDA project also codes open suggestions (each with a note of its confidence);
+    by default it carries accepted codings only. `progress` is told each step as it starts."""
     filters = filters or {}
     cohort = participants_matching(study, filters)  # an unknown filter value is an error before anything is written
     folder = (folder or study.exports_dir) / filter_folder(filters) if filters else folder or study.exports_dir
     try:
-        return _export(study, formats, folder, filters, cohort, include_suggested)
+        return _export(study, formats, folder, filters, cohort, include_suggested, qdpx_suggestions, progress or (lambda step: None))
     except OSError as error:
         raise ResearchError(f"cannot write exports to {folder}: {error.strerror or error}") from None
 
@@ -46,18 +53,22 @@ def filter_folder(filters: dict[str, str]) -> str:
     return "--".join(f"{_slug(name)}-{_slug(value)}" for name, value in sorted(filters.items()))
 
 
-def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, str], cohort: dict[tuple[int, str], str], include_suggested: bool) -> ExportReport:
+def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, str], cohort: dict[tuple[int, str], str], include_suggested: bool,
+            qdpx_suggestions: bool, progress: Callable[[str], None]) -> ExportReport:
     folder.mkdir(parents=True, exist_ok=True)
     report = ExportReport(folder)
-    codebook = study_codebook(study)[0]
+    codebook = codebooks.load(codebooks.resolve(study.config.coding.codebook, study.root))  # as research.coding.stage reads it, without loading its models
     cohort_ids = {interview_id for interview_id, _ in cohort}
     interviews = {r["code"] for r in study.db.query("SELECT id, code FROM interviews") if r["id"] in cohort_ids}
     if set(formats) & set(MAP_FORMATS):
+        progress("building the journey map")
         journey = build_and_store(study, codebook, filters)
+        notes = redacted(memos(study.db, interviews, include_suggested), name_redactor(study))
+        progress("writing the map's formats")
         if "html" in formats:
-            report.files.append(document.write_html(journey, folder / "journey-map.html"))
+            report.files.append(document.write_html(journey, folder / "journey-map.html", notes))
         if "md" in formats:
-            report.files.append(markdown.write_markdown(journey, folder / "journey-map.md"))
+            report.files.append(markdown.write_markdown(journey, folder / "journey-map.md", notes))
         if "story" in formats:
             report.files.append(story.write_story(journey, folder / "journey-story.html"))
         if "pptx" in formats:
@@ -73,12 +84,14 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
     wanted = [f for f in TRANSCRIPT_FORMATS if f in formats]
     found = load_transcripts(study, interviews) if wanted or "qdpx" in formats else []
     if wanted:
+        progress("writing transcripts")
         (folder / "transcripts").mkdir(exist_ok=True)
         for transcript in found:
             for fmt in wanted:
                 report.files.append(transcripts.WRITERS[fmt](transcript, folder / "transcripts" / f"{transcript.code}.{fmt}"))
     if "qdpx" in formats:
-        report.files.append(qdpx.write_qdpx(study, codebook, found, folder / f"{_slug(study.config.name)}.qdpx", include_suggested))
+        progress("writing the REFI-QDA project (audio as m4a)")
+        report.files.append(qdpx.write_qdpx(study, codebook, found, folder / f"{_slug(study.config.name)}.qdpx", qdpx_suggestions))
     if "qdc" in formats:
         report.files.append(write_qdc(codebook, folder / "codebook.qdc"))
     return report

@@ -1,0 +1,71 @@
+"""CLI output (issue 17 items 8-9): tables use the terminal's width, output that is not a terminal is never
+wrapped, waits show a spinner with the step and the time elapsed, and reported times are the process's wall time."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from research.cli import _print_status, cli
+from research.console import waiting
+from research.store import now
+
+LONG_TITLE = "Operations buyer at a regional dental practice group who switched suppliers after the pairing failed twice"
+
+
+def _with_long_title(study):
+    study.db["interviews"].insert({"code": "INT-001", "title": LONG_TITLE, "sha256": "x", "added_at": now(), "duration": 600.0})
+    study.db.conn.commit()
+    return study
+
+
+def test_status_uses_the_terminals_width_and_cuts_only_when_narrow(study):
+    _with_long_title(study)
+    wide, narrow = io.StringIO(), io.StringIO()
+    _print_status(study, Console(file=wide, force_terminal=True, width=160, color_system=None))
+    _print_status(study, Console(file=narrow, force_terminal=True, width=80, color_system=None))
+    wide_row = next(line for line in wide.getvalue().splitlines() if "INT-001" in line)
+    narrow_row = next(line for line in narrow.getvalue().splitlines() if "INT-001" in line)
+    assert len(wide_row.rstrip()) > 100  # not capped at 80 columns in a 160-column terminal
+    assert "Operations buyer at a regional dental practice group who switched" in wide_row
+    assert all(len(line) <= 80 for line in narrow.getvalue().splitlines()) and "…" in narrow_row and "10.0" in narrow_row
+
+
+def test_output_that_is_not_a_terminal_is_never_wrapped(study):
+    _with_long_title(study)
+    result = CliRunner().invoke(cli, ["--study", str(study.root), "status"])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "INT-001" in line)
+    assert LONG_TITLE in row and len(row) > 120  # the whole title on the row: a pipe or a file gets every word
+
+
+def test_markup_in_a_title_is_shown_as_text(study):
+    study.db["interviews"].insert({"code": "INT-002", "title": "[b]Café[/b] owner [PERSON_6]", "sha256": "y", "added_at": now()})
+    study.db.conn.commit()
+    result = CliRunner().invoke(cli, ["--study", str(study.root), "status"])
+    assert "[b]Café[/b] owner [PERSON_6]" in result.output
+
+
+def test_a_wait_shows_its_step_and_the_time_elapsed_on_a_terminal_and_nothing_in_a_pipe():
+    terminal, pipe = io.StringIO(), io.StringIO()
+    with waiting("Finding themes: loading", on=Console(file=terminal, force_terminal=True, width=100, color_system=None)) as wait:
+        wait.step("Finding themes: fitting topics")
+    assert "Finding themes: loading" in terminal.getvalue() and "Finding themes: fitting topics" in terminal.getvalue() and "0:00:0" in terminal.getvalue()
+    with waiting("Exporting", on=Console(file=pipe, force_terminal=False)) as wait:
+        wait.step("writing")
+    assert pipe.getvalue() == ""
+
+
+def test_reported_times_are_the_processes_wall_time_imports_included():
+    """What `research export` and `research themes` report: time since the process started, not since the command's body began."""
+    if not Path("/proc/self/stat").is_file():
+        pytest.skip("the process's start time is read from /proc (Linux); elsewhere the time counts from when research.console loads")
+    script = "import time; time.sleep(1.5); from research.console import wall_seconds; print(wall_seconds())"
+    seconds = float(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
+    assert seconds >= 1.5
