@@ -1,5 +1,9 @@
 """What the review app reads and changes, without any UI: transcripts with their codings, search,
-code counts, themes (rename, merge, hide, pin a quote, promote to a code) and speaker roles."""
+code counts, themes (rename, merge, hide, pin a quote, promote to a code) and speaker roles.
+
+Only what the first screens need is imported here; the coding stage (torch, scikit-learn, spaCy)
+loads inside the functions that re-code, which the app runs in workers.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from research import codebook as codebooks
-from research.coding.stage import run_code, study_codebook, sync_codes
 from research.errors import ResearchError
-from research.speakers import apply_roles
 from research.study import Study
 from research.themes import edits as theme_edits
 
@@ -130,6 +132,8 @@ def pin_quote(study: Study, theme_id: int, utterance_id: int) -> None:
 
 def editable_codebook(study: Study) -> codebooks.Codebook:
     """The study's own codebook file, copied from the current one the first time it is edited."""
+    from research.coding.stage import study_codebook
+
     book, path = study_codebook(study)
     target = study.root / STUDY_CODEBOOK
     if path != target:
@@ -141,6 +145,8 @@ def editable_codebook(study: Study) -> codebooks.Codebook:
 
 def promote_theme(study: Study, theme_id: int, group_id: str = "theme") -> str:
     """Make a theme a code of the study's codebook (its quotes become examples); returns the code key."""
+    from research.coding.stage import sync_codes
+
     db = study.db
     theme = db["themes"].get(theme_id)
     book = editable_codebook(study)
@@ -163,6 +169,9 @@ def promote_theme(study: Study, theme_id: int, group_id: str = "theme") -> str:
 
 def change_role(study: Study, interview_code: str, speaker: str, role: str) -> None:
     """Correct a speaker's role: stored as the user's, applied to the transcript, and the interview re-coded."""
+    from research.coding.stage import run_code
+    from research.speakers import apply_roles
+
     apply_roles(study, interview_code, {speaker: role})
     db = study.db
     interview_id = next(db.query("SELECT id FROM interviews WHERE code = ?", [interview_code]))["id"]
