@@ -1,4 +1,4 @@
-"""What the review app reads and changes, without any UI: transcripts with their codings, search,
+"""What the review app reads and changes, without any UI: transcripts with their codings,
 code counts, themes (rename, merge, hide, pin a quote, promote to a code) and speaker roles.
 
 Only what the first screens need is imported here; the coding stage (torch, scikit-learn, spaCy)
@@ -8,7 +8,6 @@ loads inside the functions that re-code, which the app runs in workers.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 import yaml
@@ -44,6 +43,27 @@ class UtteranceView:
     end: float
     text: str
     codings: list[CodingView] = field(default_factory=list)
+    unsure: list[tuple[int, int]] = field(default_factory=list)  # character spans of words the recogniser was unsure of
+
+
+UNSURE = 0.5  # a word recognised with a lower probability is shown as unsure
+
+
+def unsure_spans(words_json: str | None, text: str) -> list[tuple[int, int]]:
+    """Character spans in `text` (the stripped join of the words) of words below UNSURE probability;
+    pseudonyms and words without a probability are never flagged."""
+    words = json.loads(words_json or "[]")
+    joined = "".join(w.get("text", "") for w in words)
+    if joined.strip() != text:
+        return []  # words and text disagree (an older import): flag nothing rather than the wrong words
+    spans, cursor = [], -(len(joined) - len(joined.lstrip()))
+    for w in words:
+        word = w.get("text", "")
+        start = cursor + len(word) - len(word.lstrip())
+        cursor += len(word)
+        if w.get("pii") is None and w.get("probability") is not None and w["probability"] < UNSURE and word.strip():
+            spans.append((start, start + len(word.strip())))
+    return spans
 
 
 def transcript(study: Study, interview_code: str) -> list[UtteranceView]:
@@ -54,8 +74,9 @@ def transcript(study: Study, interview_code: str) -> list[UtteranceView]:
         raise ResearchError(f"no interview {interview_code}")
     labels = {r["slot"]: r["label"] for r in db.query("SELECT slot, label FROM participants WHERE interview_id = ?", [row["id"]])}
     utterances = {
-        r["id"]: UtteranceView(r["id"], r["idx"], "Interviewer" if r["role"] == "interviewer" else labels.get(r["role"], r["speaker"] or "?"), r["role"] or "", r["start"] or 0, r["end"] or 0, r["text"])
-        for r in db.query("SELECT id, idx, speaker, role, start, end, text FROM utterances WHERE interview_id = ? ORDER BY idx", [row["id"]])
+        r["id"]: UtteranceView(r["id"], r["idx"], "Interviewer" if r["role"] == "interviewer" else labels.get(r["role"], r["speaker"] or "?"), r["role"] or "", r["start"] or 0, r["end"] or 0, r["text"],
+                               unsure=unsure_spans(r["words"], r["text"]))
+        for r in db.query("SELECT id, idx, speaker, role, start, end, text, words FROM utterances WHERE interview_id = ? ORDER BY idx", [row["id"]])
     }
     for c in db.query(
         "SELECT c.id, c.utterance_id, c.code_key, COALESCE(k.name, c.code_key) AS name, COALESCE(k.group_id, '') AS grp, COALESCE(k.color, '#888888') AS color, "
@@ -64,29 +85,6 @@ def transcript(study: Study, interview_code: str) -> list[UtteranceView]:
     ):
         utterances[c["utterance_id"]].codings.append(CodingView(c["id"], c["code_key"], c["name"], c["grp"], c["color"], c["confidence"] or 0, c["source"], c["status"], c["memo"]))
     return list(utterances.values())
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    interview: str
-    utterance_id: int
-    start: float
-    role: str
-    snippet: str
-
-
-def search(study: Study, query: str, limit: int = 200) -> list[SearchHit]:
-    """Full-text search of the anonymized utterances (every word must occur; prefixes with *)."""
-    words = re.findall(r"[\w'-]+\*?", query)
-    if not words:
-        return []
-    match = " ".join('"' + w.rstrip("*").replace('"', "") + '"' + ("*" if w.endswith("*") else "") for w in words)
-    rows = study.db.query(
-        "SELECT i.code, u.id, u.start, u.role, snippet(utterances_fts, 0, '[', ']', '…', 12) AS snippet FROM utterances_fts "
-        "JOIN utterances u ON u.id = utterances_fts.rowid JOIN interviews i ON i.id = u.interview_id WHERE utterances_fts MATCH ? ORDER BY rank LIMIT ?",
-        [match, limit],
-    )
-    return [SearchHit(r["code"], r["id"], r["start"] or 0, r["role"] or "", r["snippet"]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -108,6 +106,27 @@ def code_counts(study: Study) -> list[CodeCount]:
         "FROM codes k LEFT JOIN codings c ON c.code_key = k.key GROUP BY k.key ORDER BY k.position"
     )
     return [CodeCount(r["key"], r["group_name"], r["name"], r["definition"], r["color"], r["s"] or 0, r["a"] or 0, r["r"] or 0) for r in rows]
+
+
+@dataclass(frozen=True)
+class CodeQuote:
+    coding_id: int
+    interview: str
+    utterance_id: int
+    start: float
+    participant: str
+    text: str
+    status: str
+    confidence: float
+
+
+def code_quotes(study: Study, code_key: str) -> list[CodeQuote]:
+    """Every utterance coded with `code_key` across the interviews (suggested, accepted and rejected), in interview order."""
+    rows = study.db.query(
+        "SELECT c.id AS coding, i.code, u.id, u.start, u.text, c.status, c.confidence, COALESCE(p.label, u.role, '?') AS who "
+        "FROM codings c JOIN utterances u ON u.id = c.utterance_id JOIN interviews i ON i.id = u.interview_id "
+        "LEFT JOIN participants p ON p.interview_id = u.interview_id AND p.slot = u.role WHERE c.code_key = ? ORDER BY i.id, u.idx", [code_key])
+    return [CodeQuote(r["coding"], r["code"], r["id"], r["start"] or 0.0, r["who"], r["text"], r["status"], r["confidence"] or 0.0) for r in rows]
 
 
 def rename_theme(study: Study, theme_id: int, label: str) -> None:

@@ -7,35 +7,59 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from research.coding.decisions import add_coding, bulk_accept, decide, recode, set_memo
 from research.errors import ResearchError
 from research.playback import play_clip
-from research.review import UtteranceView, change_role, transcript
+from research.review import CodingView, UtteranceView, change_role, transcript
 from research.timecode import clock
 from tui.dialogs import CodePicker, Prompt
+from tui.widgets.footer import KeyFooter
 
 STATUS_MARK = {"suggested": "?", "accepted": "✓", "rejected": "✗"}
 
 
-def render_utterance(u: UtteranceView, selected_coding: int | None = None) -> Text:
-    """Timestamp, speaker and text, then one chip per coding, coloured by its group."""
+CHIP_INDENT = 6
+
+
+def chip(c: CodingView, selected: bool) -> Text:
+    """One coding as a chip: ✓ accepted (filled), ? suggested, ✗ rejected (struck); ✎ when it has a memo."""
+    style = f"on {c.color}" if c.status == "accepted" else f"{c.color}"
+    if c.status == "rejected":
+        style += " strike dim"
+    if selected:
+        style += " reverse"
+    return Text(f" {STATUS_MARK[c.status]} {c.name} {c.confidence:.2f}{' ✎' if c.memo else ''} ", style=style)
+
+
+def render_utterance(u: UtteranceView, selected_coding: int | None = None, width: int = 0) -> Text:
+    """Timestamp, speaker and text, then the chips, broken into lines between chips (never inside
+    one) to fit `width` (0: one line). Study text is plain `Text`, never markup."""
     text = Text()
     text.append(f"{clock(u.start)} ", style="dim")
     text.append(f"{u.speaker}: ", style="bold" if u.role != "interviewer" else "bold dim")
-    text.append(u.text, style="dim" if u.role == "interviewer" else "")
+    text.append_text(utterance_text(u))
     if u.codings:
-        text.append("\n      ")
+        text.append("\n" + " " * CHIP_INDENT)
+        used = CHIP_INDENT
         for n, c in enumerate(u.codings):
-            style = f"on {c.color}" if c.status == "accepted" else f"{c.color}"
-            if c.status == "rejected":
-                style += " strike dim"
-            if n == selected_coding:
-                style += " reverse"
-            text.append(f" {STATUS_MARK[c.status]} {c.name} {c.confidence:.2f} ", style=style)
+            piece = chip(c, n == selected_coding)
+            if width and used > CHIP_INDENT and used + piece.cell_len > width:
+                text.append("\n" + " " * CHIP_INDENT)
+                used = CHIP_INDENT
+            text.append_text(piece)
             text.append(" ")
+            used += piece.cell_len + 1
+    return text
+
+
+def utterance_text(u: UtteranceView) -> Text:
+    """The utterance's words; those the recogniser was unsure of (probability below UNSURE) underlined in yellow."""
+    text = Text(u.text, style="dim" if u.role == "interviewer" else "")
+    for start, end in u.unsure:
+        text.stylize("underline yellow", start, end)
     return text
 
 
@@ -80,7 +104,7 @@ class TranscriptScreen(Screen):
         yield Header()
         yield OptionList(id="utterances")
         yield Static(id="detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"{self.interview}: transcript review"
@@ -95,13 +119,13 @@ class TranscriptScreen(Screen):
         keep = options.highlighted
         self.utterances = transcript(self.study, self.interview)
         if not full and keep is not None:
-            options.replace_option_prompt_at_index(keep, render_utterance(self.utterances[keep], self.coding_index))
+            options.replace_option_prompt_at_index(keep, render_utterance(self.utterances[keep], self.coding_index, self.chip_width))
             self._marked = (keep, self.coding_index)
             self.refresh_current()
             return
         options.clear_options()
         self._marked = None
-        options.add_options([Option(render_utterance(u), id=str(u.id)) for u in self.utterances])
+        options.add_options([Option(render_utterance(u, width=self.chip_width), id=str(u.id)) for u in self.utterances])
         options.highlighted = min(keep, len(self.utterances) - 1) if keep is not None and self.utterances else (0 if self.utterances else None)
         self.refresh_current()
 
@@ -110,6 +134,15 @@ class TranscriptScreen(Screen):
             if u.id == utterance_id:
                 self._place(n, 0)
                 return
+
+    @property
+    def chip_width(self) -> int:
+        """How wide a row's chips may run before the next chip goes on a new line."""
+        return max(20, self.query_one("#utterances", OptionList).scrollable_content_region.width - 2)
+
+    def on_resize(self) -> None:
+        if self.utterances:
+            self.reload()
 
     @property
     def current(self) -> UtteranceView | None:
@@ -148,7 +181,7 @@ class TranscriptScreen(Screen):
         if redraw and wanted != self._marked:
             for row in {self._marked[0] if self._marked else None, options.highlighted} - {None}:
                 if row < len(self.utterances):
-                    options.replace_option_prompt_at_index(row, render_utterance(self.utterances[row], self.coding_index if row == options.highlighted else None))
+                    options.replace_option_prompt_at_index(row, render_utterance(self.utterances[row], self.coding_index if row == options.highlighted else None, self.chip_width))
             self._marked = wanted
         coding = self.current_coding
         detail = self.query_one("#detail", Static)
@@ -156,7 +189,7 @@ class TranscriptScreen(Screen):
             detail.update("No codes on this utterance. + adds one." if self.current and self.current.role != "interviewer" else "Interviewer: not coded.")
         else:
             memo = f"  memo: {coding.memo}" if coding.memo else ""
-            detail.update(f"{coding.group} › {coding.name}: {coding.status}, confidence {coding.confidence:.2f} from {coding.source}.{memo}")
+            detail.update(Text(f"{coding.group} › {coding.name}: {coding.status}, confidence {coding.confidence:.2f} from {coding.source}.{memo}"))
 
     def _suggestion_positions(self) -> list[tuple[int, int]]:
         return [(n, k) for n, u in enumerate(self.utterances) for k, c in enumerate(u.codings) if c.status == "suggested"]
@@ -256,7 +289,7 @@ class TranscriptScreen(Screen):
             try:
                 threshold = float(text)
             except ValueError:
-                self.notify(f"'{text}' is not a number between 0 and 1.", severity="error")
+                self.notify(f"'{text}' is not a number between 0 and 1.", severity="error", markup=False)
                 return
             count = bulk_accept(self.study.db, threshold)
             self.app.map_is_stale = True
@@ -268,7 +301,7 @@ class TranscriptScreen(Screen):
     def action_play(self) -> None:
         u = self.current
         if u is not None:
-            self.notify(play_clip(self.study.redacted_audio_dir / f"{self.interview}.opus", u.start, u.end))
+            self.notify(play_clip(self.study.redacted_audio_dir / f"{self.interview}.opus", u.start, u.end), markup=False)
 
     def action_role(self) -> None:
         u = self.current
@@ -282,10 +315,10 @@ class TranscriptScreen(Screen):
             try:
                 change_role(self.study, self.interview, speaker, role.strip())
             except ResearchError as error:
-                self.notify(str(error), severity="error")
+                self.notify(str(error), severity="error", markup=False)
                 return
             self.app.map_is_stale = True
-            self.notify(f"{speaker} is now {role.strip()}; the interview was re-coded.")
+            self.notify(f"{speaker} is now {role.strip()}; the interview was re-coded.", markup=False)
             self.reload()
 
         self.app.push_screen(Prompt(f"Role of speaker {speaker} (interviewer, customer, customer_b)", u.role), done)
