@@ -187,15 +187,36 @@ def promote_theme(study: Study, theme_id: int, group_id: str = "theme") -> str:
 
 
 def change_role(study: Study, interview_code: str, speaker: str, role: str) -> None:
-    """Correct a speaker's role: stored as the user's, applied to the transcript, and the interview re-coded."""
-    from research.coding.stage import run_code
+    """Correct a speaker's role: stored as the user's and applied to the transcript (re-code with
+    `recode_interview` afterwards). The participant keeps their row, so the study's participant count
+    holds: a customer moved to a new slot takes their participant along when no other voice of theirs
+    is left behind, and a slot nobody held yet gets a participant of its own."""
     from research.speakers import apply_roles
 
-    apply_roles(study, interview_code, {speaker: role})
     db = study.db
-    interview_id = next(db.query("SELECT id FROM interviews WHERE code = ?", [interview_code]))["id"]
+    interview_id = next(db.query("SELECT id FROM interviews WHERE code = ?", [interview_code]), {}).get("id")
+    if interview_id is None:
+        raise ResearchError(f"no interview {interview_code}")
+    old = next(db.query("SELECT role FROM utterances WHERE interview_id = ? AND speaker = ? LIMIT 1", [interview_id, speaker]), {}).get("role")
+    apply_roles(study, interview_code, {speaker: role})
     with db.atomic():
         db.execute("UPDATE utterances SET role = ? WHERE interview_id = ? AND speaker = ?", [role, interview_id, speaker])
         if role == "interviewer":  # the interviewer's words are never coded
             db.execute("DELETE FROM codings WHERE status = 'suggested' AND utterance_id IN (SELECT id FROM utterances WHERE interview_id = ? AND speaker = ?)", [interview_id, speaker])
-    run_code(study, force=True, codes=[interview_code])
+        slots = {r["slot"] for r in db.query("SELECT slot FROM participants WHERE interview_id = ?", [interview_id])}
+        if role != "interviewer" and role not in slots:
+            left_behind = db.execute("SELECT COUNT(*) FROM utterances WHERE interview_id = ? AND role = ?", [interview_id, old]).fetchone()[0]
+            if old in slots and old != "interviewer" and not left_behind:
+                db.execute("UPDATE participants SET slot = ? WHERE interview_id = ? AND slot = ?", [role, interview_id, old])
+            else:
+                db["participants"].insert({"interview_id": interview_id, "slot": role, "label": f"{interview_code} {role}"})
+
+
+def recode_interview(study: Study, interview_code: str) -> None:
+    """Code one interview again after a correction (loads the coding models: seconds, so call it from a worker)."""
+    from research.coding.stage import run_code
+
+    results = run_code(study, force=True, codes=[interview_code])
+    if results.get(interview_code) == "failed":
+        row = next(study.db.query("SELECT note FROM stage_status s JOIN interviews i ON i.id = s.interview_id WHERE i.code = ? AND s.stage = 'code'", [interview_code]), {})
+        raise ResearchError(row.get("note") or f"{interview_code}: re-coding failed")

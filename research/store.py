@@ -296,3 +296,14 @@ def _speakers_enrolment(db: Database) -> None:
         {"role": str, "method": str, "embedding": bytes, "source": str, "seconds": float, "created_at": str},
         pk=("role", "method"),
     )
+
+
+@migrations(name="0011_review_transcript_edits")
+def _review_transcript_edits(db: Database) -> None:
+    """Branch review: the history of a researcher's corrections to transcripts (anonymized text only; the raw text is in the vault)."""
+    db["transcript_edits"].create(
+        {"id": int, "interview_id": int, "utterance_ids": str, "kind": str, "text_before": str, "text_after": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("interview_id", "interviews", "id")],
+        not_null={"interview_id", "kind", "created_at"},
+    )

@@ -175,8 +175,9 @@ async def test_changing_a_role_corrects_the_transcript(review_study):
         speaker = db["utterances"].get(interviewer.id)["speaker"]
         await pilot.press("R")
         await pilot.pause()
-        app.screen.query_one("Input").value = ""
-        await pilot.press(*"customer", "enter")
+        options = app.screen.query_one("#choices")
+        options.highlighted = next(n for n in range(options.option_count) if options.get_option_at_index(n).id == "role|customer")
+        await pilot.press("enter")
         await settle(pilot, app)
         assert db["utterances"].get(interviewer.id)["role"] == "customer"
         assert db.execute("SELECT COUNT(*) FROM utterances WHERE speaker = ? AND interview_id = 1 AND role != 'customer'", [speaker]).fetchone()[0] == 0
