@@ -265,6 +265,36 @@ def test_snapshot_transcript(snap_compare, snapshot_study):
     assert snap_compare(ResearchApp(snapshot_study), terminal_size=(100, 24), run_before=open_first)
 
 
+def test_snapshot_transcript_at_80x24(snap_compare, snapshot_study):
+    async def open_first(pilot):
+        await pilot.press("enter", "n", "n")
+        await pilot.pause()
+
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(80, 24), run_before=open_first)
+
+
+def test_snapshot_dashboard_at_160x48(snap_compare, snapshot_study):
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(160, 48))
+
+
+def test_snapshot_code_quotes_at_80x24(snap_compare, snapshot_study):
+    async def open_code(pilot):
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(80, 24), run_before=open_code)
+
+
+def test_snapshot_role_dialog_at_80x24(snap_compare, snapshot_study):
+    async def open_role(pilot):
+        await pilot.press("enter", "down", "R")
+        await pilot.pause()
+
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(80, 24), run_before=open_role)
+
+
 def test_snapshot_journey_map(snap_compare, snapshot_study):
     async def open_map(pilot):
         await pilot.press("j")

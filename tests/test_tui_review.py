@@ -156,7 +156,7 @@ async def test_enter_on_a_code_lists_its_quotes_across_interviews_and_jumps_to_e
         assert isinstance(app.screen, CodeQuotesScreen)
         quotes = app.screen.query_one("#quotes")
         expected = db.execute("SELECT COUNT(*) FROM codings WHERE code_key = 'emotion:anger'").fetchone()[0]
-        assert quotes.option_count == expected == 4 and app.screen.sub_title.startswith("4 quotes in 2 interviews")
+        assert quotes.option_count == expected == 4 and app.screen.sub_title == "4 quotes, 2 interviews"
         shown = screen_text(app)
         assert PSEUDONYM in shown and "✓" in shown and "✗" in shown
         for n in range(expected):
@@ -176,3 +176,15 @@ def test_the_app_imports_no_model_before_its_first_frame():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+async def test_at_80x24_the_dashboard_puts_open_suggestions_and_stages_before_the_title(markup_study):
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("DataTable")
+        labels = [str(column.label) for column in table.columns.values()]
+        assert labels[:2] == ["code", "open"] and labels[-1] == "title"
+        shown = screen_text(app)
+        assert "open" in shown and "code" in shown and "✓" in shown and "Call [1]" in shown
+        assert "? Help" in shown and "q Quit" in shown

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 ROLES = ("interviewer", "customer", "customer_b", "customer_c")
@@ -38,9 +38,9 @@ class EditDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text("Correct what was said (Enter saves, Escape cancels, ctrl+r plays it again):"))
+            yield Static(Text("Correct what was said (Enter saves, Escape cancels, ctrl+r plays it again):"))
             yield Input(value=self.text, id="text")
-            yield Label(Text("Pseudonyms such as [PERSON_1] stand for the real words; leave them as they are.", style="dim"), classes="hint")
+            yield Static(Text("Pseudonyms such as [PERSON_1] stand for the real words; leave them as they are.", style="dim"), classes="hint")
 
     @on(Input.Submitted, "#text")
     def _submit(self, event: Input.Submitted) -> None:
@@ -94,9 +94,9 @@ class WordsDialog(ModalScreen[WordsChoice | None]):
             numbered.append(f"·{word} ")
         others = [s for s in self.speakers if s != self.speaker]
         with Vertical():
-            yield Label(Text(f"Speaker {self.speaker}'s words:"))
-            yield Label(numbered)
-            yield Label(Text(f"Type N to split before word N, or FIRST-LAST SPEAKER to give words to {' or '.join(others) or 'another speaker'} (e.g. 7-12 {others[0] if others else 'S1'}).", style="dim"))
+            yield Static(Text(f"Speaker {self.speaker}'s words:"))
+            yield Static(numbered)
+            yield Static(Text(f"Type N to split before word N, or FIRST-LAST SPEAKER to give words to {' or '.join(others) or 'another speaker'} (e.g. 7-12 {others[0] if others else 'S1'}).", style="dim"))
             yield Input(placeholder="e.g. 7   or   7-12 S1   or   7- S1", id="choice")
 
     @on(Input.Submitted, "#choice")
@@ -132,7 +132,7 @@ class RoleDialog(ModalScreen[SpeakerChoice | None]):
         options = [Option(Text(f"{role}" + ("  (now)" if role == self.role else "")), id=f"role|{role}") for role in ROLES]
         options += [Option(Text(f"merge into {name} ({role or 'no role'}, {s / 60:.1f} min)"), id=f"merge|{name}") for name, role, s in self.speakers if name != self.speaker]
         with Vertical():
-            yield Label(Text(f"Speaker {self.speaker} ({self.role or 'no role'}, {seconds / 60:.1f} min of speech). Space plays a sample of this voice."))
+            yield Static(Text(f"Speaker {self.speaker} ({self.role or 'no role'}, {seconds / 60:.1f} min of speech). Space plays a sample of this voice."))
             yield OptionList(*options, id="choices")
 
     def on_mount(self) -> None:

@@ -44,7 +44,7 @@ class CodeQuotesScreen(Screen):
     def on_mount(self) -> None:
         quotes = code_quotes(self.app.study, self.code.key)
         self.title = f"{self.code.group} › {self.code.name}"
-        self.sub_title = f"{len(quotes)} quote{'s' * (len(quotes) != 1)} in {len({q.interview for q in quotes})} interviews; Enter opens one"
+        self.sub_title = f"{len(quotes)} quote{'s' * (len(quotes) != 1)}, {len({q.interview for q in quotes})} interviews"
         listing = self.query_one(OptionList)
         listing.add_options([Option(quote_row(q), id=f"{q.interview}|{q.utterance_id}") for q in quotes])
         if not quotes:
