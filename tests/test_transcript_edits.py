@@ -153,7 +153,7 @@ async def test_the_app_edits_words_and_re_codes_in_a_worker_without_losing_keys(
         await pilot.press("e")
         await pilot.pause()
         field = app.screen.query_one("#text")
-        field.value = field.value.replace("pear", "pair")
+        field.text = field.text.replace("pear", "pair")
         await pilot.press("enter")
         await pilot.pause()
         assert screen.correcting and screen.query_one("#working").display

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 ROLES = ("interviewer", "customer", "customer_b", "customer_c")
@@ -26,10 +26,22 @@ DIALOG_CSS = """
 """
 
 
+class Paragraph(TextArea):
+    """One paragraph, soft-wrapped: Enter saves instead of starting a new line."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.prevent_default()
+            event.stop()
+            self.screen.action_save()
+            return
+        await super()._on_key(event)
+
+
 class EditDialog(ModalScreen[str | None]):
     """The utterance's text to correct; ctrl+r plays it again. Enter saves, Escape cancels."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="EditDialog")
+    DEFAULT_CSS = DIALOG_CSS.format(name="EditDialog") + "EditDialog Paragraph { height: auto; max-height: 10; }"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="edit.cancel"), Binding("ctrl+r", "replay", "Play again", id="edit.replay")]
 
     def __init__(self, text: str, replay: Callable[[], None]):
@@ -39,12 +51,14 @@ class EditDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text("Correct what was said (Enter saves, Escape cancels, ctrl+r plays it again):"))
-            yield Input(value=self.text, id="text")
+            yield Paragraph(self.text, soft_wrap=True, show_line_numbers=False, id="text")
             yield Static(Text("Pseudonyms such as [PERSON_1] stand for the real words; leave them as they are.", style="dim"), classes="hint")
 
-    @on(Input.Submitted, "#text")
-    def _submit(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+    def on_mount(self) -> None:
+        self.query_one(Paragraph).focus()
+
+    def action_save(self) -> None:
+        self.dismiss(" ".join(self.query_one(Paragraph).text.split()))
 
     def action_replay(self) -> None:
         self.replay()

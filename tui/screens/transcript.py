@@ -415,7 +415,7 @@ class TranscriptScreen(Screen):
         """Save a correction and re-code the interview in a worker; the screen keeps taking keys meanwhile."""
         self.correcting = True
         self.query_one("#work", Static).update(Text(f"{what}…", style="bold"))
-        self.query_one("#work-bar", ProgressBar).update(total=3, progress=0)
+        self.query_one("#work-bar", ProgressBar).update(total=2, progress=0)
         self.query_one("#working").display = True
         self.run_correction(what, change)
 
@@ -425,7 +425,7 @@ class TranscriptScreen(Screen):
         started = time.perf_counter()
         try:
             summary = change(study)
-            self.post_message(CorrectionProgress(f"{what}: saved. Re-coding {self.interview} (loads the coding models the first time)…", 1))
+            self.post_message(CorrectionProgress(f"Saved. Re-coding {self.interview}…", 1))
             recode_interview(study, self.interview)
         except ResearchError as error:
             self.post_message(CorrectionDone(str(error), failed=True))
