@@ -59,7 +59,7 @@ def test_schema_is_applied_by_named_migrations_in_wal_mode(study):
               "insight_edits", "utterance_scope", "theme_edits", "voiceprints", "transcript_edits"}
     assert tables <= set(db.table_names())
     # reopening applies nothing twice
-    assert open_database(study.db_path).execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'research.study'").fetchone()[0] == 10
+    assert open_database(study.db_path).execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'research.study'").fetchone()[0] == 11
 
 
 def test_utterances_are_searchable_with_fts(study):
