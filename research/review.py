@@ -1,18 +1,19 @@
-"""What the review app reads and changes, without any UI: transcripts with their codings, search,
-code counts, themes (rename, merge, hide, pin a quote, promote to a code) and speaker roles."""
+"""What the review app reads and changes, without any UI: transcripts with their codings,
+code counts, themes (rename, merge, hide, pin a quote, promote to a code) and speaker roles.
+
+Only what the first screens need is imported here; the coding stage (torch, scikit-learn, spaCy)
+loads inside the functions that re-code, which the app runs in workers.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 import yaml
 
 from research import codebook as codebooks
-from research.coding.stage import run_code, study_codebook, sync_codes
 from research.errors import ResearchError
-from research.speakers import apply_roles
 from research.study import Study
 from research.themes import edits as theme_edits
 
@@ -42,6 +43,27 @@ class UtteranceView:
     end: float
     text: str
     codings: list[CodingView] = field(default_factory=list)
+    unsure: list[tuple[int, int]] = field(default_factory=list)  # character spans of words the recogniser was unsure of
+
+
+UNSURE = 0.5  # a word recognised with a lower probability is shown as unsure
+
+
+def unsure_spans(words_json: str | None, text: str) -> list[tuple[int, int]]:
+    """Character spans in `text` (the stripped join of the words) of words below UNSURE probability;
+    pseudonyms and words without a probability are never flagged."""
+    words = json.loads(words_json or "[]")
+    joined = "".join(w.get("text", "") for w in words)
+    if joined.strip() != text:
+        return []  # words and text disagree (an older import): flag nothing rather than the wrong words
+    spans, cursor = [], -(len(joined) - len(joined.lstrip()))
+    for w in words:
+        word = w.get("text", "")
+        start = cursor + len(word) - len(word.lstrip())
+        cursor += len(word)
+        if w.get("pii") is None and w.get("probability") is not None and w["probability"] < UNSURE and word.strip():
+            spans.append((start, start + len(word.strip())))
+    return spans
 
 
 def transcript(study: Study, interview_code: str) -> list[UtteranceView]:
@@ -52,8 +74,9 @@ def transcript(study: Study, interview_code: str) -> list[UtteranceView]:
         raise ResearchError(f"no interview {interview_code}")
     labels = {r["slot"]: r["label"] for r in db.query("SELECT slot, label FROM participants WHERE interview_id = ?", [row["id"]])}
     utterances = {
-        r["id"]: UtteranceView(r["id"], r["idx"], "Interviewer" if r["role"] == "interviewer" else labels.get(r["role"], r["speaker"] or "?"), r["role"] or "", r["start"] or 0, r["end"] or 0, r["text"])
-        for r in db.query("SELECT id, idx, speaker, role, start, end, text FROM utterances WHERE interview_id = ? ORDER BY idx", [row["id"]])
+        r["id"]: UtteranceView(r["id"], r["idx"], "Interviewer" if r["role"] == "interviewer" else labels.get(r["role"], r["speaker"] or "?"), r["role"] or "", r["start"] or 0, r["end"] or 0, r["text"],
+                               unsure=unsure_spans(r["words"], r["text"]))
+        for r in db.query("SELECT id, idx, speaker, role, start, end, text, words FROM utterances WHERE interview_id = ? ORDER BY idx", [row["id"]])
     }
     for c in db.query(
         "SELECT c.id, c.utterance_id, c.code_key, COALESCE(k.name, c.code_key) AS name, COALESCE(k.group_id, '') AS grp, COALESCE(k.color, '#888888') AS color, "
@@ -62,29 +85,6 @@ def transcript(study: Study, interview_code: str) -> list[UtteranceView]:
     ):
         utterances[c["utterance_id"]].codings.append(CodingView(c["id"], c["code_key"], c["name"], c["grp"], c["color"], c["confidence"] or 0, c["source"], c["status"], c["memo"]))
     return list(utterances.values())
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    interview: str
-    utterance_id: int
-    start: float
-    role: str
-    snippet: str
-
-
-def search(study: Study, query: str, limit: int = 200) -> list[SearchHit]:
-    """Full-text search of the anonymized utterances (every word must occur; prefixes with *)."""
-    words = re.findall(r"[\w'-]+\*?", query)
-    if not words:
-        return []
-    match = " ".join('"' + w.rstrip("*").replace('"', "") + '"' + ("*" if w.endswith("*") else "") for w in words)
-    rows = study.db.query(
-        "SELECT i.code, u.id, u.start, u.role, snippet(utterances_fts, 0, '[', ']', '…', 12) AS snippet FROM utterances_fts "
-        "JOIN utterances u ON u.id = utterances_fts.rowid JOIN interviews i ON i.id = u.interview_id WHERE utterances_fts MATCH ? ORDER BY rank LIMIT ?",
-        [match, limit],
-    )
-    return [SearchHit(r["code"], r["id"], r["start"] or 0, r["role"] or "", r["snippet"]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,27 @@ def code_counts(study: Study) -> list[CodeCount]:
         "FROM codes k LEFT JOIN codings c ON c.code_key = k.key GROUP BY k.key ORDER BY k.position"
     )
     return [CodeCount(r["key"], r["group_name"], r["name"], r["definition"], r["color"], r["s"] or 0, r["a"] or 0, r["r"] or 0) for r in rows]
+
+
+@dataclass(frozen=True)
+class CodeQuote:
+    coding_id: int
+    interview: str
+    utterance_id: int
+    start: float
+    participant: str
+    text: str
+    status: str
+    confidence: float
+
+
+def code_quotes(study: Study, code_key: str) -> list[CodeQuote]:
+    """Every utterance coded with `code_key` across the interviews (suggested, accepted and rejected), in interview order."""
+    rows = study.db.query(
+        "SELECT c.id AS coding, i.code, u.id, u.start, u.text, c.status, c.confidence, COALESCE(p.label, u.role, '?') AS who "
+        "FROM codings c JOIN utterances u ON u.id = c.utterance_id JOIN interviews i ON i.id = u.interview_id "
+        "LEFT JOIN participants p ON p.interview_id = u.interview_id AND p.slot = u.role WHERE c.code_key = ? ORDER BY i.id, u.idx", [code_key])
+    return [CodeQuote(r["coding"], r["code"], r["id"], r["start"] or 0.0, r["who"], r["text"], r["status"], r["confidence"] or 0.0) for r in rows]
 
 
 def rename_theme(study: Study, theme_id: int, label: str) -> None:
@@ -130,6 +151,8 @@ def pin_quote(study: Study, theme_id: int, utterance_id: int) -> None:
 
 def editable_codebook(study: Study) -> codebooks.Codebook:
     """The study's own codebook file, copied from the current one the first time it is edited."""
+    from research.coding.stage import study_codebook
+
     book, path = study_codebook(study)
     target = study.root / STUDY_CODEBOOK
     if path != target:
@@ -141,6 +164,8 @@ def editable_codebook(study: Study) -> codebooks.Codebook:
 
 def promote_theme(study: Study, theme_id: int, group_id: str = "theme") -> str:
     """Make a theme a code of the study's codebook (its quotes become examples); returns the code key."""
+    from research.coding.stage import sync_codes
+
     db = study.db
     theme = db["themes"].get(theme_id)
     book = editable_codebook(study)
@@ -162,12 +187,36 @@ def promote_theme(study: Study, theme_id: int, group_id: str = "theme") -> str:
 
 
 def change_role(study: Study, interview_code: str, speaker: str, role: str) -> None:
-    """Correct a speaker's role: stored as the user's, applied to the transcript, and the interview re-coded."""
-    apply_roles(study, interview_code, {speaker: role})
+    """Correct a speaker's role: stored as the user's and applied to the transcript (re-code with
+    `recode_interview` afterwards). The participant keeps their row, so the study's participant count
+    holds: a customer moved to a new slot takes their participant along when no other voice of theirs
+    is left behind, and a slot nobody held yet gets a participant of its own."""
+    from research.speakers import apply_roles
+
     db = study.db
-    interview_id = next(db.query("SELECT id FROM interviews WHERE code = ?", [interview_code]))["id"]
+    interview_id = next(db.query("SELECT id FROM interviews WHERE code = ?", [interview_code]), {}).get("id")
+    if interview_id is None:
+        raise ResearchError(f"no interview {interview_code}")
+    old = next(db.query("SELECT role FROM utterances WHERE interview_id = ? AND speaker = ? LIMIT 1", [interview_id, speaker]), {}).get("role")
+    apply_roles(study, interview_code, {speaker: role})
     with db.atomic():
         db.execute("UPDATE utterances SET role = ? WHERE interview_id = ? AND speaker = ?", [role, interview_id, speaker])
         if role == "interviewer":  # the interviewer's words are never coded
             db.execute("DELETE FROM codings WHERE status = 'suggested' AND utterance_id IN (SELECT id FROM utterances WHERE interview_id = ? AND speaker = ?)", [interview_id, speaker])
-    run_code(study, force=True, codes=[interview_code])
+        slots = {r["slot"] for r in db.query("SELECT slot FROM participants WHERE interview_id = ?", [interview_id])}
+        if role != "interviewer" and role not in slots:
+            left_behind = db.execute("SELECT COUNT(*) FROM utterances WHERE interview_id = ? AND role = ?", [interview_id, old]).fetchone()[0]
+            if old in slots and old != "interviewer" and not left_behind:
+                db.execute("UPDATE participants SET slot = ? WHERE interview_id = ? AND slot = ?", [role, interview_id, old])
+            else:
+                db["participants"].insert({"interview_id": interview_id, "slot": role, "label": f"{interview_code} {role}"})
+
+
+def recode_interview(study: Study, interview_code: str) -> None:
+    """Code one interview again after a correction (loads the coding models: seconds, so call it from a worker)."""
+    from research.coding.stage import run_code
+
+    results = run_code(study, force=True, codes=[interview_code])
+    if results.get(interview_code) == "failed":
+        row = next(study.db.query("SELECT note FROM stage_status s JOIN interviews i ON i.id = s.interview_id WHERE i.code = ? AND s.stage = 'code'", [interview_code]), {})
+        raise ResearchError(row.get("note") or f"{interview_code}: re-coding failed")

@@ -298,7 +298,7 @@ def _speakers_enrolment(db: Database) -> None:
     )
 
 
-@migrations(name="0011_decisions_log_and_utterance_memos")  # branch decisions: the decision log (undo, bulk flags) and memos on utterances
+@migrations(name="0011_decisions_log_and_utterance_memos")  # the decision log (undo, bulk flags) and memos on utterances
 def _decisions_log(db: Database) -> None:
     db.execute(
         """CREATE TABLE decision_log (
@@ -325,4 +325,15 @@ def _decisions_log(db: Database) -> None:
             coder TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )"""
+    )
+
+
+@migrations(name="0012_review_transcript_edits")
+def _review_transcript_edits(db: Database) -> None:
+    """The history of a researcher's corrections to transcripts (anonymized text only; the raw text is in the vault)."""
+    db["transcript_edits"].create(
+        {"id": int, "interview_id": int, "utterance_ids": str, "kind": str, "text_before": str, "text_after": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("interview_id", "interviews", "id")],
+        not_null={"interview_id", "kind", "created_at"},
     )

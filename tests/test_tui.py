@@ -175,8 +175,9 @@ async def test_changing_a_role_corrects_the_transcript(review_study):
         speaker = db["utterances"].get(interviewer.id)["speaker"]
         await pilot.press("R")
         await pilot.pause()
-        app.screen.query_one("Input").value = ""
-        await pilot.press(*"customer", "enter")
+        options = app.screen.query_one("#choices")
+        options.highlighted = next(n for n in range(options.option_count) if options.get_option_at_index(n).id == "role|customer")
+        await pilot.press("enter")
         await settle(pilot, app)
         assert db["utterances"].get(interviewer.id)["role"] == "customer"
         assert db.execute("SELECT COUNT(*) FROM utterances WHERE speaker = ? AND interview_id = 1 AND role != 'customer'", [speaker]).fetchone()[0] == 0
@@ -262,6 +263,36 @@ def test_snapshot_transcript(snap_compare, snapshot_study):
         await pilot.pause()
 
     assert snap_compare(ResearchApp(snapshot_study), terminal_size=(100, 24), run_before=open_first)
+
+
+def test_snapshot_transcript_at_80x24(snap_compare, snapshot_study):
+    async def open_first(pilot):
+        await pilot.press("enter", "n", "n")
+        await pilot.pause()
+
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(80, 24), run_before=open_first)
+
+
+def test_snapshot_dashboard_at_160x48(snap_compare, snapshot_study):
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(160, 48))
+
+
+def test_snapshot_code_quotes_at_80x24(snap_compare, snapshot_study):
+    async def open_code(pilot):
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(80, 24), run_before=open_code)
+
+
+def test_snapshot_role_dialog_at_80x24(snap_compare, snapshot_study):
+    async def open_role(pilot):
+        await pilot.press("enter", "down", "R")
+        await pilot.pause()
+
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(80, 24), run_before=open_role)
 
 
 def test_snapshot_journey_map(snap_compare, snapshot_study):

@@ -7,8 +7,11 @@ from functools import partial
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
 
 from research.study import Study
+from tui.dialogs import highlight
 from tui.screens.codebook import CodebookScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
@@ -39,14 +42,14 @@ class StudyCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, action, help_text in self._commands():
-            yield DiscoveryHit(name, action, help=help_text)
+            yield DiscoveryHit(Content(name), action, text=name, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, action, help_text in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), action, help=help_text)
+                yield Hit(score, highlight(matcher, name), action, text=name, help=escape(help_text))
 
 
 class ResearchApp(App):

@@ -1,15 +1,27 @@
-"""Small modal dialogs: a fuzzy code picker and a one-line text prompt."""
+"""Small modal dialogs: a fuzzy code picker and a one-line text prompt. Their text is never read as markup."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.fuzzy import Matcher
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
+
+
+def highlight(matcher: Matcher, candidate: str) -> Content:
+    """`candidate` with the letters `matcher` found in bold, read as plain text (Matcher.highlight reads markup)."""
+    content = Content(candidate)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
+    for offset in offsets if score else ():
+        if not candidate[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class CodePicker(ModalScreen[str | None]):
@@ -29,20 +41,20 @@ class CodePicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text)
+            yield Label(Text(self.title_text))
             yield Input(placeholder="type to filter, e.g. 'ret' or 'pain'", id="filter")
-            yield OptionList(*[Option(label, id=key) for key, label in self.codes], id="codes")
+            yield OptionList(*[Option(Text(label), id=key) for key, label in self.codes], id="codes")
 
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:
         options = self.query_one("#codes", OptionList)
         options.clear_options()
         if not event.value:
-            options.add_options([Option(label, id=key) for key, label in self.codes])
+            options.add_options([Option(Text(label), id=key) for key, label in self.codes])
         else:
             matcher = Matcher(event.value)
             scored = sorted(((matcher.match(label), key, label) for key, label in self.codes), reverse=True)
-            options.add_options([Option(matcher.highlight(label), id=key) for score, key, label in scored if score > 0])
+            options.add_options([Option(highlight(matcher, label), id=key) for score, key, label in scored if score > 0])
         options.highlighted = 0 if options.option_count else None
 
     @on(Input.Submitted, "#filter")
@@ -80,7 +92,7 @@ class Prompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Label(Text(self.question))
             yield Input(value=self.value, placeholder=self.placeholder, id="answer")
 
     @on(Input.Submitted, "#answer")

@@ -1,14 +1,64 @@
-"""The codebook: codes with their definitions and how often each is suggested, accepted, rejected."""
+"""The codebook: codes with their definitions and counts; Enter lists every quote of a code across the interviews."""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, OptionList, Static
+from textual.widgets.option_list import Option
 
-from research.review import code_counts
+from research.review import CodeCount, CodeQuote, code_counts, code_quotes
+from research.timecode import clock
+from tui.widgets.footer import KeyFooter
+
+STATUS_MARK = {"suggested": ("?", ""), "accepted": ("✓", "green"), "rejected": ("✗", "red dim")}
+
+
+def quote_row(quote: CodeQuote) -> Text:
+    """✓ INT-002 03:14 Participant 2 0.91  the words (study text, never markup)."""
+    mark, style = STATUS_MARK.get(quote.status, ("?", ""))
+    text = Text(f"{mark} ", style=style or "bold")
+    text.append(f"{quote.interview} {clock(quote.start)} {quote.participant} {quote.confidence:.2f}  ", style="dim")
+    text.append(quote.text, style="strike dim" if quote.status == "rejected" else "")
+    return text
+
+
+class CodeQuotesScreen(Screen):
+    """Every quote of one code; Enter opens it in its transcript, Escape comes back to the same place."""
+
+    DEFAULT_CSS = "CodeQuotesScreen OptionList { height: 1fr; }"
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="code_quotes.back")]
+
+    def __init__(self, code: CodeCount):
+        super().__init__()
+        self.code = code
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield OptionList(id="quotes")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        quotes = code_quotes(self.app.study, self.code.key)
+        self.title = f"{self.code.group} › {self.code.name}"
+        self.sub_title = f"{len(quotes)} quote{'s' * (len(quotes) != 1)}, {len({q.interview for q in quotes})} interviews"
+        listing = self.query_one(OptionList)
+        listing.add_options([Option(quote_row(q), id=f"{q.interview}|{q.utterance_id}") for q in quotes])
+        if not quotes:
+            listing.add_option(Option(Text("No utterance has this code yet.", style="dim"), disabled=True))
+        else:
+            listing.highlighted = 0
+        listing.focus()
+
+    @on(OptionList.OptionSelected)
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        from tui.screens.transcript import TranscriptScreen
+
+        interview, utterance = event.option.id.split("|")
+        self.app.push_screen(TranscriptScreen(interview, int(utterance)))
 
 
 class CodebookScreen(Screen):
@@ -16,23 +66,35 @@ class CodebookScreen(Screen):
     CodebookScreen DataTable { height: 1fr; }
     CodebookScreen #definition { height: auto; max-height: 5; border-top: solid $primary; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="codebook.back")]
+    BINDINGS = [
+        Binding("enter", "open", "Quotes", id="codebook.open"),
+        Binding("escape", "app.pop_screen", "Back", id="codebook.back"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="codes", cursor_type="row", zebra_stripes=True)
         yield Static(id="definition")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Codebook: {self.app.study.config.coding.codebook}"
         table = self.query_one(DataTable)
-        table.add_columns("group", "code", "open", "✓", "✗", "definition")
+        table.add_columns("code", "open", "✓", "✗", "group", "definition")
         self.counts = code_counts(self.app.study)
         for c in self.counts:
-            table.add_row(c.group, Text("■ ", style=c.color) + Text(c.name), str(c.suggested), str(c.accepted), str(c.rejected), c.definition[:60], key=c.key)
+            table.add_row(Text("■ ", style=c.color) + Text(c.name), str(c.suggested), str(c.accepted), str(c.rejected), Text(c.group), Text(c.definition[:60]), key=c.key)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.counts):
             c = self.counts[event.cursor_row]
-            self.query_one("#definition", Static).update(f"[b]{c.group} › {c.name}[/b] ({c.key}): {c.definition}")
+            self.query_one("#definition", Static).update(Text(f"{c.group} › {c.name}", style="bold") + Text(f" ({c.key}): {c.definition}"))
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if 0 <= table.cursor_row < len(self.counts):
+            self.app.push_screen(CodeQuotesScreen(self.counts[table.cursor_row]))

@@ -50,7 +50,7 @@ class DashboardScreen(Screen):
     def on_mount(self) -> None:
         self.title = f"{self.app.study.config.name}: interviews"
         table = self.query_one(DataTable)
-        table.add_columns("code", "title", "people", "min", *[s[:4] for s in STAGES], "open")
+        table.add_columns("code", "open", *[s[:4] for s in STAGES], "people", "min", "title")  # what a narrow terminal must show first
         self.query_one(ProgressBar).display = False
         self.refresh_table()
 
@@ -64,8 +64,8 @@ class DashboardScreen(Screen):
         open_counts = {r["code"]: r["n"] for r in self.app.study.db.query(
             "SELECT i.code, COUNT(c.id) AS n FROM interviews i JOIN utterances u ON u.interview_id = i.id JOIN codings c ON c.utterance_id = u.id WHERE c.status = 'suggested' GROUP BY i.code")}
         for status in interview_statuses(self.app.study):
-            table.add_row(status.code, status.title, ", ".join(status.participants), f"{status.duration / 60:.1f}",
-                          *[BADGE.get(status.stages[s], s) for s in STAGES], str(open_counts.get(status.code, 0)), key=status.code)
+            table.add_row(status.code, str(open_counts.get(status.code, 0)), *[BADGE.get(status.stages[s], s) for s in STAGES],
+                          Text(", ".join(status.participants)), f"{status.duration / 60:.1f}", Text(status.title or ""), key=status.code)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
 

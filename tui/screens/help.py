@@ -23,14 +23,19 @@ HELP = """\
 | transcript | `←` `→` | select another code of the utterance |
 | transcript | `c` / `+` | recode (fuzzy picker) / add a code |
 | transcript | `m` / `b` | memo on the code / bulk-accept above a confidence |
-| transcript | `space` / `R` | play the redacted audio / change the speaker's role |
+| transcript | `space` | play the utterance (redacted audio) |
+| transcript | `e` | correct the words while the utterance plays (`ctrl+r` plays it again); unsure words are underlined |
+| transcript | `s` | split the utterance before a word, or give a range of words to another speaker |
+| transcript | `R` | the speaker: listen to a sample (`space`), set the role, or merge into another speaker |
 | journey map | `enter` / `g` | into the evidence list / open the quote in its transcript |
 | journey map | `v` / `o` / `f` | personas side by side / opportunities and advocacy / show the filters |
 | journey map | `e` / `h` / `P` | rewrite the insight / hide it / pin the highlighted quote first |
 | journey map | `space` `M` / `u` | mark and merge into this insight / undo the last insight edit |
 | themes | `e` / `space` `M` / `P` | rename / mark and merge / promote to a code |
+| codebook | `enter` | every quote of the code across interviews; `enter` again opens one in its transcript |
+| search | `enter` | search (hyphens, case and plurals don't matter: `wifi` finds Wi-Fi); `enter` on a hit opens it |
 
-Every decision is saved the moment you make it.
+Every decision and correction is saved the moment you make it; a correction re-codes the interview in the background.
 """
 
 

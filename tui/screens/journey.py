@@ -119,14 +119,17 @@ class JourneyScreen(Screen):
 
     @work(thread=True, exclusive=True, group="map")
     def build(self, filters: dict[str, str], rebuild: bool) -> None:
-        from research.coding.stage import study_codebook
-        from research.journey import build_and_store, stored_map
+        from research.journey import stored_map
         from research.study import Study
 
         study = Study.open(self.app.study.root)  # this thread's own connection
         try:
             journey = None if rebuild else stored_map(study, filters)
-            journey = journey or build_and_store(study, study_codebook(study)[0], filters)
+            if journey is None:  # only a rebuild loads the coding stage (and with it torch and spaCy)
+                from research.coding.stage import study_codebook
+                from research.journey import build_and_store
+
+                journey = build_and_store(study, study_codebook(study)[0], filters)
         except ResearchError as error:
             self.post_message(MapFailed(str(error)))
             return

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList
+from textual.widgets import Header, Input, OptionList
 from textual.widgets.option_list import Option
 
-from research.review import search
+from research.errors import ResearchError
+from research.search import SearchHit, hits_line, search
 from research.timecode import clock
+from tui.widgets.footer import KeyFooter
+
+
+def hit_line(hit: SearchHit) -> Text:
+    """INT-003 02:14 customer    …the Wi-Fi kept failing…, the matched words highlighted (study text is never markup)."""
+    text = Text(f"{hit.interview} {clock(hit.start)} {hit.role:<11} ", style="dim")
+    snippet = Text(hit.snippet)
+    for start, end in hit.matches:
+        snippet.stylize("bold reverse", start, end)
+    return text + snippet
 
 
 class SearchScreen(Screen):
@@ -21,7 +33,7 @@ class SearchScreen(Screen):
         yield Header()
         yield Input(placeholder="search every transcript, e.g. wifi pair*", id="query")
         yield OptionList(id="hits")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Search"
@@ -31,10 +43,13 @@ class SearchScreen(Screen):
     def _search(self, event: Input.Submitted) -> None:
         hits = self.query_one("#hits", OptionList)
         hits.clear_options()
-        found = search(self.app.study, event.value)
-        for hit in found:
-            hits.add_option(Option(f"{hit.interview} {clock(hit.start)} {hit.role:<11} {hit.snippet}", id=f"{hit.interview}|{hit.utterance_id}"))
-        self.sub_title = f"{len(found)} hits"
+        try:
+            found = search(self.app.study, event.value)
+        except ResearchError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        hits.add_options([Option(hit_line(hit), id=f"{hit.interview}|{hit.utterance_id}") for hit in found])
+        self.sub_title = hits_line(len(found))
         if found:
             hits.focus()
             hits.highlighted = 0

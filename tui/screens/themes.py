@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from research.errors import ResearchError
 from research.review import merge_themes, promote_theme, rename_theme
 from tui.dialogs import Prompt
+from tui.widgets.footer import KeyFooter
 
 
 class ThemesScreen(Screen):
@@ -31,7 +33,7 @@ class ThemesScreen(Screen):
         yield Header()
         yield DataTable(id="themes", cursor_type="row")
         yield Static(id="quote")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Themes"
@@ -44,7 +46,7 @@ class ThemesScreen(Screen):
         table.clear()
         for t in self.app.study.db.query("SELECT * FROM themes ORDER BY size DESC"):
             mark = "◆ " if t["id"] == self.marked else ""
-            table.add_row(str(t["id"]), mark + t["label"], str(t["size"]), str(t["participants"]), t["stage"] or "–", ", ".join(json.loads(t["words"] or "[]")[:5]), key=str(t["id"]))
+            table.add_row(str(t["id"]), Text(mark + t["label"]), str(t["size"]), str(t["participants"]), Text(t["stage"] or "–"), Text(", ".join(json.loads(t["words"] or "[]")[:5])), key=str(t["id"]))
         if not table.row_count:
             self.query_one("#quote", Static).update("No themes yet: run `research themes` (or r on the dashboard).")
 
@@ -58,7 +60,7 @@ class ThemesScreen(Screen):
         theme = self.current()
         if theme is not None:
             quotes = json.loads(self.app.study.db["themes"].get(theme)["quotes"] or "[]")
-            text = "\n".join("“" + self.app.study.db["utterances"].get(q)["text"][:150] + "”" for q in quotes[:2])
+            text = Text("\n".join("“" + self.app.study.db["utterances"].get(q)["text"][:150] + "”" for q in quotes[:2]))
             self.query_one("#quote", Static).update(text)
 
     def action_rename(self) -> None:
@@ -68,7 +70,11 @@ class ThemesScreen(Screen):
 
         def done(label: str | None) -> None:
             if label:
-                rename_theme(self.app.study, theme, label)
+                try:
+                    rename_theme(self.app.study, theme, label)
+                except ResearchError as error:
+                    self.notify(str(error), severity="error", markup=False)
+                    return
                 self.app.map_is_stale = True
                 self.refresh_table()
 
@@ -84,7 +90,11 @@ class ThemesScreen(Screen):
         if self.marked is None or keep is None or keep == self.marked:
             self.notify("Mark a theme with space, then press M on another one.", severity="warning")
             return
-        merge_themes(self.app.study, keep, self.marked)
+        try:
+            merge_themes(self.app.study, keep, self.marked)
+        except ResearchError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
         self.marked = None
         self.app.map_is_stale = True
         self.refresh_table()
@@ -96,6 +106,6 @@ class ThemesScreen(Screen):
         try:
             key = promote_theme(self.app.study, theme)
         except ResearchError as error:
-            self.notify(str(error), severity="error")
+            self.notify(str(error), severity="error", markup=False)
             return
-        self.notify(f"Added code {key} to the study's codebook (codebook.yaml); `research code` will use it.")
+        self.notify(f"Added code {key} to the study's codebook (codebook.yaml); `research code` will use it.", markup=False)

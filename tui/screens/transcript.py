@@ -1,41 +1,86 @@
-"""Reviewing one interview: utterances with code chips, and keyboard-first decisions on suggestions."""
+"""Reviewing one interview: utterances with code chips, keyboard-first decisions on suggestions, and
+corrections to the transcript (words, splits, speakers, roles) saved at once and re-coded in a worker."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from research.coding.decisions import add_coding, bulk_accept, decide, recode, set_memo
 from research.errors import ResearchError
 from research.playback import play_clip
-from research.review import UtteranceView, change_role, transcript
+from research.review import CodingView, UtteranceView, change_role, recode_interview, transcript
+from research.study import Study
 from research.timecode import clock
+from tui.correction_dialogs import EditDialog, RoleDialog, SpeakerChoice, WordsChoice, WordsDialog
 from tui.dialogs import CodePicker, Prompt
+from tui.widgets.footer import KeyFooter
+
+
+class CorrectionProgress(Message):
+    def __init__(self, text: str, step: int):
+        super().__init__()
+        self.text, self.step = text, step
+
+
+class CorrectionDone(Message):
+    def __init__(self, text: str, failed: bool):
+        super().__init__()
+        self.text, self.failed = text, failed
+
 
 STATUS_MARK = {"suggested": "?", "accepted": "✓", "rejected": "✗"}
 
 
-def render_utterance(u: UtteranceView, selected_coding: int | None = None) -> Text:
-    """Timestamp, speaker and text, then one chip per coding, coloured by its group."""
+CHIP_INDENT = 6
+
+
+def chip(c: CodingView, selected: bool) -> Text:
+    """One coding as a chip: ✓ accepted (filled), ? suggested, ✗ rejected (struck); ✎ when it has a memo."""
+    style = f"on {c.color}" if c.status == "accepted" else f"{c.color}"
+    if c.status == "rejected":
+        style += " strike dim"
+    if selected:
+        style += " reverse"
+    return Text(f" {STATUS_MARK[c.status]} {c.name} {c.confidence:.2f}{' ✎' if c.memo else ''} ", style=style)
+
+
+def render_utterance(u: UtteranceView, selected_coding: int | None = None, width: int = 0) -> Text:
+    """Timestamp, speaker and text, then the chips, broken into lines between chips (never inside
+    one) to fit `width` (0: one line). Study text is plain `Text`, never markup."""
     text = Text()
     text.append(f"{clock(u.start)} ", style="dim")
     text.append(f"{u.speaker}: ", style="bold" if u.role != "interviewer" else "bold dim")
-    text.append(u.text, style="dim" if u.role == "interviewer" else "")
+    text.append_text(utterance_text(u))
     if u.codings:
-        text.append("\n      ")
+        text.append("\n" + " " * CHIP_INDENT)
+        used = CHIP_INDENT
         for n, c in enumerate(u.codings):
-            style = f"on {c.color}" if c.status == "accepted" else f"{c.color}"
-            if c.status == "rejected":
-                style += " strike dim"
-            if n == selected_coding:
-                style += " reverse"
-            text.append(f" {STATUS_MARK[c.status]} {c.name} {c.confidence:.2f} ", style=style)
+            piece = chip(c, n == selected_coding)
+            if width and used > CHIP_INDENT and used + piece.cell_len > width:
+                text.append("\n" + " " * CHIP_INDENT)
+                used = CHIP_INDENT
+            text.append_text(piece)
             text.append(" ")
+            used += piece.cell_len + 1
+    return text
+
+
+def utterance_text(u: UtteranceView) -> Text:
+    """The utterance's words; those the recogniser was unsure of (probability below UNSURE) underlined in yellow."""
+    text = Text(u.text, style="dim" if u.role == "interviewer" else "")
+    for start, end in u.unsure:
+        text.stylize("underline yellow", start, end)
     return text
 
 
@@ -45,6 +90,9 @@ class TranscriptScreen(Screen):
     DEFAULT_CSS = """
     TranscriptScreen OptionList { height: 1fr; }
     TranscriptScreen #detail { height: 3; border-top: solid $primary; padding: 0 1; }
+    TranscriptScreen #working { height: 1; padding: 0 1; }
+    TranscriptScreen #work { width: 1fr; }
+    TranscriptScreen #work-bar { width: 24; }
     """
     BINDINGS = [
         Binding("n", "next_suggestion", "Next", id="transcript.next"),
@@ -58,7 +106,9 @@ class TranscriptScreen(Screen):
         Binding("space", "play", "Play", id="transcript.play"),
         Binding("left", "coding(-1)", "◀ code", show=False, id="transcript.coding_left"),
         Binding("right", "coding(1)", "code ▶", show=False, id="transcript.coding_right"),
-        Binding("R", "role", "Role", id="transcript.role"),
+        Binding("e", "edit", "Edit words", id="transcript.edit"),
+        Binding("s", "words", "Split/give words", id="transcript.words"),
+        Binding("R", "role", "Speaker", id="transcript.role"),
         Binding("escape", "app.pop_screen", "Back", id="transcript.back"),
     ]
 
@@ -71,6 +121,7 @@ class TranscriptScreen(Screen):
         self._marked: tuple[int, int] | None = None  # (row, chip) drawn as selected
         self._placed: int | None = None  # a row the screen moved to itself (keep its chip selection)
         self._started = False  # the first "next" may land on the suggestion under the cursor
+        self.correcting = False  # a correction is being saved and re-coded in a worker
 
     @property
     def study(self):
@@ -79,11 +130,15 @@ class TranscriptScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield OptionList(id="utterances")
+        with Horizontal(id="working"):
+            yield Static(id="work")
+            yield ProgressBar(id="work-bar", show_eta=False, show_percentage=False)
         yield Static(id="detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"{self.interview}: transcript review"
+        self.query_one("#working").display = False
         self.reload()
         if self.focus_utterance is not None:
             self.highlight_utterance(self.focus_utterance)
@@ -95,13 +150,13 @@ class TranscriptScreen(Screen):
         keep = options.highlighted
         self.utterances = transcript(self.study, self.interview)
         if not full and keep is not None:
-            options.replace_option_prompt_at_index(keep, render_utterance(self.utterances[keep], self.coding_index))
+            options.replace_option_prompt_at_index(keep, render_utterance(self.utterances[keep], self.coding_index, self.chip_width))
             self._marked = (keep, self.coding_index)
             self.refresh_current()
             return
         options.clear_options()
         self._marked = None
-        options.add_options([Option(render_utterance(u), id=str(u.id)) for u in self.utterances])
+        options.add_options([Option(render_utterance(u, width=self.chip_width), id=str(u.id)) for u in self.utterances])
         options.highlighted = min(keep, len(self.utterances) - 1) if keep is not None and self.utterances else (0 if self.utterances else None)
         self.refresh_current()
 
@@ -110,6 +165,15 @@ class TranscriptScreen(Screen):
             if u.id == utterance_id:
                 self._place(n, 0)
                 return
+
+    @property
+    def chip_width(self) -> int:
+        """How wide a row's chips may run before the next chip goes on a new line."""
+        return max(20, self.query_one("#utterances", OptionList).scrollable_content_region.width - 2)
+
+    def on_resize(self) -> None:
+        if self.utterances:
+            self.reload()
 
     @property
     def current(self) -> UtteranceView | None:
@@ -148,7 +212,7 @@ class TranscriptScreen(Screen):
         if redraw and wanted != self._marked:
             for row in {self._marked[0] if self._marked else None, options.highlighted} - {None}:
                 if row < len(self.utterances):
-                    options.replace_option_prompt_at_index(row, render_utterance(self.utterances[row], self.coding_index if row == options.highlighted else None))
+                    options.replace_option_prompt_at_index(row, render_utterance(self.utterances[row], self.coding_index if row == options.highlighted else None, self.chip_width))
             self._marked = wanted
         coding = self.current_coding
         detail = self.query_one("#detail", Static)
@@ -156,7 +220,7 @@ class TranscriptScreen(Screen):
             detail.update("No codes on this utterance. + adds one." if self.current and self.current.role != "interviewer" else "Interviewer: not coded.")
         else:
             memo = f"  memo: {coding.memo}" if coding.memo else ""
-            detail.update(f"{coding.group} › {coding.name}: {coding.status}, confidence {coding.confidence:.2f} from {coding.source}.{memo}")
+            detail.update(Text(f"{coding.group} › {coding.name}: {coding.status}, confidence {coding.confidence:.2f} from {coding.source}.{memo}"))
 
     def _suggestion_positions(self) -> list[tuple[int, int]]:
         return [(n, k) for n, u in enumerate(self.utterances) for k, c in enumerate(u.codings) if c.status == "suggested"]
@@ -256,7 +320,7 @@ class TranscriptScreen(Screen):
             try:
                 threshold = float(text)
             except ValueError:
-                self.notify(f"'{text}' is not a number between 0 and 1.", severity="error")
+                self.notify(f"'{text}' is not a number between 0 and 1.", severity="error", markup=False)
                 return
             count = bulk_accept(self.study.db, threshold)
             self.app.map_is_stale = True
@@ -268,24 +332,116 @@ class TranscriptScreen(Screen):
     def action_play(self) -> None:
         u = self.current
         if u is not None:
-            self.notify(play_clip(self.study.redacted_audio_dir / f"{self.interview}.opus", u.start, u.end))
+            self.notify(play_clip(self.study.redacted_audio_dir / f"{self.interview}.opus", u.start, u.end), markup=False)
+
+    # --- corrections: words, speakers and roles, saved at once and re-coded in a worker ---
+
+    def _speaker_of(self, u: UtteranceView) -> str:
+        return self.study.db["utterances"].get(u.id)["speaker"] or "?"
+
+    def _play(self, start: float, end: float) -> None:
+        self.notify(play_clip(self.study.redacted_audio_dir / f"{self.interview}.opus", start, end), markup=False)
+
+    def action_edit(self) -> None:
+        u = self.current
+        if u is None or self._busy():
+            return
+        self._play(u.start, u.end)
+
+        def done(text: str | None) -> None:
+            if text is not None and text.strip() and " ".join(text.split()) != " ".join(u.text.split()):
+                from research.transcript_edits import correct_text
+
+                def save(study) -> str:
+                    correct_text(study, u.id, text)
+                    return "Corrected."
+
+                self.correct("Saving the correction", save)
+
+        self.app.push_screen(EditDialog(u.text, lambda: self._play(u.start, u.end)), done)
+
+    def action_words(self) -> None:
+        u = self.current
+        if u is None or self._busy():
+            return
+        from research.transcript_edits import reassign_words, speakers
+
+        speaker = self._speaker_of(u)
+        names = [name for name, _, _ in speakers(self.study, self.interview)]
+
+        def done(choice: WordsChoice | None) -> None:
+            if choice is None:
+                return
+            what = f"Words {choice.first + 1}–{choice.last + 1} go to {choice.speaker}" if choice.speaker and choice.speaker != speaker else f"Split before word {choice.first + 1}"
+
+            def save(study) -> str:
+                reassign_words(study, u.id, choice.first, choice.last, choice.speaker)
+                return f"{what}: done."
+
+            self.correct(what, save)
+
+        self.app.push_screen(WordsDialog(u.text.split(), speaker, names), done)
 
     def action_role(self) -> None:
         u = self.current
-        if u is None:
+        if u is None or self._busy():
             return
-        speaker = self.study.db["utterances"].get(u.id)["speaker"]
+        from research.transcript_edits import merge_speakers, speakers, voice_sample
 
-        def done(role: str | None) -> None:
-            if not role:
-                return
-            try:
-                change_role(self.study, self.interview, speaker, role.strip())
-            except ResearchError as error:
-                self.notify(str(error), severity="error")
-                return
-            self.app.map_is_stale = True
-            self.notify(f"{speaker} is now {role.strip()}; the interview was re-coded.")
-            self.reload()
+        speaker = self._speaker_of(u)
 
-        self.app.push_screen(Prompt(f"Role of speaker {speaker} (interviewer, customer, customer_b)", u.role), done)
+        def sample(name: str) -> None:
+            self._play(*voice_sample(self.study, self.interview, name))
+
+        def done(choice: SpeakerChoice | None) -> None:
+            if choice is None or choice.action == "role" and choice.value == u.role:
+                return
+            def save(study) -> str:
+                if choice.action == "merge":
+                    return f"{merge_speakers(study, self.interview, choice.value, speaker)} utterances of {speaker} are now {choice.value}'s."
+                change_role(study, self.interview, speaker, choice.value)
+                return f"{speaker} is now {choice.value}."
+
+            self.correct(f"Merging {speaker} into {choice.value}" if choice.action == "merge" else f"{speaker} becomes {choice.value}", save)
+
+        self.app.push_screen(RoleDialog(speaker, u.role, speakers(self.study, self.interview), sample), done)
+
+    def _busy(self) -> bool:
+        if self.correcting:
+            self.notify("A correction is still being saved and re-coded; try again in a moment.", severity="warning")
+        return self.correcting
+
+    def correct(self, what: str, change: Callable[[Study], str]) -> None:
+        """Save a correction and re-code the interview in a worker; the screen keeps taking keys meanwhile."""
+        self.correcting = True
+        self.query_one("#work", Static).update(Text(f"{what}…", style="bold"))
+        self.query_one("#work-bar", ProgressBar).update(total=2, progress=0)
+        self.query_one("#working").display = True
+        self.run_correction(what, change)
+
+    @work(thread=True, exclusive=True, group="correction")
+    def run_correction(self, what: str, change: Callable[[Study], str]) -> None:
+        study = Study.open(self.study.root)  # this thread's own connection
+        started = time.perf_counter()
+        try:
+            summary = change(study)
+            self.post_message(CorrectionProgress(f"Saved. Re-coding {self.interview}…", 1))
+            recode_interview(study, self.interview)
+        except ResearchError as error:
+            self.post_message(CorrectionDone(str(error), failed=True))
+            return
+        self.post_message(CorrectionDone(f"{summary} {self.interview} re-coded in {time.perf_counter() - started:.1f} s.", failed=False))
+
+    @on(CorrectionProgress)
+    def _correction_progress(self, message: CorrectionProgress) -> None:
+        self.query_one("#work", Static).update(Text(message.text, style="bold"))
+        self.query_one("#work-bar", ProgressBar).update(progress=message.step)
+        self.reload()  # the saved words and speakers show at once; the new suggestions follow
+
+    @on(CorrectionDone)
+    def _correction_done(self, message: CorrectionDone) -> None:
+        self.correcting = False
+        self.query_one("#working").display = False
+        self.app.map_is_stale = True
+        self.notify(message.text, severity="error" if message.failed else "information", markup=False)
+        self.reload()

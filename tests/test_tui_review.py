@@ -1,0 +1,190 @@
+"""The review app on a small hand-built study whose text looks like markup: escaping everywhere,
+search that forgives hyphens, case and plurals, opening a code, 80x24 layout, and an app that
+paints without loading a model."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from research.search import hits_line, search
+from tui.app import ResearchApp
+from tui.screens.codebook import CodebookScreen, CodeQuotesScreen
+from tui.screens.search import SearchScreen
+from tui.screens.themes import ThemesScreen
+from tui.screens.transcript import TranscriptScreen
+
+REPO = Path(__file__).resolve().parent.parent
+PSEUDONYM = "[PERSON_6]"  # Rich and Textual would read it as a markup tag and drop it
+BOLD = "[b]three[/b]"
+LINES = [
+    ("interviewer", "How did the setup go?", []),
+    ("customer", f"The Wi-Fi kept failing, {BOLD} tries, and {PSEUDONYM} had to reset the routers [sic].", [("stage:adoption", "suggested", 0.81), ("emotion:anger", "accepted", 0.7)]),
+    ("interviewer", "Would you recommend it?", []),
+    ("customer", "Yes, I told my sister to get one, the wifi pairing is easy now.", [("stage:advocacy", "suggested", 0.9), ("emotion:anger", "rejected", 0.4)]),
+]
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as plain text (from the app's own SVG screenshot)."""
+    svg = app.export_screenshot()
+    return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
+
+
+@pytest.fixture
+def markup_study(tmp_path):
+    from research.coding.stage import study_codebook, sync_codes
+    from research.store import now, set_stage
+    from research.study import Study
+
+    study = Study.create(tmp_path / "markup", "markup [study]")
+    db = study.db
+    sync_codes(db, study_codebook(study)[0])
+    for n in (1, 2):
+        interview = db["interviews"].insert({"code": f"INT-00{n}", "title": f"Call [{n}]", "sha256": f"{n:064x}", "duration": 60.0, "added_at": now()}).last_pk
+        db["participants"].insert({"interview_id": interview, "slot": "customer", "label": f"Participant [{n}]", "persona": "Buyer", "segment": "Household"})
+        for idx, (role, text, codes) in enumerate(LINES):
+            words = [{"start": idx * 10.0 + k, "end": idx * 10.0 + k + 0.5, "text": " " + w, "probability": 0.3 if w == "routers" else 0.95} for k, w in enumerate(text.split())]
+            utterance = db["utterances"].insert({"interview_id": interview, "idx": idx, "speaker": "S1" if role == "interviewer" else "S2", "role": role,
+                                                 "start": idx * 10.0, "end": idx * 10.0 + 8, "text": text, "words": json.dumps(words)}).last_pk
+            for key, status, confidence in codes:
+                db["codings"].insert({"utterance_id": utterance, "code_key": key, "source": "model", "confidence": confidence, "status": status, "created_at": "t", "updated_at": "t"})
+        for stage in ("transcribe", "speakers", "anonymize", "code"):
+            set_stage(db, interview, stage, "done")
+    first = db.execute("SELECT id FROM utterances WHERE idx = 1 AND interview_id = 1").fetchone()[0]
+    db["themes"].insert({"id": 1, "label": f"Wi-Fi [b]pain[/b] {PSEUDONYM}", "words": json.dumps(["wi-fi", "[router]"]), "size": 2, "stage": "adoption", "participants": 2,
+                         "quotes": json.dumps([first]), "created_at": "t", "journey": 1, "hidden": 0})
+    return study
+
+
+async def test_search_escapes_the_matched_words_and_counts_hits_in_the_singular(markup_study):
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"sic", "enter")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert app.screen.sub_title == "2 hits" and "[sic]" in shown and PSEUDONYM in shown and "three[/b]" in shown  # the snippet starts after [b]
+        app.screen.query_one("#query").value = ""
+        app.screen.query_one("#query").focus()
+        await pilot.press(*"sister", "enter")
+        await pilot.pause()
+        assert "2 hits" in screen_text(app)
+        app.screen.query_one("#query").value = ""
+        app.screen.query_one("#query").focus()
+        await pilot.press(*"nothing-like-this", "enter")
+        await pilot.pause()
+        assert app.screen.sub_title == "no hits"
+        await pilot.press("escape")
+        assert hits_line(1) == "1 hit" and hits_line(0) == "no hits" and hits_line(200) == "200+ hits"
+
+
+def test_search_forgives_hyphens_case_and_plurals(markup_study):
+    def found(query):
+        return {(h.interview, h.utterance_id) for h in search(markup_study, query)}
+
+    wifi = found("wifi")
+    assert len(wifi) == 4  # "Wi-Fi" in one utterance and "wifi" in another, in both interviews
+    assert found("WI-FI") == wifi == found("Wi-Fi") == found("wi fi*") | found("wifi")
+    assert found("wifi pair*") == found("pairing")  # the placeholder's own example finds something
+    assert len(found("router")) == 2 and found("router") == found("routers") == found("Routers")
+    hit = search(markup_study, "wifi")[0]
+    assert all(hit.snippet[a:b].lower() in {"wi", "fi", "wifi"} for a, b in hit.matches) and hit.matches
+    assert search(markup_study, '" * ( ') == []  # nothing to search for: no hits, no error
+
+
+async def test_transcript_chips_and_detail_keep_brackets_and_never_break_a_chip(markup_study):
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TranscriptScreen)
+        shown = screen_text(app)
+        assert PSEUDONYM in shown and BOLD in shown and "[sic]" in shown
+        assert "Participant [1]" in shown
+        customer = screen.utterances[1]
+        assert customer.unsure and customer.text[slice(*customer.unsure[0])] == "routers"
+        from tui.screens.transcript import render_utterance
+
+        rendered = render_utterance(customer, width=30)
+        chip_lines = rendered.plain.splitlines()[1:]
+        assert len(chip_lines) == 2 and all(len(line) <= 30 for line in chip_lines)
+        names = [f"{c.name} {c.confidence:.2f}" for c in customer.codings]
+        assert all(any(name in line for line in chip_lines) for name in names)  # each chip whole on one line
+        underlined = [s for s in rendered.spans if "underline" in str(s.style)]
+        assert underlined and rendered.plain[underlined[0].start:underlined[0].end] == "routers"
+        await pilot.press("n")
+        await pilot.pause()
+        assert "Help" in screen_text(app) and "Quit" in screen_text(app)
+
+
+async def test_themes_and_codebook_show_markup_like_text_as_written(markup_study):
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ThemesScreen)
+        shown = screen_text(app)
+        assert f"Wi-Fi [b]pain[/b] {PSEUDONYM}" in shown and "[router]" in shown and PSEUDONYM in shown and BOLD in shown
+
+
+async def test_enter_on_a_code_lists_its_quotes_across_interviews_and_jumps_to_each(markup_study):
+    db = markup_study.db
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, CodebookScreen)
+        table = app.screen.query_one("DataTable")
+        row = next(n for n, c in enumerate(app.screen.counts) if c.key == "emotion:anger")
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodeQuotesScreen)
+        quotes = app.screen.query_one("#quotes")
+        expected = db.execute("SELECT COUNT(*) FROM codings WHERE code_key = 'emotion:anger'").fetchone()[0]
+        assert quotes.option_count == expected == 4 and app.screen.sub_title == "4 quotes, 2 interviews"
+        shown = screen_text(app)
+        assert PSEUDONYM in shown and "✓" in shown and "✗" in shown
+        for n in range(expected):
+            quotes.highlighted = n
+            await pilot.press("enter")
+            await pilot.pause()
+            target = quotes.get_option_at_index(n).id.split("|")
+            assert isinstance(app.screen, TranscriptScreen) and app.screen.interview == target[0] and app.screen.current.id == int(target[1])
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, CodeQuotesScreen) and quotes.highlighted == n
+
+
+def test_the_app_imports_no_model_before_its_first_frame():
+    code = ("import sys, tui.app, tui.screens.transcript, tui.screens.journey, tui.screens.codebook, tui.screens.search, tui.screens.themes\n"
+            "print(sorted(m for m in ('torch', 'sklearn', 'spacy', 'sentence_transformers', 'presidio_analyzer', 'bertopic', 'research.coding.stage') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+async def test_at_80x24_the_dashboard_puts_open_suggestions_and_stages_before_the_title(markup_study):
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("DataTable")
+        labels = [str(column.label) for column in table.columns.values()]
+        assert labels[:2] == ["code", "open"] and labels[-1] == "title"
+        shown = screen_text(app)
+        assert "open" in shown and "code" in shown and "✓" in shown and "Call [1]" in shown
+        assert "? Help" in shown and "q Quit" in shown
