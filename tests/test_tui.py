@@ -111,10 +111,18 @@ async def test_bulk_accept_search_help_and_audio(review_study):
         await pilot.pause()
         await pilot.press("enter", "b")
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("enter")  # the first scope offered: this interview only
         await pilot.pause()
-        high = db.execute("SELECT COUNT(*) FROM codings WHERE status = 'suggested' AND confidence >= 0.9").fetchone()[0]
-        assert high == 0 and db.execute("SELECT COUNT(*) FROM codings WHERE status = 'accepted'").fetchone()[0] > 0
+        await pilot.press("enter")  # confidence 0.9
+        await pilot.pause()
+        open_high = "SELECT i.code, COUNT(*) FROM codings c JOIN utterances u ON u.id = c.utterance_id JOIN interviews i ON i.id = u.interview_id WHERE c.status = 'suggested' AND c.confidence >= 0.9 GROUP BY i.code"
+        left = dict(db.execute(open_high).fetchall())
+        accepted = db.execute("SELECT COUNT(*) FROM codings WHERE status = 'accepted'").fetchone()[0]
+        assert "INT-001" not in left and left and accepted > 0  # the other interviews' suggestions stay open
+        await pilot.press("u")
+        await pilot.pause()
+        assert db.execute("SELECT COUNT(*) FROM codings WHERE status = 'accepted'").fetchone()[0] == 0 and "INT-001" in dict(db.execute(open_high).fetchall())
+        assert any(n.message.startswith("Undid 1 decision") for n in app._notifications)
         await pilot.press("space")
         await pilot.pause()
         messages = [n.message for n in app._notifications]

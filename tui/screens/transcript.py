@@ -16,7 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from research.coding.decisions import add_coding, bulk_accept, decide, recode, set_memo
+from research.coding.decision_log import undo
+from research.coding.decisions import Scope, add_coding, bulk_accept, bulk_candidates, decide, recode, set_memo
 from research.errors import ResearchError
 from research.playback import play_clip
 from research.review import CodingView, UtteranceView, change_role, recode_interview, transcript
@@ -103,6 +104,7 @@ class TranscriptScreen(Screen):
         Binding("plus,i", "add_code", "Add code", id="transcript.add"),
         Binding("m", "memo", "Memo", id="transcript.memo"),
         Binding("b", "bulk_accept", "Bulk accept", id="transcript.bulk"),
+        Binding("u", "undo", "Undo", id="transcript.undo"),
         Binding("space", "play", "Play", id="transcript.play"),
         Binding("left", "coding(-1)", "◀ code", show=False, id="transcript.coding_left"),
         Binding("right", "coding(1)", "code ▶", show=False, id="transcript.coding_right"),
@@ -314,20 +316,43 @@ class TranscriptScreen(Screen):
         self.app.push_screen(Prompt(f"Memo on '{coding.name}'", coding.memo or ""), done)
 
     def action_bulk_accept(self) -> None:
-        def done(text: str | None) -> None:
-            if not text:
-                return
-            try:
-                threshold = float(text)
-            except ValueError:
-                self.notify(f"'{text}' is not a number between 0 and 1.", severity="error", markup=False)
-                return
-            count = bulk_accept(self.study.db, threshold)
-            self.app.map_is_stale = True
-            self.notify(f"Accepted {count} suggestions with confidence ≥ {threshold:.2f} (whole study).")
-            self.reload()
+        """Ask the scope first (this interview, this code, or the whole study), then the confidence; `u` undoes it."""
+        coding = self.current_coding
+        scopes = [(f"interview:{self.interview}", f"This interview ({self.interview})")]
+        if coding is not None:
+            scopes.append((f"code:{coding.key}", f"This code ({coding.name}) in every interview"))
+        scopes.append(("study", "The whole study"))
 
-        self.app.push_screen(Prompt("Accept every open suggestion with confidence at least", "0.9"), done)
+        def scoped(choice: str | None) -> None:
+            if choice is None:
+                return
+            scope = Scope.parse(choice)
+            waiting = bulk_candidates(self.study.db, 0.9, scope)
+
+            def done(text: str | None) -> None:
+                if not text:
+                    return
+                try:
+                    threshold = float(text)
+                except ValueError:
+                    self.notify(f"'{text}' is not a number between 0 and 1.", severity="error", markup=False)
+                    return
+                count = bulk_accept(self.study.db, threshold, scope)
+                self.app.map_is_stale = True
+                self.notify(f"Accepted {count} suggestions with confidence ≥ {threshold:.2f} in {scope.words}. u undoes it.", markup=False)
+                self.reload()
+
+            question = f"Accept open suggestions in {scope.words} with confidence at least ({waiting} at 0.9)"
+            self.app.push_screen(Prompt(question, "0.9"), done)
+
+        self.app.push_screen(CodePicker(scopes, "Bulk accept: which suggestions?"), scoped)
+
+    def action_undo(self) -> None:
+        result = undo(self.study.db)
+        if result.batches:
+            self.app.map_is_stale = True
+            self.reload()
+        self.notify(result.line, markup=False)
 
     def action_play(self) -> None:
         u = self.current
