@@ -12,14 +12,13 @@ participants count together.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import asdict, dataclass, field
 
 from sqlite_utils import Database
 
 from research.nlp import load_spacy
+from research.text_facts import cached_per_text
 
 EXTRACTOR_VERSION = "5"  # part of the cache key: a change to the extraction re-parses stored utterances
 
@@ -140,18 +139,5 @@ def _clause(doc, marker) -> str:
 
 def stored_five_ws(db: Database, texts: dict[int, str]) -> dict[int, FiveWs]:
     """The 5 W's of utterances by id, parsed once per text and kept in study.db (`utterance_facts`)."""
-    hashes = {key: hashlib.sha256(f"{EXTRACTOR_VERSION}\n{text}".encode()).hexdigest()[:16] for key, text in texts.items()}
-    found: dict[int, FiveWs] = {}
-    ids = list(texts)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for row in db.query(f"SELECT utterance_id, text_hash, five_ws FROM utterance_facts WHERE utterance_id IN ({','.join('?' * len(chunk))})", chunk):
-            if hashes[row["utterance_id"]] == row["text_hash"]:
-                found[row["utterance_id"]] = FiveWs(**json.loads(row["five_ws"]))
-    missing = {key: texts[key] for key in ids if key not in found}
-    if missing:
-        fresh = extract_five_ws(missing)
-        with db.atomic():
-            db["utterance_facts"].upsert_all(({"utterance_id": key, "text_hash": hashes[key], "five_ws": json.dumps(asdict(ws))} for key, ws in fresh.items()), pk="utterance_id")
-        found |= fresh
-    return found
+    stored = cached_per_text(db, "utterance_facts", "five_ws", EXTRACTOR_VERSION, texts, lambda missing: {k: asdict(ws) for k, ws in extract_five_ws(missing).items()})
+    return {key: FiveWs(**value) for key, value in stored.items()}

@@ -337,3 +337,15 @@ def _review_transcript_edits(db: Database) -> None:
         foreign_keys=[("interview_id", "interviews", "id")],
         not_null={"interview_id", "kind", "created_at"},
     )
+
+
+@migrations(name="0013_utterance_acts")
+def _utterance_acts(db: Database) -> None:
+    """Acts of advocacy read from each utterance's text, parsed once per text (research.journey.advocacy)."""
+    db.execute(
+        """CREATE TABLE utterance_acts (
+            utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,
+            text_hash TEXT NOT NULL,
+            reading TEXT NOT NULL
+        )"""
+    )

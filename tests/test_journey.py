@@ -16,9 +16,8 @@ from research.coding.stage import study_codebook
 from research.demo_corpus import DEMO_DIR, reference_scripts
 from research.journey import MapBuilder, build_and_store, stored_map
 from research.journey import edits
-from research.journey.advocacy import direction
+from research.journey.advocacy import BAD_FEELING, direction
 from research.journey.condense import headline
-from research.journey.evidence import Utterance
 from research.nlp import load_spacy
 
 
@@ -266,8 +265,7 @@ def test_headlines_are_condensed_in_the_third_person(text, expected):
     ("I switched the router to 2.4 GHz.", 0.0, None),
 ])
 def test_acts_of_advocacy_are_the_customers_own(text, valence, expected):
-    utterance = Utterance(1, "INT-001", 1, "Participant 1", None, 0.0, text, {"stage:advocacy"}, valence=valence)
-    assert direction(utterance, load_spacy()(text)) == expected
+    assert direction(load_spacy()(text), (valence or 0) < BAD_FEELING) == expected
 
 
 def test_themes_on_a_tiny_study_say_why(study):

@@ -20,6 +20,7 @@ from research.coding.learned import LearnedCode, LearnedModels, codebook_backgro
 from research.coding.scope import save_scopes
 from research.embeddings import embed
 from research.fivews import stored_five_ws
+from research.journey.advocacy import stored_readings
 from research.stages import run_stage
 from research.store import now
 from research.study import Study
@@ -128,7 +129,9 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
         coded = engine[0].code_turns(turns, vectors)
         save_suggestions(db, codebook, [r["id"] for r in rows], coded.suggestions)
         save_scopes(db, [r["id"] for r in rows], coded.scopes)
-        stored_five_ws(db, {t.id: t.text for t in turns if is_customer(t.role)})  # parsed now, so building the map is quick
+        customer = {t.id: t.text for t in turns if is_customer(t.role)}
+        stored_five_ws(db, customer)  # parsed now, so building the map is quick
+        stored_readings(db, customer)
         if not any(is_customer(t.role) for t in turns):
             return f"{code}: no customer speech to code"
         return None

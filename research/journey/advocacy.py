@@ -13,12 +13,17 @@ import re
 from collections import defaultdict
 from typing import Literal, NamedTuple
 
+from sqlite_utils import Database
+
 from research.journey.evidence import Utterance
 from research.journey.insights import Group, InsightContext, make_insight, quote_of
 from research.journey.model import Advocacy, Insight
 from research.nlp import load_spacy
+from research.text_facts import cached_per_text
 
 Direction = Literal["promoter", "detractor"]
+READER_VERSION = "1"  # part of the cache key: a change to how acts are read re-parses stored utterances
+BAD_FEELING = -0.2  # told to others with a valence below this, an act of word of mouth is a warning
 
 
 class Act(NamedTuple):
@@ -48,10 +53,11 @@ TRIGGER = re.compile(r"\b(recommend|refer|rav|prais|brag|endors|evangeli|tell|to
                      r"rid of|gave up|give up|never (buy|bought|order|use)|won't (buy|renew)|not renew)", re.IGNORECASE)
 
 
-def direction(u: Utterance, doc) -> Direction | None:
-    """Whether an utterance promotes or detracts, or is no act of advocacy. Only the customer's own acts
-    count ("I told my sister"), not what others did to them ("a friend recommended it")."""
-    if CHURN_PHRASES.search(u.text):
+def direction(doc, feels_bad: bool) -> Direction | None:
+    """Whether a parsed utterance promotes or detracts, or is no act of advocacy. Only the customer's own acts
+    count ("I told my sister"), not what others did to them ("a friend recommended it"). Telling others is
+    praise unless a negation or a bad feeling (`feels_bad`) makes it a warning."""
+    if CHURN_PHRASES.search(doc.text):
         return "detractor"
     found: Direction | None = None
     for token in doc:
@@ -62,14 +68,41 @@ def direction(u: Utterance, doc) -> Direction | None:
         public = _aimed_at_others(token)
         reviews = lemma in PUBLISHING and any(c.dep_ == "dobj" and c.lemma_.lower() in WORD_OF_MOUTH_OBJECTS for c in token.children)
         if lemma in WORD_OF_MOUTH and (public or lemma in ALWAYS_POSITIVE) or reviews:
-            if negated or (u.valence or 0) < -0.2:
+            if negated or feels_bad:
                 return "detractor"
-            found = "promoter"  # telling others is praise unless a warning, a negation or a bad feeling says otherwise
+            found = "promoter"
         elif negated:  # "we didn't cancel", "I never complained"
             continue
         elif _churns(token, lemma) or lemma in ALWAYS_NEGATIVE and (public or lemma == "warn"):
             return "detractor"
     return found
+
+
+def read_acts(texts: dict[int, str]) -> dict[int, dict]:
+    """What one parse of each text says about advocacy: its direction when the speaker feels bad and
+    otherwise, and its verbs. Texts with no advocacy word are not parsed."""
+    candidates = {key: text for key, text in texts.items() if TRIGGER.search(text)}
+    out: dict[int, dict] = {key: {"feels_bad": None, "otherwise": None, "verbs": []} for key in texts if key not in candidates}
+    for key, doc in zip(candidates, load_spacy().pipe(candidates.values(), batch_size=256)):
+        out[key] = {"feels_bad": direction(doc, True), "otherwise": direction(doc, False), "verbs": sorted({t.lemma_.lower() for t in doc if t.pos_ == "VERB"})}
+    return out
+
+
+def stored_readings(db: Database, texts: dict[int, str]) -> dict[int, dict]:
+    """`read_acts` of utterances by id, parsed once per text and kept in study.db (`utterance_acts`)."""
+    return cached_per_text(db, "utterance_acts", "reading", READER_VERSION, texts, read_acts)
+
+
+def stored_acts(db: Database, utterances: list[Utterance]) -> dict[int, Act]:
+    """Each staged utterance's act of advocacy, with its feeling deciding between the stored readings."""
+    readings = stored_readings(db, {u.id: u.text for u in utterances if u.stage})
+    acts = {}
+    for u in utterances:
+        reading = readings.get(u.id)
+        found = reading and reading["feels_bad" if (u.valence or 0) < BAD_FEELING else "otherwise"]
+        if found:
+            acts[u.id] = Act(found, frozenset(reading["verbs"]))
+    return acts
 
 
 def _churns(verb, lemma: str) -> bool:
@@ -105,14 +138,9 @@ def _by_customer(verb) -> bool:
     return not subjects or any(s.lower_ in ("i", "we") for s in subjects)
 
 
-def advocacy(utterances: list[Utterance], cohort: int) -> tuple[Advocacy, dict[int, Act]]:
+def advocacy(db: Database, utterances: list[Utterance], cohort: int) -> tuple[Advocacy, dict[int, Act]]:
     """Promoters and detractors across the study, with a net advocacy line, and each act by utterance id."""
-    candidates = [u for u in utterances if u.stage and TRIGGER.search(u.text)]
-    acts: dict[int, Act] = {}
-    for u, doc in zip(candidates, load_spacy().pipe(u.text for u in candidates)):
-        found = direction(u, doc)
-        if found:
-            acts[u.id] = Act(found, frozenset(t.lemma_.lower() for t in doc if t.pos_ == "VERB"))
+    acts = stored_acts(db, utterances)
     by_person: dict[str, set[Direction]] = defaultdict(set)
     by_id = {u.id: u for u in utterances}
     for uid, act in acts.items():

@@ -62,7 +62,7 @@ class MapBuilder:
         edits = analyst_edits.load_edits(self.study.db)
         by_id = {u.id: u for u in utterances}
         theme_labels = {tid: t["label"] for tid, t in self.themes.items() if _is_journey_theme(t) and not t.get("hidden")}
-        advocacy_summary, acts = advocacy(journey, len(speaking))
+        advocacy_summary, acts = advocacy(self.study.db, journey, len(speaking))
         last = stage_group.codes[-1].id  # advocacy: acts of word of mouth and churn belong here wherever they were told
         by_stage[last] += [by_id[uid] for uid in acts if by_id[uid].stage != last]
         insights: dict[str, list[Insight]] = {}
