@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sqlite3
+from collections.abc import Callable
 
 from research.errors import AudioError, DiskFullError, ResearchError
 from research.faults import fault_line, is_disk_full

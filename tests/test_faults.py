@@ -126,6 +126,30 @@ def test_memos_on_suggestions_survive_recoding(tmp_path):
     assert row == {"memo": "failed three times: a key quote", "confidence": 0.91, "source": "model"}
 
 
+def test_code_force_keeps_decisions_and_memos(tmp_path):
+    """Item 3 through the command the user ran: `research code --force` silently deleted memos on suggestions."""
+    study = make_study(tmp_path / "study")
+    add(study, "INT-001", 3, "signal:expectation-gap", "suggested", memo="compare with INT-002")
+    add(study, "INT-001", 1, "stage:discovery", "accepted", coder="ana", memo="friend's tip")
+    add(study, "INT-002", 1, "channel:email", "rejected", coder="ana")
+    study.db.conn.commit()
+    result = research(study, "code", "--force")
+    assert result.exit_code == 0, result.output
+    kept = set(codings(study))
+    assert ("INT-001", 1, "stage:discovery", "accepted", "ana", "friend's tip", "human") in kept
+    assert ("INT-002", 1, "channel:email", "rejected", "ana", None, "human") in kept
+    assert any(c[:3] == ("INT-001", 3, "signal:expectation-gap") and c[3] == "suggested" and c[5] == "compare with INT-002" for c in kept)
+    assert any(c[3] == "suggested" and c[5] is None for c in kept)  # and it did re-code
+
+
+def test_speakers_after_a_purge_marks_nothing_failed(tmp_path):
+    study = make_study(tmp_path / "study")
+    study.purge_vault()
+    before = list(study.db.query("SELECT * FROM stage_status ORDER BY interview_id, stage"))
+    assert "vault of this study was purged" in one_error_line(research(study, "speakers", "--force"))
+    assert list(study.db.query("SELECT * FROM stage_status ORDER BY interview_id, stage")) == before
+
+
 # -- item 4: transcribe --force transcribes again ----------------------------------------------------------
 
 @pytest.mark.slow
