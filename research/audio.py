@@ -121,15 +121,19 @@ def write_opus(audio: np.ndarray, path: Path, sample_rate: int = SAMPLE_RATE, bi
     """
     partial = path.with_name(path.name + ".partial")
     samples = audio.astype(np.float32)
-    with av.open(str(partial), "w", format="ogg") as container:
-        stream = container.add_stream("libopus", rate=sample_rate, layout="mono")
-        stream.bit_rate = bitrate
-        stream.codec_context.options = {"compression_level": str(compression_level), "frame_duration": "60"}
-        for start in range(0, len(samples), sample_rate):
-            frame = av.AudioFrame.from_ndarray(samples[np.newaxis, start : start + sample_rate], format="flt", layout="mono")
-            frame.sample_rate, frame.pts = sample_rate, start
-            for packet in stream.encode(frame):
+    try:
+        with av.open(str(partial), "w", format="ogg") as container:
+            stream = container.add_stream("libopus", rate=sample_rate, layout="mono")
+            stream.bit_rate = bitrate
+            stream.codec_context.options = {"compression_level": str(compression_level), "frame_duration": "60"}
+            for start in range(0, len(samples), sample_rate):
+                frame = av.AudioFrame.from_ndarray(samples[np.newaxis, start : start + sample_rate], format="flt", layout="mono")
+                frame.sample_rate, frame.pts = sample_rate, start
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+            for packet in stream.encode(None):
                 container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    partial.replace(path)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # never leave a half-written copy (a full disk)
+        raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import click
@@ -16,6 +17,7 @@ from research.config import TranscribeSettings
 from research.console import RichProgress, console, waiting, wall_seconds
 from research.demo_corpus import BRAND_TERMS, DEMO_DIR
 from research.errors import ResearchError
+from research.faults import fault_line
 from research.ingest import add_files
 from research.decisions_cli import COMMANDS as DECISION_COMMANDS
 from research.insights_cli import insights
@@ -30,13 +32,18 @@ from research.transcribe.batch import BatchReport, TranscriptionBatch
 
 
 class ResearchGroup(click.Group):
-    """Reports every ResearchError as one line (`Error: ...`) with exit status 1."""
+    """Reports every ResearchError, and a full disk or read-only study, as one line (`Error: ...`) with exit status 1."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ResearchError as error:
             raise click.ClickException(str(error)) from None
+        except (OSError, sqlite3.DatabaseError) as error:
+            line = fault_line(error, ctx.obj or Path.cwd())
+            if line is None:
+                raise
+            raise click.ClickException(line) from None
 
 
 @click.group(cls=ResearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,10 +96,13 @@ def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None) ->
     study = _study(ctx)
     sheet = MetadataSheet.load(sheet_path) if sheet_path else None
     report = add_files(study, paths, sheet)
-    console.print(f"Added {len(report.added)}, already present {len(report.duplicates)}, failed {len(report.failed)}.")
+    updated = f" (metadata updated: {', '.join(report.updated)})" if report.updated else ""
+    console.print(f"Added {len(report.added)}, already present {len(report.duplicates)}{updated}, failed {len(report.failed)}.", soft_wrap=True)
     for line in report.failed:
         console.print(f"[red]✗[/] {line}", soft_wrap=True)
-    if report.failed and not report.added and not report.duplicates:
+    for line in report.notes:
+        console.print(f"[yellow]![/] {line}", soft_wrap=True)
+    if not report.added and not report.duplicates:
         ctx.exit(1)
 
 
@@ -351,16 +361,27 @@ def export_command(ctx: click.Context, formats: str, folder: Path | None, accept
 def import_command(ctx: click.Context, project: Path, coder: str) -> None:
     """Import codings from a REFI-QDA project (.qdpx) that another tool edited, as accepted codings.
 
+    Sources must be this study's transcripts (matched by GUID and text); your decisions are never
+    changed: a coding that contradicts one is listed as a conflict instead.
+
     Example:
 
         research import reviewed-in-nvivo.qdpx --coder maria
     """
     from research.coding.stage import study_codebook
-    from research.export.qdpx import import_codings
+    from research.export.qdpx_import import import_codings
 
     study = _study(ctx)
-    count = import_codings(study, project, study_codebook(study)[0], coder)
-    console.print(f"Imported {count} codings from {project.name}.")
+    report = import_codings(study, project, study_codebook(study)[0], coder)
+    console.print(f"Imported {report.imported} codings from {project.name}; {report.unchanged} already as they are.", soft_wrap=True)
+    for line in report.refused:
+        console.print(f"[red]✗[/] {line}", soft_wrap=True)
+    if report.conflicts:
+        console.print(f"[yellow]{len(report.conflicts)} conflicts with your decisions, kept as they are here (resolve them in `research review`):[/]")
+        for line in report.conflicts:
+            console.print(f"[yellow]![/] {line}", soft_wrap=True)
+    if report.refused and not report.imported and not report.unchanged:
+        ctx.exit(1)
 
 
 @cli.command()
@@ -463,8 +484,8 @@ def _print_stage_results(results: dict[str, str], nothing: str) -> None:
     """One line per interview a stage ran on, or `nothing` when it had nothing to do."""
     if not results:
         console.print(nothing)
-    for code, result in results.items():
-        console.print(f"{code}: {result}", soft_wrap=True)
+    for code, result in results.items():  # a note names its interview already ("INT-001: no speech …")
+        console.print(result if result.startswith(f"{code}: ") else f"{code}: {result}", soft_wrap=True)
 
 
 @cli.group()
@@ -540,7 +561,7 @@ def _print_status(study: Study, out: Console = console) -> None:
     room = max(16, out.width - fixed - 1)
     people_width = max(8, min(max(map(len, people), default=6), room * 2 // 5))  # people as much as they need, up to 2/5
     out.print(_status_table(study, rows, people, max(8, room - people_width), people_width))
-    out.print("[dim]✓ done  ∅ no speech  ✗ failed  … running  · pending[/]")
+    out.print("[dim]✓ done  ∅ no speech  ✗ failed  … running  ‼ interrupted (run again to resume)  · pending[/]")
     for row in rows:
         for note in row.notes:
             out.print(f"[yellow]![/] {escape(note)}", soft_wrap=True)
@@ -561,7 +582,7 @@ def _status_table(study: Study, rows: list, people: list[str], title_width: int,
 
 
 STAGE_HEADERS = {"transcribe": "asr", "speakers": "spk", "anonymize": "anon", "code": "code"}
-BADGES = {"done": "[green]✓[/]", "failed": "[red]✗[/]", "running": "[cyan]…[/]", "empty": "[yellow]∅[/]", "pending": "[dim]·[/]"}
+BADGES = {"done": "[green]✓[/]", "failed": "[red]✗[/]", "running": "[cyan]…[/]", "interrupted": "[yellow]‼[/]", "empty": "[yellow]∅[/]", "pending": "[dim]·[/]"}
 
 
 def _badge(status: str) -> str:
@@ -666,16 +687,20 @@ def _run_pipeline(study: Study, settings: TranscribeSettings) -> bool:
     from research.anonymize.stage import run_anonymize
     from research.coding.stage import run_code
 
-    with RichProgress() as progress:
-        batch = TranscriptionBatch(study, settings, progress).run()
-    _print_batch_summary(batch)
-    stages = {"Separated speakers in": run_speakers(study), "Anonymized": run_anonymize(study), "Coded": run_code(study)}
+    if study.config.vault_purged:  # the raw transcripts are gone: the stages before anonymized text can't run
+        console.print("[yellow]![/] The vault was purged: transcribe, speakers and anonymize are skipped; coding, themes and the map run on the anonymized study.")
+        batch, stages = BatchReport(), {"Coded": run_code(study)}
+    else:
+        with RichProgress() as progress:
+            batch = TranscriptionBatch(study, settings, progress).run()
+        _print_batch_summary(batch)
+        stages = {"Separated speakers in": run_speakers(study), "Anonymized": run_anonymize(study), "Coded": run_code(study)}
     for label, results in stages.items():
         console.print(f"{label} {len(results)} interviews.")
     if any(stages["Coded"].values()) or not study.db["maps"].count:
         _refresh_map(study)
     _print_status(study)
-    return bool(batch.failed) or any(result == "failed" for results in stages.values() for result in results.values())
+    return bool(batch.failed) or any(result.startswith("failed") for results in stages.values() for result in results.values())
 
 
 def _refresh_map(study: Study) -> None:

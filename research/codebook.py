@@ -83,10 +83,14 @@ class CodeGroup(BaseModel):
     @model_validator(mode="after")
     def _unique_codes(self) -> CodeGroup:
         seen: set[str] = set()
+        names: dict[str, str] = {}
         for code in self.codes:
             if code.id in seen:
                 raise ValueError(f"code id '{code.id}' appears twice in group '{self.id}'")
             seen.add(code.id)
+            if code.name.casefold() in names:  # a coder (and a REFI-QDA import) could not tell them apart
+                raise ValueError(f"codes '{names[code.name.casefold()]}' and '{code.id}' of group '{self.id}' have the same name '{code.name}'")
+            names[code.name.casefold()] = code.id
         if self.ordered and self.kind != "single":
             raise ValueError(f"group '{self.id}' is ordered, so its kind must be 'single'")
         if self.fallback and self.fallback not in seen:

@@ -9,6 +9,7 @@ from typing import Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from research.atomic import atomic_write_text
 from research.errors import ResearchError
 
 EngineName = Literal["faster-whisper", "openai-whisper"]
@@ -74,4 +75,4 @@ class StudyConfig(BaseModel):
 
     def save(self, path: Path) -> None:
         data = self.model_dump(exclude_none=True)
-        path.write_text(tomli_w.dumps(data), encoding="utf-8")
+        atomic_write_text(path, tomli_w.dumps(data))

@@ -27,3 +27,7 @@ class ModelNotAvailableError(ResearchError):
 
 class VaultPurgedError(ResearchError):
     pass
+
+
+class DiskFullError(ResearchError):
+    """No space left: a stage stops at once rather than failing every interview in turn."""

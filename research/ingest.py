@@ -18,35 +18,53 @@ from research.study import Study
 class AddReport:
     added: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)  # one line each, naming the file
+    failed: list[str] = field(default_factory=list)  # one line each, naming the file by its position ("file 3 of 7"), never its name
+    updated: list[str] = field(default_factory=list)  # codes of interviews already present whose metadata the sheet changed
+    notes: list[str] = field(default_factory=list)  # sheet rows that matched no file, a folder without audio
 
 
-def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
-    """Expand folders (recursively, audio and video only) and check explicit files' extensions."""
-    files: list[Path] = []
-    errors: list[str] = []
-    for path in paths:
+def collect_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, str | None]], list[str]]:
+    """Expand folders (recursively, audio and video only) and check explicit files' extensions.
+
+    Returns every file in order with why it can't be added (None when it may be), and a note per folder
+    that holds no audio or video."""
+    files: list[tuple[Path, str | None]] = []
+    notes: list[str] = []
+    for number, path in enumerate(paths, start=1):
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+            if not found:
+                notes.append(f"folder {number} of the command line holds no audio or video files (looked for {', '.join(sorted(SUPPORTED_EXTENSIONS))}, in subfolders too)")
+            files += [(p, None) for p in found]
         elif not path.exists():
-            errors.append(f"{path}: no such file")
+            files.append((path, "no such file"))
         elif path.suffix.lower() not in SUPPORTED_EXTENSIONS:
-            errors.append(f"{path.name}: unsupported file type '{path.suffix or 'none'}' (supported: {', '.join(sorted(SUPPORTED_EXTENSIONS))})")
+            files.append((path, f"unsupported file type '{path.suffix or 'none'}' (supported: {', '.join(sorted(SUPPORTED_EXTENSIONS))})"))
         else:
-            files.append(path)
-    return files, errors
+            files.append((path, None))
+    return files, notes
 
 
 def add_files(study: Study, paths: Iterable[Path], sheet: MetadataSheet | None = None) -> AddReport:
-    files, errors = collect_files(paths)
-    report = AddReport(failed=errors)
-    for path in files:
+    """Add each file; a file that can't be added is one line naming its position in the batch, never its name
+    (file names often carry participants' names)."""
+    files, notes = collect_files(paths)
+    report = AddReport(notes=notes)
+    for number, (path, problem) in enumerate(files, start=1):
+        where = f"file {number} of {len(files)}"
+        if problem:
+            report.failed.append(f"{where}: {problem}")
+            continue
         try:
             outcome = _add_one(study, path.resolve(), sheet.rows_for(path) if sheet else [])
         except AudioError as error:
-            report.failed.append(str(error))
+            report.failed.append(f"{where}: {error.reason}")
             continue
         (report.added if outcome == "added" else report.duplicates).append(path.name)
+        if outcome.startswith("updated "):
+            report.updated.append(outcome.removeprefix("updated "))
+    if sheet is not None:
+        report.notes += [f"sheet row {number} names a file that is not among those given; check its 'file' value" for number in sheet.unused_rows()]
     return report
 
 
@@ -56,6 +74,8 @@ def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
     existing = list(db["interviews"].rows_where("sha256 = ?", [digest]))
     if existing:
         vault.save_source(existing[0]["id"], path)  # the file may have moved
+        if rows and _update_metadata(study, existing[0], rows):
+            return f"updated {existing[0]['code']}"
         return "duplicate"
     info = probe(path)
     if info.duration <= 0:
@@ -101,6 +121,37 @@ def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
         vault.save_source(interview_id, path)
         set_stage(db, interview_id, "transcribe", "pending")
     return "added"
+
+
+def _update_metadata(study: Study, interview: dict, rows: list[ParticipantRow]) -> bool:
+    """A corrected sheet for audio already added: its interview and participant fields take the sheet's values
+    (names go to the vault, labels to the study). True when anything changed."""
+    db, vault = study.db, study.vault
+    first = rows[0]
+    company = vault.pseudonym("COMPANY", first.company, "Company") if first.company else None
+    fields = {"industry": first.industry, "region": first.region, "product": first.product, "company": company,
+              "interview_date": first.date.isoformat() if first.date else None, "title": _safe_title(first, rows, interview["code"], company)}
+    changed = {k: v for k, v in fields.items() if interview.get(k) != v}
+    people = {row["slot"]: row for row in db["participants"].rows_where("interview_id = ?", [interview["id"]])}
+    with db.atomic():
+        if changed:
+            db["interviews"].update(interview["id"], changed)
+        for row in rows:
+            label = vault.pseudonym("PARTICIPANT", row.participant, "Participant") if row.participant else f"{interview['code']} {row.speaker}"
+            values = {"label": label, "role": row.role, "participation": row.participation, "persona": row.persona, "segment": row.segment}
+            before = people.get(row.speaker)
+            if before is None:
+                db["participants"].insert({"interview_id": interview["id"], "slot": row.speaker, **values})
+            elif any(before[k] != v for k, v in values.items()):
+                db["participants"].update(before["id"], values)
+            else:
+                continue
+            changed[row.speaker] = values
+            if row.participant:
+                vault.save_person(interview["id"], row.speaker, row.participant)
+        if first.company:
+            vault.save_company(interview["id"], first.company)
+    return bool(changed)
 
 
 def _safe_title(first: ParticipantRow, rows: list[ParticipantRow], code: str, company: str | None) -> str:

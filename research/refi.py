@@ -11,6 +11,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from research.atomic import atomic_write_bytes
 from research.codebook import Code, Codebook, CodebookError, CodeGroup, slugify
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -45,8 +46,7 @@ def codes_element(codebook: Codebook, namespace: str) -> etree._Element:
 def write_qdc(codebook: Codebook, path: Path) -> Path:
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS}, origin="research")
     root.append(codes_element(codebook, CODEBOOK_NS))
-    path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))
-    return path
+    return atomic_write_bytes(path, etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))
 
 
 def read_qdc(path: Path) -> Codebook:

@@ -109,6 +109,7 @@ def run_speakers(study: Study, speakers: SpeakerCount = "meta", interview_codes:
     `research.diarize`), by default the best installed.
     """
     method = method or default_method()
+    study.vault  # noqa: B018 - a purged vault is refused here, before any interview is marked failed
     return run_stage(
         study,
         STAGE,

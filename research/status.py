@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from research.locks import stage_running
 from research.store import STAGES
 from research.study import Study
 
@@ -27,6 +28,7 @@ def interview_statuses(study: Study) -> list[InterviewStatus]:
     participants: dict[int, list[str]] = {}
     for row in db.query("SELECT interview_id, label FROM participants ORDER BY interview_id, slot"):
         participants.setdefault(row["interview_id"], []).append(row["label"])
+    running = {stage for stage in STAGES if stage_running(study.root, stage)}
     result = []
     for row in db.query("SELECT * FROM interviews ORDER BY id"):
         own = stages.get(row["id"], {})
@@ -38,8 +40,13 @@ def interview_statuses(study: Study) -> list[InterviewStatus]:
                 participants=participants.get(row["id"], []),
                 duration=row["duration"] or 0.0,
                 language=row["language"],
-                stages={stage: own.get(stage, {}).get("status", "pending") for stage in STAGES},
+                stages={stage: _live(own.get(stage, {}).get("status", "pending"), stage, running) for stage in STAGES},
                 notes=[entry["note"] for entry in own.values() if entry.get("note")],
             )
         )
     return result
+
+
+def _live(status: str, stage: str, running: set[str]) -> str:
+    """`running` only while a live process holds the stage's lock; otherwise that run died (`kill -9`, a crash)."""
+    return "interrupted" if status == "running" and stage not in running else status

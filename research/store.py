@@ -232,10 +232,36 @@ def now() -> str:
 
 
 def open_database(path: Path | str) -> Database:
-    """Open a SQLite file in WAL mode and apply pending migrations of the study schema."""
-    db = connect(path)
-    migrations.apply(db)
+    """Open a SQLite file in WAL mode and apply pending migrations of the study schema.
+
+    A study that can't be written (a read-only folder or file) opens read-only, so `research status`
+    and exports still read it; anything that writes then fails with one line saying it is read-only.
+    """
+    try:
+        db = connect(path)
+        if not migrations.pending(db):
+            return db
+        migrations.apply(db)
+        return db
+    except sqlite3.OperationalError as error:
+        if str(path) == ":memory:" or not Path(path).is_file() or not _cannot_write(error):
+            raise
+    db = connect_read_only(path)
+    if migrations.pending(db):
+        raise sqlite3.OperationalError("attempt to write a readonly database (its schema needs updating)")
     return db
+
+
+def _cannot_write(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "readonly" in text or "unable to open database file" in text
+
+
+def connect_read_only(path: Path | str) -> Database:
+    """A read-only connection to a study whose folder or file can't be written (no WAL index can be made,
+    so the file is opened as immutable: nobody can change it while it is read-only)."""
+    connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True, timeout=30, check_same_thread=False)
+    return Database(connection)
 
 
 def connect(path: Path | str) -> Database:

@@ -101,7 +101,7 @@ def test_bad_input_gets_a_note_not_a_crash(study, tmp_path):
     results = run_speakers(study)
     assert "INT-001" not in results  # silent: never transcribed, nothing to separate
     assert "no voice asks questions" in results["INT-002"]
-    assert results["INT-003"] != "failed"
+    assert not results["INT-003"].startswith("failed")
     status = CliRunner().invoke(cli, ["--study", str(study.root), "status"])
     assert "INT-002: no voice asks questions" in status.output
 

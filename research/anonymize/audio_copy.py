@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from research.audio import decode, redact, write_opus
-from research.errors import AudioError, ResearchError
+from research.errors import AudioError, DiskFullError, ResearchError
+from research.faults import is_disk_full
 
+DISK_FULL = "disk full: "  # how the worker's reply says so
 STOP_TIMEOUT = 10.0  # seconds to wait for the worker to exit before it is terminated
 
 
@@ -57,7 +59,7 @@ class AudioCopier:
                 pending.send(None)  # the text work failed: the worker drops the audio
             reason = pending.reply()
             if reason and not failed:
-                raise ResearchError(f"{target.stem}: {reason}")
+                raise (DiskFullError if reason.startswith(DISK_FULL) else ResearchError)(f"{target.stem}: {reason}")
 
     def close(self) -> None:
         if self._process is None:
@@ -144,7 +146,7 @@ def _serve(channel: Channel) -> None:
             try:
                 write_opus(redact(audio, spans, mode), target)
             except (OSError, ValueError) as error:
-                reason = f"the redacted copy could not be written ({getattr(error, 'strerror', None) or error})"
+                reason = (DISK_FULL if is_disk_full(error) else "") + f"the redacted copy could not be written ({getattr(error, 'strerror', None) or error})"
         channel.send(reason if job is not None else None)
 
 

@@ -86,11 +86,13 @@ def load_learned(db: Database) -> LearnedModels:
 
 
 def save_suggestions(db: Database, codebook: Codebook, utterance_ids: list[int], suggestions: list[Suggestion]) -> int:
-    """Replace an interview's suggestions, keeping every decided coding. Returns how many were stored."""
+    """Replace an interview's suggestions, keeping every decided coding and every suggestion that carries
+    a researcher's memo (re-suggested, it takes the new confidence). Returns how many were stored."""
     if not utterance_ids:
         return 0
     marks = ",".join("?" * len(utterance_ids))
     decided = {(r["utterance_id"], r["code_key"]): r["status"] for r in db.query(f"SELECT utterance_id, code_key, status FROM codings WHERE status IN ('accepted','rejected') AND utterance_id IN ({marks})", utterance_ids)}
+    memoed = {(r["utterance_id"], r["code_key"]): r["id"] for r in db.query(f"SELECT id, utterance_id, code_key FROM codings WHERE status = 'suggested' AND memo IS NOT NULL AND utterance_id IN ({marks})", utterance_ids)}
     settled = {(u, key.split(":")[0]) for (u, key), status in decided.items() if status == "accepted" and codebook.codes.get(key, (None,))[0] and codebook.codes[key][0].kind == "single"}
     stamp = now()
     rows = [
@@ -99,9 +101,12 @@ def save_suggestions(db: Database, codebook: Codebook, utterance_ids: list[int],
         if (s.turn_id, s.code_key) not in decided and (s.turn_id, s.code_key.split(":")[0]) not in settled
     ]
     with db.atomic():
-        db.execute(f"DELETE FROM codings WHERE status = 'suggested' AND utterance_id IN ({marks})", utterance_ids)
-        if rows:
-            db["codings"].insert_all(rows)
+        db.execute(f"DELETE FROM codings WHERE status = 'suggested' AND memo IS NULL AND utterance_id IN ({marks})", utterance_ids)
+        for row in [r for r in rows if (r["utterance_id"], r["code_key"]) in memoed]:
+            db["codings"].update(memoed[(row["utterance_id"], row["code_key"])], {"source": row["source"], "confidence": row["confidence"], "updated_at": stamp})
+        fresh = [r for r in rows if (r["utterance_id"], r["code_key"]) not in memoed]
+        if fresh:
+            db["codings"].insert_all(fresh)
     return len(rows)
 
 

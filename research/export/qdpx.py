@@ -1,4 +1,4 @@
-"""REFI-QDA projects (.qdpx) for NVivo, ATLAS.ti, MAXQDA and QualCoder, and importing one back.
+"""REFI-QDA projects (.qdpx) for NVivo, ATLAS.ti, MAXQDA and QualCoder (importing one back: `qdpx_import`).
 
 The zip holds project.qde and a lowercase sources/ folder. Each interview is a TextSource (the
 anonymized transcript, with a PlainTextSelection per coding of an utterance) and, when its redacted
@@ -20,7 +20,6 @@ from lxml import etree
 
 from research.codebook import Codebook
 from research.coding.memos import name_redactor, utterance_memos
-from research.errors import ResearchError
 from research.export.aac import m4a_copy
 from research.export.source import Transcript, codings
 from research.refi import codes_element
@@ -131,38 +130,3 @@ def write_qdpx(study: Study, codebook: Codebook, transcripts: list[Transcript], 
             if transcript.audio:
                 archive.write(m4a_copy(study.redacted_audio_dir / transcript.audio), f"sources/{_guid('audio', transcript.code)}.m4a", zipfile.ZIP_STORED)
     return path
-
-
-def import_codings(study: Study, path: Path, codebook: Codebook, coder: str = "imported") -> int:
-    """Codings from a .qdpx (e.g. after review in another tool) into this study, as accepted codings.
-
-    Sources are matched by name (the interview code) and selections to the utterances they cover
-    by character offset; codes by GUID, then by name. Returns how many codings were imported.
-    """
-    from research.coding.decisions import add_coding
-    from research.export.source import transcripts
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            root = etree.fromstring(archive.read("project.qde"))
-    except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as error:
-        raise ResearchError(f"{path}: not a readable REFI-QDA project ({error})") from None
-    by_guid = {codebook.guid(key): key for key in codebook.codes}
-    by_name = {code.name.lower(): key for key, (_, code) in codebook.codes.items()}
-    names = {c.get("guid"): (c.get("name") or "").lower() for c in root.iter(f"{{{NS}}}Code")}
-    lines = {t.code: t.lines for t in transcripts(study)}
-    imported = 0
-    for source in root.iter(f"{{{NS}}}TextSource"):
-        mine = lines.get(source.get("name"))
-        if not mine:
-            continue
-        for selection in source.iter(f"{{{NS}}}PlainTextSelection"):
-            start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
-            covered = [line for line in mine if line.offset < end and start < line.offset + len(line.text) and line.role != "interviewer"]
-            for ref in selection.iter(f"{{{NS}}}CodeRef"):
-                target = ref.get("targetGUID")
-                key = by_guid.get(target) or by_name.get(names.get(target, ""))
-                for line in covered if key else []:
-                    add_coding(study.db, line.utterance_id, key, coder)
-                    imported += 1
-    return imported

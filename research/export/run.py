@@ -7,6 +7,9 @@ never overwrites the whole study's files.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +17,7 @@ from pathlib import Path
 from research.coding.memos import memos, name_redactor, redacted
 from research import codebook as codebooks
 from research.errors import ResearchError
+from research.faults import fault_line
 from research.export import chart, deck, document, markdown, qdpx, story, tables, transcripts
 from research.export.source import codings, transcripts as load_transcripts
 from research.journey import build_and_store, participants_matching
@@ -38,14 +42,32 @@ def export(study: Study, formats: list[str], folder: Path | None = None, filters
 
     `include_suggested`: the CSV of codings and the memos also hold open suggestions (marked as such).
     `qdpx_suggestions`: the REFI-QDA project also codes open suggestions (each with a note of its confidence);
-    by default it carries accepted codings only. `progress` is told each step as it starts."""
+    by default it carries accepted codings only. `progress` is told each step as it starts.
+    Every file is first written into a hidden staging folder and moved into place only once all are whole,
+    so a failure (a full disk) never leaves a truncated file, and an earlier export stays as it was."""
     filters = filters or {}
     cohort = participants_matching(study, filters)  # an unknown filter value is an error before anything is written
     folder = (folder or study.exports_dir) / filter_folder(filters) if filters else folder or study.exports_dir
     try:
-        return _export(study, formats, folder, filters, cohort, include_suggested, qdpx_suggestions, progress or (lambda step: None))
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".export-", suffix=".partial", dir=folder))
     except OSError as error:
-        raise ResearchError(f"cannot write exports to {folder}: {error.strerror or error}") from None
+        raise ResearchError(fault_line(error, folder) or f"cannot write exports to {folder}: {error.strerror or error}") from None
+    try:
+        written = _export(study, formats, staging, filters, cohort, include_suggested, qdpx_suggestions, progress or (lambda step: None))
+        return ExportReport(folder, [_publish(path, staging, folder) for path in written.files])
+    except OSError as error:
+        raise ResearchError(fault_line(error, folder) or f"cannot write exports to {folder}: {error.strerror or error}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _publish(path: Path, staging: Path, folder: Path) -> Path:
+    """Move a finished file from the staging folder into place (atomic: an earlier export stays whole until then)."""
+    target = folder / path.relative_to(staging)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, target)
+    return target
 
 
 def filter_folder(filters: dict[str, str]) -> str:

@@ -21,6 +21,8 @@ import numpy as np
 from research.audio import SAMPLE_RATE, decode, is_silent, separate_parties
 from research.config import TranscribeSettings
 from research.errors import AudioError, ResearchError
+from research.faults import fault_line
+from research.locks import stage_lock
 from research.store import now, params_hash, record_run, set_stage, stage_statuses
 from research.study import Study
 from research.transcribe.engine import Engine, create_engine
@@ -108,9 +110,19 @@ class TranscriptionBatch:
         self.hash = params_hash(self.params)
         self.options = TranscribeOptions(language=settings.language, beam_size=settings.beam_size, vad=settings.vad)
         self._lock = threading.Lock()  # one writer at a time on the study's SQLite connections
+        self.force = False
 
     def run(self, force: bool = False) -> BatchReport:
+        """Transcribe what is pending (with `force`, everything again). A purged vault refuses before
+        anything is marked; a full disk or read-only study stops the batch with one line."""
+        if self.study.config.vault_purged:
+            self.study.vault  # noqa: B018 - raises VaultPurgedError: nothing to transcribe into
+        with stage_lock(self.study.root, STAGE):
+            return self._run(force)
+
+    def _run(self, force: bool) -> BatchReport:
         started = time.perf_counter()
+        self.force = force
         interviews = pending_interviews(self.study, self.settings, force)
         report = BatchReport()
         if not interviews:
@@ -146,7 +158,10 @@ class TranscriptionBatch:
             return self._finish(row, "failed", f"{code}: {error.reason}", started_at, started)
         except ResearchError as error:
             return self._finish(row, "failed", str(error), started_at, started)
-        except Exception as error:  # a bad file must never stop the batch
+        except Exception as error:  # a bad file must never stop the batch; a full disk or read-only study does
+            line = fault_line(error, self.study.root)
+            if line is not None:
+                raise ResearchError(f"{code}: {line}") from None
             return self._finish(row, "failed", f"{code}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}", started_at, started)
         if language:
             with self._lock:
@@ -160,16 +175,17 @@ class TranscriptionBatch:
             set_stage(self.study.db, interview_id, STAGE, "running", params_hash=self.hash)
             path = vault.source_path(interview_id)
             complete = vault.transcript_complete(interview_id, self.hash)
-        if complete:
+        if complete and not self.force:
             return "done", None, None
         if path is None or not Path(path).is_file():
             raise ResearchError(f"{code}: the audio file is no longer where it was added; run `research add` on it again")
         tracks = self._tracks(Path(path), row)
         if all(is_silent(samples) for _, samples in tracks):
             return "empty", f"{code}: no speech (the audio is silent)", None
-        with self._lock:
-            next_index = vault.resume_point(interview_id, self.hash)
         duration = len(tracks[0][1]) / SAMPLE_RATE
+        notes = [self._check_duration(row, duration)]
+        with self._lock:  # a finished transcript (--force) is cleared here and made again
+            next_index = vault.resume_point(interview_id, self.hash)
         info = None
         loops: list[str] = []
         for position, (channel, samples) in enumerate(tracks):
@@ -190,7 +206,19 @@ class TranscriptionBatch:
             vault.complete_transcript(interview_id, engine.name, engine.model_name, self.hash, info)
         if next_index == 0:
             return "empty", f"{code}: no speech detected", info.language
-        return "done", (f"{code}: repetition loop {', '.join(loops)}" if loops else None), info.language
+        if loops:
+            notes.append(f"{code}: repetition loop {', '.join(loops)}")
+        return "done", "; ".join(note for note in notes if note) or None, info.language
+
+    def _check_duration(self, row: dict, decoded: float) -> str | None:
+        """A file whose header promises more (or less) than decodes (a truncated mp3): store the decoded length, and say so."""
+        stated = float(row["duration"] or 0)
+        if abs(decoded - stated) <= max(1.0, 0.02 * stated):
+            return None
+        with self._lock:
+            self.study.db["interviews"].update(row["id"], {"duration": round(decoded, 3)})
+        row["duration"] = decoded
+        return f"{row['code']}: the audio decodes to {decoded:.1f} s though its header states {stated:.1f} s (a truncated file?); the decoded length is stored"
 
     def _tracks(self, path: Path, row: dict) -> list[tuple[int | None, np.ndarray]]:
         """The audio to transcribe: one mono mix, or each channel of a two-party call recording."""

@@ -14,7 +14,7 @@ from research.status import interview_statuses
 from research.store import STAGES
 from tui.widgets.footer import KeyFooter
 
-BADGE = {"done": "✓", "failed": "✗", "running": "…", "empty": "∅", "pending": "·"}
+BADGE = {"done": "✓", "failed": "✗", "running": "…", "interrupted": "‼", "empty": "∅", "pending": "·"}
 
 
 class PipelineProgress(Message):

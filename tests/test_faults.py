@@ -1,0 +1,436 @@
+"""Issue 19: every fault a new user met, as a case, with the behaviour that must hold.
+
+Data loss (items 3-5), one clear line with nothing half-written (6-8), metadata sheets (10), truncated
+audio (11), the smaller items (12), Markdown (13); REFI-QDA import (1, 2, 9) is in test_faults_import.py.
+The cases that already behaved (kill -9 resume, PII, vault permissions, injection) are here too, so
+they stay that way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from research.cli import cli
+from research.coding.engine import Suggestion
+from research.coding.stage import save_suggestions, study_codebook
+from research.ingest import add_files
+from research.metadata import MetadataSheet
+from research.store import set_stage
+from research.study import Study
+from tests.audio_factory import speech_clip, write_audio
+from tests.conftest import DEMO
+from tests.fault_study import add, codings, make_study, utterance
+
+TONE = 0.3 * np.sin(2 * np.pi * 220 * np.arange(16_000 * 2) / 16_000).astype(np.float32)
+
+
+def research(study: Study | Path, *args: str):
+    root = study.root if isinstance(study, Study) else study
+    return CliRunner().invoke(cli, ["--study", str(root), *args])
+
+
+def one_error_line(result) -> str:
+    """The command failed with exactly one line, `Error: ...` (no traceback); returns it."""
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = [line for line in result.output.strip().splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0]
+
+
+@contextmanager
+def read_only(*paths: Path):
+    """Make paths unwritable for real: immutable for root (who ignores permission bits), else no write bits."""
+    root = os.geteuid() == 0
+    if root and subprocess.run(["chattr", "+i", *map(str, paths)], capture_output=True).returncode:
+        pytest.skip("chattr is unavailable, and root ignores permission bits")
+    modes = {p: p.stat().st_mode for p in paths}
+    if not root:
+        for path in paths:
+            path.chmod(stat.S_IMODE(modes[path]) & ~0o222)
+    try:
+        yield
+    finally:
+        if root:
+            subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+        else:
+            for path, mode in modes.items():
+                path.chmod(stat.S_IMODE(mode))
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 4 MB file system (tmpfs), so a full disk is the kernel's ENOSPC; needs root to mount."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("a full disk is a small tmpfs here, and mounting one needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def fill(disk: Path, leave: int = 0) -> Path:
+    """Fill the file system until ENOSPC, then free `leave` bytes."""
+    filler = disk / "filler"
+    with filler.open("wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError:
+            pass
+    size = filler.stat().st_size
+    os.truncate(filler, max(0, size - leave))
+    return filler
+
+
+def speech_file(folder: Path, name: str = "clip.wav", seconds: float = 6) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_audio(folder / name, speech_clip(DEMO / "int-02.opus", seconds))
+
+
+# -- item 3: decisions and memos survive re-coding ---------------------------------------------------------
+
+def test_memos_on_suggestions_survive_recoding(tmp_path):
+    study = make_study(tmp_path / "study")
+    add(study, "INT-001", 3, "emotion:frustration", "suggested", memo="failed three times: a key quote")
+    add(study, "INT-001", 3, "stage:adoption", "suggested")
+    add(study, "INT-001", 1, "stage:discovery", "accepted", coder="ana", memo="friend's tip")
+    add(study, "INT-001", 4, "channel:phone", "rejected", coder="ana", memo="it was the app")
+    ids = [utterance(study, "INT-001", idx) for idx in range(5)]
+    codebook = study_codebook(study)[0]
+    # the re-run suggests something else for utterance 3, and no longer the memo's code
+    save_suggestions(study.db, codebook, ids, [Suggestion(ids[3], "stage:retention", 0.8, "rule")])
+    kept = set(codings(study))
+    assert ("INT-001", 3, "emotion:frustration", "suggested", None, "failed three times: a key quote", "rule") in kept
+    assert ("INT-001", 1, "stage:discovery", "accepted", "ana", "friend's tip", "human") in kept
+    assert ("INT-001", 4, "channel:phone", "rejected", "ana", "it was the app", "human") in kept
+    assert ("INT-001", 3, "stage:retention", "suggested", None, None, "rule") in kept
+    assert not any(c[2] == "stage:adoption" for c in kept)  # a suggestion without a memo is replaced
+    # suggested again, the memo's coding takes the new confidence and keeps its memo
+    save_suggestions(study.db, codebook, ids, [Suggestion(ids[3], "emotion:frustration", 0.91, "model")])
+    row = next(study.db.query("SELECT memo, confidence, source FROM codings WHERE code_key = 'emotion:frustration'"))
+    assert row == {"memo": "failed three times: a key quote", "confidence": 0.91, "source": "model"}
+
+
+def test_code_force_keeps_decisions_and_memos(tmp_path):
+    """Item 3 through the command the user ran: `research code --force` silently deleted memos on suggestions."""
+    study = make_study(tmp_path / "study")
+    add(study, "INT-001", 3, "signal:expectation-gap", "suggested", memo="compare with INT-002")
+    add(study, "INT-001", 1, "stage:discovery", "accepted", coder="ana", memo="friend's tip")
+    add(study, "INT-002", 1, "channel:email", "rejected", coder="ana")
+    study.db.conn.commit()
+    result = research(study, "code", "--force")
+    assert result.exit_code == 0, result.output
+    kept = set(codings(study))
+    assert ("INT-001", 1, "stage:discovery", "accepted", "ana", "friend's tip", "human") in kept
+    assert ("INT-002", 1, "channel:email", "rejected", "ana", None, "human") in kept
+    assert any(c[:3] == ("INT-001", 3, "signal:expectation-gap") and c[3] == "suggested" and c[5] == "compare with INT-002" for c in kept)
+    assert any(c[3] == "suggested" and c[5] is None for c in kept)  # and it did re-code
+
+
+def test_speakers_after_a_purge_marks_nothing_failed(tmp_path):
+    study = make_study(tmp_path / "study")
+    study.purge_vault()
+    before = list(study.db.query("SELECT * FROM stage_status ORDER BY interview_id, stage"))
+    assert "vault of this study was purged" in one_error_line(research(study, "speakers", "--force"))
+    assert list(study.db.query("SELECT * FROM stage_status ORDER BY interview_id, stage")) == before
+
+
+# -- item 4: transcribe --force transcribes again ----------------------------------------------------------
+
+@pytest.mark.slow
+def test_transcribe_force_really_transcribes_again(study, tmp_path):
+    add_files(study, [speech_file(tmp_path / "audio")])
+    assert research(study, "transcribe", "--model", "tiny.en").exit_code == 0
+    first = [s.text for s in study.vault.raw_segments(1)]
+    study.vault.db.execute("UPDATE raw_segments SET text = 'STALE'")
+    study.vault.db.conn.commit()
+    again = research(study, "transcribe", "--model", "tiny.en")
+    assert "Nothing to transcribe" in again.output  # unchanged settings, no --force: nothing to do
+    forced = research(study, "transcribe", "--model", "tiny.en", "--force")
+    assert forced.exit_code == 0 and "Transcribed 1 of 1" in forced.output
+    assert [s.text for s in study.vault.raw_segments(1)] == first
+    assert study.db["runs"].count == 2
+
+
+# -- item 5: a purged vault ----------------------------------------------------------------------------------
+
+def test_run_after_a_purge_skips_the_vault_stages_and_runs_the_rest(tmp_path):
+    study = make_study(tmp_path / "study")
+    study.db.execute("DELETE FROM stage_status WHERE stage = 'code'")
+    study.db.conn.commit()
+    study.purge_vault()
+    result = research(study, "run")
+    assert result.exit_code == 0, result.output
+    assert "The vault was purged: transcribe, speakers and anonymize are skipped" in result.output
+    assert "Coded 2 interviews" in result.output and study.db["maps"].count >= 1
+    assert study.db["codings"].count > 0
+
+
+def test_a_refused_transcribe_after_a_purge_marks_nothing_failed(tmp_path):
+    study = make_study(tmp_path / "study")
+    study.purge_vault()
+    before = list(study.db.query("SELECT * FROM stage_status ORDER BY interview_id, stage"))
+    line = one_error_line(research(study, "transcribe", "--force"))
+    assert "vault of this study was purged" in line
+    assert list(study.db.query("SELECT * FROM stage_status ORDER BY interview_id, stage")) == before
+
+
+# -- item 6: a read-only study -----------------------------------------------------------------------------
+
+def test_a_read_only_study_reads_and_refuses_writes_in_one_line(study, tmp_path):
+    add_files(study, [write_audio(tmp_path / "a.wav", TONE)])
+    study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    study.db.conn.close()
+    with read_only(study.root, study.db_path):
+        status = research(study, "status")
+        assert status.exit_code == 0 and "INT-001" in status.output, status.output
+        assert "read-only" in one_error_line(research(study, "add", str(write_audio(tmp_path / "b.wav", TONE * 0.5))))
+        assert "read-only" in one_error_line(research(study, "transcribe", "--model", "tiny.en"))
+    assert Study.open(study.root).db["interviews"].count == 1
+
+
+# -- item 7: a duplicate row in the metadata sheet ---------------------------------------------------------
+
+def test_a_duplicate_sheet_row_is_one_line_and_leaves_nothing_behind(study, tmp_path):
+    audio = write_audio(tmp_path / "a.wav", TONE)
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("file,speaker,participant\na.wav,customer,Jane Roe\na.wav,customer,John Doe\n")
+    line = one_error_line(research(study, "add", str(audio), "--meta", str(sheet)))
+    assert line == "Error: sheet.csv, row 3: the same file and speaker as row 2; give each participant of a file its own speaker (customer, customer_b, ...)"
+    assert study.db["interviews"].count == 0
+    assert study.vault.db["people"].count == 0 and study.vault.db["pseudonyms"].count == 0
+
+
+# -- item 8: a full disk -----------------------------------------------------------------------------------
+
+def test_export_on_a_full_disk_says_so_and_keeps_the_earlier_files(tmp_path, small_disk):
+    study = make_study(tmp_path / "study")
+    earlier = small_disk / "small.qdpx"
+    earlier.write_bytes(b"an earlier export")
+    (small_disk / "codebook.qdc").write_bytes(b"earlier codebook")
+    fill(small_disk, leave=8192)
+    line = one_error_line(research(study, "export", "--format", "qdc,qdpx", "--out", str(small_disk)))
+    assert line.startswith("Error: disk full: no space left"), line
+    assert earlier.read_bytes() == b"an earlier export" and (small_disk / "codebook.qdc").read_bytes() == b"earlier codebook"
+    assert sorted(p.name for p in small_disk.iterdir()) == ["codebook.qdc", "filler", "small.qdpx"]  # no partial file, no staging folder
+
+
+def test_transcribe_on_a_full_disk_says_so_and_resumes_once_there_is_space(tmp_path, small_disk):
+    study = Study.create(small_disk / "study", "full")
+    add_files(study, [speech_file(tmp_path / "audio")])
+    study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    filler = fill(small_disk, leave=4096)
+    result = research(study, "transcribe", "--model", "tiny.en")
+    line = one_error_line(result)
+    assert "disk full" in line and "OperationalError" not in result.output, result.output
+    filler.unlink()
+    rerun = research(study, "transcribe", "--model", "tiny.en")
+    assert rerun.exit_code == 0 and "Transcribed 1 of 1" in rerun.output, rerun.output
+
+
+def _separated(study: Study, source: Path) -> None:
+    """An interview as the speakers stage leaves it: raw utterances in the vault, the stage done."""
+    from research.speakers import SpokenWord, Utterance
+
+    words = [SpokenWord(0.5, 0.9, " My", 0.9, "S2"), SpokenWord(1.0, 1.4, " name", 0.9, "S2"), SpokenWord(1.5, 1.9, " is", 0.9, "S2"), SpokenWord(2.0, 2.6, " Jane", 0.9, "S2"), SpokenWord(2.7, 3.2, " Roe.", 0.9, "S2")]
+    add_files(study, [source])
+    study.vault.save_utterances(1, [(Utterance("S2", 0.5, 3.2, "My name is Jane Roe.", words), "customer")])
+    set_stage(study.db, 1, "transcribe", "done", params_hash="t")
+    set_stage(study.db, 1, "speakers", "done", params_hash="s")
+    study.db.conn.commit()
+
+
+def test_anonymize_on_a_full_disk_says_so_and_leaves_no_partial_file(tmp_path, small_disk):
+    study = Study.create(small_disk / "study", "full")
+    _separated(study, speech_file(tmp_path / "audio", seconds=20))
+    fill(small_disk, leave=48 * 1024)  # room for the database's writes, not for the 20 s redacted copy (about 80 kB)
+    line = one_error_line(research(study, "anonymize"))
+    assert "disk full" in line and line.startswith("Error: anonymize stopped at INT-001"), line
+    assert list((study.root / "redacted-audio").iterdir()) == []
+    assert study.db.execute("SELECT status FROM stage_status WHERE stage = 'anonymize'").fetchall() == []
+
+
+# -- item 10: metadata sheets --------------------------------------------------------------------------------
+
+def test_a_semicolon_sheet_with_blank_rows_and_day_first_dates_loads(tmp_path):
+    sheet = tmp_path / "excel.csv"
+    sheet.write_text("file;speaker;persona;date\na.wav;customer;Ops buyer;14/09/2026\nb.wav;customer;;2026-09-15\n;;;\n;;;\n", encoding="utf-8-sig")
+    loaded = MetadataSheet.load(sheet)
+    assert [(r.file, r.persona, r.date.isoformat()) for r in loaded.rows] == [("a.wav", "Ops buyer", "2026-09-14"), ("b.wav", None, "2026-09-15")]
+
+
+def test_a_date_that_is_no_date_says_which_format_is_expected(study, tmp_path):
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("file,date\na.wav,2026/14/09\n")
+    result = research(study, "add", str(write_audio(tmp_path / "a.wav", TONE)), "--meta", str(sheet))
+    assert one_error_line(result) == "Error: s.csv, row 2: date: '2026/14/09' is not a date; use YYYY-MM-DD, or day first as 14/09/2026"
+
+
+def test_a_sheet_row_naming_a_missing_file_is_reported(study, tmp_path):
+    audio = write_audio(tmp_path / "a.wav", TONE)
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("file,persona\na.wav,x\nJane Roe interview.wav,y\n")
+    result = research(study, "add", str(audio), "--meta", str(sheet))
+    assert result.exit_code == 0 and "sheet row 3 names a file that is not among those given" in result.output
+    assert "Jane Roe" not in result.output
+
+
+def test_a_corrected_sheet_updates_audio_already_added_and_says_so(study, tmp_path):
+    audio = write_audio(tmp_path / "a.wav", TONE)
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("file,persona,segment,participant,industry\na.wav,Ops,SMB,Jane Roe,Retail\n")
+    research(study, "add", str(audio), "--meta", str(sheet))
+    sheet.write_text("file,persona,segment,participant,industry\na.wav,Operations buyer,Enterprise,Jane Roe,Banking\n")
+    result = research(study, "add", str(audio), "--meta", str(sheet))
+    assert "already present 1 (metadata updated: INT-001)" in result.output
+    row = next(study.db.query("SELECT p.persona, p.segment, p.label, i.industry FROM participants p JOIN interviews i ON i.id = p.interview_id"))
+    assert row == {"persona": "Operations buyer", "segment": "Enterprise", "label": "Participant 1", "industry": "Banking"}
+    unchanged = research(study, "add", str(audio), "--meta", str(sheet))
+    assert "already present 1, failed 0" in unchanged.output
+
+
+# -- item 11: a truncated file ----------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_a_truncated_mp3_stores_the_decoded_duration_with_a_note(study, tmp_path):
+    whole = write_audio(tmp_path / "whole.mp3", speech_clip(DEMO / "int-02.opus", 20))
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 4 // 10])
+    add_files(study, [cut])
+    assert study.db.execute("SELECT duration FROM interviews").fetchone()[0] == pytest.approx(20, abs=0.5)  # what the header says
+    research(study, "transcribe", "--model", "tiny.en")
+    duration = study.db.execute("SELECT duration FROM interviews").fetchone()[0]
+    assert 6 < duration < 10
+    status = research(study, "status")
+    assert "INT-001: the audio decodes to" in status.output and "a truncated file?" in status.output
+
+
+# -- item 12: smaller items -------------------------------------------------------------------------------
+
+def test_an_empty_folder_says_no_audio_was_found(study, tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("x")
+    result = research(study, "add", str(tmp_path / "empty"))
+    assert result.exit_code == 1 and "holds no audio or video files" in result.output
+
+
+def test_two_codes_with_one_name_are_a_codebook_error(tmp_path):
+    book = tmp_path / "book.yaml"
+    book.write_text("name: b\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: Price, definition: x}\n      - {id: b, name: price, definition: y}\n")
+    result = CliRunner().invoke(cli, ["codebook", "check", str(book)])
+    assert one_error_line(result).endswith("codes 'a' and 'b' of group 'g' have the same name 'price'")
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from research.locks import stage_lock
+from research.store import set_stage
+from research.study import Study
+study = Study.open(Path(sys.argv[1]))
+with stage_lock(study.root, "transcribe"):
+    set_stage(study.db, 1, "transcribe", "running")
+    study.db.conn.commit()
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_second_process_says_who_holds_the_stage_and_a_killed_one_shows_as_interrupted(study, tmp_path):
+    add_files(study, [write_audio(tmp_path / "a.wav", TONE)])
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(study.root)], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        busy = one_error_line(research(study, "transcribe", "--model", "tiny.en"))
+        assert busy.startswith(f"Error: transcribe is already running in this study (pid {holder.pid}, since ")
+        assert json.loads(research(study, "status", "--json").output)[0]["stages"]["transcribe"] == "running"
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    stages = json.loads(research(study, "status", "--json").output)[0]["stages"]
+    assert stages["transcribe"] == "interrupted"
+    assert "‼" in research(study, "status").output
+
+
+def test_a_failing_file_is_named_by_its_position_never_its_name(study, tmp_path):
+    good = write_audio(tmp_path / "good.wav", TONE)
+    broken = tmp_path / "Jane Roe broken.m4a"
+    broken.write_bytes(b"not audio at all" * 10)
+    result = research(study, "add", str(good), str(broken))
+    assert "✗ file 2 of 2: not a readable audio or video file" in result.output
+    assert "Jane" not in result.output and "Roe" not in result.output
+
+
+def test_a_stage_note_names_its_interview_once(capsys):
+    from research.cli import _print_stage_results
+
+    _print_stage_results({"INT-001": "INT-001: no voice asks questions like an interviewer", "INT-002": "done"}, "nothing")
+    out = capsys.readouterr().out
+    assert "INT-001: no voice asks" in out and "INT-001: INT-001" not in out and "INT-002: done" in out
+
+
+# -- item 13 and injection: study text never becomes markup ------------------------------------------------
+
+def test_markdown_escapes_html_and_markup_from_metadata():
+    from research.export.markdown import md
+    from research.export.source import safe_cell
+
+    assert md('<script>alert(1)</script> <img src=x onerror="alert(2)">') == '&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror="alert(2)"&gt;'
+    assert md("[x](javascript:alert(3)) | **y**") == "\\[x\\](javascript:alert(3)) \\| \\*\\*y\\*\\*"
+    assert safe_cell('=HYPERLINK("http://evil")') == "'=HYPERLINK(\"http://evil\")" and safe_cell("@SUM(1)") == "'@SUM(1)"
+
+
+# -- what already held --------------------------------------------------------------------------------------
+
+def test_the_vault_is_owner_only_and_a_purge_removes_it(study, tmp_path):
+    add_files(study, [write_audio(tmp_path / "a.wav", TONE)])
+    assert stat.S_IMODE(study.vault_dir.stat().st_mode) == 0o700 and stat.S_IMODE(study.vault.path.stat().st_mode) == 0o600
+    study.purge_vault()
+    assert not study.vault_dir.exists()
+
+
+def test_names_from_a_sheet_never_reach_study_db_or_the_output(study, tmp_path):
+    audio = write_audio(tmp_path / "Jane Roe.wav", TONE)
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("file,participant,company,title\nJane Roe.wav,Jane Roe,Acme Widgets,Call with Jane Roe of Acme Widgets\n")
+    result = research(study, "add", str(audio), "--meta", str(sheet))
+    status = research(study, "status", "--json")
+    study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    dump = "\n".join(study.db.conn.iterdump())
+    for text in (dump, result.output, status.output):
+        assert "Jane" not in text and "Acme" not in text
+
+
+@pytest.mark.slow
+def test_a_killed_transcription_resumes_without_duplicates(study):
+    add_files(study, [DEMO / "int-01.opus"])
+    command = [sys.executable, "-m", "research", "--study", str(study.root), "transcribe", "--model", "tiny.en"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    vault = sqlite3.connect(study.vault.path)
+    deadline = time.time() + 240
+    while time.time() < deadline and process.poll() is None and vault.execute("SELECT count(*) FROM raw_segments").fetchone()[0] < 3:
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert vault.execute("SELECT count(*) FROM raw_segments").fetchone()[0] >= 3
+    assert json.loads(research(study, "status", "--json").output)[0]["stages"]["transcribe"] == "interrupted"
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    indexes = [row[0] for row in vault.execute("SELECT idx FROM raw_segments ORDER BY idx")]
+    assert indexes == list(range(len(indexes)))
+    assert json.loads(research(study, "status", "--json").output)[0]["stages"]["transcribe"] == "done"
