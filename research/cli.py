@@ -14,7 +14,9 @@ from research.config import TranscribeSettings
 from research.console import RichProgress, console
 from research.demo_corpus import BRAND_TERMS, DEMO_DIR
 from research.errors import ResearchError
+from research.importers.add import add_sources
 from research.ingest import add_files
+from research.importers.feedback import FeedbackColumns, add_feedback
 from research.insights_cli import insights
 from research.journey import FILTER_FIELDS
 from research.metadata import MetadataSheet
@@ -70,22 +72,39 @@ def init(path: Path, name: str | None) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--meta", "sheet_path", type=click.Path(dir_okay=False, path_type=Path), help="CSV or YAML metadata sheet (one row per participant).")
+@click.option("--tracks", "track_folders", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="A folder of per-participant recordings of one interview (one speaker per track). Repeatable.")
+@click.option("--feedback", "feedback_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path), help="Survey CSV/XLSX or ticket CSV/JSON: each response becomes a source. Repeatable.")
+@click.option("--source", "source_type", type=click.Choice(["survey", "ticket"]), help="What the feedback is (default: survey for CSV/XLSX, ticket for JSON).")
+@click.option("--text", "text_columns", multiple=True, help="Feedback column(s) holding the text (default: a column named comment, feedback, answer, text ...). Repeatable.")
+@click.option("--id", "id_column", help="Feedback column with the response or ticket id (kept in the vault).")
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN", help="Feedback metadata: persona, segment, date, industry, region, product, or any other name (nps=Score). Repeatable.")
 @click.pass_context
-def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None) -> None:
-    """Import recordings (wav, mp3, m4a, flac, ogg, opus, webm, mp4), deduplicated by sha256.
+def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None, track_folders: tuple[Path, ...], feedback_files: tuple[Path, ...], source_type: str | None, text_columns: tuple[str, ...], id_column: str | None, columns: tuple[str, ...]) -> None:
+    """Import recordings, transcripts, per-participant tracks and text feedback, deduplicated by content.
 
-    Participant and company names from the sheet are kept in the vault; the study
-    database gets pseudonymous labels.
+    Recordings: wav, mp3, m4a, flac, ogg, opus, webm, mp4. Transcripts: vtt (Zoom, Teams), srt (Otter),
+    docx (Teams, Otter, Word), txt (`Speaker: text`, Zoom's tab-separated), html (noScribe), json
+    (WhisperX, faster-whisper); a recording with the same name beside a transcript is paired with it.
+    Participant, company and speaker names are kept in the vault; the study database gets pseudonymous
+    labels. A bad file gets one line and the rest are added.
 
     Example:
 
-        research add ~/recordings/*.m4a --meta participants.csv
+        research add ~/recordings --meta participants.csv
+        research add --tracks "~/Zoom/2026-09-14 Acme/Audio Record"
+        research add --feedback nps.xlsx --text Comment --id ResponseId --column nps=Score --column persona=Plan
     """
+    if not (paths or track_folders or feedback_files):
+        raise click.UsageError("give recordings or transcripts, --tracks FOLDER or --feedback FILE")
     study = _study(ctx)
     sheet = MetadataSheet.load(sheet_path) if sheet_path else None
-    report = add_files(study, paths, sheet)
+    report = add_sources(study, list(paths), sheet, list(track_folders))
+    if feedback_files:
+        mapping = FeedbackColumns.from_options(text_columns, id_column, columns)
+        for file in feedback_files:
+            report.merge(add_feedback(study, file, mapping, source_type))
     console.print(f"Added {len(report.added)}, already present {len(report.duplicates)}, failed {len(report.failed)}.")
     for line in report.failed:
         console.print(f"[red]✗[/] {line}", soft_wrap=True)

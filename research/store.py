@@ -296,3 +296,10 @@ def _speakers_enrolment(db: Database) -> None:
         {"role": str, "method": str, "embedding": bytes, "source": str, "seconds": float, "created_at": str},
         pk=("role", "method"),
     )
+
+
+@migrations(name="0011_imports_source_type")  # branch imports: transcripts, tracks and feedback brought in
+def _imports_source_type(db: Database) -> None:
+    db["interviews"].add_column("source_type", str, not_null_default="interview")  # interview, survey or ticket
+    db["interviews"].add_column("source_format", str, not_null_default="audio")  # audio, tracks, vtt, srt, docx, txt, ... csv, xlsx, json
+    db["interviews"].add_column("source_meta", str)  # JSON: the feedback's metadata columns (NPS score, channel ...)

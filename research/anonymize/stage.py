@@ -93,6 +93,11 @@ def run_anonymize(study: Study, force: bool = False) -> dict[str, str]:
 
 def _anonymize_interview(study: Study, interview_id: int, code: str, detector: PiiDetector, pseudonyms: Pseudonymizer, copier: AudioCopier) -> str | None:
     source = study.vault.source_path(interview_id)
+    if source is None and study.db["interviews"].get(interview_id)["source_format"] not in ("audio", "tracks"):  # a transcript without its recording, or feedback
+        raw = study.vault.raw_utterances(interview_id)
+        spans = detector.detect([u["text"] for u in raw]) if raw else []
+        _store_utterances(study, interview_id, [anonymize_utterance(u, s, pseudonyms) for u, s in zip(raw, spans)])
+        return None if raw else f"{code}: empty transcript, nothing to anonymize"
     if source is None or not Path(source).is_file():
         raise ResearchError(f"{code}: the audio file is no longer where it was added; the redacted copy can't be made")
     study.redacted_audio_dir.mkdir(exist_ok=True)
