@@ -274,9 +274,9 @@ def themes(ctx: click.Context) -> None:
 
 
 def _filter_options(command):
-    """The map's filters as options: --persona, --role, --participation, --segment, --industry, --region, --product."""
+    """The map's filters as options: --persona, --role, --participation, --segment, --industry, --region, --product, --source-type."""
     for name in reversed(FILTER_FIELDS):
-        command = click.option(f"--{name}", help=f"Only participants whose {name} is this (case-insensitive).")(command)
+        command = click.option(f"--{name.replace('_', '-')}", name, help=f"Only participants whose {name.replace('_', ' ')} is this (case-insensitive)" + (": interview, survey or ticket." if name == "source_type" else "."))(command)
     return command
 
 
@@ -314,7 +314,8 @@ def print_map(journey) -> None:
     console.print(escape(journey.coverage.line), soft_wrap=True)
     for lane in journey.stages:
         valence = "no emotion coded" if lane.valence_mean is None else f"valence {lane.valence_mean:+.2f} ± {lane.valence_sd:.2f}"
-        console.print(f"\n[bold]{escape(lane.name)}[/]: {lane.participants} people, {lane.utterances} utterances, {valence}", soft_wrap=True)
+        feedback = "".join(f", from {source}s: {n}" for source, n in lane.sources.items())
+        console.print(f"\n[bold]{escape(lane.name)}[/]: {lane.participants} people, {lane.utterances} utterances, {valence}{feedback}", soft_wrap=True)
         for insight in lane.patterns[:4]:
             colour = {"pain": "red", "delight": "green"}.get(insight.polarity, "cyan")
             console.print(f"  [{colour}]●[/] {escape(insight.statement)}", soft_wrap=True)

@@ -17,6 +17,7 @@ class InterviewStatus(BaseModel):
     language: str | None
     stages: dict[str, str]
     notes: list[str]
+    source_type: str = "interview"  # interview, survey or ticket
 
 
 def interview_statuses(study: Study) -> list[InterviewStatus]:
@@ -40,6 +41,7 @@ def interview_statuses(study: Study) -> list[InterviewStatus]:
                 language=row["language"],
                 stages={stage: own.get(stage, {}).get("status", "pending") for stage in STAGES},
                 notes=[entry["note"] for entry in own.values() if entry.get("note")],
+                source_type=row["source_type"],
             )
         )
     return result

@@ -171,6 +171,7 @@ class MapBuilder:
             delights=self._polar_quotes(members, patterns, "delight"), tollgates=self._quotes(members, "signal:tollgate"), gaps=self._quotes(members, "signal:expectation-gap"),
             feedback_loops={state: self._quotes(members, f"signal:feedback-{state}") for state in ("opened", "closed", "ignored")},
             themes=self._theme_items(members), patterns=patterns, outliers=outliers, quotes=self._representative(members, patterns),
+            sources={source: len({u.interview_id for u in members if u.source == source}) for source in sorted({u.source for u in members} - {"interview"})},
         )
 
     def _quotes(self, members: list[Utterance], key: str) -> list[Quote]:
