@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+from docx.opc.exceptions import PackageNotFoundError
 
 from research.importers.transcript import Transcript, TranscriptFormatError, Turn, parse_clock, split_speaker
 
@@ -24,7 +25,7 @@ _LEADING_CLOCK = re.compile(r"^\[?((?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\]
 def read_docx(path: Path) -> Transcript:
     try:
         paragraphs = [p.text.strip() for p in docx.Document(str(path)).paragraphs]
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as error:
         raise TranscriptFormatError(f"{path.name}: not a readable Word document ({type(error).__name__})") from None
     paragraphs = [p for p in paragraphs if p]
     first_header = next((i for i, p in enumerate(paragraphs) if _is_header(p)), 0)  # what comes before it is the title
