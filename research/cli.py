@@ -372,6 +372,31 @@ def export_command(ctx: click.Context, formats: str, folder: Path | None, accept
     console.print(f"Wrote {len(report.files)} files to {report.folder} in {time.perf_counter() - started:.1f} s.", soft_wrap=True)
 
 
+@cli.command("compare")
+@click.argument("study_a", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("study_b", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), help="Where compare.md and compare.html go (default: STUDY_B's exports/).")
+def compare_command(study_a: Path, study_b: Path, folder: Path | None) -> None:
+    """Compare two waves: per stage, coverage and valence shift (95% bootstrap CI), patterns and opportunities that moved.
+
+    Both studies need a journey map (`research map`). Writes compare.md and compare.html.
+
+    Example:
+
+        research compare ~/studies/onboarding-2025 ~/studies/onboarding-2026
+    """
+    from research.compare import compare, to_html, to_markdown
+
+    a, b = Study.open(study_a), Study.open(study_b)
+    comparison = compare(a, b)
+    console.print(to_markdown(comparison), markup=False, soft_wrap=True)
+    folder = folder or b.exports_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "compare.md").write_text(to_markdown(comparison), encoding="utf-8")
+    (folder / "compare.html").write_text(to_html(comparison), encoding="utf-8")
+    console.print(f"Wrote {folder / 'compare.md'} and {folder / 'compare.html'}")
+
+
 @cli.command("import")
 @click.argument("project", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--coder", default="imported", show_default=True, help="Who the imported codings are attributed to.")

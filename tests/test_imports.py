@@ -188,3 +188,30 @@ def test_tickets_from_json_and_surveys_from_excel(study, tmp_path):
     assert survey.added == ["nps.xlsx#2"] and not survey.failed  # the text column is found by its name; a blank answer is no evidence
     missing = add_feedback(study, tmp_path / "nps.xlsx", FeedbackColumns(("Answer",)))
     assert missing.failed == ["nps.xlsx: no text column 'Answer' (columns: Comment, Score)"]
+
+
+def test_every_stage_after_transcription_runs_unchanged_on_an_imported_study(study, tmp_path):
+    from research.anonymize.stage import run_anonymize
+    from research.coding.stage import run_code, study_codebook
+    from research.export.run import export
+    from research.journey import build_and_store
+    from research.themes import run_themes
+
+    assert not add_sources(study, [TRANSCRIPTS / "teams-call.vtt", TRANSCRIPTS / "zoom-call.txt"]).failed
+    assert len(add_feedback(study, FEEDBACK / "nps-survey.csv", SURVEY).added) == 3
+    run_speakers(study)
+    assert set(run_anonymize(study).values()) == {"done"}
+    run_code(study)
+    run_themes(study)
+    journey = build_and_store(study, study_codebook(study)[0])
+    assert journey.interviews == 5
+    feedback = {source: n for lane in journey.stages for source, n in lane.sources.items()}
+    assert set(feedback) == {"survey"} and sum(n for lane in journey.stages for n in lane.sources.values()) >= 3
+    surveys_only = build_and_store(study, study_codebook(study)[0], {"source_type": "survey"})
+    assert surveys_only.interviews == 3 and all(q.interview.startswith("SRV-") for lane in surveys_only.stages for q in lane.quotes)
+    folder = tmp_path / "exports"
+    export(study, ["md", "csv", "txt", "qdpx"], folder)
+    written = "\n".join(p.read_text(errors="ignore") for p in folder.rglob("*") if p.is_file() and p.suffix != ".qdpx")
+    assert "from surveys:" in (folder / "journey-map.md").read_text()
+    assert "(survey)" in written and ",survey," in (folder / "codings.csv").read_text()
+    assert not NAMES.search(written) and not NAMES.search(_all_text(study.db_path))
