@@ -215,3 +215,36 @@ def test_every_stage_after_transcription_runs_unchanged_on_an_imported_study(stu
     assert "from surveys:" in (folder / "journey-map.md").read_text()
     assert "(survey)" in written and ",survey," in (folder / "codings.csv").read_text()
     assert not NAMES.search(written) and not NAMES.search(_all_text(study.db_path))
+    # a second wave: the same study without the survey evidence
+    import shutil
+
+    from click.testing import CliRunner
+
+    from research.cli import cli
+    from research.compare import compare
+    from research.study import Study
+
+    wave_b = Study.open(Path(shutil.copytree(study.root, tmp_path / "wave-b")))
+    wave_b.db.execute("UPDATE codings SET status = 'rejected' WHERE code_key LIKE 'stage:%' AND utterance_id IN (SELECT u.id FROM utterances u JOIN interviews i ON i.id = u.interview_id WHERE i.source_type = 'survey')")
+    wave_b.db.conn.commit()
+    build_and_store(wave_b, study_codebook(wave_b)[0])
+    same = compare(study, study)
+    assert all(s.valence_shift in (None, 0.0) and (s.ci_low is None or s.ci_low <= 0 <= s.ci_high) for s in same.stages)
+    assert {p.kind for p in same.patterns} <= {"steady"} and all(o.rank_a == o.rank_b for o in same.opportunities)
+    waves = compare(study, wave_b)
+    surveyed = [lane.stage for lane in journey.stages if lane.sources]
+    assert all(s.coverage_b < s.coverage_a for s in waves.stages if s.stage in surveyed)
+    result = CliRunner().invoke(cli, ["compare", str(study.root), str(wave_b.root), "--out", str(tmp_path / "cmp")])
+    assert result.exit_code == 0, result.output
+    assert "## Stages" in (tmp_path / "cmp" / "compare.md").read_text() and "<table>" in (tmp_path / "cmp" / "compare.html").read_text()
+
+
+def test_bootstrap_interval_finds_a_real_shift_and_not_a_false_one():
+    from research.compare import bootstrap_shift
+
+    rng = np.random.default_rng(1)
+    before, after = list(rng.normal(-0.4, 0.3, 60)), list(rng.normal(0.2, 0.3, 60))
+    low, high = bootstrap_shift(before, after)
+    assert 0 < low < 0.6 < high
+    low, high = bootstrap_shift(before, list(rng.normal(-0.4, 0.3, 60)))
+    assert low < 0 < high
