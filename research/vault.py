@@ -243,7 +243,7 @@ class Vault:
     def save_imported_transcript(self, interview_id: int, source_format: str, turns: list[tuple[str | None, Segment]], duration: float) -> None:
         """An imported transcript: its turns as segments with the speaker names the file gave, complete at once."""
         rows = [
-            {"interview_id": interview_id, "idx": idx, "start": seg.start, "end": seg.end, "text": seg.text, "words": json.dumps([asdict(w) for w in seg.words]), "speaker": speaker}
+            {"interview_id": interview_id, "idx": idx, "start": seg.start, "end": seg.end, "text": seg.text, "words": json.dumps([{"start": w.start, "end": w.end, "text": w.text, "probability": w.probability} for w in seg.words]), "speaker": speaker}
             for idx, (speaker, seg) in enumerate(turns)
         ]
         with self.db.atomic():

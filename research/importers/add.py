@@ -51,7 +51,7 @@ def add_transcript(study: Study, transcript_path: Path, recording: Path | None, 
             raise ResearchError(f"{transcript_path.name}: the transcript runs to {transcript.end:.0f} s but {recording.name} lasts {info.duration:.0f} s; is it the right recording?")
         fields |= {"audio_format": info.codec, "duration": round(info.duration, 3), "channels": info.channels, "sample_rate": info.sample_rate, "has_video": int(info.has_video)}
     rows = (sheet.rows_for(transcript_path) or (sheet.rows_for(recording) if recording else [])) if sheet else []
-    with db.atomic():
+    with db.atomic(), vault.db.atomic():  # one commit per file in each database
         interview_id, _ = insert_interview(study, fields, rows, transcript_path.name)
         if recording:
             vault.save_source(interview_id, recording)

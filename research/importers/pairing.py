@@ -46,18 +46,21 @@ def plan_transcripts(paths: list[Path]) -> TranscriptPlan:
             plan.transcripts.append((path, None))
         else:
             plan.others.append(path)
+    recordings: dict[Path, dict[str, list[Path]]] = {}  # folder -> pairing key -> recordings, listed once per folder
+    for audio in explicit_audio:
+        recordings.setdefault(Path("<given>"), {}).setdefault(pairing_key(audio), []).append(audio.resolve())
     paired = []
     for transcript, _ in plan.transcripts:
-        recording = _recording_for(transcript, explicit_audio)
+        if transcript.parent not in recordings:
+            recordings[transcript.parent] = {}
+            for audio in transcript.parent.iterdir():
+                if audio.is_file() and audio.suffix.lower() in SUPPORTED_EXTENSIONS:
+                    recordings[transcript.parent].setdefault(pairing_key(audio), []).append(audio.resolve())
+        key = pairing_key(transcript)
+        matches = set(recordings[transcript.parent].get(key, []) + recordings.get(Path("<given>"), {}).get(key, []))
+        recording = min(matches, key=lambda p: (p.suffix.lower() not in {".m4a", ".wav", ".mp3"}, p.name)) if matches else None
         if recording:
-            plan.paired.add(recording.resolve())
+            plan.paired.add(recording)
         paired.append((transcript, recording))
     plan.transcripts = paired
     return plan
-
-
-def _recording_for(transcript: Path, explicit_audio: list[Path]) -> Path | None:
-    key = pairing_key(transcript)
-    candidates = [p for p in transcript.parent.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS] + explicit_audio
-    matches = sorted({p.resolve() for p in candidates if pairing_key(p) == key}, key=lambda p: (p.suffix.lower() not in {".m4a", ".wav", ".mp3"}, p.name))
-    return matches[0] if matches else None
