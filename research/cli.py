@@ -374,27 +374,31 @@ def export_command(ctx: click.Context, formats: str, folder: Path | None, accept
 
 @cli.command("compare")
 @click.argument("study_a", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.argument("study_b", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), help="Where compare.md and compare.html go (default: STUDY_B's exports/).")
-def compare_command(study_a: Path, study_b: Path, folder: Path | None) -> None:
+@click.argument("study_b", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--split-date", type=click.DateTime(["%Y-%m-%d"]), help="One study in two waves: sources dated before this day, and from it.")
+@click.option("--wave-column", help="One study in two waves: the two values of this feedback metadata column (--column wave=Wave at import).")
+@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), help="Where compare.md and compare.html go (default: the later study's exports/).")
+def compare_command(study_a: Path, study_b: Path | None, split_date, wave_column: str | None, folder: Path | None) -> None:
     """Compare two waves: per stage, coverage and valence shift (95% bootstrap CI), patterns and opportunities that moved.
 
-    Both studies need a journey map (`research map`). Writes compare.md and compare.html.
+    Two studies need a journey map each (`research map`); one study is split by date or wave column.
+    Writes compare.md, compare.html and compare.json (for the review app).
 
     Example:
 
         research compare ~/studies/onboarding-2025 ~/studies/onboarding-2026
+        research compare ~/studies/onboarding --split-date 2026-01-01
     """
-    from research.compare import compare, to_html, to_markdown
+    from research.compare import compare, compare_waves, save_comparison, to_markdown
 
-    a, b = Study.open(study_a), Study.open(study_b)
-    comparison = compare(a, b)
+    a = Study.open(study_a)
+    if study_b and (split_date or wave_column):
+        raise click.UsageError("compare two studies, or split one with --split-date or --wave-column, not both")
+    later = Study.open(study_b) if study_b else a
+    comparison = compare(a, later) if study_b else compare_waves(a, split_date.date() if split_date else None, wave_column)
     console.print(to_markdown(comparison), markup=False, soft_wrap=True)
-    folder = folder or b.exports_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "compare.md").write_text(to_markdown(comparison), encoding="utf-8")
-    (folder / "compare.html").write_text(to_html(comparison), encoding="utf-8")
-    console.print(f"Wrote {folder / 'compare.md'} and {folder / 'compare.html'}")
+    written = save_comparison(comparison, folder or later.exports_dir)
+    console.print(f"Wrote {', '.join(str(path) for path in written)}; the review app shows it (ctrl+p, Waves compared)")
 
 
 @cli.command("import")

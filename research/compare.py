@@ -1,4 +1,5 @@
-"""`research compare`: two studies (waves) side by side, per stage, from their stored journey maps.
+"""`research compare`: two waves side by side, per stage: two studies (their stored journey maps), or one
+study split by interview date or by a feedback wave column (a map built for each half).
 
 Per stage: the change in coverage (share of participants who speak about the stage) and the shift in
 mean valence, with a 95% percentile bootstrap interval over utterances; which patterns are new, grew,
@@ -8,7 +9,11 @@ opportunities moved in rank.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import json
+
+from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
@@ -17,6 +22,7 @@ from rapidfuzz import fuzz
 from research.coding.stage import study_codebook
 from research.errors import ResearchError
 from research.journey import participants_matching, stored_map
+from research.journey.build import MapBuilder
 from research.journey.evidence import load_utterances
 from research.journey.model import JourneyMap
 from research.study import Study
@@ -70,19 +76,48 @@ def bootstrap_shift(a: list[float], b: list[float], samples: int = BOOTSTRAP_SAM
 
 
 def compare(a: Study, b: Study) -> Comparison:
-    maps = [_map(s) for s in (a, b)]
-    valences = [_valences(s) for s in (a, b)]
+    """Two studies, each by its stored map."""
+    return compare_maps(_map(a), _valences(a), _map(b), _valences(b))
+
+
+def compare_waves(study: Study, split_date: dt.date | None = None, wave_column: str | None = None) -> Comparison:
+    """One study split in two waves: interviews before and from `split_date`, or by the two values of a feedback `wave_column`."""
+    rows = list(study.db.query("SELECT id, interview_date, source_meta FROM interviews"))
+    if split_date:
+        dated = [r for r in rows if r["interview_date"]]
+        waves = {f"before {split_date}": {r["id"] for r in dated if r["interview_date"] < split_date.isoformat()}, f"from {split_date}": {r["id"] for r in dated if r["interview_date"] >= split_date.isoformat()}}
+    elif wave_column:
+        values: dict[str, set[int]] = {}
+        for r in rows:
+            value = json.loads(r["source_meta"] or "{}").get(wave_column)
+            if value not in (None, ""):
+                values.setdefault(str(value), set()).add(r["id"])
+        if len(values) != 2:
+            raise ResearchError(f"a wave column needs exactly two values; {wave_column} has {len(values)}: {', '.join(sorted(values)) or 'none'}")
+        waves = dict(sorted(values.items()))
+    else:
+        raise ResearchError("give a second study, a split date or a wave column")
+    (name_a, ids_a), (name_b, ids_b) = waves.items()
+    if not ids_a or not ids_b:
+        raise ResearchError(f"one wave is empty: {name_a} has {len(ids_a)} sources, {name_b} has {len(ids_b)}")
+    builder = MapBuilder(study, study_codebook(study)[0])
+    valences = _valences(study)
+    comparison = compare_maps(builder.build(interview_ids=ids_a), valences, builder.build(interview_ids=ids_b), valences)
+    return comparison.model_copy(update={"study_a": f"{comparison.study_a} {name_a}", "study_b": f"{comparison.study_b} {name_b}"})
+
+
+def compare_maps(map_a: JourneyMap, valences_a: dict[int, float | None], map_b: JourneyMap, valences_b: dict[int, float | None]) -> Comparison:
     stages = []
-    for lane_a, lane_b in zip(maps[0].stages, maps[1].stages):
-        va = [valences[0][i] for i in lane_a.utterance_ids if valences[0].get(i) is not None]
-        vb = [valences[1][i] for i in lane_b.utterance_ids if valences[1].get(i) is not None]
+    for lane_a, lane_b in zip(map_a.stages, map_b.stages):
+        va = [valences_a[i] for i in lane_a.utterance_ids if valences_a.get(i) is not None]
+        vb = [valences_b[i] for i in lane_b.utterance_ids if valences_b.get(i) is not None]
         low, high = bootstrap_shift(va, vb) if va and vb else (None, None)
         mean_a, mean_b = (round(float(np.mean(v)), 3) if v else None for v in (va, vb))
         stages.append(StageShift(
-            stage=lane_a.stage, name=lane_a.name, coverage_a=_share(lane_a.participants, maps[0]), coverage_b=_share(lane_b.participants, maps[1]),
+            stage=lane_a.stage, name=lane_a.name, coverage_a=_share(lane_a.participants, map_a), coverage_b=_share(lane_b.participants, map_b),
             valence_a=mean_a, valence_b=mean_b, valence_shift=round(mean_b - mean_a, 3) if va and vb else None, ci_low=low, ci_high=high,
         ))
-    return Comparison(study_a=maps[0].study, study_b=maps[1].study, stages=stages, patterns=_patterns(*maps), opportunities=_opportunities(*maps))
+    return Comparison(study_a=map_a.study, study_b=map_b.study, stages=stages, patterns=_patterns(map_a, map_b), opportunities=_opportunities(map_a, map_b))
 
 
 def _map(study: Study) -> JourneyMap:
@@ -129,6 +164,27 @@ def _opportunities(a: JourneyMap, b: JourneyMap) -> list[OpportunityMove]:
         else:
             moves.append(OpportunityMove(statement=old.statement, rank_a=rank_a, rank_b=None))
     return moves + [OpportunityMove(statement=new.statement, rank_a=None, rank_b=rank) for rank, new in remaining.items()]
+
+
+COMPARISON_FILE = "compare.json"
+
+
+def save_comparison(comparison: Comparison, folder: Path) -> list[Path]:
+    """compare.md, compare.html and compare.json (what the review app shows) in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {"compare.md": to_markdown(comparison), "compare.html": to_html(comparison), COMPARISON_FILE: comparison.model_dump_json(indent=2)}
+    for name, text in written.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return [folder / name for name in written]
+
+
+def latest_comparison(study: Study) -> Comparison | None:
+    """The comparison last written to the study's exports, if any."""
+    path = study.exports_dir / COMPARISON_FILE
+    try:
+        return Comparison.model_validate_json(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except ValueError:
+        return None
 
 
 def to_markdown(c: Comparison) -> str:

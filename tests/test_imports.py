@@ -1,5 +1,6 @@
 """`research add` for transcripts, per-participant tracks and text feedback: formats, pairing, privacy, bad files."""
 
+import datetime
 import re
 import sqlite3
 from pathlib import Path
@@ -234,6 +235,15 @@ def test_every_stage_after_transcription_runs_unchanged_on_an_imported_study(stu
     waves = compare(study, wave_b)
     surveyed = [lane.stage for lane in journey.stages if lane.sources]
     assert all(s.coverage_b < s.coverage_a for s in waves.stages if s.stage in surveyed)
+    # one study in two waves, by date: the surveys dated before 4 September and those from it (undated transcripts in neither)
+    from research.compare import compare_waves
+    from research.errors import ResearchError
+
+    by_date = compare_waves(study, split_date=datetime.date(2026, 9, 4))
+    assert by_date.study_a.endswith("before 2026-09-04") and by_date.study_b.endswith("from 2026-09-04")
+    assert [s.stage for s in by_date.stages] == [lane.stage for lane in journey.stages]
+    with pytest.raises(ResearchError, match="wave column needs exactly two values; wave has 0"):
+        compare_waves(study, wave_column="wave")
     result = CliRunner().invoke(cli, ["compare", str(study.root), str(wave_b.root), "--out", str(tmp_path / "cmp")])
     assert result.exit_code == 0, result.output
     assert "## Stages" in (tmp_path / "cmp" / "compare.md").read_text() and "<table>" in (tmp_path / "cmp" / "compare.html").read_text()
@@ -248,3 +258,32 @@ def test_bootstrap_interval_finds_a_real_shift_and_not_a_false_one():
     assert 0 < low < 0.6 < high
     low, high = bootstrap_shift(before, list(rng.normal(-0.4, 0.3, 60)))
     assert low < 0 < high
+
+
+async def test_the_review_app_shows_the_source_type_and_the_last_comparison(study):
+    from textual.widgets import DataTable, Markdown
+
+    from research.compare import Comparison, StageShift, save_comparison
+    from tui.app import ResearchApp
+    from tui.screens.compare import CompareScreen
+
+    add_sources(study, [TRANSCRIPTS / "teams-call.vtt"])
+    add_feedback(study, FEEDBACK / "nps-survey.csv", SURVEY)
+    app = ResearchApp(study)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        titles = [str(table.get_row_at(n)[1]) for n in range(table.row_count)]
+        assert titles[0] == "INT-001" and titles[1] == "SRV-002 · survey"
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, CompareScreen)
+        assert "No comparison yet" in app.screen.query_one(Markdown).source
+    stage = StageShift(stage="adoption", name="Adoption", coverage_a=0.5, coverage_b=0.75, valence_a=-0.4, valence_b=0.1, valence_shift=0.5, ci_low=0.2, ci_high=0.8)
+    save_comparison(Comparison(study_a="2025", study_b="2026", stages=[stage], patterns=[], opportunities=[]), study.exports_dir)
+    app = ResearchApp(study)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("w")
+        await pilot.pause()
+        shown = app.screen.query_one(Markdown).source
+        assert "# 2025 → 2026" in shown and "| Adoption | 50% → 75% | +25% | -0.40 → +0.10 | +0.50 (+0.20 … +0.80) |" in shown

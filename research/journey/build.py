@@ -46,9 +46,10 @@ class MapBuilder:
         self.code_names = {key: code.name for key, (_, code) in codebook.codes.items()}
         self.themes = {r["id"]: r for r in study.db.query("SELECT * FROM themes")}
 
-    def build(self, filters: dict[str, str] | None = None) -> JourneyMap:
+    def build(self, filters: dict[str, str] | None = None, interview_ids: set[int] | None = None) -> JourneyMap:
+        """The map of the participants that pass `filters`; with `interview_ids`, of those interviews only (one wave)."""
         filters = filters or {}
-        cohort = participants_matching(self.study, filters)
+        cohort = {key: label for key, label in participants_matching(self.study, filters).items() if interview_ids is None or key[0] in interview_ids}
         utterances = load_utterances(self.study, self.codebook, cohort)
         speaking = sorted({u.participant for u in utterances})
         journey = [u for u in utterances if u.stage]
