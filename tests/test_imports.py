@@ -1,6 +1,7 @@
 """`research add` for transcripts, per-participant tracks and text feedback: formats, pairing, privacy, bad files."""
 
 import datetime
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -125,6 +126,14 @@ def test_a_recording_beside_its_transcript_is_paired_by_name(study, tmp_path):
     imported = next(study.db["interviews"].rows_where("source_format = 'vtt'"))
     assert imported["duration"] == pytest.approx(32.0, abs=0.1)
     assert study.vault.source_path(imported["id"]) == recording.resolve()
+    # the paired recording gets its redacted copy, with the named husband bleeped where the transcript says he was named
+    from research.anonymize.stage import run_anonymize
+
+    run_speakers(study)
+    assert run_anonymize(study)[imported["code"]] == "done"
+    assert (study.redacted_audio_dir / f"{imported['code']}.opus").is_file()
+    husband = next(w for u in study.db["utterances"].rows_where("interview_id = ?", [imported["id"]]) for w in json.loads(u["words"]) if w.get("pii") == "PERSON")
+    assert 14.5 < husband["start"] < husband["end"] <= 22.0
     # a recording shorter than its transcript is not its recording
     short = tmp_path / "short"
     short.mkdir()
