@@ -296,3 +296,25 @@ async def test_the_review_app_shows_the_source_type_and_the_last_comparison(stud
         await pilot.pause()
         shown = app.screen.query_one(Markdown).source
         assert "# 2025 → 2026" in shown and "| Adoption | 50% → 75% | +25% | -0.40 → +0.10 | +0.50 (+0.20 … +0.80) |" in shown
+
+
+def test_each_track_is_transcribed_apart_and_is_its_own_speaker(study, tmp_path):
+    from research.transcribe.batch import TranscriptionBatch
+    from tests.audio_factory import speech_clip
+    from tests.conftest import DEMO
+
+    folder = tmp_path / "Audio Record"
+    folder.mkdir()
+    silence = np.zeros(16_000 * 6, dtype=np.float32)
+    write_audio(folder / "audioFirst1.wav", np.concatenate([speech_clip(DEMO / "int-01.opus", 6), silence]))  # speaks first
+    write_audio(folder / "audioSecond2.wav", np.concatenate([silence, speech_clip(DEMO / "int-02.opus", 6)]))  # then this one
+    add_sources(study, [], tracks=[folder])
+    report = TranscriptionBatch(study, TranscribeSettings(model="tiny.en")).run()
+    assert [o.status for o in report.outcomes] == ["done"]
+    assert study.vault.channels(1) == [0, 1]
+    run_speakers(study)
+    raw = study.vault.raw_utterances(1)
+    first = [u for u in raw if u["speaker"] == "S1"]
+    second = [u for u in raw if u["speaker"] == "S2"]
+    assert first and second
+    assert max(u["end"] for u in first) <= 6.5 and min(u["start"] for u in second) >= 5.5  # each speaker only where its own track speaks
