@@ -18,6 +18,8 @@ from research.console import RichProgress, console, waiting, wall_seconds
 from research.demo_corpus import BRAND_TERMS, DEMO_DIR
 from research.errors import ResearchError
 from research.faults import fault_line
+from research.importers.add import add_sources
+from research.importers.feedback import FeedbackColumns, add_feedback
 from research.ingest import add_files
 from research.decisions_cli import COMMANDS as DECISION_COMMANDS
 from research.insights_cli import insights
@@ -80,22 +82,39 @@ def init(path: Path, name: str | None) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--meta", "sheet_path", type=click.Path(dir_okay=False, path_type=Path), help="CSV or YAML metadata sheet (one row per participant).")
+@click.option("--tracks", "track_folders", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="A folder of per-participant recordings of one interview (one speaker per track). Repeatable.")
+@click.option("--feedback", "feedback_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path), help="Survey CSV/XLSX or ticket CSV/JSON: each response becomes a source. Repeatable.")
+@click.option("--source", "source_type", type=click.Choice(["survey", "ticket"]), help="What the feedback is (default: survey for CSV/XLSX, ticket for JSON).")
+@click.option("--text", "text_columns", multiple=True, help="Feedback column(s) holding the text (default: a column named comment, feedback, answer, text ...). Repeatable.")
+@click.option("--id", "id_column", help="Feedback column with the response or ticket id (kept in the vault).")
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN", help="Feedback metadata: persona, segment, date, industry, region, product, or any other name (nps=Score). Repeatable.")
 @click.pass_context
-def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None) -> None:
-    """Import recordings (wav, mp3, m4a, flac, ogg, opus, webm, mp4), deduplicated by sha256.
+def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None, track_folders: tuple[Path, ...], feedback_files: tuple[Path, ...], source_type: str | None, text_columns: tuple[str, ...], id_column: str | None, columns: tuple[str, ...]) -> None:
+    """Import recordings, transcripts, per-participant tracks and text feedback, deduplicated by content.
 
-    Participant and company names from the sheet are kept in the vault; the study
-    database gets pseudonymous labels.
+    Recordings: wav, mp3, m4a, flac, ogg, opus, webm, mp4. Transcripts: vtt (Zoom, Teams), srt (Otter),
+    docx (Teams, Otter, Word), txt (`Speaker: text`, Zoom's tab-separated), html (noScribe), json
+    (WhisperX, faster-whisper); a recording with the same name beside a transcript is paired with it.
+    Participant, company and speaker names are kept in the vault; the study database gets pseudonymous
+    labels. A bad file gets one line and the rest are added.
 
     Example:
 
-        research add ~/recordings/*.m4a --meta participants.csv
+        research add ~/recordings --meta participants.csv
+        research add --tracks "~/Zoom/2026-09-14 Acme/Audio Record"
+        research add --feedback nps.xlsx --text Comment --id ResponseId --column nps=Score --column persona=Plan
     """
+    if not (paths or track_folders or feedback_files):
+        raise click.UsageError("give recordings or transcripts, --tracks FOLDER or --feedback FILE")
     study = _study(ctx)
     sheet = MetadataSheet.load(sheet_path) if sheet_path else None
-    report = add_files(study, paths, sheet)
+    report = add_sources(study, list(paths), sheet, list(track_folders))
+    if feedback_files:
+        mapping = FeedbackColumns.from_options(text_columns, id_column, columns)
+        for file in feedback_files:
+            report.merge(add_feedback(study, file, mapping, source_type))
     updated = f" (metadata updated: {', '.join(report.updated)})" if report.updated else ""
     console.print(f"Added {len(report.added)}, already present {len(report.duplicates)}{updated}, failed {len(report.failed)}.", soft_wrap=True)
     for line in report.failed:
@@ -252,9 +271,9 @@ def themes(ctx: click.Context) -> None:
 
 
 def _filter_options(command):
-    """The map's filters as options: --persona, --role, --participation, --segment, --industry, --region, --product."""
+    """The map's filters as options: --persona, --role, --participation, --segment, --industry, --region, --product, --source-type."""
     for name in reversed(FILTER_FIELDS):
-        command = click.option(f"--{name}", help=f"Only participants whose {name} is this (case-insensitive).")(command)
+        command = click.option(f"--{name.replace('_', '-')}", name, help=f"Only participants whose {name.replace('_', ' ')} is this (case-insensitive)" + (": interview, survey or ticket." if name == "source_type" else "."))(command)
     return command
 
 
@@ -293,7 +312,8 @@ def print_map(journey) -> None:
     console.print(escape(journey.coverage.line), soft_wrap=True)
     for lane in journey.stages:
         valence = "no emotion coded" if lane.valence_mean is None else f"valence {lane.valence_mean:+.2f} ± {lane.valence_sd:.2f}"
-        console.print(f"\n[bold]{escape(lane.name)}[/]: {lane.participants} people, {lane.utterances} utterances, {valence}", soft_wrap=True)
+        feedback = "".join(f", from {source}s: {n}" for source, n in lane.sources.items())
+        console.print(f"\n[bold]{escape(lane.name)}[/]: {lane.participants} people, {lane.utterances} utterances, {valence}{feedback}", soft_wrap=True)
         for insight in lane.patterns[:4]:
             colour = {"pain": "red", "delight": "green"}.get(insight.polarity, "cyan")
             console.print(f"  [{colour}]●[/] {escape(insight.statement)}", soft_wrap=True)
@@ -352,6 +372,35 @@ def export_command(ctx: click.Context, formats: str, folder: Path | None, accept
         study = _study(ctx)
         report = export(study, chosen, folder, {k: v for k, v in filters.items() if v}, not accepted_only, suggestions, lambda step: wait.step(f"Exporting: {step}"))
     console.print(f"Wrote {len(report.files)} files to {report.folder} in {wall_seconds():.1f} s.", soft_wrap=True)
+
+
+@cli.command("compare")
+@click.argument("study_a", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("study_b", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--split-date", type=click.DateTime(["%Y-%m-%d"]), help="One study in two waves: sources dated before this day, and from it.")
+@click.option("--wave-column", help="One study in two waves: the two values of this feedback metadata column (--column wave=Wave at import).")
+@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), help="Where compare.md and compare.html go (default: the later study's exports/).")
+def compare_command(study_a: Path, study_b: Path | None, split_date, wave_column: str | None, folder: Path | None) -> None:
+    """Compare two waves: per stage, coverage and valence shift (95% bootstrap CI), patterns and opportunities that moved.
+
+    Two studies need a journey map each (`research map`); one study is split by date or wave column.
+    Writes compare.md, compare.html and compare.json (for the review app).
+
+    Example:
+
+        research compare ~/studies/onboarding-2025 ~/studies/onboarding-2026
+        research compare ~/studies/onboarding --split-date 2026-01-01
+    """
+    from research.compare import compare, compare_waves, save_comparison, to_markdown
+
+    a = Study.open(study_a)
+    if study_b and (split_date or wave_column):
+        raise click.UsageError("compare two studies, or split one with --split-date or --wave-column, not both")
+    later = Study.open(study_b) if study_b else a
+    comparison = compare(a, later) if study_b else compare_waves(a, split_date.date() if split_date else None, wave_column)
+    console.print(to_markdown(comparison), markup=False, soft_wrap=True)
+    written = save_comparison(comparison, folder or later.exports_dir)
+    console.print(f"Wrote {', '.join(str(path) for path in written)}; the review app shows it (ctrl+p, Waves compared)")
 
 
 @cli.command("import")

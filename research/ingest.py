@@ -22,6 +22,13 @@ class AddReport:
     updated: list[str] = field(default_factory=list)  # codes of interviews already present whose metadata the sheet changed
     notes: list[str] = field(default_factory=list)  # sheet rows that matched no file, a folder without audio
 
+    def merge(self, other: AddReport) -> None:
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.failed += other.failed
+        self.updated += other.updated
+        self.notes += other.notes
+
 
 def collect_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, str | None]], list[str]]:
     """Expand folders (recursively, audio and video only) and check explicit files' extensions.
@@ -45,15 +52,17 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, str | None]],
     return files, notes
 
 
-def add_files(study: Study, paths: Iterable[Path], sheet: MetadataSheet | None = None) -> AddReport:
-    """Add each file; a file that can't be added is one line naming its position in the batch, never its name
-    (file names often carry participants' names)."""
+def add_files(study: Study, paths: Iterable[Path], sheet: MetadataSheet | None = None, skip: frozenset[Path] = frozenset()) -> AddReport:
+    """Add each recording; a file that can't be added is one line naming its position in the batch, never its name
+    (file names often carry participants' names). `skip`: resolved paths already taken (a recording paired with its transcript)."""
     files, notes = collect_files(paths)
     report = AddReport(notes=notes)
     for number, (path, problem) in enumerate(files, start=1):
         where = f"file {number} of {len(files)}"
         if problem:
             report.failed.append(f"{where}: {problem}")
+            continue
+        if path.resolve() in skip:
             continue
         try:
             outcome = _add_one(study, path.resolve(), sheet.rows_for(path) if sheet else [])
@@ -80,46 +89,11 @@ def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
     info = probe(path)
     if info.duration <= 0:
         raise AudioError(path.name, "the file holds no audio samples")
-    first = rows[0] if rows else ParticipantRow(file=path.name)
-    with db.atomic():
-        interview_id = db["interviews"].insert(
-            {
-                "code": "pending",
-                "sha256": digest,
-                "audio_format": info.codec,
-                "duration": round(info.duration, 3),
-                "channels": info.channels,
-                "sample_rate": info.sample_rate,
-                "has_video": int(info.has_video),
-                "industry": first.industry,
-                "region": first.region,
-                "product": first.product,
-                "interview_date": first.date.isoformat() if first.date else None,
-                "added_at": now(),
-            }
-        ).last_pk
-        code = f"INT-{interview_id:03d}"
-        company = vault.pseudonym("COMPANY", first.company, "Company") if first.company else None
-        db["interviews"].update(interview_id, {"code": code, "company": company, "title": _safe_title(first, rows, code, company)})
-        for row in rows or [first]:
-            label = vault.pseudonym("PARTICIPANT", row.participant, "Participant") if row.participant else f"{code} {row.speaker}"
-            db["participants"].insert(
-                {
-                    "interview_id": interview_id,
-                    "slot": row.speaker,
-                    "label": label,
-                    "role": row.role,
-                    "participation": row.participation,
-                    "persona": row.persona,
-                    "segment": row.segment,
-                }
-            )
-            if row.participant:
-                vault.save_person(interview_id, row.speaker, row.participant)
-        if first.company:
-            vault.save_company(interview_id, first.company)
-        vault.save_source(interview_id, path)
-        set_stage(db, interview_id, "transcribe", "pending")
+    fields = {"sha256": digest, "audio_format": info.codec, "duration": round(info.duration, 3), "channels": info.channels, "sample_rate": info.sample_rate, "has_video": int(info.has_video)}
+    with study.db.atomic():
+        interview_id, _ = insert_interview(study, fields, rows, path.name)
+        study.vault.save_source(interview_id, path)
+        set_stage(study.db, interview_id, "transcribe", "pending")
     return "added"
 
 
@@ -152,6 +126,28 @@ def _update_metadata(study: Study, interview: dict, rows: list[ParticipantRow]) 
         if first.company:
             vault.save_company(interview["id"], first.company)
     return bool(changed)
+
+
+def insert_interview(study: Study, fields: dict, rows: list[ParticipantRow], file_name: str, prefix: str = "INT") -> tuple[int, str]:
+    """A new interview (or other source) with its sheet rows: names to the vault, pseudonymous labels to study.db."""
+    db, vault = study.db, study.vault
+    first = rows[0] if rows else ParticipantRow(file=file_name)
+    interview_id = db["interviews"].insert(
+        {"code": "pending", "industry": first.industry, "region": first.region, "product": first.product, "interview_date": first.date.isoformat() if first.date else None, "added_at": now()} | fields
+    ).last_pk
+    code = f"{prefix}-{interview_id:03d}"
+    company = vault.pseudonym("COMPANY", first.company, "Company") if first.company else None
+    db["interviews"].update(interview_id, {"code": code, "company": company, "title": _safe_title(first, rows, code, company)})
+    for row in rows or [first]:
+        label = vault.pseudonym("PARTICIPANT", row.participant, "Participant") if row.participant else f"{code} {row.speaker}"
+        db["participants"].insert(
+            {"interview_id": interview_id, "slot": row.speaker, "label": label, "role": row.role, "participation": row.participation, "persona": row.persona, "segment": row.segment}
+        )
+        if row.participant:
+            vault.save_person(interview_id, row.speaker, row.participant)
+    if first.company:
+        vault.save_company(interview_id, first.company)
+    return interview_id, code
 
 
 def _safe_title(first: ParticipantRow, rows: list[ParticipantRow], code: str, company: str | None) -> str:

@@ -17,6 +17,7 @@ from research.audio import decode, is_silent
 from research.diarize import MAX_AUTO_SPEAKERS, Diarization, Method, default_method, diarize
 from research.enrolment import recognise_interviewer, voice_digest
 from research.errors import ResearchError
+from research.importers.attribution import imported_turns
 from research.stages import run_stage
 from research.store import role_overrides, save_roles
 from research.study import Study
@@ -134,7 +135,7 @@ def _voices(study: Study, interview_id: int, speakers: SpeakerCount) -> tuple[in
 def _separate(study: Study, interview_id: int, code: str, voices: tuple[int, int], method: Method) -> str | None:
     vault = study.vault
     channels = vault.channels(interview_id)
-    note = None
+    note, imported = None, None
     if channels:  # a call recording transcribed per channel: the channel is the speaker; turns may overlap
         utterances = sorted(
             (
@@ -145,6 +146,10 @@ def _separate(study: Study, interview_id: int, code: str, voices: tuple[int, int
             key=lambda u: u.start,
         )
         interviewer = None
+    elif (imported := imported_turns(study, interview_id)) is not None:  # an imported transcript or a response: the file says who spoke
+        utterances = [u for group in imported.groups for u in utterances_from([SpokenWord(w.start, w.end, w.text, w.probability, speaker) for w, speaker in group])]
+        free = [u.speaker for u in utterances if u.speaker not in imported.roles]
+        interviewer = max(free, key=lambda s: question_rate(utterances, s)) if imported.roles and free else None
     else:
         words = [w for segment in vault.raw_segments(interview_id) for w in segment.words]
         path = vault.source_path(interview_id)
@@ -162,9 +167,9 @@ def _separate(study: Study, interview_id: int, code: str, voices: tuple[int, int
     if not utterances:
         vault.save_utterances(interview_id, [])
         return f"{code}: no speech to attribute"
-    roles = infer_roles(utterances, interviewer) | role_overrides(study.db, interview_id)
+    roles = infer_roles(utterances, interviewer) | (imported.roles if imported else {}) | role_overrides(study.db, interview_id)
     interviewers = [speaker for speaker, role in roles.items() if role == "interviewer"]
-    if not interviewers or max(question_rate(utterances, s) for s in interviewers) < MIN_INTERVIEWER_QUESTIONS:
+    if (not imported or imported.expects_interviewer) and (not interviewers or max(question_rate(utterances, s) for s in interviewers) < MIN_INTERVIEWER_QUESTIONS):
         note = f"{code}: no voice asks questions like an interviewer (one speaker?); check the roles with `research role`"
     study.vault.save_utterances(interview_id, [(u, roles.get(u.speaker, "customer")) for u in utterances])
     save_roles(study.db, interview_id, roles)

@@ -18,6 +18,7 @@ class InterviewStatus(BaseModel):
     language: str | None
     stages: dict[str, str]
     notes: list[str]
+    source_type: str = "interview"  # interview, survey or ticket
 
 
 def interview_statuses(study: Study) -> list[InterviewStatus]:
@@ -42,6 +43,7 @@ def interview_statuses(study: Study) -> list[InterviewStatus]:
                 language=row["language"],
                 stages={stage: _live(own.get(stage, {}).get("status", "pending"), stage, running) for stage in STAGES},
                 notes=[entry["note"] for entry in own.values() if entry.get("note")],
+                source_type=row["source_type"],
             )
         )
     return result

@@ -375,3 +375,10 @@ def _utterance_acts(db: Database) -> None:
             reading TEXT NOT NULL
         )"""
     )
+
+
+@migrations(name="0014_imports_source_type")  # transcripts, tracks and feedback brought in
+def _imports_source_type(db: Database) -> None:
+    db["interviews"].add_column("source_type", str, not_null_default="interview")  # interview, survey or ticket
+    db["interviews"].add_column("source_format", str, not_null_default="audio")  # audio, tracks, vtt, srt, docx, txt, ... csv, xlsx, json
+    db["interviews"].add_column("source_meta", str)  # JSON: the feedback's metadata columns (NPS score, channel ...)

@@ -72,6 +72,13 @@ def _raw_utterances(db: Database) -> None:
     )
 
 
+@migrations(name="0003_imports")
+def _imports(db: Database) -> None:
+    db["raw_segments"].add_column("speaker", str)  # an imported transcript's speaker name, as the file wrote it
+    db["tracks"].create({"interview_id": int, "channel": int, "path": str, "name": str}, pk=("interview_id", "channel"))
+    db["responses"].create({"interview_id": int, "file": str, "response_id": str}, pk="interview_id")
+
+
 def entity_key(value: str) -> str:
     """How the pseudonym key identifies an entity: case- and spacing-insensitive."""
     return " ".join(value.casefold().split())
@@ -231,6 +238,41 @@ class Vault:
 
     def raw_utterances(self, interview_id: int) -> list[dict]:
         return list(self.db.query("SELECT * FROM raw_utterances WHERE interview_id = ? ORDER BY idx", [interview_id]))
+
+    # -- imports ----------------------------------------------------------------------------
+    def save_imported_transcript(self, interview_id: int, source_format: str, turns: list[tuple[str | None, Segment]], duration: float) -> None:
+        """An imported transcript: its turns as segments with the speaker names the file gave, complete at once."""
+        rows = [
+            {"interview_id": interview_id, "idx": idx, "start": seg.start, "end": seg.end, "text": seg.text, "words": json.dumps([{"start": w.start, "end": w.end, "text": w.text, "probability": w.probability} for w in seg.words]), "speaker": speaker}
+            for idx, (speaker, seg) in enumerate(turns)
+        ]
+        with self.db.atomic():
+            self.db.execute("DELETE FROM raw_segments WHERE interview_id = ?", [interview_id])
+            self.db["raw_segments"].insert_all(rows, pk=("interview_id", "idx"))
+            self.db["transcripts"].upsert(
+                {"interview_id": interview_id, "engine": "import", "model": source_format, "params_hash": "import", "language": None, "duration": duration, "complete": 1, "updated_at": now()},
+                pk="interview_id",
+            )
+
+    def imported_speakers(self, interview_id: int) -> list[str | None] | None:
+        """Each segment's speaker name for an imported transcript (None where the file named nobody); None if not imported."""
+        row = self.db["transcripts"].get(interview_id) if self._has("transcripts", interview_id) else None
+        if not row or row["engine"] != "import":
+            return None
+        return [r[0] for r in self.db.execute("SELECT speaker FROM raw_segments WHERE interview_id = ? ORDER BY start, idx", [interview_id])]
+
+    def save_tracks(self, interview_id: int, paths: list[Path]) -> None:
+        with self.db.atomic():
+            self.db["tracks"].insert_all(
+                [{"interview_id": interview_id, "channel": channel, "path": str(path), "name": path.name} for channel, path in enumerate(paths)], pk=("interview_id", "channel"), replace=True
+            )
+
+    def tracks(self, interview_id: int) -> list[Path]:
+        """The per-participant audio files of an interview recorded as one track per speaker, in channel order."""
+        return [Path(row["path"]) for row in self.db.query("SELECT path FROM tracks WHERE interview_id = ? ORDER BY channel", [interview_id])]
+
+    def save_response(self, interview_id: int, file: str, response_id: str | None) -> None:
+        self.db["responses"].upsert({"interview_id": interview_id, "file": file, "response_id": response_id}, pk="interview_id")
 
     def _has(self, table: str, interview_id: int) -> bool:
         return self.db[table].count_where("interview_id = ?", [interview_id]) > 0

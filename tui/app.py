@@ -13,6 +13,7 @@ from textual.markup import escape
 from research.study import Study
 from tui.dialogs import highlight
 from tui.screens.codebook import CodebookScreen
+from tui.screens.compare import CompareScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.screens.journey import JourneyScreen
@@ -33,6 +34,7 @@ class StudyCommands(Provider):
             ("Themes", app.action_themes, "rename, merge, promote"),
             ("Codebook", app.action_codebook, "codes and counts"),
             ("Search transcripts", app.action_search, "full-text search"),
+            ("Waves compared", app.action_compare, "the last `research compare`: stage shifts, patterns, opportunities"),
             ("Run pipeline", app.action_run_pipeline, "transcribe → map in the background"),
             ("Help", app.action_help, "keys"),
         ]
@@ -62,6 +64,7 @@ class ResearchApp(App):
         Binding("k", "codebook", "Codebook", id="app.codebook"),
         Binding("slash", "search", "Search", id="app.search"),
         Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("w", "compare", "Waves", show=False, id="app.compare"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False, id="app.theme"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
@@ -98,6 +101,9 @@ class ResearchApp(App):
 
     def action_search(self) -> None:
         self._show(SearchScreen)
+
+    def action_compare(self) -> None:
+        self._show(CompareScreen)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -113,15 +113,26 @@ class PiiDetector:
     def detect(self, texts: list[str], propagate: bool = True) -> list[list[PiiSpan]]:
         """PII spans for each text. A name found in a text is looked for in the rest of it; with
         `propagate`, the texts are one document (an interview) and it is looked for in all of them."""
-        from presidio_analyzer import BatchAnalyzerEngine
-
-        batch = BatchAnalyzerEngine(analyzer_engine=analyzer())
-        entities = list(ENTITY_TYPES)
-        results = batch.analyze_iterator(texts, language="en", entities=entities, score_threshold=MIN_SCORE, batch_size=64)
-        first = [self._spans(text, found) for text, found in zip(texts, results)]
+        first = self._analyze(texts)
         if propagate:
             return self._propagate(texts, first)
         return [self._propagate([text], [spans])[0] for text, spans in zip(texts, first)]
+
+    def detect_documents(self, documents: list[list[str]]) -> list[list[list[PiiSpan]]]:
+        """detect() for many small documents (survey answers, tickets) in one batch; a name propagates within its own document only."""
+        first = self._analyze([text for document in documents for text in document])
+        result, cursor = [], 0
+        for document in documents:
+            result.append(self._propagate(document, first[cursor : cursor + len(document)]))
+            cursor += len(document)
+        return result
+
+    def _analyze(self, texts: list[str]) -> list[list[PiiSpan]]:
+        from presidio_analyzer import BatchAnalyzerEngine
+
+        batch = BatchAnalyzerEngine(analyzer_engine=analyzer())
+        results = batch.analyze_iterator(texts, language="en", entities=list(ENTITY_TYPES), score_threshold=MIN_SCORE, batch_size=64)
+        return [self._spans(text, found) for text, found in zip(texts, results)]
 
     def _propagate(self, texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
         """A name detected once is looked for everywhere else, misheard forms included ("Midio" ... "Medio")."""

@@ -79,32 +79,58 @@ def run_anonymize(study: Study, force: bool = False) -> dict[str, str]:
     known = [KnownName(name, kind) for name, kind in vault.known_names()]
     pseudonyms = Pseudonymizer(vault, settings.style)
     detector: list[PiiDetector] = []  # built on first use: loading Presidio and spaCy takes seconds
+    batches: list[TextBatches] = []
 
     with AudioCopier() as copier:
 
         def work(interview_id: int, code: str, params: dict) -> str | None:
             if not detector:
                 detector.append(PiiDetector(known, settings.allow, settings.deny, settings.organizations, settings.places))
-            return _anonymize_interview(study, interview_id, code, detector[0], pseudonyms, copier)
+                batches.append(TextBatches(study, detector[0]))
+            return _anonymize_interview(study, interview_id, code, detector[0], pseudonyms, copier, batches[0])
 
         settings_params = settings.model_dump() | {"known_names": len(known)}
         return run_stage(study, STAGE, "speakers", lambda interview_id, speakers: settings_params | {"speakers": speakers}, work, force=force)
 
 
-def _anonymize_interview(study: Study, interview_id: int, code: str, detector: PiiDetector, pseudonyms: Pseudonymizer, copier: AudioCopier) -> str | None:
+class TextBatches:
+    """Spans for the sources without audio (feedback, bare transcripts), detected `size` sources at a time:
+    one survey answer is far too small a batch for the NLP pipeline."""
+
+    def __init__(self, study: Study, detector: PiiDetector, size: int = 256):
+        self.study, self.detector, self.size = study, detector, size
+        self._cache: dict[int, tuple[list[str], list[list[PiiSpan]]]] = {}
+
+    def spans(self, interview_id: int, raw: list[dict]) -> list[list[PiiSpan]]:
+        texts = [u["text"] for u in raw]
+        if interview_id not in self._cache:
+            ids = [r[0] for r in self.study.db.execute("SELECT id FROM interviews WHERE id >= ? AND source_format NOT IN ('audio', 'tracks') ORDER BY id LIMIT ?", [interview_id, self.size])]
+            documents = {i: [u["text"] for u in self.study.vault.raw_utterances(i)] for i in ids} | {interview_id: texts}
+            self._cache = dict(zip(documents, zip(documents.values(), self.detector.detect_documents(list(documents.values())))))
+        cached_texts, spans = self._cache.pop(interview_id)
+        return spans if cached_texts == texts else self.detector.detect(texts)
+
+
+def _anonymize_interview(study: Study, interview_id: int, code: str, detector: PiiDetector, pseudonyms: Pseudonymizer, copier: AudioCopier, batches: TextBatches | None = None) -> str | None:
     source = study.vault.source_path(interview_id)
+    if source is None and study.db["interviews"].get(interview_id)["source_format"] not in ("audio", "tracks"):  # a transcript without its recording, or feedback
+        return _anonymize_text(study, interview_id, code, detector, pseudonyms, batches)[1]
     if source is None or not Path(source).is_file():
         raise ResearchError(f"{code}: the audio file is no longer where it was added; the redacted copy can't be made")
     study.redacted_audio_dir.mkdir(exist_ok=True)
     with copier.copy(Path(source), study.redacted_audio_dir / f"{code}.opus", study.config.anonymize.audio) as copy:  # decodes meanwhile
-        raw = study.vault.raw_utterances(interview_id)
-        spans = detector.detect([u["text"] for u in raw]) if raw else []
-        anonymized = [anonymize_utterance(u, s, pseudonyms) for u, s in zip(raw, spans)]
+        anonymized, note = _anonymize_text(study, interview_id, code, detector, pseudonyms)
         copy.write([span for u in anonymized for span in u.redacted])
-        _store_utterances(study, interview_id, anonymized)
-    if not raw:
-        return f"{code}: empty transcript, nothing to anonymize"
-    return None
+    return note
+
+
+def _anonymize_text(study: Study, interview_id: int, code: str, detector: PiiDetector, pseudonyms: Pseudonymizer, batches: TextBatches | None = None) -> tuple[list[AnonymizedUtterance], str | None]:
+    """Anonymize and store an interview's raw utterances; returns them and a note when there were none."""
+    raw = study.vault.raw_utterances(interview_id)
+    spans = (batches.spans(interview_id, raw) if batches else detector.detect([u["text"] for u in raw])) if raw else []
+    anonymized = [anonymize_utterance(u, s, pseudonyms) for u, s in zip(raw, spans)]
+    _store_utterances(study, interview_id, anonymized)
+    return anonymized, (None if raw else f"{code}: empty transcript, nothing to anonymize")
 
 
 def _store_utterances(study: Study, interview_id: int, anonymized: list[AnonymizedUtterance]) -> None:

@@ -37,6 +37,7 @@ class Transcript:
     code: str
     title: str
     audio: str | None  # the redacted audio file name, when it exists
+    source_type: str = "interview"  # interview, survey or ticket
     lines: list[Line] = field(default_factory=list)
 
     @property
@@ -49,11 +50,11 @@ def transcripts(study: Study, interview_codes: set[str] | None = None) -> list[T
     db = study.db
     labels = {(r["interview_id"], r["slot"]): r["label"] for r in db.query("SELECT interview_id, slot, label FROM participants")}
     out = []
-    for interview in db.query("SELECT id, code, title FROM interviews ORDER BY id"):
+    for interview in db.query("SELECT id, code, title, source_type FROM interviews ORDER BY id"):
         if interview_codes is not None and interview["code"] not in interview_codes:
             continue
         audio = study.redacted_audio_dir / f"{interview['code']}.opus"
-        transcript = Transcript(interview["code"], interview["title"] or interview["code"], audio.name if audio.is_file() else None)
+        transcript = Transcript(interview["code"], interview["title"] or interview["code"], audio.name if audio.is_file() else None, interview["source_type"])
         position = 0
         for row in db.query("SELECT id, role, start, end, text FROM utterances WHERE interview_id = ? ORDER BY idx", [interview["id"]]):
             role = row["role"] or "unknown"
@@ -71,7 +72,7 @@ def codings(study: Study, include_suggested: bool = True) -> list[dict]:
     statuses = "('accepted', 'suggested')" if include_suggested else "('accepted')"
     return list(study.db.query(
         f"""SELECT c.id, c.utterance_id, c.code_key, k.name AS code_name, k.group_name, c.source, c.confidence, c.status, c.coder, c.memo,
-                   i.code AS interview, u.start, u.end, u.role, u.text
+                   i.code AS interview, i.source_type, u.start, u.end, u.role, u.text
             FROM codings c JOIN utterances u ON u.id = c.utterance_id JOIN interviews i ON i.id = u.interview_id
             LEFT JOIN codes k ON k.key = c.code_key
             WHERE c.status IN {statuses} ORDER BY i.id, u.idx, k.position"""

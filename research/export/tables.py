@@ -42,8 +42,8 @@ def write_csv(journey: JourneyMap, codings: list[dict], themes: list[dict], fold
         for q in items
     ]
     return [
-        _write(folder / "codings.csv", ["interview", "start", "role", "group", "code", "code_key", "status", "source", "confidence", "coder", "memo", "text", "utterance_id"],
-               [[c["interview"], c["start"], c["role"], c["group_name"], c["code_name"], c["code_key"], c["status"], c["source"], c["confidence"], c["coder"], c["memo"], c["text"], c["utterance_id"]] for c in codings]),
+        _write(folder / "codings.csv", ["interview", "source_type", "start", "role", "group", "code", "code_key", "status", "source", "confidence", "coder", "memo", "text", "utterance_id"],
+               [[c["interview"], c["source_type"], c["start"], c["role"], c["group_name"], c["code_name"], c["code_key"], c["status"], c["source"], c["confidence"], c["coder"], c["memo"], c["text"], c["utterance_id"]] for c in codings]),
         _write(folder / "quotes.csv", ["stage", "kind", "interview", "participant", "start", "text", "utterance_id"], quotes),
         _write(folder / "patterns.csv", ["stage", "statement", "participants", "cohort", "polarity", "valence", "intensity", "personas", "quote", "utterance_ids"],
                [[lane.name, i.statement, i.participants, i.cohort, i.polarity, i.valence, i.intensity, "; ".join(i.personas), i.quotes[0].text if i.quotes else "", _ids(i.utterance_ids)]

@@ -14,14 +14,14 @@ from research.timecode import clock
 
 
 def write_txt(transcript: Transcript, path: Path) -> Path:
-    lines = [f"{transcript.code}: {transcript.title}", ""] + [f"[{clock(line.start)}] {line.speaker}: {line.text}" for line in transcript.lines]
+    lines = [f"{transcript.code}: {transcript.title} ({transcript.source_type})", ""] + [f"[{clock(line.start)}] {line.speaker}: {line.text}" for line in transcript.lines]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
 def write_docx(transcript: Transcript, path: Path) -> Path:
     document = Document()
-    document.add_heading(f"{transcript.code}: {transcript.title}", level=1)
+    document.add_heading(f"{transcript.code}: {transcript.title} ({transcript.source_type})", level=1)
     for line in transcript.lines:
         paragraph = document.add_paragraph()
         paragraph.add_run(f"[{clock(line.start)}] {line.speaker}: ").bold = True

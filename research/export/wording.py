@@ -37,8 +37,13 @@ def valence_line(lane: StageLane) -> str:
 
 
 def lane_line(lane: StageLane) -> str:
-    """'7 people · 9 utterances · valence -0.22 ± 0.63'."""
-    return f"{lane.participants} people · {lane.utterances} utterances · {valence_line(lane)}"
+    """'7 people · 9 utterances · valence -0.22 ± 0.63 · from surveys: 3'."""
+    return " · ".join([f"{lane.participants} people", f"{lane.utterances} utterances", valence_line(lane), *sources_line(lane)])
+
+
+def sources_line(lane: StageLane) -> list[str]:
+    """Feedback evidence in its own lane: ['from surveys: 3', 'from tickets: 1']."""
+    return [f"from {source}s: {n}" for source, n in lane.sources.items()]
 
 
 def heading(journey: JourneyMap) -> str:

@@ -46,9 +46,10 @@ class MapBuilder:
         self.code_names = {key: code.name for key, (_, code) in codebook.codes.items()}
         self.themes = {r["id"]: r for r in study.db.query("SELECT * FROM themes")}
 
-    def build(self, filters: dict[str, str] | None = None) -> JourneyMap:
+    def build(self, filters: dict[str, str] | None = None, interview_ids: set[int] | None = None) -> JourneyMap:
+        """The map of the participants that pass `filters`; with `interview_ids`, of those interviews only (one wave)."""
         filters = filters or {}
-        cohort = participants_matching(self.study, filters)
+        cohort = {key: label for key, label in participants_matching(self.study, filters).items() if interview_ids is None or key[0] in interview_ids}
         utterances = load_utterances(self.study, self.codebook, cohort)
         speaking = sorted({u.participant for u in utterances})
         journey = [u for u in utterances if u.stage]
@@ -171,6 +172,7 @@ class MapBuilder:
             delights=self._polar_quotes(members, patterns, "delight"), tollgates=self._quotes(members, "signal:tollgate"), gaps=self._quotes(members, "signal:expectation-gap"),
             feedback_loops={state: self._quotes(members, f"signal:feedback-{state}") for state in ("opened", "closed", "ignored")},
             themes=self._theme_items(members), patterns=patterns, outliers=outliers, quotes=self._representative(members, patterns),
+            sources={source: len({u.interview_id for u in members if u.source == source}) for source in sorted({u.source for u in members} - {"interview"})},
         )
 
     def _quotes(self, members: list[Utterance], key: str) -> list[Quote]:

@@ -15,7 +15,7 @@ from research.codebook import Codebook
 from research.errors import ResearchError
 from research.study import Study
 
-FILTER_FIELDS = {"persona": "p", "role": "p", "participation": "p", "segment": "p", "industry": "i", "region": "i", "product": "i"}
+FILTER_FIELDS = {"persona": "p", "role": "p", "participation": "p", "segment": "p", "industry": "i", "region": "i", "product": "i", "source_type": "i"}
 SIGNAL_VALENCE = {"signal:pain-point": -0.6, "signal:delight": 0.9}  # a pain or a delight is an emotion even when none was coded
 
 
@@ -32,6 +32,7 @@ class Utterance:
     themes: set[int] = field(default_factory=set)
     valence: float | None = None
     felt: frozenset[str] = frozenset()  # "negative", "positive" or both: a mixed answer felt both ways
+    source: str = "interview"  # interview, survey or ticket
 
     @property
     def stage(self) -> str | None:
@@ -93,13 +94,14 @@ def feelings(codes: set[str], valences: dict[str, float]) -> frozenset[str]:
 def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, str], str]) -> list[Utterance]:
     """The cohort's customer utterances, in interview order, with their non-rejected codes and themes."""
     db = study.db
-    codes_by_interview = {r["id"]: r["code"] for r in db.query("SELECT id, code FROM interviews")}
+    interviews = {r["id"]: r for r in db.query("SELECT id, code, source_type FROM interviews")}
     personas = personas_of(study)
     utterances: dict[int, Utterance] = {}
     for r in db.query("SELECT id, interview_id, role, start, text FROM utterances WHERE role LIKE 'customer%' ORDER BY interview_id, idx"):
         label = cohort.get((r["interview_id"], r["role"]))
         if label is not None:
-            utterances[r["id"]] = Utterance(r["id"], codes_by_interview[r["interview_id"]], r["interview_id"], label, personas.get(label), r["start"] or 0.0, r["text"])
+            interview = interviews[r["interview_id"]]
+            utterances[r["id"]] = Utterance(r["id"], interview["code"], r["interview_id"], label, personas.get(label), r["start"] or 0.0, r["text"], source=interview["source_type"])
     for r in db.query("SELECT utterance_id, code_key FROM codings WHERE status != 'rejected'"):
         if r["utterance_id"] in utterances:
             utterances[r["utterance_id"]].codes.add(r["code_key"])

@@ -151,6 +151,7 @@ class StageLane(BaseModel):
     quotes: list[Quote]
     promoters: list[Quote] = []
     detractors: list[Quote] = []
+    sources: dict[str, int] = {}  # responses placed here by feedback source (survey, ticket): the lane "from surveys: n"
 
 
 class Coverage(BaseModel):

@@ -94,7 +94,7 @@ def pending_interviews(study: Study, settings: TranscribeSettings, force: bool =
     wanted = params_hash(transcript_params(settings))
     statuses = stage_statuses(study.db, STAGE)
     pending = []
-    for row in study.db.query("SELECT id, code, duration, channels FROM interviews ORDER BY id"):
+    for row in study.db.query("SELECT id, code, duration, channels, source_format FROM interviews WHERE source_format IN ('audio', 'tracks') ORDER BY id"):  # imports come transcribed
         status = statuses.get(row["id"], {})
         if force or status.get("status") not in ("done", "empty") or status.get("params_hash") != wanted:
             pending.append(row)
@@ -221,7 +221,11 @@ class TranscriptionBatch:
         return f"{row['code']}: the audio decodes to {decoded:.1f} s though its header states {stated:.1f} s (a truncated file?); the decoded length is stored"
 
     def _tracks(self, path: Path, row: dict) -> list[tuple[int | None, np.ndarray]]:
-        """The audio to transcribe: one mono mix, or each channel of a two-party call recording."""
+        """The audio to transcribe: one mono mix, each channel of a two-party call recording, or each per-participant track."""
+        if row["source_format"] == "tracks":
+            with self._lock:
+                tracks = self.study.vault.tracks(row["id"])
+            return [(channel, decode(track)) for channel, track in enumerate(tracks)]
         if self.settings.stereo != "mix" and (row["channels"] or 1) == 2:
             left, right = decode(path, split_stereo=True)
             if self.settings.stereo == "split" or separate_parties(left, right):

@@ -64,8 +64,9 @@ class DashboardScreen(Screen):
         open_counts = {r["code"]: r["n"] for r in self.app.study.db.query(
             "SELECT i.code, COUNT(c.id) AS n FROM interviews i JOIN utterances u ON u.interview_id = i.id JOIN codings c ON c.utterance_id = u.id WHERE c.status = 'suggested' GROUP BY i.code")}
         for status in interview_statuses(self.app.study):
+            title = status.title if status.source_type == "interview" else f"{status.title} · {status.source_type}"
             table.add_row(status.code, str(open_counts.get(status.code, 0)), *[BADGE.get(status.stages[s], s) for s in STAGES],
-                          Text(", ".join(status.participants)), f"{status.duration / 60:.1f}", Text(status.title or ""), key=status.code)
+                          Text(", ".join(status.participants)), f"{status.duration / 60:.1f}", Text(title or ""), key=status.code)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
 

@@ -16,6 +16,7 @@ HELP = """\
 | everywhere | `d` `j` `t` `k` `/` | dashboard, journey map, themes, codebook, search |
 | everywhere | `ctrl+p` | command palette (screens, interviews, actions) |
 | everywhere | `ctrl+t` | light or dark theme |
+| everywhere | `w` | the last comparison of two waves (`research compare`) |
 | everywhere | `?` / `q` | this help / quit |
 | dashboard | `enter` / `r` | review the interview / run the pipeline in the background |
 | transcript | `n` / `p` | next / previous open suggestion |

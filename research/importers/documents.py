@@ -1,0 +1,99 @@
+"""Word documents and plain text: Teams, Otter and Word DOCX; `Speaker: text` and Zoom's tab-separated TXT.
+
+- DOCX (Teams, Otter): a header paragraph "Jane Roe  00:01:02" (name, then a clock) opens a turn and the
+  paragraphs below it are its text. A Word document of "Jane Roe: text" paragraphs works too.
+- TXT: "Jane Roe: text" lines, optionally after a clock ("[00:01:02] Jane Roe: text"); a line without a
+  speaker continues the turn above it.
+- Zoom's TXT transcript: "00:01:02<TAB>Jane Roe:<TAB>text" (also without the colon).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import docx
+from docx.opc.exceptions import PackageNotFoundError
+
+from research.importers.transcript import Transcript, TranscriptFormatError, Turn, parse_clock, split_speaker
+
+_HEADER = re.compile(r"^(?P<name>\S(?:.*\S)?)[ \t]{1,}\[?(?P<clock>(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\]?$")
+_LEADING_CLOCK = re.compile(r"^\[?((?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\]?[ \t]+(.*)$")
+
+
+def read_docx(path: Path) -> Transcript:
+    try:
+        paragraphs = [p.text.strip() for p in docx.Document(str(path)).paragraphs]
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as error:
+        raise TranscriptFormatError(f"{path.name}: not a readable Word document ({type(error).__name__})") from None
+    paragraphs = [p for p in paragraphs if p]
+    first_header = next((i for i, p in enumerate(paragraphs) if _is_header(p)), 0)  # what comes before it is the title
+    return Transcript("docx", _turns_from_lines(paragraphs[first_header:], headers=True))
+
+
+def read_txt(path: Path, text: str) -> Transcript:
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    if lines and sum("\t" in line for line in lines) >= max(1, len(lines) // 2):
+        return Transcript("zoom-txt", _zoom_turns(path, lines))
+    return Transcript("txt", _turns_from_lines([line.strip() for line in lines], headers=True))
+
+
+def _zoom_turns(path: Path, lines: list[str]) -> list[Turn]:
+    turns: list[Turn] = []
+    for number, line in enumerate(lines, start=1):
+        fields = [f.strip() for f in line.split("\t")]
+        if len(fields) >= 3 and parse_clock(fields[0]) is not None:
+            start = parse_clock(fields[0])
+            turns.append(Turn(fields[1].rstrip(":").strip() or None, start, start, " ".join(" ".join(fields[2:]).split())))
+        elif turns and len(fields) == 1:
+            last = turns[-1]
+            turns[-1] = Turn(last.speaker, last.start, last.end, f"{last.text} {fields[0]}")
+        else:
+            raise TranscriptFormatError(f"{path.name}, line {number}: expected 'time<TAB>speaker<TAB>text' as in Zoom's transcript")
+    return _close_times(turns)
+
+
+def _turns_from_lines(lines: list[str], headers: bool) -> list[Turn]:
+    """Turns from "Name  00:01:02" headers, "[clock] Name: text" lines and continuation lines."""
+    turns: list[Turn] = []
+    pending: tuple[str, float] | None = None  # a header waiting for its text
+    for line in lines:
+        header = _HEADER.match(line) if headers and _is_header(line) else None
+        if header:
+            pending = (header.group("name").rstrip(":").strip(), parse_clock(header.group("clock")))
+            continue
+        if pending:
+            turns.append(Turn(pending[0], pending[1], pending[1], line))
+            pending = None
+            continue
+        start = None
+        clocked = _LEADING_CLOCK.match(line)
+        if clocked:
+            start, line = parse_clock(clocked.group(1)), clocked.group(2)
+        speaker, body = split_speaker(line)
+        if speaker is None and turns and start is None:
+            last = turns[-1]
+            turns[-1] = Turn(last.speaker, last.start, last.end, f"{last.text} {body}")
+        elif body:
+            turns.append(Turn(speaker, start, start, body))
+    return _close_times(turns)
+
+
+def _is_header(line: str) -> bool:
+    """ "Jane Roe  00:01:02": a name of at most five words, then a clock."""
+    header = _HEADER.match(line)
+    return bool(header) and len(header.group("name").split()) <= 5 and not header.group("name").endswith((".", "?", "!"))
+
+
+def _close_times(turns: list[Turn]) -> list[Turn]:
+    """A turn that has only a start ends where the next timed turn starts (the last one: 3 s per 8 words, at least 1 s)."""
+    if not any(t.start is not None for t in turns):
+        return turns
+    closed = []
+    for i, turn in enumerate(turns):
+        following = next((t.start for t in turns[i + 1 :] if t.start is not None), None)
+        start = turn.start if turn.start is not None else (closed[-1].end if closed else 0.0)
+        end = following if following is not None and following >= start else start + max(1.0, len(turn.text.split()) * 3 / 8)
+        closed.append(Turn(turn.speaker, start, round(end, 3), turn.text, turn.words))
+    return closed
