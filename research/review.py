@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from research import codebook as codebooks
+from research.coding.memos import utterance_memos
 from research.errors import ResearchError
 from research.study import Study
 from research.themes import edits as theme_edits
@@ -44,6 +45,7 @@ class UtteranceView:
     text: str
     codings: list[CodingView] = field(default_factory=list)
     unsure: list[tuple[int, int]] = field(default_factory=list)  # character spans of words the recogniser was unsure of
+    memo: str | None = None  # the researcher's memo on the utterance itself
 
 
 UNSURE = 0.5  # a word recognised with a lower probability is shown as unsure
@@ -84,6 +86,8 @@ def transcript(study: Study, interview_code: str) -> list[UtteranceView]:
         "WHERE u.interview_id = ? ORDER BY k.position", [row["id"]]
     ):
         utterances[c["utterance_id"]].codings.append(CodingView(c["id"], c["code_key"], c["name"], c["grp"], c["color"], c["confidence"] or 0, c["source"], c["status"], c["memo"]))
+    for utterance_id, memo in utterance_memos(db, interview_code).items():
+        utterances[utterance_id].memo = memo
     return list(utterances.values())
 
 

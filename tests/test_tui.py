@@ -142,6 +142,29 @@ async def test_bulk_accept_search_help_and_audio(review_study):
         assert isinstance(app.screen, HelpScreen)
 
 
+async def test_a_memo_on_the_utterance_is_marked_and_shown(review_study):
+    """M writes a memo on the utterance itself: saved as typed (markup stays text), marked ✎ on the row and read
+    out in the detail line. (Names typed into it are saved as pseudonyms: tests/test_decisions.py.)"""
+    db = review_study.db
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        target = screen.current
+        await pilot.press("M")
+        await pilot.pause()
+        await pilot.press(*"Check the [b]pricing[/b] claim", "enter")
+        await pilot.pause()
+        saved = db.execute("SELECT memo FROM utterance_memos WHERE utterance_id = ?", [target.id]).fetchone()[0]
+        assert saved == "Check the [b]pricing[/b] claim"
+        assert screen.current.memo == saved
+        row = str(screen.query_one("#utterances").get_option_at_index(screen.query_one("#utterances").highlighted).prompt)
+        assert "✎" in row
+        assert "Utterance memo: Check the [b]pricing[/b] claim" in str(screen.query_one("#detail").render())
+
+
 async def test_themes_and_codebook_screens(review_study):
     db = review_study.db
     app = ResearchApp(review_study)

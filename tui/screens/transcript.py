@@ -17,6 +17,7 @@ from textual.widgets import Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from research.coding.decision_log import undo
+from research.coding.memos import name_redactor, set_utterance_memo
 from research.coding.decisions import Scope, add_coding, bulk_accept, bulk_candidates, decide, recode, set_memo
 from research.errors import ResearchError
 from research.playback import play_clip
@@ -62,6 +63,8 @@ def render_utterance(u: UtteranceView, selected_coding: int | None = None, width
     text = Text()
     text.append(f"{clock(u.start)} ", style="dim")
     text.append(f"{u.speaker}: ", style="bold" if u.role != "interviewer" else "bold dim")
+    if u.memo:
+        text.append("✎ ", style="bold yellow")  # the utterance carries a memo (shown in the detail line)
     text.append_text(utterance_text(u))
     if u.codings:
         text.append("\n" + " " * CHIP_INDENT)
@@ -103,6 +106,7 @@ class TranscriptScreen(Screen):
         Binding("c", "recode", "Recode", id="transcript.recode"),
         Binding("plus,i", "add_code", "Add code", id="transcript.add"),
         Binding("m", "memo", "Memo", id="transcript.memo"),
+        Binding("M", "utterance_memo", "Utterance memo", id="transcript.utterance_memo"),
         Binding("b", "bulk_accept", "Bulk accept", id="transcript.bulk"),
         Binding("u", "undo", "Undo", id="transcript.undo"),
         Binding("space", "play", "Play", id="transcript.play"),
@@ -218,11 +222,12 @@ class TranscriptScreen(Screen):
             self._marked = wanted
         coding = self.current_coding
         detail = self.query_one("#detail", Static)
+        note = f"  Utterance memo: {self.current.memo}" if self.current and self.current.memo else ""
         if coding is None:
-            detail.update("No codes on this utterance. + adds one." if self.current and self.current.role != "interviewer" else "Interviewer: not coded.")
+            detail.update(Text(("No codes on this utterance. + adds one." if self.current and self.current.role != "interviewer" else "Interviewer: not coded.") + note))
         else:
             memo = f"  memo: {coding.memo}" if coding.memo else ""
-            detail.update(Text(f"{coding.group} › {coding.name}: {coding.status}, confidence {coding.confidence:.2f} from {coding.source}.{memo}"))
+            detail.update(Text(f"{coding.group} › {coding.name}: {coding.status}, confidence {coding.confidence:.2f} from {coding.source}.{memo}{note}"))
 
     def _suggestion_positions(self) -> list[tuple[int, int]]:
         return [(n, k) for n, u in enumerate(self.utterances) for k, c in enumerate(u.codings) if c.status == "suggested"]
@@ -310,10 +315,22 @@ class TranscriptScreen(Screen):
 
         def done(text: str | None) -> None:
             if text is not None:
-                set_memo(self.study.db, coding.id, text)
+                set_memo(self.study.db, coding.id, name_redactor(self.study)(text))  # a typed real name is kept as its pseudonym
                 self.reload(full=False)
 
         self.app.push_screen(Prompt(f"Memo on '{coding.name}'", coding.memo or ""), done)
+
+    def action_utterance_memo(self) -> None:
+        u = self.current
+        if u is None:
+            return
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                set_utterance_memo(self.study, u.id, text)
+                self.reload(full=False)
+
+        self.app.push_screen(Prompt(f"Memo on the utterance at {clock(u.start)}", u.memo or ""), done)
 
     def action_bulk_accept(self) -> None:
         """Ask the scope first (this interview, this code, or the whole study), then the confidence; `u` undoes it."""
