@@ -5,17 +5,22 @@ The method of pyannote's speaker-diarization 3.1, on models that install from Py
 1. **Local segmentation.** pyannote segmentation-3.0 reads 10 s chunks every 2.5 s and
    says, for every 17 ms frame, which of up to three local speakers talk (two at once
    at most).
-2. **Voices.** Each local speaker of each chunk gets a CAM++ embedding, pooled over the
-   frames where they speak alone (or, failing that, all their frames).
+2. **Voices.** CAM++ hears only the speech (silence cut out, 0.2 s of context kept) once,
+   in 10 s blocks; each local speaker of each chunk gets an embedding pooled over the
+   frames where they speak alone (or, failing that, all their frames), and so does each
+   piece of their speech between pauses of 0.5 s or more.
 3. **Clustering.** Centroid-linkage agglomerative clustering of those embeddings with a
    fixed cosine threshold picks the number of speakers, then held within the bounds the
    caller gives (the metadata sheet). Tiny clusters join their nearest large one. Each
-   chunk's local speakers then go to distinct clusters (Hungarian assignment).
-4. **Frame-level re-segmentation.** Every frame is scored per speaker by averaging the
-   activity of the overlapping chunks, the number of voices per frame is estimated the
-   same way, and each frame keeps that many top-scoring speakers. Overlap survives.
+   chunk's local speakers then go to distinct clusters (Hungarian assignment); a piece
+   whose own voice clearly belongs to a cluster the chunk does not hear moves there
+   (the segmentation had taken two people for one local speaker).
+4. **Frame-level re-segmentation.** Every chunk covering a frame votes with its
+   probabilities: its local speakers' chance of speaking goes to their clusters, and the
+   number of voices is the likeliest under the averaged count probabilities. Each frame
+   keeps that many top-scoring speakers. Overlap survives.
 
-Everything is deterministic: no random initialisation, fixed thread-independent order.
+Everything is deterministic: no random initialisation, fixed order, torch on one thread.
 When the models are not installed, resemblyzer's GE2E windows (`diarize_ge2e`) are used.
 """
 
@@ -45,8 +50,6 @@ MIN_ASSIGN_FRAMES = 5  # from 0.1 s it is only matched to the clusters
 CLUSTER_THRESHOLD = 0.7  # Euclidean distance between unit-length centroids that still merges two clusters (pyannote 3.1: 0.7046)
 MIN_CLUSTER_SIZE = 3  # local speakers; smaller clusters join their nearest large one
 MAX_AUTO_SPEAKERS = 6
-SOFT = True
-COUNT = 'argmax'
 
 Method = Literal["campplus", "ge2e"]
 
@@ -140,7 +143,7 @@ def _diarize_campplus(audio: np.ndarray, min_speakers: int, max_speakers: int) -
     centroids = np.stack([_normalise(embeddings[train][labels == k].mean(axis=0)) for k in range(labels.max() + 1)])
     assigned = _assign(embeddings, valid, centroids)  # (chunks, 3): cluster or -1
     clusters = _resegment(voices, assigned, centroids)  # (chunks, frames, 3): cluster or -1
-    activity = _reconstruct(starts, classes if SOFT else local, clusters, len(centroids), _frames(len(audio)))
+    activity = _reconstruct(starts, classes, clusters, len(centroids), _frames(len(audio)))
     return _ordered(Diarization(FRAME_STEP, activity, centroids, "campplus"))
 
 
@@ -424,37 +427,29 @@ def _resegment(voices: Voices, assigned: np.ndarray, centroids: np.ndarray) -> n
     return clusters
 
 
-def _reconstruct(starts: np.ndarray, local: np.ndarray, clusters: np.ndarray, speakers: int, frames: int) -> np.ndarray:
-    """Global frame activity: per frame, the estimated number of voices, taken from the best-scoring speakers.
+def _reconstruct(starts: np.ndarray, classes: np.ndarray, clusters: np.ndarray, speakers: int, frames: int) -> np.ndarray:
+    """Global frame activity: per frame, the most likely number of voices, taken from the best-scoring speakers.
 
-    `local`: per chunk frame, the powerset probabilities (soft: votes weighted, voice count from the averaged
-    count probabilities) or the hard local activity; `clusters`: the cluster of each (chunk, frame, local speaker).
+    `classes`: per chunk frame, the powerset probabilities; every chunk covering a frame votes with them: its
+    local speakers' probabilities of speaking go to their clusters (`clusters`: the cluster of each chunk,
+    frame and local speaker), and the number of voices is the likeliest under the averaged count probabilities.
     """
-    soft = local.shape[-1] == len(POWERSET)
-    if soft:
-        table = _powerset_table()
-        sizes = table.sum(axis=1)
-        count_probs = np.stack([local[..., sizes == n].sum(axis=-1) for n in range(3)], axis=-1)
-        local = local @ table
-    chunk_frames = local.shape[1]
+    table = _powerset_table()
+    sizes = table.sum(axis=1)
+    count_probabilities = np.stack([classes[..., sizes == n].sum(axis=-1) for n in range(3)], axis=-1)
+    local = classes @ table
     scores = np.zeros((frames, speakers))
-    voices = np.zeros((frames, 3)) if soft else np.zeros(frames)
-    covered = np.zeros(frames)
+    voices = np.zeros((frames, 3))
     for c, start in enumerate(starts):
-        index = int(round(start / FRAME_STEP)) + np.arange(chunk_frames)
+        index = int(round(start / FRAME_STEP)) + np.arange(local.shape[1])
         keep = index < frames
         index = index[keep]
-        covered[index] += 1
-        voices[index] += count_probs[c][keep] if soft else local[c][keep].sum(axis=1)
+        voices[index] += count_probabilities[c][keep]
         for k in range(3):
             cluster_of = clusters[c][keep, k]
             heard = cluster_of >= 0
             np.add.at(scores, (index[heard], cluster_of[heard]), local[c][keep, k][heard])
-    covered = np.maximum(covered, 1)
-    if soft:
-        count = voices.argmax(axis=1) if COUNT == "argmax" else np.round(voices @ np.arange(3) / covered).astype(int)
-    else:
-        count = np.round(voices / covered).astype(int)
+    count = voices.argmax(axis=1)
     ranked = np.argsort(-scores, axis=1, kind="stable")
     activity = np.zeros((frames, speakers), dtype=bool)
     for rank in range(min(2, speakers)):
