@@ -243,7 +243,8 @@ def test_a_voice_the_segmentation_took_for_another_is_split_off_again():
     assert opening is not None and opening != answer
     turns = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in TIMINGS["int-05"]]
     hypothesis = [ReferenceTurn(a, b, str(s)) for a, b, s in found.turns()]
-    assert diarization_error(turns, hypothesis, (0.0, len(audio) / 16_000)).rate < 0.05
+    error = diarization_error(turns, hypothesis, (0.0, len(audio) / 16_000))
+    assert error.confusion / error.reference < 0.02  # (the reference turns include their pauses, so missed speech is no measure)
 
 
 @pytest.mark.slow
