@@ -5,22 +5,29 @@ The method of pyannote's speaker-diarization 3.1, on models that install from Py
 1. **Local segmentation.** pyannote segmentation-3.0 reads 10 s chunks every 2.5 s and
    says, for every 17 ms frame, which of up to three local speakers talk (two at once
    at most).
-2. **Voices.** Each local speaker of each chunk gets a CAM++ embedding, pooled over the
-   frames where they speak alone (or, failing that, all their frames).
+2. **Voices.** CAM++ hears only the speech (silence cut out, 0.2 s of context kept) once,
+   in 10 s blocks; each local speaker of each chunk gets an embedding pooled over the
+   frames where they speak alone (or, failing that, all their frames), and so does each
+   piece of their speech between pauses of 0.5 s or more.
 3. **Clustering.** Centroid-linkage agglomerative clustering of those embeddings with a
    fixed cosine threshold picks the number of speakers, then held within the bounds the
    caller gives (the metadata sheet). Tiny clusters join their nearest large one. Each
-   chunk's local speakers then go to distinct clusters (Hungarian assignment).
-4. **Frame-level re-segmentation.** Every frame is scored per speaker by averaging the
-   activity of the overlapping chunks, the number of voices per frame is estimated the
-   same way, and each frame keeps that many top-scoring speakers. Overlap survives.
+   chunk's local speakers then go to distinct clusters (Hungarian assignment); a piece
+   whose own voice clearly belongs to a cluster the chunk does not hear moves there
+   (the segmentation had taken two people for one local speaker).
+4. **Frame-level re-segmentation.** Every chunk covering a frame votes with its
+   probabilities: its local speakers' chance of speaking goes to their clusters, and the
+   number of voices is the likeliest under the averaged count probabilities. Each frame
+   keeps that many top-scoring speakers. Overlap survives.
 
-Everything is deterministic: no random initialisation, fixed thread-independent order.
+Everything is deterministic: no random initialisation, fixed order, torch on one thread.
 When the models are not installed, resemblyzer's GE2E windows (`diarize_ge2e`) are used.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,6 +41,10 @@ CHUNK_SECONDS = 10.0
 CHUNK_STEP = 2.5
 FRAME_STEP = 0.016875  # segmentation-3.0's frame step (270 samples)
 BATCH = 16
+EMBED_BATCH = 2  # CAM++ blocks per pass: larger batches fall out of the CPU cache (measured 3x slower at 16)
+PIECE_GAP = 0.5  # seconds of silence that cut a local speaker's speech into pieces, each checked against the voices
+PIECE_MARGIN = 0.1  # cosine by which a piece must prefer another voice to move there
+SPEECH_MARGIN = 0.2  # seconds of context CAM++ keeps around the speech it embeds
 MIN_EMBEDDING_FRAMES = 20  # CAM++ frames (20 ms each): from 0.4 s of speech a voice takes part in clustering
 MIN_ASSIGN_FRAMES = 5  # from 0.1 s it is only matched to the clusters
 CLUSTER_THRESHOLD = 0.7  # Euclidean distance between unit-length centroids that still merges two clusters (pyannote 3.1: 0.7046)
@@ -106,12 +117,13 @@ def diarize(audio: np.ndarray, min_speakers: int = 1, max_speakers: int = MAX_AU
     """
     method = method or default_method()
     min_speakers, max_speakers = max(1, min_speakers), max(1, max_speakers, min_speakers)
-    if method == "ge2e":
-        return _diarize_ge2e(audio, min_speakers, max_speakers)
-    found = _diarize_campplus(audio, min_speakers, max_speakers)
-    if min_speakers > 2 and indistinct(found):  # a second opinion when CAM++ can't tell two of the asked-for voices apart
-        return _diarize_ge2e(audio, min_speakers, max_speakers)
-    return found
+    with one_thread():
+        if method == "ge2e":
+            return _diarize_ge2e(audio, min_speakers, max_speakers)
+        found = _diarize_campplus(audio, min_speakers, max_speakers)
+        if min_speakers > 2 and indistinct(found):  # a second opinion when CAM++ can't tell two of the asked-for voices apart
+            return _diarize_ge2e(audio, min_speakers, max_speakers)
+        return found
 
 
 def _diarize_campplus(audio: np.ndarray, min_speakers: int, max_speakers: int) -> Diarization:
@@ -119,8 +131,10 @@ def _diarize_campplus(audio: np.ndarray, min_speakers: int, max_speakers: int) -
 
     with torch.inference_mode():
         starts, chunks = _chunks(audio)
-        local = _segment(chunks)  # (chunks, frames, 3) bool
-        embeddings, frames = _embed(audio, starts, local)  # (chunks, 3, 192), NaN where a local speaker barely speaks
+        classes = _segment(chunks)  # (chunks, frames, 7) probabilities
+        local = _powerset_table()[classes.argmax(axis=-1)]  # (chunks, frames, 3) bool: the most likely class
+        voices = _embed(audio, starts, local)
+    embeddings, frames = voices.chunk, voices.frames
     valid = ~np.isnan(embeddings[..., 0])
     if not valid.any():
         return Diarization(FRAME_STEP, np.zeros((_frames(len(audio)), 0), dtype=bool), np.zeros((0, 192), dtype=np.float32), "campplus")
@@ -128,8 +142,23 @@ def _diarize_campplus(audio: np.ndarray, min_speakers: int, max_speakers: int) -
     labels = cluster(embeddings[train], min_speakers, max_speakers)
     centroids = np.stack([_normalise(embeddings[train][labels == k].mean(axis=0)) for k in range(labels.max() + 1)])
     assigned = _assign(embeddings, valid, centroids)  # (chunks, 3): cluster or -1
-    activity = _reconstruct(starts, local, assigned, len(centroids), _frames(len(audio)))
+    clusters = _resegment(voices, assigned, centroids)  # (chunks, frames, 3): cluster or -1
+    activity = _reconstruct(starts, classes, clusters, len(centroids), _frames(len(audio)))
     return _ordered(Diarization(FRAME_STEP, activity, centroids, "campplus"))
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Torch on one thread for the duration: these small LSTM and conv steps gain nothing from a second thread,
+    and on a busy machine the threads' spin-waiting multiplies the CPU time (measured: 100x for the LSTM)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _frames(samples: int) -> int:
@@ -147,24 +176,57 @@ def _chunks(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _segment(chunks: np.ndarray) -> np.ndarray:
-    """Local speaker activity per chunk frame, from the most likely powerset class."""
+    """Per chunk frame, the probability of each of segmentation-3.0's powerset classes: (chunks, frames, 7)."""
     import torch
 
     from research.voice_models import segmentation_model
 
     model = segmentation_model()
-    classes = np.concatenate([model(torch.from_numpy(chunks[i : i + BATCH])[:, None]).argmax(-1).numpy() for i in range(0, len(chunks), BATCH)])
+    return np.concatenate([model(torch.from_numpy(chunks[i : i + BATCH])[:, None]).exp().numpy() for i in range(0, len(chunks), BATCH)])
+
+
+def _powerset_table() -> np.ndarray:
+    """(7 classes, 3 local speakers): which local speakers each class holds."""
     table = np.zeros((len(POWERSET), 3), dtype=bool)
     for index, speakers in enumerate(POWERSET):
         table[index, list(speakers)] = True
-    return table[classes]
+    return table
 
 
-def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A CAM++ voice per (chunk, local speaker), pooled over the frames they speak, alone if possible; and those frames.
+def _pieces(local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each local speaker's speech in each chunk, cut into pieces at pauses longer than PIECE_GAP.
 
-    CAM++'s frame features are computed once, over consecutive 10 s blocks, and pooled for
-    every chunk that covers them, so overlapping chunks cost no extra embedding time.
+    Returns the piece of every (chunk, frame, local speaker), -1 outside any (a piece spans
+    its short pauses), and each piece's (chunk, local speaker).
+    """
+    label = np.full(local.shape, -1, dtype=np.int64)
+    owners = []
+    gap = int(PIECE_GAP / FRAME_STEP)
+    for c, k in zip(*np.nonzero(local.any(axis=1))):
+        active = np.flatnonzero(local[c, :, k])
+        for run in np.split(active, np.flatnonzero(np.diff(active) > gap) + 1):
+            label[c, run[0] : run[-1] + 1, k] = len(owners)
+            owners.append((c, k))
+    return label, np.array(owners, dtype=np.int64).reshape(-1, 2)
+
+
+@dataclass
+class Voices:
+    """CAM++ voices found in one recording: per (chunk, local speaker), and per piece of their speech."""
+
+    chunk: np.ndarray  # (chunks, 3, 192), NaN where a local speaker speaks less than MIN_ASSIGN_FRAMES
+    frames: np.ndarray  # (chunks, 3): CAM++ frames each local speaker speaks
+    piece: np.ndarray  # (pieces, 192), NaN where a piece is shorter than MIN_EMBEDDING_FRAMES
+    owners: np.ndarray  # (pieces, 2): chunk, local speaker
+    label: np.ndarray  # (chunks, frames, 3): piece or -1
+
+
+def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray) -> Voices:
+    """CAM++ voices per (chunk, local speaker) and per piece, pooled over the frames they speak, alone if possible.
+
+    CAM++'s frame features are computed once, over consecutive 10 s blocks of the speech
+    (silence cut out), and pooled for every chunk that covers them, so overlapping chunks
+    cost no extra embedding time.
     """
     import torch
 
@@ -174,16 +236,21 @@ def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray) -> tuple[np
     model = embedding_model()
     layers = dict(model.xvector.named_children())
     alone = local.sum(axis=2) == 1
-    # running sums per (chunk, local speaker, [alone, all]): frames, sum of features, sum of squares
-    count = np.zeros((len(starts), 3, 2))
-    total = np.zeros((len(starts), 3, 2, 512))
-    squares = np.zeros((len(starts), 3, 2, 512))
+    label, owners = _pieces(local)
+    # running sums per (piece, [alone, all]): frames, sum of features, sum of squares
+    count = np.zeros((len(owners), 2))
+    total = np.zeros((len(owners), 2, 512))
+    squares = np.zeros((len(owners), 2, 512))
+    spans = _speech_spans(starts, local, len(audio))
+    speech = np.concatenate([audio[a:b] for a, b in spans]) if spans else np.zeros(0, dtype=np.float32)
+    compact_starts = np.cumsum([0] + [b - a for a, b in spans[:-1]])
+    original_starts = np.array([a for a, _ in spans])
     size = int(CHUNK_SECONDS * SAMPLE_RATE)
-    blocks = max(1, int(np.ceil(len(audio) / size)))
+    blocks = int(np.ceil(len(speech) / size))
     padded = np.zeros(blocks * size, dtype=np.float32)
-    padded[: len(audio)] = audio
-    for first in range(0, blocks, BATCH):
-        batch = torch.from_numpy(padded[first * size : (first + BATCH) * size].reshape(-1, size))
+    padded[: len(speech)] = speech
+    for first in range(0, blocks, EMBED_BATCH):
+        batch = torch.from_numpy(padded[first * size : (first + EMBED_BATCH) * size].reshape(-1, size))
         features = fbank(batch)
         features = features - features.mean(dim=1, keepdim=True)
         frames = model.head(features.permute(0, 2, 1))
@@ -191,27 +258,73 @@ def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray) -> tuple[np
             if name == "stats":
                 break
             frames = layer(frames)  # (blocks, 512, T)
-        step = CHUNK_SECONDS / frames.shape[-1]
+        step = size / frames.shape[-1]  # samples per frame
         for b, block in enumerate(frames.numpy().astype(np.float64)):
-            times = (first + b) * CHUNK_SECONDS + (np.arange(block.shape[-1]) + 0.5) * step
-            for c in np.flatnonzero((starts < times[-1]) & (starts + CHUNK_SECONDS > times[0])):
+            compact = (first + b) * size + (np.arange(block.shape[-1]) + 0.5) * step
+            real = compact < len(speech)
+            block, compact = block[:, real], compact[real]
+            if not len(compact):
+                continue
+            span = np.searchsorted(compact_starts, compact, side="right") - 1
+            times = (original_starts[span] + compact - compact_starts[span]) / SAMPLE_RATE
+            for c in np.flatnonzero((starts <= times[-1]) & (starts + CHUNK_SECONDS > times[0])):
                 inside = (times >= starts[c]) & (times < starts[c] + CHUNK_SECONDS)
                 index = np.minimum(((times[inside] - starts[c]) / FRAME_STEP).astype(int), local.shape[1] - 1)
                 features_in = block[:, inside]
                 for k in range(3):
+                    pieces = label[c, index, k]
                     for variant, mask in enumerate((local[c, index, k] & alone[c, index], local[c, index, k])):
-                        count[c, k, variant] += mask.sum()
-                        total[c, k, variant] += features_in @ mask
-                        squares[c, k, variant] += (features_in**2) @ mask
-    out = np.full((len(starts), 3, 192), np.nan, dtype=np.float32)
-    for c, k in zip(*np.nonzero(count[:, :, 1] >= MIN_ASSIGN_FRAMES)):
-        variant = 0 if count[c, k, 0] >= min(MIN_EMBEDDING_FRAMES, count[c, k, 1]) else 1
-        n = count[c, k, variant]
-        mean = total[c, k, variant] / n
-        std = np.sqrt(np.maximum(squares[c, k, variant] - n * mean**2, 0) / (n - 1))
-        stats = torch.from_numpy(np.concatenate([mean, std]).astype(np.float32))[None]
-        out[c, k] = _normalise(layers["dense"](stats)[0].numpy())
-    return out, count[:, :, 1]
+                        for piece in np.unique(pieces[mask]):
+                            chosen = mask & (pieces == piece)
+                            count[piece, variant] += chosen.sum()
+                            total[piece, variant] += features_in @ chosen
+                            squares[piece, variant] += (features_in**2) @ chosen
+    chunk_count = np.zeros((len(starts), 3, 2))
+    chunk_total = np.zeros((len(starts), 3, 2, 512))
+    chunk_squares = np.zeros((len(starts), 3, 2, 512))
+    for target, source in ((chunk_count, count), (chunk_total, total), (chunk_squares, squares)):
+        np.add.at(target, (owners[:, 0], owners[:, 1]), source)
+    chunk = _pooled(layers["dense"], chunk_count.reshape(-1, 2), chunk_total.reshape(-1, 2, 512), chunk_squares.reshape(-1, 2, 512), MIN_ASSIGN_FRAMES)
+    piece = _pooled(layers["dense"], count, total, squares, MIN_EMBEDDING_FRAMES)
+    return Voices(chunk.reshape(len(starts), 3, 192), chunk_count[:, :, 1], piece, owners, label)
+
+
+def _pooled(dense, count: np.ndarray, total: np.ndarray, squares: np.ndarray, least: int) -> np.ndarray:
+    """L2-normalised embeddings from frame statistics (alone frames when there are enough, else all); NaN under `least` frames."""
+    import torch
+
+    out = np.full((len(count), 192), np.nan, dtype=np.float32)
+    rows = np.flatnonzero(count[:, 1] >= least)
+    if not len(rows):
+        return out
+    variant = np.where(count[rows, 0] >= np.minimum(MIN_EMBEDDING_FRAMES, count[rows, 1]), 0, 1)
+    n = count[rows, variant][:, None]
+    mean = total[rows, variant] / n
+    std = np.sqrt(np.maximum(squares[rows, variant] - n * mean**2, 0) / np.maximum(n - 1, 1))
+    stats = torch.from_numpy(np.concatenate([mean, std], axis=1).astype(np.float32))
+    vectors = dense(stats).numpy()
+    out[rows] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    return out
+
+
+def _speech_spans(starts: np.ndarray, local: np.ndarray, samples: int) -> list[tuple[int, int]]:
+    """Sample ranges where some chunk hears a voice, widened by SPEECH_MARGIN, merged: all CAM++ needs to hear."""
+    frames = _frames(samples)
+    heard = np.zeros(frames, dtype=bool)
+    for c, start in enumerate(starts):
+        index = int(round(start / FRAME_STEP)) + np.flatnonzero(local[c].any(axis=1))
+        heard[index[index < frames]] = True
+    margin = int(SPEECH_MARGIN / FRAME_STEP)
+    padded = np.concatenate([[False], heard, [False]])
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    spans: list[tuple[int, int]] = []
+    for a, b in zip(edges[::2], edges[1::2]):
+        a, b = int(max(0, (a - margin) * FRAME_STEP * SAMPLE_RATE)), int(min(samples, (b + margin) * FRAME_STEP * SAMPLE_RATE))
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], b))
+        else:
+            spans.append((a, b))
+    return spans
 
 
 def voice(audio: np.ndarray, spans: list[tuple[float, float]], method: Method) -> np.ndarray:
@@ -231,7 +344,7 @@ def voice(audio: np.ndarray, spans: list[tuple[float, float]], method: Method) -
 
     size = int(CHUNK_SECONDS * SAMPLE_RATE)
     pieces = [speech[i : i + size] for i in range(0, len(speech), size) if len(speech[i : i + size]) >= SAMPLE_RATE]
-    with torch.inference_mode():
+    with torch.inference_mode(), one_thread():
         vectors = []
         for piece in pieces:
             features = fbank(torch.from_numpy(np.ascontiguousarray(piece))[None])
@@ -292,23 +405,51 @@ def _assign(embeddings: np.ndarray, valid: np.ndarray, centroids: np.ndarray) ->
     return assigned
 
 
-def _reconstruct(starts: np.ndarray, local: np.ndarray, assigned: np.ndarray, speakers: int, frames: int) -> np.ndarray:
-    """Global frame activity: per frame, the estimated number of voices, taken from the best-scoring speakers."""
-    chunk_frames = local.shape[1]
+def _resegment(voices: Voices, assigned: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """The cluster of every (chunk, frame, local speaker): the chunk's assignment, except for a piece of speech
+    whose own voice is clearly another cluster's, one that chunk does not already hear (the segmentation took two
+    people for one local speaker)."""
+    clusters = np.repeat(assigned[:, None, :], voices.label.shape[1], axis=1)
+    embedded = np.flatnonzero(~np.isnan(voices.piece[:, 0]))
+    if not len(embedded) or len(centroids) < 2:
+        return clusters
+    similarity = voices.piece[embedded] @ centroids.T
+    own = assigned[voices.owners[embedded, 0], voices.owners[embedded, 1]]
+    best = similarity.argmax(axis=1)
+    margin = similarity[np.arange(len(embedded)), best] - similarity[np.arange(len(embedded)), np.maximum(own, 0)]
+    taken = np.array([best[i] in np.delete(assigned[c], k) for i, (c, k) in enumerate(voices.owners[embedded])], dtype=bool)
+    moved = embedded[(own >= 0) & (best != own) & (margin > PIECE_MARGIN) & ~taken]  # never onto a voice the chunk already hears
+    if len(moved):
+        target = np.full(len(voices.piece), -1)
+        target[embedded] = best
+        inside = np.isin(voices.label, moved)
+        clusters[inside] = target[voices.label[inside]]
+    return clusters
+
+
+def _reconstruct(starts: np.ndarray, classes: np.ndarray, clusters: np.ndarray, speakers: int, frames: int) -> np.ndarray:
+    """Global frame activity: per frame, the most likely number of voices, taken from the best-scoring speakers.
+
+    `classes`: per chunk frame, the powerset probabilities; every chunk covering a frame votes with them: its
+    local speakers' probabilities of speaking go to their clusters (`clusters`: the cluster of each chunk,
+    frame and local speaker), and the number of voices is the likeliest under the averaged count probabilities.
+    """
+    table = _powerset_table()
+    sizes = table.sum(axis=1)
+    count_probabilities = np.stack([classes[..., sizes == n].sum(axis=-1) for n in range(3)], axis=-1)
+    local = classes @ table
     scores = np.zeros((frames, speakers))
-    voices = np.zeros(frames)
-    covered = np.zeros(frames)
+    voices = np.zeros((frames, 3))
     for c, start in enumerate(starts):
-        index = int(round(start / FRAME_STEP)) + np.arange(chunk_frames)
+        index = int(round(start / FRAME_STEP)) + np.arange(local.shape[1])
         keep = index < frames
         index = index[keep]
-        covered[index] += 1
-        voices[index] += local[c][keep].sum(axis=1)
+        voices[index] += count_probabilities[c][keep]
         for k in range(3):
-            if assigned[c, k] >= 0:
-                scores[index, assigned[c, k]] += local[c][keep, k]
-    covered = np.maximum(covered, 1)
-    count = np.round(voices / covered).astype(int)
+            cluster_of = clusters[c][keep, k]
+            heard = cluster_of >= 0
+            np.add.at(scores, (index[heard], cluster_of[heard]), local[c][keep, k][heard])
+    count = voices.argmax(axis=1)
     ranked = np.argsort(-scores, axis=1, kind="stable")
     activity = np.zeros((frames, speakers), dtype=bool)
     for rank in range(min(2, speakers)):

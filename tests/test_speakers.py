@@ -224,3 +224,43 @@ def test_the_enrolled_interviewer_is_recognised_in_another_interview(study):
     assert bad.exit_code == 1 and "no speaker S9" in bad.output
     bad = runner.invoke(cli, ["--study", str(study.root), "speakers", "--enrol", "nonsense"])
     assert bad.exit_code == 1 and "CODE:SPEAKER" in bad.output
+
+
+@pytest.mark.slow
+def test_a_voice_the_segmentation_took_for_another_is_split_off_again():
+    """INT-005 opens with the interviewer, then the customer, and segmentation's first chunk hears one local speaker in both."""
+    import torch
+
+    from research.audio import decode
+    from research.der import diarization_error
+    from research.diarize import diarize
+
+    audio = decode(DEMO / "int-05.opus")
+    threads = torch.get_num_threads()
+    found = diarize(audio, 2, 2)
+    assert torch.get_num_threads() == threads  # one thread while diarizing, the caller's setting after
+    opening, answer = found.speaker_of(0.6, 5.2), found.speaker_of(6.0, 14.1)
+    assert opening is not None and opening != answer
+    turns = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in TIMINGS["int-05"]]
+    hypothesis = [ReferenceTurn(a, b, str(s)) for a, b, s in found.turns()]
+    error = diarization_error(turns, hypothesis, (0.0, len(audio) / 16_000))
+    assert error.confusion / error.reference < 0.02  # (the reference turns include their pauses, so missed speech is no measure)
+
+
+@pytest.mark.slow
+def test_long_silence_changes_nothing_about_who_speaks(shared_data):
+    """CAM++ hears only the speech: a minute of silence spliced into a call shifts the turns and nothing else."""
+    from research.audio import decode
+    from research.der import diarization_error
+    from research.diarize import diarize
+
+    folder = shared_data / "diarization-pyannote-sample"
+    audio = decode(folder / "sample.wav")
+    cut, gap = 21.6, 60.0  # in the pause between two turns
+    spliced = np.concatenate([audio[: int(cut * 16_000)], np.zeros(int(gap * 16_000), np.float32), audio[int(cut * 16_000) :]])
+    found = diarize(spliced, 2, 2)
+    assert found.speakers == 2 and not found.activity[int((cut + 0.5) / found.step) : int((cut + gap - 0.5) / found.step)].any()
+    later = lambda t: t + gap if t > cut else t  # noqa: E731
+    shifted = [ReferenceTurn(later(t.start), later(t.end), t.label) for t in read_rttm(folder / "sample.rttm")]
+    hypothesis = [ReferenceTurn(a, b, str(s)) for a, b, s in found.turns()]
+    assert diarization_error(shifted, hypothesis, (0.0, len(spliced) / 16_000)).rate < 0.15
