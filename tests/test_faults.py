@@ -260,7 +260,7 @@ def test_anonymize_on_a_full_disk_says_so_and_leaves_no_partial_file(tmp_path, s
     _separated(study, speech_file(tmp_path / "audio", seconds=20))
     fill(small_disk, leave=48 * 1024)  # room for the database's writes, not for the 20 s redacted copy (about 80 kB)
     line = one_error_line(research(study, "anonymize"))
-    assert "disk full" in line and line.startswith("Error: anonymize stopped at INT-001"), line
+    assert line.startswith("Error: ") and "disk full" in line, line  # at INT-001's audio, or already at the stage's lock file
     assert list((study.root / "redacted-audio").iterdir()) == []
     assert study.db.execute("SELECT status FROM stage_status WHERE stage = 'anonymize'").fetchall() == []
 
@@ -324,9 +324,13 @@ def test_a_truncated_mp3_stores_the_decoded_duration_with_a_note(study, tmp_path
 
 def test_an_empty_folder_says_no_audio_was_found(study, tmp_path):
     (tmp_path / "empty").mkdir()
-    (tmp_path / "empty" / "notes.txt").write_text("x")
     result = research(study, "add", str(tmp_path / "empty"))
     assert result.exit_code == 1 and "holds no audio or video files" in result.output
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "Jane Roe notes.txt").write_text("x")  # a text file that is no transcript
+    result = research(study, "add", str(tmp_path / "notes"))
+    assert result.exit_code == 1 and "file 1 of 1: no 'Speaker: text' lines, so not a transcript" in result.output
+    assert "Jane" not in result.output
 
 
 def test_two_codes_with_one_name_are_a_codebook_error(tmp_path):

@@ -114,22 +114,24 @@ class TextBatches:
 def _anonymize_interview(study: Study, interview_id: int, code: str, detector: PiiDetector, pseudonyms: Pseudonymizer, copier: AudioCopier, batches: TextBatches | None = None) -> str | None:
     source = study.vault.source_path(interview_id)
     if source is None and study.db["interviews"].get(interview_id)["source_format"] not in ("audio", "tracks"):  # a transcript without its recording, or feedback
-        return _anonymize_text(study, interview_id, code, detector, pseudonyms, batches)[1]
+        anonymized, note = _anonymize_text(study, interview_id, code, detector, pseudonyms, batches)
+        _store_utterances(study, interview_id, anonymized)
+        return note
     if source is None or not Path(source).is_file():
         raise ResearchError(f"{code}: the audio file is no longer where it was added; the redacted copy can't be made")
     study.redacted_audio_dir.mkdir(exist_ok=True)
     with copier.copy(Path(source), study.redacted_audio_dir / f"{code}.opus", study.config.anonymize.audio) as copy:  # decodes meanwhile
         anonymized, note = _anonymize_text(study, interview_id, code, detector, pseudonyms)
-        copy.write([span for u in anonymized for span in u.redacted])
+        copy.write([span for u in anonymized for span in u.redacted])  # the audio first: a full disk stops it before study.db changes
+        _store_utterances(study, interview_id, anonymized)
     return note
 
 
 def _anonymize_text(study: Study, interview_id: int, code: str, detector: PiiDetector, pseudonyms: Pseudonymizer, batches: TextBatches | None = None) -> tuple[list[AnonymizedUtterance], str | None]:
-    """Anonymize and store an interview's raw utterances; returns them and a note when there were none."""
+    """An interview's raw utterances anonymized (not yet stored), and a note when there were none."""
     raw = study.vault.raw_utterances(interview_id)
     spans = (batches.spans(interview_id, raw) if batches else detector.detect([u["text"] for u in raw])) if raw else []
     anonymized = [anonymize_utterance(u, s, pseudonyms) for u, s in zip(raw, spans)]
-    _store_utterances(study, interview_id, anonymized)
     return anonymized, (None if raw else f"{code}: empty transcript, nothing to anonymize")
 
 

@@ -114,14 +114,15 @@ def add_sources(study: Study, paths: list[Path], sheet: MetadataSheet | None = N
     report = add_files(study, plan.others, sheet, skip=frozenset(plan.paired))
     jobs = [(path, lambda path=path, recording=recording: add_transcript(study, path, recording, sheet)) for path, recording in plan.transcripts]
     jobs += [(folder, lambda folder=folder: add_tracks(study, folder, sheet)) for folder in tracks or []]
-    for path, job in jobs:
+    for number, (path, job) in enumerate(jobs, start=1):
+        where = f"file {number} of {len(jobs)}"  # file names often carry participants' names: never print them
         try:
             outcome = job()
         except ResearchError as error:
-            report.failed.append(str(error))
+            report.failed.append(str(error).replace(path.name, where))
             continue
         except (OSError, ValueError) as error:  # a file no reader foresaw: one line, and the batch goes on
-            report.failed.append(f"{path.name}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else 'unreadable'}")
+            report.failed.append(f"{where}: {type(error).__name__}: {str(error).splitlines()[0].replace(path.name, where) if str(error) else 'unreadable'}")
             continue
         (report.added if outcome == "added" else report.duplicates).append(path.name)
     return report

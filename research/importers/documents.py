@@ -36,7 +36,10 @@ def read_txt(path: Path, text: str) -> Transcript:
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]
     if lines and sum("\t" in line for line in lines) >= max(1, len(lines) // 2):
         return Transcript("zoom-txt", _zoom_turns(path, lines))
-    return Transcript("txt", _turns_from_lines([line.strip() for line in lines], headers=True))
+    turns = _turns_from_lines([line.strip() for line in lines], headers=True)
+    if turns and not any(turn.speaker for turn in turns):  # notes, a README: no 'Speaker: text' line anywhere
+        raise TranscriptFormatError(f"{path.name}: no 'Speaker: text' lines, so not a transcript")
+    return Transcript("txt", turns)
 
 
 def _zoom_turns(path: Path, lines: list[str]) -> list[Turn]:

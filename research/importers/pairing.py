@@ -41,7 +41,8 @@ def plan_transcripts(paths: list[Path]) -> TranscriptPlan:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TRANSCRIPT_EXTENSIONS and not p.name.startswith("."))
             plan.transcripts += [(p, None) for p in found]
-            plan.others.append(path)
+            if not found or any(p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS for p in path.rglob("*")):
+                plan.others.append(path)  # recordings to add (or a folder holding nothing, which add_files reports)
         elif path.suffix.lower() in TRANSCRIPT_EXTENSIONS and path.exists():
             plan.transcripts.append((path, None))
         else:
