@@ -19,7 +19,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from wordfreq import zipf_frequency
 
-from research.anonymize.gazetteer import is_first_name, is_listed_name, is_name, is_rare_word
+from research.anonymize.gazetteer import is_dictionary_word, is_first_name, is_listed_name, is_name, is_rare_word
 
 DIGIT_WORDS = {"zero": 1, "oh": 1, "o": 1, "one": 1, "two": 1, "three": 1, "four": 1, "five": 1, "six": 1, "seven": 1, "eight": 1, "nine": 1}
 REPEATERS = {"double": 2, "triple": 3}
@@ -36,6 +36,10 @@ RELATIVES = ("son", "daughter", "kid", "husband", "wife", "sister", "brother", "
 _EITHER_CASE = "|".join(f"[{word[0].upper()}{word[0]}]{word[1:]}" for word in (*RELATIVES, "youngest", "eldest", "oldest"))
 RELATION = rf"(?:{_EITHER_CASE}|Doctor|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Mx\.?|Miss|Professor)"
 TITLE_NAME = re.compile(r"\b(?:Dr\.?|Doctor|Mrs\.?|Mr\.?|Ms\.?|Mx\.?|Prof\.?|Professor|President|Secretary|Senator|Governor|Mayor|Judge|Justice|Detective|Sergeant|Ambassador|Chancellor|Congressman|Congresswoman|Rabbi|Pastor) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
+LOWER_CASE_TITLE_NAME = re.compile(r"\b(?:dr|mrs|mr|ms|mx|prof)\.? (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")  # "ms. Frici": a title typed or transcribed in lower case
+FAMILY = ("son", "daughter", "kids?", "husband", "wife", "sister", "brother", "mother", "father", "widow", "widower", "fiancée?", "girlfriend", "boyfriend", "nephew", "niece", "granddaughter", "grandson", "uncle", "aunt", "cousin", "stepson", "stepdaughter")
+POSSESSED_RELATIVE = re.compile(rf"\b(?P<name>[^\W\d_][\w-]+)['’]s (?:{'|'.join(FAMILY)})\b")  # "Hilarion's daughter": companies have no daughters
+FAMILY_WORDS = frozenset("mum mom mummy mommy dad daddy mother father grandma grandpa granny gran nan nana auntie uncle aunt sister brother son daughter wife husband baby".split())
 RELATION_NAME = re.compile(rf"\b(?:{RELATION},?|(?:named|called)(?: him| her| them)?) (?P<name>[A-Z][a-z]{{2,}})\b")
 INTRODUCTION = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|I'm|I am|[Tt]his is|[Cc]all(?:s|ed)? me|[Ii]t's) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
 NAME_GIVEN = re.compile(r"\b(?:[Mm]y|[Yy]our|[Hh]is|[Hh]er|[Tt]heir|[Mm]aiden|[Ff]irst|[Ll]ast|[Mm]iddle|[Ff]ull|[Ff]amily|[Gg]iven) (?:sur|nick)?name(?: is| was|'s|:|\?)\s+(?P<name>[^\W\d_][\w'’-]+(?: [A-Z][\w'’-]+)?)")
@@ -169,9 +173,10 @@ class RelativeNameRecognizer(EntityRecognizer):
 
 
 class TitleNameRecognizer(EntityRecognizer):
-    """One or two capitalised words after a title ("Dr. Leana Wen", "Secretary Becerra") or a
-    question for a name ("Her maiden name is Key", "Last name? Ng"). The title or question
-    says it is a person, whatever the word ("President Trump", "Ms. Young")."""
+    """One or two capitalised words after a title ("Dr. Leana Wen", "Secretary Becerra", "ms. Frici"),
+    a question for a name ("Her maiden name is Key", "Last name? Ng"), or a possessive before a
+    relative ("Hilarion's daughter"). The context says it is a person, whatever the word
+    ("President Trump", "Ms. Young")."""
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], name="TitleNameRecognizer")
@@ -180,8 +185,20 @@ class TitleNameRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in TITLE_NAME.finditer(text)]
+        titled = [*TITLE_NAME.finditer(text), *LOWER_CASE_TITLE_NAME.finditer(text)]
+        results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in titled]
+        results += [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in POSSESSED_RELATIVE.finditer(text) if _possessor_is_named(m.group("name"), text)]
         return results + [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in NAME_GIVEN.finditer(text) if m.group("name")[0].isupper()]
+
+
+def _possessor_is_named(word: str, text: str) -> bool:
+    """The owner in "Hilarion's daughter" is a person unless an everyday word ("Mum's sister",
+    "the company's son", "Apple's daughter company"): capitalised in mixed-case text, in no dictionary when all lower case."""
+    if word.casefold() in STOP_WORDS or word.casefold() in FAMILY_WORDS:
+        return False
+    if any(char.isupper() for char in text):
+        return word[0].isupper() and not word.isupper() and (is_name(word) or not is_dictionary_word(word))
+    return not is_dictionary_word(word)
 
 
 def spoken_recognizers() -> list[EntityRecognizer]:

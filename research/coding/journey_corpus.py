@@ -23,7 +23,8 @@ import numpy as np
 STAGES = ["discovery", "decision", "adoption", "retention", "advocacy"]
 OUTSIDE = ""  # the class of utterances outside the journey
 CORPUS_FILE = Path(__file__).with_name("journey-corpus.npz")
-PER_CLASS = 100
+PER_CLASS = 240
+FRAMED = 0.35  # share of journey sentences wrapped in a feeling ("I was annoyed that ..."): customers feel at every stage, so feelings are no stage cue
 
 SLOTS: dict[str, list[str]] = {
     "product": ["the app", "the software", "the insurance policy", "the broadband", "the meal kit", "the gym membership", "the car", "the mattress",
@@ -55,6 +56,23 @@ SLOTS: dict[str, list[str]] = {
     "social": ["on Facebook", "on Twitter", "in a forum", "on our company blog", "in a WhatsApp group", "on Reddit"],
     "stars": ["five", "four", "two", "one"],
     "opinion": ["it's worth every penny", "to steer clear", "it's fine but overpriced", "to go for it", "to read the small print first"],
+    "staff": ["the sales rep", "the account manager", "the installer", "the support agent", "the technician", "the engineer", "the pharmacist",
+              "the advisor", "the shop assistant", "the customer success manager", "the receptionist", "the consultant"],
+    "feature": ["the dashboard", "the reporting", "the mobile app", "the online portal", "the reminders", "the invoices", "the search", "the booking page",
+                "the integrations", "the settings", "the family sharing", "the auto-renewal"],
+    "moment": ["on the first day", "in the first week", "the first time we logged in", "on the day it was installed", "as soon as it was switched on",
+               "during the setup", "in the first couple of days", "the morning after it was fitted"],
+    "plan": ["the annual plan", "the basic tier", "the premium package", "the family bundle", "the pay-as-you-go option", "the three-year contract",
+             "the student discount", "the business plan", "the monthly subscription"],
+    "channel": ["a price comparison site", "a leaflet at the pharmacy", "a webinar", "a conference talk", "a sponsored post", "a cold email", "a flyer", "a shop window",
+                "a forum thread", "a radio advert", "a pop-up stand at the station", "a TV programme"],
+    "problem": ["the roof started leaking", "our delivery van was stolen", "the boiler gave up", "I failed my driving test twice",
+                "our sales dropped for three months", "our website went down on launch day", "the car failed its MOT", "the landlord put the rent up",
+                "our biggest client complained", "the kids' grades started slipping", "the pipes froze", "payroll went out late twice"],
+    "frame": ["Honestly, {clause}", "To be fair, {clause}", "I was pleased that {clause}", "I was annoyed that {clause}", "It worried me that {clause}",
+              "I was surprised that {clause}", "It was a relief that {clause}", "Frankly it was frustrating that {clause}", "I remember that {clause}",
+              "What struck me was that {clause}", "{clause}, which I loved", "{clause}, and I wasn't happy about it", "{clause}, which was a bit confusing",
+              "{clause}, so that was reassuring", "{clause}, and that was disappointing"],
     "name": ["[Participant 1]", "[Participant 3]", "Sam", "Priya", "[PERSON_2]", "Tom", "Maria", "[Participant 9]"],
     "job": ["a nurse", "an office manager", "a software developer", "a shop owner", "a teacher", "a finance manager", "a student", "a farmer",
             "the head of operations at [Company 2]", "a freelance designer"],
@@ -64,6 +82,12 @@ SLOTS: dict[str, list[str]] = {
 
 TEMPLATES: dict[str, list[str]] = {
     "discovery": [
+        "I first found out about {brand} through {channel}.", "The problem started when {problem}.", "After {problem} we knew we needed help.",
+        "It was {person} who pointed me to {product} when {problem}.", "I'd never thought about {product} until {problem}.",
+        "The whole search started because {trigger}.", "I was looking for a way to fix things after {problem}, and {brand} came up.",
+        "I remember spotting {brand} at {channel} and wondering what they did.", "We didn't even know tools like {product} existed until {person} showed us.",
+        "The first contact was {channel}, and I didn't think much of it at the time.", "That was the moment I realised we had outgrown what we had.",
+        "We kept having the same problem, and eventually I started asking around.",
         "I first heard about {product} from {person}.", "I came across {brand} {seen}.", "It all started when {trigger}.",
         "{trigger}, so I started looking for something better.", "Before that I had never heard of {brand}.",
         "The reason I even started looking was that {trigger}.", "{person} mentioned {product} and I got curious.",
@@ -72,6 +96,13 @@ TEMPLATES: dict[str, list[str]] = {
         "The need came up when {trigger}, and that's when {person} told me about {brand}.",
     ],
     "decision": [
+        "I booked a consultation before committing to {product}.", "We checked whether {product} was covered before we paid for it.",
+        "I waited for the sale before buying {product}.", "We ran a pilot of {product} with a small group before buying it.",
+        "I asked {person} which one to get, and then ordered {product}.", "I worked out the cost per month and switched to {plan}.",
+        "We went with {plan} because {reason}.", "The free trial ended and we had to choose whether to pay for {plan}.",
+        "Two vendors pitched to us and we picked {product}.",
+        "The quote for {product} was higher than we budgeted, so we negotiated.", "I weighed up {plan} against buying outright.",
+        "It took a long time to choose between {product} and the one we already knew.", "I bought {plan} after the demo.",
         "I compared {product} with two other options before deciding.", "In the end I chose {product} because {reason}.",
         "We needed sign-off from {approver} before we could buy {product}.", "I read reviews for weeks before choosing {product}.",
         "We asked for a quote for {product} and negotiated the price down.", "I signed up for {product} online and paid by card.",
@@ -80,6 +111,12 @@ TEMPLATES: dict[str, list[str]] = {
         "The deciding factor was that {reason}.", "I almost bought a different one, but {reason}.",
     ],
     "adoption": [
+        "The technician came to fit {product} and it took {duration}.", "I had to reset my password three times before I could log in to {product}.",
+        "Importing our contacts into {product} took {duration}.", "The welcome email for {product} explained the first steps.",
+        "We trained the staff on {product} over {duration}.", "I downloaded the app and set up my profile {moment}.",
+        "{moment} {product} {setup_problem}.",
+        "Learning {feature} {moment} was harder than I expected.",
+        "Getting used to {feature} took {duration}.", "We switched everything over to {product} in one weekend.",
         "Setting up {product} took {duration}.", "When {product} arrived, {setup_problem}.", "The first week with {product} I {first_use}.",
         "Getting started with {product} took {duration}, and {setup_problem}.", "The installation of {product} took {duration}.",
         "On the first day I {first_use}.", "The onboarding for {product} was {duration} of training for the whole team.",
@@ -87,6 +124,12 @@ TEMPLATES: dict[str, list[str]] = {
         "Moving our data over to {product} took {duration}.", "The first time I used {product} I {first_use}.",
     ],
     "retention": [
+        "{product} went down for a whole day last month.", "I use the loyalty points every time I shop there.",
+        "My contract for {product} is up soon and I'm looking around.", "The price of {product} creeps up every year.",
+        "I downgraded to {plan} to save money.", "Every time I phone them I get a different answer about {feature}.",
+        "Every month {feature} gets worse.", "The quality of {product} has slipped over {long}.",
+        "We still use {product} every day after {long}.", "I keep paying for {plan} even though I barely use it.",
+        "We renewed {plan} for another year.", "When {feature} broke, {staff} fixed it the same day.", "I almost cancelled {product} last month over the billing.", "After {long} I'm still happy with {product}, mostly.",
         "We've been using {product} for {long} now.", "The monthly bill for {product} keeps changing.", "I've had to contact support about {product} several times.",
         "At renewal the price of {product} went up again.", "I'm thinking of cancelling {product}.", "These days {product} just works, I hardly think about it.",
         "Since the last update {product} keeps {fault}.", "I cancelled {product} and switched to another provider.",
@@ -94,6 +137,10 @@ TEMPLATES: dict[str, list[str]] = {
         "Support sorted out the problem with {product} within a day.", "After {long} {product} started {fault}, and I'm losing patience.",
     ],
     "advocacy": [
+        "I gave my referral code to {person} and we both got a discount.", "I wrote a blog post comparing {product} with the alternatives.",
+        "They asked me for a testimonial and I was happy to write one.", "I stick up for {brand} whenever someone complains about them.",
+        "After what happened I'd warn {person} off {product}.", "I've bought {product} as a present for {person}.",
+        "I got {person} to try {product} and now they swear by it.", "Half my office uses {product} now because of me.", "I left a long review of {product} on {site}.", "I told {person} not to bother with {brand}.", "I keep sharing {product} with {person}.",
         "I've recommended {product} to {person}.", "I wrote a review of {product} on {site}.", "I'd tell anyone to avoid {brand}.",
         "I posted about {product} {social}.", "{person} signed up after I told them about it.", "I gave {product} {stars} stars on {site}.",
         "I'd recommend {product} if they fixed the billing.", "I've warned everyone I know about {brand}.",
@@ -120,13 +167,16 @@ def generated_examples(per_class: int = 60, seed: int = 0) -> dict[str, list[str
             if len(sentences) >= per_class:
                 break
             text = re.sub(r"\{(\w+)\}", lambda m: rng.choice(SLOTS[m.group(1)]), rng.choice(templates))
+            if label != OUTSIDE and rng.random() < FRAMED:
+                clause = text.rstrip(".")
+                text = rng.choice(SLOTS["frame"]).replace("{clause}", clause[0].lower() + clause[1:] if clause[1:2].islower() else clause) + "."
             sentences.add(text[0].upper() + text[1:])
         out[label] = sorted(sentences)
     return out
 
 
 def corpus_hash() -> str:
-    return hashlib.sha256(json.dumps([SLOTS, TEMPLATES, PER_CLASS]).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([SLOTS, TEMPLATES, PER_CLASS, FRAMED]).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
