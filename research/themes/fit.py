@@ -37,44 +37,22 @@ def min_theme_size(documents: int) -> int:
 
 
 def topic_model(documents: int, min_size: int | None = None):
-    """BERTopic over coordinates already reduced (see `reduce`), with leaf-selected HDBSCAN; representation
-    models are added when labelling."""
+    """BERTopic with seeded UMAP and leaf-selected HDBSCAN; representation models are added when labelling."""
     from bertopic import BERTopic
-    from bertopic.dimensionality import BaseDimensionalityReduction
     from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import CountVectorizer
+    from umap import UMAP
 
     from research.embeddings import load_encoder
 
     return BERTopic(
         embedding_model=load_encoder(),
-        umap_model=BaseDimensionalityReduction(),
+        umap_model=UMAP(n_neighbors=max(2, min(15, documents // 8)), n_components=5, min_dist=0.0, metric="cosine", n_epochs=200, random_state=SEED),
         hdbscan_model=HDBSCAN(min_cluster_size=min_size or min_theme_size(documents), min_samples=1, metric="euclidean", cluster_selection_method="leaf", prediction_data=True),
         vectorizer_model=CountVectorizer(stop_words=sorted(STOP_WORDS), ngram_range=(1, 3), min_df=1, token_pattern=TOKEN_PATTERN, lowercase=True),
         top_n_words=TOP_WORDS,
         calculate_probabilities=False,
     )
-
-
-def reduce(vectors: np.ndarray) -> np.ndarray:
-    """Seeded UMAP's own layout of the embeddings. BERTopic's default fits UMAP and then re-projects the
-    same points with `transform`, which blurs the neighbourhoods HDBSCAN should find."""
-    from umap import UMAP
-
-    return UMAP(n_neighbors=max(2, min(15, len(vectors) // 8)), n_components=5, min_dist=0.0, metric="cosine", n_epochs=200, random_state=SEED).fit_transform(vectors)
-
-
-def nearest_theme(vectors: np.ndarray, topics: list[int]) -> list[int]:
-    """Each HDBSCAN outlier (-1) placed in the theme whose mean embedding it is most similar to."""
-    labels = np.asarray(topics)
-    ids = sorted(set(topics) - {-1})
-    if -1 not in topics or not ids:
-        return list(topics)
-    centres = np.stack([_unit(vectors[labels == t].mean(axis=0)) for t in ids])
-    outliers = labels == -1
-    labels = labels.copy()
-    labels[outliers] = np.asarray(ids)[np.argmax(vectors[outliers] @ centres.T, axis=1)]
-    return [int(t) for t in labels]
 
 
 def _phrase_models(centres: dict[int, np.ndarray]):
@@ -109,9 +87,12 @@ def _phrase_models(centres: dict[int, np.ndarray]):
 def cluster(texts: list[str], vectors: np.ndarray, min_size: int | None = None):
     """(fitted BERTopic, topic per text, HDBSCAN's own topic per text); outliers go to the most similar topic."""
     model = topic_model(len(texts), min_size)
-    topics, _ = model.fit_transform(texts, reduce(vectors))
+    topics, _ = model.fit_transform(texts, vectors)
+    original = list(topics)
+    if -1 in topics and len(set(topics) - {-1}) > 0:
+        topics = model.reduce_outliers(texts, topics, strategy="embeddings", embeddings=vectors)
     logging.getLogger("BERTopic").setLevel(logging.ERROR)  # fitting resets it; its notes are for developers
-    return model, nearest_theme(vectors, list(topics)), list(topics)
+    return model, list(topics), original
 
 
 def fit_topics(texts: list[str], vectors: np.ndarray) -> list[Topic]:
