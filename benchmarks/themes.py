@@ -1,30 +1,48 @@
-"""Do themes recover what human coders found? Ours, the fit before issue 14, KMeans and random, in one run.
+"""Do themes recover what human coders found? Ours, a reference commit's, the pre-issue-14 fit, KMeans and random.
 
-    python benchmarks/themes.py --tags PATH/all_tags_20220303.csv
+    python benchmarks/themes.py [--serdif PATH/all_tags_20220303.csv] [--anes PATH/dataset1.csv] [--reference REV]
 
-The data: a public thematic analysis of think-aloud usability sessions (Navarro-Gallinad, Orlandi and
-O'Sullivan, "Designing a usability study for health data researchers", Semantic Web Journal 2022;
-github.com/navarral/swj2022-usability-paper, data/transcripts/thematic-analysis/tags/csv). Each row is
-a highlighted participant quote (`id`, `document`, `tag`, `content`); a quote with several tags has
-several rows. The repository states no licence, so the file is read from where you keep it, never
-copied into this one. The moderator's lines and the "Moderator assist" tag are left out: themes are
-fitted on customer (participant) talk only.
+Two public, human-coded qualitative data sets, each read from where you keep it, never copied here:
 
-Every method clusters the same packaged MiniLM embeddings. Scores, against the human tags:
-- best-match F1: for each tag, the F1 of the one theme that matches its quotes best, averaged over tags;
-- NMI and ARI against each quote's first tag.
-KMeans gets our number of themes (k); random shuffles our theme sizes over the quotes. Granularity: the
-same fits on the first half of the sessions' quotes and on all of them show whether a larger corpus
-gets more themes or bigger ones.
+- SERDIF think-aloud usability sessions (`--serdif`): A. Navarro-Gallinad, F. Orlandi, D. O'Sullivan,
+  "Designing a usability study for health data researchers", Semantic Web Journal 2022;
+  github.com/navarral/swj2022-usability-paper, data/transcripts/thematic-analysis/tags/csv/all_tags_20220303.csv.
+  Each row is a participant quote highlighted in Taguette (`id`, `document`, `tag`, `content`); a quote with
+  several tags has several rows. Licence: none stated (evaluation only). The moderator's lines and the
+  "Moderator assist" tag are left out: themes are fitted on participant talk only.
+- ANES 2008 Open Ended Coding Project, open answers to "why did Obama win / McCain lose" (`--anes`):
+  github.com/mxli417/co_benchmark, clean_data/dataset1.csv (MIT licence), the cleaned verbatims with
+  their human codes as 0/1 columns, from M. Meidinger and M. Assenmacher, "A New Benchmark for NLP in
+  Social Sciences: Evaluating the Usefulness of Pre-trained Language Models for Classifying Open-ended
+  Survey Responses", ICAART 2021; original data: The American National Election Studies, ANES 2008
+  Time Series Study, ICPSR25383.v3 (principal investigators J. Krosnick, M. Berent, A. Lupia). Codes 90
+  and above (no further reason, don't know, refused) are not themes and are left out, with the answers
+  that have no other code.
+
+Every method clusters the same packaged MiniLM embeddings. Scores, against the human codes:
+- best-match F1: for each code, the F1 of the one theme that matches its quotes best, averaged over codes;
+- NMI and ARI against each quote's first code.
+KMeans gets our number of themes (k); random shuffles our theme sizes over the quotes. The reference
+commit's fit (default: the one before themes were refined against these sets) runs in a subprocess on the
+same texts and embeddings. Granularity: the same fits on the first half of the quotes and on all of them
+show whether a larger corpus gets more themes or bigger ones.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
+import shutil
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -38,24 +56,48 @@ from research.themes.labels import SPOKEN_FILLER
 
 from legacy_themes import legacy_fit
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "themes-usability-serdif" / "all_tags_20220303.csv"
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+DEFAULT_REFERENCE = "51aa78a"
 MODERATOR_TAG = "Moderator assist"
+ANES_RESIDUAL = 90  # ANES codes from 90 up: no further reason, don't know, refused
 
 
-def load_quotes(path: Path) -> tuple[list[str], list[set[str]], list[str]]:
-    """(quote texts, human tags per quote, session per quote), participant quotes only."""
+@dataclass(frozen=True)
+class CodedSet:
+    name: str
+    texts: list[str]
+    gold: list[set[str]]
+
+
+def load_serdif(path: Path) -> CodedSet:
+    """Participant quotes with their Taguette tags, in the file's order."""
     quotes: dict[str, dict] = {}
     with path.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if row["tag"] == MODERATOR_TAG or row["content"].startswith("MODERATOR:"):
                 continue
-            quote = quotes.setdefault(row["id"], {"text": row["content"], "tags": set(), "session": row["document"]})
+            quote = quotes.setdefault(row["id"], {"text": row["content"], "tags": set()})
             quote["tags"].add(row["tag"])
-    return [q["text"] for q in quotes.values()], [q["tags"] for q in quotes.values()], [q["session"] for q in quotes.values()]
+    return CodedSet("SERDIF usability", [q["text"] for q in quotes.values()], [q["tags"] for q in quotes.values()])
+
+
+def load_anes(path: Path) -> CodedSet:
+    """Open answers with their substantive ANES codes, in the file's order."""
+    texts, gold = [], []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        codes = [c for c in reader.fieldnames or [] if c.isdigit() and int(c) < ANES_RESIDUAL]
+        for row in reader:
+            tags = {c for c in codes if row[c].strip() == "1"}
+            if tags and row["verbatim"].strip():
+                texts.append(row["verbatim"].strip())
+                gold.append(tags)
+    return CodedSet("ANES 2008 open answers", texts, gold)
 
 
 def best_match_f1(gold: list[set[str]], labels: list[int]) -> float:
-    """Mean over human tags of the best F1 any one theme reaches on that tag's quotes."""
+    """Mean over human codes of the best F1 any one theme reaches on that code's quotes."""
     themes: dict[int, set[int]] = defaultdict(set)
     for i, label in enumerate(labels):
         themes[label].add(i)
@@ -79,16 +121,37 @@ def topic_labels(topics) -> list[int]:
     return labels
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tags", type=Path, default=DEFAULT, help="all_tags_20220303.csv from the usability study's repository")
-    args = parser.parse_args()
-    if not args.tags.is_file():
-        sys.exit(f"no tagged quotes at {args.tags}: pass --tags PATH (see this file's docstring for the source)")
+def reference_fit(revision: str, texts: list[str], vectors: np.ndarray) -> list[int] | None:
+    """Theme per text from `revision`'s research package, fitted on the same texts and embeddings."""
+    folder = Path(tempfile.mkdtemp(prefix="themes-reference-"))
+    try:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, "research"], capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        (folder / "texts.json").write_text(json.dumps(texts))
+        np.save(folder / "vectors.npy", vectors)
+        result = subprocess.run([sys.executable, __file__, "--fit-json", str(folder)], capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(folder)}, cwd=folder)
+        if result.returncode:
+            print(f"reference {revision}: failed ({result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode})")
+            return None
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def fit_json(folder: Path) -> None:
+    """The reference subprocess: this PYTHONPATH's fit_topics on the given texts and embeddings."""
+    from research.themes.fit import fit_topics as reference_topics
+
     torch.set_num_threads(2)
-    texts, gold, sessions = load_quotes(args.tags)
+    topics = reference_topics(json.loads((folder / "texts.json").read_text()), np.load(folder / "vectors.npy"))
+    print(json.dumps(topic_labels(topics)))
+
+
+def measure(data: CodedSet, reference: str) -> None:
+    texts, gold = data.texts, data.gold
     vectors = embed(texts)
-    print(f"{len(texts)} participant quotes from {len(set(sessions))} sessions, {len({t for g in gold for t in g})} human tags")
+    print(f"\n== {data.name}: {len(texts)} quotes, {len({t for g in gold for t in g})} human codes")
 
     legacy_fit(texts[:100], vectors[:100])  # warm-up: numba compiles UMAP and HDBSCAN once per process
     started = time.perf_counter()
@@ -100,26 +163,50 @@ def main() -> None:
     now = topic_labels(topics)
     k = len(topics)
 
-    rows = [(f"ours (k={k})", scores(gold, now)), (f"before issue 14 (k={len(set(before))})", scores(gold, before))]
+    rows = [(f"ours (k={k})", scores(gold, now))]
+    old = reference_fit(reference, texts, vectors) if reference else None
+    if old is not None:
+        rows.append((f"reference {reference} (k={len(set(old))})", scores(gold, old)))
+    rows.append((f"before issue 14 (k={len(set(before))})", scores(gold, before)))
     kmeans = [scores(gold, list(KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(vectors))) for seed in range(3)]
     rows.append(("KMeans, same k (3 seeds)", tuple(np.mean(kmeans, axis=0))))
     shuffled = [scores(gold, list(np.random.default_rng(seed).permutation(now))) for seed in range(5)]
     rows.append(("random, same sizes (5 seeds)", tuple(np.mean(shuffled, axis=0))))
-    print(f"\n{'method':34s} {'best-match F1':>13s} {'NMI':>6s} {'ARI':>6s}")
+    print(f"{'method':34s} {'best-match F1':>13s} {'NMI':>6s} {'ARI':>6s}")
     for name, (f1, nmi, ari) in rows:
         print(f"{name:34s} {f1:13.3f} {nmi:6.3f} {ari:6.3f}")
-    print(f"\nfit time: ours {now_seconds:.1f} s, before {before_seconds:.1f} s (ratio {now_seconds / before_seconds:.2f})")
+    print(f"fit time: ours {now_seconds:.1f} s, before issue 14 {before_seconds:.1f} s (ratio {now_seconds / before_seconds:.2f})")
 
-    print("\ngranularity (themes, median size): first half of the sessions' quotes -> all quotes")
     half = len(texts) // 2
+    print("granularity (themes, median size): first half of the quotes -> all quotes")
     for name, fit in (("ours", lambda t, v: cluster(t, v)[1]), ("before issue 14", lambda t, v: legacy_fit(t, v)[0])):
         counts = [np.unique(fit(texts[:n], vectors[:n]), return_counts=True)[1] for n in (half, len(texts))]
         print(f"  {name:16s} {len(counts[0])} themes, median {np.median(counts[0]):.0f} -> {len(counts[1])} themes, median {np.median(counts[1]):.0f}")
 
     filler = lambda label: any(w in SPOKEN_FILLER for w in label.lower().replace("·", " ").split())  # noqa: E731
-    print(f"\nlabels naming a theme with spoken filler: ours {sum(filler(t.label) for t in topics)} of {k}, before {sum(filler(l) for l in before_labels.values())} of {len(before_labels)}")
+    print(f"labels naming a theme with spoken filler: ours {sum(filler(t.label) for t in topics)} of {k}, before issue 14 {sum(filler(l) for l in before_labels.values())} of {len(before_labels)}")
     print("ours:  ", "; ".join(t.label for t in sorted(topics, key=lambda t: -len(t.members))[:12]))
     print("before:", "; ".join(before_labels[t] for t in sorted(before_labels, key=lambda t: -before.count(t))[:12]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serdif", "--tags", type=Path, default=SHARED / "themes-usability-serdif" / "all_tags_20220303.csv", help="all_tags_20220303.csv from the SERDIF usability study's repository")
+    parser.add_argument("--anes", type=Path, default=SHARED / "themes-anes-2008" / "dataset1.csv", help="clean_data/dataset1.csv from mxli417/co_benchmark")
+    parser.add_argument("--reference", default=DEFAULT_REFERENCE, help="a git revision whose themes fit runs beside this one ('' skips it)")
+    parser.add_argument("--fit-json", type=Path, help=argparse.SUPPRESS)  # the reference subprocess
+    args = parser.parse_args()
+    if args.fit_json:
+        return fit_json(args.fit_json)
+    sets = [load(path) for load, path in ((load_serdif, args.serdif), (load_anes, args.anes)) if path.is_file()]
+    missing = [str(path) for path in (args.serdif, args.anes) if not path.is_file()]
+    if missing:
+        print(f"skipped, not found: {', '.join(missing)} (see this file's docstring for the sources)")
+    if not sets:
+        sys.exit("no coded data set found: pass --serdif PATH and/or --anes PATH")
+    torch.set_num_threads(2)
+    for data in sets:
+        measure(data, args.reference)
 
 
 if __name__ == "__main__":

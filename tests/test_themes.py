@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import pytest
 
 from research.demo_corpus import reference_scripts
@@ -130,3 +132,23 @@ def test_bad_edits_are_one_line_errors(themed):
         merge_themes(study, theme, theme)
     with pytest.raises(ResearchError, match="no theme"):
         rename_theme(study, 10_000, "Nothing")
+
+
+def test_outliers_join_the_theme_they_are_most_similar_to():
+    from research.themes.fit import nearest_theme
+
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9], [0.8, 0.2], [0.3, 0.95]])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert nearest_theme(vectors, [0, 0, 1, 1, -1, -1]) == [0, 0, 1, 1, 0, 1]
+
+
+def test_clustering_space_adds_shared_words_only_when_texts_share_them():
+    from research.themes.fit import clustering_space
+
+    vectors = np.eye(4)
+    assert clustering_space(["alpha", "bravo", "charlie", "delta"], vectors) is vectors  # no content word said twice
+    texts = ["the heat map is clear", "heat map colours help", "export button works", "the export button is hidden"]
+    space = clustering_space(texts, vectors)
+    assert space.shape[0] == 4 and space.shape[1] > 4
+    assert np.allclose(np.linalg.norm(space, axis=1), 1.0)
+    assert space[0] @ space[1] > space[0] @ space[2]  # the two heat-map remarks share words, not the export one
