@@ -37,7 +37,7 @@ class OpenAIWhisperEngine:
             torch.set_num_threads(threads)
         self.model_name = model
         self.device = "cuda" if device == "auto" and torch.cuda.is_available() else ("cpu" if device == "auto" else device)
-        if self.device == "cuda":
+        if self.device.startswith("cuda"):
             allow_triton()  # openai-whisper's word timing runs triton kernels on a GPU
         self.resolved = resolve_openai(model)
         try:
@@ -84,7 +84,7 @@ class OpenAIWhisperEngine:
                 condition_on_previous_text=False,
                 hallucination_silence_threshold=HALLUCINATION_SILENCE_SECONDS if options.word_timestamps else None,
                 clip_timestamps=clip,
-                fp16=self.device == "cuda",
+                fp16=self.device.startswith("cuda"),
                 verbose=None,
                 **({"temperature": options.temperature} if options.temperature else {}),
             )
