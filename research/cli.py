@@ -662,21 +662,71 @@ def run_all(ctx: click.Context, workers: int | None) -> None:
         ctx.exit(1)
 
 
-def _run_pipeline(study: Study, settings: TranscribeSettings) -> bool:
-    """The stages in order; prints a summary of each and the status table. True when something failed."""
+PIPELINE = ("transcribe", "speakers", "anonymize", "code", "map")
+
+
+def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "map") -> bool:
+    """The stages in order, up to `through`; prints a summary of each and the status table. True when something failed."""
     from research.anonymize.stage import run_anonymize
     from research.coding.stage import run_code
 
     with RichProgress() as progress:
         batch = TranscriptionBatch(study, settings, progress).run()
     _print_batch_summary(batch)
-    stages = {"Separated speakers in": run_speakers(study), "Anonymized": run_anonymize(study), "Coded": run_code(study)}
-    for label, results in stages.items():
-        console.print(f"{label} {len(results)} interviews.")
-    if any(stages["Coded"].values()) or not study.db["maps"].count:
+    steps = {"speakers": ("Separated speakers in", run_speakers), "anonymize": ("Anonymized", run_anonymize), "code": ("Coded", run_code)}
+    stages = {}
+    for name in PIPELINE[1 : PIPELINE.index(through) + 1]:
+        if name in steps:
+            label, run = steps[name]
+            stages[label] = run(study)
+            console.print(f"{label} {len(stages[label])} interviews.")
+    if through == "map" and (any(stages["Coded"].values()) or not study.db["maps"].count):
         _refresh_map(study)
     _print_status(study)
     return bool(batch.failed) or any(result == "failed" for results in stages.values() for result in results.values())
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--meta", "sheet_path", type=click.Path(dir_okay=False, path_type=Path), help="CSV or YAML metadata sheet, read again for every batch (it may grow too).")
+@click.option("--settle", type=click.FloatRange(0, 3600), default=10.0, show_default=True, help="Seconds a file must stop growing before it is added.")
+@click.option("--interval", type=click.FloatRange(0.1, 3600), default=2.0, show_default=True, help="Seconds between looks at the folder.")
+@click.option("--through", type=click.Choice(PIPELINE), default="map", show_default=True, help="Run the pipeline up to this stage for each batch.")
+@click.option("--once", is_flag=True, help="Handle what has landed now, then exit (for cron).")
+@click.pass_context
+def watch(ctx: click.Context, folder: Path, sheet_path: Path | None, settle: float, interval: float, through: str, once: bool) -> None:
+    """Watch a team's drop folder: add each recording once it stops growing, then run the pipeline.
+
+    Safe to stop (Ctrl-C) and start again: added files are recognised by their content
+    and every stage resumes where it stopped.
+
+    Example:
+
+        research watch ~/Dropbox/interviews --meta ~/Dropbox/interviews/participants.csv
+    """
+    from research.watch import DropFolder, watch as watch_folder
+
+    study = _study(ctx)
+    failed: list[str] = []
+
+    def handle(paths: list[Path]) -> None:
+        sheet = MetadataSheet.load(sheet_path) if sheet_path and sheet_path.is_file() else None
+        report = add_files(study, paths, sheet)
+        console.print(f"Landed {len(paths)}: added {len(report.added)}, already present {len(report.duplicates)}, failed {len(report.failed)}.")
+        for line in report.failed:
+            console.print(f"[red]✗[/] {line}", soft_wrap=True)
+        failed.extend(report.failed)
+        if _run_pipeline(study, study.config.transcribe, through):  # also resumes work a stopped watch left
+            failed.append("pipeline")
+
+    if not once:
+        console.print(f"Watching {folder} (a file is added {settle:g} s after it stops growing; Ctrl-C stops, a restart resumes).")
+    try:
+        watch_folder(DropFolder(folder, settle), handle, interval, once)
+    except KeyboardInterrupt:
+        console.print("Stopped; run the same command again to resume.")
+    if once and failed:
+        ctx.exit(1)
 
 
 def _refresh_map(study: Study) -> None:
