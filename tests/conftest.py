@@ -140,15 +140,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=_needs_demo)
 
 
+_early_failure: list[BaseException] = []  # a failed early build, raised again by the demo fixtures only
+
+
 @pytest.fixture(scope="session", autouse=True)
 def demo_built_early(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Under xdist, worker gw0 builds the shared demo study (and its coded copy) first; the others steal its queue."""
+    """Under xdist, worker gw0 builds the shared demo study (and its coded copy) first; the others steal its queue.
+
+    A failure here fails only the tests that use the demo study, not every test this worker runs."""
     items = request.session.items
     if _xdist_worker() != "gw0" or not any(_needs_demo(item) for item in items):
         return
-    demo = _demo_source(tmp_path_factory)
-    if any({"coded_demo", "coded_copy"} & set(item.fixturenames) for item in items):
-        _built_once(_shared_folder(tmp_path_factory, "coded-demo"), lambda root: _build_coded_demo(root, demo))
+    try:
+        demo = _demo_source(tmp_path_factory)
+        if any({"coded_demo", "coded_copy"} & set(item.fixturenames) for item in items):
+            _built_once(_shared_folder(tmp_path_factory, "coded-demo"), lambda root: _build_coded_demo(root, demo))
+    except Exception as error:  # noqa: BLE001 - kept for the demo fixtures to raise
+        _early_failure.append(error)
 
 
 @pytest.fixture(scope="session")
@@ -159,6 +167,8 @@ def demo_study(tmp_path_factory: pytest.TempPathFactory):
     RESEARCH_TEST_DEMO_CACHE to a folder: the built study is kept there under a hash of its inputs
     (DEMO_STUDY_INPUTS) and copied from it while they are unchanged. CI leaves it unset and builds afresh.
     """
+    if _early_failure:
+        raise _early_failure[0]
     source = _demo_source(tmp_path_factory)
     if source is None:
         return _build_demo_study(tmp_path_factory.mktemp("demo") / "study")
