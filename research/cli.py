@@ -105,9 +105,10 @@ def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None) ->
 @click.option("--batch-size", type=click.IntRange(1, 64), help="30-second windows decoded at once when batched (default: 8 on CPU, from free memory on a GPU).")
 @click.option("--vad/--no-vad", default=None, help="Skip non-speech with the Silero VAD (default on).")
 @click.option("--stereo", type=click.Choice(["auto", "mix", "split"]), help="Two-party call recordings: transcribe each channel apart (split), mix them, or decide per file (auto).")
+@click.option("--cluster", "cluster_address", metavar="ADDRESS", help="Run the models on a Ray cluster (ray://host:10001, auto, or local); default from [cluster] address. Needs the cluster extra.")
 @click.option("--force", is_flag=True, help="Transcribe again even when a transcript with these settings exists.")
 @click.pass_context
-def transcribe(ctx: click.Context, force: bool, **overrides: object) -> None:
+def transcribe(ctx: click.Context, force: bool, cluster_address: str | None, **overrides: object) -> None:
     """Transcribe every pending interview, with word timestamps, into the vault.
 
     Resumable: after an interruption, a re-run continues where each interview stopped.
@@ -119,7 +120,7 @@ def transcribe(ctx: click.Context, force: bool, **overrides: object) -> None:
     study = _study(ctx)
     settings = TranscribeSettings.model_validate(study.config.transcribe.model_dump() | {k: v for k, v in overrides.items() if v is not None})
     with RichProgress() as progress:
-        report = TranscriptionBatch(study, settings, progress).run(force=force)
+        report = TranscriptionBatch(study, settings, progress, cluster_address or study.config.cluster.address).run(force=force)
     _print_batch_summary(report)
     if report.failed:
         ctx.exit(1)

@@ -54,6 +54,14 @@ class CodingSettings(BaseModel):
     embedding_model: str = "all-MiniLM-L6-v2"  # the packaged model; any sentence-transformers name works online
 
 
+class ClusterSettings(BaseModel):
+    """`research transcribe` on a Ray cluster (the optional `cluster` extra): its address, or 'local'."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str | None = None  # e.g. ray://head:10001, auto, or local (an in-process cluster)
+
+
 class StudyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -62,6 +70,7 @@ class StudyConfig(BaseModel):
     transcribe: TranscribeSettings = TranscribeSettings()
     anonymize: AnonymizeSettings = AnonymizeSettings()
     coding: CodingSettings = CodingSettings()
+    cluster: ClusterSettings = ClusterSettings()
 
     @classmethod
     def load(cls, path: Path) -> StudyConfig:

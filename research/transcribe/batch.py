@@ -113,9 +113,10 @@ def pending_interviews(study: Study, settings: TranscribeSettings, force: bool =
 
 
 class TranscriptionBatch:
-    def __init__(self, study: Study, settings: TranscribeSettings, listener: ProgressListener | None = None):
+    def __init__(self, study: Study, settings: TranscribeSettings, listener: ProgressListener | None = None, cluster: str | None = None):
         self.study = study
         self.settings = settings
+        self.cluster = cluster  # a Ray address ('local': an in-process cluster); None: models in this process
         self.listener = listener or SilentListener()
         self.params = transcript_params(settings)
         self.hash = params_hash(self.params)
@@ -128,11 +129,8 @@ class TranscriptionBatch:
         report = BatchReport()
         if not interviews:
             return report
-        s = self.settings
-        placements = plan(s.device, s.model, compute_type(s), s.workers, len(interviews), s.batch_size)
         engines: queue.Queue[tuple[Engine, Placement]] = queue.Queue()
-        for place in placements:  # loaded up front so a missing model fails once, before any work
-            engines.put((create_engine(s.engine, s.model, place.device, place.compute_type, place.threads, place.index), place))
+        placements = self._load_engines(len(interviews), engines)
         self.listener.batch_started(sum(row["duration"] or 0 for row in interviews), len(interviews))
 
         def work(row: dict) -> Outcome:
@@ -147,6 +145,22 @@ class TranscriptionBatch:
                 report.outcomes.append(outcome)
         report.wall_seconds = time.perf_counter() - started
         return report
+
+    def _load_engines(self, files: int, engines: queue.Queue) -> list[Placement]:
+        """Every model, loaded up front so a missing one fails once, before any work."""
+        s = self.settings
+        if self.cluster:
+            from research.transcribe import cluster
+
+            cluster.connect(self.cluster, self.study.vault_dir / "ray-spill")  # owner-only, like the rest of the raw data
+            placements = cluster.cluster_placements(s.device, compute_type(s), s.workers, files, s.batch_size)
+            for place in placements:
+                engines.put((cluster.RayEngine(s.engine, s.model, place), place))
+            return placements
+        placements = plan(s.device, s.model, compute_type(s), s.workers, files, s.batch_size)
+        for place in placements:
+            engines.put((create_engine(s.engine, s.model, place.device, place.compute_type, place.threads, place.index), place))
+        return placements
 
     def _transcribe_one(self, row: dict, engine: Engine, options: TranscribeOptions) -> Outcome:
         interview_id, code = row["id"], row["code"]
