@@ -672,7 +672,7 @@ def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "ma
     from research.coding.stage import run_code
 
     with RichProgress() as progress:
-        batch = TranscriptionBatch(study, settings, progress).run()
+        batch = TranscriptionBatch(study, settings, progress, study.config.cluster.address).run()
     _print_batch_summary(batch)
     steps = {"speakers": ("Separated speakers in", run_speakers), "anonymize": ("Anonymized", run_anonymize), "code": ("Coded", run_code)}
     stages = {}
