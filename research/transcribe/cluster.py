@@ -111,7 +111,8 @@ class RayEngine:
         restarts = 0
         first = True
         while True:
-            generator = self.actor.transcribe.options(num_returns="streaming").remote(audio[int(offset * SAMPLE_RATE) :], options)
+            base = offset  # this attempt decodes audio[base:]
+            generator = self.actor.transcribe.options(num_returns="streaming").remote(audio[int(base * SAMPLE_RATE) :], options)
             try:
                 for position, ref in enumerate(generator):
                     item = ray.get(ref)
@@ -120,7 +121,7 @@ class RayEngine:
                             yield replace(item, duration=len(audio) / SAMPLE_RATE)
                             first = False
                         continue
-                    segment = item.shifted(offset)
+                    segment = item.shifted(base)
                     yield segment
                     offset = max(offset, segment.end)
                 return
