@@ -79,12 +79,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--demo-files", type=int, default=0, help="only the first N demo interviews (0: all seven)")
+    parser.add_argument("--long-only", action="store_true", help="skip the short clips one by one (batching has nothing to batch there)")
     args = parser.parse_args()
     sets = []
     for name, items in corpora():
         items = items[: args.demo_files] if args.demo_files and name.startswith("demo") else items
         audio, references = [decode(path) for path, _ in items], [text for _, text in items]
-        sets.append((f"{name}, {len(items)} files", audio, references))
+        if not (args.long_only and name.startswith("LJ")):
+            sets.append((f"{name}, {len(items)} files", audio, references))
         if name.startswith("LJ"):
             sets.append((f"the same {len(items)} clips stitched into one recording", *stitched(audio, references)))
     for name, audio, references in sets:
