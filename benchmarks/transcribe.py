@@ -1,13 +1,15 @@
-"""Both Whisper engines on the same real audio, model, beam and threads.
+"""Both Whisper engines, and faster-whisper batched, on the same real audio, model, beam and threads.
 
     python benchmarks/transcribe.py                    # tiny.en, beam 5, 2 threads
-    python benchmarks/transcribe.py --model base --threads 4
+    python benchmarks/transcribe.py --model base --threads 4 --batch-size 8
 
-Audio: the real human speech in ../shared/data (short LJ Speech clips and JFK) when
-present, and the bundled demo interviews (1.5-2 minute conversations, the product's
-real workload). Prints, for each set, each engine's time, real-time factor and WER,
-and the speed ratio against openai-whisper measured in the same run. Model loading is
-timed separately and not part of the ratio.
+Audio: the real human speech in ../shared/data (LJ Speech clips and JFK) when present,
+and the bundled demo interviews (1.5-2 minute conversations, the product's real
+workload). The LJ Speech clips are also stitched into one recording with a second of
+silence between them: batching works within a recording, not across files. Prints, for
+each set, openai-whisper, faster-whisper sequential and faster-whisper batched: time,
+real-time factor and WER, and the speed ratios measured in the same run. Model loading
+is timed separately and not part of the ratios.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import csv
 import os
 import time
 from pathlib import Path
+
+import numpy as np
 
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -46,19 +50,26 @@ def corpora() -> list[tuple[str, list[tuple[Path, str]]]]:
     return sets
 
 
-def run(engine_name: str, model: str, threads: int, beam: int, audio: list, references: list[str]) -> dict:
+def stitched(audio: list[np.ndarray], references: list[str]) -> tuple[list[np.ndarray], list[str]]:
+    """The clips as one recording, a second of silence between them, and the joined reference."""
+    gap = np.zeros(SAMPLE_RATE, np.float32)
+    joined = np.concatenate([part for clip in audio for part in (clip, gap)])
+    return [joined], [" ".join(references)]
+
+
+def run(engine_name: str, model: str, threads: int, beam: int, audio: list, references: list[str], batching: str = "off", batch_size: int = 8) -> dict:
     started = time.perf_counter()
     engine = create_engine(engine_name, model, threads=threads)
     load = time.perf_counter() - started
-    options = TranscribeOptions(beam_size=beam, language="en")
+    options = TranscribeOptions(beam_size=beam, language="en", batching=batching, batch_size=batch_size)
     hypotheses = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for samples in audio:
         _, segments = engine.transcribe(samples, options)
         hypotheses.append(" ".join(s.text for s in segments))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     duration = sum(len(a) for a in audio) / SAMPLE_RATE
-    return {"engine": engine_name, "load": load, "seconds": seconds, "rtf": seconds / duration, "wer": word_error_rate(references, hypotheses)}
+    return {"engine": engine_name, "batching": batching, "load": load, "seconds": seconds, "cpu": cpu, "rtf": seconds / duration, "wer": word_error_rate(references, hypotheses)}
 
 
 def main() -> None:
@@ -66,19 +77,37 @@ def main() -> None:
     parser.add_argument("--model", default="tiny.en")
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--demo-files", type=int, default=0, help="only the first N demo interviews (0: all seven)")
+    parser.add_argument("--long-only", action="store_true", help="skip the short clips one by one (batching has nothing to batch there)")
     args = parser.parse_args()
+    sets = []
     for name, items in corpora():
-        audio = [decode(path) for path, _ in items]
-        references = [text for _, text in items]
+        items = items[: args.demo_files] if args.demo_files and name.startswith("demo") else items
+        audio, references = [decode(path) for path, _ in items], [text for _, text in items]
+        if not (args.long_only and name.startswith("LJ")):
+            sets.append((f"{name}, {len(items)} files", audio, references))
+        if name.startswith("LJ"):
+            sets.append((f"the same {len(items)} clips stitched into one recording", *stitched(audio, references)))
+    for name, audio, references in sets:
         duration = sum(len(a) for a in audio) / SAMPLE_RATE
-        print(f"\naudio: {name}, {len(items)} files, {duration:.1f} s; model {args.model}, beam {args.beam}, {args.threads} threads, CPU")
-        reference = run("openai-whisper", args.model, args.threads, args.beam, audio, references)
-        default = run("faster-whisper", args.model, args.threads, args.beam, audio, references)
-        print(f"{'engine':<27}{'load s':>8}{'time s':>9}{'RTF':>7}{'WER %':>8}")
-        for row, label in ((reference, "openai-whisper (fp32)"), (default, "faster-whisper (int8)")):
-            print(f"{label:<27}{row['load']:>8.1f}{row['seconds']:>9.1f}{row['rtf']:>7.3f}{100 * row['wer']:>8.2f}")
-        print(f"speed ratio faster-whisper vs openai-whisper: {reference['seconds'] / default['seconds']:.2f}x")
-        print(f"WER difference (faster - openai): {100 * (default['wer'] - reference['wer']):+.2f} points")
+        print(f"\naudio: {name}, {duration:.1f} s; model {args.model}, beam {args.beam}, {args.threads} threads, CPU", flush=True)
+        rows = [
+            ("openai-whisper (fp32)", run("openai-whisper", args.model, args.threads, args.beam, audio, references)),
+            ("faster-whisper int8", run("faster-whisper", args.model, args.threads, args.beam, audio, references)),
+            (f"faster-whisper batched x{args.batch_size}", run("faster-whisper", args.model, args.threads, args.beam, audio, references, "on", args.batch_size)),
+        ]
+        print(f"{'engine':<29}{'load s':>8}{'time s':>9}{'CPU s':>8}{'RTF':>7}{'WER %':>8}")
+        for label, row in rows:
+            print(f"{label:<29}{row['load']:>8.1f}{row['seconds']:>9.1f}{row['cpu']:>8.1f}{row['rtf']:>7.3f}{100 * row['wer']:>8.2f}")
+        (_, reference), (_, sequential), (_, batched) = rows
+        print(f"batched vs sequential faster-whisper: {sequential['seconds'] / batched['seconds']:.2f}x, "
+              f"vs openai-whisper: {reference['seconds'] / batched['seconds']:.2f}x; "
+              f"sequential vs openai-whisper: {reference['seconds'] / sequential['seconds']:.2f}x; "
+              f"in CPU seconds (fairer on a shared machine): {sequential['cpu'] / batched['cpu']:.2f}x and {reference['cpu'] / batched['cpu']:.2f}x")
+        print(f"WER (points) batched - sequential: {100 * (batched['wer'] - sequential['wer']):+.2f}, "
+              f"batched - openai: {100 * (batched['wer'] - reference['wer']):+.2f}", flush=True)
+
 
 if __name__ == "__main__":
     main()

@@ -1,3 +1,7 @@
 """research: an offline qualitative interview research assistant for CX teams."""
 
+from research.triton_guard import block_triton
+
 __version__ = "0.1.0"
+
+block_triton()

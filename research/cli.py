@@ -128,16 +128,19 @@ def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None, tr
 @cli.command()
 @click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]), help="Transcription engine (default from research.toml: faster-whisper).")
 @click.option("--model", help="Model name (tiny.en, base, small, large-v3 ...) or a local path.")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]))
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), help="cuda: float16, one model per GPU; auto: cuda when a GPU is visible.")
 @click.option("--compute-type", help="faster-whisper compute type: int8, int8_float16, float16, float32.")
 @click.option("--beam-size", type=click.IntRange(1, 20))
 @click.option("--language", help="Force a language code (e.g. en, de); default: detect.")
-@click.option("--workers", type=click.IntRange(1, 64), help="Interviews transcribed in parallel.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Interviews transcribed in parallel on CPU (on CUDA: one per GPU).")
+@click.option("--batching", type=click.Choice(["auto", "on", "off"]), help="faster-whisper's batched pipeline: auto uses it for a minute of audio or more.")
+@click.option("--batch-size", type=click.IntRange(1, 64), help="30-second windows decoded at once when batched (default: 8 on CPU, from free memory on a GPU).")
 @click.option("--vad/--no-vad", default=None, help="Skip non-speech with the Silero VAD (default on).")
 @click.option("--stereo", type=click.Choice(["auto", "mix", "split"]), help="Two-party call recordings: transcribe each channel apart (split), mix them, or decide per file (auto).")
+@click.option("--cluster", "cluster_address", metavar="ADDRESS", help="Run the models on a Ray cluster (ray://host:10001, auto, or local); default from [cluster] address. Needs the cluster extra.")
 @click.option("--force", is_flag=True, help="Transcribe again even when a transcript with these settings exists.")
 @click.pass_context
-def transcribe(ctx: click.Context, force: bool, **overrides: object) -> None:
+def transcribe(ctx: click.Context, force: bool, cluster_address: str | None, **overrides: object) -> None:
     """Transcribe every pending interview, with word timestamps, into the vault.
 
     Resumable: after an interruption, a re-run continues where each interview stopped.
@@ -149,7 +152,7 @@ def transcribe(ctx: click.Context, force: bool, **overrides: object) -> None:
     study = _study(ctx)
     settings = TranscribeSettings.model_validate(study.config.transcribe.model_dump() | {k: v for k, v in overrides.items() if v is not None})
     with RichProgress() as progress:
-        report = TranscriptionBatch(study, settings, progress).run(force=force)
+        report = TranscriptionBatch(study, settings, progress, cluster_address or study.config.cluster.address).run(force=force)
     _print_batch_summary(report)
     if report.failed:
         ctx.exit(1)
@@ -731,25 +734,76 @@ def run_all(ctx: click.Context, workers: int | None) -> None:
         ctx.exit(1)
 
 
-def _run_pipeline(study: Study, settings: TranscribeSettings) -> bool:
-    """The stages in order; prints a summary of each and the status table. True when something failed."""
+PIPELINE = ("transcribe", "speakers", "anonymize", "code", "map")
+
+
+def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "map") -> bool:
+    """The stages in order, up to `through`; prints a summary of each and the status table. True when something failed."""
     from research.anonymize.stage import run_anonymize
     from research.coding.stage import run_code
 
+    steps = {"speakers": ("Separated speakers in", run_speakers), "anonymize": ("Anonymized", run_anonymize), "code": ("Coded", run_code)}
+    wanted = PIPELINE[1 : PIPELINE.index(through) + 1]
+    stages = {}
     if study.config.vault_purged:  # the raw transcripts are gone: the stages before anonymized text can't run
         console.print("[yellow]![/] The vault was purged: transcribe, speakers and anonymize are skipped; coding, themes and the map run on the anonymized study.")
-        batch, stages = BatchReport(), {"Coded": run_code(study)}
+        batch, wanted = BatchReport(), [name for name in wanted if name not in ("speakers", "anonymize")]
     else:
         with RichProgress() as progress:
-            batch = TranscriptionBatch(study, settings, progress).run()
+            batch = TranscriptionBatch(study, settings, progress, study.config.cluster.address).run()
         _print_batch_summary(batch)
-        stages = {"Separated speakers in": run_speakers(study), "Anonymized": run_anonymize(study), "Coded": run_code(study)}
-    for label, results in stages.items():
-        console.print(f"{label} {len(results)} interviews.")
-    if any(stages["Coded"].values()) or not study.db["maps"].count:
+    for name in wanted:
+        if name in steps:
+            label, run = steps[name]
+            stages[label] = run(study)
+            console.print(f"{label} {len(stages[label])} interviews.")
+    if through == "map" and (any(stages.get("Coded", {}).values()) or not study.db["maps"].count):
         _refresh_map(study)
     _print_status(study)
     return bool(batch.failed) or any(result.startswith("failed") for results in stages.values() for result in results.values())
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--meta", "sheet_path", type=click.Path(dir_okay=False, path_type=Path), help="CSV or YAML metadata sheet, read again for every batch (it may grow too).")
+@click.option("--settle", type=click.FloatRange(0, 3600), default=10.0, show_default=True, help="Seconds a file must stop growing before it is added.")
+@click.option("--interval", type=click.FloatRange(0.1, 3600), default=2.0, show_default=True, help="Seconds between looks at the folder.")
+@click.option("--through", type=click.Choice(PIPELINE), default="map", show_default=True, help="Run the pipeline up to this stage for each batch.")
+@click.option("--once", is_flag=True, help="Handle what has landed now, then exit (for cron).")
+@click.pass_context
+def watch(ctx: click.Context, folder: Path, sheet_path: Path | None, settle: float, interval: float, through: str, once: bool) -> None:
+    """Watch a team's drop folder: add each recording once it stops growing, then run the pipeline.
+
+    Safe to stop (Ctrl-C) and start again: added files are recognised by their content
+    and every stage resumes where it stopped.
+
+    Example:
+
+        research watch ~/Dropbox/interviews --meta ~/Dropbox/interviews/participants.csv
+    """
+    from research.watch import DropFolder, watch as watch_folder
+
+    study = _study(ctx)
+    failed: list[str] = []
+
+    def handle(paths: list[Path]) -> None:
+        sheet = MetadataSheet.load(sheet_path) if sheet_path and sheet_path.is_file() else None
+        report = add_sources(study, paths, sheet)  # recordings and transcripts, as `research add` takes them
+        console.print(f"Landed {len(paths)}: added {len(report.added)}, already present {len(report.duplicates)}, failed {len(report.failed)}.")
+        for line in report.failed:
+            console.print(f"[red]✗[/] {line}", soft_wrap=True)
+        failed.extend(report.failed)
+        if _run_pipeline(study, study.config.transcribe, through):  # also resumes work a stopped watch left
+            failed.append("pipeline")
+
+    if not once:
+        console.print(f"Watching {folder} (a file is added {settle:g} s after it stops growing; Ctrl-C stops, a restart resumes).")
+    try:
+        watch_folder(DropFolder(folder, settle), handle, interval, once)
+    except KeyboardInterrupt:
+        console.print("Stopped; run the same command again to resume.")
+    if once and failed:
+        ctx.exit(1)
 
 
 def _refresh_map(study: Study) -> None:

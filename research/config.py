@@ -23,10 +23,12 @@ class TranscribeSettings(BaseModel):
     engine: EngineName = "faster-whisper"
     model: str = "base"
     device: Literal["cpu", "cuda", "auto"] = "cpu"
-    compute_type: str = "int8"
+    compute_type: str | None = None  # None: int8 on CPU, float16 on CUDA
     beam_size: int = Field(5, ge=1, le=20)
     language: str | None = None
-    workers: int = Field(1, ge=1, le=64)
+    workers: int = Field(1, ge=1, le=64)  # CPU models; on CUDA there is one model per GPU
+    batching: Literal["auto", "on", "off"] = "auto"  # faster-whisper's batched pipeline; auto: for a minute of audio or more
+    batch_size: int | None = Field(None, ge=1, le=64)  # None: 8 on CPU, from free memory on a GPU
     vad: bool = True
     stereo: Literal["auto", "mix", "split"] = "auto"  # auto: split a two-party call recording by channel
 
@@ -53,6 +55,14 @@ class CodingSettings(BaseModel):
     embedding_model: str = "all-MiniLM-L6-v2"  # the packaged model; any sentence-transformers name works online
 
 
+class ClusterSettings(BaseModel):
+    """`research transcribe` on a Ray cluster (the optional `cluster` extra): its address, or 'local'."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str | None = None  # e.g. ray://head:10001, auto, or local (an in-process cluster)
+
+
 class StudyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,6 +71,7 @@ class StudyConfig(BaseModel):
     transcribe: TranscribeSettings = TranscribeSettings()
     anonymize: AnonymizeSettings = AnonymizeSettings()
     coding: CodingSettings = CodingSettings()
+    cluster: ClusterSettings = ClusterSettings()
 
     @classmethod
     def load(cls, path: Path) -> StudyConfig:

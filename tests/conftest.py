@@ -75,46 +75,131 @@ def _build_demo_study(root: Path):
     study.config.anonymize.allow = BRAND_TERMS
     study.save_config()
     add_files(study, [DEMO], MetadataSheet.load(DEMO / "metadata.csv"))
-    TranscriptionBatch(study, TranscribeSettings(model="tiny.en")).run()
+    # sequential decoding, as the demo-based tests' expectations were set on it; batching has its own tests
+    TranscriptionBatch(study, TranscribeSettings(model="tiny.en", batching="off")).run()
     run_speakers(study)
     run_anonymize(study)
     return study
 
 
-@pytest.fixture(scope="session")
-def demo_study(tmp_path_factory: pytest.TempPathFactory):
-    """The demo corpus through transcription (tiny.en), speaker separation and anonymization, once per session.
+DEMO_FIXTURES = {"demo_study", "coded_demo", "coded_copy"}
 
-    Developers may set RESEARCH_TEST_DEMO_CACHE to a folder: the built study is kept there under a hash of its
-    inputs (DEMO_STUDY_INPUTS) and copied from it while they are unchanged. CI leaves it unset and builds afresh.
-    """
+
+def _xdist_worker() -> str | None:
+    """This process's pytest-xdist worker id (gw0, gw1 ...), or None when the run is not split."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _built_once(folder: Path, build) -> Path:
+    """`folder` holding what `build(folder)` makes, built by the first process to ask; the rest wait, then reuse it."""
+    import shutil
+
+    from filelock import FileLock
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder) + ".lock"):
+        if not folder.is_dir():
+            staging = folder.with_name(folder.name + ".partial")
+            shutil.rmtree(staging, ignore_errors=True)
+            study = build(staging / "study")
+            study.db.conn.close()  # the last connection to close folds the WAL into the database file
+            study.vault.db.conn.close()
+            staging.rename(folder)
+    return folder / "study"
+
+
+def _private_copy(source: Path, tmp_path_factory: pytest.TempPathFactory, name: str):
     import shutil
 
     from research.study import Study
 
-    root = tmp_path_factory.mktemp("demo") / "study"
+    root = tmp_path_factory.mktemp(name) / "study"
+    shutil.copytree(source, root)
+    return Study.open(root)
+
+
+def _shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path | None:
+    """Where parallel workers share a study built once per run (none when the run is not split)."""
+    if _xdist_worker() is None:
+        return None
+    return tmp_path_factory.getbasetemp().parent / name  # the run's folder, above every worker's own
+
+
+def _demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The built demo study to copy from: a developer's cache, or this run's shared build (None: build in place)."""
     cache = os.environ.get("RESEARCH_TEST_DEMO_CACHE")
-    cached = Path(cache) / _demo_study_key() if cache else None
-    if cached is not None and cached.is_dir():
-        shutil.copytree(cached, root)
-        return Study.open(root)
-    study = _build_demo_study(root)
-    if cached is not None:
-        study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        staging = cached.with_name(cached.name + ".partial")
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.copytree(root, staging)
-        staging.rename(cached)
+    folder = Path(cache) / _demo_study_key() if cache else _shared_folder(tmp_path_factory, "demo-study")
+    return _built_once(folder, _build_demo_study) if folder is not None else None
+
+
+def _needs_demo(item: pytest.Item) -> bool:
+    return bool(DEMO_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the demo study run last: under xdist the other workers run the rest while one builds it."""
+    items.sort(key=_needs_demo)
+
+
+_early_failure: list[BaseException] = []  # a failed early build, raised again by the demo fixtures only
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_built_early(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Under xdist, worker gw0 builds the shared demo study (and its coded copy) first; the others steal its queue.
+
+    A failure here fails only the tests that use the demo study, not every test this worker runs."""
+    items = request.session.items
+    if _xdist_worker() != "gw0" or not any(_needs_demo(item) for item in items):
+        return
+    try:
+        demo = _demo_source(tmp_path_factory)
+        if any({"coded_demo", "coded_copy"} & set(item.fixturenames) for item in items):
+            _built_once(_shared_folder(tmp_path_factory, "coded-demo"), lambda root: _build_coded_demo(root, demo))
+    except Exception as error:  # noqa: BLE001 - kept for the demo fixtures to raise
+        _early_failure.append(error)
+
+
+@pytest.fixture(scope="session")
+def demo_study(tmp_path_factory: pytest.TempPathFactory):
+    """The demo corpus through transcription (tiny.en), speaker separation and anonymization, once per run.
+
+    Under pytest-xdist the first worker that needs it builds it and the others copy it. Developers may set
+    RESEARCH_TEST_DEMO_CACHE to a folder: the built study is kept there under a hash of its inputs
+    (DEMO_STUDY_INPUTS) and copied from it while they are unchanged. CI leaves it unset and builds afresh.
+    """
+    if _early_failure:
+        raise _early_failure[0]
+    source = _demo_source(tmp_path_factory)
+    if source is None:
+        return _build_demo_study(tmp_path_factory.mktemp("demo") / "study")
+    return _private_copy(source, tmp_path_factory, "demo")
+
+
+def _build_coded_demo(root: Path, demo: Path):
+    import shutil
+
+    from research.coding.stage import run_code
+    from research.study import Study
+
+    shutil.copytree(demo, root)
+    study = Study.open(root)
+    run_code(study)
     return study
 
 
 @pytest.fixture(scope="session")
-def coded_demo(demo_study):
-    """The demo study after `research code` (suggestions only; nobody has reviewed anything)."""
+def coded_demo(tmp_path_factory: pytest.TempPathFactory, demo_study):
+    """The demo study after `research code` (suggestions only; nobody has reviewed anything), once per run."""
     from research.coding.stage import run_code
 
-    run_code(demo_study)
-    return demo_study
+    shared = _shared_folder(tmp_path_factory, "coded-demo")
+    if shared is None:
+        run_code(demo_study)
+        return demo_study
+    demo = _demo_source(tmp_path_factory)
+    source = _built_once(shared, lambda root: _build_coded_demo(root, demo))
+    return _private_copy(source, tmp_path_factory, "coded")
 
 
 @pytest.fixture

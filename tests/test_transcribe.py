@@ -89,6 +89,36 @@ def test_batch_transcribes_a_demo_interview_into_the_vault_only(study):
     assert pending_interviews(study, TINY.model_copy(update={"beam_size": 1}))  # other settings: pending again
 
 
+def test_batched_decoding_is_chosen_for_long_audio_with_vad_only():
+    from research.transcribe.faster_whisper_engine import BATCH_MIN_SECONDS, use_batched
+
+    auto = TranscribeOptions()
+    assert use_batched(BATCH_MIN_SECONDS, auto, on_gpu=True) and not use_batched(BATCH_MIN_SECONDS - 1, auto, on_gpu=True)
+    assert not use_batched(3600, auto, on_gpu=False)  # on CPU auto stays sequential: batching cost words on the demo
+    assert use_batched(5, TranscribeOptions(batching="on"), on_gpu=False) and not use_batched(600, TranscribeOptions(batching="off"), on_gpu=True)
+    assert not use_batched(600, TranscribeOptions(vad=False), on_gpu=True)  # the batch is cut at VAD silences
+    assert not use_batched(600, TranscribeOptions(temperature=(0.4, 0.6)), on_gpu=True)  # loop repair needs the temperature fallback
+
+
+@pytest.mark.slow
+def test_batched_and_sequential_give_the_same_words_with_timestamps():
+    """faster-whisper's batched pipeline on a two-minute interview: same VAD, words timed inside their segments."""
+    audio = decode(DEMO / "int-06.opus")
+    engine = create_engine("faster-whisper", "tiny.en", threads=2)
+    texts = {}
+    for batching in ("on", "off"):
+        info, segments = engine.transcribe(audio, TranscribeOptions(beam_size=5, batching=batching, batch_size=4))
+        segments = list(segments)
+        words = [w for s in segments for w in s.words]
+        assert words and all(s.start - 0.05 <= w.start <= w.end <= s.end + 0.05 for s in segments for w in s.words)
+        assert all(a.start <= b.start for a, b in zip(words, words[1:])) and words[-1].end <= info.duration + 0.5
+        texts[batching] = " ".join(s.text for s in segments)
+    reference = script_text("int-06")
+    batched, sequential = (word_error_rate([reference], [texts[mode]]) for mode in ("on", "off"))
+    print(f"int-06 tiny.en WER batched {batched:.3f}, sequential {sequential:.3f}")
+    assert batched < 0.15 and abs(batched - sequential) < 0.03
+
+
 @pytest.mark.slow
 def test_openai_whisper_batch_on_a_demo_interview(study):
     add_files(study, [DEMO / "int-07.opus"])
@@ -145,18 +175,19 @@ def test_english_only_model_refuses_another_language(study):
 def test_killed_batch_resumes_without_duplicates_or_loss(study):
     add_files(study, [DEMO / "int-01.opus", DEMO / "int-05.opus"])
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "research", "--study", str(study.root), "transcribe", "--model", "tiny.en", "--beam-size", "5"]
+    # the batched pipeline (chosen for these two-minute files) two 30-second windows at a time, so segments stream in
+    command = [sys.executable, "-m", "research", "--study", str(study.root), "transcribe", "--model", "tiny.en", "--beam-size", "5", "--batch-size", "2"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     vault = sqlite3.connect(study.vault.path)
     deadline = time.time() + 240
     while time.time() < deadline and process.poll() is None:
-        if vault.execute("SELECT count(*) FROM raw_segments WHERE interview_id = 1").fetchone()[0] >= 8:
+        if vault.execute("SELECT count(*) FROM raw_segments WHERE interview_id = 1").fetchone()[0] >= 2:
             break
         time.sleep(0.2)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     partial = vault.execute("SELECT count(*), max(\"end\") FROM raw_segments WHERE interview_id = 1").fetchone()
-    assert partial[0] >= 8, "the batch did not get far enough to be interrupted"
+    assert partial[0] >= 2, "the batch did not get far enough to be interrupted"
     assert study.db.execute("SELECT status FROM stage_status WHERE interview_id = 1").fetchone()[0] == "running"
 
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)

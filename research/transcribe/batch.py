@@ -7,12 +7,11 @@ once its whole transcript is stored. A bad file is reported and the batch goes o
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -27,10 +26,10 @@ from research.store import now, params_hash, record_run, set_stage, stage_status
 from research.study import Study
 from research.transcribe.engine import Engine, create_engine
 from research.transcribe.loops import find_loop, repair
+from research.transcribe.placement import Placement, cuda_device_count, plan
 from research.transcribe.types import TranscribeOptions
 
 STAGE = "transcribe"
-MAX_THREADS_PER_MODEL = 4  # no gain past about 4 CPU threads per model
 
 
 @dataclass(frozen=True)
@@ -76,16 +75,30 @@ class SilentListener:
     def file_finished(self, outcome: Outcome) -> None: ...
 
 
+def uses_gpu(settings: TranscribeSettings) -> bool:
+    return settings.device == "cuda" or (settings.device == "auto" and cuda_device_count() > 0)
+
+
+def compute_type(settings: TranscribeSettings) -> str:
+    """The precision the weights run at: as set, else int8 on CPU and float16 on a GPU (openai-whisper: fp32 / fp16)."""
+    gpu = uses_gpu(settings)
+    if settings.engine == "openai-whisper":
+        return "fp16" if gpu else "fp32"
+    return settings.compute_type or ("float16" if gpu else "int8")
+
+
 def transcript_params(settings: TranscribeSettings) -> dict:
-    """What determines the transcript's content (not device, threads or workers)."""
+    """What determines the transcript's content (not device, threads, workers or batch size)."""
     return {
         "engine": settings.engine,
         "model": settings.model,
-        "compute_type": settings.compute_type if settings.engine == "faster-whisper" else "fp32",
+        "compute_type": compute_type(settings),
         "beam_size": settings.beam_size,
         "language": settings.language,
         "vad": settings.vad,
         "stereo": settings.stereo,
+        # batched and sequential decoding differ slightly; "auto" (the default) keeps earlier studies' hashes
+        **({"batching": settings.batching} if settings.batching != "auto" else {}),
     }
 
 
@@ -102,13 +115,14 @@ def pending_interviews(study: Study, settings: TranscribeSettings, force: bool =
 
 
 class TranscriptionBatch:
-    def __init__(self, study: Study, settings: TranscribeSettings, listener: ProgressListener | None = None):
+    def __init__(self, study: Study, settings: TranscribeSettings, listener: ProgressListener | None = None, cluster: str | None = None):
         self.study = study
         self.settings = settings
+        self.cluster = cluster  # a Ray address ('local': an in-process cluster); None: models in this process
         self.listener = listener or SilentListener()
         self.params = transcript_params(settings)
         self.hash = params_hash(self.params)
-        self.options = TranscribeOptions(language=settings.language, beam_size=settings.beam_size, vad=settings.vad)
+        self.options = TranscribeOptions(language=settings.language, beam_size=settings.beam_size, vad=settings.vad, batching=settings.batching)
         self._lock = threading.Lock()  # one writer at a time on the study's SQLite connections
         self.force = False
 
@@ -127,33 +141,46 @@ class TranscriptionBatch:
         report = BatchReport()
         if not interviews:
             return report
-        workers = min(self.settings.workers, len(interviews))
-        threads = max(1, min(MAX_THREADS_PER_MODEL, (os.cpu_count() or 1) // workers))
-        engines: queue.Queue[Engine] = queue.Queue()
-        for _ in range(workers):  # loaded up front so a missing model fails once, before any work
-            engines.put(create_engine(self.settings.engine, self.settings.model, self.settings.device, self.settings.compute_type, threads))
+        engines: queue.Queue[tuple[Engine, Placement]] = queue.Queue()
+        placements = self._load_engines(len(interviews), engines)
         self.listener.batch_started(sum(row["duration"] or 0 for row in interviews), len(interviews))
 
         def work(row: dict) -> Outcome:
-            engine = engines.get()
+            engine, place = engines.get()
             try:
-                return self._transcribe_one(row, engine)
+                return self._transcribe_one(row, engine, replace(self.options, batch_size=place.batch_size))
             finally:
-                engines.put(engine)
+                engines.put((engine, place))
 
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="transcribe") as pool:
+        with ThreadPoolExecutor(max_workers=len(placements), thread_name_prefix="transcribe") as pool:
             for outcome in pool.map(work, interviews):
                 report.outcomes.append(outcome)
         report.wall_seconds = time.perf_counter() - started
         return report
 
-    def _transcribe_one(self, row: dict, engine: Engine) -> Outcome:
+    def _load_engines(self, files: int, engines: queue.Queue) -> list[Placement]:
+        """Every model, loaded up front so a missing one fails once, before any work."""
+        s = self.settings
+        if self.cluster:
+            from research.transcribe import cluster
+
+            cluster.connect(self.cluster, self.study.vault_dir / "ray-spill")  # owner-only, like the rest of the raw data
+            placements = cluster.cluster_placements(s.device, compute_type(s), s.workers, files, s.batch_size)
+            for place in placements:
+                engines.put((cluster.RayEngine(s.engine, s.model, place), place))
+            return placements
+        placements = plan(s.device, s.model, compute_type(s), s.workers, files, s.batch_size)
+        for place in placements:
+            engines.put((create_engine(s.engine, s.model, place.device, place.compute_type, place.threads, place.index), place))
+        return placements
+
+    def _transcribe_one(self, row: dict, engine: Engine, options: TranscribeOptions) -> Outcome:
         interview_id, code = row["id"], row["code"]
         duration = float(row["duration"] or 0)
         started_at, started = now(), time.perf_counter()
         self.listener.file_started(code, duration)
         try:
-            status, note, language = self._run_engine(row, engine)
+            status, note, language = self._run_engine(row, engine, options)
         except AudioError as error:  # named by code: file names can carry participants' names
             return self._finish(row, "failed", f"{code}: {error.reason}", started_at, started)
         except ResearchError as error:
@@ -168,7 +195,7 @@ class TranscriptionBatch:
                 self.study.db["interviews"].update(interview_id, {"language": language})
         return self._finish(row, status, note, started_at, started)
 
-    def _run_engine(self, row: dict, engine: Engine) -> tuple[str, str | None, str | None]:
+    def _run_engine(self, row: dict, engine: Engine, options: TranscribeOptions) -> tuple[str, str | None, str | None]:
         interview_id, code = row["id"], row["code"]
         vault = self.study.vault
         with self._lock:
@@ -192,11 +219,11 @@ class TranscriptionBatch:
             with self._lock:
                 offset = vault.transcribed_until(interview_id, channel)
             self.listener.file_progress(code, (position * duration + offset) / len(tracks))
-            info, segments = engine.transcribe(samples[int(offset * SAMPLE_RATE) :], self.options)
+            info, segments = engine.transcribe(samples[int(offset * SAMPLE_RATE) :], options)
             for segment in segments:
                 segment = segment.shifted(offset)
                 if find_loop(segment.words):
-                    segment, action = repair(segment, samples, engine, self.options)
+                    segment, action = repair(segment, samples, engine, options)
                     loops.append(f"{action} at {int(segment.start // 60)}:{int(segment.start % 60):02d}")
                 with self._lock:
                     vault.append_segments(interview_id, next_index, [segment], channel)

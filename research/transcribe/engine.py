@@ -19,13 +19,14 @@ class Engine(Protocol):
         ...
 
 
-def create_engine(engine: str, model: str, device: str = "cpu", compute_type: str = "int8", threads: int = 0) -> Engine:
+def create_engine(engine: str, model: str, device: str = "cpu", compute_type: str = "int8", threads: int = 0, device_index: int = 0) -> Engine:
+    """A loaded engine; only the one asked for is imported (openai-whisper pulls in torch, faster-whisper does not)."""
     if engine == "faster-whisper":
         from research.transcribe.faster_whisper_engine import FasterWhisperEngine
 
-        return FasterWhisperEngine(model, device=device, compute_type=compute_type, threads=threads)
+        return FasterWhisperEngine(model, device=device, compute_type=compute_type, threads=threads, device_index=device_index)
     if engine == "openai-whisper":
         from research.transcribe.openai_whisper_engine import OpenAIWhisperEngine
 
-        return OpenAIWhisperEngine(model, device=device, threads=threads)
+        return OpenAIWhisperEngine(model, device=f"cuda:{device_index}" if device == "cuda" and device_index else device, threads=threads)
     raise ValueError(f"unknown engine '{engine}' (faster-whisper or openai-whisper)")

@@ -16,6 +16,7 @@ import numpy as np
 from research.audio import SAMPLE_RATE
 from research.errors import ModelNotAvailableError
 from research.transcribe.models import resolve_openai
+from research.triton_guard import allow_triton
 from research.transcribe.types import Segment, TranscribeOptions, TranscriptInfo, Word
 
 CHUNK_SECONDS = 60.0
@@ -36,6 +37,8 @@ class OpenAIWhisperEngine:
             torch.set_num_threads(threads)
         self.model_name = model
         self.device = "cuda" if device == "auto" and torch.cuda.is_available() else ("cpu" if device == "auto" else device)
+        if self.device.startswith("cuda"):
+            allow_triton()  # openai-whisper's word timing runs triton kernels on a GPU
         self.resolved = resolve_openai(model)
         try:
             if self.resolved.source == "download":
@@ -81,7 +84,7 @@ class OpenAIWhisperEngine:
                 condition_on_previous_text=False,
                 hallucination_silence_threshold=HALLUCINATION_SILENCE_SECONDS if options.word_timestamps else None,
                 clip_timestamps=clip,
-                fp16=self.device == "cuda",
+                fp16=self.device.startswith("cuda"),
                 verbose=None,
                 **({"temperature": options.temperature} if options.temperature else {}),
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,12 @@ class TranscriptInfo:
 
 @dataclass(frozen=True)
 class TranscribeOptions:
-    """What to ask of an engine. Both engines honour every field."""
+    """What to ask of an engine. Both engines honour every field but batching, which only faster-whisper has."""
 
     language: str | None = None
     beam_size: int = 5
     vad: bool = True
     word_timestamps: bool = True
     temperature: tuple[float, ...] | None = None  # None: the engine's own fallback schedule (0.0, 0.2 ... 1.0)
+    batching: Literal["auto", "on", "off"] = "auto"  # auto: batched for audio of a minute or more
+    batch_size: int = 8  # 30-second windows decoded together when batched

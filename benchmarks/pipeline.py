@@ -1,0 +1,104 @@
+"""The whole pipeline on one long recording of distinct real speech: seconds per stage and each stage's share of ASR time.
+
+    python benchmarks/pipeline.py                  # base, beam 5, every distinct clip available
+    python benchmarks/pipeline.py --model tiny.en --minutes 20
+
+The recording is stitched from distinct sources with varied voices, none repeated: the demo
+interviews, AMI meeting excerpts, the pyannote phone call, LJ Speech and JFK (../shared/data),
+with a second of silence between them. It is added as one interview and goes through every
+stage as `research run` runs them. Prints wall and CPU seconds per stage, the real-time factor,
+and each non-ASR stage's time as a share of transcription (goal: together at most 15%).
+When the sources give less than `--minutes`, it says how much it had: it never repeats audio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from research.anonymize.stage import run_anonymize  # noqa: E402
+from research.audio import SAMPLE_RATE, decode  # noqa: E402
+from research.coding.stage import run_code, study_codebook  # noqa: E402
+from research.config import TranscribeSettings  # noqa: E402
+from research.demo_corpus import DEMO_DIR  # noqa: E402
+from research.ingest import add_files  # noqa: E402
+from research.journey import build_and_store  # noqa: E402
+from research.speakers import run_speakers  # noqa: E402
+from research.study import Study  # noqa: E402
+from research.themes import run_themes  # noqa: E402
+from research.transcribe.batch import TranscriptionBatch  # noqa: E402
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def sources() -> list[Path]:
+    files = sorted(DEMO_DIR.glob("*.opus"))
+    for pattern in ("diarization-ami-train/*.flac", "diarization-pyannote-sample/*.wav", "asr-ljspeech/wavs/*.wav", "asr-faster-whisper-jfk/jfk.flac"):
+        files += sorted(SHARED.glob(pattern))
+    return files
+
+
+def stitch(target: Path, minutes: float) -> float:
+    import soundfile
+
+    gap = np.zeros(SAMPLE_RATE, np.float32)
+    parts, seconds = [], 0.0
+    for path in sources():
+        if seconds >= minutes * 60:
+            break
+        audio = decode(path)
+        parts += [audio, gap]
+        seconds += (len(audio) + len(gap)) / SAMPLE_RATE
+    soundfile.write(target, np.concatenate(parts), SAMPLE_RATE)
+    return seconds
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="base")
+    parser.add_argument("--minutes", type=float, default=60)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="pipeline-bench-"))
+    seconds = stitch(folder / "recording.wav", args.minutes)
+    print(f"recording: {seconds / 60:.1f} min of distinct speech from {len(sources())} sources available (asked for {args.minutes:g} min)")
+    study = Study.create(folder / "study", "bench")
+    study.config.transcribe = TranscribeSettings(model=args.model)
+    study.save_config()
+    stages = [
+        ("add", lambda: add_files(study, [folder / "recording.wav"])),
+        ("transcribe", lambda: TranscriptionBatch(study, study.config.transcribe).run()),
+        ("speakers", lambda: run_speakers(study, "auto")),
+        ("anonymize", lambda: run_anonymize(study)),
+        ("code", lambda: run_code(study)),
+        ("themes", lambda: run_themes(study)),
+        ("map", lambda: build_and_store(study, study_codebook(study)[0])),
+    ]
+    timings = {}
+    for name, run in stages:
+        wall, cpu = time.perf_counter(), cpu_seconds()
+        run()
+        timings[name] = (time.perf_counter() - wall, cpu_seconds() - cpu)
+        print(f"  {name:<11} wall {timings[name][0]:8.1f} s   cpu {timings[name][1]:8.1f} s", flush=True)
+    asr = timings["transcribe"][0]
+    print(f"\n{'stage':<11}{'wall s':>9}{'cpu s':>9}{'share of ASR':>14}")
+    for name, (wall, cpu) in timings.items():
+        print(f"{name:<11}{wall:>9.1f}{cpu:>9.1f}{(100 * wall / asr if name != 'transcribe' else 100):>13.1f}%")
+    rest = sum(wall for name, (wall, _) in timings.items() if name != "transcribe")
+    print(f"ASR real-time factor {asr / seconds:.3f}; non-ASR stages together {100 * rest / asr:.1f}% of ASR time (goal <= 15%)")
+
+
+if __name__ == "__main__":
+    main()
