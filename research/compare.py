@@ -19,11 +19,9 @@ import numpy as np
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
-from research.coding.stage import study_codebook
+from research import codebook as codebooks
+from research.codebook import Codebook
 from research.errors import ResearchError
-from research.journey import participants_matching, stored_map
-from research.journey.build import MapBuilder
-from research.journey.evidence import load_utterances
 from research.journey.model import JourneyMap
 from research.study import Study
 
@@ -100,7 +98,9 @@ def compare_waves(study: Study, split_date: dt.date | None = None, wave_column: 
     (name_a, ids_a), (name_b, ids_b) = waves.items()
     if not ids_a or not ids_b:
         raise ResearchError(f"one wave is empty: {name_a} has {len(ids_a)} sources, {name_b} has {len(ids_b)}")
-    builder = MapBuilder(study, study_codebook(study)[0])
+    from research.journey.build import MapBuilder  # the map's clustering loads scikit-learn: only when comparing
+
+    builder = MapBuilder(study, _codebook(study))
     valences = _valences(study)
     comparison = compare_maps(builder.build(interview_ids=ids_a), valences, builder.build(interview_ids=ids_b), valences)
     return comparison.model_copy(update={"study_a": f"{comparison.study_a} {name_a}", "study_b": f"{comparison.study_b} {name_b}"})
@@ -121,6 +121,8 @@ def compare_maps(map_a: JourneyMap, valences_a: dict[int, float | None], map_b: 
 
 
 def _map(study: Study) -> JourneyMap:
+    from research.journey.build import stored_map
+
     journey = stored_map(study)
     if journey is None:
         raise ResearchError(f"{study.root.name}: no journey map yet; run `research map` in it first")
@@ -128,8 +130,10 @@ def _map(study: Study) -> JourneyMap:
 
 
 def _valences(study: Study) -> dict[int, float | None]:
+    from research.journey.evidence import load_utterances, participants_matching
+
     cohort = participants_matching(study, {})
-    return {u.id: u.valence for u in load_utterances(study, study_codebook(study)[0], cohort)}
+    return {u.id: u.valence for u in load_utterances(study, _codebook(study), cohort)}
 
 
 def _share(participants: int, journey: JourneyMap) -> float:
@@ -176,6 +180,11 @@ def save_comparison(comparison: Comparison, folder: Path) -> list[Path]:
     for name, text in written.items():
         (folder / name).write_text(text, encoding="utf-8")
     return [folder / name for name in written]
+
+
+def _codebook(study: Study) -> Codebook:
+    """The study's codebook, read as `research code` reads it but without loading the coding models."""
+    return codebooks.load(codebooks.resolve(study.config.coding.codebook, study.root))
 
 
 def latest_comparison(study: Study) -> Comparison | None:

@@ -25,8 +25,8 @@ _LOADED = time.monotonic()
 
 
 def _console(stderr: bool = False) -> Console:
-    stream = sys.stderr if stderr else sys.stdout
-    if stream.isatty() or os.environ.get("COLUMNS"):
+    stream = sys.__stderr__ if stderr else sys.__stdout__  # the process's own stream: an app that captures output (Textual) may claim a terminal
+    if stream is not None and stream.isatty() or os.environ.get("COLUMNS"):
         return Console(stderr=stderr, highlight=False)
     return Console(stderr=stderr, highlight=False, soft_wrap=True, width=UNWRAPPED_WIDTH)
 

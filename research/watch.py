@@ -12,7 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from research.ingest import collect_files
+from research.audio import SUPPORTED_EXTENSIONS
+from research.importers import TRANSCRIPT_EXTENSIONS
+
+LANDING_EXTENSIONS = SUPPORTED_EXTENSIONS | TRANSCRIPT_EXTENSIONS  # recordings and transcripts, as `research add` takes them
 
 Signature = tuple[int, int]  # size in bytes, modification time in ns
 
@@ -27,7 +30,7 @@ class DropFolder:
     def landed(self, now: float | None = None) -> list[Path]:
         """Files that have settled since the last call and were not passed on in this form before."""
         now = time.monotonic() if now is None else now
-        files, _ = collect_files([self.folder])
+        files = sorted(p for p in self.folder.rglob("*") if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in LANDING_EXTENSIONS)
         ready = []
         for path in files:
             try:

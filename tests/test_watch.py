@@ -20,7 +20,7 @@ def test_a_file_is_passed_on_once_it_stops_growing_and_only_once(tmp_path):
     drop = DropFolder(tmp_path, settle_seconds=5)
     growing = tmp_path / "call.wav"
     growing.write_bytes(b"RIFF" + b"\0" * 100)
-    (tmp_path / "notes.docx").write_bytes(b"not a recording")
+    (tmp_path / "notes.pdf").write_bytes(b"neither a recording nor a transcript")
     assert drop.landed(now=0) == []  # first sight
     assert drop.landed(now=3) == []  # still, but not for long enough
     with growing.open("ab") as handle:  # the upload goes on
@@ -48,7 +48,7 @@ def test_watch_once_adds_and_transcribes_what_landed_and_a_restart_adds_nothing_
     command = ["--study", str(study.root), "watch", str(drop), "--settle", "0.5", "--through", "transcribe", "--once"]
     first = CliRunner().invoke(cli, command)
     assert "Landed 3: added 2, already present 0, failed 1." in first.output, first.output
-    assert "broken.mp3" in first.output and first.exit_code == 1  # one clear line for the bad file, the rest goes on
+    assert "file 1 of 3: not a readable audio" in first.output and "broken" not in first.output and first.exit_code == 1  # one line by position (names stay off screen), the rest goes on
     statuses = dict(study.db.execute("SELECT i.code, s.status FROM stage_status s JOIN interviews i ON i.id = s.interview_id").fetchall())
     assert statuses == {"INT-001": "empty", "INT-002": "done"} or statuses == {"INT-001": "done", "INT-002": "empty"}
     again = CliRunner().invoke(cli, command)

@@ -106,7 +106,7 @@ class TranscriptScreen(Screen):
         Binding("c", "recode", "Recode", id="transcript.recode"),
         Binding("plus,i", "add_code", "Add code", id="transcript.add"),
         Binding("m", "memo", "Memo", id="transcript.memo"),
-        Binding("M", "utterance_memo", "Utterance memo", id="transcript.utterance_memo"),
+        Binding("M", "utterance_memo", "Memo ¶", id="transcript.utterance_memo"),
         Binding("b", "bulk_accept", "Bulk accept", id="transcript.bulk"),
         Binding("u", "undo", "Undo", id="transcript.undo"),
         Binding("space", "play", "Play", id="transcript.play"),
