@@ -14,6 +14,7 @@ DEMO = DEMO_DIR
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never download
+os.environ.pop("COLUMNS", None)  # pytest-xdist sets COLUMNS=80 in its workers; the CLI would take it for a terminal's width
 
 
 @pytest.fixture(scope="session", autouse=True)
