@@ -3,12 +3,12 @@
 import datetime
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.db_text import all_text
 from research.importers import read_transcript
 from research.importers.add import add_sources
 from research.importers.feedback import FeedbackColumns, add_feedback
@@ -23,15 +23,6 @@ TRANSCRIPTS = FIXTURES / "transcripts"
 FEEDBACK = FIXTURES / "feedback"
 NAMES = re.compile(r"\b(Dana|Whitfield|Marisol|Quenby|Tobias|Brandvold|Priya|Castellanos|Gunnar|Ellefsen)\b")
 TIMED = {"teams-call.vtt", "zoom-call.vtt", "otter-call.srt", "noscribe-call.html", "whisperx-call.json", "faster-whisper-call.json"}
-
-
-def _all_text(db_path) -> str:
-    connection = sqlite3.connect(db_path)
-    chunks = []
-    for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-        for row in connection.execute(f'SELECT * FROM "{table}"'):
-            chunks += [str(value) for value in row]
-    return "\n".join(chunks)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in TRANSCRIPTS.iterdir() if p.name != "README.md"))
@@ -97,7 +88,7 @@ def test_imported_transcript_is_transcribed_and_names_stay_in_the_vault(study):
     raw = study.vault.raw_utterances(1)
     assert [u["role"] for u in raw] == ["interviewer", "customer"] * 3
     assert {name for name, _ in study.vault.known_names()} == {"Dana Whitfield", "Marisol Quenby"}
-    assert not NAMES.search(_all_text(study.db_path))
+    assert not NAMES.search(all_text(study.db_path))
     assert add_sources(study, [TRANSCRIPTS / "teams-call.vtt"]).duplicates == ["teams-call.vtt"]
 
 
@@ -179,7 +170,7 @@ def test_survey_rows_become_sources_with_their_metadata(study):
         ("customer", "Make setup work the first time."),
     ]
     assert study.db["stage_status"].count_where("stage = 'speakers' AND note IS NOT NULL") == 0
-    assert "R_1001" not in _all_text(study.db_path)  # response ids stay in the vault
+    assert "R_1001" not in all_text(study.db_path)  # response ids stay in the vault
     again = add_feedback(study, FEEDBACK / "nps-survey.csv", SURVEY)
     assert len(again.duplicates) == 3 and not again.added
 
@@ -225,7 +216,7 @@ def test_every_stage_after_transcription_runs_unchanged_on_an_imported_study(stu
     written = "\n".join(p.read_text(errors="ignore") for p in folder.rglob("*") if p.is_file() and p.suffix != ".qdpx")
     assert "from surveys:" in (folder / "journey-map.md").read_text()
     assert "(survey)" in written and ",survey," in (folder / "codings.csv").read_text()
-    assert not NAMES.search(written) and not NAMES.search(_all_text(study.db_path))
+    assert not NAMES.search(written) and not NAMES.search(all_text(study.db_path))
     # a second wave: the same study without the survey evidence
     import shutil
 

@@ -1,12 +1,12 @@
 """`research add`: formats, deduplication, metadata, privacy and bad files."""
 
 import csv
-import sqlite3
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from tests.db_text import all_text
 from research.cli import cli
 from research.ingest import add_files
 from research.metadata import MetadataSheet
@@ -14,15 +14,6 @@ from tests.audio_factory import write_audio, write_video
 from tests.conftest import DEMO
 
 TONE = (0.3 * np.sin(np.linspace(0, 3000, 16_000 * 2))).astype(np.float32)
-
-
-def _all_text(db_path) -> str:
-    connection = sqlite3.connect(db_path)
-    chunks = []
-    for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-        for row in connection.execute(f'SELECT * FROM "{table}"'):
-            chunks += [str(value) for value in row]
-    return "\n".join(chunks)
 
 
 def test_add_the_demo_folder_with_its_sheet(study):
@@ -40,11 +31,11 @@ def test_add_the_demo_folder_with_its_sheet(study):
 def test_names_from_the_sheet_stay_in_the_vault(study):
     add_files(study, [DEMO], MetadataSheet.load(DEMO / "metadata.csv"))
     rows = list(csv.DictReader((DEMO / "metadata.csv").open()))
-    text = _all_text(study.db_path)
+    text = all_text(study.db_path)
     for row in rows:
         for name in (row["participant"], row["company"], *row["participant"].split()):
             assert name not in text, f"{name!r} leaked into study.db"
-    vault_text = _all_text(study.vault.path)
+    vault_text = all_text(study.vault.path)
     assert "Margaret Okafor" in vault_text and "Brightwater Dental" in vault_text
 
 
