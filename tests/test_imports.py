@@ -267,6 +267,7 @@ async def test_the_review_app_shows_the_source_type_and_the_last_comparison(stud
     from research.compare import Comparison, StageShift, save_comparison
     from tui.app import ResearchApp
     from tui.screens.compare import CompareScreen
+    from tui.widgets.footer import KeyFooter
 
     add_sources(study, [TRANSCRIPTS / "teams-call.vtt"])
     add_feedback(study, FEEDBACK / "nps-survey.csv", SURVEY)
@@ -280,6 +281,7 @@ async def test_the_review_app_shows_the_source_type_and_the_last_comparison(stud
         await pilot.pause()
         assert isinstance(app.screen, CompareScreen)
         assert "No comparison yet" in app.screen.query_one(Markdown).source
+        assert app.screen.query_one(KeyFooter)  # help and quit first, as on every screen
     stage = StageShift(stage="adoption", name="Adoption", coverage_a=0.5, coverage_b=0.75, valence_a=-0.4, valence_b=0.1, valence_shift=0.5, ci_low=0.2, ci_high=0.8)
     save_comparison(Comparison(study_a="2025", study_b="2026", stages=[stage], patterns=[], opportunities=[]), study.exports_dir)
     app = ResearchApp(study)

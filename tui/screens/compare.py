@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown
+from textual.widgets import Header, Markdown
 
 from research.compare import latest_comparison, to_markdown
+from tui.widgets.footer import KeyFooter
 
 
 class CompareScreen(Screen):
@@ -20,7 +21,7 @@ class CompareScreen(Screen):
         text = to_markdown(comparison) if comparison else "No comparison yet. Run `research compare EARLIER_STUDY THIS_STUDY` or `research compare THIS_STUDY --split-date YYYY-MM-DD`."
         with VerticalScroll():
             yield Markdown(text)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Waves compared"
