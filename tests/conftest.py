@@ -17,6 +17,22 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never download
 os.environ.pop("COLUMNS", None)  # pytest-xdist sets COLUMNS=80 in its workers; the CLI would take it for a terminal's width
 
 
+def _share_the_cores() -> None:
+    """Each parallel worker gets its share of the cores, and idle OpenMP threads sleep instead of spinning.
+
+    With two workers on two cores, torch's and CTranslate2's default of one thread per core puts four
+    spinning threads on two cores; on a busy machine that multiplied a model's CPU time many times over.
+    Set before any model library is imported; a developer's own OMP_* settings win."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    os.environ.setdefault("MKL_NUM_THREADS", str(threads))
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+_share_the_cores()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Converted and joined models go to a per-session cache, not the user's."""
@@ -74,16 +90,18 @@ def _build_demo_study(root: Path):
 
     study = Study.create(root, "demo")
     study.config.anonymize.allow = BRAND_TERMS
+    # sequential decoding, as the demo-based tests' expectations were set on it; batching has its own tests.
+    # Saved in the study's config, so that a later `research run` (or the app's `r`) finds nothing to transcribe again
+    study.config.transcribe = TranscribeSettings(model="tiny.en", batching="off")
     study.save_config()
     add_files(study, [DEMO], MetadataSheet.load(DEMO / "metadata.csv"))
-    # sequential decoding, as the demo-based tests' expectations were set on it; batching has its own tests
-    TranscriptionBatch(study, TranscribeSettings(model="tiny.en", batching="off")).run()
+    TranscriptionBatch(study, study.config.transcribe).run()
     run_speakers(study)
     run_anonymize(study)
     return study
 
 
-DEMO_FIXTURES = {"demo_study", "coded_demo", "coded_copy"}
+DEMO_FIXTURES = {"demo_study", "coded_demo", "coded_copy", "mapped_demo", "mapped_copy"}
 
 
 def _xdist_worker() -> str | None:
@@ -155,8 +173,11 @@ def demo_built_early(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
         return
     try:
         demo = _demo_source(tmp_path_factory)
-        if any({"coded_demo", "coded_copy"} & set(item.fixturenames) for item in items):
-            _built_once(_shared_folder(tmp_path_factory, "coded-demo"), lambda root: _build_coded_demo(root, demo))
+        wanted = set().union(*(item.fixturenames for item in items))
+        if {"coded_demo", "coded_copy", "mapped_demo", "mapped_copy"} & wanted:
+            coded = _built_once(_shared_folder(tmp_path_factory, "coded-demo"), lambda root: _build_coded_demo(root, demo))
+        if {"mapped_demo", "mapped_copy"} & wanted:
+            _built_once(_shared_folder(tmp_path_factory, "mapped-demo"), lambda root: _build_mapped_demo(root, coded))
     except Exception as error:  # noqa: BLE001 - kept for the demo fixtures to raise
         _early_failure.append(error)
 
@@ -203,14 +224,52 @@ def coded_demo(tmp_path_factory: pytest.TempPathFactory, demo_study):
     return _private_copy(source, tmp_path_factory, "coded")
 
 
-@pytest.fixture
-def coded_copy(coded_demo, tmp_path: Path):
-    """A private copy of the coded demo study, for tests that change decisions."""
+def _copy_of(study, tmp_path: Path):
+    """A private copy of a study, for one test to change."""
     import shutil
 
     from research.study import Study
 
-    coded_demo.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     target = tmp_path / "copy"
-    shutil.copytree(coded_demo.root, target)
+    shutil.copytree(study.root, target)
     return Study.open(target)
+
+
+@pytest.fixture
+def coded_copy(coded_demo, tmp_path: Path):
+    """A private copy of the coded demo study, for tests that change decisions."""
+    return _copy_of(coded_demo, tmp_path)
+
+
+def _build_mapped_demo(root: Path, coded: Path):
+    import shutil
+
+    from research.coding.stage import study_codebook
+    from research.journey import build_and_store
+    from research.study import Study
+    from research.themes import run_themes
+
+    shutil.copytree(coded, root)
+    study = Study.open(root)
+    run_themes(study)
+    build_and_store(study, study_codebook(study)[0])
+    return study
+
+
+@pytest.fixture(scope="session")
+def mapped_demo(tmp_path_factory: pytest.TempPathFactory, coded_demo):
+    """The coded demo study with its themes found and its journey map stored (`research themes`, `research map`), once per run."""
+    shared = _shared_folder(tmp_path_factory, "mapped-demo")
+    if shared is None:
+        coded_demo.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return _build_mapped_demo(tmp_path_factory.mktemp("mapped") / "study", coded_demo.root)
+    coded = _built_once(_shared_folder(tmp_path_factory, "coded-demo"), lambda root: _build_coded_demo(root, _demo_source(tmp_path_factory)))
+    source = _built_once(shared, lambda root: _build_mapped_demo(root, coded))
+    return _private_copy(source, tmp_path_factory, "mapped")
+
+
+@pytest.fixture
+def mapped_copy(mapped_demo, tmp_path: Path):
+    """A private copy of the mapped demo study, for tests that change it."""
+    return _copy_of(mapped_demo, tmp_path)

@@ -29,14 +29,11 @@ PAIRING_FAILED = (re.compile(r"pair|connect", re.I), re.compile(r"fail|refus|wou
 
 
 @pytest.fixture(scope="module")
-def exported(coded_demo, tmp_path_factory):
-    from research.themes import run_themes
-
-    run_themes(coded_demo)
+def exported(mapped_demo, tmp_path_factory):
     folder = tmp_path_factory.mktemp("exports")
-    report = export(coded_demo, list(ALL_FORMATS), folder, qdpx_suggestions=True)  # nobody reviewed the demo: its QDPX codes the suggestions
+    report = export(mapped_demo, list(ALL_FORMATS), folder, qdpx_suggestions=True)  # nobody reviewed the demo: its QDPX codes the suggestions
     journey = JourneyMap.model_validate_json((folder / "journey-map.json").read_text())
-    return coded_demo, folder, report, journey
+    return mapped_demo, folder, report, journey
 
 
 def pii_strings() -> set[str]:

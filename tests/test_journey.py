@@ -22,11 +22,8 @@ from research.nlp import load_spacy
 
 
 @pytest.fixture(scope="module")
-def mapped(coded_demo):
-    from research.themes import run_themes
-
-    run_themes(coded_demo)
-    return coded_demo, build_and_store(coded_demo, study_codebook(coded_demo)[0])
+def mapped(mapped_demo):
+    return mapped_demo, build_and_store(mapped_demo, study_codebook(mapped_demo)[0])
 
 
 def lane(journey, stage):

@@ -36,14 +36,9 @@ def test_the_library_never_imports_textual():
 
 
 @pytest.fixture
-def review_study(coded_copy):
-    from research.coding.stage import study_codebook
-    from research.journey import build_and_store
-    from research.themes import run_themes
-
-    run_themes(coded_copy)
-    build_and_store(coded_copy, study_codebook(coded_copy)[0])
-    return coded_copy
+def review_study(mapped_copy):
+    """A private copy of the demo study, coded, with themes and a stored journey map."""
+    return mapped_copy
 
 
 async def settle(pilot, app) -> None:
