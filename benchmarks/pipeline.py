@@ -5,7 +5,8 @@
 
 The recording is stitched from distinct sources with varied voices, none repeated: the demo
 interviews, AMI meeting excerpts, the pyannote phone call, LJ Speech and JFK (../shared/data),
-with a second of silence between them. It is added as one interview and goes through every
+then MELD's dev dialogues spoken by the demo's TTS voices (benchmarks/spoken_dialogues.py,
+synthesized once into a cache outside the repo), with a second of silence between them. It is added as one interview and goes through every
 stage as `research run` runs them. Prints wall and CPU seconds per stage, the real-time factor,
 and each non-ASR stage's time as a share of transcription (goal: together at most 15%).
 When the sources give less than `--minutes`, it says how much it had: it never repeats audio.
@@ -35,23 +36,24 @@ from research.speakers import run_speakers  # noqa: E402
 from research.study import Study  # noqa: E402
 from research.themes import run_themes  # noqa: E402
 from research.transcribe.batch import TranscriptionBatch  # noqa: E402
+from spoken_dialogues import DEFAULT_CACHE, MELD, cached_audio  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
-def sources() -> list[Path]:
+def sources(cache: Path) -> list[Path]:
     files = sorted(DEMO_DIR.glob("*.opus"))
     for pattern in ("diarization-ami-train/*.flac", "diarization-pyannote-sample/*.wav", "asr-ljspeech/wavs/*.wav", "asr-faster-whisper-jfk/jfk.flac"):
         files += sorted(SHARED.glob(pattern))
-    return files
+    return files + (cached_audio(cache) if MELD.is_file() else [])
 
 
-def stitch(target: Path, minutes: float) -> float:
+def stitch(target: Path, minutes: float, files: list[Path]) -> float:
     import soundfile
 
     gap = np.zeros(SAMPLE_RATE, np.float32)
     parts, seconds = [], 0.0
-    for path in sources():
+    for path in files:
         if seconds >= minutes * 60:
             break
         audio = decode(path)
@@ -70,10 +72,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="base")
     parser.add_argument("--minutes", type=float, default=60)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where the spoken dialogues are kept")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="pipeline-bench-"))
-    seconds = stitch(folder / "recording.wav", args.minutes)
-    print(f"recording: {seconds / 60:.1f} min of distinct speech from {len(sources())} sources available (asked for {args.minutes:g} min)")
+    files = sources(args.cache)
+    seconds = stitch(folder / "recording.wav", args.minutes, files)
+    print(f"recording: {seconds / 60:.1f} min of distinct speech from {len(files)} sources available (asked for {args.minutes:g} min), model {args.model}")
     study = Study.create(folder / "study", "bench")
     study.config.transcribe = TranscribeSettings(model=args.model)
     study.save_config()
