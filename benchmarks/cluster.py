@@ -5,7 +5,8 @@
 
 Each worker is the backend's own Ray actor (research.transcribe.cluster.RayEngine) with one model;
 the head sends whole files to whichever worker is free and reads the segments back as they stream,
-as `research transcribe --cluster` does. Models load before the clock starts. Prints audio seconds per
+as `research transcribe --cluster` does. Models load before the clock starts. With a local cluster it
+also prints the workers' CPU seconds: the same total for 1 and N workers means no overhead per worker. Prints audio seconds per
 wall second for each worker count and the scaling efficiency against one worker (goal: at least 85%).
 Efficiency needs free cores: on a machine shared with other work, a second worker may find none.
 """
@@ -29,29 +30,36 @@ from research.transcribe.cluster import RayEngine, connect  # noqa: E402
 from research.transcribe.placement import Placement  # noqa: E402
 
 
-def throughput(workers: int, threads: int, model: str, audio: list, options: TranscribeOptions) -> tuple[float, float]:
-    """Audio seconds per wall second with `workers` actors, and the wall seconds."""
-    engines: queue.Queue = queue.Queue()
-    for _ in range(workers):
-        engines.put(RayEngine("faster-whisper", model, Placement("cpu", 0, "int8", threads, options.batch_size)))
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a (worker) process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(engines: list[RayEngine], audio: list, options: TranscribeOptions) -> tuple[float, float, float]:
+    """Audio seconds per wall second with these workers, the wall seconds, and the workers' CPU seconds."""
+    import ray
+
+    free: queue.Queue = queue.Queue()
+    for engine in engines:
+        free.put(engine)
+    pids = [ray.get(engine.actor.pid.remote()) for engine in engines]  # a local cluster: the workers are on this machine
 
     def one(samples) -> int:
-        engine = engines.get()
+        engine = free.get()
         try:
             _, segments = engine.transcribe(samples, options)
             return sum(1 for _ in segments)
         finally:
-            engines.put(engine)
+            free.put(engine)
 
+    cpu = sum(cpu_seconds(pid) for pid in pids)
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=len(engines)) as pool:
         list(pool.map(one, audio))
     wall = time.perf_counter() - started
-    while not engines.empty():
-        import ray
-
-        ray.kill(engines.get().actor)
-    return sum(len(a) for a in audio) / SAMPLE_RATE / wall, wall
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu
+    return sum(len(a) for a in audio) / SAMPLE_RATE / wall, wall, cpu
 
 
 def main() -> None:
@@ -70,12 +78,13 @@ def main() -> None:
     seconds = sum(len(a) for a in audio) / SAMPLE_RATE
     print(f"{len(files)} files, {seconds:.0f} s of audio; {args.model}, beam 5, {args.threads} thread(s) per worker, "
           f"{os.cpu_count()} cores here, load average {os.getloadavg()[0]:.1f}", flush=True)
+    engines = [RayEngine("faster-whisper", args.model, Placement("cpu", 0, "int8", args.threads, options.batch_size)) for _ in range(max(args.workers))]
     base = None
-    print(f"{'workers':>8}{'wall s':>9}{'audio s/s':>11}{'efficiency':>12}{'load':>7}")
+    print(f"{'workers':>8}{'wall s':>9}{'audio s/s':>11}{'efficiency':>12}{'worker CPU s':>14}{'load':>7}")
     for workers in args.workers:
-        rate, wall = throughput(workers, args.threads, args.model, audio, options)
+        rate, wall, cpu = throughput(engines[:workers], audio, options)
         base = base or rate / workers
-        print(f"{workers:>8}{wall:>9.1f}{rate:>11.2f}{100 * rate / (workers * base):>11.0f}%{os.getloadavg()[0]:>7.1f}", flush=True)
+        print(f"{workers:>8}{wall:>9.1f}{rate:>11.2f}{100 * rate / (workers * base):>11.0f}%{cpu:>14.1f}{os.getloadavg()[0]:>7.1f}", flush=True)
 
 
 if __name__ == "__main__":
