@@ -113,6 +113,16 @@ def test_speech_that_no_decoded_word_covers_is_found():
     assert uncovered(Stretch(3.0, 3.0 + MIN_GAP_SECONDS / 2), []) is None  # too short to decode alone
 
 
+def test_a_gap_decoded_as_silence_is_dropped():
+    from types import SimpleNamespace
+
+    from research.transcribe.batched import silent
+
+    assert silent(SimpleNamespace(no_speech_prob=0.9, avg_logprob=-1.4))  # "Thank you." over a cough
+    assert not silent(SimpleNamespace(no_speech_prob=0.9, avg_logprob=-0.3))  # confident words: speech after all
+    assert not silent(SimpleNamespace(no_speech_prob=0.1, avg_logprob=-1.4))
+
+
 @pytest.mark.slow
 def test_batched_and_sequential_give_the_same_words_with_timestamps():
     """faster-whisper's batched pipeline on a two-minute interview: same VAD, words timed inside their segments,

@@ -21,6 +21,7 @@ from research.audio import SAMPLE_RATE
 GAP_VAD_SILENCE_MS = 160  # the finer VAD pass that finds dropped speech splits at pauses this long
 MIN_GAP_SECONDS = 0.8  # uncovered speech shorter than this is left (word timestamps are not that exact)
 COVER_MARGIN = 0.25  # a word within this many seconds of a stretch's edge counts as inside it
+NO_SPEECH_THRESHOLD, LOG_PROB_THRESHOLD = 0.6, -1.0  # Whisper's defaults: a gap decoded as likely silence is dropped
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ def uncovered(stretch: Stretch, words: list[tuple[float, float]]) -> Stretch | N
     return None
 
 
+def silent(segment) -> bool:
+    """Whisper's own test for a window with no speech (its no-speech and log-probability thresholds)."""
+    return segment.no_speech_prob > NO_SPEECH_THRESHOLD and segment.avg_logprob < LOG_PROB_THRESHOLD
+
+
 def transcribe(pipeline, audio: np.ndarray, vad_parameters: dict, batch_size: int, **common) -> tuple[Iterator, object]:
     """faster-whisper segments of the whole audio in time order, dropped speech decoded again, and the pipeline's info."""
     stretches = speech_stretches(audio, vad_parameters)
@@ -76,7 +82,7 @@ def _filled(pipeline, audio: np.ndarray, segments: Iterator, stretches: list[Str
         if gaps:
             anchor = pipeline.last_speech_timestamp  # the outer pass's word-alignment state, which every pass resets
             redone, _ = pipeline.transcribe(audio, clip_timestamps=gaps, batch_size=batch_size, without_timestamps=True, **common)
-            redone = [s for s in redone if s.text.strip()]
+            redone = [s for s in redone if s.text.strip() and not silent(s)]
             pipeline.last_speech_timestamp = anchor
             yield from redone
 
