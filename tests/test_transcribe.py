@@ -144,6 +144,25 @@ def test_batched_and_sequential_give_the_same_words_with_timestamps():
 
 
 @pytest.mark.slow
+def test_batched_real_speech_stays_in_time_order(shared_data):
+    """LJ Speech stitched into one recording: the speech decoded again lands in its place, not after what follows it."""
+    clips = ljspeech(shared_data, 16)
+    gap = np.zeros(16000, np.float32)
+    audio = np.concatenate([part for path, _ in clips for part in (decode(path), gap)])
+    reference = " ".join(text for _, text in clips)
+    engine = create_engine("faster-whisper", "tiny.en", threads=2)
+    texts = {}
+    for batching in ("on", "off"):
+        _, segments = engine.transcribe(audio, TranscribeOptions(beam_size=5, batching=batching))
+        segments = list(segments)
+        assert all(a.start <= b.start for a, b in zip(segments, segments[1:]))
+        texts[batching] = " ".join(s.text for s in segments)
+    batched, sequential = (word_error_rate([reference], [texts[mode]]) for mode in ("on", "off"))
+    print(f"LJ Speech stitched tiny.en WER batched {batched:.3f}, sequential {sequential:.3f}")
+    assert batched <= sequential + 0.01
+
+
+@pytest.mark.slow
 def test_openai_whisper_batch_on_a_demo_interview(study):
     add_files(study, [DEMO / "int-07.opus"])
     report = TranscriptionBatch(study, TINY.model_copy(update={"engine": "openai-whisper"})).run()

@@ -11,6 +11,8 @@ the segments after it are yielded, so segments stay in time order and stream as 
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -67,10 +69,12 @@ def transcribe(pipeline, audio: np.ndarray, vad_parameters: dict, batch_size: in
 
 
 def _filled(pipeline, audio: np.ndarray, segments: Iterator, stretches: list[Stretch], batch_size: int, common: dict) -> Iterator:
+    """The segments and the gaps' segments merged by start: a segment is yielded once nothing earlier can still come."""
     words: list[tuple[float, float]] = []
+    ready: list = []  # a heap of (start, order, segment)
     pending = 0  # stretches before this one are settled
 
-    def settle(until: float) -> Iterator:
+    def settle(until: float) -> None:
         """Decode again the uncovered speech of every stretch that ends before `until`."""
         nonlocal pending
         gaps = []
@@ -82,12 +86,22 @@ def _filled(pipeline, audio: np.ndarray, segments: Iterator, stretches: list[Str
         if gaps:
             anchor = pipeline.last_speech_timestamp  # the outer pass's word-alignment state, which every pass resets
             redone, _ = pipeline.transcribe(audio, clip_timestamps=gaps, batch_size=batch_size, without_timestamps=True, **common)
-            redone = [s for s in redone if s.text.strip() and not silent(s)]
+            for segment in redone:
+                if segment.text.strip() and not silent(segment):
+                    heapq.heappush(ready, (segment.start, next(order), segment))
             pipeline.last_speech_timestamp = anchor
-            yield from redone
 
-    for segment in segments:
-        yield from settle(segment.start)
+    def release(until: float) -> Iterator:
+        """Yield what starts before `until` and before any stretch not yet settled (its gap would start there or later)."""
+        frontier = min(until, stretches[pending].start if pending < len(stretches) else float("inf"))
+        while ready and ready[0][0] <= frontier:
+            yield heapq.heappop(ready)[2]
+
+    order = itertools.count()
+    for segment in segments:  # the pipeline's own segments come in time order
+        settle(segment.start)
         words += [(w.start, w.end) for w in segment.words or []] or [(segment.start, segment.end)]
-        yield segment
-    yield from settle(float("inf"))
+        heapq.heappush(ready, (segment.start, next(order), segment))
+        yield from release(segment.start)
+    settle(float("inf"))
+    yield from release(float("inf"))
