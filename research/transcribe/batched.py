@@ -5,8 +5,10 @@ sequential decoding has. So a window whose decoder stops early loses the rest of
 and with timestamps the window's last, unfinished segment is thrown away. Measured on the demo
 interviews (tiny.en), that lost whole sentences at window ends: WER 14.0% against 3.8% sequential.
 Here each window is decoded with timestamps (segments stop at sentence ends), and every stretch
-of speech (a finer VAD pass) that no decoded word covers is decoded again as its own clip, before
-the segments after it are yielded, so segments stay in time order and stream as they are found.
+of speech (a finer VAD pass) that no decoded word covers is decoded again as its own clip and
+merged in by start time, so segments stay in time order and still stream. Measured (tiny.en, beam 5):
+3 demo interviews WER 4.5% against 4.0% sequential (the pipeline alone: 12.0%); LJ Speech stitched
+into one recording 2.35% = 2.35%. Each gap decoded again costs a padded 30-s encoder window.
 """
 
 from __future__ import annotations
