@@ -1,9 +1,10 @@
 """faster-whisper (CTranslate2): the default engine, sequential or batched.
 
-Batched inference (faster-whisper's BatchedInferencePipeline) cuts the speech that the VAD
-finds into windows of up to 30 s and decodes `batch_size` of them at once; it is chosen for
-audio of a minute or more. Sequential decoding keeps the temperature fallback, so loop repair
-and audio without VAD use it. Both use the same VAD settings and keep word timestamps.
+Batched inference (faster-whisper's BatchedInferencePipeline, through research.transcribe.batched,
+which decodes again the speech the pipeline drops) cuts the speech that the VAD finds into windows
+of up to 30 s and decodes `batch_size` of them at once; it is chosen for audio of a minute or more
+on a GPU. Sequential decoding keeps the temperature fallback, so loop repair and audio without VAD
+use it. Both use the same VAD settings and keep word timestamps.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from research.audio import SAMPLE_RATE
 from research.errors import ModelNotAvailableError
+from research.transcribe import batched
 from research.transcribe.models import resolve_ct2
 from research.transcribe.types import Segment, TranscribeOptions, TranscriptInfo, Word
 
@@ -34,8 +36,9 @@ def vad_parameters() -> dict:
 def use_batched(duration: float, options: TranscribeOptions, on_gpu: bool) -> bool:
     """Batched when asked, or (auto) for long audio on a GPU; never without VAD or with a temperature schedule of our own.
 
-    On CPU, auto stays sequential: measured on the demo interviews (tiny.en, beam 5), batching was 1.5x faster
-    in CPU time but its word error rate was 14.0% against 3.8% sequential (benchmarks/transcribe.py)."""
+    On CPU, auto stays sequential: with the dropped speech decoded again, batching matches sequential WER on
+    the demo interviews, but on 2 threads it does the same encoder work (one padded 30-s window each) and
+    saved about 10% of CPU time (tiny.en, beam 5, benchmarks/transcribe.py), short of a reason to switch."""
     if options.batching == "off" or not options.vad or options.temperature:
         return False
     return options.batching == "on" or (on_gpu and duration >= BATCH_MIN_SECONDS)
@@ -61,7 +64,7 @@ class FasterWhisperEngine:
         common = dict(language=options.language, beam_size=options.beam_size, word_timestamps=options.word_timestamps, condition_on_previous_text=False)
         duration = len(audio) / SAMPLE_RATE
         if use_batched(duration, options, self.model.model.device == "cuda"):
-            segments, info = self.batched.transcribe(audio, vad_filter=True, vad_parameters=vad_parameters(), batch_size=options.batch_size, **common)
+            segments, info = batched.transcribe(self.batched, audio, vad_parameters(), options.batch_size, **common)
         else:
             segments, info = self.model.transcribe(
                 audio,
