@@ -266,19 +266,20 @@ def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray, pool: Execu
     compact_starts = np.cumsum([0] + [b - a for a, b in spans[:-1]])
     original_starts = np.array([a for a, _ in spans])
     size = int(CHUNK_SECONDS * SAMPLE_RATE)
-    blocks = int(np.ceil(len(speech) / size))
-    padded = np.zeros(blocks * size, dtype=np.float32)
-    padded[: len(speech)] = speech
+    # 10 s blocks, the last as long as the speech left (at least a second: padded with silence, whose frames are dropped)
+    blocks = [speech[i : i + size] for i in range(0, len(speech), size)]
+    if blocks and len(blocks[-1]) < SAMPLE_RATE:
+        blocks[-1] = np.pad(blocks[-1], (0, SAMPLE_RATE - len(blocks[-1])))
 
     def features(block: np.ndarray) -> np.ndarray:
-        values = fbank(torch.from_numpy(block)[None])
+        values = fbank(torch.from_numpy(np.ascontiguousarray(block))[None])
         return frames_of(values - values.mean(dim=1, keepdim=True))[0].numpy()  # (512, T)
 
     run = _in_inference(features)
-    for first in range(0, blocks, 4 * MAX_WORKERS):  # a few blocks at a time: an hour's frames would not fit in memory
-        for b, block in enumerate(pool.map(run, padded[first * size : (first + 4 * MAX_WORKERS) * size].reshape(-1, size))):
+    for first in range(0, len(blocks), 4 * MAX_WORKERS):  # a few blocks at a time: an hour's frames would not fit in memory
+        for b, (samples, block) in enumerate(zip(blocks[first : first + 4 * MAX_WORKERS], pool.map(run, blocks[first : first + 4 * MAX_WORKERS]))):
             block = block.astype(np.float64)
-            step = size / block.shape[-1]  # samples per frame
+            step = len(samples) / block.shape[-1]  # samples per frame
             compact = (first + b) * size + (np.arange(block.shape[-1]) + 0.5) * step
             real = compact < len(speech)
             block, compact = block[:, real], compact[real]

@@ -80,13 +80,10 @@ def embedding_model():
     return model.eval()
 
 
-BLOCK_FRAMES = 998  # fbank frames of a 10 s block, the only shape `embedding_frames` takes
-
-
 @cache
 def embedding_frames():
     """CAM++ up to its statistics pooling, frozen for inference (batch-norm folded into the convolutions, about a
-    quarter faster): (1, BLOCK_FRAMES, 80 fbank) -> (1, 512, 499 frames)."""
+    quarter faster): (1, frames, 80 fbank) -> (1, 512, frames / 2)."""
     import warnings
 
     import torch
@@ -100,6 +97,6 @@ def embedding_frames():
     frames = torch.nn.Sequential(Transposed(), model.head, *layers).eval()
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        traced = torch.jit.trace(frames, torch.zeros(1, BLOCK_FRAMES, 80))
+        traced = torch.jit.trace(frames, torch.zeros(1, 998, 80))  # 10 s; any length runs the same graph
         return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
 
