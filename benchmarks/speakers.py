@@ -1,6 +1,9 @@
 """Speaker separation, old (GE2E windows + spectral clustering) beside new (segmentation-3.0 + CAM++), same run.
 
-    python benchmarks/speakers.py [--skip-demo]
+    python benchmarks/speakers.py [--skip-demo] [--baseline REV]
+
+`--baseline REV` adds research/diarize.py as it was at git revision REV (e.g. 2997370),
+so that a change to the CAM++ method is measured beside its predecessor in one run.
 
 Reports, for each method:
 - DER on the AMI clips in ../shared/data/diarization-ami-train (collar 0.25 s each side,
@@ -16,10 +19,15 @@ Transcription time is never counted.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,6 +39,7 @@ from research.audio import decode  # noqa: E402
 from research.config import TranscribeSettings  # noqa: E402
 from research.demo_corpus import DEMO_DIR as DEMO  # noqa: E402
 from research.der import diarization_error, read_uem  # noqa: E402
+from research import speakers as speakers_stage  # noqa: E402
 from research.diarize import diarize  # noqa: E402
 from research.ingest import add_files  # noqa: E402
 from research.metadata import MetadataSheet  # noqa: E402
@@ -40,8 +49,35 @@ from research.transcribe.batch import TranscriptionBatch  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
-METHODS = ("ge2e", "campplus")
+METHODS = ["ge2e", "campplus"]
 NAMES = {"ge2e": "old (GE2E)", "campplus": "new (CAM++)"}
+DIARIZE: dict[str, Callable] = {"ge2e": diarize, "campplus": diarize}
+ENGINE = {"ge2e": "ge2e", "campplus": "campplus", "baseline": "campplus"}
+
+
+def add_baseline(revision: str) -> None:
+    """research/diarize.py at `revision`, loaded beside today's as the method "baseline"."""
+    source = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:research/diarize.py"], capture_output=True, text=True, check=True).stdout
+    path = Path(tempfile.mkdtemp()) / "diarize_baseline.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("diarize_baseline", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    METHODS.insert(1, "baseline")
+    NAMES["baseline"] = f"CAM++ at {revision}"
+    DIARIZE["baseline"] = module.diarize
+
+
+@contextmanager
+def stage_uses(method: str):
+    """`research speakers` diarizes with `method`'s function for the duration."""
+    original = speakers_stage.diarize
+    speakers_stage.diarize = DIARIZE[method]
+    try:
+        yield
+    finally:
+        speakers_stage.diarize = original
 
 
 class Clock:
@@ -72,7 +108,7 @@ def ami(clocks: dict[str, Clock]) -> dict[str, float]:
         cells = []
         for method in METHODS:
             with clocks[method]:
-                result = diarize(audio, method=method)
+                result = DIARIZE[method](audio, method=ENGINE[method])
             hypothesis = [ReferenceTurn(a, b, str(s)) for a, b, s in result.turns()]
             error = diarization_error(reference, hypothesis, read_uem(uem, clip))
             totals[method] += [error.missed, error.false_alarm, error.confusion, error.reference]
@@ -94,10 +130,11 @@ def phone_call(clocks: dict[str, Clock]) -> None:
         add_files(study, [folder / "sample.wav"])
         TranscriptionBatch(study, TranscribeSettings(model="base")).run()
         for method in METHODS:
-            with clocks[method]:
-                run_speakers(study, 2, force=True, method=method)
+            with clocks[method], stage_uses(method):
+                run_speakers(study, 2, force=True, method=ENGINE[method])
             first = [w[2] for w in utterance_words(study.vault.raw_utterances(1), "speaker")]
-            run_speakers(study, 2, force=True, method=method)
+            with stage_uses(method):
+                run_speakers(study, 2, force=True, method=ENGINE[method])
             words = utterance_words(study.vault.raw_utterances(1), "speaker")
             same = "identical" if [w[2] for w in words] == first else "DIFFERENT"
             accuracy = mapped_accuracy(words, read_rttm(folder / "sample.rttm"))
@@ -107,7 +144,7 @@ def phone_call(clocks: dict[str, Clock]) -> None:
 def determinism() -> None:
     audio = decode(SHARED / "diarization-ami-train" / "trn09.flac")
     for method in METHODS:
-        first, second = diarize(audio, method=method), diarize(audio, method=method)
+        first, second = DIARIZE[method](audio, method=ENGINE[method]), DIARIZE[method](audio, method=ENGINE[method])
         same = np.array_equal(first.activity, second.activity)
         print(f"AMI trn09 diarized twice, {NAMES[method]}: {'identical' if same else 'DIFFERENT'}")
 
@@ -120,8 +157,8 @@ def demo(clocks: dict[str, Clock]) -> float:
         audio_seconds = sum(row["duration"] for row in study.db.query("SELECT duration FROM interviews"))
         timings = json.loads((DEMO / "timings.json").read_text())
         for method in METHODS:
-            with clocks[method]:
-                run_speakers(study, force=True, method=method)
+            with clocks[method], stage_uses(method):
+                run_speakers(study, force=True, method=ENGINE[method])
             total = correct = 0.0
             for row in study.db.query("SELECT id FROM interviews ORDER BY id"):
                 ours = utterance_words(study.vault.raw_utterances(row["id"]), "role")
@@ -135,11 +172,15 @@ def demo(clocks: dict[str, Clock]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-demo", action="store_true", help="leave out the demo interviews (transcribing them takes minutes)")
+    parser.add_argument("--baseline", metavar="REV", help="also run research/diarize.py as it was at this git revision")
     arguments = parser.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"needs the shared data at {SHARED}")
-    for method in METHODS:  # load each method's models before timing
-        diarize(np.zeros(16_000 * 3, dtype=np.float32), method=method)
+    if arguments.baseline:
+        add_baseline(arguments.baseline)
+    warm_up = decode(SHARED / "diarization-pyannote-sample" / "sample.wav")
+    for method in METHODS:  # load each method's models and libraries before timing
+        DIARIZE[method](warm_up, method=ENGINE[method])
     clocks = {m: Clock() for m in METHODS}
     audio_seconds = 9 * 30.0
     ami(clocks)
@@ -152,7 +193,8 @@ def main() -> None:
     for method in METHODS:
         clock = clocks[method]
         print(f"  {NAMES[method]}: {clock.wall * 3600 / audio_seconds:.0f} s wall, {clock.cpu * 3600 / audio_seconds:.0f} s CPU")
-    print(f"  new / old CPU time: {clocks['campplus'].cpu / max(clocks['ge2e'].cpu, 1e-9):.2f}")
+    for method in METHODS[:-1]:
+        print(f"  new / {NAMES[method]} CPU time: {clocks['campplus'].cpu / max(clocks[method].cpu, 1e-9):.2f}")
 
 
 if __name__ == "__main__":

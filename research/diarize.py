@@ -2,7 +2,7 @@
 
 The method of pyannote's speaker-diarization 3.1, on models that install from PyPI:
 
-1. **Local segmentation.** pyannote segmentation-3.0 reads 10 s chunks every 2.5 s and
+1. **Local segmentation.** pyannote segmentation-3.0 reads 10 s chunks every 5 s and
    says, for every 17 ms frame, which of up to three local speakers talk (two at once
    at most).
 2. **Voices.** CAM++ hears only the speech (silence cut out, 0.2 s of context kept) once,
@@ -11,22 +11,28 @@ The method of pyannote's speaker-diarization 3.1, on models that install from Py
    piece of their speech between pauses of 0.5 s or more.
 3. **Clustering.** Centroid-linkage agglomerative clustering of those embeddings with a
    fixed cosine threshold picks the number of speakers, then held within the bounds the
-   caller gives (the metadata sheet). Tiny clusters join their nearest large one. Each
-   chunk's local speakers then go to distinct clusters (Hungarian assignment); a piece
-   whose own voice clearly belongs to a cluster the chunk does not hear moves there
-   (the segmentation had taken two people for one local speaker).
+   caller gives (the metadata sheet). Clusters with under 2 s of speech join their
+   nearest large one. Each chunk's local speakers then go to distinct clusters
+   (Hungarian assignment); a piece whose own voice clearly belongs to a cluster the
+   chunk does not hear moves there (the segmentation had taken two people for one
+   local speaker).
 4. **Frame-level re-segmentation.** Every chunk covering a frame votes with its
-   probabilities: its local speakers' chance of speaking goes to their clusters, and the
-   number of voices is the likeliest under the averaged count probabilities. Each frame
-   keeps that many top-scoring speakers. Overlap survives.
+   probabilities: its local speakers' chance of speaking goes to their clusters. A frame
+   is speech when the averaged probabilities make some voice likelier than none, and then
+   holds one voice or two, whichever is likelier. Each frame keeps that many top-scoring
+   speakers. Overlap survives.
 
-Everything is deterministic: no random initialisation, fixed order, torch on one thread.
+Everything is deterministic: no random initialisation, fixed order, one torch thread per
+pass. The passes over chunks and speech blocks are shared among the machine's cores (at
+most MAX_WORKERS threads); CAM++ runs frozen for inference.
 When the models are not installed, resemblyzer's GE2E windows (`diarize_ge2e`) are used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
@@ -38,17 +44,18 @@ from research.errors import ResearchError
 from research.voice_models import POWERSET
 
 CHUNK_SECONDS = 10.0
-CHUNK_STEP = 2.5
+CHUNK_STEP = 5.0  # every frame is heard by two chunks (pyannote: ten); half the segmentation time of a 2.5 s step, same DER on AMI
 FRAME_STEP = 0.016875  # segmentation-3.0's frame step (270 samples)
-BATCH = 16
-EMBED_BATCH = 2  # CAM++ blocks per pass: larger batches fall out of the CPU cache (measured 3x slower at 16)
+BATCH = 4  # segmentation chunks per pass
+MAX_WORKERS = 4  # threads (one torch op each) sharing the models' passes: the machine's cores, at most this many
 PIECE_GAP = 0.5  # seconds of silence that cut a local speaker's speech into pieces, each checked against the voices
 PIECE_MARGIN = 0.1  # cosine by which a piece must prefer another voice to move there
 SPEECH_MARGIN = 0.2  # seconds of context CAM++ keeps around the speech it embeds
 MIN_EMBEDDING_FRAMES = 20  # CAM++ frames (20 ms each): from 0.4 s of speech a voice takes part in clustering
 MIN_ASSIGN_FRAMES = 5  # from 0.1 s it is only matched to the clusters
 CLUSTER_THRESHOLD = 0.7  # Euclidean distance between unit-length centroids that still merges two clusters (pyannote 3.1: 0.7046)
-MIN_CLUSTER_SIZE = 3  # local speakers; smaller clusters join their nearest large one
+MIN_CLUSTER_SECONDS = 2.0  # seconds of speech a cluster needs to be a speaker; smaller ones join their nearest large one
+CAMPP_FRAME = 0.02  # seconds per CAM++ frame
 MAX_AUTO_SPEAKERS = 6
 
 Method = Literal["campplus", "ge2e"]
@@ -129,17 +136,18 @@ def diarize(audio: np.ndarray, min_speakers: int = 1, max_speakers: int = MAX_AU
 def _diarize_campplus(audio: np.ndarray, min_speakers: int, max_speakers: int) -> Diarization:
     import torch
 
-    with torch.inference_mode():
-        starts, chunks = _chunks(audio)
-        classes = _segment(chunks)  # (chunks, frames, 7) probabilities
+    with torch.inference_mode(), ThreadPoolExecutor(_workers()) as pool:
+        starts, classes = _segment(audio, pool)  # (chunks, frames, 7) probabilities
         local = _powerset_table()[classes.argmax(axis=-1)]  # (chunks, frames, 3) bool: the most likely class
-        voices = _embed(audio, starts, local)
+        voices = _embed(audio, starts, local, pool)
     embeddings, frames = voices.chunk, voices.frames
     valid = ~np.isnan(embeddings[..., 0])
     if not valid.any():
         return Diarization(FRAME_STEP, np.zeros((_frames(len(audio)), 0), dtype=bool), np.zeros((0, 192), dtype=np.float32), "campplus")
     train = valid & (frames >= MIN_EMBEDDING_FRAMES) if (frames >= MIN_EMBEDDING_FRAMES).any() else valid
-    labels = cluster(embeddings[train], min_speakers, max_speakers)
+    # each second of speech is heard by CHUNK_SECONDS / CHUNK_STEP chunks: a local speaker's share of unique speech
+    seconds = frames[train] * CAMPP_FRAME * CHUNK_STEP / CHUNK_SECONDS
+    labels = cluster(embeddings[train], min_speakers, max_speakers, seconds)
     centroids = np.stack([_normalise(embeddings[train][labels == k].mean(axis=0)) for k in range(labels.max() + 1)])
     assigned = _assign(embeddings, valid, centroids)  # (chunks, 3): cluster or -1
     clusters = _resegment(voices, assigned, centroids)  # (chunks, frames, 3): cluster or -1
@@ -165,24 +173,37 @@ def _frames(samples: int) -> int:
     return int(np.ceil(samples / SAMPLE_RATE / FRAME_STEP))
 
 
-def _chunks(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Chunk start times (s) and the (chunks, samples) waveforms, the last padded with silence."""
-    size, hop = int(CHUNK_SECONDS * SAMPLE_RATE), int(CHUNK_STEP * SAMPLE_RATE)
-    count = 1 + max(0, int(np.ceil((len(audio) - size) / hop)))
-    padded = np.zeros((count - 1) * hop + size, dtype=np.float32)
-    padded[: len(audio)] = audio
-    chunks = np.lib.stride_tricks.sliding_window_view(padded, size)[::hop][:count]
-    return np.arange(count) * CHUNK_STEP, chunks.copy()
+def _workers() -> int:
+    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
-def _segment(chunks: np.ndarray) -> np.ndarray:
-    """Per chunk frame, the probability of each of segmentation-3.0's powerset classes: (chunks, frames, 7)."""
+def _in_inference(function: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    """`function` under torch.inference_mode in whichever worker thread runs it (the mode is per thread)."""
+
+    def run(batch: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            return function(batch)
+
+    return run
+
+
+def _segment(audio: np.ndarray, pool: Executor) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk start times (s) and, per chunk frame, the probability of each of segmentation-3.0's powerset classes:
+    (chunks, frames, 7). 10 s chunks every CHUNK_STEP seconds, the last padded with silence; batches run in `pool`."""
     import torch
 
     from research.voice_models import segmentation_model
 
     model = segmentation_model()
-    return np.concatenate([model(torch.from_numpy(chunks[i : i + BATCH])[:, None]).exp().numpy() for i in range(0, len(chunks), BATCH)])
+    size, hop = int(CHUNK_SECONDS * SAMPLE_RATE), int(CHUNK_STEP * SAMPLE_RATE)
+    count = 1 + max(0, int(np.ceil((len(audio) - size) / hop)))
+    padded = np.zeros((count - 1) * hop + size, dtype=np.float32)
+    padded[: len(audio)] = audio
+    chunks = np.lib.stride_tricks.sliding_window_view(padded, size)[::hop][:count]
+    run = _in_inference(lambda batch: model(torch.from_numpy(np.array(batch))[:, None]).exp().numpy())
+    return np.arange(count) * CHUNK_STEP, np.concatenate(list(pool.map(run, (chunks[i : i + BATCH] for i in range(0, count, BATCH)))))
 
 
 def _powerset_table() -> np.ndarray:
@@ -221,20 +242,19 @@ class Voices:
     label: np.ndarray  # (chunks, frames, 3): piece or -1
 
 
-def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray) -> Voices:
+def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray, pool: Executor) -> Voices:
     """CAM++ voices per (chunk, local speaker) and per piece, pooled over the frames they speak, alone if possible.
 
     CAM++'s frame features are computed once, over consecutive 10 s blocks of the speech
-    (silence cut out), and pooled for every chunk that covers them, so overlapping chunks
-    cost no extra embedding time.
+    (silence cut out; blocks run in `pool`), and pooled for every chunk that covers them, so
+    overlapping chunks cost no extra embedding time.
     """
     import torch
 
     from research.fbank import fbank
-    from research.voice_models import embedding_model
+    from research.voice_models import embedding_frames, embedding_model
 
-    model = embedding_model()
-    layers = dict(model.xvector.named_children())
+    frames_of = embedding_frames()
     alone = local.sum(axis=2) == 1
     label, owners = _pieces(local)
     # running sums per (piece, [alone, all]): frames, sum of features, sum of squares
@@ -246,20 +266,20 @@ def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray) -> Voices:
     compact_starts = np.cumsum([0] + [b - a for a, b in spans[:-1]])
     original_starts = np.array([a for a, _ in spans])
     size = int(CHUNK_SECONDS * SAMPLE_RATE)
-    blocks = int(np.ceil(len(speech) / size))
-    padded = np.zeros(blocks * size, dtype=np.float32)
-    padded[: len(speech)] = speech
-    for first in range(0, blocks, EMBED_BATCH):
-        batch = torch.from_numpy(padded[first * size : (first + EMBED_BATCH) * size].reshape(-1, size))
-        features = fbank(batch)
-        features = features - features.mean(dim=1, keepdim=True)
-        frames = model.head(features.permute(0, 2, 1))
-        for name, layer in layers.items():
-            if name == "stats":
-                break
-            frames = layer(frames)  # (blocks, 512, T)
-        step = size / frames.shape[-1]  # samples per frame
-        for b, block in enumerate(frames.numpy().astype(np.float64)):
+    # 10 s blocks, the last as long as the speech left (at least a second: padded with silence, whose frames are dropped)
+    blocks = [speech[i : i + size] for i in range(0, len(speech), size)]
+    if blocks and len(blocks[-1]) < SAMPLE_RATE:
+        blocks[-1] = np.pad(blocks[-1], (0, SAMPLE_RATE - len(blocks[-1])))
+
+    def features(block: np.ndarray) -> np.ndarray:
+        values = fbank(torch.from_numpy(np.ascontiguousarray(block))[None])
+        return frames_of(values - values.mean(dim=1, keepdim=True))[0].numpy()  # (512, T)
+
+    run = _in_inference(features)
+    for first in range(0, len(blocks), 4 * MAX_WORKERS):  # a few blocks at a time: an hour's frames would not fit in memory
+        for b, (samples, block) in enumerate(zip(blocks[first : first + 4 * MAX_WORKERS], pool.map(run, blocks[first : first + 4 * MAX_WORKERS]))):
+            block = block.astype(np.float64)
+            step = len(samples) / block.shape[-1]  # samples per frame
             compact = (first + b) * size + (np.arange(block.shape[-1]) + 0.5) * step
             real = compact < len(speech)
             block, compact = block[:, real], compact[real]
@@ -279,13 +299,14 @@ def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray) -> Voices:
                             count[piece, variant] += chosen.sum()
                             total[piece, variant] += features_in @ chosen
                             squares[piece, variant] += (features_in**2) @ chosen
+    dense = dict(embedding_model().xvector.named_children())["dense"]
     chunk_count = np.zeros((len(starts), 3, 2))
     chunk_total = np.zeros((len(starts), 3, 2, 512))
     chunk_squares = np.zeros((len(starts), 3, 2, 512))
     for target, source in ((chunk_count, count), (chunk_total, total), (chunk_squares, squares)):
         np.add.at(target, (owners[:, 0], owners[:, 1]), source)
-    chunk = _pooled(layers["dense"], chunk_count.reshape(-1, 2), chunk_total.reshape(-1, 2, 512), chunk_squares.reshape(-1, 2, 512), MIN_ASSIGN_FRAMES)
-    piece = _pooled(layers["dense"], count, total, squares, MIN_EMBEDDING_FRAMES)
+    chunk = _pooled(dense, chunk_count.reshape(-1, 2), chunk_total.reshape(-1, 2, 512), chunk_squares.reshape(-1, 2, 512), MIN_ASSIGN_FRAMES)
+    piece = _pooled(dense, count, total, squares, MIN_EMBEDDING_FRAMES)
     return Voices(chunk.reshape(len(starts), 3, 192), chunk_count[:, :, 1], piece, owners, label)
 
 
@@ -356,34 +377,40 @@ def _normalise(vector: np.ndarray) -> np.ndarray:
     return vector / max(float(np.linalg.norm(vector)), 1e-9)
 
 
-def cluster(embeddings: np.ndarray, min_speakers: int, max_speakers: int) -> np.ndarray:
-    """Cluster labels 0..K-1 with K within the bounds (when there are enough embeddings)."""
+def cluster(embeddings: np.ndarray, min_speakers: int, max_speakers: int, seconds: np.ndarray | None = None) -> np.ndarray:
+    """Cluster labels 0..K-1 with K within the bounds (when there are enough embeddings).
+
+    `seconds`: the speech each embedding stands for (one each by default); a cluster with less than
+    MIN_CLUSTER_SECONDS is not a speaker of its own.
+    """
     from scipy.cluster.hierarchy import fcluster, linkage
 
     if len(embeddings) < 2:
         return np.zeros(len(embeddings), dtype=int)
+    seconds = np.ones(len(embeddings)) if seconds is None else np.asarray(seconds, dtype=float)
     normalised = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
     tree = linkage(normalised, method="centroid", metric="euclidean")
     labels = fcluster(tree, CLUSTER_THRESHOLD, criterion="distance") - 1
-    labels = _absorb_small(normalised, labels)
+    labels = _absorb_small(normalised, labels, seconds)
     count = labels.max() + 1
     if not min_speakers <= count <= max_speakers:
         wanted = min(max(count, min_speakers), max_speakers, len(embeddings))
         cuts = (fcluster(tree, cut, criterion="maxclust") - 1 for cut in range(wanted, len(embeddings) + 1))
         # the coarsest cut with `wanted` large clusters (outliers split off first are not speakers), else the plain cut
-        large = (c for c in cuts if np.sum(np.bincount(c) >= MIN_CLUSTER_SIZE) >= wanted)
-        labels = _absorb_small(normalised, next(large, fcluster(tree, wanted, criterion="maxclust") - 1), keep=wanted)
+        large = (c for c in cuts if np.sum(np.bincount(c, weights=seconds) >= MIN_CLUSTER_SECONDS) >= wanted)
+        labels = _absorb_small(normalised, next(large, fcluster(tree, wanted, criterion="maxclust") - 1), seconds, keep=wanted)
     return labels
 
 
-def _absorb_small(embeddings: np.ndarray, labels: np.ndarray, keep: int | None = None) -> np.ndarray:
-    """Members of clusters smaller than MIN_CLUSTER_SIZE join the nearest large cluster; labels renumbered by size.
+def _absorb_small(embeddings: np.ndarray, labels: np.ndarray, seconds: np.ndarray, keep: int | None = None) -> np.ndarray:
+    """Members of clusters with less than MIN_CLUSTER_SECONDS of speech join the nearest large cluster; labels renumbered by size.
 
     `keep`: treat the `keep` largest clusters as large whatever their size.
     """
-    ids, sizes = np.unique(labels, return_counts=True)
+    ids = np.unique(labels)
+    sizes = np.array([seconds[labels == c].sum() for c in ids])
     order = ids[np.lexsort((ids, -sizes))]
-    large = [c for c in order if np.sum(labels == c) >= MIN_CLUSTER_SIZE] if keep is None else list(order[:keep])
+    large = [c for c in order if seconds[labels == c].sum() >= MIN_CLUSTER_SECONDS] if keep is None else list(order[:keep])
     if not large:
         large = [order[0]]
     centroids = np.stack([_normalise(embeddings[labels == c].mean(axis=0)) for c in large])
@@ -449,7 +476,8 @@ def _reconstruct(starts: np.ndarray, classes: np.ndarray, clusters: np.ndarray, 
             cluster_of = clusters[c][keep, k]
             heard = cluster_of >= 0
             np.add.at(scores, (index[heard], cluster_of[heard]), local[c][keep, k][heard])
-    count = voices.argmax(axis=1)
+    # speech where the chunks, on average, find a voice more likely than none; then one voice or two, the likelier
+    count = np.where(voices[:, 0] * 2 >= voices.sum(axis=1), 0, np.where(voices[:, 2] > voices[:, 1], 2, 1))
     ranked = np.argsort(-scores, axis=1, kind="stable")
     activity = np.zeros((frames, speakers), dtype=bool)
     for rank in range(min(2, speakers)):

@@ -78,3 +78,25 @@ def embedding_model():
     model = module.CAMPPlus(feat_dim=80, embedding_size=192)
     model.load_state_dict(weights, strict=True)
     return model.eval()
+
+
+@cache
+def embedding_frames():
+    """CAM++ up to its statistics pooling, frozen for inference (batch-norm folded into the convolutions, about a
+    quarter faster): (1, frames, 80 fbank) -> (1, 512, frames / 2)."""
+    import warnings
+
+    import torch
+
+    class Transposed(torch.nn.Module):
+        def forward(self, features: torch.Tensor) -> torch.Tensor:
+            return features.transpose(1, 2)  # (batch, bands, frames), as CAM++'s head takes them
+
+    model = embedding_model()
+    layers = [layer for name, layer in model.xvector.named_children() if name not in ("stats", "dense")]
+    frames = torch.nn.Sequential(Transposed(), model.head, *layers).eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(frames, torch.zeros(1, 998, 80))  # 10 s; any length runs the same graph
+        return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
+

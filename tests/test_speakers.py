@@ -184,7 +184,8 @@ def test_kaldi_filterbanks_put_a_tone_in_its_mel_band():
 
 
 @pytest.mark.slow
-def test_real_call_diarization_is_deterministic_and_overlap_aware(shared_data):
+def test_real_call_diarization_is_deterministic_and_overlap_aware(shared_data, monkeypatch):
+    from research import diarize as diarize_module
     from research.audio import decode
     from research.der import diarization_error
     from research.diarize import diarize
@@ -192,8 +193,11 @@ def test_real_call_diarization_is_deterministic_and_overlap_aware(shared_data):
     folder = shared_data / "diarization-pyannote-sample"
     audio = decode(folder / "sample.wav")
     first, second = diarize(audio, 2, 2), diarize(audio, 2, 2)
+    monkeypatch.setattr(diarize_module, "MAX_WORKERS", 1)
+    alone = diarize(audio, 2, 2)  # one thread instead of the machine's cores: the same answer
     assert first.method == "campplus" and first.speakers == 2
-    assert np.array_equal(first.activity, second.activity) and np.array_equal(first.voices, second.voices)
+    for other in (second, alone):
+        assert np.array_equal(first.activity, other.activity) and np.array_equal(first.voices, other.voices)
     hypothesis = [ReferenceTurn(a, b, str(s)) for a, b, s in first.turns()]
     error = diarization_error(read_rttm(folder / "sample.rttm"), hypothesis, (0.0, len(audio) / 16_000))
     print(f"pyannote sample DER {error.rate:.3f}")
@@ -264,3 +268,40 @@ def test_long_silence_changes_nothing_about_who_speaks(shared_data):
     shifted = [ReferenceTurn(later(t.start), later(t.end), t.label) for t in read_rttm(folder / "sample.rttm")]
     hypothesis = [ReferenceTurn(a, b, str(s)) for a, b, s in found.turns()]
     assert diarization_error(shifted, hypothesis, (0.0, len(spliced) / 16_000)).rate < 0.15
+
+
+def test_a_cluster_is_a_speaker_by_its_seconds_of_speech_not_its_count_of_embeddings():
+    from research.diarize import MIN_CLUSTER_SECONDS, cluster
+
+    rng = np.random.default_rng(0)
+    a, b = np.eye(192)[0], np.eye(192)[1]
+    embeddings = np.stack([a + 0.01 * rng.standard_normal(192) for _ in range(6)] + [b + 0.01 * rng.standard_normal(192) for _ in range(6)])
+    long_enough = np.full(12, MIN_CLUSTER_SECONDS / 3)
+    assert len(set(cluster(embeddings, 1, 6, long_enough))) == 2
+    brief = long_enough.copy()
+    brief[6:] = MIN_CLUSTER_SECONDS / 12  # six embeddings of the second voice, half the speech a speaker needs
+    assert set(cluster(embeddings, 1, 6, brief)) == {0}
+    assert len(set(cluster(embeddings, 2, 2, brief))) == 2  # the caller's count still rules
+
+
+def test_frozen_campplus_hears_what_the_model_hears():
+    import torch
+
+    from research.audio import decode
+    from research.fbank import fbank
+    from research.voice_models import embedding_frames, embedding_model
+
+    audio = decode(DEMO / "int-01.opus")
+    model = embedding_model()
+    for seconds in (10.0, 3.7):  # a full block and the last one, as long as the speech left
+        features = fbank(torch.from_numpy(audio[16_000 : 16_000 + int(seconds * 16_000)].copy())[None])
+        features = features - features.mean(dim=1, keepdim=True)
+        with torch.inference_mode():
+            expected = model.head(features.permute(0, 2, 1))
+            for name, layer in model.xvector.named_children():
+                if name == "stats":
+                    break
+                expected = layer(expected)
+            frozen = embedding_frames()(features)
+        assert frozen.shape == expected.shape == (1, 512, features.shape[1] // 2)
+        assert torch.allclose(frozen, expected, atol=1e-3)
