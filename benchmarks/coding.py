@@ -6,9 +6,11 @@
   (single utterances from other domains, coded alone), for the engine and two baselines (keywords
   only, embedding zero-shot only); the reference commit's engine is run in a subprocess on the same
   data with the same scoring code (`--reference ''` skips it).
-- Adaptation: a simulated researcher decides 0, 5, 10 and 20 journey-stages-dev utterances (accepts
-  right suggestions, rejects wrong ones, adds the right code), `--learn` trains, and the other 20
-  are scored; the mean of 5 random orders.
+- Adaptation (a learning curve, for both engines): a simulated researcher decides 0, 10, 20 and 30
+  journey-stages-dev utterances (accepts right suggestions, rejects wrong ones, adds the right code),
+  `--learn` trains, and utterances nobody decided are scored: four folds of 10, each coded after
+  decisions on the other 30, all 40 scored together; the mean of 3 random orders. (40 decisions
+  would leave nothing to score.)
 - The same on a coded demo study's speech-recognised utterances, when --study is given.
 - MELD dev (spoken dialogue, Ekman 7 classes) and GoEmotions dev (Ekman macro-F1) for the emotion
   model (skipped with --quick).
@@ -32,6 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 DEV = SHARED / "journey-stages-dev" / "stages.tsv"
+LEARNING_SIZES, LEARNING_ORDERS = [0, 10, 20, 30], 3
 DEFAULT_REFERENCE = "bfa6884"  # the engine before stage classifiers, journey scopes and the emotion classifier
 
 
@@ -53,7 +56,7 @@ def engines(with_emotions: bool = True) -> dict:
 
 def accuracy() -> dict:
     """{engine: {data set: [stage macro-F1, emotion macro-F1]}} and the time to code a 60-minute interview."""
-    from research.coding.evaluate import evaluate, evaluate_utterances, read_journey_stages, script_turns
+    from research.coding.evaluate import evaluate, evaluate_utterances, learning_curve, read_journey_stages, script_turns
     from research.demo_corpus import reference_scripts
     from research.embeddings import embed
 
@@ -65,6 +68,8 @@ def accuracy() -> dict:
         if DEV.is_file():
             dev = evaluate_utterances(engine, read_journey_stages(DEV))
             out[name]["journey-stages-dev"] = [dev.stage_macro_f1, dev.emotion_macro_f1]
+    if DEV.is_file():
+        out["learning"] = {n: list(pair) for n, pair in learning_curve(built["full"], read_journey_stages(DEV), LEARNING_SIZES, seeds=LEARNING_ORDERS).items()}
     turns = [t for turns, _ in script_turns(reference_scripts()) for t in turns]
     long_interview = turns * max(1, round(400 / sum(t.role == "customer" for t in turns)))
     started = time.perf_counter()
@@ -92,24 +97,23 @@ def reference_accuracy(revision: str) -> dict | None:
 
 
 def show_accuracy(new: dict, old: dict | None, revision: str) -> None:
-    for name in [k for k in new if isinstance(new[k], dict)]:
+    for name in [k for k in new if isinstance(new[k], dict) and k != "learning"]:
         for data, (stage, emotion) in new[name].items():
             line = f"{name:<15} {data:<19} stage macro-F1 {stage:.3f}  emotion macro-F1 {emotion:.3f}"
             if old and data in old.get(name, {}):
                 line += f"   | {revision}: stage {old[name][data][0]:.3f}  emotion {old[name][data][1]:.3f}"
             print(line)
+    if "learning" in new:
+        print(f"Adaptation on journey-stages-dev (`--learn` after a researcher decided n utterances; every utterance scored once, decided by nobody; mean of {LEARNING_ORDERS} orders):")
+        for n, (stage, emotion) in new["learning"].items():
+            line = f"  {n:>2} decisions: stage macro-F1 {stage:.3f}  emotion macro-F1 {emotion:.3f}"
+            before = (old or {}).get("learning", {}).get(str(n))
+            if before:
+                line += f"   | {revision}: stage {before[0]:.3f}  emotion {before[1]:.3f}"
+            print(line)
     key = "seconds for a 60-minute interview"
     ratio = f"; {revision}: {old[key]:.2f} s, ratio new/old {new[key] / old[key]:.2f}" if old else ""
     print(f"coding a 60-minute interview (embedding + scoring): {new[key]:.2f} s{ratio}")
-
-
-def learning(engine) -> None:
-    from research.coding.evaluate import learning_curve, read_journey_stages
-
-    curve = learning_curve(engine, read_journey_stages(DEV), [0, 5, 10, 20])
-    print("Adaptation on journey-stages-dev (`--learn` after a researcher decided n utterances; scored on the 20 nobody decided; mean of 5 orders):")
-    for n, (stage, emotion) in curve.items():
-        print(f"  {n:>2} decisions: stage macro-F1 {stage:.3f}  emotion macro-F1 {emotion:.3f}")
 
 
 def emotion_data_sets(engine) -> None:
@@ -151,8 +155,6 @@ def main() -> None:
     new = accuracy()
     show_accuracy(new, old, args.reference)
     engine = engines()["full"]
-    if DEV.is_file():
-        learning(engine)
     if args.study:
         from research.coding.evaluate import engine_codes, evaluate_study
         from research.demo_corpus import DEMO_DIR, reference_scripts

@@ -203,25 +203,58 @@ def test_learning_adapts_with_the_codebook_as_background():
     assert train(data).codes == {}  # alone: too few
 
 
-def test_accepted_stages_adapt_the_stage_classifier(engines):
-    """`--learn` in a new domain: accepted utterances join the stage classifier's examples."""
+def test_decided_stages_adapt_the_stage(engines):
+    """`--learn` in a new domain: accepted utterances pull similar ones to their stage, rejected ones push them off."""
     from research.coding.evaluate import code_alone
-    from research.coding.learned import LearnedModels
+    from research.coding.learned import Decided, LearnedModels
     from research.embeddings import embed
 
     engine = engines["full"]
-    taught = ["The harvest co-op sent its agronomist to calibrate the sensors in every field.", "The agronomist calibrated the sensors field by field for two days."]
+    taught = ["Their agronomist came out to calibrate the soil sensors.", "The agronomist came out and calibrated our new soil sensors.",
+              "Their agronomist came to calibrate the new sensors in the soil.", "An agronomist came out to calibrate the new soil sensors for us."]
     probe = "Their agronomist came out to calibrate the new soil sensors."
+    before = [k for k in code_alone(engine, [probe])[0] if k.startswith("stage:")]
     try:
-        engine.adapt(LearnedModels({}, {"stage:advocacy": embed(taught)}))
+        engine.adapt(LearnedModels({}, [Decided("stage:advocacy", text, vector, True) for text, vector in zip(taught, embed(taught))]))
         adapted = [k for k in code_alone(engine, [probe])[0] if k.startswith("stage:")]
+        engine.adapt(LearnedModels({}, [Decided(before[0], text, vector, False) for text, vector in zip(taught, embed(taught))]))
+        pushed = [k for k in code_alone(engine, [probe])[0] if k.startswith("stage:")]
     finally:
         engine.adapt(LearnedModels({}))
+    assert before != ["stage:advocacy"]
     assert adapted == ["stage:advocacy"]  # a deliberately odd lesson, so the change can only come from it
-    assert [k for k in code_alone(engine, [probe])[0] if k.startswith("stage:")] != ["stage:advocacy"]
+    assert pushed != before
+    assert [k for k in code_alone(engine, [probe])[0] if k.startswith("stage:")] == before
+
+
+def test_adaptation_grows_with_the_decisions():
+    """The prior shift and a code's bias are near zero with one decision and grow towards the decisions' verdict."""
+    from research.coding.adaptation import code_bias, prior_shift
+
+    engine_says = np.tile([0.6, 0.3, 0.1], (40, 1))  # the engine favours class 0, the researcher keeps choosing 1
+    shifts = [prior_shift(engine_says[:n], np.ones(n, dtype=int))[1] for n in (1, 5, 40)]
+    assert 0 < shifts[0] < shifts[1] < shifts[2]
+    assert prior_shift(engine_says[:5], np.full(5, -1)).tolist() == [0, 0, 0]  # rejections alone shift no prior
+    rejected = [code_bias(np.full(n, 0.7), np.zeros(n)) for n in (1, 10, 40)]
+    assert 0 > rejected[0] > rejected[1] > rejected[2]
+    assert code_bias(np.full(10, 0.2), np.ones(10)) > 0
 
 
 def test_code_command_on_a_study_without_interviews(study):
     result = CliRunner().invoke(cli, ["--study", str(study.root), "code"])
     assert result.exit_code == 0, result.output
     assert "Nothing to code" in result.output
+
+
+def test_the_generated_journey_corpus_fills_every_slot_and_keeps_one_industry_per_sentence():
+    from research.coding.journey_corpus import INDUSTRIES, SLOTS, TEMPLATES, generated_examples
+
+    corpus = generated_examples(200, seed=3)
+    assert set(corpus) == set(TEMPLATES) and all(len(corpus[stage]) == 200 for stage in TEMPLATES if stage)
+    assert not any("{" in text or "}" in text for texts in corpus.values() for text in texts)
+    assert generated_examples(200, seed=3) == corpus  # deterministic, so journey-corpus.npz can be rebuilt
+    others = [vocabulary for industry, vocabulary in INDUSTRIES.items() if industry != "banking"]
+    bank_staff = set(INDUSTRIES["banking"]["staff"]) - set(SLOTS["staff"]) - {s for other in others for s in other["staff"]}
+    other_products = {p for other in others for p in other["product"]} - set(SLOTS["product"]) - set(INDUSTRIES["banking"]["product"])
+    banking = [text for texts in corpus.values() for text in texts if any(s in text for s in bank_staff)]
+    assert banking and not [text for text in banking if any(p in text for p in other_products)]

@@ -4,7 +4,7 @@ Each code's definition and examples are one class and the group's `none_examples
 consent, small talk, audio checks) the class "outside the group". A multinomial logistic
 regression over MiniLM embeddings learns what separates the codes across the many industries the
 examples come from, where plain similarity to the nearest examples follows surface words.
-Researchers' accepted codings join the training examples (`research code --learn`).
+Researchers' decisions adapt its output rather than its training (`adaptation`).
 """
 
 from __future__ import annotations
@@ -23,15 +23,14 @@ class GroupClassifier:
     model: LogisticRegression
 
     @classmethod
-    def fit(cls, examples: dict[str, np.ndarray], weights: dict[str, np.ndarray] | None = None) -> GroupClassifier | None:
-        """`examples[key]`: unit embeddings per class; optional per-row `weights`. None with fewer than two classes."""
+    def fit(cls, examples: dict[str, np.ndarray]) -> GroupClassifier | None:
+        """`examples[key]`: unit embeddings per class. None with fewer than two classes."""
         keys = [key for key, vectors in examples.items() if len(vectors)]
         if len(keys) < 2:
             return None
         features = np.concatenate([examples[key] for key in keys])
         labels = np.concatenate([np.full(len(examples[key]), n) for n, key in enumerate(keys)])
-        sample_weight = np.concatenate([(weights or {}).get(key, np.ones(len(examples[key]))) for key in keys])
-        model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(features, labels, sample_weight=sample_weight)
+        model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(features, labels)
         return cls(keys, model)
 
     def probabilities(self, vectors: np.ndarray) -> dict[str, np.ndarray]:

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from research.codebook import Codebook, CodeGroup
+from research.coding.adaptation import GroupAdaptation, GroupDecisions, code_bias, shifted
 from research.coding.classifier import GroupClassifier
 from research.coding.emotion_model import EmotionModel
 from research.coding.journey_corpus import JourneyCorpus
-from research.coding.learned import DECISION_WEIGHT, LearnedModels
+from research.coding.learned import Decided, LearnedModels
 from research.coding.rules import RuleMatcher
 from research.coding.scope import TurnScope
 from research.coding.smoothing import smooth_ordered
@@ -30,7 +31,7 @@ from research.embeddings import PACKAGED, embed
 
 RULE_WEIGHT = 0.6  # confidence that one full rule match alone gives a code
 SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit by one unit
-CLASSIFIER_WEIGHT = 0.7  # share of a single-choice group's model evidence from its trained classifier
+CLASSIFIER_WEIGHT = 0.5  # share of a single-choice group's model evidence from its trained classifier
 EMOTION_CLASSIFIER_WEIGHT = 0.3  # share of an at-least-one group's (emotion) model evidence from its trained classifier
 BEST_CODE_SHARE = 0.7  # in an at-least-one group, the best code needs this share of the threshold before the fallback (neutral) wins
 
@@ -123,23 +124,54 @@ class CodingEngine:
         self.embedding_model = embedding_model
         self.prototypes = Prototypes.build(codebook, embedding_model)
         self.classifiers: dict[str, GroupClassifier | None] = {}
-        self.adapt(self.learned)
         for group in codebook.groups:
             if group.at_least_one and group.kind == "multi" and self.use_model:
                 self.classifiers[group.id] = self._emotion_classifier(group)
+        self.adapt(self.learned)
 
     def adapt(self, learned: LearnedModels) -> None:
-        """Use what `--learn` trained: per-code models, and accepted utterances as examples of single-choice groups."""
-        self.learned = learned
+        """Use what `--learn` trained and the decisions it adapts to (see `adaptation`): per-code models and
+        biases, and for single-choice groups a prior shift and the decided utterances as neighbours."""
+        self.learned, self.adaptations, self.biases = LearnedModels({}), {}, {}
         for group in self.codebook.groups:
-            if group.kind == "single":
-                examples = self._stage_examples(group)
-                weights = {key: np.ones(len(vectors)) for key, vectors in examples.items()}
-                for key in list(examples):
-                    if key in learned.accepted:
-                        examples[key] = np.concatenate([examples[key], learned.accepted[key]])
-                        weights[key] = np.concatenate([weights[key], np.full(len(learned.accepted[key]), DECISION_WEIGHT)])
-                self.classifiers[group.id] = GroupClassifier.fit(examples, weights)
+            if group.kind == "single" and group.id not in self.classifiers:  # trained on the codebook and corpus only: once
+                self.classifiers[group.id] = GroupClassifier.fit(self._stage_examples(group))
+        single = {f"{g.id}:{c.id}" for g in self.codebook.groups if g.kind == "single" for c in g.codes}
+        multi = [d for d in learned.decided if d.code_key in self.codebook.codes and d.code_key not in single]
+        if multi and self.use_model:  # the engine's confidence on each decided utterance, before adapting
+            vectors = np.stack([d.vector for d in multi])
+            before = self.alone_scores([d.text for d in multi], vectors)
+            for key in {d.code_key for d in multi}:
+                rows = [i for i, d in enumerate(multi) if d.code_key == key]
+                self.biases[key] = code_bias(before[key][rows], np.array([multi[i].accepted for i in rows], dtype=float))
+        for group in self.codebook.groups:
+            decisions = self._group_decisions(group, learned.decided) if group.kind == "single" else None
+            if decisions is not None:
+                v = decisions.vectors
+                self.adaptations[group.id] = GroupAdaptation.fit(decisions, self._single_probabilities(group, v, np.zeros_like(v), v))
+        self.learned = learned
+
+    def _group_decisions(self, group: CodeGroup, decided: list[Decided]) -> GroupDecisions | None:
+        """The group's accepted and rejected utterances over its class columns (one row per decision)."""
+        columns = self._class_keys(group)
+        rows = [d for d in decided if d.code_key in columns]
+        if not rows:
+            return None
+        rejected = np.zeros((len(rows), len(columns)), dtype=bool)
+        for i, d in enumerate(rows):
+            rejected[i, columns.index(d.code_key)] = not d.accepted
+        accepted = np.array([columns.index(d.code_key) if d.accepted else -1 for d in rows])
+        return GroupDecisions(np.stack([d.vector for d in rows]).astype(np.float32), accepted, rejected)
+
+    def alone_scores(self, texts: list[str], vectors: np.ndarray) -> dict[str, np.ndarray]:
+        """{code key: confidence per text}, each text scored as a customer turn alone (no question, no neighbours)."""
+        matches = [self.rules.matches(doc) for doc in self.rules.docs(texts)]
+        emotion_probs = self.emotions.predict(texts) if self.emotions and self.use_model else None
+        features = np.hstack([vectors, np.zeros_like(vectors)])
+        out = {}
+        for group in self.codebook.groups:
+            out |= {key: value[0] for key, value in self._group_scores(group, vectors, np.zeros_like(vectors), vectors, matches, emotion_probs, features).items()}
+        return out
 
     def _stage_examples(self, group: CodeGroup) -> dict[str, np.ndarray]:
         """The codebook's examples per class and, for a journey whose stages are the standard five (in
@@ -234,13 +266,10 @@ class CodingEngine:
         outside = group.kind == "single" and bool(group.none_examples)
         similarity = np.stack([self._similarity(key, answer, question, context) for key in keys + [f"{group.id}:"] * outside], axis=1)
         if group.kind == "single":
-            zero_shot = _softmax(similarity / SIMILARITY_SCALE)
-            features = None  # single-choice groups learn through their classifier (see `adapt`)
-            classifier = self.classifiers.get(group.id)
-            if classifier is not None and self.use_model:
-                probs = classifier.probabilities(_unit(0.8 * answer + 0.2 * context))
-                stage_probs = np.stack([probs.get(key, np.zeros(len(answer))) for key in keys + [f"{group.id}:"] * outside], axis=1)
-                zero_shot = CLASSIFIER_WEIGHT * stage_probs + (1 - CLASSIFIER_WEIGHT) * zero_shot
+            zero_shot = self._single_probabilities(group, answer, question, context, similarity)
+            features = None  # single-choice groups learn through their adaptation (see `adapt`)
+            if group.id in self.adaptations and self.use_model:
+                zero_shot = self.adaptations[group.id].apply(zero_shot, _unit(answer))
         else:
             centred = similarity - np.median(similarity, axis=1, keepdims=True)
             zero_shot = 1 / (1 + np.exp(-(centred - 2 * SIMILARITY_SCALE) / SIMILARITY_SCALE))  # a clear margin over the typical code
@@ -261,8 +290,23 @@ class CodingEngine:
             learned = self.learned.predict(key, features) if features is not None else None
             if learned is not None:
                 evidence["learned"] = learned
-            result[key] = (_combine(evidence), evidence)
+            confidence = _combine(evidence, self.learned.share(key) if learned is not None else 0.0)
+            result[key] = (shifted(confidence, self.biases[key]) if key in self.biases else confidence, evidence)
         return result
+
+    def _single_probabilities(self, group: CodeGroup, answer, question, context, similarity: np.ndarray | None = None) -> np.ndarray:
+        """A single-choice group's class probabilities (codes, then outside when the group has none examples):
+        its classifier blended with the softmax of the similarity to each class's examples."""
+        columns = self._class_keys(group)
+        if similarity is None:
+            similarity = np.stack([self._similarity(key, answer, question, context) for key in columns], axis=1)
+        probabilities = _softmax(similarity / SIMILARITY_SCALE)
+        classifier = self.classifiers.get(group.id)
+        if classifier is not None and self.use_model:
+            probs = classifier.probabilities(_unit(0.8 * answer + 0.2 * context))
+            trained = np.stack([probs.get(key, np.zeros(len(answer))) for key in columns], axis=1)
+            probabilities = CLASSIFIER_WEIGHT * trained + (1 - CLASSIFIER_WEIGHT) * probabilities
+        return probabilities
 
     def _similarity(self, key: str, answer, question, context) -> np.ndarray:
         examples = self.prototypes.examples[key]
@@ -313,9 +357,9 @@ class CodingEngine:
         return picked
 
 
-def _combine(evidence: dict[str, np.ndarray]) -> np.ndarray:
+def _combine(evidence: dict[str, np.ndarray], learned_share: float = 0.0) -> np.ndarray:
     """A confidence in [0, 1]: the model's probability raised by rule matches; learned evidence, when
-    present, counts as much as everything else together."""
+    present, takes `learned_share` of it."""
     base = evidence.get("model")
     rule = evidence.get("rule")
     if base is None:
@@ -325,7 +369,7 @@ def _combine(evidence: dict[str, np.ndarray]) -> np.ndarray:
     else:
         combined = 1 - (1 - base) * (1 - RULE_WEIGHT * rule)  # noisy-OR: either kind of evidence can carry a code
     if "learned" in evidence:
-        combined = 0.5 * combined + 0.5 * evidence["learned"]
+        combined = (1 - learned_share) * combined + learned_share * evidence["learned"]
     return np.clip(combined, 0, 1)
 
 

@@ -147,7 +147,10 @@ def code_alone(engine: CodingEngine, texts: list[str], vectors: np.ndarray | Non
 
 def evaluate_utterances(engine: CodingEngine, items: list[LabelledUtterance], vectors: np.ndarray | None = None) -> CodingScores:
     """Stage and emotion macro-F1 on utterances coded alone."""
-    codes = code_alone(engine, [item.text for item in items], vectors)
+    return _scored(items, code_alone(engine, [item.text for item in items], vectors))
+
+
+def _scored(items: list[LabelledUtterance], codes: list[list[str]]) -> CodingScores:
     return scores(
         [item.stage for item in items],
         [next((c.split(":")[1] for c in keys if c.startswith("stage:")), "none") for keys in codes],
@@ -168,9 +171,11 @@ def researcher_decisions(item_id: int, item: LabelledUtterance, suggested: list[
     return decisions
 
 
-def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: list[int], seeds: int = 5) -> dict[int, tuple[float, float]]:
-    """{decisions: (mean stage macro-F1, mean emotion macro-F1)} on the utterances nobody decided, after
-    a researcher decided the first `n` utterances of a random order and `--learn` trained on them."""
+def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: list[int], seeds: int = 5, folds: int = 4) -> dict[int, tuple[float, float]]:
+    """{utterances decided: (stage macro-F1, emotion macro-F1)}. In each of `seeds` random orders the
+    utterances fall into `folds` folds; each fold is coded after a researcher decided the first n
+    utterances of the other folds and `--learn` trained on them. The folds' codes are scored together
+    (every utterance once) and the scores averaged over the orders. n is at most the other folds' size."""
     from research.coding.learned import LearnedModels, codebook_background, decision_labels, train
 
     texts = [item.text for item in items]
@@ -182,18 +187,35 @@ def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: 
     results: dict[int, list[tuple[float, float]]] = {n: [] for n in sizes}
     for seed in range(seeds):
         order = np.random.default_rng(seed).permutation(len(items))
-        held = order[max(sizes):]
+        parts = np.array_split(order, folds)
         for n in sizes:
-            decisions = [d for i in order[:n] for d in researcher_decisions(int(i), items[i], suggested[i])]
-            labels = decision_labels(engine.codebook, decisions)
-            single = {key for key in labels if engine.codebook.codes[key][0].kind == "single"}
-            models = train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items() if key not in single}, background)
-            accepted = {key: vectors[[u for u, label in labels[key].items() if label]] for key in single if any(labels[key].values())}
-            engine.adapt(LearnedModels(models.codes, accepted))
-            result = evaluate_utterances(engine, [items[i] for i in held], vectors[held])
+            codes: dict[int, list[str]] = {}
+            for held in parts:
+                pool = [int(i) for i in order if i not in held][:n]
+                decisions = [d for i in pool for d in researcher_decisions(i, items[i], suggested[i])]
+                labels = decision_labels(engine.codebook, decisions)
+                single = {key for key in labels if engine.codebook.codes[key][0].kind == "single"}
+                models = train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items() if key not in single}, background)
+                engine.adapt(_learned(LearnedModels, models.codes, decisions, texts, vectors))
+                codes |= dict(zip(held.tolist(), code_alone(engine, [texts[i] for i in held], vectors[held])))
+            result = _scored(items, [codes[i] for i in range(len(items))])
             results[n].append((result.stage_macro_f1, result.emotion_macro_f1))
     engine.adapt(LearnedModels({}))
     return {n: (float(np.mean([r[0] for r in rows])), float(np.mean([r[1] for r in rows]))) for n, rows in results.items()}
+
+
+def _learned(learned_models: type, codes: dict, decisions: list[tuple[int, str, str]], texts: list[str], vectors: np.ndarray):
+    """What `--learn` hands the engine after these decisions. A reference commit's engine (benchmarks/coding.py)
+    takes the single-choice groups' accepted utterances instead of the decisions."""
+    if "decided" in learned_models.__dataclass_fields__:
+        from research.coding.learned import Decided
+
+        return learned_models(codes, [Decided(key, texts[i], vectors[i], status == "accepted") for i, key, status in decisions])
+    accepted: dict[str, list[int]] = {}
+    for i, key, status in decisions:
+        if status == "accepted" and key.startswith("stage:"):
+            accepted.setdefault(key, []).append(i)
+    return learned_models(codes, {key: vectors[rows] for key, rows in accepted.items()})
 
 
 def meld_macro_f1(emotions, path: Path, goemotions: Path) -> float:

@@ -1,7 +1,8 @@
 """What `research code --learn` learns from the researcher's accepted and rejected codings.
 
-In a single-choice group (the journey stage), accepted utterances join the group classifier's
-examples, weighted up (the engine refits it). In the other groups, each code gets a classifier.
+The engine adapts to the decided utterances themselves (`adaptation`): in a single-choice group (the
+journey stage) by a prior shift and decisions as nearest neighbours, in the other groups by a bias per
+code. In the other groups each code also gets a classifier, which counts more as its decisions grow.
 
 A few decisions in a new domain are not enough to train a classifier alone, so a code's
 classifier learns from the decisions (weighted up) on top of the codebook's own examples
@@ -20,6 +21,7 @@ from research.codebook import Codebook
 
 MIN_EXAMPLES = 3  # per class, decisions and codebook examples together
 DECISION_WEIGHT = 5.0  # one researcher decision counts as much as this many codebook examples
+MAX_SHARE, SHARE_PRIOR = 0.5, 40  # a learned model counts up to half, a quarter after 40 decisions on its code
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,20 @@ class LearnedCode:
     negatives: int
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A researcher's decision on one code for one utterance: the utterance's text and unit vector."""
+
+    code_key: str
+    text: str
+    vector: np.ndarray
+    accepted: bool
+
+
 @dataclass
 class LearnedModels:
     codes: dict[str, LearnedCode]
-    accepted: dict[str, np.ndarray] = field(default_factory=dict)  # single-choice codes: unit vectors of accepted utterances
+    decided: list[Decided] = field(default_factory=list)  # the decisions on the codes `--learn` adapted
 
     def predict(self, key: str, features: np.ndarray) -> np.ndarray | None:
         model = self.codes.get(key)
@@ -41,11 +53,18 @@ class LearnedModels:
             return None
         return 1 / (1 + np.exp(-(features @ model.coef + model.intercept)))
 
+    def share(self, key: str) -> float:
+        """How much a code's learned model counts beside the engine's own evidence: more with more decisions."""
+        model = self.codes[key]
+        decisions = model.positives + model.negatives
+        return MAX_SHARE * decisions / (decisions + SHARE_PRIOR)
+
     @property
     def signature(self) -> str:
-        """Changes whenever a learned model does, so coding re-runs."""
+        """Changes whenever a learned model or the decisions it adapts to do, so coding re-runs."""
         models = [f"{k}:{m.positives}/{m.negatives}:{float(m.coef.sum()):.6f}" for k, m in sorted(self.codes.items())]
-        return ",".join(models + [f"{k}+{len(v)}:{float(v.sum()):.6f}" for k, v in sorted(self.accepted.items())])
+        decided = sorted(f"{d.code_key}{'+' if d.accepted else '-'}{float(d.vector.sum()):.6f}" for d in self.decided)
+        return ",".join(models + decided)
 
 
 def decision_labels(codebook: Codebook, decisions: list[tuple[int, str, str]]) -> dict[str, dict[int, int]]:

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from research import codebook as codebooks
 from research.codebook import Codebook
 from research.coding.engine import CodingEngine, Prototypes, Suggestion, Turn, answer_features, is_customer
-from research.coding.learned import LearnedCode, LearnedModels, codebook_background, decision_labels, train
+from research.coding.learned import Decided, LearnedCode, LearnedModels, codebook_background, decision_labels, train
 from research.coding.scope import save_scopes
 from research.embeddings import embed
 from research.fivews import stored_five_ws
@@ -26,7 +26,7 @@ from research.store import now
 from research.study import Study
 
 STAGE = "code"
-ENGINE_VERSION = "2"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds
+ENGINE_VERSION = "3"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions
 
 
 def study_codebook(study: Study) -> tuple[Codebook, Path]:
@@ -70,18 +70,21 @@ def interview_turns(db: Database, interview_id: int) -> list[dict]:
 
 
 def load_learned(db: Database) -> LearnedModels:
-    """The per-code models, and for single-choice codes that `--learn` adapted (stored with no coefficients)
-    the vectors of their accepted utterances."""
+    """The per-code models, and the decisions (text and vector of each decided utterance) on every code
+    that `--learn` adapted."""
     rows = list(db["learned_models"].rows)
-    adapted = [row["code_key"] for row in rows if not row["coef"]]
-    accepted: dict[str, list[np.ndarray]] = {}
-    if adapted:
-        marks = ",".join("?" * len(adapted))
-        for hit in db.query(f"SELECT c.code_key, e.vector FROM codings c JOIN utterance_embeddings e USING (utterance_id) WHERE c.status = 'accepted' AND c.code_key IN ({marks})", adapted):
-            accepted.setdefault(hit["code_key"], []).append(np.frombuffer(hit["vector"], dtype=np.float32))
+    keys = [row["code_key"] for row in rows]
+    decided = []
+    if keys:
+        marks = ",".join("?" * len(keys))
+        query = f"""SELECT c.code_key, c.status, u.text, e.vector FROM codings c JOIN utterances u ON u.id = c.utterance_id
+                    JOIN utterance_embeddings e ON e.utterance_id = c.utterance_id
+                    WHERE c.status IN ('accepted', 'rejected') AND c.code_key IN ({marks}) ORDER BY c.id"""
+        for hit in db.query(query, keys):
+            decided.append(Decided(hit["code_key"], hit["text"], np.frombuffer(hit["vector"], dtype=np.float32), hit["status"] == "accepted"))
     return LearnedModels(
         {row["code_key"]: LearnedCode(np.frombuffer(row["coef"], dtype=np.float32), row["intercept"], row["positives"], row["negatives"]) for row in rows if row["coef"]},
-        {key: np.stack(vectors) for key, vectors in accepted.items()},
+        decided,
     )
 
 
@@ -146,11 +149,9 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
 
 
 def learn_from_decisions(study: Study, codebook: Codebook) -> LearnedModels:
-    """Train a classifier per code from accepted (positive) and rejected (negative) codings.
-
-    The codebook's examples are the background the decisions adapt (see `learned`); a single-choice
-    group's accepted utterances become examples of its classifier. Stored in study.db.
-    """
+    """Train a classifier per code of the multi-choice groups from accepted (positive) and rejected
+    (negative) codings, over the codebook's examples (see `learned`); every decided code is marked
+    adapted, so the engine also adapts to its decisions (`adaptation`). Stored in study.db."""
     db = study.db
     model = study.config.coding.embedding_model
     decisions = list(db.query("SELECT c.utterance_id, c.code_key, c.status, u.interview_id FROM codings c JOIN utterances u ON u.id = c.utterance_id WHERE c.status IN ('accepted', 'rejected')"))
@@ -159,14 +160,15 @@ def learn_from_decisions(study: Study, codebook: Codebook) -> LearnedModels:
     single = {key for key in labels if codebook.codes[key][0].kind == "single"}
     examples = {key: (np.stack([features[u] for u in per]), np.array(list(per.values()))) for key, per in labels.items() if per and key not in single}
     learned = train(examples, codebook_background(codebook, Prototypes.build(codebook, model).examples))
-    adapted = {key: labels[key] for key in single if any(labels[key].values())}  # examples for the group classifier
     with db.atomic():
         db.execute("DELETE FROM learned_models")
-        for key, m in learned.codes.items():
-            db["learned_models"].insert({"code_key": key, "coef": m.coef.tobytes(), "intercept": m.intercept, "positives": m.positives, "negatives": m.negatives, "trained_at": now()})
-        for key, per in adapted.items():
+        for key, per in labels.items():
+            m = learned.codes.get(key)
             positives = sum(per.values())
-            db["learned_models"].insert({"code_key": key, "coef": b"", "intercept": 0.0, "positives": positives, "negatives": len(per) - positives, "trained_at": now()})
+            row = {"code_key": key, "coef": b"", "intercept": 0.0, "positives": positives, "negatives": len(per) - positives, "trained_at": now()}
+            if m is not None:
+                row |= {"coef": m.coef.tobytes(), "intercept": m.intercept, "positives": m.positives, "negatives": m.negatives}
+            db["learned_models"].insert(row)
     return load_learned(db)
 
 
