@@ -23,7 +23,7 @@ from functools import cache
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from research.anonymize.address import StreetAddressRecognizer
-from research.anonymize.gazetteer import could_be_name, is_dictionary_word, is_name, is_rare_word, name_shaped, warm_gazetteers
+from research.anonymize.gazetteer import could_be_name, is_dictionary_word, is_listed_name, is_name, is_rare_word, name_shaped, warm_gazetteers
 from research.anonymize.known_names import KnownName, find_known_names
 from research.anonymize.name_context import ContextNameRecognizer
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
@@ -140,7 +140,8 @@ class PiiDetector:
         for text, spans in zip(texts, found):
             for span in spans:
                 if span.entity_type == "PERSON" and not span.known:
-                    words = [word for word in _words(text[span.start : span.end]) if name_shaped(word, text.isupper())]
+                    shaped = [word for word in _words(text[span.start : span.end]) if name_shaped(word, text.isupper())]
+                    words = [word for word in shaped if could_be_name(word, text.isupper())] or shaped  # "Biden" of "President Biden"
                     if words:  # not a spelled "O-K-A-F-O-R" letter by letter
                         names.setdefault(span.key, KnownName(" ".join(words), "PERSON"))
         if not names:
@@ -178,7 +179,7 @@ class PiiDetector:
         if result.entity_type in SPACY_ONLY and recognizer == "SpacyRecognizer":
             return result.entity_type in self.keep_spacy
         if result.entity_type == "PERSON":
-            return _person(piece, recognizer, text.isupper())
+            return _person(piece, recognizer, text.isupper()) and (recognizer == "SpelledNameRecognizer" or _named_compound(text, result.start, result.end))
         return True
 
 
@@ -200,6 +201,18 @@ def _person(piece: str, recognizer: str, upper_case_text: bool) -> bool:
     if recognizer == "GazetteerNameRecognizer":  # the gazetteers alone: every word could be a name ("Ravil G Yefimov", not "Yoga Studio")
         return all(could_be_name(word, upper_case_text) for word in words if len(word) > 1 and word[:1].isupper())
     return any(could_be_name(word, upper_case_text) for word in words if word[:1].isupper())
+
+
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+
+
+def _named_compound(text: str, start: int, end: int) -> bool:
+    """A name that is part of a hyphenated word is a name only if every capitalised part is on a
+    name list: "Jean-Pierre", "Smith-Jones", but not the "Hy" of "Hy-Vee"."""
+    for compound in _HYPHENATED.finditer(text, max(0, start - 50), end + 50):
+        if compound.start() < end and compound.end() > start and (compound.start() < start or compound.end() > end):
+            return all(is_listed_name(part) for part in compound.group().split("-") if part[:1].isupper())
+    return True
 
 
 def merge(spans: list[PiiSpan], text: str) -> list[PiiSpan]:
