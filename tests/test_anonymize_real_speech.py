@@ -112,3 +112,30 @@ def test_marked_transcripts_give_gold_spans(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("Go ahead, {Toluse}.\nNo names here.\n", encoding="utf-8")
     assert load_marked_transcript(path) == (["Go ahead, Toluse.", "No names here."], [[GoldSpan(10, 16, "PERSON")], []])
+
+
+def test_a_200_name_sheet_wrongly_matches_under_1_in_1000_words_of_real_speech():
+    """The three real transcripts with their true names blanked: any match left is wrong."""
+    texts = []
+    for path in [*sorted(FIXTURES.glob("whitehouse-*.txt")), ROUNDTABLE]:
+        for text, spans in zip(*load_marked_transcript(path)):
+            for span in reversed(spans):
+                text = text[: span.start] + "[NAME]" + text[span.end :]
+            texts.append(text)
+    words = sum(len(text.split()) for text in texts)
+    for seed in (1, 2):
+        wrong = [text[m.start : m.end] for text in texts for m in find_known_names(text, _sheet(seed, 200))]
+        assert len(wrong) / words < 1 / 1000, (seed, len(wrong), words, wrong[:20])
+
+
+def test_everyday_words_of_a_real_study_are_not_matched_to_surnames_that_spell_or_sound_alike():
+    """Words a 57-interview study lost to its sheet ("Social", "Canada", "Stanford"...), against
+    a 60-name sheet holding surnames close to each of them."""
+    close = ["Ava Sokal", "Ben Kanada", "Cleo Christman", "Dev Jost", "Eli Lerner", "Fay Grate", "Gus Adelaida", "Kovid Sharma", "Jon Zoon", "Kai Stanforth", "Max Seckond", "Ned Beyon", "Pia Sochal", "Ros Brexiter", "Uma Doolingo", "Vic Grey"]
+    sheet = [*_sheet(7, 44), *(KnownName(name, "PERSON") for name in close)]
+    text = (
+        "Social media was how I found them. Second, the price. We moved from Canada before Christmas. Beyond that, nothing. "
+        "Just to say, I wanted to learn. Learn Spanish on Duolingo, great app. Great support. We visited Adelaide. "
+        "During COVID we used Zoom, and my son went to Stanford after Brexit. It was a Social Security thing, the Second time."
+    )
+    assert [text[m.start : m.end] for m in find_known_names(text, sheet)] == []

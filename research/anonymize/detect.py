@@ -62,6 +62,7 @@ _DAY = r"(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|tenth|twenti
 EXACT_DATE = re.compile(rf"\b(?:{_DAY}\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+{_DAY})\b|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b(?:19|20)\d\d-\d\d-\d\d\b", re.IGNORECASE)
 NOT_NAMES = frozenset(STOP_WORDS) | {"tell", "say", "ask", "let", "call", "thank", "thanks", "hello", "hi", "okay", "ok", "yes", "yeah", "sure", "right", "great", "wow", "honestly", "well"}
 CONTEXT_RECOGNIZERS = frozenset({"ContextNameRecognizer", "SpelledNameRecognizer", "TitleNameRecognizer"})  # the words around say it is a name, whatever the word
+CUED = CONTEXT_RECOGNIZERS | {"RelativeNameRecognizer"}
 _PUNCTUATION = ".,!?;:()[]\"“”‘’—–…"
 DEFAULT_ALLOW = ("LinkedIn", "Instagram", "Facebook", "YouTube", "Google", "Amazon", "Twitter", "TikTok", "WhatsApp", "Reddit", "Trustpilot", "Yelp", "Wi-Fi", "Wi -Fi", "WiFi", "Bluetooth", "iPhone", "Android")
 
@@ -73,6 +74,7 @@ class PiiSpan:
     entity_type: str  # PERSON, EMAIL, PHONE, LOCATION, ORGANIZATION, ID, URL, DATE
     key: str  # what makes two mentions the same entity (the known name, or the normalised text)
     known: bool = False  # a participant or company from the metadata
+    cued: bool = False  # a name the words around it call one (a title, a vocative, an introduction)
 
 
 @cache
@@ -136,6 +138,7 @@ class PiiDetector:
 
     def _propagate(self, texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
         """A name detected once is looked for everywhere else, misheard forms included ("Midio" ... "Medio")."""
+        found = _without_things(texts, found)
         names = {}
         for text, spans in zip(texts, found):
             for span in spans:
@@ -162,7 +165,7 @@ class PiiDetector:
             kind = ENTITY_TYPES[result.entity_type]
             if kind == "URL" and re.search(r"\bat\b|@", piece, re.IGNORECASE):
                 kind = "EMAIL"
-            spans.append(PiiSpan(result.start, result.end, kind, _normalise(piece)))
+            spans.append(PiiSpan(result.start, result.end, kind, _normalise(piece), cued=(result.recognition_metadata or {}).get("recognizer_name") in CUED))
         for match in find_known_names(text, self.known):
             spans.append(PiiSpan(match.start, match.end, match.name.entity_type, entity_key(match.name.text), known=True))
         return merge(spans, text)
@@ -181,6 +184,29 @@ class PiiDetector:
         if result.entity_type == "PERSON":
             return _person(piece, recognizer, text.isupper()) and (recognizer == "SpelledNameRecognizer" or _named_compound(text, result.start, result.end))
         return True
+
+
+def _without_things(texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
+    """Drop a one-word PERSON on no name list that nothing around it calls a name, when the same
+    document puts a determiner before that word ("the Paxlovid medication", "those Plexiglas
+    shields"): a product or a thing, which people's names seldom follow."""
+    cued = {_key(text[s.start : s.end]) for text, spans in zip(texts, found) for s in spans if s.cued}
+    things = {word for text in texts for word in _AFTER_DETERMINER.findall(text)} - cued
+    if not things:
+        return found
+
+    def thing(text: str, span: PiiSpan) -> bool:
+        piece = _key(text[span.start : span.end])
+        return span.entity_type == "PERSON" and not span.known and not span.cued and piece in things and not is_listed_name(piece)
+
+    return [[span for span in spans if not thing(text, span)] for text, spans in zip(texts, found)]
+
+
+def _key(piece: str) -> str:
+    return piece.strip(_PUNCTUATION).removesuffix("'s").removesuffix("’s")
+
+
+_AFTER_DETERMINER = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hese|[Tt]hose|[Mm]y|[Oo]ur|[Yy]our|[Tt]heir|[Aa]ny|[Ss]ome|[Nn]o) ([A-Z][a-z]+)\b(?! [A-Z])")
 
 
 def _words(piece: str) -> list[str]:
@@ -228,7 +254,7 @@ def merge(spans: list[PiiSpan], text: str) -> list[PiiSpan]:
             named = longest.entity_type in ("PERSON", "ORGANIZATION")
             keep = (last if last.known else span if span.known else longest) if named else longest
             kind = "EMAIL" if {last.entity_type, span.entity_type} <= ADDRESS_TYPES and not keep.known else keep.entity_type
-            merged[-1] = PiiSpan(last.start, max(last.end, span.end), kind, keep.key, keep.known)
+            merged[-1] = PiiSpan(last.start, max(last.end, span.end), kind, keep.key, keep.known, last.cued or span.cued)
         else:
             merged.append(span)
     return merged
