@@ -72,6 +72,24 @@ def test_speech_look_alikes_are_no_names_or_phones(detector, text):
     assert wrong == []
 
 
+def test_roles_hyphenated_brands_and_things_are_no_names_in_an_interview(detector):
+    texts = [
+        "Thank you, Mr. President. President Biden spoke first, and then the President took questions.",
+        "Jeff runs two Hy-Vee stores in town, and Jean-Pierre shops there.",
+        "We put up those Plexiglas shields. Plexiglas was hard to get, and Oliver ordered it anyway.",
+    ]
+    found = detector.detect(texts)  # one interview
+    people = sorted(text[s.start : s.end] for text, spans in zip(texts, found) for s in spans if s.entity_type == "PERSON")
+    assert people == ["Biden", "Jean-Pierre", "Jeff", "Oliver"]
+
+
+def test_foreign_spelled_and_lower_case_names_are_found(detector):
+    texts = ["We bought it after Szymańska recommended it.", "larisa from support was great, and so were tomasz and ngozi."]
+    found = detector.detect(texts, propagate=False)
+    people = sorted(text[s.start : s.end] for text, spans in zip(texts, found) for s in spans if s.entity_type == "PERSON")
+    assert people == ["Szymańska", "larisa", "ngozi", "tomasz"]
+
+
 def test_a_stutter_before_a_spelled_name_leaves_the_pronoun_alone(detector):
     text = "I- I- I spelled it for them, O-K-A-F-O-R, and I waited."
     people = [text[s.start : s.end] for s in detector.detect([text])[0] if s.entity_type == "PERSON"]

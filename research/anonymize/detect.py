@@ -9,6 +9,8 @@ not whenever spaCy sees one, so brands, retailers and channels survive.
 A PERSON must hold a word that could be a name (see `gazetteer.could_be_name`): spaCy's
 small model calls "COVID-19", "Q3", "Laughter" and "Americans" people in real speech. Names
 found by their context (a title, a vocative, an introduction) need only be shaped like one.
+Within an interview, a one-word PERSON on no name list that nothing calls a name is dropped
+when a determiner comes before that word somewhere ("the Paxlovid medication"): a thing.
 """
 
 from __future__ import annotations
