@@ -27,7 +27,7 @@ import re
 
 from presidio_analyzer import RecognizerResult
 
-from research.anonymize.gazetteer import is_common_word, is_dictionary_word, is_first_name, is_listed_name, is_name, is_place, is_rare_word, is_region_or_big_city
+from research.anonymize.gazetteer import is_dictionary_word, is_first_name, is_listed_name, is_name, is_place, is_rare_word, is_region_or_big_city
 from research.anonymize.name_recognizer import PLACE_LABELS, DocRecognizer
 
 SCORE = 0.9  # above spaCy's 0.85, so Presidio keeps these inside a longer lower-case spaCy PERSON ("tracy:"i'm") that the detector drops
@@ -191,9 +191,9 @@ def _name_runs(doc):
 
 
 def _gazetteer_words(doc):
-    """A proper noun on the name lists, or a first name that no dictionary lists as a word ("larisa", "milorad")."""
+    """A proper noun on the name lists, or a first name seldom written and in no dictionary ("larisa", "milorad"; not "fella", "hella")."""
     for token in doc:
-        if not token.is_stop and is_name(token.text) and (token.pos_ == "PROPN" or (is_first_name(token.text) and not is_dictionary_word(token.text, 0.0) and not is_common_word(token.text))):
+        if not token.is_stop and is_name(token.text) and (token.pos_ == "PROPN" or (is_first_name(token.text) and is_rare_word(token.text) and not is_dictionary_word(token.text, 0.0))):
             yield _span([token])
 
 
