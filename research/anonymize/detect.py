@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -189,11 +190,12 @@ class PiiDetector:
 
 
 def _without_things(texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
-    """Drop a one-word PERSON on no name list that nothing around it calls a name, when the same
-    document puts a determiner before that word ("the Paxlovid medication", "those Plexiglas
-    shields"): a product or a thing, which people's names seldom follow."""
+    """Drop a one-word PERSON on no name list, found more than once and that nothing around calls
+    a name, when the same document puts a determiner before that word ("the Paxlovid
+    medication", "those Plexiglas shields"): a product or a thing, which people's names seldom follow."""
     cued = {_key(text[s.start : s.end]) for text, spans in zip(texts, found) for s in spans if s.cued}
-    things = {word for text in texts for word in _AFTER_DETERMINER.findall(text)} - cued
+    mentions = Counter(_key(text[s.start : s.end]) for text, spans in zip(texts, found) for s in spans if s.entity_type == "PERSON")
+    things = {word for text in texts for word in _AFTER_DETERMINER.findall(text) if mentions[word] > 1} - cued  # once is too little to un-name a word
     if not things:
         return found
 

@@ -31,7 +31,7 @@ from research.anonymize.gazetteer import is_dictionary_word, is_first_name, is_l
 from research.anonymize.name_recognizer import PLACE_LABELS, DocRecognizer
 
 SCORE = 0.9  # above spaCy's 0.85, so Presidio keeps these inside a longer lower-case spaCy PERSON ("tracy:"i'm") that the detector drops
-PRONOUNS = frozenset({"he", "his", "himself", "she", "her", "hers", "herself"})  # not "him", which may be anyone: "there’s Paxlovid, which helped him"
+PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
 PERSON_VERBS = frozenset({"live", "bear", "marry", "die", "divorce", "retire", "shout", "yell", "scream", "whisper", "laugh", "cry", "smile", "sigh"})  # lemmas: only people do these
 NOT_PERSON_LABELS = PLACE_LABELS | {"NORP"}  # places, nationalities and groups
 LIST_SEPARATORS = frozenset({",", "and", "&", "or"})
@@ -163,11 +163,13 @@ def _listed_with_a_name(doc):
 
 
 def _referred_to_as_people(doc):
-    """Subjects that a later he or she in the same sentence refers to, or that do what only people do."""
+    """Subjects that a later he or she refers to, when none came before them (else it may be that
+    person's: "he’s able to ... because there’s Paxlovid, which helped him"), or that do what only people do."""
+    pronouns = [token.i for token in doc if token.lower_ in PRONOUNS]
     for token in doc:
         if token.dep_ not in ("nsubj", "nsubjpass") or token.ent_type_ == "PERSON" or not _candidate(token.text):
             continue
-        if any(later.lower_ in PRONOUNS for later in doc[token.i + 1 : token.sent.end]) or token.head.lemma_ in PERSON_VERBS:
+        if (pronouns and pronouns[0] > token.i) or token.head.lemma_ in PERSON_VERBS:
             first = min([token.i] + [child.i for child in token.children if child.dep_ == "compound" and _capitalised(child)])
             yield _span(doc[first : token.i + 1])
 
