@@ -6,9 +6,10 @@ and, with --reference COMMIT, with our own detection as it was at that commit (s
 1. The demo scripts: every PII span written into them (names, company names, spoken
    emails and phone numbers, an order number, a street), on the script text.
 2. presidio-research's synthetic PII sentences (../shared/data, when present).
-3. Real speech: two White House press briefings (tests/fixtures/pii_real_speech, names
-   marked by hand) and pyannote's phone call (../shared/data), as one interview each:
-   PERSON precision and recall.
+3. Real speech: two White House press briefings (tests/fixtures/pii_real_speech), a roundtable
+   where four workers tell their stories (tests/fixtures/pii_roundtable), names marked by hand,
+   and pyannote's phone call (../shared/data), as one interview each: PERSON precision and
+   recall, per transcript and pooled.
 4. Known names at study scale: 60-person sheets drawn by Faker (three seeds, ten locales)
    against GoEmotions' dev comments (real text whose names are already masked as [NAME]):
    words wrongly matched to a participant, per 1,000 words.
@@ -43,6 +44,7 @@ from research.anonymize.known_names import KnownName, find_known_names  # noqa: 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
 REAL_SPEECH = REPO / "tests" / "fixtures" / "pii_real_speech"
+ROUNDTABLE = REPO / "tests" / "fixtures" / "pii_roundtable"
 GENERIC_TIME = ["We renew every year.", "It took six weeks to arrive.", "I called them today and again last month.", "After a couple of days it worked.", "Every spring the filter price goes up.", "We have used it for three years now."]
 LOOKALIKES = [
     "I- I- I think the second quarter was better.",
@@ -99,6 +101,7 @@ def table(title: str, ours: dict, theirs: dict, types: list[str]) -> None:
 def real_speech() -> dict[str, tuple[list[str], list[list[GoldSpan]]]]:
     """Real spoken transcripts with their PERSON spans: the briefing fixture, and pyannote's call when ../shared/data is here."""
     corpora = {f"White House briefing {path.stem[-10:]}": load_marked_transcript(path) for path in sorted(REAL_SPEECH.glob("whitehouse-*.txt"))}
+    corpora |= {f"White House roundtable {path.stem[-10:]}": load_marked_transcript(path) for path in sorted(ROUNDTABLE.glob("whitehouse-*.txt"))}
     stm = SHARED / "diarization-pyannote-sample" / "sample.stm"
     if stm.is_file():
         texts = [line.split(maxsplit=5)[5] for line in stm.read_text().splitlines() if line.strip()]
@@ -139,9 +142,14 @@ def measure() -> tuple[dict[str, float], dict]:
         strict = score(gold, PiiDetector(organizations=True, places=True).detect(texts, propagate=False), SYNTH_TYPES)
         detail["synth"] = (texts, gold, ours, strict)
         numbers |= {"presidio-research PERSON recall": ours["PERSON"].recall, "presidio-research PERSON precision": ours["PERSON"].precision, "presidio-research ALL F2": ours["ALL"].f2, "presidio-research strict ALL F2": strict["ALL"].f2}
+    pooled_gold, pooled_found = [], []
     for name, (texts, gold) in real_speech().items():
-        person = score(gold, PiiDetector().detect(texts))["PERSON"]  # one interview: names found once are looked for again
+        found = PiiDetector().detect(texts)  # one interview: names found once are looked for again
+        person = score(gold, found)["PERSON"]
         numbers |= {f"{name} PERSON precision": person.precision, f"{name} PERSON recall": person.recall}
+        pooled_gold, pooled_found = pooled_gold + gold, pooled_found + found
+    pooled = score(pooled_gold, pooled_found)["PERSON"]
+    numbers |= {"real speech, pooled: PERSON precision": pooled.precision, "real speech, pooled: PERSON recall": pooled.recall}
     rate = false_known_name_rate()
     if rate is not None:
         numbers["60-name sheet: false matches per 1,000 words"] = rate

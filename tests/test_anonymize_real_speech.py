@@ -11,6 +11,7 @@ from research.anonymize.evaluate import GoldSpan, load_marked_transcript, score
 from research.anonymize.known_names import KnownName, find_known_names
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pii_real_speech"
+ROUNDTABLE = Path(__file__).parent / "fixtures" / "pii_roundtable" / "whitehouse-roundtable-2021-02-23.txt"
 SHEET_LOCALES = ["en_US", "en_GB", "de_DE", "es_ES", "fr_FR", "it_IT", "nl_NL", "pl_PL", "en_IN", "pt_BR"]
 
 
@@ -28,6 +29,17 @@ def test_names_in_real_press_briefings_are_found_and_little_else(detector):
         found += detector.detect(texts)
     person = score(gold, found)["PERSON"]
     assert person.recall >= 0.98 and person.precision >= 0.90, person
+
+
+def test_names_in_a_real_roundtable_of_workers_are_found_and_little_else(detector):
+    """A White House roundtable (public domain) where four workers tell their stories: 9,000 words,
+    76 names marked by hand, among "Mr. President", Hy-Vee, Walgreens and Plexiglas."""
+    texts, gold = load_marked_transcript(ROUNDTABLE)
+    found = detector.detect(texts)
+    person = score(gold, found)["PERSON"]
+    assert person.recall >= 0.98 and person.precision >= 0.90, person
+    people = {text[s.start : s.end] for text, spans in zip(texts, found) for s in spans if s.entity_type == "PERSON"}
+    assert not people & {"President", "Hy", "Vee", "Hy-Vee"}, people
 
 
 def test_names_in_pyannotes_real_phone_call_and_nothing_else(detector, shared_data):
@@ -58,6 +70,25 @@ def test_speech_look_alikes_are_no_names_or_phones(detector, text):
     spans = detector.detect([text])[0]
     wrong = [(text[s.start : s.end], s.entity_type) for s in spans if s.entity_type in ("PERSON", "PHONE") and text[s.start : s.end] not in ("Jha",)]
     assert wrong == []
+
+
+def test_roles_hyphenated_brands_and_things_are_no_names_in_an_interview(detector):
+    texts = [
+        "Thank you, Mr. President. President Biden spoke first, and then the President took questions.",
+        "Jeff runs two Hy-Vee stores in town, and Jean-Pierre shops there.",
+        "We put up those Plexiglas shields. Plexiglas was hard to get, and Oliver ordered it anyway.",
+    ]
+    found = detector.detect(texts)  # one interview
+    people = sorted(text[s.start : s.end] for text, spans in zip(texts, found) for s in spans if s.entity_type == "PERSON")
+    assert people == ["Biden", "Jean-Pierre", "Jeff", "Oliver"]
+
+
+def test_foreign_spelled_and_lower_case_names_are_found(detector):
+    """spaCy's small model calls "Jędrzejczak" an organisation; a foreign spelling it calls a place stays a place."""
+    texts = ["I think Jędrzejczak fixed it in the end.", "larisa from support was great, and so were tomasz and ngozi."]
+    found = detector.detect(texts, propagate=False)
+    people = sorted(text[s.start : s.end] for text, spans in zip(texts, found) for s in spans if s.entity_type == "PERSON")
+    assert people == ["Jędrzejczak", "larisa", "ngozi", "tomasz"]
 
 
 def test_a_stutter_before_a_spelled_name_leaves_the_pronoun_alone(detector):
@@ -100,3 +131,30 @@ def test_marked_transcripts_give_gold_spans(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("Go ahead, {Toluse}.\nNo names here.\n", encoding="utf-8")
     assert load_marked_transcript(path) == (["Go ahead, Toluse.", "No names here."], [[GoldSpan(10, 16, "PERSON")], []])
+
+
+def test_a_200_name_sheet_wrongly_matches_under_1_in_1000_words_of_real_speech():
+    """The three real transcripts with their true names blanked: any match left is wrong."""
+    texts = []
+    for path in [*sorted(FIXTURES.glob("whitehouse-*.txt")), ROUNDTABLE]:
+        for text, spans in zip(*load_marked_transcript(path)):
+            for span in reversed(spans):
+                text = text[: span.start] + "[NAME]" + text[span.end :]
+            texts.append(text)
+    words = sum(len(text.split()) for text in texts)
+    for seed in (1, 2):
+        wrong = [text[m.start : m.end] for text in texts for m in find_known_names(text, _sheet(seed, 200))]
+        assert len(wrong) / words < 1 / 1000, (seed, len(wrong), words, wrong[:20])
+
+
+def test_everyday_words_of_a_real_study_are_not_matched_to_surnames_that_spell_or_sound_alike():
+    """Words a 57-interview study lost to its sheet ("Social", "Canada", "Stanford"...), against
+    a 60-name sheet holding surnames close to each of them."""
+    close = ["Ava Sokal", "Ben Kanada", "Cleo Christman", "Dev Jost", "Eli Lerner", "Fay Grate", "Gus Adelaida", "Kovid Sharma", "Jon Zoon", "Kai Stanforth", "Max Seckond", "Ned Beyon", "Pia Sochal", "Ros Brexiter", "Uma Doolingo", "Vic Grey"]
+    sheet = [*_sheet(7, 44), *(KnownName(name, "PERSON") for name in close)]
+    text = (
+        "Social media was how I found them. Second, the price. We moved from Canada before Christmas. Beyond that, nothing. "
+        "Just to say, I wanted to learn. Learn Spanish on Duolingo, great app. Great support. We visited Adelaide. "
+        "During COVID we used Zoom, and my son went to Stanford after Brexit. It was a Social Security thing, the Second time."
+    )
+    assert [text[m.start : m.end] for m in find_known_names(text, sheet)] == []

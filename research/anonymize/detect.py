@@ -9,6 +9,8 @@ not whenever spaCy sees one, so brands, retailers and channels survive.
 A PERSON must hold a word that could be a name (see `gazetteer.could_be_name`): spaCy's
 small model calls "COVID-19", "Q3", "Laughter" and "Americans" people in real speech. Names
 found by their context (a title, a vocative, an introduction) need only be shaped like one.
+Within an interview, a one-word PERSON on no name list that nothing calls a name is dropped
+when a determiner comes before that word somewhere ("the Paxlovid medication"): a thing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -23,7 +26,7 @@ from functools import cache
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from research.anonymize.address import StreetAddressRecognizer
-from research.anonymize.gazetteer import could_be_name, is_dictionary_word, is_name, is_rare_word, name_shaped, warm_gazetteers
+from research.anonymize.gazetteer import could_be_name, is_dictionary_word, is_listed_name, is_name, is_rare_word, name_shaped, warm_gazetteers
 from research.anonymize.known_names import KnownName, find_known_names
 from research.anonymize.name_context import ContextNameRecognizer
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
@@ -62,6 +65,7 @@ _DAY = r"(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|tenth|twenti
 EXACT_DATE = re.compile(rf"\b(?:{_DAY}\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+{_DAY})\b|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b(?:19|20)\d\d-\d\d-\d\d\b", re.IGNORECASE)
 NOT_NAMES = frozenset(STOP_WORDS) | {"tell", "say", "ask", "let", "call", "thank", "thanks", "hello", "hi", "okay", "ok", "yes", "yeah", "sure", "right", "great", "wow", "honestly", "well"}
 CONTEXT_RECOGNIZERS = frozenset({"ContextNameRecognizer", "SpelledNameRecognizer", "TitleNameRecognizer"})  # the words around say it is a name, whatever the word
+CUED = CONTEXT_RECOGNIZERS | {"RelativeNameRecognizer"}
 _PUNCTUATION = ".,!?;:()[]\"“”‘’—–…"
 DEFAULT_ALLOW = ("LinkedIn", "Instagram", "Facebook", "YouTube", "Google", "Amazon", "Twitter", "TikTok", "WhatsApp", "Reddit", "Trustpilot", "Yelp", "Wi-Fi", "Wi -Fi", "WiFi", "Bluetooth", "iPhone", "Android")
 
@@ -73,6 +77,7 @@ class PiiSpan:
     entity_type: str  # PERSON, EMAIL, PHONE, LOCATION, ORGANIZATION, ID, URL, DATE
     key: str  # what makes two mentions the same entity (the known name, or the normalised text)
     known: bool = False  # a participant or company from the metadata
+    cued: bool = False  # a name the words around it call one (a title, a vocative, an introduction)
 
 
 @cache
@@ -136,11 +141,13 @@ class PiiDetector:
 
     def _propagate(self, texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
         """A name detected once is looked for everywhere else, misheard forms included ("Midio" ... "Medio")."""
+        found = _without_things(texts, found)
         names = {}
         for text, spans in zip(texts, found):
             for span in spans:
                 if span.entity_type == "PERSON" and not span.known:
-                    words = [word for word in _words(text[span.start : span.end]) if name_shaped(word, text.isupper())]
+                    shaped = [word for word in _words(text[span.start : span.end]) if name_shaped(word, text.isupper())]
+                    words = [word for word in shaped if could_be_name(word, text.isupper())] or shaped  # "Biden" of "President Biden"
                     if words:  # not a spelled "O-K-A-F-O-R" letter by letter
                         names.setdefault(span.key, KnownName(" ".join(words), "PERSON"))
         if not names:
@@ -161,7 +168,7 @@ class PiiDetector:
             kind = ENTITY_TYPES[result.entity_type]
             if kind == "URL" and re.search(r"\bat\b|@", piece, re.IGNORECASE):
                 kind = "EMAIL"
-            spans.append(PiiSpan(result.start, result.end, kind, _normalise(piece)))
+            spans.append(PiiSpan(result.start, result.end, kind, _normalise(piece), cued=(result.recognition_metadata or {}).get("recognizer_name") in CUED))
         for match in find_known_names(text, self.known):
             spans.append(PiiSpan(match.start, match.end, match.name.entity_type, entity_key(match.name.text), known=True))
         return merge(spans, text)
@@ -178,8 +185,32 @@ class PiiDetector:
         if result.entity_type in SPACY_ONLY and recognizer == "SpacyRecognizer":
             return result.entity_type in self.keep_spacy
         if result.entity_type == "PERSON":
-            return _person(piece, recognizer, text.isupper())
+            return _person(piece, recognizer, text.isupper()) and (recognizer == "SpelledNameRecognizer" or _named_compound(text, result.start, result.end))
         return True
+
+
+def _without_things(texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
+    """Drop a one-word PERSON on no name list, found more than once and that nothing around calls
+    a name, when the same document puts a determiner before that word ("the Paxlovid
+    medication", "those Plexiglas shields"): a product or a thing, which people's names seldom follow."""
+    cued = {_key(text[s.start : s.end]) for text, spans in zip(texts, found) for s in spans if s.cued}
+    mentions = Counter(_key(text[s.start : s.end]) for text, spans in zip(texts, found) for s in spans if s.entity_type == "PERSON")
+    things = {word for text in texts for word in _AFTER_DETERMINER.findall(text) if mentions[word] > 1} - cued  # once is too little to un-name a word
+    if not things:
+        return found
+
+    def thing(text: str, span: PiiSpan) -> bool:
+        piece = _key(text[span.start : span.end])
+        return span.entity_type == "PERSON" and not span.known and not span.cued and piece in things and not is_listed_name(piece)
+
+    return [[span for span in spans if not thing(text, span)] for text, spans in zip(texts, found)]
+
+
+def _key(piece: str) -> str:
+    return piece.strip(_PUNCTUATION).removesuffix("'s").removesuffix("’s")
+
+
+_AFTER_DETERMINER = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hese|[Tt]hose|[Mm]y|[Oo]ur|[Yy]our|[Tt]heir|[Aa]ny|[Ss]ome|[Nn]o) ([A-Z][a-z]+)\b(?! [A-Z])")
 
 
 def _words(piece: str) -> list[str]:
@@ -202,6 +233,18 @@ def _person(piece: str, recognizer: str, upper_case_text: bool) -> bool:
     return any(could_be_name(word, upper_case_text) for word in words if word[:1].isupper())
 
 
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+
+
+def _named_compound(text: str, start: int, end: int) -> bool:
+    """A name that is part of a hyphenated word is a name only if every capitalised part is on a
+    name list: "Jean-Pierre", "Smith-Jones", but not the "Hy" of "Hy-Vee"."""
+    for compound in _HYPHENATED.finditer(text, max(0, start - 50), end + 50):
+        if compound.start() < end and compound.end() > start and (compound.start() < start or compound.end() > end):
+            return all(is_listed_name(part) for part in compound.group().split("-") if part[:1].isupper())
+    return True
+
+
 def merge(spans: list[PiiSpan], text: str) -> list[PiiSpan]:
     """Overlapping spans become one, and so do address parts with only spaces between them.
 
@@ -215,7 +258,7 @@ def merge(spans: list[PiiSpan], text: str) -> list[PiiSpan]:
             named = longest.entity_type in ("PERSON", "ORGANIZATION")
             keep = (last if last.known else span if span.known else longest) if named else longest
             kind = "EMAIL" if {last.entity_type, span.entity_type} <= ADDRESS_TYPES and not keep.known else keep.entity_type
-            merged[-1] = PiiSpan(last.start, max(last.end, span.end), kind, keep.key, keep.known)
+            merged[-1] = PiiSpan(last.start, max(last.end, span.end), kind, keep.key, keep.known, last.cued or span.cued)
         else:
             merged.append(span)
     return merged

@@ -98,6 +98,11 @@ def _never_names() -> frozenset[str]:
     return frozenset(name.casefold() for name in regions + cities) | PLACE_ALIASES
 
 
+def is_region_or_big_city(words: str) -> bool:
+    """A country, US state, continent or city of a million people: never a name ("Texas", "Paris")."""
+    return words.casefold() in _never_names()
+
+
 def is_place(words: str) -> bool:
     return words.casefold() in places()
 
@@ -132,10 +137,14 @@ def is_name(word: str) -> bool:
 
 @cache
 def dictionary_words() -> frozenset[str]:
-    """GCIDE's headwords, lower case: the English words a dictionary lists ("omicron", "laughter")."""
+    """GCIDE's headwords, lower case: the English words a dictionary lists ("omicron", "laughter"),
+    less those Webster's (web2) writes only with a capital, as a proper noun ("Oliver", "Tyler",
+    but not "delta" or "grace", which it also writes in lower case)."""
     from english_words import get_english_words_set
 
-    return frozenset(get_english_words_set(["gcide"], lower=True))
+    web2 = get_english_words_set(["web2"], lower=False)
+    proper_only = {word.casefold() for word in web2 if word[:1].isupper()} - web2
+    return frozenset(get_english_words_set(["gcide"], lower=True) - proper_only)
 
 
 def name_shaped(word: str, upper_case_text: bool = False) -> bool:

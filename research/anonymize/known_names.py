@@ -14,8 +14,9 @@ word ("Grace", "Young", "Just") is the name when capitalised inside a sentence; 
 one, it passes under the looser EXACT_BUDGET. Summed over a sheet's N
 tokens, each with K close words in the language, at most about K x CHANCE_BUDGET of the
 words of ordinary speech can match by chance, whatever N is. A close word that is itself a
-name on the gazetteers ("Matteo" for Mateo) and no place needs no budget: if it is someone
-else, a name was still redacted.
+name on the gazetteers ("Matteo" for Mateo) and no place passes under the looser EXACT_BUDGET:
+if it is someone else, a name was still redacted; but a name as common as "Stanford" is more
+often the university.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ def _token_matches(word: str, token: str, tested: int = 1, opens_sentence: bool 
         return a not in everyday_words() or (TITLE_CASE.fullmatch(word) is not None and (not opens_sentence or tested * word_chance(word) <= EXACT_BUDGET))
     if not TITLE_CASE.fullmatch(word) or not _close(a, b, word, token):
         return False  # speech recognition writes a misheard name as a name: not "LCSC", "TRoss", "RemindMe"
-    return tested * word_chance(word) <= CHANCE_BUDGET or (is_name(word) and not is_place(word) and not is_dictionary_word(word, 0.0))
+    chance = tested * word_chance(word)
+    return chance <= CHANCE_BUDGET or (chance <= EXACT_BUDGET and is_name(word) and not is_place(word) and not is_dictionary_word(word, 0.0))
 
 
 def _opens_sentence(text: str, start: int) -> bool:

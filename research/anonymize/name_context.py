@@ -12,9 +12,10 @@ text treats it as one:
   never charged us"), or of a verb only people do ("Ibekwe lives two doors down");
 - two or three capitalised words, each a name or seldom written in English, perhaps with
   an initial between ("Bekzod Tursunov", "Mijail C Adomo");
-- in a text written all in lower case, a proper noun in the name gazetteers, or two or three
-  words each a name or seldom written and in no dictionary ("calfucir berrios",
-  "szemere h berecz").
+- in a text written all in lower case, a proper noun in the name gazetteers or a first name no
+  dictionary lists ("larisa"), two or three words each a name or seldom written and in no
+  dictionary ("calfucir berrios", "szemere h berecz"), or a list of such words, half of them
+  names ("christoffe, kuon, larisa and edda").
 
 A candidate word is capitalised (unless the text is all lower case), not an everyday word,
 and either a gazetteer name or a rare word that is no place.
@@ -26,7 +27,7 @@ import re
 
 from presidio_analyzer import RecognizerResult
 
-from research.anonymize.gazetteer import is_dictionary_word, is_first_name, is_listed_name, is_name, is_place, is_rare_word
+from research.anonymize.gazetteer import is_dictionary_word, is_first_name, is_listed_name, is_name, is_place, is_rare_word, is_region_or_big_city
 from research.anonymize.name_recognizer import PLACE_LABELS, DocRecognizer
 
 SCORE = 0.9  # above spaCy's 0.85, so Presidio keeps these inside a longer lower-case spaCy PERSON ("tracy:"i'm") that the detector drops
@@ -49,7 +50,7 @@ class ContextNameRecognizer(DocRecognizer):
         lower_case = not any(char.isupper() for char in text)
         spans = [*_speaker_labels(text, lower_case), *_vocatives(doc), *_addressed(doc), *_called_out(doc, lower_case), *_listed_with_a_name(doc), *_referred_to_as_people(doc), *_name_runs(doc)]
         if lower_case:
-            spans += [*_gazetteer_words(doc), *_lower_case_runs(doc), *_lower_case_pairs(doc)]
+            spans += [*_gazetteer_words(doc), *_lower_case_runs(doc), *_lower_case_lists(doc)]
         return [RecognizerResult("PERSON", start, end, SCORE) for start, end in spans]
 
 
@@ -155,19 +156,20 @@ def _listed_with_a_name(doc):
     for items in _list_items(doc):
         if any(_is_person(item) for item in items):
             for item in items:
-                if is_place(item.text) and not is_first_name(item.text):  # "Sheila and Texas": a place, not a second name ("Florence" may be either)
+                if is_place(item.text) and not (is_first_name(item.text) or (is_listed_name(item.text) and not is_region_or_big_city(item.text))):  # "Sheila and Texas": a place, not a second name ("Florence", "Mary" may be either)
                     continue
                 if all(_candidate(token.text) or _initial(token) or (token.text[:1].isupper() and is_listed_name(token.text)) for token in item):  # "Henry" among names
                     yield _span(item)
 
 
 def _referred_to_as_people(doc):
-    """Subjects that a later he or she refers to, or that do what only people do."""
-    last_pronoun = max((token.i for token in doc if token.lower_ in PRONOUNS), default=-1)
+    """Subjects that a later he or she refers to, when none came before them (else it may be that
+    person's: "he’s able to ... because there’s Paxlovid, which helped him"), or that do what only people do."""
+    pronouns = [token.i for token in doc if token.lower_ in PRONOUNS]
     for token in doc:
         if token.dep_ not in ("nsubj", "nsubjpass") or token.ent_type_ == "PERSON" or not _candidate(token.text):
             continue
-        if last_pronoun > token.i or token.head.lemma_ in PERSON_VERBS:
+        if (pronouns and pronouns[0] > token.i) or token.head.lemma_ in PERSON_VERBS:
             first = min([token.i] + [child.i for child in token.children if child.dep_ == "compound" and _capitalised(child)])
             yield _span(doc[first : token.i + 1])
 
@@ -191,8 +193,9 @@ def _name_runs(doc):
 
 
 def _gazetteer_words(doc):
+    """A proper noun on the name lists, or a first name seldom written and in no dictionary ("larisa", "milorad"; not "fella", "hella")."""
     for token in doc:
-        if token.pos_ == "PROPN" and not token.is_stop and is_name(token.text):
+        if not token.is_stop and is_name(token.text) and (token.pos_ == "PROPN" or (is_first_name(token.text) and is_rare_word(token.text) and not is_dictionary_word(token.text, 0.0))):
             yield _span([token])
 
 
@@ -213,13 +216,21 @@ def _lower_case_runs(doc):
         i = max(end, i + 1)
 
 
-def _lower_case_pairs(doc):
-    """Two lower-case words joined by "and", each a name or a rare word in no dictionary, one of them a name: "egede and sanderson"."""
-    for token in doc[1:-1]:
-        left, right = doc[token.i - 1], doc[token.i + 1]
-        if token.lower_ == "and" and all(_name_or_unknown(word) for word in (left, right)) and (is_name(left.text) or is_name(right.text)):
-            yield _span([left])
-            yield _span([right])
+def _lower_case_lists(doc):
+    """Lower-case words in a list ("a, b and c", "egede and sanderson"), each a name or a rare
+    word in no dictionary, at least half of them names: every one is a name."""
+    i = 0
+    while i < len(doc):
+        items, end = [doc[i]], i + 1
+        while end + 1 < len(doc) and doc[end].lower_ in LIST_SEPARATORS:
+            after = end + 1 + (doc[end].text == "," and doc[end + 1].lower_ in ("and", "or") and end + 2 < len(doc))
+            items.append(doc[after])
+            end = after + 1
+        if len(items) > 1 and all(_name_or_unknown(item) for item in items) and 2 * sum(is_name(item.text) for item in items) >= len(items):
+            yield from (_span([item]) for item in items)
+            i = end
+        else:
+            i += 1
 
 
 def _name_or_unknown(token) -> bool:

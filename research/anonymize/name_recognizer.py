@@ -8,7 +8,9 @@ It reads spaCy's analysis (Presidio's `nlp_artifacts`) and the name gazetteers:
 - a capitalised proper noun outside any entity that is a name ("Shovda", "Logan"),
   with the initials and capitalised words that follow it ("Ravil G Yefimov");
 - in lower-case text, a first name followed by a surname or a rare word, perhaps with a
-  middle initial between ("eva kleist", "benjamin a seiler").
+  middle initial between ("eva kleist", "benjamin a seiler");
+- a capitalised word spelled with letters English does not use, seldom written and no place
+  ("Szász", "Hřibová").
 A place spaCy calls a place ("Paris", "Logan") stays a place, and an institution named after
 someone ("George Washington University", "the Washington Post") stays an institution. Other rare capitalised proper
 nouns are reported as RARE_PROPER_NOUN, which the detector keeps only when organisations are
@@ -17,9 +19,11 @@ redacted too (they may be brands).
 
 from __future__ import annotations
 
+import unicodedata
+
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from research.anonymize.gazetteer import is_dictionary_word, is_first_name, is_name, is_place, is_rare_word
+from research.anonymize.gazetteer import is_common_word, is_dictionary_word, is_first_name, is_name, is_place, is_rare_word
 
 RELABELLED = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -49,7 +53,7 @@ class GazetteerNameRecognizer(DocRecognizer):
         super().__init__(supported_entities=["PERSON", PROPER_NOUN], name="GazetteerNameRecognizer")
 
     def find(self, text: str, doc) -> list[RecognizerResult]:
-        spans = [*_relabelled_entities(doc), *_proper_nouns(doc), *_lower_case_names(doc)]
+        spans = [*_relabelled_entities(doc), *_proper_nouns(doc), *_lower_case_names(doc), *_foreign_spelled(doc, not any(char.isupper() for char in text))]
         results = [RecognizerResult("PERSON", start, end, SCORE) for start, end in spans]
         return results + [RecognizerResult(PROPER_NOUN, start, end, SCORE) for start, end in _rare_proper_nouns(doc)]
 
@@ -109,6 +113,23 @@ def _lower_case_names(doc):
             last = doc[following]
             if last.is_lower and last.is_alpha and (is_name(last.text) or (is_rare_word(last.text) and not is_dictionary_word(last.text, 0.0))):  # not "peer purifier"
                 yield token.idx, last.idx + len(last.text)
+
+
+def _foreign_spelled(doc, lower_case: bool):
+    """Capitalised words (any, in a lower-case text) spelled with letters English does not use,
+    seldom written in English and no place ("Szász", "Hřibová", "vilhjálmsdóttir"): in English
+    speech, a person's name."""
+    for token in doc:
+        if token.is_alpha and (token.text[:1].isupper() or lower_case) and not token.is_upper and token.ent_type_ not in PLACE_LABELS and _foreign(token.text) and is_rare_word(token.text) and not is_place(token.text):
+            yield token.idx, token.idx + len(token.text)
+
+
+def _foreign(word: str) -> bool:
+    """Spelled with letters English does not use, and no English word without its accents ("café", "jalapeño")."""
+    if not any(0xC0 <= ord(char) < 0x250 and char not in "×÷" for char in word):
+        return False
+    plain = "".join(char for char in unicodedata.normalize("NFKD", word) if not unicodedata.combining(char))
+    return not is_dictionary_word(plain, 0.0) and not is_common_word(plain)
 
 
 def _rare_proper_nouns(doc):

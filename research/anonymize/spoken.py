@@ -36,6 +36,7 @@ RELATIVES = ("son", "daughter", "kid", "husband", "wife", "sister", "brother", "
 _EITHER_CASE = "|".join(f"[{word[0].upper()}{word[0]}]{word[1:]}" for word in (*RELATIVES, "youngest", "eldest", "oldest"))
 RELATION = rf"(?:{_EITHER_CASE}|Doctor|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Mx\.?|Miss|Professor)"
 TITLE_NAME = re.compile(r"\b(?:Dr\.?|Doctor|Mrs\.?|Mr\.?|Ms\.?|Mx\.?|Prof\.?|Professor|President|Secretary|Senator|Governor|Mayor|Judge|Justice|Detective|Sergeant|Ambassador|Chancellor|Congressman|Congresswoman|Rabbi|Pastor) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
+ROLES = frozenset("president vice speaker chair chairman chairwoman chairperson secretary senator governor mayor judge justice ambassador chancellor minister premier director commissioner leader representative congressman congresswoman professor doctor general attorney deputy sheriff officer".split())  # "Mr. President", "Madam Speaker": a form of address, no name
 LOWER_CASE_TITLE_NAME = re.compile(r"\b(?:dr|mrs|mr|ms|mx|prof)\.? (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")  # "ms. Frici": a title typed or transcribed in lower case
 FAMILY = ("son", "daughter", "kids?", "husband", "wife", "sister", "brother", "mother", "father", "widow", "widower", "fiancée?", "girlfriend", "boyfriend", "nephew", "niece", "granddaughter", "grandson", "uncle", "aunt", "cousin", "stepson", "stepdaughter")
 POSSESSED_RELATIVE = re.compile(rf"\b(?P<name>[^\W\d_][\w-]+)['’]s (?:{'|'.join(FAMILY)})\b")  # "Hilarion's daughter": companies have no daughters
@@ -160,7 +161,7 @@ class RelativeNameRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in RELATION_NAME.finditer(text)]
+        results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in RELATION_NAME.finditer(text) if m.group("name").casefold() not in ROLES]
         for m in INTRODUCTION.finditer(text):
             if m.group("name").split()[0] not in NOT_INTRODUCED:
                 results.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE))
@@ -174,6 +175,7 @@ class RelativeNameRecognizer(EntityRecognizer):
 
 class TitleNameRecognizer(EntityRecognizer):
     """One or two capitalised words after a title ("Dr. Leana Wen", "Secretary Becerra", "ms. Frici"),
+    unless the first is a role ("Mr. President"),
     a question for a name ("Her maiden name is Key", "Last name? Ng"), or a possessive before a
     relative ("Hilarion's daughter"). The context says it is a person, whatever the word
     ("President Trump", "Ms. Young")."""
@@ -185,7 +187,7 @@ class TitleNameRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        titled = [*TITLE_NAME.finditer(text), *LOWER_CASE_TITLE_NAME.finditer(text)]
+        titled = [m for m in (*TITLE_NAME.finditer(text), *LOWER_CASE_TITLE_NAME.finditer(text)) if m.group("name").split()[0].casefold() not in ROLES]
         results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in titled]
         results += [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in POSSESSED_RELATIVE.finditer(text) if _possessor_is_named(m.group("name"), text)]
         return results + [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in NAME_GIVEN.finditer(text) if m.group("name")[0].isupper()]
@@ -197,7 +199,7 @@ def _possessor_is_named(word: str, text: str) -> bool:
     if word.casefold() in STOP_WORDS or word.casefold() in FAMILY_WORDS:
         return False
     if any(char.isupper() for char in text):
-        return word[0].isupper() and not word.isupper() and (is_name(word) or not is_dictionary_word(word))
+        return word[0].isupper() and not word.isupper() and (is_name(word) or is_listed_name(word) or not is_dictionary_word(word))  # "Martin's kid"
     return not is_dictionary_word(word)
 
 
