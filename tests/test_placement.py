@@ -2,6 +2,8 @@
 
 No GPU is lent to this suite: these check the selection logic with the memory a GPU would report."""
 
+import os
+
 import pytest
 
 from research.errors import ResearchError
@@ -15,6 +17,17 @@ def test_cpu_models_share_the_cores_with_at_most_four_threads_each():
     assert plan("cpu", "base", "int8", workers=2, files=5, cpu_count=2) == [Placement("cpu", 0, "int8", 1, 8)] * 2
     assert len(plan("cpu", "base", "int8", workers=8, files=3, cpu_count=16)) == 3  # never more models than files
     assert plan("cpu", "base", None, workers=1, files=1, batch_size=4, cpu_count=2)[0] == Placement("cpu", 0, "int8", 2, 4)
+
+
+def test_cpu_threads_follow_the_users_omp_num_threads(monkeypatch):
+    from research.transcribe.placement import usable_cores
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert usable_cores() == 1 and plan("cpu", "base", "int8", workers=1, files=1)[0].threads == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
+    assert usable_cores() >= 1
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert usable_cores() == len(os.sched_getaffinity(0))
 
 
 def test_one_float16_model_per_gpu_with_a_batch_from_its_free_memory():

@@ -75,6 +75,13 @@ def free_gpu_memory_mib() -> list[int]:
     return free[:count]
 
 
+def usable_cores() -> int:
+    """The cores this process may use: its CPU affinity, capped by OMP_NUM_THREADS when the user set it."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    return max(1, min(cores, int(limit))) if limit.isdigit() and int(limit) > 0 else cores
+
+
 def plan(
     device: str,
     model: str,
@@ -102,5 +109,5 @@ def plan(
         if device == "cuda":
             raise ResearchError("--device cuda: no CUDA GPU is visible (CTranslate2 found none); use --device cpu")
     count = min(workers, files)
-    threads = max(1, min(MAX_THREADS_PER_MODEL, (cpu_count or os.cpu_count() or 1) // count))
+    threads = max(1, min(MAX_THREADS_PER_MODEL, (cpu_count or usable_cores()) // count))
     return [Placement("cpu", 0, compute_type or "int8", threads, batch_size or CPU_BATCH_SIZE) for _ in range(count)]
