@@ -55,10 +55,20 @@ def test_word_timings_come_through_and_a_word_without_one_follows_its_neighbour(
     assert spread[0].start == 4.5 and spread[-1].end == pytest.approx(11.0) and all(a.end <= b.start + 1e-6 for a, b in zip(spread, spread[1:]))
 
 
-def test_untimed_text_continues_the_speaker_above():
+def test_untimed_text_continues_the_speaker_above_one_paragraph_per_utterance(study):
     transcript = read_transcript(TRANSCRIPTS / "notes-call.txt")
     assert not transcript.timed
-    assert transcript.turns[3].text.endswith("frustrated by then. My husband Tobias Brandvold wanted to return it.")
+    assert transcript.turns[3].text.endswith("frustrated by then.") and transcript.turns[4].speaker is None
+    add_sources(study, [TRANSCRIPTS / "notes-call.txt"])
+    run_speakers(study)
+    said = [(u["role"], u["text"]) for u in study.vault.raw_utterances(1)]
+    assert said[3] == ("customer", "The agent fixed it in two minutes, but I was frustrated by then.")
+    assert said[4] == ("customer", "My husband Tobias Brandvold wanted to return it.")  # no pause to split at: the paragraph is the utterance
+    assert [role for role, _ in said] == ["interviewer", "customer", "interviewer", "customer", "customer", "interviewer", "customer"]
+    # a timed file's speakerless line joins the turn above it, as the words of one utterance do
+    timed = study.root / "timed.txt"
+    timed.write_text("[00:00:01] Dana Whitfield: How was setup?\n[00:00:04] Marisol Quenby: Slow.\nIt failed twice.\n")
+    assert [t.text for t in read_transcript(timed).turns] == ["How was setup?", "Slow. It failed twice."]
 
 
 def test_bad_transcripts_get_one_line_each_and_the_batch_goes_on(study, tmp_path):
