@@ -2,8 +2,9 @@
 
 Speakers are numbered S1, S2 ... by first appearance of their names; a turn the file left unnamed
 continues the speaker before it. A file without timings has no pauses to split a speaker's talk at, so
-each of its turns (a paragraph) is an utterance of its own; a timed file's turns join as audio does. A speaker whose name is a participant's in the metadata sheet takes
-that participant's slot (customer, customer_b ...); a feedback response has one speaker, the customer.
+each of its turns (a paragraph) is an utterance of its own; a timed file's turns join as audio does.
+A speaker whose name is a participant's in the metadata sheet takes that participant's slot (customer,
+customer_b ...); a feedback response has one speaker, the customer.
 """
 
 from __future__ import annotations
