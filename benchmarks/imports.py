@@ -7,7 +7,9 @@
    duplicate), against the same files only parsed (the reference, same run). Goal: ≥ 1,000 files/min.
 2. Feedback: --rows survey rows from one CSV (`research add --feedback`).
 3. --pipeline: 60 transcripts plus the survey rows through speakers, anonymize, code, themes and map,
-   per stage and in total. Goal: under 5 minutes after the models load (model loading is timed apart).
+   per stage and in total. Goal: under 5 minutes after the models load (the models are loaded first, timed
+   apart). Each line gives wall and CPU seconds (all threads): on a shared machine the wall time also
+   counts the waits for a core, the CPU time does not.
 """
 
 from __future__ import annotations
@@ -65,12 +67,27 @@ def write_survey(path: Path, rows: int, seed: int = 0) -> Path:
 
 
 def timed(label: str, work, unit_count: int | None = None, unit: str = ""):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = work()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     rate = f"  ({unit_count / seconds * 60:,.0f} {unit}/min)" if unit_count else ""
-    print(f"{label:<34}{seconds:8.1f} s{rate}", flush=True)
-    return result, seconds
+    print(f"{label:<34}{seconds:8.1f} s  cpu {cpu:7.1f} s{rate}", flush=True)
+    return result, seconds, cpu
+
+
+def load_models(study: Study) -> None:
+    """What the stages load on first use (Presidio and spaCy, the sentence encoder, the emotion head), loaded
+    before the clock starts; each is cached for the process, so the stages find them loaded."""
+    from research.anonymize.detect import analyzer
+    from research.coding.emotion_model import EmotionModel
+    from research.embeddings import load_encoder
+    from research.nlp import load_spacy
+
+    analyzer()
+    load_spacy(("parser", "ner"))
+    load_spacy()
+    load_encoder(study.config.coding.embedding_model)
+    EmotionModel.load()
 
 
 def main() -> None:
@@ -86,12 +103,12 @@ def main() -> None:
         files = write_transcripts(root / "files", args.files)
         survey = write_survey(root / "survey.csv", args.rows)
         print(f"{args.files} transcript files, {args.rows} survey rows\n")
-        _, parse_s = timed("parse only (reference)", lambda: [read_transcript(p) for p in files], len(files), "files")
+        _, parse_s, _ = timed("parse only (reference)", lambda: [read_transcript(p) for p in files], len(files), "files")
         study = Study.create(root / "study")
-        report, import_s = timed("research add (transcripts)", lambda: add_sources(study, [root / "files"]), len(files), "files")
+        report, import_s, _ = timed("research add (transcripts)", lambda: add_sources(study, [root / "files"]), len(files), "files")
         assert len(report.added) == args.files and not report.failed, report.failed[:3]
         columns = FeedbackColumns(("Comment",), "ResponseId", {"date": "Submitted", "persona": "Plan", "nps": "NPS"})
-        feedback, _ = timed("research add --feedback (rows)", lambda: add_feedback(study, survey, columns), args.rows, "rows")
+        feedback, _, _ = timed("research add --feedback (rows)", lambda: add_feedback(study, survey, columns), args.rows, "rows")
         assert len(feedback.added) == args.rows, feedback.failed[:3]
         print(f"\nimport / parse-only time: {import_s / parse_s:.1f}x; goal ≥ 1,000 files/min: {'met' if len(files) / import_s * 60 >= 1000 else 'NOT met'}")
         if args.pipeline:
@@ -108,20 +125,21 @@ def pipeline(root: Path, survey: Path, columns: FeedbackColumns, until: str = "m
     print("\nPipeline: 60 transcripts + survey rows")
     (root / "sixty").mkdir()
     study = Study.create(root / "pipeline")
-    total = 0.0
+    timed("models load (apart)", lambda: load_models(study))
+    total, total_cpu = 0.0, 0.0
     for label, work in [
         ("import", lambda: (add_sources(study, write_transcripts(root / "sixty", 60, seed=1)), add_feedback(study, survey, columns))),
         ("speakers", lambda: run_speakers(study)),
-        ("anonymize (models load inside)", lambda: run_anonymize(study)),
-        ("code (models load inside)", lambda: run_code(study)),
+        ("anonymize", lambda: run_anonymize(study)),
+        ("code", lambda: run_code(study)),
         ("themes", lambda: run_themes(study)),
         ("map", lambda: build_and_store(study, study_codebook(study)[0])),
     ]:
-        _, seconds = timed(label, work)
-        total += seconds
+        _, seconds, cpu = timed(label, work)
+        total, total_cpu = total + seconds, total_cpu + cpu
         if label.startswith(until):
             break
-    print(f"{'total through ' + until:<34}{total:8.1f} s; goal for the whole pipeline: under 300 s after the models load")
+    print(f"{'total through ' + until:<34}{total:8.1f} s  cpu {total_cpu:7.1f} s; goal for the whole pipeline: under 300 s after the models load")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from tests.audio_factory import write_audio
 FIXTURES = Path(__file__).parent / "fixtures"
 TRANSCRIPTS = FIXTURES / "transcripts"
 FEEDBACK = FIXTURES / "feedback"
+REAL = FIXTURES / "real_interviews"
 NAMES = re.compile(r"\b(Dana|Whitfield|Marisol|Quenby|Tobias|Brandvold|Priya|Castellanos|Gunnar|Ellefsen)\b")
 TIMED = {"teams-call.vtt", "zoom-call.vtt", "otter-call.srt", "noscribe-call.html", "whisperx-call.json", "faster-whisper-call.json"}
 
@@ -55,10 +56,20 @@ def test_word_timings_come_through_and_a_word_without_one_follows_its_neighbour(
     assert spread[0].start == 4.5 and spread[-1].end == pytest.approx(11.0) and all(a.end <= b.start + 1e-6 for a, b in zip(spread, spread[1:]))
 
 
-def test_untimed_text_continues_the_speaker_above():
+def test_untimed_text_continues_the_speaker_above_one_paragraph_per_utterance(study):
     transcript = read_transcript(TRANSCRIPTS / "notes-call.txt")
     assert not transcript.timed
-    assert transcript.turns[3].text.endswith("frustrated by then. My husband Tobias Brandvold wanted to return it.")
+    assert transcript.turns[3].text.endswith("frustrated by then.") and transcript.turns[4].speaker is None
+    add_sources(study, [TRANSCRIPTS / "notes-call.txt"])
+    run_speakers(study)
+    said = [(u["role"], u["text"]) for u in study.vault.raw_utterances(1)]
+    assert said[3] == ("customer", "The agent fixed it in two minutes, but I was frustrated by then.")
+    assert said[4] == ("customer", "My husband Tobias Brandvold wanted to return it.")  # no pause to split at: the paragraph is the utterance
+    assert [role for role, _ in said] == ["interviewer", "customer", "interviewer", "customer", "customer", "interviewer", "customer"]
+    # a timed file's speakerless line joins the turn above it, as the words of one utterance do
+    timed = study.root / "timed.txt"
+    timed.write_text("[00:00:01] Dana Whitfield: How was setup?\n[00:00:04] Marisol Quenby: Slow.\nIt failed twice.\n")
+    assert [t.text for t in read_transcript(timed).turns] == ["How was setup?", "Slow. It failed twice."]
 
 
 def test_bad_transcripts_get_one_line_each_and_the_batch_goes_on(study, tmp_path):
@@ -248,6 +259,42 @@ def test_every_stage_after_transcription_runs_unchanged_on_an_imported_study(stu
     result = CliRunner().invoke(cli, ["compare", str(study.root), str(wave_b.root), "--out", str(tmp_path / "cmp")])
     assert result.exit_code == 0, result.output
     assert "## Stages" in (tmp_path / "cmp" / "compare.md").read_text() and "<table>" in (tmp_path / "cmp" / "compare.html").read_text()
+
+
+def test_real_interviews_run_through_every_stage(study):
+    """Three real interviews (fixtures/real_interviews/PROVENANCE.md): a podcast host asks three guests about their
+    working lives. Not a customer journey, except where the insurance founder talks about her customers: the map
+    must say so, rather than place daily routines and family memories on a journey."""
+    from research.anonymize.stage import run_anonymize
+    from research.coding.stage import run_code, study_codebook
+    from research.journey import build_and_store
+    from research.themes import run_themes
+
+    files = sorted(REAL.glob("*.txt"))
+    assert add_sources(study, [REAL]).added == [f.name for f in files]
+    run_speakers(study)
+    for interview_id, path in enumerate(files, start=1):  # each paragraph is an utterance; the host is the interviewer
+        names = [t.speaker for t in read_transcript(path).turns]
+        speaking = [next(n for n in reversed(names[: i + 1]) if n) for i in range(len(names))]
+        expected = ["interviewer" if name == "Tim Smith" else "customer" for name in speaking]
+        assert [u["role"] for u in study.vault.raw_utterances(interview_id)] == expected
+    assert {name for name, _ in study.vault.known_names()} == {"Tim Smith", "Jason Snell", "Justin Jackson", "Ashley Baxter"}
+    assert set(run_anonymize(study).values()) == {"done"}
+    assert set(run_code(study).values()) == {"done"}
+    themes = run_themes(study)
+    journey = build_and_store(study, study_codebook(study)[0])
+
+    customer = study.db.execute("SELECT count(*) FROM utterances WHERE role = 'customer'").fetchone()[0]
+    scope = {(r["code"], r["scope"]): r["n"] for r in study.db.query(
+        "SELECT i.code, s.scope, count(*) AS n FROM utterances u JOIN interviews i ON i.id = u.interview_id JOIN utterance_scope s ON s.utterance_id = u.id WHERE u.role = 'customer' GROUP BY i.code, s.scope")}
+    assert sum(scope.values()) == customer == journey.coverage.customer_utterances  # every paragraph the guests said is coded and counted
+    life_stories = scope.get(("INT-001", "journey"), 0) + scope.get(("INT-002", "journey"), 0)
+    life_paragraphs = sum(n for (code, _), n in scope.items() if code in ("INT-001", "INT-002"))
+    assert life_stories <= life_paragraphs // 6  # a working day and a childhood are not a customer journey
+    assert scope.get(("INT-003", "journey"), 0) > life_stories  # her customers' trust, claims and buying are
+    assert journey.coverage.on_journey < journey.coverage.outside and "outside it:" in journey.coverage.line
+    assert any(t.journey for t in themes) and journey.hidden_themes  # themes on the journey, and the rest shown apart
+    assert not re.search(r"\b(Tim|Smith|Jason|Snell|Justin|Jackson|Ashley|Baxter|Nyberg)\b", all_text(study.db_path))
 
 
 def test_bootstrap_interval_finds_a_real_shift_and_not_a_false_one():

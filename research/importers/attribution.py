@@ -1,8 +1,10 @@
 """Who said what in an imported transcript or a feedback response: the file says it, no voices needed.
 
 Speakers are numbered S1, S2 ... by first appearance of their names; a turn the file left unnamed
-continues the speaker before it. A speaker whose name is a participant's in the metadata sheet takes
-that participant's slot (customer, customer_b ...); a feedback response has one speaker, the customer.
+continues the speaker before it. A file without timings has no pauses to split a speaker's talk at, so
+each of its turns (a paragraph) is an utterance of its own; a timed file's turns join as audio does.
+A speaker whose name is a participant's in the metadata sheet takes that participant's slot (customer,
+customer_b ...); a feedback response has one speaker, the customer.
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ def imported_turns(study: Study, interview_id: int) -> ImportedTurns | None:
     if not any(names) and vault.source_path(interview_id) is not None:
         return None
     ids: dict[str, str] = {}
-    words, current = [], "S1"
+    turns, current = [], "S1"
     for name, segment in zip(names, segments):
         if name:
             current = ids.setdefault(entity_key(name), f"S{len(ids) + 1}")
-        words += [(w, current) for w in segment.words]
-    return ImportedTurns([words], _sheet_roles(study, interview_id, ids))
+        turns.append([(w, current) for w in segment.words])
+    timed = any(segment.end > 0 for segment in segments)
+    groups = [[pair for turn in turns for pair in turn]] if timed else [turn for turn in turns if turn]
+    return ImportedTurns(groups, _sheet_roles(study, interview_id, ids))
 
 
 def _sheet_roles(study: Study, interview_id: int, ids: dict[str, str]) -> dict[str, str]:

@@ -3,7 +3,8 @@
 - DOCX (Teams, Otter): a header paragraph "Jane Roe  00:01:02" (name, then a clock) opens a turn and the
   paragraphs below it are its text. A Word document of "Jane Roe: text" paragraphs works too.
 - TXT: "Jane Roe: text" lines, optionally after a clock ("[00:01:02] Jane Roe: text"); a line without a
-  speaker continues the turn above it.
+  speaker continues the speaker above it: in a timed file it joins that turn, in an untimed one it stays a
+  paragraph of its own (with no speaker), so each paragraph becomes an utterance.
 - Zoom's TXT transcript: "00:01:02<TAB>Jane Roe:<TAB>text" (also without the colon).
 """
 
@@ -75,12 +76,21 @@ def _turns_from_lines(lines: list[str], headers: bool) -> list[Turn]:
         if clocked:
             start, line = parse_clock(clocked.group(1)), clocked.group(2)
         speaker, body = split_speaker(line)
-        if speaker is None and turns and start is None:
-            last = turns[-1]
-            turns[-1] = Turn(last.speaker, last.start, last.end, f"{last.text} {body}")
-        elif body:
+        if body:
             turns.append(Turn(speaker, start, start, body))
-    return _close_times(turns)
+    return _close_times(_join_paragraphs(turns) if any(t.start is not None for t in turns) else turns)
+
+
+def _join_paragraphs(turns: list[Turn]) -> list[Turn]:
+    """A timed file's lines without speaker or clock joined to the turn above them."""
+    joined: list[Turn] = []
+    for turn in turns:
+        if joined and turn.speaker is None and turn.start is None:
+            last = joined[-1]
+            joined[-1] = Turn(last.speaker, last.start, last.end, f"{last.text} {turn.text}")
+        else:
+            joined.append(turn)
+    return joined
 
 
 def _is_header(line: str) -> bool:
