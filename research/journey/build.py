@@ -79,7 +79,8 @@ class MapBuilder:
             made = analyst_edits.apply_edits(made, edits, by_id)
             made.sort(key=lambda i: (-i.participants, -i.intensity, i.key))
             insights[code.id] = [i for i in made if i.participants >= needed]
-            singles[code.id] = [i for i in made if i.participants == 1]
+            in_patterns = {uid for i in insights[code.id] for uid in i.utterance_ids}
+            singles[code.id] = _one_per_utterance([i for i in made if i.participants == 1 and not set(i.utterance_ids) & in_patterns])
         journeys = self._journeys(utterances, [c.id for c in stage_group.codes], acts)
         lanes = []
         for code in stage_group.codes:
@@ -272,6 +273,16 @@ class MapBuilder:
                 saturated = steps[k].interview
                 break
         return Saturation(steps=steps, window=window, saturated_after=saturated)
+
+
+def _one_per_utterance(singles: list[Insight]) -> list[Insight]:
+    """One participant's experiences, the strongest of each utterance's parts only: an answer told once is one outlier."""
+    out, seen = [], set()
+    for insight in sorted(singles, key=lambda i: (-i.intensity, i.key)):
+        if not seen & set(insight.utterance_ids):
+            out.append(insight)
+            seen |= set(insight.utterance_ids)
+    return out
 
 
 def _is_journey_theme(theme: dict) -> bool:
