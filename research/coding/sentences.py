@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 VERSION = "1"
 TABLE, COLUMN = "utterance_sentences", "parts"
-MIN_WORDS = 5  # a shorter piece ("I was furious") tells how the part before it felt, and stays with it
-EDGE_DEPS = {"cc", "mark", "punct", "prep"}  # "…, but" and "before …" left at a piece's edge when its clause is split off
+MIN_WORDS = 3  # a shorter piece ("Yes, really") says nothing of its own, and stays with the part before it
+EDGE_DEPS = {"cc", "mark", "prep"}  # "…, but" and "… before" left at a piece's end when its clause is split off
 
 
 @dataclass(frozen=True)
@@ -46,25 +46,26 @@ def version(codebook: Codebook) -> str:
 
 
 def split_parts(doc) -> list[str]:
-    """The parts of a parsed answer, in order: each sentence, with its subject-bearing clauses split off.
-    A short piece ("I was furious", "and it connected first time") stays with the part before it."""
-    spans: list[tuple[int, int]] = []
+    """The parts of a parsed answer, in order: each sentence, with its subject-bearing clauses split off, each
+    ending as a sentence does (the emotion model reads "Setup was easy." and "Setup was easy" differently).
+    A piece shorter than MIN_WORDS stays with the part before it."""
+    pieces: list[str] = []
     for sentence in doc.sents:
         clauses = _clauses(sentence)
         inner = {t.i for clause in clauses for t in clause}
         for tokens in [[t for t in sentence if t.i not in inner], *([t for t in clause] for clause in clauses)]:
-            while tokens and tokens[0].dep_ in EDGE_DEPS - {"prep"}:
+            while tokens and tokens[0].is_punct:
                 tokens = tokens[1:]
-            while tokens and tokens[-1].dep_ in EDGE_DEPS:
+            while tokens and (tokens[-1].dep_ in EDGE_DEPS or tokens[-1].is_punct):
                 tokens = tokens[:-1]
             if not tokens:
                 continue
-            span = (tokens[0].idx, tokens[-1].idx + len(tokens[-1]))
-            if spans and len([t for t in tokens if not t.is_punct]) < MIN_WORDS:
-                spans[-1] = (min(spans[-1][0], span[0]), max(spans[-1][1], span[1]))
+            text = "".join(t.text_with_ws for t in tokens[:-1]) + tokens[-1].text
+            if pieces and len([t for t in tokens if not t.is_punct]) < MIN_WORDS:
+                pieces[-1] = f"{pieces[-1]} {text}"
             else:
-                spans.append(span)
-    return [doc.text[a:b] for a, b in spans] or [doc.text]
+                pieces.append(text)
+    return [p + "." for p in pieces]
 
 
 def read_parts(texts: dict[int, str], engine: CodingEngine) -> dict[int, list[dict]]:

@@ -26,6 +26,7 @@ CODE_PULL = 0.12  # similarity added for sharing all touchpoints and signals (pa
 OPPOSITE_PUSH = 0.25  # similarity removed between a clearly negative and a clearly positive part
 FELT = 0.25  # |valence| from which a part counts as negative or positive
 QUOTES = 3
+CONTEXT = 0.5  # weight of the whole answer's embedding beside a part's own
 TELLING_WORDS = 6  # one participant's part shorter than this ("That's fine.") tells no experience of its own
 
 
@@ -71,7 +72,7 @@ def group_utterances(members: list[Utterance], vectors: dict[int, np.ndarray]) -
         return []
     if len(units) == 1:
         return [Group(units)]
-    matrix = np.stack([unit.part.vector if unit.part.vector is not None else vectors[unit.utterance.id] for unit in units])
+    matrix = np.stack([_in_context(unit, vectors) for unit in units])
     similarity = matrix @ matrix.T
     keys = sorted({c for u in members for c in u.in_group("touchpoint") + u.in_group("signal")})
     codes = np.array([[c in unit.utterance.codes for c in keys] for unit in units], dtype=np.float32).reshape(len(units), len(keys))
@@ -97,11 +98,22 @@ def group_utterances(members: list[Utterance], vectors: dict[int, np.ndarray]) -
     return groups
 
 
+def _in_context(unit: Unit, vectors: dict[int, np.ndarray]) -> np.ndarray:
+    """A part's meaning, read with a share of its whole answer's (a short clause alone says little)."""
+    whole = vectors[unit.utterance.id]
+    if unit.part.vector is None:
+        return whole
+    mixed = unit.part.vector + CONTEXT * whole
+    return mixed / max(float(np.linalg.norm(mixed)), 1e-9)
+
+
 def worth_telling(group: Group, needed: int, intensity: dict[int, float], strong: float) -> bool:
     """Whether a group can appear on the map: shared widely enough to be a pattern, or one
     participant's experience that is strong (an outlier) or painful (an opportunity)."""
     polarity = polarity_of(group.units)[0]
-    evidence = [unit for unit in group.units if agrees(unit, polarity)] or group.units  # as make_insight counts
+    evidence = supporting(group.units, polarity) or group.units  # as make_insight counts
+    if not any(leans(unit.utterance, polarity) for unit in evidence):
+        return False  # no answer feels this way as a whole: nothing to quote for it
     people = len({unit.utterance.participant for unit in evidence})
     if people >= needed:
         return True
@@ -130,6 +142,28 @@ def agrees(u: Utterance | Unit, polarity: Polarity) -> bool:
     return {"pain": "negative" in felt, "delight": "positive" in felt}.get(polarity, True)
 
 
+def supporting(units: list[Unit], polarity: Polarity) -> list[Unit]:
+    """The evidence for a pain or a delight, answer by answer. An answer counts when its parts here feel the
+    insight's way on balance ("Setup was easy. It paired straight away." does not count for failed pairing),
+    or when the answer feels its way as a whole but in none of its parts ("We were billed twice. Nobody told us.").
+    A neutral part of an answer whose feeling lies in other parts ("It paired straight away. But it is loud.")
+    does not count."""
+    if polarity not in ("pain", "delight"):
+        return units
+    sign = -1 if polarity == "pain" else 1
+    by_answer: dict[int, list[Unit]] = {}
+    for unit in units:
+        by_answer.setdefault(unit.utterance.id, []).append(unit)
+    chosen: set[int] = set()
+    for mine in by_answer.values():
+        values = [unit.part.valence or 0.0 for unit in mine]
+        answer = mine[0].utterance
+        unplaced = not any(p.valence for p in answer.parts)  # the answer's feeling is in none of its parts: it is the answer's
+        if sign * float(np.mean(values)) > 0 or (not any(values) and unplaced and leans(answer, polarity) and agrees(answer, polarity)):
+            chosen |= {id(unit) for unit in mine if sign * (unit.part.valence or 0.0) >= 0}
+    return [unit for unit in units if id(unit) in chosen]
+
+
 def leans(u: Utterance, polarity: Polarity) -> bool:
     """Stronger than `agrees`: the utterance feels that way overall, so it can be quoted for it."""
     v = u.valence or 0.0
@@ -140,7 +174,7 @@ def unit_intensity(unit: Unit, polarity: Polarity, intensity: dict[int, float]) 
     """How strongly a part feels: its own valence, or its utterance's intensity (signals included) where the
     whole utterance feels the insight's way."""
     own = abs(unit.part.valence or 0.0)
-    return max(own, intensity[unit.utterance.id]) if leans(unit.utterance, polarity) else own
+    return max(own, intensity[unit.utterance.id]) if polarity in ("pain", "delight") and leans(unit.utterance, polarity) else own
 
 
 def quote_of(u: Utterance) -> Quote:
@@ -181,10 +215,10 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     """The claim a group supports. Its evidence, reach and quotes are the parts that feel its way:
     a participant in a pain group who was delighted is not counted as having the pain."""
     polarity, valence = polarity_of(group.units)
-    agreeing = [unit for unit in group.units if agrees(unit, polarity)] or group.units
+    agreeing = supporting(group.units, polarity) or group.units
     members = Group(agreeing).members
     weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
-    candidates = [unit for unit in agreeing if _part_leans(unit.part, polarity)][:QUOTES] or agreeing[:QUOTES]
+    candidates = sorted(agreeing[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
     found = best_sentence([unit.part.text for unit in candidates], weights)
     claim = headline(found[1]) if found else ""
     source = candidates[found[0]].utterance if found else None
