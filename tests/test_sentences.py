@@ -7,7 +7,7 @@ import numpy as np
 
 from research.codebook import Code, CodeGroup
 from research.coding.engine import CodingEngine
-from research.coding.sentences import split_parts
+from research.coding.sentences import reports_others, split_parts
 from research.coding.smoothing import smooth_ordered
 from research.nlp import load_spacy
 
@@ -24,15 +24,22 @@ def parts(text: str) -> list[str]:
 
 def test_an_answer_that_feels_two_ways_splits_into_parts_about_each_thing():
     mixed = parts("Setup was easy. It paired with the studio Wi-Fi straight away. But on the high setting it is loud, nothing like the advert.")
-    assert mixed[1].startswith("It paired with the studio Wi-Fi") and "loud" not in mixed[1]
-    assert mixed[2].startswith("on the high setting it is loud")  # the "But" goes with the split
-    coordinated = parts("Unboxing was lovely, but the app would not connect to our Wi-Fi.")
-    assert coordinated == ["Unboxing was lovely", "the app would not connect to our Wi-Fi"]
+    assert mixed == ["Setup was easy.", "It paired with the studio Wi-Fi straight away.", "But on the high setting it is loud, nothing like the advert."]
+    coordinated = parts("Unboxing was lovely, but the app would not connect to our Wi-Fi!")
+    assert coordinated == ["Unboxing was lovely.", "the app would not connect to our Wi-Fi!"]  # each part ends as a sentence does
 
 
-def test_a_short_feeling_stays_with_what_it_is_about():
-    assert parts("The app refused to pair with the router. I was furious.") == ["The app refused to pair with the router. I was furious"]
-    assert parts("I scanned the code on the back and it connected first time.") == ["I scanned the code on the back and it connected first time"]
+def test_a_piece_too_short_to_say_anything_stays_with_the_part_before_it():
+    assert parts("The app refused to pair with the router. Seriously.") == ["The app refused to pair with the router. Seriously."]
+    assert parts("I was furious.") == ["I was furious."]
+    assert parts("") == []
+
+
+def test_a_part_that_tells_what_someone_else_said_carries_their_feeling_not_the_speakers():
+    nlp = load_spacy()
+    assert reports_others(nlp("A friend who runs a gym said she had one and loved it."))
+    assert not reports_others(nlp("I told her it was worth every penny."))
+    assert not reports_others(nlp("My staff found the app confusing."))
 
 
 def test_neutral_wins_when_it_clears_the_threshold_and_beats_every_feeling():

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 VERSION = "1"
 TABLE, COLUMN = "utterance_sentences", "parts"
 MIN_WORDS = 3  # a shorter piece ("Yes, really") says nothing of its own, and stays with the part before it
+SPEECH = {"say", "tell", "write", "claim", "mention", "post", "text", "email"}
+FIRST_PERSON = {"i", "we"}
 EDGE_DEPS = {"cc", "mark", "prep"}  # "…, but" and "… before" left at a piece's end when its clause is split off
 
 
@@ -61,11 +63,19 @@ def split_parts(doc) -> list[str]:
             if not tokens:
                 continue
             text = "".join(t.text_with_ws for t in tokens[:-1]) + tokens[-1].text
+            stop = sentence[-1].text if sentence[-1].is_punct and tokens[-1].i == sentence[-1].i - 1 and sentence[-1].text in ".!?" else ""
             if pieces and len([t for t in tokens if not t.is_punct]) < MIN_WORDS:
-                pieces[-1] = f"{pieces[-1]} {text}"
+                pieces[-1] = f"{pieces[-1]} {text}{stop}"
             else:
-                pieces.append(text)
-    return [p + "." for p in pieces]
+                pieces.append(text + stop)
+    return [p if p.endswith((".", "!", "?")) else p + "." for p in pieces]
+
+
+def reports_others(doc) -> bool:
+    """Whether a part tells what someone else said ("A friend said she had one and loved it."): the feeling in
+    it is theirs, not the speaker's."""
+    return any(sentence.root.lemma_ in SPEECH and any(c.dep_ == "ccomp" for c in sentence.root.children)
+               and any(c.dep_.startswith("nsubj") and c.lower_ not in FIRST_PERSON for c in sentence.root.children) for sentence in doc.sents)
 
 
 def read_parts(texts: dict[int, str], engine: CodingEngine) -> dict[int, list[dict]]:
@@ -74,6 +84,7 @@ def read_parts(texts: dict[int, str], engine: CodingEngine) -> dict[int, list[di
     split = {text: split_parts(doc) for text, doc in zip(unique, load_spacy().pipe(unique, batch_size=64))}
     flat = list(dict.fromkeys(p for parts in split.values() for p in parts))
     vectors, codes = engine.feelings(flat)
+    codes = [[] if reports_others(doc) else c for doc, c in zip(load_spacy().pipe(flat, batch_size=64), codes)]
     read = {p: {"text": p, "codes": c, "vector": base64.b64encode(v.astype(np.float16).tobytes()).decode()} for p, v, c in zip(flat, vectors, codes)}
     return {key: [read[p] for p in split[text]] for key, text in texts.items()}
 

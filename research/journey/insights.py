@@ -21,7 +21,7 @@ from research.journey.condense import best_sentence, headline, shared_word_weigh
 from research.journey.evidence import Part, Utterance
 from research.journey.model import Insight, Polarity, Quote
 
-DISTANCE = 0.62  # average cosine distance within a group (MiniLM: same-topic answers sit around 0.4-0.6)
+DISTANCE = 0.65  # average cosine distance within a group (MiniLM: same-topic answers sit around 0.4-0.6, their parts a little further)
 CODE_PULL = 0.12  # similarity added for sharing all touchpoints and signals (parts of different utterances)
 OPPOSITE_PUSH = 0.25  # similarity removed between a clearly negative and a clearly positive part
 FELT = 0.25  # |valence| from which a part counts as negative or positive
