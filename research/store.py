@@ -382,3 +382,15 @@ def _imports_source_type(db: Database) -> None:
     db["interviews"].add_column("source_type", str, not_null_default="interview")  # interview, survey or ticket
     db["interviews"].add_column("source_format", str, not_null_default="audio")  # audio, tracks, vtt, srt, docx, txt, ... csv, xlsx, json
     db["interviews"].add_column("source_meta", str)  # JSON: the feedback's metadata columns (NPS score, channel ...)
+
+
+@migrations(name="0015_utterance_sentences")
+def _utterance_sentences(db: Database) -> None:
+    """An answer's parts (sentences and clauses), each with its emotion codes and embedding, read once per text (research.coding.sentences)."""
+    db.execute(
+        """CREATE TABLE utterance_sentences (
+            utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,
+            text_hash TEXT NOT NULL,
+            parts TEXT NOT NULL
+        )"""
+    )

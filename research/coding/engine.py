@@ -207,6 +207,21 @@ class CodingEngine:
         keys = [f"{group.id}:{code.id}" for code in group.codes]
         return keys + [f"{group.id}:"] * bool(group.none_examples)
 
+    def feelings(self, texts: list[str]) -> tuple[np.ndarray, list[list[str]]]:
+        """Unit embeddings of short texts (an answer's parts, see `research.coding.sentences`) and the emotion
+        codes each is felt with, read on its own: no question, no neighbouring turn."""
+        vectors = embed(texts, self.embedding_model) if texts else np.zeros((0, 384), np.float32)
+        group = next((g for g in self.codebook.groups if g.at_least_one and g.kind == "multi"), None)
+        if group is None or not texts:
+            return vectors, [[] for _ in texts]
+        matches = [self.rules.matches(doc) for doc in self.rules.docs(texts)]
+        probs = self.emotions.predict(texts) if self.emotions and self.use_model else None
+        none = np.zeros_like(vectors)
+        scores = self._group_scores(group, vectors, none, vectors, matches, probs, np.hstack([vectors, none]))
+        keys = [key for key in scores if key != f"{group.id}:"]
+        confidence = np.stack([scores[key][0] for key in keys], axis=1)
+        return vectors, [[keys[c] for c in self._multi(row, group, faintest=True)] for row in confidence]
+
     def code(self, turns: list[Turn], vectors: np.ndarray) -> list[Suggestion]:
         """Suggestions for the customer turns; `vectors` are the unit embeddings of all `turns` (same embedding model)."""
         return self.code_turns(turns, vectors).suggestions
@@ -342,13 +357,16 @@ class CodingEngine:
         return out
 
     @staticmethod
-    def _multi(row: np.ndarray, group: CodeGroup) -> list[int]:
+    def _multi(row: np.ndarray, group: CodeGroup, faintest: bool = False) -> list[int]:
         """Every code above the group's threshold, best first. In an at-least-one group (the emotion) the
         best code needs only BEST_CODE_SHARE of the threshold: customers telling their journey rarely
-        speak without feeling, so the fallback (neutral) applies only when no code comes close."""
+        speak without feeling, so the fallback (neutral) applies only when no code comes close, or when it
+        clears the threshold itself and beats every code ("None at all. It connected first time." is calm). A
+        part of an answer (`faintest`) is read for the faintest feeling it has: "Setup was easy." is trust."""
         fallback = next((i for i, code in enumerate(group.codes) if code.id == group.fallback), None)
         picked = sorted((int(c) for c in np.flatnonzero(row >= group.threshold) if c != fallback), key=lambda c: -row[c])
-        if group.at_least_one and not picked:
+        fallback_wins = not faintest and fallback is not None and row[fallback] >= group.threshold and row[fallback] > max((row[c] for c in range(len(row)) if c != fallback), default=0.0)
+        if group.at_least_one and not picked and not fallback_wins:
             candidates = [c for c in np.argsort(-row) if c != fallback]
             if candidates and row[candidates[0]] >= BEST_CODE_SHARE * group.threshold:
                 picked = [int(candidates[0])]

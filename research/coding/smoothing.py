@@ -11,6 +11,7 @@ SKIP = 0.1  # or skips one
 LEAVE = 0.04  # or drifts out of the journey (background, small talk)
 OTHER = 0.02  # going back, or jumping further ahead
 FORBIDDEN = 1e-12  # the probability smoothing may give a stage below its threshold
+SURE = 0.5  # a stage this confident may go back in the journey between two later ones; a weaker one is not placed
 
 
 def transition_matrix(stages: int) -> np.ndarray:
@@ -42,4 +43,16 @@ def smooth_ordered(confidence: np.ndarray, outside: np.ndarray, threshold: float
     prob = np.hstack([np.clip(outside, 1e-4, None)[:, None], allowed])
     prob = (prob / prob.sum(axis=1, keepdims=True)).T
     path = viterbi_discriminative(prob, transition_matrix(stages))
-    return [int(state) - 1 if state > 0 and confidence[n, state - 1] >= threshold else None for n, state in enumerate(path)]
+    placed = [int(state) - 1 if state > 0 and confidence[n, state - 1] >= threshold else None for n, state in enumerate(path)]
+    return [None if _dips(placed, n) and confidence[n, s] < SURE else s for n, s in enumerate(placed)]
+
+
+def _dips(placed: list[int | None], n: int) -> bool:
+    """Whether turn n's stage comes before the stages of the placed turns on both sides of it: the interview
+    went back in the journey and straight on again ("I drove to the store with the broken one" told between
+    two setup answers), which a barely confident reading explains worse than being off the journey."""
+    if placed[n] is None:
+        return False
+    before = next((s for s in reversed(placed[:n]) if s is not None), None)
+    after = next((s for s in placed[n + 1 :] if s is not None), None)
+    return before is not None and after is not None and placed[n] < min(before, after)

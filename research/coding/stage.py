@@ -18,6 +18,7 @@ from research.codebook import Codebook
 from research.coding.engine import CodingEngine, Prototypes, Suggestion, Turn, answer_features, is_customer
 from research.coding.learned import Decided, LearnedCode, LearnedModels, codebook_background, decision_labels, train
 from research.coding.scope import save_scopes
+from research.coding.sentences import stored_parts
 from research.embeddings import embed
 from research.fivews import stored_five_ws
 from research.journey.advocacy import stored_readings
@@ -26,7 +27,7 @@ from research.store import now
 from research.study import Study
 
 STAGE = "code"
-ENGINE_VERSION = "3"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions
+ENGINE_VERSION = "4"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts
 
 
 def study_codebook(study: Study) -> tuple[Codebook, Path]:
@@ -140,6 +141,7 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
         customer = {t.id: t.text for t in turns if is_customer(t.role)}
         stored_five_ws(db, customer)  # parsed now, so building the map is quick
         stored_readings(db, customer)
+        stored_parts(db, codebook, customer, engine[0])
         if not any(is_customer(t.role) for t in turns):
             return f"{code}: no customer speech to code"
         return None

@@ -182,7 +182,7 @@ def advocacy_insights(acts: dict[int, Act], by_id: dict[int, Utterance], context
         if not members:
             continue
         claim = _claim(set().union(*(acts[u.id].verbs for u in members)), kinds, lead)
-        insight = make_insight(Group(members), context)
+        insight = make_insight(Group.of(members), context)
         people = len({u.participant for u in members})
         insight.headline = claim
         insight.polarity = polarity

@@ -79,7 +79,8 @@ class MapBuilder:
             made = analyst_edits.apply_edits(made, edits, by_id)
             made.sort(key=lambda i: (-i.participants, -i.intensity, i.key))
             insights[code.id] = [i for i in made if i.participants >= needed]
-            singles[code.id] = [i for i in made if i.participants == 1]
+            in_patterns = {uid for i in insights[code.id] for uid in i.utterance_ids}
+            singles[code.id] = _one_per_utterance([i for i in made if i.participants == 1 and not set(i.utterance_ids) & in_patterns])
         journeys = self._journeys(utterances, [c.id for c in stage_group.codes], acts)
         lanes = []
         for code in stage_group.codes:
@@ -182,9 +183,9 @@ class MapBuilder:
         """Pain points (negative evidence only) or delights (positive only): the quotes of the widest
         insight of that polarity first, then the strongest others."""
         if polarity == "pain":
-            chosen = [u for u in members if (u.valence or 0) < 0 and ("signal:pain-point" in u.codes or (u.valence or 0) <= PAIN)]
+            chosen = [u for u in members if (u.valence or 0) < 0 and ("signal:pain-point" in u.codes or (u.valence or 0) <= PAIN) and _said(u, "negative")]
         else:
-            chosen = [u for u in members if (u.valence or 0) > 0 and ("signal:delight" in u.codes or (u.valence or 0) >= DELIGHT)]
+            chosen = [u for u in members if (u.valence or 0) > 0 and ("signal:delight" in u.codes or (u.valence or 0) >= DELIGHT) and _said(u, "positive")]
         lead = [q.utterance_id for p in patterns if p.polarity == polarity for q in p.quotes]
         order = {uid: n for n, uid in enumerate(lead)}
         return [quote_of(u) for u in sorted(chosen, key=lambda u: (order.get(u.id, len(order)), -self.intensity[u.id], u.id))]
@@ -239,13 +240,13 @@ class MapBuilder:
                 per_person[u.participant].append(u)
         if len(per_person) < 3:
             return []
-        means = {p: float(np.mean([u.valence for u in mine])) for p, mine in per_person.items()}
+        means = {p: float(np.mean([_own_valence(u) for u in mine])) for p, mine in per_person.items()}
         out = []
         for person, mean in sorted(means.items()):
             rest = float(np.mean([m for p, m in means.items() if p != person]))
             if abs(mean - rest) < OPPOSITE or mean * rest > 0 and abs(mean) < STRONG_EMOTION:
                 continue
-            strongest = max(per_person[person], key=lambda u: (abs(u.valence), -u.id))
+            strongest = max(per_person[person], key=lambda u: (abs(_own_valence(u)), -u.id))
             direction = "better" if mean > rest else "worse"
             out.append(Outlier(kind="opposite-feeling", label=f"{person} felt {direction} than the cohort", participant=person,
                                why=f"{person} feels {mean:+.2f} at {name}, where the rest of the cohort averages {rest:+.2f}.", quote=quote_of(strongest),
@@ -272,6 +273,28 @@ class MapBuilder:
                 saturated = steps[k].interview
                 break
         return Saturation(steps=steps, window=window, saturated_after=saturated)
+
+
+def _said(u: Utterance, feeling: str) -> bool:
+    """Whether one of the utterance's own parts feels this way (true where coding read no parts): "Members
+    complained the room was stuffy. A friend said she loved hers." is no delight of the speaker's."""
+    return not u.parts or any(feeling in p.felt for p in u.parts)
+
+
+def _own_valence(u: Utterance) -> float:
+    """The feeling of the speaker's own parts (mean of those felt), else the utterance's."""
+    felt = [p.valence for p in u.parts if p.valence]
+    return float(np.mean(felt)) if felt else (u.valence or 0.0)
+
+
+def _one_per_utterance(singles: list[Insight]) -> list[Insight]:
+    """One participant's experiences, the strongest of each utterance's parts only: an answer told once is one outlier."""
+    out, seen = [], set()
+    for insight in sorted(singles, key=lambda i: (-i.intensity, i.key)):
+        if not seen & set(insight.utterance_ids):
+            out.append(insight)
+            seen |= set(insight.utterance_ids)
+    return out
 
 
 def _is_journey_theme(theme: dict) -> bool:

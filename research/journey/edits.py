@@ -92,7 +92,7 @@ def apply_merges(stage: str, groups: list[Group], edits: list[InsightEdit]) -> l
         source, target = _best(edit.utterance_ids, sets), _best(edit.target_ids, sets)
         if source is None or target is None or source == target:
             continue
-        groups[target] = Group(groups[target].members + groups[source].members, edited=True)
+        groups[target] = Group(groups[target].units + groups[source].units, edited=True)
         del groups[source]
     return groups
 

@@ -12,11 +12,23 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from research.codebook import Codebook
+from research.coding.sentences import load_parts
 from research.errors import ResearchError
 from research.study import Study
 
 FILTER_FIELDS = {"persona": "p", "role": "p", "participation": "p", "segment": "p", "industry": "i", "region": "i", "product": "i", "source_type": "i"}
 SIGNAL_VALENCE = {"signal:pain-point": -0.6, "signal:delight": 0.9}  # a pain or a delight is an emotion even when none was coded
+
+
+@dataclass(frozen=True)
+class Part:
+    """A sentence or clause of an utterance, with the feeling it carries on its own (research.coding.sentences)."""
+
+    text: str
+    valence: float | None
+    felt: frozenset[str]
+    codes: frozenset[str] = frozenset()  # the emotion codes felt in this part
+    vector: np.ndarray | None = None
 
 
 @dataclass
@@ -33,6 +45,11 @@ class Utterance:
     valence: float | None = None
     felt: frozenset[str] = frozenset()  # "negative", "positive" or both: a mixed answer felt both ways
     source: str = "interview"  # interview, survey or ticket
+    parts: list[Part] = field(default_factory=list)  # its sentences and clauses, when coding read them
+
+    def whole(self, vector: np.ndarray | None = None) -> Part:
+        """The utterance as one part, with its own codes' feeling."""
+        return Part(self.text, self.valence, self.felt, frozenset(self.in_group("emotion")), vector)
 
     @property
     def stage(self) -> str | None:
@@ -112,6 +129,9 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
     for u in utterances.values():
         u.valence = utterance_valence(u.codes, valences)
         u.felt = feelings(u.codes, valences)
+    staged = {uid: u.text for uid, u in utterances.items() if u.stage}
+    for uid, parts in load_parts(db, codebook, staged).items():
+        utterances[uid].parts = [Part(p.text, utterance_valence(set(p.codes), valences), feelings(set(p.codes), valences), frozenset(p.codes), p.vector) for p in parts]
     return list(utterances.values())
 
 

@@ -1,9 +1,11 @@
-"""Insights: groups of similar customer utterances within a stage, told as a claim with its evidence.
+"""Insights: groups of similar things customers said within a stage, told as a claim with its evidence.
 
-Utterances of a stage are grouped by meaning (sentence embeddings, average-linkage clustering) with a
-pull towards shared touchpoints and signals and a push apart for opposite feelings, so a pain and a
-delight about the same touchpoint never make one insight. A group that enough participants share is
-a pattern; its headline comes from the most representative sentence of its most central quotes.
+The parts of a stage's utterances (sentences and clauses, `research.coding.sentences`) are grouped by
+meaning (sentence embeddings, average-linkage clustering) with a pull towards shared touchpoints and
+signals and a push apart for opposite feelings, so a pain and a delight about the same touchpoint never
+make one insight, and an answer that says "it paired straight away, but it is loud" counts for the noise
+and not for a pairing failure. A group that enough participants share is a pattern; its headline comes
+from the most representative of its own parts.
 """
 
 from __future__ import annotations
@@ -16,43 +18,70 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
 from research.journey.condense import best_sentence, headline, shared_word_weights
-from research.journey.evidence import Utterance
+from research.journey.evidence import Part, Utterance
 from research.journey.model import Insight, Polarity, Quote
 
-DISTANCE = 0.62  # average cosine distance within a group (MiniLM: same-topic answers sit around 0.4-0.6)
-CODE_PULL = 0.12  # similarity added for sharing all touchpoints and signals
-OPPOSITE_PUSH = 0.25  # similarity removed between a clearly negative and a clearly positive utterance
-FELT = 0.25  # |valence| from which an utterance counts as negative or positive
+DISTANCE = 0.65  # average cosine distance within a group (MiniLM: same-topic answers sit around 0.4-0.6, their parts a little further)
+CODE_PULL = 0.12  # similarity added for sharing all touchpoints and signals (parts of different utterances)
+OPPOSITE_PUSH = 0.25  # similarity removed between a clearly negative and a clearly positive part
+FELT = 0.25  # |valence| from which a part counts as negative or positive
 QUOTES = 3
-TELLING_WORDS = 6  # one participant's answer shorter than this ("That's fine.") tells no experience of its own
+CONTEXT = 0.5  # weight of the whole answer's embedding beside a part's own
+TELLING_WORDS = 6  # one participant's part shorter than this ("That's fine.") tells no experience of its own
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One part of one utterance: what a group is made of."""
+
+    utterance: Utterance
+    part: Part
+
+
+def units_of(u: Utterance, vectors: dict[int, np.ndarray] | None = None) -> list[Unit]:
+    """An utterance's parts, or the whole utterance when coding read none."""
+    return [Unit(u, p) for p in u.parts] or [Unit(u, u.whole(vectors.get(u.id) if vectors else None))]
 
 
 @dataclass
 class Group:
-    """Utterances of one stage that tell the same experience, most central first."""
+    """Parts of one stage's utterances that tell the same experience, most central first."""
 
-    members: list[Utterance]
+    units: list[Unit]
     edited: bool = False  # an analyst merged another group into it
+
+    @classmethod
+    def of(cls, utterances: list[Utterance], edited: bool = False) -> Group:
+        """A group of whole utterances (advocacy acts, merged groups)."""
+        return cls([Unit(u, u.whole()) for u in utterances], edited)
+
+    @property
+    def members(self) -> list[Utterance]:
+        """The utterances the group's parts come from, in the parts' order, each once."""
+        return list({id(unit.utterance): unit.utterance for unit in self.units}.values())
 
     @property
     def participants(self) -> set[str]:
-        return {u.participant for u in self.members}
+        return {unit.utterance.participant for unit in self.units}
 
 
 def group_utterances(members: list[Utterance], vectors: dict[int, np.ndarray]) -> list[Group]:
-    """Deterministic groups of one stage's utterances, each ordered by closeness to its centre."""
-    if not members:
+    """Deterministic groups of the parts of one stage's utterances, each ordered by closeness to its centre."""
+    units = [unit for u in members for unit in units_of(u, vectors)]
+    if not units:
         return []
-    if len(members) == 1:
-        return [Group(members)]
-    matrix = np.stack([vectors[u.id] for u in members])
+    if len(units) == 1:
+        return [Group(units)]
+    matrix = np.stack([_in_context(unit, vectors) for unit in units])
     similarity = matrix @ matrix.T
     keys = sorted({c for u in members for c in u.in_group("touchpoint") + u.in_group("signal")})
-    codes = np.array([[c in u.codes for c in keys] for u in members], dtype=np.float32).reshape(len(members), len(keys))
+    codes = np.array([[c in unit.utterance.codes for c in keys] for unit in units], dtype=np.float32).reshape(len(units), len(keys))
     shared = codes @ codes.T
     union = codes.sum(axis=1)[:, None] + codes.sum(axis=1)[None, :] - shared
-    similarity += CODE_PULL * np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
-    valence = np.array([u.valence or 0.0 for u in members])
+    owner = np.array([unit.utterance.id for unit in units])
+    pull = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0) * (owner[:, None] != owner[None, :])
+    similarity += CODE_PULL * pull
+    valence = np.array([unit.part.valence or 0.0 for unit in units])
     opposite = (np.outer(valence, valence) < 0) & (np.minimum.outer(np.abs(valence), np.abs(valence)) >= FELT)
     similarity -= OPPOSITE_PUSH * opposite
     distance = np.clip(1 - similarity, 0, 2)
@@ -64,26 +93,37 @@ def group_utterances(members: list[Utterance], vectors: dict[int, np.ndarray]) -
     groups = []
     for idx in by_label.values():  # in order of first appearance
         centre = matrix[idx].mean(axis=0)
-        ordered = sorted(idx, key=lambda i: (-float(matrix[i] @ centre), members[i].id))
-        groups.append(Group([members[i] for i in ordered]))
+        ordered = sorted(idx, key=lambda i: (-float(matrix[i] @ centre), units[i].utterance.id, i))
+        groups.append(Group([units[i] for i in ordered]))
     return groups
+
+
+def _in_context(unit: Unit, vectors: dict[int, np.ndarray]) -> np.ndarray:
+    """A part's meaning, read with a share of its whole answer's (a short clause alone says little)."""
+    whole = vectors[unit.utterance.id]
+    if unit.part.vector is None:
+        return whole
+    mixed = unit.part.vector + CONTEXT * whole
+    return mixed / max(float(np.linalg.norm(mixed)), 1e-9)
 
 
 def worth_telling(group: Group, needed: int, intensity: dict[int, float], strong: float) -> bool:
     """Whether a group can appear on the map: shared widely enough to be a pattern, or one
     participant's experience that is strong (an outlier) or painful (an opportunity)."""
-    polarity = polarity_of(group.members)[0]
-    evidence = [u for u in group.members if agrees(u, polarity)] or group.members  # as make_insight counts
-    people = len({u.participant for u in evidence})
+    polarity = polarity_of(group.units)[0]
+    evidence = supporting(group.units, polarity) or group.units  # as make_insight counts
+    if not any(leans(unit.utterance, polarity) for unit in evidence):
+        return False  # no answer feels this way as a whole: nothing to quote for it
+    people = len({unit.utterance.participant for unit in evidence})
     if people >= needed:
         return True
-    telling = [u for u in evidence if len(u.text.split()) >= TELLING_WORDS]
-    return people == 1 and bool(telling) and (max(intensity[u.id] for u in telling) >= strong or polarity == "pain")
+    telling = [unit for unit in evidence if len(unit.part.text.split()) >= TELLING_WORDS]
+    return people == 1 and bool(telling) and (max(unit_intensity(unit, polarity, intensity) for unit in telling) >= strong or polarity == "pain")
 
 
-def polarity_of(members: list[Utterance]) -> tuple[Polarity, float | None]:
-    """pain, delight, mixed or neutral, from the members' valence, with the mean valence."""
-    values = [u.valence for u in members if u.valence is not None]
+def polarity_of(units: list[Unit]) -> tuple[Polarity, float | None]:
+    """pain, delight, mixed or neutral, from the parts' valence, with the mean valence."""
+    values = [unit.part.valence for unit in units if unit.part.valence is not None]
     if not values:
         return "neutral", None
     mean = float(np.mean(values))
@@ -96,9 +136,32 @@ def polarity_of(members: list[Utterance]) -> tuple[Polarity, float | None]:
     return ("mixed" if negative and positive else "neutral"), mean
 
 
-def agrees(u: Utterance, polarity: Polarity) -> bool:
-    """An utterance supports an insight only when it feels the same way (a mixed answer supports both)."""
-    return {"pain": "negative" in u.felt, "delight": "positive" in u.felt}.get(polarity, True)
+def agrees(u: Utterance | Unit, polarity: Polarity) -> bool:
+    """Evidence supports an insight only when it feels the same way (a mixed part supports both)."""
+    felt = u.part.felt if isinstance(u, Unit) else u.felt
+    return {"pain": "negative" in felt, "delight": "positive" in felt}.get(polarity, True)
+
+
+def supporting(units: list[Unit], polarity: Polarity) -> list[Unit]:
+    """The evidence for a pain or a delight, answer by answer. An answer counts when its parts here feel the
+    insight's way on balance ("Setup was easy. It paired straight away." does not count for failed pairing),
+    or when the answer feels its way as a whole but in none of its parts ("We were billed twice. Nobody told us.").
+    A neutral part of an answer whose feeling lies in other parts ("It paired straight away. But it is loud.")
+    does not count."""
+    if polarity not in ("pain", "delight"):
+        return units
+    sign = -1 if polarity == "pain" else 1
+    by_answer: dict[int, list[Unit]] = {}
+    for unit in units:
+        by_answer.setdefault(unit.utterance.id, []).append(unit)
+    chosen: set[int] = set()
+    for mine in by_answer.values():
+        values = [unit.part.valence or 0.0 for unit in mine]
+        answer = mine[0].utterance
+        unplaced = not any(p.valence for p in answer.parts)  # the answer's feeling is in none of its parts: it is the answer's
+        if sign * float(np.mean(values)) > 0 or (not any(values) and unplaced and leans(answer, polarity) and agrees(answer, polarity)):
+            chosen |= {id(unit) for unit in mine if sign * (unit.part.valence or 0.0) >= 0}
+    return [unit for unit in units if id(unit) in chosen]
 
 
 def leans(u: Utterance, polarity: Polarity) -> bool:
@@ -107,15 +170,22 @@ def leans(u: Utterance, polarity: Polarity) -> bool:
     return {"pain": v < 0, "delight": v > 0}.get(polarity, True)
 
 
+def unit_intensity(unit: Unit, polarity: Polarity, intensity: dict[int, float]) -> float:
+    """How strongly a part feels: its own valence, or its utterance's intensity (signals included) where the
+    whole utterance feels the insight's way."""
+    own = abs(unit.part.valence or 0.0)
+    return max(own, intensity[unit.utterance.id]) if polarity in ("pain", "delight") and leans(unit.utterance, polarity) else own
+
+
 def quote_of(u: Utterance) -> Quote:
     return Quote(utterance_id=u.id, interview=u.interview, participant=u.participant, start=round(u.start, 2), text=u.text,
                  valence=None if u.valence is None else round(u.valence, 3))
 
 
-def representative_quotes(group: Group, polarity: Polarity, limit: int = QUOTES) -> list[Quote]:
-    """The most central quotes that feel the insight's way overall, one per participant."""
+def representative_quotes(members: list[Utterance], polarity: Polarity, limit: int = QUOTES) -> list[Quote]:
+    """The first quotes that feel the insight's way overall, one per participant."""
     out, seen = [], set()
-    for u in group.members:
+    for u in members:
         if u.participant not in seen and leans(u, polarity):
             out.append(quote_of(u))
             seen.add(u.participant)
@@ -142,18 +212,18 @@ class InsightContext:
 
 
 def make_insight(group: Group, context: InsightContext) -> Insight:
-    """The claim a group supports. Its evidence, reach and quotes are the members that feel its way:
+    """The claim a group supports. Its evidence, reach and quotes are the parts that feel its way:
     a participant in a pain group who was delighted is not counted as having the pain."""
-    polarity, valence = polarity_of(group.members)
-    agreeing = [u for u in group.members if agrees(u, polarity)] or group.members
-    members = agreeing
-    weights = shared_word_weights([(u.participant, u.text) for u in members], context.stage_texts)
-    candidates = [u for u in members if leans(u, polarity)][:QUOTES] or members[:QUOTES]
-    found = best_sentence([u.text for u in candidates], weights)
+    polarity, valence = polarity_of(group.units)
+    agreeing = supporting(group.units, polarity) or group.units
+    members = Group(agreeing).members
+    weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
+    candidates = sorted(agreeing[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
+    found = best_sentence([unit.part.text for unit in candidates], weights)
     claim = headline(found[1]) if found else ""
-    source = candidates[found[0]] if found else None
-    emotion = _shared_name(agreeing, "emotion", context.code_names, exclude={"emotion:neutral"})
-    touchpoints = [context.code_names.get(k, k) for k, n in _counts(agreeing, "touchpoint").most_common(2) if n >= max(1, len(agreeing) / 3)]
+    source = candidates[found[0]].utterance if found else None
+    emotion = _shared_name(Counter(c for unit in agreeing for c in unit.part.codes), len(agreeing), context.code_names, exclude={"emotion:neutral"})
+    touchpoints = [context.code_names.get(k, k) for k, n in _counts(members, "touchpoint").most_common(2) if n >= max(1, len(members) / 3)]
     theme_counts = Counter(t for u in members for t in u.themes if t in context.theme_labels)
     theme = context.theme_labels[theme_counts.most_common(1)[0][0]] if theme_counts else None
     people = len({u.participant for u in members})
@@ -165,18 +235,24 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
         key=insight_key(context.stage, ids), stage=context.stage, statement=f"{claim or (touchpoints[0] if touchpoints else context.stage_name)} — {', '.join(evidence)}",
         headline=claim, participants=people, cohort=context.cohort, personas=sorted({u.persona for u in members if u.persona}), touchpoints=touchpoints,
         emotion=emotion, polarity=polarity, valence=None if valence is None else round(valence, 3),
-        intensity=round(float(np.mean([context.intensity[u.id] for u in agreeing])), 3), theme=theme,
-        quotes=representative_quotes(Group(([source] if source else []) + [u for u in members if u is not source]), polarity), utterance_ids=ids, edited=group.edited,
+        intensity=round(float(np.mean([unit_intensity(unit, polarity, context.intensity) for unit in agreeing])), 3), theme=theme,
+        quotes=representative_quotes(([source] if source else []) + [u for u in members if u is not source], polarity), utterance_ids=ids, edited=group.edited,
     )
+
+
+def _part_leans(part: Part, polarity: Polarity) -> bool:
+    v = part.valence or 0.0
+    return {"pain": v < 0, "delight": v > 0}.get(polarity, True)
 
 
 def _counts(members: list[Utterance], group: str) -> Counter:
     return Counter(code for u in members for code in u.in_group(group))
 
 
-def _shared_name(members: list[Utterance], group: str, names: dict[str, str], exclude: set[str]) -> str | None:
-    counts = Counter({k: n for k, n in _counts(members, group).items() if k not in exclude})
+def _shared_name(counts: Counter, total: int, names: dict[str, str], exclude: set[str]) -> str | None:
+    """The most frequent code, when at least a third of the `total` evidence carries it."""
+    counts = Counter({k: n for k, n in counts.items() if k not in exclude})
     if not counts:
         return None
     key, n = counts.most_common(1)[0]
-    return names.get(key, key) if n >= max(1, len(members) / 3) else None
+    return names.get(key, key) if n >= max(1, total / 3) else None

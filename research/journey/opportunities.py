@@ -19,8 +19,9 @@ LIMIT = 10
 FEELINGS = {"frustration": "frustration", "anger": "anger", "anxiety": "worry", "confusion": "confusion", "disappointment": "disappointment"}
 
 
-def how_might_we(insight: Insight, five_ws: dict[int, FiveWs], speaker_of: dict[int, str]) -> str:
-    """A question that turns the pain into a goal, from what the participants were doing."""
+def how_might_we(insight: Insight, five_ws: dict[int, FiveWs], speaker_of: dict[int, str]) -> str | None:
+    """A question that turns the pain into a goal, from what the participants were doing or the touchpoint
+    it happened at; None for a pain with neither (smoke at home is a need, not the company's opportunity)."""
     activity = shared_activity(insight, five_ws, speaker_of)
     feeling = FEELINGS.get((insight.emotion or "").lower(), (insight.emotion or "").lower() or None)
     touchpoint = insight.touchpoints[0] if insight.touchpoints else None
@@ -29,7 +30,7 @@ def how_might_we(insight: Insight, five_ws: dict[int, FiveWs], speaker_of: dict[
         return f"How might we help customers {activity}{tail}?"
     if touchpoint:
         return f"How might we make {touchpoint.lower()} work for customers{f' without {feeling}' if feeling else ''}?"
-    return f"How might we remove the {feeling or 'pain'} customers describe here: “{insight.headline}”?"
+    return None
 
 
 def shared_activity(insight: Insight, five_ws: dict[int, FiveWs], speaker_of: dict[int, str]) -> str | None:
@@ -60,12 +61,13 @@ def rank(insights: list[Insight], five_ws: dict[int, FiveWs], speaker_of: dict[i
     """Opportunities from pain insights, best first (see FORMULA)."""
     out = []
     for insight in insights:
-        if insight.polarity != "pain":
+        statement = how_might_we(insight, five_ws, speaker_of) if insight.polarity == "pain" else None
+        if statement is None:
             continue
         reach = insight.participants / max(cohort, 1)
         evidence = min(1.0, len(insight.utterance_ids) / 3)
         out.append(Opportunity(
-            stage=insight.stage, statement=how_might_we(insight, five_ws, speaker_of), insight_key=insight.key, insight=insight.statement,
+            stage=insight.stage, statement=statement, insight_key=insight.key, insight=insight.statement,
             touchpoint=insight.touchpoints[0] if insight.touchpoints else None, participants=insight.participants, reach=round(reach, 3),
             intensity=round(insight.intensity, 3), evidence=round(evidence, 3), score=round(reach * insight.intensity * evidence, 4), utterance_ids=insight.utterance_ids,
         ))
