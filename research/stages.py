@@ -20,41 +20,65 @@ def run_stage(
     work: Callable[[int, str, dict], str | None],
     codes: list[str] | None = None,
     force: bool = False,
+    prepare: Callable[[list[int]], None] | None = None,
 ) -> dict[str, str]:
     """Call `work(interview_id, code, params)` for each interview whose `upstream` stage is done.
 
     `params_for(interview_id, upstream_hash)` says what the output depends on; an interview
-    already done with the same parameters is skipped unless `force`. `work` returns a note
-    or None; a ResearchError marks the interview failed with its one-line message.
-    Returns {code: "done", a note, or "failed: why"} for the interviews it ran. One process at a time runs
-    a stage on a study (see `research.locks`); a full disk or read-only study stops it with one line.
+    already done with the same parameters is skipped unless `force`. `prepare(interview_ids)`, when
+    given, first sees every interview about to be worked on (to batch what one call per interview
+    would do slowly). `work` returns a note or None; a ResearchError marks the interview failed with
+    its one-line message. Returns {code: "done", a note, or "failed: why"} for the interviews it ran.
+    One process at a time runs a stage on a study (see `research.locks`); a full disk or read-only
+    study stops it with one line.
     """
     ready = {row["interview_id"]: row["params_hash"] for row in study.db["stage_status"].rows_where("stage = ? AND status = 'done'", [upstream])}
     done = stage_statuses(study.db, stage)
     results: dict[str, str] = {}
     with stage_lock(study.root, stage):
+        pending = []
         for row in list(study.db.query("SELECT id, code FROM interviews ORDER BY id")):
             if row["id"] not in ready or (codes and row["code"] not in codes):
                 continue
             params = params_for(row["id"], ready[row["id"]])
             wanted = params_hash(params)
             previous = done.get(row["id"], {})
-            if not force and previous.get("status") == "done" and previous.get("params_hash") == wanted:
-                continue
+            if force or previous.get("status") != "done" or previous.get("params_hash") != wanted:
+                pending.append((row, params, wanted))
+        if prepare and pending:
+            first = pending[0][0]["code"]
+            try:
+                prepare([row["id"] for row, _, _ in pending])
+            except DiskFullError as error:
+                raise _stopped_by_disk(error, stage, first) from None
+            except (AudioError, ResearchError):
+                pass  # nothing was batched: each interview's own work meets the same error and records it
+            except (OSError, sqlite3.DatabaseError) as error:
+                raise _stopped(error, study, stage, first) from None
+        for row, params, wanted in pending:
             try:
                 note = work(row["id"], row["code"], params)
             except DiskFullError as error:
-                raise DiskFullError(f"{stage} stopped at {row['code']}: {str(error).removeprefix(row['code'] + ': ')}") from None
+                raise _stopped_by_disk(error, stage, row["code"]) from None
             except (AudioError, ResearchError) as error:
                 message = f"{row['code']}: {error.reason}" if isinstance(error, AudioError) else str(error)
                 set_stage(study.db, row["id"], stage, "failed", note=message, params_hash=wanted)
                 results[row["code"]] = "failed: " + message.removeprefix(f"{row['code']}: ")
                 continue
-            except (OSError, sqlite3.DatabaseError) as error:  # the machine, not this interview: stop the stage
-                line = fault_line(error, study.root)
-                if line is None:
-                    raise
-                raise (DiskFullError if is_disk_full(error, study.root) else ResearchError)(f"{stage} stopped at {row['code']}: {line}") from None
+            except (OSError, sqlite3.DatabaseError) as error:
+                raise _stopped(error, study, stage, row["code"]) from None
             set_stage(study.db, row["id"], stage, "done", note=note, params_hash=wanted)
             results[row["code"]] = note or "done"
     return results
+
+
+def _stopped_by_disk(error: DiskFullError, stage: str, code: str) -> DiskFullError:
+    return DiskFullError(f"{stage} stopped at {code}: {str(error).removeprefix(code + ': ')}")
+
+
+def _stopped(error: OSError | sqlite3.DatabaseError, study: Study, stage: str, code: str) -> Exception:
+    """The machine, not this interview, failed: one line that stops the stage (or the error itself when it isn't known)."""
+    line = fault_line(error, study.root)
+    if line is None:
+        return error
+    return (DiskFullError if is_disk_full(error, study.root) else ResearchError)(f"{stage} stopped at {code}: {line}")

@@ -128,6 +128,7 @@ class CodingEngine:
             if group.at_least_one and group.kind == "multi" and self.use_model:
                 self.classifiers[group.id] = self._emotion_classifier(group)
         self.adapt(self.learned)
+        self._emotions_read: dict[str, np.ndarray] = {}  # emotion probabilities read ahead in batches, by text
 
     def adapt(self, learned: LearnedModels) -> None:
         """Use what `--learn` trained and the decisions it adapts to (see `adaptation`): per-code models and
@@ -222,6 +223,17 @@ class CodingEngine:
         confidence = np.stack([scores[key][0] for key in keys], axis=1)
         return vectors, [[keys[c] for c in self._multi(row, group, faintest=True)] for row in confidence]
 
+    def read_emotions_ahead(self, texts: list[str]) -> None:
+        """Read the emotions of many texts in one batch; `code_turns` then takes them from here."""
+        if self.emotions and self.use_model:
+            fresh = [text for text in dict.fromkeys(texts) if text not in self._emotions_read]
+            if fresh:
+                self._emotions_read.update(zip(fresh, self.emotions.predict(fresh)))
+
+    def _emotion_probabilities(self, texts: list[str]) -> np.ndarray:
+        self.read_emotions_ahead(texts)
+        return np.stack([self._emotions_read[text] for text in texts])
+
     def code(self, turns: list[Turn], vectors: np.ndarray) -> list[Suggestion]:
         """Suggestions for the customer turns; `vectors` are the unit embeddings of all `turns` (same embedding model)."""
         return self.code_turns(turns, vectors).suggestions
@@ -238,7 +250,7 @@ class CodingEngine:
         matches = [self.rules.matches(doc) for doc in docs]
         emotion_probs = None
         if self.emotions and self.use_model:
-            emotion_probs = self.emotions.predict([turns[i].text for i in customer])
+            emotion_probs = self._emotion_probabilities([turns[i].text for i in customer])
         turn_ids = [turns[i].id for i in customer]
         suggestions: list[Suggestion] = []
         scopes: dict[int, TurnScope] = {}

@@ -27,6 +27,7 @@ from research.store import now
 from research.study import Study
 
 STAGE = "code"
+PREPARE_CHUNK = 200  # interviews batched at a time before coding them: bounds the memory a large study needs
 ENGINE_VERSION = "4"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts
 
 
@@ -125,29 +126,44 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
     learned = load_learned(db)
     engine: list[CodingEngine] = []  # built on first use: loading spaCy and the models takes seconds
 
-    def work(interview_id: int, code: str, params: dict) -> str | None:
+    def coding_engine() -> CodingEngine:
         if not engine:
             from research.coding.emotion_model import EmotionModel
             from research.coding.rules import RuleMatcher
             from research.nlp import load_spacy
 
             engine.append(CodingEngine(codebook, RuleMatcher(codebook, load_spacy(("parser", "ner"))), EmotionModel.load(), learned, embedding_model=model))
+        return engine[0]
+
+    def prepare(interview_ids: list[int]) -> None:
+        """Embed, read the feelings of and parse every pending utterance in large batches: survey and ticket
+        rows are one-utterance sources, and one model call each made coding 2,000 rows take many minutes."""
+        for start in range(0, len(interview_ids), PREPARE_CHUNK):
+            chunk = interview_ids[start : start + PREPARE_CHUNK]
+            rows = [row for interview_id in chunk for row in interview_turns(db, interview_id)]
+            utterance_vectors(db, rows, model)
+            customer = {row["id"]: row["text"] for row in rows if is_customer(row["role"])}
+            coding_engine().read_emotions_ahead(list(customer.values()))
+            stored_five_ws(db, customer)
+            stored_readings(db, customer)
+
+    def work(interview_id: int, code: str, params: dict) -> str | None:
         rows = interview_turns(db, interview_id)
         vectors = utterance_vectors(db, rows, model)
         turns = [Turn(r["id"], r["role"], r["text"]) for r in rows]
-        coded = engine[0].code_turns(turns, vectors)
+        coded = coding_engine().code_turns(turns, vectors)
         save_suggestions(db, codebook, [r["id"] for r in rows], coded.suggestions)
         save_scopes(db, [r["id"] for r in rows], coded.scopes)
         customer = {t.id: t.text for t in turns if is_customer(t.role)}
         stored_five_ws(db, customer)  # parsed now, so building the map is quick
         stored_readings(db, customer)
-        stored_parts(db, codebook, customer, engine[0])
+        stored_parts(db, codebook, customer, coding_engine())
         if not any(is_customer(t.role) for t in turns):
             return f"{code}: no customer speech to code"
         return None
 
     params = {"codebook": hashlib.sha256(path.read_bytes()).hexdigest()[:16], "engine": ENGINE_VERSION, "embedding": model, "learned": learned.signature}
-    return run_stage(study, STAGE, "anonymize", lambda _, upstream: params | {"anonymize": upstream}, work, codes=codes, force=force)
+    return run_stage(study, STAGE, "anonymize", lambda _, upstream: params | {"anonymize": upstream}, work, codes=codes, force=force, prepare=prepare)
 
 
 def learn_from_decisions(study: Study, codebook: Codebook) -> LearnedModels:
