@@ -244,17 +244,3 @@ def test_code_command_on_a_study_without_interviews(study):
     result = CliRunner().invoke(cli, ["--study", str(study.root), "code"])
     assert result.exit_code == 0, result.output
     assert "Nothing to code" in result.output
-
-
-def test_the_generated_journey_corpus_fills_every_slot_and_keeps_one_industry_per_sentence():
-    from research.coding.journey_corpus import INDUSTRIES, SLOTS, TEMPLATES, generated_examples
-
-    corpus = generated_examples(200, seed=3)
-    assert set(corpus) == set(TEMPLATES) and all(len(corpus[stage]) == 200 for stage in TEMPLATES if stage)
-    assert not any("{" in text or "}" in text for texts in corpus.values() for text in texts)
-    assert generated_examples(200, seed=3) == corpus  # deterministic, so journey-corpus.npz can be rebuilt
-    others = [vocabulary for industry, vocabulary in INDUSTRIES.items() if industry != "banking"]
-    bank_staff = set(INDUSTRIES["banking"]["staff"]) - set(SLOTS["staff"]) - {s for other in others for s in other["staff"]}
-    other_products = {p for other in others for p in other["product"]} - set(SLOTS["product"]) - set(INDUSTRIES["banking"]["product"])
-    banking = [text for texts in corpus.values() for text in texts if any(s in text for s in bank_staff)]
-    assert banking and not [text for text in banking if any(p in text for p in other_products)]
