@@ -4,9 +4,8 @@
 
 Templates of how customers talk about each stage are filled with products, people, channels and
 events from many industries (banking, telecoms, software, health, insurance, retail, travel,
-utilities, food, fitness, cars, education, property, public services, B2B services; most sentences
-take one industry's vocabulary from `journey_industries`), so a classifier learns the stage from how
-the experience is described rather than from one domain's nouns. Written for this project from general
+utilities, food, fitness, cars, B2B services), so a classifier learns the stage from how the
+experience is described rather than from one domain's nouns. Written for this project from general
 knowledge of customer journeys; no evaluation sentence was used.
 """
 
@@ -21,13 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from research.coding.journey_industries import INDUSTRIES, MORE_TEMPLATES
-
 STAGES = ["discovery", "decision", "adoption", "retention", "advocacy"]
 OUTSIDE = ""  # the class of utterances outside the journey
 CORPUS_FILE = Path(__file__).with_name("journey-corpus.npz")
-PER_CLASS = 600
-INDUSTRY_SHARE = 0.6  # share of sentences whose slots come from one industry's vocabulary (the rest from the general lists)
+PER_CLASS = 240
 FRAMED = 0.35  # share of journey sentences wrapped in a feeling ("I was annoyed that ..."): customers feel at every stage, so feelings are no stage cue
 
 SLOTS: dict[str, list[str]] = {
@@ -165,13 +161,12 @@ def generated_examples(per_class: int = 60, seed: int = 0) -> dict[str, list[str
     """{stage id (or "" for outside the journey): distinct generated sentences}, deterministic for a seed."""
     rng = random.Random(seed)
     out: dict[str, list[str]] = {}
-    for label, own_templates in TEMPLATES.items():
-        templates = own_templates + MORE_TEMPLATES.get(label, [])
+    for label, templates in TEMPLATES.items():
         sentences: set[str] = set()
         for _ in range(per_class * 20):
             if len(sentences) >= per_class:
                 break
-            text = _fill(rng.choice(templates), rng)
+            text = re.sub(r"\{(\w+)\}", lambda m: rng.choice(SLOTS[m.group(1)]), rng.choice(templates))
             if label != OUTSIDE and rng.random() < FRAMED:
                 clause = text.rstrip(".")
                 text = rng.choice(SLOTS["frame"]).replace("{clause}", clause[0].lower() + clause[1:] if clause[1:2].islower() else clause) + "."
@@ -180,20 +175,8 @@ def generated_examples(per_class: int = 60, seed: int = 0) -> dict[str, list[str
     return out
 
 
-def _fill(template: str, rng: random.Random) -> str:
-    """The template's slots filled from one industry's vocabulary (or, for a share of sentences, the general lists)."""
-    industry = INDUSTRIES[rng.choice(sorted(INDUSTRIES))]
-    own = rng.random() < INDUSTRY_SHARE
-
-    def value(match: re.Match) -> str:
-        name = match.group(1)
-        return rng.choice(industry[name] if name in industry and (own or name not in SLOTS) else SLOTS[name])
-
-    return re.sub(r"\{(\w+)\}", value, template)
-
-
 def corpus_hash() -> str:
-    return hashlib.sha256(json.dumps([SLOTS, TEMPLATES, INDUSTRIES, MORE_TEMPLATES, PER_CLASS, FRAMED, INDUSTRY_SHARE]).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([SLOTS, TEMPLATES, PER_CLASS, FRAMED]).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
