@@ -234,6 +234,10 @@ async def test_journey_map_filters_and_quotes_at_80x24(review_study):
 
 
 async def test_pipeline_runs_in_the_background(review_study):
+    db = review_study.db
+    first = db.execute("SELECT min(id) FROM interviews").fetchone()[0]
+    with db.conn:  # one interview's coding is out of date: the pipeline has work to do
+        db.execute("DELETE FROM stage_status WHERE stage = 'code' AND interview_id = ?", [first])
     app = ResearchApp(review_study)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -243,6 +247,7 @@ async def test_pipeline_runs_in_the_background(review_study):
         await pilot.press("down")
         await settle(pilot, app)
         assert any("Pipeline finished" in n.message for n in app._notifications)
+        assert db.execute("SELECT status FROM stage_status WHERE stage = 'code' AND interview_id = ?", [first]).fetchone() == ("done",)
 
 
 # --- layout snapshots, on a small study built by hand so that they are identical on every machine ---
