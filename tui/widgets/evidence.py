@@ -49,9 +49,10 @@ class EvidencePanel(Vertical):
             detail.update(Text("Nothing here: move to a filled cell.", style="dim"))
             return
         detail.update(entry.detail)
-        shown = {q.utterance_id for q in entry.quotes}
+        starred = [q for n, q in enumerate(entry.quotes) if q.utterance_id not in {p.utterance_id for p in entry.quotes[:n]}]  # two parts of one answer: one row
+        shown = {q.utterance_id for q in starred}
         rest = [i for i in dict.fromkeys(entry.utterance_ids) if i not in shown][:MORE]
-        for quote in entry.quotes:
+        for quote in starred:
             quotes.add_option(Option(Text("★ ", style="yellow") + quote_line(quote), id=f"{quote.interview}|{quote.utterance_id}"))
         for quote in utterance_quotes(db, rest):
             quotes.add_option(Option(Text("  ") + quote_line(quote), id=f"{quote.interview}|{quote.utterance_id}"))
