@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import jellyfish
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from research.anonymize.gazetteer import everyday_words, is_dictionary_word, is_name, is_place
 
@@ -37,6 +37,7 @@ PHRASE = 85
 CHANCE_BUDGET = 5e-6  # name tokens tested x a close (not equal) word's frequency in English
 EXACT_BUDGET = 1e-3  # the same, for a sentence's first word equal to a token that is also an everyday word
 UNSEEN = 1e-9  # the frequency of a word wordfreq has never seen ("O'Caffa")
+_BEFORE_A_WORD = frozenset(" \"'“‘(")  # what may stand between a sentence's end and its first word
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 TITLE_CASE = re.compile(r"(?:Ma?c|[OD]['’])?[A-Z][a-z]+(?:['’-][A-Za-z][a-z]*)*")  # "O'Caffa", "McBride", "Jean-Pierre"
 
@@ -83,6 +84,7 @@ def _close(a: str, b: str, word: str, token: str) -> bool:
     return sound_a == sound_b or (fuzz.ratio(sound_a, sound_b) >= SOUND and fuzz.ratio(a, b) >= LOOSE_SPELLING)
 
 
+@lru_cache(maxsize=262144)
 def _token_matches(word: str, token: str, tested: int = 1, opens_sentence: bool = True) -> bool:
     """`word` is `token`, or close to it and too rare to be close by chance among `tested` tokens."""
     a, b = _key(word), _key(token)
@@ -97,32 +99,46 @@ def _token_matches(word: str, token: str, tested: int = 1, opens_sentence: bool 
 
 
 def _opens_sentence(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \"'“‘(")
-    return not before or before[-1] in ".?!:\n"
+    i = start
+    while i and text[i - 1] in _BEFORE_A_WORD:
+        i -= 1
+    return not i or text[i - 1] in ".?!:\n"
+
+
+def _phrase_matches(text: str, words: list[tuple[int, int, str]], name: KnownName, windows: dict[int, tuple[list[tuple[int, int]], list[str]]]) -> list[NameMatch]:
+    """A multi-word or company name as a run of about as many words, however speech recognition split it."""
+    tokens = name.text.split()
+    wanted = _key(name.text)
+    candidates = []
+    for size in {max(1, len(tokens) - 1), len(tokens), len(tokens) + 1}:  # "bright water dental"
+        if size not in windows:
+            spans = [(words[i][0], words[i + size - 1][1]) for i in range(len(words) - size + 1)]
+            windows[size] = (spans, [_key(text[start:end]) for start, end in spans])
+        spans, phrases = windows[size]
+        for phrase, ratio, i in process.extract(wanted, phrases, scorer=fuzz.ratio, score_cutoff=PHRASE, limit=None):
+            start, end = spans[i]
+            if len(phrase) >= 0.85 * len(wanted):  # not "household" for "Kim household"
+                candidates.append((-ratio, end - start, start, end))
+    matches, taken = [], []
+    for _, _, start, end in sorted(candidates):  # best match first; it keeps its words
+        if all(end <= a or start >= b for a, b in taken):
+            taken.append((start, end))
+            matches.append(NameMatch(start, end, name))
+    return matches
 
 
 def find_known_names(text: str, names: list[KnownName]) -> list[NameMatch]:
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    capitalised = [(start, end, word, _opens_sentence(text, start)) for start, end, word in words if word[0].isupper()]
     tested = max(1, len({_key(token) for name in names if name.entity_type == "PERSON" for token in name.text.split()}))
+    windows: dict[int, tuple[list[tuple[int, int]], list[str]]] = {}  # word runs by length, shared by every name
     matches: list[NameMatch] = []
     for name in names:
         tokens = name.text.split()
         if name.entity_type == "ORGANIZATION" or len(tokens) > 1:
-            candidates = []
-            for size in {max(1, len(tokens) - 1), len(tokens), len(tokens) + 1}:  # "bright water dental"
-                for i in range(len(words) - size + 1):
-                    start, end = words[i][0], words[i + size - 1][1]
-                    phrase, wanted = _key(text[start:end]), _key(name.text)
-                    ratio = fuzz.ratio(phrase, wanted)
-                    if ratio >= PHRASE and len(phrase) >= 0.85 * len(wanted):  # not "household" for "Kim household"
-                        candidates.append((-ratio, end - start, start, end))
-            taken: list[tuple[int, int]] = []
-            for _, _, start, end in sorted(candidates):  # best match first; it keeps its words
-                if all(end <= a or start >= b for a, b in taken):
-                    taken.append((start, end))
-                    matches.append(NameMatch(start, end, name))
+            matches.extend(_phrase_matches(text, words, name, windows))
         if name.entity_type == "PERSON":
-            for start, end, word in words:
-                if word[0].isupper() and any(_token_matches(word, token, tested, _opens_sentence(text, start)) for token in tokens):
+            for start, end, word, opens in capitalised:
+                if any(_token_matches(word, token, tested, opens) for token in tokens):
                     matches.append(NameMatch(start, end, name))
     return matches
