@@ -136,7 +136,7 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
         return engine[0]
 
     def prepare(interview_ids: list[int]) -> None:
-        """Embed, read the feelings of and parse every pending utterance in large batches: survey and ticket
+        """Embed, read the feelings of parse and split into parts every pending utterance in large batches: survey and ticket
         rows are one-utterance sources, and one model call each made coding 2,000 rows take many minutes."""
         for start in range(0, len(interview_ids), PREPARE_CHUNK):
             chunk = interview_ids[start : start + PREPARE_CHUNK]
@@ -146,6 +146,7 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
             coding_engine().read_emotions_ahead(list(customer.values()))
             stored_five_ws(db, customer)
             stored_readings(db, customer)
+            stored_parts(db, codebook, customer, coding_engine())
 
     def work(interview_id: int, code: str, params: dict) -> str | None:
         rows = interview_turns(db, interview_id)
