@@ -1,4 +1,8 @@
-"""`research review`: the Textual app. Thin: it holds the study and routes between screens."""
+"""`research review`: the Textual app. Thin: it holds the study and routes between screens.
+
+Only the dashboard, the first screen, is imported up front; every other screen (and what it reads:
+the map's model, comparisons, search) loads when it is first opened, so the first frame comes sooner.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,7 @@ from textual.markup import escape
 
 from research.study import Study
 from tui.dialogs import highlight
-from tui.screens.codebook import CodebookScreen
-from tui.screens.compare import CompareScreen
 from tui.screens.dashboard import DashboardScreen
-from tui.screens.help import HelpScreen
-from tui.screens.journey import JourneyScreen
-from tui.screens.search import SearchScreen
-from tui.screens.themes import ThemesScreen
 
 
 class StudyCommands(Provider):
@@ -91,21 +89,33 @@ class ResearchApp(App):
             self.pop_screen()
 
     def action_journey(self) -> None:
+        from tui.screens.journey import JourneyScreen
+
         self._show(JourneyScreen)
 
     def action_themes(self) -> None:
+        from tui.screens.themes import ThemesScreen
+
         self._show(ThemesScreen)
 
     def action_codebook(self) -> None:
+        from tui.screens.codebook import CodebookScreen
+
         self._show(CodebookScreen)
 
     def action_search(self) -> None:
+        from tui.screens.search import SearchScreen
+
         self._show(SearchScreen)
 
     def action_compare(self) -> None:
+        from tui.screens.compare import CompareScreen
+
         self._show(CompareScreen)
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def action_toggle_theme(self) -> None:
