@@ -146,6 +146,7 @@ class TranscriptScreen(Screen):
     def on_mount(self) -> None:
         self.title = f"{self.interview}: transcript review"
         self.query_one("#working").display = False
+        self.app.freeze_startup_objects()
         self.reload()
         if self.focus_utterance is not None:
             self.highlight_utterance(self.focus_utterance)
