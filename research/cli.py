@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich import box
@@ -13,24 +14,22 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
-from research.config import TranscribeSettings
 from research.console import RichProgress, console, waiting, wall_seconds
+from research.decisions_cli import COMMANDS as DECISION_COMMANDS
 from research.demo_corpus import BRAND_TERMS, DEMO_DIR
 from research.errors import ResearchError
 from research.faults import fault_line
-from research.importers.add import add_sources
-from research.importers.feedback import FeedbackColumns, add_feedback
-from research.ingest import add_files
-from research.decisions_cli import COMMANDS as DECISION_COMMANDS
 from research.insights_cli import insights
 from research.journey import FILTER_FIELDS
-from research.metadata import MetadataSheet
-from research.speakers import apply_roles, run_speakers
-from research.status import interview_statuses
 from research.store import STAGES
 from research.study import Study
-from research.transcribe.batch import BatchReport, TranscriptionBatch
 
+if TYPE_CHECKING:
+    from research.config import TranscribeSettings
+    from research.transcribe.batch import BatchReport
+
+# Each command imports the stages it runs (audio decoding, models, importers) itself, so a light
+# command such as `research status` or `research review` starts without loading them.
 
 
 class ResearchGroup(click.Group):
@@ -108,6 +107,10 @@ def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None, tr
     """
     if not (paths or track_folders or feedback_files):
         raise click.UsageError("give recordings or transcripts, --tracks FOLDER or --feedback FILE")
+    from research.importers.add import add_sources
+    from research.importers.feedback import FeedbackColumns, add_feedback
+    from research.metadata import MetadataSheet
+
     study = _study(ctx)
     sheet = MetadataSheet.load(sheet_path) if sheet_path else None
     report = add_sources(study, list(paths), sheet, list(track_folders))
@@ -149,6 +152,9 @@ def transcribe(ctx: click.Context, force: bool, cluster_address: str | None, **o
 
         research transcribe --engine faster-whisper --model base --workers 2
     """
+    from research.config import TranscribeSettings
+    from research.transcribe.batch import TranscriptionBatch
+
     study = _study(ctx)
     settings = TranscribeSettings.model_validate(study.config.transcribe.model_dump() | {k: v for k, v in overrides.items() if v is not None})
     with RichProgress() as progress:
@@ -192,6 +198,8 @@ def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...], for
     """
     if speaker_count not in ("auto", "meta") and not (speaker_count.isdigit() and int(speaker_count) > 0):
         raise click.BadParameter("a number, 'auto' or 'meta'", param_hint="--speakers")
+    from research.speakers import run_speakers
+
     study = _study(ctx)
     count = speaker_count if speaker_count in ("auto", "meta") else int(speaker_count)
     if enrol_source:
@@ -584,6 +592,8 @@ def role(ctx: click.Context, code: str, assignments: tuple[str, ...]) -> None:
     pairs = dict(item.split("=", 1) for item in assignments if "=" in item)
     if len(pairs) != len(assignments):
         raise click.BadParameter("use SPEAKER=ROLE, e.g. S2=interviewer", param_hint="ASSIGNMENTS")
+    from research.speakers import apply_roles
+
     apply_roles(study, code, pairs)
     console.print(f"{code}: " + ", ".join(f"{k} is {v}" for k, v in pairs.items()))
 
@@ -598,6 +608,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
         research status
     """
+    from research.status import interview_statuses
+
     study = _study(ctx)
     if as_json:
         click.echo(json.dumps([row.model_dump() for row in interview_statuses(study)], indent=2))
@@ -607,6 +619,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 def _print_status(study: Study, out: Console = console) -> None:
     """The status table, as wide as the terminal: titles and names are cut with … only when it is narrow."""
+    from research.status import interview_statuses
+
     rows = interview_statuses(study)
     people = [", ".join(row.participants) for row in rows]
     fixed = Measurement.get(out, out.options, _status_table(study, rows, people, 0, 0)).maximum  # every column but the two texts
@@ -703,6 +717,9 @@ def demo(ctx: click.Context, study_path: Path, source: Path, model: str | None, 
 
         research demo --path /tmp/demo-study
     """
+    from research.ingest import add_files
+    from research.metadata import MetadataSheet
+
     if (study_path / "research.toml").exists():
         study = Study.open(study_path)
     else:
@@ -741,6 +758,8 @@ def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "ma
     """The stages in order, up to `through`; prints a summary of each and the status table. True when something failed."""
     from research.anonymize.stage import run_anonymize
     from research.coding.stage import run_code
+    from research.speakers import run_speakers
+    from research.transcribe.batch import BatchReport, TranscriptionBatch
 
     steps = {"speakers": ("Separated speakers in", run_speakers), "anonymize": ("Anonymized", run_anonymize), "code": ("Coded", run_code)}
     wanted = PIPELINE[1 : PIPELINE.index(through) + 1]
@@ -781,6 +800,8 @@ def watch(ctx: click.Context, folder: Path, sheet_path: Path | None, settle: flo
 
         research watch ~/Dropbox/interviews --meta ~/Dropbox/interviews/participants.csv
     """
+    from research.importers.add import add_sources
+    from research.metadata import MetadataSheet
     from research.watch import DropFolder, watch as watch_folder
 
     study = _study(ctx)

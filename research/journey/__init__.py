@@ -8,7 +8,7 @@ from importlib import import_module
 
 _WHERE = {
     "MapBuilder": "build", "build_and_store": "build", "filters_key": "build", "stored_map": "build",
-    "FILTER_FIELDS": "evidence", "filter_values": "evidence", "participants_matching": "evidence",
+    "FILTER_FIELDS": "filters", "filter_values": "evidence", "participants_matching": "evidence",
     **{name: "model" for name in ("Advocacy", "Coverage", "Insight", "Item", "JourneyMap", "Moment", "Opportunity", "Outlier",
                                   "ParticipantJourney", "PersonaRow", "Quote", "StageLane")},
 }

@@ -14,9 +14,9 @@ import numpy as np
 from research.codebook import Codebook
 from research.coding.sentences import load_parts
 from research.errors import ResearchError
+from research.journey.filters import FILTER_FIELDS
 from research.study import Study
 
-FILTER_FIELDS = {"persona": "p", "role": "p", "participation": "p", "segment": "p", "industry": "i", "region": "i", "product": "i", "source_type": "i"}
 SIGNAL_VALENCE = {"signal:pain-point": -0.6, "signal:delight": 0.9}  # a pain or a delight is an emotion even when none was coded
 
 

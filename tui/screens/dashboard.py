@@ -52,9 +52,9 @@ class DashboardScreen(Screen):
         table = self.query_one(DataTable)
         table.add_columns("code", "open", *[s[:4] for s in STAGES], "people", "min", "title")  # what a narrow terminal must show first
         self.query_one(ProgressBar).display = False
-        self.refresh_table()
 
     def on_screen_resume(self) -> None:
+        """Fill the table: when the screen first shows (this follows its mount) and on every return to it."""
         self.refresh_table()
 
     def refresh_table(self) -> None:

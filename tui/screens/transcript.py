@@ -21,12 +21,13 @@ from research.coding.memos import name_redactor, set_utterance_memo
 from research.coding.decisions import Scope, add_coding, bulk_accept, bulk_candidates, decide, recode, set_memo
 from research.errors import ResearchError
 from research.playback import play_clip
-from research.review import CodingView, UtteranceView, change_role, recode_interview, transcript
+from research.review import CodingView, UtteranceView, change_role, recode_interview, transcript, utterance_view
 from research.study import Study
 from research.timecode import clock
 from tui.correction_dialogs import EditDialog, RoleDialog, SpeakerChoice, WordsChoice, WordsDialog
 from tui.dialogs import CodePicker, Prompt
 from tui.widgets.footer import KeyFooter
+from tui.widgets.utterance_list import UtteranceList
 
 
 class CorrectionProgress(Message):
@@ -135,7 +136,7 @@ class TranscriptScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield OptionList(id="utterances")
+        yield UtteranceList(id="utterances")
         with Horizontal(id="working"):
             yield Static(id="work")
             yield ProgressBar(id="work-bar", show_eta=False, show_percentage=False)
@@ -145,21 +146,23 @@ class TranscriptScreen(Screen):
     def on_mount(self) -> None:
         self.title = f"{self.interview}: transcript review"
         self.query_one("#working").display = False
+        self.app.freeze_startup_objects()
         self.reload()
         if self.focus_utterance is not None:
             self.highlight_utterance(self.focus_utterance)
 
     def reload(self, full: bool = True) -> None:
         """Read the interview again from study.db and redraw, keeping the cursor; `full=False`
-        redraws only the highlighted utterance (after a decision on it)."""
-        options = self.query_one("#utterances", OptionList)
+        reads and redraws only the highlighted utterance (after a decision on it)."""
+        options = self.query_one("#utterances", UtteranceList)
         keep = options.highlighted
-        self.utterances = transcript(self.study, self.interview)
         if not full and keep is not None:
-            options.replace_option_prompt_at_index(keep, render_utterance(self.utterances[keep], self.coding_index, self.chip_width))
+            self.utterances[keep] = utterance_view(self.study, self.utterances[keep].id)
+            options.replace_prompts({keep: render_utterance(self.utterances[keep], self.coding_index, self.chip_width)})
             self._marked = (keep, self.coding_index)
             self.refresh_current()
             return
+        self.utterances = transcript(self.study, self.interview)
         options.clear_options()
         self._marked = None
         options.add_options([Option(render_utterance(u, width=self.chip_width), id=str(u.id)) for u in self.utterances])
@@ -213,21 +216,22 @@ class TranscriptScreen(Screen):
 
     def refresh_current(self, redraw: bool = True) -> None:
         """Redraw the rows whose selected chip changed (unless `redraw` is False) and the detail line."""
-        options = self.query_one("#utterances", OptionList)
+        options = self.query_one("#utterances", UtteranceList)
         wanted = (options.highlighted, self.coding_index) if self.current_coding is not None else None
         if redraw and wanted != self._marked:
-            for row in {self._marked[0] if self._marked else None, options.highlighted} - {None}:
-                if row < len(self.utterances):
-                    options.replace_option_prompt_at_index(row, render_utterance(self.utterances[row], self.coding_index if row == options.highlighted else None, self.chip_width))
+            rows = {self._marked[0] if self._marked else None, options.highlighted} - {None}
+            options.replace_prompts({row: render_utterance(self.utterances[row], self.coding_index if row == options.highlighted else None, self.chip_width)
+                                     for row in rows if row < len(self.utterances)})
             self._marked = wanted
         coding = self.current_coding
         detail = self.query_one("#detail", Static)
         note = f"  Utterance memo: {self.current.memo}" if self.current and self.current.memo else ""
         if coding is None:
-            detail.update(Text(("No codes on this utterance. + adds one." if self.current and self.current.role != "interviewer" else "Interviewer: not coded.") + note))
+            line = Text(("No codes on this utterance. + adds one." if self.current and self.current.role != "interviewer" else "Interviewer: not coded.") + note)
         else:
             memo = f"  memo: {coding.memo}" if coding.memo else ""
-            detail.update(Text(f"{coding.group} › {coding.name}: {coding.status}, confidence {coding.confidence:.2f} from {coding.source}.{memo}{note}"))
+            line = Text(f"{coding.group} › {coding.name}: {coding.status}, confidence {coding.confidence:.2f} from {coding.source}.{memo}{note}")
+        detail.update(line, layout=False)  # its height is fixed: no layout of the whole screen for a new line
 
     def _suggestion_positions(self) -> list[tuple[int, int]]:
         return [(n, k) for n, u in enumerate(self.utterances) for k, c in enumerate(u.codings) if c.status == "suggested"]
