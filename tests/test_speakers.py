@@ -305,3 +305,26 @@ def test_frozen_campplus_hears_what_the_model_hears():
             frozen = embedding_frames()(features)
         assert frozen.shape == expected.shape == (1, 512, features.shape[1] // 2)
         assert torch.allclose(frozen, expected, atol=1e-3)
+
+
+def test_onnx_runtime_hears_what_the_torch_models_hear(model_cache):
+    import torch
+
+    from research.audio import decode
+    from research.fbank import fbank
+    from research.voice_models import embedding_frames, frames_runner, segmentation_model, segmentation_runner
+
+    pytest.importorskip("onnx")
+    audio = decode(DEMO / "int-01.opus")
+    chunks = audio[: 3 * 160_000].reshape(3, 160_000)
+    with torch.inference_mode():
+        expected = segmentation_model()(torch.from_numpy(chunks[:, None].copy())).numpy()
+        assert np.allclose(segmentation_runner()(chunks), expected, atol=1e-3)
+        for seconds in (10.0, 3.7):  # a full speech block and a shorter last one
+            features = fbank(torch.from_numpy(audio[16_000 : 16_000 + int(seconds * 16_000)].copy())[None])
+            features = features - features.mean(dim=1, keepdim=True)
+            ours = frames_runner()(features.numpy())
+            assert ours.shape == (1, 512, features.shape[1] // 2)
+            assert np.allclose(ours, embedding_frames()(features).numpy(), atol=1e-3)
+    exported = {path.name.rsplit("-", 1)[0] for path in (model_cache / "speakers").glob("*.onnx")}
+    assert {"segmentation", "campplus-frames"} <= exported  # exported once, kept in the model cache
