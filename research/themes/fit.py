@@ -1,14 +1,12 @@
-"""BERTopic over utterance embeddings: clusters sized by their content, labelled with noun phrases.
+"""BERTopic over utterance embeddings: clusters sized by their content, labelled with phrases.
 
 Granularity: a theme needs `MIN_THEME` similar utterances whatever the corpus size, so a larger
-study finds more themes, not bigger ones. Labels come from BERTopic's representation models over
-the packaged MiniLM: PartOfSpeech noun phrases from the packaged spaCy model, diversified by
-MaximalMarginalRelevance, then ranked KeyBERT-style by closeness to the theme's own utterances (see
-`labels.choose_label`). The c-TF-IDF words stay as the secondary `words`. Spoken filler is a stop
-word, so it never names a theme. Clusters form on each utterance's sentence embedding beside a
-latent-semantic vector of its content words (`clustering_space`), so utterances that name the same
-things group together; measured against human codes in benchmarks/themes.py. BERTopic's KeyBERTInspired and MMR embed per topic and re-embed
-documents already embedded; here every candidate phrase is embedded once, in one batch.
+study finds more themes, not bigger ones. Labels are 2-5 word phrases from spaCy's parse of each
+theme's utterances, ranked KeyBERT-style over the packaged MiniLM (see `labels.label_themes`); the
+c-TF-IDF words stay as the secondary `words`. Spoken filler is a stop word, so it never names a
+theme. Clusters form on each utterance's sentence embedding beside a latent-semantic vector of its
+content words (`clustering_space`), so utterances that name the same things group together;
+measured against human codes in benchmarks/themes.py.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from research.themes.labels import NOUN_PHRASES, STOP_WORDS, TOKEN_PATTERN, choose_label, phrase_nlp, spoken_words
+from research.themes.labels import STOP_WORDS, TOKEN_PATTERN, label_themes, spoken_words
 
 SEED = 42
 MIN_THEME = 6  # utterances a theme needs, in a study of any size
@@ -57,35 +55,6 @@ def topic_model(documents: int, min_size: int | None = None):
         top_n_words=TOP_WORDS,
         calculate_probabilities=False,
     )
-
-
-def _phrase_models(centres: dict[int, np.ndarray]):
-    """PartOfSpeech noun phrases, then MaximalMarginalRelevance (against each topic's utterance centre)
-    over one batch of phrase embeddings."""
-    from bertopic.representation import MaximalMarginalRelevance, PartOfSpeech
-    from bertopic.representation._mmr import mmr
-
-    from research.embeddings import embed
-
-    class BatchedMMR(MaximalMarginalRelevance):
-        """BERTopic's MMR, each topic's phrases against its utterances' centre, with every phrase embedded once."""
-
-        vectors: dict[str, np.ndarray] = {}
-
-        def extract_topics(self, topic_model, documents, c_tf_idf, topics):
-            phrases = sorted({p for values in topics.values() for p, _ in values if p})
-            self.vectors = dict(zip(phrases, embed(phrases)))
-            updated = {}
-            for topic, values in topics.items():
-                candidates = [p for p, _ in values if p]
-                if len(candidates) < 2:
-                    updated[topic] = values
-                    continue
-                kept = set(mmr(centres[topic].reshape(1, -1), np.stack([self.vectors[p] for p in candidates]), candidates, self.diversity, min(self.top_n_words, len(candidates))))
-                updated[topic] = [(p, v) for p, v in values if p in kept]
-            return updated
-
-    return PartOfSpeech(phrase_nlp(), top_n_words=12, pos_patterns=NOUN_PHRASES), BatchedMMR(diversity=0.2, top_n_words=8)
 
 
 def clustering_space(texts: list[str], vectors: np.ndarray) -> np.ndarray:
@@ -127,27 +96,20 @@ def cluster(texts: list[str], vectors: np.ndarray, min_size: int | None = None):
 
 def fit_topics(texts: list[str], vectors: np.ndarray) -> list[Topic]:
     """Themes over `texts` (with their unit embeddings), each labelled; none when nothing clusters."""
-    lowered = [t.lower() for t in texts]  # the vocabulary is lower case, and PartOfSpeech matches phrases by their text
+    lowered = [t.lower() for t in texts]  # the c-TF-IDF vocabulary is lower case
     model, topics, original = cluster(lowered, vectors)
     if set(topics) == {-1}:  # outliers stay only when nothing clustered
         return []
-    centres = {t: _unit(vectors[[i for i, x in enumerate(topics) if x == t]].mean(axis=0)) for t in set(topics)}
-    noun_phrases, diverse = _phrase_models(centres)
-    model.update_topics(lowered, topics=topics, top_n_words=TOP_WORDS, vectorizer_model=model.vectorizer_model, representation_model={"Main": None, "phrases": [noun_phrases, diverse]})
-    found, taken = [], set()
-    for topic in sorted(set(topics), key=lambda t: -topics.count(t)):  # the biggest themes pick their labels first
-        members = [i for i, t in enumerate(topics) if t == topic]
-        said = [texts[i] for i in members]
+    model.update_topics(lowered, topics=topics, top_n_words=TOP_WORDS, vectorizer_model=model.vectorizer_model)
+    ids = sorted(set(topics))
+    members = {t: [i for i, x in enumerate(topics) if x == t] for t in ids}
+    labels = label_themes([[texts[i] for i in members[t]] for t in ids], [vectors[members[t]] for t in ids])
+    found = []
+    for topic, label in zip(ids, labels):
+        said = [texts[i] for i in members[topic]]
         words = spoken_words([w for w, _ in (model.get_topic(topic) or []) if w], said)[:TOP_WORDS]
-        phrases = [p for p, _ in model.topic_aspects_.get("phrases", {}).get(topic, []) if p]
-        label = choose_label(phrases, words, said, centres[topic], diverse.vectors, taken)
-        taken.add(label.lower())
-        found.append(Topic(label, words, members, frozenset(i for i in members if original[i] == -1)))
+        found.append(Topic(label, words, members[topic], frozenset(i for i in members[topic] if original[i] == -1)))
     return sorted(found, key=lambda t: t.members[0])
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / (np.linalg.norm(vector) or 1.0)
 
 
 def _units(rows: np.ndarray) -> np.ndarray:
