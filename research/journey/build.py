@@ -20,7 +20,7 @@ from research.codebook import Codebook
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
 from research.journey.advocacy import Act, advocacy, advocacy_insights
-from research.journey.evidence import Utterance, embeddings_of, load_utterances, outside_reasons, participants_matching
+from research.journey.evidence import Utterance, embeddings_of, load_utterances, mark_problem_statements, outside_reasons, participants_matching
 from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of, worth_telling
 from research.journey.model import (
     Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, Saturation, SaturationStep, StageLane,
@@ -53,6 +53,7 @@ class MapBuilder:
         utterances = load_utterances(self.study, self.codebook, cohort)
         speaking = sorted({u.participant for u in utterances})
         journey = [u for u in utterances if u.stage]
+        mark_problem_statements(journey, self.codebook)
         stage_group = next((g for g in self.codebook.groups if g.ordered), self.codebook.groups[0])
         by_stage: dict[str, list[Utterance]] = defaultdict(list)
         for u in journey:
