@@ -44,6 +44,7 @@ class MapBuilder:
         self.codebook = codebook
         self.pattern_share = pattern_share
         self.code_names = {key: code.name for key, (_, code) in codebook.codes.items()}
+        self.valences = {key: code.valence for key, (_, code) in codebook.codes.items() if code.valence is not None}
         self.themes = {r["id"]: r for r in study.db.query("SELECT * FROM themes")}
 
     def build(self, filters: dict[str, str] | None = None, interview_ids: set[int] | None = None) -> JourneyMap:
@@ -72,7 +73,7 @@ class MapBuilder:
         needed = max(2, math.ceil(self.pattern_share * len(speaking)))
         for code in stage_group.codes:
             members = by_stage.get(code.id, [])
-            context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity)
+            context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity, self.valences)
             grouped = [u for u in members if code.id != last or u.id not in acts]
             groups = analyst_edits.apply_merges(code.id, group_utterances(grouped, vectors), edits)
             told = [g for g in groups if worth_telling(g, needed, self.intensity, STRONG_EMOTION)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
@@ -209,6 +209,7 @@ class InsightContext:
     code_names: dict[str, str]
     theme_labels: dict[int, str]
     intensity: dict[int, float]
+    valences: dict[str, float] = field(default_factory=dict)  # the codebook's emotion valences
 
 
 def make_insight(group: Group, context: InsightContext) -> Insight:
@@ -224,7 +225,9 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     claim = headline(found[1]) if found else ""
     source = candidates[found[0]].utterance if found else None
     felt_by = Counter(c for c, _ in {(c, unit.utterance.participant) for unit in agreeing for c in unit.part.codes})
-    emotion = _shared_name(felt_by, len({unit.utterance.participant for unit in agreeing}), context.code_names, exclude={"emotion:neutral"})
+    sign = {"pain": -1, "delight": 1}.get(polarity)
+    other_way = {c for c in felt_by if sign and sign * context.valences.get(c, sign) <= 0}  # a pain is not told "with surprise"
+    emotion = _shared_name(felt_by, len({unit.utterance.participant for unit in agreeing}), context.code_names, exclude={"emotion:neutral"} | other_way)
     touchpoints = [context.code_names.get(k, k) for k, n in _counts(members, "touchpoint").most_common(2) if n >= max(1, len(members) / 3)]
     theme_counts = Counter(t for u in members for t in u.themes if t in context.theme_labels)
     theme = context.theme_labels[theme_counts.most_common(1)[0][0]] if theme_counts else None
