@@ -156,8 +156,10 @@ def mark_problem_statements(utterances: list[Utterance], codebook: Codebook) -> 
     from research.nlp import load_spacy
 
     matcher = RuleMatcher(codebook, load_spacy(("parser", "ner")))
-    for (u, k), doc in zip(candidates, matcher.docs([u.parts[k].text for u, k in candidates])):
-        if set(matcher.matches(doc)) & set(PROBLEM_SIGNALS):
+    distinct = list(dict.fromkeys(u.parts[k].text for u, k in candidates))
+    problems = {text for text, doc in zip(distinct, matcher.docs(distinct)) if set(matcher.matches(doc)) & set(PROBLEM_SIGNALS)}
+    for u, k in candidates:
+        if u.parts[k].text in problems:
             u.parts[k] = replace(u.parts[k], problem=True)
 
 

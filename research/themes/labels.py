@@ -75,7 +75,8 @@ def label_themes(texts: list[list[str]], vectors: list[np.ndarray], taken: set[s
     from research.embeddings import embed
 
     centres = np.stack([_unit(v.mean(axis=0)) for v in vectors])
-    per_theme = [phrases_of(theme) for theme in texts]
+    docs = parse([text for theme in texts for text in theme])
+    per_theme = [phrases_of(theme, docs) for theme in texts]
     every = sorted({c.text for found in per_theme for c in found.values()})
     embedded = dict(zip(every, embed(every))) if every else {}
     taken, labels = {t.lower() for t in taken}, [""] * len(texts)
@@ -104,16 +105,24 @@ def _score(text: str, vector: np.ndarray, support: int, centre: np.ndarray, othe
     return max(near + SPECIFICITY * specific, 0.0) * support / (1 + BREVITY * len(text.split()))
 
 
-def phrases_of(texts: list[str]) -> dict[tuple, Candidate]:
-    """{lemma key: Candidate} of the 2-5 word phrases in `texts`, from one parse of each."""
+def phrases_of(texts: list[str], docs: dict | None = None) -> dict[tuple, Candidate]:
+    """{lemma key: Candidate} of the 2-5 word phrases in `texts`, from their parses (`docs`: parsed already, by text)."""
+    docs = docs if docs is not None else parse(texts)
     found: dict[tuple, Candidate] = defaultdict(Candidate)
-    for index, doc in enumerate(phrase_nlp().pipe(texts, batch_size=256)):
+    for index, text in enumerate(texts):
+        doc = docs[text]
         gerunds = {t.lemma_.lower(): t.lower_ for t in doc if t.tag_ == "VBG"}
-        for key, text in _doc_phrases(doc, gerunds):
-            if 2 <= len(text.split()) <= MAX_LABEL_WORDS:
-                found[key].forms[text] += 1
+        for key, phrase in _doc_phrases(doc, gerunds):
+            if 2 <= len(phrase.split()) <= MAX_LABEL_WORDS:
+                found[key].forms[phrase] += 1
                 found[key].said_in.add(index)
     return dict(found)
+
+
+def parse(texts: list[str]) -> dict:
+    """{text: spaCy Doc}, each distinct text parsed once."""
+    distinct = list(dict.fromkeys(texts))
+    return dict(zip(distinct, phrase_nlp().pipe(distinct, batch_size=256)))
 
 
 def _doc_phrases(doc, gerunds: dict[str, str]):
