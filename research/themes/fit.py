@@ -12,6 +12,7 @@ measured against human codes in benchmarks/themes.py.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ MIN_THEME = 6  # utterances a theme needs, in a study of any size
 TOP_WORDS = 8
 WORDS_WEIGHT = 0.7  # the shared-words part of the clustering space, beside the unit sentence embedding
 LEXICAL_DIMENSIONS = 100
+EXACT_NEIGHBOURS_UP_TO = 4096  # UMAP's own limit for an exact neighbour search; above it, its approximate one
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,9 @@ def min_theme_size(documents: int) -> int:
     return max(3, min(MIN_THEME, documents // 10))
 
 
-def topic_model(documents: int, min_size: int | None = None):
-    """BERTopic with seeded UMAP and leaf-selected HDBSCAN; representation models are added when labelling."""
+def topic_model(documents: int, min_size: int | None = None, space: np.ndarray | None = None):
+    """BERTopic with seeded UMAP and leaf-selected HDBSCAN; with the clustering `space`, UMAP gets its exact
+    cosine neighbours from `exact_neighbours` instead of computing them pair by pair."""
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import CountVectorizer
@@ -47,14 +50,30 @@ def topic_model(documents: int, min_size: int | None = None):
 
     from research.embeddings import load_encoder
 
+    neighbours = max(2, min(15, documents // 8))
+    known = exact_neighbours(space, neighbours) if space is not None and len(space) < EXACT_NEIGHBOURS_UP_TO else (None, None, None)
     return BERTopic(
         embedding_model=load_encoder(),
-        umap_model=UMAP(n_neighbors=max(2, min(15, documents // 8)), n_components=5, min_dist=0.0, metric="cosine", n_epochs=200, random_state=SEED),
+        umap_model=UMAP(n_neighbors=neighbours, n_components=5, min_dist=0.0, metric="cosine", n_epochs=200, random_state=SEED, precomputed_knn=known),
         hdbscan_model=HDBSCAN(min_cluster_size=min_size or min_theme_size(documents), min_samples=1, metric="euclidean", cluster_selection_method="leaf", prediction_data=True),
         vectorizer_model=CountVectorizer(stop_words=sorted(STOP_WORDS), ngram_range=(1, 3), min_df=1, token_pattern=TOKEN_PATTERN, lowercase=True),
         top_n_words=TOP_WORDS,
         calculate_probabilities=False,
     )
+
+
+def exact_neighbours(space: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, None]:
+    """(indices, cosine distances) of each row's `k` nearest rows, exactly as UMAP's own search for small data
+    finds them (float32 input, float64 distances, its own row sort), from one matrix product instead of
+    UMAP's call per pair from Python (most of a fit's time)."""
+    from umap.utils import fast_knn_indices
+
+    rows = np.asarray(space, dtype=np.float32).astype(np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    distances = np.maximum(1.0 - (rows @ rows.T) / np.maximum(np.outer(norms, norms), 1e-300), 0.0)
+    np.fill_diagonal(distances, 0.0)  # rounding must not make a row its own nearest non-zero neighbour
+    indices = fast_knn_indices(distances, k)
+    return indices, np.take_along_axis(distances, indices, axis=1), None
 
 
 def clustering_space(texts: list[str], vectors: np.ndarray) -> np.ndarray:
@@ -88,8 +107,11 @@ def nearest_theme(vectors: np.ndarray, topics: list[int]) -> list[int]:
 
 def cluster(texts: list[str], vectors: np.ndarray, min_size: int | None = None):
     """(fitted BERTopic, topic per text, HDBSCAN's own topic per text); outliers go to the most similar topic."""
-    model = topic_model(len(texts), min_size)
-    topics, _ = model.fit_transform(texts, clustering_space(texts, vectors))
+    space = clustering_space(texts, vectors)
+    model = topic_model(len(texts), min_size, space)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="precomputed_knn")  # no search index: the themes never transform new data
+        topics, _ = model.fit_transform(texts, space)
     logging.getLogger("BERTopic").setLevel(logging.ERROR)  # fitting resets it; its notes are for developers
     return model, nearest_theme(vectors, list(topics)), list(topics)
 
