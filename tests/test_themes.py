@@ -105,7 +105,7 @@ def test_phrases_come_from_the_parse_without_determiners_or_passives():
     found = {c.text for c in phrases_of(["The purifier would not pair with our office Wi-Fi.", "It was certified for medical offices by the yearly cost of filters."]).values()}
     assert {"pairing with office Wi-Fi", "office Wi-Fi", "yearly cost of filters", "medical offices"} <= found
     assert not any(p.startswith(("our", "the", "certifying")) for p in found), found
-    assert gerund("pair") == "pairing" and gerund("charge") == "charging" and gerund("ship") == "shipping" and gerund("visit") == "visiting"
+    assert gerund("pair") == "pairing" and gerund("charge") == "charging" and gerund("ship") == "shipping" and gerund("visit") == "visiting" and gerund("reset") == "resetting" and gerund("repair") == "repairing"
 
 
 def test_theme_size_does_not_grow_with_the_corpus():
@@ -162,3 +162,20 @@ def test_clustering_space_adds_shared_words_only_when_texts_share_them():
     assert space.shape[0] == 4 and space.shape[1] > 4
     assert np.allclose(np.linalg.norm(space, axis=1), 1.0)
     assert space[0] @ space[1] > space[0] @ space[2]  # the two heat-map remarks share words, not the export one
+
+
+def test_exact_neighbours_give_umap_the_graph_its_own_search_finds():
+    """The neighbours handed to UMAP are the ones its own small-data search finds (the graph agrees to rounding);
+    only the per-pair Python calls are saved. (Exact duplicates are 0 apart here, where UMAP's rounding may not be.)"""
+    import warnings
+
+    from umap import UMAP
+
+    from research.themes.fit import exact_neighbours
+
+    rows = np.random.default_rng(0).normal(size=(60, 12)).astype(np.float32)
+    own = UMAP(n_neighbors=7, n_components=2, metric="cosine", random_state=1, n_epochs=10).fit(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        given = UMAP(n_neighbors=7, n_components=2, metric="cosine", random_state=1, n_epochs=10, precomputed_knn=exact_neighbours(rows, 7)).fit(rows)
+    assert abs(own.graph_ - given.graph_).max() < 1e-5

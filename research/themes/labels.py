@@ -109,9 +109,9 @@ def phrases_of(texts: list[str], docs: dict | None = None) -> dict[tuple, Candid
     """{lemma key: Candidate} of the 2-5 word phrases in `texts`, from their parses (`docs`: parsed already, by text)."""
     docs = docs if docs is not None else parse(texts)
     found: dict[tuple, Candidate] = defaultdict(Candidate)
+    gerunds = {t.lemma_.lower(): t.lower_ for text in texts for t in docs[text] if t.tag_ == "VBG"}  # as the speakers spell them
     for index, text in enumerate(texts):
         doc = docs[text]
-        gerunds = {t.lemma_.lower(): t.lower_ for t in doc if t.tag_ == "VBG"}
         for key, phrase in _doc_phrases(doc, gerunds):
             if 2 <= len(phrase.split()) <= MAX_LABEL_WORDS:
                 found[key].forms[phrase] += 1
@@ -184,12 +184,13 @@ def _spelled(tokens: list) -> str:
 
 
 def gerund(verb: str) -> str:
-    """The -ing form of a verb's lemma: "pair" -> "pairing", "charge" -> "charging", "ship" -> "shipping"."""
+    """The -ing form of a verb's lemma: "pair" -> "pairing", "charge" -> "charging", "ship" -> "shipping", "reset" -> "resetting"."""
     if verb.endswith("ie"):
         return verb[:-2] + "ying"
     if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")) and len(verb) > 2:
         return verb[:-1] + "ing"
-    if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnprt]", verb):
+    stem = re.sub(r"^(re|un|up|out|over|under|mis|pre|for|be)(?=[^aeiou]*[aeiou][bdgmnprt]$)", "", verb)  # "reset" -> "set"
+    if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnprt]", stem):
         return verb + verb[-1] + "ing"
     return verb + "ing"
 
