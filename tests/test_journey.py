@@ -127,6 +127,37 @@ def test_top_retention_insight_is_filter_billing_confusion(mapped):
     assert any(word in top.statement.lower() for word in ("subscription", "billing", "bill", "invoice", "charge"))
 
 
+def billing_truth(study) -> set[str]:
+    """From the reference scripts: who tells billing trouble (a pain point or a broken expectation) at Retention."""
+    return {participant_of(study, f"INT-{int(script['id'].split('-')[1]):03d}", turn["speaker"]) for script in reference_scripts() for turn in script["turns"]
+            if turn.get("stage") == "retention" and "billing" in turn.get("silos", []) and (turn.get("pain_point") or turn.get("gap"))}
+
+
+def test_retention_insight_reaches_those_who_state_billing_trouble_as_fact(mapped):
+    """"We were billed twice", "the first filter bill arrived, though I thought filters were included": factual
+    problems with little feeling of their own still count as the pain's evidence; its quotes stay negative."""
+    study, journey = mapped
+    truth = billing_truth(study)
+    assert len(truth) == 7, truth
+    top = lane(journey, "retention").patterns[0]
+    reach = insight_reach(study, top)
+    assert len(reach & truth) >= 6 and reach <= truth, (reach, truth)
+    assert top.participants == len(reach) and all(q.valence is not None and q.valence < 0 for q in top.quotes)
+
+
+def test_a_headline_comes_from_its_first_quote(mapped):
+    """The headline condenses one participant's words, and that participant's answer is the first quote shown
+    (Advocacy's summaries of acts, "Told others about it …", are no one's words and are left out)."""
+    from research.journey.condense import content_words
+
+    _, journey = mapped
+    patterns = [p for stage in journey.stages[:-1] for p in stage.patterns if p.headline and not p.edited and p.quotes]
+    assert len(patterns) >= 4
+    for pattern in patterns:
+        said = content_words(pattern.quotes[0].text)
+        assert content_words(pattern.headline) <= said | {"their", "they", "them"}, (pattern.headline, pattern.quotes[0].text)
+
+
 def test_int007_warning_is_an_advocacy_detractor(mapped):
     study, journey = mapped
     novak = participant_of(study, "INT-007")

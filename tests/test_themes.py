@@ -4,6 +4,7 @@ spoken filler, granularity does not grow with the corpus, and the analyst's edit
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from research.review import hide_theme, merge_themes, pin_quote, rename_theme
 from research.store import now, set_stage
 from research.themes import run_themes
 from research.themes.fit import MIN_THEME, min_theme_size
-from research.themes.labels import SPOKEN_FILLER, choose_label, is_content
+from research.themes.labels import SPOKEN_FILLER, gerund, is_content, label_themes, phrases_of
 
 
 def _anonymized(turn: dict) -> str:
@@ -83,19 +84,28 @@ def test_labels_are_short_phrases_without_spoken_filler(themed):
         words = theme["label"].lower().split()
         assert 2 <= len(words) <= 5, theme["label"]
         assert not SPOKEN_FILLER & set(words), theme["label"]
+        assert not re.fullmatch(r"\w+ and \w+", theme["label"], re.IGNORECASE), f"a bag of two words: {theme['label']}"
         assert json.loads(theme["words"]), "c-TF-IDF words stay as the secondary description"
 
 
 def test_a_label_is_a_phrase_speakers_said_in_their_spelling():
+    """Events and noun phrases from the parse, in the speakers' spelling; a phrase said by several beats one said once."""
     from research.embeddings import embed
 
-    texts = ["The Wi-Fi pairing kept failing all evening.", "Wi-Fi pairing failed twice, I think.", "I think people like it, yeah."]
-    phrases = ["think people", "wi-fi pairing", "evening"]
-    centre = embed(texts[:2]).mean(axis=0)
-    vectors = dict(zip(phrases, embed(phrases)))
-    assert choose_label(phrases, ["wi-fi", "pairing"], texts, centre, vectors) == "Wi-Fi pairing"
-    assert choose_label(phrases, ["wi-fi", "pairing"], texts, centre, vectors, taken={"wi-fi pairing"}) != "Wi-Fi pairing"
+    wifi = ["The app would not pair with our office Wi-Fi.", "It refused to pair with the Wi-Fi all evening.", "Honestly I could not get it to pair with my Wi-Fi at all, I think.", "The manual was useless."]
+    billing = ["We were charged twice for the filter subscription.", "The filter subscription invoice is confusing, really.", "The price of the filter subscription went up.", "Nobody told us."]
+    labels = label_themes([wifi, billing], [embed(wifi), embed(billing)])
+    assert "Wi-Fi" in labels[0] and "pair" in labels[0].lower(), labels
+    assert labels[1] == "Filter subscription"
+    assert label_themes([wifi, billing], [embed(wifi), embed(billing)], taken={"filter subscription"})[1] != "Filter subscription"
     assert not is_content("going really") and is_content("filter subscription")
+
+
+def test_phrases_come_from_the_parse_without_determiners_or_passives():
+    found = {c.text for c in phrases_of(["The purifier would not pair with our office Wi-Fi.", "It was certified for medical offices by the yearly cost of filters."]).values()}
+    assert {"pairing with office Wi-Fi", "office Wi-Fi", "yearly cost of filters", "medical offices"} <= found
+    assert not any(p.startswith(("our", "the", "certifying")) for p in found), found
+    assert gerund("pair") == "pairing" and gerund("charge") == "charging" and gerund("ship") == "shipping" and gerund("visit") == "visiting" and gerund("reset") == "resetting" and gerund("repair") == "repairing"
 
 
 def test_theme_size_does_not_grow_with_the_corpus():
@@ -152,3 +162,20 @@ def test_clustering_space_adds_shared_words_only_when_texts_share_them():
     assert space.shape[0] == 4 and space.shape[1] > 4
     assert np.allclose(np.linalg.norm(space, axis=1), 1.0)
     assert space[0] @ space[1] > space[0] @ space[2]  # the two heat-map remarks share words, not the export one
+
+
+def test_exact_neighbours_give_umap_the_graph_its_own_search_finds():
+    """The neighbours handed to UMAP are the ones its own small-data search finds (the graph agrees to rounding);
+    only the per-pair Python calls are saved. (Exact duplicates are 0 apart here, where UMAP's rounding may not be.)"""
+    import warnings
+
+    from umap import UMAP
+
+    from research.themes.fit import exact_neighbours
+
+    rows = np.random.default_rng(0).normal(size=(60, 12)).astype(np.float32)
+    own = UMAP(n_neighbors=7, n_components=2, metric="cosine", random_state=1, n_epochs=10).fit(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        given = UMAP(n_neighbors=7, n_components=2, metric="cosine", random_state=1, n_epochs=10, precomputed_knn=exact_neighbours(rows, 7)).fit(rows)
+    assert abs(own.graph_ - given.graph_).max() < 1e-5

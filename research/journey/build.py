@@ -20,7 +20,7 @@ from research.codebook import Codebook
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
 from research.journey.advocacy import Act, advocacy, advocacy_insights
-from research.journey.evidence import Utterance, embeddings_of, load_utterances, outside_reasons, participants_matching
+from research.journey.evidence import Utterance, embeddings_of, load_utterances, mark_problem_statements, outside_reasons, participants_matching
 from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of, worth_telling
 from research.journey.model import (
     Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, Saturation, SaturationStep, StageLane,
@@ -44,6 +44,7 @@ class MapBuilder:
         self.codebook = codebook
         self.pattern_share = pattern_share
         self.code_names = {key: code.name for key, (_, code) in codebook.codes.items()}
+        self.valences = {key: code.valence for key, (_, code) in codebook.codes.items() if code.valence is not None}
         self.themes = {r["id"]: r for r in study.db.query("SELECT * FROM themes")}
 
     def build(self, filters: dict[str, str] | None = None, interview_ids: set[int] | None = None) -> JourneyMap:
@@ -53,6 +54,7 @@ class MapBuilder:
         utterances = load_utterances(self.study, self.codebook, cohort)
         speaking = sorted({u.participant for u in utterances})
         journey = [u for u in utterances if u.stage]
+        mark_problem_statements(journey, self.codebook)
         stage_group = next((g for g in self.codebook.groups if g.ordered), self.codebook.groups[0])
         by_stage: dict[str, list[Utterance]] = defaultdict(list)
         for u in journey:
@@ -71,7 +73,7 @@ class MapBuilder:
         needed = max(2, math.ceil(self.pattern_share * len(speaking)))
         for code in stage_group.codes:
             members = by_stage.get(code.id, [])
-            context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity)
+            context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity, self.valences)
             grouped = [u for u in members if code.id != last or u.id not in acts]
             groups = analyst_edits.apply_merges(code.id, group_utterances(grouped, vectors), edits)
             told = [g for g in groups if worth_telling(g, needed, self.intensity, STRONG_EMOTION)]

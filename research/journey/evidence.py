@@ -7,7 +7,7 @@ consent, small talk, thanks, anything too weak to place) stays in the transcript
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -18,6 +18,8 @@ from research.journey.filters import FILTER_FIELDS
 from research.study import Study
 
 SIGNAL_VALENCE = {"signal:pain-point": -0.6, "signal:delight": 0.9}  # a pain or a delight is an emotion even when none was coded
+PROBLEM_SIGNALS = ("signal:pain-point", "signal:expectation-gap")  # the codebook's codes for something that went wrong
+PROBLEM_VALENCE = -0.25  # how negative a factual problem statement counts as evidence ("We were billed twice.")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,13 @@ class Part:
     felt: frozenset[str]
     codes: frozenset[str] = frozenset()  # the emotion codes felt in this part
     vector: np.ndarray | None = None
+    problem: bool = False  # states a problem in the codebook's terms without a feeling of its own (`mark_problem_statements`)
+
+    @property
+    def evidence(self) -> float:
+        """The valence this part counts with as evidence: its own, or negative when it states a problem unfelt."""
+        own = self.valence or 0.0
+        return min(own, PROBLEM_VALENCE) if self.problem else own
 
 
 @dataclass
@@ -133,6 +142,35 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
     for uid, parts in load_parts(db, codebook, staged).items():
         utterances[uid].parts = [Part(p.text, utterance_valence(set(p.codes), valences), feelings(set(p.codes), valences), frozenset(p.codes), p.vector) for p in parts]
     return list(utterances.values())
+
+
+def mark_problem_statements(utterances: list[Utterance], codebook: Codebook) -> None:
+    """Mark the parts that state a problem without feeling it ("But we were billed twice for the first filter shipment."):
+    parts with no feeling of their own, in answers that felt something negative or were coded with a problem
+    signal, where a problem signal's own patterns (the codebook's pain-point and expectation-gap) match the part itself."""
+    candidates = [(u, k) for u in utterances if "negative" in u.felt or any(c in u.codes for c in PROBLEM_SIGNALS)
+                  for k, p in enumerate(u.parts) if abs(p.valence or 0.0) < -PROBLEM_VALENCE and "positive" not in p.felt]
+    if not candidates or not any(key in codebook.codes and codebook.codes[key][1].patterns for key in PROBLEM_SIGNALS):
+        return
+    from spacy.matcher import Matcher
+
+    import research.coding.rules  # noqa: F401 - registers the lower-case lemma the codebook's patterns match on
+    from research.nlp import load_spacy
+
+    nlp = load_spacy()  # the headlines' pipeline, loaded once; lemmas need neither the parser nor NER
+    matcher = Matcher(nlp.vocab)
+    distinct = list(dict.fromkeys(u.parts[k].text for u, k in candidates))
+    with nlp.select_pipes(disable=[name for name in ("parser", "ner") if name in nlp.pipe_names]):
+        for key in PROBLEM_SIGNALS:  # only these codes' patterns, lemmatized in one batch (as coding's RuleMatcher does)
+            patterns = codebook.codes[key][1].patterns if key in codebook.codes else []
+            phrases = [p.lower() for p in patterns if isinstance(p, str)]
+            lemmatized = [[{"_": {"lemma_lower": t.lemma_.lower()}} for t in doc if not t.is_space] for doc in nlp.pipe(phrases)]
+            if found := [p for p in lemmatized + [p for p in patterns if not isinstance(p, str)] if p]:
+                matcher.add(key, found)
+        problems = {text for text, doc in zip(distinct, nlp.pipe(distinct, batch_size=256)) if matcher(doc)}
+    for u, k in candidates:
+        if u.parts[k].text in problems:
+            u.parts[k] = replace(u.parts[k], problem=True)
 
 
 def outside_reasons(study: Study, outside: list[Utterance]) -> dict[str, int]:

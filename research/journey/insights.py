@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
@@ -81,7 +81,7 @@ def group_utterances(members: list[Utterance], vectors: dict[int, np.ndarray]) -
     owner = np.array([unit.utterance.id for unit in units])
     pull = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0) * (owner[:, None] != owner[None, :])
     similarity += CODE_PULL * pull
-    valence = np.array([unit.part.valence or 0.0 for unit in units])
+    valence = np.array([unit.part.evidence for unit in units])
     opposite = (np.outer(valence, valence) < 0) & (np.minimum.outer(np.abs(valence), np.abs(valence)) >= FELT)
     similarity -= OPPOSITE_PUSH * opposite
     distance = np.clip(1 - similarity, 0, 2)
@@ -123,7 +123,7 @@ def worth_telling(group: Group, needed: int, intensity: dict[int, float], strong
 
 def polarity_of(units: list[Unit]) -> tuple[Polarity, float | None]:
     """pain, delight, mixed or neutral, from the parts' valence, with the mean valence."""
-    values = [unit.part.valence for unit in units if unit.part.valence is not None]
+    values = [unit.part.evidence for unit in units if unit.part.valence is not None or unit.part.problem]
     if not values:
         return "neutral", None
     mean = float(np.mean(values))
@@ -147,7 +147,7 @@ def supporting(units: list[Unit], polarity: Polarity) -> list[Unit]:
     insight's way on balance ("Setup was easy. It paired straight away." does not count for failed pairing),
     or when the answer feels its way as a whole but in none of its parts ("We were billed twice. Nobody told us.").
     A neutral part of an answer whose feeling lies in other parts ("It paired straight away. But it is loud.")
-    does not count."""
+    does not count, unless it states a problem in the codebook's terms (`Part.problem`: "We were billed twice.")."""
     if polarity not in ("pain", "delight"):
         return units
     sign = -1 if polarity == "pain" else 1
@@ -156,11 +156,11 @@ def supporting(units: list[Unit], polarity: Polarity) -> list[Unit]:
         by_answer.setdefault(unit.utterance.id, []).append(unit)
     chosen: set[int] = set()
     for mine in by_answer.values():
-        values = [unit.part.valence or 0.0 for unit in mine]
+        values = [unit.part.evidence for unit in mine]
         answer = mine[0].utterance
         unplaced = not any(p.valence for p in answer.parts)  # the answer's feeling is in none of its parts: it is the answer's
         if sign * float(np.mean(values)) > 0 or (not any(values) and unplaced and leans(answer, polarity) and agrees(answer, polarity)):
-            chosen |= {id(unit) for unit in mine if sign * (unit.part.valence or 0.0) >= 0}
+            chosen |= {id(unit) for unit in mine if sign * unit.part.evidence >= 0}
     return [unit for unit in units if id(unit) in chosen]
 
 
@@ -209,6 +209,7 @@ class InsightContext:
     code_names: dict[str, str]
     theme_labels: dict[int, str]
     intensity: dict[int, float]
+    valences: dict[str, float] = field(default_factory=dict)  # the codebook's emotion valences
 
 
 def make_insight(group: Group, context: InsightContext) -> Insight:
@@ -218,11 +219,15 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     agreeing = supporting(group.units, polarity) or group.units
     members = Group(agreeing).members
     weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
-    candidates = sorted(agreeing[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
+    quotable = [unit for unit in agreeing if leans(unit.utterance, polarity)] or agreeing  # the headline's answer is its first quote
+    candidates = sorted(quotable[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
     found = best_sentence([unit.part.text for unit in candidates], weights)
     claim = headline(found[1]) if found else ""
     source = candidates[found[0]].utterance if found else None
-    emotion = _shared_name(Counter(c for unit in agreeing for c in unit.part.codes), len(agreeing), context.code_names, exclude={"emotion:neutral"})
+    felt_by = Counter(c for c, _ in {(c, unit.utterance.participant) for unit in agreeing for c in unit.part.codes})
+    sign = {"pain": -1, "delight": 1}.get(polarity)
+    other_way = {c for c in felt_by if sign and sign * context.valences.get(c, sign) <= 0}  # a pain is not told "with surprise"
+    emotion = _shared_name(felt_by, len({unit.utterance.participant for unit in agreeing}), context.code_names, exclude={"emotion:neutral"} | other_way)
     touchpoints = [context.code_names.get(k, k) for k, n in _counts(members, "touchpoint").most_common(2) if n >= max(1, len(members) / 3)]
     theme_counts = Counter(t for u in members for t in u.themes if t in context.theme_labels)
     theme = context.theme_labels[theme_counts.most_common(1)[0][0]] if theme_counts else None
@@ -241,7 +246,7 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
 
 
 def _part_leans(part: Part, polarity: Polarity) -> bool:
-    v = part.valence or 0.0
+    v = part.evidence
     return {"pain": v < 0, "delight": v > 0}.get(polarity, True)
 
 
@@ -250,7 +255,7 @@ def _counts(members: list[Utterance], group: str) -> Counter:
 
 
 def _shared_name(counts: Counter, total: int, names: dict[str, str], exclude: set[str]) -> str | None:
-    """The most frequent code, when at least a third of the `total` evidence carries it."""
+    """The most frequent code, when at least a third of the `total` evidence (participants) carries it."""
     counts = Counter({k: n for k, n in counts.items() if k not in exclude})
     if not counts:
         return None

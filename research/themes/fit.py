@@ -1,30 +1,30 @@
-"""BERTopic over utterance embeddings: clusters sized by their content, labelled with noun phrases.
+"""BERTopic over utterance embeddings: clusters sized by their content, labelled with phrases.
 
 Granularity: a theme needs `MIN_THEME` similar utterances whatever the corpus size, so a larger
-study finds more themes, not bigger ones. Labels come from BERTopic's representation models over
-the packaged MiniLM: PartOfSpeech noun phrases from the packaged spaCy model, diversified by
-MaximalMarginalRelevance, then ranked KeyBERT-style by closeness to the theme's own utterances (see
-`labels.choose_label`). The c-TF-IDF words stay as the secondary `words`. Spoken filler is a stop
-word, so it never names a theme. Clusters form on each utterance's sentence embedding beside a
-latent-semantic vector of its content words (`clustering_space`), so utterances that name the same
-things group together; measured against human codes in benchmarks/themes.py. BERTopic's KeyBERTInspired and MMR embed per topic and re-embed
-documents already embedded; here every candidate phrase is embedded once, in one batch.
+study finds more themes, not bigger ones. Labels are 2-5 word phrases from spaCy's parse of each
+theme's utterances, ranked KeyBERT-style over the packaged MiniLM (see `labels.label_themes`); the
+c-TF-IDF words stay as the secondary `words`. Spoken filler is a stop word, so it never names a
+theme. Clusters form on each utterance's sentence embedding beside a latent-semantic vector of its
+content words (`clustering_space`), so utterances that name the same things group together;
+measured against human codes in benchmarks/themes.py.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from research.themes.labels import NOUN_PHRASES, STOP_WORDS, TOKEN_PATTERN, choose_label, phrase_nlp, spoken_words
+from research.themes.labels import STOP_WORDS, TOKEN_PATTERN, label_themes, spoken_words
 
 SEED = 42
 MIN_THEME = 6  # utterances a theme needs, in a study of any size
 TOP_WORDS = 8
 WORDS_WEIGHT = 0.7  # the shared-words part of the clustering space, beside the unit sentence embedding
 LEXICAL_DIMENSIONS = 100
+EXACT_NEIGHBOURS_UP_TO = 4096  # UMAP's own limit for an exact neighbour search; above it, its approximate one
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,9 @@ def min_theme_size(documents: int) -> int:
     return max(3, min(MIN_THEME, documents // 10))
 
 
-def topic_model(documents: int, min_size: int | None = None):
-    """BERTopic with seeded UMAP and leaf-selected HDBSCAN; representation models are added when labelling."""
+def topic_model(documents: int, min_size: int | None = None, space: np.ndarray | None = None):
+    """BERTopic with seeded UMAP and leaf-selected HDBSCAN; with the clustering `space`, UMAP gets its exact
+    cosine neighbours from `exact_neighbours` instead of computing them pair by pair."""
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import CountVectorizer
@@ -49,9 +50,11 @@ def topic_model(documents: int, min_size: int | None = None):
 
     from research.embeddings import load_encoder
 
+    neighbours = max(2, min(15, documents // 8))
+    known = exact_neighbours(space, neighbours) if space is not None and len(space) < EXACT_NEIGHBOURS_UP_TO else (None, None, None)
     return BERTopic(
         embedding_model=load_encoder(),
-        umap_model=UMAP(n_neighbors=max(2, min(15, documents // 8)), n_components=5, min_dist=0.0, metric="cosine", n_epochs=200, random_state=SEED),
+        umap_model=UMAP(n_neighbors=neighbours, n_components=5, min_dist=0.0, metric="cosine", n_epochs=200, random_state=SEED, precomputed_knn=known),
         hdbscan_model=HDBSCAN(min_cluster_size=min_size or min_theme_size(documents), min_samples=1, metric="euclidean", cluster_selection_method="leaf", prediction_data=True),
         vectorizer_model=CountVectorizer(stop_words=sorted(STOP_WORDS), ngram_range=(1, 3), min_df=1, token_pattern=TOKEN_PATTERN, lowercase=True),
         top_n_words=TOP_WORDS,
@@ -59,33 +62,18 @@ def topic_model(documents: int, min_size: int | None = None):
     )
 
 
-def _phrase_models(centres: dict[int, np.ndarray]):
-    """PartOfSpeech noun phrases, then MaximalMarginalRelevance (against each topic's utterance centre)
-    over one batch of phrase embeddings."""
-    from bertopic.representation import MaximalMarginalRelevance, PartOfSpeech
-    from bertopic.representation._mmr import mmr
+def exact_neighbours(space: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, None]:
+    """(indices, cosine distances) of each row's `k` nearest rows, exactly as UMAP's own search for small data
+    finds them (float32 input, float64 distances, its own row sort), from one matrix product instead of
+    UMAP's call per pair from Python (most of a fit's time)."""
+    from umap.utils import fast_knn_indices
 
-    from research.embeddings import embed
-
-    class BatchedMMR(MaximalMarginalRelevance):
-        """BERTopic's MMR, each topic's phrases against its utterances' centre, with every phrase embedded once."""
-
-        vectors: dict[str, np.ndarray] = {}
-
-        def extract_topics(self, topic_model, documents, c_tf_idf, topics):
-            phrases = sorted({p for values in topics.values() for p, _ in values if p})
-            self.vectors = dict(zip(phrases, embed(phrases)))
-            updated = {}
-            for topic, values in topics.items():
-                candidates = [p for p, _ in values if p]
-                if len(candidates) < 2:
-                    updated[topic] = values
-                    continue
-                kept = set(mmr(centres[topic].reshape(1, -1), np.stack([self.vectors[p] for p in candidates]), candidates, self.diversity, min(self.top_n_words, len(candidates))))
-                updated[topic] = [(p, v) for p, v in values if p in kept]
-            return updated
-
-    return PartOfSpeech(phrase_nlp(), top_n_words=12, pos_patterns=NOUN_PHRASES), BatchedMMR(diversity=0.2, top_n_words=8)
+    rows = np.asarray(space, dtype=np.float32).astype(np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    distances = np.maximum(1.0 - (rows @ rows.T) / np.maximum(np.outer(norms, norms), 1e-300), 0.0)
+    np.fill_diagonal(distances, 0.0)  # rounding must not make a row its own nearest non-zero neighbour
+    indices = fast_knn_indices(distances, k)
+    return indices, np.take_along_axis(distances, indices, axis=1), None
 
 
 def clustering_space(texts: list[str], vectors: np.ndarray) -> np.ndarray:
@@ -119,35 +107,31 @@ def nearest_theme(vectors: np.ndarray, topics: list[int]) -> list[int]:
 
 def cluster(texts: list[str], vectors: np.ndarray, min_size: int | None = None):
     """(fitted BERTopic, topic per text, HDBSCAN's own topic per text); outliers go to the most similar topic."""
-    model = topic_model(len(texts), min_size)
-    topics, _ = model.fit_transform(texts, clustering_space(texts, vectors))
+    space = clustering_space(texts, vectors)
+    model = topic_model(len(texts), min_size, space)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="precomputed_knn")  # no search index: the themes never transform new data
+        topics, _ = model.fit_transform(texts, space)
     logging.getLogger("BERTopic").setLevel(logging.ERROR)  # fitting resets it; its notes are for developers
     return model, nearest_theme(vectors, list(topics)), list(topics)
 
 
 def fit_topics(texts: list[str], vectors: np.ndarray) -> list[Topic]:
     """Themes over `texts` (with their unit embeddings), each labelled; none when nothing clusters."""
-    lowered = [t.lower() for t in texts]  # the vocabulary is lower case, and PartOfSpeech matches phrases by their text
+    lowered = [t.lower() for t in texts]  # the c-TF-IDF vocabulary is lower case
     model, topics, original = cluster(lowered, vectors)
     if set(topics) == {-1}:  # outliers stay only when nothing clustered
         return []
-    centres = {t: _unit(vectors[[i for i, x in enumerate(topics) if x == t]].mean(axis=0)) for t in set(topics)}
-    noun_phrases, diverse = _phrase_models(centres)
-    model.update_topics(lowered, topics=topics, top_n_words=TOP_WORDS, vectorizer_model=model.vectorizer_model, representation_model={"Main": None, "phrases": [noun_phrases, diverse]})
-    found, taken = [], set()
-    for topic in sorted(set(topics), key=lambda t: -topics.count(t)):  # the biggest themes pick their labels first
-        members = [i for i, t in enumerate(topics) if t == topic]
-        said = [texts[i] for i in members]
+    model.update_topics(lowered, topics=topics, top_n_words=TOP_WORDS, vectorizer_model=model.vectorizer_model)
+    ids = sorted(set(topics))
+    members = {t: [i for i, x in enumerate(topics) if x == t] for t in ids}
+    labels = label_themes([[texts[i] for i in members[t]] for t in ids], [vectors[members[t]] for t in ids])
+    found = []
+    for topic, label in zip(ids, labels):
+        said = [texts[i] for i in members[topic]]
         words = spoken_words([w for w, _ in (model.get_topic(topic) or []) if w], said)[:TOP_WORDS]
-        phrases = [p for p, _ in model.topic_aspects_.get("phrases", {}).get(topic, []) if p]
-        label = choose_label(phrases, words, said, centres[topic], diverse.vectors, taken)
-        taken.add(label.lower())
-        found.append(Topic(label, words, members, frozenset(i for i in members if original[i] == -1)))
+        found.append(Topic(label, words, members[topic], frozenset(i for i in members[topic] if original[i] == -1)))
     return sorted(found, key=lambda t: t.members[0])
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / (np.linalg.norm(vector) or 1.0)
 
 
 def _units(rows: np.ndarray) -> np.ndarray:
