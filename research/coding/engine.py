@@ -33,7 +33,6 @@ RULE_WEIGHT = 0.6  # confidence that one full rule match alone gives a code
 SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit by one unit
 CLASSIFIER_WEIGHT = 0.7  # share of a single-choice group's model evidence from its trained classifier
 EMOTION_CLASSIFIER_WEIGHT = 0.3  # share of an at-least-one group's (emotion) model evidence from its trained classifier
-KEYWORD_ODDS = 2.0  # in a single-choice group with a classifier, one full keyword match triples its code's odds
 BEST_CODE_SHARE = 0.7  # in an at-least-one group, the best code needs this share of the threshold before the fallback (neutral) wins
 
 
@@ -305,13 +304,9 @@ class CodingEngine:
         trained = emotion_classifier.probabilities(self._emotion_features(answer, emotion_probs)) if emotion_classifier is not None else None
         result = {f"{group.id}:": (zero_shot[:, -1], {})} if outside else {}  # the "no code of this group" score
         keywords = self.use_rules and not (group.kind == "single" and self.use_model and self.classifiers.get(group.id) is not None)
-        if self.use_rules and not keywords:  # a keyword tilts the classifier's odds: alone it cannot outvote the sentence ("my first order" is adoption)
-            rule = np.array([[min(len(m.get(key, [])), 2) / 2 for key in keys] for m in matches]).reshape(len(matches), len(keys))
-            zero_shot = zero_shot * np.hstack([1 + KEYWORD_ODDS * rule, np.ones((len(zero_shot), zero_shot.shape[1] - len(keys)))])
-            zero_shot /= zero_shot.sum(axis=1, keepdims=True)
         for column, (key, code) in enumerate(zip(keys, group.codes)):
             evidence: dict[str, np.ndarray] = {}
-            if keywords:
+            if keywords:  # a stage classifier reads each keyword in its sentence ("my first order" is adoption): alone, one decides nothing
                 evidence["rule"] = np.array([min(len(m.get(key, [])), 2) / 2 for m in matches])
             if self.use_model:
                 model = zero_shot[:, column]
