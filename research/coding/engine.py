@@ -303,10 +303,9 @@ class CodingEngine:
         emotion_classifier = self.classifiers.get(group.id) if group.kind == "multi" else None
         trained = emotion_classifier.probabilities(self._emotion_features(answer, emotion_probs)) if emotion_classifier is not None else None
         result = {f"{group.id}:": (zero_shot[:, -1], {})} if outside else {}  # the "no code of this group" score
-        keywords = self.use_rules and not (group.kind == "single" and self.use_model and self.classifiers.get(group.id) is not None)
         for column, (key, code) in enumerate(zip(keys, group.codes)):
             evidence: dict[str, np.ndarray] = {}
-            if keywords:  # a stage classifier reads each keyword in its sentence ("my first order" is adoption): alone, one decides nothing
+            if self.use_rules:
                 evidence["rule"] = np.array([min(len(m.get(key, [])), 2) / 2 for m in matches])
             if self.use_model:
                 model = zero_shot[:, column]

@@ -28,7 +28,7 @@ from research.study import Study
 
 STAGE = "code"
 PREPARE_CHUNK = 200  # interviews batched at a time before coding them: bounds the memory a large study needs
-ENGINE_VERSION = "5"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: keywords no longer decide the stage where a stage classifier reads the sentence
+ENGINE_VERSION = "4"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts
 
 
 def study_codebook(study: Study) -> tuple[Codebook, Path]:
