@@ -228,16 +228,30 @@ def test_decided_stages_adapt_the_stage(engines):
 
 
 def test_adaptation_grows_with_the_decisions():
-    """The prior shift and a code's bias are near zero with one decision and grow towards the decisions' verdict."""
+    """The prior shift and a code's bias are zero with one decision (nothing to check them on) and grow
+    towards the decisions' verdict."""
     from research.coding.adaptation import code_bias, prior_shift
 
     engine_says = np.tile([0.6, 0.3, 0.1], (40, 1))  # the engine favours class 0, the researcher keeps choosing 1
     shifts = [prior_shift(engine_says[:n], np.ones(n, dtype=int))[1] for n in (1, 5, 40)]
-    assert 0 < shifts[0] < shifts[1] < shifts[2]
+    assert 0 == shifts[0] < shifts[1] < shifts[2]
     assert prior_shift(engine_says[:5], np.full(5, -1)).tolist() == [0, 0, 0]  # rejections alone shift no prior
     rejected = [code_bias(np.full(n, 0.7), np.zeros(n)) for n in (1, 10, 40)]
-    assert 0 > rejected[0] > rejected[1] > rejected[2]
+    assert 0 == rejected[0] > rejected[1] > rejected[2]
     assert code_bias(np.full(10, 0.2), np.ones(10)) > 0
+
+
+def test_a_shift_that_held_out_decisions_contradict_is_not_kept():
+    """Six decisions agree with a hesitant engine (class 0), four overrule a confident one (class 1). A prior
+    shift fitted on all ten turns every hesitant row to class 1 and fixes none of the confident ones, and
+    held-out decisions show it, so no shift is kept."""
+    from research.coding.adaptation import _fit_prior_shift, prior_shift
+
+    engine_says = np.array([[0.6, 0.4]] * 6 + [[0.95, 0.05]] * 4)
+    decided = np.array([0] * 6 + [1] * 4)
+    fitted = _fit_prior_shift(np.log(engine_says), decided, 2)
+    assert ((np.log(engine_says) + fitted).argmax(axis=1) == decided).sum() < 6  # what the shift would do
+    assert prior_shift(engine_says, decided).tolist() == [0, 0]
 
 
 def test_code_command_on_a_study_without_interviews(study):

@@ -9,6 +9,8 @@ growing with the evidence:
   code and a rejected one pushes them off the rejected code, each by a kernel of their cosine
   similarity; the neighbours' share grows with how many decisions lie close.
 A code of another group (an emotion) gets a logit bias fitted the same way on its own decisions.
+Each bias is kept only when it proves itself on decisions it was not fitted on (cross-validation over
+the decisions): a shift that only fits the decided utterances, and would make the rest worse, stays at zero.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ NEIGHBOUR_PRIOR = 1.0  # kernel weight at which decisions and the engine count e
 BIAS_PENALTY = 2.0  # ridge penalty on the per-class bias (in units of decisions)
 CODE_PENALTY = 6.0  # the same for a code's bias: a code sees fewer decisions, each of them noisier
 FIT_STEPS = 300
+FOLDS = 10  # cross-validation folds over the decisions (leave-one-out with fewer decisions)
 
 
 @dataclass(frozen=True)
@@ -63,31 +66,71 @@ class GroupAdaptation:
 
 
 def prior_shift(probabilities: np.ndarray, accepted: np.ndarray) -> np.ndarray:
-    """Per-class log-bias maximising the likelihood of the accepted classes, with a ridge penalty."""
-    rows = accepted >= 0
-    bias = np.zeros(probabilities.shape[1])
-    if not rows.any():
-        return bias
+    """Per-class log-bias maximising the likelihood of the accepted classes, with a ridge penalty; zero
+    unless, on held-out decisions, it predicts them better (log-loss) and picks the accepted class no less
+    often than no bias does."""
+    rows = np.flatnonzero(accepted >= 0)
+    if not len(rows):
+        return np.zeros(probabilities.shape[1])
     logits = np.log(np.clip(probabilities[rows], 1e-6, 1))
-    truth = np.eye(probabilities.shape[1])[accepted[rows]]
+    truth = accepted[rows]
+    better, gained = 0.0, 0
+    for held in _folds(len(rows)):
+        kept = np.setdiff1d(np.arange(len(rows)), held)
+        bias = _fit_prior_shift(logits[kept], truth[kept], probabilities.shape[1])
+        better += _class_log_loss(logits[held], truth[held]) - _class_log_loss(logits[held] + bias, truth[held])
+        gained += int(((logits[held] + bias).argmax(axis=1) == truth[held]).sum() - (logits[held].argmax(axis=1) == truth[held]).sum())
+    return _fit_prior_shift(logits, truth, probabilities.shape[1]) if better > 0 and gained >= 0 else np.zeros(probabilities.shape[1])
+
+
+def _class_log_loss(logits: np.ndarray, truth: np.ndarray) -> float:
+    z = logits - logits.max(axis=1, keepdims=True)
+    return float(-(z[np.arange(len(truth)), truth] - np.log(np.exp(z).sum(axis=1))).sum())
+
+
+def _fit_prior_shift(logits: np.ndarray, truth: np.ndarray, classes: int) -> np.ndarray:
+    bias = np.zeros(classes)
+    if not len(truth):
+        return bias
+    onehot = np.eye(classes)[truth]
     for _ in range(FIT_STEPS):  # gradient descent on a convex objective with five or six parameters
         z = logits + bias
         p = np.exp(z - z.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
-        gradient = (p - truth).sum(axis=0) + BIAS_PENALTY * bias
+        gradient = (p - onehot).sum(axis=0) + BIAS_PENALTY * bias
         bias -= 0.5 * gradient / (len(truth) + BIAS_PENALTY)
     return bias
 
 
 def code_bias(confidence: np.ndarray, accepted: np.ndarray) -> float:
     """A code's logit shift that makes the engine's `confidence` on its decided utterances predict the
-    decisions (1 accepted, 0 rejected), with a ridge penalty: near zero until decisions accumulate."""
+    decisions (1 accepted, 0 rejected), with a ridge penalty: near zero until decisions accumulate, and
+    zero unless it predicts held-out decisions better (log-loss) than no shift does."""
     logits = np.log(np.clip(confidence, 1e-4, 1 - 1e-4) / np.clip(1 - confidence, 1e-4, 1))
+    better = 0.0
+    for held in _folds(len(logits)):
+        kept = np.setdiff1d(np.arange(len(logits)), held)
+        bias = _fit_code_bias(logits[kept], accepted[kept])
+        better += _log_loss(logits[held], accepted[held]) - _log_loss(logits[held] + bias, accepted[held])
+    return _fit_code_bias(logits, accepted) if better > 0 else 0.0
+
+
+def _fit_code_bias(logits: np.ndarray, accepted: np.ndarray) -> float:
     bias = 0.0
     for _ in range(FIT_STEPS):
         p = 1 / (1 + np.exp(-(logits + bias)))
         bias -= 0.5 * (float((p - accepted).sum()) + CODE_PENALTY * bias) / (len(accepted) + CODE_PENALTY)
     return bias
+
+
+def _log_loss(logits: np.ndarray, accepted: np.ndarray) -> float:
+    p = np.clip(1 / (1 + np.exp(-logits)), 1e-6, 1 - 1e-6)
+    return float(-(accepted * np.log(p) + (1 - accepted) * np.log(1 - p)).sum())
+
+
+def _folds(count: int) -> list[np.ndarray]:
+    """Held-out index sets: every decision once, in FOLDS interleaved folds (one each with fewer)."""
+    return [np.arange(start, count, min(FOLDS, count)) for start in range(min(FOLDS, count))]
 
 
 def shifted(confidence: np.ndarray, bias: float) -> np.ndarray:
