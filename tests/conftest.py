@@ -164,8 +164,9 @@ _early_failure: list[BaseException] = []  # a failed early build, raised again b
 
 
 @pytest.fixture(scope="session", autouse=True)
-def demo_built_early(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+def demo_built_early(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> None:
     """Under xdist, worker gw0 builds the shared demo study (and its coded copy) first; the others steal its queue.
+    It converts and exports models into the run's model cache, never the user's.
 
     A failure here fails only the tests that use the demo study, not every test this worker runs."""
     items = request.session.items
@@ -183,7 +184,7 @@ def demo_built_early(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
 
 
 @pytest.fixture(scope="session")
-def demo_study(tmp_path_factory: pytest.TempPathFactory):
+def demo_study(tmp_path_factory: pytest.TempPathFactory, model_cache: Path):
     """The demo corpus through transcription (tiny.en), speaker separation and anonymization, once per run.
 
     Under pytest-xdist the first worker that needs it builds it and the others copy it. Developers may set
