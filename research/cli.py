@@ -318,13 +318,15 @@ def print_map(journey) -> None:
     """The map as a reader takes it in: per stage, the insights as sentences with a quote, then what stands out."""
     from rich.markup import escape
 
+    from research.export.wording import people
+
     scope = f" ({journey.filter_line()})" if journey.filters else ""
     console.print(f"[bold]{escape(journey.study)}[/]: journey map of {journey.participants} participants in {journey.interviews} interviews{escape(scope)}", soft_wrap=True)
     console.print(escape(journey.coverage.line), soft_wrap=True)
     for lane in journey.stages:
         valence = "no emotion coded" if lane.valence_mean is None else f"valence {lane.valence_mean:+.2f} ± {lane.valence_sd:.2f}"
         feedback = "".join(f", from {source}s: {n}" for source, n in lane.sources.items())
-        console.print(f"\n[bold]{escape(lane.name)}[/]: {lane.participants} people, {lane.utterances} utterances, {valence}{feedback}", soft_wrap=True)
+        console.print(f"\n[bold]{escape(lane.name)}[/]: {people(lane.participants)}, {lane.utterances} utterances, {valence}{feedback}", soft_wrap=True)
         for insight in lane.patterns[:4]:
             colour = {"pain": "red", "delight": "green"}.get(insight.polarity, "cyan")
             console.print(f"  [{colour}]●[/] {escape(insight.statement)}", soft_wrap=True)

@@ -390,3 +390,9 @@ def test_the_html_renders_in_a_browser(exported, tmp_path):
     assert stat.stddev[0] > 20  # text, lines and the chart, not a blank page
     top = image.crop((0, 0, 1400, 60))
     assert ImageStat.Stat(top).mean[0] < 250  # the title is drawn at the top
+
+
+def test_counts_of_people_read_as_english():
+    from research.export.wording import people
+
+    assert [people(n) for n in (0, 1, 2)] == ["0 people", "1 person", "2 people"]

@@ -8,6 +8,11 @@ from research.timecode import clock
 POLARITY_COLOURS = {"pain": "#c0392b", "delight": "#1e8449", "mixed": "#b9770e", "neutral": "#555555"}
 
 
+def people(n: int) -> str:
+    """'1 person', '7 people'."""
+    return f"{n} person" if n == 1 else f"{n} people"
+
+
 def count(insight: Insight) -> str:
     """'5 of 8 participants'."""
     return f"{insight.participants} of {insight.cohort} participants"
@@ -38,7 +43,7 @@ def valence_line(lane: StageLane) -> str:
 
 def lane_line(lane: StageLane) -> str:
     """'7 people · 9 utterances · valence -0.22 ± 0.63 · from surveys: 3'."""
-    return " · ".join([f"{lane.participants} people", f"{lane.utterances} utterances", valence_line(lane), *sources_line(lane)])
+    return " · ".join([people(lane.participants), f"{lane.utterances} utterances", valence_line(lane), *sources_line(lane)])
 
 
 def sources_line(lane: StageLane) -> list[str]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets import DataTable
 
+from research.export.wording import people
 from research.journey.model import Insight, Item, JourneyMap, Moment, Outlier, Quote, StageLane
 from tui.widgets.cells import Entry, clip, column_width_for, insight_cell, valence_bar
 
@@ -21,7 +22,7 @@ OUTLIER_MARK = {"unique-experience": "◇", "opposite-feeling": "⇅", "skipped-
 
 
 def _feeling(lane: StageLane) -> Entry:
-    cell = Text(f"{lane.participants} people · {lane.utterances} quotes\n", style="dim")
+    cell = Text(f"{people(lane.participants)} · {lane.utterances} quotes\n", style="dim")
     cell.append_text(valence_bar(lane.valence_mean, half=7))
     detail = Text(f"{lane.name}: {lane.participants} participants, {lane.utterances} utterances on the journey, mean valence ")
     detail.append("none" if lane.valence_mean is None else f"{lane.valence_mean:+.2f} ± {lane.valence_sd or 0:.2f}")
@@ -49,7 +50,7 @@ def _quote(lane_name: str, quote: Quote, everything: list[Quote]) -> Entry:
 def _moment(moment: Moment) -> Entry:
     mark, style = ("▼", "red") if moment.valence < 0 else ("▲", "green")
     cell = Text(f"{mark} {moment.touchpoint}", style=f"bold {style}")
-    cell.append(f" {moment.participants} people {moment.valence:+.2f}", style="dim")
+    cell.append(f" {people(moment.participants)} {moment.valence:+.2f}", style="dim")
     return Entry("Moments", cell, Text(moment.why), quotes=[moment.quote], utterance_ids=moment.utterance_ids)
 
 
@@ -64,7 +65,7 @@ def _items(lane_name: str, items: list[Item], limit: int = 4) -> Entry | None:
     if not items:
         return None
     cell = Text(" · ").join(Text(item.label) + Text(f" {item.participants}", style="dim") for item in items[:limit])
-    detail = Text(f"{lane_name}: ") + Text(", ").join(Text(f"{item.label} ({item.participants} people, {item.utterances} quotes)") for item in items)
+    detail = Text(f"{lane_name}: ") + Text(", ").join(Text(f"{item.label} ({people(item.participants)}, {item.utterances} quotes)") for item in items)
     return Entry(lane_name, cell, detail, utterance_ids=list(dict.fromkeys(i for item in items for i in item.utterance_ids)))
 
 

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from research.export.wording import people
 from research.journey.model import JourneyMap
 from tui.widgets.cells import Entry, quote_line
 
@@ -50,7 +51,7 @@ class OutlookList(OptionList):
         if journey.hidden_themes:
             self._heading("Themes outside the journey (introductions, logistics, small talk)")
             for item in journey.hidden_themes:
-                prompt = Text(item.label) + Text(f"  {item.participants} people, {item.utterances} utterances", style="dim")
+                prompt = Text(item.label) + Text(f"  {people(item.participants)}, {item.utterances} utterances", style="dim")
                 self._entry(Entry("Outside", prompt, Text(f"Outside the journey: {item.label}"), utterance_ids=item.utterance_ids), prompt)
         if self.option_count:
             first = min(self.entries, default=None)
