@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
@@ -20,17 +21,18 @@ class RuleMatcher:
     it also finds "called support"; a list of dicts is used as a spaCy Matcher pattern as is.
     """
 
-    def __init__(self, codebook: Codebook, nlp):
+    def __init__(self, codebook: Codebook, nlp, keys: Collection[str] | None = None):
+        """Every code's patterns, or only those of the codes in `keys`; the phrases are lemmatized in one batch."""
         self.nlp = nlp
         self.matcher = Matcher(nlp.vocab)
-        for key, (_, code) in codebook.codes.items():
-            patterns = [self._phrase(p) if isinstance(p, str) else p for p in code.patterns]
+        chosen = [(key, code) for key, (_, code) in codebook.codes.items() if keys is None or key in keys]
+        phrases = list(dict.fromkeys(p.lower() for _, code in chosen for p in code.patterns if isinstance(p, str)))
+        lemmatized = {phrase: [{"_": {"lemma_lower": token.lemma_.lower()}} for token in doc if not token.is_space] for phrase, doc in zip(phrases, nlp.pipe(phrases))}
+        for key, code in chosen:
+            patterns = [lemmatized[p.lower()] if isinstance(p, str) else p for p in code.patterns]
             patterns = [p for p in patterns if p]
             if patterns:
                 self.matcher.add(key, patterns)
-
-    def _phrase(self, phrase: str) -> list[dict]:
-        return [{"_": {"lemma_lower": token.lemma_.lower()}} for token in self.nlp(phrase.lower()) if not token.is_space]
 
     def docs(self, texts: list[str]) -> list[Doc]:
         return list(self.nlp.pipe(texts, batch_size=64))

@@ -152,22 +152,14 @@ def mark_problem_statements(utterances: list[Utterance], codebook: Codebook) -> 
                   for k, p in enumerate(u.parts) if abs(p.valence or 0.0) < -PROBLEM_VALENCE and "positive" not in p.felt]
     if not candidates or not any(key in codebook.codes and codebook.codes[key][1].patterns for key in PROBLEM_SIGNALS):
         return
-    from spacy.matcher import Matcher
-
-    import research.coding.rules  # noqa: F401 - registers the lower-case lemma the codebook's patterns match on
+    from research.coding.rules import RuleMatcher
     from research.nlp import load_spacy
 
     nlp = load_spacy()  # the headlines' pipeline, loaded once; lemmas need neither the parser nor NER
-    matcher = Matcher(nlp.vocab)
     distinct = list(dict.fromkeys(u.parts[k].text for u, k in candidates))
     with nlp.select_pipes(disable=[name for name in ("parser", "ner") if name in nlp.pipe_names]):
-        for key in PROBLEM_SIGNALS:  # only these codes' patterns, lemmatized in one batch (as coding's RuleMatcher does)
-            patterns = codebook.codes[key][1].patterns if key in codebook.codes else []
-            phrases = [p.lower() for p in patterns if isinstance(p, str)]
-            lemmatized = [[{"_": {"lemma_lower": t.lemma_.lower()}} for t in doc if not t.is_space] for doc in nlp.pipe(phrases)]
-            if found := [p for p in lemmatized + [p for p in patterns if not isinstance(p, str)] if p]:
-                matcher.add(key, found)
-        problems = {text for text, doc in zip(distinct, nlp.pipe(distinct, batch_size=256)) if matcher(doc)}
+        rules = RuleMatcher(codebook, nlp, keys=PROBLEM_SIGNALS)  # only these codes' patterns
+        problems = {text for text, doc in zip(distinct, nlp.pipe(distinct, batch_size=256)) if rules.matcher(doc)}
     for u, k in candidates:
         if u.parts[k].text in problems:
             u.parts[k] = replace(u.parts[k], problem=True)
