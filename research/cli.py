@@ -312,6 +312,15 @@ def journey_map(ctx: click.Context, pattern_share: float, as_json: bool, **filte
         click.echo(journey.model_dump_json(indent=2))
         return
     print_map(journey)
+    _warn_uncoded(study)
+
+
+def _warn_uncoded(study) -> None:
+    from research.status import uncoded_line
+
+    line = uncoded_line(study)
+    if line:
+        console.print(f"[yellow]note[/]: {line}", soft_wrap=True)
 
 
 def print_map(journey) -> None:
@@ -385,6 +394,7 @@ def export_command(ctx: click.Context, formats: str, folder: Path | None, accept
         study = _study(ctx)
         report = export(study, chosen, folder, {k: v for k, v in filters.items() if v}, not accepted_only, suggestions, lambda step: wait.step(f"Exporting: {step}"))
     console.print(f"Wrote {len(report.files)} files to {report.folder} in {wall_seconds():.1f} s.", soft_wrap=True)
+    _warn_uncoded(study)
 
 
 @cli.command("compare")

@@ -52,3 +52,13 @@ def interview_statuses(study: Study) -> list[InterviewStatus]:
 def _live(status: str, stage: str, running: set[str]) -> str:
     """`running` only while a live process holds the stage's lock; otherwise that run died (`kill -9`, a crash)."""
     return "interrupted" if status == "running" and stage not in running else status
+
+
+def uncoded_line(study: Study) -> str | None:
+    """One line naming the interviews the map leaves out because their code stage has not finished, or None."""
+    waiting = [status.code for status in interview_statuses(study) if status.stages["code"] not in ("done", "empty")]
+    if not waiting:
+        return None
+    names = ", ".join(waiting[:5]) + (f" and {len(waiting) - 5} more" if len(waiting) > 5 else "")
+    subject = "1 interview is" if len(waiting) == 1 else f"{len(waiting)} interviews are"
+    return f"{subject} not coded yet ({names}): the map leaves them out until `research code` (or `research run`) codes them."

@@ -396,3 +396,16 @@ def test_counts_of_people_read_as_english():
     from research.export.wording import people
 
     assert [people(n) for n in (0, 1, 2)] == ["0 people", "1 person", "2 people"]
+
+
+def test_map_and_export_say_which_interviews_are_not_coded_yet(mapped_copy, tmp_path):
+    coded = CliRunner().invoke(cli, ["--study", str(mapped_copy.root), "export", "--format", "md", "--out", str(tmp_path / "all")])
+    assert coded.exit_code == 0, coded.output
+    assert "not coded yet" not in coded.output
+    interview = mapped_copy.db.execute("SELECT id FROM interviews WHERE code = 'INT-003'").fetchone()[0]
+    mapped_copy.db.execute("UPDATE stage_status SET status = 'pending' WHERE stage = 'code' AND interview_id = ?", [interview])
+    mapped_copy.db.conn.commit()
+    for args in (["map"], ["export", "--format", "md", "--out", str(tmp_path / "one")]):
+        result = CliRunner().invoke(cli, ["--study", str(mapped_copy.root), *args])
+        assert result.exit_code == 0, result.output
+        assert "1 interview is not coded yet (INT-003)" in " ".join(result.output.split())

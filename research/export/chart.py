@@ -83,7 +83,8 @@ def persona_curves_svg(journey: JourneyMap) -> str:
     ax.set_ylabel("valence")
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title("Emotion curve per persona (hollow points: thin evidence)", fontsize=10, loc="left")
-    ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    if ax.get_legend_handles_labels()[0]:  # no persona has a coded emotion yet: nothing to name
+        ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     svg = _svg(fig)
     plt.close(fig)
