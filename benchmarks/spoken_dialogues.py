@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import sys
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -38,21 +39,26 @@ def dialogues(path: Path = MELD) -> list[dict]:
 
 def cached_audio(cache: Path = DEFAULT_CACHE, path: Path = MELD) -> list[Path]:
     """One Opus file per dialogue in `cache`, synthesizing those not there yet."""
+    cache.mkdir(parents=True, exist_ok=True)
+    scripts = dialogues(path)
+    files = [cache / f"{script['id']}.opus" for script in scripts]
+    missing = [(number, script, target) for number, (script, target) in enumerate(zip(scripts, files)) if not target.is_file()]
+    if missing:
+        _synthesize(missing)
+    return files
+
+
+def _synthesize(missing: list[tuple[int, dict, Path]]) -> None:
     from hibari import Hibari
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the demo's TTS script lives in interviews/, not in the package
     from interviews.demo.generate_audio import SAMPLE_RATE, synthesize
     from research.audio import write_opus
 
-    cache.mkdir(parents=True, exist_ok=True)
-    files, tts = [], None
-    for number, script in enumerate(dialogues(path)):
-        target = cache / f"{script['id']}.opus"
-        if not target.is_file():
-            tts = tts or Hibari(threads=2)
-            audio, _ = synthesize(tts, script, seed=1000 + number)
-            write_opus(audio, target, SAMPLE_RATE)
-        files.append(target)
-    return files
+    tts = Hibari(threads=2)
+    for number, script, target in missing:
+        audio, _ = synthesize(tts, script, seed=1000 + number)
+        write_opus(audio, target, SAMPLE_RATE)
 
 
 def main() -> None:
