@@ -2,7 +2,7 @@
 
     python benchmarks/speakers.py [--skip-demo] [--baseline REV]
 
-`--baseline REV` adds research/diarize.py as it was at git revision REV (e.g. 2997370),
+`--baseline REV` adds research/diarize.py and diarize_ge2e.py as they were at git revision REV (e.g. 2997370),
 so that a change to the CAM++ method is measured beside its predecessor in one run.
 
 Reports, for each method:
@@ -56,17 +56,32 @@ ENGINE = {"ge2e": "ge2e", "campplus": "campplus", "baseline": "campplus"}
 
 
 def add_baseline(revision: str) -> None:
-    """research/diarize.py at `revision`, loaded beside today's as the method "baseline"."""
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:research/diarize.py"], capture_output=True, text=True, check=True).stdout
-    path = Path(tempfile.mkdtemp()) / "diarize_baseline.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("diarize_baseline", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look themselves up there
-    spec.loader.exec_module(module)
+    """research/diarize.py and its GE2E fallback (diarize_ge2e.py) as they were at `revision`, loaded beside today's
+    as the method "baseline"."""
+    import research.diarize_ge2e  # noqa: F401 - today's, put back after each baseline call
+
+    folder = Path(tempfile.mkdtemp())
+    modules = {}
+    for name in ("diarize", "diarize_ge2e"):
+        source = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:research/{name}.py"], capture_output=True, text=True, check=True).stdout
+        path = folder / f"{name}_baseline.py"
+        path.write_text(source)
+        spec = importlib.util.spec_from_file_location(f"{name}_baseline", path)
+        modules[name] = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = modules[name]  # its dataclasses look themselves up there
+        spec.loader.exec_module(modules[name])
+
+    def baseline(*args, **kwargs):
+        today = sys.modules["research.diarize_ge2e"]
+        sys.modules["research.diarize_ge2e"] = modules["diarize_ge2e"]  # what the old diarize imports when it falls back
+        try:
+            return modules["diarize"].diarize(*args, **kwargs)
+        finally:
+            sys.modules["research.diarize_ge2e"] = today
+
     METHODS.insert(1, "baseline")
     NAMES["baseline"] = f"CAM++ at {revision}"
-    DIARIZE["baseline"] = module.diarize
+    DIARIZE["baseline"] = baseline
 
 
 @contextmanager
@@ -172,7 +187,7 @@ def demo(clocks: dict[str, Clock]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-demo", action="store_true", help="leave out the demo interviews (transcribing them takes minutes)")
-    parser.add_argument("--baseline", metavar="REV", help="also run research/diarize.py as it was at this git revision")
+    parser.add_argument("--baseline", metavar="REV", help="also run research/diarize.py (and its GE2E fallback) as it was at this git revision")
     arguments = parser.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"needs the shared data at {SHARED}")

@@ -21,6 +21,8 @@ HOP_SECONDS = 0.5
 MIN_REGION_SECONDS = 0.3
 AUTO_SILHOUETTE = 0.12  # below this, more than one cluster is not convincing
 NEIGHBOURS = 10
+MEL_HOP = SAMPLE_RATE // 100  # resemblyzer's spectrogram: one frame every 10 ms
+MEL_STRETCH = 60.0  # seconds of audio per spectrogram: a long recording's whole spectrogram would not fit in memory
 
 
 @cache
@@ -58,14 +60,38 @@ def windows_for(regions: list[tuple[float, float]], duration: float) -> list[tup
 def embed(audio: np.ndarray, windows: list[tuple[float, float]]) -> np.ndarray:
     """One L2-normalised 256-d voice embedding per window."""
     import torch
-    from resemblyzer.audio import wav_to_mel_spectrogram
 
     encoder = _encoder()
-    mels = [wav_to_mel_spectrogram(audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]) for a, b in windows]
+    mels = _window_mels(audio, windows)
     frames = min(len(m) for m in mels)
     batch = torch.from_numpy(np.stack([m[:frames] for m in mels]))
     with torch.no_grad():
         return encoder(batch).cpu().numpy()
+
+
+def _window_mels(audio: np.ndarray, windows: list[tuple[float, float]]) -> list[np.ndarray]:
+    """resemblyzer's mel spectrogram of each window, sliced from one spectrogram per run of overlapping windows
+    on the same 10 ms grid (up to MEL_STRETCH seconds): a spectrogram per window would redo its overlaps' work."""
+    from resemblyzer.audio import wav_to_mel_spectrogram
+
+    bounds = [(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE)) for a, b in windows]
+    mels: list[np.ndarray] = [np.zeros((0, 40), dtype=np.float32)] * len(bounds)
+    runs: list[list[int]] = []
+    for i in sorted(range(len(bounds)), key=lambda i: bounds[i]):
+        a, b = bounds[i]
+        if runs:
+            first, end = bounds[runs[-1][0]][0], max(bounds[j][1] for j in runs[-1])
+            if (a - first) % MEL_HOP == 0 and a <= end and b - first <= MEL_STRETCH * SAMPLE_RATE:
+                runs[-1].append(i)
+                continue
+        runs.append([i])
+    for run in runs:
+        first = bounds[run[0]][0]
+        mel = wav_to_mel_spectrogram(audio[first : max(bounds[i][1] for i in run)])
+        for i in run:
+            a, b = bounds[i]
+            mels[i] = mel[(a - first) // MEL_HOP :][: 1 + (b - a) // MEL_HOP]
+    return mels
 
 
 def cluster(embeddings: np.ndarray, min_speakers: int, max_speakers: int) -> np.ndarray:

@@ -328,3 +328,19 @@ def test_onnx_runtime_hears_what_the_torch_models_hear(model_cache):
             assert np.allclose(ours, embedding_frames()(features).numpy(), atol=1e-3)
     exported = {path.name.rsplit("-", 1)[0] for path in (model_cache / "speakers").glob("*.onnx")}
     assert {"segmentation", "campplus-frames"} <= exported  # exported once, kept in the model cache
+
+
+def test_ge2e_windows_read_one_shared_spectrogram_as_their_own():
+    from resemblyzer.audio import wav_to_mel_spectrogram
+
+    from research.audio import decode
+    from research.diarize_ge2e import MEL_STRETCH, _window_mels, speech_regions, windows_for
+
+    audio = decode(DEMO / "int-01.opus")[: int((MEL_STRETCH + 20) * 16_000)]  # windows in more than one stretch
+    windows = windows_for(speech_regions(audio), len(audio) / 16_000)
+    assert windows[-1][1] > MEL_STRETCH + 1
+    for (a, b), shared in zip(windows, _window_mels(audio, windows)):
+        own = wav_to_mel_spectrogram(audio[int(a * 16_000) : int(b * 16_000)])
+        assert len(shared) == len(own)
+        inner = slice(2, len(own) - 2)  # the edge frames see the neighbouring audio instead of padding
+        assert np.allclose(shared[inner], own[inner], rtol=1e-3, atol=1e-4 * own.max())
