@@ -8,7 +8,7 @@ growing with the evidence, and a learned trust in its keywords:
 - decisions as weighted nearest neighbours: an accepted utterance pulls similar utterances to its
   code and a rejected one pushes them off the rejected code, each by a kernel of their cosine
   similarity; the neighbours' share grows with how many decisions lie close;
-- keyword reliability: the share of its usual weight a code's keyword match keeps. The decisions show how
+- keyword reliability: the share of the usual keyword weight that the group's keyword matches keep. The decisions show how
   often keywords point at the right code in this study's domain ("order" is a purchase in one study and a
   repeat order in another); the share that best predicts the accepted codes is chosen on the decisions.
 A code of another group (an emotion) gets a logit bias fitted the same way on its own decisions.
