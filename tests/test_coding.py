@@ -254,6 +254,19 @@ def test_a_shift_that_held_out_decisions_contradict_is_not_kept():
     assert prior_shift(engine_says, decided).tolist() == [0, 0]
 
 
+def test_keywords_lose_weight_only_where_decisions_show_them_wrong():
+    """The engine is right (class 0) but a keyword points at class 1 in every decided utterance: the decisions
+    lower the keyword's weight. Where the keyword points at the accepted class, or with one decision, it keeps it."""
+    from research.coding.adaptation import rule_share
+
+    engine_says = np.tile([0.5, 0.3, 0.2], (12, 1))  # two codes, then outside the group
+    keyword = np.tile([0.0, 1.0], (12, 1))
+    assert rule_share(engine_says, keyword, np.zeros(12, dtype=int), 0.6) < 1
+    assert rule_share(engine_says, keyword, np.ones(12, dtype=int), 0.6) == 1
+    assert rule_share(engine_says[:1], keyword[:1], np.zeros(1, dtype=int), 0.6) == 1
+    assert rule_share(engine_says, np.zeros((12, 2)), np.zeros(12, dtype=int), 0.6) == 1  # no keyword matched
+
+
 def test_code_command_on_a_study_without_interviews(study):
     result = CliRunner().invoke(cli, ["--study", str(study.root), "code"])
     assert result.exit_code == 0, result.output

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from research.codebook import Codebook, CodeGroup
-from research.coding.adaptation import GroupAdaptation, GroupDecisions, code_bias, shifted
+from research.coding.adaptation import GroupAdaptation, GroupDecisions, code_bias, shifted, with_rules
 from research.coding.classifier import GroupClassifier
 from research.coding.emotion_model import EmotionModel
 from research.coding.journey_corpus import JourneyCorpus
@@ -132,7 +132,8 @@ class CodingEngine:
 
     def adapt(self, learned: LearnedModels) -> None:
         """Use what `--learn` trained and the decisions it adapts to (see `adaptation`): per-code models and
-        biases, and for single-choice groups a prior shift and the decided utterances as neighbours."""
+        biases, and for single-choice groups a prior shift, the decided utterances as neighbours and how far
+        their keywords are trusted."""
         self.learned, self.adaptations, self.biases = LearnedModels({}), {}, {}
         for group in self.codebook.groups:
             if group.kind == "single" and group.id not in self.classifiers:  # trained on the codebook and corpus only: once
@@ -146,23 +147,27 @@ class CodingEngine:
                 rows = [i for i, d in enumerate(multi) if d.code_key == key]
                 self.biases[key] = code_bias(before[key][rows], np.array([multi[i].accepted for i in rows], dtype=float))
         for group in self.codebook.groups:
-            decisions = self._group_decisions(group, learned.decided) if group.kind == "single" else None
-            if decisions is not None:
+            decided = [d for d in learned.decided if d.code_key in self._class_keys(group)] if group.kind == "single" else []
+            if decided:
+                decisions = self._group_decisions(group, decided)
                 v = decisions.vectors
-                self.adaptations[group.id] = GroupAdaptation.fit(decisions, self._single_probabilities(group, v, np.zeros_like(v), v))
+                rules = self._rule_evidence(group, [self.rules.matches(doc) for doc in self.rules.docs([d.text for d in decided])]) if self.use_rules else None
+                self.adaptations[group.id] = GroupAdaptation.fit(decisions, self._single_probabilities(group, v, np.zeros_like(v), v), rules, RULE_WEIGHT)
         self.learned = learned
 
-    def _group_decisions(self, group: CodeGroup, decided: list[Decided]) -> GroupDecisions | None:
+    def _group_decisions(self, group: CodeGroup, rows: list[Decided]) -> GroupDecisions:
         """The group's accepted and rejected utterances over its class columns (one row per decision)."""
         columns = self._class_keys(group)
-        rows = [d for d in decided if d.code_key in columns]
-        if not rows:
-            return None
         rejected = np.zeros((len(rows), len(columns)), dtype=bool)
         for i, d in enumerate(rows):
             rejected[i, columns.index(d.code_key)] = not d.accepted
         accepted = np.array([columns.index(d.code_key) if d.accepted else -1 for d in rows])
         return GroupDecisions(np.stack([d.vector for d in rows]).astype(np.float32), accepted, rejected)
+
+    @staticmethod
+    def _rule_evidence(group: CodeGroup, matches: list[dict[str, list[str]]]) -> np.ndarray:
+        """(utterances, codes): each code's keyword evidence, a half per matched phrase, at most one."""
+        return np.array([[min(len(m.get(f"{group.id}:{code.id}", [])), 2) / 2 for code in group.codes] for m in matches]).reshape(len(matches), len(group.codes))
 
     def alone_scores(self, texts: list[str], vectors: np.ndarray) -> dict[str, np.ndarray]:
         """{code key: confidence per text}, each text scored as a customer turn alone (no question, no neighbours)."""
@@ -303,10 +308,13 @@ class CodingEngine:
         emotion_classifier = self.classifiers.get(group.id) if group.kind == "multi" else None
         trained = emotion_classifier.probabilities(self._emotion_features(answer, emotion_probs)) if emotion_classifier is not None else None
         result = {f"{group.id}:": (zero_shot[:, -1], {})} if outside else {}  # the "no code of this group" score
+        rules = self._rule_evidence(group, matches) if self.use_rules else None
+        adaptation = self.adaptations.get(group.id) if group.kind == "single" and self.use_model else None
+        rule_weight = RULE_WEIGHT * (adaptation.rule_share if adaptation is not None else 1.0)
         for column, (key, code) in enumerate(zip(keys, group.codes)):
             evidence: dict[str, np.ndarray] = {}
-            if self.use_rules:
-                evidence["rule"] = np.array([min(len(m.get(key, [])), 2) / 2 for m in matches])
+            if rules is not None:
+                evidence["rule"] = rules[:, column]
             if self.use_model:
                 model = zero_shot[:, column]
                 if emotion_probs is not None and code.goemotions:
@@ -317,7 +325,7 @@ class CodingEngine:
             learned = self.learned.predict(key, features) if features is not None else None
             if learned is not None:
                 evidence["learned"] = learned
-            confidence = _combine(evidence, self.learned.share(key) if learned is not None else 0.0)
+            confidence = _combine(evidence, self.learned.share(key) if learned is not None else 0.0, rule_weight)
             result[key] = (shifted(confidence, self.biases[key]) if key in self.biases else confidence, evidence)
         return result
 
@@ -387,9 +395,9 @@ class CodingEngine:
         return picked
 
 
-def _combine(evidence: dict[str, np.ndarray], learned_share: float = 0.0) -> np.ndarray:
-    """A confidence in [0, 1]: the model's probability raised by rule matches; learned evidence, when
-    present, takes `learned_share` of it."""
+def _combine(evidence: dict[str, np.ndarray], learned_share: float = 0.0, rule_weight: float = RULE_WEIGHT) -> np.ndarray:
+    """A confidence in [0, 1]: the model's probability raised by rule matches (a full match alone gives
+    `rule_weight`); learned evidence, when present, takes `learned_share` of it."""
     base = evidence.get("model")
     rule = evidence.get("rule")
     if base is None:
@@ -397,7 +405,7 @@ def _combine(evidence: dict[str, np.ndarray], learned_share: float = 0.0) -> np.
     elif rule is None:
         combined = base
     else:
-        combined = 1 - (1 - base) * (1 - RULE_WEIGHT * rule)  # noisy-OR: either kind of evidence can carry a code
+        combined = with_rules(base, rule, rule_weight)
     if "learned" in evidence:
         combined = (1 - learned_share) * combined + learned_share * evidence["learned"]
     return np.clip(combined, 0, 1)

@@ -1,8 +1,8 @@
 """What `research code --learn` learns from the researcher's accepted and rejected codings.
 
 The engine adapts to the decided utterances themselves (`adaptation`): in a single-choice group (the
-journey stage) by a prior shift and decisions as nearest neighbours, in the other groups by a bias per
-code. In the other groups each code also gets a classifier, which counts more as its decisions grow.
+journey stage) by a prior shift, decisions as nearest neighbours and how far its keywords are trusted, in
+the other groups by a bias per code. In the other groups each code also gets a classifier, which counts more as its decisions grow.
 
 A few decisions in a new domain are not enough to train a classifier alone, so a code's
 classifier learns from the decisions (weighted up) on top of the codebook's own examples
