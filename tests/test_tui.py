@@ -503,3 +503,13 @@ async def test_the_persona_view_dims_thin_evidence(insight_study):
         await settle(pilot, app)
         outlook = app.screen.query_one(OutlookList)
         assert isinstance(app.screen, JourneyScreen) and outlook.has_focus and "advocacy" in screen_text(app).lower()
+
+
+def test_the_feeling_cell_counts_in_english_and_gives_one_value_no_spread():
+    from tests.test_export import _small_journey
+    from tui.widgets.map_board import _feeling
+
+    lane = _small_journey({"discovery": [-0.6]}).stages[0]
+    entry = _feeling(lane)
+    assert entry.cell.plain.startswith("1 person · 1 quote\n")
+    assert entry.detail.plain == "Discovery: 1 participant, 1 utterance on the journey, mean valence -0.60 (one utterance)"

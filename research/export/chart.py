@@ -16,7 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from research.export.wording import POLARITY_COLOURS, count, heading, lane_line, shorten  # noqa: E402
+from research.export.wording import NOT_DISCUSSED, POLARITY_COLOURS, count, heading, lane_line, shorten  # noqa: E402
 from research.journey.model import JourneyMap, StageLane  # noqa: E402
 
 NEGATIVE, POSITIVE, INK, MUTED = "#c0392b", "#1e8449", "#333333", "#666666"
@@ -120,6 +120,8 @@ def _wrap(text: str, width: int) -> str:
 
 def _lane_blocks(lane: StageLane) -> list[tuple[str, str, str, str]]:
     """(id suffix, title, body, colour) for one stage column, in reading order."""
+    if not lane.utterances:
+        return [("empty", "", NOT_DISCUSSED, MUTED)]
     blocks = []
     for n, insight in enumerate(lane.patterns[:2], 1):
         blocks.append((f"insight-{n}", "Insight", f"{insight.headline} ({count(insight)})", POLARITY_COLOURS[insight.polarity]))
@@ -156,11 +158,15 @@ def write_picture(journey: JourneyMap, path: Path) -> Path:
         for suffix, title, body, colour in _lane_blocks(lane):
             if y < 0.2:
                 break
-            fig.text(left, y, title, fontsize=8, color=MUTED, va="top", gid=f"{lane.stage}-{suffix}-title")
+            if title:
+                fig.text(left, y, title, fontsize=8, color=MUTED, va="top", gid=f"{lane.stage}-{suffix}-title")
+                y -= line
             text = _wrap(plain(body), chars)
-            fig.text(left, y - line, text, fontsize=8, color=colour, va="top", gid=f"{lane.stage}-{suffix}")
-            y -= line * (2 + text.count("\n")) + 0.012
+            fig.text(left, y, text, fontsize=8, color=colour, va="top", gid=f"{lane.stage}-{suffix}")
+            y -= line * (1 + text.count("\n")) + 0.012
     fig.text(0.02, 0.155, "Top opportunities", fontsize=11, fontweight="bold", va="top", gid="opportunities-title")
+    if not journey.opportunities:
+        fig.text(0.02, 0.155 - 0.035, "No pain insight to answer.", fontsize=9, color=MUTED, va="top", gid="opportunity-none")
     for n, opportunity in enumerate(journey.opportunities[:3], 1):
         fig.text(0.02, 0.155 - n * 0.035, plain(f"{n}. {opportunity.statement}  ({opportunity.participants} of {journey.participants} participants, score {opportunity.score:.3f})"),
                  fontsize=9, va="top", gid=f"opportunity-{n}")
