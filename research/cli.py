@@ -789,6 +789,7 @@ def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "ma
     from research.transcribe.batch import BatchReport, TranscriptionBatch
 
     steps = {"speakers": ("Separated speakers in", run_speakers), "anonymize": ("Anonymized", run_anonymize), "code": ("Coded", run_code)}
+    under_way = {"speakers": "Separating speakers", "anonymize": "Anonymizing", "code": "Coding"}  # what the spinner says meanwhile
     wanted = PIPELINE[1 : PIPELINE.index(through) + 1]
     stages = {}
     if study.config.vault_purged:  # the raw transcripts are gone: the stages before anonymized text can't run
@@ -801,7 +802,8 @@ def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "ma
     for name in wanted:
         if name in steps:
             label, run = steps[name]
-            stages[label] = run(study)
+            with waiting(under_way[name]):
+                stages[label] = run(study)
             console.print(f"{label} {len(stages[label])} interviews.")
     if through == "map" and (any(stages.get("Coded", {}).values()) or not study.db["maps"].count):
         _refresh_map(study)
@@ -861,11 +863,13 @@ def _refresh_map(study: Study) -> None:
     from research.themes import run_themes
 
     try:
-        found = run_themes(study)
+        with waiting("Finding themes"):
+            found = run_themes(study)
         console.print(f"Found {len(found)} themes.")
     except ResearchError as error:
-        console.print(f"[yellow]![/] themes skipped: {error}")
-    journey = build_and_store(study, study_codebook(study)[0])
+        console.print(f"[yellow]![/] themes skipped: {error}", soft_wrap=True)
+    with waiting("Building the journey map"):
+        journey = build_and_store(study, study_codebook(study)[0])
     print_map(journey)
 
 

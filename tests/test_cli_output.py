@@ -92,3 +92,22 @@ def test_an_interview_without_speech_is_not_called_uncoded(study, tmp_path):
     result = CliRunner().invoke(cli, ["--study", str(study.root), "transcribe", "--model", "tiny.en"])
     assert "INT-001: no speech" in result.output, result.output
     assert uncoded_line(study) is None
+
+
+def test_the_pipeline_shows_each_stage_under_way_on_a_terminal(study, tmp_path, monkeypatch):
+    """Speakers, anonymize and code (in `research run` and `research watch`) printed nothing until each had finished: a spinner names each while it runs."""
+    import numpy as np
+
+    from tests.audio_factory import write_audio
+
+    terminal = io.StringIO()
+    monkeypatch.setattr("research.console.progress_console", Console(file=terminal, force_terminal=True, width=100, color_system=None))
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write_audio(drop / "silent.wav", np.zeros(16_000 * 3, np.float32))
+    study.config.transcribe.model = "tiny.en"
+    study.save_config()
+    result = CliRunner().invoke(cli, ["--study", str(study.root), "watch", str(drop), "--settle", "0", "--once", "--through", "code"])
+    assert result.exit_code == 0, result.output
+    shown = terminal.getvalue()
+    assert all(step in shown for step in ("Separating speakers", "Anonymizing", "Coding")), shown[-2000:]
