@@ -300,13 +300,14 @@ def journey_map(ctx: click.Context, pattern_share: float, as_json: bool, **filte
 
         research map --persona "Operations buyer"
     """
-    with waiting("Building the journey map: loading"):
+    with waiting("Building the journey map: loading") as wait:
         from research import codebook as codebooks
         from research.journey import build_and_store
 
         study = _study(ctx)
         chosen = {k: v for k, v in filters.items() if v}
         codebook = codebooks.load(codebooks.resolve(study.config.coding.codebook, study.root))  # no coding models needed
+        wait.step("Building the journey map: placing insights, outliers and opportunities")
         journey = build_and_store(study, codebook, chosen, pattern_share)
     if as_json:
         click.echo(journey.model_dump_json(indent=2))
@@ -327,27 +328,26 @@ def print_map(journey) -> None:
     """The map as a reader takes it in: per stage, the insights as sentences with a quote, then what stands out."""
     from rich.markup import escape
 
-    from research.export.wording import people
+    from research.export.wording import advocacy_line, no_insight_line, people, utterances, valence_line
 
     scope = f" ({journey.filter_line()})" if journey.filters else ""
     console.print(f"[bold]{escape(journey.study)}[/]: journey map of {journey.participants} participants in {journey.interviews} interviews{escape(scope)}", soft_wrap=True)
     console.print(escape(journey.coverage.line), soft_wrap=True)
     for lane in journey.stages:
-        valence = "no emotion coded" if lane.valence_mean is None else f"valence {lane.valence_mean:+.2f} ± {lane.valence_sd:.2f}"
         feedback = "".join(f", from {source}s: {n}" for source, n in lane.sources.items())
-        console.print(f"\n[bold]{escape(lane.name)}[/]: {people(lane.participants)}, {lane.utterances} utterances, {valence}{feedback}", soft_wrap=True)
+        console.print(f"\n[bold]{escape(lane.name)}[/]: {people(lane.participants)}, {utterances(lane.utterances)}, {valence_line(lane)}{feedback}", soft_wrap=True)
         for insight in lane.patterns[:4]:
             colour = {"pain": "red", "delight": "green"}.get(insight.polarity, "cyan")
             console.print(f"  [{colour}]●[/] {escape(insight.statement)}", soft_wrap=True)
             if insight.quotes:
                 quote = insight.quotes[0]
                 console.print(f"    [dim]“{escape(_short(quote.text))}” ({quote.interview}, {quote.participant})[/]", soft_wrap=True)
-        if not lane.patterns and lane.utterances:
-            console.print("  [dim]no experience here is shared by enough participants to be a pattern[/]", soft_wrap=True)
+        if not lane.patterns:
+            console.print(f"  [dim]{no_insight_line(lane)}[/]", soft_wrap=True)
         for outlier in lane.outliers[:2]:
             console.print(f"  [magenta]outlier[/]: {escape(outlier.label)}. {escape(outlier.why)}", soft_wrap=True)
         if lane.detractors or lane.promoters:
-            console.print(f"  [yellow]advocacy[/]: {escape(journey.advocacy.line)}", soft_wrap=True)
+            console.print(f"  [yellow]advocacy[/]: {escape(advocacy_line(journey))}", soft_wrap=True)
     if journey.opportunities:
         console.print("\n[bold]Opportunities[/] [dim](" + escape(journey.opportunity_formula) + ")[/]", soft_wrap=True)
         for n, opportunity in enumerate(journey.opportunities[:3], 1):
@@ -639,10 +639,25 @@ def _print_status(study: Study, out: Console = console) -> None:
     room = max(16, out.width - fixed - 1)
     people_width = max(8, min(max(map(len, people), default=6), room * 2 // 5))  # people as much as they need, up to 2/5
     out.print(_status_table(study, rows, people, max(8, room - people_width), people_width))
-    out.print("[dim]✓ done  ∅ no speech  ✗ failed  … running  ‼ interrupted (run again to resume)  · pending[/]")
+    out.print(_legend(out.width), style="dim")
     for row in rows:
         for note in row.notes:
             out.print(f"[yellow]![/] {escape(note)}", soft_wrap=True)
+
+
+STATUS_LEGEND = ("✓ done", "∅ no speech", "✗ failed", "… running", "‼ interrupted (run again to resume)", "· pending")
+
+
+def _legend(width: int) -> str:
+    """The badges' legend, broken between entries (never inside one) to fit `width` columns."""
+    lines = [""]
+    for entry in STATUS_LEGEND:
+        joined = f"{lines[-1]}  {entry}" if lines[-1] else entry
+        if len(joined) > width and lines[-1]:
+            lines.append(entry)
+        else:
+            lines[-1] = joined
+    return "\n".join(lines)
 
 
 def _status_table(study: Study, rows: list, people: list[str], title_width: int, people_width: int) -> Table:
@@ -774,6 +789,7 @@ def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "ma
     from research.transcribe.batch import BatchReport, TranscriptionBatch
 
     steps = {"speakers": ("Separated speakers in", run_speakers), "anonymize": ("Anonymized", run_anonymize), "code": ("Coded", run_code)}
+    under_way = {"speakers": "Separating speakers", "anonymize": "Anonymizing", "code": "Coding"}  # what the spinner says meanwhile
     wanted = PIPELINE[1 : PIPELINE.index(through) + 1]
     stages = {}
     if study.config.vault_purged:  # the raw transcripts are gone: the stages before anonymized text can't run
@@ -786,7 +802,8 @@ def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "ma
     for name in wanted:
         if name in steps:
             label, run = steps[name]
-            stages[label] = run(study)
+            with waiting(under_way[name]):
+                stages[label] = run(study)
             console.print(f"{label} {len(stages[label])} interviews.")
     if through == "map" and (any(stages.get("Coded", {}).values()) or not study.db["maps"].count):
         _refresh_map(study)
@@ -846,11 +863,13 @@ def _refresh_map(study: Study) -> None:
     from research.themes import run_themes
 
     try:
-        found = run_themes(study)
+        with waiting("Finding themes"):
+            found = run_themes(study)
         console.print(f"Found {len(found)} themes.")
     except ResearchError as error:
-        console.print(f"[yellow]![/] themes skipped: {error}")
-    journey = build_and_store(study, study_codebook(study)[0])
+        console.print(f"[yellow]![/] themes skipped: {error}", soft_wrap=True)
+    with waiting("Building the journey map"):
+        journey = build_and_store(study, study_codebook(study)[0])
     print_map(journey)
 
 

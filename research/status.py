@@ -56,7 +56,7 @@ def _live(status: str, stage: str, running: set[str]) -> str:
 
 def uncoded_line(study: Study) -> str | None:
     """One line naming the interviews the map leaves out because their code stage has not finished, or None."""
-    waiting = [status.code for status in interview_statuses(study) if status.stages["code"] not in ("done", "empty")]
+    waiting = [status.code for status in interview_statuses(study) if "empty" not in status.stages.values() and status.stages["code"] != "done"]  # no speech: nothing to code
     if not waiting:
         return None
     names = ", ".join(waiting[:5]) + (f" and {len(waiting) - 5} more" if len(waiting) > 5 else "")

@@ -69,3 +69,45 @@ def test_reported_times_are_the_processes_wall_time_imports_included():
     script = "import time; time.sleep(1.5); from research.console import wall_seconds; print(wall_seconds())"
     seconds = float(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
     assert seconds >= 1.5
+
+
+def test_the_status_legend_breaks_between_entries_at_80_columns(study):
+    _with_long_title(study)
+    narrow = io.StringIO()
+    _print_status(study, Console(file=narrow, force_terminal=True, width=80, color_system=None))
+    lines = narrow.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert any("· pending" in line for line in lines) and any("‼ interrupted (run again to resume)" in line for line in lines)  # never "·" / "pending"
+
+
+def test_an_interview_without_speech_is_not_called_uncoded(study, tmp_path):
+    """A silent recording is ∅ (no speech) and stays out of the map; the note must not promise `research code` will code it."""
+    import numpy as np
+
+    from research.ingest import add_files
+    from research.status import uncoded_line
+    from tests.audio_factory import write_audio
+
+    add_files(study, [write_audio(tmp_path / "silent.wav", np.zeros(16_000 * 3, np.float32))])
+    result = CliRunner().invoke(cli, ["--study", str(study.root), "transcribe", "--model", "tiny.en"])
+    assert "INT-001: no speech" in result.output, result.output
+    assert uncoded_line(study) is None
+
+
+def test_the_pipeline_shows_each_stage_under_way_on_a_terminal(study, tmp_path, monkeypatch):
+    """Speakers, anonymize and code (in `research run` and `research watch`) printed nothing until each had finished: a spinner names each while it runs."""
+    import numpy as np
+
+    from tests.audio_factory import write_audio
+
+    terminal = io.StringIO()
+    monkeypatch.setattr("research.console.progress_console", Console(file=terminal, force_terminal=True, width=100, color_system=None))
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write_audio(drop / "silent.wav", np.zeros(16_000 * 3, np.float32))
+    study.config.transcribe.model = "tiny.en"
+    study.save_config()
+    result = CliRunner().invoke(cli, ["--study", str(study.root), "watch", str(drop), "--settle", "0", "--once", "--through", "code"])
+    assert result.exit_code == 0, result.output
+    shown = terminal.getvalue()
+    assert all(step in shown for step in ("Separating speakers", "Anonymizing", "Coding")), shown[-2000:]

@@ -12,6 +12,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from docx import Document
@@ -21,7 +22,7 @@ from pptx import Presentation
 from research.cli import cli
 from research.demo_corpus import BRAND_TERMS, reference_scripts
 from research.export.run import ALL_FORMATS, export
-from research.journey.model import JourneyMap
+from research.journey.model import Advocacy, Coverage, Item, JourneyMap, PersonaCell, PersonaRow, Quote, Saturation, StageLane
 
 NS = "{urn:QDA-XML:project:1.0}"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -409,3 +410,90 @@ def test_map_and_export_say_which_interviews_are_not_coded_yet(mapped_copy, tmp_
         result = CliRunner().invoke(cli, ["--study", str(mapped_copy.root), *args])
         assert result.exit_code == 0, result.output
         assert "1 interview is not coded yet (INT-003)" in " ".join(result.output.split())
+
+
+def _lane(stage: str, name: str, valences: list[float]) -> StageLane:
+    """A stage whose utterances each carry one coded emotion with these valences (none: nobody spoke about it)."""
+    ids = list(range(1, len(valences) + 1))
+    emotions = [Item(key="emotion:frustration", label="Frustration", utterances=len(ids), participants=len(ids), utterance_ids=ids)] if ids else []
+    quotes = [Quote(utterance_id=i, interview=f"INT-00{i}", participant=f"Participant {i}", start=1.0, text="It took a whole evening to connect.", valence=v) for i, v in zip(ids, valences)]
+    lists = {name: [] for name in ("touchpoints", "channels", "silos", "who", "what", "when", "where", "why", "moments_of_truth", "tollgates", "gaps", "themes", "patterns", "outliers", "delights")}
+    return StageLane(stage=stage, name=name, participants=len(ids), utterances=len(ids), utterance_ids=ids, emotions=emotions,
+                     valence_mean=sum(valences) / len(valences) if valences else None, valence_sd=float(np.std(valences)) if valences else None,
+                     pain_points=quotes, quotes=quotes, feedback_loops={}, **lists)
+
+
+def _small_journey(valences: dict[str, list[float]]) -> JourneyMap:
+    """A map of a small study: per stage key, the valences of what was said there; no promoter, detractor or theme."""
+    lanes = [_lane(key, key.title(), values) for key, values in valences.items()]
+    said = sum(lane.utterances for lane in lanes)
+    return JourneyMap(
+        study="small", built_at="2026-11-29T00:00:00+00:00", filters={}, interviews=3, participants=3, pattern_share=0.3,
+        coverage=Coverage(customer_utterances=said + 2, on_journey=said, outside=2, share=0.5, reasons={"logistics": 2}, line=f"{said} of {said + 2} customer utterances are placed on the journey"),
+        stages=lanes, opportunities=[], opportunity_formula="score = reach × intensity × evidence",
+        advocacy=Advocacy(promoters=[], detractors=[], promoter_participants=0, detractor_participants=0, net=0.0, line="0 promoters and 0 detractors among 3 participants: net advocacy +0%"),
+        personas=[PersonaRow(persona="Operations buyer", participants=1, cells=[PersonaCell(stage=lane.stage, participants=0, of=1, quotes=0, valence=None, strength="none", top_insight=None) for lane in lanes])],
+        participants_journeys=[], saturation=Saturation(steps=[], window=2, saturated_after=None))
+
+
+def _read_everywhere(journey: JourneyMap, folder: Path) -> dict[str, str]:
+    """The map as each reader sees it: the analyst page, the Markdown, the story and the deck, as text."""
+    from research.export.chart import write_picture
+    from research.export.deck import write_deck
+    from research.export.document import write_html
+    from research.export.markdown import write_markdown
+    from research.export.story import write_story
+
+    return {"html": " ".join(html.fromstring(write_html(journey, folder / "map.html").read_text()).text_content().split()),
+            "md": write_markdown(journey, folder / "map.md").read_text(),
+            "story": " ".join(html.fromstring(write_story(journey, folder / "story.html").read_text()).text_content().split()),
+            "deck": " ".join(deck_text(write_deck(journey, folder / "deck.pptx"))),
+            "slide": " ".join(svg_texts(write_picture(journey, folder / "slide.svg")).values())}
+
+
+def test_a_stage_nobody_spoke_about_says_so_and_one_value_has_no_spread(tmp_path):
+    from research.export.wording import NO_INSIGHT, NOT_DISCUSSED
+
+    texts = _read_everywhere(_small_journey({"discovery": [-0.6], "adoption": [], "retention": [-0.2, -0.6]}), tmp_path)
+    for name, text in texts.items():
+        assert NOT_DISCUSSED in text, name  # the empty stage, not "no experience is shared enough"
+        assert text.count(NO_INSIGHT) == 2 or name in ("story", "slide"), name  # only the two stages someone spoke about
+        assert "1 utterances" not in text and "1 utterance" in text, name
+        assert "-0.60 ± 0.00" not in text and "-0.60 (one utterance)" in text, name  # a single value has no spread
+        assert "-0.40 ± 0.20" in text, name  # two values do
+
+
+def test_no_promoter_or_detractor_is_not_reported_as_a_net_advocacy_of_zero(tmp_path):
+    texts = _read_everywhere(_small_journey({"discovery": [-0.6], "advocacy": [0.0]}), tmp_path)
+    assert "No pain insight to answer." in texts["slide"]  # not a bare "Top opportunities" heading
+    for name, text in texts.items():
+        if name == "slide":
+            continue  # the slide has no room for advocacy
+        assert "net advocacy +0%" not in text and "no net advocacy to report" in text, name
+    assert texts["md"].count("\n## Advocacy\n") == 1 and "\n## Promoters and detractors\n" in texts["md"]  # the stage and the section have different headings
+
+
+def test_outside_the_journey_agrees_with_the_coverage_line_when_no_theme_lies_there(tmp_path):
+    texts = _read_everywhere(_small_journey({"discovery": [-0.6]}), tmp_path)
+    for name in ("html", "md"):
+        assert "No theme lies outside the journey" not in texts[name] and "No theme groups the 2 utterances outside the journey." in texts[name], name
+
+
+def test_the_persona_chart_is_left_out_when_no_persona_has_an_emotion(tmp_path):
+    from research.export.document import write_html
+
+    page = write_html(_small_journey({"discovery": [-0.6]}), tmp_path / "map.html").read_text()
+    assert "Emotion curve per persona" not in page and "no curve per persona" in page
+
+
+def test_the_emotion_curve_is_not_drawn_through_stages_without_an_emotion():
+    import matplotlib.pyplot as plt
+
+    from research.export.chart import _curve, stage_runs
+
+    assert stage_runs([(0, "a"), (1, "b"), (3, "c")]) == [[(0, "a"), (1, "b")], [(3, "c")]]
+    fig, ax = plt.subplots()
+    _curve(ax, _small_journey({"discovery": [-0.6], "decision": [], "adoption": [-0.2, -0.4], "retention": [0.1]}))
+    drawn = [list(np.asarray(line.get_xdata())) for line in ax.lines][1:]  # after the zero line
+    plt.close(fig)
+    assert drawn == [[0], [2, 3]]  # Discovery alone, then Adoption to Retention: nothing across Decision

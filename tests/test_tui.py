@@ -503,3 +503,31 @@ async def test_the_persona_view_dims_thin_evidence(insight_study):
         await settle(pilot, app)
         outlook = app.screen.query_one(OutlookList)
         assert isinstance(app.screen, JourneyScreen) and outlook.has_focus and "advocacy" in screen_text(app).lower()
+
+
+def test_the_feeling_cell_counts_in_english_and_gives_one_value_no_spread():
+    from tests.test_export import _small_journey
+    from tui.widgets.map_board import _feeling
+
+    lane = _small_journey({"discovery": [-0.6]}).stages[0]
+    entry = _feeling(lane)
+    assert entry.cell.plain.startswith("1 person · 1 quote\n")
+    assert entry.detail.plain == "Discovery: 1 participant, 1 utterance on the journey, mean valence -0.60 (one utterance)"
+
+
+async def test_the_dashboard_cuts_people_and_title_with_an_ellipsis_to_fit_80_columns(review_study):
+    """At 80 columns the title was cut to its first five letters with no mark ('Denta'); now both texts share the room and say when cut."""
+    from rich.cells import cell_len
+
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("DataTable")
+        assert sum(column.get_render_width(table) for column in table.columns.values()) <= 80
+        rows = [table.get_row_at(n) for n in range(table.row_count)]
+        people, titles = [row[-3].plain for row in rows], [row[-1].plain for row in rows]
+        assert "Participant 4, …" in people and "Parent of a chi…" in titles
+        assert all(cell_len(title) >= 12 for title in titles if title.endswith("…"))
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause()
+        assert "Participant 4, Participant 5" in [table.get_row_at(n)[-3].plain for n in range(table.row_count)]

@@ -16,7 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from research.export.wording import POLARITY_COLOURS, count, heading, lane_line, shorten  # noqa: E402
+from research.export.wording import NOT_DISCUSSED, POLARITY_COLOURS, count, heading, lane_line, shorten  # noqa: E402
 from research.journey.model import JourneyMap, StageLane  # noqa: E402
 
 NEGATIVE, POSITIVE, INK, MUTED = "#c0392b", "#1e8449", "#333333", "#666666"
@@ -28,6 +28,17 @@ def plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
+def stage_runs(points: list[tuple]) -> list[list[tuple]]:
+    """Points (stage index first) split into runs of neighbouring stages: [(0, ..), (1, ..)], [(4, ..)]."""
+    runs: list[list[tuple]] = []
+    for point in points:
+        if runs and point[0] == runs[-1][-1][0] + 1:
+            runs[-1].append(point)
+        else:
+            runs.append([point])
+    return runs
+
+
 def _curve(ax, journey: JourneyMap) -> None:
     names = [plain(lane.name) for lane in journey.stages]
     x = list(range(len(names)))
@@ -35,8 +46,8 @@ def _curve(ax, journey: JourneyMap) -> None:
     spreads = [lane.valence_sd or 0 for lane in journey.stages]
     known = [(i, m, s) for i, m, s in zip(x, means, spreads) if m is not None]
     ax.axhline(0, color="#999999", linewidth=0.8)
-    if known:
-        xs, ms, ss = zip(*known)
+    for run in stage_runs(known):  # no line through a stage nobody's emotion was coded at: it would invent a value there
+        xs, ms, ss = zip(*run)
         ax.fill_between(xs, [m - s for m, s in zip(ms, ss)], [m + s for m, s in zip(ms, ss)], color="#9ecae1", alpha=0.5, linewidth=0)
         ax.plot(xs, ms, color=INK, linewidth=2)
         ax.scatter(xs, ms, c=[POSITIVE if m >= 0 else NEGATIVE for m in ms], s=60, zorder=3)
@@ -74,7 +85,8 @@ def persona_curves_svg(journey: JourneyMap) -> str:
         points = [(x, cell) for x, cell in enumerate(row.cells) if cell.valence is not None]
         if not points:
             continue
-        ax.plot([x for x, _ in points], [c.valence for _, c in points], color=colour, linewidth=1.5, alpha=0.8, label=plain(row.persona))
+        for n, run in enumerate(stage_runs(points)):
+            ax.plot([x for x, _ in run], [c.valence for _, c in run], color=colour, linewidth=1.5, alpha=0.8, label=plain(row.persona) if n == 0 else None)
         for x, cell in points:
             thin = cell.strength == "thin"
             ax.scatter([x], [cell.valence], s=40, zorder=3, edgecolors=[colour], facecolors=["white" if thin else colour], alpha=0.5 if thin else 1)
@@ -108,6 +120,8 @@ def _wrap(text: str, width: int) -> str:
 
 def _lane_blocks(lane: StageLane) -> list[tuple[str, str, str, str]]:
     """(id suffix, title, body, colour) for one stage column, in reading order."""
+    if not lane.utterances:
+        return [("empty", "", NOT_DISCUSSED, MUTED)]
     blocks = []
     for n, insight in enumerate(lane.patterns[:2], 1):
         blocks.append((f"insight-{n}", "Insight", f"{insight.headline} ({count(insight)})", POLARITY_COLOURS[insight.polarity]))
@@ -144,11 +158,15 @@ def write_picture(journey: JourneyMap, path: Path) -> Path:
         for suffix, title, body, colour in _lane_blocks(lane):
             if y < 0.2:
                 break
-            fig.text(left, y, title, fontsize=8, color=MUTED, va="top", gid=f"{lane.stage}-{suffix}-title")
+            if title:
+                fig.text(left, y, title, fontsize=8, color=MUTED, va="top", gid=f"{lane.stage}-{suffix}-title")
+                y -= line
             text = _wrap(plain(body), chars)
-            fig.text(left, y - line, text, fontsize=8, color=colour, va="top", gid=f"{lane.stage}-{suffix}")
-            y -= line * (2 + text.count("\n")) + 0.012
+            fig.text(left, y, text, fontsize=8, color=colour, va="top", gid=f"{lane.stage}-{suffix}")
+            y -= line * (1 + text.count("\n")) + 0.012
     fig.text(0.02, 0.155, "Top opportunities", fontsize=11, fontweight="bold", va="top", gid="opportunities-title")
+    if not journey.opportunities:
+        fig.text(0.02, 0.155 - 0.035, "No pain insight to answer.", fontsize=9, color=MUTED, va="top", gid="opportunity-none")
     for n, opportunity in enumerate(journey.opportunities[:3], 1):
         fig.text(0.02, 0.155 - n * 0.035, plain(f"{n}. {opportunity.statement}  ({opportunity.participants} of {journey.participants} participants, score {opportunity.score:.3f})"),
                  fontsize=9, va="top", gid=f"opportunity-{n}")

@@ -71,7 +71,7 @@ def _summary(deck, journey: JourneyMap) -> None:
     box = _Box(slide, 0.6, 1.5, 12.1, 1.4)
     box.add(wording.heading(journey), 16, bold=True)
     box.add(journey.coverage.line, 13, colour=MUTED)
-    box.add(journey.advocacy.line, 13, colour=MUTED)
+    box.add(wording.advocacy_line(journey), 13, colour=MUTED)
     slide.shapes.add_picture(io.BytesIO(emotion_curve_png(journey)), Inches(0.6), Inches(2.9), width=Inches(12.1))
     top = _Box(slide, 0.6, 6.3, 12.1, 1.1)
     for lane in journey.stages:
@@ -91,7 +91,7 @@ def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
             left.quote(insight.quotes[0])
             shown.append(insight.quotes[0])
     if not lane.patterns:
-        left.add("No experience here is shared by enough participants to be an insight yet.", 14, space_before=12)
+        left.add(wording.no_insight_line(lane), 14, space_before=12)
     right = _Box(slide, 8.3, 1.4, 4.5, 5.8)
     sections = [("Pain point", lane.pain_points), ("Delight", lane.delights), ("Moment of truth", [m.quote for m in lane.moments_of_truth]),
                 ("Outlier", [o.quote for o in lane.outliers if o.quote])]

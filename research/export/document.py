@@ -24,9 +24,14 @@ def templates() -> Environment:
     return environment
 
 
+def _persona_valences(journey: JourneyMap) -> bool:
+    """Whether any persona has a mean valence at some stage, so that its curve has a point to draw."""
+    return any(cell.valence is not None for row in journey.personas for cell in row.cells)
+
+
 def write_html(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) -> Path:
     """The analyst's page; `memos` (the researchers' memos) close it, escaped like every piece of study text."""
     page = templates().get_template("map.html.j2").render(
-        journey=journey, memos=memos, curve=emotion_curve_svg(journey), persona_curves=persona_curves_svg(journey) if journey.personas else "", w_lanes=W_LANES, statistic_lanes=STATISTIC_LANES, quote_lanes=QUOTE_LANES)
+        journey=journey, memos=memos, curve=emotion_curve_svg(journey), persona_curves=persona_curves_svg(journey) if _persona_valences(journey) else "", w_lanes=W_LANES, statistic_lanes=STATISTIC_LANES, quote_lanes=QUOTE_LANES)
     path.write_text(page, encoding="utf-8")
     return path

@@ -45,7 +45,7 @@ def _stage(journey: JourneyMap, lane) -> list[str]:
         out.append(f"  {md(wording.reach(insight))} · {insight.polarity}{emotion} · intensity {insight.intensity:.2f}{edited}")
         out += [f"  - {_quote(q)}" for q in insight.quotes[:3]]
     if not lane.patterns:
-        out.append("No experience here is shared by enough participants to be an insight.")
+        out.append(wording.no_insight_line(lane))
     for title, attr in QUOTE_LANES:
         quotes = getattr(lane, attr)[:3]
         if quotes:
@@ -102,12 +102,12 @@ def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) 
     out = [f"# {md(journey.study)}: customer journey map", "", md(wording.heading(journey)) + ".", "", md(journey.coverage.line) + ".", "",
            "| stage | people | utterances | valence | top insight |", "|---|---|---|---|---|"]
     for lane in journey.stages:
-        valence = "" if lane.valence_mean is None else f"{lane.valence_mean:+.2f} ± {lane.valence_sd or 0:.2f}"
+        valence = wording.valence_value(lane)
         top = md(lane.patterns[0].statement) if lane.patterns else ""
         out.append(f"| {md(lane.name)} | {lane.participants} | {lane.utterances} | {valence} | {top} |")
     for lane in journey.stages:
         out += _stage(journey, lane)
-    out += ["", "## Advocacy", "", md(journey.advocacy.line)]
+    out += ["", f"## {wording.ADVOCACY_HEADING}", "", md(wording.advocacy_line(journey))]
     for title, quotes in (("Promoters", journey.advocacy.promoters), ("Detractors", journey.advocacy.detractors)):
         if quotes:
             out += ["", f"### {title}", ""] + [f"- {_quote(q)}" for q in quotes]
@@ -120,7 +120,7 @@ def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) 
         out.append("No pain insight to answer.")
     out += _personas(journey)
     out += ["", "## Outside the journey", ""]
-    out += [f"- {md(t.label)} ({t.utterances} utterances, {t.participants} participants)" for t in journey.hidden_themes] or ["No theme lies outside the journey."]
+    out += [f"- {md(t.label)} ({wording.utterances(t.utterances)}, {wording.plural(t.participants, 'participant')})" for t in journey.hidden_themes] or [md(wording.outside_line(journey))]
     saturation = journey.saturation
     out += ["", "## Saturation", "",
             f"No new codes or themes after {md(saturation.saturated_after)} (the last {saturation.window} interviews)." if saturation.saturated_after

@@ -8,9 +8,29 @@ from research.timecode import clock
 POLARITY_COLOURS = {"pain": "#c0392b", "delight": "#1e8449", "mixed": "#b9770e", "neutral": "#555555"}
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 utterance', '3 utterances'; `words` for an irregular plural."""
+    return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"
+
+
 def people(n: int) -> str:
     """'1 person', '7 people'."""
-    return f"{n} person" if n == 1 else f"{n} people"
+    return plural(n, "person", "people")
+
+
+def utterances(n: int) -> str:
+    """'1 utterance', '9 utterances'."""
+    return plural(n, "utterance")
+
+
+NOT_DISCUSSED = "No participant spoke about this stage."
+NO_INSIGHT = "No experience here is shared by enough participants to be an insight."
+ADVOCACY_HEADING = "Promoters and detractors"  # not "Advocacy": that is also a stage's name
+
+
+def no_insight_line(lane: StageLane) -> str:
+    """Why a stage shows no insight: nobody spoke about it, or nothing said is shared."""
+    return NO_INSIGHT if lane.utterances else NOT_DISCUSSED
 
 
 def count(insight: Insight) -> str:
@@ -35,15 +55,28 @@ def shorten(text: str, words: int = 30) -> str:
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
-def valence_line(lane: StageLane) -> str:
+def emotion_coded(lane: StageLane) -> int:
+    """How many of the stage's utterances carry a coded emotion (what its valence is the mean of)."""
+    return len({i for item in lane.emotions for i in item.utterance_ids})
+
+
+def valence_value(lane: StageLane) -> str:
+    """'-0.22 ± 0.63'; a spread only where two or more emotions were coded (one value has none); '' when none was."""
     if lane.valence_mean is None:
-        return "no emotion coded"
-    return f"valence {lane.valence_mean:+.2f} ± {lane.valence_sd or 0:.2f}"
+        return ""
+    if emotion_coded(lane) < 2:
+        return f"{lane.valence_mean:+.2f} (one utterance)"
+    return f"{lane.valence_mean:+.2f} ± {lane.valence_sd or 0:.2f}"
+
+
+def valence_line(lane: StageLane) -> str:
+    """'valence -0.22 ± 0.63', 'valence -0.60 (one utterance)' or 'no emotion coded'."""
+    return f"valence {valence_value(lane)}" if lane.valence_mean is not None else "no emotion coded"
 
 
 def lane_line(lane: StageLane) -> str:
     """'7 people · 9 utterances · valence -0.22 ± 0.63 · from surveys: 3'."""
-    return " · ".join([people(lane.participants), f"{lane.utterances} utterances", valence_line(lane), *sources_line(lane)])
+    return " · ".join([people(lane.participants), utterances(lane.utterances), valence_line(lane), *sources_line(lane)])
 
 
 def sources_line(lane: StageLane) -> list[str]:
@@ -55,6 +88,23 @@ def heading(journey: JourneyMap) -> str:
     """'8 participants in 7 interviews · persona = Operations buyer'."""
     scope = f" · {journey.filter_line()}" if journey.filters else ""
     return f"{journey.participants} participants in {journey.interviews} interviews{scope}"
+
+
+def advocacy_line(journey: JourneyMap) -> str:
+    """The promoters and detractors line; with neither, says so instead of a net advocacy of +0% that was never measured."""
+    summary = journey.advocacy
+    if summary.promoter_participants or summary.detractor_participants:
+        return summary.line
+    return (f"No promoter or detractor among {plural(journey.participants, 'participant')}: nobody speaks of recommending the product "
+            "or warning others off it, so there is no net advocacy to report.")
+
+
+def outside_line(journey: JourneyMap) -> str:
+    """What the map says under 'Outside the journey' when no theme lies there, in line with the coverage line above it."""
+    outside = journey.coverage.outside
+    if not outside:
+        return "Every customer utterance is placed on the journey."
+    return f"No theme groups the {utterances(outside)} outside the journey."
 
 
 def _quotes(journey: JourneyMap) -> dict[int, Quote]:

@@ -17,6 +17,26 @@ from tui.widgets.footer import KeyFooter
 BADGE = {"done": "✓", "failed": "✗", "running": "…", "interrupted": "‼", "empty": "∅", "pending": "·"}
 
 
+FIXED_COLUMNS = 48  # code, open, the four stages and min, with every column's padding: people and title share the rest
+
+
+def text_widths(width: int, people: list[str], titles: list[str]) -> tuple[int, int]:
+    """Widths for the people and title columns: as they are when both fit, else people up to half the room and the title the rest."""
+    room = width - FIXED_COLUMNS
+    longest_people, longest_title = max(map(len, people), default=0), max(map(len, titles), default=0)
+    if longest_people + longest_title <= room:
+        return longest_people, longest_title
+    people_width = max(12, min(longest_people, room // 2))
+    return people_width, max(12, room - people_width)
+
+
+def _cut(text: str, width: int) -> Text:
+    """`text` on one line of at most `width` cells, ending in … when cut."""
+    shown = Text(text, no_wrap=True)
+    shown.truncate(width, overflow="ellipsis")
+    return shown
+
+
 class PipelineProgress(Message):
     def __init__(self, step: str, done: int, total: int):
         super().__init__()
@@ -53,6 +73,9 @@ class DashboardScreen(Screen):
         table.add_columns("code", "open", *[s[:4] for s in STAGES], "people", "min", "title")  # what a narrow terminal must show first
         self.query_one(ProgressBar).display = False
 
+    def on_resize(self) -> None:
+        self.refresh_table()
+
     def on_screen_resume(self) -> None:
         """Fill the table: when the screen first shows (this follows its mount) and on every return to it."""
         self.refresh_table()
@@ -63,10 +86,15 @@ class DashboardScreen(Screen):
         table.clear()
         open_counts = {r["code"]: r["n"] for r in self.app.study.db.query(
             "SELECT i.code, COUNT(c.id) AS n FROM interviews i JOIN utterances u ON u.interview_id = i.id JOIN codings c ON c.utterance_id = u.id WHERE c.status = 'suggested' GROUP BY i.code")}
-        for status in interview_statuses(self.app.study):
-            title = status.title if status.source_type == "interview" else f"{status.title} · {status.source_type}"
+        statuses = interview_statuses(self.app.study)
+        people = [", ".join(status.participants) for status in statuses]
+        titles = [status.title if status.source_type == "interview" else f"{status.title} · {status.source_type}" for status in statuses]
+        people_width, title_width = text_widths(self.size.width, people, titles)
+        for column, width in zip((column for column in table.columns.values() if str(column.label) in ("people", "title")), (people_width, title_width)):
+            column.auto_width, column.width = False, max(width, len(str(column.label)))  # an auto width only ever grows: set it for this width
+        for status, names, title in zip(statuses, people, titles):
             table.add_row(status.code, str(open_counts.get(status.code, 0)), *[BADGE.get(status.stages[s], s) for s in STAGES],
-                          Text(", ".join(status.participants)), f"{status.duration / 60:.1f}", Text(title or ""), key=status.code)
+                          _cut(names, people_width), f"{status.duration / 60:.1f}", _cut(title, title_width), key=status.code)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets import DataTable
 
-from research.export.wording import people
+from research.export.wording import people, plural, utterances, valence_value
 from research.journey.model import Insight, Item, JourneyMap, Moment, Outlier, Quote, StageLane
 from tui.widgets.cells import Entry, clip, column_width_for, insight_cell, valence_bar
 
@@ -22,10 +22,9 @@ OUTLIER_MARK = {"unique-experience": "◇", "opposite-feeling": "⇅", "skipped-
 
 
 def _feeling(lane: StageLane) -> Entry:
-    cell = Text(f"{people(lane.participants)} · {lane.utterances} quotes\n", style="dim")
+    cell = Text(f"{people(lane.participants)} · {plural(lane.utterances, 'quote')}\n", style="dim")
     cell.append_text(valence_bar(lane.valence_mean, half=7))
-    detail = Text(f"{lane.name}: {lane.participants} participants, {lane.utterances} utterances on the journey, mean valence ")
-    detail.append("none" if lane.valence_mean is None else f"{lane.valence_mean:+.2f} ± {lane.valence_sd or 0:.2f}")
+    detail = Text(f"{lane.name}: {plural(lane.participants, 'participant')}, {utterances(lane.utterances)} on the journey, mean valence {valence_value(lane) or 'none'}")
     return Entry("Feeling", cell, detail, quotes=lane.quotes, utterance_ids=lane.utterance_ids)
 
 
@@ -65,7 +64,7 @@ def _items(lane_name: str, items: list[Item], limit: int = 4) -> Entry | None:
     if not items:
         return None
     cell = Text(" · ").join(Text(item.label) + Text(f" {item.participants}", style="dim") for item in items[:limit])
-    detail = Text(f"{lane_name}: ") + Text(", ").join(Text(f"{item.label} ({people(item.participants)}, {item.utterances} quotes)") for item in items)
+    detail = Text(f"{lane_name}: ") + Text(", ").join(Text(f"{item.label} ({people(item.participants)}, {plural(item.utterances, 'quote')})") for item in items)
     return Entry(lane_name, cell, detail, utterance_ids=list(dict.fromkeys(i for item in items for i in item.utterance_ids)))
 
 

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from research.export.wording import people
+from research.export.wording import ADVOCACY_HEADING, advocacy_line, people, utterances
 from research.journey.model import JourneyMap
 from tui.widgets.cells import Entry, quote_line
 
@@ -42,8 +42,8 @@ class OutlookList(OptionList):
         if not journey.opportunities:
             self.add_option(Option(Text("No pain shared widely enough to suggest an opportunity.", style="dim"), disabled=True))
         advocacy = journey.advocacy
-        self._heading("Advocacy")
-        self.add_option(Option(Text(advocacy.line, style="bold"), disabled=True))
+        self._heading(ADVOCACY_HEADING)
+        self.add_option(Option(Text(advocacy_line(journey), style="bold"), disabled=True))
         for side, quotes, style in (("Promoter", advocacy.promoters, "green"), ("Detractor", advocacy.detractors, "red")):
             for quote in quotes:
                 prompt = Text(f"{side}: ", style=f"bold {style}") + quote_line(quote)
@@ -51,7 +51,7 @@ class OutlookList(OptionList):
         if journey.hidden_themes:
             self._heading("Themes outside the journey (introductions, logistics, small talk)")
             for item in journey.hidden_themes:
-                prompt = Text(item.label) + Text(f"  {people(item.participants)}, {item.utterances} utterances", style="dim")
+                prompt = Text(item.label) + Text(f"  {people(item.participants)}, {utterances(item.utterances)}", style="dim")
                 self._entry(Entry("Outside", prompt, Text(f"Outside the journey: {item.label}"), utterance_ids=item.utterance_ids), prompt)
         if self.option_count:
             first = min(self.entries, default=None)

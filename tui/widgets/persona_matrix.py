@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from research.export.wording import plural
 from research.journey.model import JourneyMap, PersonaCell
 from tui.widgets.cells import Entry, clip, column_width_for, sparkline, valence_bar
 
@@ -61,7 +62,7 @@ class PersonaMatrix(DataTable):
                 lane = lanes.get(cell.stage)
                 ids = [i for i in (lane.utterance_ids if lane else []) if i in mine]
                 detail = Text(f"{persona.persona} at {names.get(cell.stage, cell.stage)}: {cell.participants} of {cell.of} participants, "
-                              f"{cell.quotes} quotes, evidence {cell.strength}" + ("" if cell.valence is None else f", valence {cell.valence:+.2f}"))
+                              f"{plural(cell.quotes, 'quote')}, evidence {cell.strength}" + ("" if cell.valence is None else f", valence {cell.valence:+.2f}"))
                 if cell.top_insight:
                     detail.append(f"\nShared insight: {cell.top_insight}", style="dim")
                 self.entries[(r, c)] = Entry("Personas", Text(""), detail, utterance_ids=ids)
