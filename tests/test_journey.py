@@ -339,3 +339,10 @@ def test_insights_command_lists_and_renames(mapped, tmp_path):
     assert "Pairing fails on the first tries" in again.output
     unknown = CliRunner().invoke(cli, ["--study", root, "insights", "hide", "adoption:zzzz"])
     assert unknown.exit_code == 1 and "no insight matches" in unknown.output
+
+
+@pytest.mark.parametrize(("share", "expected"), [(5 / 8, "+63%"), (-5 / 8, "-63%"), (0.0, "+0%"), (-0.001, "+0%"), (1 / 3, "+33%")])
+def test_net_advocacy_rounds_halves_away_from_zero(share, expected):
+    from research.journey.advocacy import percent
+
+    assert percent(share) == expected

@@ -9,6 +9,7 @@ the neighbourhood is advocacy even when it is told as part of a retention story.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from typing import Literal, NamedTuple
@@ -138,6 +139,12 @@ def _by_customer(verb) -> bool:
     return not subjects or any(s.lower_ in ("i", "we") for s in subjects)
 
 
+def percent(share: float) -> str:
+    """A signed whole percentage, halves rounded away from zero as a reader does (5 of 8 = +63%, not Python's +62%)."""
+    points = math.floor(abs(share) * 100 + 0.5)
+    return f"{'-' if share < 0 and points else '+'}{points}%"
+
+
 def advocacy(db: Database, utterances: list[Utterance], cohort: int) -> tuple[Advocacy, dict[int, Act]]:
     """Promoters and detractors across the study, with a net advocacy line, and each act by utterance id."""
     acts = stored_acts(db, utterances)
@@ -149,7 +156,7 @@ def advocacy(db: Database, utterances: list[Utterance], cohort: int) -> tuple[Ad
     promoters = {p for p, kinds in by_person.items() if "promoter" in kinds} - detractors
     net = (len(promoters) - len(detractors)) / max(cohort, 1)
     line = (f"{len(promoters)} promoter{'s' * (len(promoters) != 1)} and {len(detractors)} detractor{'s' * (len(detractors) != 1)} "
-            f"among {cohort} participant{'s' * (cohort != 1)}: net advocacy {net:+.0%}")
+            f"among {cohort} participant{'s' * (cohort != 1)}: net advocacy {percent(net)}")
     quotes = {kind: [quote_of(by_id[uid]) for uid, act in acts.items() if act.direction == kind and by_id[uid].participant in people]
               for kind, people in (("promoter", promoters), ("detractor", detractors))}
     return Advocacy(promoters=quotes["promoter"], detractors=quotes["detractor"], promoter_participants=len(promoters),

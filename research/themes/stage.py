@@ -50,7 +50,7 @@ def run_themes(study: Study) -> list[ThemeSummary]:
     db = study.db
     docs = _documents(study)
     if len(docs) < MIN_DOCUMENTS:
-        raise ResearchError(f"themes need at least {MIN_DOCUMENTS} customer utterances of coded interviews; this study has {len(docs)}")
+        raise ResearchError(f"themes need at least {MIN_DOCUMENTS} customer utterances of {MIN_WORDS} or more words in coded interviews; this study has {len(docs)}")
     vectors = utterance_vectors(db, docs, study.config.coding.embedding_model)
     scope = journey_scope(db)
     on_journey = [i for i, d in enumerate(docs) if scope.get(d["id"]) == "journey"]
