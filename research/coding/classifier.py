@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from research.computed import memory, versions
+
 REGULARISATION = 4.0  # sklearn's C: the examples are few and clean, so fit them closely
 
 
@@ -30,10 +32,14 @@ class GroupClassifier:
             return None
         features = np.concatenate([examples[key] for key in keys])
         labels = np.concatenate([np.full(len(examples[key]), n) for n, key in enumerate(keys)])
-        model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(features, labels)
-        return cls(keys, model)
+        return cls(keys, memory().cache(_fitted)(features, labels, REGULARISATION, versions("scikit-learn", "numpy", "scipy")))
 
     def probabilities(self, vectors: np.ndarray) -> dict[str, np.ndarray]:
         """{class key: probability per row}."""
         probs = self.model.predict_proba(vectors)
         return {key: probs[:, n] for n, key in enumerate(self.keys)}
+
+
+def _fitted(features: np.ndarray, labels: np.ndarray, regularisation: float, libraries: tuple[str, ...]) -> LogisticRegression:
+    """Trained on a codebook's examples (and the journey corpus), the same in every run: kept on disk (`research.computed`)."""
+    return LogisticRegression(C=regularisation, max_iter=2000).fit(features, labels)

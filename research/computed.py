@@ -1,0 +1,33 @@
+"""Results computed from a codebook, never from a study's text, kept on disk so a process need not compute them again.
+
+Every `research code` embedded the codebook's definitions and examples and trained its classifiers on them:
+about 8 CPU seconds, the same each time. joblib's Memory keys a result by the function's code and its
+arguments (the texts or training arrays, the model, the library versions and thread count), so a changed
+codebook, model or library computes afresh; a result read back is the very one that was computed.
+Kept beside the converted models ($RESEARCH_MODELS or ~/.cache/research/models).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+
+
+@cache
+def memory():
+    import joblib
+
+    from research.transcribe.models import models_dir
+
+    return joblib.Memory(models_dir() / "computed", verbose=0)
+
+
+def versions(*packages: str) -> tuple[str, ...]:
+    """The installed version of each package ('' when absent), part of a kept result's key."""
+    found = []
+    for package in packages:
+        try:
+            found.append(version(package))
+        except PackageNotFoundError:
+            found.append("")
+    return tuple(found)
