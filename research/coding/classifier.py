@@ -9,6 +9,7 @@ Researchers' decisions adapt its output rather than its training (`adaptation`).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,8 @@ class GroupClassifier:
             return None
         features = np.concatenate([examples[key] for key in keys])
         labels = np.concatenate([np.full(len(examples[key]), n) for n, key in enumerate(keys)])
-        return cls(keys, memory().cache(_fitted)(features, labels, REGULARISATION, versions("scikit-learn", "numpy", "scipy")))
+        digest = hashlib.sha256(repr((features.shape, features.dtype, labels.dtype)).encode() + features.tobytes() + labels.tobytes()).hexdigest()
+        return cls(keys, memory().cache(_fitted, ignore=["features", "labels"])(features, labels, REGULARISATION, versions("scikit-learn", "numpy", "scipy"), digest))
 
     def probabilities(self, vectors: np.ndarray) -> dict[str, np.ndarray]:
         """{class key: probability per row}."""
@@ -40,6 +42,7 @@ class GroupClassifier:
         return {key: probs[:, n] for n, key in enumerate(self.keys)}
 
 
-def _fitted(features: np.ndarray, labels: np.ndarray, regularisation: float, libraries: tuple[str, ...]) -> LogisticRegression:
-    """Trained on a codebook's examples (and the journey corpus), the same in every run: kept on disk (`research.computed`)."""
+def _fitted(features: np.ndarray, labels: np.ndarray, regularisation: float, libraries: tuple[str, ...], digest: str) -> LogisticRegression:
+    """Trained on a codebook's examples (and the journey corpus), the same in every run: kept on disk (`research.computed`),
+    keyed by the `digest` of the training arrays."""
     return LogisticRegression(C=regularisation, max_iter=2000).fit(features, labels)
