@@ -8,7 +8,7 @@ interviews, AMI meeting excerpts, the pyannote phone call, LJ Speech and JFK (..
 then MELD's dev dialogues spoken by the demo's TTS voices (benchmarks/spoken_dialogues.py,
 synthesized once into a cache outside the repo), with a second of silence between them. It is added as one interview and goes through every
 stage as `research run` runs them. Prints wall and CPU seconds per stage (this process's CPU,
-threads included), the real-time factor, and each non-ASR stage's wall and CPU time as a share of
+threads and finished child processes included), the real-time factor, and each non-ASR stage's wall and CPU time as a share of
 transcription's (goal: together at most 15%).
 When the sources give less than `--minutes`, it says how much it had: it never repeats audio.
 """
@@ -65,8 +65,9 @@ def stitch(target: Path, minutes: float, files: list[Path]) -> float:
 
 
 def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process's CPU time, threads included, and that of its finished children: anonymize's audio copier
+    decodes and bleeps the recording in a process of its own."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def main() -> None:

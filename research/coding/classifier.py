@@ -9,10 +9,13 @@ Researchers' decisions adapt its output rather than its training (`adaptation`).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+
+from research.computed import memory, versions
 
 REGULARISATION = 4.0  # sklearn's C: the examples are few and clean, so fit them closely
 
@@ -30,10 +33,16 @@ class GroupClassifier:
             return None
         features = np.concatenate([examples[key] for key in keys])
         labels = np.concatenate([np.full(len(examples[key]), n) for n, key in enumerate(keys)])
-        model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(features, labels)
-        return cls(keys, model)
+        digest = hashlib.sha256(repr((features.shape, features.dtype, labels.dtype)).encode() + features.tobytes() + labels.tobytes()).hexdigest()
+        return cls(keys, memory().cache(_fitted, ignore=["features", "labels"])(features, labels, REGULARISATION, versions("scikit-learn", "numpy", "scipy"), digest))
 
     def probabilities(self, vectors: np.ndarray) -> dict[str, np.ndarray]:
         """{class key: probability per row}."""
         probs = self.model.predict_proba(vectors)
         return {key: probs[:, n] for n, key in enumerate(self.keys)}
+
+
+def _fitted(features: np.ndarray, labels: np.ndarray, regularisation: float, libraries: tuple[str, ...], digest: str) -> LogisticRegression:
+    """Trained on a codebook's examples (and the journey corpus), the same in every run: kept on disk (`research.computed`),
+    keyed by the `digest` of the training arrays."""
+    return LogisticRegression(C=regularisation, max_iter=2000).fit(features, labels)

@@ -27,7 +27,7 @@ from research.coding.learned import Decided, LearnedModels
 from research.coding.rules import RuleMatcher
 from research.coding.scope import TurnScope
 from research.coding.smoothing import smooth_ordered
-from research.embeddings import PACKAGED, embed
+from research.embeddings import PACKAGED, embed, embed_kept
 
 RULE_WEIGHT = 0.6  # confidence that one full rule match alone gives a code
 SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit by one unit
@@ -103,7 +103,7 @@ class Prototypes:
             for text in group.none_examples:
                 texts.append(text)
                 owners.append(f"{group.id}:")
-        vectors = embed(texts + prompt_texts, embedding_model)
+        vectors = embed_kept(texts + prompt_texts, embedding_model)
         examples = {key: vectors[[i for i, o in enumerate(owners) if o == key]] for key in dict.fromkeys(owners)}
         offset = len(texts)
         prompts = {key: vectors[[offset + i for i, o in enumerate(prompt_owners) if o == key]] for key in set(prompt_owners)}
@@ -196,7 +196,7 @@ class CodingEngine:
         """One class per code, on its definition and examples: the embedding, plus the emotion model's view of the text."""
         texts = {f"{group.id}:{code.id}": [code.definition, *code.examples] for code in group.codes}
         flat = [text for per in texts.values() for text in per]
-        features = self._emotion_features(embed(flat, self.embedding_model), self.emotions.predict(flat) if self.emotions else None)
+        features = self._emotion_features(embed_kept(flat, self.embedding_model), self.emotions.predict(flat) if self.emotions else None)
         examples, start = {}, 0
         for key, per in texts.items():
             examples[key], start = features[start : start + len(per)], start + len(per)

@@ -49,7 +49,9 @@ def topic_model(documents: int, min_size: int | None = None, space: np.ndarray |
     from umap import UMAP
 
     from research.embeddings import load_encoder
+    from research.themes.compiled import keep_umap_compiled
 
+    keep_umap_compiled()
     neighbours = max(2, min(15, documents // 8))
     known = exact_neighbours(space, neighbours) if space is not None and len(space) < EXACT_NEIGHBOURS_UP_TO else (None, None, None)
     return BERTopic(
@@ -68,6 +70,9 @@ def exact_neighbours(space: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray,
     UMAP's call per pair from Python (most of a fit's time)."""
     from umap.utils import fast_knn_indices
 
+    from research.themes.compiled import keep_umap_compiled
+
+    keep_umap_compiled()
     rows = np.asarray(space, dtype=np.float32).astype(np.float64)
     norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
     distances = np.maximum(1.0 - (rows @ rows.T) / np.maximum(np.outer(norms, norms), 1e-300), 0.0)
