@@ -134,10 +134,21 @@ def test_a_role_change_keeps_the_participant(correction_study):
     assert {r["role"] for r in rows(study) if r["speaker"] == "S2"} == {"customer_b"}
 
 
-async def test_the_app_edits_words_and_re_codes_in_a_worker_without_losing_keys(correction_study):
+async def test_the_app_edits_words_and_re_codes_in_a_worker_without_losing_keys(correction_study, monkeypatch):
+    import threading
+
+    import tui.screens.transcript as transcript_screen
     from tui.app import ResearchApp
     from tui.screens.transcript import TranscriptScreen
 
+    release = threading.Event()  # the real re-code waits until the screen has been checked meanwhile, however fast it is
+    real_recode = transcript_screen.recode_interview
+
+    def recode_once_released(study, code):
+        release.wait(120)
+        return real_recode(study, code)
+
+    monkeypatch.setattr(transcript_screen, "recode_interview", recode_once_released)
     study = correction_study
     db = study.db
     app = ResearchApp(study)
@@ -160,6 +171,7 @@ async def test_the_app_edits_words_and_re_codes_in_a_worker_without_losing_keys(
         await pilot.press("down")  # the screen still answers while the interview is re-coded
         await pilot.pause()
         assert screen.query_one("#utterances").highlighted == 2
+        release.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert not screen.correcting and not screen.query_one("#working").display

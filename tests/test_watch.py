@@ -56,6 +56,10 @@ def test_watch_once_adds_and_transcribes_what_landed_and_a_restart_adds_nothing_
     assert study.db["interviews"].count == 2
 
 
+def _ctrl_c_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_a_stopped_watch_resumes_and_picks_up_files_that_landed_meanwhile(study, tmp_path):
     study.config.transcribe.model = "tiny.en"
     study.save_config()
@@ -63,7 +67,8 @@ def test_a_stopped_watch_resumes_and_picks_up_files_that_landed_meanwhile(study,
     drop.mkdir()
     command = [sys.executable, "-m", "research", "--study", str(study.root), "watch", str(drop), "--settle", "1", "--interval", "0.2", "--through", "transcribe"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Ctrl-C must reach the watch even when this run was started in the background, where a shell hands its children SIGINT ignored
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=_ctrl_c_default)
     clip = speech_clip(DEMO / "int-05.opus", 6)
     write_audio(drop / "one.wav", clip)
     vault = sqlite3.connect(study.vault.path)
