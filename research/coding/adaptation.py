@@ -135,8 +135,7 @@ def _best_share(losses: np.ndarray) -> int:
 
 def _confidence_log_loss(probabilities: np.ndarray, rules: np.ndarray, accepted: np.ndarray, weight: float) -> np.ndarray:
     """Per utterance: minus the log of the accepted class's share of the confidences (codes, then outside)."""
-    codes = rules.shape[1]
-    confidence = np.hstack([with_rules(probabilities[:, :codes], rules, weight), probabilities[:, codes:]])
+    confidence = _confidences(probabilities, rules, weight)
     return -np.log(np.clip(confidence[np.arange(len(accepted)), accepted] / confidence.sum(axis=1), 1e-9, None))
 
 
@@ -144,8 +143,13 @@ def _picks(logits: np.ndarray, rules: np.ndarray, rule_weight: float) -> np.ndar
     """The class with the highest confidence (keywords added) per row."""
     p = np.exp(logits - logits.max(axis=1, keepdims=True))
     p /= p.sum(axis=1, keepdims=True)
+    return _confidences(p, rules, rule_weight).argmax(axis=1)
+
+
+def _confidences(probabilities: np.ndarray, rules: np.ndarray, weight: float) -> np.ndarray:
+    """The class probabilities with keyword evidence added to the code columns (the outside column stays)."""
     codes = rules.shape[1]
-    return np.hstack([with_rules(p[:, :codes], rules, rule_weight), p[:, codes:]]).argmax(axis=1)
+    return np.hstack([with_rules(probabilities[:, :codes], rules, weight), probabilities[:, codes:]])
 
 
 def _fit_prior_shift(logits: np.ndarray, truth: np.ndarray, classes: int) -> np.ndarray:
