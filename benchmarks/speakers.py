@@ -1,9 +1,10 @@
 """Speaker separation, old (GE2E windows + spectral clustering) beside new (segmentation-3.0 + CAM++), same run.
 
-    python benchmarks/speakers.py [--skip-demo] [--baseline REV]
+    python benchmarks/speakers.py [--skip-demo] [--baseline REV] [--float]
 
 `--baseline REV` adds research/diarize.py and diarize_ge2e.py as they were at git revision REV (e.g. 2997370),
 so that a change to the CAM++ method is measured beside its predecessor in one run.
+`--float` adds today's CAM++ method on the float models (int8 by default; see research.voice_models).
 
 Reports, for each method:
 - DER on the AMI clips in ../shared/data/diarization-ami-train (collar 0.25 s each side,
@@ -40,6 +41,7 @@ from research.config import TranscribeSettings  # noqa: E402
 from research.demo_corpus import DEMO_DIR as DEMO  # noqa: E402
 from research.der import diarization_error, read_uem  # noqa: E402
 from research import speakers as speakers_stage  # noqa: E402
+from research import voice_models  # noqa: E402
 from research.diarize import diarize  # noqa: E402
 from research.ingest import add_files  # noqa: E402
 from research.metadata import MetadataSheet  # noqa: E402
@@ -50,9 +52,21 @@ from research.transcribe.batch import TranscriptionBatch  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
 METHODS = ["ge2e", "campplus"]
-NAMES = {"ge2e": "old (GE2E)", "campplus": "new (CAM++)"}
+NAMES = {"ge2e": "old (GE2E)", "campplus": "new (CAM++ int8)"}
 DIARIZE: dict[str, Callable] = {"ge2e": diarize, "campplus": diarize}
-ENGINE = {"ge2e": "ge2e", "campplus": "campplus", "baseline": "campplus"}
+ENGINE = {"ge2e": "ge2e", "campplus": "campplus", "baseline": "campplus", "float": "campplus"}
+
+
+def add_float() -> None:
+    """Today's CAM++ method on the float models, as the method "float"."""
+
+    def on_float(*args, **kwargs):
+        with voice_models.precision("float"):
+            return diarize(*args, **kwargs)
+
+    METHODS.insert(len(METHODS) - 1, "float")
+    NAMES["float"] = "CAM++ float models"
+    DIARIZE["float"] = on_float
 
 
 def add_baseline(revision: str) -> None:
@@ -188,11 +202,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-demo", action="store_true", help="leave out the demo interviews (transcribing them takes minutes)")
     parser.add_argument("--baseline", metavar="REV", help="also run research/diarize.py (and its GE2E fallback) as it was at this git revision")
+    parser.add_argument("--float", action="store_true", help="also run today's CAM++ method on the float models (int8 by default)")
     arguments = parser.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"needs the shared data at {SHARED}")
     if arguments.baseline:
         add_baseline(arguments.baseline)
+    if arguments.float:
+        add_float()
     warm_up = decode(SHARED / "diarization-pyannote-sample" / "sample.wav")
     for method in METHODS:  # load each method's models and libraries before timing
         DIARIZE[method](warm_up, method=ENGINE[method])

