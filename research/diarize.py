@@ -11,7 +11,8 @@ The method of pyannote's speaker-diarization 3.1, on models that install from Py
    piece of their speech between pauses of 0.5 s or more.
 3. **Clustering.** Centroid-linkage agglomerative clustering of those embeddings with a
    fixed cosine threshold picks the number of speakers, then held within the bounds the
-   caller gives (the metadata sheet). Clusters with under 2 s of speech join their
+   caller gives (the metadata sheet); two voices a count of two forced apart that are
+   closer than the threshold stay one (a recording with one voice). Clusters with under 2 s of speech join their
    nearest large one. Each chunk's local speakers then go to distinct clusters
    (Hungarian assignment); a piece whose own voice clearly belongs to a cluster the
    chunk does not hear moves there (the segmentation had taken two people for one
@@ -118,7 +119,8 @@ def default_method() -> Method:
 
 
 def diarize(audio: np.ndarray, min_speakers: int = 1, max_speakers: int = MAX_AUTO_SPEAKERS, method: Method | None = None) -> Diarization:
-    """Who speaks when in 16 kHz mono `audio`, with between `min_speakers` and `max_speakers` voices.
+    """Who speaks when in 16 kHz mono `audio`, with between `min_speakers` and `max_speakers` voices (one, where two
+were asked for and the two found are the same voice by the clustering's own threshold).
 
     `method`: "campplus" (segmentation-3.0 + CAM++) or "ge2e" (resemblyzer windows); by default the best installed.
     """
@@ -130,7 +132,22 @@ def diarize(audio: np.ndarray, min_speakers: int = 1, max_speakers: int = MAX_AU
         found = _diarize_campplus(audio, min_speakers, max_speakers)
         if min_speakers > 2 and indistinct(found):  # a second opinion when CAM++ can't tell two of the asked-for voices apart
             return _diarize_ge2e(audio, min_speakers, max_speakers)
+        if min_speakers == 2 and found.speakers == 2 and same_voice(found.voices[0], found.voices[1]):
+            return _merged(found)
         return found
+
+
+def same_voice(first: np.ndarray, second: np.ndarray) -> bool:
+    """Two unit-length voices the clustering would have merged (closer than CLUSTER_THRESHOLD): one person."""
+    return bool(np.linalg.norm(first - second) < CLUSTER_THRESHOLD)
+
+
+def _merged(diarization: Diarization) -> Diarization:
+    """Two voices taken as one: a count of two that the caller forced (say, an interviewer the sheet assumes) never
+    splits a recording with one voice in two. Their voice is the mean weighted by how long each speaks."""
+    seconds = diarization.activity.sum(axis=0).astype(float)
+    voice = _normalise(seconds @ diarization.voices)
+    return Diarization(diarization.step, diarization.activity.any(axis=1, keepdims=True), voice[None], diarization.method)
 
 
 def _diarize_campplus(audio: np.ndarray, min_speakers: int, max_speakers: int) -> Diarization:

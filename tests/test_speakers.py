@@ -134,6 +134,20 @@ def test_real_two_speaker_phone_call(study, shared_data):
 
 
 @pytest.mark.slow
+def test_a_recording_with_one_voice_keeps_one_speaker(study, shared_data):
+    from research.audio import decode
+    from research.diarize import diarize
+
+    add_files(study, [shared_data / "asr-faster-whisper-jfk" / "jfk.flac"])  # one speaker, 11 s; no sheet
+    TranscriptionBatch(study, TINY).run()
+    run_speakers(study)  # "meta": an interviewer and one participant assumed
+    utterances = study.vault.raw_utterances(1)
+    assert utterances and {u["speaker"] for u in utterances} == {"S1"}
+    phone = decode(shared_data / "diarization-pyannote-sample" / "sample.wav")
+    assert diarize(phone, 2, 2).speakers == 2  # two real voices, as alike as a phone line makes them, stay two
+
+
+@pytest.mark.slow
 def test_stereo_call_recording_from_the_demo_is_split_by_channel(study, tmp_path):
     """One party per channel, as a phone-call recorder writes it: no clustering, roles from the talk."""
     from research.audio import decode
@@ -319,15 +333,75 @@ def test_onnx_runtime_hears_what_the_torch_models_hear(model_cache):
     chunks = audio[: 3 * 160_000].reshape(3, 160_000)
     with torch.inference_mode():
         expected = segmentation_model()(torch.from_numpy(chunks[:, None].copy())).numpy()
-        assert np.allclose(segmentation_runner()(chunks), expected, atol=1e-3)
+        assert np.allclose(segmentation_runner("float")(chunks), expected, atol=1e-3)
         for seconds in (10.0, 3.7):  # a full speech block and a shorter last one
             features = fbank(torch.from_numpy(audio[16_000 : 16_000 + int(seconds * 16_000)].copy())[None])
             features = features - features.mean(dim=1, keepdim=True)
-            ours = frames_runner()(features.numpy())
+            ours = frames_runner("float")(features.numpy())
             assert ours.shape == (1, 512, features.shape[1] // 2)
             assert np.allclose(ours, embedding_frames()(features).numpy(), atol=1e-3)
     exported = {path.name.rsplit("-", 1)[0] for path in (model_cache / "speakers").glob("*.onnx")}
     assert {"segmentation", "campplus-frames"} <= exported  # exported once, kept in the model cache
+
+
+def _campplus_inputs(audio: np.ndarray, seconds: tuple[float, ...]) -> list[np.ndarray]:
+    import torch
+
+    from research.fbank import fbank
+
+    inputs = []
+    for start in seconds:
+        features = fbank(torch.from_numpy(audio[int(start * 16_000) : int((start + 10) * 16_000)].copy())[None])
+        inputs.append((features - features.mean(dim=1, keepdim=True)).numpy())
+    return inputs
+
+
+def test_int8_models_hear_what_the_float_models_hear(model_cache):
+    import torch
+
+    from research.audio import decode
+    from research.voice_models import embedding_model, frames_runner, segmentation_runner
+
+    pytest.importorskip("onnx")
+    audio = decode(DEMO / "int-02.opus")  # an interview the quantizer did not calibrate on
+    chunks = audio[: 4 * 160_000].reshape(4, 160_000)
+    same_class = segmentation_runner("int8")(chunks).argmax(axis=-1) == segmentation_runner("float")(chunks).argmax(axis=-1)
+    assert same_class.mean() >= 0.98
+    dense = dict(embedding_model().xvector.named_children())["dense"]
+
+    def voice(frames: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            vector = dense(torch.from_numpy(np.concatenate([frames.mean(axis=-1), frames.std(axis=-1, ddof=1)], axis=1))).numpy()[0]
+        return vector / np.linalg.norm(vector)
+
+    for features in _campplus_inputs(audio, (5.0, 35.0, 65.0)):
+        assert voice(frames_runner("int8")(features)) @ voice(frames_runner("float")(features)) >= 0.95
+    quantized = {path.name.rsplit("-", 1)[0] for path in (model_cache / "speakers").glob("*-int8-*.onnx")}
+    assert quantized == {"segmentation-int8", "campplus-frames-int8"}  # derived once, kept beside the float exports
+
+
+def test_without_calibration_audio_the_float_model_runs(model_cache, tmp_path, monkeypatch):
+    import shutil
+
+    from research import demo_corpus, voice_models
+    from research.audio import decode
+
+    pytest.importorskip("onnx")
+    features = _campplus_inputs(decode(DEMO / "int-01.opus"), (5.0,))[0]
+    expected = voice_models.frames_runner("float")(features)
+    cache = tmp_path / "models" / "speakers"
+    cache.mkdir(parents=True)
+    for path in (model_cache / "speakers").glob("campplus-frames-*.onnx"):
+        if "-int8-" not in path.name:
+            shutil.copy(path, cache)
+    monkeypatch.setenv("RESEARCH_MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(demo_corpus, "DEMO_DIR", tmp_path / "installed-without-the-demo")
+    voice_models._frames_runner.cache_clear()
+    try:
+        assert np.array_equal(voice_models.frames_runner("int8")(features), expected)
+    finally:
+        voice_models._frames_runner.cache_clear()
+    assert not list(cache.glob("*-int8-*"))
 
 
 def test_ge2e_windows_read_one_shared_spectrogram_as_their_own():
