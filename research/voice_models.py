@@ -239,6 +239,8 @@ def _export(module, example, dynamic_axes: dict, path: Path) -> bool:
 
 def _quantized(quantize: Callable[[Path, Path], None], source: Path, path: Path) -> bool:
     """Write `quantize(source, …)` to `path` (under a temporary name, then moved into place); False where it fails."""
+    if not os.access(path.parent, os.W_OK):  # a read-only cache: not worth calibrating for nothing
+        return False
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     try:
         quantize(source, partial)
