@@ -69,6 +69,40 @@ def test_journey_scope_follows_the_researchers_decisions(coded_copy):
     assert after[on] == "weak" and after[off] == "journey"
 
 
+def test_real_speech_about_something_else_is_weak_not_logistics(engine_full, shared_data):
+    """A speech (JFK) and a book read aloud (LJ Speech) are about something: if no stage places them they are
+    weak. The stage classifier's "outside" class alone called JFK and three book passages logistics."""
+    import csv
+
+    from research.coding.engine import Turn
+    from research.embeddings import embed
+
+    jfk = next(r["reference_text"] for r in csv.DictReader((shared_data / "asr-faster-whisper-jfk" / "references.tsv").open(), delimiter="\t") if r["file"] == "jfk.flac")
+    book = [r["text_normalized"] for r in csv.DictReader((shared_data / "asr-ljspeech" / "transcripts.tsv").open(), delimiter="\t")]
+    for text in [jfk, *book]:
+        scope = engine_full.code_turns([Turn(0, "customer", text)], embed([text])).scopes[0]
+        assert scope.scope != "logistics", text
+    talk = ["Hello, yes, I can hear you fine now.", "Sure, I'm happy for you to record the call.", "Okay, I think that covers it, thanks very much."]
+    scopes = [engine_full.code_turns([Turn(0, "customer", text)], embed([text])).scopes[0].scope for text in talk]
+    assert scopes == ["logistics"] * len(talk)  # interview logistics the codebook does not list stay logistics
+
+
+def test_the_logistics_floor_is_set_on_the_codebook(engine_full):
+    """Held out, most of the codebook's outside examples resemble the rest; most of its stage examples do not."""
+    from research.coding.scope import LogisticsLikeness
+
+    group = engine_full.codebook.groups[0]
+    outside = engine_full.prototypes.examples[f"{group.id}:"]
+    content = np.concatenate([engine_full.prototypes.examples[f"{group.id}:{code.id}"] for code in group.codes])
+    likeness = engine_full.logistics
+    assert likeness is not None and 0 < likeness.floor < 1
+    assert likeness.resembles(content).mean() <= 0.15
+    refit = LogisticsLikeness.fit(outside, outside, content)  # each held out from the others
+    held_out = np.array([LogisticsLikeness(np.delete(outside, n, axis=0), refit.floor).resembles(outside[n : n + 1])[0] for n in range(len(outside))])
+    assert held_out.mean() >= 0.85
+    assert LogisticsLikeness.fit(outside[:1], outside[:1], content) is None  # one example cannot be held out
+
+
 @pytest.fixture(scope="module")
 def engine_full():
     from research import codebook as codebooks

@@ -4,8 +4,13 @@ The contract: **a customer utterance is on the journey iff it has a non-rejected
 `research code` also records, per customer utterance, why it has or lacks a stage
 (`utterance_scope`):
 - `journey`: a stage reached its confidence threshold;
-- `logistics`: introductions, consent, small talk, thanks, audio checks, asides: outside the journey;
-- `weak`: about something, but no stage reached its threshold.
+- `logistics`: introductions, consent, small talk, thanks, audio checks, asides about the interview:
+  no stage placed it, and it resembles the codebook's examples of such talk (`LogisticsLikeness`);
+- `weak`: about something, but no stage placed it.
+
+"Outside the journey" in the stage classifier is a closed-set class: whatever looks like no stage
+leans to it, a speech or a story as much as a greeting. So logistics is also an absolute judgment:
+a turn must be as close to the codebook's outside examples as those are to each other.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from sqlite_utils import Database
 
 Scope = Literal["journey", "logistics", "weak"]
@@ -23,6 +29,47 @@ STAGE_PREFIX = "stage:"
 class TurnScope:
     scope: Scope
     confidence: float  # of the stage (journey, weak) or of being outside the journey (logistics)
+
+
+@dataclass(frozen=True)
+class LogisticsLikeness:
+    """How closely a turn resembles the talk a codebook puts outside the journey (its `none_examples`).
+
+    Likeness is the mean cosine similarity to the two nearest `reference` examples. The `floor` is
+    chosen on the codebook alone, never on interviews: the equal-error point between its outside
+    examples, each held out from the reference (and from copies of itself), and its stage examples,
+    which are content. With few outside examples the floor falls and logistics stays the classifier's call.
+    """
+
+    reference: np.ndarray  # unit embeddings of the outside examples (the codebook's, and the generated corpus's)
+    floor: float
+
+    @classmethod
+    def fit(cls, outside: np.ndarray, reference: np.ndarray, content: np.ndarray) -> LogisticsLikeness | None:
+        """`outside`: the codebook's own outside examples (held out one at a time); `content`: its stage examples."""
+        if len(outside) < 2 or not len(content):
+            return None
+        held = outside @ reference.T
+        held[held > SAME_TEXT] = -1.0  # the example itself, or its copy in the generated corpus
+        held_out = _nearest(held)
+        content_likeness = _nearest(content @ reference.T)
+        candidates = np.sort(np.concatenate([held_out, content_likeness]))
+        errors = [max((held_out < t).mean(), (content_likeness >= t).mean()) for t in candidates]
+        return cls(reference, float(candidates[int(np.argmin(errors))]))
+
+    def of(self, vectors: np.ndarray) -> np.ndarray:
+        return _nearest(vectors @ self.reference.T)
+
+    def resembles(self, vectors: np.ndarray) -> np.ndarray:
+        return self.of(vectors) >= self.floor
+
+
+SAME_TEXT = 0.999  # cosine above which two examples are the same sentence
+NEAREST = 2  # examples a likeness averages over, as the engine's similarity does
+
+
+def _nearest(similarity: np.ndarray) -> np.ndarray:
+    return np.sort(similarity, axis=1)[:, -NEAREST:].mean(axis=1)
 
 
 def save_scopes(db: Database, utterance_ids: list[int], scopes: dict[int, TurnScope]) -> None:
