@@ -130,4 +130,22 @@ def test_scope_summary_counts_what_is_on_and_off_the_journey():
     save_scopes(db, [1, 2, 3, 4], {1: TurnScope("journey", 0.8), 2: TurnScope("logistics", 0.7), 3: TurnScope("weak", 0.2), 4: TurnScope("journey", 0.6)})
     db["codings"].insert({"utterance_id": 4, "code_key": "stage:retention", "source": "model", "confidence": 0.6, "status": "rejected", "created_at": "t", "updated_at": "t"})
     assert journey_scope(db) == {1: "journey", 2: "logistics", 3: "weak", 4: "weak"}
-    assert scope_summary(db) == "On the journey: 1 of 4 customer utterances (1 interview logistics, 2 below every stage's confidence)."
+    assert scope_summary(db) == "On the journey: 1 of 4 customer utterances; outside it: 2 with no clear stage, 1 interview logistics."
+
+
+def test_the_cli_and_the_map_name_what_is_off_the_journey_in_the_same_words(coded_copy):
+    """`research code` prints the same reasons, in the same words, as the map's coverage line (every format
+    and the review app show that line); a researcher's rejected stage is counted as no clear stage in both."""
+    from research.coding.decisions import decide
+    from research.coding.scope import OUTSIDE_WORDS, scope_summary
+    from research.coding.stage import study_codebook
+    from research.journey import build_and_store
+
+    db = coded_copy.db
+    on = next(r["id"] for r in db.query("SELECT id FROM codings WHERE code_key LIKE 'stage:%' AND status != 'rejected'"))
+    decide(db, on, "rejected")
+    line = build_and_store(coded_copy, study_codebook(coded_copy)[0]).coverage.line
+    summary = scope_summary(db)
+    assert line.split("; outside it: ")[1] == summary.split("; outside it: ")[1].rstrip(".")
+    assert OUTSIDE_WORDS["weak"] in line and "journey" not in line.split("; outside it: ")[1]  # the rejected one is not "1 journey"
+    assert "below every" not in summary

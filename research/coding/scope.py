@@ -15,6 +15,7 @@ a turn must be as close to the codebook's outside examples as those are to each 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +24,10 @@ from sqlite_utils import Database
 
 Scope = Literal["journey", "logistics", "weak"]
 STAGE_PREFIX = "stage:"
+NOT_CODED = "not coded"  # a customer utterance coding has not reached yet
+OUTSIDE_WORDS = {"logistics": "interview logistics", "weak": "with no clear stage", NOT_CODED: "not coded yet"}
+"""What readers see for each reason an utterance is off the journey, after a count: the CLI, the map in every
+format, the story, the deck and the review app all say it this way (JSON keeps the scope names)."""
 
 
 @dataclass(frozen=True)
@@ -97,10 +102,24 @@ def journey_scope(db: Database) -> dict[int, Scope]:
     return scopes | dict.fromkeys(staged, "journey")
 
 
+def outside_reasons(db: Database, utterance_ids: list[int]) -> dict[str, int]:
+    """{reason: count} for utterances off the journey: their scope (`journey_scope`), or `NOT_CODED`, most first."""
+    scopes = journey_scope(db)
+    reasons = Counter(scopes.get(u, NOT_CODED) for u in utterance_ids)
+    reasons.pop("journey", None)  # placed on the journey since the caller looked
+    return dict(reasons.most_common())
+
+
+def describe_outside(reasons: dict[str, int]) -> str:
+    """'5 interview logistics, 4 with no clear stage'."""
+    return ", ".join(f"{n} {OUTSIDE_WORDS.get(reason, reason)}" for reason, n in reasons.items() if n)
+
+
 def scope_summary(db: Database) -> str:
     """One line: how much of the study coding could place on the journey, and why the rest is outside."""
-    scopes = list(journey_scope(db).values())
+    scopes = journey_scope(db)
     if not scopes:
         return "No customer utterances coded yet."
-    return (f"On the journey: {scopes.count('journey')} of {len(scopes)} customer utterances "
-            f"({scopes.count('logistics')} interview logistics, {scopes.count('weak')} below every stage's confidence).")
+    on = sum(s == "journey" for s in scopes.values())
+    outside = describe_outside(outside_reasons(db, [u for u, s in scopes.items() if s != "journey"]))
+    return f"On the journey: {on} of {len(scopes)} customer utterances" + (f"; outside it: {outside}." if outside else ".")

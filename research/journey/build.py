@@ -17,10 +17,11 @@ from collections import defaultdict
 import numpy as np
 
 from research.codebook import Codebook
+from research.coding.scope import describe_outside, outside_reasons
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
 from research.journey.advocacy import Act, advocacy, advocacy_insights
-from research.journey.evidence import Utterance, embeddings_of, load_utterances, mark_problem_statements, outside_reasons, participants_matching
+from research.journey.evidence import Utterance, embeddings_of, load_utterances, mark_problem_statements, participants_matching
 from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of, worth_telling
 from research.journey.model import (
     Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, Saturation, SaturationStep, StageLane,
@@ -107,8 +108,8 @@ class MapBuilder:
     def _coverage(self, utterances: list[Utterance], journey: list[Utterance]) -> Coverage:
         outside = [u for u in utterances if not u.stage]
         share = len(journey) / len(utterances) if utterances else 0.0
-        reasons = outside_reasons(self.study, outside)
-        detail = ", ".join(f"{n} {reason}" for reason, n in reasons.items())
+        reasons = outside_reasons(self.study.db, [u.id for u in outside])
+        detail = describe_outside(reasons)
         line = f"{len(journey)} of {len(utterances)} customer utterances ({share:.0%}) are placed on the journey" + (f"; outside it: {detail}" if detail else "")
         return Coverage(customer_utterances=len(utterances), on_journey=len(journey), outside=len(outside), share=round(share, 3), reasons=reasons, line=line)
 

@@ -161,7 +161,7 @@ class Coverage(BaseModel):
     on_journey: int
     outside: int
     share: float
-    reasons: dict[str, int]  # outside the journey, by reason (logistics, weak, ...)
+    reasons: dict[str, int]  # outside the journey, by scope (logistics, weak, not coded); `scope.OUTSIDE_WORDS` says them
     line: str
 
 

@@ -1,7 +1,7 @@
 """`research themes`: emergent themes across the customer utterances of all coded interviews.
 
 Journey utterances (those with a non-rejected stage coding) are fitted on their own; what lies
-outside the journey (introductions, logistics, weak talk) may form themes of its own, stored with
+outside the journey (interview logistics, talk with no clear stage) may form themes of its own, stored with
 journey = 0 so the map and the app show them apart. Reuses the embeddings stored by coding, links
 each journey theme to the stage most of its utterances are coded with, and re-applies the
 analyst's edits (renames, merges, hidden themes, pinned quotes) after every fit.
