@@ -867,7 +867,7 @@ def _refresh_map(study: Study) -> None:
             found = run_themes(study)
         console.print(f"Found {len(found)} themes.")
     except ResearchError as error:
-        console.print(f"[yellow]![/] themes skipped: {error}", soft_wrap=True)
+        console.print(f"[yellow]![/] No themes: {error}", soft_wrap=True)
     with waiting("Building the journey map"):
         journey = build_and_store(study, study_codebook(study)[0])
     print_map(journey)
