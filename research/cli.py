@@ -328,7 +328,7 @@ def print_map(journey) -> None:
     """The map as a reader takes it in: per stage, the insights as sentences with a quote, then what stands out."""
     from rich.markup import escape
 
-    from research.export.wording import advocacy_line, no_insight_line, people, utterances, valence_line
+    from research.export.wording import advocacy_line, claim_with_reach, no_insight_line, people, utterances, valence_line
 
     scope = f" ({journey.filter_line()})" if journey.filters else ""
     console.print(f"[bold]{escape(journey.study)}[/]: journey map of {journey.participants} participants in {journey.interviews} interviews{escape(scope)}", soft_wrap=True)
@@ -338,7 +338,7 @@ def print_map(journey) -> None:
         console.print(f"\n[bold]{escape(lane.name)}[/]: {people(lane.participants)}, {utterances(lane.utterances)}, {valence_line(lane)}{feedback}", soft_wrap=True)
         for insight in lane.patterns[:4]:
             colour = {"pain": "red", "delight": "green"}.get(insight.polarity, "cyan")
-            console.print(f"  [{colour}]●[/] {escape(insight.statement)}", soft_wrap=True)
+            console.print(f"  [{colour}]●[/] {escape(claim_with_reach(insight))}", soft_wrap=True)
             if insight.quotes:
                 quote = insight.quotes[0]
                 console.print(f"    [dim]“{escape(_short(quote.text))}” ({quote.interview}, {quote.participant})[/]", soft_wrap=True)

@@ -144,10 +144,19 @@ def test_html_is_self_contained_and_reads_as_insight(exported):
     assert len(insights) == len(journey.insights()) > 0
     for card, insight in zip(insights, journey.insights()):
         assert insight.polarity in card.get("class")
-        assert card.find_class("statement")[0].text_content() == insight.statement
-        assert f"{insight.participants} of {insight.cohort} participants" in card.text_content()
+        assert card.find_class("statement")[0].text_content() == insight.claim
+        said = card.text_content().split("“")[0]  # the card without its quotes: each fact once
+        assert said.count(f"{insight.participants} of {insight.cohort} participants") == 1, said
+        stage = next(lane.name for lane in journey.stages if lane.stage == insight.stage)
+        assert stage not in said and (not insight.emotion or said.lower().count(insight.emotion.lower()) == 1), said
         cites = [c.text_content() for c in card.iter("cite")]
         assert 1 <= len(cites) <= 3 and all(re.match(r"INT-\d{3} at \d\d:\d\d · ", c) for c in cites)
+    from research.export.markdown import md
+
+    markdown = (folder / "journey-map.md").read_text()
+    for insight in journey.insights():  # the Markdown insight: the claim in bold, then its evidence once
+        item = markdown[markdown.index(f"- **{md(insight.claim)}**"):].split("\n  - ")[0]
+        assert item.count(f"{insight.participants} of {insight.cohort} participants") == 1 and " — " not in item, item
     text = root.text_content()
     for line in (journey.coverage.line, journey.advocacy.line, journey.opportunity_formula, "Moments of truth", "Outliers", "Tollgates", "Outside the journey"):
         assert line in text

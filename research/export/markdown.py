@@ -39,10 +39,8 @@ def _quote(q: Quote, words: int = 60) -> str:
 def _stage(journey: JourneyMap, lane) -> list[str]:
     out = ["", f"## {md(lane.name)}", "", md(wording.lane_line(lane)), "", "### Insights", ""]
     for insight in lane.patterns:
-        edited = " · edited by an analyst" if insight.edited else ""
-        emotion = f" · {md(insight.emotion)}" if insight.emotion else ""
-        out.append(f"- **{md(insight.statement)}**  ")
-        out.append(f"  {md(wording.reach(insight))} · {insight.polarity}{emotion} · intensity {insight.intensity:.2f}{edited}")
+        out.append(f"- **{md(insight.claim)}**  ")
+        out.append(f"  {md(wording.insight_facts(insight))}")
         out += [f"  - {_quote(q)}" for q in insight.quotes[:3]]
     if not lane.patterns:
         out.append(wording.no_insight_line(lane))
@@ -103,7 +101,7 @@ def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) 
            "| stage | people | utterances | valence | top insight |", "|---|---|---|---|---|"]
     for lane in journey.stages:
         valence = wording.valence_value(lane)
-        top = md(lane.patterns[0].statement) if lane.patterns else ""
+        top = md(f"{lane.patterns[0].claim} ({wording.count(lane.patterns[0])})") if lane.patterns else ""
         out.append(f"| {md(lane.name)} | {lane.participants} | {lane.utterances} | {valence} | {top} |")
     for lane in journey.stages:
         out += _stage(journey, lane)

@@ -35,7 +35,19 @@ def no_insight_line(lane: StageLane) -> str:
 
 def count(insight: Insight) -> str:
     """'5 of 8 participants'."""
-    return f"{insight.participants} of {insight.cohort} participants"
+    return f"{insight.participants} of {insight.cohort} participant" + "s" * (insight.cohort != 1)
+
+
+def insight_facts(insight: Insight) -> str:
+    """'5 of 8 participants · Operations buyer · pain · frustration · intensity 0.61': the evidence under a claim,
+    each fact once (a delight felt as delight says it once)."""
+    feeling = [insight.polarity] + [insight.emotion.lower()] * bool(insight.emotion and insight.emotion.lower() != insight.polarity)
+    return " · ".join([reach(insight), *feeling, f"intensity {insight.intensity:.2f}"] + ["edited by an analyst"] * insight.edited)
+
+
+def claim_with_reach(insight: Insight) -> str:
+    """'The app refused to pair with the Wi-Fi — 5 of 8 participants, frustration': for a line under its stage's name."""
+    return f"{insight.claim} — {count(insight)}" + (f", {insight.emotion.lower()}" if insight.emotion else "")
 
 
 def reach(insight: Insight) -> str:
