@@ -56,8 +56,8 @@ def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
     for key, doc in zip(texts, nlp.pipe(texts.values(), batch_size=256)):
         ws = FiveWs()
         for ent in doc.ents:
-            text = ent.text.strip().lower()
-            if "[" in text or "]" in text:
+            text = _text(list(ent))  # names keep their capitals: "October", "LinkedIn"
+            if "[" in text or "]" in text or _in_placeholder(ent.root):
                 continue
             if ent.label_ in ("DATE", "TIME"):
                 ws.when.append(text)
@@ -104,13 +104,18 @@ def _object_phrase(head) -> str | None:
     """The noun chunk `head` heads when the head is a content noun ("a forum post", "their Wi-Fi"); a vague
     noun says what only with its of-phrase ("a lot of noise"); None for pronouns, stop words and fragments."""
     letters = "".join(ch for ch in head.lower_ if ch.isalpha())
-    if head.pos_ not in ("NOUN", "PROPN") or len(letters) < 2 or head.vocab[letters].is_stop or head.lower_ in PRONOUN_OBJECTS:
-        return None  # "a." read as a noun is still the article
+    if head.pos_ not in ("NOUN", "PROPN") or len(letters) < 2 or head.vocab[letters].is_stop or head.lower_ in PRONOUN_OBJECTS or _in_placeholder(head):
+        return None  # "a." read as a noun is still the article; "[PHONE_1]" is no object
     if head.lemma_.lower() in VAGUE_NOUNS:
         of = next((g for c in head.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"), None)
         inner = _object_phrase(of) if of is not None else None
         return f"{_phrase(head)} of {inner}" if inner else None
     return _phrase(head)
+
+
+def _in_placeholder(token) -> bool:
+    """Whether a token is part of a pseudonym placeholder ("[EMAIL_2]" parses as "[", "EMAIL_2", "]")."""
+    return any(m.start() <= token.idx < m.end() for m in re.finditer(r"\[[^\]]*\]", token.doc.text))
 
 
 def _done_by_others(verb) -> bool:

@@ -157,6 +157,12 @@ def test_html_is_self_contained_and_reads_as_insight(exported):
     for insight in journey.insights():  # the Markdown insight: the claim in bold, then its evidence once
         item = markdown[markdown.index(f"- **{md(insight.claim)}**"):].split("\n  - ")[0]
         assert item.count(f"{insight.participants} of {insight.cohort} participants") == 1 and " — " not in item, item
+    moments = [m for lane in journey.stages for m in lane.moments_of_truth]
+    assert moments and all(m.touchpoint not in m.why and f"{m.valence:+.2f}" not in m.why for m in moments)  # said in the heading beside it
+    skipped = [(lane, o) for lane in journey.stages for o in lane.outliers if o.kind == "skipped-stage"]
+    assert all(o.label == o.participant and lane.name not in o.why and lane.stage not in o.why for lane, o in skipped)
+    answers = [row.findall("td")[3].text_content() for row in root.iter("tr") if len(row.findall("td")) == 9]
+    assert answers and all(" — " not in a and "participants" not in a for a in answers)  # the stage and reach have their own columns
     text = root.text_content()
     for line in (journey.coverage.line, journey.advocacy.line, journey.opportunity_formula, "Moments of truth", "Outliers", "Tollgates", "Outside the journey"):
         assert line in text

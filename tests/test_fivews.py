@@ -34,3 +34,9 @@ def test_what_is_a_verb_with_a_content_noun_phrase():
     for phrase in (p for phrases in what.values() for p in phrases):
         words = phrase.split()
         assert len(words) >= 2 and words[-1].strip(".,").lower() not in stop and words[0] != "be", phrase
+
+
+def test_placeholders_are_no_w_and_names_keep_their_capitals():
+    found = extract_five_ws({0: "I emailed them from [EMAIL_2] and called on [PHONE_1].", 1: "In October I saw it on LinkedIn."})
+    assert found[0].what == [] and not any("EMAIL" in w or "PHONE" in w for ws in found.values() for w in ws.what + ws.where)
+    assert found[1].when == ["October"] and "LinkedIn" in found[1].where

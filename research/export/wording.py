@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from research.journey.model import Insight, JourneyMap, Opportunity, Quote, StageLane
 from research.timecode import clock
 
@@ -136,6 +138,12 @@ def opportunity_quote(journey: JourneyMap, opportunity: Opportunity) -> Quote | 
             return insight.quotes[0]
     shown = _quotes(journey)
     return next((shown[i] for i in opportunity.utterance_ids if i in shown), None)
+
+
+def answers(journey: JourneyMap, opportunity: Opportunity) -> str:
+    """The claim of the pain insight an opportunity answers, for a table whose other columns give its stage and reach."""
+    shown = next((i.claim for i in journey.insights() if i.key == opportunity.insight_key), None)
+    return shown or re.sub(r" — \d+ of \d+ participants?\b.*$", "", opportunity.insight)  # one participant's pain: no insight on the map
 
 
 def opportunity_line(journey: JourneyMap, opportunity: Opportunity) -> str:
