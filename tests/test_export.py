@@ -512,3 +512,18 @@ def test_the_emotion_curve_is_not_drawn_through_stages_without_an_emotion():
     drawn = [list(np.asarray(line.get_xdata())) for line in ax.lines][1:]  # after the zero line
     plt.close(fig)
     assert drawn == [[0], [2, 3]]  # Discovery alone, then Adoption to Retention: nothing across Decision
+
+
+def test_a_map_with_nothing_placed_says_so_once_and_saturation_cannot_tell(tmp_path):
+    """Real clips that are not about a customer experience: one line says nothing is placed, instead of five
+    empty stages, and saturation is "too early to tell" rather than "not reached"."""
+    from research.export.wording import NOT_DISCUSSED, nothing_placed_line, saturation_line
+
+    journey = _small_journey({"discovery": [], "adoption": [], "retention": []})
+    line = nothing_placed_line(journey)
+    assert line and saturation_line(journey).startswith("Too early to tell")
+    texts = _read_everywhere(journey, tmp_path)
+    for name in ("html", "md"):
+        text = " ".join(texts[name].replace("\\", "").split())
+        assert line in text and NOT_DISCUSSED not in text and "Too early to tell" in text, name
+    assert nothing_placed_line(_small_journey({"discovery": [-0.6]})) is None

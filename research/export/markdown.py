@@ -103,8 +103,8 @@ def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) 
         valence = wording.valence_value(lane)
         top = md(f"{lane.patterns[0].claim} ({wording.count(lane.patterns[0])})") if lane.patterns else ""
         out.append(f"| {md(lane.name)} | {lane.participants} | {lane.utterances} | {valence} | {top} |")
-    for lane in journey.stages:
-        out += _stage(journey, lane)
+    empty = wording.nothing_placed_line(journey)
+    out += ["", md(empty)] if empty else [line for lane in journey.stages for line in _stage(journey, lane)]
     out += ["", f"## {wording.ADVOCACY_HEADING}", "", md(wording.advocacy_line(journey))]
     for title, quotes in (("Promoters", journey.advocacy.promoters), ("Detractors", journey.advocacy.detractors)):
         if quotes:
@@ -119,10 +119,7 @@ def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) 
     out += _personas(journey)
     out += ["", "## Outside the journey", ""]
     out += [f"- {md(t.label)} ({wording.utterances(t.utterances)}, {wording.plural(t.participants, 'participant')})" for t in journey.hidden_themes] or [md(wording.outside_line(journey))]
-    saturation = journey.saturation
-    out += ["", "## Saturation", "",
-            f"No new codes or themes after {md(saturation.saturated_after)} (the last {saturation.window} interviews)." if saturation.saturated_after
-            else "Not reached: the last interviews still add codes or themes."]
+    out += ["", "## Saturation", "", md(wording.saturation_line(journey))]
     out += _memos(memos)
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path

@@ -140,6 +140,26 @@ def opportunity_quote(journey: JourneyMap, opportunity: Opportunity) -> Quote | 
     return next((shown[i] for i in opportunity.utterance_ids if i in shown), None)
 
 
+def saturation_line(journey: JourneyMap) -> str:
+    """Whether the last interviews still add codes or themes; too few interviews on the journey cannot tell."""
+    saturation = journey.saturation
+    if saturation.saturated_after:
+        return f"Reached: no new codes or themes after {saturation.saturated_after} (the last {saturation.window} interviews)."
+    if len(saturation.steps) <= saturation.window:
+        return (f"Too early to tell: {plural(len(saturation.steps), 'interview')} on the journey, and saturation needs more than "
+                f"{saturation.window} to show that the last {saturation.window} add nothing new.")
+    return f"Not reached: the last {saturation.window} interviews still add new codes or themes."
+
+
+def nothing_placed_line(journey: JourneyMap) -> str | None:
+    """What the map says instead of its stages when no customer utterance is on the journey."""
+    if journey.coverage.on_journey or not journey.coverage.customer_utterances:
+        return None
+    return ("Nothing the participants said is placed on the journey, so no stage has insights, quotes or opportunities. "
+            "If these interviews are about a customer experience, check the speakers' roles (`research role`) and the codebook; "
+            "otherwise they are outside what the journey map can show.")
+
+
 def answers(journey: JourneyMap, opportunity: Opportunity) -> str:
     """The claim of the pain insight an opportunity answers, for a table whose other columns give its stage and reach."""
     shown = next((i.claim for i in journey.insights() if i.key == opportunity.insight_key), None)
