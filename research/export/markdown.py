@@ -97,14 +97,17 @@ def _memos(memos: Sequence[Memo]) -> list[str]:
 
 
 def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) -> Path:
-    out = [f"# {md(journey.study)}: customer journey map", "", md(wording.heading(journey)) + ".", "", md(journey.coverage.line) + ".", "",
-           "| stage | people | utterances | valence | top insight |", "|---|---|---|---|---|"]
-    for lane in journey.stages:
-        valence = wording.valence_value(lane)
-        top = md(f"{lane.patterns[0].claim} ({wording.count(lane.patterns[0])})") if lane.patterns else ""
-        out.append(f"| {md(lane.name)} | {lane.participants} | {lane.utterances} | {valence} | {top} |")
+    out = [f"# {md(journey.study)}: customer journey map", "", md(wording.heading(journey)) + ".", "", md(journey.coverage.line) + "."]
     empty = wording.nothing_placed_line(journey)
-    out += ["", md(empty)] if empty else [line for lane in journey.stages for line in _stage(journey, lane)]
+    if empty:
+        out += ["", md(empty)]
+    else:
+        out += ["", "| stage | people | utterances | valence | top insight |", "|---|---|---|---|---|"]
+        for lane in journey.stages:
+            valence = wording.valence_value(lane)
+            top = md(f"{lane.patterns[0].claim} ({wording.count(lane.patterns[0])})") if lane.patterns else ""
+            out.append(f"| {md(lane.name)} | {lane.participants} | {lane.utterances} | {valence} | {top} |")
+        out += [line for lane in journey.stages for line in _stage(journey, lane)]
     out += ["", f"## {wording.ADVOCACY_HEADING}", "", md(wording.advocacy_line(journey))]
     for title, quotes in (("Promoters", journey.advocacy.promoters), ("Detractors", journey.advocacy.detractors)):
         if quotes:
