@@ -553,3 +553,18 @@ async def test_the_themes_screen_says_why_a_small_study_has_no_themes(coded_copy
         assert "too small for themes" in shown and "run `research themes`" not in shown
     db.execute("UPDATE stage_status SET status = 'pending' WHERE stage = 'code'")
     assert why_no_themes(coded_copy).startswith("No interview is coded yet")
+
+
+async def test_the_map_says_when_nothing_is_on_the_journey(coded_copy):
+    from research.export.wording import nothing_placed_line
+
+    coded_copy.db.execute("UPDATE codings SET status = 'rejected' WHERE code_key LIKE 'stage:%'")
+    coded_copy.db.conn.commit()
+    app = ResearchApp(coded_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("j")
+        await settle(pilot, app)
+        assert isinstance(app.screen, JourneyScreen)
+        shown = str(app.screen.query_one("#summary").render())
+        assert shown.startswith("0 of 49 customer utterances") and nothing_placed_line(app.screen.journey) in shown
