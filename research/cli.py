@@ -328,17 +328,20 @@ def print_map(journey) -> None:
     """The map as a reader takes it in: per stage, the insights as sentences with a quote, then what stands out."""
     from rich.markup import escape
 
-    from research.export.wording import advocacy_line, no_insight_line, people, utterances, valence_line
+    from research.export.wording import advocacy_line, claim_with_reach, no_insight_line, nothing_placed_line, people, saturation_line, utterances, valence_line
 
     scope = f" ({journey.filter_line()})" if journey.filters else ""
     console.print(f"[bold]{escape(journey.study)}[/]: journey map of {journey.participants} participants in {journey.interviews} interviews{escape(scope)}", soft_wrap=True)
     console.print(escape(journey.coverage.line), soft_wrap=True)
-    for lane in journey.stages:
+    empty = nothing_placed_line(journey)
+    if empty:
+        console.print(f"\n{escape(empty)}", soft_wrap=True)
+    for lane in journey.stages if not empty else []:
         feedback = "".join(f", from {source}s: {n}" for source, n in lane.sources.items())
         console.print(f"\n[bold]{escape(lane.name)}[/]: {people(lane.participants)}, {utterances(lane.utterances)}, {valence_line(lane)}{feedback}", soft_wrap=True)
         for insight in lane.patterns[:4]:
             colour = {"pain": "red", "delight": "green"}.get(insight.polarity, "cyan")
-            console.print(f"  [{colour}]●[/] {escape(insight.statement)}", soft_wrap=True)
+            console.print(f"  [{colour}]●[/] {escape(claim_with_reach(insight))}", soft_wrap=True)
             if insight.quotes:
                 quote = insight.quotes[0]
                 console.print(f"    [dim]“{escape(_short(quote.text))}” ({quote.interview}, {quote.participant})[/]", soft_wrap=True)
@@ -353,11 +356,7 @@ def print_map(journey) -> None:
         for n, opportunity in enumerate(journey.opportunities[:3], 1):
             console.print(f"  {n}. {escape(opportunity.statement)} [dim]({opportunity.participants} of {journey.participants} participants, "
                           f"intensity {opportunity.intensity:.2f}, evidence {opportunity.evidence:.2f}: score {opportunity.score:.3f})[/]", soft_wrap=True)
-    saturation = journey.saturation
-    if saturation.saturated_after:
-        console.print(f"\nSaturation: reached after {saturation.saturated_after} (the last {saturation.window} interviews add no new codes or themes)", soft_wrap=True)
-    else:
-        console.print(f"\nSaturation: not reached (the last {saturation.window} interviews still add new codes or themes)", soft_wrap=True)
+    console.print(f"\nSaturation: {escape(saturation_line(journey))}", soft_wrap=True)
 
 
 def _short(text: str, words: int = 30) -> str:
@@ -867,7 +866,7 @@ def _refresh_map(study: Study) -> None:
             found = run_themes(study)
         console.print(f"Found {len(found)} themes.")
     except ResearchError as error:
-        console.print(f"[yellow]![/] themes skipped: {error}", soft_wrap=True)
+        console.print(f"[yellow]![/] No themes: {error}", soft_wrap=True)
     with waiting("Building the journey map"):
         journey = build_and_store(study, study_codebook(study)[0])
     print_map(journey)

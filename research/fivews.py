@@ -1,7 +1,8 @@
 """The 5 W's of an utterance with spaCy: who, what, when, where and why.
 
 - who: people and roles mentioned, as phrases ("the store manager", "their daughter"), never a pseudonym placeholder;
-- what: the activities, as verb phrases with their objects ("pair the purifier with their Wi-Fi");
+- what: the activities, as a verb with its object ("pair the purifier with their Wi-Fi"): the object a noun
+  chunk whose head is a content noun, so "have a" or "get a few" is no activity;
 - when: time expressions (spaCy DATE and TIME entities: "last summer", "a week later");
 - where: places and venues (GPE, LOC, FAC entities and place nouns such as "store" or "website");
 - why: reasons, whole clauses after "because", "since", "so that", "as" ("because of their allergies").
@@ -20,7 +21,7 @@ from sqlite_utils import Database
 from research.nlp import load_spacy
 from research.text_facts import cached_per_text
 
-EXTRACTOR_VERSION = "5"  # part of the cache key: a change to the extraction re-parses stored utterances
+EXTRACTOR_VERSION = "6"  # part of the cache key: a change to the extraction re-parses stored utterances
 
 ROLE_NOUNS = {
     "manager", "owner", "doctor", "pediatrician", "nurse", "agent", "rep", "representative", "salesperson", "clerk", "engineer", "technician",
@@ -33,6 +34,8 @@ LIGHT_VERBS = {"be", "have", "do", "get", "go", "say", "tell", "know", "think", 
 CAUSE_MARKERS = {"because", "since", "as", "cause"}
 POSSESSIVE = {"my": "their", "our": "their", "mine": "theirs", "ours": "theirs", "me": "them", "us": "them", "myself": "themselves", "i": "they", "we": "they"}
 PRONOUN_OBJECTS = {"it", "that", "this", "them", "something", "anything", "everything", "one", "what", "which", "me", "us", "you", "him", "her"}
+VAGUE_NOUNS = {"lot", "bit", "kind", "sort", "type", "couple", "bunch", "number", "thing", "stuff", "way", "part", "piece", "load", "lots"}  # say what only with "of ..."
+CHUNK_DEPS = {"det", "poss", "compound", "amod", "nmod", "nummod", "quantmod", "predet", "case", "npadvmod"}  # a noun chunk's words before its head
 MAX_PHRASE = 8  # words in a verb phrase's object
 PLACEHOLDER = re.compile(r"\[[^\]]*\]|\[[^\]]*$|^[^\[]*\]")  # "[Company 1]" and pieces of one cut by a clause
 
@@ -53,8 +56,8 @@ def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
     for key, doc in zip(texts, nlp.pipe(texts.values(), batch_size=256)):
         ws = FiveWs()
         for ent in doc.ents:
-            text = ent.text.strip().lower()
-            if "[" in text or "]" in text:
+            text = _text(list(ent))  # names keep their capitals: "October", "LinkedIn"
+            if "[" in text or "]" in text or _in_placeholder(ent.root):
                 continue
             if ent.label_ in ("DATE", "TIME"):
                 ws.when.append(text)
@@ -80,23 +83,39 @@ def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
 
 def verb_phrase(verb) -> str | None:
     """"pair the purifier with their Wi-Fi": a content verb's lemma, its particle, its object and its first
-    prepositional phrase; None for light verbs ("get", "have") with nothing to add and placeholders."""
+    prepositional object, each a noun chunk with a content head; None without such an object ("come up",
+    "have a", "look into it"), for "be" (a state: "there was a lot of noise") and for placeholders."""
     lemma = verb.lemma_.lower()
-    if _done_by_others(verb):
+    if lemma == "be" or _done_by_others(verb):
         return None
     particle = [c for c in verb.children if c.dep_ == "prt"]
-    objects = [c for c in verb.children if c.dep_ in ("dobj", "attr") and c.lower_ not in PRONOUN_OBJECTS]
-    preps = [c for c in verb.children if c.dep_ == "prep" and any(g.dep_ == "pobj" for g in c.children)]
-    if lemma in LIGHT_VERBS and not (particle or objects):
+    objects = [phrase for c in verb.children if c.dep_ in ("dobj", "attr", "dative") and (phrase := _object_phrase(c))]
+    preps = [(c.lower_, phrase) for c in verb.children if c.dep_ == "prep"
+             for g in c.children if g.dep_ == "pobj" and g.ent_type_ not in ("DATE", "TIME") and (phrase := _object_phrase(g))]
+    if not (objects or preps):
         return None
-    parts = [lemma] + [p.lower_ for p in particle]
-    for obj in objects[:1]:
-        parts.append(_phrase(obj))
-    for prep in preps[:1]:
-        parts += [prep.lower_, _phrase(next(g for g in prep.children if g.dep_ == "pobj"))]
-    if len(parts) < 2 or any("[" in p or "]" in p for p in parts):
+    parts = [lemma] + [p.lower_ for p in particle] + objects[:1] + list(preps[0] if preps else ())
+    if any("[" in p or "]" in p for p in parts):
         return None
     return " ".join(parts)
+
+
+def _object_phrase(head) -> str | None:
+    """The noun chunk `head` heads when the head is a content noun ("a forum post", "their Wi-Fi"); a vague
+    noun says what only with its of-phrase ("a lot of noise"); None for pronouns, stop words and fragments."""
+    letters = "".join(ch for ch in head.lower_ if ch.isalpha())
+    if head.pos_ not in ("NOUN", "PROPN") or len(letters) < 2 or head.vocab[letters].is_stop or head.lower_ in PRONOUN_OBJECTS or _in_placeholder(head):
+        return None  # "a." read as a noun is still the article; "[PHONE_1]" is no object
+    if head.lemma_.lower() in VAGUE_NOUNS:
+        of = next((g for c in head.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"), None)
+        inner = _object_phrase(of) if of is not None else None
+        return f"{_phrase(head)} of {inner}" if inner else None
+    return _phrase(head)
+
+
+def _in_placeholder(token) -> bool:
+    """Whether a token is part of a pseudonym placeholder ("[EMAIL_2]" parses as "[", "EMAIL_2", "]")."""
+    return any(m.start() <= token.idx < m.end() for m in re.finditer(r"\[[^\]]*\]", token.doc.text))
 
 
 def _done_by_others(verb) -> bool:
@@ -109,23 +128,30 @@ def _done_by_others(verb) -> bool:
 
 
 def _phrase(head) -> str:
-    """A noun's phrase (its left dependents and itself, not its clauses), in the third person; a word
-    written joined to the head ("Wi-Fi": "Wi", "-", "Fi") stays whole."""
-    subtree = list(head.subtree)
-    tokens = [t for t in subtree if t.i <= head.i and t.dep_ not in ("relcl", "acl", "punct") or t.i < head.i and t.text == "-"]
-    following = [t for t in subtree if t.i > head.i]
+    """A noun's chunk: the words right before it that modify it (no clauses, fillers or punctuation) and itself,
+    in the third person; a word written joined to the head ("Wi-Fi": "Wi", "-", "Fi") stays whole."""
+    tokens = [head]
+    for t in reversed(head.doc[head.left_edge.i : head.i]):
+        inside = t.head.i in {k.i for k in tokens}
+        modifies = t.dep_ in CHUNK_DEPS or t.dep_ == "advmod" and t.head.pos_ == "ADJ"  # "the really long wait"
+        if t.text != "-" and (t.pos_ in ("PUNCT", "INTJ", "X", "SPACE") or not (inside and modifies)):
+            break
+        tokens.insert(0, t)
+    following = [t for t in head.subtree if t.i > head.i]
     joined = ("compound", "amod", "nmod", "appos", "npadvmod", "nummod", "punct")
-    while following and tokens and following[0].i == tokens[-1].i + 1 and (not tokens[-1].whitespace_ or following[0].dep_ in joined and following[0].text != ","):
+    while following and following[0].i == tokens[-1].i + 1 and (not tokens[-1].whitespace_ or following[0].dep_ in joined and following[0].text != ","):
         tokens.append(following.pop(0))
     return _text(tokens[-MAX_PHRASE:])
 
 
 def _text(tokens) -> str:
-    """Tokens as written (their own spacing), lower-cased except names, first person made third."""
+    """Tokens as written (their own spacing, one space where words between them were left out), lower-cased
+    except names, first person made third."""
     out = []
-    for t in tokens:
+    for n, t in enumerate(tokens):
         word = POSSESSIVE.get(t.lower_, t.text if t.pos_ == "PROPN" or t.text[:1].isupper() and t.i != t.sent.start else t.lower_)
-        out.append(word + t.whitespace_)
+        adjacent = n + 1 < len(tokens) and tokens[n + 1].i == t.i + 1
+        out.append(word + (t.whitespace_ if adjacent or n + 1 == len(tokens) else " "))
     return "".join(out).strip()
 
 

@@ -69,6 +69,40 @@ def test_journey_scope_follows_the_researchers_decisions(coded_copy):
     assert after[on] == "weak" and after[off] == "journey"
 
 
+def test_real_speech_about_something_else_is_weak_not_logistics(engine_full, shared_data):
+    """A speech (JFK) and a book read aloud (LJ Speech) are about something: if no stage places them they are
+    weak. The stage classifier's "outside" class alone called JFK and three book passages logistics."""
+    import csv
+
+    from research.coding.engine import Turn
+    from research.embeddings import embed
+
+    jfk = next(r["reference_text"] for r in csv.DictReader((shared_data / "asr-faster-whisper-jfk" / "references.tsv").open(), delimiter="\t") if r["file"] == "jfk.flac")
+    book = [r["text_normalized"] for r in csv.DictReader((shared_data / "asr-ljspeech" / "transcripts.tsv").open(), delimiter="\t")]
+    for text in [jfk, *book]:
+        scope = engine_full.code_turns([Turn(0, "customer", text)], embed([text])).scopes[0]
+        assert scope.scope != "logistics", text
+    talk = ["Hello, yes, I can hear you fine now.", "Sure, I'm happy for you to record the call.", "Okay, I think that covers it, thanks very much."]
+    scopes = [engine_full.code_turns([Turn(0, "customer", text)], embed([text])).scopes[0].scope for text in talk]
+    assert scopes == ["logistics"] * len(talk)  # interview logistics the codebook does not list stay logistics
+
+
+def test_the_logistics_floor_is_set_on_the_codebook(engine_full):
+    """Held out, most of the codebook's outside examples resemble the rest; most of its stage examples do not."""
+    from research.coding.scope import LogisticsLikeness
+
+    group = engine_full.codebook.groups[0]
+    outside = engine_full.prototypes.examples[f"{group.id}:"]
+    content = np.concatenate([engine_full.prototypes.examples[f"{group.id}:{code.id}"] for code in group.codes])
+    likeness = engine_full.logistics
+    assert likeness is not None and 0 < likeness.floor < 1
+    assert likeness.resembles(content).mean() <= 0.15
+    refit = LogisticsLikeness.fit(outside, outside, content)  # each held out from the others
+    held_out = np.array([LogisticsLikeness(np.delete(outside, n, axis=0), refit.floor).resembles(outside[n : n + 1])[0] for n in range(len(outside))])
+    assert held_out.mean() >= 0.85
+    assert LogisticsLikeness.fit(outside[:1], outside[:1], content) is None  # one example cannot be held out
+
+
 @pytest.fixture(scope="module")
 def engine_full():
     from research import codebook as codebooks
@@ -96,4 +130,22 @@ def test_scope_summary_counts_what_is_on_and_off_the_journey():
     save_scopes(db, [1, 2, 3, 4], {1: TurnScope("journey", 0.8), 2: TurnScope("logistics", 0.7), 3: TurnScope("weak", 0.2), 4: TurnScope("journey", 0.6)})
     db["codings"].insert({"utterance_id": 4, "code_key": "stage:retention", "source": "model", "confidence": 0.6, "status": "rejected", "created_at": "t", "updated_at": "t"})
     assert journey_scope(db) == {1: "journey", 2: "logistics", 3: "weak", 4: "weak"}
-    assert scope_summary(db) == "On the journey: 1 of 4 customer utterances (1 interview logistics, 2 below every stage's confidence)."
+    assert scope_summary(db) == "On the journey: 1 of 4 customer utterances; outside it: 2 with no clear stage, 1 interview logistics."
+
+
+def test_the_cli_and_the_map_name_what_is_off_the_journey_in_the_same_words(coded_copy):
+    """`research code` prints the same reasons, in the same words, as the map's coverage line (every format
+    and the review app show that line); a researcher's rejected stage is counted as no clear stage in both."""
+    from research.coding.decisions import decide
+    from research.coding.scope import OUTSIDE_WORDS, scope_summary
+    from research.coding.stage import study_codebook
+    from research.journey import build_and_store
+
+    db = coded_copy.db
+    on = next(r["id"] for r in db.query("SELECT id FROM codings WHERE code_key LIKE 'stage:%' AND status != 'rejected'"))
+    decide(db, on, "rejected")
+    line = build_and_store(coded_copy, study_codebook(coded_copy)[0]).coverage.line
+    summary = scope_summary(db)
+    assert line.split("; outside it: ")[1] == summary.split("; outside it: ")[1].rstrip(".")
+    assert OUTSIDE_WORDS["weak"] in line and "journey" not in line.split("; outside it: ")[1]  # the rejected one is not "1 journey"
+    assert "below every" not in summary

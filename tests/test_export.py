@@ -144,10 +144,25 @@ def test_html_is_self_contained_and_reads_as_insight(exported):
     assert len(insights) == len(journey.insights()) > 0
     for card, insight in zip(insights, journey.insights()):
         assert insight.polarity in card.get("class")
-        assert card.find_class("statement")[0].text_content() == insight.statement
-        assert f"{insight.participants} of {insight.cohort} participants" in card.text_content()
+        assert card.find_class("statement")[0].text_content() == insight.claim
+        said = card.text_content().split("“")[0]  # the card without its quotes: each fact once
+        assert said.count(f"{insight.participants} of {insight.cohort} participants") == 1, said
+        stage = next(lane.name for lane in journey.stages if lane.stage == insight.stage)
+        assert stage not in said and (not insight.emotion or said.lower().count(insight.emotion.lower()) == 1), said
         cites = [c.text_content() for c in card.iter("cite")]
         assert 1 <= len(cites) <= 3 and all(re.match(r"INT-\d{3} at \d\d:\d\d · ", c) for c in cites)
+    from research.export.markdown import md
+
+    markdown = (folder / "journey-map.md").read_text()
+    for insight in journey.insights():  # the Markdown insight: the claim in bold, then its evidence once
+        item = markdown[markdown.index(f"- **{md(insight.claim)}**"):].split("\n  - ")[0]
+        assert item.count(f"{insight.participants} of {insight.cohort} participants") == 1 and " — " not in item, item
+    moments = [m for lane in journey.stages for m in lane.moments_of_truth]
+    assert moments and all(m.touchpoint not in m.why and f"{m.valence:+.2f}" not in m.why for m in moments)  # said in the heading beside it
+    skipped = [(lane, o) for lane in journey.stages for o in lane.outliers if o.kind == "skipped-stage"]
+    assert all(o.label == o.participant and lane.name not in o.why and lane.stage not in o.why for lane, o in skipped)
+    answers = [row.findall("td")[3].text_content() for row in root.iter("tr") if len(row.findall("td")) == 9]
+    assert answers and all(" — " not in a and "participants" not in a for a in answers)  # the stage and reach have their own columns
     text = root.text_content()
     for line in (journey.coverage.line, journey.advocacy.line, journey.opportunity_formula, "Moments of truth", "Outliers", "Tollgates", "Outside the journey"):
         assert line in text
@@ -497,3 +512,19 @@ def test_the_emotion_curve_is_not_drawn_through_stages_without_an_emotion():
     drawn = [list(np.asarray(line.get_xdata())) for line in ax.lines][1:]  # after the zero line
     plt.close(fig)
     assert drawn == [[0], [2, 3]]  # Discovery alone, then Adoption to Retention: nothing across Decision
+
+
+def test_a_map_with_nothing_placed_says_so_once_and_saturation_cannot_tell(tmp_path):
+    """Real clips that are not about a customer experience: one line says nothing is placed, instead of five
+    empty stages, and saturation is "too early to tell" rather than "not reached"."""
+    from research.export.wording import NOT_DISCUSSED, nothing_placed_line, saturation_line
+
+    journey = _small_journey({"discovery": [], "adoption": [], "retention": []})
+    line = nothing_placed_line(journey)
+    assert line and saturation_line(journey).startswith("Too early to tell")
+    texts = _read_everywhere(journey, tmp_path)
+    for name in ("html", "md"):
+        text = " ".join(texts[name].replace("\\", "").split())
+        assert line in text and NOT_DISCUSSED not in text and "Too early to tell" in text, name
+    assert "| stage | people |" not in texts["md"]  # no table of empty stages either
+    assert nothing_placed_line(_small_journey({"discovery": [-0.6]})) is None

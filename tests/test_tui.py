@@ -531,3 +531,41 @@ async def test_the_dashboard_cuts_people_and_title_with_an_ellipsis_to_fit_80_co
         await pilot.resize_terminal(160, 48)
         await pilot.pause()
         assert "Participant 4, Participant 5" in [table.get_row_at(n)[-3].plain for n in range(table.row_count)]
+
+
+async def test_the_themes_screen_says_why_a_small_study_has_no_themes(coded_copy):
+    """A study too small for themes is told so, with its counts and what would help, not sent to `research themes`."""
+    from research.themes import why_no_themes
+
+    db = coded_copy.db
+    assert why_no_themes(coded_copy) is None  # the demo is large enough
+    first = db.execute("SELECT MIN(interview_id) FROM stage_status").fetchone()[0]
+    db.execute("UPDATE stage_status SET status = 'pending' WHERE stage = 'code' AND interview_id != ?", [first])
+    reason = why_no_themes(coded_copy)
+    assert reason.startswith("This study is too small for themes") and "4 or more words" in reason and "research add" in reason
+    app = ResearchApp(coded_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ThemesScreen)
+        shown = str(app.screen.query_one("#quote").render())
+        assert "too small for themes" in shown and "run `research themes`" not in shown
+    db.execute("UPDATE stage_status SET status = 'pending' WHERE stage = 'code'")
+    assert why_no_themes(coded_copy).startswith("No interview is coded yet")
+
+
+async def test_the_map_says_when_nothing_is_on_the_journey(coded_copy):
+    from research.export.wording import nothing_placed_line
+
+    coded_copy.db.execute("UPDATE codings SET status = 'rejected' WHERE code_key LIKE 'stage:%'")
+    coded_copy.db.execute("DELETE FROM maps")  # a map stored before the rejections (another test may have built one) is rebuilt
+    coded_copy.db.conn.commit()
+    app = ResearchApp(coded_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("j")
+        await settle(pilot, app)
+        assert isinstance(app.screen, JourneyScreen)
+        shown = str(app.screen.query_one("#summary").render())
+        assert shown.startswith("0 of 49 customer utterances") and nothing_placed_line(app.screen.journey) in shown

@@ -9,7 +9,7 @@ For every group the engine combines its evidence into a confidence per code:
 - learned: what `--learn` trained on the researcher's accepted and rejected codings.
 Stage-like groups (`ordered`) are then smoothed along the interview with a Viterbi pass that
 never picks a stage below its threshold, and each customer turn gets a scope: on the journey,
-interview logistics, or below every stage's confidence (`scope`).
+interview logistics, or weak: about something no stage places (`scope`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from research.coding.emotion_model import EmotionModel
 from research.coding.journey_corpus import JourneyCorpus
 from research.coding.learned import Decided, LearnedModels
 from research.coding.rules import RuleMatcher
-from research.coding.scope import TurnScope
+from research.coding.scope import LogisticsLikeness, TurnScope
 from research.coding.smoothing import smooth_ordered
 from research.embeddings import PACKAGED, embed, embed_kept
 
@@ -128,6 +128,7 @@ class CodingEngine:
             if group.at_least_one and group.kind == "multi" and self.use_model:
                 self.classifiers[group.id] = self._emotion_classifier(group)
         self.adapt(self.learned)
+        self.logistics = self._logistics_likeness()
         self._emotions_read: dict[str, np.ndarray] = {}  # emotion probabilities read ahead in batches, by text
 
     def adapt(self, learned: LearnedModels) -> None:
@@ -263,28 +264,37 @@ class CodingEngine:
             scores = self._group_scores(group, answer, question, context, matches, emotion_probs, features)
             chosen = self._choose(group, turn_ids, scores)
             if group.ordered and not scopes:
-                scopes = self._scopes(group, turn_ids, scores, chosen)
+                scopes = self._scopes(group, turn_ids, scores, chosen, answer)
             suggestions += chosen
         if scopes:
             kept = {group.id for group in self.codebook.groups if group.at_least_one or group.ordered}
             suggestions = [s for s in suggestions if scopes[s.turn_id].scope != "logistics" or s.code_key.split(":")[0] in kept]
         return Coded(suggestions, scopes)
 
-    @staticmethod
-    def _scopes(group: CodeGroup, turn_ids: list[int], scores: dict, chosen: list[Suggestion]) -> dict[int, TurnScope]:
-        """Journey when a stage was chosen; logistics when "outside the group" beats every stage; weak otherwise."""
+    def _scopes(self, group: CodeGroup, turn_ids: list[int], scores: dict, chosen: list[Suggestion], answer: np.ndarray) -> dict[int, TurnScope]:
+        """Journey when a stage was chosen; logistics when "outside the group" beats every stage and the turn
+        resembles the codebook's outside examples (`LogisticsLikeness`); weak otherwise."""
         staged = {s.turn_id: s.confidence for s in chosen}
         best = np.max(np.stack([scores[key][0] for key in scores if key != f"{group.id}:"], axis=1), axis=1)
         outside = scores.get(f"{group.id}:", (None,))[0]
+        resembles = self.logistics.resembles(answer) if self.logistics is not None else np.ones(len(turn_ids), dtype=bool)
         out = {}
         for n, turn_id in enumerate(turn_ids):
             if turn_id in staged:
                 out[turn_id] = TurnScope("journey", staged[turn_id])
-            elif outside is not None and outside[n] >= best[n]:
+            elif outside is not None and outside[n] >= best[n] and resembles[n]:
                 out[turn_id] = TurnScope("logistics", float(outside[n]))
             else:
                 out[turn_id] = TurnScope("weak", float(best[n]))
         return out
+
+    def _logistics_likeness(self) -> LogisticsLikeness | None:
+        """Fitted on the journey group's outside examples (see `scope`)."""
+        group = next((g for g in self.codebook.groups if g.ordered and g.none_examples), None)
+        if group is None:
+            return None
+        content = np.concatenate([self.prototypes.examples[f"{group.id}:{code.id}"] for code in group.codes])
+        return LogisticsLikeness.fit(self.prototypes.examples[f"{group.id}:"], self._stage_examples(group)[f"{group.id}:"], content)
 
     @staticmethod
     def _neighbour_vector(customer: list[int], vectors: np.ndarray, n: int) -> np.ndarray:

@@ -124,7 +124,7 @@ def _lane_blocks(lane: StageLane) -> list[tuple[str, str, str, str]]:
         return [("empty", "", NOT_DISCUSSED, MUTED)]
     blocks = []
     for n, insight in enumerate(lane.patterns[:2], 1):
-        blocks.append((f"insight-{n}", "Insight", f"{insight.headline} ({count(insight)})", POLARITY_COLOURS[insight.polarity]))
+        blocks.append((f"insight-{n}", "Insight", f"{insight.claim} ({count(insight)})", POLARITY_COLOURS[insight.polarity]))
     if lane.pain_points:
         quote = lane.pain_points[0]
         blocks.append(("pain", "Pain point", f"“{shorten(quote.text, 24)}” {quote.interview}", NEGATIVE))

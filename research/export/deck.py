@@ -76,7 +76,7 @@ def _summary(deck, journey: JourneyMap) -> None:
     top = _Box(slide, 0.6, 6.3, 12.1, 1.1)
     for lane in journey.stages:
         if lane.patterns:
-            top.add(f"{lane.name}: {lane.patterns[0].headline} ({wording.count(lane.patterns[0])})", 12)
+            top.add(f"{lane.name}: {lane.patterns[0].claim} ({wording.count(lane.patterns[0])})", 12)
 
 
 def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
@@ -85,7 +85,7 @@ def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
     left = _Box(slide, 0.6, 1.4, 7.4, 5.8)
     left.add(wording.lane_line(lane), 13, colour=MUTED)
     for insight in lane.patterns[:3]:
-        left.add(insight.headline, 18, bold=True, colour=_colour(wording.POLARITY_COLOURS[insight.polarity]), space_before=12)
+        left.add(insight.claim, 18, bold=True, colour=_colour(wording.POLARITY_COLOURS[insight.polarity]), space_before=12)
         left.add(wording.reach(insight), 11, colour=MUTED)
         if insight.quotes:
             left.quote(insight.quotes[0])

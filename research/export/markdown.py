@@ -39,10 +39,8 @@ def _quote(q: Quote, words: int = 60) -> str:
 def _stage(journey: JourneyMap, lane) -> list[str]:
     out = ["", f"## {md(lane.name)}", "", md(wording.lane_line(lane)), "", "### Insights", ""]
     for insight in lane.patterns:
-        edited = " · edited by an analyst" if insight.edited else ""
-        emotion = f" · {md(insight.emotion)}" if insight.emotion else ""
-        out.append(f"- **{md(insight.statement)}**  ")
-        out.append(f"  {md(wording.reach(insight))} · {insight.polarity}{emotion} · intensity {insight.intensity:.2f}{edited}")
+        out.append(f"- **{md(insight.claim)}**  ")
+        out.append(f"  {md(wording.insight_facts(insight))}")
         out += [f"  - {_quote(q)}" for q in insight.quotes[:3]]
     if not lane.patterns:
         out.append(wording.no_insight_line(lane))
@@ -99,14 +97,17 @@ def _memos(memos: Sequence[Memo]) -> list[str]:
 
 
 def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) -> Path:
-    out = [f"# {md(journey.study)}: customer journey map", "", md(wording.heading(journey)) + ".", "", md(journey.coverage.line) + ".", "",
-           "| stage | people | utterances | valence | top insight |", "|---|---|---|---|---|"]
-    for lane in journey.stages:
-        valence = wording.valence_value(lane)
-        top = md(lane.patterns[0].statement) if lane.patterns else ""
-        out.append(f"| {md(lane.name)} | {lane.participants} | {lane.utterances} | {valence} | {top} |")
-    for lane in journey.stages:
-        out += _stage(journey, lane)
+    out = [f"# {md(journey.study)}: customer journey map", "", md(wording.heading(journey)) + ".", "", md(journey.coverage.line) + "."]
+    empty = wording.nothing_placed_line(journey)
+    if empty:
+        out += ["", md(empty)]
+    else:
+        out += ["", "| stage | people | utterances | valence | top insight |", "|---|---|---|---|---|"]
+        for lane in journey.stages:
+            valence = wording.valence_value(lane)
+            top = md(f"{lane.patterns[0].claim} ({wording.count(lane.patterns[0])})") if lane.patterns else ""
+            out.append(f"| {md(lane.name)} | {lane.participants} | {lane.utterances} | {valence} | {top} |")
+        out += [line for lane in journey.stages for line in _stage(journey, lane)]
     out += ["", f"## {wording.ADVOCACY_HEADING}", "", md(wording.advocacy_line(journey))]
     for title, quotes in (("Promoters", journey.advocacy.promoters), ("Detractors", journey.advocacy.detractors)):
         if quotes:
@@ -121,10 +122,7 @@ def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) 
     out += _personas(journey)
     out += ["", "## Outside the journey", ""]
     out += [f"- {md(t.label)} ({wording.utterances(t.utterances)}, {wording.plural(t.participants, 'participant')})" for t in journey.hidden_themes] or [md(wording.outside_line(journey))]
-    saturation = journey.saturation
-    out += ["", "## Saturation", "",
-            f"No new codes or themes after {md(saturation.saturated_after)} (the last {saturation.window} interviews)." if saturation.saturated_after
-            else "Not reached: the last interviews still add codes or themes."]
+    out += ["", "## Saturation", "", md(wording.saturation_line(journey))]
     out += _memos(memos)
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path

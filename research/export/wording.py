@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from research.journey.model import Insight, JourneyMap, Opportunity, Quote, StageLane
 from research.timecode import clock
 
@@ -35,7 +37,19 @@ def no_insight_line(lane: StageLane) -> str:
 
 def count(insight: Insight) -> str:
     """'5 of 8 participants'."""
-    return f"{insight.participants} of {insight.cohort} participants"
+    return f"{insight.participants} of {insight.cohort} participant" + "s" * (insight.cohort != 1)
+
+
+def insight_facts(insight: Insight) -> str:
+    """'5 of 8 participants · Operations buyer · pain · frustration · intensity 0.61': the evidence under a claim,
+    each fact once (a delight felt as delight says it once)."""
+    feeling = [insight.polarity] + [insight.emotion.lower()] * bool(insight.emotion and insight.emotion.lower() != insight.polarity)
+    return " · ".join([reach(insight), *feeling, f"intensity {insight.intensity:.2f}"] + ["edited by an analyst"] * insight.edited)
+
+
+def claim_with_reach(insight: Insight) -> str:
+    """'The app refused to pair with the Wi-Fi — 5 of 8 participants, frustration': for a line under its stage's name."""
+    return f"{insight.claim} — {count(insight)}" + (f", {insight.emotion.lower()}" if insight.emotion else "")
 
 
 def reach(insight: Insight) -> str:
@@ -124,6 +138,32 @@ def opportunity_quote(journey: JourneyMap, opportunity: Opportunity) -> Quote | 
             return insight.quotes[0]
     shown = _quotes(journey)
     return next((shown[i] for i in opportunity.utterance_ids if i in shown), None)
+
+
+def saturation_line(journey: JourneyMap) -> str:
+    """Whether the last interviews still add codes or themes; too few interviews on the journey cannot tell."""
+    saturation = journey.saturation
+    if saturation.saturated_after:
+        return f"Reached: no new codes or themes after {saturation.saturated_after} (the last {saturation.window} interviews)."
+    if len(saturation.steps) <= saturation.window:
+        return (f"Too early to tell: {plural(len(saturation.steps), 'interview')} on the journey, and saturation needs more than "
+                f"{saturation.window} to show that the last {saturation.window} add nothing new.")
+    return f"Not reached: the last {saturation.window} interviews still add new codes or themes."
+
+
+def nothing_placed_line(journey: JourneyMap) -> str | None:
+    """What the map says instead of its stages when no customer utterance is on the journey."""
+    if journey.coverage.on_journey or not journey.coverage.customer_utterances:
+        return None
+    return ("Nothing the participants said is placed on the journey, so no stage has insights, quotes or opportunities. "
+            "If these interviews are about a customer experience, check the speakers' roles (`research role`) and the codebook; "
+            "otherwise they are outside what the journey map can show.")
+
+
+def answers(journey: JourneyMap, opportunity: Opportunity) -> str:
+    """The claim of the pain insight an opportunity answers, for a table whose other columns give its stage and reach."""
+    shown = next((i.claim for i in journey.insights() if i.key == opportunity.insight_key), None)
+    return shown or re.sub(r" — \d+ of \d+ participants?\b.*$", "", opportunity.insight)  # one participant's pain: no insight on the map
 
 
 def opportunity_line(journey: JourneyMap, opportunity: Opportunity) -> str:

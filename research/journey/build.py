@@ -17,10 +17,11 @@ from collections import defaultdict
 import numpy as np
 
 from research.codebook import Codebook
+from research.coding.scope import describe_outside, outside_reasons
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
 from research.journey.advocacy import Act, advocacy, advocacy_insights
-from research.journey.evidence import Utterance, embeddings_of, load_utterances, mark_problem_statements, outside_reasons, participants_matching
+from research.journey.evidence import Utterance, embeddings_of, load_utterances, mark_problem_statements, participants_matching
 from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of, worth_telling
 from research.journey.model import (
     Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, Saturation, SaturationStep, StageLane,
@@ -83,7 +84,7 @@ class MapBuilder:
             insights[code.id] = [i for i in made if i.participants >= needed]
             in_patterns = {uid for i in insights[code.id] for uid in i.utterance_ids}
             singles[code.id] = _one_per_utterance([i for i in made if i.participants == 1 and not set(i.utterance_ids) & in_patterns])
-        journeys = self._journeys(utterances, [c.id for c in stage_group.codes], acts)
+        journeys = self._journeys(utterances, {c.id: c.name for c in stage_group.codes}, acts)
         lanes = []
         for code in stage_group.codes:
             members = by_stage.get(code.id, [])
@@ -107,15 +108,16 @@ class MapBuilder:
     def _coverage(self, utterances: list[Utterance], journey: list[Utterance]) -> Coverage:
         outside = [u for u in utterances if not u.stage]
         share = len(journey) / len(utterances) if utterances else 0.0
-        reasons = outside_reasons(self.study, outside)
-        detail = ", ".join(f"{n} {reason}" for reason, n in reasons.items())
+        reasons = outside_reasons(self.study.db, [u.id for u in outside])
+        detail = describe_outside(reasons)
         line = f"{len(journey)} of {len(utterances)} customer utterances ({share:.0%}) are placed on the journey" + (f"; outside it: {detail}" if detail else "")
         return Coverage(customer_utterances=len(utterances), on_journey=len(journey), outside=len(outside), share=round(share, 3), reasons=reasons, line=line)
 
-    def _journeys(self, utterances: list[Utterance], stage_ids: list[str], acts: dict[int, Act]) -> dict[str, tuple[ParticipantJourney, list[str]]]:
+    def _journeys(self, utterances: list[Utterance], names: dict[str, str], acts: dict[int, Act]) -> dict[str, tuple[ParticipantJourney, list[str]]]:
         """Each participant's path through the stages and the stages they skip that most others cover.
 
         An act of advocacy (a recommendation, a warning) covers the last stage wherever it was coded."""
+        stage_ids = list(names)
         people: dict[str, list[Utterance]] = defaultdict(list)
         for u in utterances:
             people[u.participant].append(u)
@@ -132,7 +134,7 @@ class MapBuilder:
         for person, mine in people.items():
             stages = [s for s in stage_ids if s in stages_of(mine)]
             skipped = [s for s in stage_ids if s not in interview_stages[mine[0].interview] and len(people) >= 4 and covered[s] >= 0.75 * len(people)]
-            reasons = [f"never talks about {s}, which {covered[s]} of {len(people)} participants describe" for s in skipped]
+            reasons = [f"never talks about {names[s]}, which {covered[s]} of {len(people)} participants describe" for s in skipped]
             others = [m for p, m in means.items() if p != person and not np.isnan(m)]
             mean = means[person]
             if len(others) >= 3 and not np.isnan(mean):
@@ -212,8 +214,7 @@ class MapBuilder:
                 continue
             strongest = max(voices, key=lambda u: (self.intensity[u.id], -u.id))
             feeling = "negative" if item.valence < 0 else "positive"
-            why = (f"Feelings run strongly {feeling} at {item.label}: {item.participants} participant{'s' * (item.participants != 1)}, "
-                   f"mean valence {item.valence:+.2f} over {item.utterances} quote{'s' * (item.utterances != 1)}")
+            why = f"Strongly {feeling} for {item.participants} participant{'s' * (item.participants != 1)}, over {item.utterances} quote{'s' * (item.utterances != 1)}"
             out.append(Moment(touchpoint=item.label, participants=item.participants, valence=item.valence, why=why, quote=quote_of(strongest), utterance_ids=item.utterance_ids))
         return sorted(out, key=lambda m: (-m.participants, -abs(m.valence), m.touchpoint))[:5]
 
@@ -231,8 +232,9 @@ class MapBuilder:
         out += self._opposites(name, members)
         for person, (record, skipped) in sorted(journeys.items()):
             if stage in skipped:
-                covered = next(r for r in record.reasons if stage in r)
-                out.append(Outlier(kind="skipped-stage", label=f"{person} skipped {name}", participant=person, why=f"{person} {covered}.", quote=None, utterance_ids=record.utterance_ids))
+                covered = next(r for r in record.reasons if r.startswith(f"never talks about {name},"))
+                why = covered.replace(f"about {name},", "about this stage,", 1)
+                out.append(Outlier(kind="skipped-stage", label=person, participant=person, why=why[0].upper() + why[1:] + ".", quote=None, utterance_ids=record.utterance_ids))
         return out
 
     def _opposites(self, name: str, members: list[Utterance]) -> list[Outlier]:

@@ -1,12 +1,11 @@
 """What the map is built from: the cohort's customer utterances with their codes, themes, valence and embeddings.
 
 An utterance is on the journey when it has a stage coding that nobody rejected; the rest (introductions,
-consent, small talk, thanks, anything too weak to place) stays in the transcripts and out of the map.
+consent, small talk, thanks: interview logistics; talk with no clear stage) stays in the transcripts and out of the map.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -163,20 +162,6 @@ def mark_problem_statements(utterances: list[Utterance], codebook: Codebook) -> 
     for u, k in candidates:
         if u.parts[k].text in problems:
             u.parts[k] = replace(u.parts[k], problem=True)
-
-
-def outside_reasons(study: Study, outside: list[Utterance]) -> dict[str, int]:
-    """Why utterances are outside the journey, where the coding stage said so (`utterance_scope`)."""
-    if not outside:
-        return {}
-    if "utterance_scope" not in study.db.table_names():
-        return {"not placed": len(outside)}
-    ids = [u.id for u in outside]
-    scopes = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        scopes |= {r["utterance_id"]: r["scope"] for r in study.db.query(f"SELECT utterance_id, scope FROM utterance_scope WHERE utterance_id IN ({','.join('?' * len(chunk))})", chunk)}
-    return dict(Counter(scopes.get(i) or "not placed" for i in ids).most_common())
 
 
 def embeddings_of(study: Study, utterances: list[Utterance]) -> dict[int, np.ndarray]:

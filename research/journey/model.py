@@ -61,6 +61,17 @@ class Insight(BaseModel):
     def label(self) -> str:
         return self.statement
 
+    @property
+    def claim(self) -> str:
+        """The statement without its evidence, for a map that shows the reach, stage and feeling beside it: the
+        analyst's own words, else the headline, else the touchpoint it is about, else its polarity."""
+        if f" — {self.participants} of {self.cohort} participant" not in self.statement:
+            return self.statement  # rewritten by an analyst
+        return self.headline or (self.touchpoints[0] if self.touchpoints else SHARED[self.polarity])
+
+
+SHARED: dict[Polarity, str] = {"pain": "A shared pain", "delight": "A shared delight", "mixed": "Mixed feelings, shared", "neutral": "A shared experience"}
+
 
 class Outlier(BaseModel):
     kind: Literal["unique-experience", "opposite-feeling", "skipped-stage", "deviating-participant"]
@@ -161,7 +172,7 @@ class Coverage(BaseModel):
     on_journey: int
     outside: int
     share: float
-    reasons: dict[str, int]  # outside the journey, by reason (logistics, weak, ...)
+    reasons: dict[str, int]  # outside the journey, by scope (logistics, weak, not coded); `scope.OUTSIDE_WORDS` says them
     line: str
 
 

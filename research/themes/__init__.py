@@ -6,7 +6,7 @@ edits) does not import the topic model, torch or spaCy.
 
 from importlib import import_module
 
-__all__ = ["ThemeSummary", "run_themes"]
+__all__ = ["ThemeSummary", "run_themes", "why_no_themes"]
 
 
 def __getattr__(name: str):

@@ -1,7 +1,7 @@
 """`research themes`: emergent themes across the customer utterances of all coded interviews.
 
 Journey utterances (those with a non-rejected stage coding) are fitted on their own; what lies
-outside the journey (introductions, logistics, weak talk) may form themes of its own, stored with
+outside the journey (interview logistics, talk with no clear stage) may form themes of its own, stored with
 journey = 0 so the map and the app show them apart. Reuses the embeddings stored by coding, links
 each journey theme to the stage most of its utterances are coded with, and re-applies the
 analyst's edits (renames, merges, hidden themes, pinned quotes) after every fit.
@@ -45,12 +45,31 @@ def _documents(study: Study) -> list[dict]:
     return [r for r in rows if len(PLACEHOLDER.sub("", r["text"]).split()) >= MIN_WORDS]
 
 
+def why_no_themes(study: Study) -> str | None:
+    """Why `research themes` can find no theme in this study, and what would help; None when it can look for some.
+
+    Journey talk and talk outside the journey are fitted apart, and each needs `MIN_DOCUMENTS` customer
+    utterances of `MIN_WORDS` or more words."""
+    coded = study.db.execute("SELECT COUNT(*) FROM stage_status WHERE stage = 'code' AND status = 'done'").fetchone()[0]
+    if not coded:
+        return "No interview is coded yet, and themes are found in coded interviews: run `research run` (or `research code`) first."
+    scope = journey_scope(study.db)
+    docs = _documents(study)
+    on = sum(scope.get(d["id"]) == "journey" for d in docs)
+    if max(on, len(docs) - on) >= MIN_DOCUMENTS:
+        return None
+    return (f"This study is too small for themes: a theme needs at least {MIN_DOCUMENTS} customer utterances of {MIN_WORDS} or more words "
+            f"on the journey (or {MIN_DOCUMENTS} outside it), and it has {on} on the journey and {len(docs) - on} outside it. "
+            "More interviews (`research add`, then `research run`) will give it themes.")
+
+
 def run_themes(study: Study) -> list[ThemeSummary]:
     """Fit themes over every coded interview, store them (replacing earlier themes) and re-apply the analyst's edits."""
     db = study.db
+    reason = why_no_themes(study)
+    if reason:
+        raise ResearchError(reason)
     docs = _documents(study)
-    if len(docs) < MIN_DOCUMENTS:
-        raise ResearchError(f"themes need at least {MIN_DOCUMENTS} customer utterances of {MIN_WORDS} or more words in coded interviews; this study has {len(docs)}")
     vectors = utterance_vectors(db, docs, study.config.coding.embedding_model)
     scope = journey_scope(db)
     on_journey = [i for i, d in enumerate(docs) if scope.get(d["id"]) == "journey"]

@@ -19,6 +19,7 @@ from textual.widgets import ContentSwitcher, DataTable, Header, OptionList, Sele
 from textual.worker import get_current_worker
 
 from research.errors import ResearchError
+from research.export.wording import nothing_placed_line
 from research.journey.model import Insight, JourneyMap
 from tui.dialogs import Prompt
 from tui.widgets.evidence import EvidencePanel
@@ -48,7 +49,7 @@ class JourneyScreen(Screen):
     DEFAULT_CSS = """
     JourneyScreen #filters { height: 1; }
     JourneyScreen #filters Select { width: 1fr; }
-    JourneyScreen #summary { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    JourneyScreen #summary { height: auto; max-height: 5; padding: 0 1; color: $text-muted; }
     JourneyScreen ContentSwitcher { height: 1fr; }
     """
     BINDINGS = [
@@ -163,6 +164,9 @@ class JourneyScreen(Screen):
         summary = Text(journey.coverage.line)
         if not journey.filters:
             summary.append(f" · {journey.participants} participants in {journey.interviews} interviews", style="dim")
+        empty = nothing_placed_line(journey)
+        if empty:
+            summary.append(f"\n{empty}", style="bold")
         self.query_one("#summary", Static).update(summary)
         self._show_evidence()
 

@@ -48,7 +48,10 @@ class ThemesScreen(Screen):
             mark = "◆ " if t["id"] == self.marked else ""
             table.add_row(str(t["id"]), Text(mark + t["label"]), str(t["size"]), str(t["participants"]), Text(t["stage"] or "–"), Text(", ".join(json.loads(t["words"] or "[]")[:5])), key=str(t["id"]))
         if not table.row_count:
-            self.query_one("#quote", Static).update("No themes yet: run `research themes` (or r on the dashboard).")
+            from research.themes import why_no_themes  # the topic model itself is not loaded
+
+            reason = why_no_themes(self.app.study) or "No themes yet: run `research themes` (or r on the dashboard)."
+            self.query_one("#quote", Static).update(Text(reason))
 
     def current(self) -> int | None:
         table = self.query_one(DataTable)

@@ -52,7 +52,7 @@ def column_width_for(room: int, columns: int, least: int) -> int:
 def insight_cell(insight: Insight) -> Text:
     """▼ headline (or the analyst's own text), then its reach and feeling, coloured by polarity."""
     mark, colour = POLARITY[insight.polarity]
-    sentence = insight.statement if insight.edited or not insight.headline else insight.headline
+    sentence = insight.claim
     text = Text(f"{mark} ", style=colour)
     text.append(sentence, style=f"bold {colour}".strip())
     reach = f" {insight.participants} of {insight.cohort}" + (f" · {insight.emotion.lower()}" if insight.emotion else "")

@@ -49,7 +49,7 @@ class OutlookList(OptionList):
                 prompt = Text(f"{side}: ", style=f"bold {style}") + quote_line(quote)
                 self._entry(Entry("Advocacy", prompt, Text(f"{side}: “{quote.text}”"), quotes=[quote], utterance_ids=[quote.utterance_id]), prompt)
         if journey.hidden_themes:
-            self._heading("Themes outside the journey (introductions, logistics, small talk)")
+            self._heading("Themes outside the journey (interview logistics, talk with no clear stage)")
             for item in journey.hidden_themes:
                 prompt = Text(item.label) + Text(f"  {people(item.participants)}, {utterances(item.utterances)}", style="dim")
                 self._entry(Entry("Outside", prompt, Text(f"Outside the journey: {item.label}"), utterance_ids=item.utterance_ids), prompt)
