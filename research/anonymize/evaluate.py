@@ -97,7 +97,8 @@ def presidio_default_spans(texts: list[str]) -> list[list[PiiSpan]]:
     from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-    from research.anonymize.detect import ENTITY_TYPES, SPACY_MODEL
+    from research.anonymize.detect import ENTITY_TYPES
+    from research.nlp import SPACY_MODEL
 
     provider = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}]})
     engine = BatchAnalyzerEngine(AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"]))

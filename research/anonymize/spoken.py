@@ -59,6 +59,8 @@ YEAR = re.compile(r"(?:1[89]|20)\d\d")
 SEPARATED_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+")  # 1,250,000 and 3.75
 MIN_SPELLED_LETTERS = 2  # different letters: "I- I- I" is a stutter
 CONTEXT_SCORE = 0.9  # above spaCy's 0.85: Presidio keeps the context's verdict on the same words ("I'm Jordan")
+RELATIVE_SCORE = 0.88  # above spaCy's, below CONTEXT_SCORE: where a title or context recognizer finds the same words ("Mr. Peanut"),
+# Presidio keeps theirs (a name whatever the word) rather than a tie it breaks by hash order, which changed from run to run
 ACRONYM_ZIPF = 3.0  # spelled letters written this often are a word or an acronym ("FBI"), not a name
 
 
@@ -161,15 +163,15 @@ class RelativeNameRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in RELATION_NAME.finditer(text) if m.group("name").casefold() not in ROLES]
+        results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), RELATIVE_SCORE) for m in RELATION_NAME.finditer(text) if m.group("name").casefold() not in ROLES]
         for m in INTRODUCTION.finditer(text):
             if m.group("name").split()[0] not in NOT_INTRODUCED:
-                results.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE))
+                results.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), RELATIVE_SCORE))
         for m in LOWER_CASE_INTRODUCTION.finditer(text):  # "my name is lena andersson"
             if m.group("first") not in STOP_WORDS and (is_first_name(m.group("first")) or is_rare_word(m.group("first")) or (m.group().startswith(("my name", "call")) and is_listed_name(m.group("first")))):
                 last = m.group("last")
                 end = m.end("last") if last and (is_name(last) or is_rare_word(last)) else m.end("first")
-                results.append(RecognizerResult("PERSON", m.start("first"), end, CONTEXT_SCORE))
+                results.append(RecognizerResult("PERSON", m.start("first"), end, RELATIVE_SCORE))
         return results
 
 

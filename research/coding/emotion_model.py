@@ -17,12 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from research.embeddings import load_encoder
+from research.embeddings import embed, length_batches, load_encoder, token_counts
 from research.errors import ModelNotAvailableError
 
 HEAD_FILE = Path(__file__).with_name("goemotions-minilm.npz")
 MAX_TOKENS = 128
-BATCH_SIZE = 64
 
 
 class TunedTop(torch.nn.Module):
@@ -37,11 +36,16 @@ class TunedTop(torch.nn.Module):
     def pooled(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         for layer in self.layers:
             hidden = _run_layer(layer, hidden, mask)
-        weights = mask.unsqueeze(-1).to(hidden.dtype)
-        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+        return _mean(hidden, mask)
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.head(self.dropout(self.pooled(hidden, mask)))
+
+
+def _mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the tokens' hidden states, padding left out (the sentence embedding's pooling)."""
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
 
 
 def _run_layer(layer: torch.nn.Module, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -96,14 +100,37 @@ class EmotionModel:
     def predict(self, texts: list[str]) -> np.ndarray:
         """Probability of each GoEmotions label, shape (texts, labels)."""
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        order = np.argsort([len(text) for text in texts])  # similar lengths pad less
         self.top.eval()
-        for start in range(0, len(texts), BATCH_SIZE):
-            rows = order[start : start + BATCH_SIZE]
+        for rows in length_batches(token_counts(load_encoder().tokenizer, texts, MAX_TOKENS)):  # similar lengths pad less
             hidden, mask = frozen_hidden([texts[i] for i in rows], self.first_tuned)
             with torch.inference_mode():
                 out[rows] = torch.sigmoid(self.top(hidden, mask)).numpy()
         return out
+
+    def read(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The packaged MiniLM's unit embeddings of `texts` (as `embed` gives them) and `predict`'s probabilities,
+        from one pass through the lower layers both share: 8 layers a text instead of 12. A text longer than
+        the emotion model reads (MAX_TOKENS) is read by each on its own, as each truncates it differently."""
+        encoder = load_encoder()
+        upper = encoder[0].auto_model.encoder.layer[self.first_tuned :]
+        counts = token_counts(encoder.tokenizer, texts, encoder.max_seq_length)
+        short = np.array([i for i, count in enumerate(counts) if count <= MAX_TOKENS], dtype=int)
+        vectors = np.zeros((len(texts), encoder.get_embedding_dimension()), dtype=np.float32)
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        self.top.eval()
+        for batch in length_batches([counts[i] for i in short]):
+            rows = short[batch]
+            hidden, mask = frozen_hidden([texts[i] for i in rows], self.first_tuned)
+            with torch.inference_mode():
+                out[rows] = torch.sigmoid(self.top(hidden, mask)).numpy()
+                for layer in upper:
+                    hidden = _run_layer(layer, hidden, mask)
+                vectors[rows] = torch.nn.functional.normalize(_mean(hidden, mask), dim=1).numpy()
+        long = [i for i, count in enumerate(counts) if count > MAX_TOKENS]
+        if long:
+            vectors[long] = embed([texts[i] for i in long])
+            out[long] = self.predict([texts[i] for i in long])
+        return vectors, out
 
     def code_probability(self, probabilities: np.ndarray, labels: list[str]) -> np.ndarray:
         """Probability that any of `labels` applies (noisy-OR), rescaled so each label's threshold maps to 0.5."""

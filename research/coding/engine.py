@@ -27,7 +27,7 @@ from research.coding.learned import Decided, LearnedModels
 from research.coding.rules import RuleMatcher
 from research.coding.scope import LogisticsLikeness, TurnScope
 from research.coding.smoothing import smooth_ordered
-from research.embeddings import PACKAGED, embed, embed_kept
+from research.embeddings import PACKAGED, embed, embed_kept, is_packaged
 
 RULE_WEIGHT = 0.6  # confidence that one full rule match alone gives a code
 SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit by one unit
@@ -217,12 +217,19 @@ class CodingEngine:
     def feelings(self, texts: list[str]) -> tuple[np.ndarray, list[list[str]]]:
         """Unit embeddings of short texts (an answer's parts, see `research.coding.sentences`) and the emotion
         codes each is felt with, read on its own: no question, no neighbouring turn."""
-        vectors = embed(texts, self.embedding_model) if texts else np.zeros((0, 384), np.float32)
         group = next((g for g in self.codebook.groups if g.at_least_one and g.kind == "multi"), None)
-        if group is None or not texts:
+        if not texts:
+            return np.zeros((0, 384), np.float32), []
+        probs = None
+        if group is not None and self.emotions and self.use_model and is_packaged(self.embedding_model):
+            vectors, probs = self.emotions.read(texts)  # one pass through the layers the two models share
+        else:
+            vectors = embed(texts, self.embedding_model)
+            if group is not None and self.emotions and self.use_model:
+                probs = self.emotions.predict(texts)
+        if group is None:
             return vectors, [[] for _ in texts]
         matches = [self.rules.matches(doc) for doc in self.rules.docs(texts)]
-        probs = self.emotions.predict(texts) if self.emotions and self.use_model else None
         none = np.zeros_like(vectors)
         scores = self._group_scores(group, vectors, none, vectors, matches, probs, np.hstack([vectors, none]))
         keys = [key for key in scores if key != f"{group.id}:"]

@@ -9,6 +9,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 
 from research.codebook import Codebook
+from research.nlp import parse
 
 if not Token.has_extension("lemma_lower"):
     Token.set_extension("lemma_lower", getter=lambda token: token.lemma_.lower())
@@ -35,7 +36,7 @@ class RuleMatcher:
                 self.matcher.add(key, patterns)
 
     def docs(self, texts: list[str]) -> list[Doc]:
-        return list(self.nlp.pipe(texts, batch_size=64))
+        return parse(texts, self.nlp)
 
     def matches(self, doc: Doc) -> dict[str, list[str]]:
         """{code key: the matched phrases} for one document."""

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from research.codebook import Codebook
 from research.journey.condense import _clauses
-from research.nlp import load_spacy
+from research.nlp import parse
 from research.text_facts import cached_per_text
 
 if TYPE_CHECKING:
@@ -81,10 +81,10 @@ def reports_others(doc) -> bool:
 def read_parts(texts: dict[int, str], engine: CodingEngine) -> dict[int, list[dict]]:
     """{utterance id: its parts as stored}: each part's text, emotion codes and embedding (float16, base64)."""
     unique = list(dict.fromkeys(texts.values()))
-    split = {text: split_parts(doc) for text, doc in zip(unique, load_spacy().pipe(unique, batch_size=64))}
+    split = {text: split_parts(doc) for text, doc in zip(unique, parse(unique))}
     flat = list(dict.fromkeys(p for parts in split.values() for p in parts))
-    vectors, codes = engine.feelings(flat)
-    codes = [[] if reports_others(doc) else c for doc, c in zip(load_spacy().pipe(flat, batch_size=64), codes)]
+    vectors, codes = engine.feelings(flat)  # it parses the parts for their rules; parse() below gets those Docs back
+    codes = [[] if reports_others(doc) else c for doc, c in zip(parse(flat), codes)]
     read = {p: {"text": p, "codes": c, "vector": base64.b64encode(v.astype(np.float16).tobytes()).decode()} for p, v, c in zip(flat, vectors, codes)}
     return {key: [read[p] for p in split[text]] for key, text in texts.items()}
 

@@ -132,7 +132,7 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
             from research.coding.rules import RuleMatcher
             from research.nlp import load_spacy
 
-            engine.append(CodingEngine(codebook, RuleMatcher(codebook, load_spacy(("parser", "ner"))), EmotionModel.load(), learned, embedding_model=model))
+            engine.append(CodingEngine(codebook, RuleMatcher(codebook, load_spacy()), EmotionModel.load(), learned, embedding_model=model))  # the full pipeline: the parts and advocacy read the same Docs
         return engine[0]
 
     def prepare(interview_ids: list[int]) -> None:

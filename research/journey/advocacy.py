@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from research.journey.evidence import Utterance
 from research.journey.insights import Group, InsightContext, make_insight, quote_of
 from research.journey.model import Advocacy, Insight
-from research.nlp import load_spacy
+from research.nlp import parse
 from research.text_facts import cached_per_text
 
 Direction = Literal["promoter", "detractor"]
@@ -84,7 +84,7 @@ def read_acts(texts: dict[int, str]) -> dict[int, dict]:
     otherwise, and its verbs. Texts with no advocacy word are not parsed."""
     candidates = {key: text for key, text in texts.items() if TRIGGER.search(text)}
     out: dict[int, dict] = {key: {"feels_bad": None, "otherwise": None, "verbs": []} for key in texts if key not in candidates}
-    for key, doc in zip(candidates, load_spacy().pipe(candidates.values(), batch_size=256)):
+    for key, doc in zip(candidates, parse(list(candidates.values()))):
         out[key] = {"feels_bad": direction(doc, True), "otherwise": direction(doc, False), "verbs": sorted({t.lemma_.lower() for t in doc if t.pos_ == "VERB"})}
     return out
 
