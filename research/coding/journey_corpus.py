@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from research.coding.journey_phrasings import PHRASINGS
+
 STAGES = ["discovery", "decision", "adoption", "retention", "advocacy"]
 OUTSIDE = ""  # the class of utterances outside the journey
 CORPUS_FILE = Path(__file__).with_name("journey-corpus.npz")
@@ -157,26 +159,42 @@ TEMPLATES: dict[str, list[str]] = {
 }
 
 
-def generated_examples(per_class: int = 60, seed: int = 0) -> dict[str, list[str]]:
-    """{stage id (or "" for outside the journey): distinct generated sentences}, deterministic for a seed."""
+@dataclass(frozen=True)
+class CorpusSentence:
+    label: str  # stage id, or "" for outside the journey
+    template: int  # which template (or phrasing) it was generated from: the group cross-validation holds out together
+    text: str
+
+
+def all_templates() -> dict[str, list[str]]:
+    """{label: the slot templates, then the phrasings (`journey_phrasings`)}."""
+    return {label: templates + PHRASINGS.get(label, []) for label, templates in TEMPLATES.items()}
+
+
+def generated_sentences(per_class: int = PER_CLASS, seed: int = 0) -> list[CorpusSentence]:
+    """Distinct generated sentences, `per_class` per label, deterministic for a seed; every template is drawn
+    equally often, and each phrasing is in the corpus at least once as written."""
     rng = random.Random(seed)
-    out: dict[str, list[str]] = {}
-    for label, templates in TEMPLATES.items():
-        sentences: set[str] = set()
+    out: list[CorpusSentence] = []
+    offset = 0
+    for label, templates in all_templates().items():
+        sentences: dict[str, int] = {p: offset + len(TEMPLATES[label]) + n for n, p in enumerate(PHRASINGS.get(label, []))}
         for _ in range(per_class * 20):
             if len(sentences) >= per_class:
                 break
-            text = re.sub(r"\{(\w+)\}", lambda m: rng.choice(SLOTS[m.group(1)]), rng.choice(templates))
+            index = rng.randrange(len(templates))
+            text = re.sub(r"\{(\w+)\}", lambda m: rng.choice(SLOTS[m.group(1)]), templates[index])
             if label != OUTSIDE and rng.random() < FRAMED:
                 clause = text.rstrip(".")
                 text = rng.choice(SLOTS["frame"]).replace("{clause}", clause[0].lower() + clause[1:] if clause[1:2].islower() else clause) + "."
-            sentences.add(text[0].upper() + text[1:])
-        out[label] = sorted(sentences)
+            sentences.setdefault(text[0].upper() + text[1:], offset + index)
+        out += [CorpusSentence(label, template, text) for text, template in sorted(sentences.items())]
+        offset += len(templates)
     return out
 
 
 def corpus_hash() -> str:
-    return hashlib.sha256(json.dumps([SLOTS, TEMPLATES, PER_CLASS, FRAMED]).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([SLOTS, TEMPLATES, PHRASINGS, PER_CLASS, FRAMED]).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -200,7 +218,8 @@ class JourneyCorpus:
 def build(path: Path = CORPUS_FILE) -> None:
     from research.embeddings import embed
 
-    vectors = {f"stage_{label or 'outside'}": embed(texts).astype(np.float16) for label, texts in generated_examples(PER_CLASS).items()}
+    sentences = generated_sentences()
+    vectors = {f"stage_{label or 'outside'}": embed([s.text for s in sentences if s.label == label]).astype(np.float16) for label in TEMPLATES}
     np.savez_compressed(path, hash=np.array(corpus_hash()), **vectors)
 
 
