@@ -5,8 +5,12 @@
 Templates of how customers talk about each stage are filled with products, people, channels and
 events from many industries (banking, telecoms, software, health, insurance, retail, travel,
 utilities, food, fitness, cars, B2B services), so a classifier learns the stage from how the
-experience is described rather than from one domain's nouns. Written for this project from general
-knowledge of customer journeys; no evaluation sentence was used.
+experience is described rather than from one domain's nouns. The phrasings of `journey_phrasings` join
+the templates: customers' own words, mostly without a stage keyword, so the classifier does not learn
+that the keyword is the stage. Each sentence keeps the template it came from, so cross-validation can
+hold out whole templates (a phrasing never seen, not a sentence whose template it trained on).
+Written for this project from general knowledge of customer journeys (the project's own licence); no
+evaluation sentence was used.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ STAGES = ["discovery", "decision", "adoption", "retention", "advocacy"]
 OUTSIDE = ""  # the class of utterances outside the journey
 CORPUS_FILE = Path(__file__).with_name("journey-corpus.npz")
 PER_CLASS = 240
+GENERATION = 2  # how sentences are drawn from the templates and phrasings (`generated_sentences`): bump when that changes
 FRAMED = 0.35  # share of journey sentences wrapped in a feeling ("I was annoyed that ..."): customers feel at every stage, so feelings are no stage cue
 
 SLOTS: dict[str, list[str]] = {
@@ -166,35 +171,39 @@ class CorpusSentence:
     text: str
 
 
-def all_templates() -> dict[str, list[str]]:
-    """{label: the slot templates, then the phrasings (`journey_phrasings`)}."""
-    return {label: templates + PHRASINGS.get(label, []) for label, templates in TEMPLATES.items()}
-
-
 def generated_sentences(per_class: int = PER_CLASS, seed: int = 0) -> list[CorpusSentence]:
-    """Distinct generated sentences, `per_class` per label, deterministic for a seed; every template is drawn
-    equally often, and each phrasing is in the corpus at least once as written."""
-    rng = random.Random(seed)
+    """`per_class` distinct sentences per label from the slot templates, deterministic for a seed, then every
+    phrasing of `journey_phrasings` as written and (on the journey) once more framed by a feeling."""
+    rng, frames = random.Random(seed), random.Random(seed + 1)  # the phrasings' frames drawn apart: the template sentences stay as they were
     out: list[CorpusSentence] = []
     offset = 0
-    for label, templates in all_templates().items():
-        sentences: dict[str, int] = {p: offset + len(TEMPLATES[label]) + n for n, p in enumerate(PHRASINGS.get(label, []))}
+    for label, templates in TEMPLATES.items():
+        sentences: dict[str, int] = {}
         for _ in range(per_class * 20):
             if len(sentences) >= per_class:
                 break
             index = rng.randrange(len(templates))
-            text = re.sub(r"\{(\w+)\}", lambda m: rng.choice(SLOTS[m.group(1)]), templates[index])
-            if label != OUTSIDE and rng.random() < FRAMED:
-                clause = text.rstrip(".")
-                text = rng.choice(SLOTS["frame"]).replace("{clause}", clause[0].lower() + clause[1:] if clause[1:2].islower() else clause) + "."
-            sentences.setdefault(text[0].upper() + text[1:], offset + index)
-        out += [CorpusSentence(label, template, text) for text, template in sorted(sentences.items())]
+            sentences.setdefault(_framed(re.sub(r"\{(\w+)\}", lambda m: rng.choice(SLOTS[m.group(1)]), templates[index]), label, rng), offset + index)
         offset += len(templates)
+        for n, phrasing in enumerate(PHRASINGS.get(label, [])):
+            sentences.setdefault(phrasing, offset + n)
+            if label != OUTSIDE:
+                sentences.setdefault(_framed(phrasing, label, frames, always=True), offset + n)
+        offset += len(PHRASINGS.get(label, []))
+        out += [CorpusSentence(label, template, text) for text, template in sorted(sentences.items())]
     return out
 
 
+def _framed(text: str, label: str, rng: random.Random, always: bool = False) -> str:
+    """A journey sentence, for a share FRAMED of them (or `always`), wrapped in a feeling ("I was annoyed that ...")."""
+    if label != OUTSIDE and (always or rng.random() < FRAMED):
+        clause = text.rstrip(".")
+        text = rng.choice(SLOTS["frame"]).replace("{clause}", clause[0].lower() + clause[1:] if clause[1:2].islower() else clause) + "."
+    return text[0].upper() + text[1:]
+
+
 def corpus_hash() -> str:
-    return hashlib.sha256(json.dumps([SLOTS, TEMPLATES, PHRASINGS, PER_CLASS, FRAMED]).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([SLOTS, TEMPLATES, PHRASINGS, PER_CLASS, FRAMED, GENERATION]).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
