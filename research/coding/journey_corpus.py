@@ -5,8 +5,12 @@
 Templates of how customers talk about each stage are filled with products, people, channels and
 events from many industries (banking, telecoms, software, health, insurance, retail, travel,
 utilities, food, fitness, cars, B2B services), so a classifier learns the stage from how the
-experience is described rather than from one domain's nouns. Written for this project from general
-knowledge of customer journeys; no evaluation sentence was used.
+experience is described rather than from one domain's nouns. The phrasings of `journey_phrasings` join
+the templates: customers' own words, mostly without a stage keyword, so the classifier does not learn
+that the keyword is the stage. Each sentence keeps the template it came from, so cross-validation can
+hold out whole templates (a phrasing never seen, not a sentence whose template it trained on).
+Written for this project from general knowledge of customer journeys (the project's own licence); no
+evaluation sentence was used.
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
+from research.coding.journey_phrasings import PHRASINGS
+
 STAGES = ["discovery", "decision", "adoption", "retention", "advocacy"]
 OUTSIDE = ""  # the class of utterances outside the journey
 CORPUS_FILE = Path(__file__).with_name("journey-corpus.npz")
 PER_CLASS = 240
+GENERATION = 2  # how sentences are drawn from the templates and phrasings (`generated_sentences`): bump when that changes
 FRAMED = 0.35  # share of journey sentences wrapped in a feeling ("I was annoyed that ..."): customers feel at every stage, so feelings are no stage cue
 
 SLOTS: dict[str, list[str]] = {
@@ -157,26 +164,46 @@ TEMPLATES: dict[str, list[str]] = {
 }
 
 
-def generated_examples(per_class: int = 60, seed: int = 0) -> dict[str, list[str]]:
-    """{stage id (or "" for outside the journey): distinct generated sentences}, deterministic for a seed."""
-    rng = random.Random(seed)
-    out: dict[str, list[str]] = {}
+@dataclass(frozen=True)
+class CorpusSentence:
+    label: str  # stage id, or "" for outside the journey
+    template: int  # which template (or phrasing) it was generated from: the group cross-validation holds out together
+    text: str
+
+
+def generated_sentences(per_class: int = PER_CLASS, seed: int = 0) -> list[CorpusSentence]:
+    """`per_class` distinct sentences per label from the slot templates, deterministic for a seed, then every
+    phrasing of `journey_phrasings` as written and (on the journey) once more framed by a feeling."""
+    rng, frames = random.Random(seed), random.Random(seed + 1)  # the phrasings' frames drawn apart: the template sentences stay as they were
+    out: list[CorpusSentence] = []
+    offset = 0
     for label, templates in TEMPLATES.items():
-        sentences: set[str] = set()
+        sentences: dict[str, int] = {}
         for _ in range(per_class * 20):
             if len(sentences) >= per_class:
                 break
-            text = re.sub(r"\{(\w+)\}", lambda m: rng.choice(SLOTS[m.group(1)]), rng.choice(templates))
-            if label != OUTSIDE and rng.random() < FRAMED:
-                clause = text.rstrip(".")
-                text = rng.choice(SLOTS["frame"]).replace("{clause}", clause[0].lower() + clause[1:] if clause[1:2].islower() else clause) + "."
-            sentences.add(text[0].upper() + text[1:])
-        out[label] = sorted(sentences)
+            index = rng.randrange(len(templates))
+            sentences.setdefault(_framed(re.sub(r"\{(\w+)\}", lambda m: rng.choice(SLOTS[m.group(1)]), templates[index]), label, rng), offset + index)
+        offset += len(templates)
+        for n, phrasing in enumerate(PHRASINGS.get(label, [])):
+            sentences.setdefault(phrasing, offset + n)
+            if label != OUTSIDE:
+                sentences.setdefault(_framed(phrasing, label, frames, always=True), offset + n)
+        offset += len(PHRASINGS.get(label, []))
+        out += [CorpusSentence(label, template, text) for text, template in sorted(sentences.items())]
     return out
 
 
+def _framed(text: str, label: str, rng: random.Random, always: bool = False) -> str:
+    """A journey sentence, for a share FRAMED of them (or `always`), wrapped in a feeling ("I was annoyed that ...")."""
+    if label != OUTSIDE and (always or rng.random() < FRAMED):
+        clause = text.rstrip(".")
+        text = rng.choice(SLOTS["frame"]).replace("{clause}", clause[0].lower() + clause[1:] if clause[1:2].islower() else clause) + "."
+    return text[0].upper() + text[1:]
+
+
 def corpus_hash() -> str:
-    return hashlib.sha256(json.dumps([SLOTS, TEMPLATES, PER_CLASS, FRAMED]).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([SLOTS, TEMPLATES, PHRASINGS, PER_CLASS, FRAMED, GENERATION]).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -200,7 +227,8 @@ class JourneyCorpus:
 def build(path: Path = CORPUS_FILE) -> None:
     from research.embeddings import embed
 
-    vectors = {f"stage_{label or 'outside'}": embed(texts).astype(np.float16) for label, texts in generated_examples(PER_CLASS).items()}
+    sentences = generated_sentences()
+    vectors = {f"stage_{label or 'outside'}": embed([s.text for s in sentences if s.label == label]).astype(np.float16) for label in TEMPLATES}
     np.savez_compressed(path, hash=np.array(corpus_hash()), **vectors)
 
 
