@@ -60,7 +60,7 @@ def _stage(journey: JourneyMap, lane) -> list[str]:
             out.append(f"- **{md(o.label)}** ({o.kind.replace('-', ' ')}): {md(o.why)}{quote}")
     loops = [(state, quotes) for state, quotes in lane.feedback_loops.items() if quotes]
     if loops:
-        out += ["", "### Feedback loops", ""] + [f"- **{md(state)}** ({len(quotes)}): {_quote(quotes[0], 30)}" for state, quotes in loops]
+        out += ["", "### Feedback loops", ""] + [f"- **{md(state)}** ({len(quotes)}): {_quote(shown(quotes)[0], 30)}" for state, quotes in loops]
     phrases = [(title, getattr(lane, attr)[:5]) for title, attr in W_LANES if getattr(lane, attr)]
     if phrases:
         out += ["", "### The 5 W's", ""] + [f"- **{title}**: " + "; ".join(f"{md(i.label)} ({i.participants})" for i in items) for title, items in phrases]

@@ -2,10 +2,10 @@
 
 Rows take their quotes in this order of precedence: the insights (their evidence, in the map's order), then
 pain points and delights, then tollgates and gaps, then moments of truth and outliers, then feedback loops.
-A row's quote that a row above shows is moved behind the row's own and marked with where it is shown
-(`Quote.see`); a moment or an outlier, which shows one quote, takes its next-best distinct quote instead
-(`alternatives`), or refers to the row above when it has none. The evidence lists keep every quote, so the
-counts do not change: only which quotes are shown.
+A row's quote that a row above shows is marked with where it is shown (`Quote.see`) and the row shows its
+own quotes instead (`model.shown`); a moment or an outlier, which shows one quote, takes its next-best
+distinct quote (`alternatives`), or refers to the row above when it has none. The evidence lists keep every
+quote in their order, so the counts do not change: only which quotes are shown.
 """
 
 from __future__ import annotations
@@ -35,12 +35,10 @@ def place_quotes(lane: StageLane, alternatives: Alternatives) -> None:
 
 
 def _place_list(quotes: list[Quote], shown: dict[int, str], row: str) -> list[Quote]:
-    """The row's quotes, its own first and those shown above behind them, marked; its first own quotes count as shown."""
-    own = [q for q in quotes if q.utterance_id not in shown]
-    repeated = [q.model_copy(update={"see": shown[q.utterance_id]}) for q in quotes if q.utterance_id in shown]
-    for q in own[:SHOWN]:
+    """The row's quotes in their order, those shown above marked; its first own quotes count as shown."""
+    quotes[:] = [q.model_copy(update={"see": shown[q.utterance_id]}) if q.utterance_id in shown else q for q in quotes]
+    for q in [q for q in quotes if q.see is None][:SHOWN]:
         shown[q.utterance_id] = row
-    quotes[:] = own + repeated
     return quotes
 
 
