@@ -19,27 +19,26 @@ LISTS = (("pain points", "pain_points"), ("delights", "delights"), ("tollgates",
 
 
 def place_quotes(lane: StageLane, alternatives: Alternatives) -> None:
-    """Mark and reorder the lane's quotes so that each is shown once, where it ranks first."""
+    """Mark the lane's quotes, and pick its moments' and outliers', so that each quote is shown once, in the first row that has it."""
     shown: dict[int, str] = {}
     for n, insight in enumerate(lane.patterns, start=1):
         _place_list(insight.quotes, shown, f"insight {n}")
     for name, attr in LISTS:
-        setattr(lane, attr, _place_list(getattr(lane, attr), shown, name))
+        _place_list(getattr(lane, attr), shown, name)
     for moment in lane.moments_of_truth[:SHOWN]:
         moment.quote = _place_one(moment.quote, moment.utterance_ids, shown, "moments of truth", alternatives)
     for outlier in lane.outliers:
         if outlier.quote is not None:
             outlier.quote = _place_one(outlier.quote, outlier.utterance_ids, shown, "outliers", alternatives)
     for state, quotes in lane.feedback_loops.items():
-        lane.feedback_loops[state] = _place_list(quotes, shown, f"feedback {state}")
+        _place_list(quotes, shown, f"feedback {state}")
 
 
-def _place_list(quotes: list[Quote], shown: dict[int, str], row: str) -> list[Quote]:
-    """The row's quotes in their order, those shown above marked; its first own quotes count as shown."""
+def _place_list(quotes: list[Quote], shown: dict[int, str], row: str) -> None:
+    """Mark the row's quotes that a row above shows (in place, in their order); its first own quotes count as shown."""
     quotes[:] = [q.model_copy(update={"see": shown[q.utterance_id]}) if q.utterance_id in shown else q for q in quotes]
     for q in [q for q in quotes if q.see is None][:SHOWN]:
         shown[q.utterance_id] = row
-    return quotes
 
 
 def _place_one(quote: Quote, ids: list[int], shown: dict[int, str], row: str, alternatives: Alternatives) -> Quote:
