@@ -3,8 +3,11 @@
 - who: people and roles mentioned, as phrases ("the store manager", "their daughter"), never a pseudonym placeholder;
 - what: the activities, as a verb with its object ("pair the purifier with their Wi-Fi"): the object a noun
   chunk whose head is a content noun, so "have a" or "get a few" is no activity;
-- when: time expressions (spaCy DATE and TIME entities: "last summer", "a week later");
-- where: places and venues (GPE, LOC, FAC entities and place nouns such as "store" or "website");
+- when: points in time (spaCy DATE and TIME entities: "last summer", "a week later"), never a bare duration
+  ("ten minutes", "a whole evening": how long, not when);
+- where: places, venues and channels: a place name (GPE, LOC, FAC entity) that reads as one (after a
+  preposition of place, or a GPE without an article: "in Ohio", "Denver"; spaCy also labels "the wildfire
+  smoke" a place), or a place noun after a preposition of place ("in the waiting room", "on their website");
 - why: reasons, whole clauses after "because", "since", "so that", "as" ("because of their allergies").
 
 First-person words become third-person ("my daughter" → "their daughter"), so phrases from different
@@ -21,7 +24,7 @@ from sqlite_utils import Database
 from research.nlp import load_spacy
 from research.text_facts import cached_per_text
 
-EXTRACTOR_VERSION = "6"  # part of the cache key: a change to the extraction re-parses stored utterances
+EXTRACTOR_VERSION = "7"  # part of the cache key: a change to the extraction re-parses stored utterances
 
 ROLE_NOUNS = {
     "manager", "owner", "doctor", "pediatrician", "nurse", "agent", "rep", "representative", "salesperson", "clerk", "engineer", "technician",
@@ -29,7 +32,15 @@ ROLE_NOUNS = {
     "wife", "partner", "mother", "father", "mom", "dad", "kid", "child", "staff", "member", "patient", "customer", "team", "boss", "director",
     "courier", "driver", "support", "assistant", "receptionist", "family", "parent", "cfo", "ceo", "board", "procurement", "it",
 }
-PLACE_NOUNS = {"store", "shop", "website", "site", "office", "home", "room", "studio", "clinic", "kitchen", "warehouse", "conference", "forum", "group", "page", "app"}
+PLACE_NOUNS = {  # kinds of place, venue and channel (general knowledge, not one study's words)
+    "store", "shop", "showroom", "mall", "market", "supermarket", "pharmacy", "branch", "outlet", "counter", "desk", "bank", "restaurant", "cafe", "hotel",
+    "office", "home", "house", "apartment", "flat", "room", "kitchen", "garage", "studio", "clinic", "hospital", "school", "campus", "warehouse", "factory",
+    "site", "building", "city", "town", "country", "area", "neighbourhood", "neighborhood", "conference", "event", "fair", "expo",
+    "website", "page", "app", "platform", "portal", "marketplace", "forum", "group", "feed", "chat", "phone", "email",
+}
+PLACE_PREPOSITIONS = {"in", "at", "on", "from", "to", "into", "onto", "near", "inside", "outside", "through", "via", "across", "around", "by", "within"}
+TIME_UNITS = {"second", "minute", "hour", "day", "week", "fortnight", "month", "year", "decade", "century", "morning", "afternoon", "evening", "night", "weekend"}
+AMOUNT_WORDS = {"a", "an", "one", "whole", "full", "entire", "few", "several", "couple", "of", "about", "almost", "nearly", "over", "around", "like"}
 LIGHT_VERBS = {"be", "have", "do", "get", "go", "say", "tell", "know", "think", "make", "let", "want", "need", "can", "will", "would", "could", "should", "mean", "guess", "like"}
 CAUSE_MARKERS = {"because", "since", "as", "cause"}
 POSSESSIVE = {"my": "their", "our": "their", "mine": "theirs", "ours": "theirs", "me": "them", "us": "them", "myself": "themselves", "i": "they", "we": "they"}
@@ -59,18 +70,17 @@ def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
             text = _text(list(ent))  # names keep their capitals: "October", "LinkedIn"
             if "[" in text or "]" in text or _in_placeholder(ent.root):
                 continue
-            if ent.label_ in ("DATE", "TIME"):
+            if ent.label_ in ("DATE", "TIME") and not _duration(ent):
                 ws.when.append(text)
-            elif ent.label_ in ("GPE", "LOC", "FAC"):
+            elif ent.label_ in ("GPE", "LOC", "FAC") and (_of_place(ent.root) or ent.label_ == "GPE" and ent[0].pos_ != "DET"):
                 ws.where.append(text)
         for chunk in doc.noun_chunks:
             root = chunk.root.lemma_.lower()
             if "[" in chunk.text:
                 continue
-            if root in ROLE_NOUNS:
+            if root in ROLE_NOUNS and chunk.root.pos_ in ("NOUN", "PROPN"):
                 ws.who.append(" ".join(POSSESSIVE.get(t.lower_, t.lower_) for t in chunk if t.pos_ not in ("DET", "PRON") or t.lower_ in ("my", "our", "her", "his", "the")).strip())
-            elif root in PLACE_NOUNS:
-                ws.where.append(root)
+        ws.where += [_place_phrase(t) for t in doc if t.lemma_.lower() in PLACE_NOUNS and t.ent_type_ not in ("GPE", "LOC", "FAC") and _of_place(t) and not _in_placeholder(t)]
         ws.what = [phrase for t in doc if t.pos_ == "VERB" and (phrase := verb_phrase(t))]
         for token in doc:
             if token.lower_ in CAUSE_MARKERS and token.dep_ == "mark" or token.lower_ == "because" and token.dep_ in ("prep", "mark", "advmod"):
@@ -79,6 +89,28 @@ def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
                 ws.why.append(_clause(doc, token))
         out[key] = FiveWs(*[sorted(set(filter(None, values))) for values in (ws.who, ws.what, ws.when, ws.where, ws.why)])
     return out
+
+
+def _of_place(token) -> bool:
+    """Whether a word is the object of a preposition of place ("in the waiting room", "on LinkedIn"), whatever its
+    tag ("at a trade fair" tags "fair" an adjective)."""
+    return token.dep_ == "pobj" and token.head.lower_ in PLACE_PREPOSITIONS
+
+
+def _place_phrase(head) -> str:
+    """A place noun with the nouns written before it that name its kind ("waiting room", "Facebook group"), no articles or possessives."""
+    start = head.i
+    while start > 0 and head.doc[start - 1].dep_ == "compound" and not _in_placeholder(head.doc[start - 1]) and "]" not in head.doc[start - 1].text:
+        start -= 1
+    words = [t.text if t.pos_ == "PROPN" else t.lower_ for t in head.doc[start : head.i]]
+    return " ".join(words + [head.lemma_.lower()])
+
+
+def _duration(ent) -> bool:
+    """A bare stretch of time ("ten minutes", "a whole evening", "six months"): how long, not when; "a week later",
+    "the night" and "last summer" are points in time."""
+    rest = [t for t in ent if t.i != ent.root.i]
+    return ent.root.lemma_.lower() in TIME_UNITS and all(t.like_num or t.lower_ in AMOUNT_WORDS for t in rest)
 
 
 def verb_phrase(verb) -> str | None:

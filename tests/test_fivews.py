@@ -40,3 +40,26 @@ def test_placeholders_are_no_w_and_names_keep_their_capitals():
     found = extract_five_ws({0: "I emailed them from [EMAIL_2] and called on [PHONE_1].", 1: "In October I saw it on LinkedIn."})
     assert found[0].what == [] and not any("EMAIL" in w or "PHONE" in w for ws in found.values() for w in ws.what + ws.where)
     assert found[1].when == ["October"] and "LinkedIn" in found[1].where
+
+
+PLACES = {
+    "It started last summer with the Wildfire Smoke.": [],  # spaCy labels it a place: no preposition of place, an article
+    "We moved to Denver in March.": ["Denver"],
+    "Patients were coughing in the waiting room.": ["waiting room"],
+    "The app refused to pair with the router.": [],  # a thing the sentence is about, not where it happened
+    "I posted about it in our neighbourhood Facebook group.": ["neighbourhood Facebook group"],
+    "The store manager called me back.": [],
+    "We met them at a trade fair.": ["trade fair"],
+}
+
+
+def test_where_is_a_place_named_or_after_a_preposition_of_place():
+    found = extract_five_ws(dict(enumerate(PLACES)))
+    assert {text: ws.where for text, ws in zip(PLACES, found.values())} == PLACES
+
+
+def test_when_is_a_point_in_time_and_who_a_person():
+    texts = ["I waited on hold for an hour.", "It took six weeks.", "A week later the box arrived.", "Last spring the store manager called me.", "I spent a whole evening on it."]
+    found = list(extract_five_ws(dict(enumerate(texts))).values())
+    assert [ws.when for ws in found] == [[], [], ["a week later"], ["last spring"], []]  # a duration says how long, not when
+    assert found[3].who == ["the store manager"] and all(ws.who == [] for ws in found[:3])

@@ -18,6 +18,8 @@ from research.journey import MapBuilder, build_and_store, stored_map
 from research.journey import edits
 from research.journey.advocacy import BAD_FEELING, direction
 from research.journey.condense import headline
+from research.journey.model import SHOWN, Insight, Moment, Outlier, Quote, StageLane, shown
+from research.journey.placement import place_quotes
 from research.nlp import load_spacy
 
 
@@ -347,3 +349,49 @@ def test_net_advocacy_rounds_halves_away_from_zero(share, expected):
     from research.journey.advocacy import percent
 
     assert percent(share) == expected
+
+
+def shown_rows(stage) -> list[list[int]]:
+    """The utterances each row of a stage shows, as the renderers show them (`model.shown`), references left out."""
+    rows = [[q.utterance_id for q in shown(insight.quotes) if not q.see] for insight in stage.patterns]
+    rows += [[q.utterance_id for q in shown(getattr(stage, attr)) if not q.see] for attr in ("pain_points", "delights", "tollgates", "gaps")]
+    rows.append([m.quote.utterance_id for m in stage.moments_of_truth[:SHOWN] if not m.quote.see])
+    rows.append([o.quote.utterance_id for o in stage.outliers if o.quote and not o.quote.see])
+    return rows
+
+
+def test_a_stage_shows_each_quote_once_and_keeps_its_counts(mapped):
+    _, journey = mapped
+    assert sum(q.see is not None for l in journey.stages for q in l.pain_points + l.delights + l.tollgates + l.gaps), "the demo repeats quotes across rows"
+    for stage in journey.stages:
+        ids = [uid for row in shown_rows(stage) for uid in row]
+        assert len(ids) == len(set(ids)), stage.name
+        for attr in ("pain_points", "delights", "tollgates", "gaps"):
+            quotes = getattr(stage, attr)
+            assert len({q.utterance_id for q in quotes}) == len(quotes)  # every piece of evidence still counted, once
+            assert all(q.see in {f"insight {n}" for n in range(1, len(stage.patterns) + 1)} | {"pain points", "delights", "tollgates", "gaps"} for q in quotes if q.see)
+            if quotes and all(q.see for q in quotes):
+                assert shown(quotes) == quotes[:1]  # nothing of its own: the row refers to where its evidence is shown
+
+
+def test_placement_prefers_insights_then_pains_then_tollgates_then_moments():
+    def quote(uid: int, valence: float = -0.7) -> Quote:
+        return Quote(utterance_id=uid, interview="INT-001", participant=f"Participant {uid}", start=0.0, text=f"quote {uid}", valence=valence)
+
+    insight = Insight(key="adoption:1", stage="adoption", statement="s", headline="h", participants=2, cohort=4, personas=[], touchpoints=[], emotion=None,
+                      polarity="pain", valence=-0.7, intensity=0.7, theme=None, quotes=[quote(1), quote(2)], utterance_ids=[1, 2])
+    moment = Moment(touchpoint="App", participants=2, valence=-0.8, why="w", quote=quote(1), utterance_ids=[1, 5])
+    lonely = Moment(touchpoint="Box", participants=1, valence=-0.8, why="w", quote=quote(2), utterance_ids=[2])
+    outlier = Outlier(kind="opposite-feeling", label="l", participant="Participant 3", why="w", quote=quote(3), utterance_ids=[3])
+    empty: list = []
+    stage = StageLane(stage="adoption", name="Adoption", participants=4, utterances=5, utterance_ids=[1, 2, 3, 4, 5], touchpoints=empty, channels=empty, silos=empty,
+                      emotions=empty, valence_mean=None, valence_sd=None, who=empty, what=empty, when=empty, where=empty, why=empty,
+                      moments_of_truth=[moment, lonely], pain_points=[quote(1), quote(3), quote(2)], delights=[], tollgates=[quote(2)], gaps=[quote(3), quote(4)],
+                      feedback_loops={}, themes=empty, patterns=[insight], outliers=[outlier], quotes=[])
+    place_quotes(stage, lambda ids, q: [quote(i) for i in ids if i != q.utterance_id])
+    assert [q.see for q in stage.pain_points] == ["insight 1", None, "insight 1"] and [q.utterance_id for q in shown(stage.pain_points)] == [3]
+    assert [q.see for q in stage.tollgates] == ["insight 1"] and shown(stage.tollgates) == stage.tollgates  # a reference, its count kept
+    assert [q.utterance_id for q in shown(stage.gaps)] == [4]
+    assert (moment.quote.utterance_id, moment.quote.see) == (5, None)  # its next-best distinct quote
+    assert (lonely.quote.utterance_id, lonely.quote.see) == (2, "insight 1")  # none other: a reference
+    assert outlier.quote.see == "pain points"

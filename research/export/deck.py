@@ -16,6 +16,7 @@ from pptx.util import Emu, Inches, Pt
 from research.export import wording
 from research.export.chart import emotion_curve_png
 from research.journey.model import JourneyMap, Quote, StageLane
+from research.journey.model import shown as shown_quotes
 
 TITLE_ONLY = 5  # the default template's "Title Only" layout
 MUTED = RGBColor(0x66, 0x66, 0x66)
@@ -45,6 +46,9 @@ class _Box:
             run.font.color.rgb = colour
 
     def quote(self, quote: Quote, words: int = 30, size: int = 12) -> None:
+        if quote.see:
+            self.add(f"see {quote.see}", size, colour=MUTED)
+            return
         self.add(f"“{wording.shorten(quote.text, words)}”", size, colour=RGBColor(0x33, 0x33, 0x33))
         self.add(wording.cite(quote), size - 3, colour=MUTED)
 
@@ -88,8 +92,9 @@ def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
         left.add(insight.claim, 18, bold=True, colour=_colour(wording.POLARITY_COLOURS[insight.polarity]), space_before=12)
         left.add(wording.reach(insight), 11, colour=MUTED)
         if insight.quotes:
-            left.quote(insight.quotes[0])
-            shown.append(insight.quotes[0])
+            first = shown_quotes(insight.quotes)[0]
+            left.quote(first)
+            shown.append(first)
     if not lane.patterns:
         left.add(wording.no_insight_line(lane), 14, space_before=12)
     right = _Box(slide, 8.3, 1.4, 4.5, 5.8)
@@ -98,7 +103,7 @@ def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
     if lane.promoters or lane.detractors:
         sections.append((journey.advocacy.line, lane.detractors + lane.promoters))
     for title, quotes in sections:
-        fresh = next((q for q in quotes if q.utterance_id not in {s.utterance_id for s in shown}), None)  # each quote once per slide
+        fresh = next((q for q in quotes if not q.see and q.utterance_id not in {s.utterance_id for s in shown}), None)  # each quote once per slide
         if fresh:
             right.add(title, 14, bold=True, space_before=10)
             right.quote(fresh, 24, 11)

@@ -13,7 +13,7 @@ from pathlib import Path
 from research.coding.memos import Memo
 from research.export import wording
 from research.export.document import QUOTE_LANES, STATISTIC_LANES, W_LANES
-from research.journey.model import JourneyMap, Quote
+from research.journey.model import JourneyMap, Quote, shown
 
 ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 MARKDOWN_PUNCTUATION = "\\`*_[]#|~"  # what opens markup mid-line; study text never starts a line
@@ -33,6 +33,8 @@ def md(text: object) -> str:
 
 
 def _quote(q: Quote, words: int = 60) -> str:
+    if q.see:
+        return f"see {md(q.see)}"
     return f"“{md(wording.shorten(q.text, words))}” ({md(wording.cite(q))})"
 
 
@@ -41,11 +43,11 @@ def _stage(journey: JourneyMap, lane) -> list[str]:
     for insight in lane.patterns:
         out.append(f"- **{md(insight.claim)}**  ")
         out.append(f"  {md(wording.insight_facts(insight))}")
-        out += [f"  - {_quote(q)}" for q in insight.quotes[:3]]
+        out += [f"  - {_quote(q)}" for q in shown(insight.quotes)]
     if not lane.patterns:
         out.append(wording.no_insight_line(lane))
     for title, attr in QUOTE_LANES:
-        quotes = getattr(lane, attr)[:3]
+        quotes = shown(getattr(lane, attr))
         if quotes:
             out += ["", f"### {title}", ""] + [f"- {_quote(q, 40)}" for q in quotes]
     if lane.moments_of_truth:
@@ -58,7 +60,7 @@ def _stage(journey: JourneyMap, lane) -> list[str]:
             out.append(f"- **{md(o.label)}** ({o.kind.replace('-', ' ')}): {md(o.why)}{quote}")
     loops = [(state, quotes) for state, quotes in lane.feedback_loops.items() if quotes]
     if loops:
-        out += ["", "### Feedback loops", ""] + [f"- **{md(state)}** ({len(quotes)}): {_quote(quotes[0], 30)}" for state, quotes in loops]
+        out += ["", "### Feedback loops", ""] + [f"- **{md(state)}** ({len(quotes)}): {_quote(shown(quotes)[0], 30)}" for state, quotes in loops]
     phrases = [(title, getattr(lane, attr)[:5]) for title, attr in W_LANES if getattr(lane, attr)]
     if phrases:
         out += ["", "### The 5 W's", ""] + [f"- **{title}**: " + "; ".join(f"{md(i.label)} ({i.participants})" for i in items) for title, items in phrases]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from research.journey.model import Insight, JourneyMap, Opportunity, Quote, StageLane
+from research.journey.model import Insight, JourneyMap, Opportunity, Quote, StageLane, shown  # noqa: F401 (shown: for the templates)
 from research.timecode import clock
 
 POLARITY_COLOURS = {"pain": "#c0392b", "delight": "#1e8449", "mixed": "#b9770e", "neutral": "#555555"}
@@ -135,7 +135,7 @@ def opportunity_quote(journey: JourneyMap, opportunity: Opportunity) -> Quote | 
     """The first quote of the pain insight an opportunity answers, else the first of its evidence the map shows."""
     for insight in journey.insights():
         if insight.key == opportunity.insight_key and insight.quotes:
-            return insight.quotes[0]
+            return insight.quotes[0].model_copy(update={"see": None})  # the opportunities are read apart from the stage
     shown = _quotes(journey)
     return next((shown[i] for i in opportunity.utterance_ids if i in shown), None)
 

@@ -27,6 +27,7 @@ from research.journey.model import (
     Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, Saturation, SaturationStep, StageLane,
 )
 from research.journey.opportunities import FORMULA, rank
+from research.journey.placement import Alternatives, place_quotes
 from research.journey.personas import persona_matrix
 from research.store import now
 from research.study import Study
@@ -168,7 +169,7 @@ class MapBuilder:
     def _lane(self, stage: str, name: str, members: list[Utterance], five_ws: dict[int, FiveWs], patterns: list[Insight], outliers: list[Outlier]) -> StageLane:
         valences = [u.valence for u in members if u.valence is not None]
         touchpoints = self._code_items(members, "touchpoint")
-        return StageLane(
+        lane = StageLane(
             stage=stage, name=name, participants=len({u.participant for u in members}), utterances=len(members), utterance_ids=[u.id for u in members],
             touchpoints=touchpoints, channels=self._code_items(members, "channel"), silos=self._code_items(members, "silo"), emotions=self._code_items(members, "emotion"),
             valence_mean=round(float(np.mean(valences)), 3) if valences else None, valence_sd=round(float(np.std(valences)), 3) if valences else None,
@@ -179,6 +180,19 @@ class MapBuilder:
             themes=self._theme_items(members), patterns=patterns, outliers=outliers, quotes=self._representative(members, patterns),
             sources={source: len({u.interview_id for u in members if u.source == source}) for source in sorted({u.source for u in members} - {"interview"})},
         )
+        place_quotes(lane, self._alternatives(members))
+        return lane
+
+    def _alternatives(self, members: list[Utterance]) -> Alternatives:
+        """A moment's or an outlier's other quotes: its evidence that feels the way its quote does, strongest first."""
+        by_id = {u.id: u for u in members}
+
+        def ranked(ids: list[int], quote: Quote) -> list[Quote]:
+            sign = np.sign(quote.valence or 0.0)
+            same = [by_id[i] for i in dict.fromkeys(ids) if i in by_id and i != quote.utterance_id and np.sign(by_id[i].valence or 0.0) == sign]
+            return [quote_of(u) for u in sorted(same, key=lambda u: (-self.intensity[u.id], u.id))]
+
+        return ranked
 
     def _quotes(self, members: list[Utterance], key: str) -> list[Quote]:
         return [quote_of(u) for u in members if key in u.codes]

@@ -24,6 +24,17 @@ class Quote(BaseModel):
     start: float
     text: str
     valence: float | None = None
+    see: str | None = None  # "insight 1": a row above it in the stage shows this quote, so this row refers there instead
+
+
+SHOWN = 3  # quotes a row of a stage shows
+
+
+def shown(quotes: list[Quote], limit: int = SHOWN) -> list[Quote]:
+    """The quotes a row shows: those no row above it shows, up to `limit`; or, when it has none of its own,
+    its first quote alone, which the renderers write as a reference ("see insight 1")."""
+    own = [q for q in quotes if q.see is None][:limit]
+    return own or quotes[:1]
 
 
 class Item(BaseModel):

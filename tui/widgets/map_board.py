@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from research.export.wording import people, plural, utterances, valence_value
-from research.journey.model import Insight, Item, JourneyMap, Moment, Outlier, Quote, StageLane
+from research.journey.model import Insight, Item, JourneyMap, Moment, Outlier, Quote, StageLane, shown
 from tui.widgets.cells import Entry, clip, column_width_for, insight_cell, valence_bar
 
 LANE_WIDTH = 11
@@ -42,7 +42,8 @@ def _quote(lane_name: str, quote: Quote, everything: list[Quote]) -> Entry:
     """A quote cell; its evidence is every quote of the lane at that stage, this one first."""
     style = "red" if (quote.valence or 0) < 0 else "green" if (quote.valence or 0) > 0 else ""
     others = [q for q in everything if q.utterance_id != quote.utterance_id]
-    return Entry(lane_name, Text(f"“{quote.text}”", style=style), Text(f"{lane_name}: “{quote.text}”"), quotes=[quote, *others],
+    cell = Text(f"see {quote.see}", style="dim italic") if quote.see else Text(f"“{quote.text}”", style=style)  # shown in a row above
+    return Entry(lane_name, cell, Text(f"{lane_name}: “{quote.text}”"), quotes=[quote, *others],
                  utterance_ids=[q.utterance_id for q in [quote, *others]])
 
 
@@ -82,12 +83,12 @@ Lane = tuple[str, Callable[[StageLane], list[Entry | None]], int, int]
 LANES: list[Lane] = [
     ("Feeling", lambda s: [_feeling(s)], 1, 2),
     ("Insights", lambda s: [_insight(i) for i in s.patterns], 6, 5),
-    ("Pain points", lambda s: [_quote("Pain points", q, s.pain_points) for q in s.pain_points], 2, 3),
-    ("Delights", lambda s: [_quote("Delights", q, s.delights) for q in s.delights], 2, 3),
+    ("Pain points", lambda s: [_quote("Pain points", q, s.pain_points) for q in shown(s.pain_points)], 2, 3),
+    ("Delights", lambda s: [_quote("Delights", q, s.delights) for q in shown(s.delights)], 2, 3),
     ("Moments", lambda s: [_moment(m) for m in s.moments_of_truth], 3, 2),
     ("Outliers", lambda s: [_outlier(o) for o in s.outliers], 3, 3),
-    ("Tollgates", lambda s: [_quote("Tollgates", q, s.tollgates) for q in s.tollgates], 2, 3),
-    ("Gaps", lambda s: [_quote("Gaps", q, s.gaps) for q in s.gaps], 2, 3),
+    ("Tollgates", lambda s: [_quote("Tollgates", q, s.tollgates) for q in shown(s.tollgates)], 2, 3),
+    ("Gaps", lambda s: [_quote("Gaps", q, s.gaps) for q in shown(s.gaps)], 2, 3),
     *[(w.title(), lambda s, w=w: [_items(w.title(), getattr(s, w))], 1, 3) for w in ("who", "what", "when", "where", "why")],
     ("Touchpoints", lambda s: [_items("Touchpoints", s.touchpoints)], 1, 2),
     ("Channels", lambda s: [_items("Channels", s.channels)], 1, 2),
