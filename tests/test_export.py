@@ -142,9 +142,13 @@ def test_html_is_self_contained_and_reads_as_insight(exported):
     root = html.fromstring(page)
     insights = root.find_class("insight")
     assert len(insights) == len(journey.insights()) > 0
-    for card, insight in zip(insights, journey.insights()):
+    numbers = [n for lane in journey.stages for n, _ in enumerate(lane.patterns, start=1)]  # "see insight 2" names these
+    for card, insight, number in zip(insights, journey.insights(), numbers):
         assert insight.polarity in card.get("class")
-        assert card.find_class("statement")[0].text_content() == insight.claim
+        assert card.find_class("statement")[0].text_content() == f"{number}. {insight.claim}"
+    for lane in journey.stages:  # "see insight N" names an insight numbered N in the same stage
+        refs = [q.see for q in lane.pain_points + lane.delights + lane.tollgates + lane.gaps if q.see and q.see.startswith("insight ")]
+        assert all(1 <= int(ref.split()[1]) <= len(lane.patterns) for ref in refs), (lane.name, refs)
         said = card.text_content().split("“")[0]  # the card without its quotes: each fact once
         assert said.count(f"{insight.participants} of {insight.cohort} participants") == 1, said
         stage = next(lane.name for lane in journey.stages if lane.stage == insight.stage)
@@ -154,8 +158,8 @@ def test_html_is_self_contained_and_reads_as_insight(exported):
     from research.export.markdown import md
 
     markdown = (folder / "journey-map.md").read_text()
-    for insight in journey.insights():  # the Markdown insight: the claim in bold, then its evidence once
-        item = markdown[markdown.index(f"- **{md(insight.claim)}**"):].split("\n  - ")[0]
+    for insight, number in zip(journey.insights(), numbers):  # the Markdown insight: its number and claim in bold, then its evidence once
+        item = markdown[markdown.index(f"- **{number}. {md(insight.claim)}**"):].split("\n  - ")[0]
         assert item.count(f"{insight.participants} of {insight.cohort} participants") == 1 and " — " not in item, item
     moments = [m for lane in journey.stages for m in lane.moments_of_truth]
     assert moments and all(m.touchpoint not in m.why and f"{m.valence:+.2f}" not in m.why for m in moments)  # said in the heading beside it

@@ -88,8 +88,8 @@ def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
     shown: list[Quote] = []
     left = _Box(slide, 0.6, 1.4, 7.4, 5.8)
     left.add(wording.lane_line(lane), 13, colour=MUTED)
-    for insight in lane.patterns[:3]:
-        left.add(insight.claim, 18, bold=True, colour=_colour(wording.POLARITY_COLOURS[insight.polarity]), space_before=12)
+    for number, insight in enumerate(lane.patterns[:3], start=1):
+        left.add(f"{number}. {insight.claim}", 18, bold=True, colour=_colour(wording.POLARITY_COLOURS[insight.polarity]), space_before=12)
         left.add(wording.reach(insight), 11, colour=MUTED)
         if insight.quotes:
             first = shown_quotes(insight.quotes)[0]

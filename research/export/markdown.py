@@ -40,8 +40,8 @@ def _quote(q: Quote, words: int = 60) -> str:
 
 def _stage(journey: JourneyMap, lane) -> list[str]:
     out = ["", f"## {md(lane.name)}", "", md(wording.lane_line(lane)), "", "### Insights", ""]
-    for insight in lane.patterns:
-        out.append(f"- **{md(insight.claim)}**  ")
+    for number, insight in enumerate(lane.patterns, start=1):
+        out.append(f"- **{number}. {md(insight.claim)}**  ")
         out.append(f"  {md(wording.insight_facts(insight))}")
         out += [f"  - {_quote(q)}" for q in shown(insight.quotes)]
     if not lane.patterns:

@@ -49,10 +49,11 @@ def column_width_for(room: int, columns: int, least: int) -> int:
     return max(least, room // fit - 2)
 
 
-def insight_cell(insight: Insight) -> Text:
-    """▼ headline (or the analyst's own text), then its reach and feeling, coloured by polarity."""
+def insight_cell(insight: Insight, number: int | None = None) -> Text:
+    """▼ 1. headline (or the analyst's own text), then its reach and feeling, coloured by polarity. The number
+    is the one other rows refer to ("see insight 1")."""
     mark, colour = POLARITY[insight.polarity]
-    sentence = insight.claim
+    sentence = insight.claim if number is None else f"{number}. {insight.claim}"
     text = Text(f"{mark} ", style=colour)
     text.append(sentence, style=f"bold {colour}".strip())
     reach = f" {insight.participants} of {insight.cohort}" + (f" · {insight.emotion.lower()}" if insight.emotion else "")

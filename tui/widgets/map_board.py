@@ -28,14 +28,14 @@ def _feeling(lane: StageLane) -> Entry:
     return Entry("Feeling", cell, detail, quotes=lane.quotes, utterance_ids=lane.utterance_ids)
 
 
-def _insight(insight: Insight) -> Entry:
+def _insight(insight: Insight, number: int) -> Entry:
     detail = Text(insight.statement, style="bold")
     facts = [insight.polarity, f"intensity {insight.intensity:.2f}"]
     facts += [f"{name}: {', '.join(values)}" for name, values in (("personas", insight.personas), ("touchpoints", insight.touchpoints)) if values]
     facts += [f"theme: {insight.theme}"] if insight.theme else []
     facts += ["edited by an analyst"] if insight.edited else []
     detail.append("\n" + " · ".join(facts), style="dim")
-    return Entry("Insights", insight_cell(insight), detail, quotes=insight.quotes, utterance_ids=insight.utterance_ids, insight=insight)
+    return Entry("Insights", insight_cell(insight, number), detail, quotes=insight.quotes, utterance_ids=insight.utterance_ids, insight=insight)
 
 
 def _quote(lane_name: str, quote: Quote, everything: list[Quote]) -> Entry:
@@ -82,7 +82,7 @@ def _feedback(lane: StageLane) -> Entry | None:
 Lane = tuple[str, Callable[[StageLane], list[Entry | None]], int, int]
 LANES: list[Lane] = [
     ("Feeling", lambda s: [_feeling(s)], 1, 2),
-    ("Insights", lambda s: [_insight(i) for i in s.patterns], 6, 5),
+    ("Insights", lambda s: [_insight(i, n) for n, i in enumerate(s.patterns, start=1)], 6, 5),
     ("Pain points", lambda s: [_quote("Pain points", q, s.pain_points) for q in shown(s.pain_points)], 2, 3),
     ("Delights", lambda s: [_quote("Delights", q, s.delights) for q in shown(s.delights)], 2, 3),
     ("Moments", lambda s: [_moment(m) for m in s.moments_of_truth], 3, 2),
