@@ -233,7 +233,19 @@ async def test_journey_map_filters_and_quotes_at_80x24(review_study):
         assert isinstance(app.screen, TranscriptScreen)
 
 
-async def test_pipeline_runs_in_the_background(review_study):
+async def test_pipeline_runs_in_the_background(review_study, monkeypatch):
+    import threading
+
+    import research.coding.stage as coding_stage
+
+    release = threading.Event()  # the real coding waits until the screen has been checked meanwhile, however fast it is
+    real_run_code = coding_stage.run_code
+
+    def run_code_once_released(study, *args, **kwargs):
+        release.wait(120)
+        return real_run_code(study, *args, **kwargs)
+
+    monkeypatch.setattr(coding_stage, "run_code", run_code_once_released)
     db = review_study.db
     first = db.execute("SELECT min(id) FROM interviews").fetchone()[0]
     with db.conn:  # one interview's coding is out of date: the pipeline has work to do
@@ -245,6 +257,9 @@ async def test_pipeline_runs_in_the_background(review_study):
         await pilot.pause()
         assert app.screen.query_one("ProgressBar").display  # the UI is still answering while it runs
         await pilot.press("down")
+        await pilot.pause()
+        assert app.screen.query_one("ProgressBar").display and "Running" in str(app.screen.query_one("#pipeline").render())
+        release.set()
         await settle(pilot, app)
         assert any("Pipeline finished" in n.message for n in app._notifications)
         assert db.execute("SELECT status FROM stage_status WHERE stage = 'code' AND interview_id = ?", [first]).fetchone() == ("done",)
