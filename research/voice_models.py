@@ -40,6 +40,7 @@ from typing import Literal
 
 import numpy as np
 
+from research.atomic import atomic_path
 from research.errors import ModelNotAvailableError
 
 POWERSET = ((), (0,), (1,), (2,), (0, 1), (0, 2), (1, 2))  # segmentation-3.0's classes: sets of local speakers
@@ -226,29 +227,21 @@ def _export(module, example, dynamic_axes: dict, path: Path) -> bool:
     if importlib.util.find_spec("onnx") is None:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(module, (example,), str(partial), dynamo=False, input_names=["audio"], output_names=["out"], dynamic_axes=dynamic_axes, opset_version=17)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with atomic_path(path) as partial, torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (example,), str(partial), dynamo=False, input_names=["audio"], output_names=["out"], dynamic_axes=dynamic_axes, opset_version=17)
     return True
 
 
 def _quantized(quantize: Callable[[Path, Path], None], source: Path, path: Path) -> bool:
-    """Write `quantize(source, …)` to `path` (under a temporary name, then moved into place); False where it fails."""
+    """Write `quantize(source, …)` to `path`, whole or not at all (`atomic_path`); False where it fails."""
     if not os.access(path.parent, os.W_OK):  # a read-only cache: not worth calibrating for nothing
         return False
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     try:
-        quantize(source, partial)
-        partial.replace(path)
-    except Exception:  # noqa: BLE001 - any failure to quantize (no calibration audio, a read-only cache, a quantizer error) leaves the float model
+        with atomic_path(path) as partial:
+            quantize(source, partial)
+    except Exception:  # noqa: BLE001 - any failure to quantize (no calibration audio, a full disk, a quantizer error) leaves the float model
         return False
-    finally:
-        partial.unlink(missing_ok=True)
     return True
 
 
