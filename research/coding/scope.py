@@ -121,5 +121,5 @@ def scope_summary(db: Database) -> str:
     if not scopes:
         return "No customer utterances coded yet."
     on = sum(s == "journey" for s in scopes.values())
-    outside = describe_outside(outside_reasons(db, [u for u, s in scopes.items() if s != "journey"]))
+    outside = describe_outside(dict(Counter(s for s in scopes.values() if s != "journey").most_common()))
     return f"On the journey: {on} of {len(scopes)} customer utterances" + (f"; outside it: {outside}." if outside else ".")
