@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlite_utils import Database
 
-from research.nlp import load_spacy
+from research.nlp import parse
 from research.text_facts import cached_per_text
 
 EXTRACTOR_VERSION = "7"  # part of the cache key: a change to the extraction re-parses stored utterances
@@ -62,9 +62,8 @@ class FiveWs:
 
 def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
     """{id: FiveWs} for each text, parsed in one batch."""
-    nlp = load_spacy()
     out = {}
-    for key, doc in zip(texts, nlp.pipe(texts.values(), batch_size=256)):
+    for key, doc in zip(texts, parse(list(texts.values()))):  # coding has parsed most of them already
         ws = FiveWs()
         for ent in doc.ents:
             text = _text(list(ent))  # names keep their capitals: "October", "LinkedIn"
