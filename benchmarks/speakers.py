@@ -8,8 +8,9 @@ so that a change to the CAM++ method is measured beside its predecessor in one r
 
 Reports, for each method:
 - DER on the AMI clips in ../shared/data/diarization-ami-train (collar 0.25 s each side,
-  inside the UEM, overlap scored; the speaker count found automatically), per clip, the
-  mean over clips and pooled over all clips (total error / total reference speech);
+  inside the UEM, overlap scored; the speaker count found automatically), per clip (with its
+  missed, false-alarm and confused seconds), the mean over clips and pooled over all clips
+  (total error / total reference speech), and the pooled errors in overlapped speech and elsewhere;
 - word attribution on pyannote's real phone call (RTTM reference, two voices, Whisper base);
 - words with the right role on the demo interviews (tiny.en; per-turn timings as reference);
 - seconds of speaker separation per audio hour (CPU time and wall time, this machine's cores);
@@ -40,7 +41,7 @@ from research.attribution import ReferenceTurn, labelled_accuracy, mapped_accura
 from research.audio import decode  # noqa: E402
 from research.config import TranscribeSettings  # noqa: E402
 from research.demo_corpus import DEMO_DIR as DEMO  # noqa: E402
-from research.der import diarization_error, read_uem  # noqa: E402
+from research.der import diarization_error, errors_by_overlap, read_uem  # noqa: E402
 from research import speakers as speakers_stage  # noqa: E402
 from research import voice_models  # noqa: E402
 from research.diarize import diarize  # noqa: E402
@@ -129,6 +130,7 @@ def ami(clocks: dict[str, Clock]) -> dict[str, float]:
     uem = (folder / "debug.train.uem").read_text()
     clips = sorted(p.stem for p in folder.glob("trn*.flac"))
     totals = {m: np.zeros(4) for m in METHODS}
+    regions = {m: {r: np.zeros(4) for r in ('overlap', 'single')} for m in METHODS}
     rates = {m: [] for m in METHODS}
     print("AMI clips: DER (collar 0.25 s, UEM), speakers found / true")
     print(f"  {'clip':6} {'true':>4}  " + "  ".join(f"{NAMES[m]:>22}" for m in METHODS))
@@ -142,14 +144,17 @@ def ami(clocks: dict[str, Clock]) -> dict[str, float]:
             hypothesis = [ReferenceTurn(a, b, str(s)) for a, b, s in result.turns()]
             error = diarization_error(reference, hypothesis, read_uem(uem, clip))
             totals[method] += [error.missed, error.false_alarm, error.confusion, error.reference]
+            for region, part in errors_by_overlap(reference, hypothesis, read_uem(uem, clip)).items():
+                regions[method][region] += [part.missed, part.false_alarm, part.confusion, part.reference]
             rates[method].append(error.rate)
-            cells.append(f"{error.rate:>15.3f} ({result.speakers} spk)")
+            cells.append(f"{error.rate:>15.3f} ({result.speakers} spk) [m {error.missed:.1f} f {error.false_alarm:.1f} c {error.confusion:.1f} s]")
         print(f"  {clip:6} {len({t.label for t in reference}):>4}  " + "  ".join(cells))
     pooled = {}
     for method in METHODS:
         missed, false_alarm, confusion, reference = totals[method]
         pooled[method] = (missed + false_alarm + confusion) / reference
         print(f"  {NAMES[method]}: mean of clips {np.mean(rates[method]):.3f}, pooled {pooled[method]:.3f} (missed {missed / reference:.3f}, false alarm {false_alarm / reference:.3f}, confusion {confusion / reference:.3f})")
+        print("    " + "; ".join(f"{region} speech {r[3]:.1f} s: missed {r[0]:.1f}, false alarm {r[1]:.1f}, confused {r[2]:.1f}" for region, r in regions[method].items()))
     return pooled
 
 

@@ -5,6 +5,8 @@ scored region: the UEM minus a collar of `collar` seconds on each side of every
 reference boundary. Overlapped speech counts once per speaker. Our speakers are mapped
 to the reference's one-to-one so that the time they share is largest (Hungarian).
 Time is sampled every 10 ms, so results match the exact computation to within a frame.
+`errors_by_overlap` splits the same errors by where they fall: overlapped reference speech (two or
+more speakers) or the rest (one speaker or none), the mapping still made over the whole region.
 """
 
 from __future__ import annotations
@@ -49,6 +51,24 @@ def _activity(turns: list[ReferenceTurn], labels: list[str], frames: int) -> np.
 
 def diarization_error(reference: list[ReferenceTurn], hypothesis: list[ReferenceTurn], uem: tuple[float, float], collar: float = 0.25) -> DiarizationError:
     """Missed, false-alarm and confused speech (seconds) of `hypothesis` against `reference` inside `uem`."""
+    frames = _frame_errors(reference, hypothesis, uem, collar)
+    return _summed(frames, np.ones(len(frames[0]), dtype=bool))
+
+
+def errors_by_overlap(reference: list[ReferenceTurn], hypothesis: list[ReferenceTurn], uem: tuple[float, float], collar: float = 0.25) -> dict[str, DiarizationError]:
+    """The errors of `diarization_error`, split into "overlap" (two or more reference speakers) and "single" (one or none)."""
+    frames = _frame_errors(reference, hypothesis, uem, collar)
+    overlapped = frames[3] >= 2
+    return {"overlap": _summed(frames, overlapped), "single": _summed(frames, ~overlapped)}
+
+
+def _summed(frames: tuple[np.ndarray, ...], region: np.ndarray) -> DiarizationError:
+    missed, false_alarm, confusion, reference = (float(values[region].sum() * STEP) for values in frames)
+    return DiarizationError(missed=missed, false_alarm=false_alarm, confusion=confusion, reference=reference)
+
+
+def _frame_errors(reference: list[ReferenceTurn], hypothesis: list[ReferenceTurn], uem: tuple[float, float], collar: float) -> tuple[np.ndarray, ...]:
+    """Per scored frame: missed, false-alarm and confused speakers, and reference speakers."""
     from scipy.optimize import linear_sum_assignment
 
     frames = int(round(uem[1] / STEP))
@@ -68,9 +88,4 @@ def diarization_error(reference: list[ReferenceTurn], hypothesis: list[Reference
         rows, cols = linear_sum_assignment(-shared)
         for r, c in zip(rows, cols):
             correct += ref[:, r] & hyp[:, c]
-    return DiarizationError(
-        missed=float(np.maximum(0, n_ref - n_hyp).sum() * STEP),
-        false_alarm=float(np.maximum(0, n_hyp - n_ref).sum() * STEP),
-        confusion=float((np.minimum(n_ref, n_hyp) - correct).sum() * STEP),
-        reference=float(n_ref.sum() * STEP),
-    )
+    return np.maximum(0, n_ref - n_hyp), np.maximum(0, n_hyp - n_ref), np.minimum(n_ref, n_hyp) - correct, n_ref

@@ -184,6 +184,20 @@ def test_der_counts_missed_false_alarm_and_confused_speech():
     assert diarization_error(ref, hyp, (21, 30), collar=0).reference == 0  # the UEM bounds what is scored
 
 
+def test_der_splits_into_overlapped_and_single_speaker_speech():
+    from research.der import diarization_error, errors_by_overlap
+
+    ref = [ReferenceTurn(0, 10, "A"), ReferenceTurn(10, 20, "B"), ReferenceTurn(15, 20, "C")]
+    hyp = [ReferenceTurn(0, 8, "x"), ReferenceTurn(8, 12, "y"), ReferenceTurn(12, 20, "y"), ReferenceTurn(22, 25, "x")]
+    parts = errors_by_overlap(ref, hyp, (0, 30), collar=0)
+    # B and C overlap over 15-20 (10 s of reference speech), where C is missed; the rest holds A's confusion and the false alarm
+    overlap, single = parts["overlap"], parts["single"]
+    assert (round(overlap.reference, 2), round(overlap.missed, 2), round(overlap.confusion, 2), round(overlap.false_alarm, 2)) == (10.0, 5.0, 0.0, 0.0)
+    assert (round(single.reference, 2), round(single.missed, 2), round(single.confusion, 2), round(single.false_alarm, 2)) == (15.0, 0.0, 2.0, 3.0)
+    whole = diarization_error(ref, hyp, (0, 30), collar=0)
+    assert round(overlap.missed + single.missed + overlap.confusion + single.confusion + single.false_alarm, 2) == round(whole.missed + whole.confusion + whole.false_alarm, 2)
+
+
 def test_kaldi_filterbanks_put_a_tone_in_its_mel_band():
     import torch
 
