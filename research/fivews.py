@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from research.nlp import parse
 from research.text_facts import cached_per_text
 
-EXTRACTOR_VERSION = "7"  # part of the cache key: a change to the extraction re-parses stored utterances
+EXTRACTOR_VERSION = "8"  # part of the cache key: a change to the extraction re-parses stored utterances
 
 ROLE_NOUNS = {
     "manager", "owner", "doctor", "pediatrician", "nurse", "agent", "rep", "representative", "salesperson", "clerk", "engineer", "technician",
@@ -40,6 +40,7 @@ PLACE_NOUNS = {  # kinds of place, venue and channel (general knowledge, not one
 }
 PLACE_PREPOSITIONS = {"in", "at", "on", "from", "to", "into", "onto", "near", "inside", "outside", "through", "via", "across", "around", "by", "within"}
 TIME_UNITS = {"second", "minute", "hour", "day", "week", "fortnight", "month", "year", "decade", "century", "morning", "afternoon", "evening", "night", "weekend"}
+PERIOD_NOUNS = TIME_UNITS | {"age", "ages", "era", "period", "epoch", "times"}  # "the Middle Ages" is a time, though spaCy may call it a place
 AMOUNT_WORDS = {"a", "an", "one", "whole", "full", "entire", "few", "several", "couple", "of", "about", "almost", "nearly", "over", "around", "like"}
 LIGHT_VERBS = {"be", "have", "do", "get", "go", "say", "tell", "know", "think", "make", "let", "want", "need", "can", "will", "would", "could", "should", "mean", "guess", "like"}
 CAUSE_MARKERS = {"because", "since", "as", "cause"}
@@ -71,7 +72,7 @@ def extract_five_ws(texts: dict[int, str]) -> dict[int, FiveWs]:
                 continue
             if ent.label_ in ("DATE", "TIME") and not _duration(ent):
                 ws.when.append(text)
-            elif ent.label_ in ("GPE", "LOC", "FAC") and (_of_place(ent.root) or ent.label_ == "GPE" and ent[0].pos_ != "DET"):
+            elif ent.label_ in ("GPE", "LOC", "FAC") and ent.root.lower_ not in PERIOD_NOUNS and (_of_place(ent.root) or ent.label_ == "GPE" and ent[0].pos_ != "DET"):
                 ws.where.append(text)
         for chunk in doc.noun_chunks:
             root = chunk.root.lemma_.lower()
