@@ -244,6 +244,18 @@ def test_the_enrolled_interviewer_is_recognised_in_another_interview(study):
     assert bad.exit_code == 1 and "CODE:SPEAKER" in bad.output
 
 
+def test_diarizing_holds_torch_and_numpys_thread_pools_to_one_thread_and_restores_them():
+    import torch
+    from threadpoolctl import threadpool_info
+
+    from research.diarize import one_thread
+
+    before = ([pool["num_threads"] for pool in threadpool_info()], torch.get_num_threads())
+    with one_thread():
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info()) and torch.get_num_threads() == 1
+    assert ([pool["num_threads"] for pool in threadpool_info()], torch.get_num_threads()) == before
+
+
 @pytest.mark.slow
 def test_a_voice_the_segmentation_took_for_another_is_split_off_again():
     """INT-005 opens with the interviewer, then the customer, and segmentation's first chunk hears one local speaker in both."""
