@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -178,15 +179,23 @@ def one_thread() -> Iterator[None]:
     steps gain nothing from a second thread, and on a busy machine the threads' spin-waiting multiplies the CPU
     time (measured: 100x for the LSTM; 7x for the GE2E fallback's mel spectrograms, a third of its time)."""
     import torch
-    from threadpoolctl import threadpool_limits
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with threadpool_limits(1):
+        with _thread_pools().limit(limits=1):
             yield
     finally:
         torch.set_num_threads(before)
+
+
+@cache
+def _thread_pools():
+    """numpy's and scipy's BLAS and OpenMP pools, found once (finding them costs more CPU than a short clip's pooling)."""
+    import scipy.linalg  # noqa: F401 - loads scipy's own BLAS, so that it is found too
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _frames(samples: int) -> int:

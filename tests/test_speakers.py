@@ -250,10 +250,14 @@ def test_diarizing_holds_torch_and_numpys_thread_pools_to_one_thread_and_restore
 
     from research.diarize import one_thread
 
-    before = ([pool["num_threads"] for pool in threadpool_info()], torch.get_num_threads())
+    def pools() -> dict[str, int]:
+        return {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()}
+
+    before, threads = pools(), torch.get_num_threads()
     with one_thread():
-        assert all(pool["num_threads"] == 1 for pool in threadpool_info()) and torch.get_num_threads() == 1
-    assert ([pool["num_threads"] for pool in threadpool_info()], torch.get_num_threads()) == before
+        assert set(pools().values()) == {1} and torch.get_num_threads() == 1
+    after = pools()
+    assert {path: after[path] for path in before} == before and torch.get_num_threads() == threads
 
 
 @pytest.mark.slow
