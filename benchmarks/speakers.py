@@ -3,7 +3,8 @@
     python benchmarks/speakers.py [--skip-demo] [--baseline REV] [--float]
 
 `--baseline REV` adds research/diarize.py and diarize_ge2e.py as they were at git revision REV (e.g. 2997370),
-so that a change to the CAM++ method is measured beside its predecessor in one run.
+so that a change to the CAM++ method is measured beside its predecessor in one run; the baseline's speaker stage
+also decodes with research/audio.py's `decode` as it was at REV.
 `--float` adds today's CAM++ method on the float models (int8 by default; see research.voice_models).
 
 Reports, for each method:
@@ -56,6 +57,7 @@ SHARED = REPO.parent / "shared" / "data"
 METHODS = ["ge2e", "campplus"]
 NAMES = {"ge2e": "old (GE2E)", "campplus": "new (CAM++ int8)"}
 DIARIZE: dict[str, Callable] = {"ge2e": diarize, "campplus": diarize}
+DECODE: dict[str, Callable] = {}  # a method's own decoder for the speaker stage, where it is not today's
 ENGINE = {"ge2e": "ge2e", "campplus": "campplus", "baseline": "campplus", "float": "campplus"}
 
 
@@ -73,12 +75,12 @@ def add_float() -> None:
 
 def add_baseline(revision: str) -> None:
     """research/diarize.py and its GE2E fallback (diarize_ge2e.py) as they were at `revision`, loaded beside today's
-    as the method "baseline"."""
+    as the method "baseline", whose speaker stage decodes with research/audio.py's `decode` at `revision`."""
     import research.diarize_ge2e  # noqa: F401 - today's, put back after each baseline call
 
     folder = Path(tempfile.mkdtemp())
     modules = {}
-    for name in ("diarize", "diarize_ge2e"):
+    for name in ("diarize", "diarize_ge2e", "audio"):
         source = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:research/{name}.py"], capture_output=True, text=True, check=True).stdout
         path = folder / f"{name}_baseline.py"
         path.write_text(source)
@@ -98,17 +100,18 @@ def add_baseline(revision: str) -> None:
     METHODS.insert(1, "baseline")
     NAMES["baseline"] = f"CAM++ at {revision}"
     DIARIZE["baseline"] = baseline
+    DECODE["baseline"] = modules["audio"].decode
 
 
 @contextmanager
 def stage_uses(method: str):
-    """`research speakers` diarizes with `method`'s function for the duration."""
-    original = speakers_stage.diarize
-    speakers_stage.diarize = DIARIZE[method]
+    """`research speakers` diarizes (and decodes) with `method`'s functions for the duration."""
+    original = speakers_stage.diarize, speakers_stage.decode
+    speakers_stage.diarize, speakers_stage.decode = DIARIZE[method], DECODE.get(method, decode)
     try:
         yield
     finally:
-        speakers_stage.diarize = original
+        speakers_stage.diarize, speakers_stage.decode = original
 
 
 class Clock:

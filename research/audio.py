@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,18 +64,34 @@ def _duration(container: av.container.InputContainer, stream: av.audio.stream.Au
 
 
 def decode(path: Path, split_stereo: bool = False) -> np.ndarray:
-    """Decode to 16 kHz float32: mono (n,), or (2, n) with `split_stereo`."""
-    from faster_whisper.audio import decode_audio
+    """Decode to 16 kHz float32: mono (n,), or (2, n) with `split_stereo`.
 
+    The samples of faster-whisper's `decode_audio` (16-bit 16 kHz from PyAV's resampler, scaled to
+    [-1, 1)), without the full garbage collection it runs after every file (a third of the time it
+    takes to decode an Opus interview in a process holding the models).
+    """
     try:
-        audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=split_stereo)
+        audio = _decoded(path, "stereo" if split_stereo else "mono")
     except (av.error.FFmpegError, OSError, ValueError, IndexError) as error:
         raise AudioError(path.name, f"could not decode audio ({_reason(error)})") from None
     if split_stereo:
-        return np.stack(audio)
+        return np.stack([audio[0::2], audio[1::2]])
     if audio.size == 0:
         raise AudioError(path.name, "the file holds no audio samples")
     return audio
+
+
+def _decoded(path: Path, layout: str) -> np.ndarray:
+    """Interleaved 16 kHz samples of the first audio stream, as float32; frames that fail to decode are skipped."""
+    from faster_whisper.audio import _group_frames, _ignore_invalid_frames
+
+    resampler = av.AudioResampler(format="s16", layout=layout, rate=SAMPLE_RATE)
+    parts = []
+    with av.open(str(path), metadata_errors="ignore") as container:
+        groups = _group_frames(_ignore_invalid_frames(container.decode(audio=0)), 500_000)  # the resampler fed in large pieces
+        for group in itertools.chain(groups, [None]):  # None flushes the resampler
+            parts += [frame.to_ndarray().reshape(-1) for frame in resampler.resample(group)]
+    return np.concatenate(parts).astype(np.float32) / 32768.0 if parts else np.zeros(0, dtype=np.float32)
 
 
 def is_silent(audio: np.ndarray, threshold_db: float = -60.0) -> bool:

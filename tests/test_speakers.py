@@ -258,6 +258,22 @@ def test_the_enrolled_interviewer_is_recognised_in_another_interview(study):
     assert bad.exit_code == 1 and "CODE:SPEAKER" in bad.output
 
 
+def test_diarizing_holds_torch_and_numpys_thread_pools_to_one_thread_and_restores_them():
+    import torch
+    from threadpoolctl import threadpool_info
+
+    from research.diarize import one_thread
+
+    def pools() -> dict[str, int]:
+        return {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()}
+
+    before, threads = pools(), torch.get_num_threads()
+    with one_thread():
+        assert set(pools().values()) == {1} and torch.get_num_threads() == 1
+    after = pools()
+    assert {path: after[path] for path in before} == before and torch.get_num_threads() == threads
+
+
 @pytest.mark.slow
 def test_a_voice_the_segmentation_took_for_another_is_split_off_again():
     """INT-005 opens with the interviewer, then the customer, and segmentation's first chunk hears one local speaker in both."""
