@@ -35,10 +35,33 @@ _share_the_cores()
 
 @pytest.fixture(scope="session", autouse=True)
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Converted and joined models go to a per-session cache, not the user's."""
-    folder = Path(os.environ.get("RESEARCH_TEST_MODELS") or tmp_path_factory.mktemp("models"))
+    """Converted, joined and quantized models go to a cache of this run, not the user's.
+
+    Parallel workers share it, so what one converts or quantizes the others reuse. Whisper base is joined into it
+    before any test runs (by the first worker; the others wait), as its join replaces the folder and so may not
+    run while another worker loads it. Everything else in it is written whole under a temporary name."""
+    given = os.environ.get("RESEARCH_TEST_MODELS")
+    folder = Path(given) if given else (_shared_folder(tmp_path_factory, "models") or tmp_path_factory.mktemp("models"))
+    folder.mkdir(parents=True, exist_ok=True)
     os.environ["RESEARCH_MODELS"] = str(folder)
+    if not given and _xdist_worker() is not None:
+        from filelock import FileLock
+
+        from research.transcribe.models import PACKAGED_CT2
+
+        with FileLock(str(folder) + ".lock"):
+            PACKAGED_CT2["base"]()
     return folder
+
+
+def _prepare_speaker_models() -> None:
+    """Export and quantize the speaker models into the run's model cache (the demo study's speakers stage needs
+    them), before the other workers' first speaker test would quantize them again."""
+    from research import voice_models
+
+    if voice_models.available():
+        voice_models.segmentation_runner()
+        voice_models.frames_runner()
 
 
 @pytest.fixture
@@ -173,6 +196,8 @@ def demo_built_early(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
     if _xdist_worker() != "gw0" or not any(_needs_demo(item) for item in items):
         return
     try:
+        if not os.environ.get("RESEARCH_TEST_MODELS"):
+            _prepare_speaker_models()
         demo = _demo_source(tmp_path_factory)
         wanted = set().union(*(item.fixturenames for item in items))
         if {"coded_demo", "coded_copy", "mapped_demo", "mapped_copy"} & wanted:

@@ -143,7 +143,8 @@ def test_a_200_name_sheet_wrongly_matches_under_1_in_1000_words_of_real_speech()
             texts.append(text)
     words = sum(len(text.split()) for text in texts)
     for seed in (1, 2):
-        wrong = [text[m.start : m.end] for text in texts for m in find_known_names(text, _sheet(seed, 200))]
+        sheet = _sheet(seed, 200)
+        wrong = [text[m.start : m.end] for text in texts for m in find_known_names(text, sheet)]
         assert len(wrong) / words < 1 / 1000, (seed, len(wrong), words, wrong[:20])
 
 

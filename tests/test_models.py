@@ -15,8 +15,10 @@ def test_packaged_tiny_en_resolves_offline():
     assert (Path(resolved.location) / "model.bin").is_file()
 
 
-def test_packaged_base_is_joined_once_into_the_cache(model_cache):
+def test_packaged_base_is_joined_once_into_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESEARCH_MODELS", str(tmp_path))  # an empty cache of its own: the run's has base joined already
     first = resolve_ct2("base")
+    assert Path(first.location) == tmp_path / "ct2" / "base"
     assert first.source == "packaged"
     model_bin = Path(first.location) / "model.bin"
     assert model_bin.stat().st_size > 140_000_000
@@ -98,8 +100,8 @@ def test_openai_whisper_download_goes_to_its_url(monkeypatch):
     assert urls == [whisper._MODELS["small"]]
 
 
-def test_openai_checkpoint_is_converted_from_packaged_weights_once():
-    openai_cache_file("tiny.en").unlink(missing_ok=True)
+def test_openai_checkpoint_is_converted_from_packaged_weights_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESEARCH_MODELS", str(tmp_path))  # an empty cache of its own, never one another worker reads
     first = resolve_openai("tiny.en")
     assert first.source == "converted"
     assert Path(first.location) == openai_cache_file("tiny.en")
