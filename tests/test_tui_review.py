@@ -188,3 +188,24 @@ async def test_at_80x24_the_dashboard_puts_open_suggestions_and_stages_before_th
         shown = screen_text(app)
         assert "open" in shown and "code" in shown and "✓" in shown and "Call [1]" in shown
         assert "? Help" in shown and "q Quit" in shown
+
+
+async def test_at_80x24_the_footer_wraps_to_show_every_key_of_the_transcript_and_dashboard(markup_study):
+    """At 80 columns the footer used to end at "+ Add": undo, memo, play, edit and back were off screen."""
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for opened in (False, True):
+            if opened:
+                await pilot.press("enter")
+                await pilot.pause()
+                assert isinstance(app.screen, TranscriptScreen)
+            shown = screen_text(app)
+            described = [binding.description for _, binding, _, _ in app.screen.active_bindings.values() if binding.show]
+            assert described and all(description in shown for description in described), [d for d in described if d not in shown]
+        assert "Undo" in shown and "Play" in shown and "Back" in shown
+        await pilot.press("escape")
+        await pilot.resize_terminal(160, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("KeyFooter").size.height == 1  # where the keys fit, one line as before
