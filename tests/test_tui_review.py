@@ -233,3 +233,27 @@ async def test_an_email_or_phone_number_typed_into_a_memo_is_saved_as_a_placehol
         assert re.fullmatch(r"ring \[PHONE_\d+\]", utterance_memo), utterance_memo
         shown = screen_text(app)
         assert "example.org" not in shown and "4567" not in shown and "7946" not in shown and "[EMAIL_" in shown
+
+
+async def test_a_reopened_app_lands_on_the_interview_and_utterance_left_last(markup_study):
+    """Quitting and reopening used to start at the first interview's first line, however far the review had gone."""
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.press("down", "down", "down")
+        await pilot.pause()
+        left = app.screen.current
+        assert app.screen.interview == "INT-002" and left.idx == 3
+        await pilot.press("q")
+    reopened = ResearchApp(markup_study)
+    async with reopened.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert reopened.screen.query_one("DataTable").cursor_row == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert reopened.screen.interview == "INT-002" and reopened.screen.current.id == left.id
+        await pilot.press("escape", "up", "enter")  # another interview opens at its top
+        await pilot.pause()
+        assert reopened.screen.interview == "INT-001" and reopened.screen.current.idx == 0
