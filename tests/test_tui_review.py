@@ -257,3 +257,23 @@ async def test_a_reopened_app_lands_on_the_interview_and_utterance_left_last(mar
         await pilot.press("escape", "up", "enter")  # another interview opens at its top
         await pilot.pause()
         assert reopened.screen.interview == "INT-001" and reopened.screen.current.idx == 0
+
+
+async def test_undo_puts_the_cursor_on_the_coding_it_restored(markup_study):
+    """After accepting, the cursor moves on to the next suggestion; `u` used to leave it there, so the
+    researcher could not see what the undo had put back."""
+    db = markup_study.db
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "n")
+        await pilot.pause()
+        screen = app.screen
+        decided = screen.current_coding
+        await pilot.press("a")
+        await pilot.pause()
+        assert screen.current_coding.id != decided.id and screen.current.id != db["codings"].get(decided.id)["utterance_id"]
+        await pilot.press("u")
+        await pilot.pause()
+        assert screen.current_coding.id == decided.id and screen.current_coding.status == "suggested"
+        assert f"{decided.group} › {decided.name}: suggested" in str(screen.query_one("#detail").render())

@@ -390,6 +390,12 @@ class TranscriptScreen(Screen):
         if result.batches:
             self.app.map_is_stale = True
             self.reload()
+            rows = {u.id: n for n, u in enumerate(self.utterances)}
+            restored = [(utterance, coding) for utterance, coding in zip(result.utterances, result.codings) if utterance in rows]
+            if restored:  # show what came back: the cursor goes to the first coding the undo put back
+                utterance, coding = restored[0]
+                chips = [c.id for c in self.utterances[rows[utterance]].codings]
+                self._place(rows[utterance], chips.index(coding) if coding in chips else 0)
         self.notify(result.line, markup=False)
 
     def action_play(self) -> None:
