@@ -220,6 +220,11 @@ async def test_journey_map_filters_and_quotes_at_80x24(review_study):
         assert screen.journey.participants == 8
         board = screen.query_one(MapBoard)
         assert len(board.columns) == 6 and any(e.insight for e in board.entries.values())
+        await pilot.press("f")  # the filters, hidden at 80 columns: each says what it filters (they read "any ▼" on one line of seven)
+        await pilot.pause()
+        shown = screen_text(app)
+        assert all(f"any {name}" in shown for name in ("persona", "segment", "role")), shown[:400]
+        await pilot.press("f")
         screen.query_one("#filter-segment").value = "Household"
         await settle(pilot, app)
         assert screen.journey.participants == 4 and screen.sub_title == "segment = Household"
@@ -584,3 +589,35 @@ async def test_the_map_says_when_nothing_is_on_the_journey(coded_copy):
         assert isinstance(app.screen, JourneyScreen)
         shown = str(app.screen.query_one("#summary").render())
         assert shown.startswith("0 of 49 customer utterances") and nothing_placed_line(app.screen.journey) in shown
+
+
+async def test_opening_a_stale_map_shows_the_stored_one_while_it_is_rebuilt(insight_study, monkeypatch):
+    """After a decision the map is rebuilt on opening, which loads the coding models: the screen said only
+    "Loading the map…" all that time. Now the stored map shows meanwhile, marked as rebuilding."""
+    import threading
+
+    import research.journey as journey_module
+
+    release = threading.Event()
+    real_build = journey_module.build_and_store
+
+    def build_once_released(*args, **kwargs):
+        release.wait(120)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(journey_module, "build_and_store", build_once_released)
+    app = ResearchApp(insight_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.map_is_stale = True  # as after a decision
+        await pilot.press("j")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if app.screen.journey is not None:
+                break
+        screen = app.screen
+        assert screen.journey is not None and "rebuilding" in screen.sub_title and app.map_is_stale
+        assert "Loading the map" not in screen_text(app) and "3 of 3" in screen_text(app)
+        release.set()
+        await settle(pilot, app)
+        assert not app.map_is_stale and "rebuilding" not in screen.sub_title

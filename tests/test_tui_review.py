@@ -188,3 +188,92 @@ async def test_at_80x24_the_dashboard_puts_open_suggestions_and_stages_before_th
         shown = screen_text(app)
         assert "open" in shown and "code" in shown and "✓" in shown and "Call [1]" in shown
         assert "? Help" in shown and "q Quit" in shown
+
+
+async def test_at_80x24_the_footer_wraps_to_show_every_key_of_the_transcript_and_dashboard(markup_study):
+    """At 80 columns the footer used to end at "+ Add": undo, memo, play, edit and back were off screen."""
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for opened in (False, True):
+            if opened:
+                await pilot.press("enter")
+                await pilot.pause()
+                assert isinstance(app.screen, TranscriptScreen)
+            shown = screen_text(app)
+            described = [binding.description for _, binding, _, _ in app.screen.active_bindings.values() if binding.show]
+            assert described and all(description in shown for description in described), [d for d in described if d not in shown]
+        assert "Undo" in shown and "Play" in shown and "Back" in shown
+        await pilot.press("escape")
+        await pilot.resize_terminal(160, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("KeyFooter").size.height == 1  # where the keys fit, one line as before
+
+
+async def test_an_email_or_phone_number_typed_into_a_memo_is_saved_as_a_placeholder(markup_study):
+    """A memo is study.db text: a contact typed into it ("call back on …") used to be saved and shown raw."""
+    db = markup_study.db
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "n")
+        await pilot.pause()
+        coding = app.screen.current_coding
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"mail jo.bloggs@example.org or call 555-123-4567 first", "enter")
+        await pilot.press("M")
+        await pilot.pause()
+        await pilot.press(*"ring +44 20 7946 0958", "enter")
+        await pilot.pause()
+        memo = db["codings"].get(coding.id)["memo"]
+        utterance_memo = db.execute("SELECT memo FROM utterance_memos WHERE utterance_id = ?", [app.screen.current.id]).fetchone()[0]
+        assert re.fullmatch(r"mail \[EMAIL_\d+\] or call \[PHONE_\d+\] first", memo), memo
+        assert re.fullmatch(r"ring \[PHONE_\d+\]", utterance_memo), utterance_memo
+        shown = screen_text(app)
+        assert "example.org" not in shown and "4567" not in shown and "7946" not in shown and "[EMAIL_" in shown
+
+
+async def test_a_reopened_app_lands_on_the_interview_and_utterance_left_last(markup_study):
+    """Quitting and reopening used to start at the first interview's first line, however far the review had gone."""
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.press("down", "down", "down")
+        await pilot.pause()
+        left = app.screen.current
+        assert app.screen.interview == "INT-002" and left.idx == 3
+        await pilot.press("q")
+    reopened = ResearchApp(markup_study)
+    async with reopened.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert reopened.screen.query_one("DataTable").cursor_row == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert reopened.screen.interview == "INT-002" and reopened.screen.current.id == left.id
+        await pilot.press("escape", "up", "enter")  # another interview opens at its top
+        await pilot.pause()
+        assert reopened.screen.interview == "INT-001" and reopened.screen.current.idx == 0
+
+
+async def test_undo_puts_the_cursor_on_the_coding_it_restored(markup_study):
+    """After accepting, the cursor moves on to the next suggestion; `u` used to leave it there, so the
+    researcher could not see what the undo had put back."""
+    db = markup_study.db
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "n")
+        await pilot.pause()
+        screen = app.screen
+        decided = screen.current_coding
+        await pilot.press("a")
+        await pilot.pause()
+        assert screen.current_coding.id != decided.id and screen.current.id != db["codings"].get(decided.id)["utterance_id"]
+        await pilot.press("u")
+        await pilot.pause()
+        assert screen.current_coding.id == decided.id and screen.current_coding.status == "suggested"
+        assert f"{decided.group} › {decided.name}: suggested" in str(screen.query_one("#detail").render())

@@ -54,6 +54,8 @@ class UndoResult:
     actions: list[str] = field(default_factory=list)  # their actions, e.g. ["bulk-accept"]
     restored: int = 0  # codings put back as they were
     kept: int = 0  # codings changed again since, left as they are
+    utterances: list[int] = field(default_factory=list)  # the utterances whose codings were put back, oldest change first
+    codings: list[int] = field(default_factory=list)  # the codings put back (a removed one is gone), in the same order
 
     @property
     def line(self) -> str:
@@ -84,6 +86,8 @@ def _undo_batches(db: Database, batches: list[int]) -> UndoResult:
             for row in rows:
                 if _restore(db, row):
                     result.restored += 1
+                    result.utterances.insert(0, row["utterance_id"])
+                    result.codings.insert(0, row["coding_id"])
                 else:
                     result.kept += 1
             db.execute("UPDATE decision_log SET undone_at = ? WHERE batch = ?", [now(), batch])

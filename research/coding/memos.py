@@ -3,11 +3,13 @@
 A coding's memo lives on the coding (`codings.memo`, set with `decisions.set_memo`); an utterance's
 memo in `utterance_memos`. A researcher may type a participant's or company's real name into a memo,
 so `name_redactor` gives the function that replaces every known name (the vault's, misheard spellings
-too) with its study pseudonym: apply it before saving a memo, and exports apply it again.
+too) with its study pseudonym, and every email address and phone number with a placeholder: apply it
+before saving a memo, and exports apply it again.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -18,11 +20,55 @@ from research.store import now
 from research.study import Study
 
 
-def name_redactor(study: Study) -> Callable[[str], str]:
-    """text → text with the study's known participant and company names as their pseudonyms ([Participant 3]);
-    the identity once the vault is purged (no names are left to leak, nor to look up)."""
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+PHONE_REGIONS = ("GB", "DE", "IN")  # numbers written as dialled there; "US" is matched more leniently below
+
+
+def contacts(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, EMAIL or PHONE) of each email address and phone number typed in `text` (phonenumbers'
+    matcher: a possible US number, 555-123-4567 included, or a valid one of the other regions or with a +code)."""
+    import phonenumbers
+
+    found = [(m.start(), m.end(), "EMAIL") for m in EMAIL.finditer(text)]
+    matches = list(phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE))
+    for region in PHONE_REGIONS:
+        matches += phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+    found += [(m.start, m.end, "PHONE") for m in matches]
+    return sorted(found, key=lambda span: (span[0], -span[1]))
+
+
+def contact_redactor(study: Study) -> Callable[[str], str]:
+    """text → text with each email address and phone number as a placeholder ([EMAIL_1], [PHONE_2]; the same one
+    each time while the vault is there, else [EMAIL] and [PHONE])."""
     if study.config.vault_purged or not study.vault_dir.is_dir():
-        return lambda text: text
+        def tag(kind: str, piece: str) -> str:
+            return f"[{kind}]"
+    else:
+        from research.anonymize.pseudonyms import Pseudonymizer
+        from research.vault import entity_key
+
+        pseudonyms = Pseudonymizer(study.vault)
+
+        def tag(kind: str, piece: str) -> str:
+            return pseudonyms.replacement(kind, entity_key(piece))
+
+    def redact(text: str) -> str:
+        out, end = [], 0
+        for start, stop, kind in contacts(text):
+            if start >= end:
+                out += [text[end:start], tag(kind, text[start:stop])]
+                end = stop
+        return "".join(out) + text[end:]
+
+    return redact
+
+
+def name_redactor(study: Study) -> Callable[[str], str]:
+    """text → text with the study's known participant and company names as their pseudonyms ([Participant 3])
+    and email addresses and phone numbers as placeholders; only the latter once the vault is purged."""
+    contacts_out = contact_redactor(study)
+    if study.config.vault_purged or not study.vault_dir.is_dir():
+        return contacts_out
     from research.anonymize.known_names import KnownName, find_known_names
     from research.anonymize.pseudonyms import Pseudonymizer
     from research.vault import entity_key
@@ -37,7 +83,7 @@ def name_redactor(study: Study) -> Callable[[str], str]:
             if match.start >= end:
                 out += [text[end:match.start], pseudonyms.replacement(match.name.entity_type, entity_key(match.name.text))]
                 end = match.end
-        return "".join(out) + text[end:]
+        return contacts_out("".join(out) + text[end:])
 
     return redact
 

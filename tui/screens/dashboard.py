@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Header, ProgressBar, Static
 
 from research.status import interview_statuses
 from research.store import STAGES
+from tui.resume import load
 from tui.widgets.footer import KeyFooter
 
 BADGE = {"done": "✓", "failed": "✗", "running": "…", "interrupted": "‼", "empty": "∅", "pending": "·"}
@@ -59,6 +60,7 @@ class DashboardScreen(Screen):
         Binding("enter", "open", "Review", id="dashboard.open"),
         Binding("r", "run_pipeline", "Run pipeline", id="dashboard.run"),
     ]
+    _resume = None  # where the last session left off, until the table is first filled
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,6 +74,7 @@ class DashboardScreen(Screen):
         table = self.query_one(DataTable)
         table.add_columns("code", "open", *[s[:4] for s in STAGES], "people", "min", "title")  # what a narrow terminal must show first
         self.query_one(ProgressBar).display = False
+        self._resume = load(self.app.study.root)  # the interview reviewed last: the cursor starts on it
 
     def on_resize(self) -> None:
         self.refresh_table()
@@ -95,6 +98,9 @@ class DashboardScreen(Screen):
         for status, names, title in zip(statuses, people, titles):
             table.add_row(status.code, str(open_counts.get(status.code, 0)), *[BADGE.get(status.stages[s], s) for s in STAGES],
                           _cut(names, people_width), f"{status.duration / 60:.1f}", _cut(title, title_width), key=status.code)
+        if self._resume is not None and self._resume.interview in table.rows:
+            row = table.get_row_index(self._resume.interview)
+        self._resume = None
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
 

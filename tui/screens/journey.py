@@ -34,9 +34,11 @@ VIEWS = {"board": "Map", "personas": "Personas", "outlook": "Opportunities and a
 
 
 class MapReady(Message):
-    def __init__(self, journey: JourneyMap, filters: dict[str, str]):
+    """A map for `filters`; `final` False: the one stored earlier, shown while its rebuild runs."""
+
+    def __init__(self, journey: JourneyMap, filters: dict[str, str], final: bool = True):
         super().__init__()
-        self.journey, self.filters = journey, filters
+        self.journey, self.filters, self.final = journey, filters, final
 
 
 class MapFailed(Message):
@@ -49,6 +51,7 @@ class JourneyScreen(Screen):
     DEFAULT_CSS = """
     JourneyScreen #filters { height: 1; }
     JourneyScreen #filters Select { width: 1fr; }
+    JourneyScreen #filters.-narrow { layout: grid; grid-size: 4; grid-rows: 1; height: auto; }
     JourneyScreen #summary { height: auto; max-height: 5; padding: 0 1; color: $text-muted; }
     JourneyScreen ContentSwitcher { height: 1fr; }
     """
@@ -114,17 +117,23 @@ class JourneyScreen(Screen):
         self.load(rebuild=True)  # a stored filtered map may predate the latest decisions
 
     def load(self, rebuild: bool) -> None:
-        """Show the stored map for the filters (or build it, when asked or none is stored) in a worker."""
+        """Show the stored map for the filters (or build it, when asked or none is stored) in a worker. A rebuild
+        for a map not on screen yet (on opening, for new filters) shows the stored one meanwhile: a rebuild loads
+        the coding models and takes a while, and "Loading the map…" alone left the screen empty that long."""
         self.sub_title = "rebuilding…" if rebuild else "loading…"
-        self.build(self.filters(), rebuild)
+        filters = self.filters()
+        self.build(filters, rebuild, meanwhile=rebuild and (self.journey is None or self.journey.filters != filters))
 
     @work(thread=True, exclusive=True, group="map")
-    def build(self, filters: dict[str, str], rebuild: bool) -> None:
+    def build(self, filters: dict[str, str], rebuild: bool, meanwhile: bool = False) -> None:
         from research.journey import stored_map
         from research.study import Study
 
         study = Study.open(self.app.study.root)  # this thread's own connection
         try:
+            earlier = stored_map(study, filters) if meanwhile else None
+            if earlier is not None and not get_current_worker().is_cancelled:
+                self.post_message(MapReady(earlier, filters, final=False))
             journey = None if rebuild else stored_map(study, filters)
             if journey is None:  # only a rebuild loads the coding stage (and with it torch and spaCy)
                 from research.coding.stage import study_codebook
@@ -146,6 +155,10 @@ class JourneyScreen(Screen):
     def _ready(self, message: MapReady) -> None:
         if message.filters != self.filters():
             return  # the filters changed while it was built; that build is on its way
+        if not message.final:
+            self.show(message.journey)
+            self.sub_title = f"{self.sub_title} · rebuilding…"
+            return
         self.app.map_is_stale = False
         self.show(message.journey)
 
@@ -171,6 +184,9 @@ class JourneyScreen(Screen):
         self._show_evidence()
 
     def _fit_filters(self) -> None:
+        """Below WIDE columns the filters take two lines of four (one line of seven left each a few letters) and
+        stay hidden until `f`; from WIDE on they are one line, shown unless `f` hid them."""
+        self.query_one("#filters").set_class(self.app.size.width < WIDE, "-narrow")
         if not self.filters_chosen:
             self.query_one("#filters").display = self.app.size.width >= WIDE and any(select.display for select in self.query(Select))
 

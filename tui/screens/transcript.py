@@ -26,6 +26,7 @@ from research.study import Study
 from research.timecode import clock
 from tui.correction_dialogs import EditDialog, RoleDialog, SpeakerChoice, WordsChoice, WordsDialog
 from tui.dialogs import CodePicker, Prompt
+from tui.resume import Position, load, save
 from tui.widgets.footer import KeyFooter
 from tui.widgets.utterance_list import UtteranceList
 
@@ -129,6 +130,7 @@ class TranscriptScreen(Screen):
         self._placed: int | None = None  # a row the screen moved to itself (keep its chip selection)
         self._started = False  # the first "next" may land on the suggestion under the cursor
         self.correcting = False  # a correction is being saved and re-coded in a worker
+        self._at: int | None = None  # the utterance under the cursor (kept for when the screen's widgets are gone)
 
     @property
     def study(self):
@@ -148,8 +150,22 @@ class TranscriptScreen(Screen):
         self.query_one("#working").display = False
         self.app.freeze_startup_objects()
         self.reload()
+        last = load(self.study.root)
+        if self.focus_utterance is None and last is not None and last.interview == self.interview:
+            self.focus_utterance = last.utterance_id  # reopened: where the researcher left off
         if self.focus_utterance is not None:
             self.highlight_utterance(self.focus_utterance)
+
+    def remember_position(self) -> None:
+        """Keep the utterance under the cursor, for the next time this interview (or the app) is opened."""
+        if self._at is not None:
+            save(self.study.root, Position(self.interview, self._at))
+
+    def on_screen_suspend(self) -> None:
+        self.remember_position()
+
+    def on_unmount(self) -> None:
+        self.remember_position()
 
     def reload(self, full: bool = True) -> None:
         """Read the interview again from study.db and redraw, keeping the cursor; `full=False`
@@ -224,6 +240,7 @@ class TranscriptScreen(Screen):
                                      for row in rows if row < len(self.utterances)})
             self._marked = wanted
         coding = self.current_coding
+        self._at = self.current.id if self.current else None
         detail = self.query_one("#detail", Static)
         note = f"  Utterance memo: {self.current.memo}" if self.current and self.current.memo else ""
         if coding is None:
@@ -373,6 +390,12 @@ class TranscriptScreen(Screen):
         if result.batches:
             self.app.map_is_stale = True
             self.reload()
+            rows = {u.id: n for n, u in enumerate(self.utterances)}
+            restored = [(utterance, coding) for utterance, coding in zip(result.utterances, result.codings) if utterance in rows]
+            if restored:  # show what came back: the cursor goes to the first coding the undo put back
+                utterance, coding = restored[0]
+                chips = [c.id for c in self.utterances[rows[utterance]].codings]
+                self._place(rows[utterance], chips.index(coding) if coding in chips else 0)
         self.notify(result.line, markup=False)
 
     def action_play(self) -> None:
