@@ -11,7 +11,8 @@
   `--learn` trains, and utterances nobody decided are scored: four folds of 10, each coded after
   decisions on the other 30, all 40 scored together; the mean of 10 random orders. (40 decisions
   would leave nothing to score.)
-- The same on a coded demo study's speech-recognised utterances, when --study is given.
+- The same (scores and learning curve) on a coded demo study's speech-recognised utterances, when --study is
+  given: there each utterance is coded in its interview, and decided as its script turn's labels say.
 - MELD dev (spoken dialogue, Ekman 7 classes) and GoEmotions dev (Ekman macro-F1) for the emotion
   model (skipped with --quick).
 - Time to code a 60-minute interview (demo turns repeated to ~400 customer utterances), 1 thread.
@@ -156,13 +157,19 @@ def main() -> None:
     show_accuracy(new, old, args.reference)
     engine = engines()["full"]
     if args.study:
-        from research.coding.evaluate import engine_codes, evaluate_study
+        from research.coding.evaluate import engine_codes, evaluate_study, study_learning_curve
         from research.demo_corpus import DEMO_DIR, reference_scripts
         from research.study import Study
 
         study = Study.open(args.study)
-        scores = evaluate_study(study.db, reference_scripts(), json.loads((DEMO_DIR / "timings.json").read_text()), engine_codes(engine, study.db, study.config.coding.embedding_model))
+        timings, model = json.loads((DEMO_DIR / "timings.json").read_text()), study.config.coding.embedding_model
+        scores = evaluate_study(study.db, reference_scripts(), timings, engine_codes(engine, study.db, model))
         print(f"demo study {args.study} (speech-recognised): stage macro-F1 {scores.stage_macro_f1:.3f}  emotion macro-F1 {scores.emotion_macro_f1:.3f}")
+        started = time.process_time()
+        curve = study_learning_curve(engine, study.db, reference_scripts(), timings, model, LEARNING_SIZES, seeds=LEARNING_ORDERS)
+        print(f"Adaptation on the demo study (`--learn` after n utterances decided; each coded in its interview; mean of {LEARNING_ORDERS} orders; {time.process_time() - started:.0f} CPU s):")
+        for n, (stage, emotion) in curve.items():
+            print(f"  {n:>3} decided: stage macro-F1 {stage:.3f}  emotion macro-F1 {emotion:.3f}")
     if not args.quick:
         emotion_data_sets(engine)
 
