@@ -106,15 +106,20 @@ def show_accuracy(new: dict, old: dict | None, revision: str) -> None:
             print(line)
     if "learning" in new:
         print(f"Adaptation on journey-stages-dev (`--learn` after a researcher decided n utterances; every utterance scored once, decided by nobody; mean of {LEARNING_ORDERS} orders):")
-        for n, (stage, emotion) in new["learning"].items():
-            line = f"  {n:>2} decisions: stage macro-F1 {stage:.3f}  emotion macro-F1 {emotion:.3f}"
+        for n, (stage, emotion, *spread) in new["learning"].items():
+            line = f"  {n:>2} decisions: stage macro-F1 {stage:.3f} ({_spread(spread)})  emotion macro-F1 {emotion:.3f}"
             before = (old or {}).get("learning", {}).get(str(n))
             if before:
-                line += f"   | {revision}: stage {before[0]:.3f}  emotion {before[1]:.3f}"
+                line += f"   | {revision}: stage {before[0]:.3f} ({_spread(before[2:])})  emotion {before[1]:.3f}"
             print(line)
     key = "seconds for a 60-minute interview"
     ratio = f"; {revision}: {old[key]:.2f} s, ratio new/old {new[key] / old[key]:.2f}" if old else ""
     print(f"coding a 60-minute interview (embedding + scoring): {new[key]:.2f} s{ratio}")
+
+
+def _spread(low_high: list[float]) -> str:
+    """The lowest and highest stage macro-F1 of one order."""
+    return f"orders {low_high[0]:.3f}-{low_high[1]:.3f}"
 
 
 def emotion_data_sets(engine) -> None:
@@ -168,8 +173,8 @@ def main() -> None:
         started = time.process_time()
         curve = study_learning_curve(engine, study.db, reference_scripts(), timings, model, LEARNING_SIZES, seeds=LEARNING_ORDERS)
         print(f"Adaptation on the demo study (`--learn` after n utterances decided; each coded in its interview; mean of {LEARNING_ORDERS} orders; {time.process_time() - started:.0f} CPU s):")
-        for n, (stage, emotion) in curve.items():
-            print(f"  {n:>3} decided: stage macro-F1 {stage:.3f}  emotion macro-F1 {emotion:.3f}")
+        for n, (stage, emotion, *spread) in curve.items():
+            print(f"  {n:>2} decisions: stage macro-F1 {stage:.3f} ({_spread(spread)})  emotion macro-F1 {emotion:.3f}")
     if not args.quick:
         emotion_data_sets(engine)
 

@@ -187,8 +187,8 @@ def learned_from(engine: CodingEngine, decisions: list[tuple[int, str, str]], te
     return _learned(LearnedModels, models.codes, decisions, texts, vectors)
 
 
-def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: list[int], seeds: int = 5, folds: int = 4) -> dict[int, tuple[float, float]]:
-    """{utterances decided: (stage macro-F1, emotion macro-F1)}. In each of `seeds` random orders the
+def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: list[int], seeds: int = 5, folds: int = 4) -> dict[int, tuple[float, float, float, float]]:
+    """{utterances decided: (stage macro-F1, emotion macro-F1, lowest and highest stage macro-F1 of one order)}. In each of `seeds` random orders the
     utterances fall into `folds` folds; each fold is coded after a researcher decided the first n
     utterances of the other folds and `--learn` trained on them. The folds' codes are scored together
     (every utterance once) and the scores averaged over the orders. n is at most the other folds' size."""
@@ -200,7 +200,7 @@ def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: 
     return {n: _mean([_scored(items, codes) for codes in rows]) for n, rows in per_order.items()}
 
 
-def study_learning_curve(engine: CodingEngine, db, scripts: list[dict], timings: dict, model: str, sizes: list[int], seeds: int = 5, folds: int = 4) -> dict[int, tuple[float, float]]:
+def study_learning_curve(engine: CodingEngine, db, scripts: list[dict], timings: dict, model: str, sizes: list[int], seeds: int = 5, folds: int = 4) -> dict[int, tuple[float, float, float, float]]:
     """The same learning curve on a coded demo study's labelled customer utterances, each coded in its
     interview (questions and neighbouring turns), and each decided as the labels of its script turn say."""
     from research.coding.stage import interview_turns, utterance_vectors
@@ -251,8 +251,10 @@ def _curve(engine: CodingEngine, count: int, sizes: list[int], seeds: int, folds
     return results
 
 
-def _mean(rows: list[CodingScores]) -> tuple[float, float]:
-    return float(np.mean([r.stage_macro_f1 for r in rows])), float(np.mean([r.emotion_macro_f1 for r in rows]))
+def _mean(rows: list[CodingScores]) -> tuple[float, float, float, float]:
+    """Mean stage and emotion macro-F1 over the orders, then the lowest and highest stage macro-F1 of one order."""
+    stage = [r.stage_macro_f1 for r in rows]
+    return float(np.mean(stage)), float(np.mean([r.emotion_macro_f1 for r in rows])), float(min(stage)), float(max(stage))
 
 
 def _study_scored(pairs: list[tuple[dict, dict]], codes: list[list[str]]) -> CodingScores:
