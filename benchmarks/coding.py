@@ -11,7 +11,8 @@
   `--learn` trains, and utterances nobody decided are scored: four folds of 10, each coded after
   decisions on the other 30, all 40 scored together; the mean of 10 random orders. (40 decisions
   would leave nothing to score.)
-- The same on a coded demo study's speech-recognised utterances, when --study is given.
+- The same (scores and learning curve) on a coded demo study's speech-recognised utterances, when --study is
+  given: there each utterance is coded in its interview, and decided as its script turn's labels say.
 - MELD dev (spoken dialogue, Ekman 7 classes) and GoEmotions dev (Ekman macro-F1) for the emotion
   model (skipped with --quick).
 - Time to code a 60-minute interview (demo turns repeated to ~400 customer utterances), 1 thread.
@@ -105,15 +106,20 @@ def show_accuracy(new: dict, old: dict | None, revision: str) -> None:
             print(line)
     if "learning" in new:
         print(f"Adaptation on journey-stages-dev (`--learn` after a researcher decided n utterances; every utterance scored once, decided by nobody; mean of {LEARNING_ORDERS} orders):")
-        for n, (stage, emotion) in new["learning"].items():
-            line = f"  {n:>2} decisions: stage macro-F1 {stage:.3f}  emotion macro-F1 {emotion:.3f}"
+        for n, (stage, emotion, *spread) in new["learning"].items():
+            line = f"  {n:>2} decisions: stage macro-F1 {stage:.3f} ({_spread(spread)})  emotion macro-F1 {emotion:.3f}"
             before = (old or {}).get("learning", {}).get(str(n))
             if before:
-                line += f"   | {revision}: stage {before[0]:.3f}  emotion {before[1]:.3f}"
+                line += f"   | {revision}: stage {before[0]:.3f} ({_spread(before[2:])})  emotion {before[1]:.3f}"
             print(line)
     key = "seconds for a 60-minute interview"
     ratio = f"; {revision}: {old[key]:.2f} s, ratio new/old {new[key] / old[key]:.2f}" if old else ""
     print(f"coding a 60-minute interview (embedding + scoring): {new[key]:.2f} s{ratio}")
+
+
+def _spread(low_high: list[float]) -> str:
+    """The lowest and highest stage macro-F1 of one order."""
+    return f"orders {low_high[0]:.3f}-{low_high[1]:.3f}"
 
 
 def emotion_data_sets(engine) -> None:
@@ -156,13 +162,19 @@ def main() -> None:
     show_accuracy(new, old, args.reference)
     engine = engines()["full"]
     if args.study:
-        from research.coding.evaluate import engine_codes, evaluate_study
+        from research.coding.evaluate import engine_codes, evaluate_study, study_learning_curve
         from research.demo_corpus import DEMO_DIR, reference_scripts
         from research.study import Study
 
         study = Study.open(args.study)
-        scores = evaluate_study(study.db, reference_scripts(), json.loads((DEMO_DIR / "timings.json").read_text()), engine_codes(engine, study.db, study.config.coding.embedding_model))
+        timings, model = json.loads((DEMO_DIR / "timings.json").read_text()), study.config.coding.embedding_model
+        scores = evaluate_study(study.db, reference_scripts(), timings, engine_codes(engine, study.db, model))
         print(f"demo study {args.study} (speech-recognised): stage macro-F1 {scores.stage_macro_f1:.3f}  emotion macro-F1 {scores.emotion_macro_f1:.3f}")
+        started = time.process_time()
+        curve = study_learning_curve(engine, study.db, reference_scripts(), timings, model, LEARNING_SIZES, seeds=LEARNING_ORDERS)
+        print(f"Adaptation on the demo study (`--learn` after n utterances decided; each coded in its interview; mean of {LEARNING_ORDERS} orders; {time.process_time() - started:.0f} CPU s):")
+        for n, (stage, emotion, *spread) in curve.items():
+            print(f"  {n:>2} decisions: stage macro-F1 {stage:.3f} ({_spread(spread)})  emotion macro-F1 {emotion:.3f}")
     if not args.quick:
         emotion_data_sets(engine)
 

@@ -77,7 +77,7 @@ def labelled_utterances(db, scripts: list[dict], timings: dict) -> list[tuple[di
     interviews = {row["id"]: row["code"] for row in db.query("SELECT id, code FROM interviews")}
     by_file = {script["id"]: script for script in scripts}
     out = []
-    for row in db.query("SELECT id, interview_id, role, start, end FROM utterances ORDER BY interview_id, idx"):
+    for row in db.query("SELECT id, interview_id, role, start, end, text FROM utterances ORDER BY interview_id, idx"):
         if not (row["role"] or "").startswith("customer"):
             continue
         script_id = f"int-{interviews[row['interview_id']].split('-')[1][-2:]}"
@@ -162,46 +162,108 @@ def _scored(items: list[LabelledUtterance], codes: list[list[str]]) -> CodingSco
 def researcher_decisions(item_id: int, item: LabelledUtterance, suggested: list[str]) -> list[tuple[int, str, str]]:
     """What a researcher who knows the labels does with one utterance's stage and emotion suggestions:
     accept the right ones, reject the wrong ones, add the right code where it was missing."""
+    return labelled_decisions(item_id, {"stage": {item.stage}, "emotion": {item.emotion}}, suggested)
+
+
+def labelled_decisions(item_id: int, truth: dict[str, set[str]], suggested: list[str]) -> list[tuple[int, str, str]]:
+    """The same for any labels: `truth[group]` the right code ids of each group (empty: none of the group's codes)."""
     decisions = []
-    for group, truth in (("stage", item.stage), ("emotion", item.emotion)):
+    for group, right in truth.items():
         keys = [key for key in suggested if key.startswith(group + ":")]
-        decisions += [(item_id, key, "accepted" if key == f"{group}:{truth}" else "rejected") for key in keys]
-        if f"{group}:{truth}" not in keys:
-            decisions.append((item_id, f"{group}:{truth}", "accepted"))
+        decisions += [(item_id, key, "accepted" if key.split(":")[1] in right else "rejected") for key in keys]
+        decisions += [(item_id, f"{group}:{code}", "accepted") for code in sorted(right) if f"{group}:{code}" not in keys]
     return decisions
 
 
-def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: list[int], seeds: int = 5, folds: int = 4) -> dict[int, tuple[float, float]]:
-    """{utterances decided: (stage macro-F1, emotion macro-F1)}. In each of `seeds` random orders the
+def learned_from(engine: CodingEngine, decisions: list[tuple[int, str, str]], texts: list[str], vectors: np.ndarray, background: dict):
+    """What `--learn` hands the engine after these decisions on utterances (ids index `texts` and `vectors`),
+    each decided without an interviewer question."""
+    from research.coding.learned import LearnedModels, decision_labels, train
+
+    labels = decision_labels(engine.codebook, decisions)
+    single = {key for key in labels if engine.codebook.codes[key][0].kind == "single"}
+    features = np.hstack([vectors, np.zeros_like(vectors)])
+    models = train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items() if key not in single}, background)
+    return _learned(LearnedModels, models.codes, decisions, texts, vectors)
+
+
+def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: list[int], seeds: int = 5, folds: int = 4) -> dict[int, tuple[float, float, float, float]]:
+    """{utterances decided: (stage macro-F1, emotion macro-F1, lowest and highest stage macro-F1 of one order)}. In each of `seeds` random orders the
     utterances fall into `folds` folds; each fold is coded after a researcher decided the first n
     utterances of the other folds and `--learn` trained on them. The folds' codes are scored together
     (every utterance once) and the scores averaged over the orders. n is at most the other folds' size."""
-    from research.coding.learned import LearnedModels, codebook_background, decision_labels, train
-
     texts = [item.text for item in items]
     vectors = embed(texts)
-    features = np.hstack([vectors, np.zeros_like(vectors)])  # coded alone: no interviewer question
+    per_order = _curve(engine, len(items), sizes, seeds, folds, lambda: code_alone(engine, texts, vectors),
+                       lambda i, suggested: researcher_decisions(i, items[i], suggested), texts, vectors,
+                       lambda held: code_alone(engine, [texts[i] for i in held], vectors[held]))
+    return {n: _mean([_scored(items, codes) for codes in rows]) for n, rows in per_order.items()}
+
+
+def study_learning_curve(engine: CodingEngine, db, scripts: list[dict], timings: dict, model: str, sizes: list[int], seeds: int = 5, folds: int = 4) -> dict[int, tuple[float, float, float, float]]:
+    """The same learning curve on a coded demo study's labelled customer utterances, each coded in its
+    interview (questions and neighbouring turns), and each decided as the labels of its script turn say."""
+    from research.coding.stage import interview_turns, utterance_vectors
+
+    pairs = labelled_utterances(db, scripts, timings)
+    rows = [row for row, _ in pairs]
+    texts = [row["text"] for row in rows]
+    vectors = utterance_vectors(db, rows, model)
+    truths = [{"stage": {turn["stage"]} if turn.get("stage") else set(), "emotion": set(turn.get("emotions") or [])} for _, turn in pairs]
+    interviews = [interview_turns(db, row["id"]) for row in db.query("SELECT id FROM interviews")]
+
+    def study_codes() -> list[list[str]]:
+        codes = engine_codes(engine, db, model)
+        return [codes.get(row["id"], []) for row in rows]
+
+    def fold_codes(held: np.ndarray) -> list[list[str]]:
+        wanted = {rows[i]["id"] for i in held}
+        codes: dict[int, list[str]] = {}
+        for turns in interviews:
+            if wanted & {t["id"] for t in turns}:
+                for suggestion in engine.code([Turn(t["id"], t["role"], t["text"]) for t in turns], utterance_vectors(db, turns, model)):
+                    codes.setdefault(suggestion.turn_id, []).append(suggestion.code_key)
+        return [codes.get(rows[i]["id"], []) for i in held]
+
+    per_order = _curve(engine, len(rows), sizes, seeds, folds, study_codes, lambda i, suggested: labelled_decisions(i, truths[i], suggested), texts, vectors, fold_codes)
+    return {n: _mean([_study_scored(pairs, codes) for codes in order_codes]) for n, order_codes in per_order.items()}
+
+
+def _curve(engine: CodingEngine, count: int, sizes: list[int], seeds: int, folds: int, code_all, decide, texts: list[str], vectors: np.ndarray, code_held) -> dict[int, list[list[list[str]]]]:
+    """{n: per order, the code keys of every item}, each fold coded after `--learn` on n decided items of the others."""
+    from research.coding.learned import LearnedModels, codebook_background
+
     engine.adapt(LearnedModels({}))
-    suggested = code_alone(engine, texts, vectors)
+    suggested = code_all()
     background = codebook_background(engine.codebook, engine.prototypes.examples)
-    results: dict[int, list[tuple[float, float]]] = {n: [] for n in sizes}
+    results: dict[int, list[list[list[str]]]] = {n: [] for n in sizes}
     for seed in range(seeds):
-        order = np.random.default_rng(seed).permutation(len(items))
+        order = np.random.default_rng(seed).permutation(count)
         parts = np.array_split(order, folds)
         for n in sizes:
             codes: dict[int, list[str]] = {}
             for held in parts:
                 pool = [int(i) for i in order if i not in held][:n]
-                decisions = [d for i in pool for d in researcher_decisions(i, items[i], suggested[i])]
-                labels = decision_labels(engine.codebook, decisions)
-                single = {key for key in labels if engine.codebook.codes[key][0].kind == "single"}
-                models = train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items() if key not in single}, background)
-                engine.adapt(_learned(LearnedModels, models.codes, decisions, texts, vectors))
-                codes |= dict(zip(held.tolist(), code_alone(engine, [texts[i] for i in held], vectors[held])))
-            result = _scored(items, [codes[i] for i in range(len(items))])
-            results[n].append((result.stage_macro_f1, result.emotion_macro_f1))
+                engine.adapt(learned_from(engine, [d for i in pool for d in decide(i, suggested[i])], texts, vectors, background))
+                codes |= dict(zip(held.tolist(), code_held(held)))
+            results[n].append([codes[i] for i in range(count)])
     engine.adapt(LearnedModels({}))
-    return {n: (float(np.mean([r[0] for r in rows])), float(np.mean([r[1] for r in rows]))) for n, rows in results.items()}
+    return results
+
+
+def _mean(rows: list[CodingScores]) -> tuple[float, float, float, float]:
+    """Mean stage and emotion macro-F1 over the orders, then the lowest and highest stage macro-F1 of one order."""
+    stage = [r.stage_macro_f1 for r in rows]
+    return float(np.mean(stage)), float(np.mean([r.emotion_macro_f1 for r in rows])), float(min(stage)), float(max(stage))
+
+
+def _study_scored(pairs: list[tuple[dict, dict]], codes: list[list[str]]) -> CodingScores:
+    return scores(
+        [turn.get("stage") or "none" for _, turn in pairs],
+        [next((c.split(":")[1] for c in keys if c.startswith("stage:")), "none") for keys in codes],
+        [set(turn.get("emotions") or []) for _, turn in pairs],
+        [{c.split(":")[1] for c in keys if c.startswith("emotion:")} for keys in codes],
+    )
 
 
 def _learned(learned_models: type, codes: dict, decisions: list[tuple[int, str, str]], texts: list[str], vectors: np.ndarray):

@@ -1,0 +1,55 @@
+"""The learning curve that measures `research code --learn`: the simulated researcher's decisions, and
+curves whose zero-decision point is the unadapted engine's score, on single utterances and on a demo study."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from research import codebook as codebooks
+from research.coding.engine import CodingEngine
+from research.coding.evaluate import LabelledUtterance, labelled_decisions, researcher_decisions
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from research.coding.rules import RuleMatcher
+    from research.nlp import load_spacy
+
+    book = codebooks.load(codebooks.resolve("cx-journey"))
+    return CodingEngine(book, RuleMatcher(book, load_spacy(("parser", "ner"))), None)
+
+
+def test_the_researcher_accepts_right_codes_rejects_wrong_ones_and_adds_missing_ones():
+    suggested = ["stage:decision", "emotion:trust", "emotion:anxiety"]
+    assert labelled_decisions(7, {"stage": {"adoption"}, "emotion": {"anxiety", "delight"}}, suggested) == [
+        (7, "stage:decision", "rejected"), (7, "stage:adoption", "accepted"),
+        (7, "emotion:trust", "rejected"), (7, "emotion:anxiety", "accepted"), (7, "emotion:delight", "accepted"),
+    ]
+    assert labelled_decisions(3, {"stage": set()}, suggested) == [(3, "stage:decision", "rejected")]  # no stage: nothing added
+    item = LabelledUtterance("text", "decision", "trust")
+    assert researcher_decisions(1, item, suggested) == [(1, "stage:decision", "accepted"), (1, "emotion:trust", "accepted"), (1, "emotion:anxiety", "rejected")]
+
+
+def test_the_curve_starts_at_the_unadapted_score_and_leaves_the_engine_unadapted(engine, shared_data):
+    from research.coding.evaluate import evaluate_utterances, learning_curve, read_journey_stages
+
+    items = read_journey_stages(shared_data / "journey-stages-dev" / "stages.tsv")
+    before = evaluate_utterances(engine, items)
+    curve = learning_curve(engine, items, [0, 10], seeds=1)
+    assert curve[0] == pytest.approx((before.stage_macro_f1, before.emotion_macro_f1, before.stage_macro_f1, before.stage_macro_f1))
+    assert not engine.adaptations and not engine.learned.decided
+    assert evaluate_utterances(engine, items).stage_macro_f1 == before.stage_macro_f1
+
+
+def test_the_study_curve_starts_at_the_studys_unadapted_score(engine, coded_copy):
+    from research.coding.evaluate import engine_codes, evaluate_study, study_learning_curve
+    from research.demo_corpus import DEMO_DIR, reference_scripts
+
+    timings, model = json.loads((DEMO_DIR / "timings.json").read_text()), coded_copy.config.coding.embedding_model
+    before = evaluate_study(coded_copy.db, reference_scripts(), timings, engine_codes(engine, coded_copy.db, model))
+    curve = study_learning_curve(engine, coded_copy.db, reference_scripts(), timings, model, [0, 20], seeds=1)
+    assert before.turns == 49
+    assert curve[0] == pytest.approx((before.stage_macro_f1, before.emotion_macro_f1, before.stage_macro_f1, before.stage_macro_f1))
+    assert curve[20][0] >= before.stage_macro_f1 - 0.05  # twenty decisions in the study's own domain do not unlearn it
