@@ -86,6 +86,7 @@ async def test_review_loop_accept_reject_recode_memo_and_the_map_follows(review_
         await pilot.press("m")
         await pilot.pause()
         await pilot.press(*"needs a second look", "enter")
+        await app.workers.wait_for_complete()  # memos are saved off the UI thread (the anonymizer loads)
         await pilot.pause()
         assert db.execute("SELECT COUNT(*) FROM codings WHERE memo = 'needs a second look'").fetchone()[0] == 1
         assert app.map_is_stale
@@ -151,6 +152,7 @@ async def test_a_memo_on_the_utterance_is_marked_and_shown(review_study):
         await pilot.press("M")
         await pilot.pause()
         await pilot.press(*"Check the [b]pricing[/b] claim", "enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         saved = db.execute("SELECT memo FROM utterance_memos WHERE utterance_id = ?", [target.id]).fetchone()[0]
         assert saved == "Check the [b]pricing[/b] claim"

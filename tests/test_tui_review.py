@@ -211,8 +211,8 @@ async def test_at_80x24_the_footer_wraps_to_show_every_key_of_the_transcript_and
         assert app.screen.query_one("KeyFooter").size.height == 1  # where the keys fit, one line as before
 
 
-async def test_an_email_or_phone_number_typed_into_a_memo_is_saved_as_a_placeholder(markup_study):
-    """A memo is study.db text: a contact typed into it ("call back on …") used to be saved and shown raw."""
+async def test_an_email_phone_number_or_name_typed_into_a_memo_is_saved_as_a_placeholder(markup_study):
+    """A memo is study.db text: a contact or a name typed into it ("call back on …") used to be saved and shown raw."""
     db = markup_study.db
     app = ResearchApp(markup_study)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -223,16 +223,18 @@ async def test_an_email_or_phone_number_typed_into_a_memo_is_saved_as_a_placehol
         await pilot.press("m")
         await pilot.pause()
         await pilot.press(*"mail jo.bloggs@example.org or call 555-123-4567 first", "enter")
+        await app.workers.wait_for_complete()  # saved off the UI thread
         await pilot.press("M")
         await pilot.pause()
-        await pilot.press(*"ring +44 20 7946 0958", "enter")
+        await pilot.press(*"ring Margaret Okonkwo on +44 20 7946 0958", "enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         memo = db["codings"].get(coding.id)["memo"]
         utterance_memo = db.execute("SELECT memo FROM utterance_memos WHERE utterance_id = ?", [app.screen.current.id]).fetchone()[0]
         assert re.fullmatch(r"mail \[EMAIL_\d+\] or call \[PHONE_\d+\] first", memo), memo
-        assert re.fullmatch(r"ring \[PHONE_\d+\]", utterance_memo), utterance_memo
+        assert re.fullmatch(r"ring \[PERSON_\d+\] on \[PHONE_\d+\]", utterance_memo), utterance_memo  # a name nobody listed, too
         shown = screen_text(app)
-        assert "example.org" not in shown and "4567" not in shown and "7946" not in shown and "[EMAIL_" in shown
+        assert "example.org" not in shown and "4567" not in shown and "7946" not in shown and "Okonkwo" not in shown and "[EMAIL_" in shown
 
 
 async def test_a_reopened_app_lands_on_the_interview_and_utterance_left_last(markup_study):

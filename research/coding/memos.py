@@ -1,15 +1,13 @@
 """Memos: a researcher's notes on an utterance or on one coding of it, for the review app and every export.
 
 A coding's memo lives on the coding (`codings.memo`, set with `decisions.set_memo`); an utterance's
-memo in `utterance_memos`. A researcher may type a participant's or company's real name into a memo,
-so `name_redactor` gives the function that replaces every known name (the vault's, misheard spellings
-too) with its study pseudonym, and every email address and phone number with a placeholder: apply it
+memo in `utterance_memos`. A researcher may type a real name, an email address or a phone number into
+a memo, so `memo_redactor` gives the function that replaces them as the transcripts' were: apply it
 before saving a memo, and exports apply it again.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -20,70 +18,31 @@ from research.store import now
 from research.study import Study
 
 
-EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-PHONE_REGIONS = ("GB", "DE", "IN")  # numbers written as dialled there; "US" is matched more leniently below
-
-
-def contacts(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, EMAIL or PHONE) of each email address and phone number typed in `text` (phonenumbers'
-    matcher: a possible US number, 555-123-4567 included, or a valid one of the other regions or with a +code)."""
-    import phonenumbers
-
-    found = [(m.start(), m.end(), "EMAIL") for m in EMAIL.finditer(text)]
-    matches = list(phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE))
-    for region in PHONE_REGIONS:
-        matches += phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
-    found += [(m.start, m.end, "PHONE") for m in matches]
-    return sorted(found, key=lambda span: (span[0], -span[1]))
-
-
-def contact_redactor(study: Study) -> Callable[[str], str]:
-    """text → text with each email address and phone number as a placeholder ([EMAIL_1], [PHONE_2]; the same one
-    each time while the vault is there, else [EMAIL] and [PHONE])."""
-    if study.config.vault_purged or not study.vault_dir.is_dir():
-        def tag(kind: str, piece: str) -> str:
-            return f"[{kind}]"
-    else:
-        from research.anonymize.pseudonyms import Pseudonymizer
-        from research.vault import entity_key
-
-        pseudonyms = Pseudonymizer(study.vault)
-
-        def tag(kind: str, piece: str) -> str:
-            return pseudonyms.replacement(kind, entity_key(piece))
-
-    def redact(text: str) -> str:
-        out, end = [], 0
-        for start, stop, kind in contacts(text):
-            if start >= end:
-                out += [text[end:start], tag(kind, text[start:stop])]
-                end = stop
-        return "".join(out) + text[end:]
-
-    return redact
-
-
-def name_redactor(study: Study) -> Callable[[str], str]:
-    """text → text with the study's known participant and company names as their pseudonyms ([Participant 3])
-    and email addresses and phone numbers as placeholders; only the latter once the vault is purged."""
-    contacts_out = contact_redactor(study)
-    if study.config.vault_purged or not study.vault_dir.is_dir():
-        return contacts_out
-    from research.anonymize.known_names import KnownName, find_known_names
+def memo_redactor(study: Study) -> Callable[[str], str]:
+    """text → text with its PII replaced as the study's transcripts are (`research.anonymize.detect`, the
+    study's anonymize settings): a participant's or company's real name, misheard spellings too, becomes
+    its pseudonym ([Participant 3]); any other person, email address or phone number its placeholder
+    ([PERSON_4], [EMAIL_1], [PHONE_2]), the same one each time. Once the vault is purged the placeholders
+    carry no number ([PERSON]). Presidio loads on the first text (seconds): save memos off the UI thread."""
+    from research.anonymize.detect import PiiDetector
+    from research.anonymize.known_names import KnownName
     from research.anonymize.pseudonyms import Pseudonymizer
-    from research.vault import entity_key
 
-    vault = study.vault
-    names = [KnownName(name, kind) for name, kind in vault.known_names() if name]
-    pseudonyms = Pseudonymizer(vault)
+    settings = study.config.anonymize
+    vault_open = not study.config.vault_purged and study.vault_dir.is_dir()
+    known = [KnownName(name, kind) for name, kind in study.vault.known_names() if name] if vault_open else []
+    detector = PiiDetector(known, settings.allow, settings.deny, settings.organizations, settings.places)
+    pseudonyms = Pseudonymizer(study.vault, settings.style) if vault_open else None
 
     def redact(text: str) -> str:
+        if not text.strip():
+            return text
         out, end = [], 0
-        for match in sorted(find_known_names(text, names), key=lambda m: (m.start, -m.end)):
-            if match.start >= end:
-                out += [text[end:match.start], pseudonyms.replacement(match.name.entity_type, entity_key(match.name.text))]
-                end = match.end
-        return contacts_out("".join(out) + text[end:])
+        for span in sorted(detector.detect([text])[0], key=lambda s: (s.start, -s.end)):
+            if span.start >= end:
+                out += [text[end : span.start], pseudonyms.replacement(span.entity_type, span.key) if pseudonyms else f"[{span.entity_type}]"]
+                end = span.end
+        return "".join(out) + text[end:]
 
     return redact
 
@@ -93,7 +52,7 @@ def set_utterance_memo(study: Study, utterance_id: int, memo: str, coder: str = 
     db = study.db
     if not db.execute("SELECT 1 FROM utterances WHERE id = ?", [utterance_id]).fetchone():
         raise ResearchError(f"no utterance with id {utterance_id}")
-    text = name_redactor(study)(memo.strip())
+    text = memo_redactor(study)(memo.strip())
     with db.atomic():
         if text:
             db["utterance_memos"].upsert({"utterance_id": utterance_id, "memo": text, "coder": coder, "updated_at": now()}, pk="utterance_id")

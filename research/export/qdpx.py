@@ -19,7 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from research.codebook import Codebook
-from research.coding.memos import name_redactor, utterance_memos
+from research.coding.memos import memo_redactor, utterance_memos
 from research.export.aac import m4a_copy
 from research.export.source import Transcript, codings
 from research.refi import codes_element
@@ -80,7 +80,7 @@ def build_project(study: Study, codebook: Codebook, transcripts: list[Transcript
             by_utterance.setdefault(coding["utterance_id"], []).append(coding)
     utterance_notes = utterance_memos(study.db)
     notes: list[tuple[str, str, str]] = []  # (guid, name, text), written after the sources
-    redact = name_redactor(study)  # a memo may name someone
+    redact = memo_redactor(study)  # a memo may name someone
 
     def note(selection, guid: str, name: str, text: str) -> None:
         notes.append((guid, name, redact(text)))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from research.coding.memos import memos, name_redactor, redacted
+from research.coding.memos import memos, memo_redactor, redacted
 from research import codebook as codebooks
 from research.errors import ResearchError
 from research.faults import fault_line
@@ -85,7 +85,7 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
     if set(formats) & set(MAP_FORMATS):
         progress("building the journey map")
         journey = build_and_store(study, codebook, filters)
-        notes = redacted(memos(study.db, interviews, include_suggested), name_redactor(study))
+        notes = redacted(memos(study.db, interviews, include_suggested), memo_redactor(study))
         progress("writing the map's formats")
         if "html" in formats:
             report.files.append(document.write_html(journey, folder / "journey-map.html", notes))

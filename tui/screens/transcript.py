@@ -17,7 +17,7 @@ from textual.widgets import Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from research.coding.decision_log import undo
-from research.coding.memos import name_redactor, set_utterance_memo
+from research.coding.memos import memo_redactor, set_utterance_memo
 from research.coding.decisions import Scope, add_coding, bulk_accept, bulk_candidates, decide, recode, set_memo
 from research.errors import ResearchError
 from research.playback import play_clip
@@ -336,8 +336,7 @@ class TranscriptScreen(Screen):
 
         def done(text: str | None) -> None:
             if text is not None:
-                set_memo(self.study.db, coding.id, name_redactor(self.study)(text))  # a typed real name is kept as its pseudonym
-                self.reload(full=False)
+                self.save_memo(lambda study: set_memo(study.db, coding.id, memo_redactor(study)(text)))
 
         self.app.push_screen(Prompt(f"Memo on '{coding.name}'", coding.memo or ""), done)
 
@@ -348,10 +347,19 @@ class TranscriptScreen(Screen):
 
         def done(text: str | None) -> None:
             if text is not None:
-                set_utterance_memo(self.study, u.id, text)
-                self.reload(full=False)
+                self.save_memo(lambda study: set_utterance_memo(study, u.id, text))
 
         self.app.push_screen(Prompt(f"Memo on the utterance at {clock(u.start)}", u.memo or ""), done)
+
+    @work(thread=True, group="memo")
+    def save_memo(self, save: Callable[[Study], object]) -> None:
+        """Save a memo with its PII replaced (`memo_redactor`, which loads the anonymizer once) off the UI thread."""
+        try:
+            save(Study.open(self.study.root))  # this thread's own connection
+        except ResearchError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.reload, full=False)
 
     def action_bulk_accept(self) -> None:
         """Ask the scope first (this interview, this code, or the whole study), then the confidence; `u` undoes it."""
