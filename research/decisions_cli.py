@@ -103,7 +103,7 @@ def memo(ctx: click.Context, utterance_id: int, text: str, coder: str) -> None:
     from research.coding.memos import set_utterance_memo
 
     saved = set_utterance_memo(_study(ctx), utterance_id, text, coder)
-    console.print(f"Memo {'saved' if saved else 'removed'} on utterance {utterance_id}{' (names replaced by pseudonyms: ' + escape(saved) + ')' if saved != text.strip() else ''}.", soft_wrap=True)
+    console.print(f"Memo {'saved' if saved else 'removed'} on utterance {utterance_id}{' (PII replaced by placeholders: ' + escape(saved) + ')' if saved != text.strip() else ''}.", soft_wrap=True)
 
 
 @click.command()

@@ -264,7 +264,7 @@ def test_a_real_name_typed_into_a_memo_never_reaches_study_db_or_the_qdpx(small,
     small.vault.save_person(1, "customer", "Sarah Okafor")
     utterance = db.execute("SELECT id FROM utterances WHERE role = 'customer' ORDER BY id LIMIT 1").fetchone()[0]
     result = CliRunner().invoke(cli, ["--study", str(small.root), "memo", str(utterance), "Sarah Okafor sounded unsure; ask Sarah again"])
-    assert result.exit_code == 0 and "names replaced by pseudonyms" in result.output
+    assert result.exit_code == 0 and "PII replaced by placeholders" in result.output
     stored = utterance_memos(db)[utterance]
     assert "Sarah" not in stored and "Okafor" not in stored and stored.startswith(f"[{label}] sounded unsure")
     coding = db.execute("SELECT id FROM codings WHERE utterance_id = ? LIMIT 1", [utterance]).fetchone()[0]
