@@ -36,7 +36,6 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -178,24 +177,17 @@ def one_thread() -> Iterator[None]:
     """Torch, and numpy's BLAS and OpenMP pools, on one thread for the duration: these small LSTM, conv and matrix
     steps gain nothing from a second thread, and on a busy machine the threads' spin-waiting multiplies the CPU
     time (measured: 100x for the LSTM; 7x for the GE2E fallback's mel spectrograms, a third of its time)."""
+    import scipy.linalg  # noqa: F401 - loads scipy's own BLAS, so that it is held too
     import torch
+    from threadpoolctl import threadpool_limits
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with _thread_pools().limit(limits=1):
+        with threadpool_limits(limits=1):  # every pool loaded by now (a controller kept from an earlier call would miss later ones)
             yield
     finally:
         torch.set_num_threads(before)
-
-
-@cache
-def _thread_pools():
-    """numpy's and scipy's BLAS and OpenMP pools, found once (finding them costs more CPU than a short clip's pooling)."""
-    import scipy.linalg  # noqa: F401 - loads scipy's own BLAS, so that it is found too
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
 
 
 def _frames(samples: int) -> int:

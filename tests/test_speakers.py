@@ -259,10 +259,15 @@ def test_the_enrolled_interviewer_is_recognised_in_another_interview(study):
 
 
 def test_diarizing_holds_torch_and_numpys_thread_pools_to_one_thread_and_restores_them():
-    import torch
     from threadpoolctl import threadpool_info
 
     from research.diarize import one_thread
+
+    with one_thread():  # a first diarization, before the libraries below load their own pools
+        pass
+    import ctranslate2  # noqa: F401 - transcription's OpenMP, loaded later in a real process
+    import sklearn.linear_model  # noqa: F401 - coding's
+    import torch
 
     def pools() -> dict[str, int]:
         return {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()}
