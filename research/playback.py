@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 PLAYERS = ("ffplay", "mpv", "vlc")  # players that can start and stop at a time and decode Opus
 
@@ -16,18 +19,37 @@ def find_player() -> str | None:
 def clip_command(player: str, audio: Path, start: float, end: float) -> list[str]:
     duration = max(end - start, 0.5)
     if player == "ffplay":
-        return ["ffplay", "-nodisp", "-autoexit", "-loglevel", "quiet", "-ss", f"{start:.2f}", "-t", f"{duration:.2f}", str(audio)]
+        return ["ffplay", "-nodisp", "-autoexit", "-loglevel", "error", "-ss", f"{start:.2f}", "-t", f"{duration:.2f}", str(audio)]
     if player == "mpv":
         return ["mpv", "--no-video", "--really-quiet", f"--start={start:.2f}", f"--end={end:.2f}", str(audio)]
     return ["vlc", "--intf", "dummy", "--play-and-exit", f"--start-time={start:.2f}", f"--stop-time={end:.2f}", str(audio)]
 
 
-def play_clip(audio: Path, start: float, end: float) -> str:
-    """Start playing in the background; returns what happened, for the user. Only redacted audio is played."""
+@dataclass
+class Playback:
+    """What `play_clip` tells the user at once and, for a started player, the running process."""
+
+    message: str
+    process: subprocess.Popen | None = None
+    errors: IO[bytes] | None = None  # the player's stderr (a file: a pipe nobody reads could stall the player)
+
+    def failure(self) -> str | None:
+        """One line when the player has already stopped with an error (no sound device, a file it cannot
+        read); None while it plays or after it finished well."""
+        if self.process is None or self.process.poll() in (None, 0):
+            return None
+        self.errors.seek(0)
+        lines = [line.strip() for line in self.errors.read().decode(errors="replace").splitlines() if line.strip()]
+        return f"{self.process.args[0]} could not play the clip: {lines[-1] if lines else f'exit status {self.process.returncode}'}"
+
+
+def play_clip(audio: Path, start: float, end: float) -> Playback:
+    """Start playing in the background. Only redacted audio is played."""
     if not audio.is_file():
-        return f"No redacted audio for this interview ({audio.name}); run `research anonymize`."
+        return Playback(f"No redacted audio for this interview ({audio.name}); run `research anonymize`.")
     player = find_player()
     if player is None:
-        return f"No audio player found: install one of {', '.join(PLAYERS)} to play quotes."
-    subprocess.Popen(clip_command(player, audio, start, end), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return f"Playing {audio.stem} {start:.1f}–{end:.1f} s with {player}."
+        return Playback(f"No audio player found: install one of {', '.join(PLAYERS)} to play quotes.")
+    errors = tempfile.TemporaryFile()
+    process = subprocess.Popen(clip_command(player, audio, start, end), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors)
+    return Playback(f"Playing {audio.stem} {start:.1f}–{end:.1f} s with {player}.", process, errors)

@@ -20,7 +20,7 @@ from research.coding.decision_log import undo
 from research.coding.memos import memo_redactor, set_utterance_memo
 from research.coding.decisions import Scope, add_coding, bulk_accept, bulk_candidates, decide, recode, set_memo
 from research.errors import ResearchError
-from research.playback import play_clip
+from research.playback import Playback, play_clip
 from research.review import CodingView, UtteranceView, change_role, recode_interview, transcript, utterance_view
 from research.study import Study
 from research.timecode import clock
@@ -47,6 +47,7 @@ STATUS_MARK = {"suggested": "?", "accepted": "✓", "rejected": "✗"}
 
 
 CHIP_INDENT = 6
+PLAYER_START_CHECK = 1.0  # seconds after starting a player to look whether it stopped with an error (no sound device)
 
 
 def chip(c: CodingView, selected: bool) -> Text:
@@ -409,7 +410,7 @@ class TranscriptScreen(Screen):
     def action_play(self) -> None:
         u = self.current
         if u is not None:
-            self.notify(play_clip(self.study.redacted_audio_dir / f"{self.interview}.opus", u.start, u.end), markup=False)
+            self._play(u.start, u.end)
 
     # --- corrections: words, speakers and roles, saved at once and re-coded in a worker ---
 
@@ -417,7 +418,15 @@ class TranscriptScreen(Screen):
         return self.study.db["utterances"].get(u.id)["speaker"] or "?"
 
     def _play(self, start: float, end: float) -> None:
-        self.notify(play_clip(self.study.redacted_audio_dir / f"{self.interview}.opus", start, end), markup=False)
+        """Play a stretch of the redacted audio; a player that stops at once with an error says why a moment later."""
+        playback = play_clip(self.study.redacted_audio_dir / f"{self.interview}.opus", start, end)
+        self.notify(playback.message, markup=False)
+        if playback.process is not None:
+            self.set_timer(PLAYER_START_CHECK, lambda: self._player_failed(playback))
+
+    def _player_failed(self, playback: Playback) -> None:
+        if failure := playback.failure():
+            self.notify(failure, severity="error", markup=False)
 
     def action_edit(self) -> None:
         u = self.current
