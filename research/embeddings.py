@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -14,6 +15,8 @@ from research.errors import ResearchError
 PACKAGED = "all-MiniLM-L6-v2"
 BATCH_TOKENS = 2048  # padded tokens in one forward pass
 BATCH_TEXTS = 128  # texts in one forward pass, however short
+ENCODER_LOCK = threading.RLock()  # one thread at a time through a shared encoder: its fast tokenizer keeps the
+# padding and truncation of the last call, so a second thread's call could strip this one's padding
 
 
 def is_packaged(name: str) -> bool:
@@ -67,14 +70,18 @@ def embed(texts: list[str], name: str = PACKAGED) -> np.ndarray:
         return np.zeros((0, 384), dtype=np.float32)
     encoder = load_encoder(name)
     vectors = np.zeros((len(texts), encoder.get_embedding_dimension()), dtype=np.float32)
-    for rows in length_batches(token_counts(encoder.tokenizer, texts, encoder.max_seq_length)):
-        vectors[rows] = encoder.encode([texts[i] for i in rows], batch_size=len(rows), normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
+    with ENCODER_LOCK:
+        for rows in length_batches(token_counts(encoder.tokenizer, texts, encoder.max_seq_length)):
+            vectors[rows] = encoder.encode([texts[i] for i in rows], batch_size=len(rows), normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
     return vectors
 
 
 def token_counts(tokenizer, texts: list[str], max_length: int) -> list[int]:
     """How many tokens each text becomes, truncated to `max_length` as the encoder truncates it."""
-    return [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]] if texts else []
+    if not texts:
+        return []
+    with ENCODER_LOCK:
+        return [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
 
 
 def length_batches(lengths: list[int], tokens: int = BATCH_TOKENS, most: int = BATCH_TEXTS) -> list[np.ndarray]:

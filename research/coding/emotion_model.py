@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from research.embeddings import embed, length_batches, load_encoder, token_counts
+from research.embeddings import ENCODER_LOCK, embed, length_batches, load_encoder, token_counts
 from research.errors import ModelNotAvailableError
 
 HEAD_FILE = Path(__file__).with_name("goemotions-minilm.npz")
@@ -58,7 +58,8 @@ def frozen_hidden(texts: list[str], first_tuned: int) -> tuple[torch.Tensor, tor
     """The packaged MiniLM's hidden states below the tuned layers, and the token mask."""
     encoder = load_encoder()
     bert = encoder[0].auto_model
-    batch = encoder.tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+    with ENCODER_LOCK:
+        batch = encoder.tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
     mask = batch["attention_mask"].bool()
     with torch.inference_mode():
         hidden = bert.embeddings(input_ids=batch["input_ids"], token_type_ids=batch.get("token_type_ids"))
