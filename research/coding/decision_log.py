@@ -52,10 +52,12 @@ def record(batch: Batch, before: dict | None, after: dict | None) -> None:
 class UndoResult:
     batches: list[int] = field(default_factory=list)  # the batches undone, newest first
     actions: list[str] = field(default_factory=list)  # their actions, e.g. ["bulk-accept"]
-    restored: int = 0  # codings put back as they were
+    put_back: list[tuple[int, int]] = field(default_factory=list)  # (utterance, coding) of each coding put back as it was, oldest change first (a removed one is gone)
     kept: int = 0  # codings changed again since, left as they are
-    utterances: list[int] = field(default_factory=list)  # the utterances whose codings were put back, oldest change first
-    codings: list[int] = field(default_factory=list)  # the codings put back (a removed one is gone), in the same order
+
+    @property
+    def restored(self) -> int:
+        return len(self.put_back)
 
     @property
     def line(self) -> str:
@@ -85,9 +87,7 @@ def _undo_batches(db: Database, batches: list[int]) -> UndoResult:
             rows = list(db.query("SELECT * FROM decision_log WHERE batch = ? AND undone_at IS NULL ORDER BY id DESC", [batch]))
             for row in rows:
                 if _restore(db, row):
-                    result.restored += 1
-                    result.utterances.insert(0, row["utterance_id"])
-                    result.codings.insert(0, row["coding_id"])
+                    result.put_back.insert(0, (row["utterance_id"], row["coding_id"]))
                 else:
                     result.kept += 1
             db.execute("UPDATE decision_log SET undone_at = ? WHERE batch = ?", [now(), batch])

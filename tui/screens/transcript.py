@@ -353,10 +353,10 @@ class TranscriptScreen(Screen):
         self.app.push_screen(Prompt(f"Memo on the utterance at {clock(u.start)}", u.memo or ""), done)
 
     @work(thread=True, group="memo")
-    def save_memo(self, save: Callable[[Study], object]) -> None:
+    def save_memo(self, write: Callable[[Study], object]) -> None:
         """Save a memo with its PII replaced (`memo_redactor`, which loads the anonymizer once) off the UI thread."""
         try:
-            save(Study.open(self.study.root))  # this thread's own connection
+            write(Study.open(self.study.root))  # this thread's own connection
         except ResearchError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
@@ -400,7 +400,7 @@ class TranscriptScreen(Screen):
             self.app.map_is_stale = True
             self.reload()
             rows = {u.id: n for n, u in enumerate(self.utterances)}
-            restored = [(utterance, coding) for utterance, coding in zip(result.utterances, result.codings) if utterance in rows]
+            restored = [(utterance, coding) for utterance, coding in result.put_back if utterance in rows]
             if restored:  # show what came back: the cursor goes to the first coding the undo put back
                 utterance, coding = restored[0]
                 chips = [c.id for c in self.utterances[rows[utterance]].codings]
