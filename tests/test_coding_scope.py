@@ -33,7 +33,7 @@ def test_on_the_demo_no_introduction_consent_or_thanks_has_a_stage(coded_demo):
     logistics = [u for u, text in customer.items() if INTRODUCTION.search(text.lower()[:40]) or any(p in text.lower() for p in THANKS_OR_CONSENT)]
     assert len(logistics) >= 5  # every demo interview opens with an introduction
     assert not [customer[u] for u in logistics if u in staged]
-    assert all(scopes[u] in ("logistics", "weak") for u in logistics)
+    assert all(scopes[u] == "logistics" for u in logistics), [customer[u] for u in logistics if scopes[u] != "logistics"]
     assert {u for u, s in scopes.items() if s == "journey"} == staged  # the contract: journey iff a stage coding
     signals = list(db.query("SELECT c.code_key FROM codings c JOIN utterance_scope s USING (utterance_id) WHERE s.scope = 'logistics' AND c.code_key NOT LIKE 'emotion:%'"))
     assert not signals  # logistics keep only their emotion
@@ -85,6 +85,43 @@ def test_real_speech_about_something_else_is_weak_not_logistics(engine_full, sha
     talk = ["Hello, yes, I can hear you fine now.", "Sure, I'm happy for you to record the call.", "Okay, I think that covers it, thanks very much."]
     scopes = [engine_full.code_turns([Turn(0, "customer", text)], embed([text])).scopes[0].scope for text in talk]
     assert scopes == ["logistics"] * len(talk)  # interview logistics the codebook does not list stay logistics
+
+
+SELF_INTRODUCTIONS = [  # each with background whose words lean to a stage (signature, budget, contracts, which kit to buy)
+    "Hi, I'm [Participant 1]. I head procurement at [Company 1], so every contract above fifty thousand needs my signature.",
+    "Sure. My name is [Participant 2], I'm a landlord with four flats, and I'm the one tenants ring when the boiler stops.",
+    "I'm [Participant 3], and I look after the budget for our family, so I compare every bill we pay.",
+    "And I'm [Participant 4], his wife. I'm the one who actually reads the contracts before we sign anything.",
+    "Hello, I'm Dana Whitfield. I manage three dental clinics and approve what we buy for them.",
+    "Of course. I'm [PERSON_1], I coach a youth football team, and parents always ask me which kit to buy.",
+]
+
+
+def test_a_self_introduction_is_interview_logistics_not_an_unplaced_journey_answer(engine_full):
+    """A speaker who gives their name and says who they are is introducing themself: background, set apart as
+    logistics, even where their role's words lean to a stage that smoothing does not confirm (the old scope
+    called three of these six "with no clear stage"). The answers after it stay on the journey."""
+    from research.coding.engine import Turn
+    from research.embeddings import embed
+
+    after = ["How did you first come across us?", "A colleague mentioned your service at a trade fair, and I looked at the website that evening.",
+             "And how did you decide?", "We compared three quotes, and yours had the clearest pricing, so we signed within a week."]
+    for intro in SELF_INTRODUCTIONS:
+        texts = ["Could you tell me a bit about yourself?", intro, *after]
+        turns = [Turn(n, "interviewer" if n % 2 == 0 else "customer", text) for n, text in enumerate(texts)]
+        coded = engine_full.code_turns(turns, embed(texts))
+        assert {t: s.scope for t, s in coded.scopes.items()} == {1: "logistics", 3: "journey", 5: "journey"}, intro
+        assert not [s for s in coded.suggestions if s.turn_id == 1 and not s.code_key.startswith("emotion:")]  # logistics keep only their emotion
+
+
+def test_only_a_speaker_naming_themself_reads_as_a_self_introduction():
+    from research.coding.introductions import introduces_self
+
+    assert all(introduces_self(text) for text in SELF_INTRODUCTIONS)
+    assert introduces_self("That's fine. I'm [Participant 8], retired, and you can call me on [PHONE_1].")
+    not_naming = ["I'm sure the second invoice was a mistake.", "I'm the one who deals with suppliers.", "I think I'm [PERSON_2]'s favourite client.",
+                  "Then I am Happy to pay more for it.", "My name was on the wrong contract.", "Honestly I'm not sure we would buy it again."]
+    assert not [text for text in not_naming if introduces_self(text)]
 
 
 def test_the_logistics_floor_is_set_on_the_codebook(engine_full):

@@ -22,6 +22,7 @@ from research.codebook import Codebook, CodeGroup
 from research.coding.adaptation import GroupAdaptation, GroupDecisions, code_bias, shifted, with_rules
 from research.coding.classifier import GroupClassifier
 from research.coding.emotion_model import EmotionModel
+from research.coding.introductions import introduces_self
 from research.coding.journey_corpus import JourneyCorpus
 from research.coding.learned import Decided, LearnedModels
 from research.coding.rules import RuleMatcher
@@ -271,16 +272,17 @@ class CodingEngine:
             scores = self._group_scores(group, answer, question, context, matches, emotion_probs, features)
             chosen = self._choose(group, turn_ids, scores)
             if group.ordered and not scopes:
-                scopes = self._scopes(group, turn_ids, scores, chosen, answer)
+                scopes = self._scopes(group, turn_ids, scores, chosen, answer, [turns[i].text for i in customer])
             suggestions += chosen
         if scopes:
             kept = {group.id for group in self.codebook.groups if group.at_least_one or group.ordered}
             suggestions = [s for s in suggestions if scopes[s.turn_id].scope != "logistics" or s.code_key.split(":")[0] in kept]
         return Coded(suggestions, scopes)
 
-    def _scopes(self, group: CodeGroup, turn_ids: list[int], scores: dict, chosen: list[Suggestion], answer: np.ndarray) -> dict[int, TurnScope]:
+    def _scopes(self, group: CodeGroup, turn_ids: list[int], scores: dict, chosen: list[Suggestion], answer: np.ndarray, texts: list[str]) -> dict[int, TurnScope]:
         """Journey when a stage was chosen; logistics when "outside the group" beats every stage and the turn
-        resembles the codebook's outside examples (`LogisticsLikeness`); weak otherwise."""
+        resembles the codebook's outside examples (`LogisticsLikeness`), or when the speaker introduces
+        themself in it (`introductions`: their background can lean to a stage no neighbour confirms); weak otherwise."""
         staged = {s.turn_id: s.confidence for s in chosen}
         best = np.max(np.stack([scores[key][0] for key in scores if key != f"{group.id}:"], axis=1), axis=1)
         outside = scores.get(f"{group.id}:", (None,))[0]
@@ -291,6 +293,8 @@ class CodingEngine:
                 out[turn_id] = TurnScope("journey", staged[turn_id])
             elif outside is not None and outside[n] >= best[n] and resembles[n]:
                 out[turn_id] = TurnScope("logistics", float(outside[n]))
+            elif introduces_self(texts[n]):
+                out[turn_id] = TurnScope("logistics", float(outside[n]) if outside is not None else 0.0)
             else:
                 out[turn_id] = TurnScope("weak", float(best[n]))
         return out

@@ -28,7 +28,7 @@ from research.study import Study
 
 STAGE = "code"
 PREPARE_CHUNK = 200  # interviews batched at a time before coding them: bounds the memory a large study needs
-ENGINE_VERSION = "6"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: decisions set how far stage keywords are trusted, a prior shift must pick more held-out decisions right; 6: a broader journey corpus (phrasings without stage keywords, keywords used for other stages)
+ENGINE_VERSION = "7"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: decisions set how far stage keywords are trusted, a prior shift must pick more held-out decisions right; 6: a broader journey corpus (phrasings without stage keywords, keywords used for other stages); 7: a self-introduction no stage placed is logistics, not weak
 
 
 def study_codebook(study: Study) -> tuple[Codebook, Path]:
