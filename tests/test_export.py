@@ -204,14 +204,32 @@ def test_svg_slide_has_editable_text(exported):
     assert {f"{lane.stage}-heading" for lane in journey.stages} <= set(texts) and "opportunity-1" in texts
 
 
-def test_the_slides_adoption_pain_point_is_pairing_failing(exported):
+def test_the_slide_tells_each_experience_once_and_adoption_is_pairing_failing(exported):
+    """A column shows an insight with another participant's words than its headline's, then only pain points,
+    delights, moments and outliers about utterances it has not told yet: the old slide put the adoption insight's
+    own lead quote under "Pain point", and the courier's story as a pain point, a moment and an outlier."""
     _, folder, _, journey = exported
-    adoption = next(lane for lane in journey.stages if lane.stage == "adoption")
-    lead = adoption.pain_points[0].text
-    assert all(pattern.search(lead) for pattern in PAIRING_FAILED), lead
-    shown = svg_texts(folder / "journey-map.svg")["adoption-pain"]
-    assert shown.startswith("“" + " ".join(lead.split()[:6]))
-    assert all(pattern.search(shown) for pattern in PAIRING_FAILED), shown
+    texts = svg_texts(folder / "journey-map.svg")
+    told = texts["adoption-insight-1"] + " " + texts["adoption-insight-1-quote"]
+    assert all(pattern.search(told) for pattern in PAIRING_FAILED), told
+    for lane in journey.stages:
+        said = [q for q in lane.quotes + lane.pain_points + lane.delights + [i for p in lane.patterns for i in p.quotes]]
+        said += [m.quote for m in lane.moments_of_truth]
+
+        def utterance(block: str) -> int:
+            opening = " ".join(texts[block].lstrip("“").split()[:6]).rstrip("…”")
+            return next(q.utterance_id for q in said if " ".join(q.text.split()).startswith(opening))
+
+        quoted = {block: utterance(block) for block in texts if block.startswith(f"{lane.stage}-") and texts[block].startswith("“")}
+        assert len(set(quoted.values())) == len(quoted), (lane.name, quoted)
+        insights = {u for p in lane.patterns[:2] for u in p.utterance_ids}
+        assert not [b for b, u in quoted.items() if not b.startswith(f"{lane.stage}-insight") and u in insights], lane.name
+        if f"{lane.stage}-moment" in texts:
+            moment = next(m for m in lane.moments_of_truth if texts[f"{lane.stage}-moment"].startswith(m.touchpoint))
+            assert moment.quote.utterance_id not in set(quoted.values()) | insights
+        if f"{lane.stage}-outlier" in texts:
+            outlier = next(o for o in lane.outliers if " ".join(o.label.split()[:5]) in texts[f"{lane.stage}-outlier"])
+            assert outlier.kind != "skipped-stage" and not set(outlier.utterance_ids) & (set(quoted.values()) | insights), lane.name
 
 
 def test_deck_has_a_summary_a_slide_per_stage_and_opportunities(exported):
@@ -490,6 +508,29 @@ def test_no_promoter_or_detractor_is_not_reported_as_a_net_advocacy_of_zero(tmp_
             continue  # the slide has no room for advocacy
         assert "net advocacy +0%" not in text and "no net advocacy to report" in text, name
     assert texts["md"].count("\n## Advocacy\n") == 1 and "\n## Promoters and detractors\n" in texts["md"]  # the stage and the section have different headings
+
+
+def test_the_reading_formats_state_shared_ws_name_the_quote_they_refer_to_and_give_no_time_a_transcript_lacks(tmp_path):
+    """The 5 W's list what two or more participants say and are silent on one person's details; a quote shown in a
+    row above is named by its opening words, not "see pain points"; a transcript without timings is cited without
+    a time, not "at 00:00"."""
+    journey = _small_journey({"discovery": [-0.6, -0.4]})
+    lane = journey.stages[0]
+    lane.pain_points = [lane.pain_points[0].model_copy(update={"text": "The mortgage portal rejected my payslips three times before anyone explained why."}),
+                        Quote(utterance_id=9, interview="INT-009", participant="Participant 9", start=0.0, timed=False, valence=-0.4,
+                              text="Nobody phoned while the valuation was pending, so I assumed we had been declined.")]
+    lane.tollgates = [lane.pain_points[0].model_copy(update={"see": "pain points"})]
+    lane.who = [Item(key="the broker", label="the broker", utterances=3, participants=2, utterance_ids=[1, 2]),
+                Item(key="their cousin", label="their cousin", utterances=1, participants=1, utterance_ids=[1])]
+    lane.what = [Item(key="scan payslips", label="scan payslips at a library", utterances=1, participants=1, utterance_ids=[2])]
+    texts = _read_everywhere(journey, tmp_path)
+    for name in ("html", "md"):
+        text = texts[name]
+        assert "the broker (2)" in text and "their cousin" not in text and "scan payslips" not in text, name
+        assert "quoted under pain points: “The mortgage portal rejected my payslips three times before …” (Participant 1)" in text, name
+        assert "INT-009 · Participant 9" in text and "INT-009 at 00:00" not in text, name
+    assert "**What**" not in texts["md"] and "**Who**" in texts["md"]
+    assert not [n for n, text in texts.items() if "see pain points" in text]
 
 
 def test_outside_the_journey_agrees_with_the_coverage_line_when_no_theme_lies_there(tmp_path):

@@ -203,10 +203,12 @@ def test_outliers_and_moments_say_why(mapped):
     _, journey = mapped
     outliers = [o for l in journey.stages for o in l.outliers]
     assert outliers and all(o.why.endswith(".") and len(o.why.split()) >= 6 for o in outliers)
+    assert not [o.why for o in outliers if "intensity" in o.why]  # in words ("with strong anger"), not a score a reader cannot place
     assert all(o.quote for o in outliers if o.kind in ("unique-experience", "opposite-feeling"))
     for moment in (m for l in journey.stages for m in l.moments_of_truth):
         assert moment.quote.utterance_id in moment.utterance_ids and moment.why.startswith("Strongly ") and "participant" in moment.why
         assert moment.touchpoint not in moment.why  # its heading names it, with the valence
+        assert moment.participants >= 2  # one participant's strong feeling is their own experience: an outlier or a pain point
 
 
 def test_opportunities_are_how_might_we_ranked_by_reach(mapped):

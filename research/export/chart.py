@@ -119,23 +119,30 @@ def _wrap(text: str, width: int) -> str:
 
 
 def _lane_blocks(lane: StageLane) -> list[tuple[str, str, str, str]]:
-    """(id suffix, title, body, colour) for one stage column, in reading order."""
+    """(id suffix, title, body, colour) for one stage column, in reading order. Each experience once: an insight
+    shows another participant's words than its headline's (which it condenses), and a pain point, delight,
+    moment or outlier whose utterance the column already covers is left out rather than told again."""
     if not lane.utterances:
         return [("empty", "", NOT_DISCUSSED, MUTED)]
-    blocks = []
+    blocks, told = [], set()
     for n, insight in enumerate(lane.patterns[:2], 1):
         blocks.append((f"insight-{n}", "Insight", f"{insight.claim} ({count(insight)})", POLARITY_COLOURS[insight.polarity]))
-    if lane.pain_points:
-        quote = lane.pain_points[0]
-        blocks.append(("pain", "Pain point", f"“{shorten(quote.text, 24)}” {quote.interview}", NEGATIVE))
-    if lane.delights:
-        quote = lane.delights[0]
-        blocks.append(("delight", "Delight", f"“{shorten(quote.text, 18)}” {quote.interview}", POSITIVE))
-    if lane.moments_of_truth:
-        moment = lane.moments_of_truth[0]
+        evidence = insight.quotes[1:2] or insight.quotes[:1]  # the first quote is the headline's own sentence
+        if n == 1 and evidence:
+            blocks.append((f"insight-{n}-quote", "", f"“{shorten(evidence[0].text, 16)}” {evidence[0].interview}", POLARITY_COLOURS[insight.polarity]))
+        told |= set(insight.utterance_ids)
+    for suffix, title, quotes, colour, words in (("pain", "Pain point", lane.pain_points, NEGATIVE, 20), ("delight", "Delight", lane.delights, POSITIVE, 16)):
+        quote = next((q for q in quotes if q.utterance_id not in told), None)
+        if quote is not None:
+            blocks.append((suffix, title, f"“{shorten(quote.text, words)}” {quote.interview}", colour))
+            told.add(quote.utterance_id)
+    moment = next((m for m in lane.moments_of_truth if m.quote.utterance_id not in told), None)
+    if moment is not None:
         blocks.append(("moment", "Moment of truth", f"{moment.touchpoint}: {shorten(moment.quote.text, 14)}", INK))
-    if lane.outliers:
-        blocks.append(("outlier", "Outlier", shorten(lane.outliers[0].label, 14), INK))
+        told.add(moment.quote.utterance_id)
+    outlier = next((o for o in lane.outliers if o.kind != "skipped-stage" and not told & set(o.utterance_ids)), None)
+    if outlier is not None:
+        blocks.append(("outlier", "Outlier", shorten(outlier.label, 14), INK))
     return blocks
 
 

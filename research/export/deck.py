@@ -47,7 +47,7 @@ class _Box:
 
     def quote(self, quote: Quote, words: int = 30, size: int = 12) -> None:
         if quote.see:
-            self.add(f"see {quote.see}", size, colour=MUTED)
+            self.add(wording.reference(quote), size, colour=MUTED)
             return
         self.add(f"“{wording.shorten(quote.text, words)}”", size, colour=RGBColor(0x33, 0x33, 0x33))
         self.add(wording.cite(quote), size - 3, colour=MUTED)

@@ -29,9 +29,14 @@ def _persona_valences(journey: JourneyMap) -> bool:
     return any(cell.valence is not None for row in journey.personas for cell in row.cells)
 
 
+def shared_w_lanes(journey: JourneyMap) -> list[tuple[str, str]]:
+    """The 5 W's rows with a phrase that two or more participants use at some stage (`wording.shared`); none else."""
+    return [(title, attr) for title, attr in W_LANES if any(wording.shared(getattr(lane, attr)) for lane in journey.stages)]
+
+
 def write_html(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) -> Path:
     """The analyst's page; `memos` (the researchers' memos) close it, escaped like every piece of study text."""
     page = templates().get_template("map.html.j2").render(
-        journey=journey, memos=memos, curve=emotion_curve_svg(journey), persona_curves=persona_curves_svg(journey) if _persona_valences(journey) else "", w_lanes=W_LANES, statistic_lanes=STATISTIC_LANES, quote_lanes=QUOTE_LANES)
+        journey=journey, memos=memos, curve=emotion_curve_svg(journey), persona_curves=persona_curves_svg(journey) if _persona_valences(journey) else "", w_lanes=shared_w_lanes(journey), statistic_lanes=STATISTIC_LANES, quote_lanes=QUOTE_LANES)
     path.write_text(page, encoding="utf-8")
     return path

@@ -34,7 +34,7 @@ def md(text: object) -> str:
 
 def _quote(q: Quote, words: int = 60) -> str:
     if q.see:
-        return f"see {md(q.see)}"
+        return md(wording.reference(q))
     return f"“{md(wording.shorten(q.text, words))}” ({md(wording.cite(q))})"
 
 
@@ -61,7 +61,7 @@ def _stage(journey: JourneyMap, lane) -> list[str]:
     loops = [(state, quotes) for state, quotes in lane.feedback_loops.items() if quotes]
     if loops:
         out += ["", "### Feedback loops", ""] + [f"- **{md(state)}** ({len(quotes)}): {_quote(shown(quotes)[0], 30)}" for state, quotes in loops]
-    phrases = [(title, getattr(lane, attr)[:5]) for title, attr in W_LANES if getattr(lane, attr)]
+    phrases = [(title, wording.shared(getattr(lane, attr))[:5]) for title, attr in W_LANES if wording.shared(getattr(lane, attr))]
     if phrases:
         out += ["", "### The 5 W's", ""] + [f"- **{title}**: " + "; ".join(f"{md(i.label)} ({i.participants})" for i in items) for title, items in phrases]
     statistics = [(title, getattr(lane, attr)[:6]) for title, attr in STATISTIC_LANES if getattr(lane, attr)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from research.journey.model import Insight, JourneyMap, Opportunity, Quote, StageLane, shown  # noqa: F401 (shown: for the templates)
+from research.journey.model import Insight, Item, JourneyMap, Opportunity, Quote, StageLane, shown  # noqa: F401 (shown: for the templates)
 from research.timecode import clock
 
 POLARITY_COLOURS = {"pain": "#c0392b", "delight": "#1e8449", "mixed": "#b9770e", "neutral": "#555555"}
@@ -59,8 +59,25 @@ def reach(insight: Insight) -> str:
 
 
 def cite(quote: Quote) -> str:
-    """'INT-002 at 00:48 · Participant 2'."""
-    return f"{quote.interview} at {clock(quote.start)} · {quote.participant}"
+    """'INT-002 at 00:48 · Participant 2'; 'INT-002 · Participant 2' from a transcript without timings."""
+    where = f"{quote.interview} at {clock(quote.start)}" if quote.timed else quote.interview
+    return f"{where} · {quote.participant}"
+
+
+def reference(quote: Quote) -> str:
+    """A quote a row above already shows, as this row names it, so a reader knows which one without looking:
+    'quoted under pain points: “Delivery was quick, but the app set-up was …” (Participant 1)'."""
+    return f"quoted under {quote.see}: “{shorten(quote.text, REFERENCE_WORDS)}” ({quote.participant})"
+
+
+REFERENCE_WORDS = 9
+SHARED = 2  # participants who use a W phrase before the map states it: one person's detail stays in their quote
+
+
+def shared(items: list[Item]) -> list[Item]:
+    """The 5 W's phrases (who, what, when, where, why) that at least two participants use, most used first: the
+    map is silent on the rest rather than listing one-off details as if they were findings."""
+    return [item for item in items if item.participants >= SHARED]
 
 
 def shorten(text: str, words: int = 30) -> str:

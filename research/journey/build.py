@@ -37,6 +37,7 @@ SIGNAL_INTENSITY = {"signal:delight": 0.9, "signal:pain-point": 0.6}  # these si
 PAIN = -0.4  # an utterance this negative counts as a pain point even when no pain signal was coded
 DELIGHT = 0.5  # and this positive as a delight
 OPPOSITE = 1.0  # a participant this far from the rest of the cohort at a stage feels the opposite
+MOMENT_PARTICIPANTS = 2  # a touchpoint one participant feels strongly about is their experience (an outlier), not a moment of truth
 W_NAMES = ("who", "what", "when", "where", "why")
 
 
@@ -216,11 +217,11 @@ class MapBuilder:
         return [quote_of(u) for u in [by_id[i] for i in lead] + rest][:5]
 
     def _moments(self, members: list[Utterance], touchpoints: list[Item]) -> list[Moment]:
-        """Touchpoints where feelings run high, each with its strongest agreeing quote and why it matters."""
+        """Touchpoints where feelings run high for two or more participants, each with its strongest agreeing quote and why it matters."""
         by_id = {u.id: u for u in members}
         out = []
         for item in touchpoints:
-            if item.valence is None or abs(item.valence) < STRONG_EMOTION:
+            if item.valence is None or abs(item.valence) < STRONG_EMOTION or item.participants < MOMENT_PARTICIPANTS:
                 continue
             sign = "pain" if item.valence < 0 else "delight"
             voices = [by_id[i] for i in item.utterance_ids if agrees(by_id[i], sign)]
@@ -241,7 +242,7 @@ class MapBuilder:
             quote = insight.quotes[0]
             feeling = f"strong {(insight.emotion or insight.polarity).lower()}" if insight.emotion or insight.polarity in ("pain", "delight") else "strong feeling"
             out.append(Outlier(kind="unique-experience", label=insight.headline or insight.statement, participant=quote.participant,
-                               why=f"Only {quote.participant} describes this at {name}, with {feeling} (intensity {insight.intensity:.1f}); no other participant's experience is like it.",
+                               why=f"Only {quote.participant} describes this at {name}, with {feeling}; no other participant's experience is like it.",
                                quote=quote, utterance_ids=insight.utterance_ids))
         out += self._opposites(name, members)
         for person, (record, skipped) in sorted(journeys.items()):

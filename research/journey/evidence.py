@@ -54,6 +54,7 @@ class Utterance:
     felt: frozenset[str] = frozenset()  # "negative", "positive" or both: a mixed answer felt both ways
     source: str = "interview"  # interview, survey or ticket
     parts: list[Part] = field(default_factory=list)  # its sentences and clauses, when coding read them
+    timed: bool = True  # False where the transcript had no timings (every start and end 0)
 
     def whole(self, vector: np.ndarray | None = None) -> Part:
         """The utterance as one part, with its own codes' feeling."""
@@ -122,11 +123,12 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
     interviews = {r["id"]: r for r in db.query("SELECT id, code, source_type FROM interviews")}
     personas = personas_of(study)
     utterances: dict[int, Utterance] = {}
-    for r in db.query("SELECT id, interview_id, role, start, text FROM utterances WHERE role LIKE 'customer%' ORDER BY interview_id, idx"):
+    for r in db.query("SELECT id, interview_id, role, start, end, text FROM utterances WHERE role LIKE 'customer%' ORDER BY interview_id, idx"):
         label = cohort.get((r["interview_id"], r["role"]))
         if label is not None:
             interview = interviews[r["interview_id"]]
-            utterances[r["id"]] = Utterance(r["id"], interview["code"], r["interview_id"], label, personas.get(label), r["start"] or 0.0, r["text"], source=interview["source_type"])
+            utterances[r["id"]] = Utterance(r["id"], interview["code"], r["interview_id"], label, personas.get(label), r["start"] or 0.0, r["text"], source=interview["source_type"],
+                                           timed=bool(r["start"] or r["end"]))
     for r in db.query("SELECT utterance_id, code_key FROM codings WHERE status != 'rejected'"):
         if r["utterance_id"] in utterances:
             utterances[r["utterance_id"]].codes.add(r["code_key"])

@@ -179,7 +179,7 @@ def unit_intensity(unit: Unit, polarity: Polarity, intensity: dict[int, float]) 
 
 def quote_of(u: Utterance) -> Quote:
     return Quote(utterance_id=u.id, interview=u.interview, participant=u.participant, start=round(u.start, 2), text=u.text,
-                 valence=None if u.valence is None else round(u.valence, 3))
+                 valence=None if u.valence is None else round(u.valence, 3), timed=u.timed)
 
 
 def representative_quotes(members: list[Utterance], polarity: Polarity, limit: int = QUOTES) -> list[Quote]:

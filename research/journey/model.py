@@ -24,6 +24,7 @@ class Quote(BaseModel):
     start: float
     text: str
     valence: float | None = None
+    timed: bool = True  # False for a transcript imported without timings (TXT, Word): its start says nothing
     see: str | None = None  # "insight 1": a row above it in the stage shows this quote, so this row refers there instead
 
 
