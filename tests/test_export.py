@@ -513,7 +513,7 @@ def test_no_promoter_or_detractor_is_not_reported_as_a_net_advocacy_of_zero(tmp_
 def test_the_reading_formats_state_shared_ws_name_the_quote_they_refer_to_and_give_no_time_a_transcript_lacks(tmp_path):
     """The 5 W's list what two or more participants say and are silent on one person's details; a quote shown in a
     row above is named by its opening words, not "see pain points"; a transcript without timings is cited without
-    a time, not "at 00:00"."""
+    a time, not "at 00:00"; the page leaves out a row that every stage leaves empty."""
     journey = _small_journey({"discovery": [-0.6, -0.4]})
     lane = journey.stages[0]
     lane.pain_points = [lane.pain_points[0].model_copy(update={"text": "The mortgage portal rejected my payslips three times before anyone explained why."}),
@@ -530,6 +530,7 @@ def test_the_reading_formats_state_shared_ws_name_the_quote_they_refer_to_and_gi
         assert "quoted under pain points: “The mortgage portal rejected my payslips three times before …” (Participant 1)" in text, name
         assert "INT-009 · Participant 9" in text and "INT-009 at 00:00" not in text, name
     assert "**What**" not in texts["md"] and "**Who**" in texts["md"]
+    assert not [row for row in ("Gaps", "Moments of truth", "Outliers", "Feedback loops", "What") if row in texts["html"]]  # rows no stage fills
     assert not [n for n, text in texts.items() if "see pain points" in text]
 
 

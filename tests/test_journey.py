@@ -397,3 +397,21 @@ def test_placement_prefers_insights_then_pains_then_tollgates_then_moments():
     assert (moment.quote.utterance_id, moment.quote.see) == (5, None)  # its next-best distinct quote
     assert (lonely.quote.utterance_id, lonely.quote.see) == (2, "insight 1")  # none other: a reference
     assert outlier.quote.see == "pain points"
+
+
+def test_an_insight_quotes_each_participant_it_counts_unless_their_answer_feels_the_opposite_way():
+    """"3 of 8 participants" with one voice reads as one person's story: a participant whose answer holds the
+    pain in a part but is neutral overall is quoted after those who feel it overall; one delighted overall is not."""
+    from research.journey.evidence import Utterance
+    from research.journey.insights import representative_quotes
+
+    def said(n: int, valence: float, text: str) -> Utterance:
+        return Utterance(n, f"INT-00{n}", n, f"Participant {n}", None, 1.0, text, valence=valence)
+
+    members = [said(1, -0.7, "The valuation sat pending for three weeks and nobody told us why."),
+               said(2, 0.0, "The offer came in the end. Before that the portal said pending for a month."),
+               said(3, 0.6, "Lovely adviser. The pending status did drag on a bit, mind you."),
+               said(4, -0.4, "I chased the pending application every single day.")]
+    quotes = representative_quotes(members, "pain")
+    assert [q.participant for q in quotes] == ["Participant 1", "Participant 4", "Participant 2"]
+    assert [q.participant for q in representative_quotes(members[:3], "pain")] == ["Participant 1", "Participant 2"]

@@ -155,7 +155,7 @@ def write_picture(journey: JourneyMap, path: Path) -> Path:
     ax = fig.add_axes((0.05, 0.72, 0.92, 0.18))
     _curve(ax, journey)
     width = 0.92 / max(len(stages), 1)
-    chars = max(int(width * 16 * 72 / 4.4), 20)  # characters of 8-point text that fit a column
+    chars = max(int(width * 16 * 72 / 4.9), 20)  # characters of 8-point text that fit a column (4.4 points a character overran it)
     line = 8 * 1.3 / 72 / 9  # one 8-point line as a share of the figure's height
     for n, lane in enumerate(stages):
         left, y = 0.05 + n * width, 0.65

@@ -193,6 +193,11 @@ def stage_name(journey: JourneyMap, stage: str) -> str:
     return next((lane.name for lane in journey.stages if lane.stage == stage), stage)
 
 
+def feedback_told(journey: JourneyMap) -> bool:
+    """Whether any stage has a feedback loop to show: a page leaves out a row that every stage leaves empty."""
+    return any(quotes for lane in journey.stages for quotes in lane.feedback_loops.values())
+
+
 def lead_quote(lane: StageLane) -> Quote | None:
     """What a stage without a shared pattern still shows: its first pain point, delight or quote."""
     return next(iter(lane.pain_points or lane.delights or lane.quotes), None)

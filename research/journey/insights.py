@@ -164,6 +164,9 @@ def supporting(units: list[Unit], polarity: Polarity) -> list[Unit]:
     return [unit for unit in units if id(unit) in chosen]
 
 
+OPPOSITE_POLARITY: dict[Polarity, Polarity] = {"pain": "delight", "delight": "pain"}
+
+
 def leans(u: Utterance, polarity: Polarity) -> bool:
     """Stronger than `agrees`: the utterance feels that way overall, so it can be quoted for it."""
     v = u.valence or 0.0
@@ -183,10 +186,14 @@ def quote_of(u: Utterance) -> Quote:
 
 
 def representative_quotes(members: list[Utterance], polarity: Polarity, limit: int = QUOTES) -> list[Quote]:
-    """The first quotes that feel the insight's way overall, one per participant."""
+    """One quote per participant, up to `limit`: first the answers that feel the insight's way overall, then, for a
+    participant the insight counts whose answer is neutral overall, the answer that holds their part of the evidence,
+    so a claim of "3 of 8 participants" shows three voices where it can. An answer that feels the opposite way
+    overall is never quoted for it."""
     out, seen = [], set()
-    for u in members:
-        if u.participant not in seen and leans(u, polarity):
+    neutral = [u for u in members if not leans(u, polarity) and not leans(u, OPPOSITE_POLARITY.get(polarity, polarity))]
+    for u in [u for u in members if leans(u, polarity)] + neutral:
+        if u.participant not in seen:
             out.append(quote_of(u))
             seen.add(u.participant)
         if len(out) == limit:
