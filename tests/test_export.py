@@ -527,7 +527,7 @@ def test_the_reading_formats_state_shared_ws_name_the_quote_they_refer_to_and_gi
     for name in ("html", "md"):
         text = texts[name]
         assert "the broker (2)" in text and "their cousin" not in text and "scan payslips" not in text, name
-        assert "quoted under pain points: “The mortgage portal rejected my payslips three times before …” (Participant 1)" in text, name
+        assert "told under pain points: “The mortgage portal rejected my payslips three times before …” (Participant 1)" in text, name
         assert "INT-009 · Participant 9" in text and "INT-009 at 00:00" not in text, name
     assert "**What**" not in texts["md"] and "**Who**" in texts["md"]
     assert not [row for row in ("Gaps", "Moments of truth", "Outliers", "Feedback loops", "What") if row in texts["html"]]  # rows no stage fills

@@ -376,6 +376,28 @@ def test_a_stage_shows_each_quote_once_and_keeps_its_counts(mapped):
                 assert shown(quotes) == quotes[:1]  # nothing of its own: the row refers to where its evidence is shown
 
 
+def test_pain_points_and_delights_tell_what_the_insights_above_do_not_count():
+    """The pain insight counts four participants and quotes two: the other two pains are its evidence, not pain
+    points of their own (the demo's adoption pain points repeated the pairing failure twice more). A pain told
+    within a delight insight's mixed answer stays a pain point."""
+    def quote(uid: int, valence: float = -0.7) -> Quote:
+        return Quote(utterance_id=uid, interview="INT-001", participant=f"Participant {uid}", start=0.0, text=f"quote {uid}", valence=valence)
+
+    def insight(n: int, polarity: str, ids: list[int]) -> Insight:
+        return Insight(key=f"adoption:{n}", stage="adoption", statement="s", headline="h", participants=len(ids), cohort=8, personas=[], touchpoints=[],
+                       emotion=None, polarity=polarity, valence=-0.7, intensity=0.7, theme=None, quotes=[quote(i) for i in ids[:2]], utterance_ids=ids)
+
+    empty: list = []
+    stage = StageLane(stage="adoption", name="Adoption", participants=8, utterances=8, utterance_ids=list(range(1, 10)), touchpoints=empty, channels=empty, silos=empty,
+                      emotions=empty, valence_mean=None, valence_sd=None, who=empty, what=empty, when=empty, where=empty, why=empty, moments_of_truth=[],
+                      pain_points=[quote(1), quote(3), quote(5), quote(7)], delights=[quote(4, 0.6), quote(8, 0.6)], tollgates=[quote(4)], gaps=[],
+                      feedback_loops={}, themes=empty, patterns=[insight(1, "pain", [1, 2, 3, 4]), insight(2, "delight", [8, 9, 7])], outliers=[], quotes=[])
+    place_quotes(stage, lambda ids, q: [])
+    assert [q.see for q in stage.pain_points] == ["insight 1", "insight 1", None, None]  # 7: a pain within the delight insight's answer
+    assert [q.utterance_id for q in shown(stage.pain_points)] == [5, 7]
+    assert [q.see for q in stage.delights] == [None, "insight 2"] and [q.see for q in stage.tollgates] == ["delights"]
+
+
 def test_placement_prefers_insights_then_pains_then_tollgates_then_moments():
     def quote(uid: int, valence: float = -0.7) -> Quote:
         return Quote(utterance_id=uid, interview="INT-001", participant=f"Participant {uid}", start=0.0, text=f"quote {uid}", valence=valence)

@@ -65,9 +65,9 @@ def cite(quote: Quote) -> str:
 
 
 def reference(quote: Quote) -> str:
-    """A quote a row above already shows, as this row names it, so a reader knows which one without looking:
-    'quoted under pain points: “Delivery was quick, but the app set-up was …” (Participant 1)'."""
-    return f"quoted under {quote.see}: “{shorten(quote.text, REFERENCE_WORDS)}” ({quote.participant})"
+    """A quote a row above already shows or counts, as this row names it, so a reader knows which one without
+    looking: 'told under pain points: “Delivery was quick, but the app set-up was …” (Participant 1)'."""
+    return f"told under {quote.see}: “{shorten(quote.text, REFERENCE_WORDS)}” ({quote.participant})"
 
 
 REFERENCE_WORDS = 9

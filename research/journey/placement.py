@@ -3,7 +3,9 @@
 Rows take their quotes in this order of precedence: the insights (their evidence, in the map's order), then
 pain points and delights, then tollgates and gaps, then moments of truth and outliers, then feedback loops.
 A row's quote that a row above shows is marked with where it is shown (`Quote.see`) and the row shows its
-own quotes instead (`model.shown`); a moment or an outlier, which shows one quote, takes its next-best
+own quotes instead (`model.shown`); so is a quote that an insight above counts but has no room to show (its
+fourth participant's words): a pain point that a pain insight counts, a delight that a delight insight counts,
+a tollgate or gap that any insight counts. The rows then tell what lies beyond the insights, not the insights again; a moment or an outlier, which shows one quote, takes its next-best
 distinct quote (`alternatives`), or refers to the row above when it has none. The evidence lists keep every
 quote in their order, so the counts do not change: only which quotes are shown.
 """
@@ -16,6 +18,8 @@ from research.journey.model import SHOWN, Quote, StageLane
 
 Alternatives = Callable[[list[int], Quote], list[Quote]]  # (evidence ids, shown quote) → its evidence's quotes, best first
 LISTS = (("pain points", "pain_points"), ("delights", "delights"), ("tollgates", "tollgates"), ("gaps", "gaps"))
+DEFERS_TO = {"pain_points": ("pain",), "delights": ("delight",), "tollgates": ("pain", "delight", "mixed", "neutral"), "gaps": ("pain", "delight", "mixed", "neutral")}
+"""The insights, by polarity, whose evidence a row leaves to them (a pain told inside a delight insight's mixed answer is still a pain point)."""
 
 
 def place_quotes(lane: StageLane, alternatives: Alternatives) -> None:
@@ -24,7 +28,13 @@ def place_quotes(lane: StageLane, alternatives: Alternatives) -> None:
     for n, insight in enumerate(lane.patterns, start=1):
         _place_list(insight.quotes, shown, f"insight {n}")
     for name, attr in LISTS:
-        _place_list(getattr(lane, attr), shown, name)
+        deferred: dict[int, str] = {}  # the evidence of the insights this row leaves to them: the first that counts it
+        for n, insight in enumerate(lane.patterns, start=1):
+            for uid in insight.utterance_ids if insight.polarity in DEFERS_TO[attr] else []:
+                deferred.setdefault(uid, f"insight {n}")
+        told = {**deferred, **shown}  # where a row above shows it wins
+        _place_list(getattr(lane, attr), told, name)
+        shown |= {uid: row for uid, row in told.items() if row == name}
     for moment in lane.moments_of_truth[:SHOWN]:
         moment.quote = _place_one(moment.quote, moment.utterance_ids, shown, "moments of truth", alternatives)
     for outlier in lane.outliers:
