@@ -2,9 +2,10 @@
 
     python benchmarks/speakers.py [--skip-demo] [--baseline REV] [--float]
 
-`--baseline REV` adds research/diarize.py and diarize_ge2e.py as they were at git revision REV (e.g. 2997370),
-so that a change to the CAM++ method is measured beside its predecessor in one run; the baseline's speaker stage
-also decodes with research/audio.py's `decode` as it was at REV.
+`--baseline REV` adds research/diarize.py, diarize_ge2e.py and voice_models.py (the models' export and
+quantization, where REV has it) as they were at git revision REV (e.g. 2997370), so that a change to the CAM++
+method or its models is measured beside its predecessor in one run; the baseline's speaker stage also decodes
+with research/audio.py's `decode` as it was at REV.
 `--float` adds today's CAM++ method on the float models (int8 by default; see research.voice_models).
 
 Reports, for each method:
@@ -33,6 +34,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -74,33 +76,49 @@ def add_float() -> None:
 
 
 def add_baseline(revision: str) -> None:
-    """research/diarize.py and its GE2E fallback (diarize_ge2e.py) as they were at `revision`, loaded beside today's
-    as the method "baseline", whose speaker stage decodes with research/audio.py's `decode` at `revision`."""
+    """research/diarize.py, its GE2E fallback (diarize_ge2e.py) and its models (voice_models.py, where `revision` has
+    it) as they were at `revision`, loaded beside today's as the method "baseline", whose speaker stage decodes with
+    research/audio.py's `decode` at `revision`."""
     import research.diarize_ge2e  # noqa: F401 - today's, put back after each baseline call
+    import research.voice_models  # noqa: F401 - likewise
 
     folder = Path(tempfile.mkdtemp())
     modules = {}
-    for name in ("diarize", "diarize_ge2e", "audio"):
-        source = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:research/{name}.py"], capture_output=True, text=True, check=True).stdout
+    for name in ("voice_models", "diarize", "diarize_ge2e", "audio"):
+        shown = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:research/{name}.py"], capture_output=True, text=True)
+        if shown.returncode and name == "voice_models":
+            continue  # a revision from before the models had a module of their own
+        shown.check_returncode()
+        source = shown.stdout
         path = folder / f"{name}_baseline.py"
         path.write_text(source)
         spec = importlib.util.spec_from_file_location(f"{name}_baseline", path)
         modules[name] = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = modules[name]  # its dataclasses look themselves up there
-        spec.loader.exec_module(modules[name])
+        old_models = {"research.voice_models": modules["voice_models"]} if name == "diarize" and "voice_models" in modules else {}
+        with modules_as(old_models):  # what the old diarize imports from its models at its own import
+            spec.loader.exec_module(modules[name])
+    swapped = {f"research.{name}": modules[name] for name in ("diarize_ge2e", "voice_models") if name in modules}
 
     def baseline(*args, **kwargs):
-        today = sys.modules["research.diarize_ge2e"]
-        sys.modules["research.diarize_ge2e"] = modules["diarize_ge2e"]  # what the old diarize imports when it falls back
-        try:
+        with modules_as(swapped):  # what the old diarize imports inside its functions (its models, its fallback)
             return modules["diarize"].diarize(*args, **kwargs)
-        finally:
-            sys.modules["research.diarize_ge2e"] = today
 
     METHODS.insert(1, "baseline")
     NAMES["baseline"] = f"CAM++ at {revision}"
     DIARIZE["baseline"] = baseline
     DECODE["baseline"] = modules["audio"].decode
+
+
+@contextmanager
+def modules_as(replacements: dict[str, ModuleType]):
+    """`sys.modules` holds `replacements` for the duration; today's modules are put back after."""
+    today = {name: sys.modules[name] for name in replacements}
+    sys.modules.update(replacements)
+    try:
+        yield
+    finally:
+        sys.modules.update(today)
 
 
 @contextmanager
