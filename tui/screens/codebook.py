@@ -62,6 +62,7 @@ class CodeQuotesScreen(Screen):
 
 
 class CodebookScreen(Screen):
+    SHOWN_BY = "codebook"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = """
     CodebookScreen DataTable { height: 1fr; }
     CodebookScreen #definition { height: auto; max-height: 5; border-top: solid $primary; padding: 0 1; }

@@ -48,6 +48,7 @@ class MapFailed(Message):
 
 
 class JourneyScreen(Screen):
+    SHOWN_BY = "journey"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = """
     JourneyScreen #filters { height: 1; }
     JourneyScreen #filters Select { width: 1fr; }
