@@ -31,6 +31,7 @@ from tui.widgets.persona_matrix import PersonaMatrix
 FILTERS = ("persona", "segment", "role", "participation", "industry", "region", "product")
 WIDE = 120  # from this width the filter bar shows from the start; `f` shows or hides it
 VIEWS = {"board": "Map", "personas": "Personas", "outlook": "Opportunities and advocacy"}
+BOARD_ONLY = {"rewrite", "hide", "pin", "mark", "merge"}  # edits of the insight selected on the map: out of the footer on the other views
 
 
 class MapReady(Message):
@@ -228,9 +229,13 @@ class JourneyScreen(Screen):
         """Switch to a view; the same key again goes back to the map."""
         self.show_view("board" if self.query_one(ContentSwitcher).current == view else view)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action not in BOARD_ONLY or self.query_one(ContentSwitcher).current == "board"
+
     def show_view(self, view: str) -> None:
         switcher = self.query_one(ContentSwitcher)
         switcher.current = view
+        self.refresh_bindings()
         self._view().focus()
         self.title = f"Journey map: {VIEWS[switcher.current].lower()}" if switcher.current != "board" else "Journey map"
         self._show_evidence()
@@ -301,7 +306,7 @@ class JourneyScreen(Screen):
                 return
             self._edited("Insight rewritten.")
 
-        self.app.push_screen(Prompt("Rewrite the insight in your own words (Enter saves, Escape cancels):", insight.statement), save)
+        self.app.push_screen(Prompt("Rewrite the insight in your own words:", insight.statement), save)
 
     def action_hide(self) -> None:
         insight = self._insight()
