@@ -407,3 +407,29 @@ def test_an_export_redacts_every_memo_in_one_detector_call_and_codings_csv_too(s
     assert len(memos) == 3 and all(m.startswith("[Participant") and "Okafor" not in m for m in memos)
     with zipfile.ZipFile(tmp_path / "test.qdpx") as archive:
         assert "Okafor" not in archive.read("project.qde").decode()
+
+
+def test_a_read_only_study_keeps_its_marked_memos_says_so_and_still_exports_them_redacted(small, tmp_path):
+    """A study whose marked memos wait for the pass but can't be written (the pass needs to write) still exports,
+    with the memos redacted on the way out, and says in one line why study.db still holds them."""
+    import zipfile
+
+    from research.coding import old_memos
+    from research.study import Study
+    from tests.test_faults import read_only
+
+    _raw_memos_of_an_older_version(small)
+    db = Study.open(small.root).db  # migration 0016 marks them; then the folder turns read-only before any pass
+    assert old_memos.pending(db) == 4
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    small.db.conn.close()
+    out = tmp_path / "out"
+    with read_only(small.root, small.root / "study.db"):
+        result = CliRunner().invoke(cli, ["--study", str(small.root), "export", "--format", "qdpx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "4 memo texts saved before redaction keep their PII in study.db until it can be written; exports replace it." in result.output
+    with zipfile.ZipFile(out / "test.qdpx") as archive:
+        project = archive.read("project.qde").decode()
+    assert "Okafor" not in project and "[EMAIL_" in project
+    assert old_memos.pending(Study.open(small.root).db) == 4  # writable again: the next command redacts them
