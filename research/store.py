@@ -401,8 +401,9 @@ def _memos_saved_before_redaction(db: Database) -> None:
     """Mark every memo written before memos were redacted on saving (codings, utterances, and the codings'
     copies in the decision log that undo restores): a migration can't load the PII detector, so
     `research.coding.old_memos` redacts the marked ones, once each, the next time a command that has the
-    detector opens the study. A marked row that is deleted takes its mark with it; a log copy that undo
-    writes back into a coding before the pass marks that coding again."""
+    detector opens the study. A marked row that is deleted takes its mark with it; a decision logged on a
+    marked coding before the pass (`research bulk-accept`) marks its copy, and a log copy that undo writes
+    back into a coding before the pass marks that coding again."""
     db.execute(
         """CREATE TABLE memos_saved_before_redaction (
             source TEXT NOT NULL CHECK (source IN ('coding', 'utterance', 'decision')),
@@ -420,3 +421,7 @@ def _memos_saved_before_redaction(db: Database) -> None:
     for event in ("INSERT", "UPDATE OF memo"):
         db.execute(f"""CREATE TRIGGER coding_memo_restored_{event.split()[0].lower()} AFTER {event} ON codings WHEN NEW.memo IS NOT NULL AND {restored_raw}
                        BEGIN INSERT OR IGNORE INTO memos_saved_before_redaction VALUES ('coding', NEW.id); END""")
+    db.execute("""CREATE TRIGGER decision_copies_marked_memo AFTER INSERT ON decision_log
+                  WHEN json_extract(NEW.before, '$.memo') IS NOT NULL
+                   AND EXISTS (SELECT 1 FROM memos_saved_before_redaction WHERE source = 'coding' AND row_id = NEW.coding_id)
+                  BEGIN INSERT OR IGNORE INTO memos_saved_before_redaction VALUES ('decision', NEW.id); END""")

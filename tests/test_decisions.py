@@ -433,3 +433,18 @@ def test_a_read_only_study_keeps_its_marked_memos_says_so_and_still_exports_them
         project = archive.read("project.qde").decode()
     assert "Okafor" not in project and "[EMAIL_" in project
     assert old_memos.pending(Study.open(small.root).db) == 4  # writable again: the next command redacts them
+
+
+def test_a_decision_on_a_marked_memo_before_the_pass_has_its_log_copy_redacted_too(small):
+    """`research bulk-accept` runs no pass: a coding whose memo waits for one is logged with that memo, and the
+    pass (the next review, export ...) redacts that copy with the rest."""
+    from research.coding import old_memos
+    from research.study import Study
+
+    rows = _raw_memos_of_an_older_version(small)
+    study = Study.open(small.root)
+    assert old_memos.pending(study.db) == 4
+    decide(study.db, rows["named"], "rejected")  # a new log row copies the coding, raw memo and all
+    assert old_memos.pending(study.db) == 5
+    assert old_memos.redact_old_memos(study).log_copies == 2
+    assert "Okafor" not in db_text(study, "SELECT before FROM decision_log") and _raw_in_study_db(small) == []
