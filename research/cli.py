@@ -417,7 +417,7 @@ def export_command(ctx: click.Context, formats: str, folder: Path | None, accept
     redact_old_memos(study)
     with waiting("Exporting: loading") as wait:
         report = export(study, chosen, folder, {k: v for k, v in filters.items() if v}, not accepted_only, suggestions, lambda step: wait.step(f"Exporting: {step}"))
-    console.print(f"Wrote {len(report.files)} files to {report.folder} in {wall_seconds():.1f} s.", soft_wrap=True)
+    console.print(f"Wrote {len(report.files)} file{'s' if len(report.files) != 1 else ''} to {report.folder} in {wall_seconds():.1f} s.", soft_wrap=True)
     _warn_uncoded(study)
 
 

@@ -429,6 +429,7 @@ def test_a_read_only_study_keeps_its_marked_memos_says_so_and_still_exports_them
         result = CliRunner().invoke(cli, ["--study", str(small.root), "export", "--format", "qdpx", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "4 memo texts saved before redaction keep their PII in study.db until it can be written; exports replace it." in result.output
+    assert f"Wrote 1 file to {out}" in result.output
     with zipfile.ZipFile(out / "test.qdpx") as archive:
         project = archive.read("project.qde").decode()
     assert "Okafor" not in project and "[EMAIL_" in project
