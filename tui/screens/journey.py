@@ -124,6 +124,8 @@ class JourneyScreen(Screen):
         the coding models and takes a while, and "Loading the map…" alone left the screen empty that long."""
         self.sub_title = "rebuilding…" if rebuild else "loading…"
         filters = self.filters()
+        if self.journey is not None and self.journey.filters != filters:  # the map on screen is not for these filters yet
+            self.sub_title = f"building the map for {', '.join(f'{name} = {value}' for name, value in filters.items()) or 'all participants'}…"
         self.build(filters, rebuild, meanwhile=rebuild and (self.journey is None or self.journey.filters != filters))
 
     @work(thread=True, exclusive=True, group="map")
