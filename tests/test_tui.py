@@ -519,9 +519,13 @@ async def test_the_persona_view_dims_thin_evidence(insight_study):
         cell = matrix.get_cell_at((1, 3))  # Gift giver at Adoption: one voice
         assert cell.plain.startswith("1/1 people") and any("dim" in str(span.style) for span in cell.spans)
         assert "Gift giver" in screen_text(app)
+        footer = {key.key: key.description for key in app.screen.query("FooterKey")}
+        assert footer["v"] == "Map" and footer["o"] == "Opportunities" and not {"e", "h", "P"} & set(footer)  # v goes back; the insight edits need the map
         await pilot.press("v")
         await pilot.pause()
         assert app.screen.query_one(MapBoard).has_focus
+        footer = {key.key: key.description for key in app.screen.query("FooterKey")}
+        assert footer["v"] == "Personas" and footer["e"] == "Rewrite"
         await pilot.press("d")
         app.open_journey_view("outlook")  # as the command palette's "Opportunities and advocacy" does
         await settle(pilot, app)

@@ -60,7 +60,9 @@ class JourneyScreen(Screen):
     BINDINGS = [
         Binding("enter", "quotes", "Quotes", show=False, id="journey.quotes"),
         Binding("v", "view('personas')", "Personas", id="journey.personas"),
+        Binding("v", "map_from('personas')", "Map", id="journey.personas_back"),  # the same key goes back: the footer says so
         Binding("o", "view('outlook')", "Opportunities", id="journey.outlook"),
+        Binding("o", "map_from('outlook')", "Map", id="journey.outlook_back"),
         Binding("g", "goto", "Go to quote", id="journey.goto"),
         Binding("e", "rewrite", "Rewrite", id="journey.rewrite"),
         Binding("h", "hide", "Hide", id="journey.hide"),
@@ -228,11 +230,20 @@ class JourneyScreen(Screen):
         self.action_goto()
 
     def action_view(self, view: str) -> None:
-        """Switch to a view; the same key again goes back to the map."""
-        self.show_view("board" if self.query_one(ContentSwitcher).current == view else view)
+        self.show_view(view)
+
+    def action_map_from(self, view: str) -> None:
+        """The key of the view shown takes it back to the map."""
+        self.show_view("board")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action not in BOARD_ONLY or self.query_one(ContentSwitcher).current == "board"
+        """On the personas and opportunities views, their own key reads 'Map' (it goes back) and the insight edits leave the footer."""
+        current = self.query_one(ContentSwitcher).current
+        if action == "view":
+            return parameters[0] != current
+        if action == "map_from":
+            return parameters[0] == current
+        return action not in BOARD_ONLY or current == "board"
 
     def show_view(self, view: str) -> None:
         switcher = self.query_one(ContentSwitcher)
