@@ -227,8 +227,8 @@ async def test_journey_map_filters_and_quotes_at_80x24(review_study):
         shown = screen_text(app)
         assert all(f"any {name}" in shown for name in ("persona", "segment", "role")), shown[:400]
         await pilot.press("f")
-        screen.query_one("#filter-segment").value = "Household"
-        screen.load(rebuild=True)  # what the change does (its message comes next): no await, so no build can have finished
+        screen.query_one("#filter-segment").value = "Household"  # its message starts a second build: two quick changes do that
+        screen.load(rebuild=True)  # what the change does, with no await, so no build can have finished
         assert screen.sub_title == "building the map for segment = Household…"  # the whole study's map stays until then
         await settle(pilot, app)
         assert screen.journey.participants == 4 and screen.sub_title == "segment = Household"

@@ -8,6 +8,8 @@ waits; the edits are stored in study.db and re-applied on every rebuild, the pip
 
 from __future__ import annotations
 
+from threading import Lock
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,6 +33,8 @@ from tui.widgets.persona_matrix import PersonaMatrix
 FILTERS = ("persona", "segment", "role", "participation", "industry", "region", "product")
 WIDE = 120  # from this width the filter bar shows from the start; `f` shows or hides it
 VIEWS = {"board": "Map", "personas": "Personas", "outlook": "Opportunities and advocacy"}
+BUILDING = Lock()  # one map build at a time: a cancelled worker's thread runs on, and two builds at once share one
+# spaCy pipeline and its parse cache (two quick filter changes failed with spaCy's E030 "Sentence boundaries unset")
 BOARD_ONLY = {"rewrite", "hide", "pin", "mark", "merge"}  # edits of the insight selected on the map: out of the footer on the other views
 
 
@@ -145,7 +149,10 @@ class JourneyScreen(Screen):
                 from research.coding.stage import study_codebook
                 from research.journey import build_and_store
 
-                journey = build_and_store(study, study_codebook(study)[0], filters)
+                with BUILDING:
+                    if get_current_worker().is_cancelled:  # newer filters came while an earlier build ran
+                        return
+                    journey = build_and_store(study, study_codebook(study)[0], filters)
         except ResearchError as error:
             self.post_message(MapFailed(str(error)))
             return
