@@ -244,6 +244,7 @@ def code(ctx: click.Context, learn: bool, force: bool) -> None:
     from research.coding.stage import run_code
 
     study = _study(ctx)
+    redact_old_memos(study)
     results = run_code(study, force, learn)
     if learn:
         count = study.db["learned_models"].count
@@ -314,6 +315,28 @@ def journey_map(ctx: click.Context, pattern_share: float, as_json: bool, **filte
         return
     print_map(journey)
     _warn_uncoded(study)
+
+
+def redact_old_memos(study: Study) -> None:
+    """The memos saved before memos were redacted on saving lose their PII the first time a command that
+    shows, exports or codes them opens the study (one line when any changed); a read-only study keeps them
+    until it can be written, and its exports redact them as always."""
+    from research.coding.old_memos import pending, redact_old_memos as redact
+    from research.faults import is_read_only
+
+    waiting_memos = pending(study.db)
+    if not waiting_memos:
+        return
+    try:
+        with waiting("Replacing PII in memos saved before redaction"):
+            done = redact(study)
+    except sqlite3.DatabaseError as error:
+        if not is_read_only(error):
+            raise
+        console.print(f"[yellow]![/] {waiting_memos} memo text{'s' if waiting_memos != 1 else ''} saved before redaction keep their PII in study.db until it can be written; exports replace it.")
+        return
+    if done.line:
+        console.print(done.line)
 
 
 def _warn_uncoded(study) -> None:
@@ -391,8 +414,10 @@ def export_command(ctx: click.Context, formats: str, folder: Path | None, accept
         if unknown:
             raise click.BadParameter(f"unknown format {', '.join(unknown)}; use {', '.join(ALL_FORMATS)} or all", param_hint="--format")
         study = _study(ctx)
+    redact_old_memos(study)
+    with waiting("Exporting: loading") as wait:
         report = export(study, chosen, folder, {k: v for k, v in filters.items() if v}, not accepted_only, suggestions, lambda step: wait.step(f"Exporting: {step}"))
-    console.print(f"Wrote {len(report.files)} files to {report.folder} in {wall_seconds():.1f} s.", soft_wrap=True)
+    console.print(f"Wrote {len(report.files)} file{'s' if len(report.files) != 1 else ''} to {report.folder} in {wall_seconds():.1f} s.", soft_wrap=True)
     _warn_uncoded(study)
 
 
@@ -468,7 +493,9 @@ def review(ctx: click.Context) -> None:
     """
     from tui.app import ResearchApp  # the app drives the library; nothing in research/ imports Textual
 
-    ResearchApp(_study(ctx)).run()
+    study = _study(ctx)
+    redact_old_memos(study)  # before the app shows a memo
+    ResearchApp(study).run()
 
 
 @cli.group()
@@ -772,6 +799,7 @@ def run_all(ctx: click.Context, workers: int | None) -> None:
         research run --workers 2
     """
     study = _study(ctx)
+    redact_old_memos(study)
     settings = study.config.transcribe.model_copy(update={"workers": workers} if workers else {})
     if _run_pipeline(study, settings):
         ctx.exit(1)

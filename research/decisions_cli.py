@@ -100,9 +100,12 @@ def memo(ctx: click.Context, utterance_id: int, text: str, coder: str) -> None:
 
         research memo 412 "Contradicts what she said about pricing earlier"
     """
+    from research.cli import redact_old_memos
     from research.coding.memos import set_utterance_memo
 
-    saved = set_utterance_memo(_study(ctx), utterance_id, text, coder)
+    study = _study(ctx)
+    redact_old_memos(study)
+    saved = set_utterance_memo(study, utterance_id, text, coder)
     console.print(f"Memo {'saved' if saved else 'removed'} on utterance {utterance_id}{' (PII replaced by placeholders: ' + escape(saved) + ')' if saved != text.strip() else ''}.", soft_wrap=True)
 
 

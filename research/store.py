@@ -394,3 +394,34 @@ def _utterance_sentences(db: Database) -> None:
             parts TEXT NOT NULL
         )"""
     )
+
+
+@migrations(name="0016_memos_saved_before_redaction")
+def _memos_saved_before_redaction(db: Database) -> None:
+    """Mark every memo written before memos were redacted on saving (codings, utterances, and the codings'
+    copies in the decision log that undo restores): a migration can't load the PII detector, so
+    `research.coding.old_memos` redacts the marked ones, once each, the next time a command that has the
+    detector opens the study. A marked row that is deleted takes its mark with it; a decision logged on a
+    marked coding before the pass (`research bulk-accept`) marks its copy, and a log copy that undo writes
+    back into a coding before the pass marks that coding again."""
+    db.execute(
+        """CREATE TABLE memos_saved_before_redaction (
+            source TEXT NOT NULL CHECK (source IN ('coding', 'utterance', 'decision')),
+            row_id INTEGER NOT NULL,     -- codings.id, utterance_memos.utterance_id or decision_log.id
+            PRIMARY KEY (source, row_id)
+        )"""
+    )
+    db.execute("INSERT INTO memos_saved_before_redaction SELECT 'coding', id FROM codings WHERE TRIM(COALESCE(memo, '')) != ''")
+    db.execute("INSERT INTO memos_saved_before_redaction SELECT 'utterance', utterance_id FROM utterance_memos WHERE TRIM(memo) != ''")
+    db.execute("INSERT INTO memos_saved_before_redaction SELECT 'decision', id FROM decision_log WHERE TRIM(COALESCE(json_extract(before, '$.memo'), '')) != ''")
+    db.execute("CREATE TRIGGER coding_memo_mark_gone AFTER DELETE ON codings BEGIN DELETE FROM memos_saved_before_redaction WHERE source = 'coding' AND row_id = OLD.id; END")
+    db.execute("CREATE TRIGGER utterance_memo_mark_gone AFTER DELETE ON utterance_memos BEGIN DELETE FROM memos_saved_before_redaction WHERE source = 'utterance' AND row_id = OLD.utterance_id; END")
+    restored_raw = """EXISTS (SELECT 1 FROM memos_saved_before_redaction m JOIN decision_log d ON d.id = m.row_id
+                              WHERE m.source = 'decision' AND d.coding_id = NEW.id AND json_extract(d.before, '$.memo') = NEW.memo)"""
+    for event in ("INSERT", "UPDATE OF memo"):
+        db.execute(f"""CREATE TRIGGER coding_memo_restored_{event.split()[0].lower()} AFTER {event} ON codings WHEN NEW.memo IS NOT NULL AND {restored_raw}
+                       BEGIN INSERT OR IGNORE INTO memos_saved_before_redaction VALUES ('coding', NEW.id); END""")
+    db.execute("""CREATE TRIGGER decision_copies_marked_memo AFTER INSERT ON decision_log
+                  WHEN json_extract(NEW.before, '$.memo') IS NOT NULL
+                   AND EXISTS (SELECT 1 FROM memos_saved_before_redaction WHERE source = 'coding' AND row_id = NEW.coding_id)
+                  BEGIN INSERT OR IGNORE INTO memos_saved_before_redaction VALUES ('decision', NEW.id); END""")

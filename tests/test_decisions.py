@@ -274,3 +274,178 @@ def test_a_real_name_typed_into_a_memo_never_reaches_study_db_or_the_qdpx(small,
     with zipfile.ZipFile(tmp_path / "test.qdpx") as archive:
         project = archive.read("project.qde").decode()
     assert "Okafor" not in project and "Sarah" not in project and f"[{label}] said the same to support" in project
+
+
+def _as_before_memo_redaction(study) -> None:
+    """Take the study's schema back to before migration 0016, as a study last opened by an older version is."""
+    db = study.db
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%memos_saved_before_redaction%'").fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("DROP TABLE memos_saved_before_redaction")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = '0016_memos_saved_before_redaction'")
+    db.conn.commit()
+
+
+def _raw_memos_of_an_older_version(small) -> dict[str, int]:
+    """Memos saved as the older version saved them (raw), on codings, on an utterance and, through a decision
+    taken after the memo, in the decision log; plus one already redacted, which must stay as it is."""
+    from research.store import now
+
+    _as_before_memo_redaction(small)
+    small.vault.pseudonym("PARTICIPANT", "Sarah Okafor", "Participant")
+    small.vault.save_person(1, "customer", "Sarah Okafor")
+    db = small.db
+    codings = [r[0] for r in db.execute("SELECT id FROM codings ORDER BY id LIMIT 3")]
+    db.execute("UPDATE codings SET memo = ? WHERE id = ?", ["Sarah Okafor sounded unsure; mail sarah.okafor@example.com", codings[0]])
+    db.execute("UPDATE codings SET memo = ? WHERE id = ?", ["Ask [PERSON_4] about [EMAIL_1] again", codings[1]])
+    db.conn.commit()
+    decide(db, codings[0], "accepted")  # the log keeps the coding, raw memo and all, for undo
+    utterance = db.execute("SELECT utterance_id FROM codings WHERE id = ?", [codings[2]]).fetchone()[0]
+    db["utterance_memos"].insert({"utterance_id": utterance, "memo": "Call Okafor back on 415-555-0134", "coder": "researcher", "updated_at": now()})
+    db.conn.commit()
+    return {"named": codings[0], "redacted": codings[1], "utterance": utterance}
+
+
+def db_text(study, query: str) -> str:
+    return " ".join(str(row[0]) for row in study.db.execute(query))
+
+
+def _raw_in_study_db(study) -> list[str]:
+    data = b"".join(path.read_bytes() for path in study.root.glob("study.db*"))
+    return [word for word in ("Okafor", "example.com", "415-555-0134") if word.encode() in data]
+
+
+def test_memos_saved_before_redaction_lose_their_pii_once_when_a_command_next_opens_the_study(small):
+    """Migration 0016 marks the older version's raw memos (a migration can't load the detector); the next
+    `research export` (or review, code, run, memo) replaces their PII in codings, utterance memos and the
+    decision log's copies, says so in one line, leaves an already redacted memo identical, and does nothing
+    the second time."""
+    from research.coding.old_memos import pending
+    from research.study import Study
+
+    rows = _raw_memos_of_an_older_version(small)
+    reopened = Study.open(small.root)  # applies migration 0016
+    assert pending(reopened.db) == 4  # two coding memos, the utterance memo, the log's copy
+    root = ["--study", str(small.root)]
+    result = CliRunner().invoke(cli, [*root, "export", "--format", "qdpx"])
+    import traceback; traceback.print_exception(*result.exc_info)
+    assert result.exit_code == 0, result.output
+    assert "Replaced PII in 2 memos saved before redaction (and in 1 earlier version kept for undo)." in result.output
+    db = Study.open(small.root).db
+    label = small.vault.pseudonym("PARTICIPANT", "Sarah Okafor", "Participant")
+    named = db.execute("SELECT memo FROM codings WHERE id = ?", [rows["named"]]).fetchone()[0]
+    assert named.startswith(f"[{label}] sounded unsure; mail [EMAIL_") and "Okafor" not in named
+    assert db.execute("SELECT memo FROM codings WHERE id = ?", [rows["redacted"]]).fetchone()[0] == "Ask [PERSON_4] about [EMAIL_1] again"
+    assert "Okafor" not in db.execute("SELECT memo FROM utterance_memos").fetchone()[0]
+    assert pending(db) == 0 and _raw_in_study_db(small) == []
+    before = list(db.query("SELECT memo FROM codings WHERE memo IS NOT NULL ORDER BY id")) + list(db.query("SELECT before FROM decision_log"))
+    again = CliRunner().invoke(cli, [*root, "export", "--format", "qdpx"])
+    assert again.exit_code == 0 and "Replaced PII" not in again.output
+    assert list(db.query("SELECT memo FROM codings WHERE memo IS NOT NULL ORDER BY id")) + list(db.query("SELECT before FROM decision_log")) == before
+    assert decision_log.undo(db).restored == 1  # undo puts back the log's copy: redacted too
+    assert "Okafor" not in db.execute("SELECT memo FROM codings WHERE id = ?", [rows["named"]]).fetchone()[0]
+
+
+def test_an_interrupted_pass_resumes_and_a_raw_memo_undo_puts_back_is_marked_again(small, monkeypatch):
+    from research.coding import old_memos
+    from research.coding.decisions import set_memo
+    from research.study import Study
+
+    rows = _raw_memos_of_an_older_version(small)
+    study = Study.open(small.root)
+    set_memo(study.db, rows["named"], "Re-saved by the new version (already redacted)")  # its mark goes: the new text is not redacted again
+    assert old_memos.pending(study.db) == 3
+    assert decision_log.undo(study.db).restored == 1  # the accept is undone: the log's raw copy comes back into the coding...
+    assert old_memos.pending(study.db) == 4  # ...and is marked again
+    calls = []
+    real = old_memos._write
+
+    def interrupted(db, source, row_id, text):  # the process dies while writing the second changed text (the log's copy)
+        calls.append(source)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        real(db, source, row_id, text)
+
+    monkeypatch.setattr(old_memos, "_write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        old_memos.redact_old_memos(study, batch=1)
+    assert calls == ["coding", "decision"]  # one row per batch: the named coding, the placeholder one (unchanged), then the log's copy
+    assert old_memos.pending(study.db) == 2  # the two codings are done and their marks gone; the log copy's batch rolled back, mark and all
+    assert "Okafor" in db_text(study, "SELECT before FROM decision_log") and "Okafor" not in db_text(study, "SELECT memo FROM codings")
+    monkeypatch.setattr(old_memos, "_write", real)
+    done = old_memos.redact_old_memos(study)
+    assert old_memos.pending(study.db) == 0 and done.line is not None
+    assert _raw_in_study_db(small) == []
+
+
+def test_an_export_redacts_every_memo_in_one_detector_call_and_codings_csv_too(small, tmp_path, monkeypatch):
+    """One detector call for all the memos of an export (the map's memos, codings.csv and the QDPX notes),
+    and codings.csv carries a memo's placeholders, never the name typed into it."""
+    import csv
+    import zipfile
+
+    from research.anonymize.detect import PiiDetector
+    from research.coding.decisions import set_memo
+    from research.coding.memos import set_utterance_memo
+    from research.export.run import export
+
+    db = small.db
+    small.vault.pseudonym("PARTICIPANT", "Sarah Okafor", "Participant")
+    small.vault.save_person(1, "customer", "Sarah Okafor")
+    codings = [r[0] for r in db.execute("SELECT id FROM codings ORDER BY id LIMIT 3")]
+    for n, coding in enumerate(codings):
+        decide(db, coding, "accepted")
+        set_memo(db, coding, f"Okafor said it {n + 1} times")  # saved raw by a route that does not redact
+    set_utterance_memo(small, db.execute("SELECT utterance_id FROM codings WHERE id = ?", [codings[0]]).fetchone()[0], "Check pricing")
+    texts = []
+    detect = PiiDetector.detect
+    monkeypatch.setattr(PiiDetector, "detect", lambda self, batch, propagate=True: texts.append(list(batch)) or detect(self, batch, propagate))
+    export(small, ["csv", "qdpx"], tmp_path)  # the map's memos are redacted for any map format
+    assert len(texts) == 1 and sorted(texts[0]) == ["Check pricing", *(f"Okafor said it {n} times" for n in (1, 2, 3))]
+    with open(tmp_path / "codings.csv", newline="") as handle:
+        memos = [row["memo"] for row in csv.DictReader(handle) if row["memo"]]
+    assert len(memos) == 3 and all(m.startswith("[Participant") and "Okafor" not in m for m in memos)
+    with zipfile.ZipFile(tmp_path / "test.qdpx") as archive:
+        assert "Okafor" not in archive.read("project.qde").decode()
+
+
+def test_a_read_only_study_keeps_its_marked_memos_says_so_and_still_exports_them_redacted(small, tmp_path):
+    """A study whose marked memos wait for the pass but can't be written (the pass needs to write) still exports,
+    with the memos redacted on the way out, and says in one line why study.db still holds them."""
+    import zipfile
+
+    from research.coding import old_memos
+    from research.study import Study
+    from tests.test_faults import read_only
+
+    _raw_memos_of_an_older_version(small)
+    db = Study.open(small.root).db  # migration 0016 marks them; then the folder turns read-only before any pass
+    assert old_memos.pending(db) == 4
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    small.db.conn.close()
+    out = tmp_path / "out"
+    with read_only(small.root, small.root / "study.db"):
+        result = CliRunner().invoke(cli, ["--study", str(small.root), "export", "--format", "qdpx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "4 memo texts saved before redaction keep their PII in study.db until it can be written; exports replace it." in result.output
+    assert f"Wrote 1 file to {out}" in result.output
+    with zipfile.ZipFile(out / "test.qdpx") as archive:
+        project = archive.read("project.qde").decode()
+    assert "Okafor" not in project and "[EMAIL_" in project
+    assert old_memos.pending(Study.open(small.root).db) == 4  # writable again: the next command redacts them
+
+
+def test_a_decision_on_a_marked_memo_before_the_pass_has_its_log_copy_redacted_too(small):
+    """`research bulk-accept` runs no pass: a coding whose memo waits for one is logged with that memo, and the
+    pass (the next review, export ...) redacts that copy with the rest."""
+    from research.coding import old_memos
+    from research.study import Study
+
+    rows = _raw_memos_of_an_older_version(small)
+    study = Study.open(small.root)
+    assert old_memos.pending(study.db) == 4
+    decide(study.db, rows["named"], "rejected")  # a new log row copies the coding, raw memo and all
+    assert old_memos.pending(study.db) == 5
+    assert old_memos.redact_old_memos(study).log_copies == 2
+    assert "Okafor" not in db_text(study, "SELECT before FROM decision_log") and _raw_in_study_db(small) == []

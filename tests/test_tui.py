@@ -227,7 +227,9 @@ async def test_journey_map_filters_and_quotes_at_80x24(review_study):
         shown = screen_text(app)
         assert all(f"any {name}" in shown for name in ("persona", "segment", "role")), shown[:400]
         await pilot.press("f")
-        screen.query_one("#filter-segment").value = "Household"
+        screen.query_one("#filter-segment").value = "Household"  # its message starts a second build: two quick changes do that
+        screen.load(rebuild=True)  # what the change does, with no await, so no build can have finished
+        assert screen.sub_title == "building the map for segment = Household…"  # the whole study's map stays until then
         await settle(pilot, app)
         assert screen.journey.participants == 4 and screen.sub_title == "segment = Household"
         board.move_cursor(row=0, column=3)  # how Adoption feels, and every quote behind it
@@ -517,9 +519,13 @@ async def test_the_persona_view_dims_thin_evidence(insight_study):
         cell = matrix.get_cell_at((1, 3))  # Gift giver at Adoption: one voice
         assert cell.plain.startswith("1/1 people") and any("dim" in str(span.style) for span in cell.spans)
         assert "Gift giver" in screen_text(app)
+        footer = {key.key: key.description for key in app.screen.query("FooterKey")}
+        assert footer["v"] == "Map" and footer["o"] == "Opportunities" and not {"e", "h", "P"} & set(footer)  # v goes back; the insight edits need the map
         await pilot.press("v")
         await pilot.pause()
         assert app.screen.query_one(MapBoard).has_focus
+        footer = {key.key: key.description for key in app.screen.query("FooterKey")}
+        assert footer["v"] == "Personas" and footer["e"] == "Rewrite"
         await pilot.press("d")
         app.open_journey_view("outlook")  # as the command palette's "Opportunities and advocacy" does
         await settle(pilot, app)
@@ -623,3 +629,71 @@ async def test_opening_a_stale_map_shows_the_stored_one_while_it_is_rebuilt(insi
         release.set()
         await settle(pilot, app)
         assert not app.map_is_stale and "rebuilding" not in screen.sub_title
+
+
+async def test_after_a_filter_change_the_map_cursor_lands_on_a_cell_with_content(review_study):
+    """The cursor keeps its lane and stage while that cell has content under the new filter (the lane may be on
+    another row), and otherwise goes to the nearest cell that has some: never an empty cell."""
+    from research.coding.stage import study_codebook
+    from research.journey import build_and_store
+    from research.study import Study
+    from tui.widgets.map_board import board_rows
+
+    filtered = build_and_store(Study.open(review_study.root), study_codebook(review_study)[0], {"segment": "Household"})
+    filtered_rows = [entries for _, _, entries in board_rows(filtered)]
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("j")
+        await settle(pilot, app)
+        screen, board = app.screen, app.screen.query_one(MapBoard)
+        stages = [lane.stage for lane in screen.journey.stages]
+        assert stages == [lane.stage for lane in filtered.stages]
+        emptied = [(r, c) for (r, c) in sorted(board.entries) if r < len(filtered_rows) and filtered_rows[r][c - 1] is None]  # the same row and column, empty
+        assert emptied, "no cell of the whole map is empty under the filter: the test needs one"
+        board.move_cursor(row=emptied[-1][0], column=emptied[-1][1])
+        await pilot.pause()
+        screen.query_one("#filter-segment").value = "Household"
+        await settle(pilot, app)
+        assert screen.sub_title == "segment = Household"
+        assert board.entry is not None, f"the cursor is on an empty cell {board.cursor_coordinate}"
+        lane, stage = board.places[board.cursor_row][0], stages[board.cursor_column - 1]
+        screen.query_one("#filter-segment").clear()  # back to the whole map: that lane and stage still have content there
+        await settle(pilot, app)
+        assert board.entry is not None and board.places[board.cursor_row][0] == lane and stages[board.cursor_column - 1] == stage
+
+
+async def test_the_footer_leaves_out_the_key_of_the_screen_shown(review_study):
+    def keys(app) -> set[str]:
+        return {key.action for key in app.screen.query("FooterKey")}
+
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert "dashboard" not in keys(app) and {"journey", "themes", "codebook", "search"} <= keys(app)
+        for key, screen in (("t", "themes"), ("k", "codebook")):  # (on search, the letters go to its input)
+            await pilot.press(key)
+            await pilot.pause()
+            assert screen not in keys(app) and "dashboard" in keys(app), (screen, keys(app))
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen) and "dashboard" not in keys(app)
+
+
+async def test_the_themes_table_fits_80_columns_and_shows_the_top_words_whole_below(review_study):
+    app = ResearchApp(review_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        table = app.screen.query_one("DataTable")
+        assert table.virtual_size.width <= table.size.width, "the table scrolls sideways at 80 columns"
+        shown = [str(table.get_cell_at((row, len(table.columns) - 1))) for row in range(table.row_count)]
+        top = app.screen.current()
+        words = json.loads(review_study.db["themes"].get(top)["words"])
+        assert shown[0] == ", ".join(words[:5]) or shown[0].endswith("…")
+        assert f"Top words: {', '.join(words)}" in str(app.screen.query_one("#quote").render())
+    async with ResearchApp(review_study).run_test(size=(160, 48)) as pilot:  # wide: the ids too, and the words whole
+        await pilot.press("t")
+        await pilot.pause()
+        table = pilot.app.screen.query_one("DataTable")
+        assert [str(c.label) for c in table.columns.values()][:2] == ["id", "theme"]
+        assert not any(str(table.get_cell_at((row, len(table.columns) - 1))).endswith("…") for row in range(table.row_count))

@@ -81,6 +81,10 @@ class ResearchApp(App):
     def on_mount(self) -> None:
         self.push_screen(DashboardScreen())
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The key that leads to the screen already shown (`d` on the dashboard) is left out of its footer."""
+        return action != getattr(self.screen, "SHOWN_BY", None)
+
     def freeze_startup_objects(self) -> None:
         """Once per run, before the first transcript opens: collect garbage, then take every object alive
         (modules, Textual, the study) out of the garbage collector's way. A full collection during a

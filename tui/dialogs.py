@@ -34,15 +34,16 @@ class CodePicker(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
 
-    def __init__(self, codes: list[tuple[str, str]], title: str = "Pick a code"):
+    def __init__(self, codes: list[tuple[str, str]], title: str = "Pick a code", placeholder: str = "type to filter, e.g. 'ret' or 'pain'"):
         super().__init__()
         self.codes = codes  # (key, "Group › Name")
         self.title_text = title
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.title_text))
-            yield Input(placeholder="type to filter, e.g. 'ret' or 'pain'", id="filter")
+            yield Input(placeholder=self.placeholder, id="filter")
             yield OptionList(*[Option(Text(label), id=key) for key, label in self.codes], id="codes")
 
     @on(Input.Changed, "#filter")
@@ -83,17 +84,20 @@ class Prompt(ModalScreen[str | None]):
     DEFAULT_CSS = """
     Prompt { align: center middle; }
     Prompt > Vertical { width: 70; max-width: 95%; height: auto; border: round $accent; background: $surface; padding: 0 1; }
+    Prompt Label { width: 1fr; }
+    Prompt #keys { color: $text-muted; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, question: str, value: str = "", placeholder: str = ""):
+    def __init__(self, question: str, value: str = "", placeholder: str = "", keys: str = "Enter saves · Escape cancels"):
         super().__init__()
-        self.question, self.value, self.placeholder = question, value, placeholder
+        self.question, self.value, self.placeholder, self.keys = question, value, placeholder, keys
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.question))
             yield Input(value=self.value, placeholder=self.placeholder, id="answer")
+            yield Label(Text(self.keys), id="keys")
 
     @on(Input.Submitted, "#answer")
     def _submit(self, event: Input.Submitted) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from research.coding import decision_log as log
+from research.coding.old_memos import forget_mark
 from research.errors import ResearchError
 from research.store import now
 
@@ -83,9 +84,11 @@ def recode(db: Database, coding_id: int, code_key: str, coder: str = "researcher
 
 
 def set_memo(db: Database, coding_id: int, memo: str) -> None:
-    """A memo on a coding (empty text removes it)."""
+    """A memo on a coding (empty text removes it); the caller has replaced its PII (`memos.memo_redactor`)."""
     _coding(db, coding_id)
-    db["codings"].update(coding_id, {"memo": memo.strip() or None, "updated_at": now()})
+    with db.atomic():
+        db["codings"].update(coding_id, {"memo": memo.strip() or None, "updated_at": now()})
+        forget_mark(db, "coding", coding_id)
 
 
 @dataclass(frozen=True)

@@ -8,22 +8,58 @@ before saving a memo, and exports apply it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
+from research.coding.old_memos import forget_mark
 from research.errors import ResearchError
 from research.store import now
 from research.study import Study
 
+if TYPE_CHECKING:
+    from research.anonymize.detect import PiiDetector, PiiSpan
+    from research.anonymize.pseudonyms import Pseudonymizer
 
-def memo_redactor(study: Study) -> Callable[[str], str]:
-    """text → text with its PII replaced as the study's transcripts are (`research.anonymize.detect`, the
-    study's anonymize settings): a participant's or company's real name, misheard spellings too, becomes
-    its pseudonym ([Participant 3]); any other person, email address or phone number its placeholder
+
+class MemoRedactor:
+    """Replaces the PII in memos as the study's transcripts' was (`research.anonymize.detect`, the study's
+    anonymize settings): a participant's or company's real name, misheard spellings too, becomes its
+    pseudonym ([Participant 3]); any other person, email address or phone number its placeholder
     ([PERSON_4], [EMAIL_1], [PHONE_2]), the same one each time. Once the vault is purged the placeholders
-    carry no number ([PERSON]). Presidio loads on the first text (seconds): save memos off the UI thread."""
+    carry no number ([PERSON]). Each memo is redacted on its own (a name in one is not looked for in
+    another); `many` does a batch in one detector call and keeps the results, so a memo an export
+    writes twice is detected once. Presidio loads on the first text (seconds): save memos off the UI thread."""
+
+    def __init__(self, detector: PiiDetector, pseudonyms: Pseudonymizer | None):
+        self.detector = detector
+        self.pseudonyms = pseudonyms
+        self._done: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        return self.many([text])[0]
+
+    def many(self, texts: Sequence[str]) -> list[str]:
+        """Each text with its PII replaced; the texts not seen before go to the detector in one call."""
+        fresh = list(dict.fromkeys(text for text in texts if text.strip() and text not in self._done))
+        if fresh:
+            for text, spans in zip(fresh, self.detector.detect(fresh, propagate=False)):
+                self._done[text] = self._replace(text, spans)
+        return [self._done.get(text, text) for text in texts]
+
+    def _replace(self, text: str, spans: list[PiiSpan]) -> str:
+        out, end = [], 0
+        for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+            if span.start >= end:
+                out += [text[end : span.start], self.pseudonyms.replacement(span.entity_type, span.key) if self.pseudonyms else f"[{span.entity_type}]"]
+                end = span.end
+        return "".join(out) + text[end:]
+
+
+def memo_redactor(study: Study) -> MemoRedactor:
+    """The study's memo redactor: its known names and pseudonyms while the vault is open, bare placeholders after a purge."""
     from research.anonymize.detect import PiiDetector
     from research.anonymize.known_names import KnownName
     from research.anonymize.pseudonyms import Pseudonymizer
@@ -32,19 +68,7 @@ def memo_redactor(study: Study) -> Callable[[str], str]:
     vault_open = not study.config.vault_purged and study.vault_dir.is_dir()
     known = [KnownName(name, kind) for name, kind in study.vault.known_names() if name] if vault_open else []
     detector = PiiDetector(known, settings.allow, settings.deny, settings.organizations, settings.places)
-    pseudonyms = Pseudonymizer(study.vault, settings.style) if vault_open else None
-
-    def redact(text: str) -> str:
-        if not text.strip():
-            return text
-        out, end = [], 0
-        for span in sorted(detector.detect([text])[0], key=lambda s: (s.start, -s.end)):
-            if span.start >= end:
-                out += [text[end : span.start], pseudonyms.replacement(span.entity_type, span.key) if pseudonyms else f"[{span.entity_type}]"]
-                end = span.end
-        return "".join(out) + text[end:]
-
-    return redact
+    return MemoRedactor(detector, Pseudonymizer(study.vault, settings.style) if vault_open else None)
 
 
 def set_utterance_memo(study: Study, utterance_id: int, memo: str, coder: str = "researcher") -> str:
@@ -54,6 +78,7 @@ def set_utterance_memo(study: Study, utterance_id: int, memo: str, coder: str = 
         raise ResearchError(f"no utterance with id {utterance_id}")
     text = memo_redactor(study)(memo.strip())
     with db.atomic():
+        forget_mark(db, "utterance", utterance_id)
         if text:
             db["utterance_memos"].upsert({"utterance_id": utterance_id, "memo": text, "coder": coder, "updated_at": now()}, pk="utterance_id")
         else:
@@ -84,8 +109,9 @@ class Memo:
     coder: str | None = None
 
 
-def redacted(found: list[Memo], redact: Callable[[str], str]) -> list[Memo]:
-    return [replace(memo, text=redact(memo.text)) for memo in found]
+def redacted(found: list[Memo], redact: MemoRedactor) -> list[Memo]:
+    """The memos with their PII replaced, in one detector call."""
+    return [replace(memo, text=text) for memo, text in zip(found, redact.many([memo.text for memo in found]))]
 
 
 def memos(db: Database, interview_codes: set[str] | None = None, include_suggested: bool = True) -> list[Memo]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from research.codebook import Codebook
-from research.coding.memos import memo_redactor, utterance_memos
+from research.coding.memos import MemoRedactor, memo_redactor, utterance_memos
 from research.export.aac import m4a_copy
 from research.export.source import Transcript, codings
 from research.refi import codes_element
@@ -48,9 +48,10 @@ def text_source_guid(interview_code: str) -> str:
     return _guid("text", interview_code)
 
 
-def build_project(study: Study, codebook: Codebook, transcripts: list[Transcript], include_suggested: bool = False) -> etree._Element:
+def build_project(study: Study, codebook: Codebook, transcripts: list[Transcript], include_suggested: bool = False, redact: MemoRedactor | None = None) -> etree._Element:
     """The project: accepted codings (open suggestions too with `include_suggested`, each with a note of its
-    confidence), memos as Notes linked from their selections, cases, and audio synced to the text."""
+    confidence), memos as Notes linked from their selections (their PII replaced by `redact`, the study's
+    `memo_redactor` by default), cases, and audio synced to the text."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     user = _guid("user", "research")
     root = etree.Element(f"{{{NS}}}Project", nsmap={None: NS}, name=study.config.name, origin="research", creatingUserGUID=user, creationDateTime=stamp)
@@ -79,11 +80,10 @@ def build_project(study: Study, codebook: Codebook, transcripts: list[Transcript
         if coding["code_key"] in keys:
             by_utterance.setdefault(coding["utterance_id"], []).append(coding)
     utterance_notes = utterance_memos(study.db)
-    notes: list[tuple[str, str, str]] = []  # (guid, name, text), written after the sources
-    redact = memo_redactor(study)  # a memo may name someone
+    notes: list[tuple[str, str, str, bool]] = []  # (guid, name, text, whether a memo), written after the sources
 
-    def note(selection, guid: str, name: str, text: str) -> None:
-        notes.append((guid, name, redact(text)))
+    def note(selection, guid: str, name: str, text: str, memo: bool = True) -> None:
+        notes.append((guid, name, text, memo))
         _el(selection, "NoteRef", targetGUID=guid)
 
     sources = _el(root, "Sources")
@@ -102,7 +102,7 @@ def build_project(study: Study, codebook: Codebook, transcripts: list[Transcript
                     note(selection, _guid("note", "coding", coding["id"]), f"Memo on {coding['code_name']} at {where}", coding["memo"])
                 if coding["status"] == "suggested":
                     note(selection, _guid("note", "suggestion", coding["id"]), f"Suggestion at {where}",
-                         f"Not reviewed: suggested by the {coding['source']} coder with confidence {coding['confidence'] or 0:.2f}.")
+                         f"Not reviewed: suggested by the {coding['source']} coder with confidence {coding['confidence'] or 0:.2f}.", memo=False)
         if transcript.audio:
             audio = _el(sources, "AudioSource", guid=_guid("audio", transcript.code), name=f"{transcript.code} (redacted audio)", path=f"internal://{_guid('audio', transcript.code)}.m4a",
                         creatingUser=user, creationDateTime=stamp)
@@ -110,8 +110,10 @@ def build_project(study: Study, codebook: Codebook, transcripts: list[Transcript
             for line in transcript.lines:
                 _el(synced, "SyncPoint", guid=_guid("sync", line.utterance_id), timeStamp=int(round(line.start * 1000)), position=line.line_offset)
     if notes:
+        redact = redact or memo_redactor(study)  # a memo may name someone
+        clean = iter(redact.many([text for _, _, text, memo in notes if memo]))  # all in one detector call
         written = _el(root, "Notes")
-        for guid, name, content in notes:
+        for guid, name, content in ((guid, name, next(clean) if memo else text) for guid, name, text, memo in notes):
             _el(_el(written, "Note", guid=guid, name=name, creatingUser=user, creationDateTime=stamp), "PlainTextContent", content)
     return root
 
@@ -120,9 +122,9 @@ def _selection(text, guid: str, line, user: str, stamp: str):
     return _el(text, "PlainTextSelection", guid=guid, name=line.text[:40], startPosition=line.offset, endPosition=line.offset + len(line.text), creatingUser=user, creationDateTime=stamp)
 
 
-def write_qdpx(study: Study, codebook: Codebook, transcripts: list[Transcript], path: Path, include_suggested: bool = False) -> Path:
+def write_qdpx(study: Study, codebook: Codebook, transcripts: list[Transcript], path: Path, include_suggested: bool = False, redact: MemoRedactor | None = None) -> Path:
     """The .qdpx zip: project.qde, each transcript as text and its redacted audio as AAC (.m4a)."""
-    root = build_project(study, codebook, transcripts, include_suggested)
+    root = build_project(study, codebook, transcripts, include_suggested, redact)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))
         for transcript in transcripts:

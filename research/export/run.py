@@ -82,10 +82,13 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
     codebook = codebooks.load(codebooks.resolve(study.config.coding.codebook, study.root))  # as research.coding.stage reads it, without loading its models
     cohort_ids = {interview_id for interview_id, _ in cohort}
     interviews = {r["code"] for r in study.db.query("SELECT id, code FROM interviews") if r["id"] in cohort_ids}
+    redact = memo_redactor(study)  # a memo may name someone
+    if set(formats) & {"html", "md", "csv", "qdpx"}:
+        redact.many([memo.text for memo in memos(study.db, interviews)])  # every memo the export writes, in one detector call
     if set(formats) & set(MAP_FORMATS):
         progress("building the journey map")
         journey = build_and_store(study, codebook, filters)
-        notes = redacted(memos(study.db, interviews, include_suggested), memo_redactor(study))
+        notes = redacted(memos(study.db, interviews, include_suggested), redact)
         progress("writing the map's formats")
         if "html" in formats:
             report.files.append(document.write_html(journey, folder / "journey-map.html", notes))
@@ -98,7 +101,7 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
         if "json" in formats:
             report.files += tables.write_json(journey, folder)
         if "csv" in formats:
-            rows = [c for c in codings(study, include_suggested) if c["interview"] in interviews]
+            rows = [c | {"memo": redact(c["memo"]) if c["memo"] else c["memo"]} for c in codings(study, include_suggested) if c["interview"] in interviews]
             report.files += tables.write_csv(journey, rows, list(study.db.query("SELECT * FROM themes ORDER BY id")), folder)
         for picture in ("png", "svg"):
             if picture in formats:
@@ -113,7 +116,7 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
                 report.files.append(transcripts.WRITERS[fmt](transcript, folder / "transcripts" / f"{transcript.code}.{fmt}"))
     if "qdpx" in formats:
         progress("writing the REFI-QDA project (audio as m4a)")
-        report.files.append(qdpx.write_qdpx(study, codebook, found, folder / f"{_slug(study.config.name)}.qdpx", qdpx_suggestions))
+        report.files.append(qdpx.write_qdpx(study, codebook, found, folder / f"{_slug(study.config.name)}.qdpx", qdpx_suggestions, redact))
     if "qdc" in formats:
         report.files.append(write_qdc(codebook, folder / "codebook.qdc"))
     return report

@@ -12,8 +12,10 @@ from textual.widgets.option_list import Option
 
 from research.review import CodeCount, CodeQuote, code_counts, code_quotes
 from research.timecode import clock
+from tui.widgets.cells import clip
 from tui.widgets.footer import KeyFooter
 
+MIN_DEFINITION = 20  # cells; a narrower definition column says too little to be worth its room
 STATUS_MARK = {"suggested": ("?", ""), "accepted": ("✓", "green"), "rejected": ("✗", "red dim")}
 
 
@@ -62,12 +64,13 @@ class CodeQuotesScreen(Screen):
 
 
 class CodebookScreen(Screen):
+    SHOWN_BY = "codebook"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = """
     CodebookScreen DataTable { height: 1fr; }
     CodebookScreen #definition { height: auto; max-height: 5; border-top: solid $primary; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("enter", "open", "Quotes", id="codebook.open"),
+        Binding("enter", "open", "Quotes", priority=True, id="codebook.open"),  # before the table's own enter, so the footer shows it
         Binding("escape", "app.pop_screen", "Back", id="codebook.back"),
     ]
 
@@ -79,11 +82,30 @@ class CodebookScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = f"Codebook: {self.app.study.config.coding.codebook}"
-        table = self.query_one(DataTable)
-        table.add_columns("code", "open", "✓", "✗", "group", "definition")
         self.counts = code_counts(self.app.study)
+        self.fill()
+
+    def on_resize(self) -> None:
+        self.fill()
+
+    def fill(self) -> None:
+        """The codes, their definitions cut with … to the width the other columns leave (shown whole below), or left
+        to the panel below when that is under MIN_DEFINITION cells (80 columns)."""
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        names = max((len(c.name) for c in self.counts), default=4) + 2
+        groups = max((len(c.group) for c in self.counts), default=5)
+        fixed = {"code": names, "open": 4, "✓": 3, "✗": 3, "group": groups}
+        definition = self.app.size.width - sum(fixed.values()) - 2 * (len(fixed) + 1) - 2  # cell padding, the scrollbar
+        shown = {**fixed, "definition": definition} if definition >= MIN_DEFINITION else fixed
+        for name, width in shown.items():
+            table.add_column(name, width=width, key=name)
         for c in self.counts:
-            table.add_row(Text("■ ", style=c.color) + Text(c.name), str(c.suggested), str(c.accepted), str(c.rejected), Text(c.group), Text(c.definition[:60]), key=c.key)
+            cells = [Text("■ ", style=c.color) + Text(c.name), str(c.suggested), str(c.accepted), str(c.rejected), Text(c.group)]
+            table.add_row(*cells, *[clip(Text(c.definition), definition, 1)] * ("definition" in shown), key=c.key)
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.counts):

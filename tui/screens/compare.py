@@ -13,6 +13,7 @@ from tui.widgets.footer import KeyFooter
 
 
 class CompareScreen(Screen):
+    SHOWN_BY = "compare"  # the app's action that leads here: its key is hidden on this screen
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="compare.back")]
 
     def compose(self) -> ComposeResult:

@@ -51,6 +51,7 @@ class PipelineFinished(Message):
 
 
 class DashboardScreen(Screen):
+    SHOWN_BY = "dashboard"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = """
     DashboardScreen DataTable { height: 1fr; }
     DashboardScreen #pipeline { height: 1; padding: 0 1; }

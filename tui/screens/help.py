@@ -30,7 +30,7 @@ HELP = """\
 | transcript | `s` | split the utterance before a word, or give a range of words to another speaker |
 | transcript | `R` | the speaker: listen to a sample (`space`), set the role, or merge into another speaker |
 | journey map | `enter` / `g` | into the evidence list / open the quote in its transcript |
-| journey map | `v` / `o` / `f` | personas side by side / opportunities and advocacy / show the filters |
+| journey map | `v` / `o` / `f` | personas side by side / opportunities and advocacy (the same key goes back to the map) / show the filters |
 | journey map | `e` / `h` / `P` | rewrite the insight / hide it / pin the highlighted quote first |
 | journey map | `space` `M` / `u` | mark and merge into this insight / undo the last insight edit |
 | themes | `e` / `space` `M` / `P` | rename / mark and merge / promote to a code |

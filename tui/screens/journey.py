@@ -8,6 +8,8 @@ waits; the edits are stored in study.db and re-applied on every rebuild, the pip
 
 from __future__ import annotations
 
+from threading import Lock
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,6 +33,9 @@ from tui.widgets.persona_matrix import PersonaMatrix
 FILTERS = ("persona", "segment", "role", "participation", "industry", "region", "product")
 WIDE = 120  # from this width the filter bar shows from the start; `f` shows or hides it
 VIEWS = {"board": "Map", "personas": "Personas", "outlook": "Opportunities and advocacy"}
+BUILDING = Lock()  # one map build at a time: a cancelled worker's thread runs on, and two builds at once share one
+# spaCy pipeline and its parse cache (two quick filter changes failed with spaCy's E030 "Sentence boundaries unset")
+BOARD_ONLY = {"rewrite", "hide", "pin", "mark", "merge"}  # edits of the insight selected on the map: out of the footer on the other views
 
 
 class MapReady(Message):
@@ -48,6 +53,7 @@ class MapFailed(Message):
 
 
 class JourneyScreen(Screen):
+    SHOWN_BY = "journey"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = """
     JourneyScreen #filters { height: 1; }
     JourneyScreen #filters Select { width: 1fr; }
@@ -58,7 +64,9 @@ class JourneyScreen(Screen):
     BINDINGS = [
         Binding("enter", "quotes", "Quotes", show=False, id="journey.quotes"),
         Binding("v", "view('personas')", "Personas", id="journey.personas"),
+        Binding("v", "map_from('personas')", "Map", id="journey.personas_back"),  # the same key goes back: the footer says so
         Binding("o", "view('outlook')", "Opportunities", id="journey.outlook"),
+        Binding("o", "map_from('outlook')", "Map", id="journey.outlook_back"),
         Binding("g", "goto", "Go to quote", id="journey.goto"),
         Binding("e", "rewrite", "Rewrite", id="journey.rewrite"),
         Binding("h", "hide", "Hide", id="journey.hide"),
@@ -122,6 +130,8 @@ class JourneyScreen(Screen):
         the coding models and takes a while, and "Loading the map…" alone left the screen empty that long."""
         self.sub_title = "rebuilding…" if rebuild else "loading…"
         filters = self.filters()
+        if self.journey is not None and self.journey.filters != filters:  # the map on screen is not for these filters yet
+            self.sub_title = f"building the map for {', '.join(f'{name} = {value}' for name, value in filters.items()) or 'all participants'}…"
         self.build(filters, rebuild, meanwhile=rebuild and (self.journey is None or self.journey.filters != filters))
 
     @work(thread=True, exclusive=True, group="map")
@@ -139,7 +149,10 @@ class JourneyScreen(Screen):
                 from research.coding.stage import study_codebook
                 from research.journey import build_and_store
 
-                journey = build_and_store(study, study_codebook(study)[0], filters)
+                with BUILDING:
+                    if get_current_worker().is_cancelled:  # newer filters came while an earlier build ran
+                        return
+                    journey = build_and_store(study, study_codebook(study)[0], filters)
         except ResearchError as error:
             self.post_message(MapFailed(str(error)))
             return
@@ -224,12 +237,25 @@ class JourneyScreen(Screen):
         self.action_goto()
 
     def action_view(self, view: str) -> None:
-        """Switch to a view; the same key again goes back to the map."""
-        self.show_view("board" if self.query_one(ContentSwitcher).current == view else view)
+        self.show_view(view)
+
+    def action_map_from(self, view: str) -> None:
+        """The key of the view shown takes it back to the map."""
+        self.show_view("board")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """On the personas and opportunities views, their own key reads 'Map' (it goes back) and the insight edits leave the footer."""
+        current = self.query_one(ContentSwitcher).current
+        if action == "view":
+            return parameters[0] != current
+        if action == "map_from":
+            return parameters[0] == current
+        return action not in BOARD_ONLY or current == "board"
 
     def show_view(self, view: str) -> None:
         switcher = self.query_one(ContentSwitcher)
         switcher.current = view
+        self.refresh_bindings()
         self._view().focus()
         self.title = f"Journey map: {VIEWS[switcher.current].lower()}" if switcher.current != "board" else "Journey map"
         self._show_evidence()
@@ -300,7 +326,7 @@ class JourneyScreen(Screen):
                 return
             self._edited("Insight rewritten.")
 
-        self.app.push_screen(Prompt("Rewrite the insight in your own words (Enter saves, Escape cancels):", insight.statement), save)
+        self.app.push_screen(Prompt("Rewrite the insight in your own words:", insight.statement), save)
 
     def action_hide(self) -> None:
         insight = self._insight()

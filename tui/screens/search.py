@@ -26,6 +26,7 @@ def hit_line(hit: SearchHit) -> Text:
 
 
 class SearchScreen(Screen):
+    SHOWN_BY = "search"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = "SearchScreen OptionList { height: 1fr; }"
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="search.back")]
 

@@ -13,13 +13,17 @@ from textual.widgets import DataTable, Header, Static
 from research.errors import ResearchError
 from research.review import merge_themes, promote_theme, rename_theme
 from tui.dialogs import Prompt
+from tui.widgets.cells import clip
 from tui.widgets.footer import KeyFooter
+
+WIDE = 100  # from this width the table shows each theme's id
 
 
 class ThemesScreen(Screen):
+    SHOWN_BY = "themes"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = """
     ThemesScreen DataTable { height: 1fr; }
-    ThemesScreen #quote { height: auto; max-height: 6; border-top: solid $primary; padding: 0 1; }
+    ThemesScreen #quote { height: auto; max-height: 7; border-top: solid $primary; padding: 0 1; }
     """
     BINDINGS = [
         Binding("e", "rename", "Rename", id="themes.rename"),
@@ -38,15 +42,33 @@ class ThemesScreen(Screen):
     def on_mount(self) -> None:
         self.title = "Themes"
         self.marked: int | None = None
-        self.query_one(DataTable).add_columns("id", "theme", "utterances", "people", "stage", "top words")
+        self.refresh_table()
+
+    def on_resize(self) -> None:
         self.refresh_table()
 
     def refresh_table(self) -> None:
+        """One row per theme, fitted to the screen's width: the top words take what the other columns leave
+        and end in … when cut (the highlighted theme's are shown whole below); the id shows from WIDE columns."""
         table = self.query_one(DataTable)
-        table.clear()
-        for t in self.app.study.db.query("SELECT * FROM themes ORDER BY size DESC"):
-            mark = "◆ " if t["id"] == self.marked else ""
-            table.add_row(str(t["id"]), Text(mark + t["label"]), str(t["size"]), str(t["participants"]), Text(t["stage"] or "–"), Text(", ".join(json.loads(t["words"] or "[]")[:5])), key=str(t["id"]))
+        row = table.cursor_row
+        themes = list(self.app.study.db.query("SELECT * FROM themes ORDER BY size DESC"))
+        labels = [("◆ " if t["id"] == self.marked else "") + t["label"] for t in themes]
+        wide = self.app.size.width >= WIDE
+        widths = {"id": 3 if wide else 0, "theme": min(max(map(len, labels), default=5), 30), "quotes": 6, "people": 6,
+                  "stage": min(max((len(t["stage"] or "–") for t in themes), default=5), 12)}
+        shown = {name: width for name, width in widths.items() if width}
+        words = max(10, self.app.size.width - sum(shown.values()) - 2 * (len(shown) + 1) - 2)  # cell padding, the scrollbar
+        table.clear(columns=True)
+        for name, width in (*shown.items(), ("top words", words)):
+            table.add_column(name, width=width, key=name)
+        for t, label in zip(themes, labels):
+            cells = [str(t["id"])] if wide else []
+            cells += [clip(Text(label), widths["theme"], 1), str(t["size"]), str(t["participants"]), Text(t["stage"] or "–"),
+                      clip(Text(", ".join(json.loads(t["words"] or "[]")[:5])), words, 1)]
+            table.add_row(*cells, key=str(t["id"]))
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
         if not table.row_count:
             from research.themes import why_no_themes  # the topic model itself is not loaded
 
@@ -62,8 +84,10 @@ class ThemesScreen(Screen):
     def on_data_table_row_highlighted(self) -> None:
         theme = self.current()
         if theme is not None:
-            quotes = json.loads(self.app.study.db["themes"].get(theme)["quotes"] or "[]")
-            text = Text("\n".join("“" + self.app.study.db["utterances"].get(q)["text"][:150] + "”" for q in quotes[:2]))
+            row = self.app.study.db["themes"].get(theme)
+            text = Text(f"Top words: {', '.join(json.loads(row['words'] or '[]'))}", style="dim")
+            for q in json.loads(row["quotes"] or "[]")[:2]:
+                text.append("\n“" + self.app.study.db["utterances"].get(q)["text"][:150] + "”", style="")
             self.query_one("#quote", Static).update(text)
 
     def action_rename(self) -> None:

@@ -44,6 +44,7 @@ class CorrectionDone(Message):
 
 
 STATUS_MARK = {"suggested": "?", "accepted": "✓", "rejected": "✗"}
+MEMO_KEYS = "Enter saves, an empty memo is removed · Escape cancels · names, emails and phone numbers become placeholders"
 
 
 CHIP_INDENT = 6
@@ -339,7 +340,7 @@ class TranscriptScreen(Screen):
             if text is not None:
                 self.save_memo(lambda study: set_memo(study.db, coding.id, memo_redactor(study)(text)))
 
-        self.app.push_screen(Prompt(f"Memo on '{coding.name}'", coding.memo or ""), done)
+        self.app.push_screen(Prompt(f"Memo on '{coding.name}'", coding.memo or "", keys=MEMO_KEYS), done)
 
     def action_utterance_memo(self) -> None:
         u = self.current
@@ -350,7 +351,7 @@ class TranscriptScreen(Screen):
             if text is not None:
                 self.save_memo(lambda study: set_utterance_memo(study, u.id, text))
 
-        self.app.push_screen(Prompt(f"Memo on the utterance at {clock(u.start)}", u.memo or ""), done)
+        self.app.push_screen(Prompt(f"Memo on the utterance at {clock(u.start)}", u.memo or "", keys=MEMO_KEYS), done)
 
     @work(thread=True, group="memo")
     def save_memo(self, write: Callable[[Study], object]) -> None:
@@ -390,9 +391,9 @@ class TranscriptScreen(Screen):
                 self.reload()
 
             question = f"Accept open suggestions in {scope.words} with confidence at least ({waiting} at 0.9)"
-            self.app.push_screen(Prompt(question, "0.9"), done)
+            self.app.push_screen(Prompt(question, "0.9", keys="Enter accepts them · Escape cancels"), done)
 
-        self.app.push_screen(CodePicker(scopes, "Bulk accept: which suggestions?"), scoped)
+        self.app.push_screen(CodePicker(scopes, "Bulk accept: which suggestions?", "↑ ↓ and Enter choose · Escape cancels"), scoped)
 
     def action_undo(self) -> None:
         result = undo(self.study.db)

@@ -110,6 +110,15 @@ def board_rows(journey: JourneyMap) -> list[tuple[str, int, list[Entry | None]]]
     return rows
 
 
+def nearest(cells: dict[tuple[int, int], Entry], row: int, column: int) -> dict[str, int]:
+    """The cell with content nearest to (row, column), in rows and columns; on a tie, the one in the same stage,
+    then the one above. Where no cell has content, (row, column) itself."""
+    if not cells:
+        return {"row": row, "column": column}
+    r, c = min(cells, key=lambda cell: (abs(cell[0] - row) + abs(cell[1] - column), abs(cell[1] - column), cell[0] > row))
+    return {"row": r, "column": c}
+
+
 class MapBoard(DataTable):
     """The map's cells; the entry under the cursor is what the screen acts on."""
 
@@ -118,11 +127,16 @@ class MapBoard(DataTable):
     def __init__(self, **kwargs):
         super().__init__(cursor_type="cell", fixed_columns=1, zebra_stripes=False, **kwargs)
         self.entries: dict[tuple[int, int], Entry] = {}
+        self.places: list[tuple[str, int]] = []  # each row's (lane, row within the lane)
+        self.stage_keys: list[str] = []  # each stage column's stage
         self.marked: str | None = None  # the key of the insight marked for a merge
 
     def show(self, journey: JourneyMap, width: int) -> None:
-        """Lay the map out for a table `width` cells wide; the cursor stays where it was."""
+        """Lay the map out for a table `width` cells wide. The cursor stays on its lane and stage while that cell
+        has content (a filter may move the lane to another row); otherwise it goes to the nearest cell that has."""
         row, column = self.cursor_coordinate
+        place = self.places[row] if row < len(self.places) else None
+        stage = self.stage_keys[column - 1] if 0 < column <= len(self.stage_keys) else None
         self.clear(columns=True)
         stages = max(len(journey.stages), 1)
         column_width = column_width_for(width - LANE_WIDTH - 4, stages, MIN_COLUMN)
@@ -130,7 +144,10 @@ class MapBoard(DataTable):
         for lane in journey.stages:
             self.add_column(clip(Text(lane.name, style="bold"), column_width, 1), key=lane.stage, width=column_width)
         self.entries = {}
+        self.stage_keys = [lane.stage for lane in journey.stages]
+        self.places = []
         for r, (title, lines, entries) in enumerate(board_rows(journey)):
+            self.places.append((title, 0) if title else (self.places[-1][0], self.places[-1][1] + 1))
             cells = []
             for c, entry in enumerate(entries, start=1):
                 if entry is None:
@@ -144,7 +161,12 @@ class MapBoard(DataTable):
             height = max([len(cell.plain.splitlines()) for cell in cells] + [1])
             self.add_row(clip(Text(title, style="bold"), LANE_WIDTH, 2), *cells, height=height)
         if self.row_count:
-            self.move_cursor(row=min(row, self.row_count - 1), column=max(1, min(column, stages)))
+            lane_rows = [r for r, (lane, _) in enumerate(self.places) if place and lane == place[0]]
+            row = lane_rows[min(place[1], len(lane_rows) - 1)] if place and lane_rows else min(row, self.row_count - 1)
+            column = self.stage_keys.index(stage) + 1 if stage in self.stage_keys else max(1, min(column, stages))
+            self.move_cursor(row=row, column=column)
+            if self.entry is None:
+                self.move_cursor(**nearest(self.entries, row, column))
 
     @property
     def entry(self) -> Entry | None:
