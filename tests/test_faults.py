@@ -421,8 +421,8 @@ def test_names_from_a_sheet_never_reach_study_db_or_the_output(study, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_transcription_resumes_without_duplicates(study):
-    add_files(study, [DEMO / "int-01.opus"])
+def test_a_killed_transcription_resumes_without_duplicates(study, tmp_path):
+    add_files(study, [write_audio(tmp_path / "call.wav", speech_clip(DEMO / "int-01.opus", 60))])  # a minute: killed after 3 of its ~15 segments
     command = [sys.executable, "-m", "research", "--study", str(study.root), "transcribe", "--model", "tiny.en"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     vault = sqlite3.connect(study.vault.path)
@@ -435,6 +435,7 @@ def test_a_killed_transcription_resumes_without_duplicates(study):
     assert json.loads(research(study, "status", "--json").output)[0]["stages"]["transcribe"] == "interrupted"
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
-    indexes = [row[0] for row in vault.execute("SELECT idx FROM raw_segments ORDER BY idx")]
-    assert indexes == list(range(len(indexes)))
+    rows = vault.execute("SELECT idx, start FROM raw_segments ORDER BY idx").fetchall()
+    assert [idx for idx, _ in rows] == list(range(len(rows)))
+    assert all(a[1] <= b[1] for a, b in zip(rows, rows[1:]))  # resumed where it stopped, not from the start again
     assert json.loads(research(study, "status", "--json").output)[0]["stages"]["transcribe"] == "done"

@@ -173,8 +173,7 @@ def test_openai_whisper_batch_on_a_demo_interview(study):
 
 @pytest.mark.slow
 def test_a_bad_file_never_stops_the_batch(study, tmp_path):
-    good = tmp_path / "good.opus"
-    good.write_bytes((DEMO / "int-02.opus").read_bytes())
+    good = write_audio(tmp_path / "good.wav", speech_clip(DEMO / "int-02.opus", 8))  # what it says is not tested here: 8 s do
     silent = write_audio(tmp_path / "silent.wav", np.zeros(16_000 * 3, np.float32))
     truncated = tmp_path / "later-corrupted.opus"
     truncated.write_bytes((DEMO / "int-06.opus").read_bytes())
@@ -201,7 +200,8 @@ def test_a_bad_file_never_stops_the_batch(study, tmp_path):
 @pytest.mark.slow
 def test_video_and_parallel_workers(study, tmp_path):
     video = write_video(tmp_path / "call.mp4", speech_clip(DEMO / "int-03.opus", 20), 20)
-    add_files(study, [video, DEMO / "int-03.opus"])
+    audio = write_audio(tmp_path / "call.wav", speech_clip(DEMO / "int-03.opus", 30))  # a second file for the second worker
+    add_files(study, [video, audio])
     report = TranscriptionBatch(study, TINY.model_copy(update={"workers": 2})).run()
     assert [o.status for o in report.outcomes] == ["done", "done"]
     assert "Sofia" in vault_text(study, 1) or "Reyes" in vault_text(study, 1)
