@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
+from research.journey.claims import TELLING_WORDS, claim
 from research.journey.condense import best_sentence, headline, shared_word_weights
 from research.journey.evidence import Part, Utterance
 from research.journey.model import Insight, Polarity, Quote
@@ -27,7 +28,6 @@ OPPOSITE_PUSH = 0.25  # similarity removed between a clearly negative and a clea
 FELT = 0.25  # |valence| from which a part counts as negative or positive
 QUOTES = 3
 CONTEXT = 0.5  # weight of the whole answer's embedding beside a part's own
-TELLING_WORDS = 6  # one participant's part shorter than this ("That's fine.") tells no experience of its own
 
 
 @dataclass(frozen=True)
@@ -217,19 +217,33 @@ class InsightContext:
     theme_labels: dict[int, str]
     intensity: dict[int, float]
     valences: dict[str, float] = field(default_factory=dict)  # the codebook's emotion valences
+    floor: float | None = None  # `claims.similarity_floor`: None counts every agreeing participant (no codebook examples to set it)
 
 
 def make_insight(group: Group, context: InsightContext) -> Insight:
-    """The claim a group supports. Its evidence, reach and quotes are the parts that feel its way:
-    a participant in a pain group who was delighted is not counted as having the pain."""
-    polarity, valence = polarity_of(group.units)
+    """The claim a group supports. Its evidence, reach and quotes are the parts that feel its way and mean what its
+    headline says (`claims`): a participant in a pain group who was delighted is not counted as having the pain, and
+    one whose words are only related is named as related, not counted."""
+    polarity, _ = polarity_of(group.units)
     agreeing = supporting(group.units, polarity) or group.units
+    quotable = [unit for unit in agreeing if leans(unit.utterance, polarity)] or agreeing  # the headline's answer is its first quote
+    related: list[Unit] = []
+    if context.floor is not None and not group.edited and len({unit.utterance.participant for unit in agreeing}) > 1 and all(unit.part.vector is not None for unit in agreeing):
+        order = sorted(range(len(agreeing)), key=lambda i: (agreeing[i] not in quotable, not _part_leans(agreeing[i].part, polarity), i))  # felt parts first on ties
+        vectors = np.stack([agreeing[i].part.vector / max(float(np.linalg.norm(agreeing[i].part.vector)), 1e-9) for i in order])
+        found_claim = claim([agreeing[i].utterance.participant for i in order], [agreeing[i].part.text for i in order], vectors,
+                            _headline_candidates([agreeing[i] for i in order], quotable, polarity), context.floor)
+        lead = agreeing[order[found_claim.headline]]
+        related = [unit for unit in agreeing if unit.utterance.participant in found_claim.related]
+        agreeing = [unit for unit in agreeing if unit.utterance.participant in found_claim.claimed]
+        candidates = [lead]
+    else:
+        candidates = sorted(quotable[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
+    valence = polarity_of(agreeing)[1]
     members = Group(agreeing).members
     weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
-    quotable = [unit for unit in agreeing if leans(unit.utterance, polarity)] or agreeing  # the headline's answer is its first quote
-    candidates = sorted(quotable[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
     found = best_sentence([unit.part.text for unit in candidates], weights)
-    claim = headline(found[1]) if found else ""
+    headline_text = headline(found[1]) if found else ""
     source = candidates[found[0]].utterance if found else None
     felt_by = Counter(c for c, _ in {(c, unit.utterance.participant) for unit in agreeing for c in unit.part.codes})
     sign = {"pain": -1, "delight": 1}.get(polarity)
@@ -243,13 +257,23 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     if emotion:
         evidence.append(emotion.lower())
     ids = [u.id for u in members]
+    related_about = _counts(Group(related).members, "touchpoint").most_common(1)
     return Insight(
-        key=insight_key(context.stage, ids), stage=context.stage, statement=f"{claim or (touchpoints[0] if touchpoints else context.stage_name)} — {', '.join(evidence)}",
-        headline=claim, participants=people, cohort=context.cohort, personas=sorted({u.persona for u in members if u.persona}), touchpoints=touchpoints,
+        key=insight_key(context.stage, ids), stage=context.stage, statement=f"{headline_text or (touchpoints[0] if touchpoints else context.stage_name)} — {', '.join(evidence)}",
+        headline=headline_text, participants=people, cohort=context.cohort, personas=sorted({u.persona for u in members if u.persona}), touchpoints=touchpoints,
         emotion=emotion, polarity=polarity, valence=None if valence is None else round(valence, 3),
         intensity=round(float(np.mean([unit_intensity(unit, polarity, context.intensity) for unit in agreeing])), 3), theme=theme,
         quotes=representative_quotes(([source] if source else []) + [u for u in members if u is not source], polarity), utterance_ids=ids, edited=group.edited,
+        related=len({unit.utterance.participant for unit in related}), related_about=context.code_names.get(related_about[0][0]) if related_about else None,
+        related_ids=[u.id for u in Group(related).members],
     )
+
+
+def _headline_candidates(units: list[Unit], quotable: list[Unit], polarity: Polarity) -> list[int]:
+    """Which units may give a pain's or a delight's headline: parts of quotable answers that themselves feel its way
+    ("The first payment was taken a week early" heads no delight), else any part of a quotable answer."""
+    mine = [n for n, unit in enumerate(units) if unit in quotable]
+    return [n for n in mine if _part_leans(units[n].part, polarity) and (units[n].part.evidence or polarity not in ("pain", "delight"))] or mine
 
 
 def _part_leans(part: Part, polarity: Polarity) -> bool:
