@@ -229,9 +229,11 @@ def answers(journey: JourneyMap, opportunity: Opportunity) -> str:
 
 
 def opportunity_line(journey: JourneyMap, opportunity: Opportunity) -> str:
-    """'5 of 8 participants · intensity 0.61 · evidence 1.00 · score 0.381'."""
-    return (f"{opportunity.participants} of {journey.participants} participants · intensity {opportunity.intensity:.2f} · "
-            f"evidence {opportunity.evidence:.2f} · score {opportunity.score:.3f}")
+    """'5 of 8 participants · strongly felt · 3 quotes or more · score 0.381': its ranking's parts in words, the score
+    for the order (the formula beside it explains it; the tables keep every number)."""
+    quotes = round(opportunity.evidence * 3)
+    support = "3 quotes or more" if quotes >= 3 else plural(quotes, "quote")
+    return f"{opportunity.participants} of {journey.participants} participants · {strength(opportunity.intensity)} · {support} · score {opportunity.score:.3f}"
 
 
 def stage_name(journey: JourneyMap, stage: str) -> str:
