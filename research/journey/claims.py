@@ -31,17 +31,25 @@ class Claim:
 
 def similarity_floor(codebook: Codebook, model: str) -> float | None:
     """The similarity two sentences about different experiences reach only `FALSE_MATCH` of the time, from the
-    codebook's examples of its ordered (stage) group; None when the codebook has fewer than two stages with examples."""
+    codebook's examples of its ordered (stage) group; None when the codebook has fewer than two stages with examples.
+    Computed from the codebook alone, so kept on disk (`research.computed`) and not embedded again on every build."""
     group = next((g for g in codebook.groups if g.ordered), None)
     examples = [(code.id, text) for code in group.codes for text in code.examples] if group else []
     if len({key for key, _ in examples}) < 2:
         return None
+    from research.computed import kept, source_hash, versions
+
+    return kept(_floor, [key for key, _ in examples], [text for _, text in examples], model, FALSE_MATCH,
+                versions("sentence-transformers", "torch", "numpy"), source_hash(__file__))
+
+
+def _floor(labels: list[str], texts: list[str], model: str, false_match: float, _versions: tuple, _source: str) -> float:
     from research.embeddings import embed
 
-    vectors = embed([text for _, text in examples], model)
-    labels = np.array([key for key, _ in examples])
-    different = (vectors @ vectors.T)[labels[:, None] != labels[None, :]]
-    return float(np.quantile(different, 1 - FALSE_MATCH))
+    vectors = embed(texts, model)
+    keys = np.array(labels)
+    different = (vectors @ vectors.T)[keys[:, None] != keys[None, :]]
+    return float(np.quantile(different, 1 - false_match))
 
 
 def claim(participants: list[str], texts: list[str], vectors: np.ndarray, candidates: list[int], floor: float) -> Claim:
