@@ -290,5 +290,5 @@ def _shared_name(counts: Counter, total: int, names: dict[str, str], exclude: se
     counts = Counter({k: n for k, n in counts.items() if k not in exclude})
     if not counts:
         return None
-    key, n = counts.most_common(1)[0]
+    key, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))  # a tie by name: the counts come from a set, whose order changes per process
     return names.get(key, key) if n >= max(1, total / 3) else None
