@@ -228,14 +228,9 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     agreeing = supporting(group.units, polarity) or group.units
     quotable = [unit for unit in agreeing if leans(unit.utterance, polarity)] or agreeing  # the headline's answer is its first quote
     related: list[Unit] = []
-    if context.floor is not None and not group.edited and len({unit.utterance.participant for unit in agreeing}) > 1 and all(unit.part.vector is not None for unit in agreeing):
-        order = sorted(range(len(agreeing)), key=lambda i: (agreeing[i] not in quotable, not _part_leans(agreeing[i].part, polarity), i))  # felt parts first on ties
-        vectors = np.stack([agreeing[i].part.vector / max(float(np.linalg.norm(agreeing[i].part.vector)), 1e-9) for i in order])
-        found_claim = claim([agreeing[i].utterance.participant for i in order], [agreeing[i].part.text for i in order], vectors,
-                            _headline_candidates([agreeing[i] for i in order], quotable, polarity), context.floor)
-        lead = agreeing[order[found_claim.headline]]
-        related = [unit for unit in agreeing if unit.utterance.participant in found_claim.related]
-        agreeing = [unit for unit in agreeing if unit.utterance.participant in found_claim.claimed]
+    split = None if group.edited else _claimed(agreeing, quotable, polarity, context.floor)  # an analyst's merge claims all it holds
+    if split:
+        lead, agreeing, related = split
         candidates = [lead]
     else:
         candidates = sorted(quotable[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
@@ -269,10 +264,24 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     )
 
 
+def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, floor: float | None) -> tuple[Unit, list[Unit], list[Unit]] | None:
+    """(the headline's unit, the units of the participants it speaks for, those of the related rest) by `claims.claim`;
+    None without a floor, with one participant, or where a unit has no embedding (nothing to compare)."""
+    if floor is None or len({unit.utterance.participant for unit in agreeing}) < 2 or any(unit.part.vector is None for unit in agreeing):
+        return None
+    mine = {id(unit) for unit in quotable}
+    order = sorted(range(len(agreeing)), key=lambda i: (id(agreeing[i]) not in mine, not _part_leans(agreeing[i].part, polarity), i))  # felt parts first on ties
+    units = [agreeing[i] for i in order]
+    vectors = np.stack([unit.part.vector / max(float(np.linalg.norm(unit.part.vector)), 1e-9) for unit in units])
+    found = claim([unit.utterance.participant for unit in units], [unit.part.text for unit in units], vectors, _headline_candidates(units, quotable, polarity), floor)
+    return (units[found.headline], [unit for unit in agreeing if unit.utterance.participant in found.claimed],
+            [unit for unit in agreeing if unit.utterance.participant in found.related])
+
+
 def _headline_candidates(units: list[Unit], quotable: list[Unit], polarity: Polarity) -> list[int]:
     """Which units may give a pain's or a delight's headline: parts of quotable answers that themselves feel its way
     ("The first payment was taken a week early" heads no delight), else any part of a quotable answer."""
-    mine = [n for n, unit in enumerate(units) if unit in quotable]
+    mine = [n for n, unit in enumerate(units) if id(unit) in {id(q) for q in quotable}]  # by identity: two parts may say the same words
     return [n for n in mine if _part_leans(units[n].part, polarity) and (units[n].part.evidence or polarity not in ("pain", "delight"))] or mine
 
 
