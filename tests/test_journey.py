@@ -510,3 +510,14 @@ def test_a_stage_summary_says_the_top_insight_the_shared_feeling_and_its_trigger
     stage.patterns = [Insight(key="k", stage="retention", statement="The pool was shut — 2 of 3 participants", headline="The pool was shut", participants=2, cohort=3,
                               personas=[], touchpoints=[], emotion=None, polarity="pain", valence=-0.6, intensity=0.6, theme=None, quotes=[], utterance_ids=[1, 2])]
     assert stage_summary(stage) == "The pool was shut (2 of 3); the feeling most shared is frustration (2 people), about pool."
+
+
+@pytest.mark.parametrize("mean, rest, expected", [
+    (-0.7, 0.4, "felt strongly negative at Retention, where the rest of the cohort felt positive"),
+    (0.5, 0.2, "felt more positive at Retention than the rest of the cohort"),  # both read "positive": say which way it differs
+    (0.05, -0.5, "felt neutral on balance at Retention, where the rest of the cohort felt negative"),
+])
+def test_a_participant_who_feels_apart_is_told_in_words_not_valences(mean, rest, expected):
+    from research.journey.build import _compared
+
+    assert _compared(mean, rest, "at Retention") == expected

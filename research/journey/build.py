@@ -145,7 +145,7 @@ class MapBuilder:
             if len(others) >= 3 and not np.isnan(mean):
                 spread = float(np.std(others)) or 0.1
                 if abs(mean - np.mean(others)) >= max(2 * spread, 0.3):
-                    reasons.append(f"feels {mean:+.2f} across the journey where the cohort averages {np.mean(others):+.2f}")
+                    reasons.append(_compared(float(mean), float(np.mean(others)), "across the journey"))
             record = ParticipantJourney(participant=person, interview=mine[0].interview, persona=mine[0].persona, stages=stages,
                                         valence_mean=None if np.isnan(mean) else round(float(mean), 3), deviates=bool(reasons), reasons=reasons, utterance_ids=[u.id for u in mine])
             out[person] = (record, skipped)
@@ -273,7 +273,7 @@ class MapBuilder:
             strongest = max(per_person[person], key=lambda u: (abs(_own_valence(u)), -u.id))
             direction = "better" if mean > rest else "worse"
             out.append(Outlier(kind="opposite-feeling", label=f"{person} felt {direction} than the cohort", participant=person,
-                               why=f"{person} felt {_feeling_word(mean)} at {name}, where the rest of the cohort felt {_feeling_word(rest)}.", quote=quote_of(strongest),
+                               why=f"{person} {_compared(mean, rest, f'at {name}')}.", quote=quote_of(strongest),
                                utterance_ids=[u.id for u in per_person[person]]))
         return out
 
@@ -297,6 +297,15 @@ class MapBuilder:
                 saturated = steps[k].interview
                 break
         return Saturation(steps=steps, window=window, saturated_after=saturated)
+
+
+def _compared(mean: float, rest: float, where: str) -> str:
+    """'felt strongly negative at Retention, where the rest of the cohort felt positive'; 'felt more negative across the
+    journey than the rest of the cohort' where the two read the same in words."""
+    mine, theirs = _feeling_word(mean), _feeling_word(rest)
+    if mine == theirs:
+        return f"felt more {'positive' if mean > rest else 'negative'} {where} than the rest of the cohort"
+    return f"felt {mine} {where}, where the rest of the cohort felt {theirs}"
 
 
 def _feeling_word(valence: float) -> str:
