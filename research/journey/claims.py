@@ -57,23 +57,15 @@ def claim(participants: list[str], texts: list[str], vectors: np.ndarray, candid
     the mean of those nearest similarities; then the earlier candidate), and whom it speaks for. `vectors` are unit rows,
     one per sentence; `participants[i]` said `texts[i]`."""
     telling = [i for i in candidates if len(texts[i].split()) >= TELLING_WORDS] or candidates
-    similarity = vectors @ vectors.T
+    similarity = vectors[telling] @ vectors.T  # each candidate against every sentence
     people = sorted(set(participants))
     owner = np.array([people.index(p) for p in participants])
-
-    def nearest(i: int) -> np.ndarray:
-        """Each participant's closest sentence to sentence i (its own speaker: 1)."""
-        best = np.full(len(people), -1.0)
-        np.maximum.at(best, owner, similarity[i])
-        best[owner[i]] = 1.0
-        return best
-
-    def score(i: int) -> tuple[int, float]:
-        near = nearest(i)
-        others = np.delete(near, owner[i])
-        return int((near >= floor).sum()), float(others.mean()) if len(others) else 0.0
-
-    best = max(telling, key=lambda i: (*score(i), -telling.index(i)))
-    near = nearest(best)
-    claimed = frozenset(p for n, p in enumerate(people) if near[n] >= floor)
-    return Claim(best, claimed, frozenset(people) - claimed)
+    nearest = np.full((len(telling), len(people)), -1.0)  # each participant's closest sentence to each candidate
+    for n in range(len(people)):
+        nearest[:, n] = similarity[:, owner == n].max(axis=1)
+    nearest[np.arange(len(telling)), owner[telling]] = 1.0  # a candidate speaks for its own speaker
+    reached = (nearest >= floor).sum(axis=1)
+    others = (nearest.sum(axis=1) - 1.0) / max(len(people) - 1, 1)  # mean nearest similarity of the other participants
+    best = max(range(len(telling)), key=lambda k: (int(reached[k]), float(others[k]), -k))
+    claimed = frozenset(p for n, p in enumerate(people) if nearest[best, n] >= floor)
+    return Claim(telling[best], claimed, frozenset(people) - claimed)
