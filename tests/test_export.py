@@ -22,7 +22,8 @@ from pptx import Presentation
 from research.cli import cli
 from research.demo_corpus import BRAND_TERMS, reference_scripts
 from research.export.run import ALL_FORMATS, export
-from research.journey.model import Advocacy, Coverage, Item, JourneyMap, PersonaCell, PersonaRow, Quote, Saturation, StageLane
+from research.export.document import write_html
+from research.journey.model import Advocacy, Coverage, Insight, Item, JourneyMap, PersonaCell, PersonaRow, Quote, Saturation, StageLane
 
 NS = "{urn:QDA-XML:project:1.0}"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -457,7 +458,7 @@ def _lane(stage: str, name: str, valences: list[float]) -> StageLane:
     lists = {name: [] for name in ("touchpoints", "channels", "silos", "who", "what", "when", "where", "why", "moments_of_truth", "tollgates", "gaps", "themes", "patterns", "outliers", "delights")}
     return StageLane(stage=stage, name=name, participants=len(ids), utterances=len(ids), utterance_ids=ids, emotions=emotions,
                      valence_mean=sum(valences) / len(valences) if valences else None, valence_sd=float(np.std(valences)) if valences else None,
-                     pain_points=quotes, quotes=quotes, feedback_loops={}, **lists)
+                     positive=sum(v > 0 for v in valences), negative=sum(v < 0 for v in valences), pain_points=quotes, quotes=quotes, feedback_loops={}, **lists)
 
 
 def _small_journey(valences: dict[str, list[float]]) -> JourneyMap:
@@ -496,8 +497,8 @@ def test_a_stage_nobody_spoke_about_says_so_and_one_value_has_no_spread(tmp_path
         assert NOT_DISCUSSED in text, name  # the empty stage, not "no experience is shared enough"
         assert text.count(NO_INSIGHT) == 2 or name in ("story", "slide"), name  # only the two stages someone spoke about
         assert "1 utterances" not in text and "1 utterance" in text, name
-        assert "-0.60 ± 0.00" not in text and "-0.60 (one utterance)" in text, name  # a single value has no spread
-        assert "-0.40 ± 0.20" in text, name  # two values do
+        assert "all negative (1)" in text and "all negative (2)" in text, name  # feelings in words, not "valence -0.40 ± 0.20"
+        assert not re.search(r"valence [+-]|± |[+-]0\.\d\d|intensity \d", text), name  # the chart's axis keeps its numbers
 
 
 def test_no_promoter_or_detractor_is_not_reported_as_a_net_advocacy_of_zero(tmp_path):
@@ -532,6 +533,25 @@ def test_the_reading_formats_state_shared_ws_name_the_quote_they_refer_to_and_gi
     assert "**What**" not in texts["md"] and "**Who**" in texts["md"]
     assert not [row for row in ("Gaps", "Moments of truth", "Outliers", "Feedback loops", "What") if row in texts["html"]]  # rows no stage fills
     assert not [n for n, text in texts.items() if "see pain points" in text]
+
+
+def test_the_reading_formats_say_feelings_in_words_and_colour_a_gap_as_a_gap(tmp_path):
+    """A CX lead reads "mixed feelings: 3 negative, 2 positive" and 'strongly felt', not 'valence -0.10 ± 0.48' and
+    'intensity 0.61' (the JSON and CSV keep the numbers); a surprise gap is a gap, not a green delight."""
+    journey = _small_journey({"retention": [-0.6, -0.4, 0.5, 0.3, -0.2]})
+    lane = journey.stages[0]
+    lane.patterns = [Insight(key="k", stage="retention", statement="The pool was shut — 2 of 3 participants", headline="The pool was shut", participants=2, cohort=3,
+                             personas=[], touchpoints=[], emotion="Frustration", polarity="pain", valence=-0.5, intensity=0.61, theme=None,
+                             quotes=lane.pain_points[:2], utterance_ids=[1, 2], related=1, related_about="Membership")]
+    lane.gaps = [Quote(utterance_id=7, interview="INT-007", participant="Participant 7", start=3.0, valence=0.5, text="I never expected the sauna to be free.")]
+    texts = _read_everywhere(journey, tmp_path)
+    for name in ("html", "md"):
+        assert "mixed feelings: 3 negative, 2 positive" in texts[name] and "strongly felt" in texts[name], name
+        assert "2 of 3 participants and 1 more on Membership" in texts[name], name
+        assert not re.search(r"valence [+-]|± |intensity \d", texts[name]), name
+    page = html.fromstring(write_html(journey, tmp_path / "gap.html").read_text())
+    gap = next(b for b in page.iter("blockquote") if "sauna" in b.text_content())
+    assert gap.get("class") == "gap"
 
 
 def test_outside_the_journey_agrees_with_the_coverage_line_when_no_theme_lies_there(tmp_path):

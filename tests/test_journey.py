@@ -437,3 +437,87 @@ def test_an_insight_quotes_each_participant_it_counts_unless_their_answer_feels_
     quotes = representative_quotes(members, "pain")
     assert [q.participant for q in quotes] == ["Participant 1", "Participant 4", "Participant 2"]
     assert [q.participant for q in representative_quotes(members[:3], "pain")] == ["Participant 1", "Participant 2"]
+
+
+def _gym_group(said: list[tuple[int, str]]):
+    """A pain group of my own (a gym, not a dev set): (participant number, one sentence), each its own answer, with real embeddings."""
+    from research.embeddings import embed
+    from research.journey.evidence import Part, Utterance
+    from research.journey.insights import Group, Unit
+
+    vectors = embed([text for _, text in said])
+    units = []
+    for n, ((who, text), vector) in enumerate(zip(said, vectors), start=1):
+        part = Part(text, -0.6, frozenset({"negative"}), frozenset({"emotion:frustration"}), vector)
+        u = Utterance(n, f"INT-00{who}", who, f"Participant {who}", None, 1.0, text, codes={"stage:retention", "emotion:frustration"},
+                      valence=-0.6, felt=frozenset({"negative"}), parts=[part])
+        units.append(Unit(u, part))
+    return Group(units)
+
+
+def _gym_context(floor: float | None):
+    from research.journey.insights import InsightContext
+
+    return InsightContext("retention", "Retention", 6, ["The towels ran out again.", "The classes were always full."], {"emotion:frustration": "Frustration"},
+                          {}, {n: 0.6 for n in range(1, 8)}, {"emotion:frustration": -0.6}, floor)
+
+
+POOL = "The gym closed the swimming pool for repairs for two whole months."
+SHUT = "They shut the pool for most of the summer and never said when it would reopen."
+NO_WARNING = "The pool was out of action for weeks with no warning at all."
+CANCEL = "Nobody answered my emails when I tried to cancel my membership."
+
+
+def test_the_codebook_sets_how_close_words_must_be_to_count_for_a_headline():
+    """The floor comes from the codebook's examples of different stages, never from the study's sentences."""
+    from research.codebook import load, resolve
+    from research.journey.claims import similarity_floor
+
+    floor = similarity_floor(load(resolve("cx-journey")), "all-MiniLM-L6-v2")
+    assert floor is not None and 0.3 < floor < 0.6
+
+
+def test_a_headline_claims_only_the_participants_whose_own_words_say_it():
+    """Four participants' pains sit in one group, but one is about cancelling, not the pool: the headline is the
+    group's most central sentence (not the first), the count is the three who say the pool was shut, and the fourth
+    is related, not counted; with one voice on the pool it is no pattern. (Old code: 4 of 6, and 2 for one voice.)"""
+    from research.codebook import load, resolve
+    from research.journey.claims import similarity_floor
+    from research.journey.insights import make_insight
+
+    floor = similarity_floor(load(resolve("cx-journey")), "all-MiniLM-L6-v2")
+    insight = make_insight(_gym_group([(1, POOL), (3, CANCEL), (2, SHUT), (4, NO_WARNING)]), _gym_context(floor))
+    assert insight.participants == 3 and insight.related == 1, insight
+    assert "shut the pool" in insight.headline and insight.quotes[0].participant == "Participant 2", insight.headline
+    assert "Participant 3" not in {q.participant for q in insight.quotes} and 2 not in insight.utterance_ids
+    assert make_insight(_gym_group([(1, POOL), (3, CANCEL)]), _gym_context(floor)).participants == 1
+    assert make_insight(_gym_group([(1, POOL), (3, CANCEL)]), _gym_context(None)).participants == 2  # no floor: every agreeing voice, as before
+
+
+def test_a_stage_summary_says_the_top_insight_the_shared_feeling_and_its_trigger_or_nothing():
+    from research.journey.model import Item
+    from research.journey.summary import stage_summary
+
+    stage = StageLane(stage="retention", name="Retention", participants=3, utterances=3, utterance_ids=[1, 2, 3], touchpoints=[], channels=[], silos=[], emotions=[],
+                      valence_mean=-0.6, valence_sd=0.0, who=[], what=[], when=[], where=[], why=[], moments_of_truth=[], pain_points=[], delights=[], tollgates=[],
+                      gaps=[], feedback_loops={}, themes=[], patterns=[], outliers=[], quotes=[])
+    assert stage_summary(stage) is None  # too little to say
+    stage.emotions = [Item(key="emotion:frustration", label="Frustration", utterances=1, participants=1, utterance_ids=[1])]
+    assert stage_summary(stage) is None  # one person's feeling is no summary
+    stage.emotions = [Item(key="emotion:neutral", label="Neutral", utterances=3, participants=3, utterance_ids=[1, 2, 3]),
+                      Item(key="emotion:frustration", label="Frustration", utterances=2, participants=2, utterance_ids=[1, 2])]
+    stage.touchpoints = [Item(key="touchpoint:store", label="Pool", utterances=2, participants=2, utterance_ids=[1, 2])]
+    stage.patterns = [Insight(key="k", stage="retention", statement="The pool was shut — 2 of 3 participants", headline="The pool was shut", participants=2, cohort=3,
+                              personas=[], touchpoints=[], emotion=None, polarity="pain", valence=-0.6, intensity=0.6, theme=None, quotes=[], utterance_ids=[1, 2])]
+    assert stage_summary(stage) == "The pool was shut (2 of 3); the feeling most shared is frustration (2 people), about pool."
+
+
+@pytest.mark.parametrize("mean, rest, expected", [
+    (-0.7, 0.4, "felt strongly negative at Retention, where the rest of the cohort felt positive"),
+    (0.5, 0.2, "felt more positive at Retention than the rest of the cohort"),  # both read "positive": say which way it differs
+    (0.05, -0.5, "felt neutral on balance at Retention, where the rest of the cohort felt negative"),
+])
+def test_a_participant_who_feels_apart_is_told_in_words_not_valences(mean, rest, expected):
+    from research.journey.build import _compared
+
+    assert _compared(mean, rest, "at Retention") == expected

@@ -53,7 +53,7 @@ def _curve(ax, journey: JourneyMap) -> None:
         ax.scatter(xs, ms, c=[POSITIVE if m >= 0 else NEGATIVE for m in ms], s=60, zorder=3)
     ax.set_xticks(x, names)
     ax.set_ylim(-1, 1)
-    ax.set_ylabel("valence")
+    ax.set_ylabel("feeling")
     ax.spines[["top", "right"]].set_visible(False)
 
 
@@ -69,7 +69,7 @@ def emotion_curve_svg(journey: JourneyMap, width: float = 9, height: float = 2.6
     """The emotion curve as an inline SVG element (no external references)."""
     fig, ax = plt.subplots(figsize=(width, height))
     _curve(ax, journey)
-    ax.set_title("Emotion curve: mean valence per stage, with its spread", fontsize=10, loc="left")
+    ax.set_title("Emotion curve: how each stage felt on average (−1 negative, +1 positive), with its spread", fontsize=10, loc="left")
     fig.tight_layout()
     svg = _svg(fig)
     plt.close(fig)
@@ -92,7 +92,7 @@ def persona_curves_svg(journey: JourneyMap) -> str:
             ax.scatter([x], [cell.valence], s=40, zorder=3, edgecolors=[colour], facecolors=["white" if thin else colour], alpha=0.5 if thin else 1)
     ax.set_xticks(range(len(names)), names)
     ax.set_ylim(-1, 1)
-    ax.set_ylabel("valence")
+    ax.set_ylabel("feeling")
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title("Emotion curve per persona (hollow points: thin evidence)", fontsize=10, loc="left")
     if ax.get_legend_handles_labels()[0]:  # no persona has a coded emotion yet: nothing to name

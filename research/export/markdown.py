@@ -39,7 +39,7 @@ def _quote(q: Quote, words: int = 60) -> str:
 
 
 def _stage(journey: JourneyMap, lane) -> list[str]:
-    out = ["", f"## {md(lane.name)}", "", md(wording.lane_line(lane)), "", "### Insights", ""]
+    out = ["", f"## {md(lane.name)}", "", md(wording.lane_line(lane))] + (["", md(lane.summary)] if lane.summary else []) + ["", "### Insights", ""]
     for number, insight in enumerate(lane.patterns, start=1):
         out.append(f"- **{number}. {md(insight.claim)}**  ")
         out.append(f"  {md(wording.insight_facts(insight))}")
@@ -52,7 +52,7 @@ def _stage(journey: JourneyMap, lane) -> list[str]:
             out += ["", f"### {title}", ""] + [f"- {_quote(q, 40)}" for q in quotes]
     if lane.moments_of_truth:
         out += ["", "### Moments of truth", ""]
-        out += [f"- **{md(m.touchpoint)}** ({m.valence:+.2f}): {md(m.why)}  \n  {_quote(m.quote, 40)}" for m in lane.moments_of_truth[:3]]
+        out += [f"- **{md(m.touchpoint)}** ({wording.moment_feeling(m.valence)}): {md(m.why)}  \n  {_quote(m.quote, 40)}" for m in lane.moments_of_truth[:3]]
     if lane.outliers:
         out += ["", "### Outliers", ""]
         for o in lane.outliers[:4]:
@@ -73,7 +73,7 @@ def _stage(journey: JourneyMap, lane) -> list[str]:
 def _personas(journey: JourneyMap) -> list[str]:
     if not journey.personas:
         return []
-    out = ["", "## Personas by stage", "", "Participants of the persona who speak about the stage, quotes, mean valence and evidence strength; thin cells are in italics.", "",
+    out = ["", "## Personas by stage", "", "Participants of the persona who speak about the stage, quotes, how they felt on balance and evidence strength; thin cells are in italics.", "",
            "| persona | " + " | ".join(md(lane.name) for lane in journey.stages) + " |", "|---" * (len(journey.stages) + 1) + "|"]
     for row in journey.personas:
         cells = []
@@ -81,7 +81,7 @@ def _personas(journey: JourneyMap) -> list[str]:
             if cell.strength == "none":
                 cells.append("no evidence")
                 continue
-            valence = f", {cell.valence:+.2f}" if cell.valence is not None else ""
+            valence = f", {wording.valence_words(cell.valence)}" if cell.valence is not None else ""
             text = f"{cell.participants} of {cell.of}, {cell.quotes} quote{'s' if cell.quotes != 1 else ''}{valence}, {cell.strength}"
             cells.append(f"*{text}*" if cell.strength == "thin" else text)
         out.append(f"| {md(row.persona)} ({row.participants}) | " + " | ".join(cells) + " |")
@@ -104,9 +104,9 @@ def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) 
     if empty:
         out += ["", md(empty)]
     else:
-        out += ["", "| stage | people | utterances | valence | top insight |", "|---|---|---|---|---|"]
+        out += ["", "| stage | people | utterances | feelings | top insight |", "|---|---|---|---|---|"]
         for lane in journey.stages:
-            valence = wording.valence_value(lane)
+            valence = md(wording.feelings_line(lane))
             top = md(f"{lane.patterns[0].claim} ({wording.count(lane.patterns[0])})") if lane.patterns else ""
             out.append(f"| {md(lane.name)} | {lane.participants} | {lane.utterances} | {valence} | {top} |")
         out += [line for lane in journey.stages for line in _stage(journey, lane)]

@@ -41,10 +41,21 @@ def count(insight: Insight) -> str:
 
 
 def insight_facts(insight: Insight) -> str:
-    """'5 of 8 participants · Operations buyer · pain · frustration · intensity 0.61': the evidence under a claim,
-    each fact once (a delight felt as delight says it once)."""
-    feeling = [insight.polarity] + [insight.emotion.lower()] * bool(insight.emotion and insight.emotion.lower() != insight.polarity)
-    return " · ".join([reach(insight), *feeling, f"intensity {insight.intensity:.2f}"] + ["edited by an analyst"] * insight.edited)
+    """'2 of 8 participants · Operations buyer · a pain · frustration · strongly felt': the evidence under a claim in
+    words, each fact once (a delight felt as delight says it once); the numbers stay in the JSON and CSV."""
+    emotion = [insight.emotion.lower()] if insight.emotion and insight.emotion.lower() != insight.polarity else []
+    feeling = ([] if emotion and insight.polarity == "neutral" else [FEELING[insight.polarity]]) + emotion  # 'trust', not 'no clear feeling · trust'
+    return " · ".join([reach(insight), *feeling, strength(insight.intensity)] + ["edited by an analyst"] * insight.edited)
+
+
+FEELING = {"pain": "a pain", "delight": "a delight", "mixed": "mixed feelings", "neutral": "no clear feeling"}
+STRONG = 0.6  # the map's strong feeling (build.STRONG_EMOTION)
+CLEAR = 0.3
+
+
+def strength(intensity: float) -> str:
+    """How strongly something is felt, in words: 'strongly felt' (0.6 and above), 'clearly felt', 'mildly felt'."""
+    return "strongly felt" if intensity >= STRONG else "clearly felt" if intensity >= CLEAR else "mildly felt"
 
 
 def claim_with_reach(insight: Insight) -> str:
@@ -53,9 +64,16 @@ def claim_with_reach(insight: Insight) -> str:
 
 
 def reach(insight: Insight) -> str:
-    """'5 of 8 participants · Budget approver, Operations buyer'."""
+    """'2 of 8 participants and 1 more on Billing · Budget approver, Operations buyer'."""
     personas = f" · {', '.join(insight.personas)}" if insight.personas else ""
-    return count(insight) + personas
+    return count(insight) + related(insight) + personas
+
+
+def related(insight: Insight) -> str:
+    """' and 1 more on Billing': participants whose words are near the insight's but do not say what it says."""
+    if not insight.related:
+        return ""
+    return f" and {insight.related} more on " + (insight.related_about or "a related point")
 
 
 def cite(quote: Quote) -> str:
@@ -101,13 +119,40 @@ def valence_value(lane: StageLane) -> str:
 
 
 def valence_line(lane: StageLane) -> str:
-    """'valence -0.22 ± 0.63', 'valence -0.60 (one utterance)' or 'no emotion coded'."""
+    """'valence -0.22 ± 0.63', 'valence -0.60 (one utterance)' or 'no emotion coded': for the analyst's detail views."""
     return f"valence {valence_value(lane)}" if lane.valence_mean is not None else "no emotion coded"
 
 
+def feelings_line(lane: StageLane) -> str:
+    """How the stage's answers felt, in words: 'mixed feelings: 3 positive, 2 negative', 'mostly negative: 4 negative,
+    1 positive', 'all negative (3)', 'no feeling expressed' or 'no emotion coded'."""
+    if lane.valence_mean is None:
+        return "no emotion coded"
+    pos, neg = lane.positive, lane.negative
+    if not pos and not neg:
+        return "no feeling expressed"
+    if not pos or not neg:
+        return f"all {'positive' if pos else 'negative'} ({pos or neg})"
+    first, second = sorted([(pos, "positive"), (neg, "negative")], key=lambda x: -x[0])
+    mood = f"mostly {first[1]}" if first[0] >= 2 * second[0] else "mixed feelings"
+    return f"{mood}: {first[0]} {first[1]}, {second[0]} {second[1]}"
+
+
+def valence_words(valence: float | None) -> str:
+    """A mean valence in a word: 'positive', 'negative' (beyond ±0.15, as an insight's polarity) or 'neutral'."""
+    if valence is None:
+        return ""
+    return "positive" if valence >= 0.15 else "negative" if valence <= -0.15 else "neutral"
+
+
+def moment_feeling(valence: float) -> str:
+    """A moment of truth's feeling: 'strongly negative' or 'strongly positive' (moments are strong by definition)."""
+    return f"strongly {'negative' if valence < 0 else 'positive'}"
+
+
 def lane_line(lane: StageLane) -> str:
-    """'7 people · 9 utterances · valence -0.22 ± 0.63 · from surveys: 3'."""
-    return " · ".join([people(lane.participants), utterances(lane.utterances), valence_line(lane), *sources_line(lane)])
+    """'7 people · 9 utterances · mixed feelings: 3 positive, 2 negative · from surveys: 3'."""
+    return " · ".join([people(lane.participants), utterances(lane.utterances), feelings_line(lane), *sources_line(lane)])
 
 
 def sources_line(lane: StageLane) -> list[str]:
@@ -184,9 +229,11 @@ def answers(journey: JourneyMap, opportunity: Opportunity) -> str:
 
 
 def opportunity_line(journey: JourneyMap, opportunity: Opportunity) -> str:
-    """'5 of 8 participants · intensity 0.61 · evidence 1.00 · score 0.381'."""
-    return (f"{opportunity.participants} of {journey.participants} participants · intensity {opportunity.intensity:.2f} · "
-            f"evidence {opportunity.evidence:.2f} · score {opportunity.score:.3f}")
+    """'5 of 8 participants · strongly felt · 3 quotes or more · score 0.381': its ranking's parts in words, the score
+    for the order (the formula beside it explains it; the tables keep every number)."""
+    quotes = round(opportunity.evidence * 3)
+    support = "3 quotes or more" if quotes >= 3 else plural(quotes, "quote")
+    return f"{opportunity.participants} of {journey.participants} participants · {strength(opportunity.intensity)} · {support} · score {opportunity.score:.3f}"
 
 
 def stage_name(journey: JourneyMap, stage: str) -> str:

@@ -21,6 +21,7 @@ from research.coding.scope import describe_outside, outside_reasons
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
 from research.journey.advocacy import Act, advocacy, advocacy_insights
+from research.journey.claims import similarity_floor
 from research.journey.evidence import Utterance, embeddings_of, load_utterances, mark_problem_statements, participants_matching
 from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of, worth_telling
 from research.journey.model import (
@@ -29,6 +30,7 @@ from research.journey.model import (
 from research.journey.opportunities import FORMULA, rank
 from research.journey.placement import Alternatives, place_quotes
 from research.journey.personas import persona_matrix
+from research.journey.summary import stage_summary
 from research.store import now
 from research.study import Study
 
@@ -74,9 +76,10 @@ class MapBuilder:
         insights: dict[str, list[Insight]] = {}
         singles: dict[str, list[Insight]] = {}
         needed = max(2, math.ceil(self.pattern_share * len(speaking)))
+        floor = similarity_floor(self.codebook, self.study.config.coding.embedding_model) if journey else None
         for code in stage_group.codes:
             members = by_stage.get(code.id, [])
-            context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity, self.valences)
+            context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity, self.valences, floor)
             grouped = [u for u in members if code.id != last or u.id not in acts]
             groups = analyst_edits.apply_merges(code.id, group_utterances(grouped, vectors), edits)
             told = [g for g in groups if worth_telling(g, needed, self.intensity, STRONG_EMOTION)]
@@ -142,7 +145,7 @@ class MapBuilder:
             if len(others) >= 3 and not np.isnan(mean):
                 spread = float(np.std(others)) or 0.1
                 if abs(mean - np.mean(others)) >= max(2 * spread, 0.3):
-                    reasons.append(f"feels {mean:+.2f} across the journey where the cohort averages {np.mean(others):+.2f}")
+                    reasons.append(_compared(float(mean), float(np.mean(others)), "across the journey"))
             record = ParticipantJourney(participant=person, interview=mine[0].interview, persona=mine[0].persona, stages=stages,
                                         valence_mean=None if np.isnan(mean) else round(float(mean), 3), deviates=bool(reasons), reasons=reasons, utterance_ids=[u.id for u in mine])
             out[person] = (record, skipped)
@@ -173,6 +176,7 @@ class MapBuilder:
         lane = StageLane(
             stage=stage, name=name, participants=len({u.participant for u in members}), utterances=len(members), utterance_ids=[u.id for u in members],
             touchpoints=touchpoints, channels=self._code_items(members, "channel"), silos=self._code_items(members, "silo"), emotions=self._code_items(members, "emotion"),
+            positive=sum(v > 0 for v in valences), negative=sum(v < 0 for v in valences),
             valence_mean=round(float(np.mean(valences)), 3) if valences else None, valence_sd=round(float(np.std(valences)), 3) if valences else None,
             **{w: self._items(members, lambda u, w=w: getattr(five_ws.get(u.id, FiveWs()), w), lambda k: k) for w in W_NAMES},
             moments_of_truth=self._moments(members, touchpoints), pain_points=self._polar_quotes(members, patterns, "pain"),
@@ -182,6 +186,7 @@ class MapBuilder:
             sources={source: len({u.interview_id for u in members if u.source == source}) for source in sorted({u.source for u in members} - {"interview"})},
         )
         place_quotes(lane, self._alternatives(members))
+        lane.summary = stage_summary(lane)
         return lane
 
     def _alternatives(self, members: list[Utterance]) -> Alternatives:
@@ -268,7 +273,7 @@ class MapBuilder:
             strongest = max(per_person[person], key=lambda u: (abs(_own_valence(u)), -u.id))
             direction = "better" if mean > rest else "worse"
             out.append(Outlier(kind="opposite-feeling", label=f"{person} felt {direction} than the cohort", participant=person,
-                               why=f"{person} feels {mean:+.2f} at {name}, where the rest of the cohort averages {rest:+.2f}.", quote=quote_of(strongest),
+                               why=f"{person} {_compared(mean, rest, f'at {name}')}.", quote=quote_of(strongest),
                                utterance_ids=[u.id for u in per_person[person]]))
         return out
 
@@ -292,6 +297,22 @@ class MapBuilder:
                 saturated = steps[k].interview
                 break
         return Saturation(steps=steps, window=window, saturated_after=saturated)
+
+
+def _compared(mean: float, rest: float, where: str) -> str:
+    """'felt strongly negative at Retention, where the rest of the cohort felt positive'; 'felt more negative across the
+    journey than the rest of the cohort' where the two read the same in words."""
+    mine, theirs = _feeling_word(mean), _feeling_word(rest)
+    if mine == theirs:
+        return f"felt more {'positive' if mean > rest else 'negative'} {where} than the rest of the cohort"
+    return f"felt {mine} {where}, where the rest of the cohort felt {theirs}"
+
+
+def _feeling_word(valence: float) -> str:
+    """A mean feeling in words for a sentence a reader reads ('strongly negative', 'positive', 'neutral on balance')."""
+    if abs(valence) < 0.15:
+        return "neutral on balance"
+    return ("strongly " if abs(valence) >= STRONG_EMOTION else "") + ("positive" if valence > 0 else "negative")
 
 
 def _said(u: Utterance, feeling: str) -> bool:

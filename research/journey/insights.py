@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
+from research.journey.claims import TELLING_WORDS, claim
 from research.journey.condense import best_sentence, headline, shared_word_weights
 from research.journey.evidence import Part, Utterance
 from research.journey.model import Insight, Polarity, Quote
@@ -27,7 +28,6 @@ OPPOSITE_PUSH = 0.25  # similarity removed between a clearly negative and a clea
 FELT = 0.25  # |valence| from which a part counts as negative or positive
 QUOTES = 3
 CONTEXT = 0.5  # weight of the whole answer's embedding beside a part's own
-TELLING_WORDS = 6  # one participant's part shorter than this ("That's fine.") tells no experience of its own
 
 
 @dataclass(frozen=True)
@@ -217,19 +217,28 @@ class InsightContext:
     theme_labels: dict[int, str]
     intensity: dict[int, float]
     valences: dict[str, float] = field(default_factory=dict)  # the codebook's emotion valences
+    floor: float | None = None  # `claims.similarity_floor`: None counts every agreeing participant (no codebook examples to set it)
 
 
 def make_insight(group: Group, context: InsightContext) -> Insight:
-    """The claim a group supports. Its evidence, reach and quotes are the parts that feel its way:
-    a participant in a pain group who was delighted is not counted as having the pain."""
-    polarity, valence = polarity_of(group.units)
+    """The claim a group supports. Its evidence, reach and quotes are the parts that feel its way and mean what its
+    headline says (`claims`): a participant in a pain group who was delighted is not counted as having the pain, and
+    one whose words are only related is named as related, not counted."""
+    polarity, _ = polarity_of(group.units)
     agreeing = supporting(group.units, polarity) or group.units
+    quotable = [unit for unit in agreeing if leans(unit.utterance, polarity)] or agreeing  # the headline's answer is its first quote
+    related: list[Unit] = []
+    split = None if group.edited else _claimed(agreeing, quotable, polarity, context.floor)  # an analyst's merge claims all it holds
+    if split:
+        lead, agreeing, related = split
+        candidates = [lead]
+    else:
+        candidates = sorted(quotable[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
+    valence = polarity_of(agreeing)[1]
     members = Group(agreeing).members
     weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
-    quotable = [unit for unit in agreeing if leans(unit.utterance, polarity)] or agreeing  # the headline's answer is its first quote
-    candidates = sorted(quotable[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
     found = best_sentence([unit.part.text for unit in candidates], weights)
-    claim = headline(found[1]) if found else ""
+    headline_text = headline(found[1]) if found else ""
     source = candidates[found[0]].utterance if found else None
     felt_by = Counter(c for c, _ in {(c, unit.utterance.participant) for unit in agreeing for c in unit.part.codes})
     sign = {"pain": -1, "delight": 1}.get(polarity)
@@ -243,13 +252,37 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     if emotion:
         evidence.append(emotion.lower())
     ids = [u.id for u in members]
+    related_about = _counts(Group(related).members, "touchpoint").most_common(1)
     return Insight(
-        key=insight_key(context.stage, ids), stage=context.stage, statement=f"{claim or (touchpoints[0] if touchpoints else context.stage_name)} — {', '.join(evidence)}",
-        headline=claim, participants=people, cohort=context.cohort, personas=sorted({u.persona for u in members if u.persona}), touchpoints=touchpoints,
+        key=insight_key(context.stage, ids), stage=context.stage, statement=f"{headline_text or (touchpoints[0] if touchpoints else context.stage_name)} — {', '.join(evidence)}",
+        headline=headline_text, participants=people, cohort=context.cohort, personas=sorted({u.persona for u in members if u.persona}), touchpoints=touchpoints,
         emotion=emotion, polarity=polarity, valence=None if valence is None else round(valence, 3),
         intensity=round(float(np.mean([unit_intensity(unit, polarity, context.intensity) for unit in agreeing])), 3), theme=theme,
         quotes=representative_quotes(([source] if source else []) + [u for u in members if u is not source], polarity), utterance_ids=ids, edited=group.edited,
+        related=len({unit.utterance.participant for unit in related}), related_about=context.code_names.get(related_about[0][0]) if related_about else None,
+        related_ids=[u.id for u in Group(related).members],
     )
+
+
+def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, floor: float | None) -> tuple[Unit, list[Unit], list[Unit]] | None:
+    """(the headline's unit, the units of the participants it speaks for, those of the related rest) by `claims.claim`;
+    None without a floor, with one participant, or where a unit has no embedding (nothing to compare)."""
+    if floor is None or len({unit.utterance.participant for unit in agreeing}) < 2 or any(unit.part.vector is None for unit in agreeing):
+        return None
+    mine = {id(unit) for unit in quotable}
+    order = sorted(range(len(agreeing)), key=lambda i: (id(agreeing[i]) not in mine, not _part_leans(agreeing[i].part, polarity), i))  # felt parts first on ties
+    units = [agreeing[i] for i in order]
+    vectors = np.stack([unit.part.vector / max(float(np.linalg.norm(unit.part.vector)), 1e-9) for unit in units])
+    found = claim([unit.utterance.participant for unit in units], [unit.part.text for unit in units], vectors, _headline_candidates(units, quotable, polarity), floor)
+    return (units[found.headline], [unit for unit in agreeing if unit.utterance.participant in found.claimed],
+            [unit for unit in agreeing if unit.utterance.participant in found.related])
+
+
+def _headline_candidates(units: list[Unit], quotable: list[Unit], polarity: Polarity) -> list[int]:
+    """Which units may give a pain's or a delight's headline: parts of quotable answers that themselves feel its way
+    ("The first payment was taken a week early" heads no delight), else any part of a quotable answer."""
+    mine = [n for n, unit in enumerate(units) if id(unit) in {id(q) for q in quotable}]  # by identity: two parts may say the same words
+    return [n for n in mine if _part_leans(units[n].part, polarity) and (units[n].part.evidence or polarity not in ("pain", "delight"))] or mine
 
 
 def _part_leans(part: Part, polarity: Polarity) -> bool:
@@ -266,5 +299,5 @@ def _shared_name(counts: Counter, total: int, names: dict[str, str], exclude: se
     counts = Counter({k: n for k, n in counts.items() if k not in exclude})
     if not counts:
         return None
-    key, n = counts.most_common(1)[0]
+    key, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))  # a tie by name: the counts come from a set, whose order changes per process
     return names.get(key, key) if n >= max(1, total / 3) else None

@@ -68,6 +68,9 @@ class Insight(BaseModel):
     quotes: list[Quote]
     utterance_ids: list[int]
     edited: bool = False  # renamed, rewritten, merged or with pinned quotes by an analyst
+    related: int = 0  # participants of its group whose words are near it but do not say what its headline says: not counted
+    related_about: str | None = None  # the touchpoint those related words are most about
+    related_ids: list[int] = []
 
     @property
     def label(self) -> str:
@@ -174,6 +177,9 @@ class StageLane(BaseModel):
     quotes: list[Quote]
     promoters: list[Quote] = []
     detractors: list[Quote] = []
+    positive: int = 0  # utterances that felt positive (valence above 0)
+    negative: int = 0  # and negative
+    summary: str | None = None  # one sentence on the stage (`journey.summary`), None where it has too little evidence
     sources: dict[str, int] = {}  # responses placed here by feedback source (survey, ticket): the lane "from surveys: n"
 
 

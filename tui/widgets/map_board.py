@@ -12,7 +12,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets import DataTable
 
-from research.export.wording import people, plural, utterances, valence_value
+from research.export.wording import people, plural, reference, utterances, valence_value
 from research.journey.model import Insight, Item, JourneyMap, Moment, Outlier, Quote, StageLane, shown
 from tui.widgets.cells import Entry, clip, column_width_for, insight_cell, valence_bar
 
@@ -42,7 +42,7 @@ def _quote(lane_name: str, quote: Quote, everything: list[Quote]) -> Entry:
     """A quote cell; its evidence is every quote of the lane at that stage, this one first."""
     style = "red" if (quote.valence or 0) < 0 else "green" if (quote.valence or 0) > 0 else ""
     others = [q for q in everything if q.utterance_id != quote.utterance_id]
-    cell = Text(f"see {quote.see}", style="dim italic") if quote.see else Text(f"“{quote.text}”", style=style)  # shown in a row above
+    cell = Text(reference(quote), style="dim italic") if quote.see else Text(f"“{quote.text}”", style="yellow" if lane_name == "Gaps" else style)  # shown in a row above; a gap is a gap, not a feeling
     return Entry(lane_name, cell, Text(f"{lane_name}: “{quote.text}”"), quotes=[quote, *others],
                  utterance_ids=[q.utterance_id for q in [quote, *others]])
 
