@@ -11,6 +11,10 @@
   `--learn` trains, and utterances nobody decided are scored: four folds of 10, each coded after
   decisions on the other 30, all 40 scored together; the mean of 10 random orders. (40 decisions
   would leave nothing to score.)
+- The same (stage scores and learning curve) on small studies in new domains (`--domain-study DIR`, by default
+  each folder of benchmarks/domain_studies: self-written interviews, a mortgage lender's and a commercial
+  waste collector's customers, each customer turn labelled with its stage before any engine coded it):
+  each turn coded in its interview, decisions drawn from the study itself and scored on its other turns.
 - The same (scores and learning curve) on a coded demo study's speech-recognised utterances, when --study is
   given: there each utterance is coded in its interview, and decided as its script turn's labels say.
 - MELD dev (spoken dialogue, Ekman 7 classes) and GoEmotions dev (Ekman macro-F1) for the emotion
@@ -36,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 DEV = SHARED / "journey-stages-dev" / "stages.tsv"
 LEARNING_SIZES, LEARNING_ORDERS = [0, 10, 20, 30], 10  # issue 15: the gain from 20 decisions, averaged over at least ten decision orders
+DOMAIN_STUDIES = REPO / "benchmarks" / "domain_studies"
 DEFAULT_REFERENCE = "bfa6884"  # the engine before stage classifiers, journey scopes and the emotion classifier
 
 
@@ -55,9 +60,9 @@ def engines(with_emotions: bool = True) -> dict:
     }
 
 
-def accuracy() -> dict:
-    """{engine: {data set: [stage macro-F1, emotion macro-F1]}} and the time to code a 60-minute interview."""
-    from research.coding.evaluate import evaluate, evaluate_utterances, learning_curve, read_journey_stages, script_turns
+def accuracy(domain_studies: list[Path]) -> dict:
+    """{engine: {data set: [stage macro-F1, emotion macro-F1]}}, the learning curves and the time to code a 60-minute interview."""
+    from research.coding.evaluate import evaluate, evaluate_utterances, learning_curve, read_domain_study, read_journey_stages, script_turns, scripts_learning_curve
     from research.demo_corpus import reference_scripts
     from research.embeddings import embed
 
@@ -69,8 +74,13 @@ def accuracy() -> dict:
         if DEV.is_file():
             dev = evaluate_utterances(engine, read_journey_stages(DEV))
             out[name]["journey-stages-dev"] = [dev.stage_macro_f1, dev.emotion_macro_f1]
+        for folder in domain_studies:
+            domain = evaluate(engine, read_domain_study(folder))
+            out[name][f"{folder.name} study"] = [domain.stage_macro_f1, domain.emotion_macro_f1]
     if DEV.is_file():
         out["learning"] = {n: list(pair) for n, pair in learning_curve(built["full"], read_journey_stages(DEV), LEARNING_SIZES, seeds=LEARNING_ORDERS).items()}
+    out["domain learning"] = {folder.name: {n: list(pair) for n, pair in scripts_learning_curve(built["full"], read_domain_study(folder), LEARNING_SIZES, seeds=LEARNING_ORDERS).items()}
+                              for folder in domain_studies}
     turns = [t for turns, _ in script_turns(reference_scripts()) for t in turns]
     long_interview = turns * max(1, round(400 / sum(t.role == "customer" for t in turns)))
     started = time.perf_counter()
@@ -79,7 +89,7 @@ def accuracy() -> dict:
     return out
 
 
-def reference_accuracy(revision: str) -> dict | None:
+def reference_accuracy(revision: str, domain_studies: list[Path]) -> dict | None:
     """`accuracy()` of `revision`'s research package and codebooks, scored by this checkout's evaluation code."""
     folder = Path(tempfile.mkdtemp(prefix="coding-reference-"))
     try:
@@ -88,7 +98,7 @@ def reference_accuracy(revision: str) -> dict | None:
             tar.extractall(folder, filter="data")
         shutil.copy(REPO / "research" / "coding" / "evaluate.py", folder / "research" / "coding" / "evaluate.py")  # the scoring, not the method
         env = os.environ | {"PYTHONPATH": str(folder)}
-        result = subprocess.run([sys.executable, __file__, "--accuracy-json"], capture_output=True, text=True, env=env, cwd=folder)
+        result = subprocess.run([sys.executable, __file__, "--accuracy-json", *[f"--domain-study={folder.resolve()}" for folder in domain_studies]], capture_output=True, text=True, env=env, cwd=folder)
         if result.returncode:
             print(f"reference {revision}: failed ({result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode})")
             return None
@@ -98,20 +108,24 @@ def reference_accuracy(revision: str) -> dict | None:
 
 
 def show_accuracy(new: dict, old: dict | None, revision: str) -> None:
-    for name in [k for k in new if isinstance(new[k], dict) and k != "learning"]:
+    for name in [k for k in new if isinstance(new[k], dict) and k not in ("learning", "domain learning")]:
         for data, (stage, emotion) in new[name].items():
             line = f"{name:<15} {data:<19} stage macro-F1 {stage:.3f}  emotion macro-F1 {emotion:.3f}"
             if old and data in old.get(name, {}):
                 line += f"   | {revision}: stage {old[name][data][0]:.3f}  emotion {old[name][data][1]:.3f}"
-            print(line)
-    if "learning" in new:
-        print(f"Adaptation on journey-stages-dev (`--learn` after a researcher decided n utterances; every utterance scored once, decided by nobody; mean of {LEARNING_ORDERS} orders):")
-        for n, (stage, emotion, *spread) in new["learning"].items():
+            print(line.replace("emotion macro-F1 nan", "(no emotion labels)").replace("  emotion nan", ""))
+    curves = {"journey-stages-dev": (new.get("learning"), (old or {}).get("learning", {}))}
+    curves |= {f"the {study} study": (curve, (old or {}).get("domain learning", {}).get(study, {})) for study, curve in new.get("domain learning", {}).items()}
+    for data, (curve, before_curve) in curves.items():
+        if not curve:
+            continue
+        print(f"Adaptation on {data} (`--learn` after a researcher decided n utterances; every utterance scored once, decided by nobody; mean of {LEARNING_ORDERS} orders):")
+        for n, (stage, emotion, *spread) in curve.items():
             line = f"  {n:>2} decisions: stage macro-F1 {stage:.3f} ({_spread(spread)})  emotion macro-F1 {emotion:.3f}"
-            before = (old or {}).get("learning", {}).get(str(n))
+            before = before_curve.get(str(n))
             if before:
                 line += f"   | {revision}: stage {before[0]:.3f} ({_spread(before[2:])})  emotion {before[1]:.3f}"
-            print(line)
+            print(line.replace("  emotion macro-F1 nan", "").replace("  emotion nan", ""))
     key = "seconds for a 60-minute interview"
     ratio = f"; {revision}: {old[key]:.2f} s, ratio new/old {new[key] / old[key]:.2f}" if old else ""
     print(f"coding a 60-minute interview (embedding + scoring): {new[key]:.2f} s{ratio}")
@@ -148,17 +162,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--study", type=Path, help="a demo study coded with `research demo`")
     parser.add_argument("--reference", default=DEFAULT_REFERENCE, help="a git revision whose engine runs beside this one ('' skips it)")
+    parser.add_argument("--domain-study", type=Path, action="append", help="a folder of labelled interviews in a new domain (see benchmarks/domain_studies); default: each folder there")
     parser.add_argument("--quick", action="store_true", help="skip MELD and GoEmotions (the emotion model's own scores)")
     parser.add_argument("--accuracy-json", action="store_true", help=argparse.SUPPRESS)  # the reference subprocess
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(1)  # two cores shared: more threads than cores only thrash
+    domain_studies = args.domain_study or sorted(p for p in DOMAIN_STUDIES.iterdir() if p.is_dir())
     if args.accuracy_json:
-        print(json.dumps(accuracy()))
+        print(json.dumps(accuracy(domain_studies)))
         return
-    old = reference_accuracy(args.reference) if args.reference else None
-    new = accuracy()
+    old = reference_accuracy(args.reference, domain_studies) if args.reference else None
+    new = accuracy(domain_studies)
     show_accuracy(new, old, args.reference)
     engine = engines()["full"]
     if args.study:

@@ -53,3 +53,31 @@ def test_the_study_curve_starts_at_the_studys_unadapted_score(engine, coded_copy
     assert before.turns == 49
     assert curve[0] == pytest.approx((before.stage_macro_f1, before.emotion_macro_f1, before.stage_macro_f1, before.stage_macro_f1))
     assert curve[20][0] >= before.stage_macro_f1 - 0.05  # twenty decisions in the study's own domain do not unlearn it
+
+
+def test_a_domain_study_reads_its_stages_and_refuses_a_bad_line(tmp_path):
+    from research.coding.evaluate import read_domain_study
+
+    (tmp_path / "a.txt").write_text("Interviewer: How did it start?\nCustomer [discovery]: My boiler broke.\n\nCustomer [outside]: Thanks, bye.\n")
+    assert read_domain_study(tmp_path) == [{"id": "a", "turns": [
+        {"speaker": "interviewer", "text": "How did it start?"},
+        {"speaker": "customer", "text": "My boiler broke.", "stage": "discovery"},
+        {"speaker": "customer", "text": "Thanks, bye.", "stage": None},
+    ]}]
+    (tmp_path / "b.txt").write_text("Customer [onboarding]: We set it up.\n")
+    with pytest.raises(ValueError, match=r"b.txt:1: expected"):
+        read_domain_study(tmp_path)
+
+
+def test_the_domain_study_curve_starts_at_the_studys_unadapted_score(engine):
+    from pathlib import Path
+
+    from research.coding.evaluate import evaluate, read_domain_study, scripts_learning_curve
+
+    scripts = read_domain_study(Path(__file__).resolve().parents[1] / "benchmarks" / "domain_studies" / "waste")
+    before = evaluate(engine, scripts)
+    curve = scripts_learning_curve(engine, scripts, [0, 20], seeds=1)
+    assert before.turns == sum(t["speaker"] == "customer" for s in scripts for t in s["turns"]) == 66
+    assert curve[0][0] == pytest.approx(before.stage_macro_f1) and curve[0][2] == curve[0][3] == pytest.approx(before.stage_macro_f1)
+    assert curve[20][0] >= before.stage_macro_f1 - 0.05
+    assert not engine.adaptations and not engine.learned.decided

@@ -32,10 +32,10 @@ def scores(gold_stage: list[str], predicted_stage: list[str], gold_emotions: lis
     truth = np.array([[e in g for e in emotions] for g in gold_emotions])
     guess = np.array([[e in p for e in emotions] for p in predicted_emotions])
     stage_f1 = f1_score(gold_stage, predicted_stage, labels=STAGES, average=None, zero_division=0)
-    emotion_f1 = f1_score(truth, guess, average=None, zero_division=0)
+    emotion_f1 = f1_score(truth, guess, average=None, zero_division=0) if emotions else np.array([])
     return CodingScores(
         float(np.mean(stage_f1)), dict(zip(STAGES, map(float, stage_f1))),
-        float(np.mean(emotion_f1)), dict(zip(emotions, map(float, emotion_f1))), len(gold_stage),
+        float(np.mean(emotion_f1)) if emotions else float("nan"), dict(zip(emotions, map(float, emotion_f1))), len(gold_stage),
     )
 
 
@@ -70,6 +70,56 @@ def evaluate(engine: CodingEngine, scripts: list[dict]) -> CodingScores:
             gold_emotions.append(set(label.get("emotions") or []))
             predicted_emotions.append({c.split(":")[1] for c in codes if c.startswith("emotion:")})
     return scores(gold_stage, predicted_stage, gold_emotions, predicted_emotions)
+
+
+def read_domain_study(folder: Path) -> list[dict]:
+    """A labelled study in plain text (`benchmarks/domain_studies/*/`), as scripts like the demo's: one
+    `.txt` per interview, each line `Interviewer: text` or `Customer [stage]: text`, the stage a codebook
+    code id or `outside` (no stage). Emotions are not labelled."""
+    scripts = []
+    for path in sorted(folder.glob("*.txt")):
+        turns = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            speaker, _, text = line.partition(": ")
+            if speaker == "Interviewer":
+                turns.append({"speaker": "interviewer", "text": text})
+            elif speaker.startswith("Customer [") and speaker.endswith("]") and speaker[10:-1] in [*STAGES, "outside"]:
+                stage = speaker[10:-1]
+                turns.append({"speaker": "customer", "text": text, "stage": None if stage == "outside" else stage})
+            else:
+                raise ValueError(f"{path}:{number}: expected 'Interviewer: text' or 'Customer [stage]: text'")
+        scripts.append({"id": path.stem, "turns": turns})
+    return scripts
+
+
+def scripts_learning_curve(engine: CodingEngine, scripts: list[dict], sizes: list[int], seeds: int = 5, folds: int = 4) -> dict[int, tuple[float, float, float, float]]:
+    """The learning curve on labelled scripts (a study in one domain): its customer turns are decided
+    (the stage only, as labelled) and scored, each coded in its interview (questions and neighbours)."""
+    interviews = script_turns(scripts)
+    vectors_of = [embed([t.text for t in turns]) for turns, _ in interviews]
+    items = [(k, n) for k, (turns, _) in enumerate(interviews) for n, turn in enumerate(turns) if turn.role == "customer"]
+    labels = [interviews[k][1][n] for k, n in items]
+    texts = [interviews[k][0][n].text for k, n in items]
+    vectors = np.stack([vectors_of[k][n] for k, n in items])
+    truths = [{"stage": {label["stage"]} if label.get("stage") else set()} for label in labels]
+
+    def interview_codes(wanted: set[int]) -> dict[int, list[str]]:
+        codes: dict[int, list[str]] = {}
+        for k in sorted(wanted):
+            for suggestion in engine.code(interviews[k][0], vectors_of[k]):
+                codes.setdefault(suggestion.turn_id, []).append(suggestion.code_key)
+        return codes
+
+    def held_codes(held: np.ndarray) -> list[list[str]]:
+        codes = interview_codes({items[i][0] for i in held})
+        return [codes.get(interviews[items[i][0]][0][items[i][1]].id, []) for i in held]
+
+    per_order = _curve(engine, len(items), sizes, seeds, folds, lambda: held_codes(np.arange(len(items))),
+                       lambda i, suggested: labelled_decisions(i, truths[i], suggested), texts, vectors, held_codes)
+    pairs = [({}, label) for label in labels]
+    return {n: _mean([_study_scored(pairs, codes) for codes in order_codes]) for n, order_codes in per_order.items()}
 
 
 def labelled_utterances(db, scripts: list[dict], timings: dict) -> list[tuple[dict, dict]]:

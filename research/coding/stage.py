@@ -28,7 +28,7 @@ from research.study import Study
 
 STAGE = "code"
 PREPARE_CHUNK = 200  # interviews batched at a time before coding them: bounds the memory a large study needs
-ENGINE_VERSION = "7"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: decisions set how far stage keywords are trusted, a prior shift must pick more held-out decisions right; 6: a broader journey corpus (phrasings without stage keywords, keywords used for other stages); 7: a self-introduction no stage placed is logistics, not weak
+ENGINE_VERSION = "8"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: decisions set how far stage keywords are trusted, a prior shift must pick more held-out decisions right; 6: a broader journey corpus (phrasings without stage keywords, keywords used for other stages); 7: a self-introduction no stage placed is logistics, not weak; 8: journey-corpus phrasings of buying as a process (applications, checks, approvals, waiting)
 
 
 def study_codebook(study: Study) -> tuple[Codebook, Path]:
