@@ -23,6 +23,7 @@ from research.cli import cli
 from research.demo_corpus import BRAND_TERMS, reference_scripts
 from research.export.run import ALL_FORMATS, export
 from research.export.document import write_html
+from research.export.wording import insight_facts
 from research.journey.model import Advocacy, Coverage, Insight, Item, JourneyMap, PersonaCell, PersonaRow, Quote, Saturation, StageLane
 
 NS = "{urn:QDA-XML:project:1.0}"
@@ -552,6 +553,15 @@ def test_the_reading_formats_say_feelings_in_words_and_colour_a_gap_as_a_gap(tmp
     page = html.fromstring(write_html(journey, tmp_path / "gap.html").read_text())
     gap = next(b for b in page.iter("blockquote") if "sauna" in b.text_content())
     assert gap.get("class") == "gap"
+
+
+def test_an_insight_with_no_clear_feeling_is_not_said_to_be_felt():
+    """'no clear feeling · mildly felt' contradicts itself: a neutral insight says no strength."""
+    neutral = Insight(key="k", stage="discovery", statement="A friend told them — 2 of 3 participants", headline="A friend told them", participants=2,
+                      cohort=3, personas=[], touchpoints=[], emotion=None, polarity="neutral", valence=0.0, intensity=0.0, theme=None,
+                      quotes=[], utterance_ids=[1, 2])
+    assert insight_facts(neutral) == "2 of 3 participants · no clear feeling"
+    assert insight_facts(neutral.model_copy(update={"polarity": "pain", "emotion": "Anger", "intensity": 0.7})) == "2 of 3 participants · a pain · anger · strongly felt"
 
 
 def test_outside_the_journey_agrees_with_the_coverage_line_when_no_theme_lies_there(tmp_path):

@@ -45,7 +45,8 @@ def insight_facts(insight: Insight) -> str:
     words, each fact once (a delight felt as delight says it once); the numbers stay in the JSON and CSV."""
     emotion = [insight.emotion.lower()] if insight.emotion and insight.emotion.lower() != insight.polarity else []
     feeling = ([] if emotion and insight.polarity == "neutral" else [FEELING[insight.polarity]]) + emotion  # 'trust', not 'no clear feeling · trust'
-    return " · ".join([reach(insight), *feeling, strength(insight.intensity)] + ["edited by an analyst"] * insight.edited)
+    felt = [strength(insight.intensity)] * (insight.polarity != "neutral")  # not 'no clear feeling · mildly felt'
+    return " · ".join([reach(insight), *feeling, *felt] + ["edited by an analyst"] * insight.edited)
 
 
 FEELING = {"pain": "a pain", "delight": "a delight", "mixed": "mixed feelings", "neutral": "no clear feeling"}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets import DataTable
 
-from research.export.wording import people, plural, reference, utterances, valence_value
+from research.export.wording import FEELING, people, plural, reference, strength, utterances, valence_value
 from research.journey.model import Insight, Item, JourneyMap, Moment, Outlier, Quote, StageLane, shown
 from tui.widgets.cells import Entry, clip, column_width_for, insight_cell, valence_bar
 
@@ -30,7 +30,7 @@ def _feeling(lane: StageLane) -> Entry:
 
 def _insight(insight: Insight, number: int) -> Entry:
     detail = Text(insight.statement, style="bold")
-    facts = [insight.polarity, f"intensity {insight.intensity:.2f}"]
+    facts = [FEELING[insight.polarity]] + [strength(insight.intensity)] * (insight.polarity != "neutral")  # in words, as the exports say it
     facts += [f"{name}: {', '.join(values)}" for name, values in (("personas", insight.personas), ("touchpoints", insight.touchpoints)) if values]
     facts += [f"theme: {insight.theme}"] if insight.theme else []
     facts += ["edited by an analyst"] if insight.edited else []
