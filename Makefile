@@ -24,7 +24,7 @@ demo: install
 # others run the rest and steal its queue. One worker more than the cores: tests that wait (the app's
 # pauses, a player, subprocesses) leave a core idle otherwise (2 cores, idle, at 96a4d22: 2 workers
 # 10m2s, 3 workers 9m39s). TEST_WORKERS=0 runs them in one process.
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN) + 1 )))
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
