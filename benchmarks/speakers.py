@@ -18,7 +18,9 @@ Reports, for each method:
 - seconds of speaker separation per audio hour (CPU time and wall time, this machine's cores);
 - determinism: the phone call and the first AMI clip diarized twice, compared frame by frame;
 - one voice (jfk.flac, 11 s) with two voices asked for, as the sheet's default count does: voices found.
-Transcription time is never counted.
+Transcription time is never counted. The speaker stage runs as in `research run`: the samples decoded for
+transcription are read back (`research.audio.shared_decodes`) rather than decoded again; a baseline's `decode`
+from before that decodes again.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from research.attribution import ReferenceTurn, labelled_accuracy, mapped_accuracy, read_rttm, utterance_words  # noqa: E402
-from research.audio import decode  # noqa: E402
+from research.audio import decode, shared_decodes  # noqa: E402
 from research.config import TranscribeSettings  # noqa: E402
 from research.demo_corpus import DEMO_DIR as DEMO  # noqa: E402
 from research.der import diarization_error, errors_by_overlap, read_uem  # noqa: E402
@@ -184,17 +186,22 @@ def phone_call(clocks: dict[str, Clock]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         study = Study.create(Path(tmp) / "study", "phone")
         add_files(study, [folder / "sample.wav"])
-        TranscriptionBatch(study, TranscribeSettings(model="base")).run()
-        for method in METHODS:
-            with clocks[method], stage_uses(method):
-                run_speakers(study, 2, force=True, method=ENGINE[method])
-            first = [w[2] for w in utterance_words(study.vault.raw_utterances(1), "speaker")]
-            with stage_uses(method):
-                run_speakers(study, 2, force=True, method=ENGINE[method])
-            words = utterance_words(study.vault.raw_utterances(1), "speaker")
-            same = "identical" if [w[2] for w in words] == first else "DIFFERENT"
-            accuracy = mapped_accuracy(words, read_rttm(folder / "sample.rttm"))
-            print(f"pyannote phone call (30 s, 2 voices), {NAMES[method]}: word attribution {accuracy:.3f}; two runs {same}")
+        with shared_decodes(study.vault_dir / "decoded"):  # as `research run`: transcription's decode serves the speaker stage
+            TranscriptionBatch(study, TranscribeSettings(model="base")).run()
+            each_method_separates_the_call(study, folder, clocks)
+
+
+def each_method_separates_the_call(study: Study, folder: Path, clocks: dict[str, Clock]) -> None:
+    for method in METHODS:
+        with clocks[method], stage_uses(method):
+            run_speakers(study, 2, force=True, method=ENGINE[method])
+        first = [w[2] for w in utterance_words(study.vault.raw_utterances(1), "speaker")]
+        with stage_uses(method):
+            run_speakers(study, 2, force=True, method=ENGINE[method])
+        words = utterance_words(study.vault.raw_utterances(1), "speaker")
+        same = "identical" if [w[2] for w in words] == first else "DIFFERENT"
+        accuracy = mapped_accuracy(words, read_rttm(folder / "sample.rttm"))
+        print(f"pyannote phone call (30 s, 2 voices), {NAMES[method]}: word attribution {accuracy:.3f}; two runs {same}")
 
 
 def determinism() -> None:
@@ -215,20 +222,25 @@ def demo(clocks: dict[str, Clock]) -> float:
     with tempfile.TemporaryDirectory() as folder:
         study = Study.create(Path(folder) / "study", "bench")
         add_files(study, [DEMO], MetadataSheet.load(DEMO / "metadata.csv"))
-        TranscriptionBatch(study, TranscribeSettings(model="tiny.en")).run()
-        audio_seconds = sum(row["duration"] for row in study.db.query("SELECT duration FROM interviews"))
-        timings = json.loads((DEMO / "timings.json").read_text())
-        for method in METHODS:
-            with clocks[method], stage_uses(method):
-                run_speakers(study, force=True, method=ENGINE[method])
-            total = correct = 0.0
-            for row in study.db.query("SELECT id FROM interviews ORDER BY id"):
-                ours = utterance_words(study.vault.raw_utterances(row["id"]), "role")
-                reference = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in timings[f"int-{row['id']:02d}"]]
-                correct += labelled_accuracy(ours, reference) * len(ours)
-                total += len(ours)
-            print(f"demo interviews ({audio_seconds / 60:.1f} min), {NAMES[method]}: words with the right role {correct / total:.4f} of {int(total)}")
-        return audio_seconds
+        with shared_decodes(study.vault_dir / "decoded"):  # as `research run`: transcription's decode serves the speaker stage
+            TranscriptionBatch(study, TranscribeSettings(model="tiny.en")).run()
+            return each_method_separates_the_demo(study, clocks)
+
+
+def each_method_separates_the_demo(study: Study, clocks: dict[str, Clock]) -> float:
+    audio_seconds = sum(row["duration"] for row in study.db.query("SELECT duration FROM interviews"))
+    timings = json.loads((DEMO / "timings.json").read_text())
+    for method in METHODS:
+        with clocks[method], stage_uses(method):
+            run_speakers(study, force=True, method=ENGINE[method])
+        total = correct = 0.0
+        for row in study.db.query("SELECT id FROM interviews ORDER BY id"):
+            ours = utterance_words(study.vault.raw_utterances(row["id"]), "role")
+            reference = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in timings[f"int-{row['id']:02d}"]]
+            correct += labelled_accuracy(ours, reference) * len(ours)
+            total += len(ours)
+        print(f"demo interviews ({audio_seconds / 60:.1f} min), {NAMES[method]}: words with the right role {correct / total:.4f} of {int(total)}")
+    return audio_seconds
 
 
 def main() -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,12 +71,15 @@ def decode(path: Path, split_stereo: bool = False) -> np.ndarray:
 
     The samples of faster-whisper's `decode_audio` (16-bit 16 kHz from PyAV's resampler, scaled to
     [-1, 1)), without the full garbage collection it runs after every file (a third of the time it
-    takes to decode an Opus interview in a process holding the models).
+    takes to decode an Opus interview in a process holding the models). Inside `shared_decodes`, a
+    file decoded once is read back from there by the next stage that asks.
     """
+    layout = "stereo" if split_stereo else "mono"
     try:
-        audio = _decoded(path, "stereo" if split_stereo else "mono")
+        samples = _shared_samples(path, layout)
     except (av.error.FFmpegError, OSError, ValueError, IndexError) as error:
         raise AudioError(path.name, f"could not decode audio ({_reason(error)})") from None
+    audio = samples.astype(np.float32) / 32768.0
     if split_stereo:
         return np.stack([audio[0::2], audio[1::2]])
     if audio.size == 0:
@@ -81,8 +87,50 @@ def decode(path: Path, split_stereo: bool = False) -> np.ndarray:
     return audio
 
 
+_shared: list[Path] = []  # the folder of the innermost `shared_decodes`, if any
+
+
+@contextmanager
+def shared_decodes(folder: Path) -> Iterator[None]:
+    """For the duration, `decode` keeps each file's 16-bit samples in `folder` (created owner-only, removed after)
+    and later stages read them back instead of decoding again: `research run` decodes a recording for
+    transcription and again to separate its speakers. Nothing is kept where the disk would be left with less
+    free space than the samples take."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _shared.append(folder)
+    try:
+        yield
+    finally:
+        _shared.pop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _shared_samples(path: Path, layout: str) -> np.ndarray:
+    """Interleaved 16 kHz 16-bit samples of `path`: read back from the shared folder when an earlier decode kept
+    them there (the same file: path, size and modification time), else decoded, and kept when there is one."""
+    if not _shared:
+        return _decoded(path, layout)
+    stat = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{layout}".encode()).hexdigest()[:32]
+    kept = _shared[-1] / f"{key}.npy"
+    try:
+        return np.load(kept)
+    except (OSError, ValueError):  # not kept yet (or unreadable): decode
+        pass
+    samples = _decoded(path, layout)
+    try:
+        if shutil.disk_usage(kept.parent).free > 2 * samples.nbytes:
+            from research.atomic import atomic_path
+
+            with atomic_path(kept) as partial, partial.open("wb") as handle:
+                np.save(handle, samples)
+    except Exception:  # noqa: BLE001 - keeping a copy is only a saving: a full disk or a removed folder leaves the decode as it is
+        pass
+    return samples
+
+
 def _decoded(path: Path, layout: str) -> np.ndarray:
-    """Interleaved 16 kHz samples of the first audio stream, as float32; frames that fail to decode are skipped."""
+    """Interleaved 16 kHz 16-bit samples of the first audio stream; frames that fail to decode are skipped."""
     from faster_whisper.audio import _group_frames, _ignore_invalid_frames
 
     resampler = av.AudioResampler(format="s16", layout=layout, rate=SAMPLE_RATE)
@@ -91,7 +139,7 @@ def _decoded(path: Path, layout: str) -> np.ndarray:
         groups = _group_frames(_ignore_invalid_frames(container.decode(audio=0)), 500_000)  # the resampler fed in large pieces
         for group in itertools.chain(groups, [None]):  # None flushes the resampler
             parts += [frame.to_ndarray().reshape(-1) for frame in resampler.resample(group)]
-    return np.concatenate(parts).astype(np.float32) / 32768.0 if parts else np.zeros(0, dtype=np.float32)
+    return np.concatenate(parts).astype(np.int16, copy=False) if parts else np.zeros(0, dtype=np.int16)
 
 
 def is_silent(audio: np.ndarray, threshold_db: float = -60.0) -> bool:

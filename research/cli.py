@@ -810,7 +810,10 @@ PIPELINE = ("transcribe", "speakers", "anonymize", "code", "map")
 
 def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "map") -> bool:
     """The stages in order, up to `through`; prints a summary of each and the status table. True when something failed."""
+    from contextlib import ExitStack
+
     from research.anonymize.stage import run_anonymize
+    from research.audio import shared_decodes
     from research.coding.stage import run_code
     from research.speakers import run_speakers
     from research.transcribe.batch import BatchReport, TranscriptionBatch
@@ -819,19 +822,23 @@ def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "ma
     under_way = {"speakers": "Separating speakers", "anonymize": "Anonymizing", "code": "Coding"}  # what the spinner says meanwhile
     wanted = PIPELINE[1 : PIPELINE.index(through) + 1]
     stages = {}
-    if study.config.vault_purged:  # the raw transcripts are gone: the stages before anonymized text can't run
-        console.print("[yellow]![/] The vault was purged: transcribe, speakers and anonymize are skipped; coding, themes and the map run on the anonymized study.")
-        batch, wanted = BatchReport(), [name for name in wanted if name not in ("speakers", "anonymize")]
-    else:
-        with RichProgress() as progress:
-            batch = TranscriptionBatch(study, settings, progress, study.config.cluster.address).run()
-        _print_batch_summary(batch)
-    for name in wanted:
-        if name in steps:
-            label, run = steps[name]
-            with waiting(under_way[name]):
-                stages[label] = run(study)
-            console.print(f"{label} {len(stages[label])} interviews.")
+    with ExitStack() as decoded:
+        if study.config.vault_purged:  # the raw transcripts are gone: the stages before anonymized text can't run
+            console.print("[yellow]![/] The vault was purged: transcribe, speakers and anonymize are skipped; coding, themes and the map run on the anonymized study.")
+            batch, wanted = BatchReport(), [name for name in wanted if name not in ("speakers", "anonymize")]
+        else:
+            decoded.enter_context(shared_decodes(study.vault_dir / "decoded"))  # each recording decoded once for transcription and speakers
+            with RichProgress() as progress:
+                batch = TranscriptionBatch(study, settings, progress, study.config.cluster.address).run()
+            _print_batch_summary(batch)
+        for name in wanted:
+            if name in steps:
+                label, run = steps[name]
+                with waiting(under_way[name]):
+                    stages[label] = run(study)
+                console.print(f"{label} {len(stages[label])} interviews.")
+            if name == "speakers":
+                decoded.close()  # the decoded samples are removed once the speakers stage has read them
     if through == "map" and (any(stages.get("Coded", {}).values()) or not study.db["maps"].count):
         _refresh_map(study)
     _print_status(study)

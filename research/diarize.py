@@ -293,12 +293,13 @@ def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray, pool: Execu
             block, compact = block[:, real], compact[real]
             if not len(compact):
                 continue
+            squared = block**2  # once per block, not per chunk, local speaker and piece
             span = np.searchsorted(compact_starts, compact, side="right") - 1
             times = (original_starts[span] + compact - compact_starts[span]) / SAMPLE_RATE
             for c in np.flatnonzero((starts <= times[-1]) & (starts + CHUNK_SECONDS > times[0])):
                 inside = (times >= starts[c]) & (times < starts[c] + CHUNK_SECONDS)
                 index = np.minimum(((times[inside] - starts[c]) / FRAME_STEP).astype(int), local.shape[1] - 1)
-                features_in = block[:, inside]
+                features_in, squared_in = block[:, inside], squared[:, inside]
                 for k in range(3):
                     pieces = label[c, index, k]
                     for variant, mask in enumerate((local[c, index, k] & alone[c, index], local[c, index, k])):
@@ -306,7 +307,7 @@ def _embed(audio: np.ndarray, starts: np.ndarray, local: np.ndarray, pool: Execu
                             chosen = mask & (pieces == piece)
                             count[piece, variant] += chosen.sum()
                             total[piece, variant] += features_in @ chosen
-                            squares[piece, variant] += (features_in**2) @ chosen
+                            squares[piece, variant] += squared_in @ chosen
     dense = dict(embedding_model().xvector.named_children())["dense"]
     chunk_count = np.zeros((len(starts), 3, 2))
     chunk_total = np.zeros((len(starts), 3, 2, 512))

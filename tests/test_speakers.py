@@ -453,3 +453,18 @@ def test_ge2e_windows_read_one_shared_spectrogram_as_their_own():
         assert len(shared) == len(own)
         inner = slice(2, len(own) - 2)  # the edge frames see the neighbouring audio instead of padding
         assert np.allclose(shared[inner], own[inner], rtol=1e-3, atol=1e-4 * own.max())
+
+
+@pytest.mark.slow
+def test_the_pipeline_decodes_a_recording_once_for_transcription_and_speakers(study, shared_data, monkeypatch):
+    from research import audio
+    from research.cli import _run_pipeline
+
+    decoded = []
+    real = audio._decoded
+    monkeypatch.setattr(audio, "_decoded", lambda path, layout: decoded.append((path.name, layout)) or real(path, layout))  # counts, then decodes
+    add_files(study, [shared_data / "asr-faster-whisper-jfk" / "jfk.flac"])
+    assert not _run_pipeline(study, TINY, through="speakers")
+    assert ("jfk.flac", "mono") in decoded and len(decoded) == len(set(decoded))  # transcription decoded it; the speakers stage read it back
+    assert study.vault.raw_utterances(1)
+    assert not (study.vault_dir / "decoded").exists()  # the samples kept for the speakers stage are gone
