@@ -5,7 +5,7 @@ The method of pyannote's speaker-diarization 3.1, on models that install from Py
 1. **Local segmentation.** pyannote segmentation-3.0 reads 10 s chunks every 7.5 s and
    says, for every 17 ms frame, which of up to three local speakers talk (two at once
    at most).
-2. **Voices.** CAM++ hears only the speech (silence cut out, 0.2 s of context kept) once,
+2. **Voices.** CAM++ hears only the speech (silence cut out, 0.1 s of context kept) once,
    in 10 s blocks; each local speaker of each chunk gets an embedding pooled over the
    frames where they speak alone (or, failing that, all their frames), and so does each
    piece of their speech between pauses of 0.5 s or more.
@@ -51,7 +51,7 @@ BATCH = 4  # segmentation chunks per pass
 MAX_WORKERS = 4  # threads (one torch op each) sharing the models' passes: the machine's cores, at most this many
 PIECE_GAP = 0.5  # seconds of silence that cut a local speaker's speech into pieces, each checked against the voices
 PIECE_MARGIN = 0.1  # cosine by which a piece must prefer another voice to move there
-SPEECH_MARGIN = 0.2  # seconds of context CAM++ keeps around the speech it embeds
+SPEECH_MARGIN = 0.1  # seconds of context CAM++ keeps around the speech it embeds
 MIN_EMBEDDING_FRAMES = 20  # CAM++ frames (20 ms each): from 0.4 s of speech a voice takes part in clustering
 MIN_ASSIGN_FRAMES = 5  # from 0.1 s it is only matched to the clusters
 CLUSTER_THRESHOLD = 0.7  # Euclidean distance between unit-length centroids that still merges two clusters (pyannote 3.1: 0.7046)
