@@ -104,6 +104,41 @@ def test_undo_restores_single_decisions_recodes_and_hand_codes_newest_first(smal
     assert {i: dict(r) for i, r in ((r["id"], r) for r in db.query("SELECT * FROM codings"))} == before
 
 
+def test_undo_takes_back_memo_edits_in_turn_with_decisions(small):
+    """A memo edit is undone like a decision, newest first: the memo before it comes back (as saved, redacted),
+    a new memo goes, and a memo changed again since by another route is kept and said so."""
+    from research.coding.decisions import set_memo
+    from research.coding.memos import set_utterance_memo, utterance_memos
+
+    db = small.db
+    first, second = [r["id"] for r in db.query("SELECT id FROM codings WHERE code_key LIKE 'stage:%' ORDER BY id LIMIT 2")]
+    utterance = db["codings"].get(first)["utterance_id"]
+    memo_of = lambda coding: db["codings"].get(coding)["memo"]  # noqa: E731
+    decide(db, first, "accepted")
+    set_memo(db, first, "Onboarding, not adoption")
+    set_memo(db, first, "Adoption after all")
+    set_utterance_memo(small, utterance, "Call Sarah Okafor back")
+    saved = utterance_memos(db)[utterance]
+    assert "Okafor" not in saved
+    decide(db, second, "rejected")
+
+    assert decision_log.undo(db).actions == ["reject"] and db["codings"].get(second)["status"] == "suggested"
+    result = decision_log.undo(db)
+    assert result.line == "Undid the memo edit: the memo is removed (there was none before)." and result.memos == [(utterance, None, "removed")]
+    assert utterance_memos(db) == {}
+    assert decision_log.undo(db).line == "Undid the memo edit: the memo before it is back." and memo_of(first) == "Onboarding, not adoption"
+    db.execute("UPDATE codings SET memo = 'changed by another route' WHERE id = ?", [first])
+    assert decision_log.undo(db).line == "Undid nothing of the last memo edit: that memo was changed again since, so it was kept."
+    assert memo_of(first) == "changed by another route"
+    assert decision_log.undo(db).actions == ["accept"] and db["codings"].get(first)["status"] == "suggested"
+    assert decision_log.undo(db).line == "Nothing to undo."
+
+    set_utterance_memo(small, utterance, saved)
+    set_utterance_memo(small, utterance, "Second look: fine")
+    result = decision_log.undo(db, 2)  # the CLI's `research undo -n 2`
+    assert result.line == "Undid 2 memo edits: 1 earlier memo back, 1 removed." and utterance_memos(db) == {}
+
+
 def test_undo_keeps_a_coding_that_was_decided_again_after_the_bulk_accept(small):
     db = small.db
     bulk_accept(db, 0.0, Scope("study"))

@@ -396,13 +396,19 @@ class TranscriptScreen(Screen):
         self.app.push_screen(CodePicker(scopes, "Bulk accept: which suggestions?", "↑ ↓ and Enter choose · Escape cancels"), scoped)
 
     def action_undo(self) -> None:
+        """Undo the last decision or memo edit, whichever came last, and show what came back."""
+        if any(worker.group == "memo" and not worker.is_finished for worker in self.workers):
+            self.notify("The memo is still being saved; press u again in a moment to undo it.", severity="warning")
+            return
         result = undo(self.study.db)
-        if result.batches:
-            self.app.map_is_stale = True
+        if result.undone:
+            if result.batches:  # a memo is no part of the map
+                self.app.map_is_stale = True
             self.reload()
             rows = {u.id: n for n, u in enumerate(self.utterances)}
             restored = [(utterance, coding) for utterance, coding in result.put_back if utterance in rows]
-            if restored:  # show what came back: the cursor goes to the first coding the undo put back
+            restored += [(utterance, coding) for utterance, coding, _ in result.memos if utterance in rows]
+            if restored:  # the cursor goes to the first coding (or utterance) the undo put back
                 utterance, coding = restored[0]
                 chips = [c.id for c in self.utterances[rows[utterance]].codings]
                 self._place(rows[utterance], chips.index(coding) if coding in chips else 0)
