@@ -329,7 +329,7 @@ def test_an_empty_folder_says_no_audio_was_found(study, tmp_path):
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "Jane Roe notes.txt").write_text("x")  # a text file that is no transcript
     result = research(study, "add", str(tmp_path / "notes"))
-    assert result.exit_code == 1 and "file 1 of 1: no 'Speaker: text' lines, so not a transcript" in result.output
+    assert result.exit_code == 1 and "transcript 1 of 1: no 'Speaker: text' lines, so not a transcript" in result.output
     assert "Jane" not in result.output
 
 
