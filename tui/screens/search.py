@@ -25,6 +25,18 @@ def hit_line(hit: SearchHit) -> Text:
     return text + snippet
 
 
+class QueryInput(Input):
+    """The search box; the footer shows that enter searches."""
+
+    BINDINGS = [Binding("enter", "submit", "Search", id="search.submit")]
+
+
+class HitList(OptionList):
+    """The hits; the footer shows that enter opens the highlighted one."""
+
+    BINDINGS = [Binding("enter", "select", "Open in transcript", id="search.open")]
+
+
 class SearchScreen(Screen):
     SHOWN_BY = "search"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = "SearchScreen OptionList { height: 1fr; }"
@@ -32,8 +44,8 @@ class SearchScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="search every transcript, e.g. wifi pair*", id="query")
-        yield OptionList(id="hits")
+        yield QueryInput(placeholder="search every transcript, e.g. wifi pair*", id="query")
+        yield HitList(id="hits")
         yield KeyFooter()
 
     def on_mount(self) -> None:
