@@ -33,11 +33,15 @@ if TYPE_CHECKING:
 
 
 class ResearchGroup(click.Group):
-    """Reports every ResearchError, and a full disk or read-only study, as one line (`Error: ...`) with exit status 1."""
+    """Reports every ResearchError, and a full disk or read-only study, as one line (`Error: ...`) with exit status 1;
+    Ctrl-C as one line saying what was kept, with exit status 130."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # click's own "Aborted!" says nothing of what was kept
+            click.echo("Stopped. Finished work is kept; run the same command again to resume.", err=True)
+            ctx.exit(130)
         except ResearchError as error:
             raise click.ClickException(str(error)) from None
         except (OSError, sqlite3.DatabaseError) as error:
