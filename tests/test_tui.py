@@ -711,3 +711,14 @@ async def test_the_themes_table_fits_80_columns_and_shows_the_top_words_whole_be
         table = pilot.app.screen.query_one("DataTable")
         assert [str(c.label) for c in table.columns.values()][:2] == ["id", "theme"]
         assert not any(str(table.get_cell_at((row, len(table.columns) - 1))).endswith("…") for row in range(table.row_count))
+
+
+async def test_the_dashboard_says_how_to_open_an_interview(snapshot_study):
+    """The table's own enter hid the screen's "⏎ Review" from the footer: a newcomer saw no way into an interview."""
+    app = ResearchApp(snapshot_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "Review" in footer_keys(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TranscriptScreen)

@@ -355,13 +355,15 @@ class TranscriptScreen(Screen):
 
     @work(thread=True, group="memo")
     def save_memo(self, write: Callable[[Study], object]) -> None:
-        """Save a memo with its PII replaced (`memo_redactor`, which loads the anonymizer once) off the UI thread."""
+        """Save a memo with its PII replaced (`memo_redactor`, which loads the anonymizer once: seconds) off the UI thread."""
+        self.app.call_from_thread(self.notify, "Saving the memo (names, emails and phone numbers in it are replaced first)…")
         try:
             write(Study.open(self.study.root))  # this thread's own connection
         except ResearchError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
         self.app.call_from_thread(self.reload, full=False)
+        self.app.call_from_thread(self.notify, "Memo saved; u undoes it.")
 
     def action_bulk_accept(self) -> None:
         """Ask the scope first (this interview, this code, or the whole study), then the confidence; `u` undoes it."""
