@@ -714,7 +714,8 @@ async def test_the_themes_table_fits_80_columns_and_shows_the_top_words_whole_be
 
 
 async def test_the_dashboard_says_how_to_open_an_interview(snapshot_study):
-    """The table's own enter hid the screen's "⏎ Review" from the footer: a newcomer saw no way into an interview."""
+    """The table's own enter hid the screen's "⏎ Review" from the footer: a newcomer saw no way into an interview;
+    nor did a code's list of quotes say that enter opens one."""
     app = ResearchApp(snapshot_study)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -722,3 +723,8 @@ async def test_the_dashboard_says_how_to_open_an_interview(snapshot_study):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, TranscriptScreen)
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")  # a code's quotes: enter opens one, and the footer says so
+        await pilot.pause()
+        assert "Open in transcript" in footer_keys(app)

@@ -14,6 +14,7 @@ from research.errors import ResearchError
 from research.search import SearchHit, hits_line, search
 from research.timecode import clock
 from tui.widgets.footer import KeyFooter
+from tui.widgets.quote_list import QuoteList
 
 
 def hit_line(hit: SearchHit) -> Text:
@@ -31,12 +32,6 @@ class QueryInput(Input):
     BINDINGS = [Binding("enter", "submit", "Search", id="search.submit")]
 
 
-class HitList(OptionList):
-    """The hits; the footer shows that enter opens the highlighted one."""
-
-    BINDINGS = [Binding("enter", "select", "Open in transcript", id="search.open")]
-
-
 class SearchScreen(Screen):
     SHOWN_BY = "search"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = "SearchScreen OptionList { height: 1fr; }"
@@ -45,7 +40,7 @@ class SearchScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield QueryInput(placeholder="search every transcript, e.g. wifi pair*", id="query")
-        yield HitList(id="hits")
+        yield QuoteList(id="hits")
         yield KeyFooter()
 
     def on_mount(self) -> None:
