@@ -206,6 +206,9 @@ def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...], for
 
     study = _study(ctx)
     count = speaker_count if speaker_count in ("auto", "meta") else int(speaker_count)
+    known = {row["code"] for row in study.db.query("SELECT code FROM interviews")}
+    if unknown := [code for code in codes if code not in known]:  # else "Nothing to separate: every ... is up to date", which is no answer
+        raise ResearchError(f"no interview {', '.join(unknown)} (see `research status`)")
     if enrol_source:
         from research.enrolment import enrol
 

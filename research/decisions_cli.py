@@ -146,6 +146,8 @@ def agreement(ctx: click.Context, other: Path | None) -> None:
     console.print(table)
     for name, meaning in COLUMNS.items():
         console.print(f"[dim]{name}: {meaning}.[/]", soft_wrap=True)
+    if not other and not any(row.utterances for row in rows):
+        console.print("No decisions yet, so nothing to compare: accept, reject or recode suggestions in `research review`, then run this again.", soft_wrap=True)
     stamped = [row for row in rows if row.rubber_stamped]
     if stamped and not other:
         console.print(f"[yellow]![/] kappa rests on bulk-accepted decisions in {escape(', '.join(r.group for r in stamped))}: a bulk accept takes the machine's suggestion as it is, "
