@@ -47,13 +47,14 @@ def bulk_accept(ctx: click.Context, scope_text: str, min_confidence: float, code
 
 
 @click.command()
-@click.option("-n", "count", type=click.IntRange(1), default=1, show_default=True, help="How many of the last decisions to undo.")
+@click.option("-n", "count", type=click.IntRange(1), default=1, show_default=True, help="How many of the last decisions and memo edits to undo.")
 @click.option("--bulk", is_flag=True, help="Undo the last bulk accept, leaving later decisions as they are.")
 @click.pass_context
 def undo(ctx: click.Context, count: int, bulk: bool) -> None:
-    """Undo the last decisions (accept, reject, recode, add, bulk accept) from the decision log.
+    """Undo the last decisions (accept, reject, recode, add, bulk accept) and memo edits, newest first.
 
-    A coding that was changed again after the undone decision is kept as it is, and counted.
+    A coding (or memo) that was changed again after the undone change is kept as it is, and counted.
+    An undone memo edit brings back the memo before it, as it was saved (redacted).
 
     Example:
 

@@ -240,6 +240,9 @@ def test_cli_bulk_accept_undo_decisions_and_memo(small):
     assert utterance_memos(small.db, "INT-001") == {utterance: "Contradicts the pricing answer"}
     runner.invoke(cli, [*root, "memo", str(utterance), " "])
     assert utterance_memos(small.db) == {}
+    result = runner.invoke(cli, [*root, "undo"])  # the memo's removal, taken back
+    assert result.exit_code == 0 and "Undid the memo edit: the memo before it is back." in result.output
+    assert utterance_memos(small.db) == {utterance: "Contradicts the pricing answer"}
     result = runner.invoke(cli, [*root, "memo", "99999", "x"])
     assert result.exit_code == 1 and "no utterance with id 99999" in result.output
 
