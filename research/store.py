@@ -439,6 +439,7 @@ def _memo_log(db: Database) -> None:
             before TEXT,                 -- the memo before the edit; NULL: there was none
             after TEXT,                  -- NULL: the edit removed the memo
             after_batch INTEGER NOT NULL, -- the newest decision_log batch when it was written: orders memo edits among decisions
+            before_withheld INTEGER NOT NULL DEFAULT 0, -- 1: the memo before was an older version's, not yet redacted: not kept here, so never restored
             coder TEXT NOT NULL,
             created_at TEXT NOT NULL,
             undone_at TEXT

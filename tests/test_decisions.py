@@ -393,6 +393,9 @@ def test_an_interrupted_pass_resumes_and_a_raw_memo_undo_puts_back_is_marked_aga
     study = Study.open(small.root)
     set_memo(study.db, rows["named"], "Re-saved by the new version (already redacted)")  # its mark goes: the new text is not redacted again
     assert old_memos.pending(study.db) == 3
+    undone = decision_log.undo(study.db)  # that memo edit first: the raw memo before it was never logged, so it is not brought back
+    assert undone.memos[0][2] == "withheld" and "not brought back" in undone.line
+    assert old_memos.pending(study.db) == 3 and "Okafor" not in db_text(study, "SELECT before FROM memo_log")
     assert decision_log.undo(study.db).restored == 1  # the accept is undone: the log's raw copy comes back into the coding...
     assert old_memos.pending(study.db) == 4  # ...and is marked again
     calls = []

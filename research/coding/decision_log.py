@@ -50,13 +50,14 @@ def record(batch: Batch, before: dict | None, after: dict | None) -> None:
     })
 
 
-def record_memo(db: Database, utterance_id: int, coding_id: int | None, before: str | None, after: str | None, coder: str) -> None:
-    """Log one memo edit (`coding_id` None: the utterance's own memo); both texts as saved, so redacted."""
+def record_memo(db: Database, utterance_id: int, coding_id: int | None, before: str | None, after: str | None, coder: str, before_unredacted: bool = False) -> None:
+    """Log one memo edit (`coding_id` None: the utterance's own memo); both texts as saved, so redacted. A
+    `before` an older version saved unredacted (`old_memos.is_marked`) is not kept, so undo never restores it."""
     if (before or None) == (after or None):
         return  # saved unchanged: nothing to undo
     latest = db.execute("SELECT COALESCE(MAX(batch), 0) FROM decision_log").fetchone()[0]
-    db["memo_log"].insert({"utterance_id": utterance_id, "coding_id": coding_id, "before": before or None, "after": after or None,
-                           "after_batch": latest, "coder": coder, "created_at": now()})
+    db["memo_log"].insert({"utterance_id": utterance_id, "coding_id": coding_id, "before": None if before_unredacted else before or None, "after": after or None,
+                           "after_batch": latest, "before_withheld": int(before_unredacted and bool(before)), "coder": coder, "created_at": now()})
 
 
 @dataclass
@@ -65,7 +66,7 @@ class UndoResult:
     actions: list[str] = field(default_factory=list)  # their actions, e.g. ["bulk-accept"]
     put_back: list[tuple[int, int]] = field(default_factory=list)  # (utterance, coding) of each coding put back as it was, oldest change first (a removed one is gone)
     kept: int = 0  # codings changed again since, left as they are
-    memos: list[tuple[int, int | None, str]] = field(default_factory=list)  # (utterance, coding or None, "back", "removed" or "kept") per memo edit undone, newest first
+    memos: list[tuple[int, int | None, str]] = field(default_factory=list)  # (utterance, coding or None, "back", "removed", "kept" or "withheld") per memo edit undone, newest first
 
     @property
     def restored(self) -> int:
@@ -92,9 +93,11 @@ class UndoResult:
 def _memo_line(outcomes: list[str]) -> str:
     if len(outcomes) == 1:
         return {"back": "Undid the memo edit: the memo before it is back.", "removed": "Undid the memo edit: the memo is removed (there was none before).",
-                "kept": "Undid nothing of the last memo edit: that memo was changed again since, so it was kept."}[outcomes[0]]
+                "kept": "Undid nothing of the last memo edit: that memo was changed again since, so it was kept.",
+                "withheld": "Undid nothing of the last memo edit: the memo before it was saved unredacted by an older version, so it is not brought back."}[outcomes[0]]
     counts = Counter(outcomes)
     kept = f"; {counts['kept']} changed again since were kept" if counts["kept"] else ""
+    kept += f"; {counts['withheld']} unredacted older memos not brought back" if counts["withheld"] else ""
     return f"Undid {len(outcomes)} memo edits: {counts['back']} earlier memo{'s' if counts['back'] != 1 else ''} back, {counts['removed']} removed{kept}."
 
 
@@ -119,6 +122,9 @@ def undo(db: Database, count: int = 1) -> UndoResult:
 
 def _undo_memo(db: Database, row: dict) -> tuple[int, int | None, str]:
     """Put a memo back as it was before a logged edit, unless it has been changed since (then it is kept)."""
+    if row["before_withheld"]:
+        db.execute("UPDATE memo_log SET undone_at = ? WHERE id = ?", [now(), row["id"]])
+        return row["utterance_id"], row["coding_id"], "withheld"
     with db.atomic():
         if row["coding_id"] is None:
             current = db.execute("SELECT memo FROM utterance_memos WHERE utterance_id = ?", [row["utterance_id"]]).fetchone()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from research.coding import decision_log as log
-from research.coding.old_memos import forget_mark
+from research.coding.old_memos import forget_mark, is_marked
 from research.errors import ResearchError
 from research.store import now
 
@@ -88,10 +88,11 @@ def set_memo(db: Database, coding_id: int, memo: str, coder: str = "researcher")
     """A memo on a coding (empty text removes it), logged so undo can take it back; the caller has
     replaced its PII (`memos.memo_redactor`)."""
     before = _coding(db, coding_id)
+    unredacted = is_marked(db, "coding", coding_id)
     with db.atomic():
         db["codings"].update(coding_id, {"memo": memo.strip() or None, "updated_at": now()})
         forget_mark(db, "coding", coding_id)
-        log.record_memo(db, before["utterance_id"], coding_id, before["memo"], memo.strip(), coder)
+        log.record_memo(db, before["utterance_id"], coding_id, before["memo"], memo.strip(), coder, unredacted)
 
 
 @dataclass(frozen=True)
