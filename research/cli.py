@@ -67,7 +67,13 @@ def cli(ctx: click.Context, study_path: Path | None) -> None:
 
 def _study(ctx: click.Context) -> Study:
     path = ctx.find_root().obj
-    return Study.open(path) if path else Study.find()
+    if path:
+        return Study.open(path)
+    try:
+        Path.cwd()
+    except FileNotFoundError:  # a shell left in a folder since deleted (a study removed and made again)
+        raise ResearchError("the working directory no longer exists; cd into the study again, or pass --study") from None
+    return Study.find()
 
 
 @cli.command()

@@ -20,3 +20,13 @@ def test_agreement_before_any_decision_says_there_is_nothing_to_compare(tmp_path
     study = make_study(tmp_path / "s")
     result = CliRunner().invoke(cli, ["--study", str(study.root), "agreement"])
     assert result.exit_code == 0 and "No decisions yet, so nothing to compare" in result.output
+
+
+def test_a_working_directory_deleted_under_the_shell_is_one_line(tmp_path, monkeypatch):
+    """A shell left in a study folder that was removed and made again gave a traceback (FileNotFoundError from Path.cwd())."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    result = CliRunner().invoke(cli, ["status"])
+    assert result.exit_code == 1 and result.output.strip() == "Error: the working directory no longer exists; cd into the study again, or pass --study"
