@@ -33,11 +33,15 @@ if TYPE_CHECKING:
 
 
 class ResearchGroup(click.Group):
-    """Reports every ResearchError, and a full disk or read-only study, as one line (`Error: ...`) with exit status 1."""
+    """Reports every ResearchError, and a full disk or read-only study, as one line (`Error: ...`) with exit status 1;
+    Ctrl-C as one line saying what was kept, with exit status 130."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # click's own "Aborted!" says nothing of what was kept
+            click.echo("Stopped. Finished work is kept; run the same command again to resume.", err=True)
+            ctx.exit(130)
         except ResearchError as error:
             raise click.ClickException(str(error)) from None
         except (OSError, sqlite3.DatabaseError) as error:
@@ -63,7 +67,13 @@ def cli(ctx: click.Context, study_path: Path | None) -> None:
 
 def _study(ctx: click.Context) -> Study:
     path = ctx.find_root().obj
-    return Study.open(path) if path else Study.find()
+    if path:
+        return Study.open(path)
+    try:
+        Path.cwd()
+    except FileNotFoundError:  # a shell left in a folder since deleted (a study removed and made again)
+        raise ResearchError("the working directory no longer exists; cd into the study again, or pass --study") from None
+    return Study.find()
 
 
 @cli.command()
@@ -202,6 +212,9 @@ def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...], for
 
     study = _study(ctx)
     count = speaker_count if speaker_count in ("auto", "meta") else int(speaker_count)
+    known = {row["code"] for row in study.db.query("SELECT code FROM interviews")}
+    if unknown := [code for code in codes if code not in known]:  # else "Nothing to separate: every ... is up to date", which is no answer
+        raise ResearchError(f"no interview {', '.join(unknown)} (see `research status`)")
     if enrol_source:
         from research.enrolment import enrol
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from research.transcribe.batch import Outcome
 
 UNWRAPPED_WIDTH = 1000  # off a terminal: wide enough that no line or table is wrapped
+LOGGED_BAR_WIDTH = 40  # a progress bar's width off a terminal
 _LOADED = time.monotonic()
 
 
@@ -92,12 +93,13 @@ def _clock(seconds: float) -> str:
 
 
 class RichProgress:
-    """A ProgressListener that draws one bar for the batch and one per file in flight."""
+    """A ProgressListener that draws one bar for the batch and one per file in flight; the bars take a
+    terminal's width, and a fixed one in a log (a pipe or a file is 1000 columns wide: see `_console`)."""
 
     def __init__(self, console: Console = progress_console):
         self.progress = Progress(
             TextColumn("{task.description:<10}"),
-            BarColumn(bar_width=None),
+            BarColumn(bar_width=None if console.is_terminal else LOGGED_BAR_WIDTH),
             TextColumn("{task.percentage:>3.0f}%"),
             AudioSecondsColumn(),
             TimeElapsedColumn(),

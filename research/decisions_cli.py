@@ -47,13 +47,14 @@ def bulk_accept(ctx: click.Context, scope_text: str, min_confidence: float, code
 
 
 @click.command()
-@click.option("-n", "count", type=click.IntRange(1), default=1, show_default=True, help="How many of the last decisions to undo.")
+@click.option("-n", "count", type=click.IntRange(1), default=1, show_default=True, help="How many of the last decisions and memo edits to undo.")
 @click.option("--bulk", is_flag=True, help="Undo the last bulk accept, leaving later decisions as they are.")
 @click.pass_context
 def undo(ctx: click.Context, count: int, bulk: bool) -> None:
-    """Undo the last decisions (accept, reject, recode, add, bulk accept) from the decision log.
+    """Undo the last decisions (accept, reject, recode, add, bulk accept) and memo edits, newest first.
 
-    A coding that was changed again after the undone decision is kept as it is, and counted.
+    A coding (or memo) that was changed again after the undone change is kept as it is, and counted.
+    An undone memo edit brings back the memo before it, as it was saved (redacted).
 
     Example:
 
@@ -146,6 +147,8 @@ def agreement(ctx: click.Context, other: Path | None) -> None:
     console.print(table)
     for name, meaning in COLUMNS.items():
         console.print(f"[dim]{name}: {meaning}.[/]", soft_wrap=True)
+    if not other and not any(row.utterances for row in rows):
+        console.print("No decisions yet, so nothing to compare: accept, reject or recode suggestions in `research review`, then run this again.", soft_wrap=True)
     stamped = [row for row in rows if row.rubber_stamped]
     if stamped and not other:
         console.print(f"[yellow]![/] kappa rests on bulk-accepted decisions in {escape(', '.join(r.group for r in stamped))}: a bulk accept takes the machine's suggestion as it is, "

@@ -425,3 +425,23 @@ def _memos_saved_before_redaction(db: Database) -> None:
                   WHEN json_extract(NEW.before, '$.memo') IS NOT NULL
                    AND EXISTS (SELECT 1 FROM memos_saved_before_redaction WHERE source = 'coding' AND row_id = NEW.coding_id)
                   BEGIN INSERT OR IGNORE INTO memos_saved_before_redaction VALUES ('decision', NEW.id); END""")
+
+
+@migrations(name="0017_memo_log")
+def _memo_log(db: Database) -> None:
+    """Every memo edit (on a coding or on an utterance), with the memo before and after (both as saved:
+    redacted), so undo takes back the last memo edit as it takes back the last decision."""
+    db.execute(
+        """CREATE TABLE memo_log (
+            id INTEGER PRIMARY KEY,
+            utterance_id INTEGER NOT NULL,
+            coding_id INTEGER,           -- NULL: the utterance's own memo
+            before TEXT,                 -- the memo before the edit; NULL: there was none
+            after TEXT,                  -- NULL: the edit removed the memo
+            after_batch INTEGER NOT NULL, -- the newest decision_log batch when it was written: orders memo edits among decisions
+            before_withheld INTEGER NOT NULL DEFAULT 0, -- 1: the memo before was an older version's, not yet redacted: not kept here, so never restored
+            coder TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            undone_at TEXT
+        )"""
+    )

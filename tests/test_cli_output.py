@@ -111,3 +111,20 @@ def test_the_pipeline_shows_each_stage_under_way_on_a_terminal(study, tmp_path, 
     assert result.exit_code == 0, result.output
     shown = terminal.getvalue()
     assert all(step in shown for step in ("Separating speakers", "Anonymizing", "Coding")), shown[-2000:]
+
+
+def test_transcription_progress_in_a_log_is_a_short_bar():
+    """Off a terminal the console is 1000 columns wide (nothing wraps), and the bars stretched to fill it:
+    each file's line in a piped demo log was about a thousand bar characters."""
+    from research.console import UNWRAPPED_WIDTH, RichProgress
+    from research.transcribe.batch import Outcome
+
+    log = io.StringIO()
+    with RichProgress(Console(file=log, width=UNWRAPPED_WIDTH, soft_wrap=True, color_system=None)) as progress:
+        progress.batch_started(120.0, 1)
+        progress.file_started("INT-001", 120.0)
+        progress.file_progress("INT-001", 60.0)
+        progress.file_finished(Outcome("INT-001", "done", None, 120.0, 10.0))
+    lines = [line for line in log.getvalue().splitlines() if line.strip()]
+    assert any(line.startswith("INT-001 ✓") and "100%" in line for line in lines), lines
+    assert max(len(line) for line in lines) < 120, lines

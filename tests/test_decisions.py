@@ -104,6 +104,41 @@ def test_undo_restores_single_decisions_recodes_and_hand_codes_newest_first(smal
     assert {i: dict(r) for i, r in ((r["id"], r) for r in db.query("SELECT * FROM codings"))} == before
 
 
+def test_undo_takes_back_memo_edits_in_turn_with_decisions(small):
+    """A memo edit is undone like a decision, newest first: the memo before it comes back (as saved, redacted),
+    a new memo goes, and a memo changed again since by another route is kept and said so."""
+    from research.coding.decisions import set_memo
+    from research.coding.memos import set_utterance_memo, utterance_memos
+
+    db = small.db
+    first, second = [r["id"] for r in db.query("SELECT id FROM codings WHERE code_key LIKE 'stage:%' ORDER BY id LIMIT 2")]
+    utterance = db["codings"].get(first)["utterance_id"]
+    memo_of = lambda coding: db["codings"].get(coding)["memo"]  # noqa: E731
+    decide(db, first, "accepted")
+    set_memo(db, first, "Onboarding, not adoption")
+    set_memo(db, first, "Adoption after all")
+    set_utterance_memo(small, utterance, "Call Sarah Okafor back")
+    saved = utterance_memos(db)[utterance]
+    assert "Okafor" not in saved
+    decide(db, second, "rejected")
+
+    assert decision_log.undo(db).actions == ["reject"] and db["codings"].get(second)["status"] == "suggested"
+    result = decision_log.undo(db)
+    assert result.line == "Undid the memo edit: the memo is removed (there was none before)." and result.memos == [(utterance, None, "removed")]
+    assert utterance_memos(db) == {}
+    assert decision_log.undo(db).line == "Undid the memo edit: the memo before it is back." and memo_of(first) == "Onboarding, not adoption"
+    db.execute("UPDATE codings SET memo = 'changed by another route' WHERE id = ?", [first])
+    assert decision_log.undo(db).line == "Undid nothing of the last memo edit: that memo was changed again since, so it was kept."
+    assert memo_of(first) == "changed by another route"
+    assert decision_log.undo(db).actions == ["accept"] and db["codings"].get(first)["status"] == "suggested"
+    assert decision_log.undo(db).line == "Nothing to undo."
+
+    set_utterance_memo(small, utterance, saved)
+    set_utterance_memo(small, utterance, "Second look: fine")
+    result = decision_log.undo(db, 2)  # the CLI's `research undo -n 2`
+    assert result.line == "Undid 2 memo edits: 1 earlier memo back, 1 removed." and utterance_memos(db) == {}
+
+
 def test_undo_keeps_a_coding_that_was_decided_again_after_the_bulk_accept(small):
     db = small.db
     bulk_accept(db, 0.0, Scope("study"))
@@ -205,6 +240,9 @@ def test_cli_bulk_accept_undo_decisions_and_memo(small):
     assert utterance_memos(small.db, "INT-001") == {utterance: "Contradicts the pricing answer"}
     runner.invoke(cli, [*root, "memo", str(utterance), " "])
     assert utterance_memos(small.db) == {}
+    result = runner.invoke(cli, [*root, "undo"])  # the memo's removal, taken back
+    assert result.exit_code == 0 and "Undid the memo edit: the memo before it is back." in result.output
+    assert utterance_memos(small.db) == {utterance: "Contradicts the pricing answer"}
     result = runner.invoke(cli, [*root, "memo", "99999", "x"])
     assert result.exit_code == 1 and "no utterance with id 99999" in result.output
 
@@ -355,6 +393,9 @@ def test_an_interrupted_pass_resumes_and_a_raw_memo_undo_puts_back_is_marked_aga
     study = Study.open(small.root)
     set_memo(study.db, rows["named"], "Re-saved by the new version (already redacted)")  # its mark goes: the new text is not redacted again
     assert old_memos.pending(study.db) == 3
+    undone = decision_log.undo(study.db)  # that memo edit first: the raw memo before it was never logged, so it is not brought back
+    assert undone.memos[0][2] == "withheld" and "not brought back" in undone.line
+    assert old_memos.pending(study.db) == 3 and "Okafor" not in db_text(study, "SELECT before FROM memo_log")
     assert decision_log.undo(study.db).restored == 1  # the accept is undone: the log's raw copy comes back into the coding...
     assert old_memos.pending(study.db) == 4  # ...and is marked again
     calls = []

@@ -329,7 +329,7 @@ def test_an_empty_folder_says_no_audio_was_found(study, tmp_path):
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "Jane Roe notes.txt").write_text("x")  # a text file that is no transcript
     result = research(study, "add", str(tmp_path / "notes"))
-    assert result.exit_code == 1 and "file 1 of 1: no 'Speaker: text' lines, so not a transcript" in result.output
+    assert result.exit_code == 1 and "transcript 1 of 1: no 'Speaker: text' lines, so not a transcript" in result.output
     assert "Jane" not in result.output
 
 
@@ -439,3 +439,29 @@ def test_a_killed_transcription_resumes_without_duplicates(study, tmp_path):
     assert [idx for idx, _ in rows] == list(range(len(rows)))
     assert all(a[1] <= b[1] for a, b in zip(rows, rows[1:]))  # resumed where it stopped, not from the start again
     assert json.loads(research(study, "status", "--json").output)[0]["stages"]["transcribe"] == "done"
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_transcription_batch_at_once_and_a_rerun_resumes(study, tmp_path):
+    """Ctrl-C in `research transcribe` went unheeded: the thread pool finished every file of the batch before
+    click said "Aborted!". Now the running file stops after its last committed segment, the files not started
+    stay pending, one line says what was kept, and a re-run resumes without duplicates."""
+    add_files(study, [write_audio(tmp_path / "a.wav", speech_clip(DEMO / "int-01.opus", 60)), write_audio(tmp_path / "b.wav", speech_clip(DEMO / "int-02.opus", 40))])
+    command = [sys.executable, "-m", "research", "--study", str(study.root), "transcribe", "--model", "tiny.en", "--workers", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    vault = sqlite3.connect(study.vault.path)
+    deadline = time.time() + 240
+    while time.time() < deadline and process.poll() is None and vault.execute("SELECT count(*) FROM raw_segments").fetchone()[0] < 3:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130 and stderr.strip().splitlines()[-1] == "Stopped. Finished work is kept; run the same command again to resume.", stderr[-2000:]
+    assert "Traceback" not in stderr
+    stages = {row["code"]: row["stages"]["transcribe"] for row in json.loads(research(study, "status", "--json").output)}
+    assert sorted(stages.values()) == ["interrupted", "pending"], stages  # the second file was never started
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    for (interview,) in vault.execute("SELECT DISTINCT interview_id FROM raw_segments").fetchall():
+        rows = vault.execute("SELECT idx, start FROM raw_segments WHERE interview_id = ? ORDER BY idx", [interview]).fetchall()
+        assert [idx for idx, _ in rows] == list(range(len(rows))) and all(a[1] <= b[1] for a, b in zip(rows, rows[1:]))
+    assert {row["stages"]["transcribe"] for row in json.loads(research(study, "status", "--json").output)} == {"done"}

@@ -1,6 +1,7 @@
 """`research add` for transcripts, per-participant tracks and text feedback: formats, pairing, privacy, bad files."""
 
 import datetime
+import shutil
 import json
 import re
 from pathlib import Path
@@ -83,8 +84,19 @@ def test_bad_transcripts_get_one_line_each_and_the_batch_goes_on(study, tmp_path
     report = add_sources(study, [*bad, TRANSCRIPTS / "teams-call.vtt"])
     assert report.added == ["teams-call.vtt"]
     assert len(report.failed) == 4 and all("\n" not in line for line in report.failed)
-    assert {line.split(":")[0].split(",")[0] for line in report.failed} == {f"file {n} of 5" for n in range(1, 5)}  # positions, never names
+    assert {line.split(":")[0].split(",")[0] for line in report.failed} == {f"transcript {n} of 5" for n in range(1, 5)}  # positions, never names
     assert not any(p.stem in line for p in bad for line in report.failed)
+
+
+def test_a_bad_recording_and_a_bad_transcript_in_one_folder_are_told_apart(study, tmp_path):
+    """Recordings and transcripts were both numbered "file N of M", each kind on its own count, so one folder
+    gave "file 1 of 1" (the recording) and "file 1 of 3" (a transcript): two first files."""
+    (tmp_path / "a-corrupt.wav").write_bytes(b"RIFF not really audio")
+    (tmp_path / "b-empty.vtt").write_text("")
+    shutil.copy(TRANSCRIPTS / "teams-call.vtt", tmp_path / "c-teams.vtt")
+    report = add_sources(study, [tmp_path])
+    assert report.added == ["c-teams.vtt"]
+    assert sorted(line.split(":")[0] for line in report.failed) == ["file 1 of 1", "transcript 1 of 2"]
 
 
 def test_imported_transcript_is_transcribed_and_names_stay_in_the_vault(study):

@@ -100,6 +100,13 @@ async def test_review_loop_accept_reject_recode_memo_and_the_map_follows(review_
         assert utterance in advocacy["utterance_ids"]  # the recoded utterance now counts at Advocacy
 
 
+def footer_keys(app) -> list[str]:
+    """The descriptions of the keys the footer shows now."""
+    from textual.widgets._footer import FooterKey
+
+    return [key.description for key in app.screen.query(FooterKey)]
+
+
 async def test_bulk_accept_search_help_and_audio(review_study):
     db = review_study.db
     app = ResearchApp(review_study)
@@ -130,6 +137,8 @@ async def test_bulk_accept_search_help_and_audio(review_study):
         await pilot.pause()
         hits = app.screen.query_one("#hits")
         assert hits.option_count >= 3
+        await pilot.pause()
+        assert "Open in transcript" in footer_keys(app)  # the hits say that enter opens one
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, TranscriptScreen) and "pair" in app.screen.current.text.lower()
@@ -140,7 +149,7 @@ async def test_bulk_accept_search_help_and_audio(review_study):
 
 async def test_a_memo_on_the_utterance_is_marked_and_shown(review_study):
     """M writes a memo on the utterance itself: saved as typed (markup stays text), marked ✎ on the row and read
-    out in the detail line. (Names typed into it are saved as pseudonyms: tests/test_decisions.py.)"""
+    out in the detail line; u takes it back. (Names typed into it are saved as pseudonyms: tests/test_decisions.py.)"""
     db = review_study.db
     app = ResearchApp(review_study)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -160,6 +169,11 @@ async def test_a_memo_on_the_utterance_is_marked_and_shown(review_study):
         row = str(screen.query_one("#utterances").get_option_at_index(screen.query_one("#utterances").highlighted).prompt)
         assert "✎" in row
         assert "Utterance memo: Check the [b]pricing[/b] claim" in str(screen.query_one("#detail").render())
+        await pilot.press("u")  # right after the memo: undo takes the memo back (it said "Nothing to undo.")
+        await pilot.pause()
+        assert db.execute("SELECT memo FROM utterance_memos WHERE utterance_id = ?", [target.id]).fetchone() is None
+        assert screen.current.id == target.id and not screen.current.memo
+        assert app._notifications and list(app._notifications)[-1].message == "Undid the memo edit: the memo is removed (there was none before)."
 
 
 async def test_themes_and_codebook_screens(review_study):
@@ -697,3 +711,20 @@ async def test_the_themes_table_fits_80_columns_and_shows_the_top_words_whole_be
         table = pilot.app.screen.query_one("DataTable")
         assert [str(c.label) for c in table.columns.values()][:2] == ["id", "theme"]
         assert not any(str(table.get_cell_at((row, len(table.columns) - 1))).endswith("…") for row in range(table.row_count))
+
+
+async def test_the_dashboard_says_how_to_open_an_interview(snapshot_study):
+    """The table's own enter hid the screen's "⏎ Review" from the footer: a newcomer saw no way into an interview;
+    nor did a code's list of quotes say that enter opens one."""
+    app = ResearchApp(snapshot_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "Review" in footer_keys(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TranscriptScreen)
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")  # a code's quotes: enter opens one, and the footer says so
+        await pilot.pause()
+        assert "Open in transcript" in footer_keys(app)

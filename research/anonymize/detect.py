@@ -16,10 +16,12 @@ when a determiner comes before that word somewhere ("the Paxlovid medication"): 
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import re
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -90,9 +92,11 @@ def analyzer():
 
     # Presidio's email check asks tldextract, which would fetch the public suffix list; use its bundled copy.
     tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
-    nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}])
-    nlp_engine.nlp = {"en": load_spacy()}  # the pipeline coding parses with, loaded once per process (Presidio's load() would load another)
-    engine = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
+    nlp = load_spacy()  # the pipeline coding parses with, loaded once per process (Presidio's load() would load another)
+    nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}], ner_model_configuration=_ner_configuration(nlp))
+    nlp_engine.nlp = {"en": nlp}
+    with _presidio_quiet():  # its default registry notes every Spanish, Italian and Polish recognizer it leaves out
+        engine = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
     for recognizer in [*spoken_recognizers(), StreetAddressRecognizer(), GazetteerNameRecognizer(), ContextNameRecognizer()]:
         engine.registry.add_recognizer(recognizer)
     warm_gazetteers()
@@ -100,6 +104,30 @@ def analyzer():
     # later collection the walk over them (PyAV decoding collects once per file: 0.3 s each).
     gc.freeze()
     return engine
+
+
+def _ner_configuration(nlp):
+    """Presidio's NER settings with every spaCy label it has no entity for ignored (CARDINAL, MONEY,
+    PRODUCT ...), which it would otherwise keep and warn about once per entity found. The ignore list
+    only filters Presidio's own entity list (what its SpacyRecognizer reports, none of these): our
+    recognizers read spaCy's `doc.ents` with their own labels (`name_recognizer.RELABELLED`)."""
+    from presidio_analyzer.nlp_engine import NerModelConfiguration
+
+    configuration = NerModelConfiguration()
+    unmapped = set(nlp.get_pipe("ner").labels) - set(configuration.model_to_presidio_entity_mapping)
+    return NerModelConfiguration(labels_to_ignore=sorted(unmapped))
+
+
+@contextmanager
+def _presidio_quiet():
+    """Presidio's warnings held back while the engine is built: notes on its configuration, not the user's data."""
+    logger = logging.getLogger("presidio-analyzer")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _normalise(text: str) -> str:

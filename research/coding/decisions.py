@@ -1,7 +1,8 @@
 """A researcher's decisions on codings: accept, reject, recode, add, bulk accept, memo.
 
 Each is saved at once, and every change of a coding's status goes into the decision log
-(`research.coding.decision_log`) with coder, time and, for a bulk accept, its scope, so it can be undone.
+(`research.coding.decision_log`) with coder, time and, for a bulk accept, its scope, so it can be undone;
+a memo edit goes into the memo log beside it, so undo takes it back too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from research.coding import decision_log as log
-from research.coding.old_memos import forget_mark
+from research.coding.old_memos import forget_mark, is_marked
 from research.errors import ResearchError
 from research.store import now
 
@@ -83,12 +84,15 @@ def recode(db: Database, coding_id: int, code_key: str, coder: str = "researcher
         return _add(batch, coding["utterance_id"], code_key)
 
 
-def set_memo(db: Database, coding_id: int, memo: str) -> None:
-    """A memo on a coding (empty text removes it); the caller has replaced its PII (`memos.memo_redactor`)."""
-    _coding(db, coding_id)
+def set_memo(db: Database, coding_id: int, memo: str, coder: str = "researcher") -> None:
+    """A memo on a coding (empty text removes it), logged so undo can take it back; the caller has
+    replaced its PII (`memos.memo_redactor`)."""
+    before = _coding(db, coding_id)
+    unredacted = is_marked(db, "coding", coding_id)
     with db.atomic():
         db["codings"].update(coding_id, {"memo": memo.strip() or None, "updated_at": now()})
         forget_mark(db, "coding", coding_id)
+        log.record_memo(db, before["utterance_id"], coding_id, before["memo"], memo.strip(), coder, unredacted)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
-from research.coding.old_memos import forget_mark
+from research.coding.decision_log import record_memo
+from research.coding.old_memos import forget_mark, is_marked
 from research.errors import ResearchError
 from research.store import now
 from research.study import Study
@@ -72,13 +73,16 @@ def memo_redactor(study: Study) -> MemoRedactor:
 
 
 def set_utterance_memo(study: Study, utterance_id: int, memo: str, coder: str = "researcher") -> str:
-    """A memo on an utterance, saved with known names as pseudonyms; empty text removes it. Returns the text saved."""
+    """A memo on an utterance, saved with known names as pseudonyms (logged, so undo can take it back); empty text removes it. Returns the text saved."""
     db = study.db
     if not db.execute("SELECT 1 FROM utterances WHERE id = ?", [utterance_id]).fetchone():
         raise ResearchError(f"no utterance with id {utterance_id}")
     text = memo_redactor(study)(memo.strip())
+    before = db.execute("SELECT memo FROM utterance_memos WHERE utterance_id = ?", [utterance_id]).fetchone()
+    unredacted = is_marked(db, "utterance", utterance_id)
     with db.atomic():
         forget_mark(db, "utterance", utterance_id)
+        record_memo(db, utterance_id, None, before[0] if before else None, text, coder, unredacted)
         if text:
             db["utterance_memos"].upsert({"utterance_id": utterance_id, "memo": text, "coder": coder, "updated_at": now()}, pk="utterance_id")
         else:

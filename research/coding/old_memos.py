@@ -97,6 +97,11 @@ def _write(db: Database, source: str, row_id: int, text: str) -> None:
         db.execute("UPDATE decision_log SET before = ? WHERE id = ?", [json.dumps(before | {"memo": text}), row_id])
 
 
+def is_marked(db: Database, source: str, row_id: int) -> bool:
+    """Whether this memo is an older version's, saved before memos were redacted (and not redacted yet)."""
+    return db[MARKS].exists() and db.execute(f"SELECT 1 FROM {MARKS} WHERE source = ? AND row_id = ?", [source, row_id]).fetchone() is not None
+
+
 def forget_mark(db: Database, source: str, row_id: int) -> None:
     """A memo saved anew replaces the old text: its mark goes with it."""
     if db[MARKS].exists():

@@ -112,10 +112,10 @@ def add_sources(study: Study, paths: list[Path], sheet: MetadataSheet | None = N
     """Everything `research add` takes: recordings, transcripts (paired with their recordings) and track folders."""
     plan = plan_transcripts(paths)
     report = add_files(study, plan.others, sheet, skip=frozenset(plan.paired))
-    jobs = [(path, lambda path=path, recording=recording: add_transcript(study, path, recording, sheet)) for path, recording in plan.transcripts]
-    jobs += [(folder, lambda folder=folder: add_tracks(study, folder, sheet)) for folder in tracks or []]
-    for number, (path, job) in enumerate(jobs, start=1):
-        where = f"file {number} of {len(jobs)}"  # file names often carry participants' names: never print them
+    jobs = [(path, f"transcript {number} of {len(plan.transcripts)}", lambda path=path, recording=recording: add_transcript(study, path, recording, sheet))
+            for number, (path, recording) in enumerate(plan.transcripts, start=1)]
+    jobs += [(folder, f"track folder {number} of {len(tracks)}", lambda folder=folder: add_tracks(study, folder, sheet)) for number, folder in enumerate(tracks or [], start=1)]
+    for path, where, job in jobs:  # by kind and position (recordings are "file N of M"): file names often carry participants' names, never print them
         try:
             outcome = job()
         except ResearchError as error:

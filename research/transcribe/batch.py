@@ -32,6 +32,10 @@ from research.transcribe.types import TranscribeOptions
 STAGE = "transcribe"
 
 
+class Stopped(BaseException):
+    """A file's transcription stopped because the batch was (Ctrl-C); a BaseException, so no file is marked failed for it."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     code: str
@@ -124,6 +128,7 @@ class TranscriptionBatch:
         self.hash = params_hash(self.params)
         self.options = TranscribeOptions(language=settings.language, beam_size=settings.beam_size, vad=settings.vad, batching=settings.batching)
         self._lock = threading.Lock()  # one writer at a time on the study's SQLite connections
+        self._stop = threading.Event()  # set when the batch is stopped (Ctrl-C): running files stop at their next segment
         self.force = False
 
     def run(self, force: bool = False) -> BatchReport:
@@ -152,9 +157,15 @@ class TranscriptionBatch:
             finally:
                 engines.put((engine, place))
 
-        with ThreadPoolExecutor(max_workers=len(placements), thread_name_prefix="transcribe") as pool:
+        pool = ThreadPoolExecutor(max_workers=len(placements), thread_name_prefix="transcribe")
+        try:
             for outcome in pool.map(work, interviews):
                 report.outcomes.append(outcome)
+        except BaseException:  # Ctrl-C or a fault: files not started stay pending, running ones stop after their last committed segment
+            self._stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
         report.wall_seconds = time.perf_counter() - started
         return report
 
@@ -221,6 +232,8 @@ class TranscriptionBatch:
             self.listener.file_progress(code, (position * duration + offset) / len(tracks))
             info, segments = engine.transcribe(samples[int(offset * SAMPLE_RATE) :], options)
             for segment in segments:
+                if self._stop.is_set():
+                    raise Stopped(code)  # left "running": status says interrupted, and a re-run resumes after the last segment
                 segment = segment.shifted(offset)
                 if find_loop(segment.words):
                     segment, action = repair(segment, samples, engine, options)

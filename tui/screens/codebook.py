@@ -14,6 +14,7 @@ from research.review import CodeCount, CodeQuote, code_counts, code_quotes
 from research.timecode import clock
 from tui.widgets.cells import clip
 from tui.widgets.footer import KeyFooter
+from tui.widgets.quote_list import QuoteList
 
 MIN_DEFINITION = 20  # cells; a narrower definition column says too little to be worth its room
 STATUS_MARK = {"suggested": ("?", ""), "accepted": ("✓", "green"), "rejected": ("✗", "red dim")}
@@ -40,7 +41,7 @@ class CodeQuotesScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield OptionList(id="quotes")
+        yield QuoteList(id="quotes")
         yield KeyFooter()
 
     def on_mount(self) -> None:

@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, ProgressBar, Static
 
+from research.cli import STAGE_HEADERS
 from research.status import interview_statuses
 from research.store import STAGES
 from tui.resume import load
@@ -58,7 +59,7 @@ class DashboardScreen(Screen):
     DashboardScreen ProgressBar { height: 1; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("enter", "open", "Review", id="dashboard.open"),
+        Binding("enter", "open", "Review", priority=True, id="dashboard.open"),  # before the table's own enter, so the footer shows it
         Binding("r", "run_pipeline", "Run pipeline", id="dashboard.run"),
     ]
     _resume = None  # where the last session left off, until the table is first filled
@@ -73,7 +74,7 @@ class DashboardScreen(Screen):
     def on_mount(self) -> None:
         self.title = f"{self.app.study.config.name}: interviews"
         table = self.query_one(DataTable)
-        table.add_columns("code", "open", *[s[:4] for s in STAGES], "people", "min", "title")  # what a narrow terminal must show first
+        table.add_columns("code", "open", *[STAGE_HEADERS[s] for s in STAGES], "people", "min", "title")  # what a narrow terminal must show first; stages as `research status` heads them
         self.query_one(ProgressBar).display = False
         self._resume = load(self.app.study.root)  # the interview reviewed last: the cursor starts on it
 

@@ -24,7 +24,7 @@ HELP = """\
 | transcript | `←` `→` | select another code of the utterance |
 | transcript | `c` / `+` | recode (fuzzy picker) / add a code |
 | transcript | `m` / `M` | memo on the selected code / on the utterance itself (marked ✎) |
-| transcript | `b` / `u` | bulk accept (scope first: interview, code or study) / undo the last decision |
+| transcript | `b` / `u` | bulk accept (scope first: interview, code or study) / undo the last decision or memo edit |
 | transcript | `space` | play the utterance (redacted audio) |
 | transcript | `e` | correct the words while the utterance plays (`ctrl+r` plays it again); unsure words are underlined |
 | transcript | `s` | split the utterance before a word, or give a range of words to another speaker |

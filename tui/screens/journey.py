@@ -75,7 +75,7 @@ class JourneyScreen(Screen):
         Binding("f", "filters", "Filters", id="journey.filters"),
         Binding("space", "mark", "Mark", show=False, id="journey.mark"),
         Binding("M", "merge", "Merge marked here", show=False, id="journey.merge"),
-        Binding("escape", "back", "Back", show=False, id="journey.back"),
+        Binding("escape", "back", "Back", id="journey.back"),
     ]
 
     def __init__(self):

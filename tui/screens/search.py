@@ -14,6 +14,7 @@ from research.errors import ResearchError
 from research.search import SearchHit, hits_line, search
 from research.timecode import clock
 from tui.widgets.footer import KeyFooter
+from tui.widgets.quote_list import QuoteList
 
 
 def hit_line(hit: SearchHit) -> Text:
@@ -25,6 +26,12 @@ def hit_line(hit: SearchHit) -> Text:
     return text + snippet
 
 
+class QueryInput(Input):
+    """The search box; the footer shows that enter searches."""
+
+    BINDINGS = [Binding("enter", "submit", "Search", id="search.submit")]
+
+
 class SearchScreen(Screen):
     SHOWN_BY = "search"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = "SearchScreen OptionList { height: 1fr; }"
@@ -32,8 +39,8 @@ class SearchScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="search every transcript, e.g. wifi pair*", id="query")
-        yield OptionList(id="hits")
+        yield QueryInput(placeholder="search every transcript, e.g. wifi pair*", id="query")
+        yield QuoteList(id="hits")
         yield KeyFooter()
 
     def on_mount(self) -> None:

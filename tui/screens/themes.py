@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,6 +18,15 @@ from tui.widgets.cells import clip
 from tui.widgets.footer import KeyFooter
 
 WIDE = 100  # from this width the table shows each theme's id
+
+
+
+QUOTE_CHARS = 150  # a theme's quote under the table: about two lines at 80 columns
+
+
+def quote_excerpt(text: str) -> str:
+    """A quote cut at a word with … when long (a cut at 150 characters ended "mentioned the s”", as if the speaker had)."""
+    return textwrap.shorten(text, QUOTE_CHARS, placeholder=" …")
 
 
 class ThemesScreen(Screen):
@@ -87,7 +97,7 @@ class ThemesScreen(Screen):
             row = self.app.study.db["themes"].get(theme)
             text = Text(f"Top words: {', '.join(json.loads(row['words'] or '[]'))}", style="dim")
             for q in json.loads(row["quotes"] or "[]")[:2]:
-                text.append("\n“" + self.app.study.db["utterances"].get(q)["text"][:150] + "”", style="")
+                text.append("\n“" + quote_excerpt(self.app.study.db["utterances"].get(q)["text"]) + "”", style="")
             self.query_one("#quote", Static).update(text)
 
     def action_rename(self) -> None:

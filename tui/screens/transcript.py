@@ -355,13 +355,15 @@ class TranscriptScreen(Screen):
 
     @work(thread=True, group="memo")
     def save_memo(self, write: Callable[[Study], object]) -> None:
-        """Save a memo with its PII replaced (`memo_redactor`, which loads the anonymizer once) off the UI thread."""
+        """Save a memo with its PII replaced (`memo_redactor`, which loads the anonymizer once: seconds) off the UI thread."""
+        self.app.call_from_thread(self.notify, "Saving the memo (names, emails and phone numbers in it are replaced first)…")
         try:
             write(Study.open(self.study.root))  # this thread's own connection
         except ResearchError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
         self.app.call_from_thread(self.reload, full=False)
+        self.app.call_from_thread(self.notify, "Memo saved; u undoes it.")
 
     def action_bulk_accept(self) -> None:
         """Ask the scope first (this interview, this code, or the whole study), then the confidence; `u` undoes it."""
@@ -396,13 +398,19 @@ class TranscriptScreen(Screen):
         self.app.push_screen(CodePicker(scopes, "Bulk accept: which suggestions?", "↑ ↓ and Enter choose · Escape cancels"), scoped)
 
     def action_undo(self) -> None:
+        """Undo the last decision or memo edit, whichever came last, and show what came back."""
+        if any(worker.group == "memo" and not worker.is_finished for worker in self.workers):
+            self.notify("The memo is still being saved; press u again in a moment to undo it.", severity="warning")
+            return
         result = undo(self.study.db)
-        if result.batches:
-            self.app.map_is_stale = True
+        if result.undone:
+            if result.batches:  # a memo is no part of the map
+                self.app.map_is_stale = True
             self.reload()
             rows = {u.id: n for n, u in enumerate(self.utterances)}
             restored = [(utterance, coding) for utterance, coding in result.put_back if utterance in rows]
-            if restored:  # show what came back: the cursor goes to the first coding the undo put back
+            restored += [(utterance, coding) for utterance, coding, _ in result.memos if utterance in rows]
+            if restored:  # the cursor goes to the first coding (or utterance) the undo put back
                 utterance, coding = restored[0]
                 chips = [c.id for c in self.utterances[rows[utterance]].codings]
                 self._place(rows[utterance], chips.index(coding) if coding in chips else 0)

@@ -56,7 +56,10 @@ def _moment(moment: Moment) -> Entry:
 
 def _outlier(outlier: Outlier) -> Entry:
     cell = Text(f"{OUTLIER_MARK.get(outlier.kind, '◇')} {outlier.label}", style="magenta")
-    cell.append(f" {outlier.participant}", style="dim")
+    if outlier.kind == "skipped-stage":  # its label is the participant: not twice ("∅ Participant 7 Participant 7")
+        cell.append(" never talks about this stage", style="dim")
+    else:
+        cell.append(f" {outlier.participant}", style="dim")
     return Entry("Outliers", cell, Text(outlier.why), quotes=[outlier.quote] if outlier.quote else [], utterance_ids=outlier.utterance_ids)
 
 
