@@ -21,6 +21,7 @@ from research.errors import ResearchError
 from research.faults import fault_line
 from research.insights_cli import insights
 from research.journey import FILTER_FIELDS
+from research.status import STAGE_HEADERS
 from research.store import STAGES
 from research.study import Study
 
@@ -713,7 +714,6 @@ def _status_table(study: Study, rows: list, people: list[str], title_width: int,
     return table
 
 
-STAGE_HEADERS = {"transcribe": "asr", "speakers": "spk", "anonymize": "anon", "code": "code"}
 BADGES = {"done": "[green]✓[/]", "failed": "[red]✗[/]", "running": "[cyan]…[/]", "interrupted": "[yellow]‼[/]", "empty": "[yellow]∅[/]", "pending": "[dim]·[/]"}
 
 

@@ -8,6 +8,8 @@ from research.locks import stage_running
 from research.store import STAGES
 from research.study import Study
 
+STAGE_HEADERS = {"transcribe": "asr", "speakers": "spk", "anonymize": "anon", "code": "code"}  # short column heads, as `research status` and the app show them
+
 
 class InterviewStatus(BaseModel):
     code: str

@@ -10,8 +10,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, ProgressBar, Static
 
-from research.cli import STAGE_HEADERS
-from research.status import interview_statuses
+from research.status import STAGE_HEADERS, interview_statuses
 from research.store import STAGES
 from tui.resume import load
 from tui.widgets.footer import KeyFooter
