@@ -3,7 +3,9 @@
 The question is made from the insight's own evidence: the activity the participants describe (a verb
 phrase from the 5 W's, "pair the purifier with Wi-Fi") and the feeling to remove, or the touchpoint
 when no activity is shared, and only a touchpoint that hurt: one the answers name where they feel the
-pain ("on the high setting it is loud" names no app, though the answer was coded with the app). An act
+pain ("on the high setting it is loud" names no app, though the answer was coded with the app). Where an
+answer tells its feeling apart from what happened ("That was a disaster. The courier left both boxes in
+the rain."), no touchpoint is named in pain and none is asked about: a question missed, not a wrong one. An act
 of advocacy (warning others in a Facebook group, leaving) is what a pain led to, not a pain at the
 channel it was told through: it asks no question of its own, the pain behind it does where it was felt.
 One participant's pain never outranks a pain many share unless it is extreme.
@@ -27,32 +29,25 @@ FEELINGS = {"frustration": "frustration", "anger": "anger", "anxiety": "worry", 
 
 def touchpoints_hurt(utterances: list[Utterance], codebook: Codebook) -> dict[int, set[str]]:
     """{utterance id: the names of its coded touchpoints that hurt}: those whose codebook patterns occur in a part of the
-    answer that feels negative or states a problem; where the answer's feeling is told apart from what happened ("That
-    was a disaster. The courier left both boxes in the rain."), in a part that does not feel positive. A touchpoint
+    answer that feels negative or states a problem (`Part.evidence`). "It paired with the studio Wi-Fi straight away.
+    But on the high setting it is loud." names the app only where it worked: the app did not hurt. A touchpoint
     without patterns cannot be checked and counts as coded."""
     touchpoints = {key: code for key, (_, code) in codebook.codes.items() if key.startswith("touchpoint:")}
     checkable = {key for key, code in touchpoints.items() if code.patterns}
     hurt = {u.id: {touchpoints[k].name for k in u.in_group("touchpoint") if k in touchpoints and k not in checkable} for u in utterances}
-    told = [(u, part) for u in utterances if set(u.in_group("touchpoint")) & checkable and (u.valence or 0) < 0 for part in (u.parts or [u.whole()])
-            if "positive" not in part.felt]
-    if not told:
+    painful = [(u, part.text) for u in utterances if set(u.in_group("touchpoint")) & checkable for part in (u.parts or [u.whole()]) if part.evidence < 0]
+    if not painful:
         return hurt
     from research.coding.rules import RuleMatcher
     from research.nlp import load_spacy
 
     nlp = load_spacy()
-    texts = list(dict.fromkeys(part.text for _, part in told))
+    texts = list(dict.fromkeys(text for _, text in painful))
     with nlp.select_pipes(disable=[name for name in ("parser", "ner") if name in nlp.pipe_names]):
         rules = RuleMatcher(codebook, nlp, keys=checkable)
         named = {text: {nlp.vocab.strings[match] for match, _, _ in rules.matcher(doc)} for text, doc in zip(texts, nlp.pipe(texts, batch_size=256))}
-    by_answer: dict[int, list] = {}
-    for u, part in told:
-        by_answer.setdefault(u.id, []).append(part)
-    for u in {u.id: u for u, _ in told}.values():
-        coded = set(u.in_group("touchpoint"))
-        felt = set().union(*(named[p.text] for p in by_answer[u.id] if p.evidence < 0)) & coded
-        unfelt = set().union(*(named[p.text] for p in by_answer[u.id])) & coded
-        hurt[u.id] |= {touchpoints[k].name for k in felt or unfelt}
+    for u, text in painful:
+        hurt[u.id] |= {touchpoints[k].name for k in named[text] & set(u.in_group("touchpoint"))}
     return hurt
 
 
