@@ -600,8 +600,10 @@ def test_a_pain_point_feels_negative_sentence_by_sentence():
     from research.journey.build import is_delight, is_pain_point
     from research.journey.evidence import Part, Utterance
 
+    def felt(v: float) -> frozenset[str]:
+        return frozenset({"negative"} if v < 0 else {"positive"} if v >= 0.3 else set())
+
     def answer(valence: float, codes: set[str], parts: list[tuple[str, float]]) -> Utterance:
-        felt = lambda v: frozenset({"negative"} if v < 0 else {"positive"} if v >= 0.3 else set())  # noqa: E731
         return Utterance(1, "INT-001", 1, "Participant 1", None, 0.0, " ".join(t for t, _ in parts), codes=codes, valence=valence, felt=felt(valence),
                          parts=[Part(t, v, felt(v)) for t, v in parts])
 
