@@ -613,3 +613,14 @@ def test_a_pain_point_feels_negative_sentence_by_sentence():
     mixed = answer(-0.6, {"emotion:frustration"}, [("The engineer was friendly.", 0.6), ("But the boiler failed again the next day.", -0.6),
                                                   ("We had no hot water for a week.", -0.6)])
     assert is_pain_point(mixed)
+
+
+def test_an_act_of_advocacy_is_never_told_against_its_direction(mapped):
+    """A detractor's act is no delight and a promoter's no pain point, however the answer was felt ("I'd tell them to
+    go somewhere that understands it" was coded as trust and listed under the mortgage study's delights)."""
+    _, journey = mapped
+    detracting = {q.utterance_id for q in journey.advocacy.detractors}
+    promoting = {q.utterance_id for q in journey.advocacy.promoters}
+    assert detracting and promoting
+    for stage in journey.stages:
+        assert not detracting & {q.utterance_id for q in stage.delights} and not promoting & {q.utterance_id for q in stage.pain_points}, stage.stage

@@ -71,6 +71,7 @@ class MapBuilder:
         by_id = {u.id: u for u in utterances}
         theme_labels = {tid: t["label"] for tid, t in self.themes.items() if _is_journey_theme(t) and not t.get("hidden")}
         advocacy_summary, acts = advocacy(self.study.db, journey, len(speaking))
+        self.acts = acts
         last = stage_group.codes[-1].id  # advocacy: acts of word of mouth and churn belong here wherever they were told
         by_stage[last] += [by_id[uid] for uid in acts if by_id[uid].stage != last]
         insights: dict[str, list[Insight]] = {}
@@ -207,7 +208,8 @@ class MapBuilder:
     def _polar_quotes(self, members: list[Utterance], patterns: list[Insight], polarity: str) -> list[Quote]:
         """Pain points (negative evidence only) or delights (positive only): the quotes of the widest
         insight of that polarity first, then the strongest others."""
-        chosen = [u for u in members if (is_pain_point if polarity == "pain" else is_delight)(u)]
+        contrary = "promoter" if polarity == "pain" else "detractor"  # "I'd tell them to go somewhere that understands it" is no delight, however it was felt
+        chosen = [u for u in members if (is_pain_point if polarity == "pain" else is_delight)(u) and getattr(self.acts.get(u.id), "direction", None) != contrary]
         lead = [q.utterance_id for p in patterns if p.polarity == polarity for q in p.quotes]
         order = {uid: n for n, uid in enumerate(lead)}
         return [quote_of(u) for u in sorted(chosen, key=lambda u: (order.get(u.id, len(order)), -self.intensity[u.id], u.id))]
