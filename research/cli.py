@@ -365,7 +365,10 @@ def print_map(journey) -> None:
     """The map as a reader takes it in: per stage, the insights as sentences with a quote, then what stands out."""
     from rich.markup import escape
 
-    from research.export.wording import advocacy_line, claim_with_reach, no_insight_line, nothing_placed_line, people, saturation_line, utterances, valence_line
+    from research.export.wording import (
+        advocacy_line, claim_with_reach, feelings_line, no_insight_line, nothing_placed_line, opportunity_line, opportunity_patterns, people, plural,
+        saturation_line, single_voices, utterances,
+    )
 
     scope = f" ({journey.filter_line()})" if journey.filters else ""
     console.print(f"[bold]{escape(journey.study)}[/]: journey map of {journey.participants} participants in {journey.interviews} interviews{escape(scope)}", soft_wrap=True)
@@ -375,7 +378,7 @@ def print_map(journey) -> None:
         console.print(f"\n{escape(empty)}", soft_wrap=True)
     for lane in journey.stages if not empty else []:
         feedback = "".join(f", from {source}s: {n}" for source, n in lane.sources.items())
-        console.print(f"\n[bold]{escape(lane.name)}[/]: {people(lane.participants)}, {utterances(lane.utterances)}, {valence_line(lane)}{feedback}", soft_wrap=True)
+        console.print(f"\n[bold]{escape(lane.name)}[/]: {people(lane.participants)}, {utterances(lane.utterances)}, {feelings_line(lane)}{feedback}", soft_wrap=True)
         for insight in lane.patterns[:4]:
             colour = {"pain": "red", "delight": "green"}.get(insight.polarity, "cyan")
             console.print(f"  [{colour}]●[/] {escape(claim_with_reach(insight))}", soft_wrap=True)
@@ -386,13 +389,15 @@ def print_map(journey) -> None:
             console.print(f"  [dim]{no_insight_line(lane)}[/]", soft_wrap=True)
         for outlier in lane.outliers[:2]:
             console.print(f"  [magenta]outlier[/]: {escape(outlier.label)}. {escape(outlier.why)}", soft_wrap=True)
-        if lane.detractors or lane.promoters:
+        if lane.detractors or lane.promoters or lane.stage == journey.stages[-1].stage and journey.advocacy.mixed:
             console.print(f"  [yellow]advocacy[/]: {escape(advocacy_line(journey))}", soft_wrap=True)
-    if journey.opportunities:
-        console.print("\n[bold]Opportunities[/] [dim](" + escape(journey.opportunity_formula) + ")[/]", soft_wrap=True)
-        for n, opportunity in enumerate(journey.opportunities[:3], 1):
-            console.print(f"  {n}. {escape(opportunity.statement)} [dim]({opportunity.participants} of {journey.participants} participants, "
-                          f"intensity {opportunity.intensity:.2f}, evidence {opportunity.evidence:.2f}: score {opportunity.score:.3f})[/]", soft_wrap=True)
+    patterns, singles = opportunity_patterns(journey), single_voices(journey)
+    if patterns or singles:
+        console.print("\n[bold]Opportunities[/] [dim](by how many feel each pain, and how strongly)[/]", soft_wrap=True)
+        for n, opportunity in enumerate(patterns[:3], 1):
+            console.print(f"  {n}. {escape(opportunity.statement)} [dim]({escape(opportunity_line(journey, opportunity))})[/]", soft_wrap=True)
+        if singles:
+            console.print(f"  [dim]and {plural(len(singles), 'pain')} told by one participant, apart in the exports[/]", soft_wrap=True)
     console.print(f"\nSaturation: {escape(saturation_line(journey))}", soft_wrap=True)
 
 

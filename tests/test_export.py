@@ -24,7 +24,7 @@ from research.demo_corpus import BRAND_TERMS, reference_scripts
 from research.export.run import ALL_FORMATS, export
 from research.export.document import write_html
 from research.export.wording import insight_facts
-from research.journey.model import Advocacy, Coverage, Insight, Item, JourneyMap, PersonaCell, PersonaRow, Quote, Saturation, StageLane
+from research.journey.model import Advocacy, Coverage, Insight, Item, JourneyMap, Opportunity, PersonaCell, PersonaRow, Quote, Saturation, StageLane
 
 NS = "{urn:QDA-XML:project:1.0}"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -167,12 +167,12 @@ def test_html_is_self_contained_and_reads_as_insight(exported):
     assert moments and all(m.touchpoint not in m.why and f"{m.valence:+.2f}" not in m.why for m in moments)  # said in the heading beside it
     skipped = [(lane, o) for lane in journey.stages for o in lane.outliers if o.kind == "skipped-stage"]
     assert all(o.label == o.participant and lane.name not in o.why and lane.stage not in o.why for lane, o in skipped)
-    answers = [row.findall("td")[3].text_content() for row in root.iter("tr") if len(row.findall("td")) == 9]
+    answers = [row.findall("td")[3].text_content() for row in root.iter("tr") if len(row.findall("td")) == 6]
     assert answers and all(" — " not in a and "participants" not in a for a in answers)  # the stage and reach have their own columns
     text = root.text_content()
-    for line in (journey.coverage.line, journey.advocacy.line, journey.opportunity_formula, "Moments of truth", "Outliers", "Tollgates", "Outside the journey"):
+    for line in (journey.coverage.line, journey.advocacy.line, "Moments of truth", "Outliers", "Tollgates", "Outside the journey"):
         assert line in text
-    assert all(o.statement in text for o in journey.opportunities)
+    assert all(o.statement in text for o in journey.opportunities) and journey.opportunity_formula not in text  # the formula and its numbers stay in the JSON
     cells = [c for c in root.iter("td") if (c.get("class") or "").startswith("cell-")]
     assert len(cells) == len(journey.personas) * len(journey.stages)
     assert any(c.get("class") == "cell-thin" for c in cells) and ".cell-thin { opacity: 0.45" in page
@@ -190,7 +190,8 @@ def test_story_is_one_page_of_insights_curve_and_opportunities(exported):
         for insight in lane.patterns[:2]:
             assert insight.headline in section.text_content()
     opportunities = root.find_class("opportunities")[0].findall(".//li")
-    assert len(opportunities) == min(3, len(journey.opportunities)) > 0
+    shared = [o for o in journey.opportunities if o.participants >= 2]
+    assert len(opportunities) == min(3, len(shared)) > 0  # one participant's pain is a single voice, not a top opportunity
     assert all(len(item.findall("blockquote")) == 1 for item in opportunities)  # one quote each
     assert len(root.findall(".//blockquote")) <= 2 * len(journey.stages) + 3 + 2
 
@@ -604,3 +605,35 @@ def test_a_map_with_nothing_placed_says_so_once_and_saturation_cannot_tell(tmp_p
         assert line in text and NOT_DISCUSSED not in text and "Too early to tell" in text, name
     assert "| stage | people |" not in texts["md"]  # no table of empty stages either
     assert nothing_placed_line(_small_journey({"discovery": [-0.6]})) is None
+
+
+def test_opportunities_are_read_in_words_with_single_voices_apart(tmp_path):
+    """A reader sees who feels the pain, how strongly and the quote it rests on, not 'score = reach × intensity ×
+    evidence' and columns of 0.63 and 0.037; one participant's pain is a single voice, not ranked among the patterns
+    (the JSON and CSV keep every number)."""
+    journey = _small_journey({"retention": [-0.6, -0.7, -0.5]})
+    lane = journey.stages[0]
+    lane.patterns = [Insight(key="shared", stage="retention", statement="The statement was late — 2 of 3 participants", headline="The statement was late", participants=2,
+                             cohort=3, personas=[], touchpoints=["Billing"], emotion="Frustration", polarity="pain", valence=-0.65, intensity=0.65, theme=None,
+                             quotes=lane.pain_points[:2], utterance_ids=[1, 2])]
+    journey.opportunities = [
+        Opportunity(stage="retention", statement="How might we make billing work for customers without frustration?", insight_key="shared", insight=lane.patterns[0].statement,
+                    touchpoint="Billing", participants=2, reach=0.667, intensity=0.65, evidence=0.667, score=0.289, utterance_ids=[1, 2]),
+        Opportunity(stage="retention", statement="How might we make the courier work for customers without anger?", insight_key="single", insight="The box was soaked — 1 of 3 participants",
+                    touchpoint="Delivery", participants=1, reach=0.333, intensity=0.9, evidence=0.333, score=0.1, utterance_ids=[3])]
+    texts = _read_everywhere(journey, tmp_path)
+    for name, text in texts.items():
+        assert not re.search(r"score|reach \(|0\.289|0\.65\b|0\.667", text), name
+        assert "2 of 3 participants · strongly felt" in text, name
+    for name in ("html", "md"):
+        single = texts[name].index("How might we make the courier work")
+        assert texts[name].index("Single voices") < single and texts[name].index("without frustration?") < texts[name].index("Single voices"), name
+        assert "“It took a whole evening to connect.” (Participant 1)" in texts[name], name  # the quote the pattern rests on
+    for name in ("story", "deck", "slide"):
+        assert "courier" not in texts[name], name  # one participant's pain is no top opportunity
+    from research.export.tables import write_csv
+
+    (tmp_path / "tables").mkdir()
+    write_csv(journey, [], [], tmp_path / "tables")
+    rows = list(csv.DictReader((tmp_path / "tables" / "opportunities.csv").open(encoding="utf-8")))
+    assert [(r["participants"], r["score"]) for r in rows] == [("2", "0.289"), ("1", "0.1")]

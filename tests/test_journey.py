@@ -287,6 +287,7 @@ def test_map_command_prints_insight_sentences(mapped):
     assert result.exit_code == 0, result.output
     assert "segment = Small business" in result.output and "{" not in result.output
     assert " of " in result.output and "participants" in result.output and "How might we" in result.output
+    assert not re.search(r"valence|± |score|intensity \d", result.output)  # feelings and strength in words, as the exports say them
     as_json = json.loads(CliRunner().invoke(cli, ["--study", str(study.root), "map", "--json"]).output)
     assert as_json["schema_version"] == "2.0" and len(as_json["stages"]) == 5
 
@@ -317,6 +318,16 @@ def test_headlines_are_condensed_in_the_third_person(text, expected):
     ("I read the reviews before buying.", 0.0, None),
     ("I was ready to send it back.", -0.5, None),  # an intention, not an act
     ("I switched the router to 2.4 GHz.", 0.0, None),
+    # what the participant tells others to do, not the verb "tell", decides (sentences written for this test)
+    ("For anyone on a zero-hours contract, I'd tell them to find a lender elsewhere.", 0.0, "detractor"),
+    ("I'd tell my friends to go somewhere that answers the phone.", 0.0, "detractor"),
+    ("I told my cousin to stay away from them.", 0.0, "detractor"),
+    ("I told my neighbour to sign up with them straight away.", -0.3, "promoter"),  # advice to join, though the answer felt bad
+    ("I told my brother not to buy it.", 0.0, "detractor"),
+    ("We moved our savings to another bank.", -0.3, "detractor"),
+    ("I moved the unit to the other room.", 0.0, None),
+    ("I've told two friends to use the same installer, but I warned them about the invoices.", 0.0, "mixed"),  # recommends and warns: unclear
+    ("Tell customers when the engineer is booked.", -0.3, None),  # an imperative: what the company should do
 ])
 def test_acts_of_advocacy_are_the_customers_own(text, valence, expected):
     assert direction(load_spacy()(text), (valence or 0) < BAD_FEELING) == expected
@@ -521,3 +532,95 @@ def test_a_participant_who_feels_apart_is_told_in_words_not_valences(mean, rest,
     from research.journey.build import _compared
 
     assert _compared(mean, rest, "at Retention") == expected
+
+
+def _said(uid: int, participant: str, text: str, valence: float, codes: set[str]):
+    """A one-part answer of my own, embedded as coding embeds its parts."""
+    from research.embeddings import embed
+    from research.journey.evidence import Part, Utterance
+
+    felt = frozenset({"negative"} if valence < 0 else {"positive"} if valence > 0 else set())
+    u = Utterance(uid, f"INT-00{uid}", uid, participant, None, 0.0, text, codes=codes, valence=valence, felt=felt)
+    u.parts = [Part(text, valence, felt, frozenset(c for c in codes if c.startswith("emotion:")), embed([text])[0])]
+    return u
+
+
+def test_advocacy_insights_claim_only_the_participants_whose_acts_are_told_alike():
+    """An advocacy insight is claimed as every other stage's is: two participants who told someone the app was worth
+    it make the claim; a review on a comparison site is related, not counted (was: all three under 'Told others
+    about it by word of mouth and in reviews')."""
+    from research import codebook as codebooks
+    from research.journey.advocacy import Act, advocacy_insights
+    from research.journey.claims import similarity_floor
+    from research.journey.insights import InsightContext
+
+    codes = {"stage:advocacy", "emotion:delight"}
+    said = [_said(1, "Participant 1", "I told my sister the banking app was worth every penny.", 0.9, codes),
+            _said(2, "Participant 2", "I told my colleague that the banking app was really worth it.", 0.9, codes),
+            _said(3, "Participant 3", "I left five stars on a comparison site after the remortgage.", 0.9, codes)]
+    acts = {1: Act("promoter", frozenset({"tell"})), 2: Act("promoter", frozenset({"tell"})), 3: Act("promoter", frozenset({"leave"}))}
+    book = codebooks.load(codebooks.resolve("cx-journey"))
+    context = InsightContext("advocacy", "Advocacy", 4, [u.text for u in said], {}, {}, {u.id: 0.9 for u in said}, {"emotion:delight": 0.9},
+                             similarity_floor(book, "all-MiniLM-L6-v2"))
+    (insight,) = advocacy_insights(acts, {u.id: u for u in said}, context, {u.id: u.parts[0].vector for u in said})
+    assert insight.polarity == "delight" and insight.participants == 2 and insight.related == 1, insight
+    assert "worth" in insight.headline and {q.participant for q in insight.quotes} == {"Participant 1", "Participant 2"}
+
+
+def test_a_how_might_we_names_only_a_touchpoint_that_hurt_and_no_act_of_advocacy():
+    """"How might we make app and setup work …" from a loud fan coded with the app, or "… make social media work …"
+    from a warning posted in a Facebook group, asks about what did not hurt: neither is generated; a pairing
+    failure that names the app is."""
+    from research import codebook as codebooks
+    from dataclasses import replace
+
+    from research.journey.opportunities import rank, touchpoints_hurt
+
+    book = codebooks.load(codebooks.resolve("cx-journey"))
+    fan = _said(1, "Participant 1", "On the top setting the fan is so noisy that we switch it off at night.", -0.5, {"touchpoint:app", "emotion:disappointment"})
+    pairing = _said(2, "Participant 2", "The app would not pair with my router however often I tried.", -0.5, {"touchpoint:app", "emotion:disappointment"})
+    warning = _said(3, "Participant 3", "I wrote a Facebook post warning the whole street about them.", -0.5, {"touchpoint:social", "emotion:disappointment"})
+    parcel = _said(4, "Participant 4", "That was a mess. The courier left the parcel out in the rain.", -0.6, {"touchpoint:delivery", "emotion:anger"})
+    parcel.parts = [replace(parcel.parts[0], text="That was a mess."), replace(parcel.parts[0], text="The courier left the parcel out in the rain.", valence=0.0, felt=frozenset())]
+    hurt = touchpoints_hurt([fan, pairing, warning, parcel], book)
+    assert hurt == {1: set(), 2: {"App and setup"}, 3: {"Social media"}, 4: set()}  # the feeling told apart from what happened: nothing named in pain
+
+    def pain(u, touchpoint: str) -> Insight:
+        return Insight(key=f"k{u.id}", stage="adoption", statement=u.text, headline=u.text, participants=1, cohort=3, personas=[], touchpoints=[touchpoint],
+                       emotion="Disappointment", polarity="pain", valence=-0.5, intensity=0.5, theme=None, quotes=[], utterance_ids=[u.id])
+
+    found = rank([pain(fan, "App and setup"), pain(pairing, "App and setup"), pain(warning, "Social media")], {}, {1: "Participant 1", 2: "Participant 2", 3: "Participant 3"}, 3, hurt, acts={3})
+    assert [o.statement for o in found] == ["How might we make app and setup work for customers without disappointment?"]
+    assert found[0].utterance_ids == [2]
+
+
+def test_a_pain_point_feels_negative_sentence_by_sentence():
+    """An answer whose whole was coded as confusion (its words 'explained' and 'didn't know') but whose own sentences end
+    'I was delighted' is no pain point; a mixed answer whose sentences weigh negative still is (sentences of my own)."""
+    from research.journey.build import is_delight, is_pain_point
+    from research.journey.evidence import Part, Utterance
+
+    def felt(v: float) -> frozenset[str]:
+        return frozenset({"negative"} if v < 0 else {"positive"} if v >= 0.3 else set())
+
+    def answer(valence: float, codes: set[str], parts: list[tuple[str, float]]) -> Utterance:
+        return Utterance(1, "INT-001", 1, "Participant 1", None, 0.0, " ".join(t for t, _ in parts), codes=codes, valence=valence, felt=felt(valence),
+                         parts=[Part(t, v, felt(v)) for t, v in parts])
+
+    pleased = answer(-0.4, {"emotion:confusion"}, [("I rang the helpline about the heating.", 0.6), ("The engineer explained a timer I didn't know about.", -0.4),
+                                                    ("She checked back a week later.", 0.0), ("I was delighted.", 0.9)])
+    assert not is_pain_point(pleased) and not is_delight(pleased)  # its whole was coded negative: no delight either
+    mixed = answer(-0.6, {"emotion:frustration"}, [("The engineer was friendly.", 0.6), ("But the boiler failed again the next day.", -0.6),
+                                                  ("We had no hot water for a week.", -0.6)])
+    assert is_pain_point(mixed)
+
+
+def test_an_act_of_advocacy_is_never_told_against_its_direction(mapped):
+    """A detractor's act is no delight and a promoter's no pain point, however the answer was felt ("I'd tell them to
+    go somewhere that understands it" was coded as trust and listed under the mortgage study's delights)."""
+    _, journey = mapped
+    detracting = {q.utterance_id for q in journey.advocacy.detractors}
+    promoting = {q.utterance_id for q in journey.advocacy.promoters}
+    assert detracting and promoting
+    for stage in journey.stages:
+        assert not detracting & {q.utterance_id for q in stage.delights} and not promoting & {q.utterance_id for q in stage.pain_points}, stage.stage

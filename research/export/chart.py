@@ -16,7 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from research.export.wording import NOT_DISCUSSED, POLARITY_COLOURS, count, heading, lane_line, shorten  # noqa: E402
+from research.export.wording import NOT_DISCUSSED, POLARITY_COLOURS, count, heading, lane_line, no_opportunity_line, opportunity_line, opportunity_patterns, shorten  # noqa: E402
 from research.journey.model import JourneyMap, StageLane  # noqa: E402
 
 NEGATIVE, POSITIVE, INK, MUTED = "#c0392b", "#1e8449", "#333333", "#666666"
@@ -172,10 +172,11 @@ def write_picture(journey: JourneyMap, path: Path) -> Path:
             fig.text(left, y, text, fontsize=8, color=colour, va="top", gid=f"{lane.stage}-{suffix}")
             y -= line * (1 + text.count("\n")) + 0.012
     fig.text(0.02, 0.155, "Top opportunities", fontsize=11, fontweight="bold", va="top", gid="opportunities-title")
-    if not journey.opportunities:
-        fig.text(0.02, 0.155 - 0.035, "No pain insight to answer.", fontsize=9, color=MUTED, va="top", gid="opportunity-none")
-    for n, opportunity in enumerate(journey.opportunities[:3], 1):
-        fig.text(0.02, 0.155 - n * 0.035, plain(f"{n}. {opportunity.statement}  ({opportunity.participants} of {journey.participants} participants, score {opportunity.score:.3f})"),
+    patterns = opportunity_patterns(journey)
+    if not patterns:
+        fig.text(0.02, 0.155 - 0.035, no_opportunity_line(journey), fontsize=9, color=MUTED, va="top", gid="opportunity-none")
+    for n, opportunity in enumerate(patterns[:3], 1):
+        fig.text(0.02, 0.155 - n * 0.035, plain(f"{n}. {opportunity.statement}  ({opportunity_line(journey, opportunity)})"),
                  fontsize=9, va="top", gid=f"opportunity-{n}")
     if path.suffix.lower() == ".svg":
         path.write_text('<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + _svg(fig), encoding="utf-8")

@@ -100,15 +100,15 @@ def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
     right = _Box(slide, 8.3, 1.4, 4.5, 5.8)
     sections = [("Pain point", lane.pain_points), ("Delight", lane.delights), ("Moment of truth", [m.quote for m in lane.moments_of_truth]),
                 ("Outlier", [o.quote for o in lane.outliers if o.quote])]
-    if lane.promoters or lane.detractors:
-        sections.append((journey.advocacy.line, lane.detractors + lane.promoters))
+    if lane.promoters or lane.detractors or journey.advocacy.mixed:
+        sections.append((journey.advocacy.line, lane.detractors + lane.promoters + journey.advocacy.mixed))
     for title, quotes in sections:
         fresh = next((q for q in quotes if not q.see and q.utterance_id not in {s.utterance_id for s in shown}), None)  # each quote once per slide
         if fresh:
             right.add(title, 14, bold=True, space_before=10)
             right.quote(fresh, 24, 11)
             shown.append(fresh)
-    for opportunity in (o for o in journey.opportunities if o.stage == lane.stage):
+    for opportunity in (o for o in wording.opportunity_patterns(journey) if o.stage == lane.stage):
         right.add("Opportunity", 14, bold=True, space_before=10)
         right.add(opportunity.statement, 12)
         break
@@ -118,18 +118,17 @@ def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
 def _opportunities(deck, journey: JourneyMap) -> None:
     slide = _slide(deck, "Opportunities")
     note = _Box(slide, 0.6, 1.3, 12.1, 0.5)
-    note.add(journey.opportunity_formula, 11, colour=MUTED)
-    rows = journey.opportunities[:8]
+    rows = wording.opportunity_patterns(journey)[:8]
     if not rows:
-        note.add("No pain insight to answer.", 16, space_before=12)
+        note.add(wording.no_opportunity_line(journey), 16, space_before=12)
         return
-    header = ["#", "How might we …", "stage", "participants", "intensity", "evidence", "score"]
-    widths = [0.5, 6.6, 1.6, 1.3, 0.9, 0.9, 0.8]
+    note.add(wording.OPPORTUNITY_ORDER, 11, colour=MUTED)
+    header = ["#", "How might we …", "stage", "who feels it"]
+    widths = [0.5, 7.4, 1.6, 2.6]
     table = slide.shapes.add_table(len(rows) + 1, len(header), Inches(0.6), Inches(1.9), Inches(sum(widths)), Inches(0.4 * (len(rows) + 1))).table
     for column, width in enumerate(widths):
         table.columns[column].width = Emu(Inches(width))
-    cells = [header] + [[str(n), o.statement, wording.stage_name(journey, o.stage), f"{o.participants} of {journey.participants}",
-                         f"{o.intensity:.2f}", f"{o.evidence:.2f}", f"{o.score:.3f}"] for n, o in enumerate(rows, 1)]
+    cells = [header] + [[str(n), o.statement, wording.stage_name(journey, o.stage), wording.opportunity_line(journey, o)] for n, o in enumerate(rows, 1)]
     for r, values in enumerate(cells):
         for c, value in enumerate(values):
             cell = table.cell(r, c)

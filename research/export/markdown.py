@@ -13,7 +13,7 @@ from pathlib import Path
 from research.coding.memos import Memo
 from research.export import wording
 from research.export.document import QUOTE_LANES, STATISTIC_LANES, W_LANES
-from research.journey.model import JourneyMap, Quote, shown
+from research.journey.model import JourneyMap, Opportunity, Quote, shown
 
 ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 MARKDOWN_PUNCTUATION = "\\`*_[]#|~"  # what opens markup mid-line; study text never starts a line
@@ -98,6 +98,32 @@ def _memos(memos: Sequence[Memo]) -> list[str]:
     return out
 
 
+def _opportunities(journey: JourneyMap) -> list[str]:
+    """The shared pains' "How might we" in words (who feels it, how strongly, the quote it rests on), then the single voices apart."""
+    patterns, singles = wording.opportunity_patterns(journey), wording.single_voices(journey)
+    out = [md(wording.OPPORTUNITY_ORDER), ""] if patterns else []
+    if patterns:
+        out += ["| # | opportunity | stage | who feels it | the quote it rests on |", "|---|---|---|---|---|"]
+        out += [f"| {n} | {md(o.statement)} | {md(wording.stage_name(journey, o.stage))} | {md(wording.opportunity_line(journey, o))} | {_cell_quote(journey, o)} |"
+                for n, o in enumerate(patterns, 1)]
+    else:
+        out.append(md(wording.no_opportunity_line(journey)))
+    if singles:
+        out += ["", "### Single voices", "", md(wording.SINGLE_VOICES), ""]
+        out += [f"- {md(o.statement)} ({md(wording.stage_name(journey, o.stage))} · {md(wording.opportunity_line(journey, o))}){_line_quote(journey, o)}" for o in singles]
+    return out
+
+
+def _cell_quote(journey: JourneyMap, opportunity: Opportunity) -> str:
+    quote = wording.opportunity_quote(journey, opportunity)
+    return md(f"“{wording.shorten(quote.text)}” ({quote.participant})") if quote else ""
+
+
+def _line_quote(journey: JourneyMap, opportunity: Opportunity) -> str:
+    quote = wording.opportunity_quote(journey, opportunity)
+    return f": {md(f'“{wording.shorten(quote.text)}” ({quote.participant})')}" if quote else ""
+
+
 def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) -> Path:
     out = [f"# {md(journey.study)}: customer journey map", "", md(wording.heading(journey)) + ".", "", md(journey.coverage.line) + "."]
     empty = wording.nothing_placed_line(journey)
@@ -111,16 +137,10 @@ def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) 
             out.append(f"| {md(lane.name)} | {lane.participants} | {lane.utterances} | {valence} | {top} |")
         out += [line for lane in journey.stages for line in _stage(journey, lane)]
     out += ["", f"## {wording.ADVOCACY_HEADING}", "", md(wording.advocacy_line(journey))]
-    for title, quotes in (("Promoters", journey.advocacy.promoters), ("Detractors", journey.advocacy.detractors)):
-        if quotes:
-            out += ["", f"### {title}", ""] + [f"- {_quote(q)}" for q in quotes]
-    out += ["", "## Opportunities", "", md(journey.opportunity_formula), ""]
-    if journey.opportunities:
-        out += ["| # | opportunity | stage | participants | reach | intensity | evidence | score |", "|---|---|---|---|---|---|---|---|"]
-        out += [f"| {n} | {md(o.statement)} | {md(wording.stage_name(journey, o.stage))} | {o.participants} of {journey.participants} | {o.reach:.0%} | "
-                f"{o.intensity:.2f} | {o.evidence:.2f} | {o.score:.3f} |" for n, o in enumerate(journey.opportunities, 1)]
-    else:
-        out.append("No pain insight to answer.")
+    for title, attr in wording.ADVOCATES:
+        if getattr(journey.advocacy, attr):
+            out += ["", f"### {title}", ""] + [f"- {_quote(q)}" for q in getattr(journey.advocacy, attr)]
+    out += ["", "## Opportunities", ""] + _opportunities(journey)
     out += _personas(journey)
     out += ["", "## Outside the journey", ""]
     out += [f"- {md(t.label)} ({wording.utterances(t.utterances)}, {wording.plural(t.participants, 'participant')})" for t in journey.hidden_themes] or [md(wording.outside_line(journey))]

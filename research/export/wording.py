@@ -119,11 +119,6 @@ def valence_value(lane: StageLane) -> str:
     return f"{lane.valence_mean:+.2f} ± {lane.valence_sd or 0:.2f}"
 
 
-def valence_line(lane: StageLane) -> str:
-    """'valence -0.22 ± 0.63', 'valence -0.60 (one utterance)' or 'no emotion coded': for the analyst's detail views."""
-    return f"valence {valence_value(lane)}" if lane.valence_mean is not None else "no emotion coded"
-
-
 def feelings_line(lane: StageLane) -> str:
     """How the stage's answers felt, in words: 'mixed feelings: 3 positive, 2 negative', 'mostly negative: 4 negative,
     1 positive', 'all negative (3)', 'no feeling expressed' or 'no emotion coded'."""
@@ -170,10 +165,14 @@ def heading(journey: JourneyMap) -> str:
 def advocacy_line(journey: JourneyMap) -> str:
     """The promoters and detractors line; with neither, says so instead of a net advocacy of +0% that was never measured."""
     summary = journey.advocacy
-    if summary.promoter_participants or summary.detractor_participants:
+    if summary.promoter_participants or summary.detractor_participants or summary.mixed_participants:
         return summary.line
     return (f"No promoter or detractor among {plural(journey.participants, 'participant')}: nobody speaks of recommending the product "
             "or warning others off it, so there is no net advocacy to report.")
+
+
+ADVOCATES = (("Promoters", "promoters"), ("Detractors", "detractors"), ("Both recommend and warn", "mixed"))
+"""The advocacy sections a reading format shows, each with its quotes (`Advocacy` attribute)."""
 
 
 def outside_line(journey: JourneyMap) -> str:
@@ -229,12 +228,32 @@ def answers(journey: JourneyMap, opportunity: Opportunity) -> str:
     return shown or re.sub(r" — \d+ of \d+ participants?\b.*$", "", opportunity.insight)  # one participant's pain: no insight on the map
 
 
+OPPORTUNITY_ORDER = ("Ranked by how many participants feel each pain, how strongly, and how many of their answers show it "
+                     "(the numbers are in opportunities.csv and journey-map.json).")
+NO_OPPORTUNITY = "No pain insight to answer."
+NO_SHARED_OPPORTUNITY = "No pain is shared by two or more participants."
+SINGLE_VOICES = "Told by one participant each: worth a follow-up, not yet a pattern."
+
+
+def opportunity_patterns(journey: JourneyMap) -> list[Opportunity]:
+    """The opportunities that answer a pain two or more participants share, best first: what the reading formats rank."""
+    return [o for o in journey.opportunities if o.participants >= 2]
+
+
+def single_voices(journey: JourneyMap) -> list[Opportunity]:
+    """The opportunities from one participant's pain, told apart from the patterns."""
+    return [o for o in journey.opportunities if o.participants < 2]
+
+
+def no_opportunity_line(journey: JourneyMap) -> str:
+    """What stands in place of the ranked opportunities: no pain at all, or none that two participants share."""
+    return NO_SHARED_OPPORTUNITY if journey.opportunities else NO_OPPORTUNITY
+
+
 def opportunity_line(journey: JourneyMap, opportunity: Opportunity) -> str:
-    """'5 of 8 participants · strongly felt · 3 quotes or more · score 0.381': its ranking's parts in words, the score
-    for the order (the formula beside it explains it; the tables keep every number)."""
-    quotes = round(opportunity.evidence * 3)
-    support = "3 quotes or more" if quotes >= 3 else plural(quotes, "quote")
-    return f"{opportunity.participants} of {journey.participants} participants · {strength(opportunity.intensity)} · {support} · score {opportunity.score:.3f}"
+    """'5 of 8 participants · strongly felt': who feels the pain an opportunity answers, and how strongly, in words
+    (the tables keep reach, intensity, evidence and the score)."""
+    return f"{opportunity.participants} of {plural(journey.participants, 'participant')} · {strength(opportunity.intensity)}"
 
 
 def stage_name(journey: JourneyMap, stage: str) -> str:

@@ -1,10 +1,14 @@
 """Advocacy holds detractors as well as promoters: who recommends, who warns others, complains in public or leaves.
 
 An utterance is an act of advocacy when spaCy finds a word-of-mouth verb (recommend, tell, post,
-review, warn ...) aimed at other people, or a churn verb (cancel, return, switch ...). Its direction
-comes from the verb (warning and churn are detraction), from negation ("would not recommend") and
-from the feeling coded on the utterance. Acts count wherever the stage coding put them: a warning to
-the neighbourhood is advocacy even when it is told as part of a retention story.
+review, warn ...) aimed at other people, or a churn verb (cancel, return, switch ...), done or said to be
+done ("I'd tell them ..."). Its direction follows what the participant does or would do: warning and
+leaving detract; telling others follows what they are told to do ("told them to use the same broker",
+"I'd tell them to go somewhere that understands it"), else negation ("would not recommend") and the
+feeling coded on the utterance. An answer that recommends and warns ("told two colleagues to use the
+broker, but warned them about the silence") is mixed: neither a promoter nor a detractor. Acts count
+wherever the stage coding put them: a warning to the neighbourhood is advocacy even when it is told as
+part of a retention story.
 """
 
 from __future__ import annotations
@@ -14,16 +18,17 @@ import re
 from collections import defaultdict
 from typing import Literal, NamedTuple
 
+import numpy as np
 from sqlite_utils import Database
 
 from research.journey.evidence import Utterance
-from research.journey.insights import Group, InsightContext, make_insight, quote_of
+from research.journey.insights import Group, InsightContext, Unit, make_insight, quote_of, units_of
 from research.journey.model import Advocacy, Insight
 from research.nlp import parse
 from research.text_facts import cached_per_text
 
-Direction = Literal["promoter", "detractor"]
-READER_VERSION = "1"  # part of the cache key: a change to how acts are read re-parses stored utterances
+Direction = Literal["promoter", "detractor", "mixed"]
+READER_VERSION = "2"  # part of the cache key: a change to how acts are read re-parses stored utterances
 BAD_FEELING = -0.2  # told to others with a valence below this, an act of word of mouth is a warning
 
 
@@ -34,7 +39,13 @@ class Act(NamedTuple):
     verbs: frozenset[str]
 
 WORD_OF_MOUTH = {"recommend", "refer", "tell", "post", "review", "rate", "share", "mention", "suggest", "write", "rave", "praise", "brag", "evangelize",
-                 "endorse", "send", "show", "invite"}
+                 "endorse", "send", "show", "invite", "advise", "urge"}
+ADVISING = {"tell", "advise", "suggest", "recommend", "urge"}  # their complement says what the others should do ("told them to use it")
+ADOPTING = {"use", "buy", "get", "try", "choose", "pick", "join", "order", "book", "sign", "go"}  # "told two colleagues to use the same broker"
+RIVALS = {"lender", "broker", "insurer", "firm", "store", "shop", "one", "bank", "provider"}  # "moved to another lender"
+ELSEWHERE = {"elsewhere", "another", "different", "other"}  # "look elsewhere", "moved to another bank"
+MOVING = {"go", "move", "look", "shop", "switch", "stay"}  # with ELSEWHERE: leaving for another provider; "stay away"
+WARNINGS = {"warning", "complaint"}  # "posted a thread ... with a warning to phone them": the act warns as well
 WORD_OF_MOUTH_OBJECTS = {"review", "rating", "comment", "post", "recommendation", "testimonial", "referral", "star"}  # "left a four-star review"
 PUBLISHING = {"leave", "write", "post", "give", "submit", "add", "publish", "put", "send", "share"}  # not "read the reviews"
 ALWAYS_NEGATIVE = {"warn", "complain", "slam", "trash", "badmouth"}
@@ -49,18 +60,17 @@ CHURN_PHRASES = re.compile(r"\b(stop(ped)? using|get rid of|got rid of|g[ia]ve u
 AUDIENCE = {"friend", "people", "everyone", "everybody", "anyone", "colleague", "neighbour", "neighbor", "family", "sister", "brother", "mum", "mom",
             "dad", "parent", "group", "forum", "online", "review", "star", "facebook", "instagram", "twitter", "tiktok", "reddit", "social", "community",
             "coworker", "peer", "network", "post", "others", "him", "her", "them", "member", "customer", "client", "wife", "husband", "partner"}
-TRIGGER = re.compile(r"\b(recommend|refer|rav|prais|brag|endors|evangeli|tell|told|post|review|rat(e|ed|ing)|shar|mention|suggest|wr[io]t|warn|complain|slam|"
+TRIGGER = re.compile(r"\b(recommend|refer|rav|prais|brag|endors|evangeli|tell|told|post|review|rat(e|ed|ing)|shar|mention|suggest|advi[sc]|urg|wr[io]t|warn|complain|slam|"
                      r"trash|badmouth|cancel|return|sen[dt]|switch|left|leav|quit|drop|ditch|abandon|unsubscrib|refund|terminat|churn|stop(ped)? using|"
-                     r"rid of|gave up|give up|never (buy|bought|order|use)|won't (buy|renew)|not renew)", re.IGNORECASE)
+                     r"rid of|gave up|give up|never (buy|bought|order|use)|won't (buy|renew)|not renew|elsewhere|another|different|other|away)", re.IGNORECASE)
 
 
 def direction(doc, feels_bad: bool) -> Direction | None:
-    """Whether a parsed utterance promotes or detracts, or is no act of advocacy. Only the customer's own acts
-    count ("I told my sister"), not what others did to them ("a friend recommended it"). Telling others is
-    praise unless a negation or a bad feeling (`feels_bad`) makes it a warning."""
-    if CHURN_PHRASES.search(doc.text):
-        return "detractor"
-    found: Direction | None = None
+    """Whether a parsed utterance promotes, detracts, does both (mixed), or is no act of advocacy. Only the
+    customer's own acts count ("I told my sister", "I'd tell them"), not what others did to them ("a friend
+    recommended it"). Telling others follows what they are told to do, else it is praise unless a negation or a
+    bad feeling (`feels_bad`) makes it a warning."""
+    found: set[Direction] = {"detractor"} if CHURN_PHRASES.search(doc.text) else set()
     for token in doc:
         lemma = token.lemma_.lower()
         if token.pos_ != "VERB" or not _by_customer(token) or _hypothetical(token):
@@ -69,14 +79,32 @@ def direction(doc, feels_bad: bool) -> Direction | None:
         public = _aimed_at_others(token)
         reviews = lemma in PUBLISHING and any(c.dep_ == "dobj" and c.lemma_.lower() in WORD_OF_MOUTH_OBJECTS for c in token.children)
         if lemma in WORD_OF_MOUTH and (public or lemma in ALWAYS_POSITIVE) or reviews:
-            if negated or feels_bad:
-                return "detractor"
-            found = "promoter"
+            advised = _advised(token) if lemma in ADVISING else None
+            found.add("detractor" if negated or advised == "detractor" or (advised is None and feels_bad) else "promoter")
+            if any(t.lemma_.lower() in WARNINGS for t in token.subtree if t.i != token.i):
+                found.add("detractor")
         elif negated:  # "we didn't cancel", "I never complained"
             continue
         elif _churns(token, lemma) or lemma in ALWAYS_NEGATIVE and (public or lemma == "warn"):
-            return "detractor"
-    return found
+            found.add("detractor")
+    if len(found) == 2:
+        return "mixed"
+    return next(iter(found), None)
+
+
+def _advised(verb) -> Direction | None:
+    """What the customer tells others to do, when they tell them to do something: leave or avoid it (a detractor's
+    advice), or use, buy or choose it (a promoter's); None when they tell a fact or an opinion ("told him it was worth it")."""
+    told = [c for c in verb.children if c.dep_ in ("xcomp", "ccomp") and c.pos_ in ("VERB", "AUX")]
+    told += [c for t in told for c in t.children if c.dep_ == "conj" and c.pos_ == "VERB"]
+    for action in told:
+        lemma = action.lemma_.lower()
+        negated = any(c.dep_ == "neg" or c.lower_ == "never" for c in action.children)
+        if lemma == "avoid" or _churns(action, lemma) or _leaves(action, lemma, advice=True):
+            return "promoter" if negated else "detractor"
+        if lemma in ADOPTING:
+            return "detractor" if negated else "promoter"
+    return None
 
 
 def read_acts(texts: dict[int, str]) -> dict[int, dict]:
@@ -106,6 +134,20 @@ def stored_acts(db: Database, utterances: list[Utterance]) -> dict[int, Act]:
     return acts
 
 
+def _leaves(verb, lemma: str, advice: bool = False) -> bool:
+    """Going to another provider: "look elsewhere", "moved to another bank", "stay away". In advice to others any
+    action done elsewhere counts ("find a lender elsewhere"), and so does "go somewhere that answers the phone"
+    (somewhere other than here)."""
+    if not advice and lemma not in MOVING:
+        return False
+    near = [c for c in verb.children if c.dep_ in ("advmod", "dobj", "npadvmod")] + [g for c in verb.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+    if lemma == "stay":
+        return any(t.lower_ == "away" for t in near)
+    places = ELSEWHERE | ({"somewhere"} if advice and lemma in MOVING else set())
+    other_provider = [t for t in near if t.lemma_.lower() in PROVIDER | RIVALS and any(d.dep_ in ("det", "amod") and d.lower_ in ELSEWHERE for d in t.children)]
+    return bool(other_provider) or any(t.lower_ in places for t in near)
+
+
 def _churns(verb, lemma: str) -> bool:
     objects = [c for c in verb.children if c.dep_ in ("dobj", "pobj")] + [g for c in verb.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
     heads = {o.lemma_.lower() for o in objects}
@@ -116,7 +158,7 @@ def _churns(verb, lemma: str) -> bool:
         return back and bool(objects) and not heads & COMMUNICATION
     if lemma in SWITCH:
         return bool(heads & PROVIDER) or any(o.pos_ == "PROPN" or o.ent_type_ == "ORG" for o in objects)
-    return False
+    return lemma != "look" and _leaves(verb, lemma)  # "we moved to another bank"; looking elsewhere is not yet leaving
 
 
 def _aimed_at_others(verb) -> bool:
@@ -132,7 +174,10 @@ def _hypothetical(verb) -> bool:
 
 
 def _by_customer(verb) -> bool:
-    """The customer (I, we) does it, or the subject is left out ("cancelled it straight away")."""
+    """The customer (I, we) does it, or the subject is left out ("cancelled it straight away"); not an imperative
+    ("Tell people what is happening during underwriting": what the company should do)."""
+    if verb.tag_ == "VB" and verb.dep_ == "ROOT" and not any(c.dep_ in ("aux", "nsubj") for c in verb.children):
+        return False
     subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
     if not subjects and verb.dep_ in ("conj", "xcomp"):
         subjects = [c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")]
@@ -146,59 +191,49 @@ def percent(share: float) -> str:
 
 
 def advocacy(db: Database, utterances: list[Utterance], cohort: int) -> tuple[Advocacy, dict[int, Act]]:
-    """Promoters and detractors across the study, with a net advocacy line, and each act by utterance id."""
+    """Promoters and detractors across the study, with a net advocacy line, and each act by utterance id. A participant
+    who both recommends and warns (in one answer or two) is mixed: counted as neither, and shown apart."""
     acts = stored_acts(db, utterances)
     by_person: dict[str, set[Direction]] = defaultdict(set)
     by_id = {u.id: u for u in utterances}
     for uid, act in acts.items():
-        by_person[by_id[uid].participant].add(act.direction)
-    detractors = {p for p, kinds in by_person.items() if "detractor" in kinds}
-    promoters = {p for p, kinds in by_person.items() if "promoter" in kinds} - detractors
-    net = (len(promoters) - len(detractors)) / max(cohort, 1)
-    line = (f"{len(promoters)} promoter{'s' * (len(promoters) != 1)} and {len(detractors)} detractor{'s' * (len(detractors) != 1)} "
-            f"among {cohort} participant{'s' * (cohort != 1)}: net advocacy {percent(net)}")
-    quotes = {kind: [quote_of(by_id[uid]) for uid, act in acts.items() if act.direction == kind and by_id[uid].participant in people]
-              for kind, people in (("promoter", promoters), ("detractor", detractors))}
-    return Advocacy(promoters=quotes["promoter"], detractors=quotes["detractor"], promoter_participants=len(promoters),
-                    detractor_participants=len(detractors), net=round(net, 3), line=line), acts
+        by_person[by_id[uid].participant] |= {"promoter", "detractor"} if act.direction == "mixed" else {act.direction}
+    people = {kind: {p for p, kinds in by_person.items() if kinds == {kind}} for kind in ("promoter", "detractor")}
+    people["mixed"] = {p for p, kinds in by_person.items() if len(kinds) == 2}
+    promoters, detractors, mixed = len(people["promoter"]), len(people["detractor"]), len(people["mixed"])
+    net = (promoters - detractors) / max(cohort, 1)
+    line = (f"{promoters} promoter{'s' * (promoters != 1)} and {detractors} detractor{'s' * (detractors != 1)} among {cohort} participant{'s' * (cohort != 1)}"
+            + (f" ({mixed} both recommend{'s' * (mixed == 1)} and warn{'s' * (mixed == 1)}, counted as neither)" if mixed else "") + f": net advocacy {percent(net)}")
+    quotes = {kind: [quote_of(by_id[uid]) for uid, act in acts.items() if by_id[uid].participant in members and (act.direction == kind or kind == "mixed")]
+              for kind, members in people.items()}
+    return Advocacy(promoters=quotes["promoter"], detractors=quotes["detractor"], mixed=quotes["mixed"], promoter_participants=promoters,
+                    detractor_participants=detractors, mixed_participants=mixed, net=round(net, 3), line=line), acts
 
 
-PROMOTING_KINDS = {"by word of mouth": {"tell", "recommend", "mention", "refer", "suggest", "rave", "praise", "brag", "evangelize", "endorse", "show", "invite"},
-                   "in posts": {"post", "share", "write"}, "in reviews": {"review", "rate", "leave"}, "with referrals": {"send"}}
-DETRACTING_KINDS = {"warned others off": {"warn", "slam", "trash", "badmouth"}, "complained in public": {"complain", "post", "write", "review"},
-                    "cancelled, returned or left": CANCEL | RETURN | SWITCH}
+ACT_WORDS = WORD_OF_MOUTH | ALWAYS_NEGATIVE | CANCEL | RETURN | SWITCH | MOVING | {"avoid"}
+POLARITY = {"promoter": "delight", "detractor": "pain", "mixed": "mixed"}
 
 
-def _claim(verbs: set[str], kinds: dict[str, set[str]], lead: str) -> str:
-    """"Told others about it by word of mouth, in posts and in reviews": the kinds of act the members' verbs show."""
-    found = [kind for kind, kind_verbs in kinds.items() if verbs & kind_verbs]
-    if lead:
-        return lead + (" " + _join(found) if found else "")
-    return _join(found).capitalize() if found else "Turned against it"
+def act_units(u: Utterance, verbs: frozenset[str], vectors: dict[int, np.ndarray]) -> list[Unit]:
+    """The parts of an answer that tell its act ("I sent my referral code to my sister"), not its other sentences
+    ("That was a lovely surprise."); the whole answer's parts where no part names the act's verb."""
+    units = units_of(u, vectors)
+    acting = verbs & ACT_WORDS
+    told = [unit for unit, doc in zip(units, parse([unit.part.text for unit in units]))
+            if CHURN_PHRASES.search(doc.text) or any(t.lemma_.lower() in acting for t in doc)]
+    return told or units
 
 
-def _join(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def advocacy_insights(acts: dict[int, Act], by_id: dict[int, Utterance], context: InsightContext) -> list[Insight]:
-    """The last stage's insights from acts of advocacy: one for promoters, one for detractors."""
+def advocacy_insights(acts: dict[int, Act], by_id: dict[int, Utterance], context: InsightContext, vectors: dict[int, np.ndarray]) -> list[Insight]:
+    """The last stage's insights from acts of advocacy: one for promoters, one for detractors, one for those who do
+    both. Each is claimed as every other stage's is (`claims`): its headline is the most central sentence telling
+    an act, and it speaks only for the participants whose own act is told alike; the others are related."""
     out = []
-    for kind, kinds, lead, polarity in (("promoter", PROMOTING_KINDS, "Told others about it", "delight"), ("detractor", DETRACTING_KINDS, "", "pain")):
+    for kind, polarity in POLARITY.items():
         members = [by_id[uid] for uid, act in acts.items() if act.direction == kind]
         if not members:
             continue
-        claim = _claim(set().union(*(acts[u.id].verbs for u in members)), kinds, lead)
-        insight = make_insight(Group.of(members), context)
-        people = len({u.participant for u in members})
-        insight.headline = claim
+        insight = make_insight(Group([unit for u in members for unit in act_units(u, acts[u.id].verbs, vectors)]), context)
         insight.polarity = polarity
-        insight.participants = people
-        insight.statement = f"{claim} — {people} of {context.cohort} participant{'s' * (context.cohort != 1)}, {context.stage_name}"
-        by_feeling = sorted(members, key=lambda u: -(u.valence or 0) if kind == "promoter" else (u.valence or 0))
-        firsts: dict[str, Utterance] = {}
-        for u in by_feeling:
-            firsts.setdefault(u.participant, u)
-        insight.quotes = [quote_of(u) for u in firsts.values()][:3]
         out.append(insight)
     return out

@@ -27,7 +27,7 @@ from research.journey.insights import InsightContext, agrees, group_utterances, 
 from research.journey.model import (
     Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, Saturation, SaturationStep, StageLane,
 )
-from research.journey.opportunities import FORMULA, rank
+from research.journey.opportunities import FORMULA, rank, touchpoints_hurt
 from research.journey.placement import Alternatives, place_quotes
 from research.journey.personas import persona_matrix
 from research.journey.summary import stage_summary
@@ -71,6 +71,7 @@ class MapBuilder:
         by_id = {u.id: u for u in utterances}
         theme_labels = {tid: t["label"] for tid, t in self.themes.items() if _is_journey_theme(t) and not t.get("hidden")}
         advocacy_summary, acts = advocacy(self.study.db, journey, len(speaking))
+        self.acts = acts
         last = stage_group.codes[-1].id  # advocacy: acts of word of mouth and churn belong here wherever they were told
         by_stage[last] += [by_id[uid] for uid in acts if by_id[uid].stage != last]
         insights: dict[str, list[Insight]] = {}
@@ -83,12 +84,13 @@ class MapBuilder:
             grouped = [u for u in members if code.id != last or u.id not in acts]
             groups = analyst_edits.apply_merges(code.id, group_utterances(grouped, vectors), edits)
             told = [g for g in groups if worth_telling(g, needed, self.intensity, STRONG_EMOTION)]
-            made = [make_insight(g, context) for g in told] + (advocacy_insights(acts, by_id, context) if code.id == last else [])
+            made = [make_insight(g, context) for g in told] + (advocacy_insights(acts, by_id, context, vectors) if code.id == last else [])
             made = analyst_edits.apply_edits(made, edits, by_id)
             made.sort(key=lambda i: (-i.participants, -i.intensity, i.key))
             insights[code.id] = [i for i in made if i.participants >= needed]
             in_patterns = {uid for i in insights[code.id] for uid in i.utterance_ids}
-            singles[code.id] = _one_per_utterance([i for i in made if i.participants == 1 and not set(i.utterance_ids) & in_patterns])
+            singles[code.id] = _one_per_utterance([i for i in made if i.participants == 1 and not set(i.utterance_ids) & in_patterns
+                                                   and not set(i.utterance_ids) <= acts.keys()])  # one person's act is told under promoters and detractors
         journeys = self._journeys(utterances, {c.id: c.name for c in stage_group.codes}, acts)
         lanes = []
         for code in stage_group.codes:
@@ -104,7 +106,7 @@ class MapBuilder:
         return JourneyMap(
             study=self.study.config.name, built_at=now(), filters=filters, interviews=len({u.interview for u in utterances}), participants=len(speaking),
             pattern_share=self.pattern_share, coverage=self._coverage(utterances, journey), stages=lanes,
-            opportunities=rank(every_insight, five_ws, speaker_of, len(speaking)), opportunity_formula=FORMULA, advocacy=advocacy_summary,
+            opportunities=rank(every_insight, five_ws, speaker_of, len(speaking), touchpoints_hurt(journey, self.codebook), acts), opportunity_formula=FORMULA, advocacy=advocacy_summary,
             personas=persona_matrix(journey, personas, [c.id for c in stage_group.codes], [i for stage in insights.values() for i in stage]),
             participants_journeys=[j for j, _ in journeys.values()], saturation=self._saturation(journey),
             hidden_themes=self._theme_items(utterances, journey_themes=False),
@@ -206,10 +208,8 @@ class MapBuilder:
     def _polar_quotes(self, members: list[Utterance], patterns: list[Insight], polarity: str) -> list[Quote]:
         """Pain points (negative evidence only) or delights (positive only): the quotes of the widest
         insight of that polarity first, then the strongest others."""
-        if polarity == "pain":
-            chosen = [u for u in members if (u.valence or 0) < 0 and ("signal:pain-point" in u.codes or (u.valence or 0) <= PAIN) and _said(u, "negative")]
-        else:
-            chosen = [u for u in members if (u.valence or 0) > 0 and ("signal:delight" in u.codes or (u.valence or 0) >= DELIGHT) and _said(u, "positive")]
+        contrary = "promoter" if polarity == "pain" else "detractor"  # "I'd tell them to go somewhere that understands it" is no delight, however it was felt
+        chosen = [u for u in members if (is_pain_point if polarity == "pain" else is_delight)(u) and getattr(self.acts.get(u.id), "direction", None) != contrary]
         lead = [q.utterance_id for p in patterns if p.polarity == polarity for q in p.quotes]
         order = {uid: n for n, uid in enumerate(lead)}
         return [quote_of(u) for u in sorted(chosen, key=lambda u: (order.get(u.id, len(order)), -self.intensity[u.id], u.id))]
@@ -313,6 +313,26 @@ def _feeling_word(valence: float) -> str:
     if abs(valence) < 0.15:
         return "neutral on balance"
     return ("strongly " if abs(valence) >= STRONG_EMOTION else "") + ("positive" if valence > 0 else "negative")
+
+
+def is_pain_point(u: Utterance) -> bool:
+    """A pain point: an answer coded as a pain or felt clearly negative, in which the speaker's own sentences say
+    something negative and feel negative on balance. "An engineer called me back, explained a night mode I didn't
+    know about … I was impressed." was coded confusion as a whole, by its words "explained" and "didn't know";
+    sentence by sentence it is trust, confusion, nothing and delight: no pain point."""
+    return (u.valence or 0) < 0 and ("signal:pain-point" in u.codes or (u.valence or 0) <= PAIN) and _said(u, "negative") and on_balance(u) < 0
+
+
+def is_delight(u: Utterance) -> bool:
+    """A delight, as a pain point is a pain: coded or clearly felt, said and felt on balance by the speaker's own sentences."""
+    return (u.valence or 0) > 0 and ("signal:delight" in u.codes or (u.valence or 0) >= DELIGHT) and _said(u, "positive") and on_balance(u) > 0
+
+
+def on_balance(u: Utterance) -> float:
+    """How the speaker's own sentences feel on balance: the mean of those that feel something or state a problem
+    (`Part.evidence`); the whole answer's feeling where coding read no parts or none of them feels anything."""
+    felt = [p.evidence for p in u.parts if p.evidence]
+    return float(np.mean(felt)) if felt else (u.valence or 0.0)
 
 
 def _said(u: Utterance, feeling: str) -> bool:

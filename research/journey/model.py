@@ -145,6 +145,8 @@ class Advocacy(BaseModel):
     promoter_participants: int
     detractor_participants: int
     net: float  # (promoters − detractors) / participants, in -1..1
+    mixed: list[Quote] = []  # the acts of participants who both recommend and warn: counted as neither
+    mixed_participants: int = 0
     line: str
 
 

@@ -2,14 +2,22 @@
 
 The question is made from the insight's own evidence: the activity the participants describe (a verb
 phrase from the 5 W's, "pair the purifier with Wi-Fi") and the feeling to remove, or the touchpoint
-when no activity is shared. One participant's pain never outranks a pain many share unless it is
-extreme.
+when no activity is shared, and only a touchpoint that hurt: one the answers name where they feel the
+pain ("on the high setting it is loud" names no app, though the answer was coded with the app). Where an
+answer tells its feeling apart from what happened ("That was a disaster. The courier left both boxes in
+the rain."), no touchpoint is named in pain and none is asked about: a question missed, not a wrong one. An act
+of advocacy (warning others in a Facebook group, leaving) is what a pain led to, not a pain at the
+channel it was told through: it asks no question of its own, the pain behind it does where it was felt.
+One participant's pain never outranks a pain many share unless it is extreme.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 
+from research.codebook import Codebook
 from research.fivews import LIGHT_VERBS, FiveWs
+from research.journey.evidence import Utterance
 from research.journey.model import Insight, Opportunity
 
 FORMULA = "score = reach (participants / cohort) × intensity (mean |negative valence| of the quotes) × evidence (min(1, quotes / 3))"
@@ -19,12 +27,38 @@ LIMIT = 10
 FEELINGS = {"frustration": "frustration", "anger": "anger", "anxiety": "worry", "confusion": "confusion", "disappointment": "disappointment"}
 
 
-def how_might_we(insight: Insight, five_ws: dict[int, FiveWs], speaker_of: dict[int, str]) -> str | None:
+def touchpoints_hurt(utterances: list[Utterance], codebook: Codebook) -> dict[int, set[str]]:
+    """{utterance id: the names of its coded touchpoints that hurt}: those whose codebook patterns occur in a part of the
+    answer that feels negative or states a problem (`Part.evidence`). "It paired with the studio Wi-Fi straight away.
+    But on the high setting it is loud." names the app only where it worked: the app did not hurt. A touchpoint
+    without patterns cannot be checked and counts as coded."""
+    touchpoints = {key: code for key, (_, code) in codebook.codes.items() if key.startswith("touchpoint:")}
+    checkable = {key for key, code in touchpoints.items() if code.patterns}
+    hurt = {u.id: {touchpoints[k].name for k in u.in_group("touchpoint") if k in touchpoints and k not in checkable} for u in utterances}
+    painful = [(u, part.text) for u in utterances if set(u.in_group("touchpoint")) & checkable for part in (u.parts or [u.whole()]) if part.evidence < 0]
+    if not painful:
+        return hurt
+    from research.coding.rules import RuleMatcher
+    from research.nlp import load_spacy
+
+    nlp = load_spacy()
+    texts = list(dict.fromkeys(text for _, text in painful))
+    with nlp.select_pipes(disable=[name for name in ("parser", "ner") if name in nlp.pipe_names]):
+        rules = RuleMatcher(codebook, nlp, keys=checkable)
+        named = {text: {nlp.vocab.strings[match] for match, _, _ in rules.matcher(doc)} for text, doc in zip(texts, nlp.pipe(texts, batch_size=256))}
+    for u, text in painful:
+        hurt[u.id] |= {touchpoints[k].name for k in named[text] & set(u.in_group("touchpoint"))}
+    return hurt
+
+
+def how_might_we(insight: Insight, five_ws: dict[int, FiveWs], speaker_of: dict[int, str], hurt: dict[int, set[str]]) -> str | None:
     """A question that turns the pain into a goal, from what the participants were doing or the touchpoint
-    it happened at; None for a pain with neither (smoke at home is a need, not the company's opportunity)."""
+    that hurt (`touchpoints_hurt`); None for a pain with neither (smoke at home is a need, not the company's
+    opportunity; a loud fan coded with the app is not the app's)."""
     activity = shared_activity(insight, five_ws, speaker_of)
     feeling = FEELINGS.get((insight.emotion or "").lower(), (insight.emotion or "").lower() or None)
-    touchpoint = insight.touchpoints[0] if insight.touchpoints else None
+    named = set().union(*(hurt.get(uid, set()) for uid in insight.utterance_ids))
+    touchpoint = next((t for t in insight.touchpoints if t in named), None)
     if activity:
         tail = f" without {feeling}" if feeling else " first time"
         return f"How might we help customers {activity}{tail}?"
@@ -57,11 +91,13 @@ def shared_activity(insight: Insight, five_ws: dict[int, FiveWs], speaker_of: di
     return min(wordings[key], key=lambda w: (len(w), w))
 
 
-def rank(insights: list[Insight], five_ws: dict[int, FiveWs], speaker_of: dict[int, str], cohort: int) -> list[Opportunity]:
-    """Opportunities from pain insights, best first (see FORMULA)."""
+def rank(insights: list[Insight], five_ws: dict[int, FiveWs], speaker_of: dict[int, str], cohort: int, hurt: dict[int, set[str]],
+         acts: Collection[int] = ()) -> list[Opportunity]:
+    """Opportunities from pain insights, best first (see FORMULA); none from an insight made of acts of advocacy (`acts`)."""
     out = []
     for insight in insights:
-        statement = how_might_we(insight, five_ws, speaker_of) if insight.polarity == "pain" else None
+        outcome = set(insight.utterance_ids) <= set(acts)
+        statement = how_might_we(insight, five_ws, speaker_of, hurt) if insight.polarity == "pain" and not outcome else None
         if statement is None:
             continue
         reach = insight.participants / max(cohort, 1)
