@@ -545,10 +545,11 @@ def _said(uid: int, participant: str, text: str, valence: float, codes: set[str]
     return u
 
 
-def test_advocacy_insights_claim_only_the_participants_whose_acts_are_told_alike():
-    """An advocacy insight is claimed as every other stage's is: two participants who told someone the app was worth
-    it make the claim; a review on a comparison site is related, not counted (was: all three under 'Told others
-    about it by word of mouth and in reviews')."""
+def test_advocacy_insights_claim_the_kinds_of_act_every_member_did():
+    """An advocacy insight's headline names the kinds of act its members did, so it speaks for all of them: three
+    participants who told a sister, told a colleague and left five stars are "Told others about it by word of mouth
+    and in reviews" (3 of 4), not one participant's sentence claimed for two (which left the demo's Advocacy, where
+    6 of 8 told others in six different ways, with no insight at all); one who recommends and warns is apart."""
     from research import codebook as codebooks
     from research.journey.advocacy import Act, advocacy_insights
     from research.journey.claims import similarity_floor
@@ -557,14 +558,18 @@ def test_advocacy_insights_claim_only_the_participants_whose_acts_are_told_alike
     codes = {"stage:advocacy", "emotion:delight"}
     said = [_said(1, "Participant 1", "I told my sister the banking app was worth every penny.", 0.9, codes),
             _said(2, "Participant 2", "I told my colleague that the banking app was really worth it.", 0.9, codes),
-            _said(3, "Participant 3", "I left five stars on a comparison site after the remortgage.", 0.9, codes)]
-    acts = {1: Act("promoter", frozenset({"tell"})), 2: Act("promoter", frozenset({"tell"})), 3: Act("promoter", frozenset({"leave"}))}
+            _said(3, "Participant 3", "I left five stars on a comparison site after the remortgage.", 0.9, codes),
+            _said(4, "Participant 4", "I told my brother to use them but warned him about the wait.", 0.1, {"stage:advocacy"})]
+    acts = {1: Act("promoter", frozenset({"tell"})), 2: Act("promoter", frozenset({"tell"})), 3: Act("promoter", frozenset({"leave"})),
+            4: Act("mixed", frozenset({"tell", "warn"}))}
     book = codebooks.load(codebooks.resolve("cx-journey"))
     context = InsightContext("advocacy", "Advocacy", 4, [u.text for u in said], {}, {}, {u.id: 0.9 for u in said}, {"emotion:delight": 0.9},
                              similarity_floor(book, "all-MiniLM-L6-v2"))
-    (insight,) = advocacy_insights(acts, {u.id: u for u in said}, context, {u.id: u.parts[0].vector for u in said})
-    assert insight.polarity == "delight" and insight.participants == 2 and insight.related == 1, insight
-    assert "worth" in insight.headline and {q.participant for q in insight.quotes} == {"Participant 1", "Participant 2"}
+    promoting, mixed = advocacy_insights(acts, {u.id: u for u in said}, context)
+    assert promoting.headline == "Told others about it by word of mouth and in reviews" and promoting.polarity == "delight"
+    assert promoting.participants == 3 and promoting.related == 0
+    assert {q.participant for q in promoting.quotes} == {"Participant 1", "Participant 2", "Participant 3"}
+    assert mixed.headline == "Both recommended it and warned others" and mixed.participants == 1 and mixed.polarity == "mixed"
 
 
 def test_a_how_might_we_names_only_a_touchpoint_that_hurt_and_no_act_of_advocacy():

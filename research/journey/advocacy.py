@@ -16,13 +16,13 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from dataclasses import replace
 from typing import Literal, NamedTuple
 
-import numpy as np
 from sqlite_utils import Database
 
 from research.journey.evidence import Utterance
-from research.journey.insights import Group, InsightContext, Unit, make_insight, quote_of, units_of
+from research.journey.insights import Group, InsightContext, make_insight, quote_of
 from research.journey.model import Advocacy, Insight
 from research.nlp import parse
 from research.text_facts import cached_per_text
@@ -210,30 +210,46 @@ def advocacy(db: Database, utterances: list[Utterance], cohort: int) -> tuple[Ad
                     detractor_participants=detractors, mixed_participants=mixed, net=round(net, 3), line=line), acts
 
 
-ACT_WORDS = WORD_OF_MOUTH | ALWAYS_NEGATIVE | CANCEL | RETURN | SWITCH | MOVING | {"avoid"}
-POLARITY = {"promoter": "delight", "detractor": "pain", "mixed": "mixed"}
+PROMOTING_KINDS = {"by word of mouth": {"tell", "recommend", "mention", "refer", "suggest", "rave", "praise", "brag", "evangelize", "endorse", "show", "invite", "advise", "urge"},
+                   "in posts": {"post", "share", "write"}, "in reviews": {"review", "rate", "leave"}, "with referrals": {"send"}}
+DETRACTING_KINDS = {"warned others off": {"warn", "slam", "trash", "badmouth", "tell", "advise", "urge", "suggest"}, "complained in public": {"complain", "post", "write", "review"},
+                    "cancelled, returned or left": CANCEL | RETURN | SWITCH | MOVING}
+CLAIMS = {"promoter": ("Told others about it", PROMOTING_KINDS, "delight"), "detractor": ("", DETRACTING_KINDS, "pain"),
+          "mixed": ("Both recommended it and warned others", {}, "mixed")}
 
 
-def act_units(u: Utterance, verbs: frozenset[str], vectors: dict[int, np.ndarray]) -> list[Unit]:
-    """The parts of an answer that tell its act ("I sent my referral code to my sister"), not its other sentences
-    ("That was a lovely surprise."); the whole answer's parts where no part names the act's verb."""
-    units = units_of(u, vectors)
-    acting = verbs & ACT_WORDS
-    told = [unit for unit, doc in zip(units, parse([unit.part.text for unit in units]))
-            if CHURN_PHRASES.search(doc.text) or any(t.lemma_.lower() in acting for t in doc)]
-    return told or units
+def _claim(verbs: set[str], kinds: dict[str, set[str]], lead: str) -> str:
+    """"Told others about it by word of mouth, in posts and in reviews": the kinds of act the members' verbs show."""
+    found = [kind for kind, kind_verbs in kinds.items() if verbs & kind_verbs]
+    if lead:
+        return lead + (" " + _join(found) if found else "")
+    return _join(found).capitalize() if found else "Turned against it"
 
 
-def advocacy_insights(acts: dict[int, Act], by_id: dict[int, Utterance], context: InsightContext, vectors: dict[int, np.ndarray]) -> list[Insight]:
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def advocacy_insights(acts: dict[int, Act], by_id: dict[int, Utterance], context: InsightContext) -> list[Insight]:
     """The last stage's insights from acts of advocacy: one for promoters, one for detractors, one for those who do
-    both. Each is claimed as every other stage's is (`claims`): its headline is the most central sentence telling
-    an act, and it speaks only for the participants whose own act is told alike; the others are related."""
+    both. The headline names the kinds of act the members did ("Told others about it by word of mouth and in
+    reviews"), not one participant's sentence, so it speaks for every member: no act is claimed for another."""
     out = []
-    for kind, polarity in POLARITY.items():
+    for kind, (lead, kinds, polarity) in CLAIMS.items():
         members = [by_id[uid] for uid, act in acts.items() if act.direction == kind]
         if not members:
             continue
-        insight = make_insight(Group([unit for u in members for unit in act_units(u, acts[u.id].verbs, vectors)]), context)
+        claim = _claim(set().union(*(acts[u.id].verbs for u in members)), kinds, lead)
+        insight = make_insight(Group.of(members), replace(context, floor=None))  # the act claimed speaks for every member
+        people = len({u.participant for u in members})
+        insight.headline = claim
         insight.polarity = polarity
+        insight.participants = people
+        insight.statement = f"{claim} — {people} of {context.cohort} participant{'s' * (context.cohort != 1)}, {context.stage_name}"
+        by_feeling = sorted(members, key=lambda u: -(u.valence or 0) if kind == "promoter" else (u.valence or 0))
+        firsts: dict[str, Utterance] = {}
+        for u in by_feeling:
+            firsts.setdefault(u.participant, u)
+        insight.quotes = [quote_of(u) for u in firsts.values()][:3]
         out.append(insight)
     return out

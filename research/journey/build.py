@@ -84,7 +84,7 @@ class MapBuilder:
             grouped = [u for u in members if code.id != last or u.id not in acts]
             groups = analyst_edits.apply_merges(code.id, group_utterances(grouped, vectors), edits)
             told = [g for g in groups if worth_telling(g, needed, self.intensity, STRONG_EMOTION)]
-            made = [make_insight(g, context) for g in told] + (advocacy_insights(acts, by_id, context, vectors) if code.id == last else [])
+            made = [make_insight(g, context) for g in told] + (advocacy_insights(acts, by_id, context) if code.id == last else [])
             made = analyst_edits.apply_edits(made, edits, by_id)
             made.sort(key=lambda i: (-i.participants, -i.intensity, i.key))
             insights[code.id] = [i for i in made if i.participants >= needed]
