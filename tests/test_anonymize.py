@@ -284,15 +284,21 @@ def test_re_running_is_a_no_op_and_surrogates_are_stable(demo_study, tmp_path):
 
 
 @pytest.mark.slow
-def test_research_run_prints_no_pii(study):
+def test_research_run_prints_no_pii(study, tmp_path):
     """The console output of a whole run (progress, summaries, status, notes) names no one."""
     from research.ingest import add_files
     from research.metadata import MetadataSheet
+    from tests.audio_factory import speech_clip, write_audio
 
     study.config.anonymize.allow = BRAND_TERMS
     study.config.transcribe.model = "tiny.en"
     study.save_config()
-    add_files(study, [DEMO / "int-01.opus", DEMO / "int-07.opus"], MetadataSheet.load(DEMO / "metadata.csv"))
+    # each interview's first eight turns (79 s of 123, 62 s of 88): every name, company, email and phone number the two
+    # say comes before them; the sheet still names the files by their stems
+    timings = json.loads((DEMO / "timings.json").read_text())
+    (tmp_path / "audio").mkdir()
+    clips = [write_audio(tmp_path / "audio" / f"{name}.wav", speech_clip(DEMO / f"{name}.opus", timings[name][7]["end"] + 0.5)) for name in ("int-01", "int-07")]
+    add_files(study, clips, MetadataSheet.load(DEMO / "metadata.csv"))
     result = CliRunner().invoke(cli, ["--study", str(study.root), "run"])
     assert result.exit_code == 0, result.output
     assert "Anonymized 2 interviews" in result.output and "Coded 2 interviews" in result.output

@@ -90,7 +90,7 @@ def test_role_inference_from_questions_order_and_talk_share():
 @pytest.mark.slow
 def test_bad_input_gets_a_note_not_a_crash(study, tmp_path):
     silent = write_audio(tmp_path / "silent.wav", np.zeros(16_000 * 4, np.float32))
-    turns = [t for t in TIMINGS["int-01"] if t["speaker"] == "customer"]
+    turns = [t for t in TIMINGS["int-01"] if t["speaker"] == "customer"][:3]  # three answers (37 s), none a question, as in all seven
     from research.audio import decode
 
     audio = decode(DEMO / "int-01.opus")
@@ -152,9 +152,10 @@ def test_stereo_call_recording_from_the_demo_is_split_by_channel(study, tmp_path
     """One party per channel, as a phone-call recorder writes it: no clustering, roles from the talk."""
     from research.audio import decode
 
-    audio = decode(DEMO / "int-06.opus")
+    timings = TIMINGS["int-06"][:6]  # three questions and their answers (43 s of the 97)
+    audio = decode(DEMO / "int-06.opus")[: int((timings[-1]["end"] + 0.5) * 16000)]
     left, right = np.zeros_like(audio), np.zeros_like(audio)
-    for turn in TIMINGS["int-06"]:
+    for turn in timings:
         span = slice(int(turn["start"] * 16000), int(turn["end"] * 16000))
         (left if turn["speaker"] == "interviewer" else right)[span] = audio[span]
     call = write_audio(tmp_path / "call.wav", np.stack([left, right]))
@@ -162,7 +163,7 @@ def test_stereo_call_recording_from_the_demo_is_split_by_channel(study, tmp_path
     TranscriptionBatch(study, TINY).run()
     assert study.vault.channels(1) == [0, 1]
     run_speakers(study)
-    turns = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in TIMINGS["int-06"]]
+    turns = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in timings]
     assert labelled_accuracy(words_with(study, 1, "role"), turns) >= 0.98
     assert {u["speaker"]: u["role"] for u in study.vault.raw_utterances(1)} == {"S1": "interviewer", "S2": "customer"}
 
@@ -234,12 +235,14 @@ def test_real_call_diarization_is_deterministic_and_overlap_aware(shared_data, m
 
 
 @pytest.mark.slow
-def test_the_enrolled_interviewer_is_recognised_in_another_interview(study):
-    from research.audio import decode
+def test_the_enrolled_interviewer_is_recognised_in_another_interview(study, tmp_path):
     from research.diarize import diarize
     from research.enrolment import enrol, recognise_interviewer
+    from tests.audio_factory import speech_clip
 
-    add_files(study, [DEMO / "int-01.opus", DEMO / "int-03.opus"])
+    # each interview's first three questions and answers (59 s and 47 s of 123 and 101): the same voices, less to transcribe
+    clips = {name: speech_clip(DEMO / f"{name}.opus", TIMINGS[name][5]["end"] + 0.5) for name in ("int-01", "int-03")}
+    add_files(study, [write_audio(tmp_path / f"{name}.wav", audio) for name, audio in clips.items()])
     TranscriptionBatch(study, TINY).run()
     run_speakers(study)
     interviewer = next(u["speaker"] for u in study.vault.raw_utterances(1) if u["role"] == "interviewer")
@@ -247,9 +250,9 @@ def test_the_enrolled_interviewer_is_recognised_in_another_interview(study):
     (row,) = study.db["voiceprints"].rows
     assert len(row["embedding"]) == 192 * 4 and row["source"] == f"INT-001:{interviewer}"  # an embedding, no audio
     assert set(run_speakers(study)) == {"INT-001", "INT-002"}  # a new enrolment re-labels every interview
-    recognised = recognise_interviewer(study, diarize(decode(DEMO / "int-03.opus"), 2, 2))
+    recognised = recognise_interviewer(study, diarize(clips["int-03"], 2, 2))
     assert recognised is not None  # the same researcher's voice, found in another recording
-    turns = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in TIMINGS["int-03"]]
+    turns = [ReferenceTurn(t["start"], t["end"], t["speaker"]) for t in TIMINGS["int-03"][:6]]
     assert labelled_accuracy(words_with(study, 2, "role"), turns) >= 0.95
     runner = CliRunner()
     bad = runner.invoke(cli, ["--study", str(study.root), "speakers", "--enrol", "INT-001:S9"])
