@@ -601,7 +601,8 @@ def test_a_how_might_we_names_only_a_touchpoint_that_hurt_and_no_act_of_advocacy
 
 def test_a_pain_point_feels_negative_sentence_by_sentence():
     """An answer whose whole was coded as confusion (its words 'explained' and 'didn't know') but whose own sentences end
-    'I was delighted' is no pain point; a mixed answer whose sentences weigh negative still is (sentences of my own)."""
+    'I was delighted' is no pain point; a mixed answer whose sentences weigh negative still is, and so is one whose "but" part is negative
+    (sentences of my own)."""
     from research.journey.build import is_delight, is_pain_point
     from research.journey.evidence import Part, Utterance
 
@@ -618,6 +619,10 @@ def test_a_pain_point_feels_negative_sentence_by_sentence():
     mixed = answer(-0.6, {"emotion:frustration"}, [("The engineer was friendly.", 0.6), ("But the boiler failed again the next day.", -0.6),
                                                   ("We had no hot water for a week.", -0.6)])
     assert is_pain_point(mixed)
+    contrasted = answer(-0.5, {"emotion:disappointment"}, [("Booking was easy.", 0.6), ("The room was ready early.", 0.0),
+                                                           ("But the walls are thin, nothing like the quiet suite we paid for.", -0.5),
+                                                           ("We kept the window shut all week.", 0.6)])
+    assert is_pain_point(contrasted)  # the part set against the rest by "but" carries the point, though the rest weighs positive
 
 
 def test_an_act_of_advocacy_is_never_told_against_its_direction(mapped):

@@ -317,22 +317,34 @@ def _feeling_word(valence: float) -> str:
 
 def is_pain_point(u: Utterance) -> bool:
     """A pain point: an answer coded as a pain or felt clearly negative, in which the speaker's own sentences say
-    something negative and feel negative on balance. "An engineer called me back, explained a night mode I didn't
+    something negative and lean negative (`leaning`). "An engineer called me back, explained a night mode I didn't
     know about … I was impressed." was coded confusion as a whole, by its words "explained" and "didn't know";
     sentence by sentence it is trust, confusion, nothing and delight: no pain point."""
-    return (u.valence or 0) < 0 and ("signal:pain-point" in u.codes or (u.valence or 0) <= PAIN) and _said(u, "negative") and on_balance(u) < 0
+    return (u.valence or 0) < 0 and ("signal:pain-point" in u.codes or (u.valence or 0) <= PAIN) and _said(u, "negative") and leaning(u) < 0
 
 
 def is_delight(u: Utterance) -> bool:
-    """A delight, as a pain point is a pain: coded or clearly felt, said and felt on balance by the speaker's own sentences."""
-    return (u.valence or 0) > 0 and ("signal:delight" in u.codes or (u.valence or 0) >= DELIGHT) and _said(u, "positive") and on_balance(u) > 0
+    """A delight, as a pain point is a pain: coded or clearly felt, said, and leaning positive by the speaker's own sentences."""
+    return (u.valence or 0) > 0 and ("signal:delight" in u.codes or (u.valence or 0) >= DELIGHT) and _said(u, "positive") and leaning(u) > 0
 
 
-def on_balance(u: Utterance) -> float:
-    """How the speaker's own sentences feel on balance: the mean of those that feel something or state a problem
-    (`Part.evidence`); the whole answer's feeling where coding read no parts or none of them feels anything."""
+def leaning(u: Utterance) -> float:
+    """Which way the speaker's own sentences lean. A part set against the rest by "but" carries the point ("Setup was
+    easy. … But on the high setting it is loud": a pain), as in VADER's contrast rule (Hutto and Gilbert, 2014);
+    otherwise the mean of the parts that feel something or state a problem (`Part.evidence`), and the whole
+    answer's feeling where coding read no parts or none of them feels anything."""
+    contrasted = [p.evidence for p in u.parts if p.evidence and _after_but(u.text, p.text)]
+    if contrasted:
+        return contrasted[-1]
     felt = [p.evidence for p in u.parts if p.evidence]
     return float(np.mean(felt)) if felt else (u.valence or 0.0)
+
+
+def _after_but(text: str, part: str) -> bool:
+    """Whether `part` of `text` is introduced by "but" ("…, but the app would not connect", "But it is loud.")."""
+    at = text.find(part)
+    before = text[:at].rstrip(" ,;") if at >= 0 else ""
+    return part.lower().startswith("but ") or before.lower().endswith(" but") or before.lower() == "but"
 
 
 def _said(u: Utterance, feeling: str) -> bool:
