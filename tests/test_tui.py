@@ -714,3 +714,23 @@ async def test_the_dashboard_says_how_to_open_an_interview(snapshot_study):
         await pilot.press("down", "down", "enter")  # a code's quotes: enter opens one, and the footer says so
         await pilot.pause()
         assert "Open in transcript" in footer_keys(app)
+
+
+def test_opportunities_in_the_app_say_who_feels_each_pain_in_words_with_single_voices_apart():
+    """The app's opportunities read as the exports do: "5 of 8 participants · strongly felt", not "reach 0.62 ×
+    intensity 0.63 × evidence 1.00 = 0.394"; one participant's pain is listed under single voices, not ranked."""
+    from research.journey.model import Opportunity
+    from tests.test_export import _small_journey
+
+    journey = _small_journey({"adoption": [-0.8, -0.7]})
+    shared = Opportunity(stage="adoption", statement="How might we help customers pair with the Wi-Fi?", insight_key="a", insight="Pairing failed — 2 of 3 participants",
+                         touchpoint=None, participants=2, reach=0.67, intensity=0.8, evidence=1.0, score=0.53, utterance_ids=[1, 2])
+    single = shared.model_copy(update={"statement": "How might we deliver without damage?", "insight_key": "b", "participants": 1, "reach": 0.33, "score": 0.1})
+    journey.opportunities = [shared, single]
+    outlook = OutlookList()
+    outlook.show(journey)
+    lines = [str(outlook.get_option_at_index(i).prompt) for i in range(outlook.option_count)]
+    text = "\n".join(lines)
+    assert "2 of 3 participants · strongly felt" in text and "reach" not in text and "×" not in text
+    assert lines.index("Single voices") < next(i for i, line in enumerate(lines) if "deliver without damage" in line)
+    assert next(i for i, line in enumerate(lines) if "pair with the Wi-Fi" in line) < lines.index("Single voices")

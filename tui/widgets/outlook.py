@@ -1,5 +1,6 @@
-"""Across the journey: the ranked "How might we …?" opportunities with their formula, advocacy (promoters,
-detractors and the net line) and the themes kept outside the journey."""
+"""Across the journey: the ranked "How might we …?" opportunities in words (who feels each pain, how strongly),
+single voices apart, advocacy (promoters, detractors, those who do both, the net line) and the themes kept
+outside the journey."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from research.export.wording import ADVOCACY_HEADING, advocacy_line, people, utterances
-from research.journey.model import JourneyMap
+from research.export.wording import (
+    ADVOCACY_HEADING, OPPORTUNITY_ORDER, SINGLE_VOICES, advocacy_line, no_opportunity_line, opportunity_line, opportunity_patterns, people,
+    single_voices, utterances,
+)
+from research.journey.model import JourneyMap, Opportunity
 from tui.widgets.cells import Entry, quote_line
 
 TOP = 10
@@ -32,19 +36,22 @@ class OutlookList(OptionList):
         highlighted = self.highlighted
         self.clear_options()
         self.entries = {}
-        self._heading(f"Opportunities, ranked by {journey.opportunity_formula}")
-        for n, opportunity in enumerate(journey.opportunities[:TOP], start=1):
-            prompt = Text(f"{n}. ", style="bold") + Text(opportunity.statement, style="bold")
-            prompt.append(f"\n   {opportunity.participants} of {journey.participants} participants · reach {opportunity.reach:.2f} × intensity "
-                          f"{opportunity.intensity:.2f} × evidence {opportunity.evidence:.2f} = {opportunity.score:.3f}", style="dim")
-            detail = Text(opportunity.statement, style="bold") + Text(f"\nAnswers: {opportunity.insight}", style="dim")
-            self._entry(Entry("Opportunities", prompt, detail, utterance_ids=opportunity.utterance_ids), prompt)
-        if not journey.opportunities:
-            self.add_option(Option(Text("No pain shared widely enough to suggest an opportunity.", style="dim"), disabled=True))
+        self._heading("Opportunities")
+        self.add_option(Option(Text(OPPORTUNITY_ORDER, style="dim"), disabled=True))
+        patterns, singles = opportunity_patterns(journey), single_voices(journey)
+        for n, opportunity in enumerate(patterns[:TOP], start=1):
+            self._opportunity(journey, opportunity, Text(f"{n}. ", style="bold"))
+        if not patterns:
+            self.add_option(Option(Text(no_opportunity_line(journey), style="dim"), disabled=True))
+        if singles:
+            self._heading("Single voices")
+            self.add_option(Option(Text(SINGLE_VOICES, style="dim"), disabled=True))
+            for opportunity in singles[:TOP]:
+                self._opportunity(journey, opportunity, Text("· ", style="dim"))
         advocacy = journey.advocacy
         self._heading(ADVOCACY_HEADING)
         self.add_option(Option(Text(advocacy_line(journey), style="bold"), disabled=True))
-        for side, quotes, style in (("Promoter", advocacy.promoters, "green"), ("Detractor", advocacy.detractors, "red")):
+        for side, quotes, style in (("Promoter", advocacy.promoters, "green"), ("Detractor", advocacy.detractors, "red"), ("Recommends and warns", advocacy.mixed, "yellow")):
             for quote in quotes:
                 prompt = Text(f"{side}: ", style=f"bold {style}") + quote_line(quote)
                 self._entry(Entry("Advocacy", prompt, Text(f"{side}: “{quote.text}”"), quotes=[quote], utterance_ids=[quote.utterance_id]), prompt)
@@ -56,6 +63,11 @@ class OutlookList(OptionList):
         if self.option_count:
             first = min(self.entries, default=None)
             self.highlighted = highlighted if highlighted in self.entries else first
+
+    def _opportunity(self, journey: JourneyMap, opportunity: Opportunity, mark: Text) -> None:
+        prompt = mark + Text(opportunity.statement, style="bold") + Text(f"\n   {opportunity_line(journey, opportunity)}", style="dim")
+        detail = Text(opportunity.statement, style="bold") + Text(f"\nAnswers: {opportunity.insight}", style="dim")
+        self._entry(Entry("Opportunities", prompt, detail, utterance_ids=opportunity.utterance_ids), prompt)
 
     @property
     def entry(self) -> Entry | None:
