@@ -33,6 +33,7 @@ def test_a_piece_too_short_to_say_anything_stays_with_the_part_before_it():
     assert parts("The app refused to pair with the router. Seriously.") == ["The app refused to pair with the router. Seriously."]
     assert parts("I was furious.") == ["I was furious."]
     assert parts("") == []
+    assert parts("The savings pots were lovely while they lasted.") == ["The savings pots were lovely while they lasted."]  # was "… lovely they lasted."
 
 
 def test_a_part_that_tells_what_someone_else_said_carries_their_feeling_not_the_speakers():

@@ -26,7 +26,7 @@ from research.text_facts import cached_per_text
 if TYPE_CHECKING:
     from research.coding.engine import CodingEngine
 
-VERSION = "1"
+VERSION = "2"
 TABLE, COLUMN = "utterance_sentences", "parts"
 MIN_WORDS = 3  # a shorter piece ("Yes, really") says nothing of its own, and stays with the part before it
 SPEECH = {"say", "tell", "write", "claim", "mention", "post", "text", "email"}
@@ -50,10 +50,11 @@ def version(codebook: Codebook) -> str:
 def split_parts(doc) -> list[str]:
     """The parts of a parsed answer, in order: each sentence, with its subject-bearing clauses split off, each
     ending as a sentence does (the emotion model reads "Setup was easy." and "Setup was easy" differently).
-    A piece shorter than MIN_WORDS stays with the part before it."""
+    A clause shorter than MIN_WORDS is not split off ("The savings pots were lovely while they lasted." stays
+    whole, with its "while"), and a piece left shorter stays with the part before it."""
     pieces: list[str] = []
     for sentence in doc.sents:
-        clauses = _clauses(sentence)
+        clauses = [clause for clause in _clauses(sentence) if len([t for t in clause if not t.is_punct]) >= MIN_WORDS]
         inner = {t.i for clause in clauses for t in clause}
         for tokens in [[t for t in sentence if t.i not in inner], *([t for t in clause] for clause in clauses)]:
             while tokens and tokens[0].is_punct:
