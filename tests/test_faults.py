@@ -441,6 +441,12 @@ def test_a_killed_transcription_resumes_without_duplicates(study, tmp_path):
     assert json.loads(research(study, "status", "--json").output)[0]["stages"]["transcribe"] == "done"
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A command typed in a terminal gets Ctrl-C; one whose test suite was started in the background (`make test &`)
+    inherits an ignored SIGINT, and Python then installs no KeyboardInterrupt handler at all."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_ctrl_c_stops_a_transcription_batch_at_once_and_a_rerun_resumes(study, tmp_path):
     """Ctrl-C in `research transcribe` went unheeded: the thread pool finished every file of the batch before
@@ -448,7 +454,8 @@ def test_ctrl_c_stops_a_transcription_batch_at_once_and_a_rerun_resumes(study, t
     stay pending, one line says what was kept, and a re-run resumes without duplicates."""
     add_files(study, [write_audio(tmp_path / "a.wav", speech_clip(DEMO / "int-01.opus", 60)), write_audio(tmp_path / "b.wav", speech_clip(DEMO / "int-02.opus", 40))])
     command = [sys.executable, "-m", "research", "--study", str(study.root), "transcribe", "--model", "tiny.en", "--workers", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=_ctrl_c_as_in_a_terminal)
     vault = sqlite3.connect(study.vault.path)
     deadline = time.time() + 240
     while time.time() < deadline and process.poll() is None and vault.execute("SELECT count(*) FROM raw_segments").fetchone()[0] < 3:
