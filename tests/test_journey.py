@@ -623,6 +623,9 @@ def test_a_pain_point_feels_negative_sentence_by_sentence():
                                                            ("But the walls are thin, nothing like the quiet suite we paid for.", -0.5),
                                                            ("We kept the window shut all week.", 0.6)])
     assert is_pain_point(contrasted)  # the part set against the rest by "but" carries the point, though the rest weighs positive
+    mid_sentence = answer(-0.5, {"emotion:disappointment"}, [("The staff were lovely.", 0.9), ("the room was cold.", -0.5), ("We loved the breakfast.", 0.6)])
+    mid_sentence.text = "The staff were lovely, but the room was cold, and we loved the breakfast."
+    assert is_pain_point(mid_sentence)  # a clause's part gains the stop it lacks in the answer ("the room was cold.")
 
 
 def test_an_act_of_advocacy_is_never_told_against_its_direction(mapped):

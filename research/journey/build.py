@@ -341,8 +341,9 @@ def leaning(u: Utterance) -> float:
 
 
 def _after_but(text: str, part: str) -> bool:
-    """Whether `part` of `text` is introduced by "but" ("…, but the app would not connect", "But it is loud.")."""
-    at = text.find(part)
+    """Whether `part` of `text` is introduced by "but" ("…, but the app would not connect", "But it is loud."). A part
+    ends as a sentence does (`sentences.split_parts` adds the stop a clause lacks), so it is found without it."""
+    at = text.find(part.rstrip(".!?"))
     before = text[:at].rstrip(" ,;") if at >= 0 else ""
     return part.lower().startswith("but ") or before.lower().endswith(" but") or before.lower() == "but"
 

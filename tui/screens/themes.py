@@ -18,9 +18,6 @@ from tui.widgets.cells import clip
 from tui.widgets.footer import KeyFooter
 
 WIDE = 100  # from this width the table shows each theme's id
-
-
-
 QUOTE_CHARS = 150  # a theme's quote under the table: about two lines at 80 columns
 
 
