@@ -118,8 +118,18 @@ class RichProgress:
         self.progress.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None:  # stopped (Ctrl-C) or failed: the batch bar and the files in flight would stay on screen as if still running
+            self._drop_unfinished()
         self.progress.stop()
+
+    def _drop_unfinished(self) -> None:
+        """Remove the batch's bar and those of files not finished, so only the finished files' lines remain."""
+        with self._lock:
+            for task in [*self._files.values(), *([self._overall] if self._overall is not None else [])]:
+                self.progress.remove_task(task)
+            self._files.clear()
+            self._overall = None
 
     def batch_started(self, total_audio_seconds: float, files: int) -> None:
         self._overall = self.progress.add_task(f"all ({files})", total=total_audio_seconds)

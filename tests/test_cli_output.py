@@ -128,3 +128,22 @@ def test_transcription_progress_in_a_log_is_a_short_bar():
     lines = [line for line in log.getvalue().splitlines() if line.strip()]
     assert any(line.startswith("INT-001 ✓") and "100%" in line for line in lines), lines
     assert max(len(line) for line in lines) < 120, lines
+
+
+def test_a_stopped_transcription_leaves_no_running_bar():
+    """Ctrl-C in `research transcribe` left the batch's "all (N)" bar and the file in flight on screen, as if still
+    running, above the line saying what was kept. Only the finished files' lines stay."""
+    from research.console import UNWRAPPED_WIDTH, RichProgress
+    from research.transcribe.batch import Outcome
+
+    log = io.StringIO()
+    with pytest.raises(KeyboardInterrupt), RichProgress(Console(file=log, width=UNWRAPPED_WIDTH, soft_wrap=True, color_system=None)) as progress:
+        progress.batch_started(200.0, 2)
+        progress.file_started("INT-001", 80.0)
+        progress.file_finished(Outcome("INT-001", "done", None, 80.0, 5.0))
+        progress.file_started("INT-002", 120.0)
+        progress.file_progress("INT-002", 30.0)
+        raise KeyboardInterrupt
+    lines = [line for line in log.getvalue().splitlines() if line.strip()]
+    assert any(line.startswith("INT-001 ✓") for line in lines), lines
+    assert not any(line.startswith(("all", "INT-002")) for line in lines), lines
