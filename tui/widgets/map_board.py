@@ -62,7 +62,7 @@ def _outlier(outlier: Outlier) -> Entry:
     cell = Text(f"{OUTLIER_MARK.get(outlier.kind, '◇')} {outlier.label}", style="magenta")
     if outlier.kind == "skipped-stage":  # its label is the participant: not twice ("∅ Participant 7 Participant 7")
         cell.append(" never talks about this stage", style="dim")
-    else:
+    elif outlier.participant not in outlier.label:  # "⇅ Participant 7 felt better than the cohort" names them already
         cell.append(f" {outlier.participant}", style="dim")
     return Entry("Outliers", cell, Text(outlier.why), quotes=[outlier.quote] if outlier.quote else [], utterance_ids=outlier.utterance_ids)
 
