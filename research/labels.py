@@ -11,14 +11,24 @@ from __future__ import annotations
 import re
 
 from research.study import Study
-from research.vault import Vault
+from research.vault import Vault, entity_key
 
 PREFIX = "Participant"
 
 
 def participant_label(vault: Vault, code: str, slot: str, name: str | None) -> str:
-    """The pseudonym of a named participant, else the one kept for this interview's speaker slot."""
+    """The pseudonym of a named participant, else the one kept for this interview's speaker slot. A sheet that names a
+    participant first seen unnamed hands the slot's pseudonym to the name, so "Participant 1" stays Participant 1."""
+    if name:
+        _hand_over(vault, entity_key(unnamed_key(code, slot)), entity_key(name))
     return vault.pseudonym("PARTICIPANT", name or unnamed_key(code, slot), PREFIX)
+
+
+def _hand_over(vault: Vault, unnamed: str, named: str) -> None:
+    with vault.db.atomic():
+        taken = vault.db["pseudonyms"].count_where("entity_type = 'PARTICIPANT' AND value_key = ?", [named])
+        if not taken:
+            vault.db.execute("UPDATE pseudonyms SET value_key = ? WHERE entity_type = 'PARTICIPANT' AND value_key = ?", [named, unnamed])
 
 
 def unnamed_key(code: str, slot: str) -> str:

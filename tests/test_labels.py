@@ -42,3 +42,22 @@ def test_a_study_labelled_by_slot_before_is_renamed_once_in_order(study):
     assert _labels(study) == ["INT-001 customer", "INT-002 customer"]
     assert name_unnamed(study) == 2 and _labels(study) == ["Participant 1", "Participant 2"]
     assert name_unnamed(study) == 0 and _labels(study) == ["Participant 1", "Participant 2"]
+
+
+def test_a_sheet_naming_a_participant_first_seen_unnamed_keeps_their_number(study, tmp_path):
+    """Audio added without a sheet, then with one that names its participant: the label stays Participant 1."""
+    import numpy as np
+
+    from research.ingest import add_files
+    from tests.audio_factory import write_audio
+
+    tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(16_000 * 2) / 16_000).astype(np.float32)
+    audio = write_audio(tmp_path / "a.wav", tone)
+    add_files(study, [audio])
+    add_sources(study, [TRANSCRIPTS / "zoom-call.vtt"])
+    assert _labels(study) == ["Participant 1", "Participant 2"]
+    add_files(study, [audio], MetadataSheet([ParticipantRow(file="a.wav", participant="Sarah Okafor", persona="Home owner")]))
+    assert _labels(study) == ["Participant 1", "Participant 2"]
+    assert [r["persona"] for r in study.db.query("SELECT persona FROM participants ORDER BY id")] == ["Home owner", None]
+    add_files(study, [write_audio(tmp_path / "b.wav", 0.5 * tone)], MetadataSheet([ParticipantRow(file="b.wav", participant="Sarah Okafor")]))
+    assert _labels(study)[-1] == "Participant 1"  # the same person in another interview: the same pseudonym
