@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.constrain import Constrain
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
@@ -92,12 +93,25 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
 
 
+ECHO_ROOM = 3  # columns a terminal's bars leave free for the "^C" it echoes on Ctrl-C
+
+
+class _Bars(Progress):
+    """Bars that stop short of a terminal's last columns: a full-width line made the echoed "^C" wrap onto a new
+    line, and the last render, counting lines up from there, left the batch's bar on screen above it."""
+
+    def get_renderables(self):
+        table = self.make_tasks_table(self.tasks)
+        terminal = hasattr(self, "live") and self.console.is_terminal  # Live renders once while Progress is still being made
+        yield Constrain(table, max(self.console.width - ECHO_ROOM, 1)) if terminal else table
+
+
 class RichProgress:
     """A ProgressListener that draws one bar for the batch and one per file in flight; the bars take a
     terminal's width, and a fixed one in a log (a pipe or a file is 1000 columns wide: see `_console`)."""
 
     def __init__(self, console: Console = progress_console):
-        self.progress = Progress(
+        self.progress = _Bars(
             TextColumn("{task.description:<10}"),
             BarColumn(bar_width=None if console.is_terminal else LOGGED_BAR_WIDTH),
             TextColumn("{task.percentage:>3.0f}%"),
@@ -118,8 +132,18 @@ class RichProgress:
         self.progress.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None:  # stopped (Ctrl-C) or failed: the batch bar and the files in flight would stay on screen as if still running
+            self._drop_unfinished()
         self.progress.stop()
+
+    def _drop_unfinished(self) -> None:
+        """Remove the batch's bar and those of files not finished, so only the finished files' lines remain."""
+        with self._lock:
+            for task in [*self._files.values(), *([self._overall] if self._overall is not None else [])]:
+                self.progress.remove_task(task)
+            self._files.clear()
+            self._overall = None
 
     def batch_started(self, total_audio_seconds: float, files: int) -> None:
         self._overall = self.progress.add_task(f"all ({files})", total=total_audio_seconds)

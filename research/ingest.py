@@ -9,6 +9,7 @@ from pathlib import Path
 
 from research.audio import SUPPORTED_EXTENSIONS, probe, sha256_file
 from research.errors import AudioError
+from research.labels import participant_label
 from research.metadata import MetadataSheet, ParticipantRow
 from research.store import now, set_stage
 from research.study import Study
@@ -111,7 +112,7 @@ def _update_metadata(study: Study, interview: dict, rows: list[ParticipantRow]) 
         if changed:
             db["interviews"].update(interview["id"], changed)
         for row in rows:
-            label = vault.pseudonym("PARTICIPANT", row.participant, "Participant") if row.participant else f"{interview['code']} {row.speaker}"
+            label = participant_label(vault, interview["code"], row.speaker, row.participant)
             values = {"label": label, "role": row.role, "participation": row.participation, "persona": row.persona, "segment": row.segment}
             before = people.get(row.speaker)
             if before is None:
@@ -139,7 +140,7 @@ def insert_interview(study: Study, fields: dict, rows: list[ParticipantRow], fil
     company = vault.pseudonym("COMPANY", first.company, "Company") if first.company else None
     db["interviews"].update(interview_id, {"code": code, "company": company, "title": _safe_title(first, rows, code, company)})
     for row in rows or [first]:
-        label = vault.pseudonym("PARTICIPANT", row.participant, "Participant") if row.participant else f"{code} {row.speaker}"
+        label = participant_label(vault, code, row.speaker, row.participant)
         db["participants"].insert(
             {"interview_id": interview_id, "slot": row.speaker, "label": label, "role": row.role, "participation": row.participation, "persona": row.persona, "segment": row.segment}
         )

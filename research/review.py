@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from research import codebook as codebooks
 from research.errors import ResearchError
+from research.labels import new_label
 from research.study import Study
 from research.themes import edits as theme_edits
 
@@ -227,7 +228,7 @@ def change_role(study: Study, interview_code: str, speaker: str, role: str) -> N
             if old in slots and old != "interviewer" and not left_behind:
                 db.execute("UPDATE participants SET slot = ? WHERE interview_id = ? AND slot = ?", [role, interview_id, old])
             else:
-                db["participants"].insert({"interview_id": interview_id, "slot": role, "label": f"{interview_code} {role}"})
+                db["participants"].insert({"interview_id": interview_id, "slot": role, "label": new_label(study, interview_code, role)})
 
 
 def recode_interview(study: Study, interview_code: str) -> None:

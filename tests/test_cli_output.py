@@ -128,3 +128,37 @@ def test_transcription_progress_in_a_log_is_a_short_bar():
     lines = [line for line in log.getvalue().splitlines() if line.strip()]
     assert any(line.startswith("INT-001 ✓") and "100%" in line for line in lines), lines
     assert max(len(line) for line in lines) < 120, lines
+
+
+def test_a_stopped_transcription_leaves_no_running_bar():
+    """Ctrl-C in `research transcribe` left the batch's "all (N)" bar and the file in flight on screen, as if still
+    running, above the line saying what was kept. Only the finished files' lines stay."""
+    from research.console import UNWRAPPED_WIDTH, RichProgress
+    from research.transcribe.batch import Outcome
+
+    log = io.StringIO()
+    with pytest.raises(KeyboardInterrupt), RichProgress(Console(file=log, width=UNWRAPPED_WIDTH, soft_wrap=True, color_system=None)) as progress:
+        progress.batch_started(200.0, 2)
+        progress.file_started("INT-001", 80.0)
+        progress.file_finished(Outcome("INT-001", "done", None, 80.0, 5.0))
+        progress.file_started("INT-002", 120.0)
+        progress.file_progress("INT-002", 30.0)
+        raise KeyboardInterrupt
+    lines = [line for line in log.getvalue().splitlines() if line.strip()]
+    assert any(line.startswith("INT-001 ✓") for line in lines), lines
+    assert not any(line.startswith(("all", "INT-002")) for line in lines), lines
+
+
+def test_terminal_bars_leave_room_for_the_echoed_ctrl_c():
+    """A terminal echoes "^C" where the cursor is, after the last bar; a bar as wide as the terminal wrapped it onto a
+    new line, and the last render, counting lines up from there, left the batch's bar on screen (seen in tmux)."""
+    from rich.console import Console
+    from rich.segment import Segment
+
+    from research.console import ECHO_ROOM, RichProgress
+
+    screen = io.StringIO()
+    progress = RichProgress(Console(file=screen, width=80, force_terminal=True, color_system=None))
+    progress.batch_started(120.0, 1)
+    widths = [Segment.get_line_length(line) for line in Console(file=io.StringIO(), width=80).render_lines(progress.progress.get_renderable(), pad=False)]
+    assert widths and max(widths) <= 80 - ECHO_ROOM, widths

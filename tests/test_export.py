@@ -637,3 +637,19 @@ def test_opportunities_are_read_in_words_with_single_voices_apart(tmp_path):
     write_csv(journey, [], [], tmp_path / "tables")
     rows = list(csv.DictReader((tmp_path / "tables" / "opportunities.csv").open(encoding="utf-8")))
     assert [(r["participants"], r["score"]) for r in rows] == [("2", "0.289"), ("1", "0.1")]
+
+
+def test_a_transcript_without_timings_is_written_without_times(tmp_path):
+    """A transcript imported from TXT or Word has no timings, and its export put "[00:00]" on every line and wrote
+    subtitles whose every cue ran 0:00-0:00.5. Its lines now carry no time and it gets no SRT or VTT."""
+    from research.export.source import Line, Transcript
+    from research.export.transcripts import formats_for, write_txt
+
+    said = [("Interviewer", "interviewer", "How did the move go?"), ("Participant 1", "customer", "Completion slipped by a day.")]
+    untimed = Transcript("INT-001", "INT-001", None, lines=[Line(n, who, role, 0.0, 0.0, text, 0, 0) for n, (who, role, text) in enumerate(said)])
+    timed = Transcript("INT-002", "INT-002", None, lines=[Line(n, who, role, 4.0 * n, 4.0 * n + 3, text, 0, 0) for n, (who, role, text) in enumerate(said)])
+    text = write_txt(untimed, tmp_path / "a.txt").read_text()
+    assert "[00:00]" not in text and "Participant 1: Completion slipped by a day." in text
+    assert "[00:04] Participant 1: Completion slipped by a day." in write_txt(timed, tmp_path / "b.txt").read_text()
+    assert formats_for(untimed, ["txt", "docx", "srt", "vtt"]) == ["txt", "docx"]
+    assert formats_for(timed, ["txt", "srt", "vtt"]) == ["txt", "srt", "vtt"]

@@ -505,6 +505,31 @@ def test_a_headline_claims_only_the_participants_whose_own_words_say_it():
     assert make_insight(_gym_group([(1, POOL), (3, CANCEL)]), _gym_context(None)).participants == 2  # no floor: every agreeing voice, as before
 
 
+def test_a_headline_told_with_a_feeling_claims_no_one_who_felt_the_other_way():
+    """Sentence embeddings read a late start and an on-time start as the same (cosine 0.6 here, above the floor), so a
+    mixed group's headline "Every class ran exactly as planned" claimed 4 of 6, two of whom had their classes
+    cancelled. A felt headline never speaks for a sentence felt the other way; those participants are related."""
+    from research.codebook import load, resolve
+    from research.journey.claims import similarity_floor
+    from research.journey.evidence import Part, Utterance
+    from research.journey.insights import Group, Unit, make_insight
+    from research.embeddings import embed
+
+    said = [(1, "The new class timetable started a week late and nobody told us.", -0.6),
+            (2, "The new class timetable started right on time and was easy to follow.", 0.6),
+            (3, "The spring timetable began late again, so my classes were cancelled without notice.", -0.6),
+            (4, "Our timetable came out early and every class ran exactly as planned.", 0.6)]
+    units = []
+    for (who, text, valence), vector in zip(said, embed([text for _, text, _ in said])):
+        felt, code = (frozenset({"negative"}), "emotion:frustration") if valence < 0 else (frozenset({"positive"}), "emotion:delight")
+        part = Part(text, valence, felt, frozenset({code}), vector)
+        units.append(Unit(Utterance(who, f"INT-00{who}", who, f"Participant {who}", None, 1.0, text, codes={"stage:retention", code}, valence=valence, felt=felt, parts=[part]), part))
+    insight = make_insight(Group(units), _gym_context(similarity_floor(load(resolve("cx-journey")), "all-MiniLM-L6-v2")))
+    assert insight.polarity == "mixed" and insight.participants == 2 and insight.related == 2, insight
+    said_by = {q.participant for q in insight.quotes}
+    assert said_by in ({"Participant 1", "Participant 3"}, {"Participant 2", "Participant 4"}), said_by  # one way, not both
+
+
 def test_a_stage_summary_says_the_top_insight_the_shared_feeling_and_its_trigger_or_nothing():
     from research.journey.model import Item
     from research.journey.summary import stage_summary

@@ -533,14 +533,19 @@ async def test_the_persona_view_dims_thin_evidence(insight_study):
         assert isinstance(app.screen, JourneyScreen) and outlook.has_focus and "advocacy" in screen_text(app).lower()
 
 
-def test_the_feeling_cell_counts_in_english_and_gives_one_value_no_spread():
+def test_the_feeling_cell_counts_and_feels_in_words_as_the_exports_do():
+    """The map lane showed the mean valence as a number ("-0.60") where `research map` and the exports say the
+    feeling in words; so does the cell now, and its detail says it as `research map` does."""
     from tests.test_export import _small_journey
     from tui.widgets.map_board import _feeling
 
-    lane = _small_journey({"discovery": [-0.6]}).stages[0]
-    entry = _feeling(lane)
-    assert entry.cell.plain.startswith("1 person · 1 quote\n")
-    assert entry.detail.plain == "Discovery: 1 participant, 1 utterance on the journey, mean valence -0.60 (one utterance)"
+    journey = _small_journey({"discovery": [-0.6], "retention": [-0.5, 0.4, -0.3], "advocacy": []})
+    cells = [_feeling(lane) for lane in journey.stages]
+    assert cells[0].cell.plain.startswith("1 person · 1 quote\n") and cells[0].cell.plain.endswith("all negative")
+    assert cells[0].detail.plain == "Discovery: 1 participant, 1 utterance on the journey; all negative (1)"
+    assert cells[1].cell.plain.endswith("mostly negative") and cells[1].detail.plain.endswith("mostly negative: 2 negative, 1 positive")
+    assert cells[2].cell.plain.endswith("no emotion coded")
+    assert not any(re.search(r"[+-]\d\.\d\d|valence", c.cell.plain + c.detail.plain) for c in cells)
 
 
 async def test_the_dashboard_cuts_people_and_title_with_an_ellipsis_to_fit_80_columns(review_study):

@@ -12,6 +12,8 @@ def test_a_skipped_stage_names_its_participant_once():
     assert _outlier(skipped).cell.plain == "∅ Participant 7 never talks about this stage"
     unique = Outlier(kind="unique-experience", label="The courier left both boxes outside", participant="Participant 6", why="Only Participant 6 …", quote=None, utterance_ids=[1])
     assert _outlier(unique).cell.plain == "◇ The courier left both boxes outside Participant 6"
+    opposite = Outlier(kind="opposite-feeling", label="Participant 7 felt better than the cohort", participant="Participant 7", why="Participant 7 felt strongly positive …", quote=None, utterance_ids=[2])
+    assert _outlier(opposite).cell.plain == "⇅ Participant 7 felt better than the cohort"  # was "… than the cohort Participant 7"
 
 
 def test_a_long_theme_quote_is_cut_at_a_word_and_says_so():

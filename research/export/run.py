@@ -112,7 +112,7 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
         progress("writing transcripts")
         (folder / "transcripts").mkdir(exist_ok=True)
         for transcript in found:
-            for fmt in wanted:
+            for fmt in transcripts.formats_for(transcript, wanted):
                 report.files.append(transcripts.WRITERS[fmt](transcript, folder / "transcripts" / f"{transcript.code}.{fmt}"))
     if "qdpx" in formats:
         progress("writing the REFI-QDA project (audio as m4a)")

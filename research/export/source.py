@@ -44,6 +44,11 @@ class Transcript:
     def text(self) -> str:
         return "".join(f"{line.speaker}: {line.text}\n" for line in self.lines)
 
+    @property
+    def timed(self) -> bool:
+        """False for a transcript imported without timings (TXT, Word): every start and end is 0."""
+        return any(line.start or line.end for line in self.lines)
+
 
 def transcripts(study: Study, interview_codes: set[str] | None = None) -> list[Transcript]:
     """Every anonymized interview as speaker-labelled lines, in order."""

@@ -1,4 +1,8 @@
-"""Anonymized transcripts as TXT, DOCX, SRT and VTT."""
+"""Anonymized transcripts as TXT, DOCX, SRT and VTT.
+
+A transcript imported without timings has no times to show: its TXT and DOCX lines carry none (not "[00:00]" on
+every line), and it has no subtitles (every cue would start at 0:00).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,12 @@ import srt
 from docx import Document
 from webvtt import Caption, WebVTT
 
-from research.export.source import Transcript
+from research.export.source import Line, Transcript
 from research.timecode import clock
 
 
 def write_txt(transcript: Transcript, path: Path) -> Path:
-    lines = [f"{transcript.code}: {transcript.title} ({transcript.source_type})", ""] + [f"[{clock(line.start)}] {line.speaker}: {line.text}" for line in transcript.lines]
+    lines = [f"{transcript.code}: {transcript.title} ({transcript.source_type})", ""] + [f"{_when(transcript, line)}{line.speaker}: {line.text}" for line in transcript.lines]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -24,10 +28,14 @@ def write_docx(transcript: Transcript, path: Path) -> Path:
     document.add_heading(f"{transcript.code}: {transcript.title} ({transcript.source_type})", level=1)
     for line in transcript.lines:
         paragraph = document.add_paragraph()
-        paragraph.add_run(f"[{clock(line.start)}] {line.speaker}: ").bold = True
+        paragraph.add_run(f"{_when(transcript, line)}{line.speaker}: ").bold = True
         paragraph.add_run(line.text)
     document.save(str(path))
     return path
+
+
+def _when(transcript: Transcript, line: Line) -> str:
+    return f"[{clock(line.start)}] " if transcript.timed else ""
 
 
 def write_srt(transcript: Transcript, path: Path) -> Path:
@@ -57,3 +65,9 @@ def _escape_vtt(text: str) -> str:
 
 
 WRITERS = {"txt": write_txt, "docx": write_docx, "srt": write_srt, "vtt": write_vtt}
+SUBTITLES = ("srt", "vtt")  # need times: not written for a transcript without them
+
+
+def formats_for(transcript: Transcript, wanted: list[str]) -> list[str]:
+    """The wanted formats this transcript can be written in."""
+    return [fmt for fmt in wanted if transcript.timed or fmt not in SUBTITLES]

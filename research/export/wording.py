@@ -105,33 +105,30 @@ def shorten(text: str, words: int = 30) -> str:
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
-def emotion_coded(lane: StageLane) -> int:
-    """How many of the stage's utterances carry a coded emotion (what its valence is the mean of)."""
-    return len({i for item in lane.emotions for i in item.utterance_ids})
-
-
-def valence_value(lane: StageLane) -> str:
-    """'-0.22 ± 0.63'; a spread only where two or more emotions were coded (one value has none); '' when none was."""
-    if lane.valence_mean is None:
-        return ""
-    if emotion_coded(lane) < 2:
-        return f"{lane.valence_mean:+.2f} (one utterance)"
-    return f"{lane.valence_mean:+.2f} ± {lane.valence_sd or 0:.2f}"
-
-
 def feelings_line(lane: StageLane) -> str:
     """How the stage's answers felt, in words: 'mixed feelings: 3 positive, 2 negative', 'mostly negative: 4 negative,
     1 positive', 'all negative (3)', 'no feeling expressed' or 'no emotion coded'."""
+    pos, neg = lane.positive, lane.negative
+    if lane.valence_mean is None or not pos or not neg:
+        return mood(lane) + (f" ({pos or neg})" if lane.valence_mean is not None and (pos or neg) else "")
+    first, second = sorted([(pos, "positive"), (neg, "negative")], key=lambda x: -x[0])
+    return f"{mood(lane)}: {first[0]} {first[1]}, {second[0]} {second[1]}"
+
+
+def mood(lane: StageLane) -> str:
+    """`feelings_line` without its counts, for a narrow cell: 'mixed feelings', 'mostly negative', 'all positive',
+    'no feeling expressed' or 'no emotion coded'."""
     if lane.valence_mean is None:
         return "no emotion coded"
     pos, neg = lane.positive, lane.negative
     if not pos and not neg:
         return "no feeling expressed"
     if not pos or not neg:
-        return f"all {'positive' if pos else 'negative'} ({pos or neg})"
-    first, second = sorted([(pos, "positive"), (neg, "negative")], key=lambda x: -x[0])
-    mood = f"mostly {first[1]}" if first[0] >= 2 * second[0] else "mixed feelings"
-    return f"{mood}: {first[0]} {first[1]}, {second[0]} {second[1]}"
+        return f"all {'positive' if pos else 'negative'}"
+    more, fewer = (pos, "positive"), (neg, "negative")
+    if neg > pos:
+        more, fewer = fewer, more
+    return f"mostly {more[1]}" if more[0] >= 2 * fewer[0] else "mixed feelings"
 
 
 def valence_words(valence: float | None) -> str:

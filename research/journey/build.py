@@ -31,6 +31,7 @@ from research.journey.opportunities import FORMULA, rank, touchpoints_hurt
 from research.journey.placement import Alternatives, place_quotes
 from research.journey.personas import persona_matrix
 from research.journey.summary import stage_summary
+from research.labels import name_unnamed
 from research.store import now
 from research.study import Study
 
@@ -55,6 +56,7 @@ class MapBuilder:
     def build(self, filters: dict[str, str] | None = None, interview_ids: set[int] | None = None) -> JourneyMap:
         """The map of the participants that pass `filters`; with `interview_ids`, of those interviews only (one wave)."""
         filters = filters or {}
+        name_unnamed(self.study)  # a study labelled before pseudonyms for unnamed participants reads "Participant 3", not "INT-003 customer"
         cohort = {key: label for key, label in participants_matching(self.study, filters).items() if interview_ids is None or key[0] in interview_ids}
         utterances = load_utterances(self.study, self.codebook, cohort)
         speaking = sorted({u.participant for u in utterances})

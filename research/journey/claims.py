@@ -52,12 +52,20 @@ def _floor(labels: list[str], texts: list[str], model: str, false_match: float, 
     return float(np.quantile(different, 1 - false_match))
 
 
-def claim(participants: list[str], texts: list[str], vectors: np.ndarray, candidates: list[int], floor: float) -> Claim:
+def claim(participants: list[str], texts: list[str], vectors: np.ndarray, candidates: list[int], floor: float, feelings: list[int] | None = None) -> Claim:
     """The candidate sentence that most other participants' nearest sentences reach at `floor` (ties: the most central, by
     the mean of those nearest similarities; then the earlier candidate), and whom it speaks for. `vectors` are unit rows,
-    one per sentence; `participants[i]` said `texts[i]`."""
+    one per sentence; `participants[i]` said `texts[i]`.
+
+    `feelings[i]` (-1, 0, +1) is how sentence i was felt, with its answer: a candidate told with a feeling never speaks
+    for a sentence felt the other way. Sentence embeddings read "the funds were sent late" and "the money arrived on
+    time" as the same (cosine 0.65), so a delay told in anger claimed a participant for whom it all went fine."""
     telling = [i for i in candidates if len(texts[i].split()) >= TELLING_WORDS] or candidates
     similarity = vectors[telling] @ vectors.T  # each candidate against every sentence
+    if feelings is not None:
+        felt = np.array(feelings)
+        heads = felt[telling][:, None]
+        similarity = np.where(felt[None, :] * heads < 0, -1.0, similarity)
     people = sorted(set(participants))
     owner = np.array([people.index(p) for p in participants])
     nearest = np.full((len(telling), len(people)), -1.0)  # each participant's closest sentence to each candidate

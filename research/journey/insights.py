@@ -273,9 +273,16 @@ def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, flo
     order = sorted(range(len(agreeing)), key=lambda i: (id(agreeing[i]) not in mine, not _part_leans(agreeing[i].part, polarity), i))  # felt parts first on ties
     units = [agreeing[i] for i in order]
     vectors = np.stack([unit.part.vector / max(float(np.linalg.norm(unit.part.vector)), 1e-9) for unit in units])
-    found = claim([unit.utterance.participant for unit in units], [unit.part.text for unit in units], vectors, _headline_candidates(units, quotable, polarity), floor)
+    found = claim([unit.utterance.participant for unit in units], [unit.part.text for unit in units], vectors, _headline_candidates(units, quotable, polarity), floor,
+                  [_felt(unit) for unit in units])
     return (units[found.headline], [unit for unit in agreeing if unit.utterance.participant in found.claimed],
             [unit for unit in agreeing if unit.utterance.participant in found.related])
+
+
+def _felt(unit: Unit) -> int:
+    """-1, 0 or +1: how a part was felt, by its own feeling (a problem it states counts as negative), else its answer's."""
+    value = unit.part.evidence or unit.utterance.valence or 0.0
+    return 0 if abs(value) < FELT else int(np.sign(value))
 
 
 def _headline_candidates(units: list[Unit], quotable: list[Unit], polarity: Polarity) -> list[int]:

@@ -73,7 +73,8 @@ def quote_line(quote: Quote) -> Text:
 
 
 def valence_bar(value: float | None, half: int = 5) -> Text:
-    """A signed bar around a centre line: red to the left for negative, green to the right for positive."""
+    """A signed bar around a centre line: red to the left for negative, green to the right for positive; the words
+    beside it say the feeling (a reader never sees the valence as a number)."""
     if value is None:
         return Text("no feeling coded", style="dim")
     cells = round(min(abs(value), 1.0) * half)
@@ -81,7 +82,6 @@ def valence_bar(value: float | None, half: int = 5) -> Text:
     text.append("█" * cells if value < 0 else "", style="red")
     text.append("│")
     text.append(("█" * cells if value >= 0 else "") + " " * (half - (cells if value >= 0 else 0)), style="green")
-    text.append(f" {value:+.2f}")
     return text
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets import DataTable
 
-from research.export.wording import FEELING, people, plural, reference, strength, utterances, valence_value
+from research.export.wording import FEELING, feelings_line, moment_feeling, mood, people, plural, reference, strength, utterances
 from research.journey.model import Insight, Item, JourneyMap, Moment, Outlier, Quote, StageLane, shown
 from tui.widgets.cells import Entry, clip, column_width_for, insight_cell, valence_bar
 
@@ -22,9 +22,13 @@ OUTLIER_MARK = {"unique-experience": "◇", "opposite-feeling": "⇅", "skipped-
 
 
 def _feeling(lane: StageLane) -> Entry:
+    """Who speaks and how it felt, in words as `research map` says it, beside a bar that shows the balance."""
     cell = Text(f"{people(lane.participants)} · {plural(lane.utterances, 'quote')}\n", style="dim")
-    cell.append_text(valence_bar(lane.valence_mean, half=7))
-    detail = Text(f"{lane.name}: {plural(lane.participants, 'participant')}, {utterances(lane.utterances)} on the journey, mean valence {valence_value(lane) or 'none'}")
+    if lane.valence_mean is not None:
+        cell.append_text(valence_bar(lane.valence_mean, half=3))
+        cell.append(" ")
+    cell.append(mood(lane), style="dim" if lane.valence_mean is None else "")
+    detail = Text(f"{lane.name}: {plural(lane.participants, 'participant')}, {utterances(lane.utterances)} on the journey; {feelings_line(lane)}")
     return Entry("Feeling", cell, detail, quotes=lane.quotes, utterance_ids=lane.utterance_ids)
 
 
@@ -50,7 +54,7 @@ def _quote(lane_name: str, quote: Quote, everything: list[Quote]) -> Entry:
 def _moment(moment: Moment) -> Entry:
     mark, style = ("▼", "red") if moment.valence < 0 else ("▲", "green")
     cell = Text(f"{mark} {moment.touchpoint}", style=f"bold {style}")
-    cell.append(f" {people(moment.participants)} {moment.valence:+.2f}", style="dim")
+    cell.append(f" {people(moment.participants)}, {moment_feeling(moment.valence)}", style="dim")
     return Entry("Moments", cell, Text(moment.why), quotes=[moment.quote], utterance_ids=moment.utterance_ids)
 
 
@@ -58,7 +62,7 @@ def _outlier(outlier: Outlier) -> Entry:
     cell = Text(f"{OUTLIER_MARK.get(outlier.kind, '◇')} {outlier.label}", style="magenta")
     if outlier.kind == "skipped-stage":  # its label is the participant: not twice ("∅ Participant 7 Participant 7")
         cell.append(" never talks about this stage", style="dim")
-    else:
+    elif outlier.participant not in outlier.label:  # "⇅ Participant 7 felt better than the cohort" names them already
         cell.append(f" {outlier.participant}", style="dim")
     return Entry("Outliers", cell, Text(outlier.why), quotes=[outlier.quote] if outlier.quote else [], utterance_ids=outlier.utterance_ids)
 

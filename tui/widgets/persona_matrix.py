@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from research.export.wording import plural
+from research.export.wording import plural, valence_words
 from research.journey.model import JourneyMap, PersonaCell
 from tui.widgets.cells import Entry, clip, column_width_for, sparkline, valence_bar
 
@@ -25,6 +25,8 @@ def persona_cell(cell: PersonaCell, width: int) -> Text:
     style = STRENGTH_STYLE[cell.strength]
     text = Text(f"{cell.participants}/{cell.of} people · {cell.quotes} quote{'s' * (cell.quotes != 1)} · {cell.strength}\n", style=style)
     text.append_text(valence_bar(cell.valence, half=4))
+    if cell.valence is not None:
+        text.append(f" {valence_words(cell.valence)}")
     if cell.top_insight:
         text.append("\n")
         text.append_text(clip(Text(cell.top_insight, style=style or "italic"), width, 1))
@@ -62,7 +64,7 @@ class PersonaMatrix(DataTable):
                 lane = lanes.get(cell.stage)
                 ids = [i for i in (lane.utterance_ids if lane else []) if i in mine]
                 detail = Text(f"{persona.persona} at {names.get(cell.stage, cell.stage)}: {cell.participants} of {cell.of} participants, "
-                              f"{plural(cell.quotes, 'quote')}, evidence {cell.strength}" + ("" if cell.valence is None else f", valence {cell.valence:+.2f}"))
+                              f"{plural(cell.quotes, 'quote')}, evidence {cell.strength}" + ("" if cell.valence is None else f", {valence_words(cell.valence)} on balance"))
                 if cell.top_insight:
                     detail.append(f"\nShared insight: {cell.top_insight}", style="dim")
                 self.entries[(r, c)] = Entry("Personas", Text(""), detail, utterance_ids=ids)
