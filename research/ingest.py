@@ -72,9 +72,12 @@ def add_files(study: Study, paths: Iterable[Path], sheet: MetadataSheet | None =
         (report.added if outcome == "added" else report.duplicates).append(path.name)
         if outcome.startswith("updated "):
             report.updated.append(outcome.removeprefix("updated "))
-    if sheet is not None:
-        report.notes += [f"sheet row {number} names a file that is not among those given; check its 'file' value" for number in sheet.unused_rows()]
     return report
+
+
+def unused_row_notes(sheet: MetadataSheet | None) -> list[str]:
+    """One note per sheet row that no file added in this batch matched; call once the whole batch is in."""
+    return [f"sheet row {number} names a file that is not among those given; check its 'file' value" for number in sheet.unused_rows()] if sheet else []
 
 
 def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:

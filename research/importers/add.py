@@ -19,7 +19,7 @@ from research.audio import SAMPLE_RATE, SUPPORTED_EXTENSIONS, decode, probe, sha
 from research.errors import AudioError, ResearchError
 from research.importers import read_transcript
 from research.importers.pairing import plan_transcripts
-from research.ingest import AddReport, add_files, insert_interview
+from research.ingest import AddReport, add_files, insert_interview, unused_row_notes
 from research.metadata import MetadataSheet
 from research.store import set_stage
 from research.study import Study
@@ -125,4 +125,5 @@ def add_sources(study: Study, paths: list[Path], sheet: MetadataSheet | None = N
             report.failed.append(f"{where}: {type(error).__name__}: {str(error).splitlines()[0].replace(path.name, where) if str(error) else 'unreadable'}")
             continue
         (report.added if outcome == "added" else report.duplicates).append(path.name)
+    report.notes += unused_row_notes(sheet)  # after the transcripts and track folders: they match rows too
     return report
