@@ -86,7 +86,7 @@ def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
     existing = list(db["interviews"].rows_where("sha256 = ?", [digest]))
     if existing:
         vault.save_source(existing[0]["id"], path)  # the file may have moved
-        if rows and _update_metadata(study, existing[0], rows):
+        if rows and update_metadata(study, existing[0], rows):
             return f"updated {existing[0]['code']}"
         return "duplicate"
     info = probe(path)
@@ -100,8 +100,8 @@ def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
     return "added"
 
 
-def _update_metadata(study: Study, interview: dict, rows: list[ParticipantRow]) -> bool:
-    """A corrected sheet for audio already added: its interview and participant fields take the sheet's values
+def update_metadata(study: Study, interview: dict, rows: list[ParticipantRow]) -> bool:
+    """A corrected sheet for a source already added: its interview and participant fields take the sheet's values
     (names go to the vault, labels to the study). True when anything changed."""
     db, vault = study.db, study.vault
     first = rows[0]
