@@ -73,9 +73,12 @@ def add_files(study: Study, paths: Iterable[Path], sheet: MetadataSheet | None =
         (report.added if outcome == "added" else report.duplicates).append(path.name)
         if outcome.startswith("updated "):
             report.updated.append(outcome.removeprefix("updated "))
-    if sheet is not None:
-        report.notes += [f"sheet row {number} names a file that is not among those given; check its 'file' value" for number in sheet.unused_rows()]
     return report
+
+
+def unused_row_notes(sheet: MetadataSheet | None) -> list[str]:
+    """One note per sheet row that no file added in this batch matched; call once the whole batch is in."""
+    return [f"sheet row {number} names a file that is not among those given; check its 'file' value" for number in sheet.unused_rows()] if sheet else []
 
 
 def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
@@ -84,7 +87,7 @@ def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
     existing = list(db["interviews"].rows_where("sha256 = ?", [digest]))
     if existing:
         vault.save_source(existing[0]["id"], path)  # the file may have moved
-        if rows and _update_metadata(study, existing[0], rows):
+        if rows and update_metadata(study, existing[0], rows):
             return f"updated {existing[0]['code']}"
         return "duplicate"
     info = probe(path)
@@ -98,8 +101,8 @@ def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
     return "added"
 
 
-def _update_metadata(study: Study, interview: dict, rows: list[ParticipantRow]) -> bool:
-    """A corrected sheet for audio already added: its interview and participant fields take the sheet's values
+def update_metadata(study: Study, interview: dict, rows: list[ParticipantRow]) -> bool:
+    """A corrected sheet for a source already added: its interview and participant fields take the sheet's values
     (names go to the vault, labels to the study). True when anything changed."""
     db, vault = study.db, study.vault
     first = rows[0]

@@ -115,6 +115,19 @@ def test_imported_transcript_is_transcribed_and_names_stay_in_the_vault(study):
     assert add_sources(study, [TRANSCRIPTS / "teams-call.vtt"]).duplicates == ["teams-call.vtt"]
 
 
+def test_sheet_rows_matched_by_transcripts_are_not_reported_unused(study):
+    sheet_path = study.root / "sheet.csv"
+    sheet_path.write_text("file,speaker,participant\nteams-call.vtt,customer,Marisol Quenby\nzoom-call.vtt,customer,Ines Okoro\n")
+    report = add_sources(study, [TRANSCRIPTS / "teams-call.vtt"], MetadataSheet.load(sheet_path))
+    assert report.notes == ["sheet row 3 names a file that is not among those given; check its 'file' value"]
+    again = add_sources(study, [TRANSCRIPTS / "teams-call.vtt"], MetadataSheet.load(sheet_path))  # the same command again, as after a kill
+    assert (again.duplicates, again.updated, again.notes) == (["teams-call.vtt"], [], report.notes)
+    sheet_path.write_text("file,speaker,participant,persona\nteams-call.vtt,customer,Marisol Quenby,Home owner\n")  # a corrected sheet
+    corrected = add_sources(study, [TRANSCRIPTS / "teams-call.vtt"], MetadataSheet.load(sheet_path))
+    assert (corrected.updated, corrected.notes) == (["INT-001"], [])
+    assert study.db.execute("SELECT persona FROM participants WHERE slot = 'customer'").fetchone()[0] == "Home owner"
+
+
 def test_the_sheet_decides_roles_over_question_rate(study):
     # the customer asks every question here; the sheet still says who the customer is
     (study.root / "flip.vtt").write_text(

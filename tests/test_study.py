@@ -76,3 +76,30 @@ def test_a_malformed_config_is_a_one_line_error(study):
     (study.root / "research.toml").write_text("name = 'x'\n[transcribe]\nbeam_size = 0\n")
     with pytest.raises(ResearchError, match="transcribe.beam_size"):
         Study.open(study.root)
+
+
+def test_a_stage_prepares_and_works_one_group_at_a_time(study):
+    # what prepare keeps in memory for a group (parsed Docs) must still be there when the group is worked
+    from research.stages import run_stage
+    from research.store import set_stage
+
+    for n in (1, 2, 3):
+        study.db["interviews"].insert({"id": n, "code": f"INT-00{n}", "sha256": str(n), "added_at": "now"})
+        set_stage(study.db, n, "anonymize", "done", params_hash="h")
+    calls = []
+    results = run_stage(study, "code", "anonymize", lambda *_: {}, lambda i, code, params: calls.append(f"work {i}"),
+                        prepare=lambda ids: calls.append(f"prepare {ids}"), groups=lambda ids: [ids[:1], ids[1:]])
+    assert calls == ["prepare [1]", "work 1", "prepare [2, 3]", "work 2", "work 3"]
+    assert results == {"INT-001": "done", "INT-002": "done", "INT-003": "done"}
+
+
+def test_coding_groups_interviews_by_customer_speech(study):
+    from research.coding.stage import prepare_groups
+
+    db = study.db
+    for n, lengths in enumerate([(40, 30), (50,), (90,), (10,)], start=1):
+        db["interviews"].insert({"id": n, "code": f"INT-00{n}", "sha256": str(n), "added_at": "now"})
+        db["utterances"].insert_all([{"interview_id": n, "idx": i, "role": "customer", "text": "x" * length} for i, length in enumerate(lengths)]
+                                    + [{"interview_id": n, "idx": 9, "role": "interviewer", "text": "y" * 500}])  # questions don't count
+    assert prepare_groups(db, [1, 2, 3, 4], limit=100) == [[1], [2], [3, 4]]  # 70 + 50 > 100; 50 + 90 > 100; 90 + 10 fits
+    assert prepare_groups(db, [3, 1], limit=60) == [[3], [1]]  # an interview over the limit is a group of its own

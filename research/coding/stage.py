@@ -27,7 +27,9 @@ from research.store import now
 from research.study import Study
 
 STAGE = "code"
-PREPARE_CHUNK = 200  # interviews batched at a time before coding them: bounds the memory a large study needs
+PREPARE_CHARACTERS = 60_000  # customer speech prepared, then coded, at a time (about an hour's interview): its Docs,
+# answers and their parts (a part per ~50 characters), stay in research.nlp's parse cache (PARSED_KEPT) until coded,
+# so each is parsed once however large the study, and memory stays bounded
 ENGINE_VERSION = "8"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: decisions set how far stage keywords are trusted, a prior shift must pick more held-out decisions right; 6: a broader journey corpus (phrasings without stage keywords, keywords used for other stages); 7: a self-introduction no stage placed is logistics, not weak; 8: journey-corpus phrasings of buying as a process (applications, checks, approvals, waiting)
 
 
@@ -136,17 +138,15 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
         return engine[0]
 
     def prepare(interview_ids: list[int]) -> None:
-        """Embed, read the feelings of parse and split into parts every pending utterance in large batches: survey and ticket
+        """Embed, read the feelings of, parse and split into parts a group's utterances in large batches: survey and ticket
         rows are one-utterance sources, and one model call each made coding 2,000 rows take many minutes."""
-        for start in range(0, len(interview_ids), PREPARE_CHUNK):
-            chunk = interview_ids[start : start + PREPARE_CHUNK]
-            rows = [row for interview_id in chunk for row in interview_turns(db, interview_id)]
-            utterance_vectors(db, rows, model)
-            customer = {row["id"]: row["text"] for row in rows if is_customer(row["role"])}
-            coding_engine().read_emotions_ahead(list(customer.values()))
-            stored_five_ws(db, customer)
-            stored_readings(db, customer)
-            stored_parts(db, codebook, customer, coding_engine())
+        rows = [row for interview_id in interview_ids for row in interview_turns(db, interview_id)]
+        utterance_vectors(db, rows, model)
+        customer = {row["id"]: row["text"] for row in rows if is_customer(row["role"])}
+        coding_engine().read_emotions_ahead(list(customer.values()))
+        stored_five_ws(db, customer)
+        stored_readings(db, customer)
+        stored_parts(db, codebook, customer, coding_engine())
 
     def work(interview_id: int, code: str, params: dict) -> str | None:
         rows = interview_turns(db, interview_id)
@@ -164,7 +164,28 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
         return None
 
     params = {"codebook": hashlib.sha256(path.read_bytes()).hexdigest()[:16], "engine": ENGINE_VERSION, "embedding": model, "learned": learned.signature}
-    return run_stage(study, STAGE, "anonymize", lambda _, upstream: params | {"anonymize": upstream}, work, codes=codes, force=force, prepare=prepare)
+    return run_stage(study, STAGE, "anonymize", lambda _, upstream: params | {"anonymize": upstream}, work, codes=codes, force=force,
+                     prepare=prepare, groups=lambda ids: prepare_groups(db, ids))
+
+
+def prepare_groups(db: Database, interview_ids: list[int], limit: int | None = None) -> list[list[int]]:
+    """The interviews in order, in groups of at most `limit` (PREPARE_CHARACTERS) characters of customer speech;
+    an interview with more is a group of its own."""
+    limit = limit or PREPARE_CHARACTERS
+    counts = dict.fromkeys(interview_ids, 0)
+    for start in range(0, len(interview_ids), 500):
+        chunk = interview_ids[start : start + 500]
+        for row in db.query(f"SELECT interview_id, sum(length(text)) AS n FROM utterances WHERE role LIKE 'customer%' AND interview_id IN ({','.join('?' * len(chunk))}) GROUP BY interview_id", chunk):
+            counts[row["interview_id"]] = row["n"]
+    groups: list[list[int]] = []
+    size = 0
+    for interview_id in interview_ids:
+        if not groups or size + counts[interview_id] > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(interview_id)
+        size += counts[interview_id]
+    return groups
 
 
 def learn_from_decisions(study: Study, codebook: Codebook) -> LearnedModels:

@@ -19,8 +19,8 @@ from research.audio import SAMPLE_RATE, SUPPORTED_EXTENSIONS, decode, probe, sha
 from research.errors import AudioError, ResearchError
 from research.importers import read_transcript
 from research.importers.pairing import plan_transcripts
-from research.ingest import AddReport, add_files, insert_interview
-from research.metadata import MetadataSheet
+from research.ingest import AddReport, add_files, insert_interview, unused_row_notes, update_metadata
+from research.metadata import MetadataSheet, ParticipantRow
 from research.store import set_stage
 from research.study import Study
 
@@ -39,10 +39,11 @@ def add_transcript(study: Study, transcript_path: Path, recording: Path | None, 
     db, vault = study.db, study.vault
     digest = sha256_file(transcript_path)
     existing = list(db["interviews"].rows_where("sha256 = ?", [digest]))
+    rows = (sheet.rows_for(transcript_path) or (sheet.rows_for(recording) if recording else [])) if sheet else []
     if existing:
         if recording:
             vault.save_source(existing[0]["id"], recording)  # the recording may have moved
-        return "duplicate"
+        return already_added(study, existing[0], rows)
     transcript = read_transcript(transcript_path)
     fields: dict = {"sha256": digest, "source_format": transcript.format, "duration": round(transcript.end, 3), "channels": 1, "has_video": 0}
     if recording:
@@ -50,7 +51,6 @@ def add_transcript(study: Study, transcript_path: Path, recording: Path | None, 
         if transcript.end > info.duration + LENGTH_SLACK:
             raise ResearchError(f"{transcript_path.name}: the transcript runs to {transcript.end:.0f} s but {recording.name} lasts {info.duration:.0f} s; is it the right recording?")
         fields |= {"audio_format": info.codec, "duration": round(info.duration, 3), "channels": info.channels, "sample_rate": info.sample_rate, "has_video": int(info.has_video)}
-    rows = (sheet.rows_for(transcript_path) or (sheet.rows_for(recording) if recording else [])) if sheet else []
     with db.atomic(), vault.db.atomic():  # one commit per file in each database
         interview_id, _ = insert_interview(study, fields, rows, transcript_path.name)
         if recording:
@@ -61,6 +61,11 @@ def add_transcript(study: Study, transcript_path: Path, recording: Path | None, 
                 vault.save_person(interview_id, f"speaker:{number}", name)
         set_stage(db, interview_id, "transcribe", "done", params_hash=IMPORT_PARAMS)
     return "added"
+
+
+def already_added(study: Study, interview: dict, rows: list[ParticipantRow]) -> str:
+    """"duplicate", or "updated CODE" when the sheet's rows for it changed its metadata (as for audio added again)."""
+    return f"updated {interview['code']}" if rows and update_metadata(study, interview, rows) else "duplicate"
 
 
 def add_tracks(study: Study, folder: Path, sheet: MetadataSheet | None) -> str:
@@ -76,13 +81,13 @@ def add_tracks(study: Study, folder: Path, sheet: MetadataSheet | None) -> str:
     digest = hashlib.sha256("".join(sha256_file(p) for p in tracks).encode()).hexdigest()
     db, vault = study.db, study.vault
     existing = list(db["interviews"].rows_where("sha256 = ?", [digest]))
+    rows = sheet.rows_for(folder) if sheet else []
     if existing:
         vault.save_tracks(existing[0]["id"], tracks)
-        return "duplicate"
+        return already_added(study, existing[0], rows)
     infos = [probe(p) for p in tracks]
     if max(i.duration for i in infos) <= 0:
         raise AudioError(folder.name, "the tracks hold no audio samples")
-    rows = sheet.rows_for(folder) if sheet else []
     fields = {"sha256": digest, "source_format": "tracks", "audio_format": "wav", "duration": round(max(i.duration for i in infos), 3), "channels": len(tracks), "sample_rate": SAMPLE_RATE, "has_video": 0}
     with db.atomic():
         interview_id, code = insert_interview(study, fields, rows, folder.name)
@@ -125,4 +130,7 @@ def add_sources(study: Study, paths: list[Path], sheet: MetadataSheet | None = N
             report.failed.append(f"{where}: {type(error).__name__}: {str(error).splitlines()[0].replace(path.name, where) if str(error) else 'unreadable'}")
             continue
         (report.added if outcome == "added" else report.duplicates).append(path.name)
+        if outcome.startswith("updated "):
+            report.updated.append(outcome.removeprefix("updated "))
+    report.notes += unused_row_notes(sheet)  # after the transcripts and track folders: they match rows too
     return report
