@@ -829,14 +829,14 @@ PIPELINE = ("transcribe", "speakers", "anonymize", "code", "map")
 def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "map") -> bool:
     """The stages in order, up to `through`; prints a summary of each and the status table. True when something failed."""
     from contextlib import ExitStack
+    from importlib import import_module
 
-    from research.anonymize.stage import run_anonymize
     from research.audio import shared_decodes
-    from research.coding.stage import run_code
-    from research.speakers import run_speakers
     from research.transcribe.batch import BatchReport, TranscriptionBatch
 
-    steps = {"speakers": ("Separated speakers in", run_speakers), "anonymize": ("Anonymized", run_anonymize), "code": ("Coded", run_code)}
+    # each stage imported only when it runs: anonymization's and coding's libraries alone take ~9 CPU-s to import,
+    # which `research watch --through transcribe` never needs
+    steps = {"speakers": ("Separated speakers in", "research.speakers:run_speakers"), "anonymize": ("Anonymized", "research.anonymize.stage:run_anonymize"), "code": ("Coded", "research.coding.stage:run_code")}
     under_way = {"speakers": "Separating speakers", "anonymize": "Anonymizing", "code": "Coding"}  # what the spinner says meanwhile
     wanted = PIPELINE[1 : PIPELINE.index(through) + 1]
     stages = {}
@@ -851,9 +851,10 @@ def _run_pipeline(study: Study, settings: TranscribeSettings, through: str = "ma
             _print_batch_summary(batch)
         for name in wanted:
             if name in steps:
-                label, run = steps[name]
+                label, target = steps[name]
+                module, function = target.split(":")
                 with waiting(under_way[name]):
-                    stages[label] = run(study)
+                    stages[label] = getattr(import_module(module), function)(study)
                 console.print(f"{label} {len(stages[label])} interviews.")
             if name == "speakers":
                 decoded.close()  # the decoded samples are removed once the speakers stage has read them

@@ -452,7 +452,7 @@ def test_ctrl_c_stops_a_transcription_batch_at_once_and_a_rerun_resumes(study, t
     """Ctrl-C in `research transcribe` went unheeded: the thread pool finished every file of the batch before
     click said "Aborted!". Now the running file stops after its last committed segment, the files not started
     stay pending, one line says what was kept, and a re-run resumes without duplicates."""
-    add_files(study, [write_audio(tmp_path / "a.wav", speech_clip(DEMO / "int-01.opus", 60)), write_audio(tmp_path / "b.wav", speech_clip(DEMO / "int-02.opus", 40))])
+    add_files(study, [write_audio(tmp_path / "a.wav", speech_clip(DEMO / "int-01.opus", 60)), write_audio(tmp_path / "b.wav", speech_clip(DEMO / "int-02.opus", 10))])  # b is never started before Ctrl-C: 10 s do
     command = [sys.executable, "-m", "research", "--study", str(study.root), "transcribe", "--model", "tiny.en", "--workers", "1"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                                preexec_fn=_ctrl_c_as_in_a_terminal)
