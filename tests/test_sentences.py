@@ -59,3 +59,39 @@ def test_a_barely_confident_step_back_between_two_later_stages_is_not_placed():
     assert smooth_ordered(np.stack([adoption, back, adoption]), np.full(3, 0.05), threshold=0.35) == [2, None, 2]
     sure = np.array([0.8, 0.05, 0.25, 0.05, 0.05])  # a clear flashback keeps its stage
     assert smooth_ordered(np.stack([adoption, sure, adoption]), np.full(3, 0.05), threshold=0.35) == [2, 0, 2]
+
+
+def negated(text: str):
+    from research.coding.negation import negated as read
+
+    return read(load_spacy()(text))
+
+
+def test_a_negation_is_read_by_what_it_denies_and_what_is_said_outside_it():
+    assert negated("It wasn't a hassle to switch.").affirmed == "It was a hassle to switch."
+    assert negated("Nobody gave me a hard time about the return.").affirmed == "Somebody gave me a hard time about the return."
+    assert negated("The printer won't connect.").affirmed == "The printer will connect."
+    assert negated("No problem at all.").outside == ""  # all of it is denied
+    assert negated("But on the high setting it is loud, nothing like the advert.").outside == "But on the high setting it is loud."
+    assert negated("No, it was fine.") is None  # an answer's "no" negates nothing in it
+    assert negated("It connected first time.") is None
+
+
+def test_a_denied_negative_feeling_is_cleared_unless_the_text_is_negative_outside_the_denial():
+    from research.coding.negation import without_negated
+
+    negative = np.array([True, False, False])  # frustration, relief, neutral
+    read = np.array([[0.7, 0.1, 0.4], [0.6, 0.1, 0.3], [0.6, 0.1, 0.3]])  # "It wasn't a hassle", "The parcel never arrived", "It is loud, nothing like the advert"
+    affirmed = np.array([[0.8, 0.0, 0.2], [0.1, 0.2, 0.6], [0.7, 0.0, 0.2]])
+    outside = np.array([[0.1, 0.0, 0.8], [0.2, 0.0, 0.7], [0.6, 0.0, 0.3]])
+    cleared = without_negated(read, affirmed, outside, negative, felt=0.35)
+    assert cleared[:, 0].tolist() == [0.0, 0.6, 0.6] and (cleared[:, 1:] == read[:, 1:]).all()
+
+
+def test_a_part_is_neutral_when_neutral_leads_its_faint_feeling_unless_its_answer_feels_that_way():
+    frustration, neutral = 0, 2
+    one_keyword = np.array([0.42, 0.05, 0.76])  # "I tried the blue one first."
+    assert CodingEngine._multi(one_keyword, EMOTION, faintest=True, neutral_margin=0.1) == [neutral]
+    assert CodingEngine._multi(one_keyword, EMOTION, faintest=True, neutral_margin=np.inf) == [frustration]  # a frustrated answer around it
+    close = np.array([0.42, 0.05, 0.48])
+    assert CodingEngine._multi(close, EMOTION, faintest=True, neutral_margin=0.1) == [frustration]
