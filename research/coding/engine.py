@@ -36,6 +36,7 @@ SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit
 CLASSIFIER_WEIGHT = 0.7  # share of a single-choice group's model evidence from its trained classifier
 EMOTION_CLASSIFIER_WEIGHT = 0.3  # share of an at-least-one group's (emotion) model evidence from its trained classifier
 BEST_CODE_SHARE = 0.7  # in an at-least-one group, the best code needs this share of the threshold before the fallback (neutral) wins
+POSITIVE = 0.3  # a valence from which a code is felt positive (as the map reads them)
 PART_NEUTRAL_MARGIN = 0.1  # a part whose answer does not feel its way is neutral where neutral leads every code by this much (`benchmarks/emotion_parts.py --calibrate`)
 
 
@@ -246,8 +247,9 @@ class CodingEngine:
         missing = [answer for answer in dict.fromkeys(answers or texts) if answer not in read]
         if missing:
             read |= dict(zip(missing, self._read_alone(group, missing)[1]))
-        sign = np.sign([self.codebook.codes[key][1].valence or 0.0 for key in keys])
-        confidence = self._without_denied(group, said, docs, sign < 0)
+        valence = np.array([self.codebook.codes[key][1].valence or 0.0 for key in keys])
+        sign = np.sign(valence)
+        confidence = self._without_denied(group, said, docs, valence < 0, valence >= POSITIVE)
         feeling = np.flatnonzero(np.array([code.id != group.fallback for code in group.codes]))
         strongest = feeling[confidence[:, feeling].argmax(axis=1)]
         confirmed = np.array([sign[best] != 0 and self._feels(group, read[answer], sign, sign[best], whole=answer == text)
@@ -288,16 +290,19 @@ class CodingEngine:
         confidence, keys = self._part_confidence(group, vectors, [self.rules.matches(doc) for doc in docs], probs)
         return vectors, confidence, docs, keys
 
-    def _without_denied(self, group: CodeGroup, confidence: np.ndarray, docs: list, negative: np.ndarray) -> np.ndarray:
+    def _without_denied(self, group: CodeGroup, confidence: np.ndarray, docs: list, negative: np.ndarray, positive: np.ndarray) -> np.ndarray:
         """`confidence` with the negative codes cleared of texts whose negation denies something negative
         ("It wasn't a hassle", "Nothing went wrong"; `negation`)."""
         negated = {n: found for n, doc in enumerate(docs) if (found := negation.negated(doc)) is not None}
         if not negated or not negative.any() or not self.use_model:
             return confidence
         rows, found = list(negated), list(negated.values())
-        read = self._model_confidence(group, [f.affirmed for f in found] + [f.outside for f in found])
+        read = self._model_confidence(group, [f.denied for f in found] + [f.outside for f in found])
+        keys = [f"{group.id}:{code.id}" for code in group.codes]
+        matches = [self.rules.matches(docs[n]) for n in rows]
+        asserted = np.array([[any(negation.says_negation(phrase) for phrase in m.get(key, [])) for key in keys] for m in matches], dtype=bool)
         out = confidence.copy()
-        out[rows] = negation.without_negated(confidence[rows], read[: len(rows)], read[len(rows) :], negative, BEST_CODE_SHARE * group.threshold)
+        out[rows] = negation.without_negated(confidence[rows], read[: len(rows)], read[len(rows) :], negative, positive, BEST_CODE_SHARE * group.threshold, asserted)
         return out
 
     def _part_confidence(self, group: CodeGroup, vectors: np.ndarray, matches: list[dict], probs: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
@@ -309,7 +314,7 @@ class CodingEngine:
 
     def _model_confidence(self, group: CodeGroup, texts: list[str]) -> np.ndarray:
         """`_part_confidence` from the models alone (an empty text feels nothing): a keyword that tells a feeling
-        only when negated ("make sense", "explain") would make any affirmed sentence read so."""
+        only when negated ("make sense", "explain") would make what a negation denies read so."""
         out = np.zeros((len(texts), len(group.codes)))
         said = [n for n, text in enumerate(texts) if text]
         if said:
