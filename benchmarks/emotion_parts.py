@@ -56,8 +56,8 @@ def polarity(codes: list[str], valences: dict[str, float]) -> str:
     return "pos" if any(v >= 0.3 for v in values) else "neu"
 
 
-def measure() -> dict:
-    """{measure: value} for the research package on PYTHONPATH."""
+def measure(goemotions: bool) -> dict:
+    """{measure: value} for the research package on PYTHONPATH; with `goemotions`, GoEmotions dev read as parts too."""
     import numpy as np
     from sklearn.metrics import f1_score
 
@@ -95,7 +95,29 @@ def measure() -> dict:
     out["demo scripts"] = evaluate(engine, reference_scripts()).emotion_macro_f1
     if DEV.is_file():
         out["journey-stages-dev"] = evaluate_utterances(engine, read_journey_stages(DEV)).emotion_macro_f1
+    if goemotions and GOEMOTIONS.is_dir():
+        truth, texts = one_sided(GOEMOTIONS, "dev", engine.emotions.labels)
+        _, read = engine.feelings(texts)
+        out["GoEmotions dev as parts"] = float(f1_score(truth, [polarity(codes, valences) for codes in read], average="macro"))
     return out
+
+
+def one_sided(folder: Path, split: str, labels: list[str], held_out: bool = False) -> tuple[list[str], list[str]]:
+    """(polarities, texts) of a GoEmotions split's rows (with `held_out`, of the training rows the emotion model
+    was not fitted on) whose labels are all of one sentiment (sentiment_dict.json) or only neutral."""
+    from research.coding.train_emotion_model import HELD_OUT, read_split
+
+    data = read_split(folder, split, labels)
+    rows = np.sort(np.random.default_rng(0).permutation(len(data.texts))[:HELD_OUT]) if held_out else None  # as train_emotion_model holds them out
+    sentiment = json.loads((folder / "sentiment_dict.json").read_text())
+    side = {label: name[:3] for name in ("positive", "negative") for label in sentiment[name]} | {"neutral": "neu"}
+    truth, texts = [], []
+    for i in range(len(data.texts)) if rows is None else rows:
+        sides = {side.get(labels[k]) for k in np.flatnonzero(data.labels[i])}
+        if len(sides) == 1 and None not in sides:
+            truth.append(sides.pop())
+            texts.append(data.texts[i])
+    return truth, texts
 
 
 def calibrate() -> tuple[dict[float, float], float]:
@@ -103,21 +125,10 @@ def calibrate() -> tuple[dict[float, float], float]:
     error of the best one's (bootstrap)."""
     from sklearn.metrics import f1_score
 
-    from research.coding.train_emotion_model import HELD_OUT, read_split
-
     engine = engines()["full"]
     valences = {key: code.valence for key, (_, code) in engine.codebook.codes.items() if code.valence is not None}
-    train = read_split(GOEMOTIONS, "train", engine.emotions.labels)
-    held = np.sort(np.random.default_rng(0).permutation(len(train.texts))[:HELD_OUT])  # as train_emotion_model holds them out
-    sentiment = json.loads((GOEMOTIONS / "sentiment_dict.json").read_text())
-    side = {label: name[:3] for name in ("positive", "negative") for label in sentiment[name]} | {"neutral": "neu"}
-    rows, truth = [], []
-    for i in held:
-        sides = {side.get(engine.emotions.labels[k]) for k in np.flatnonzero(train.labels[i])}
-        if len(sides) == 1 and None not in sides:
-            rows.append(i)
-            truth.append(sides.pop())
-    reading = engine.read_parts([train.texts[i] for i in rows])  # each row its own answer
+    truth, texts = one_sided(GOEMOTIONS, "train", engine.emotions.labels, held_out=True)
+    reading = engine.read_parts(texts)  # each row its own answer
     said = {margin: [polarity(codes, valences) for codes in engine.part_codes(reading, margin)] for margin in MARGINS}
     scores = {margin: float(f1_score(truth, said[margin], average="macro")) for margin in MARGINS}
     best = max(scores, key=scores.get)
@@ -133,14 +144,14 @@ def engines() -> dict:
     return coding_engines()
 
 
-def reference(revision: str) -> dict | None:
+def reference(revision: str, quick: bool) -> dict | None:
     """`measure()` of `revision`'s research package and codebooks."""
     folder = Path(tempfile.mkdtemp(prefix="emotion-parts-reference-"))
     try:
         archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, "research", "codebooks", "interviews/demo/scripts"], capture_output=True, check=True).stdout
         with tarfile.open(fileobj=BytesIO(archive)) as tar:
             tar.extractall(folder, filter="data")
-        result = subprocess.run([sys.executable, __file__, "--json"], capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(folder)}, cwd=folder)
+        result = subprocess.run([sys.executable, __file__, "--json", *["--quick"] * quick], capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(folder)}, cwd=folder)
         if result.returncode:
             print(f"reference {revision}: failed ({result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode})")
             return None
@@ -161,6 +172,8 @@ def show(new: dict, old: dict | None, revision: str, verbose: bool) -> None:
     for name in ("journey-stages-dev", "demo scripts"):
         if name in new:
             print(f"emotion macro-F1 on {name}: {pair(new[name], (old or {}).get(name))}")
+    if "GoEmotions dev as parts" in new:
+        print(f"GoEmotions dev rows of one sentiment, each read as a part: polarity macro-F1 {pair(new['GoEmotions dev as parts'], (old or {}).get('GoEmotions dev as parts'))}")
     if verbose:
         for text, codes in new["read"].items():
             was = (old or {}).get("read", {}).get(text)
@@ -180,7 +193,7 @@ def main() -> None:
 
     torch.set_num_threads(1)  # two cores shared
     if args.json:
-        print(json.dumps(measure()))
+        print(json.dumps(measure(not args.quick)))
         return
     if args.calibrate:
         scores, spread = calibrate()
@@ -190,8 +203,8 @@ def main() -> None:
         chosen = max(m for m, score in scores.items() if score >= best - spread)
         print(f"chosen: {chosen:+.2f}, the largest margin (the least change to the parts' faint feelings) within one standard error ({spread:.3f}) of the best score")
         return
-    old = reference(args.reference) if args.reference else None
-    new = measure()
+    old = reference(args.reference, args.quick) if args.reference else None
+    new = measure(not args.quick)
     show(new, old, args.reference, args.verbose)
     if not args.quick:
         from coding import emotion_data_sets
