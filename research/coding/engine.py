@@ -265,9 +265,10 @@ class CodingEngine:
         return bool((confidence[sign == way] >= BEST_CODE_SHARE * group.threshold).any())
 
     def part_codes(self, reading: PartReading, neutral_margin: float = PART_NEUTRAL_MARGIN) -> list[list[str]]:
-        """The emotion codes of each part: its faintest feeling where its answer feels that way too ("It took up
-        a whole morning of their time." in a frustrated answer, "Setup was easy." in a mixed one); otherwise
-        neutral wins over a code it leads by `neutral_margin` ("The call took about an hour." told calmly)."""
+        """The emotion codes of each part: its faintest feeling where its answer feels that way too ("Setup was
+        easy." in an answer that ends on a complaint); otherwise neutral wins over a code it leads by
+        `neutral_margin`: one keyword the model hardly confirms ("I tried the blue one first.") does not make a
+        plain statement a frustration."""
         group = self.emotion_group()
         if group is None:
             return [[] for _ in reading.confidence]
@@ -493,17 +494,13 @@ class CodingEngine:
         speak without feeling, so the fallback (neutral) applies only when no code comes close, or when it
         clears the threshold itself and beats every code ("None at all. It connected first time." is calm). A
         part of an answer (`faintest`) is read for the faintest feeling it has ("Setup was easy." is trust)
-        unless the fallback beats every code by `neutral_margin`: one keyword ("The call took about an hour.")
-        does not make a plain statement a frustration."""
+        unless the fallback beats every code by `neutral_margin` (see `part_codes`)."""
         fallback = next((i for i, code in enumerate(group.codes) if code.id == group.fallback), None)
         picked = sorted((int(c) for c in np.flatnonzero(row >= group.threshold) if c != fallback), key=lambda c: -row[c])
         best = max((row[c] for c in range(len(row)) if c != fallback), default=0.0)
-        if faintest:
-            fallback_wins = fallback is not None and row[fallback] >= best + neutral_margin
-        else:
-            fallback_wins = fallback is not None and row[fallback] >= group.threshold and row[fallback] > best
-        if fallback_wins and faintest:
+        if faintest and fallback is not None and row[fallback] >= best + neutral_margin:
             return [fallback]
+        fallback_wins = not faintest and fallback is not None and row[fallback] >= group.threshold and row[fallback] > best
         if group.at_least_one and not picked and not fallback_wins:
             candidates = [c for c in np.argsort(-row) if c != fallback]
             if candidates and row[candidates[0]] >= BEST_CODE_SHARE * group.threshold:
