@@ -17,6 +17,8 @@ from research.coding.evaluate import evaluate, evaluate_study
 from research.coding.smoothing import smooth_ordered
 from research.demo_corpus import DEMO_DIR, reference_scripts
 
+NEGATIVE_EMOTIONS = {f"emotion:{code}" for code in ("confusion", "frustration", "anger", "anxiety", "disappointment")}
+
 
 @pytest.fixture(scope="module")
 def engines():
@@ -271,3 +273,13 @@ def test_code_command_on_a_study_without_interviews(study):
     result = CliRunner().invoke(cli, ["--study", str(study.root), "code"])
     assert result.exit_code == 0, result.output
     assert "Nothing to code" in result.output
+
+
+def test_a_part_that_denies_something_negative_is_not_felt_negative(engines):
+    """Parts of answers, read as the map's parts are: a denied hassle is no frustration; a complaint told by a
+    negation, and a codebook keyword that holds one ("don't know"), keep their feeling."""
+    calm = ["He swapped the kettle without any fuss.", "Changing the booking was no trouble.", "It wasn't a hassle to change the booking."]
+    felt = ["The courier never turned up.", "The staff weren't very helpful.", "I still don't know what the admin charge is for."]
+    _, codes = engines["full"].feelings(calm + felt)
+    negative = [any(key in NEGATIVE_EMOTIONS for key in keys) for keys in codes]
+    assert negative == [False] * len(calm) + [True] * len(felt)

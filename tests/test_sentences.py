@@ -7,6 +7,8 @@ import numpy as np
 
 from research.codebook import Code, CodeGroup
 from research.coding.engine import CodingEngine
+from research.coding.negation import Negated
+from research.coding.negation import negated as read_negation
 from research.coding.sentences import reports_others, split_parts
 from research.coding.smoothing import smooth_ordered
 from research.nlp import load_spacy
@@ -59,3 +61,43 @@ def test_a_barely_confident_step_back_between_two_later_stages_is_not_placed():
     assert smooth_ordered(np.stack([adoption, back, adoption]), np.full(3, 0.05), threshold=0.35) == [2, None, 2]
     sure = np.array([0.8, 0.05, 0.25, 0.05, 0.05])  # a clear flashback keeps its stage
     assert smooth_ordered(np.stack([adoption, sure, adoption]), np.full(3, 0.05), threshold=0.35) == [2, 0, 2]
+
+
+def negated(text: str) -> Negated | None:
+    return read_negation(load_spacy()(text))
+
+
+def test_a_negation_is_read_by_what_it_denies_and_what_is_said_outside_it():
+    assert negated("It wasn't a hassle to switch.") == Negated("A hassle to switch", "It was.")
+    assert negated("Nobody gave me a hard time about the return.").denied == "Gave me a hard time about the return"
+    assert negated("They swapped it without any fuss.").denied == "Any fuss"
+    assert negated("The printer won't connect.").outside == "The printer will."
+    assert negated("No problem at all.").outside == ""  # all of it is denied
+    assert negated("But on the high setting it is loud, nothing like the advert.") == Negated("Like the advert", "But on the high setting it is loud.")
+    assert negated("No, it was fine.") is None  # an answer's "no" negates nothing in it
+    assert negated("It connected first time.") is None
+
+
+def test_a_denied_negative_feeling_is_cleared_unless_the_text_is_negative_outside_the_denial():
+    from research.coding.negation import says_negation, without_negated
+
+    negative, positive = np.array([True, False, False]), np.array([False, True, False])  # frustration, relief, neutral
+    read = np.array([[0.7, 0.1, 0.4], [0.6, 0.1, 0.3], [0.6, 0.1, 0.3], [0.6, 0.1, 0.3]])  # "It wasn't a hassle", "The parcel never arrived", "It is loud, nothing like the advert", "Nobody could help"
+    denied = np.array([[0.8, 0.0, 0.2], [0.1, 0.2, 0.6], [0.7, 0.0, 0.2], [0.4, 0.5, 0.2]])
+    outside = np.array([[0.1, 0.0, 0.8], [0.2, 0.0, 0.7], [0.6, 0.0, 0.3], [0.0, 0.0, 0.0]])
+    none = np.zeros_like(read, dtype=bool)
+    cleared = without_negated(read, denied, outside, negative, positive, 0.35, none)
+    assert cleared[:, 0].tolist() == [0.0, 0.6, 0.6, 0.6] and (cleared[:, 1:] == read[:, 1:]).all()
+    keyword = none.copy()
+    keyword[0, 0] = True  # the codebook's own negated keyword ("don't know" for confusion) says what the negation means
+    assert without_negated(read, denied, outside, negative, positive, 0.35, keyword)[0, 0] == 0.7
+    assert says_negation("don't know") and says_negation("cannot tell") and says_negation("no idea") and not says_negation("make sense")
+
+
+def test_a_part_is_neutral_when_neutral_leads_its_faint_feeling_unless_its_answer_feels_that_way():
+    frustration, neutral = 0, 2
+    one_keyword = np.array([0.42, 0.05, 0.76])  # "I tried the blue one first."
+    assert CodingEngine._multi(one_keyword, EMOTION, faintest=True, neutral_margin=0.1) == [neutral]
+    assert CodingEngine._multi(one_keyword, EMOTION, faintest=True, neutral_margin=np.inf) == [frustration]  # a frustrated answer around it
+    close = np.array([0.42, 0.05, 0.48])
+    assert CodingEngine._multi(close, EMOTION, faintest=True, neutral_margin=0.1) == [frustration]

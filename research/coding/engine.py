@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from research.codebook import Codebook, CodeGroup
+from research.coding import negation
 from research.coding.adaptation import GroupAdaptation, GroupDecisions, code_bias, shifted, with_rules
 from research.coding.classifier import GroupClassifier
 from research.coding.emotion_model import EmotionModel
@@ -35,6 +36,8 @@ SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit
 CLASSIFIER_WEIGHT = 0.7  # share of a single-choice group's model evidence from its trained classifier
 EMOTION_CLASSIFIER_WEIGHT = 0.3  # share of an at-least-one group's (emotion) model evidence from its trained classifier
 BEST_CODE_SHARE = 0.7  # in an at-least-one group, the best code needs this share of the threshold before the fallback (neutral) wins
+POSITIVE = 0.3  # a valence from which a code is felt positive (as the map reads them)
+PART_NEUTRAL_MARGIN = 0.1  # a part whose answer does not feel its way is neutral where neutral leads every code by this much (`benchmarks/emotion_parts.py --calibrate`)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,16 @@ class Suggestion:
     code_key: str
     confidence: float
     source: str  # rule, model or learned: the evidence that contributed most
+
+
+@dataclass(frozen=True)
+class PartReading:
+    """Short texts (an answer's parts) read for their feelings (`CodingEngine.read_parts`)."""
+
+    vectors: np.ndarray  # unit embeddings
+    confidence: np.ndarray  # (texts, codes): each emotion code's confidence, the text read alone
+    confirmed: np.ndarray  # (texts,): its answer, read whole, feels the way its strongest code does
+    keys: list[str]  # the emotion codes' keys, the columns of `confidence`
 
 
 @dataclass(frozen=True)
@@ -215,27 +228,104 @@ class CodingEngine:
         keys = [f"{group.id}:{code.id}" for code in group.codes]
         return keys + [f"{group.id}:"] * bool(group.none_examples)
 
-    def feelings(self, texts: list[str]) -> tuple[np.ndarray, list[list[str]]]:
+    def feelings(self, texts: list[str], answers: list[str] | None = None) -> tuple[np.ndarray, list[list[str]]]:
         """Unit embeddings of short texts (an answer's parts, see `research.coding.sentences`) and the emotion
-        codes each is felt with, read on its own: no question, no neighbouring turn."""
-        group = next((g for g in self.codebook.groups if g.at_least_one and g.kind == "multi"), None)
-        if not texts:
-            return np.zeros((0, 384), np.float32), []
+        codes each is felt with, read on its own (no question, no neighbouring turn) and beside its whole answer
+        (`answers`, one per text; the text itself where None): see `part_codes`."""
+        reading = self.read_parts(texts, answers)
+        return reading.vectors, self.part_codes(reading)
+
+    def read_parts(self, texts: list[str], answers: list[str] | None = None) -> PartReading:
+        """What `feelings` decides from: each part's confidence per emotion code (its negations read, see
+        `negation`), and whether its whole answer (`answers`, one per text; the text itself where None), read
+        alone and as it is said, feels the way the part's strongest code does (`_feels`)."""
+        group = self.emotion_group()
+        if group is None or not texts:
+            return PartReading(embed(texts, self.embedding_model) if texts else np.zeros((0, 384), np.float32), np.zeros((len(texts), 0)), np.zeros(len(texts), dtype=bool), [])
+        vectors, said, docs, keys = self._read_alone(group, texts)
+        read = dict(zip(texts, said))
+        missing = [answer for answer in dict.fromkeys(answers or texts) if answer not in read]
+        if missing:
+            read |= dict(zip(missing, self._read_alone(group, missing)[1]))
+        valence = np.array([self.codebook.codes[key][1].valence or 0.0 for key in keys])
+        sign = np.sign(valence)
+        confidence = self._without_denied(group, said, docs, valence < 0, valence >= POSITIVE)
+        feeling = np.flatnonzero(np.array([code.id != group.fallback for code in group.codes]))
+        strongest = feeling[confidence[:, feeling].argmax(axis=1)]
+        confirmed = np.array([sign[best] != 0 and self._feels(group, read[answer], sign, sign[best], whole=answer == text)
+                              for best, answer, text in zip(strongest, answers or texts, texts)], dtype=bool)
+        return PartReading(vectors, confidence, confirmed, keys)
+
+    def _feels(self, group: CodeGroup, confidence: np.ndarray, sign: np.ndarray, way: float, whole: bool) -> bool:
+        """Whether an answer read alone (`confidence` per code) feels `way` (the sign of a valence): coded as an
+        utterance is where it is the part itself (`whole`), else with a code of that sign at the faint level
+        (BEST_CODE_SHARE of the threshold): in an answer of several parts the feeling of one is diluted."""
+        if whole:
+            return any(sign[c] == way for c in self._multi(confidence, group))
+        return bool((confidence[sign == way] >= BEST_CODE_SHARE * group.threshold).any())
+
+    def part_codes(self, reading: PartReading, neutral_margin: float = PART_NEUTRAL_MARGIN) -> list[list[str]]:
+        """The emotion codes of each part: its faintest feeling where its answer feels that way too ("Setup was
+        easy." in an answer that ends on a complaint); otherwise neutral wins over a code it leads by
+        `neutral_margin`: one keyword the model hardly confirms ("I tried the blue one first.") does not make a
+        plain statement a frustration."""
+        group = self.emotion_group()
+        if group is None:
+            return [[] for _ in reading.confidence]
+        return [[reading.keys[c] for c in self._multi(row, group, faintest=True, neutral_margin=np.inf if confirmed else neutral_margin)]
+                for row, confirmed in zip(reading.confidence, reading.confirmed)]
+
+    def emotion_group(self) -> CodeGroup | None:
+        return next((g for g in self.codebook.groups if g.at_least_one and g.kind == "multi"), None)
+
+    def _read_alone(self, group: CodeGroup, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list, list[str]]:
+        """(unit embeddings, (texts, codes) confidence, the texts' Docs, the code keys) of texts read alone."""
         probs = None
-        if group is not None and self.emotions and self.use_model and is_packaged(self.embedding_model):
+        if self.emotions and self.use_model and is_packaged(self.embedding_model):
             vectors, probs = self.emotions.read(texts)  # one pass through the layers the two models share
         else:
             vectors = embed(texts, self.embedding_model)
-            if group is not None and self.emotions and self.use_model:
+            if self.emotions and self.use_model:
                 probs = self.emotions.predict(texts)
-        if group is None:
-            return vectors, [[] for _ in texts]
-        matches = [self.rules.matches(doc) for doc in self.rules.docs(texts)]
+        docs = self.rules.docs(texts)
+        confidence, keys = self._part_confidence(group, vectors, [self.rules.matches(doc) for doc in docs], probs)
+        return vectors, confidence, docs, keys
+
+    def _without_denied(self, group: CodeGroup, confidence: np.ndarray, docs: list, negative: np.ndarray, positive: np.ndarray) -> np.ndarray:
+        """`confidence` with the negative codes cleared of texts whose negation denies something negative
+        ("It wasn't a hassle", "Nothing went wrong"; `negation`)."""
+        negated = {n: found for n, doc in enumerate(docs) if (found := negation.negated(doc)) is not None}
+        if not negated or not negative.any() or not self.use_model:
+            return confidence
+        rows, found = list(negated), list(negated.values())
+        read = self._model_confidence(group, [f.denied for f in found] + [f.outside for f in found])
+        keys = [f"{group.id}:{code.id}" for code in group.codes]
+        matches = [self.rules.matches(docs[n]) for n in rows]
+        asserted = np.array([[any(negation.says_negation(phrase) for phrase in m.get(key, [])) for key in keys] for m in matches], dtype=bool)
+        out = confidence.copy()
+        out[rows] = negation.without_negated(confidence[rows], read[: len(rows)], read[len(rows) :], negative, positive, BEST_CODE_SHARE * group.threshold, asserted)
+        return out
+
+    def _part_confidence(self, group: CodeGroup, vectors: np.ndarray, matches: list[dict], probs: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
+        """(texts, codes) confidence of each emotion code for texts read alone, and the code keys."""
         none = np.zeros_like(vectors)
         scores = self._group_scores(group, vectors, none, vectors, matches, probs, np.hstack([vectors, none]))
         keys = [key for key in scores if key != f"{group.id}:"]
-        confidence = np.stack([scores[key][0] for key in keys], axis=1)
-        return vectors, [[keys[c] for c in self._multi(row, group, faintest=True)] for row in confidence]
+        return np.stack([scores[key][0] for key in keys], axis=1), keys
+
+    def _model_confidence(self, group: CodeGroup, texts: list[str]) -> np.ndarray:
+        """`_part_confidence` from the models alone (an empty text feels nothing): a keyword that tells a feeling
+        only when negated ("make sense", "explain") would make what a negation denies read so."""
+        out = np.zeros((len(texts), len(group.codes)))
+        said = [n for n, text in enumerate(texts) if text]
+        if said:
+            texts = [texts[n] for n in said]
+            if self.emotions and is_packaged(self.embedding_model):
+                vectors, probs = self.emotions.read(texts)
+            else:
+                vectors, probs = embed(texts, self.embedding_model), self.emotions.predict(texts) if self.emotions else None
+            out[said] = self._part_confidence(group, vectors, [{} for _ in texts], probs)[0]
+        return out
 
     def read_emotions_ahead(self, texts: list[str]) -> None:
         """Read the emotions of many texts in one batch; `code_turns` then takes them from here."""
@@ -398,15 +488,19 @@ class CodingEngine:
         return out
 
     @staticmethod
-    def _multi(row: np.ndarray, group: CodeGroup, faintest: bool = False) -> list[int]:
+    def _multi(row: np.ndarray, group: CodeGroup, faintest: bool = False, neutral_margin: float = PART_NEUTRAL_MARGIN) -> list[int]:
         """Every code above the group's threshold, best first. In an at-least-one group (the emotion) the
         best code needs only BEST_CODE_SHARE of the threshold: customers telling their journey rarely
         speak without feeling, so the fallback (neutral) applies only when no code comes close, or when it
         clears the threshold itself and beats every code ("None at all. It connected first time." is calm). A
-        part of an answer (`faintest`) is read for the faintest feeling it has: "Setup was easy." is trust."""
+        part of an answer (`faintest`) is read for the faintest feeling it has ("Setup was easy." is trust)
+        unless the fallback beats every code by `neutral_margin` (see `part_codes`)."""
         fallback = next((i for i, code in enumerate(group.codes) if code.id == group.fallback), None)
         picked = sorted((int(c) for c in np.flatnonzero(row >= group.threshold) if c != fallback), key=lambda c: -row[c])
-        fallback_wins = not faintest and fallback is not None and row[fallback] >= group.threshold and row[fallback] > max((row[c] for c in range(len(row)) if c != fallback), default=0.0)
+        best = max((row[c] for c in range(len(row)) if c != fallback), default=0.0)
+        if faintest and fallback is not None and row[fallback] >= best + neutral_margin:
+            return [fallback]
+        fallback_wins = not faintest and fallback is not None and row[fallback] >= group.threshold and row[fallback] > best
         if group.at_least_one and not picked and not fallback_wins:
             candidates = [c for c in np.argsort(-row) if c != fallback]
             if candidates and row[candidates[0]] >= BEST_CODE_SHARE * group.threshold:

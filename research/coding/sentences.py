@@ -83,8 +83,9 @@ def read_parts(texts: dict[int, str], engine: CodingEngine) -> dict[int, list[di
     """{utterance id: its parts as stored}: each part's text, emotion codes and embedding (float16, base64)."""
     unique = list(dict.fromkeys(texts.values()))
     split = {text: split_parts(doc) for text, doc in zip(unique, parse(unique))}
+    answer_of = {p: text for text, parts in reversed(split.items()) for p in parts}  # a part told in two answers: the first's
     flat = list(dict.fromkeys(p for parts in split.values() for p in parts))
-    vectors, codes = engine.feelings(flat)  # it parses the parts for their rules; parse() below gets those Docs back
+    vectors, codes = engine.feelings(flat, [answer_of[p] for p in flat])  # it parses the parts for their rules; parse() below gets those Docs back
     codes = [[] if reports_others(doc) else c for doc, c in zip(parse(flat), codes)]
     read = {p: {"text": p, "codes": c, "vector": base64.b64encode(v.astype(np.float16).tobytes()).decode()} for p, v, c in zip(flat, vectors, codes)}
     return {key: [read[p] for p in split[text]] for key, text in texts.items()}
