@@ -136,7 +136,7 @@ def test_bulk_accept_and_hand_coding(coded_copy):
 
 def test_learning_from_decisions_changes_suggestions_and_agreement_is_reported(coded_copy):
     from research.coding.agreement import agreement
-    from research.coding.stage import run_code, study_codebook
+    from research.coding.stage import load_learned, run_code, study_codebook
 
     db = coded_copy.db
     # The researcher decides that every customer utterance mentioning the app is a pain point, and nothing else is.
@@ -153,6 +153,9 @@ def test_learning_from_decisions_changes_suggestions_and_agreement_is_reported(c
     results = run_code(coded_copy, learn=True)
     assert results, "learning changes the parameters, so every interview is re-coded"
     assert db["learned_models"].count >= 1
+    decided = load_learned(db).decided  # each decision adapts with the question and neighbours coding reads beside it
+    assert decided and all(d.question is not None and d.neighbours is not None for d in decided)
+    assert sum(bool(d.question.any()) for d in decided) > len(decided) / 2 and not any(np.allclose(d.neighbours, d.vector) for d in decided)
     learned = list(db.query("SELECT source FROM codings WHERE status = 'suggested' AND source = 'learned'"))
     assert learned or db["learned_models"].get("signal:pain-point")["positives"] >= 3
     rows = {row.group: row for row in agreement(db, study_codebook(coded_copy)[0])}
@@ -267,6 +270,19 @@ def test_keywords_lose_weight_only_where_decisions_show_them_wrong():
     assert rule_share(engine_says, keyword, np.ones(12, dtype=int), 0.6) == 1
     assert rule_share(engine_says[:1], keyword[:1], np.zeros(1, dtype=int), 0.6) == 1
     assert rule_share(engine_says, np.zeros((12, 2)), np.zeros(12, dtype=int), 0.6) == 1  # no keyword matched
+
+
+def test_the_question_weighs_more_only_where_decisions_show_it_right():
+    """Weighed double, the interviewer's question turns the engine from class 0 to the class the researcher keeps
+    accepting (1): the decisions double its weight. Decided without a question, or once, it keeps its weight."""
+    from research.coding.adaptation import question_share
+
+    by_share = {0.5: [0.8, 0.2], 1.0: [0.6, 0.4], 1.5: [0.5, 0.5], 2.0: [0.3, 0.7]}
+    probabilities = {share: np.tile(p, (12, 1)) for share, p in by_share.items()}
+    assert question_share(probabilities, np.ones(12, dtype=int)) == 2.0
+    assert question_share(probabilities, np.zeros(12, dtype=int)) == 1.0  # the usual weight already picks right
+    assert question_share({share: probabilities[1.0] for share in by_share}, np.ones(12, dtype=int)) == 1.0
+    assert question_share({share: p[:1] for share, p in probabilities.items()}, np.ones(1, dtype=int)) == 1.0
 
 
 def test_code_command_on_a_study_without_interviews(study):

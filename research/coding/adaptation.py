@@ -25,12 +25,13 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 KERNEL_WIDTH = 0.08  # cosine similarity below a decision's at which its weight falls by e
-NEIGHBOUR_PRIOR = 1.0  # kernel weight at which decisions and the engine count equally
+NEIGHBOUR_PRIOR = 3.0  # kernel weight at which decisions and the engine count equally
 BIAS_PENALTY = 2.0  # ridge penalty on the per-class bias (in units of decisions)
 CODE_PENALTY = 6.0  # the same for a code's bias: a code sees fewer decisions, each of them noisier
 FIT_STEPS = 300
 FOLDS = 10  # cross-validation folds over the decisions (leave-one-out with fewer decisions)
 RULE_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)  # the keyword weights tried, as shares of the usual one: patterns are written for the codebook's own domain, so another can only make them less reliable
+QUESTION_SHARES = (0.5, 1.0, 1.5, 2.0)  # the weights of the interviewer's question tried, as shares of the usual one: a guide may ask per stage, or not
 
 
 @dataclass(frozen=True)
@@ -48,17 +49,20 @@ class GroupAdaptation:
     decisions: GroupDecisions
     bias: np.ndarray  # (classes,) added to the log-probabilities
     rule_share: float = 1.0  # the share of the usual keyword weight that keyword matches keep
+    question_share: float = 1.0  # the share of the usual weight that the interviewer's question keeps
 
     @classmethod
-    def fit(cls, decisions: GroupDecisions, probabilities: np.ndarray, rules: np.ndarray | None = None, rule_weight: float = 0.0) -> GroupAdaptation:
-        """`probabilities`: the engine's class probabilities for the decided utterances, before adaptation;
+    def fit(cls, decisions: GroupDecisions, probabilities: dict[float, np.ndarray], rules: np.ndarray | None = None, rule_weight: float = 0.0) -> GroupAdaptation:
+        """`probabilities[share]`: the engine's class probabilities for the decided utterances, before adaptation,
+        with the question weighing `share` of its usual weight (each of QUESTION_SHARES, or only 1.0);
         `rules`: their keyword evidence per code column (0..1), which the engine adds with `rule_weight`."""
-        bias = prior_shift(probabilities, decisions.accepted, rules, rule_weight)
+        asked = question_share(probabilities, decisions.accepted, rules, rule_weight)
+        bias = prior_shift(probabilities[asked], decisions.accepted, rules, rule_weight)
         share = 1.0
         if rules is not None and rule_weight > 0:
-            shifted = probabilities * np.exp(bias)
+            shifted = probabilities[asked] * np.exp(bias)
             share = rule_share(shifted / shifted.sum(axis=1, keepdims=True), rules, decisions.accepted, rule_weight)
-        return cls(decisions, bias, share)
+        return cls(decisions, bias, share, asked)
 
     def apply(self, probabilities: np.ndarray, vectors: np.ndarray) -> np.ndarray:
         """The adapted class probabilities of utterances with unit `vectors`."""
@@ -137,18 +141,39 @@ def rule_share(probabilities: np.ndarray, rules: np.ndarray, accepted: np.ndarra
         return 1.0
     losses = np.array([_confidence_log_loss(probabilities[rows], rules[rows], accepted[rows], share * rule_weight) for share in RULE_SHARES])
     right = np.array([_confidences(probabilities[rows], rules[rows], share * rule_weight).argmax(axis=1) == accepted[rows] for share in RULE_SHARES])
-    usual, better, gained = RULE_SHARES.index(1.0), 0.0, 0
-    for held in _folds(len(rows)):
-        kept = np.setdiff1d(np.arange(len(rows)), held)
-        chosen = _best_share(losses[:, kept].sum(axis=1))
+    return _validated_share(RULE_SHARES, losses, right)
+
+
+def question_share(probabilities: dict[float, np.ndarray], accepted: np.ndarray, rules: np.ndarray | None = None, rule_weight: float = 0.0) -> float:
+    """The share of the question's usual weight under which the decided utterances' confidences (`probabilities`
+    by share, keywords added) best predict the accepted codes, kept on the same held-out terms as `rule_share`.
+    One for utterances decided without a question (every share reads the same)."""
+    rows = np.flatnonzero(accepted >= 0)
+    shares = tuple(share for share in QUESTION_SHARES if share in probabilities)
+    if not len(rows) or len(shares) < 2 or all(np.allclose(probabilities[share], probabilities[1.0]) for share in shares):
+        return 1.0
+    keywords = rules[rows] if rules is not None else np.zeros((len(rows), 0))
+    losses = np.array([_confidence_log_loss(probabilities[share][rows], keywords, accepted[rows], rule_weight) for share in shares])
+    right = np.array([_confidences(probabilities[share][rows], keywords, rule_weight).argmax(axis=1) == accepted[rows] for share in shares])
+    return _validated_share(shares, losses, right)
+
+
+def _validated_share(shares: tuple[float, ...], losses: np.ndarray, right: np.ndarray) -> float:
+    """The share (of `shares`, per row of `losses` and `right`: per decision its log-loss and whether its pick is
+    right) with the least log-loss over the decisions, or the usual one (1.0) unless, chosen on part of the
+    decisions, it predicts the held-out rest better (a lower log-loss and more accepted codes picked)."""
+    usual, better, gained = shares.index(1.0), 0.0, 0
+    for held in _folds(losses.shape[1]):
+        kept = np.setdiff1d(np.arange(losses.shape[1]), held)
+        chosen = _best_share(shares, losses[:, kept].sum(axis=1))
         better += losses[usual, held].sum() - losses[chosen, held].sum()
         gained += int(right[chosen, held].sum() - right[usual, held].sum())
-    return RULE_SHARES[_best_share(losses.sum(axis=1))] if better > 0 and gained > 0 else 1.0
+    return shares[_best_share(shares, losses.sum(axis=1))] if better > 0 and gained > 0 else 1.0
 
 
-def _best_share(losses: np.ndarray) -> int:
+def _best_share(shares: tuple[float, ...], losses: np.ndarray) -> int:
     """The index of the share with the least loss; on a tie, the one nearest the usual weight."""
-    return min(range(len(RULE_SHARES)), key=lambda n: (round(float(losses[n]), 9), abs(RULE_SHARES[n] - 1.0)))
+    return min(range(len(shares)), key=lambda n: (round(float(losses[n]), 9), abs(shares[n] - 1.0)))
 
 
 def _confidence_log_loss(probabilities: np.ndarray, rules: np.ndarray, accepted: np.ndarray, weight: float) -> np.ndarray:

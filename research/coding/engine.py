@@ -20,7 +20,7 @@ import numpy as np
 
 from research.codebook import Codebook, CodeGroup
 from research.coding import negation
-from research.coding.adaptation import GroupAdaptation, GroupDecisions, code_bias, shifted, with_rules
+from research.coding.adaptation import QUESTION_SHARES, GroupAdaptation, GroupDecisions, code_bias, shifted, with_rules
 from research.coding.classifier import GroupClassifier
 from research.coding.emotion_model import EmotionModel
 from research.coding.introductions import introduces_self
@@ -33,6 +33,7 @@ from research.embeddings import PACKAGED, embed, embed_kept, is_packaged
 
 RULE_WEIGHT = 0.6  # confidence that one full rule match alone gives a code
 SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit by one unit
+QUESTION_WEIGHT = 0.5  # how much the interviewer question's similarity to a code's prompts adds to the code's similarity
 CLASSIFIER_WEIGHT = 0.7  # share of a single-choice group's model evidence from its trained classifier
 EMOTION_CLASSIFIER_WEIGHT = 0.3  # share of an at-least-one group's (emotion) model evidence from its trained classifier
 BEST_CODE_SHARE = 0.7  # in an at-least-one group, the best code needs this share of the threshold before the fallback (neutral) wins
@@ -91,6 +92,20 @@ def answer_features(roles: list[str | None], vectors: np.ndarray) -> tuple[list[
             customer.append(i)
             rows.append(np.concatenate([vectors[i], question]))
     return customer, np.stack(rows) if rows else np.zeros((0, 2 * vectors.shape[1]), dtype=vectors.dtype)
+
+
+def answer_context(roles: list[str | None], vectors: np.ndarray) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The customer turns' positions and what coding reads beside each: the interviewer question it answers
+    (zeros before any) and the mean of its previous and next customer turns (itself when it has none)."""
+    customer, features = answer_features(roles, vectors)
+    neighbours = np.stack([_neighbour_vector(customer, vectors, n) for n in range(len(customer))]) if customer else features[:, : vectors.shape[1]]
+    return customer, features[:, vectors.shape[1] :], neighbours
+
+
+def _neighbour_vector(customer: list[int], vectors: np.ndarray, n: int) -> np.ndarray:
+    """Mean of the customer's previous and next turns: an answer split in two keeps its topic."""
+    around = [customer[k] for k in (n - 1, n + 1) if 0 <= k < len(customer)]
+    return vectors[around].mean(axis=0) if around else vectors[customer[n]]
 
 
 @dataclass
@@ -166,8 +181,12 @@ class CodingEngine:
             if decided:
                 decisions = self._group_decisions(group, decided)
                 v = decisions.vectors
+                question = np.stack([d.question if d.question is not None else np.zeros_like(d.vector) for d in decided]).astype(v.dtype)
+                neighbours = np.stack([d.neighbours if d.neighbours is not None else d.vector for d in decided]).astype(v.dtype)
                 rules = self._rule_evidence(group, [self.rules.matches(doc) for doc in self.rules.docs([d.text for d in decided])]) if self.use_rules else None
-                self.adaptations[group.id] = GroupAdaptation.fit(decisions, self._single_probabilities(group, v, np.zeros_like(v), v), rules, RULE_WEIGHT)
+                shares = QUESTION_SHARES if question.any() else (1.0,)  # decided alone, the question's weight changes nothing
+                probabilities = {share: self._single_probabilities(group, v, question, neighbours, question_weight=share * QUESTION_WEIGHT) for share in shares}
+                self.adaptations[group.id] = GroupAdaptation.fit(decisions, probabilities, rules, RULE_WEIGHT)
         self.learned = learned
 
     def _group_decisions(self, group: CodeGroup, rows: list[Decided]) -> GroupDecisions:
@@ -345,11 +364,11 @@ class CodingEngine:
     def code_turns(self, turns: list[Turn], vectors: np.ndarray) -> Coded:
         """Suggestions and journey scopes for the customer turns. The first ordered group (the journey
         stage) decides the scope; logistics turns keep only `at_least_one` groups' codes (the emotion)."""
-        customer, features = answer_features([t.role for t in turns], vectors)
+        customer, question, context = answer_context([t.role for t in turns], vectors)
         if not customer:
             return Coded([], {})
-        answer, question = features[:, : vectors.shape[1]], features[:, vectors.shape[1] :]
-        context = np.stack([self._neighbour_vector(customer, vectors, n) for n in range(len(customer))])
+        answer = vectors[customer]
+        features = np.hstack([answer, question])
         docs = self.rules.docs([turns[i].text for i in customer])
         matches = [self.rules.matches(doc) for doc in docs]
         emotion_probs = None
@@ -397,22 +416,18 @@ class CodingEngine:
         content = np.concatenate([self.prototypes.examples[f"{group.id}:{code.id}"] for code in group.codes])
         return LogisticsLikeness.fit(self.prototypes.examples[f"{group.id}:"], self._stage_examples(group)[f"{group.id}:"], content)
 
-    @staticmethod
-    def _neighbour_vector(customer: list[int], vectors: np.ndarray, n: int) -> np.ndarray:
-        """Mean of the customer's previous and next turns: an answer split in two keeps its topic."""
-        around = [customer[k] for k in (n - 1, n + 1) if 0 <= k < len(customer)]
-        return vectors[around].mean(axis=0) if around else vectors[customer[n]]
-
     def _group_scores(self, group: CodeGroup, answer, question, context, matches, emotion_probs, features) -> dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]:
         """{code key: (confidence per turn, evidence per source per turn)}."""
         keys = [f"{group.id}:{code.id}" for code in group.codes]
         outside = group.kind == "single" and bool(group.none_examples)
-        similarity = np.stack([self._similarity(key, answer, question, context) for key in keys + [f"{group.id}:"] * outside], axis=1)
+        adaptation = self.adaptations.get(group.id) if group.kind == "single" and self.use_model else None
+        asked = QUESTION_WEIGHT * (adaptation.question_share if adaptation is not None else 1.0)
+        similarity = np.stack([self._similarity(key, answer, question, context, asked) for key in keys + [f"{group.id}:"] * outside], axis=1)
         if group.kind == "single":
             zero_shot = self._single_probabilities(group, answer, question, context, similarity)
             features = None  # single-choice groups learn through their adaptation (see `adapt`)
-            if group.id in self.adaptations and self.use_model:
-                zero_shot = self.adaptations[group.id].apply(zero_shot, _unit(answer))
+            if adaptation is not None:
+                zero_shot = adaptation.apply(zero_shot, _unit(answer))
         else:
             centred = similarity - np.median(similarity, axis=1, keepdims=True)
             zero_shot = 1 / (1 + np.exp(-(centred - 2 * SIMILARITY_SCALE) / SIMILARITY_SCALE))  # a clear margin over the typical code
@@ -420,7 +435,6 @@ class CodingEngine:
         trained = emotion_classifier.probabilities(self._emotion_features(answer, emotion_probs)) if emotion_classifier is not None else None
         result = {f"{group.id}:": (zero_shot[:, -1], {})} if outside else {}  # the "no code of this group" score
         rules = self._rule_evidence(group, matches) if self.use_rules else None
-        adaptation = self.adaptations.get(group.id) if group.kind == "single" and self.use_model else None
         rule_weight = RULE_WEIGHT * (adaptation.rule_share if adaptation is not None else 1.0)
         for column, (key, code) in enumerate(zip(keys, group.codes)):
             evidence: dict[str, np.ndarray] = {}
@@ -440,12 +454,12 @@ class CodingEngine:
             result[key] = (shifted(confidence, self.biases[key]) if key in self.biases else confidence, evidence)
         return result
 
-    def _single_probabilities(self, group: CodeGroup, answer, question, context, similarity: np.ndarray | None = None) -> np.ndarray:
+    def _single_probabilities(self, group: CodeGroup, answer, question, context, similarity: np.ndarray | None = None, question_weight: float = QUESTION_WEIGHT) -> np.ndarray:
         """A single-choice group's class probabilities (codes, then outside when the group has none examples):
         its classifier blended with the softmax of the similarity to each class's examples."""
         columns = self._class_keys(group)
         if similarity is None:
-            similarity = np.stack([self._similarity(key, answer, question, context) for key in columns], axis=1)
+            similarity = np.stack([self._similarity(key, answer, question, context, question_weight) for key in columns], axis=1)
         probabilities = _softmax(similarity / SIMILARITY_SCALE)
         classifier = self.classifiers.get(group.id)
         if classifier is not None and self.use_model:
@@ -454,7 +468,7 @@ class CodingEngine:
             probabilities = CLASSIFIER_WEIGHT * trained + (1 - CLASSIFIER_WEIGHT) * probabilities
         return probabilities
 
-    def _similarity(self, key: str, answer, question, context) -> np.ndarray:
+    def _similarity(self, key: str, answer, question, context, question_weight: float = QUESTION_WEIGHT) -> np.ndarray:
         examples = self.prototypes.examples[key]
         own = answer @ examples.T
         near = context @ examples.T
@@ -462,7 +476,7 @@ class CodingEngine:
         score = 0.8 * top + 0.2 * np.sort(near, axis=1)[:, -2:].mean(axis=1)
         prompts = self.prototypes.prompts.get(key)
         if prompts is not None and len(prompts):
-            score = score + 0.5 * (question @ prompts.T).max(axis=1)
+            score = score + question_weight * (question @ prompts.T).max(axis=1)
         return score
 
     def _choose(self, group: CodeGroup, turn_ids: list[int], scores: dict) -> list[Suggestion]:

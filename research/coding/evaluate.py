@@ -104,6 +104,7 @@ def scripts_learning_curve(engine: CodingEngine, scripts: list[dict], sizes: lis
     texts = [interviews[k][0][n].text for k, n in items]
     vectors = np.stack([vectors_of[k][n] for k, n in items])
     truths = [{"stage": {label["stage"]} if label.get("stage") else set()} for label in labels]
+    beside = _beside([[t.role for t in turns] for turns, _ in interviews], vectors_of, items)
 
     def interview_codes(wanted: set[int]) -> dict[int, list[str]]:
         codes: dict[int, list[str]] = {}
@@ -117,9 +118,20 @@ def scripts_learning_curve(engine: CodingEngine, scripts: list[dict], sizes: lis
         return [codes.get(interviews[items[i][0]][0][items[i][1]].id, []) for i in held]
 
     per_order = _curve(engine, len(items), sizes, seeds, folds, lambda: held_codes(np.arange(len(items))),
-                       lambda i, suggested: labelled_decisions(i, truths[i], suggested), texts, vectors, held_codes)
+                       lambda i, suggested: labelled_decisions(i, truths[i], suggested), texts, vectors, held_codes, beside)
     pairs = [({}, label) for label in labels]
     return {n: _mean([_study_scored(pairs, codes) for codes in order_codes]) for n, order_codes in per_order.items()}
+
+
+def _beside(roles: list[list[str]], vectors: list[np.ndarray], items: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The question and neighbours vectors (`engine.answer_context`) of each item (interview, turn position)."""
+    from research.coding.engine import answer_context
+
+    context = {}
+    for k, (per_roles, per_vectors) in enumerate(zip(roles, vectors)):
+        customer, question, neighbours = answer_context(per_roles, per_vectors)
+        context |= {(k, position): (question[n], neighbours[n]) for n, position in enumerate(customer)}
+    return np.stack([context[item][0] for item in items]), np.stack([context[item][1] for item in items])
 
 
 def labelled_utterances(db, scripts: list[dict], timings: dict) -> list[tuple[dict, dict]]:
@@ -225,16 +237,17 @@ def labelled_decisions(item_id: int, truth: dict[str, set[str]], suggested: list
     return decisions
 
 
-def learned_from(engine: CodingEngine, decisions: list[tuple[int, str, str]], texts: list[str], vectors: np.ndarray, background: dict):
+def learned_from(engine: CodingEngine, decisions: list[tuple[int, str, str]], texts: list[str], vectors: np.ndarray, background: dict, beside: tuple[np.ndarray, np.ndarray] | None = None):
     """What `--learn` hands the engine after these decisions on utterances (ids index `texts` and `vectors`),
-    each decided without an interviewer question."""
+    each decided in its interview (`beside`: the question and neighbours vectors of each, see
+    `engine.answer_context`) or, without it, alone."""
     from research.coding.learned import LearnedModels, decision_labels, train
 
     labels = decision_labels(engine.codebook, decisions)
     single = {key for key in labels if engine.codebook.codes[key][0].kind == "single"}
     features = np.hstack([vectors, np.zeros_like(vectors)])
     models = train({key: (features[list(per)], np.array(list(per.values()))) for key, per in labels.items() if key not in single}, background)
-    return _learned(LearnedModels, models.codes, decisions, texts, vectors)
+    return _learned(LearnedModels, models.codes, decisions, texts, vectors, beside)
 
 
 def learning_curve(engine: CodingEngine, items: list[LabelledUtterance], sizes: list[int], seeds: int = 5, folds: int = 4) -> dict[int, tuple[float, float, float, float]]:
@@ -261,6 +274,8 @@ def study_learning_curve(engine: CodingEngine, db, scripts: list[dict], timings:
     vectors = utterance_vectors(db, rows, model)
     truths = [{"stage": {turn["stage"]} if turn.get("stage") else set(), "emotion": set(turn.get("emotions") or [])} for _, turn in pairs]
     interviews = [interview_turns(db, row["id"]) for row in db.query("SELECT id FROM interviews")]
+    position = {t["id"]: (k, n) for k, turns in enumerate(interviews) for n, t in enumerate(turns)}
+    beside = _beside([[t["role"] for t in turns] for turns in interviews], [utterance_vectors(db, turns, model) for turns in interviews], [position[row["id"]] for row in rows])
 
     def study_codes() -> list[list[str]]:
         codes = engine_codes(engine, db, model)
@@ -275,11 +290,11 @@ def study_learning_curve(engine: CodingEngine, db, scripts: list[dict], timings:
                     codes.setdefault(suggestion.turn_id, []).append(suggestion.code_key)
         return [codes.get(rows[i]["id"], []) for i in held]
 
-    per_order = _curve(engine, len(rows), sizes, seeds, folds, study_codes, lambda i, suggested: labelled_decisions(i, truths[i], suggested), texts, vectors, fold_codes)
+    per_order = _curve(engine, len(rows), sizes, seeds, folds, study_codes, lambda i, suggested: labelled_decisions(i, truths[i], suggested), texts, vectors, fold_codes, beside)
     return {n: _mean([_study_scored(pairs, codes) for codes in order_codes]) for n, order_codes in per_order.items()}
 
 
-def _curve(engine: CodingEngine, count: int, sizes: list[int], seeds: int, folds: int, code_all, decide, texts: list[str], vectors: np.ndarray, code_held) -> dict[int, list[list[list[str]]]]:
+def _curve(engine: CodingEngine, count: int, sizes: list[int], seeds: int, folds: int, code_all, decide, texts: list[str], vectors: np.ndarray, code_held, beside: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, list[list[list[str]]]]:
     """{n: per order, the code keys of every item}, each fold coded after `--learn` on n decided items of the others."""
     from research.coding.learned import LearnedModels, codebook_background
 
@@ -294,7 +309,7 @@ def _curve(engine: CodingEngine, count: int, sizes: list[int], seeds: int, folds
             codes: dict[int, list[str]] = {}
             for held in parts:
                 pool = [int(i) for i in order if i not in held][:n]
-                engine.adapt(learned_from(engine, [d for i in pool for d in decide(i, suggested[i])], texts, vectors, background))
+                engine.adapt(learned_from(engine, [d for i in pool for d in decide(i, suggested[i])], texts, vectors, background, beside))
                 codes |= dict(zip(held.tolist(), code_held(held)))
             results[n].append([codes[i] for i in range(count)])
     engine.adapt(LearnedModels({}))
@@ -316,12 +331,14 @@ def _study_scored(pairs: list[tuple[dict, dict]], codes: list[list[str]]) -> Cod
     )
 
 
-def _learned(learned_models: type, codes: dict, decisions: list[tuple[int, str, str]], texts: list[str], vectors: np.ndarray):
+def _learned(learned_models: type, codes: dict, decisions: list[tuple[int, str, str]], texts: list[str], vectors: np.ndarray, beside: tuple[np.ndarray, np.ndarray] | None = None):
     """What `--learn` hands the engine after these decisions. A reference commit's engine (benchmarks/coding.py)
-    takes the single-choice groups' accepted utterances instead of the decisions."""
+    takes the single-choice groups' accepted utterances instead of the decisions, or decisions without what was beside them."""
     if "decided" in learned_models.__dataclass_fields__:
         from research.coding.learned import Decided
 
+        if beside is not None and "question" in Decided.__dataclass_fields__:
+            return learned_models(codes, [Decided(key, texts[i], vectors[i], status == "accepted", beside[0][i], beside[1][i]) for i, key, status in decisions])
         return learned_models(codes, [Decided(key, texts[i], vectors[i], status == "accepted") for i, key, status in decisions])
     accepted: dict[str, list[int]] = {}
     for i, key, status in decisions:

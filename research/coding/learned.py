@@ -34,12 +34,16 @@ class LearnedCode:
 
 @dataclass(frozen=True)
 class Decided:
-    """A researcher's decision on one code for one utterance: the utterance's text and unit vector."""
+    """A researcher's decision on one code for one utterance: the utterance's text and unit vector, and
+    where it was decided in an interview, the vectors coding reads beside it (see `engine.answer_context`):
+    the interviewer question it answers and its neighbouring customer turns."""
 
     code_key: str
     text: str
     vector: np.ndarray
     accepted: bool
+    question: np.ndarray | None = None  # None: decided alone (no question, no neighbours)
+    neighbours: np.ndarray | None = None
 
 
 @dataclass

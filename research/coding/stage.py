@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from research import codebook as codebooks
 from research.codebook import Codebook
-from research.coding.engine import CodingEngine, Prototypes, Suggestion, Turn, answer_features, is_customer
+from research.coding.engine import CodingEngine, Prototypes, Suggestion, Turn, answer_context, answer_features, is_customer
 from research.coding.learned import Decided, LearnedCode, LearnedModels, codebook_background, decision_labels, train
 from research.coding.scope import save_scopes
 from research.coding.sentences import stored_parts
@@ -74,22 +74,39 @@ def interview_turns(db: Database, interview_id: int) -> list[dict]:
 
 
 def load_learned(db: Database) -> LearnedModels:
-    """The per-code models, and the decisions (text and vector of each decided utterance) on every code
-    that `--learn` adapted."""
+    """The per-code models, and the decisions on every code that `--learn` adapted: the text and vector of
+    each decided utterance, with the question and neighbours coding reads beside it in its interview."""
     rows = list(db["learned_models"].rows)
     keys = [row["code_key"] for row in rows]
     decided = []
     if keys:
         marks = ",".join("?" * len(keys))
-        query = f"""SELECT c.code_key, c.status, u.text, e.vector FROM codings c JOIN utterances u ON u.id = c.utterance_id
+        query = f"""SELECT c.code_key, c.status, c.utterance_id, u.interview_id, u.text, e.vector FROM codings c JOIN utterances u ON u.id = c.utterance_id
                     JOIN utterance_embeddings e ON e.utterance_id = c.utterance_id
                     WHERE c.status IN ('accepted', 'rejected') AND c.code_key IN ({marks}) ORDER BY c.id"""
-        for hit in db.query(query, keys):
-            decided.append(Decided(hit["code_key"], hit["text"], np.frombuffer(hit["vector"], dtype=np.float32), hit["status"] == "accepted"))
+        hits = list(db.query(query, keys))
+        beside = _beside(db, {hit["interview_id"] for hit in hits})
+        for hit in hits:
+            question, neighbours = beside.get(hit["utterance_id"], (None, None))
+            decided.append(Decided(hit["code_key"], hit["text"], np.frombuffer(hit["vector"], dtype=np.float32), hit["status"] == "accepted", question, neighbours))
     return LearnedModels(
         {row["code_key"]: LearnedCode(np.frombuffer(row["coef"], dtype=np.float32), row["intercept"], row["positives"], row["negatives"]) for row in rows if row["coef"]},
         decided,
     )
+
+
+def _beside(db: Database, interview_ids: set[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """{utterance id: (question, neighbours)} for the customer turns of these interviews (`answer_context`), from
+    their stored embeddings; an interview with a turn not yet embedded is left out (its decisions read alone)."""
+    out = {}
+    for interview_id in sorted(interview_ids):
+        rows = list(db.query("""SELECT u.id, u.role, e.vector FROM utterances u LEFT JOIN utterance_embeddings e ON e.utterance_id = u.id
+                                WHERE u.interview_id = ? ORDER BY u.idx""", [interview_id]))
+        if not rows or any(row["vector"] is None for row in rows):
+            continue
+        customer, questions, neighbours = answer_context([row["role"] for row in rows], np.stack([np.frombuffer(row["vector"], dtype=np.float32) for row in rows]))
+        out |= {rows[position]["id"]: (questions[n], neighbours[n]) for n, position in enumerate(customer)}
+    return out
 
 
 def save_suggestions(db: Database, codebook: Codebook, utterance_ids: list[int], suggestions: list[Suggestion]) -> int:
