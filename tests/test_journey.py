@@ -530,6 +530,29 @@ def test_a_headline_told_with_a_feeling_claims_no_one_who_felt_the_other_way():
     assert said_by in ({"Participant 1", "Participant 3"}, {"Participant 2", "Participant 4"}), said_by  # one way, not both
 
 
+def test_a_headline_says_what_it_is_about_not_a_pronoun_pointing_back():
+    """Coding splits "…, and it shows how many months I've knocked off the term" off its sentence, and the map's outlier
+    read "It shows how many months they've knocked off the term" (what shows it?); a part that opens with a pronoun
+    pointing back is read in its whole sentence, and one that says nothing alone ("That's been great") heads nothing."""
+    from research.embeddings import embed
+    from research.journey.condense import best_sentence, in_its_sentence, points_back
+    from research.journey.evidence import Part, Utterance
+    from research.journey.insights import Group, Unit, make_insight
+
+    answer = "Fine. We switched to the yearly plan last spring, and it saves us about forty pounds a month. That's been great."
+    parts = ["it saves us about forty pounds a month.", "That's been great."]
+    assert in_its_sentence(parts[0], answer) == "We switched to the yearly plan last spring, and it saves us about forty pounds a month."
+    assert in_its_sentence("We switched to the yearly plan last spring.", answer) == "We switched to the yearly plan last spring."
+    assert points_back(parts[1]) and points_back("It was late.") and not points_back("The invoice was late.")
+    whole = in_its_sentence(parts[0], answer)
+    _, chosen = best_sentence([whole], {"saves": 1.0, "forty": 1.0, "pounds": 1.0, "month": 1.0})  # the clause's words, yet not the clause alone
+    assert chosen.text.startswith("We switched"), chosen.text
+    u = Utterance(1, "INT-001", 1, "Participant 1", None, 1.0, answer, codes={"stage:retention", "emotion:delight"}, valence=0.9, felt=frozenset({"positive"}))
+    u.parts = [Part(text, 0.9, frozenset({"positive"}), frozenset({"emotion:delight"}), vector) for text, vector in zip(parts, embed(parts))]
+    insight = make_insight(Group([Unit(u, part) for part in u.parts]), _gym_context(None))
+    assert insight.headline.startswith("They switched to the yearly plan"), insight.headline
+
+
 def test_a_stage_summary_says_the_top_insight_the_shared_feeling_and_its_trigger_or_nothing():
     from research.journey.model import Item
     from research.journey.summary import stage_summary

@@ -55,11 +55,12 @@ def best_sentence(texts: list[str], weights: dict[str, float], nlp=None) -> tupl
     """(which text, the clause or sentence as a spaCy Span) that carries most of the weighted shared words.
 
     Candidates are each sentence and each of its clauses that has a subject of its own ("…, but the
-    filter subscription confused me" offers "the filter subscription confused me")."""
+    filter subscription confused me" offers "the filter subscription confused me"), unless it opens with a
+    pronoun pointing back ("…, and it shows …" stays in its sentence)."""
     nlp = nlp or load_spacy()
     best, best_score = None, -1.0
     for index, doc in enumerate(nlp.pipe(texts)):
-        for candidate in (c for sentence in doc.sents for c in [sentence, *_clauses(sentence)]):
+        for candidate in (c for sentence in doc.sents for c in [sentence, *_clauses(sentence)] if c is sentence or not points_back(c.text)):
             if len(candidate) < 3:
                 continue
             words = content_words(candidate.text)
@@ -67,6 +68,27 @@ def best_sentence(texts: list[str], weights: dict[str, float], nlp=None) -> tupl
             if score > best_score:
                 best, best_score = (index, candidate), score
     return best
+
+
+REFERRING = frozenset({"it", "this", "that", "these", "those", "he", "she", "they", "him", "her", "them"})
+"""A clause or part that opens with one of these points back ("…, and it shows how many months I've knocked off the
+term"): cut off, a reader cannot tell what "it" is, so its whole sentence is the candidate instead."""
+
+
+def in_its_sentence(part: str, answer: str) -> str:
+    """A part that opens with a pronoun pointing back ("it shows how many months I've knocked off the term", split off
+    "I set up overpayments in the app, and it shows …") read in its whole sentence of the answer, so a headline made from
+    it can say what "it" is; any other part as it is."""
+    if not points_back(part):
+        return part
+    said = part.strip().rstrip(".!?").lower()
+    return next((sentence for sentence in re.split(r"(?<=[.!?])\s+", answer.strip()) if said in sentence.lower() and len(sentence) > len(said) + 2), part)
+
+
+def points_back(text: str) -> bool:
+    """Whether a text opens with a pronoun that points back ("It shows …", "That's genuinely motivating")."""
+    words = text.split()
+    return bool(words) and re.split(r"['’]", words[0].lower().strip(",.;:!?"))[0] in REFERRING
 
 
 def _clauses(sentence) -> list:

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
 from research.journey.claims import TELLING_WORDS, claim
-from research.journey.condense import best_sentence, headline, shared_word_weights
+from research.journey.condense import best_sentence, headline, in_its_sentence, points_back, shared_word_weights
 from research.journey.evidence import Part, Utterance
 from research.journey.model import Insight, Polarity, Quote
 
@@ -237,7 +237,10 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     valence = polarity_of(agreeing)[1]
     members = Group(agreeing).members
     weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
-    found = best_sentence([unit.part.text for unit in candidates], weights)
+    texts = [in_its_sentence(unit.part.text, unit.utterance.text) for unit in candidates]
+    standalone = [n for n, text in enumerate(texts) if not points_back(text)] or list(range(len(texts)))  # "That's genuinely motivating" says nothing alone
+    candidates, texts = [candidates[n] for n in standalone], [texts[n] for n in standalone]
+    found = best_sentence(texts, weights)
     headline_text = headline(found[1]) if found else ""
     source = candidates[found[0]].utterance if found else None
     felt_by = Counter(c for c, _ in {(c, unit.utterance.participant) for unit in agreeing for c in unit.part.codes})
