@@ -1,7 +1,7 @@
 """How the engine adapts to a researcher's decisions in a new domain.
 
 A single-choice group (the journey stage) gets two corrections of its class probabilities, both
-growing with the evidence, and a learned trust in its keywords:
+growing with the evidence, and a learned trust in its keywords and in the interviewer's question:
 - a per-class bias (a prior shift): fitted so that, on the decided utterances, the engine's
   probabilities times exp(bias) predict the accepted codes; a ridge penalty keeps it near zero
   with few decisions, so it grows with their number;
@@ -10,9 +10,13 @@ growing with the evidence, and a learned trust in its keywords:
   similarity; the neighbours' share grows with how many decisions lie close;
 - keyword reliability: the share of the usual keyword weight that the group's keyword matches keep. The decisions show how
   often keywords point at the right code in this study's domain ("order" is a purchase in one study and a
-  repeat order in another); the share that best predicts the accepted codes is chosen on the decisions.
+  repeat order in another); the share that best predicts the accepted codes is chosen on the decisions;
+- question reliability: the same for the weight of the interviewer's question (an interview guide may ask
+  one question per stage, or follow the customer's story).
+All four are fitted on the scores coding gives each decided utterance in its interview (with its question and
+neighbouring turns), not on the utterance read alone.
 A code of another group (an emotion) gets a logit bias fitted the same way on its own decisions.
-Each bias, and a keyword share below one, is kept only when it proves itself on decisions it was not fitted
+Each bias, and a keyword or question share other than one, is kept only when it proves itself on decisions it was not fitted
 on (cross-validation over the decisions): a shift that only fits the decided utterances, and would make the
 rest worse, stays at zero.
 """

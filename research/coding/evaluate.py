@@ -123,9 +123,13 @@ def scripts_learning_curve(engine: CodingEngine, scripts: list[dict], sizes: lis
     return {n: _mean([_study_scored(pairs, codes) for codes in order_codes]) for n, order_codes in per_order.items()}
 
 
-def _beside(roles: list[list[str]], vectors: list[np.ndarray], items: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    """The question and neighbours vectors (`engine.answer_context`) of each item (interview, turn position)."""
-    from research.coding.engine import answer_context
+def _beside(roles: list[list[str]], vectors: list[np.ndarray], items: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The question and neighbours vectors (`engine.answer_context`) of each item (interview, turn position);
+    None for a reference commit's engine (benchmarks/coding.py), which adapts to decisions read alone."""
+    try:
+        from research.coding.engine import answer_context
+    except ImportError:
+        return None
 
     context = {}
     for k, (per_roles, per_vectors) in enumerate(zip(roles, vectors)):
