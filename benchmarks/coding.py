@@ -1,6 +1,6 @@
 """Coding accuracy and speed, the new engine beside a reference commit's engine in the same run.
 
-    python benchmarks/coding.py [--study demo-study] [--reference bfa6884] [--quick]
+    python benchmarks/coding.py [--study demo-study] [--reference 44598ed] [--quick]
 
 - Stage and emotion macro-F1 on the demo scripts' labels and on ../shared/data/journey-stages-dev
   (single utterances from other domains, coded alone), for the engine and two baselines (keywords
@@ -41,7 +41,7 @@ SHARED = REPO.parent / "shared" / "data"
 DEV = SHARED / "journey-stages-dev" / "stages.tsv"
 LEARNING_SIZES, LEARNING_ORDERS = [0, 10, 20, 30], 10  # issue 15: the gain from 20 decisions, averaged over at least ten decision orders
 DOMAIN_STUDIES = REPO / "benchmarks" / "domain_studies"
-DEFAULT_REFERENCE = "bfa6884"  # the engine before stage classifiers, journey scopes and the emotion classifier
+DEFAULT_REFERENCE = "44598ed"  # the engine before --learn fitted decisions in their context (session 10); revisions before d7c3550 cannot run this evaluation code
 
 
 def engines(with_emotions: bool = True) -> dict:
