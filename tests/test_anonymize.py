@@ -86,6 +86,13 @@ def test_a_name_found_once_is_found_again_in_the_same_text():
     assert [text[s.start : s.end] for s in spans if s.entity_type == "PERSON"] == ["Brad L Key", "Key"]
 
 
+def test_an_everyday_word_of_a_name_the_text_also_writes_in_lower_case_is_not_looked_for_again():
+    texts = ["“Okay Tobias you’re doing great,” she told him.", "Okay. How are the payments now?", "Can you hear me okay?", "Then Tobias called back."]
+    spans = PiiDetector().detect(texts)
+    pieces = [[text[s.start : s.end] for s in found if s.entity_type == "PERSON"] for text, found in zip(texts, spans)]
+    assert pieces == [["Okay Tobias"], [], [], ["Tobias"]]
+
+
 def test_unknown_proper_nouns_go_only_when_organisations_go_too():
     text = "Shovda is very reliable, and so is the AeroVent fan."
     assert PiiDetector().detect([text])[0] == []  # an unknown name or a brand: the map may need it

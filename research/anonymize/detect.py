@@ -28,7 +28,7 @@ from functools import cache
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from research.anonymize.address import StreetAddressRecognizer
-from research.anonymize.gazetteer import could_be_name, is_dictionary_word, is_listed_name, is_name, is_rare_word, name_shaped, warm_gazetteers
+from research.anonymize.gazetteer import could_be_name, is_common_word, is_dictionary_word, is_listed_name, is_name, is_rare_word, name_shaped, warm_gazetteers
 from research.anonymize.known_names import KnownName, find_known_names
 from research.anonymize.name_context import ContextNameRecognizer
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
@@ -169,14 +169,18 @@ class PiiDetector:
         return [self._spans(text, found) for text, found in zip(texts, results)]
 
     def _propagate(self, texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
-        """A name detected once is looked for everywhere else, misheard forms included ("Midio" ... "Medio")."""
+        """A name detected once is looked for everywhere else, misheard forms included ("Midio" ... "Medio"); but not
+        an everyday word of it that the same document also writes in lower case: the "Okay" of a quoted "Okay Tobias"
+        is not looked for in every "Okay." of an interview that says "can you hear me okay?"."""
         found = _without_things(texts, found)
+        lower = {word for text in texts for word in _LOWER_WORD.findall(text)}
         names = {}
         for text, spans in zip(texts, found):
             for span in spans:
                 if span.entity_type == "PERSON" and not span.known:
                     shaped = [word for word in _words(text[span.start : span.end]) if name_shaped(word, text.isupper())]
                     words = [word for word in shaped if could_be_name(word, text.isupper())] or shaped  # "Biden" of "President Biden"
+                    words = [word for word in words if word.casefold() not in lower or not is_common_word(word)]
                     if words:  # not a spelled "O-K-A-F-O-R" letter by letter
                         names.setdefault(span.key, KnownName(" ".join(words), "PERSON"))
         if not names:
@@ -233,6 +237,9 @@ def _without_things(texts: list[str], found: list[list[PiiSpan]]) -> list[list[P
         return span.entity_type == "PERSON" and not span.known and not span.cued and piece in things and not is_listed_name(piece)
 
     return [[span for span in spans if not thing(text, span)] for text, spans in zip(texts, found)]
+
+
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?![\w'’-])")
 
 
 def _key(piece: str) -> str:
