@@ -26,15 +26,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
-import sys
-import tarfile
-import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
+from at_revision import run_at_revision
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -91,20 +86,11 @@ def accuracy(domain_studies: list[Path]) -> dict:
 
 def reference_accuracy(revision: str, domain_studies: list[Path]) -> dict | None:
     """`accuracy()` of `revision`'s research package and codebooks, scored by this checkout's evaluation code."""
-    folder = Path(tempfile.mkdtemp(prefix="coding-reference-"))
-    try:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, "research", "codebooks", "interviews/demo/scripts"], capture_output=True, check=True).stdout
-        with tarfile.open(fileobj=BytesIO(archive)) as tar:
-            tar.extractall(folder, filter="data")
+    def scored_here(folder: Path) -> list[str]:
         shutil.copy(REPO / "research" / "coding" / "evaluate.py", folder / "research" / "coding" / "evaluate.py")  # the scoring, not the method
-        env = os.environ | {"PYTHONPATH": str(folder)}
-        result = subprocess.run([sys.executable, __file__, "--accuracy-json", *[f"--domain-study={folder.resolve()}" for folder in domain_studies]], capture_output=True, text=True, env=env, cwd=folder)
-        if result.returncode:
-            print(f"reference {revision}: failed ({result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode})")
-            return None
-        return json.loads(result.stdout.strip().splitlines()[-1])
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        return ["--accuracy-json", *[f"--domain-study={study.resolve()}" for study in domain_studies]]
+
+    return run_at_revision(revision, __file__, scored_here, paths=("research", "codebooks", "interviews/demo/scripts"))
 
 
 def show_accuracy(new: dict, old: dict | None, revision: str) -> None:

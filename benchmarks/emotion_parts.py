@@ -25,16 +25,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
-from io import BytesIO
 from pathlib import Path
 
 import numpy as np
+from at_revision import run_at_revision
 
 REPO = Path(__file__).resolve().parents[1]
 PARTS = REPO / "benchmarks" / "interview_parts_emotion.tsv"
@@ -146,18 +141,7 @@ def engines() -> dict:
 
 def reference(revision: str, quick: bool) -> dict | None:
     """`measure()` of `revision`'s research package and codebooks."""
-    folder = Path(tempfile.mkdtemp(prefix="emotion-parts-reference-"))
-    try:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, "research", "codebooks", "interviews/demo/scripts"], capture_output=True, check=True).stdout
-        with tarfile.open(fileobj=BytesIO(archive)) as tar:
-            tar.extractall(folder, filter="data")
-        result = subprocess.run([sys.executable, __file__, "--json", *["--quick"] * quick], capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(folder)}, cwd=folder)
-        if result.returncode:
-            print(f"reference {revision}: failed ({result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode})")
-            return None
-        return json.loads(result.stdout.strip().splitlines()[-1])
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    return run_at_revision(revision, __file__, ["--json", *["--quick"] * quick], paths=("research", "codebooks", "interviews/demo/scripts"))
 
 
 def show(new: dict, old: dict | None, revision: str, verbose: bool) -> None:

@@ -33,16 +33,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +49,7 @@ from research.themes.fit import cluster, fit_topics
 from research.themes.labels import SPOKEN_FILLER
 
 from legacy_themes import legacy_fit
+from at_revision import run_at_revision
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -123,20 +118,12 @@ def topic_labels(topics) -> list[int]:
 
 def reference_fit(revision: str, texts: list[str], vectors: np.ndarray) -> list[int] | None:
     """Theme per text from `revision`'s research package, fitted on the same texts and embeddings."""
-    folder = Path(tempfile.mkdtemp(prefix="themes-reference-"))
-    try:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, "research"], capture_output=True, check=True).stdout
-        with tarfile.open(fileobj=BytesIO(archive)) as tar:
-            tar.extractall(folder, filter="data")
+    def with_inputs(folder: Path) -> list[str]:
         (folder / "texts.json").write_text(json.dumps(texts))
         np.save(folder / "vectors.npy", vectors)
-        result = subprocess.run([sys.executable, __file__, "--fit-json", str(folder)], capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(folder)}, cwd=folder)
-        if result.returncode:
-            print(f"reference {revision}: failed ({result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode})")
-            return None
-        return json.loads(result.stdout.strip().splitlines()[-1])
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        return ["--fit-json", str(folder)]
+
+    return run_at_revision(revision, __file__, with_inputs)
 
 
 def fit_json(folder: Path) -> None:

@@ -1,0 +1,36 @@
+"""A benchmark script run on another git revision's research package, in a subprocess, so that the old method's
+numbers print beside the new in the same run (the benchmarks' `--reference REV`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Callable
+from io import BytesIO
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_at_revision(revision: str, script: str, args: list[str] | Callable[[Path], list[str]], paths: tuple[str, ...] = ("research",)) -> dict | list | None:
+    """The JSON that `script` prints last, run with `revision`'s `paths` (from `git archive`) on its PYTHONPATH and as its
+    working folder; `args` may be made from that folder (to pass files written into it). None, with a line saying why,
+    when the revision does not run."""
+    folder = Path(tempfile.mkdtemp(prefix="reference-"))
+    try:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, *paths], capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        argv = args(folder) if callable(args) else args
+        result = subprocess.run([sys.executable, script, *argv], capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(folder)}, cwd=folder)
+        if result.returncode:
+            print(f"reference {revision}: failed ({result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode})")
+            return None
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
