@@ -299,13 +299,7 @@ class CodingEngine:
 
     def _read_alone(self, group: CodeGroup, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list, list[str]]:
         """(unit embeddings, (texts, codes) confidence, the texts' Docs, the code keys) of texts read alone."""
-        probs = None
-        if self.emotions and self.use_model and is_packaged(self.embedding_model):
-            vectors, probs = self.emotions.read(texts)  # one pass through the layers the two models share
-        else:
-            vectors = embed(texts, self.embedding_model)
-            if self.emotions and self.use_model:
-                probs = self.emotions.predict(texts)
+        vectors, probs = self._embed_and_read(texts)
         docs = self.rules.docs(texts)
         confidence, keys = self._part_confidence(group, vectors, [self.rules.matches(doc) for doc in docs], probs)
         return vectors, confidence, docs, keys
@@ -339,12 +333,16 @@ class CodingEngine:
         said = [n for n, text in enumerate(texts) if text]
         if said:
             texts = [texts[n] for n in said]
-            if self.emotions and is_packaged(self.embedding_model):
-                vectors, probs = self.emotions.read(texts)
-            else:
-                vectors, probs = embed(texts, self.embedding_model), self.emotions.predict(texts) if self.emotions else None
+            vectors, probs = self._embed_and_read(texts)
             out[said] = self._part_confidence(group, vectors, [{} for _ in texts], probs)[0]
         return out
+
+    def _embed_and_read(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Unit embeddings of texts and the emotion model's probabilities (None where it is not used), in one pass
+        through the layers the two models share where the embedding model is the packaged one."""
+        if self.emotions and self.use_model and is_packaged(self.embedding_model):
+            return self.emotions.read(texts)
+        return embed(texts, self.embedding_model), self.emotions.predict(texts) if self.emotions and self.use_model else None
 
     def read_emotions_ahead(self, texts: list[str]) -> None:
         """Read the emotions of many texts in one batch; `code_turns` then takes them from here."""
