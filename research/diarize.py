@@ -20,7 +20,8 @@ The method of pyannote's speaker-diarization 3.1, on models that install from Py
 4. **Frame-level re-segmentation.** Every chunk covering a frame votes with its
    probabilities: its local speakers' chance of speaking goes to their clusters. A frame
    is speech when the averaged probabilities make some voice likelier than none, and then
-   holds one voice or two, whichever is likelier. Each frame keeps that many top-scoring
+   holds one voice or two, whichever is likelier (SILENCE_SHARE, OVERLAP_SHARE; other
+   values, chosen leave-one-clip-out on AMI, do no better: benchmarks/speakers_loo.py). Each frame keeps that many top-scoring
    speakers. Overlap survives.
 
 Everything is deterministic: no random initialisation, fixed order, one thread per model
@@ -58,6 +59,8 @@ CLUSTER_THRESHOLD = 0.7  # Euclidean distance between unit-length centroids that
 MIN_CLUSTER_SECONDS = 2.0  # seconds of speech a cluster needs to be a speaker; smaller ones join their nearest large one
 CAMPP_FRAME = 0.02  # seconds per CAM++ frame
 MAX_AUTO_SPEAKERS = 6
+SILENCE_SHARE = 0.5  # averaged probability of no voice from which a frame is silence (pyannote's argmax: as likely as not)
+OVERLAP_SHARE = 0.5  # share of two voices, against one, above which a speech frame holds two (0.5: the likelier)
 
 Method = Literal["campplus", "ge2e"]
 
@@ -151,16 +154,37 @@ def _merged(diarization: Diarization) -> Diarization:
 
 
 def _diarize_campplus(audio: np.ndarray, min_speakers: int, max_speakers: int) -> Diarization:
+    return separate(listen(audio), min_speakers, max_speakers)
+
+
+@dataclass
+class Heard:
+    """What the two models make of one recording, before any voice is told from another."""
+
+    starts: np.ndarray  # chunk start times (s)
+    classes: np.ndarray  # (chunks, frames, 7): segmentation-3.0's powerset probabilities
+    voices: Voices
+    frames: int  # FRAME_STEP frames in the recording
+
+
+def listen(audio: np.ndarray) -> Heard:
+    """Segmentation-3.0's chunks and CAM++'s voices for 16 kHz mono `audio` (call inside `one_thread`)."""
     import torch
 
     with torch.inference_mode(), ThreadPoolExecutor(_workers()) as pool:
         starts, classes = _segment(audio, pool)  # (chunks, frames, 7) probabilities
         local = _powerset_table()[classes.argmax(axis=-1)]  # (chunks, frames, 3) bool: the most likely class
         voices = _embed(audio, starts, local, pool)
+    return Heard(starts, classes, voices, _frames(len(audio)))
+
+
+def separate(heard: Heard, min_speakers: int, max_speakers: int) -> Diarization:
+    """Clusters the voices `heard` into between `min_speakers` and `max_speakers` speakers, and re-segments frame by frame."""
+    voices = heard.voices
     embeddings, frames = voices.chunk, voices.frames
     valid = ~np.isnan(embeddings[..., 0])
     if not valid.any():
-        return Diarization(FRAME_STEP, np.zeros((_frames(len(audio)), 0), dtype=bool), np.zeros((0, 192), dtype=np.float32), "campplus")
+        return Diarization(FRAME_STEP, np.zeros((heard.frames, 0), dtype=bool), np.zeros((0, 192), dtype=np.float32), "campplus")
     train = valid & (frames >= MIN_EMBEDDING_FRAMES) if (frames >= MIN_EMBEDDING_FRAMES).any() else valid
     # each second of speech is heard by CHUNK_SECONDS / CHUNK_STEP chunks: a local speaker's share of unique speech
     seconds = frames[train] * CAMPP_FRAME * CHUNK_STEP / CHUNK_SECONDS
@@ -168,7 +192,7 @@ def _diarize_campplus(audio: np.ndarray, min_speakers: int, max_speakers: int) -
     centroids = np.stack([_normalise(embeddings[train][labels == k].mean(axis=0)) for k in range(labels.max() + 1)])
     assigned = _assign(embeddings, valid, centroids)  # (chunks, 3): cluster or -1
     clusters = _resegment(voices, assigned, centroids)  # (chunks, frames, 3): cluster or -1
-    activity = _reconstruct(starts, classes, clusters, len(centroids), _frames(len(audio)))
+    activity = _reconstruct(heard.starts, heard.classes, clusters, len(centroids), heard.frames)
     return _ordered(Diarization(FRAME_STEP, activity, centroids, "campplus"))
 
 
@@ -468,7 +492,8 @@ def _reconstruct(starts: np.ndarray, classes: np.ndarray, clusters: np.ndarray, 
 
     `classes`: per chunk frame, the powerset probabilities; every chunk covering a frame votes with them: its
     local speakers' probabilities of speaking go to their clusters (`clusters`: the cluster of each chunk,
-    frame and local speaker), and the number of voices is the likeliest under the averaged count probabilities.
+    frame and local speaker). Under the averaged count probabilities a frame is silence from SILENCE_SHARE of no
+    voice, and holds two voices where their share against one is above OVERLAP_SHARE (at 0.5 each: the likeliest).
     """
     table = _powerset_table()
     sizes = table.sum(axis=1)
@@ -485,8 +510,9 @@ def _reconstruct(starts: np.ndarray, classes: np.ndarray, clusters: np.ndarray, 
             cluster_of = clusters[c][keep, k]
             heard = cluster_of >= 0
             np.add.at(scores, (index[heard], cluster_of[heard]), local[c][keep, k][heard])
-    # speech where the chunks, on average, find a voice more likely than none; then one voice or two, the likelier
-    count = np.where(voices[:, 0] * 2 >= voices.sum(axis=1), 0, np.where(voices[:, 2] > voices[:, 1], 2, 1))
+    # speech where the chunks, on average, find a voice likely enough; then one voice or two, whichever the shares favour
+    silence = voices[:, 0] >= SILENCE_SHARE * voices.sum(axis=1)
+    count = np.where(silence, 0, np.where(voices[:, 2] * (1 - OVERLAP_SHARE) > voices[:, 1] * OVERLAP_SHARE, 2, 1))
     ranked = np.argsort(-scores, axis=1, kind="stable")
     activity = np.zeros((frames, speakers), dtype=bool)
     for rank in range(min(2, speakers)):

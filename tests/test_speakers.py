@@ -471,3 +471,25 @@ def test_the_pipeline_decodes_a_recording_once_for_transcription_and_speakers(st
     assert ("jfk.flac", "mono") in decoded and len(decoded) == len(set(decoded))  # transcription decoded it; the speakers stage read it back
     assert study.vault.raw_utterances(1)
     assert not (study.vault_dir / "decoded").exists()  # the samples kept for the speakers stage are gone
+
+
+def test_a_frames_voice_count_follows_the_silence_and_overlap_shares(monkeypatch):
+    from research import diarize as diarize_module
+    from research.voice_models import POWERSET
+
+    # one chunk of 589 frames: no voice 0.45, local speaker 0 alone 0.35, speakers 0 and 1 together 0.2
+    classes = np.zeros((1, 589, len(POWERSET)))
+    classes[..., POWERSET.index(())] = 0.45
+    classes[..., POWERSET.index((0,))] = 0.35
+    classes[..., POWERSET.index((0, 1))] = 0.2
+    clusters = np.tile(np.array([0, 1, -1]), (1, 589, 1))
+
+    def voices_per_frame() -> set[int]:
+        activity = diarize_module._reconstruct(np.zeros(1), classes, clusters, 2, 589)
+        return set(activity.sum(axis=1).tolist())
+
+    assert voices_per_frame() == {1}  # some voice likelier than none; one likelier than two
+    monkeypatch.setattr(diarize_module, "OVERLAP_SHARE", 0.3)
+    assert voices_per_frame() == {2}  # two voices' share, 0.2 of 0.55, is above 0.3
+    monkeypatch.setattr(diarize_module, "SILENCE_SHARE", 0.4)
+    assert voices_per_frame() == {0}  # no voice at 0.45 is past 0.4
