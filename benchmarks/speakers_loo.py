@@ -42,6 +42,7 @@ SWEEPS: dict[str, list[float]] = {
     "MIN_CLUSTER_SECONDS": [0.5, 1.0, 1.5, 2.0, 3.0],
     "MIN_EMBEDDING_FRAMES": [10, 20, 40],
     "PIECE_MARGIN": [0.05, 0.1, 0.2, 1.0],
+    "MIN_TOGETHER_SECONDS": [0.25, 0.5, 1.0, 2.0, float("inf")],  # inf: no voice from simultaneous speech alone
 }
 JOINT = ("SILENCE_SHARE", "OVERLAP_SHARE")
 
@@ -105,16 +106,16 @@ def automatic(clip: Clip) -> D.Diarization:
         return D.separate(clip.heard, 1, D.MAX_AUTO_SPEAKERS)
 
 
-def leave_one_out(results: dict[tuple, Scores], today: tuple) -> tuple[float, list[tuple]]:
-    """Mean DER over clips, each scored at the value best on the other clips (ties: the value nearest today's)."""
+def leave_one_out(results: dict[tuple, Scores], today: tuple) -> tuple[Scores, list[tuple]]:
+    """Each clip's errors at the value best on the other clips (mean DER over them; ties: the value nearest today's)."""
     values = list(results)
     clips = len(results[today].errors)
     held, chosen = [], []
     for i in range(clips):
         best = min(values, key=lambda v: (np.delete(results[v].rates, i).mean(), sum(abs(a - b) for a, b in zip(v, today))))
-        held.append(results[best].rates[i])
+        held.append(results[best].errors[i])
         chosen.append(best)
-    return float(np.mean(held)), chosen
+    return Scores(held), chosen
 
 
 def sweep(clips: list[Clip], names: tuple[str, ...]) -> None:
@@ -130,7 +131,7 @@ def sweep(clips: list[Clip], names: tuple[str, ...]) -> None:
     label = " × ".join(names)
     print(f"{label}: today {shown(today)}: mean {results[today].rates.mean():.3f}, pooled {results[today].pooled:.3f}; "
           f"in-sample best {shown(best)}: {results[best].rates.mean():.3f}, {results[best].pooled:.3f}; "
-          f"leave-one-clip-out mean {held:.3f} (chosen {', '.join(shown(v) for v in chosen)})")
+          f"leave-one-clip-out: mean {held.rates.mean():.3f}, pooled {held.pooled:.3f} (chosen {', '.join(shown(v) for v in chosen)})")
 
 
 def shown(values: tuple) -> str:

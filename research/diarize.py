@@ -16,7 +16,9 @@ The method of pyannote's speaker-diarization 3.1, on models that install from Py
    nearest large one. Each chunk's local speakers then go to distinct clusters
    (Hungarian assignment); a piece whose own voice clearly belongs to a cluster the
    chunk does not hear moves there (the segmentation had taken two people for one
-   local speaker).
+   local speaker). A local speaker left without a cluster who talks over one that has
+   one is someone else: a voice of their own, while the bounds allow (someone heard
+   mostly in overlap has too little lone speech to form a cluster).
 4. **Frame-level re-segmentation.** Every chunk covering a frame votes with its
    probabilities: its local speakers' chance of speaking goes to their clusters. A frame
    is speech when the averaged probabilities make some voice likelier than none, and then
@@ -57,6 +59,7 @@ MIN_EMBEDDING_FRAMES = 20  # CAM++ frames (20 ms each): from 0.4 s of speech a v
 MIN_ASSIGN_FRAMES = 5  # from 0.1 s it is only matched to the clusters
 CLUSTER_THRESHOLD = 0.7  # Euclidean distance between unit-length centroids that still merges two clusters (pyannote 3.1: 0.7046)
 MIN_CLUSTER_SECONDS = 2.0  # seconds of speech a cluster needs to be a speaker; smaller ones join their nearest large one
+MIN_TOGETHER_SECONDS = 0.5  # seconds a local speaker left without a voice talks over one with a voice to become a voice (0.25-1 s: the same on AMI)
 CAMPP_FRAME = 0.02  # seconds per CAM++ frame
 MAX_AUTO_SPEAKERS = 6
 SILENCE_SHARE = 0.5  # averaged probability of no voice from which a frame is silence (pyannote's argmax: as likely as not)
@@ -191,6 +194,7 @@ def separate(heard: Heard, min_speakers: int, max_speakers: int) -> Diarization:
     labels = cluster(embeddings[train], min_speakers, max_speakers, seconds)
     centroids = np.stack([_normalise(embeddings[train][labels == k].mean(axis=0)) for k in range(labels.max() + 1)])
     assigned = _assign(embeddings, valid, centroids)  # (chunks, 3): cluster or -1
+    assigned, centroids = _simultaneous_voices(heard, valid, assigned, centroids, max_speakers)
     clusters = _resegment(voices, assigned, centroids)  # (chunks, frames, 3): cluster or -1
     activity = _reconstruct(heard.starts, heard.classes, clusters, len(centroids), heard.frames)
     return _ordered(Diarization(FRAME_STEP, activity, centroids, "campplus"))
@@ -463,6 +467,31 @@ def _assign(embeddings: np.ndarray, valid: np.ndarray, centroids: np.ndarray) ->
         rows, cols = linear_sum_assignment(-(embeddings[c, speakers] @ centroids.T))
         assigned[c, speakers[rows]] = cols
     return assigned
+
+
+def _simultaneous_voices(heard: Heard, valid: np.ndarray, assigned: np.ndarray, centroids: np.ndarray, max_speakers: int) -> tuple[np.ndarray, np.ndarray]:
+    """A local speaker left without a voice (every voice taken in its chunk) who talks at the same time as one
+    that has a voice, for MIN_TOGETHER_SECONDS or more, is someone else: a new voice while the count allows.
+
+    Someone heard mostly over another speaker has too little lone speech to form a cluster of their own, yet the
+    segmentation hears two people. Such local speakers of different chunks with the same voice (`same_voice`)
+    share one new voice. Returns the assignment and the voices, the new ones last.
+    """
+    local = _powerset_table()[heard.classes.argmax(axis=-1)]
+    embeddings = heard.voices.chunk
+    voices, first_new = list(centroids), len(centroids)
+    for c, k in zip(*np.nonzero(valid & (assigned < 0))):
+        placed = np.flatnonzero(assigned[c] >= 0)
+        together = max((int((local[c, :, k] & local[c, :, j]).sum()) for j in placed), default=0) * FRAME_STEP
+        if together < MIN_TOGETHER_SECONDS:
+            continue
+        shared = [v for v in range(first_new, len(voices)) if v not in assigned[c] and same_voice(voices[v], embeddings[c, k])]
+        if shared:
+            assigned[c, k] = shared[0]
+        elif len(voices) < max_speakers:
+            voices.append(embeddings[c, k])
+            assigned[c, k] = len(voices) - 1
+    return assigned, np.stack(voices)
 
 
 def _resegment(voices: Voices, assigned: np.ndarray, centroids: np.ndarray) -> np.ndarray:
