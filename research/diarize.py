@@ -23,8 +23,8 @@ The method of pyannote's speaker-diarization 3.1, on models that install from Py
    probabilities: its local speakers' chance of speaking goes to their clusters. A frame
    is speech when the averaged probabilities make some voice likelier than none, and then
    holds one voice or two, whichever is likelier (SILENCE_SHARE, OVERLAP_SHARE; other
-   values, chosen leave-one-clip-out on AMI, do no better: benchmarks/speakers_loo.py). Each frame keeps that many top-scoring
-   speakers. Overlap survives.
+   values are measured by benchmarks/speakers_loo.py). Each frame keeps that many
+   top-scoring speakers. Overlap survives.
 
 Everything is deterministic: no random initialisation, fixed order, one thread per model
 pass. The passes over chunks and speech blocks are shared among the machine's cores (at
