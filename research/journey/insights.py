@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
-from research.journey.claims import TELLING_WORDS, claim
+from research.journey.claims import Said, claim, telling, verbs_of
 from research.journey.condense import best_sentence, headline, in_its_sentence, points_back, shared_word_weights
 from research.journey.evidence import Part, Utterance
 from research.journey.model import Insight, Polarity, Quote
@@ -117,8 +117,8 @@ def worth_telling(group: Group, needed: int, intensity: dict[int, float], strong
     people = len({unit.utterance.participant for unit in evidence})
     if people >= needed:
         return True
-    telling = [unit for unit in evidence if len(unit.part.text.split()) >= TELLING_WORDS]
-    return people == 1 and bool(telling) and (max(unit_intensity(unit, polarity, intensity) for unit in telling) >= strong or polarity == "pain")
+    told = [unit for unit in evidence if telling(unit.part.text)]
+    return people == 1 and bool(told) and (max(unit_intensity(unit, polarity, intensity) for unit in told) >= strong or polarity == "pain")
 
 
 def polarity_of(units: list[Unit]) -> tuple[Polarity, float | None]:
@@ -228,12 +228,14 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     agreeing = supporting(group.units, polarity) or group.units
     quotable = [unit for unit in agreeing if leans(unit.utterance, polarity)] or agreeing  # the headline's answer is its first quote
     related: list[Unit] = []
-    split = None if group.edited else _claimed(agreeing, quotable, polarity, context.floor)  # an analyst's merge claims all it holds
+    split = None if group.edited else _claimed(agreeing, quotable, polarity, context)  # an analyst's merge claims all it holds
     if split:
         lead, agreeing, related = split
         candidates = [lead]
     else:
-        candidates = sorted(quotable[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
+        shown = quotable[: 2 * QUOTES]  # a pain or a delight is headed by a part felt its way where one is ("… I was on hold for ages …", not "No drama.")
+        candidates = [unit for unit in shown if unit.part.evidence and _part_leans(unit.part, polarity)] if polarity in ("pain", "delight") else []
+        candidates = candidates or sorted(shown, key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
     valence = polarity_of(agreeing)[1]
     members = Group(agreeing).members
     weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
@@ -267,19 +269,29 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     )
 
 
-def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, floor: float | None) -> tuple[Unit, list[Unit], list[Unit]] | None:
+def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, context: InsightContext) -> tuple[Unit, list[Unit], list[Unit]] | None:
     """(the headline's unit, the units of the participants it speaks for, those of the related rest) by `claims.claim`;
     None without a floor, with one participant, or where a unit has no embedding (nothing to compare)."""
-    if floor is None or len({unit.utterance.participant for unit in agreeing}) < 2 or any(unit.part.vector is None for unit in agreeing):
+    if context.floor is None or len({unit.utterance.participant for unit in agreeing}) < 2 or any(unit.part.vector is None for unit in agreeing):
         return None
+    from research.nlp import parse
+
     mine = {id(unit) for unit in quotable}
     order = sorted(range(len(agreeing)), key=lambda i: (id(agreeing[i]) not in mine, not _part_leans(agreeing[i].part, polarity), i))  # felt parts first on ties
     units = [agreeing[i] for i in order]
-    vectors = np.stack([unit.part.vector / max(float(np.linalg.norm(unit.part.vector)), 1e-9) for unit in units])
-    found = claim([unit.utterance.participant for unit in units], [unit.part.text for unit in units], vectors, _headline_candidates(units, quotable, polarity), floor,
-                  [_felt(unit) for unit in units])
+    verbs = verbs_of(parse([unit.part.text for unit in units]))
+    said = [Said(unit.utterance.participant, unit.part.text, unit.part.vector / max(float(np.linalg.norm(unit.part.vector)), 1e-9), _felt(unit),
+                 _named(unit, context.valences), found) for unit, found in zip(units, verbs)]
+    found = claim(said, _headline_candidates(units, quotable, polarity), context.floor)
     return (units[found.headline], [unit for unit in agreeing if unit.utterance.participant in found.claimed],
             [unit for unit in agreeing if unit.utterance.participant in found.related])
+
+
+def _named(unit: Unit, valences: dict[str, float]) -> frozenset[str]:
+    """The emotions a part was coded with that feel the way it was felt ("But the filter subscription confused me":
+    confusion); none for a part that only states a problem ("Then the first charge arrived", coded neutral)."""
+    sign = _felt(unit)
+    return frozenset(c for c in unit.part.codes if sign and valences.get(c, 0.0) * sign > 0)
 
 
 def _felt(unit: Unit) -> int:
