@@ -231,20 +231,15 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     split = None if group.edited else _claimed(agreeing, quotable, polarity, context)  # an analyst's merge claims all it holds
     if split:
         lead, agreeing, related = split
-        candidates = [lead]
+        tiers = [[lead]]
     else:
-        shown = quotable[: 2 * QUOTES]  # a pain or a delight is headed by a part felt its way where one is ("… I was on hold for ages …", not "No drama.")
-        candidates = [unit for unit in shown if unit.part.evidence and _part_leans(unit.part, polarity)] if polarity in ("pain", "delight") else []
-        candidates = candidates or sorted(shown, key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
+        shown = sorted(quotable[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
+        felt = [unit for unit in shown if unit.part.evidence and _part_leans(unit.part, polarity)] if polarity in ("pain", "delight") else []
+        tiers = [felt, shown]  # a pain or a delight is headed by a part felt its way where one can ("… I was on hold for ages …", not "No drama.")
     valence = polarity_of(agreeing)[1]
     members = Group(agreeing).members
     weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
-    texts = [in_its_sentence(unit.part.text, unit.utterance.text) for unit in candidates]
-    standalone = [n for n, text in enumerate(texts) if not points_back(text)] or list(range(len(texts)))  # "That's genuinely motivating" says nothing alone
-    candidates, texts = [candidates[n] for n in standalone], [texts[n] for n in standalone]
-    found = best_sentence(texts, weights)
-    headline_text = headline(found[1]) if found else ""
-    source = candidates[found[0]].utterance if found else None
+    source, headline_text = _headline_of(tiers, weights)
     felt_by = Counter(c for c, _ in {(c, unit.utterance.participant) for unit in agreeing for c in unit.part.codes})
     sign = {"pain": -1, "delight": 1}.get(polarity)
     other_way = {c for c in felt_by if sign and sign * context.valences.get(c, sign) <= 0}  # a pain is not told "with surprise"
@@ -267,6 +262,22 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
         related=len({unit.utterance.participant for unit in related}), related_about=context.code_names.get(related_about[0][0]) if related_about else None,
         related_ids=[u.id for u in Group(related).members],
     )
+
+
+def _headline_of(tiers: list[list[Unit]], weights: dict[str, float]) -> tuple[Utterance | None, str]:
+    """(the answer the headline comes from, the headline) from the first tier of candidate parts that gives one; a part
+    that points back ("That's genuinely motivating") heads nothing while another part can."""
+    tiers = [tier for tier in tiers if tier]
+    for n, candidates in enumerate(tiers):
+        texts = [in_its_sentence(unit.part.text, unit.utterance.text) for unit in candidates]
+        standalone = [k for k, text in enumerate(texts) if not points_back(text)]
+        if not standalone and n < len(tiers) - 1:
+            continue
+        standalone = standalone or list(range(len(texts)))
+        found = best_sentence([texts[k] for k in standalone], weights)
+        if found and (said := headline(found[1])):
+            return candidates[standalone[found[0]]].utterance, said
+    return None, ""
 
 
 def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, context: InsightContext) -> tuple[Unit, list[Unit], list[Unit]] | None:
