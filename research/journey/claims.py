@@ -80,7 +80,9 @@ class Said:
 
 
 LIGHT_VERBS = frozenset({"be", "have", "do", "get", "say", "tell", "think", "know", "keep", "seem", "let", "want", "need", "try", "start", "feel"})
-"""Verbs that tell no happening of their own ("The adviser said …", "I think …"): never the verb a claim is matched on."""
+"""Verbs that tell no happening of their own ("The adviser said …", "I think …"): never the verb a claim is matched on.
+Unlike the 5 W's light verbs (`research.fivews`), "go" and "make" count here: "I went to my own bank's website" is what
+someone did."""
 
 
 def verbs_of(docs: list) -> list[frozenset[str]]:

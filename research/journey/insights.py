@@ -248,18 +248,19 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     theme_counts = Counter(t for u in members for t in u.themes if t in context.theme_labels)
     theme = context.theme_labels[theme_counts.most_common(1)[0][0]] if theme_counts else None
     people = len({u.participant for u in members})
-    evidence = [f"{people} of {context.cohort} participant{'s' if context.cohort != 1 else ''}", context.stage_name]
-    if emotion:
-        evidence.append(emotion.lower())
     ids = [u.id for u in members]
     related_about = _counts(Group(related).members, "touchpoint").most_common(1)
+    near = len({unit.utterance.participant for unit in related})
+    reach = f"{people} of {context.cohort} participant{'s' if context.cohort != 1 else ''}"  # and those whose words are near it but do not say it
+    reach += f" and {near} more on " + (context.code_names.get(related_about[0][0], related_about[0][0]) if related_about else "a related point") if near else ""
+    evidence = [reach, context.stage_name] + ([emotion.lower()] if emotion else [])
     return Insight(
         key=insight_key(context.stage, ids), stage=context.stage, statement=f"{headline_text or (touchpoints[0] if touchpoints else context.stage_name)} — {', '.join(evidence)}",
         headline=headline_text, participants=people, cohort=context.cohort, personas=sorted({u.persona for u in members if u.persona}), touchpoints=touchpoints,
         emotion=emotion, polarity=polarity, valence=None if valence is None else round(valence, 3),
         intensity=round(float(np.mean([unit_intensity(unit, polarity, context.intensity) for unit in agreeing])), 3), theme=theme,
         quotes=representative_quotes(([source] if source else []) + [u for u in members if u is not source], polarity), utterance_ids=ids, edited=group.edited,
-        related=len({unit.utterance.participant for unit in related}), related_about=context.code_names.get(related_about[0][0]) if related_about else None,
+        related=near, related_about=context.code_names.get(related_about[0][0]) if related_about else None,
         related_ids=[u.id for u in Group(related).members],
     )
 
