@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -129,22 +130,29 @@ def test_top_retention_insight_is_filter_billing_confusion(mapped):
     assert any(word in top.statement.lower() for word in ("subscription", "billing", "bill", "invoice", "charge"))
 
 
-def billing_truth(study) -> set[str]:
-    """From the reference scripts: who tells billing trouble (a pain point or a broken expectation) at Retention."""
+def billing_truth(study, emotion: str | None = None) -> set[str]:
+    """From the reference scripts: who tells billing trouble (a pain point or a broken expectation) at Retention, and
+    with `emotion`, who tells it with that feeling."""
     return {participant_of(study, f"INT-{int(script['id'].split('-')[1]):03d}", turn["speaker"]) for script in reference_scripts() for turn in script["turns"]
-            if turn.get("stage") == "retention" and "billing" in turn.get("silos", []) and (turn.get("pain_point") or turn.get("gap"))}
+            if turn.get("stage") == "retention" and "billing" in turn.get("silos", []) and (turn.get("pain_point") or turn.get("gap"))
+            and (emotion is None or emotion in turn.get("emotions", []))}
 
 
-def test_retention_insight_reaches_those_who_state_billing_trouble_as_fact(mapped):
-    """"We were billed twice", "the first filter bill arrived, though I thought filters were included": factual
-    problems with little feeling of their own still count as the pain's evidence; its quotes stay negative."""
+def test_retention_insight_names_the_feeling_and_counts_only_who_said_it(mapped):
+    """Seven participants tell billing trouble at Retention. The old headline was one participant's neutral sentence,
+    "The first filter subscription charge arrived — 7 of 8, confusion": a fact, not what they shared, and a count of
+    people who never said it. The headline now names what people felt ("The filter subscription confused them"), counts
+    the three whose scripts say confusion, and names the other four as related: no one lost, no one claimed."""
     study, journey = mapped
-    truth = billing_truth(study)
-    assert len(truth) == 7, truth
+    truth, confused = billing_truth(study), billing_truth(study, "confusion")
+    assert len(truth) == 7 and len(confused) == 3, (truth, confused)
     top = lane(journey, "retention").patterns[0]
     reach = insight_reach(study, top)
-    assert len(reach & truth) >= 6 and reach <= truth, (reach, truth)
-    assert top.participants == len(reach) and all(q.valence is not None and q.valence < 0 for q in top.quotes)
+    related = insight_reach(study, top.model_copy(update={"utterance_ids": top.related_ids}))
+    assert "confus" in top.headline.lower() and top.emotion == "Confusion", top.statement
+    assert reach == confused and related == truth - confused, (reach, related)
+    assert top.participants == len(reach) and top.related == len(related)
+    assert all(q.valence is not None and q.valence < 0 for q in top.quotes)
 
 
 def test_a_headline_comes_from_its_first_quote(mapped):
@@ -505,6 +513,64 @@ def test_a_headline_claims_only_the_participants_whose_own_words_say_it():
     assert make_insight(_gym_group([(1, POOL), (3, CANCEL)]), _gym_context(None)).participants == 2  # no floor: every agreeing voice, as before
 
 
+def _one_group(said: list[tuple[int, str, str | None]], valences: dict[str, float]):
+    """A group of my own: (participant number, one sentence, its emotion code or None), each its own answer, with real
+    embeddings; a sentence with no emotion is felt by nothing."""
+    from research.embeddings import embed
+    from research.journey.evidence import Part, Utterance
+    from research.journey.insights import Group, Unit
+
+    units = []
+    for n, ((who, text, code), vector) in enumerate(zip(said, embed([text for _, text, _ in said])), start=1):
+        valence = valences.get(code, 0.0)
+        felt = frozenset({"negative"} if valence < 0 else {"positive"} if valence > 0 else set())
+        part = Part(text, valence, felt, frozenset({code or "emotion:neutral"}), vector)
+        u = Utterance(n, f"INT-00{who}", who, f"Participant {who}", None, 1.0, text, codes={"stage:retention", code or "emotion:neutral"},
+                      valence=valence, felt=felt, parts=[part])
+        units.append(Unit(u, part))
+    return Group(units)
+
+
+def test_a_headline_that_tells_what_someone_did_claims_only_those_who_did_it():
+    """Sentence embeddings read going to a bank's website, calling its mortgage team and reading three banks' websites as
+    one experience (cosine 0.45 to 0.68, above the floor), so "They called their bank's mortgage team directly" claimed
+    3 of 5 on a mortgage study where one did. A headline without a feeling speaks only for sentences that share one of
+    its verbs: here each says something of their own, while two who cancelled are one claim."""
+    from research.codebook import load, resolve
+    from research.journey.claims import similarity_floor
+    from research.journey.insights import make_insight
+
+    floor = similarity_floor(load(resolve("cx-journey")), "all-MiniLM-L6-v2")
+    apart = _one_group([(1, "I went to the gym's own website to look at the class timetable.", None),
+                        (2, "I called the gym's membership team directly about the classes.", None),
+                        (3, "I read the class pages on three different gyms' websites first.", None)], {})
+    assert make_insight(apart, _gym_context(floor)).participants == 1
+    together = _one_group([(1, "I cancelled my gym membership online after the price went up.", None),
+                           (2, "We cancelled the membership as soon as they raised the monthly fee.", None),
+                           (3, "I read the class pages on three different gyms' websites first.", None)], {})
+    insight = make_insight(together, _gym_context(floor))
+    assert insight.participants == 2 and "cancel" in insight.headline.lower(), insight
+
+
+def test_a_headline_names_what_people_felt_and_counts_only_who_felt_it():
+    """The demo's Retention headline was "The first filter subscription charge arrived — 7 of 8, confusion": a neutral
+    sentence close in meaning to everyone's, heading a pain. A headline that names a feeling speaks only for the
+    participants who felt one of its emotions, so the widest claim is the shared feeling, and the rest are related."""
+    from research.codebook import load, resolve
+    from research.journey.claims import similarity_floor
+    from research.journey.insights import make_insight
+
+    valences = {"emotion:confusion": -0.4, "emotion:anger": -0.9}
+    group = _one_group([(1, "The new membership fee structure really confused me.", "emotion:confusion"),
+                        (2, "The membership fee statement is confusing to read every month.", "emotion:confusion"),
+                        (3, "Then the first new membership fee arrived on my card.", None),
+                        (4, "What annoyed me most was the new membership fee.", "emotion:anger")], valences)
+    context = _gym_context(similarity_floor(load(resolve("cx-journey")), "all-MiniLM-L6-v2"))
+    insight = make_insight(group, replace(context, valences=valences, code_names={"emotion:confusion": "Confusion", "emotion:anger": "Anger"}))
+    assert "confus" in insight.headline.lower() and insight.participants == 2 and insight.related_ids == [4], insight  # the annoyed one is related
+    assert insight.emotion == "Confusion" and set(insight.utterance_ids) == {1, 2}
+
+
 def test_a_headline_told_with_a_feeling_claims_no_one_who_felt_the_other_way():
     """Sentence embeddings read a late start and an on-time start as the same (cosine 0.6 here, above the floor), so a
     mixed group's headline "Every class ran exactly as planned" claimed 4 of 6, two of whom had their classes
@@ -685,3 +751,42 @@ def test_an_act_of_advocacy_is_never_told_against_its_direction(mapped):
     assert detracting and promoting
     for stage in journey.stages:
         assert not detracting & {q.utterance_id for q in stage.delights} and not promoting & {q.utterance_id for q in stage.pain_points}, stage.stage
+
+
+@pytest.mark.parametrize("text, before, expected", [
+    ("then, [PERSON_4] sleeps through the night now. The filter annoyed me.", "And since", "[PERSON_4] sleeps through the night now. The filter annoyed me."),
+    ("then? We moved the unit upstairs.", "And what happened", "We moved the unit upstairs."),
+    ("and how did you find the setup? It was fine.", "So", "It was fine."),
+    ("then, it was fine.", "And since then.", "then, it was fine."),  # the turn before was finished: the words are the customer's
+    ("we bought it in a shop near the station.", "So", "we bought it in a shop near the station."),  # no tail to tell apart
+    ("then, it was fine.", None, "then, it was fine."),
+])
+def test_a_quote_starts_at_the_customers_own_words(text, before, expected):
+    from research.journey.turns import own_words
+
+    assert own_words(text, before) == expected
+
+
+def test_no_quote_on_the_map_carries_the_interviewers_unfinished_question(mapped):
+    """Speaker separation ends the interviewer's "And since" a word early, so the customer's turn reads "then, [PERSON_4]
+    sleeps through the night now …", and the map quoted it so. Every quote of such a turn starts at the customer's own words."""
+    from research.journey.turns import own_words
+
+    study, journey = mapped
+    rows = list(study.db.query("SELECT u.id, u.text, p.text AS before FROM utterances u JOIN utterances p ON p.interview_id = u.interview_id AND p.idx = u.idx - 1 "
+                               "WHERE u.role LIKE 'customer%' AND p.role NOT LIKE 'customer%'"))
+    cut = {r["id"]: own_words(r["text"], r["before"]) for r in rows if own_words(r["text"], r["before"]) != r["text"]}
+    assert cut  # the demo's separation cuts one such turn
+
+    def quotes(node):
+        if isinstance(node, dict):
+            if "utterance_id" in node and "text" in node:
+                yield node
+            for value in node.values():
+                yield from quotes(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from quotes(value)
+
+    shown = [q for q in quotes(journey.model_dump()) if q["utterance_id"] in cut]
+    assert shown and all(q["text"] == cut[q["utterance_id"]] for q in shown), shown

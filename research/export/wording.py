@@ -60,8 +60,9 @@ def strength(intensity: float) -> str:
 
 
 def claim_with_reach(insight: Insight) -> str:
-    """'The app refused to pair with the Wi-Fi — 5 of 8 participants, frustration': for a line under its stage's name."""
-    return f"{insight.claim} — {count(insight)}" + (f", {insight.emotion.lower()}" if insight.emotion else "")
+    """'The app refused to pair with the Wi-Fi — 5 of 8 participants, frustration' ('… — 3 of 8 participants and 4 more on
+    Billing, confusion' where others' words are near it but do not say it): for a line under its stage's name."""
+    return f"{insight.claim} — {count(insight)}{related(insight)}" + (f", {insight.emotion.lower()}" if insight.emotion else "")
 
 
 def reach(insight: Insight) -> str:

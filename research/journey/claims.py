@@ -6,10 +6,17 @@ claims a participant only when one of their own sentences is as close to the hea
 about different experiences almost never are: the similarity floor is the 99th percentile of the
 similarities between the codebook's examples of different journey stages (sentences written about
 different experiences, never the study's own). The rest of the group is related, not counted.
+
+Meaning alone is too loose for a count: MiniLM reads "I went to my own bank's website" and "I called my bank's
+mortgage team directly" as one (cosine 0.68), and "The first filter subscription charge arrived" as what someone
+means who says "the filter subscription confused me" (0.70). So a headline told with a feeling speaks only for the
+participants who felt it (one of the emotions coded in its sentence), and a headline that tells what happened
+without a feeling speaks only for those whose close sentence tells the same happening (shares one of its verbs).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +25,13 @@ from research.codebook import Codebook
 
 FALSE_MATCH = 0.01  # share of different-stage example pairs as close as the floor: a claim the floor lets through by chance
 TELLING_WORDS = 6  # a headline tells an experience: "Disappointing." and "The move was fine." are central but say nothing
+QUESTION = re.compile(r"[^.!?]*\?")
+
+
+def telling(text: str) -> bool:
+    """Whether a text tells an experience: `TELLING_WORDS` words or more besides any question in it. A customer's
+    question to the interviewer ("Do you need me to sign anything for the voucher? No? Okay, lovely.") tells none."""
+    return len(QUESTION.sub(" ", text).split()) >= TELLING_WORDS
 
 
 @dataclass(frozen=True)
@@ -52,28 +66,59 @@ def _floor(labels: list[str], texts: list[str], model: str, false_match: float, 
     return float(np.quantile(different, 1 - false_match))
 
 
-def claim(participants: list[str], texts: list[str], vectors: np.ndarray, candidates: list[int], floor: float, feelings: list[int] | None = None) -> Claim:
-    """The candidate sentence that most other participants' nearest sentences reach at `floor` (ties: the most central, by
-    the mean of those nearest similarities; then the earlier candidate), and whom it speaks for. `vectors` are unit rows,
-    one per sentence; `participants[i]` said `texts[i]`.
+@dataclass(frozen=True)
+class Said:
+    """One sentence of one participant, as a claim reads it: its meaning (a unit vector), which way it was felt (-1, 0,
+    +1, with its answer), the emotions it names that way, and the verbs that tell what happened in it."""
 
-    `feelings[i]` (-1, 0, +1) is how sentence i was felt, with its answer: a candidate told with a feeling never speaks
-    for a sentence felt the other way. Sentence embeddings read "the funds were sent late" and "the money arrived on
-    time" as the same (cosine 0.65), so a delay told in anger claimed a participant for whom it all went fine."""
-    telling = [i for i in candidates if len(texts[i].split()) >= TELLING_WORDS] or candidates
-    similarity = vectors[telling] @ vectors.T  # each candidate against every sentence
-    if feelings is not None:
-        felt = np.array(feelings)
-        heads = felt[telling][:, None]
-        similarity = np.where(felt[None, :] * heads < 0, -1.0, similarity)
-    people = sorted(set(participants))
-    owner = np.array([people.index(p) for p in participants])
-    nearest = np.full((len(telling), len(people)), -1.0)  # each participant's closest sentence to each candidate
+    participant: str
+    text: str
+    vector: np.ndarray
+    felt: int = 0
+    emotions: frozenset[str] = frozenset()
+    verbs: frozenset[str] = frozenset()
+
+
+LIGHT_VERBS = frozenset({"be", "have", "do", "get", "say", "tell", "think", "know", "keep", "seem", "let", "want", "need", "try", "start", "feel"})
+"""Verbs that tell no happening of their own ("The adviser said …", "I think …"): never the verb a claim is matched on.
+Unlike the 5 W's light verbs (`research.fivews`), "go" and "make" count here: "I went to my own bank's website" is what
+someone did."""
+
+
+def verbs_of(docs: list) -> list[frozenset[str]]:
+    """Each parsed sentence's content verb lemmas ("I called my bank's mortgage team" → {"call"})."""
+    return [frozenset(t.lemma_.lower() for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in LIGHT_VERBS) for doc in docs]
+
+
+def claim(said: list[Said], candidates: list[int], floor: float) -> Claim:
+    """The candidate sentence that most other participants' nearest sentences reach at `floor` (ties: the most central, by
+    the mean of those nearest similarities; then the earlier candidate), and whom it speaks for.
+
+    A sentence says what a candidate says when it is as close as `floor`, not felt the other way (sentence embeddings
+    read "the funds were sent late" and "the money arrived on time" as the same, cosine 0.65), and, where the candidate
+    names no feeling, shares one of its verbs. A candidate that names a feeling speaks only for participants who felt
+    one of its emotions in the group."""
+    texts = [s.text for s in said]
+    heads = [i for i in candidates if telling(texts[i])] or candidates
+    vectors = np.stack([s.vector for s in said])
+    similarity = vectors[heads] @ vectors.T  # each candidate against every sentence
+    felt = np.array([s.felt for s in said])
+    similarity = np.where(felt[None, :] * felt[heads][:, None] < 0, -1.0, similarity)
+    people = sorted({s.participant for s in said})
+    owner = np.array([people.index(s.participant) for s in said])
+    felt_by = [frozenset().union(*(s.emotions for s in said if s.participant == p)) for p in people]
+    for row, i in enumerate(heads):
+        head = said[i]
+        if head.emotions:
+            similarity[row, [not head.emotions & felt_by[n] for n in owner]] = -1.0
+        elif head.verbs:
+            similarity[row, [not head.verbs & s.verbs for s in said]] = -1.0
+    nearest = np.full((len(heads), len(people)), -1.0)  # each participant's closest sentence to each candidate
     for n in range(len(people)):
         nearest[:, n] = similarity[:, owner == n].max(axis=1)
-    nearest[np.arange(len(telling)), owner[telling]] = 1.0  # a candidate speaks for its own speaker
+    nearest[np.arange(len(heads)), owner[heads]] = 1.0  # a candidate speaks for its own speaker
     reached = (nearest >= floor).sum(axis=1)
     others = (nearest.sum(axis=1) - 1.0) / max(len(people) - 1, 1)  # mean nearest similarity of the other participants
-    best = max(range(len(telling)), key=lambda k: (int(reached[k]), float(others[k]), -k))
+    best = max(range(len(heads)), key=lambda k: (int(reached[k]), float(others[k]), -k))
     claimed = frozenset(p for n, p in enumerate(people) if nearest[best, n] >= floor)
-    return Claim(telling[best], claimed, frozenset(people) - claimed)
+    return Claim(heads[best], claimed, frozenset(people) - claimed)

@@ -61,7 +61,7 @@ def best_sentence(texts: list[str], weights: dict[str, float], nlp=None) -> tupl
     best, best_score = None, -1.0
     for index, doc in enumerate(nlp.pipe(texts)):
         for candidate in (c for sentence in doc.sents for c in [sentence, *_clauses(sentence)] if c is sentence or not points_back(c.text)):
-            if len(candidate) < 3:
+            if len(candidate) < 3 or candidate.text.rstrip().endswith("?"):  # a question heads nothing: it tells no experience
                 continue
             words = content_words(candidate.text)
             score = sum(weights.get(w, 0.0) for w in words) / len(candidate) ** 0.75  # long run-on sentences (no punctuation in speech) pay
@@ -110,7 +110,7 @@ def headline(sentence) -> str:
         lower = token.lower_
         if lower in THIRD_PERSON and token.pos_ in ("PRON", "AUX", "DET"):
             word = THIRD_PERSON[lower]
-        elif lower == "was" and any(child.lower_ == "i" for child in token.head.children if child.dep_.startswith("nsubj")):
+        elif lower == "was" and any(child.lower_ == "i" for child in _clause_of(token).children if child.dep_.startswith("nsubj")):
             word = "were"
         else:
             word = token.text
@@ -122,6 +122,12 @@ def headline(sentence) -> str:
     text = " ".join(tokens).strip(" ,;:-—.!?")
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     return text[:1].upper() + text[1:] if text else ""
+
+
+def _clause_of(verb):
+    """The token whose children hold a verb's subject: its head for an auxiliary ("I was going"), else itself ("I was
+    furious"; "I told him it was worth it" keeps "it was")."""
+    return verb.head if verb.dep_ in ("aux", "auxpass") else verb
 
 
 def _main_clause(sentence) -> list:

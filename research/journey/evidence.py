@@ -14,6 +14,7 @@ from research.codebook import Codebook
 from research.coding.sentences import load_parts
 from research.errors import ResearchError
 from research.journey.filters import FILTER_FIELDS
+from research.journey.turns import own_words
 from research.study import Study
 
 SIGNAL_VALENCE = {"signal:pain-point": -0.6, "signal:delight": 0.9}  # a pain or a delight is an emotion even when none was coded
@@ -123,7 +124,12 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
     interviews = {r["id"]: r for r in db.query("SELECT id, code, source_type FROM interviews")}
     personas = personas_of(study)
     utterances: dict[int, Utterance] = {}
-    for r in db.query("SELECT id, interview_id, role, start, end, text FROM utterances WHERE role LIKE 'customer%' ORDER BY interview_id, idx"):
+    before: dict[int, str] = {}  # the turn before an utterance, where another speaker said it
+    turns = ("SELECT id, interview_id, idx, role, start, end, text, LAG(text) OVER turn AS before, LAG(role) OVER turn AS before_role FROM utterances "
+             "WINDOW turn AS (PARTITION BY interview_id ORDER BY idx)")
+    for r in db.query(f"SELECT * FROM ({turns}) WHERE role LIKE 'customer%' ORDER BY interview_id, idx"):
+        if r["before_role"] is not None and r["before_role"] != r["role"]:
+            before[r["id"]] = r["before"]
         label = cohort.get((r["interview_id"], r["role"]))
         if label is not None:
             interview = interviews[r["interview_id"]]
@@ -142,6 +148,11 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
     staged = {uid: u.text for uid, u in utterances.items() if u.stage}
     for uid, parts in load_parts(db, codebook, staged).items():
         utterances[uid].parts = [Part(p.text, utterance_valence(set(p.codes), valences), feelings(set(p.codes), valences), frozenset(p.codes), p.vector) for p in parts]
+    for uid, turn in before.items():  # parts were read for the text as stored; quotes and headlines start at the customer's own words
+        if uid in utterances:
+            u = utterances[uid]
+            u.text = own_words(u.text, turn)
+            u.parts = [replace(p, text=own_words(p.text, turn)) if k == 0 else p for k, p in enumerate(u.parts)]
     return list(utterances.values())
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
-from research.journey.claims import TELLING_WORDS, claim
+from research.journey.claims import Said, claim, telling, verbs_of
 from research.journey.condense import best_sentence, headline, in_its_sentence, points_back, shared_word_weights
 from research.journey.evidence import Part, Utterance
 from research.journey.model import Insight, Polarity, Quote
@@ -117,8 +117,8 @@ def worth_telling(group: Group, needed: int, intensity: dict[int, float], strong
     people = len({unit.utterance.participant for unit in evidence})
     if people >= needed:
         return True
-    telling = [unit for unit in evidence if len(unit.part.text.split()) >= TELLING_WORDS]
-    return people == 1 and bool(telling) and (max(unit_intensity(unit, polarity, intensity) for unit in telling) >= strong or polarity == "pain")
+    told = [unit for unit in evidence if telling(unit.part.text)]
+    return people == 1 and bool(told) and (max(unit_intensity(unit, polarity, intensity) for unit in told) >= strong or polarity == "pain")
 
 
 def polarity_of(units: list[Unit]) -> tuple[Polarity, float | None]:
@@ -228,21 +228,18 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     agreeing = supporting(group.units, polarity) or group.units
     quotable = [unit for unit in agreeing if leans(unit.utterance, polarity)] or agreeing  # the headline's answer is its first quote
     related: list[Unit] = []
-    split = None if group.edited else _claimed(agreeing, quotable, polarity, context.floor)  # an analyst's merge claims all it holds
+    split = None if group.edited else _claimed(agreeing, quotable, polarity, context)  # an analyst's merge claims all it holds
     if split:
         lead, agreeing, related = split
-        candidates = [lead]
+        tiers = [[lead]]
     else:
-        candidates = sorted(quotable[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
+        shown = sorted(quotable[: 2 * QUOTES], key=lambda unit: not _part_leans(unit.part, polarity))  # felt parts first on ties
+        felt = [unit for unit in shown if unit.part.evidence and _part_leans(unit.part, polarity)] if polarity in ("pain", "delight") else []
+        tiers = [felt, shown]  # a pain or a delight is headed by a part felt its way where one can ("… I was on hold for ages …", not "No drama.")
     valence = polarity_of(agreeing)[1]
     members = Group(agreeing).members
     weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
-    texts = [in_its_sentence(unit.part.text, unit.utterance.text) for unit in candidates]
-    standalone = [n for n, text in enumerate(texts) if not points_back(text)] or list(range(len(texts)))  # "That's genuinely motivating" says nothing alone
-    candidates, texts = [candidates[n] for n in standalone], [texts[n] for n in standalone]
-    found = best_sentence(texts, weights)
-    headline_text = headline(found[1]) if found else ""
-    source = candidates[found[0]].utterance if found else None
+    source, headline_text = _headline_of(tiers, weights)
     felt_by = Counter(c for c, _ in {(c, unit.utterance.participant) for unit in agreeing for c in unit.part.codes})
     sign = {"pain": -1, "delight": 1}.get(polarity)
     other_way = {c for c in felt_by if sign and sign * context.valences.get(c, sign) <= 0}  # a pain is not told "with surprise"
@@ -251,35 +248,62 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     theme_counts = Counter(t for u in members for t in u.themes if t in context.theme_labels)
     theme = context.theme_labels[theme_counts.most_common(1)[0][0]] if theme_counts else None
     people = len({u.participant for u in members})
-    evidence = [f"{people} of {context.cohort} participant{'s' if context.cohort != 1 else ''}", context.stage_name]
-    if emotion:
-        evidence.append(emotion.lower())
     ids = [u.id for u in members]
     related_about = _counts(Group(related).members, "touchpoint").most_common(1)
+    near = len({unit.utterance.participant for unit in related})
+    reach = f"{people} of {context.cohort} participant{'s' if context.cohort != 1 else ''}"  # and those whose words are near it but do not say it
+    reach += f" and {near} more on " + (context.code_names.get(related_about[0][0], related_about[0][0]) if related_about else "a related point") if near else ""
+    evidence = [reach, context.stage_name] + ([emotion.lower()] if emotion else [])
     return Insight(
         key=insight_key(context.stage, ids), stage=context.stage, statement=f"{headline_text or (touchpoints[0] if touchpoints else context.stage_name)} — {', '.join(evidence)}",
         headline=headline_text, participants=people, cohort=context.cohort, personas=sorted({u.persona for u in members if u.persona}), touchpoints=touchpoints,
         emotion=emotion, polarity=polarity, valence=None if valence is None else round(valence, 3),
         intensity=round(float(np.mean([unit_intensity(unit, polarity, context.intensity) for unit in agreeing])), 3), theme=theme,
         quotes=representative_quotes(([source] if source else []) + [u for u in members if u is not source], polarity), utterance_ids=ids, edited=group.edited,
-        related=len({unit.utterance.participant for unit in related}), related_about=context.code_names.get(related_about[0][0]) if related_about else None,
+        related=near, related_about=context.code_names.get(related_about[0][0]) if related_about else None,
         related_ids=[u.id for u in Group(related).members],
     )
 
 
-def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, floor: float | None) -> tuple[Unit, list[Unit], list[Unit]] | None:
+def _headline_of(tiers: list[list[Unit]], weights: dict[str, float]) -> tuple[Utterance | None, str]:
+    """(the answer the headline comes from, the headline) from the first tier of candidate parts that gives one; a part
+    that points back ("That's genuinely motivating") heads nothing while another part can."""
+    tiers = [tier for tier in tiers if tier]
+    for n, candidates in enumerate(tiers):
+        texts = [in_its_sentence(unit.part.text, unit.utterance.text) for unit in candidates]
+        standalone = [k for k, text in enumerate(texts) if not points_back(text)]
+        if not standalone and n < len(tiers) - 1:
+            continue
+        standalone = standalone or list(range(len(texts)))
+        found = best_sentence([texts[k] for k in standalone], weights)
+        if found and (said := headline(found[1])):
+            return candidates[standalone[found[0]]].utterance, said
+    return None, ""
+
+
+def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, context: InsightContext) -> tuple[Unit, list[Unit], list[Unit]] | None:
     """(the headline's unit, the units of the participants it speaks for, those of the related rest) by `claims.claim`;
     None without a floor, with one participant, or where a unit has no embedding (nothing to compare)."""
-    if floor is None or len({unit.utterance.participant for unit in agreeing}) < 2 or any(unit.part.vector is None for unit in agreeing):
+    if context.floor is None or len({unit.utterance.participant for unit in agreeing}) < 2 or any(unit.part.vector is None for unit in agreeing):
         return None
+    from research.nlp import parse
+
     mine = {id(unit) for unit in quotable}
     order = sorted(range(len(agreeing)), key=lambda i: (id(agreeing[i]) not in mine, not _part_leans(agreeing[i].part, polarity), i))  # felt parts first on ties
     units = [agreeing[i] for i in order]
-    vectors = np.stack([unit.part.vector / max(float(np.linalg.norm(unit.part.vector)), 1e-9) for unit in units])
-    found = claim([unit.utterance.participant for unit in units], [unit.part.text for unit in units], vectors, _headline_candidates(units, quotable, polarity), floor,
-                  [_felt(unit) for unit in units])
+    verbs = verbs_of(parse([unit.part.text for unit in units]))
+    said = [Said(unit.utterance.participant, unit.part.text, unit.part.vector / max(float(np.linalg.norm(unit.part.vector)), 1e-9), _felt(unit),
+                 _named(unit, context.valences), found) for unit, found in zip(units, verbs)]
+    found = claim(said, _headline_candidates(units, quotable, polarity), context.floor)
     return (units[found.headline], [unit for unit in agreeing if unit.utterance.participant in found.claimed],
             [unit for unit in agreeing if unit.utterance.participant in found.related])
+
+
+def _named(unit: Unit, valences: dict[str, float]) -> frozenset[str]:
+    """The emotions a part was coded with that feel the way it was felt ("But the filter subscription confused me":
+    confusion); none for a part that only states a problem ("Then the first charge arrived", coded neutral)."""
+    sign = _felt(unit)
+    return frozenset(c for c in unit.part.codes if sign and valences.get(c, 0.0) * sign > 0)
 
 
 def _felt(unit: Unit) -> int:
