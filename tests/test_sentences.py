@@ -36,6 +36,8 @@ def test_a_piece_too_short_to_say_anything_stays_with_the_part_before_it():
     assert parts("I was furious.") == ["I was furious."]
     assert parts("") == []
     assert parts("The savings pots were lovely while they lasted.") == ["The savings pots were lovely while they lasted."]  # was "… lovely they lasted."
+    assert parts("The filter subscription is where it gets murky.") == ["The filter subscription is where it gets murky."]  # was "… is." + "where it gets murky."
+    assert parts("That was when I gave up, and I cancelled the plan.") == ["That was when I gave up.", "I cancelled the plan."]
 
 
 def test_a_part_that_tells_what_someone_else_said_carries_their_feeling_not_the_speakers():

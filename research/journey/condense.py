@@ -32,6 +32,7 @@ FILLER_PHRASES = re.compile(r",?\s*\b(you know|i mean|kind of|sort of|to be hone
 THIRD_PERSON = {"i": "they", "me": "them", "my": "their", "mine": "theirs", "myself": "themselves", "we": "they", "us": "them", "our": "their",
                 "ours": "theirs", "ourselves": "themselves", "am": "are", "'m": "'re"}
 MAX_WORDS = 22
+COMPLEMENTS = frozenset({"acomp", "attr", "oprd", "ccomp", "xcomp", "dobj"})  # what lets a copula say something without its adverbial clause
 
 
 def content_words(text: str) -> set[str]:
@@ -92,14 +93,22 @@ def points_back(text: str) -> bool:
 
 
 def _clauses(sentence) -> list:
-    """Clauses coordinated with the sentence's root or attached loosely after it, each with its own subject."""
+    """Clauses coordinated with the sentence's root or attached loosely after it, each with its own subject.
+    A clause that is its head's only complement ("The subscription is | where it gets murky") stays: the head
+    would be left saying nothing."""
     out = []
     for verb in sentence:
-        if verb.dep_ in ("conj", "parataxis", "advcl") and verb.pos_ in ("VERB", "AUX") and any(c.dep_.startswith("nsubj") for c in verb.children):
+        if verb.dep_ in ("conj", "parataxis", "advcl") and verb.pos_ in ("VERB", "AUX") and any(c.dep_.startswith("nsubj") for c in verb.children) and not _completes(verb):
             inner = {t.i for c in verb.children if c.dep_ in ("conj", "parataxis") for t in c.subtree}
             tokens = [t.i for t in verb.subtree if t.i not in inner and t.dep_ not in ("cc", "mark") or t.i == verb.i]
             out.append(sentence.doc[min(tokens) : max(tokens) + 1])
     return out
+
+
+def _completes(clause) -> bool:
+    """Whether an adverbial clause is the predicate of the copula it hangs on ("That is when I knew")."""
+    head = clause.head
+    return clause.dep_ == "advcl" and head.lemma_ == "be" and not any(c.dep_ in COMPLEMENTS for c in head.children)
 
 
 def headline(sentence) -> str:
