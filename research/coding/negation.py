@@ -1,12 +1,14 @@
-"""What a negation in a short text applies to, told by reading what it denies.
+"""What a negation in a short text does to its feeling, told by reading the text as if it were not negated.
 
-"It wasn't a hassle to switch", "Nothing went wrong", "I didn't have to chase anyone" say that something
-negative did not happen; "The parcel never arrived", "The staff weren't much help" complain by denying
-something expected. Read alone, what the first kind denies ("a hassle to switch", "went wrong") is felt
-negative and what the second denies ("arrived", "much help") is not: a negative feeling of the text that
-the denied words carry on their own belongs to them, and the negation takes it away (as VADER flips a negated
-lexicon word, Hutto and Gilbert 2014, with the emotion model as the lexicon). Unless the text is negative
-outside the negation's scope too: "it is loud, nothing like the advert" stays a complaint.
+"It wasn't a hassle to switch", "Nothing went wrong", "I didn't have to chase anyone" say that a trouble did not
+happen; "The parcel never arrived", "Nobody bothered to ring me back", "I couldn't get through to anyone" complain
+that something due did not. Said without the negation ("It was a hassle to switch", "Somebody bothered to ring me
+back"), the first kind feels worse than the text and the second better: the negation took a trouble away, or took
+away what the customer was owed. The emotion model reads both sayings, so what the text is about ("the charge", "two
+days") weighs the same on both sides and only the negation's own effect is compared (VADER flips a negated lexicon
+word, Hutto and Gilbert 2014; here the model is the lexicon and the whole clause is flipped). A text that denies a
+trouble loses its negative feelings unless it is negative outside the negation's scope too ("it is loud, nothing
+like the advert" stays a complaint).
 """
 
 from __future__ import annotations
@@ -22,9 +24,26 @@ STEMS = {"wo": "will", "ca": "can", "sha": "shall"}  # "won't", "can't", "shan't
 SCOPE_ENDS = {",", ";", ":", ".", "!", "?", "but", "and", "so", "because", "though", "although", "yet"}
 
 
+COMPLEMENTS = {"dobj", "dative", "attr", "acomp", "oprd"}  # what completes a verb's meaning
+PHRASE_PARTS = {"det", "amod", "compound", "nummod", "poss", "pobj", "prt", "dobj", "dative"}  # "a hard time", "worth the money"
+OBLIGATION = {"have", "need"}  # "didn't have to", "didn't need to": nothing had to be done
+
+
+AFFIRMED = {"nobody": "somebody", "nothing": "something", "none": "some", "nowhere": "somewhere", "neither": "either", "nor": "or",
+            "no": "some", "without": "with", "anyone": "someone", "anybody": "somebody", "anything": "something", "any": "some", "anywhere": "somewhere"}
+DROPPED = {"not", "n't", "never", "ever"}
+AFFIRMED_GAIN = 0.2  # valence by which a text said without its negation must feel better for the negation to have denied what was due
+
+
+@dataclass(frozen=True)
+class Denial:
+    core: str  # what a negation denies, at its core ("ring me back", "a hassle")
+    lifted: bool  # an obligation lifted ("didn't have to chase anyone")
+
+
 @dataclass(frozen=True)
 class Negated:
-    denied: str  # the words in the negations' scopes, each from after its negator to its clause's end
+    affirmed: str  # the text said without its negations ("Somebody bothered to ring me back")
     outside: str  # the text without the negations and their scopes
 
 
@@ -34,23 +53,57 @@ def negated(doc: Doc) -> Negated | None:
     negators = [_negates(token) for token in doc]
     if not any(negators):
         return None
-    denied, outside, in_scope = [], [], False
+    affirmed, outside, in_scope = [], [], False
     for token, negator in zip(doc, negators):
         in_scope = negator or (in_scope and token.lower_ not in SCOPE_ENDS)
         text = STEMS[token.lower_] if token.lower_ in STEMS and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "n't" else token.text
-        (denied if in_scope else outside).append("" if negator else text)
-    return Negated(_sentence(denied), _sentence(outside))
+        affirmed.append(_affirmed(token, text))
+        outside.append("" if in_scope else text)
+    return Negated(_sentence(affirmed), _sentence(outside))
 
 
-def without_negated(confidence: np.ndarray, denied: np.ndarray, outside: np.ndarray, negative: np.ndarray, positive: np.ndarray, felt: float, asserted: np.ndarray) -> np.ndarray:
-    """`confidence` (texts, codes) of negated texts with their negative codes cleared where what they deny is
-    felt negative on its own (`denied`: a negative code reaches `felt` and beats every positive one) and what
-    they say outside the negations is not (`outside`: no negative code reaches `felt`). A code `asserted` by a
-    keyword that holds the negation itself ("don't know", "no idea": the codebook says what the negation means)
-    stays."""
+def denied(doc: Doc) -> list[Denial]:
+    """What each negation of a parsed text denies, at its core: the word it negates with that word's object,
+    particle or complement, without adverbials, clauses or prepositional phrases ("Nobody bothered to ring me back"
+    denies "ring me back", "I couldn't get through to anyone for two days" "get through", "It wasn't a hassle to
+    switch" "a hassle", "There were no hidden fees on the statement" "hidden fees"). A verb that only leads to
+    another ("bothered to", "have to") gives way to it; a negated "have to" or "need to" lifts an obligation."""
+    out = []
+    for token in doc:
+        if not _negates(token) or token.lower_ == "nor":
+            continue
+        head, lifted = _denied_head(token), False
+        if head is None:
+            continue
+        while head.pos_ in ("VERB", "AUX") and not _complements(head) and (follow := _leads_to(head)) is not None:
+            lifted |= head.lemma_ in OBLIGATION
+            head = follow
+        if head.pos_ in ("VERB", "AUX"):
+            copula = head.lemma_ == "be" and _complements(head)
+            core = ([] if copula else [head, *(t for t in head.children if t.dep_ == "prt")]) + [t for child in _complements(head) for t in _phrase(child)]
+        else:
+            core = _phrase(head)
+        text = " ".join(t.text for t in sorted(core, key=lambda t: t.i) if not _negates(t))
+        out.append(Denial(text, lifted))
+    return out
+
+
+def denies_trouble(core: np.ndarray, lifted: bool, gain: float, negative: np.ndarray, positive: np.ndarray, felt: float) -> bool:
+    """Whether a denial is of a trouble: an obligation lifted, or its core read alone (`core` per code) is felt
+    negative (a negative code reaches `felt` and beats every positive one), unless the whole text said without its
+    negations feels clearly better than as said (`gain`, in valence, above AFFIRMED_GAIN: "The letter didn't
+    explain the charge", where "explain" alone reads as confusion)."""
+    worst = core[negative].max(initial=0.0)
+    return lifted or bool(worst >= felt and worst > core[positive].max(initial=0.0) and gain <= AFFIRMED_GAIN)
+
+
+def without_negated(confidence: np.ndarray, troubles: np.ndarray, outside: np.ndarray, negative: np.ndarray, felt: float, asserted: np.ndarray) -> np.ndarray:
+    """`confidence` (texts, codes) of negated texts with their negative codes cleared where the negation denies a
+    trouble (`troubles`, see `denies_trouble`) and what they say outside the negations is not felt negative
+    (`outside`: no negative code reaches `felt`). A code `asserted` by a keyword that holds the negation itself
+    ("don't know", "no idea": the codebook says what the negation means) stays."""
     out = confidence.copy()
-    denies_negative = (denied[:, negative].max(axis=1) >= felt) & (denied[:, negative].max(axis=1) > denied[:, positive].max(axis=1, initial=0.0))
-    cleared = (denies_negative & ~(outside[:, negative] >= felt).any(axis=1))[:, None] & negative[None, :] & ~asserted
+    cleared = (troubles & ~(outside[:, negative] >= felt).any(axis=1))[:, None] & negative[None, :] & ~asserted
     out[cleared] = 0.0
     return out
 
@@ -64,6 +117,43 @@ def says_negation(phrase: str) -> bool:
 def _negates(token) -> bool:
     lower = token.lower_
     return lower in NEGATORS or (lower == "no" and token.tag_ == "DT") or (lower == "without" and token.pos_ == "ADP")
+
+
+def _denied_head(token):
+    """The word a negator negates: "no trouble", "No one answered" (the answering), "Nothing went wrong" (the going
+    wrong), "Not once has it let us down" (the letting down), "without any fuss"; None when it negates nothing."""
+    if token.lower_ == "without":
+        return next((child for child in token.children if child.dep_ in ("pobj", "pcomp")), None)
+    head = token.head
+    if token.dep_ in ("nsubj", "nsubjpass") or (token.lower_ == "no" and head.dep_ in ("nsubj", "nsubjpass")):
+        head = head.head if token.lower_ == "no" else head
+    while head.head.i != head.i and (head.dep_ == "aux" or (head.dep_ in ("advmod", "amod", "npadvmod") and head.pos_ in ("ADV", "ADJ"))):
+        head = head.head
+    return head
+
+
+def _phrase(token) -> list:
+    """A word with its determiners, modifiers, objects and particles, without clauses or adverbials."""
+    return [token, *(t for child in token.children if child.dep_ in PHRASE_PARTS for t in _phrase(child))]
+
+
+def _complements(verb) -> list:
+    return [child for child in verb.children if child.dep_ in COMPLEMENTS]
+
+
+def _leads_to(verb):
+    return next((child for child in verb.children if child.dep_ == "xcomp" and child.pos_ in ("VERB", "AUX")), None)
+
+
+def _affirmed(token, text: str) -> str:
+    """A word as the text would say it without its negations: "nobody" → "somebody", "any" → "some"; a negator dropped."""
+    lower = token.lower_
+    if lower in DROPPED or (lower == "no" and token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "one"):
+        return "some" if lower == "no" else ""  # "No one answered" → "Some one answered"
+    if lower in AFFIRMED and (lower not in ("no", "without") or _negates(token)):
+        word = AFFIRMED[lower]
+        return word.capitalize() if text[:1].isupper() else word
+    return text
 
 
 def _sentence(words: list[str]) -> str:
