@@ -1,14 +1,15 @@
-"""What a negation in a short text does to its feeling, told by reading the text as if it were not negated.
+"""What a negation in a short text denies: a trouble ("It wasn't a hassle to switch", "Nothing went wrong", "I
+didn't have to chase anyone"), or something the customer was due ("The parcel never arrived", "Nobody bothered to
+ring me back", "I couldn't get through to anyone for two days").
 
-"It wasn't a hassle to switch", "Nothing went wrong", "I didn't have to chase anyone" say that a trouble did not
-happen; "The parcel never arrived", "Nobody bothered to ring me back", "I couldn't get through to anyone" complain
-that something due did not. Said without the negation ("It was a hassle to switch", "Somebody bothered to ring me
-back"), the first kind feels worse than the text and the second better: the negation took a trouble away, or took
-away what the customer was owed. The emotion model reads both sayings, so what the text is about ("the charge", "two
-days") weighs the same on both sides and only the negation's own effect is compared (VADER flips a negated lexicon
-word, Hutto and Gilbert 2014; here the model is the lexicon and the whole clause is flipped). A text that denies a
-trouble loses its negative feelings unless it is negative outside the negation's scope too ("it is loud, nothing
-like the advert" stays a complaint).
+The parse gives the core each negation denies: the negated word with its object or complement, without the
+adverbials, clauses and prepositional phrases that carry the topic ("a hassle", "went wrong", "get through",
+"ring me back"). Read alone by the emotion models, a trouble's core is felt negative and a due act's is not: a
+negative feeling of the text then belongs to the trouble, and the negation takes it away (as VADER flips a negated
+lexicon word, Hutto and Gilbert 2014, with the emotion models as the lexicon). Where the core alone misleads
+("explain" reads as confusion), the whole text said without its negations ("The letter did explain the charge")
+feeling clearly better than as said shows the negation denied something due. A text negative outside the
+negation's scope stays a complaint ("it is loud, nothing like the advert").
 """
 
 from __future__ import annotations
@@ -22,13 +23,9 @@ from spacy.tokens import Doc
 NEGATORS = {"not", "n't", "never", "nobody", "nothing", "none", "nowhere", "neither", "nor"}  # and "no" as a determiner, "without" as a preposition
 STEMS = {"wo": "will", "ca": "can", "sha": "shall"}  # "won't", "can't", "shan't" as the tokenizer splits them
 SCOPE_ENDS = {",", ";", ":", ".", "!", "?", "but", "and", "so", "because", "though", "although", "yet"}
-
-
 COMPLEMENTS = {"dobj", "dative", "attr", "acomp", "oprd"}  # what completes a verb's meaning
 PHRASE_PARTS = {"det", "amod", "compound", "nummod", "poss", "pobj", "prt", "dobj", "dative"}  # "a hard time", "worth the money"
 OBLIGATION = {"have", "need"}  # "didn't have to", "didn't need to": nothing had to be done
-
-
 AFFIRMED = {"nobody": "somebody", "nothing": "something", "none": "some", "nowhere": "somewhere", "neither": "either", "nor": "or",
             "no": "some", "without": "with", "anyone": "someone", "anybody": "somebody", "anything": "something", "any": "some", "anywhere": "somewhere"}
 DROPPED = {"not", "n't", "never", "ever"}
@@ -48,8 +45,8 @@ class Negated:
 
 
 def negated(doc: Doc) -> Negated | None:
-    """What the text denies and what it says outside its negations; None when it negates nothing. Reads tags,
-    not the parse (the rules' Docs may be unparsed)."""
+    """The text said without its negations, and what it says outside them; None when it negates nothing. Reads
+    tags, not the parse (the rules' Docs may be unparsed)."""
     negators = [_negates(token) for token in doc]
     if not any(negators):
         return None
@@ -148,8 +145,8 @@ def _leads_to(verb):
 def _affirmed(token, text: str) -> str:
     """A word as the text would say it without its negations: "nobody" → "somebody", "any" → "some"; a negator dropped."""
     lower = token.lower_
-    if lower in DROPPED or (lower == "no" and token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "one"):
-        return "some" if lower == "no" else ""  # "No one answered" → "Some one answered"
+    if lower in DROPPED:
+        return ""
     if lower in AFFIRMED and (lower not in ("no", "without") or _negates(token)):
         word = AFFIRMED[lower]
         return word.capitalize() if text[:1].isupper() else word
