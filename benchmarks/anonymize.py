@@ -13,8 +13,10 @@ and, with --reference COMMIT, with our own detection as it was at that commit (s
 4. Known names at study scale: 60-person sheets drawn by Faker (three seeds, ten locales)
    against GoEmotions' dev comments (real text whose names are already masked as [NAME]):
    words wrongly matched to a participant, per 1,000 words.
-5. Over-redaction: generic time expressions, and speech look-alikes of PII (a stutter,
-   quarters, years, acronyms, COVID-19) that must survive.
+5. Over-redaction: generic time expressions, speech look-alikes of PII (a stutter,
+   quarters, years, acronyms, COVID-19), and product, brand and mode names with no allow list
+   ("AeroPure", "the Zentrix app", "Whisper Quiet"; one interview) that must survive, while
+   the people in sentences of the same kind are still found.
 6. Throughput: anonymizing a 60-minute interview (the two-voice demo recordings end to end)
    against the time its transcription took (the default model, base, unless --model says).
 """
@@ -55,6 +57,29 @@ LOOKALIKES = [
     "The F-B-I and the U-S-A were mentioned on the call.",
     "The mode is called Whisper Quiet and it really is quiet.",
     "We met at the yoga studio and then at the gym.",
+]
+PRODUCTS = [  # one interview with no allow list: product, brand and mode names that are nobody (written for this benchmark)
+    "AeroPure sent me a voucher after the first filter change.",
+    "I switched the HomeHub off and on again.",
+    "The Aeropure purifier was louder than the Aeropure the shop had on display.",
+    "We put it on Whisper Quiet at night and Turbo Boost in the morning.",
+    "My Corvana subscription renewed without telling me.",
+    "The Zentrix app kept logging me out, so I deleted the Zentrix app.",
+    "We moved to the Solvelo plan because the Solvelo plan had no contract.",
+    "I read about the FlexSaver tariff on a forum.",
+    "The Brevanto kettle broke, and the Brevanto replacement broke too.",
+    "Honestly the PhotoVault was the reason I stayed.",
+    "We first saw the Aeropure Purifier at a trade fair.",
+    "My Lumio Brevanto kept beeping all night.",
+    "I bought the Zentrix Halo after reading the Zentrix Halo reviews.",
+]
+NAMES_BESIDE_PRODUCTS = [  # the same kind of sentence with a person in it: the person must still be found
+    ("Priya from the Zentrix shop set it up for us.", "Priya"),
+    ("I spoke to Tsetseg Batbayar about my Corvana subscription.", "Tsetseg Batbayar"),
+    ("Daniel Okonkwo fitted the AeroPure in the waiting room.", "Daniel Okonkwo"),
+    ("Our engineer, Oyelaran, fixed the HomeHub in ten minutes.", "Oyelaran"),
+    ("Nwachukwu said the Solvelo plan was cheaper.", "Nwachukwu"),
+    ("The Kovalenko family lent us their Brevanto kettle.", "Kovalenko"),
 ]
 SHEET_LOCALES = ["en_US", "en_GB", "de_DE", "es_ES", "fr_FR", "it_IT", "nl_NL", "pl_PL", "en_IN", "pt_BR"]
 
@@ -155,6 +180,9 @@ def measure() -> tuple[dict[str, float], dict]:
         numbers["60-name sheet: false matches per 1,000 words"] = rate
     numbers["generic time kept intact"] = sum(not spans for spans in PiiDetector().detect(GENERIC_TIME))
     numbers["speech look-alikes kept intact"] = sum(not spans for spans in PiiDetector().detect(LOOKALIKES, propagate=False))
+    numbers["product names kept intact (no allow list)"] = sum(not any(s.entity_type == "PERSON" for s in spans) for spans in PiiDetector().detect(PRODUCTS))
+    found = PiiDetector().detect([text for text, _ in NAMES_BESIDE_PRODUCTS])
+    numbers["names beside products found"] = sum(any(s.entity_type == "PERSON" and text[s.start : s.end] == name for s in spans) for (text, name), spans in zip(NAMES_BESIDE_PRODUCTS, found))
     return numbers, detail
 
 
@@ -199,6 +227,7 @@ def main() -> None:
     print(f"\nover-redaction: generic time expressions kept intact: ours {numbers['generic time kept intact']}/{len(GENERIC_TIME)}, default {kept_default}/{len(GENERIC_TIME)}")
     lookalikes_default = sum(not spans for spans in presidio_default_spans(LOOKALIKES))
     print(f"over-redaction: speech look-alikes kept intact: ours {numbers['speech look-alikes kept intact']}/{len(LOOKALIKES)}, default {lookalikes_default}/{len(LOOKALIKES)}")
+    print(f"over-redaction: product names kept intact with no allow list: ours {numbers['product names kept intact (no allow list)']}/{len(PRODUCTS)} sentences; names beside them found: {numbers['names beside products found']}/{len(NAMES_BESIDE_PRODUCTS)}")
     summary(numbers, reference, args.reference)
     if not args.no_throughput:
         throughput(args.model)

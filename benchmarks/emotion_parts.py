@@ -9,7 +9,8 @@ reference commit's in the same run.
   parts are (`CodingEngine.feelings`): polarity accuracy (a part's codes read negative when one has a negative
   valence, positive when one has a valence of 0.3 or more, as `research.journey.evidence.feelings` reads them),
   the share of parts that are not negative read negative, recall of the negative ones, and code macro-F1 over
-  the labelled codes; per kind.
+  the labelled codes; per kind. "all" is the development parts; the "held-" kinds (written in session 11 before
+  the negation change they test, not read while developing it) are scored on their own, as "held apart".
 - Emotion macro-F1 on ../shared/data/journey-stages-dev (whole utterances coded alone) and on the demo scripts.
 - MELD dev and GoEmotions dev for the emotion model (skipped with --quick).
 
@@ -37,6 +38,7 @@ DEV = REPO.parent / "shared" / "data" / "journey-stages-dev" / "stages.tsv"
 GOEMOTIONS = REPO.parent / "shared" / "data" / "goemotions"
 MARGINS = [round(m, 2) for m in np.arange(-0.2, 0.41, 0.05)]
 BOOTSTRAP = 200
+HELD = "held apart"  # the parts whose kind starts with "held-": written before the change they test, scored apart
 
 
 def read_parts() -> list[dict]:
@@ -70,8 +72,10 @@ def measure(goemotions: bool) -> dict:
     rows = read_parts()
     _, codes = engine.feelings([r["text"] for r in rows])
     out: dict = {"parts": {}}
-    for kind in ["all", *dict.fromkeys(r["kind"] for r in rows)]:
-        chosen = [i for i, r in enumerate(rows) if kind in ("all", r["kind"])]
+    for kind in ["all", HELD, *dict.fromkeys(r["kind"] for r in rows)]:
+        chosen = [i for i, r in enumerate(rows) if _in(kind, r["kind"])]
+        if not chosen:
+            continue
         said = [polarity(codes[i], valences) for i in chosen]
         truth = [rows[i]["polarity"].split("|") for i in chosen]
         calm = [k for k, t in enumerate(truth) if "neg" not in t]
@@ -82,10 +86,13 @@ def measure(goemotions: bool) -> dict:
             "calm read negative": float(np.mean([said[k] == "neg" for k in calm])) if calm else None,
             "negative recall": float(np.mean([said[k] == "neg" for k in felt])) if felt else None,
         }
-    labels = sorted({r["code"] for r in rows})
-    truth = np.array([[r["code"] == label for label in labels] for r in rows])
-    guess = np.array([[f"emotion:{label}" in c for label in labels] for c in codes])
-    out["parts"]["all"]["code macro-F1"] = float(f1_score(truth, guess, average="macro", zero_division=0))
+    for group in ("all", HELD):
+        chosen = [i for i, r in enumerate(rows) if _in(group, r["kind"])]
+        if chosen:
+            labels = sorted({rows[i]["code"] for i in chosen})
+            truth = np.array([[rows[i]["code"] == label for label in labels] for i in chosen])
+            guess = np.array([[f"emotion:{label}" in codes[i] for label in labels] for i in chosen])
+            out["parts"][group]["code macro-F1"] = float(f1_score(truth, guess, average="macro", zero_division=0))
     out["read"] = {r["text"]: [c.split(":")[1] for c in c_] for r, c_ in zip(rows, codes)}
     out["demo scripts"] = evaluate(engine, reference_scripts()).emotion_macro_f1
     if DEV.is_file():
@@ -95,6 +102,13 @@ def measure(goemotions: bool) -> dict:
         _, read = engine.feelings(texts)
         out["GoEmotions dev as parts"] = float(f1_score(truth, [polarity(codes, valences) for codes in read], average="macro"))
     return out
+
+
+def _in(group: str, kind: str) -> bool:
+    """Whether a part of `kind` counts in `group`: "all" is the development parts, HELD the held-apart ones."""
+    if group == "all":
+        return not kind.startswith("held-")
+    return kind.startswith("held-") if group == HELD else kind == group
 
 
 def one_sided(folder: Path, split: str, labels: list[str], held_out: bool = False) -> tuple[list[str], list[str]]:

@@ -83,6 +83,27 @@ def test_roles_hyphenated_brands_and_things_are_no_names_in_an_interview(detecto
     assert people == ["Biden", "Jean-Pierre", "Jeff", "Oliver"]
 
 
+def test_product_brand_and_mode_names_are_no_names_with_no_allow_list_while_people_beside_them_are(detector):
+    """A product named with "the" or "my" ("the Aeropure Purifier", "my Lumio Brevanto": two rare capitalised words,
+    as a name run would take them), shaped as a brand ("ZenAir"), or a mode ("Whisper Quiet")."""
+    texts = [
+        "The Aeropure Purifier arrived on Monday, and the Aeropure app asked for the Wi-Fi password.",
+        "My Lumio Brevanto kept beeping, so we set the ZenAir to Whisper Quiet.",
+        "We moved to the Solvelo plan, and the Solvelo plan was cheaper.",
+        "Priya Raman from the shop set it up, and Nwachukwu fixed it later.",
+    ]
+    found = detector.detect(texts)  # one interview
+    people = sorted(text[s.start : s.end] for text, spans in zip(texts, found) for s in spans if s.entity_type == "PERSON")
+    assert people == ["Nwachukwu", "Priya Raman"]
+
+
+def test_a_brand_shape_is_camel_case_that_is_no_name():
+    from research.anonymize.gazetteer import brand_shaped
+
+    assert brand_shaped("AeroPure") and brand_shaped("HomeHub") and brand_shaped("FlexSaver's")
+    assert not any(brand_shaped(word) for word in ("McDowell", "LeBatelier", "DiCaprio", "MacKenzie", "Aeropure", "AERO", "Jean-Pierre"))
+
+
 def test_foreign_spelled_and_lower_case_names_are_found(detector):
     """spaCy's small model calls "Jędrzejczak" an organisation; a foreign spelling it calls a place stays a place."""
     texts = ["I think Jędrzejczak fixed it in the end.", "larisa from support was great, and so were tomasz and ngozi."]

@@ -69,30 +69,50 @@ def negated(text: str) -> Negated | None:
     return read_negation(load_spacy()(text))
 
 
-def test_a_negation_is_read_by_what_it_denies_and_what_is_said_outside_it():
-    assert negated("It wasn't a hassle to switch.") == Negated("A hassle to switch", "It was.")
-    assert negated("Nobody gave me a hard time about the return.").denied == "Gave me a hard time about the return"
-    assert negated("They swapped it without any fuss.").denied == "Any fuss"
+def test_a_negation_is_read_as_said_without_it_and_what_is_said_outside_it():
+    assert negated("It wasn't a hassle to switch.") == Negated("It was a hassle to switch.", "It was.")
+    assert negated("Nobody gave me a hard time about the return.").affirmed == "Somebody gave me a hard time about the return."
+    assert negated("They swapped it without any fuss.").affirmed == "They swapped it with some fuss."
+    assert negated("I couldn't get through to anyone.").affirmed == "I could get through to someone."
     assert negated("The printer won't connect.").outside == "The printer will."
     assert negated("No problem at all.").outside == ""  # all of it is denied
-    assert negated("But on the high setting it is loud, nothing like the advert.") == Negated("Like the advert", "But on the high setting it is loud.")
+    assert negated("But on the high setting it is loud, nothing like the advert.").outside == "But on the high setting it is loud."
     assert negated("No, it was fine.") is None  # an answer's "no" negates nothing in it
     assert negated("It connected first time.") is None
 
 
-def test_a_denied_negative_feeling_is_cleared_unless_the_text_is_negative_outside_the_denial():
-    from research.coding.negation import says_negation, without_negated
+def test_a_negation_denies_a_core_read_from_the_parse():
+    from research.coding.negation import Denial, denied
+
+    def cores(text: str) -> list[Denial]:
+        return denied(load_spacy()(text))
+
+    assert cores("Nobody bothered to ring me back.") == [Denial("ring me back", False)]  # a verb that only leads to another gives way
+    assert cores("I couldn't get through to anyone for two days.") == [Denial("get through", False)]  # no adverbials
+    assert cores("It wasn't a hassle to switch.") == [Denial("a hassle", False)]  # the copula's complement
+    assert cores("There were no hidden fees on the statement.") == [Denial("hidden fees", False)]
+    assert cores("Not once has the boiler let us down.") == [Denial("let us down", False)]
+    assert cores("I didn't have to chase anyone.") == [Denial("chase anyone", True)]  # an obligation lifted
+    assert cores("The refund came through without me having to ask.") == [Denial("ask", True)]
+
+
+def test_a_denied_negative_feeling_is_cleared_when_the_negation_denies_a_trouble_and_nothing_outside_it_is_negative():
+    from research.coding.negation import denies_trouble, says_negation, without_negated
 
     negative, positive = np.array([True, False, False]), np.array([False, True, False])  # frustration, relief, neutral
-    read = np.array([[0.7, 0.1, 0.4], [0.6, 0.1, 0.3], [0.6, 0.1, 0.3], [0.6, 0.1, 0.3]])  # "It wasn't a hassle", "The parcel never arrived", "It is loud, nothing like the advert", "Nobody could help"
-    denied = np.array([[0.8, 0.0, 0.2], [0.1, 0.2, 0.6], [0.7, 0.0, 0.2], [0.4, 0.5, 0.2]])
-    outside = np.array([[0.1, 0.0, 0.8], [0.2, 0.0, 0.7], [0.6, 0.0, 0.3], [0.0, 0.0, 0.0]])
+    assert denies_trouble(np.array([0.6, 0.1, 0.3]), False, -0.2, negative, positive, 0.35)  # "a hassle" is felt negative
+    assert not denies_trouble(np.array([0.1, 0.2, 0.6]), False, 0.3, negative, positive, 0.35)  # "arrived" is not
+    assert denies_trouble(np.array([0.1, 0.2, 0.6]), True, 0.3, negative, positive, 0.35)  # "didn't have to wait"
+    assert not denies_trouble(np.array([0.6, 0.1, 0.3]), False, 0.5, negative, positive, 0.35)  # "explain" reads confused, but said without "n't" the text feels much better
+    read = np.array([[0.7, 0.1, 0.4], [0.6, 0.1, 0.3], [0.6, 0.1, 0.3]])  # "It wasn't a hassle", "The parcel never arrived", "It is loud, nothing like the advert"
+    troubles = np.array([True, False, True])
+    outside = np.array([[0.1, 0.0, 0.8], [0.2, 0.0, 0.7], [0.6, 0.0, 0.3]])
     none = np.zeros_like(read, dtype=bool)
-    cleared = without_negated(read, denied, outside, negative, positive, 0.35, none)
-    assert cleared[:, 0].tolist() == [0.0, 0.6, 0.6, 0.6] and (cleared[:, 1:] == read[:, 1:]).all()
+    cleared = without_negated(read, troubles, outside, negative, 0.35, none)
+    assert cleared[:, 0].tolist() == [0.0, 0.6, 0.6] and (cleared[:, 1:] == read[:, 1:]).all()
     keyword = none.copy()
     keyword[0, 0] = True  # the codebook's own negated keyword ("don't know" for confusion) says what the negation means
-    assert without_negated(read, denied, outside, negative, positive, 0.35, keyword)[0, 0] == 0.7
+    assert without_negated(read, troubles, outside, negative, 0.35, keyword)[0, 0] == 0.7
     assert says_negation("don't know") and says_negation("cannot tell") and says_negation("no idea") and not says_negation("make sense")
 
 

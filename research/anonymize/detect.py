@@ -9,8 +9,9 @@ not whenever spaCy sees one, so brands, retailers and channels survive.
 A PERSON must hold a word that could be a name (see `gazetteer.could_be_name`): spaCy's
 small model calls "COVID-19", "Q3", "Laughter" and "Americans" people in real speech. Names
 found by their context (a title, a vocative, an introduction) need only be shaped like one.
-Within an interview, a one-word PERSON on no name list that nothing calls a name is dropped
-when a determiner comes before that word somewhere ("the Paxlovid medication"): a thing.
+Within an interview, a PERSON that nothing calls a name is dropped when it is shaped as a brand
+("AeroPure"), or when it is on no name list, named more than once, and somewhere named as a thing
+("the Paxlovid medication", "the Solvelo plan").
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ from functools import cache
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from research.anonymize.address import StreetAddressRecognizer
-from research.anonymize.gazetteer import could_be_name, is_common_word, is_dictionary_word, is_listed_name, is_name, is_rare_word, name_shaped, warm_gazetteers
+from research.anonymize.gazetteer import brand_shaped, could_be_name, is_common_word, is_dictionary_word, is_listed_name, is_name, is_rare_word, name_shaped, warm_gazetteers
 from research.anonymize.known_names import KnownName, find_known_names
 from research.anonymize.name_context import ContextNameRecognizer
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
 from research.anonymize.spoken import spoken_recognizers
-from research.nlp import SPACY_MODEL, load_spacy
+from research.nlp import SPACY_MODEL, load_spacy, parse
 from research.vault import entity_key
 
 MIN_SCORE = 0.35
@@ -65,6 +66,8 @@ SPACY_ONLY = {"LOCATION", "ORGANIZATION", "DATE_TIME"}  # kept only under the ru
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _DAY = r"(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|tenth|twentieth|thirtieth)"
 EXACT_DATE = re.compile(rf"\b(?:{_DAY}\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+{_DAY})\b|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b(?:19|20)\d\d-\d\d-\d\d\b", re.IGNORECASE)
+DETERMINERS = frozenset({"the", "this", "that", "these", "those", "my", "our", "your", "their", "any", "some", "no", "a", "an"})
+PEOPLE_NOUNS = frozenset({"family", "families", "household", "kids", "children", "boys", "girls", "twins", "brothers", "sisters", "sons", "daughters", "parents", "clan", "residence", "house", "home", "estate"})  # "the Nwachukwu family" is people
 NOT_NAMES = frozenset(STOP_WORDS) | {"tell", "say", "ask", "let", "call", "thank", "thanks", "hello", "hi", "okay", "ok", "yes", "yeah", "sure", "right", "great", "wow", "honestly", "well"}
 CONTEXT_RECOGNIZERS = frozenset({"ContextNameRecognizer", "SpelledNameRecognizer", "TitleNameRecognizer"})  # the words around say it is a name, whatever the word
 CUED = CONTEXT_RECOGNIZERS | {"RelativeNameRecognizer"}
@@ -223,20 +226,54 @@ class PiiDetector:
 
 
 def _without_things(texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
-    """Drop a one-word PERSON on no name list, found more than once and that nothing around calls
-    a name, when the same document puts a determiner before that word ("the Paxlovid
-    medication", "those Plexiglas shields"): a product or a thing, which people's names seldom follow."""
-    cued = {_key(text[s.start : s.end]) for text, spans in zip(texts, found) for s in spans if s.cued}
-    mentions = Counter(_key(text[s.start : s.end]) for text, spans in zip(texts, found) for s in spans if s.entity_type == "PERSON")
-    things = {word for text in texts for word in _AFTER_DETERMINER.findall(text) if mentions[word] > 1} - cued  # once is too little to un-name a word
+    """Drop a PERSON that nothing around calls a name (not known, not cued) whose every name-like word is a thing in
+    this document: shaped as a brand ("AeroPure", "HomeHub"; `brand_shaped`), or on no name list, named more than
+    once and somewhere named as a thing, by a determiner before it ("the Paxlovid", "those Plexiglas shields") or by
+    the common noun it qualifies ("Solvelo plan", "Zentrix app"; not a family or household): people's names seldom
+    take either, though once is too little to tell ("the Dratchev novel")."""
+    persons = [(text, span) for text, spans in zip(texts, found) for span in spans if span.entity_type == "PERSON" and not span.known]
+    if not persons:
+        return found
+    cued = {word for text, span in persons if span.cued for word in _name_words(text[span.start : span.end])}
+    mentions = Counter(word for text, span in persons for word in _name_words(text[span.start : span.end]))
+    candidates = {word for word in mentions if word not in cued and not is_listed_name(word)}
+    things = {word for word in mentions if word not in cued and brand_shaped(word)} | _named_as_things(texts, candidates, mentions)
     if not things:
         return found
 
     def thing(text: str, span: PiiSpan) -> bool:
-        piece = _key(text[span.start : span.end])
-        return span.entity_type == "PERSON" and not span.known and not span.cued and piece in things and not is_listed_name(piece)
+        words = _name_words(text[span.start : span.end])
+        return span.entity_type == "PERSON" and not span.known and not span.cued and bool(words) and all(word in things for word in words)
 
     return [[span for span in spans if not thing(text, span)] for text, spans in zip(texts, found)]
+
+
+def _named_as_things(texts: list[str], candidates: set[str], mentions: Counter) -> set[str]:
+    """The `candidates` (with their `mentions` as PERSON) the texts name as things: after a determiner, or
+    qualifying a common noun, where they are mentioned more than once."""
+    if not candidates:
+        return set()
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(candidates))) + r")\b")
+    things = set()
+    for doc in parse([text for text in dict.fromkeys(texts) if pattern.search(text)]):
+        for token in doc:
+            word = _key(token.text)
+            if word not in candidates:
+                continue
+            modifies = token.dep_ in ("compound", "amod", "nmod") and token.head.i > token.i
+            noun = token.head if modifies else token  # "the Solvelo plan": the plan takes the determiner
+            if noun.lower_ in PEOPLE_NOUNS or mentions[word] < 2:  # once is too little: "the Dratchev novel", "a Hitchcock film"
+                continue
+            qualifies = modifies and is_common_word(noun.text) and not (noun.text[:1].isupper() and is_listed_name(noun.text))
+            determined = any(child.dep_ in ("det", "poss") and child.lower_ in DETERMINERS and child.i < token.i for child in noun.children)
+            if qualifies or determined:
+                things.add(word)
+    return things
+
+
+def _name_words(piece: str) -> list[str]:
+    """The capitalised words of a span that could be a name."""
+    return [word for word in map(_key, _words(piece)) if word[:1].isupper() and could_be_name(word)]
 
 
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?![\w'’-])")
@@ -246,7 +283,6 @@ def _key(piece: str) -> str:
     return piece.strip(_PUNCTUATION).removesuffix("'s").removesuffix("’s")
 
 
-_AFTER_DETERMINER = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hese|[Tt]hose|[Mm]y|[Oo]ur|[Yy]our|[Tt]heir|[Aa]ny|[Ss]ome|[Nn]o) ([A-Z][a-z]+)\b(?! [A-Z])")
 
 
 def _words(piece: str) -> list[str]:

@@ -175,6 +175,20 @@ def is_listed_name(word: str) -> bool:
     return word.casefold() in _listed_names()
 
 
+_CAMEL_PART = re.compile(r"[A-Z][a-z]+")
+NAME_PREFIXES = frozenset({"mc", "mac", "o", "d", "de", "da", "di", "du", "la", "le", "van", "von", "fitz", "st"})  # "McDowell", "LeBatelier", "DiCaprio"
+
+
+def brand_shaped(word: str) -> bool:
+    """Written as brands are, not names: capitals inside the word joining parts that are not all names ("AeroPure",
+    "HomeHub", "FlexSaver"; not "McDowell", "LeBatelier" or "JoAnn")."""
+    word = word.removesuffix("'s").removesuffix("’s")
+    parts = _CAMEL_PART.findall(word)
+    if len(parts) < 2 or "".join(parts) != word or parts[0].casefold() in NAME_PREFIXES:
+        return False
+    return not all(part.casefold() in _listed_names() for part in parts)
+
+
 def could_be_name(word: str, upper_case_text: bool = False) -> bool:
     """Name-shaped, and on a name list or no common word."""
     if not name_shaped(word, upper_case_text):

@@ -27,7 +27,7 @@ import re
 
 from presidio_analyzer import RecognizerResult
 
-from research.anonymize.gazetteer import is_dictionary_word, is_first_name, is_listed_name, is_name, is_place, is_rare_word, is_region_or_big_city
+from research.anonymize.gazetteer import brand_shaped, is_dictionary_word, is_first_name, is_listed_name, is_name, is_place, is_rare_word, is_region_or_big_city
 from research.anonymize.name_recognizer import PLACE_LABELS, DocRecognizer
 
 SCORE = 0.9  # above spaCy's 0.85, so Presidio keeps these inside a longer lower-case spaCy PERSON ("tracy:"i'm") that the detector drops
@@ -37,6 +37,7 @@ NOT_PERSON_LABELS = PLACE_LABELS | {"NORP"}  # places, nationalities and groups
 LIST_SEPARATORS = frozenset({",", "and", "&", "or"})
 REQUEST_STARTS = frozenset({"please", "thanks", "thank", "could", "can", "would", "will", "do", "did", "have", "are", "is"})
 MAX_NAME_WORDS = 3
+THING_DETERMINERS = frozenset({"the", "this", "that", "these", "those", "my", "our", "your", "their", "a", "an"})
 ADDRESSING = ("thank you", "thanks", "go ahead", "all right", "alright", "hi", "hello", "hey", "bye", "goodbye", "sorry", "welcome", "morning", "afternoon", "evening", "congratulations", "cheers")
 ADDRESSEES = frozenset("sir madam ma'am doctor doc everybody everyone all guys folks team mom mum dad son honey dear buddy man boss officer professor ladies gentlemen friends president senator governor mister miss coach chief captain god lord".split())  # addressed, but no names
 SPEAKER_LABEL = re.compile(r"(?:^|(?<=[.?!\"“”\n])|(?<=[.?!\"“”]\s))\s*(?P<name>[\w’'-]+(?: [\w’'-]+){0,2}):(?=\s*\S)", re.MULTILINE)
@@ -187,9 +188,17 @@ def _name_runs(doc):
                 break
             end += 1
         run = doc[i:end]
-        if words >= 2 and not is_place(run.text) and not all(is_place(token.text) for token in run if len(token) > 1):
+        if words >= 2 and not is_place(run.text) and not all(is_place(token.text) for token in run if len(token) > 1) and not _named_as_thing(run):
             yield _span(run)
         i = max(end, i + 1)
+
+
+def _named_as_thing(run) -> bool:
+    """A run of words on no name list after an article or possessive ("the Aeropure Purifier", "my Lumio Brevanto";
+    not "a Ravil G Yefimov concert"), or with a word shaped as brands are ("AeroPure Max"): a product's name."""
+    before = run.doc[run.start - 1] if run.start else None
+    after_determiner = before is not None and before.lower_ in THING_DETERMINERS and not any(is_name(token.text) for token in run)
+    return after_determiner or any(brand_shaped(token.text) for token in run)
 
 
 def _gazetteer_words(doc):

@@ -30,6 +30,7 @@ from research.coding.rules import RuleMatcher
 from research.coding.scope import LogisticsLikeness, TurnScope
 from research.coding.smoothing import smooth_ordered
 from research.embeddings import PACKAGED, embed, embed_kept, is_packaged
+from research.nlp import parse
 
 RULE_WEIGHT = 0.6  # confidence that one full rule match alone gives a code
 SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit by one unit
@@ -268,7 +269,7 @@ class CodingEngine:
             read |= dict(zip(missing, self._read_alone(group, missing)[1]))
         valence = np.array([self.codebook.codes[key][1].valence or 0.0 for key in keys])
         sign = np.sign(valence)
-        confidence = self._without_denied(group, said, docs, valence < 0, valence >= POSITIVE)
+        confidence = self._without_denied(group, said, docs, valence)
         feeling = np.flatnonzero(np.array([code.id != group.fallback for code in group.codes]))
         strongest = feeling[confidence[:, feeling].argmax(axis=1)]
         confirmed = np.array([sign[best] != 0 and self._feels(group, read[answer], sign, sign[best], whole=answer == text)
@@ -304,19 +305,31 @@ class CodingEngine:
         confidence, keys = self._part_confidence(group, vectors, [self.rules.matches(doc) for doc in docs], probs)
         return vectors, confidence, docs, keys
 
-    def _without_denied(self, group: CodeGroup, confidence: np.ndarray, docs: list, negative: np.ndarray, positive: np.ndarray) -> np.ndarray:
-        """`confidence` with the negative codes cleared of texts whose negation denies something negative
-        ("It wasn't a hassle", "Nothing went wrong"; `negation`)."""
+    def _without_denied(self, group: CodeGroup, confidence: np.ndarray, docs: list, valence: np.ndarray) -> np.ndarray:
+        """`confidence` with the negative codes cleared of texts whose every negation denies a trouble ("It wasn't a
+        hassle", "Nothing went wrong", "I didn't have to chase anyone"), not something that was due ("I couldn't get
+        through to anyone", "The parcel never arrived"; see `negation`)."""
         negated = {n: found for n, doc in enumerate(docs) if (found := negation.negated(doc)) is not None}
+        negative, positive = valence < 0, valence >= POSITIVE
         if not negated or not negative.any() or not self.use_model:
             return confidence
         rows, found = list(negated), list(negated.values())
-        read = self._model_confidence(group, [f.denied for f in found] + [f.outside for f in found])
+        denials = [[d for d in negation.denied(doc) if d.core] for doc in _parsed([docs[n] for n in rows])]
+        cores = [d.core for per in denials for d in per]
+        read = self._model_confidence(group, cores + [docs[n].text for n in rows] + [f.affirmed for f in found] + [f.outside for f in found])
+        core, (as_said, affirmed, outside) = read[: len(cores)], np.split(read[len(cores) :], 3)
+        gain = affirmed @ valence - as_said @ valence
+        felt = BEST_CODE_SHARE * group.threshold
+        troubles, start = np.zeros(len(rows), dtype=bool), 0
+        for k, per in enumerate(denials):
+            said = [negation.denies_trouble(core[start + j], d.lifted, gain[k], negative, positive, felt) for j, d in enumerate(per)]
+            troubles[k] = bool(said) and all(said)
+            start += len(per)
         keys = [f"{group.id}:{code.id}" for code in group.codes]
         matches = [self.rules.matches(docs[n]) for n in rows]
         asserted = np.array([[any(negation.says_negation(phrase) for phrase in m.get(key, [])) for key in keys] for m in matches], dtype=bool)
         out = confidence.copy()
-        out[rows] = negation.without_negated(confidence[rows], read[: len(rows)], read[len(rows) :], negative, positive, BEST_CODE_SHARE * group.threshold, asserted)
+        out[rows] = negation.without_negated(confidence[rows], troubles, outside, negative, felt, asserted)
         return out
 
     def _part_confidence(self, group: CodeGroup, vectors: np.ndarray, matches: list[dict], probs: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
@@ -520,6 +533,15 @@ class CodingEngine:
         if not picked and group.at_least_one and row.max() > 0:
             picked = [fallback if fallback is not None else int(row.argmax())]
         return picked
+
+
+def _parsed(docs: list) -> list:
+    """The Docs with a dependency parse: those the rules' pipeline left unparsed, parsed by the full one."""
+    unparsed = [doc.text for doc in docs if not doc.has_annotation("DEP")]
+    if not unparsed:
+        return docs
+    fresh = iter(parse(unparsed))
+    return [doc if doc.has_annotation("DEP") else next(fresh) for doc in docs]
 
 
 def _combine(evidence: dict[str, np.ndarray], learned_share: float = 0.0, rule_weight: float = RULE_WEIGHT) -> np.ndarray:
