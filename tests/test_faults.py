@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import time
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -202,6 +203,25 @@ def test_a_read_only_study_reads_and_refuses_writes_in_one_line(study, tmp_path)
         assert "read-only" in one_error_line(research(study, "add", str(write_audio(tmp_path / "b.wav", TONE * 0.5))))
         assert "read-only" in one_error_line(research(study, "transcribe", "--model", "tiny.en"))
     assert Study.open(study.root).db["interviews"].count == 1
+
+
+def test_a_read_only_study_folder_still_exports_elsewhere(tmp_path):
+    """The whole folder read-only (a read-only share or mount), vault and redacted audio too: the export to a
+    writable folder is whole, its m4a made in the export's staging folder, and nothing is written in the study."""
+    study = make_study(tmp_path / "study")
+    write_audio(study.redacted_audio_dir / "INT-001.opus", TONE)
+    vault = study.vault
+    for db in (study.db, vault.db):
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.conn.close()
+    before = sorted(p.name for p in study.root.rglob("*"))
+    with read_only(study.root, study.db_path, vault.folder, vault.path, study.redacted_audio_dir):
+        result = research(study.root, "export", "--format", "md,qdpx", "--out", str(tmp_path / "out"))
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in study.root.rglob("*")) == before
+    with zipfile.ZipFile(tmp_path / "out" / "small.qdpx") as project:
+        assert sum(name.endswith(".m4a") for name in project.namelist()) == 1
+    assert (tmp_path / "out" / "journey-map.md").is_file() and not list((tmp_path / "out").glob(".export-*"))
 
 
 # -- item 7: a duplicate row in the metadata sheet ---------------------------------------------------------
