@@ -8,6 +8,7 @@ they stay that way.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -24,7 +25,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from research.cli import cli
+from research.cli import cli, keep_ctrl_c
 from research.coding.engine import Suggestion
 from research.coding.stage import save_suggestions, study_codebook
 from research.ingest import add_files
@@ -465,6 +466,27 @@ def _ctrl_c_as_in_a_terminal() -> None:
     """A command typed in a terminal gets Ctrl-C; one whose test suite was started in the background (`make test &`)
     inherits an ignored SIGINT, and Python then installs no KeyboardInterrupt handler at all."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_ctrl_c_inside_a_c_callback_still_stops_the_command(monkeypatch):
+    """Ctrl-C during a first `research code` landed in llvmlite's ctypes callback (numba compiling librosa's
+    Viterbi): Python printed "Exception ignored ... KeyboardInterrupt" with a traceback and coding ran on to exit 0."""
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        keep_ctrl_c()
+
+        def interrupted() -> None:
+            raise KeyboardInterrupt
+
+        callback = ctypes.CFUNCTYPE(None)(interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            callback()
+            deadline = time.monotonic() + 30  # the interrupt comes back within moments; this only bounds a failure
+            while time.monotonic() < deadline:
+                pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.slow
