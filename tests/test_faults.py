@@ -393,12 +393,19 @@ def test_a_second_process_says_who_holds_the_stage_and_a_killed_one_shows_as_int
 
 
 def test_a_failing_file_is_named_by_its_position_never_its_name(study, tmp_path):
+    """An empty file and notes saved as .wav said only FFmpeg's "Invalid data found when processing input"."""
     good = write_audio(tmp_path / "good.wav", TONE)
     broken = tmp_path / "Jane Roe broken.m4a"
-    broken.write_bytes(b"not audio at all" * 10)
-    result = research(study, "add", str(good), str(broken))
-    assert "✗ file 2 of 2: not a readable audio or video file" in result.output
-    assert "Jane" not in result.output and "Roe" not in result.output
+    broken.write_bytes(bytes(range(256)) * 10)
+    empty = tmp_path / "Jane Roe empty.wav"
+    empty.touch()
+    notes = tmp_path / "Jane Roe notes.wav"
+    notes.write_text("Notes from the call with Jane Roe:\n- liked the app\n")
+    result = research(study, "add", str(good), str(broken), str(empty), str(notes))
+    assert "✗ file 2 of 4: not a readable audio or video file" in result.output
+    assert "✗ file 3 of 4: an empty file (0 bytes)" in result.output
+    assert "✗ file 4 of 4: a text file, not a recording" in result.output
+    assert "Jane" not in result.output and "Roe" not in result.output and study.db["interviews"].count == 1
 
 
 def test_a_stage_note_names_its_interview_once(capsys):
