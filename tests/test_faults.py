@@ -225,6 +225,22 @@ def test_a_read_only_study_folder_still_exports_elsewhere(tmp_path):
     assert (tmp_path / "out" / "journey-map.md").is_file() and not list((tmp_path / "out").glob(".export-*"))
 
 
+async def test_the_review_app_says_at_once_that_a_read_only_study_cannot_be_changed(tmp_path):
+    """The app opened a read-only study as any other, and the first accepted coding then ended it with a traceback."""
+    from tui.app import ResearchApp
+
+    study = make_study(tmp_path / "study")
+    study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    study.db.conn.close()
+    with read_only(study.root, study.db_path):
+        app = ResearchApp(Study.open(study.root))
+        said, notify = [], app.notify
+        app.notify = lambda message, **options: (said.append(message), notify(message, **options))[1]
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert said == ["This study is read-only: you can read it, but no decision or memo can be saved."]
+
+
 # -- item 7: a duplicate row in the metadata sheet ---------------------------------------------------------
 
 def test_a_duplicate_sheet_row_is_one_line_and_leaves_nothing_behind(study, tmp_path):
