@@ -54,7 +54,23 @@ def probe(path: Path) -> AudioInfo:
     except AudioError:
         raise
     except (av.error.FFmpegError, OSError, ValueError) as error:
-        raise AudioError(path.name, f"not a readable audio or video file ({_reason(error)})") from None
+        raise AudioError(path.name, _plainly_no_recording(path) or f"not a readable audio or video file ({_reason(error)})") from None
+
+
+def _plainly_no_recording(path: Path) -> str | None:
+    """Why a file FFmpeg refused is plainly no recording, where it is: empty, or text (notes saved as .wav)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    if not head:
+        return "an empty file (0 bytes)"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:  # binary, or text cut inside a character: not sure, so say nothing
+        return None
+    return "a text file, not a recording" if all(c.isprintable() or c.isspace() for c in text) else None
 
 
 def _duration(container: av.container.InputContainer, stream: av.audio.stream.AudioStream) -> float:

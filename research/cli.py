@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import _thread
 import json
 import sqlite3
+import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -220,7 +223,9 @@ def speakers(ctx: click.Context, speaker_count: str, codes: tuple[str, ...], for
         from research.enrolment import enrol
 
         console.print(enrol(study, enrol_source))
-    _print_stage_results(run_speakers(study, count, list(codes) or None, force), "Nothing to separate: every transcribed interview is up to date.")
+    with waiting("Separating speakers"):  # minutes of silence otherwise: the first run also prepares the speaker models
+        results = run_speakers(study, count, list(codes) or None, force)
+    _print_stage_results(results, "Nothing to separate: every transcribed interview is up to date.")
 
 
 @cli.command()
@@ -238,7 +243,10 @@ def anonymize(ctx: click.Context, force: bool) -> None:
     """
     from research.anonymize.stage import run_anonymize
 
-    _print_stage_results(run_anonymize(_study(ctx), force), "Nothing to anonymize: every separated interview is up to date.")
+    study = _study(ctx)
+    with waiting("Anonymizing"):
+        results = run_anonymize(study, force)
+    _print_stage_results(results, "Nothing to anonymize: every separated interview is up to date.")
 
 
 @cli.command()
@@ -259,7 +267,8 @@ def code(ctx: click.Context, learn: bool, force: bool) -> None:
 
     study = _study(ctx)
     redact_old_memos(study)
-    results = run_code(study, force, learn)
+    with waiting("Coding"):  # a first run also compiles librosa's numba functions (about 30 CPU-s)
+        results = run_code(study, force, learn)
     if learn:
         count = study.db["learned_models"].count
         console.print(f"Learned {count} code models from your decisions.")
@@ -931,5 +940,22 @@ for command in DECISION_COMMANDS:
     cli.add_command(command)
 
 
+def keep_ctrl_c() -> None:
+    """Make a Ctrl-C that lands in a C callback stop the command. Python only prints such an interrupt as
+    "Exception ignored" with a traceback and goes on: a first `research code`, numba compiling librosa's functions
+    on import through llvmlite's callbacks, ran to the end that way. It is raised again in the main thread, from
+    another thread a moment later: raised at once, it would land in this hook and be ignored again."""
+    default = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            threading.Timer(0.01, _thread.interrupt_main).start()
+        else:
+            default(unraisable)
+
+    sys.unraisablehook = hook
+
+
 def main() -> None:
+    keep_ctrl_c()
     cli(prog_name="research")

@@ -56,7 +56,7 @@ class ParticipantRow(BaseModel):
     @classmethod
     def _day_first(cls, value: object) -> object:
         """ISO dates as they are; 14/09/2026, 14.09.2026 or 14-09-2026 day first; anything else says what is expected."""
-        if not isinstance(value, str) or ISO_DATE.match(value.strip()):
+        if not isinstance(value, str) or not value.strip() or ISO_DATE.match(value.strip()):  # a blank is None (_blank_is_none runs after)
             return value
         found = DAY_FIRST.match(value.strip())
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -231,25 +232,33 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def open_database(path: Path | str) -> Database:
-    """Open a SQLite file in WAL mode and apply pending migrations of the study schema.
+def open_database(path: Path | str, schema: Migrations = migrations) -> Database:
+    """Open a SQLite file in WAL mode and apply pending migrations of its schema (the study's, or the vault's).
 
     A study that can't be written (a read-only folder or file) opens read-only, so `research status`
     and exports still read it; anything that writes then fails with one line saying it is read-only.
     """
     try:
         db = connect(path)
-        if not migrations.pending(db):
+        if not schema.pending(db):
             return db
-        migrations.apply(db)
+        schema.apply(db)
         return db
     except sqlite3.OperationalError as error:
         if str(path) == ":memory:" or not Path(path).is_file() or not _cannot_write(error):
             raise
     db = connect_read_only(path)
-    if migrations.pending(db):
+    if schema.pending(db):
         raise sqlite3.OperationalError("attempt to write a readonly database (its schema needs updating)")
     return db
+
+
+def is_read_only(db: Database) -> bool:
+    """Whether `db` can't be written: opened read-only, or its file or folder (where the WAL goes) is read-only."""
+    if db.execute("PRAGMA query_only").fetchone()[0]:
+        return True
+    file = db.execute("PRAGMA database_list").fetchone()[2]
+    return bool(file) and not (os.access(file, os.W_OK) and os.access(os.path.dirname(file), os.W_OK))
 
 
 def _cannot_write(error: sqlite3.OperationalError) -> bool:
@@ -261,6 +270,7 @@ def connect_read_only(path: Path | str) -> Database:
     """A read-only connection to a study whose folder or file can't be written (no WAL index can be made,
     so the file is opened as immutable: nobody can change it while it is read-only)."""
     connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True, timeout=30, check_same_thread=False)
+    connection.execute("PRAGMA query_only = ON")  # what is_read_only reads
     return Database(connection)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from research.store import connect, now
+from research.store import now, open_database
 from research.transcribe.types import Segment, TranscriptInfo, Word
 
 if TYPE_CHECKING:
@@ -84,6 +84,12 @@ def entity_key(value: str) -> str:
     return " ".join(value.casefold().split())
 
 
+def _owner_only(path: Path, mode: int) -> None:
+    """Set `mode` unless it is set already: a read-only study (a read-only mount) can't be chmod-ed, but is still read."""
+    if path.stat().st_mode & 0o777 != mode:
+        os.chmod(path, mode)
+
+
 class Vault:
     """Owner-only store of everything identifiable in a study."""
 
@@ -91,12 +97,11 @@ class Vault:
         self.folder = folder
         self.path = folder / VAULT_FILE
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
+        _owner_only(folder, 0o700)
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        os.chmod(self.path, 0o600)
-        self.db = connect(self.path)
-        migrations.apply(self.db)
+        _owner_only(self.path, 0o600)
+        self.db = open_database(self.path, migrations)  # read-only where the study can't be written, as study.db
 
     # -- identities -----------------------------------------------------------------------
     def save_source(self, interview_id: int, path: Path) -> None:

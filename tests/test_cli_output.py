@@ -113,6 +113,17 @@ def test_the_pipeline_shows_each_stage_under_way_on_a_terminal(study, tmp_path, 
     assert all(step in shown for step in ("Separating speakers", "Anonymizing", "Coding")), shown[-2000:]
 
 
+def test_each_stage_command_shows_its_spinner_on_a_terminal(study, monkeypatch):
+    """`research speakers`, `anonymize` and `code` run alone printed nothing until the end: a first `research
+    speakers` (the speaker models prepared) sat silent for minutes, a first `research code` over a minute."""
+    terminal = io.StringIO()
+    monkeypatch.setattr("research.console.progress_console", Console(file=terminal, force_terminal=True, width=100, color_system=None))
+    for command, step in (("speakers", "Separating speakers"), ("anonymize", "Anonymizing"), ("code", "Coding")):
+        result = CliRunner().invoke(cli, ["--study", str(study.root), command])
+        assert result.exit_code == 0 and "up to date" in result.output, result.output
+        assert step in terminal.getvalue(), (command, terminal.getvalue())
+
+
 def test_transcription_progress_in_a_log_is_a_short_bar():
     """Off a terminal the console is 1000 columns wide (nothing wraps), and the bars stretched to fill it:
     each file's line in a piped demo log was about a thousand bar characters."""

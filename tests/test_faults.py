@@ -8,6 +8,7 @@ they stay that way.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import stat
 import subprocess
 import sys
 import time
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,7 +25,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from research.cli import cli
+from research.cli import cli, keep_ctrl_c
 from research.coding.engine import Suggestion
 from research.coding.stage import save_suggestions, study_codebook
 from research.ingest import add_files
@@ -204,6 +206,41 @@ def test_a_read_only_study_reads_and_refuses_writes_in_one_line(study, tmp_path)
     assert Study.open(study.root).db["interviews"].count == 1
 
 
+def test_a_read_only_study_folder_still_exports_elsewhere(tmp_path):
+    """The whole folder read-only (a read-only share or mount), vault and redacted audio too: the export to a
+    writable folder is whole, its m4a made in the export's staging folder, and nothing is written in the study."""
+    study = make_study(tmp_path / "study")
+    write_audio(study.redacted_audio_dir / "INT-001.opus", TONE)
+    vault = study.vault
+    for db in (study.db, vault.db):
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.conn.close()
+    before = sorted(p.name for p in study.root.rglob("*"))
+    with read_only(study.root, study.db_path, vault.folder, vault.path, study.redacted_audio_dir):
+        result = research(study.root, "export", "--format", "md,qdpx", "--out", str(tmp_path / "out"))
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in study.root.rglob("*")) == before
+    with zipfile.ZipFile(tmp_path / "out" / "small.qdpx") as project:
+        assert sum(name.endswith(".m4a") for name in project.namelist()) == 1
+    assert (tmp_path / "out" / "journey-map.md").is_file() and not list((tmp_path / "out").glob(".export-*"))
+
+
+async def test_the_review_app_says_at_once_that_a_read_only_study_cannot_be_changed(tmp_path):
+    """The app opened a read-only study as any other, and the first accepted coding then ended it with a traceback."""
+    from tui.app import ResearchApp
+
+    study = make_study(tmp_path / "study")
+    study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    study.db.conn.close()
+    with read_only(study.root, study.db_path):
+        app = ResearchApp(Study.open(study.root))
+        said, notify = [], app.notify
+        app.notify = lambda message, **options: (said.append(message), notify(message, **options))[1]
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert said == ["This study is read-only: you can read it, but no decision or memo can be saved."]
+
+
 # -- item 7: a duplicate row in the metadata sheet ---------------------------------------------------------
 
 def test_a_duplicate_sheet_row_is_one_line_and_leaves_nothing_behind(study, tmp_path):
@@ -372,12 +409,19 @@ def test_a_second_process_says_who_holds_the_stage_and_a_killed_one_shows_as_int
 
 
 def test_a_failing_file_is_named_by_its_position_never_its_name(study, tmp_path):
+    """An empty file and notes saved as .wav said only FFmpeg's "Invalid data found when processing input"."""
     good = write_audio(tmp_path / "good.wav", TONE)
     broken = tmp_path / "Jane Roe broken.m4a"
-    broken.write_bytes(b"not audio at all" * 10)
-    result = research(study, "add", str(good), str(broken))
-    assert "✗ file 2 of 2: not a readable audio or video file" in result.output
-    assert "Jane" not in result.output and "Roe" not in result.output
+    broken.write_bytes(bytes(range(256)) * 10)
+    empty = tmp_path / "Jane Roe empty.wav"
+    empty.touch()
+    notes = tmp_path / "Jane Roe notes.wav"
+    notes.write_text("Notes from the call with Jane Roe:\n- liked the app\n")
+    result = research(study, "add", str(good), str(broken), str(empty), str(notes))
+    assert "✗ file 2 of 4: not a readable audio or video file" in result.output
+    assert "✗ file 3 of 4: an empty file (0 bytes)" in result.output
+    assert "✗ file 4 of 4: a text file, not a recording" in result.output
+    assert "Jane" not in result.output and "Roe" not in result.output and study.db["interviews"].count == 1
 
 
 def test_a_stage_note_names_its_interview_once(capsys):
@@ -445,6 +489,27 @@ def _ctrl_c_as_in_a_terminal() -> None:
     """A command typed in a terminal gets Ctrl-C; one whose test suite was started in the background (`make test &`)
     inherits an ignored SIGINT, and Python then installs no KeyboardInterrupt handler at all."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_ctrl_c_inside_a_c_callback_still_stops_the_command(monkeypatch):
+    """Ctrl-C during a first `research code` landed in llvmlite's ctypes callback (numba compiling librosa's
+    Viterbi): Python printed "Exception ignored ... KeyboardInterrupt" with a traceback and coding ran on to exit 0."""
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        keep_ctrl_c()
+
+        def interrupted() -> None:
+            raise KeyboardInterrupt
+
+        callback = ctypes.CFUNCTYPE(None)(interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            callback()
+            deadline = time.monotonic() + 30  # the interrupt comes back within moments; this only bounds a failure
+            while time.monotonic() < deadline:
+                pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
 """Metadata sheets: CSV and YAML, validated with row numbers in the errors."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,11 @@ def test_unknown_column_is_rejected(tmp_path):
     sheet.write_text("file,favourite_colour\na.wav,blue\n")
     with pytest.raises(MetadataError, match="favourite_colour"):
         MetadataSheet.load(sheet)
+
+
+def test_a_blank_date_is_no_date(tmp_path):
+    """Only `file` is required, yet a row with its date left empty stopped the whole sheet: "date: '' is not a date"."""
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("file,participant,date\na.wav,Jane Roe,\nb.wav,John Doe,  \nc.wav,Ann Lee,14/09/2026\n")
+    rows = MetadataSheet.load(sheet).rows
+    assert [row.date for row in rows] == [None, None, date(2026, 9, 14)]

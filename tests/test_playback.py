@@ -34,6 +34,20 @@ def test_a_player_that_stops_with_an_error_says_why(failing_player, tmp_path):
     assert playback.failure() == "ffplay could not play the clip: SDL_OpenAudio (2 channels, 48000 Hz): No available audio device"
 
 
+def test_ffplay_without_a_sound_device_exits_0_and_still_says_why(tmp_path, monkeypatch):
+    """Debian's ffplay with no sound card prints ALSA's complaints and "audio open failed", then exits with status 0:
+    the app said "Playing INT-002 … with ffplay." and nothing more."""
+    alsa = "ALSA lib pcm.c:2666:(snd_pcm_open_noupdate) Unknown PCM default"
+    _player(tmp_path, "ffplay", f'echo "{alsa}" >&2; echo "No more combinations to try, audio open failed" >&2; '
+                                'echo "Failed to open file \'redacted-audio/INT-002.opus\' or configure filtergraph" >&2; exit 0')
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}/bin{os.pathsep}/usr/bin")
+    audio = tmp_path / "INT-002.opus"
+    audio.write_bytes(b"not played")
+    playback = play_clip(audio, 0.0, 60.0)  # a minute's clip cannot have played by the time the player is waited for
+    playback.process.wait()
+    assert playback.failure() == "ffplay could not play the clip: No more combinations to try, audio open failed"
+
+
 def test_a_player_that_plays_reports_nothing_more(tmp_path, monkeypatch):
     _player(tmp_path, "ffplay", "exit 0")
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}/bin{os.pathsep}/usr/bin")

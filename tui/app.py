@@ -15,6 +15,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from research.store import is_read_only
 from research.study import Study
 from tui.dialogs import highlight
 from tui.screens.dashboard import DashboardScreen
@@ -80,6 +81,8 @@ class ResearchApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(DashboardScreen())
+        if is_read_only(self.study.db):
+            self.notify("This study is read-only: you can read it, but no decision or memo can be saved.", severity="warning", timeout=10)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The key that leads to the screen already shown (`d` on the dashboard) is left out of its footer."""

@@ -130,5 +130,5 @@ def write_qdpx(study: Study, codebook: Codebook, transcripts: list[Transcript], 
         for transcript in transcripts:
             archive.writestr(f"sources/{text_source_guid(transcript.code)}.txt", transcript.text.encode("utf-8"))
             if transcript.audio:
-                archive.write(m4a_copy(study.redacted_audio_dir / transcript.audio), f"sources/{_guid('audio', transcript.code)}.m4a", zipfile.ZIP_STORED)
+                archive.write(m4a_copy(study.redacted_audio_dir / transcript.audio, path.parent), f"sources/{_guid('audio', transcript.code)}.m4a", zipfile.ZIP_STORED)
     return path

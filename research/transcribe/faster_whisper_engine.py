@@ -17,7 +17,7 @@ import numpy as np
 from research.audio import SAMPLE_RATE
 from research.errors import ModelNotAvailableError
 from research.transcribe import batched
-from research.transcribe.models import resolve_ct2
+from research.transcribe.models import load_failed, resolve_ct2
 from research.transcribe.types import Segment, TranscribeOptions, TranscriptInfo, Word
 
 HALLUCINATION_SILENCE_SECONDS = 2.0
@@ -55,7 +55,7 @@ class FasterWhisperEngine:
         try:
             self.model = WhisperModel(self.resolved.location, device=device, device_index=device_index, compute_type=compute_type, cpu_threads=threads)
         except Exception as error:  # a missing file, a failed download or a device error, reported as one line
-            raise ModelNotAvailableError(f"faster-whisper could not load '{model}' on {device} ({compute_type}): {str(error).splitlines()[0]}") from None
+            raise load_failed(self.name, self.resolved, f"{device} ({compute_type})", error) from None
         self.batched = BatchedInferencePipeline(self.model)
 
     def transcribe(self, audio: np.ndarray, options: TranscribeOptions) -> tuple[TranscriptInfo, Iterator[Segment]]:

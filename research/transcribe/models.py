@@ -109,6 +109,15 @@ def resolve_ct2(name: str) -> ResolvedModel:
     return ResolvedModel(name, name, "download")
 
 
+def load_failed(engine: str, resolved: ResolvedModel, device: str, error: Exception) -> ModelNotAvailableError:
+    """One line for a model that would not load; a download that failed says so, with what is installed."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if resolved.source == "download":
+        return ModelNotAvailableError(f"model '{resolved.name}' is not installed and could not be downloaded ({reason}); "
+                                      f"installed for offline use: {', '.join(PACKAGED_CT2)} (see `research models list`)")
+    return ModelNotAvailableError(f"{engine} could not load '{resolved.name}' on {device}: {reason}")
+
+
 def openai_cache_file(name: str) -> Path:
     return models_dir() / "openai" / f"{name}.pt"
 

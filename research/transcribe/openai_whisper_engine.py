@@ -15,7 +15,7 @@ import numpy as np
 
 from research.audio import SAMPLE_RATE
 from research.errors import ModelNotAvailableError
-from research.transcribe.models import resolve_openai
+from research.transcribe.models import load_failed, resolve_openai
 from research.triton_guard import allow_triton
 from research.transcribe.types import Segment, TranscribeOptions, TranscriptInfo, Word
 
@@ -46,7 +46,7 @@ class OpenAIWhisperEngine:
             else:
                 self.model = load_checkpoint(Path(self.resolved.location), self.device)
         except Exception as error:  # a missing file, a failed download or a device error, reported as one line
-            raise ModelNotAvailableError(f"openai-whisper could not load '{model}' on {self.device}: {str(error).splitlines()[0]}") from None
+            raise load_failed(self.name, self.resolved, self.device, error) from None
 
     def transcribe(self, audio: np.ndarray, options: TranscribeOptions) -> tuple[TranscriptInfo, Iterator[Segment]]:
         language, probability = self._language(audio, options.language)
