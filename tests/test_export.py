@@ -148,15 +148,15 @@ def test_html_is_self_contained_and_reads_as_insight(exported):
     for card, insight, number in zip(insights, journey.insights(), numbers):
         assert insight.polarity in card.get("class")
         assert card.find_class("statement")[0].text_content() == f"{number}. {insight.claim}"
-    for lane in journey.stages:  # "see insight N" names an insight numbered N in the same stage
-        refs = [q.see for q in lane.pain_points + lane.delights + lane.tollgates + lane.gaps if q.see and q.see.startswith("insight ")]
-        assert all(1 <= int(ref.split()[1]) <= len(lane.patterns) for ref in refs), (lane.name, refs)
         said = card.text_content().split("“")[0]  # the card without its quotes: each fact once
         assert said.count(f"{insight.participants} of {insight.cohort} participants") == 1, said
         stage = next(lane.name for lane in journey.stages if lane.stage == insight.stage)
         assert stage not in said and (not insight.emotion or said.lower().count(insight.emotion.lower()) == 1), said
         cites = [c.text_content() for c in card.iter("cite")]
         assert 1 <= len(cites) <= 3 and all(re.match(r"INT-\d{3} at \d\d:\d\d · ", c) for c in cites)
+    for lane in journey.stages:  # "see insight N" names an insight numbered N in the same stage
+        refs = [q.see for q in lane.pain_points + lane.delights + lane.tollgates + lane.gaps if q.see and q.see.startswith("insight ")]
+        assert all(1 <= int(ref.split()[1]) <= len(lane.patterns) for ref in refs), (lane.name, refs)
     from research.export.markdown import md
 
     markdown = (folder / "journey-map.md").read_text()
