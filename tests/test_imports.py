@@ -217,7 +217,7 @@ def test_tickets_from_json_and_surveys_from_excel(study, tmp_path):
     assert tickets.added == ["support-tickets.json#58001", "support-tickets.json#58002"]
     row = next(study.db["interviews"].rows)
     assert (row["code"], row["source_type"], row["source_meta"]) == ("TKT-001", "ticket", '{"tags": "wifi, setup"}')
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     workbook = openpyxl.Workbook()
     workbook.active.append(["Comment", "Score"])
     workbook.active.append(["Delivery was two days late.", 4])
