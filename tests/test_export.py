@@ -397,6 +397,14 @@ def test_a_filtered_export_goes_to_its_own_folder(coded_demo, tmp_path):
     assert not (tmp_path / "persona-nobody").exists()
 
 
+def test_the_readme_and_the_help_list_every_export_format():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    listed = re.search(r"`research export \[--format all\\\|([a-z,]+)\]", readme)[1].split(",")
+    assert sorted(listed) == sorted(ALL_FORMATS)
+    format_help = next(p.help for p in cli.commands["export"].params if p.name == "formats")
+    assert set(re.findall(r"\b([a-z]+)\b(?: \([^)]*\))?(?:,|, or all)", format_help)) == set(ALL_FORMATS)
+
+
 def test_filter_folders_are_safe_names():
     from research.export.run import filter_folder
 
