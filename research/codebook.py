@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from research.errors import ResearchError
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "codebooks"
-DEFAULT_CODEBOOK = "cx-journey"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 GUID_NAMESPACE = uuid.UUID("6f1c2a4e-8f0b-4d55-9f31-1d2b8f9a7c10")
 

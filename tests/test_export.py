@@ -148,15 +148,15 @@ def test_html_is_self_contained_and_reads_as_insight(exported):
     for card, insight, number in zip(insights, journey.insights(), numbers):
         assert insight.polarity in card.get("class")
         assert card.find_class("statement")[0].text_content() == f"{number}. {insight.claim}"
-    for lane in journey.stages:  # "see insight N" names an insight numbered N in the same stage
-        refs = [q.see for q in lane.pain_points + lane.delights + lane.tollgates + lane.gaps if q.see and q.see.startswith("insight ")]
-        assert all(1 <= int(ref.split()[1]) <= len(lane.patterns) for ref in refs), (lane.name, refs)
         said = card.text_content().split("“")[0]  # the card without its quotes: each fact once
         assert said.count(f"{insight.participants} of {insight.cohort} participants") == 1, said
         stage = next(lane.name for lane in journey.stages if lane.stage == insight.stage)
         assert stage not in said and (not insight.emotion or said.lower().count(insight.emotion.lower()) == 1), said
         cites = [c.text_content() for c in card.iter("cite")]
         assert 1 <= len(cites) <= 3 and all(re.match(r"INT-\d{3} at \d\d:\d\d · ", c) for c in cites)
+    for lane in journey.stages:  # "see insight N" names an insight numbered N in the same stage
+        refs = [q.see for q in lane.pain_points + lane.delights + lane.tollgates + lane.gaps if q.see and q.see.startswith("insight ")]
+        assert all(1 <= int(ref.split()[1]) <= len(lane.patterns) for ref in refs), (lane.name, refs)
     from research.export.markdown import md
 
     markdown = (folder / "journey-map.md").read_text()
@@ -397,6 +397,14 @@ def test_a_filtered_export_goes_to_its_own_folder(coded_demo, tmp_path):
     assert not (tmp_path / "persona-nobody").exists()
 
 
+def test_the_readme_and_the_help_list_every_export_format():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    listed = re.search(r"`research export \[--format all\\\|([a-z,]+)\]", readme)[1].split(",")
+    assert sorted(listed) == sorted(ALL_FORMATS)
+    format_help = next(p.help for p in cli.commands["export"].params if p.name == "formats")
+    assert set(re.findall(r"\b([a-z]+)\b(?: \([^)]*\))?(?:,|, or all)", format_help)) == set(ALL_FORMATS)
+
+
 def test_filter_folders_are_safe_names():
     from research.export.run import filter_folder
 
@@ -495,9 +503,10 @@ def test_a_stage_nobody_spoke_about_says_so_and_one_value_has_no_spread(tmp_path
     from research.export.wording import NO_INSIGHT, NOT_DISCUSSED
 
     texts = _read_everywhere(_small_journey({"discovery": [-0.6], "adoption": [], "retention": [-0.2, -0.6]}), tmp_path)
+    assert texts["story"].count("No shared pattern yet") == 2  # the story's own words; the slide shows a pain point's quote there
     for name, text in texts.items():
         assert NOT_DISCUSSED in text, name  # the empty stage, not "no experience is shared enough"
-        assert text.count(NO_INSIGHT) == 2 or name in ("story", "slide"), name  # only the two stages someone spoke about
+        assert text.count(NO_INSIGHT) == (0 if name in ("story", "slide") else 2), name  # only the two stages someone spoke about
         assert "1 utterances" not in text and "1 utterance" in text, name
         assert "all negative (1)" in text and "all negative (2)" in text, name  # feelings in words, not "valence -0.40 ± 0.20"
         assert not re.search(r"valence [+-]|± |[+-]0\.\d\d|intensity \d", text), name  # the chart's axis keeps its numbers

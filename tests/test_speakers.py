@@ -366,7 +366,6 @@ def test_onnx_runtime_hears_what_the_torch_models_hear(model_cache):
     from research.fbank import fbank
     from research.voice_models import embedding_frames, frames_runner, segmentation_model, segmentation_runner
 
-    pytest.importorskip("onnx")
     audio = decode(DEMO / "int-01.opus")
     chunks = audio[: 3 * 160_000].reshape(3, 160_000)
     with torch.inference_mode():
@@ -400,7 +399,6 @@ def test_int8_models_hear_what_the_float_models_hear(model_cache):
     from research.audio import decode
     from research.voice_models import embedding_model, frames_runner, segmentation_runner
 
-    pytest.importorskip("onnx")
     audio = decode(DEMO / "int-02.opus")  # an interview the quantizer did not calibrate on
     chunks = audio[: 4 * 160_000].reshape(4, 160_000)
     same_class = segmentation_runner("int8")(chunks).argmax(axis=-1) == segmentation_runner("float")(chunks).argmax(axis=-1)
@@ -424,7 +422,6 @@ def test_without_calibration_audio_the_float_model_runs(model_cache, tmp_path, m
     from research import demo_corpus, voice_models
     from research.audio import decode
 
-    pytest.importorskip("onnx")
     features = _campplus_inputs(decode(DEMO / "int-01.opus"), (5.0,))[0]
     expected = voice_models.frames_runner("float")(features)
     cache = tmp_path / "models" / "speakers"

@@ -40,11 +40,6 @@ BREVITY = 0.05  # score given up per word
 SPECIFICITY = 1.0  # weight of "closer to this theme than to any other" beside closeness to the theme's centre
 
 
-def is_content(phrase: str) -> bool:
-    words = phrase.lower().split()
-    return bool(words) and not any(w in STOP_WORDS or len(w) < 2 for w in words)
-
-
 @lru_cache(maxsize=1)
 def phrase_nlp():
     """The packaged spaCy parser that keeps hyphenated words whole, so "wi-fi" is one noun."""
