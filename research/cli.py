@@ -138,7 +138,7 @@ def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None, tr
         console.print(f"[red]✗[/] {line}", soft_wrap=True)
     for line in report.notes:
         console.print(f"[yellow]![/] {line}", soft_wrap=True)
-    if not report.added and not report.duplicates:
+    if report.failed or not (report.added or report.duplicates):  # as `transcribe` and `watch --once`: any failed file fails the batch
         ctx.exit(1)
 
 
