@@ -138,7 +138,7 @@ def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None, tr
         console.print(f"[red]✗[/] {line}", soft_wrap=True)
     for line in report.notes:
         console.print(f"[yellow]![/] {line}", soft_wrap=True)
-    if not report.added and not report.duplicates:
+    if report.failed or not (report.added or report.duplicates):  # as `transcribe` and `watch --once`: any failed file fails the batch
         ctx.exit(1)
 
 
@@ -699,7 +699,7 @@ def _print_status(study: Study, out: Console = console) -> None:
             out.print(f"[yellow]![/] {escape(note)}", soft_wrap=True)
 
 
-STATUS_LEGEND = ("✓ done", "∅ no speech", "✗ failed", "… running", "‼ interrupted (run again to resume)", "· pending")
+STATUS_LEGEND = ("✓ done", "↻ stale (an earlier stage was redone since: `research run` redoes it)", "∅ no speech", "✗ failed", "… running", "‼ interrupted (run again to resume)", "· pending")
 
 
 def _legend(width: int) -> str:
@@ -728,7 +728,7 @@ def _status_table(study: Study, rows: list, people: list[str], title_width: int,
     return table
 
 
-BADGES = {"done": "[green]✓[/]", "failed": "[red]✗[/]", "running": "[cyan]…[/]", "interrupted": "[yellow]‼[/]", "empty": "[yellow]∅[/]", "pending": "[dim]·[/]"}
+BADGES = {"done": "[green]✓[/]", "stale": "[yellow]↻[/]", "failed": "[red]✗[/]", "running": "[cyan]…[/]", "interrupted": "[yellow]‼[/]", "empty": "[yellow]∅[/]", "pending": "[dim]·[/]"}
 
 
 def _badge(status: str) -> str:

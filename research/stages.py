@@ -54,7 +54,7 @@ def run_stage(
             if prepare and batch:
                 _prepare(prepare, batch, study, stage)
             for row, params, wanted in batch:
-                results[row["code"]] = _work(work, row, params, wanted, study, stage)
+                results[row["code"]] = _work(work, row, params, (wanted, ready[row["id"]]), study, stage)
     return results
 
 
@@ -70,19 +70,20 @@ def _prepare(prepare: Callable[[list[int]], None], batch: list[tuple], study: St
         raise _stopped(error, study, stage, first) from None
 
 
-def _work(work: Callable[[int, str, dict], str | None], row: dict, params: dict, wanted: str, study: Study, stage: str) -> str:
-    """One interview's work, its status recorded; returns "done", its note, or "failed: why"."""
+def _work(work: Callable[[int, str, dict], str | None], row: dict, params: dict, hashes: tuple[str, str], study: Study, stage: str) -> str:
+    """One interview's work, its status recorded with `hashes` (its params' and its upstream stage's); returns "done", its note, or "failed: why"."""
+    wanted, upstream = hashes
     try:
         note = work(row["id"], row["code"], params)
     except DiskFullError as error:
         raise _stopped_by_disk(error, stage, row["code"]) from None
     except (AudioError, ResearchError) as error:
         message = f"{row['code']}: {error.reason}" if isinstance(error, AudioError) else str(error)
-        set_stage(study.db, row["id"], stage, "failed", note=message, params_hash=wanted)
+        set_stage(study.db, row["id"], stage, "failed", note=message, params_hash=wanted, upstream_hash=upstream)
         return "failed: " + message.removeprefix(f"{row['code']}: ")
     except (OSError, sqlite3.DatabaseError) as error:
         raise _stopped(error, study, stage, row["code"]) from None
-    set_stage(study.db, row["id"], stage, "done", note=note, params_hash=wanted)
+    set_stage(study.db, row["id"], stage, "done", note=note, params_hash=wanted, upstream_hash=upstream)
     return note or "done"
 
 

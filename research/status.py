@@ -43,11 +43,26 @@ def interview_statuses(study: Study) -> list[InterviewStatus]:
                 participants=participants.get(row["id"], []),
                 duration=row["duration"] or 0.0,
                 language=row["language"],
-                stages={stage: _live(own.get(stage, {}).get("status", "pending"), stage, running) for stage in STAGES},
+                stages=_stale({stage: _live(own.get(stage, {}).get("status", "pending"), stage, running) for stage in STAGES}, own),
                 notes=[entry["note"] for entry in own.values() if entry.get("note")],
                 source_type=row["source_type"],
             )
         )
+    return result
+
+
+def _stale(statuses: dict[str, str], own: dict[str, dict]) -> dict[str, str]:
+    """A done stage is `stale` when the stage before it was redone with other parameters since (`research transcribe
+    --force --model ...`): it was built from the old output, and `research run` redoes it (`research.stages`); so is every
+    done stage after a stale one. A stage whose upstream was not recorded (built by an older version) keeps its status."""
+    result, behind = dict(statuses), False
+    for upstream, stage in zip(STAGES, STAGES[1:]):
+        built_from = own.get(stage, {}).get("upstream_hash")
+        now = own.get(upstream, {})
+        changed = built_from is not None and now.get("status") == "done" and now.get("params_hash") != built_from
+        behind = result[stage] == "done" and (behind or changed)
+        if behind:
+            result[stage] = "stale"
     return result
 
 
@@ -58,7 +73,7 @@ def _live(status: str, stage: str, running: set[str]) -> str:
 
 def uncoded_line(study: Study) -> str | None:
     """One line naming the interviews the map leaves out because their code stage has not finished, or None."""
-    waiting = [status.code for status in interview_statuses(study) if "empty" not in status.stages.values() and status.stages["code"] != "done"]  # no speech: nothing to code
+    waiting = [status.code for status in interview_statuses(study) if "empty" not in status.stages.values() and status.stages["code"] not in ("done", "stale")]  # no speech: nothing to code; stale: in the map until redone
     if not waiting:
         return None
     names = ", ".join(waiting[:5]) + (f" and {len(waiting) - 5} more" if len(waiting) > 5 else "")

@@ -284,9 +284,10 @@ def connect(path: Path | str) -> Database:
     return db
 
 
-def set_stage(db: Database, interview_id: int, stage: str, status: str, note: str | None = None, params_hash: str | None = None) -> None:
+def set_stage(db: Database, interview_id: int, stage: str, status: str, note: str | None = None, params_hash: str | None = None, upstream_hash: str | None = None) -> None:
+    """`upstream_hash`: the params_hash of the stage this one was built from (None for transcribe, which has none)."""
     db["stage_status"].upsert(
-        {"interview_id": interview_id, "stage": stage, "status": status, "note": note, "params_hash": params_hash, "updated_at": now()},
+        {"interview_id": interview_id, "stage": stage, "status": status, "note": note, "params_hash": params_hash, "upstream_hash": upstream_hash, "updated_at": now()},
         pk=("interview_id", "stage"),
     )
 
@@ -455,3 +456,10 @@ def _memo_log(db: Database) -> None:
             undone_at TEXT
         )"""
     )
+
+
+@migrations(name="0018_stage_upstream")
+def _stage_upstream(db: Database) -> None:
+    """The upstream stage's params_hash each stage was built from, so `research status` can tell a stage built from an
+    older transcript (after `research transcribe --force --model ...`) from one that is up to date. NULL: not recorded."""
+    db["stage_status"].add_column("upstream_hash", str)

@@ -75,6 +75,14 @@ def test_spoken_and_written_pii(detector, text, piece, kind):
     assert any(piece in got and got_kind == kind for got, got_kind in spans), spans
 
 
+def test_a_phone_number_is_a_phone_though_it_passes_the_nhs_checksum_and_the_verb_before_a_name_stays(detector):
+    """"Call Margaret Okafor at 555-201-3344" became "[Participant 2] at [ID_1]": Presidio's NHS recognizer (3-3-4 digits
+    with a checksum one number in eleven passes) outscored the phone reading, and spaCy took "Call" into the name."""
+    assert found(detector, "Call Margaret Okafor at 555-201-3344") == [("Margaret Okafor", "PERSON"), ("555-201-3344", "PHONE")]
+    assert found(detector, "Her NHS number is 943 476 5919") == [("943 476 5919", "ID")]  # said to be one, it is one
+    assert found(detector, "Will Smith called about the filter.") == [("Will Smith", "PERSON")]  # a first name is no verb
+
+
 @pytest.mark.parametrize("text", ["Mum's sister set it up for us.", "Apple's manager said the repair was covered.", "The company's son and daughter brands share one app."])
 def test_a_possessive_before_a_relative_names_nobody_when_it_is_an_everyday_word_or_a_brand(detector, text):
     assert [piece for piece, kind in found(detector, text) if kind == "PERSON"] == []

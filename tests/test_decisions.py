@@ -8,6 +8,7 @@ tests need no transcription; the QDPX a second coder returns is this study's own
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -305,6 +306,9 @@ def test_a_real_name_typed_into_a_memo_never_reaches_study_db_or_the_qdpx(small,
     assert result.exit_code == 0 and "PII replaced by placeholders" in result.output
     stored = utterance_memos(db)[utterance]
     assert "Sarah" not in stored and "Okafor" not in stored and stored.startswith(f"[{label}] sounded unsure")
+    CliRunner().invoke(cli, ["--study", str(small.root), "memo", str(utterance), "Call Sarah Okafor at 555-201-3344"])
+    assert re.fullmatch(rf"Call \[{label}\] at \[PHONE[_0-9]*\]", utterance_memos(db)[utterance])  # was "[Participant 2] at [ID_1]"
+    CliRunner().invoke(cli, ["--study", str(small.root), "memo", str(utterance), "Sarah Okafor sounded unsure; ask Sarah again"])
     coding = db.execute("SELECT id FROM codings WHERE utterance_id = ? LIMIT 1", [utterance]).fetchone()[0]
     decide(db, coding, "accepted")
     set_memo(db, coding, "Okafor said the same to support")  # saved by another route, with the name

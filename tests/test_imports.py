@@ -11,6 +11,7 @@ import pytest
 
 from tests.db_text import all_text
 from research.importers import read_transcript
+from research.importers.transcript import TranscriptFormatError
 from research.importers.add import add_sources
 from research.importers.feedback import FeedbackColumns, add_feedback
 from research.metadata import MetadataSheet
@@ -385,3 +386,17 @@ def test_each_track_is_transcribed_apart_and_is_its_own_speaker(study, tmp_path)
     second = [u for u in raw if u["speaker"] == "S2"]
     assert first and second
     assert max(u["end"] for u in first) <= 6.5 and min(u["start"] for u in second) >= 5.5  # each speaker only where its own track speaks
+
+
+@pytest.mark.parametrize("suffix, clock", [(".srt", "00:00:05,000 --> 00:00:0x,500"), (".srt", "00:00:05,000 --> 00:00:04,500"), (".vtt", "00:00:05.000 --> 00:00:0x.500")])
+def test_a_cue_with_a_bad_timestamp_is_refused_naming_its_number(tmp_path, suffix, clock):
+    """The srt library read "00:00:0x,500" as 00:00:00 plus position data, so the cue was imported ending before it began."""
+    header = "WEBVTT\n\n" if suffix == ".vtt" else ""
+    good = "00:00:01,000 --> 00:00:04,000" if suffix == ".srt" else "00:00:01.000 --> 00:00:04.000"
+    path = tmp_path / f"call{suffix}"
+    path.write_text(f"{header}1\n{good}\nDana Whitfield: Hello.\n\n2\n{clock}\nMarisol Quenby: Hi.\n\n3\n{good.replace('01', '09').replace('04', '12')}\nDana Whitfield: Go on.\n")
+    with pytest.raises(TranscriptFormatError, match=r"^call\.(srt|vtt): cue 2 (has a malformed timestamp|ends before it starts)") as refused:
+        read_transcript(path)
+    assert "\n" not in str(refused.value)
+    path.write_text(path.read_text().replace(clock, clock.replace("0x", "06").replace("04,500", "06,500")))
+    assert [(t.start, t.end) for t in read_transcript(path).turns][1] == (5.0, 6.5)  # the same file, mended, reads

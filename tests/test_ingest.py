@@ -86,7 +86,7 @@ def test_bad_files_get_one_line_each_and_the_rest_are_added(study, tmp_path):
     report = add_files(study, [corrupt, empty, good, text_as_wav, silent_video, unsupported, tmp_path / "missing.wav"])
     assert report.added == ["good.wav"]
     assert len(report.failed) == 6
-    for position, reason in [(1, "not a readable"), (2, "not a readable"), (4, "not a readable"), (5, "no audio stream"), (6, "unsupported file type"), (7, "no such file")]:
+    for position, reason in [(1, "not a readable"), (2, "an empty file (0 bytes)"), (4, "a text file, not a recording"), (5, "no audio stream"), (6, "unsupported file type"), (7, "no such file")]:
         (line,) = [line for line in report.failed if line.startswith(f"file {position} of 7: ")]  # by position: names can carry people's names
         assert reason in line and "\n" not in line
 
@@ -103,8 +103,9 @@ def test_cli_add_reports_failures_and_exit_code(study, tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_text("nope")
     result = CliRunner().invoke(cli, ["--study", str(study.root), "add", str(good), str(bad)])
-    assert result.exit_code == 0
-    assert "Added 1" in result.output and "file 2 of 2: not a readable" in result.output and "bad.wav" not in result.output
+    assert result.exit_code == 1  # the rest are added, but a failed file fails the batch, as in `transcribe` and `watch --once`
+    assert study.db["interviews"].count == 1
+    assert "Added 1" in result.output and "file 2 of 2: a text file, not a recording" in result.output and "bad.wav" not in result.output
     only_bad = CliRunner().invoke(cli, ["--study", str(study.root), "add", str(bad)])
     assert only_bad.exit_code == 1
 

@@ -55,13 +55,13 @@ def test_schema_is_applied_by_named_migrations_in_wal_mode(study):
     assert applied == ["0001_initial", "0002_speaker_roles", "0003_coding", "0004_themes_map", "0005_utterance_facts", "0006_code_kind",
                        "0007_journey_insight_edits", "0008_coding_scope", "0009_themes_edits", "0010_speakers_enrolment",
                        "0011_decisions_log_and_utterance_memos", "0012_review_transcript_edits", "0013_utterance_acts", "0014_imports_source_type",
-                       "0015_utterance_sentences", "0016_memos_saved_before_redaction", "0017_memo_log"]
+                       "0015_utterance_sentences", "0016_memos_saved_before_redaction", "0017_memo_log", "0018_stage_upstream"]
     tables = {"interviews", "participants", "utterances", "runs", "stage_status", "utterances_fts", "codes", "codings", "themes", "maps", "utterance_facts",
               "insight_edits", "utterance_scope", "theme_edits", "voiceprints", "decision_log", "utterance_memos", "transcript_edits", "utterance_acts",
               "utterance_sentences", "memos_saved_before_redaction", "memo_log"}
     assert tables <= set(db.table_names())
     # reopening applies nothing twice
-    assert open_database(study.db_path).execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'research.study'").fetchone()[0] == 17
+    assert open_database(study.db_path).execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'research.study'").fetchone()[0] == 18
 
 
 def test_utterances_are_searchable_with_fts(study):
@@ -103,3 +103,27 @@ def test_coding_groups_interviews_by_customer_speech(study):
                                     + [{"interview_id": n, "idx": 9, "role": "interviewer", "text": "y" * 500}])  # questions don't count
     assert prepare_groups(db, [1, 2, 3, 4], limit=100) == [[1], [2], [3, 4]]  # 70 + 50 > 100; 50 + 90 > 100; 90 + 10 fits
     assert prepare_groups(db, [3, 1], limit=60) == [[3], [1]]  # an interview over the limit is a group of its own
+
+
+def test_a_stage_built_from_a_transcript_redone_with_other_settings_is_stale_until_run_redoes_it(study):
+    """After `research transcribe --force --model ...`, status kept speakers, anonymize and code ✓ though they were
+    built from the old transcript."""
+    from pathlib import Path
+
+    from research.importers.add import add_sources
+    from research.speakers import run_speakers
+    from research.status import interview_statuses
+    from research.store import set_stage, stage_statuses
+
+    add_sources(study, [Path(__file__).parent / "fixtures" / "transcripts" / "teams-call.vtt"])
+    assert run_speakers(study) == {"INT-001": "done"}
+    speakers = stage_statuses(study.db, "speakers")[1]["params_hash"]
+    set_stage(study.db, 1, "anonymize", "done", params_hash="a1", upstream_hash=speakers)  # as run_stage records it
+    set_stage(study.db, 1, "code", "done", params_hash="c1")  # built by an older version: what it was built from is unknown
+    assert interview_statuses(study)[0].stages == {"transcribe": "done", "speakers": "done", "anonymize": "done", "code": "done"}
+    set_stage(study.db, 1, "transcribe", "done", params_hash="another-model")  # what TranscriptionBatch records for a new transcript
+    assert interview_statuses(study)[0].stages == {"transcribe": "done", "speakers": "stale", "anonymize": "stale", "code": "stale"}
+    assert "↻" in CliRunner().invoke(cli, ["--study", str(study.root), "status"]).output
+    assert run_speakers(study) == {"INT-001": "done"}  # redone, as `research run` does, from the new transcript's hash
+    assert stage_statuses(study.db, "speakers")[1]["upstream_hash"] == "another-model"
+    assert interview_statuses(study)[0].stages == {"transcribe": "done", "speakers": "done", "anonymize": "stale", "code": "stale"}

@@ -69,6 +69,7 @@ EXACT_DATE = re.compile(rf"\b(?:{_DAY}\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+{_DAY})\b
 DETERMINERS = frozenset({"the", "this", "that", "these", "those", "my", "our", "your", "their", "any", "some", "no", "a", "an"})
 PEOPLE_NOUNS = frozenset({"family", "families", "household", "kids", "children", "boys", "girls", "twins", "brothers", "sisters", "sons", "daughters", "parents", "clan", "residence", "house", "home", "estate"})  # "the Nwachukwu family" is people
 NOT_NAMES = frozenset(STOP_WORDS) | {"tell", "say", "ask", "let", "call", "thank", "thanks", "hello", "hi", "okay", "ok", "yes", "yeah", "sure", "right", "great", "wow", "honestly", "well"}
+NHS_CONTEXT = re.compile(r"\b(?:nhs|health|patient)\b", re.IGNORECASE)  # a UK NHS number is written 3-3-4, as a US phone number is
 CONTEXT_RECOGNIZERS = frozenset({"ContextNameRecognizer", "SpelledNameRecognizer", "TitleNameRecognizer"})  # the words around say it is a name, whatever the word
 CUED = CONTEXT_RECOGNIZERS | {"RelativeNameRecognizer"}
 _PUNCTUATION = ".,!?;:()[]\"“”‘’—–…"
@@ -202,9 +203,11 @@ class PiiDetector:
             if self._allowed(piece) or not self._keep(result, piece, text):
                 continue
             kind = ENTITY_TYPES[result.entity_type]
+            start = result.start + _leading_word_length(piece) if kind == "PERSON" else result.start
+            piece = text[start : result.end]
             if kind == "URL" and re.search(r"\bat\b|@", piece, re.IGNORECASE):
                 kind = "EMAIL"
-            spans.append(PiiSpan(result.start, result.end, kind, _normalise(piece), cued=(result.recognition_metadata or {}).get("recognizer_name") in CUED))
+            spans.append(PiiSpan(start, result.end, kind, _normalise(piece), cued=(result.recognition_metadata or {}).get("recognizer_name") in CUED))
         for match in find_known_names(text, self.known):
             spans.append(PiiSpan(match.start, match.end, match.name.entity_type, entity_key(match.name.text), known=True))
         return merge(spans, text)
@@ -218,11 +221,23 @@ class PiiDetector:
             return bool(EXACT_DATE.search(piece))
         if result.entity_type == PROPER_NOUN:
             return "ORGANIZATION" in self.keep_spacy
+        if result.entity_type == "UK_NHS":  # its checksum passes one number in eleven; a phone number is the likelier reading
+            return bool(NHS_CONTEXT.search(text[max(0, result.start - 40) : result.start]))
         if result.entity_type in SPACY_ONLY and recognizer == "SpacyRecognizer":
             return result.entity_type in self.keep_spacy
         if result.entity_type == "PERSON":
             return _person(piece, recognizer, text.isupper()) and (recognizer == "SpelledNameRecognizer" or _named_compound(text, result.start, result.end))
         return True
+
+
+def _leading_word_length(piece: str) -> int:
+    """Characters to drop from the start of a name span: a verb or greeting spaCy took into it ("Call Margaret Okafor",
+    "Thanks Margaret"), unless the word could itself be the first name ("Will Smith")."""
+    first, _, rest = piece.partition(" ")
+    word = first.strip(_PUNCTUATION)
+    if not rest.strip() or word.casefold() not in NOT_NAMES or (is_listed_name(word) and len(rest.split()) < 2):
+        return 0
+    return len(piece) - len(rest.lstrip())
 
 
 def _without_things(texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
