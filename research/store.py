@@ -445,3 +445,22 @@ def _memo_log(db: Database) -> None:
             undone_at TEXT
         )"""
     )
+
+
+@migrations(name="0018_headline_parses")
+def _headline_parses(db: Database) -> None:
+    """The spaCy parses a map's headlines are cut from, kept per utterance (research.journey.parses): DocBin bytes."""
+    db.execute(
+        """CREATE TABLE headline_parses (
+            utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,
+            text_hash TEXT NOT NULL,
+            texts TEXT NOT NULL,         -- JSON: the texts parsed, in the order of the Docs
+            docs BLOB NOT NULL
+        )"""
+    )
+
+
+@migrations(name="0019_pattern_hits")
+def _pattern_hits(db: Database) -> None:
+    """Which codes' patterns occur in a text, by the hash of the text and the patterns (research.journey.pattern_hits)."""
+    db.execute("CREATE TABLE pattern_hits (text_hash TEXT PRIMARY KEY, codes TEXT NOT NULL)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -34,9 +35,10 @@ THIRD_PERSON = {"i": "they", "me": "them", "my": "their", "mine": "theirs", "mys
 MAX_WORDS = 22
 
 
-def content_words(text: str) -> set[str]:
+@lru_cache(maxsize=1 << 16)  # a stage's texts are read again for each of its insights
+def content_words(text: str) -> frozenset[str]:
     """Lower-case words that carry content: no stop words, no filler, no pseudonym placeholders."""
-    return {w.strip("'-") for w in WORD.findall(PLACEHOLDER.sub(" ", text.lower())) if w not in STOP and len(w) > 2}
+    return frozenset({w.strip("'-") for w in WORD.findall(PLACEHOLDER.sub(" ", text.lower())) if w not in STOP and len(w) > 2})
 
 
 def shared_word_weights(group: list[tuple[str, str]], stage_texts: list[str]) -> dict[str, float]:

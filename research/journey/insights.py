@@ -218,6 +218,7 @@ class InsightContext:
     intensity: dict[int, float]
     valences: dict[str, float] = field(default_factory=dict)  # the codebook's emotion valences
     floor: float | None = None  # `claims.similarity_floor`: None counts every agreeing participant (no codebook examples to set it)
+    parses: object | None = None  # what parses headline candidates (`parses.StoredParses`); None: spaCy's pipeline, every time
 
 
 def make_insight(group: Group, context: InsightContext) -> Insight:
@@ -240,7 +241,7 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     texts = [in_its_sentence(unit.part.text, unit.utterance.text) for unit in candidates]
     standalone = [n for n, text in enumerate(texts) if not points_back(text)] or list(range(len(texts)))  # "That's genuinely motivating" says nothing alone
     candidates, texts = [candidates[n] for n in standalone], [texts[n] for n in standalone]
-    found = best_sentence(texts, weights)
+    found = best_sentence(texts, weights, context.parses)
     headline_text = headline(found[1]) if found else ""
     source = candidates[found[0]].utterance if found else None
     felt_by = Counter(c for c, _ in {(c, unit.utterance.participant) for unit in agreeing for c in unit.part.codes})
