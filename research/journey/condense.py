@@ -48,9 +48,14 @@ def shared_word_weights(group: list[tuple[str, str]], stage_texts: list[str]) ->
     for participant, text in group:
         by_participant.setdefault(participant, set()).update(content_words(text))
     people = Counter(w for words in by_participant.values() for w in words)
-    stage_df = Counter(w for text in stage_texts for w in content_words(text))
+    stage_df = _document_frequency(tuple(stage_texts))
     total = max(len(stage_texts), 1)
     return {w: (n / len(by_participant)) * math.log(1 + total / stage_df[w]) for w, n in people.items() if stage_df[w]}
+
+
+@lru_cache(maxsize=16)  # the same stage's texts for each of its insights
+def _document_frequency(texts: tuple[str, ...]) -> Counter:
+    return Counter(w for text in texts for w in content_words(text))
 
 
 def best_sentence(texts: list[str], weights: dict[str, float], nlp=None) -> tuple[int, object] | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from sqlite_utils import Database
@@ -23,6 +24,8 @@ from research.nlp import SPACY_MODEL, load_spacy
 TABLE = "headline_parses"
 SKIPPED = ["ner"]
 CHUNK = 500
+RECENT = 20_000  # Docs kept in this process (the review app's filter changes), by their utterance's text hash and their text
+_recent: OrderedDict[tuple[str, str], object] = OrderedDict()
 
 
 class StoredParses:
@@ -41,6 +44,7 @@ class StoredParses:
         self.rows: dict[int, tuple[list[str], bytes]] | None = None  # utterance id -> its kept texts and their DocBin, read on the first call
         self.docs: dict[str, object] = {}  # text -> Doc, read or parsed
         self.read: set[int] = set()  # the rows whose Docs are in `docs`
+        self.hashes: dict[int, str] = {}  # utterance id -> `_hash` of its text
 
     def pipe(self, texts: list[str]) -> list:
         """The Doc of each text, in order (what `best_sentence` reads from `nlp.pipe`)."""
@@ -48,12 +52,21 @@ class StoredParses:
             self.nlp = load_spacy()
             self.pipeline = _pipeline(self.nlp)
             self.rows = self._stored()
+        for text in texts:
+            if text not in self.docs and text in self.owner and self._key(text) in _recent:
+                self.docs[text] = _recent[self._key(text)]
         for uid in {self.owner.get(text) for text in texts if text not in self.docs} & self.rows.keys():
             self._read(uid)
         missing = [text for text in dict.fromkeys(texts) if text not in self.docs]
         if missing:
             fresh = dict(zip(missing, self.nlp.pipe(missing, disable=SKIPPED)))
             self._keep(fresh)
+        for text in texts:
+            if text in self.owner:
+                _recent[self._key(text)] = self.docs[text]
+                _recent.move_to_end(self._key(text))
+        while len(_recent) > RECENT:
+            _recent.popitem(last=False)
         return [self.docs[text] for text in texts]
 
     def _stored(self) -> dict[int, tuple[list[str], bytes]]:
@@ -95,6 +108,12 @@ class StoredParses:
         for row in rows:
             self.rows[row["utterance_id"]] = (json.loads(row["texts"]), row["docs"])
             self.read.add(row["utterance_id"])
+
+    def _key(self, text: str) -> tuple[str, str]:
+        uid = self.owner[text]
+        if uid not in self.hashes:
+            self.hashes[uid] = self._hash(self.texts[uid])
+        return self.hashes[uid], text
 
     def _hash(self, text: str) -> str:
         """The utterance's text with the pipeline that parsed it: another spaCy or model version parses again."""
