@@ -463,3 +463,22 @@ def _stage_upstream(db: Database) -> None:
     """The upstream stage's params_hash each stage was built from, so `research status` can tell a stage built from an
     older transcript (after `research transcribe --force --model ...`) from one that is up to date. NULL: not recorded."""
     db["stage_status"].add_column("upstream_hash", str)
+
+
+@migrations(name="0019_headline_parses")
+def _headline_parses(db: Database) -> None:
+    """The spaCy parses a map's headlines are cut from, kept per utterance (research.journey.parses): DocBin bytes."""
+    db.execute(
+        """CREATE TABLE headline_parses (
+            utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,
+            text_hash TEXT NOT NULL,
+            texts TEXT NOT NULL,         -- JSON: the texts parsed, in the order of the Docs
+            docs BLOB NOT NULL
+        )"""
+    )
+
+
+@migrations(name="0020_pattern_hits")
+def _pattern_hits(db: Database) -> None:
+    """Which codes' patterns occur in a text, by the hash of the text and the patterns (research.journey.pattern_hits)."""
+    db.execute("CREATE TABLE pattern_hits (text_hash TEXT PRIMARY KEY, codes TEXT NOT NULL)")

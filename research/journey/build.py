@@ -28,6 +28,7 @@ from research.journey.model import (
     Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, Saturation, SaturationStep, StageLane,
 )
 from research.journey.opportunities import FORMULA, rank, touchpoints_hurt
+from research.journey.parses import StoredParses
 from research.journey.placement import Alternatives, place_quotes
 from research.journey.personas import persona_matrix
 from research.journey.summary import stage_summary
@@ -61,7 +62,7 @@ class MapBuilder:
         utterances = load_utterances(self.study, self.codebook, cohort)
         speaking = sorted({u.participant for u in utterances})
         journey = [u for u in utterances if u.stage]
-        mark_problem_statements(journey, self.codebook)
+        mark_problem_statements(journey, self.codebook, self.study.db)
         stage_group = next((g for g in self.codebook.groups if g.ordered), self.codebook.groups[0])
         by_stage: dict[str, list[Utterance]] = defaultdict(list)
         for u in journey:
@@ -80,9 +81,10 @@ class MapBuilder:
         singles: dict[str, list[Insight]] = {}
         needed = max(2, math.ceil(self.pattern_share * len(speaking)))
         floor = similarity_floor(self.codebook, self.study.config.coding.embedding_model) if journey else None
+        parses = StoredParses(self.study.db, journey)
         for code in stage_group.codes:
             members = by_stage.get(code.id, [])
-            context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity, self.valences, floor)
+            context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity, self.valences, floor, parses)
             grouped = [u for u in members if code.id != last or u.id not in acts]
             groups = analyst_edits.apply_merges(code.id, group_utterances(grouped, vectors), edits)
             told = [g for g in groups if worth_telling(g, needed, self.intensity, STRONG_EMOTION)]
@@ -108,7 +110,7 @@ class MapBuilder:
         return JourneyMap(
             study=self.study.config.name, built_at=now(), filters=filters, interviews=len({u.interview for u in utterances}), participants=len(speaking),
             pattern_share=self.pattern_share, coverage=self._coverage(utterances, journey), stages=lanes,
-            opportunities=rank(every_insight, five_ws, speaker_of, len(speaking), touchpoints_hurt(journey, self.codebook), acts), opportunity_formula=FORMULA, advocacy=advocacy_summary,
+            opportunities=rank(every_insight, five_ws, speaker_of, len(speaking), touchpoints_hurt(journey, self.codebook, self.study.db), acts), opportunity_formula=FORMULA, advocacy=advocacy_summary,
             personas=persona_matrix(journey, personas, [c.id for c in stage_group.codes], [i for stage in insights.values() for i in stage]),
             participants_journeys=[j for j, _ in journeys.values()], saturation=self._saturation(journey),
             hidden_themes=self._theme_items(utterances, journey_themes=False),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -35,9 +36,10 @@ MAX_WORDS = 22
 COMPLEMENTS = frozenset({"acomp", "attr", "oprd", "ccomp", "xcomp", "dobj"})  # what lets a copula say something without its adverbial clause
 
 
-def content_words(text: str) -> set[str]:
+@lru_cache(maxsize=1 << 16)  # a stage's texts are read again for each of its insights
+def content_words(text: str) -> frozenset[str]:
     """Lower-case words that carry content: no stop words, no filler, no pseudonym placeholders."""
-    return {w.strip("'-") for w in WORD.findall(PLACEHOLDER.sub(" ", text.lower())) if w not in STOP and len(w) > 2}
+    return frozenset({w.strip("'-") for w in WORD.findall(PLACEHOLDER.sub(" ", text.lower())) if w not in STOP and len(w) > 2})
 
 
 def shared_word_weights(group: list[tuple[str, str]], stage_texts: list[str]) -> dict[str, float]:
@@ -47,9 +49,14 @@ def shared_word_weights(group: list[tuple[str, str]], stage_texts: list[str]) ->
     for participant, text in group:
         by_participant.setdefault(participant, set()).update(content_words(text))
     people = Counter(w for words in by_participant.values() for w in words)
-    stage_df = Counter(w for text in stage_texts for w in content_words(text))
+    stage_df = _document_frequency(tuple(stage_texts))
     total = max(len(stage_texts), 1)
     return {w: (n / len(by_participant)) * math.log(1 + total / stage_df[w]) for w, n in people.items() if stage_df[w]}
+
+
+@lru_cache(maxsize=16)  # the same stage's texts for each of its insights
+def _document_frequency(texts: tuple[str, ...]) -> Counter:
+    return Counter(w for text in texts for w in content_words(text))
 
 
 def best_sentence(texts: list[str], weights: dict[str, float], nlp=None) -> tuple[int, object] | None:

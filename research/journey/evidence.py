@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from sqlite_utils import Database
 
 from research.codebook import Codebook
 from research.coding.sentences import load_parts
@@ -156,24 +157,20 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
     return list(utterances.values())
 
 
-def mark_problem_statements(utterances: list[Utterance], codebook: Codebook) -> None:
+def mark_problem_statements(utterances: list[Utterance], codebook: Codebook, db: Database | None = None) -> None:
     """Mark the parts that state a problem without feeling it ("But we were billed twice for the first filter shipment."):
     parts with no feeling of their own, in answers that felt something negative or were coded with a problem
-    signal, where a problem signal's own patterns (the codebook's pain-point and expectation-gap) match the part itself."""
+    signal, where a problem signal's own patterns (the codebook's pain-point and expectation-gap) match the part itself.
+    With `db`, each part is matched once per study (`pattern_hits`)."""
     candidates = [(u, k) for u in utterances if "negative" in u.felt or any(c in u.codes for c in PROBLEM_SIGNALS)
                   for k, p in enumerate(u.parts) if abs(p.valence or 0.0) < -PROBLEM_VALENCE and "positive" not in p.felt]
     if not candidates or not any(key in codebook.codes and codebook.codes[key][1].patterns for key in PROBLEM_SIGNALS):
         return
-    from research.coding.rules import RuleMatcher
-    from research.nlp import load_spacy
+    from research.journey.pattern_hits import pattern_hits
 
-    nlp = load_spacy()  # the headlines' pipeline, loaded once; lemmas need neither the parser nor NER
-    distinct = list(dict.fromkeys(u.parts[k].text for u, k in candidates))
-    with nlp.select_pipes(disable=[name for name in ("parser", "ner") if name in nlp.pipe_names]):
-        rules = RuleMatcher(codebook, nlp, keys=PROBLEM_SIGNALS)  # only these codes' patterns
-        problems = {text for text, doc in zip(distinct, nlp.pipe(distinct, batch_size=256)) if rules.matcher(doc)}
+    hits = pattern_hits(db, codebook, PROBLEM_SIGNALS, [u.parts[k].text for u, k in candidates])  # only these codes' patterns
     for u, k in candidates:
-        if u.parts[k].text in problems:
+        if hits[u.parts[k].text]:
             u.parts[k] = replace(u.parts[k], problem=True)
 
 

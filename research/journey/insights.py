@@ -218,6 +218,7 @@ class InsightContext:
     intensity: dict[int, float]
     valences: dict[str, float] = field(default_factory=dict)  # the codebook's emotion valences
     floor: float | None = None  # `claims.similarity_floor`: None counts every agreeing participant (no codebook examples to set it)
+    parses: object | None = None  # what parses headline candidates (`parses.StoredParses`); None: spaCy's pipeline, every time
 
 
 def make_insight(group: Group, context: InsightContext) -> Insight:
@@ -239,7 +240,7 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     valence = polarity_of(agreeing)[1]
     members = Group(agreeing).members
     weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
-    source, headline_text = _headline_of(tiers, weights)
+    source, headline_text = _headline_of(tiers, weights, context.parses)
     felt_by = Counter(c for c, _ in {(c, unit.utterance.participant) for unit in agreeing for c in unit.part.codes})
     sign = {"pain": -1, "delight": 1}.get(polarity)
     other_way = {c for c in felt_by if sign and sign * context.valences.get(c, sign) <= 0}  # a pain is not told "with surprise"
@@ -265,7 +266,7 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     )
 
 
-def _headline_of(tiers: list[list[Unit]], weights: dict[str, float]) -> tuple[Utterance | None, str]:
+def _headline_of(tiers: list[list[Unit]], weights: dict[str, float], parses: object | None = None) -> tuple[Utterance | None, str]:
     """(the answer the headline comes from, the headline) from the first tier of candidate parts that gives one; a part
     that points back ("That's genuinely motivating") heads nothing while another part can."""
     tiers = [tier for tier in tiers if tier]
@@ -275,7 +276,7 @@ def _headline_of(tiers: list[list[Unit]], weights: dict[str, float]) -> tuple[Ut
         if not standalone and n < len(tiers) - 1:
             continue
         standalone = standalone or list(range(len(texts)))
-        found = best_sentence([texts[k] for k in standalone], weights)
+        found = best_sentence([texts[k] for k in standalone], weights, parses)
         if found and (said := headline(found[1])):
             return candidates[standalone[found[0]]].utterance, said
     return None, ""

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from sqlite_utils import Database
+
 from research.codebook import Codebook
 from research.fivews import LIGHT_VERBS, FiveWs
 from research.journey.evidence import Utterance
@@ -27,25 +29,20 @@ LIMIT = 10
 FEELINGS = {"frustration": "frustration", "anger": "anger", "anxiety": "worry", "confusion": "confusion", "disappointment": "disappointment"}
 
 
-def touchpoints_hurt(utterances: list[Utterance], codebook: Codebook) -> dict[int, set[str]]:
+def touchpoints_hurt(utterances: list[Utterance], codebook: Codebook, db: Database | None = None) -> dict[int, set[str]]:
     """{utterance id: the names of its coded touchpoints that hurt}: those whose codebook patterns occur in a part of the
     answer that feels negative or states a problem (`Part.evidence`). "It paired with the studio Wi-Fi straight away.
     But on the high setting it is loud." names the app only where it worked: the app did not hurt. A touchpoint
-    without patterns cannot be checked and counts as coded."""
+    without patterns cannot be checked and counts as coded. With `db`, each part is matched once per study (`pattern_hits`)."""
     touchpoints = {key: code for key, (_, code) in codebook.codes.items() if key.startswith("touchpoint:")}
     checkable = {key for key, code in touchpoints.items() if code.patterns}
     hurt = {u.id: {touchpoints[k].name for k in u.in_group("touchpoint") if k in touchpoints and k not in checkable} for u in utterances}
     painful = [(u, part.text) for u in utterances if set(u.in_group("touchpoint")) & checkable for part in (u.parts or [u.whole()]) if part.evidence < 0]
     if not painful:
         return hurt
-    from research.coding.rules import RuleMatcher
-    from research.nlp import load_spacy
+    from research.journey.pattern_hits import pattern_hits
 
-    nlp = load_spacy()
-    texts = list(dict.fromkeys(text for _, text in painful))
-    with nlp.select_pipes(disable=[name for name in ("parser", "ner") if name in nlp.pipe_names]):
-        rules = RuleMatcher(codebook, nlp, keys=checkable)
-        named = {text: {nlp.vocab.strings[match] for match, _, _ in rules.matcher(doc)} for text, doc in zip(texts, nlp.pipe(texts, batch_size=256))}
+    named = pattern_hits(db, codebook, checkable, [text for _, text in painful])
     for u, text in painful:
         hurt[u.id] |= {touchpoints[k].name for k in named[text] & set(u.in_group("touchpoint"))}
     return hurt
