@@ -241,6 +241,31 @@ async def test_the_review_app_says_at_once_that_a_read_only_study_cannot_be_chan
             assert said == ["This study is read-only: you can read it, but no decision or memo can be saved."]
 
 
+async def test_a_saving_key_on_a_read_only_study_is_dimmed_and_changes_nothing(tmp_path):
+    """Pressing a on a suggestion in a read-only study ended the app with sqlite's 'attempt to write a readonly database'."""
+    from tui.app import ResearchApp
+    from tui.screens.transcript import TranscriptScreen
+
+    study = make_study(tmp_path / "study")
+    ids = [utterance(study, "INT-001", idx) for idx in range(5)]
+    save_suggestions(study.db, study_codebook(study)[0], ids, [Suggestion(ids[1], "stage:retention", 0.8, "rule")])
+    before = set(codings(study))
+    study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    study.db.conn.close()
+    with read_only(study.root, study.db_path):
+        app = ResearchApp(Study.open(study.root))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.push_screen(TranscriptScreen("INT-001", focus_utterance=ids[1]))
+            await pilot.pause()
+            screen = app.screen
+            assert screen.check_action("accept", ()) is None and screen.check_action("next_suggestion", ()) is True
+            for key in ("a", "x", "b", "u"):
+                await pilot.press(key)
+            await pilot.pause()
+            assert app.is_running and app.screen is screen
+    assert set(codings(Study.open(study.root))) == before
+
+
 # -- item 7: a duplicate row in the metadata sheet ---------------------------------------------------------
 
 def test_a_duplicate_sheet_row_is_one_line_and_leaves_nothing_behind(study, tmp_path):

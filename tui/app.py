@@ -77,15 +77,18 @@ class ResearchApp(App):
         # busy disk; only a power cut can lose the last few (the pipeline's own connections are unchanged).
         study.db.execute("PRAGMA synchronous = NORMAL")
         self.map_is_stale = False  # set by any decision; the journey screen rebuilds when it comes back
+        self.read_only = is_read_only(study.db)  # saving keys are dimmed and do nothing (tui.read_only)
         self._startup_frozen = False
 
     def on_mount(self) -> None:
         self.push_screen(DashboardScreen())
-        if is_read_only(self.study.db):
+        if self.read_only:
             self.notify("This study is read-only: you can read it, but no decision or memo can be saved.", severity="warning", timeout=10)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The key that leads to the screen already shown (`d` on the dashboard) is left out of its footer."""
+        if action == "run_pipeline" and self.read_only:
+            return None
         return action != getattr(self.screen, "SHOWN_BY", None)
 
     def freeze_startup_objects(self) -> None:

@@ -20,9 +20,8 @@ from research.errors import ResearchError
 from research.faults import fault_line
 from research.export import chart, deck, document, markdown, qdpx, story, tables, transcripts
 from research.export.source import codings, transcripts as load_transcripts
-from research.journey import MapBuilder, build_and_store, participants_matching
+from research.journey import build_and_store, participants_matching
 from research.refi import write_qdc
-from research.store import is_read_only
 from research.study import Study
 
 MAP_FORMATS = ("html", "md", "json", "csv", "png", "svg", "story", "pptx")
@@ -88,7 +87,7 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
         redact.many([memo.text for memo in memos(study.db, interviews)])  # every memo the export writes, in one detector call
     if set(formats) & set(MAP_FORMATS):
         progress("building the journey map")
-        journey = MapBuilder(study, codebook).build(filters) if is_read_only(study.db) else build_and_store(study, codebook, filters)  # a read-only study exports unstored
+        journey = build_and_store(study, codebook, filters)  # a read-only study exports unstored
         notes = redacted(memos(study.db, interviews, include_suggested), redact)
         progress("writing the map's formats")
         if "html" in formats:

@@ -33,7 +33,7 @@ from research.journey.placement import Alternatives, place_quotes
 from research.journey.personas import persona_matrix
 from research.journey.summary import stage_summary
 from research.labels import name_unnamed
-from research.store import now
+from research.store import is_read_only, now
 from research.study import Study
 
 STRONG_EMOTION = 0.6  # |valence| at or above this is a strong feeling
@@ -384,8 +384,10 @@ def filters_key(filters: dict[str, str]) -> str:
 
 
 def build_and_store(study: Study, codebook: Codebook, filters: dict[str, str] | None = None, pattern_share: float = 0.3) -> JourneyMap:
+    """The map for these filters, stored for the next reader unless the study is read-only."""
     journey = MapBuilder(study, codebook, pattern_share).build(filters)
-    study.db["maps"].upsert({"filters": filters_key(journey.filters), "built_at": journey.built_at, "data": journey.model_dump_json()}, pk="filters")
+    if not is_read_only(study.db):
+        study.db["maps"].upsert({"filters": filters_key(journey.filters), "built_at": journey.built_at, "data": journey.model_dump_json()}, pk="filters")
     return journey
 
 

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from research.journey.condense import in_its_sentence
 from research.journey.evidence import Utterance
 from research.nlp import SPACY_MODEL, load_spacy
+from research.store import is_read_only
 
 TABLE = "headline_parses"
 SKIPPED = ["ner"]
@@ -102,7 +103,7 @@ class StoredParses:
                 by_owner[self.owner[text]][text] = doc
         rows = [{"utterance_id": uid, "text_hash": self._hash(self.texts[uid]), "texts": json.dumps(list(docs)),
                  "docs": DocBin(docs=list(docs.values()), store_user_data=False).to_bytes()} for uid, docs in by_owner.items()]
-        if rows:
+        if rows and not is_read_only(self.db):  # a read-only study keeps them for this process only
             with self.db.atomic():
                 self.db[TABLE].upsert_all(rows, pk="utterance_id")
         for row in rows:

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from research.codebook import Codebook
 from research.nlp import SPACY_MODEL, load_spacy
+from research.store import is_read_only
 
 TABLE = "pattern_hits"
 CHUNK = 500
@@ -37,7 +38,7 @@ def pattern_hits(db: Database | None, codebook: Codebook, keys: Collection[str],
         with nlp.select_pipes(disable=[name for name in ("parser", "ner") if name in nlp.pipe_names]):
             rules = RuleMatcher(codebook, nlp, keys=chosen)
             fresh = {hashes[text]: sorted({nlp.vocab.strings[match] for match, _, _ in rules.matcher(doc)}) for text, doc in zip(missing, nlp.pipe(missing, batch_size=256))}
-        if db is not None:
+        if db is not None and not is_read_only(db):
             with db.atomic():
                 db[TABLE].upsert_all(({"text_hash": key, "codes": json.dumps(codes)} for key, codes in fresh.items()), pk="text_hash")
         found |= fresh

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Header, ProgressBar, Static
 
 from research.status import STAGE_HEADERS, interview_statuses
 from research.store import STAGES
+from tui.read_only import SavesToStudy
 from tui.resume import load
 from tui.widgets.footer import KeyFooter
 
@@ -50,13 +51,14 @@ class PipelineFinished(Message):
         self.summary, self.failed = summary, failed
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(SavesToStudy, Screen):
     SHOWN_BY = "dashboard"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = """
     DashboardScreen DataTable { height: 1fr; }
     DashboardScreen #pipeline { height: 1; padding: 0 1; }
     DashboardScreen ProgressBar { height: 1; padding: 0 1; }
     """
+    SAVING = frozenset({"run_pipeline"})
     BINDINGS = [
         Binding("enter", "open", "Review", priority=True, id="dashboard.open"),  # before the table's own enter, so the footer shows it
         Binding("r", "run_pipeline", "Run pipeline", id="dashboard.run"),

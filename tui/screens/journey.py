@@ -24,6 +24,7 @@ from research.errors import ResearchError
 from research.export.wording import nothing_placed_line
 from research.journey.model import Insight, JourneyMap
 from tui.dialogs import Prompt
+from tui.read_only import SavesToStudy
 from tui.widgets.evidence import EvidencePanel
 from tui.widgets.footer import KeyFooter
 from tui.widgets.map_board import MapBoard
@@ -52,7 +53,7 @@ class MapFailed(Message):
         self.error = error
 
 
-class JourneyScreen(Screen):
+class JourneyScreen(SavesToStudy, Screen):
     SHOWN_BY = "journey"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = """
     JourneyScreen #filters { height: 1; }
@@ -61,6 +62,7 @@ class JourneyScreen(Screen):
     JourneyScreen #summary { height: auto; max-height: 5; padding: 0 1; color: $text-muted; }
     JourneyScreen ContentSwitcher { height: 1fr; }
     """
+    SAVING = frozenset({"rewrite", "hide", "pin", "merge", "undo"})
     BINDINGS = [
         Binding("enter", "quotes", "Quotes", show=False, id="journey.quotes"),
         Binding("v", "view('personas')", "Personas", id="journey.personas"),
@@ -245,6 +247,8 @@ class JourneyScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """On the personas and opportunities views, their own key reads 'Map' (it goes back) and the insight edits leave the footer."""
+        if super().check_action(action, parameters) is None:
+            return None
         current = self.query_one(ContentSwitcher).current
         if action == "view":
             return parameters[0] != current

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Header, Static
 from research.errors import ResearchError
 from research.review import merge_themes, promote_theme, rename_theme
 from tui.dialogs import Prompt
+from tui.read_only import SavesToStudy
 from tui.widgets.cells import clip
 from tui.widgets.footer import KeyFooter
 
@@ -26,12 +27,13 @@ def quote_excerpt(text: str) -> str:
     return textwrap.shorten(text, QUOTE_CHARS, placeholder=" …")
 
 
-class ThemesScreen(Screen):
+class ThemesScreen(SavesToStudy, Screen):
     SHOWN_BY = "themes"  # the app's action that leads here: its key is hidden on this screen
     DEFAULT_CSS = """
     ThemesScreen DataTable { height: 1fr; }
     ThemesScreen #quote { height: auto; max-height: 7; border-top: solid $primary; padding: 0 1; }
     """
+    SAVING = frozenset({"rename", "merge", "promote"})
     BINDINGS = [
         Binding("e", "rename", "Rename", id="themes.rename"),
         Binding("space", "mark", "Mark to merge", id="themes.mark"),

@@ -26,6 +26,7 @@ from research.study import Study
 from research.timecode import clock
 from tui.correction_dialogs import EditDialog, RoleDialog, SpeakerChoice, WordsChoice, WordsDialog
 from tui.dialogs import CodePicker, Prompt
+from tui.read_only import SavesToStudy
 from tui.resume import Position, load, save
 from tui.widgets.footer import KeyFooter
 from tui.widgets.utterance_list import UtteranceList
@@ -92,7 +93,7 @@ def utterance_text(u: UtteranceView) -> Text:
     return text
 
 
-class TranscriptScreen(Screen):
+class TranscriptScreen(SavesToStudy, Screen):
     """One interview. n/p move between open suggestions; a/x decide; c recodes; m adds a memo."""
 
     DEFAULT_CSS = """
@@ -102,6 +103,7 @@ class TranscriptScreen(Screen):
     TranscriptScreen #work { width: 1fr; }
     TranscriptScreen #work-bar { width: 24; }
     """
+    SAVING = frozenset({"accept", "reject", "recode", "add_code", "memo", "utterance_memo", "bulk_accept", "undo", "edit", "words", "role"})
     BINDINGS = [
         Binding("n", "next_suggestion", "Next", id="transcript.next"),
         Binding("p", "previous_suggestion", "Prev", id="transcript.previous"),
