@@ -292,7 +292,8 @@ def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, con
     mine = {id(unit) for unit in quotable}
     order = sorted(range(len(agreeing)), key=lambda i: (id(agreeing[i]) not in mine, not _part_leans(agreeing[i].part, polarity), i))  # felt parts first on ties
     units = [agreeing[i] for i in order]
-    verbs = verbs_of(parse([unit.part.text for unit in units]))
+    texts = [unit.part.text for unit in units]
+    verbs = verbs_of(context.parses.pipe(texts) if context.parses is not None else parse(texts))
     said = [Said(unit.utterance.participant, unit.part.text, unit.part.vector / max(float(np.linalg.norm(unit.part.vector)), 1e-9), _felt(unit),
                  _named(unit, context.valences), found) for unit, found in zip(units, verbs)]
     found = claim(said, _headline_candidates(units, quotable, polarity), context.floor)

@@ -30,7 +30,8 @@ _recent: OrderedDict[tuple[str, str], object] = OrderedDict()
 
 
 class StoredParses:
-    """`nlp.pipe` for the headline candidates of `utterances`: their answers and their parts in their sentences."""
+    """`nlp.pipe` for the headline candidates of `utterances`: their answers, their parts in their sentences, and the
+    parts as said (whose verbs a claim compares)."""
 
     def __init__(self, db: Database, utterances: Iterable[Utterance]):
         self.db = db
@@ -38,7 +39,7 @@ class StoredParses:
         self.texts: dict[int, str] = {}
         for u in utterances:
             self.texts[u.id] = u.text
-            for text in [u.text, *(in_its_sentence(p.text, u.text) for p in u.parts)]:
+            for text in [u.text, *(in_its_sentence(p.text, u.text) for p in u.parts), *(p.text for p in u.parts)]:
                 self.owner.setdefault(text, u.id)
         self.nlp = None
         self.pipeline = ""
