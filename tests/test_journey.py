@@ -790,3 +790,26 @@ def test_no_quote_on_the_map_carries_the_interviewers_unfinished_question(mapped
 
     shown = [q for q in quotes(journey.model_dump()) if q["utterance_id"] in cut]
     assert shown and all(q["text"] == cut[q["utterance_id"]] for q in shown), shown
+
+
+def test_an_utterances_valence_does_not_depend_on_the_order_of_its_codes():
+    """Codes are a set, whose order changes per process (PYTHONHASHSEED): summed in that order, frustration,
+    disappointment and relief (-0.6, -0.5, +0.5) made -0.2 or -0.20000000000000004, below `BAD_FEELING` in one
+    process and not in the other, and two builds of one study told a detractor apart."""
+    from itertools import permutations
+
+    from research.journey.evidence import utterance_valence
+
+    valences = {"emotion:frustration": -0.6, "emotion:disappointment": -0.5, "emotion:relief": 0.5, "emotion:trust": 0.4}
+    felt = ["emotion:frustration", "emotion:disappointment", "emotion:relief"]
+    assert {utterance_valence(dict.fromkeys(order), valences) for order in permutations(felt)} == {-0.2}
+    assert not utterance_valence(set(felt), valences) < BAD_FEELING  # the mean is the threshold, not below it
+    assert len({utterance_valence(dict.fromkeys(order), valences) for order in permutations([*felt, "emotion:trust", "signal:pain-point"])}) == 1
+
+
+def test_an_utterance_with_two_stage_codes_has_one_stage_in_every_order():
+    from research.journey.evidence import Utterance
+
+    stages = {Utterance(1, "INT-001", 1, "Participant 1", None, 0.0, "text", codes=dict.fromkeys(order)).stage
+              for order in (["stage:retention", "emotion:trust", "stage:advocacy"], ["stage:advocacy", "stage:retention"], ["emotion:trust", "stage:retention", "stage:advocacy"])}
+    assert stages == {"advocacy"}

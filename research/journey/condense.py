@@ -72,7 +72,7 @@ def best_sentence(texts: list[str], weights: dict[str, float], nlp=None) -> tupl
             if len(candidate) < 3 or candidate.text.rstrip().endswith("?"):  # a question heads nothing: it tells no experience
                 continue
             words = content_words(candidate.text)
-            score = sum(weights.get(w, 0.0) for w in words) / len(candidate) ** 0.75  # long run-on sentences (no punctuation in speech) pay
+            score = sum(weights.get(w, 0.0) for w in sorted(words)) / len(candidate) ** 0.75  # long run-on sentences (no punctuation in speech) pay
             if score > best_score:
                 best, best_score = (index, candidate), score
     return best

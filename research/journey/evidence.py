@@ -64,7 +64,9 @@ class Utterance:
 
     @property
     def stage(self) -> str | None:
-        return next((c.split(":", 1)[1] for c in self.codes if c.startswith("stage:")), None)
+        """Its stage; with two stage codes (an analyst's added to coding's), the first by name: a set's order changes per process."""
+        code = min((c for c in self.codes if c.startswith("stage:")), default=None)
+        return code.split(":", 1)[1] if code else None
 
     def in_group(self, group: str) -> list[str]:
         return sorted(c for c in self.codes if c.startswith(f"{group}:"))
@@ -106,10 +108,10 @@ def utterance_valence(codes: set[str], valences: dict[str, float]) -> float | No
 
     Neutral counts only when nothing else was felt, so "frustration + neutral" stays negative.
     """
-    felt = [valences[c] for c in codes if c in valences and valences[c] != 0.0]
+    felt = [valences[c] for c in sorted(codes) if c in valences and valences[c] != 0.0]  # sorted: a set's order changes per process
     felt += [v for c, v in SIGNAL_VALENCE.items() if c in codes]
-    if felt:
-        return float(np.mean(felt))
+    if felt:  # rounded: a mean that is a threshold in decimals compares as one (-0.6, -0.5, +0.5 is -0.2, not -0.20000000000000004)
+        return round(float(np.mean(felt)), 9)
     return 0.0 if any(c in valences for c in codes) else None
 
 
