@@ -8,6 +8,7 @@ import json
 from spacy.language import Language
 
 import research.journey.build as build_module
+import research.journey.parses as parses_module
 import research.journey.pattern_hits as pattern_hits_module
 from research.coding.stage import study_codebook
 from research.journey import build_and_store
@@ -26,6 +27,7 @@ def test_filtered_maps_from_kept_parses_equal_a_build_that_reuses_nothing(mapped
     db = mapped_copy.db
     for table in ("headline_parses", "pattern_hits"):
         db.execute(f"DELETE FROM {table}")  # nothing kept from the fixture's build
+    parses_module._recent.clear()  # nor from an earlier test's build in this process
     matched = pattern_hits_module.pattern_hits
     with monkeypatch.context() as patch:  # the reference: every candidate parsed with the whole pipeline, every pattern matched afresh
         patch.setattr(build_module, "StoredParses", lambda db, utterances: None)
