@@ -37,6 +37,15 @@ def screen_text(app) -> str:
     return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
 
 
+async def until(pilot, holds, tries: int = 100) -> None:
+    """Let the app run until `holds()` is true: on a busy machine a screen change can take more than one idle
+    cycle to land. Gives up after `tries` cycles; the caller's own assertion then says what is wrong."""
+    for _ in range(tries):
+        if holds():
+            return
+        await pilot.pause()
+
+
 @pytest.fixture
 def markup_study(tmp_path):
     from research.coding.stage import study_codebook, sync_codes
@@ -195,13 +204,17 @@ async def test_at_80x24_the_footer_wraps_to_show_every_key_of_the_transcript_and
     app = ResearchApp(markup_study)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+
+        def footer_keys() -> list[str]:
+            return [binding.description for _, binding, _, _ in app.screen.active_bindings.values() if binding.show]
+
         for opened in (False, True):
             if opened:
                 await pilot.press("enter")
-                await pilot.pause()
+                await until(pilot, lambda: isinstance(app.screen, TranscriptScreen) and all(d in screen_text(app) for d in footer_keys()))
                 assert isinstance(app.screen, TranscriptScreen)
             shown = screen_text(app)
-            described = [binding.description for _, binding, _, _ in app.screen.active_bindings.values() if binding.show]
+            described = footer_keys()
             assert described and all(description in shown for description in described), [d for d in described if d not in shown]
         assert "Undo" in shown and "Play" in shown and "Back" in shown
         await pilot.press("escape")
@@ -243,7 +256,7 @@ async def test_a_reopened_app_lands_on_the_interview_and_utterance_left_last(mar
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("down", "enter")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, TranscriptScreen))
         await pilot.press("down", "down", "down")
         await pilot.pause()
         left = app.screen.current
@@ -254,10 +267,12 @@ async def test_a_reopened_app_lands_on_the_interview_and_utterance_left_last(mar
         await pilot.pause()
         assert reopened.screen.query_one("DataTable").cursor_row == 1
         await pilot.press("enter")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(reopened.screen, TranscriptScreen))
         assert reopened.screen.interview == "INT-002" and reopened.screen.current.id == left.id
-        await pilot.press("escape", "up", "enter")  # another interview opens at its top
-        await pilot.pause()
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(reopened.screen, TranscriptScreen))
+        await pilot.press("up", "enter")  # another interview opens at its top
+        await until(pilot, lambda: isinstance(reopened.screen, TranscriptScreen))
         assert reopened.screen.interview == "INT-001" and reopened.screen.current.idx == 0
 
 
