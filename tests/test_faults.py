@@ -208,8 +208,11 @@ def test_a_read_only_study_reads_and_refuses_writes_in_one_line(study, tmp_path)
 
 def test_a_read_only_study_folder_still_exports_elsewhere(tmp_path):
     """The whole folder read-only (a read-only share or mount), vault and redacted audio too: the export to a
-    writable folder is whole, its m4a made in the export's staging folder, and nothing is written in the study."""
+    writable folder is whole, its m4a made in the export's staging folder, and nothing is written in the study.
+    Its participants are labelled by their slots, as before pseudonyms for unnamed participants: the map build
+    gave them pseudonyms in the vault, and the export stopped with "read-only"."""
     study = make_study(tmp_path / "study")
+    study.db.execute("UPDATE participants SET label = (SELECT code FROM interviews WHERE id = interview_id) || ' ' || slot")
     write_audio(study.redacted_audio_dir / "INT-001.opus", TONE)
     vault = study.vault
     for db in (study.db, vault.db):
