@@ -24,7 +24,7 @@ from research.errors import ResearchError
 from research.faults import fault_line
 from research.insights_cli import insights
 from research.journey import FILTER_FIELDS
-from research.status import STAGE_HEADERS
+from research.status import STAGE_HEADERS, STATUS_SYMBOLS
 from research.store import STAGES
 from research.study import Study
 
@@ -728,11 +728,11 @@ def _status_table(study: Study, rows: list, people: list[str], title_width: int,
     return table
 
 
-BADGES = {"done": "[green]✓[/]", "stale": "[yellow]↻[/]", "failed": "[red]✗[/]", "running": "[cyan]…[/]", "interrupted": "[yellow]‼[/]", "empty": "[yellow]∅[/]", "pending": "[dim]·[/]"}
+BADGE_STYLES = {"done": "green", "stale": "yellow", "failed": "red", "running": "cyan", "interrupted": "yellow", "empty": "yellow", "pending": "dim"}
 
 
 def _badge(status: str) -> str:
-    return BADGES.get(status, status)
+    return f"[{BADGE_STYLES[status]}]{STATUS_SYMBOLS[status]}[/]" if status in STATUS_SYMBOLS else status
 
 
 @cli.group()
