@@ -229,8 +229,9 @@ def test_a_read_only_study_folder_still_exports_elsewhere(tmp_path):
 
 
 async def test_the_review_app_says_at_once_that_a_read_only_study_cannot_be_changed(tmp_path):
-    """The app opened a read-only study as any other, and the first accepted coding then ended it with a traceback."""
-    from tui.app import ResearchApp
+    """The app opened a read-only study as any other, and the first accepted coding then ended it with a traceback.
+    The command palette's "Run pipeline" still ran the pipeline, whose read-only lock folder ended the app too."""
+    from tui.app import ResearchApp, StudyCommands
 
     study = make_study(tmp_path / "study")
     study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -242,6 +243,12 @@ async def test_the_review_app_says_at_once_that_a_read_only_study_cannot_be_chan
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             assert said == ["This study is read-only: you can read it, but no decision or memo can be saved."]
+            assert app.screen.check_action("run_pipeline", ()) is None
+            assert "Run pipeline" not in [name for name, _, _ in StudyCommands(app.screen)._commands()]
+            app.screen.action_run_pipeline()  # the dashboard's worker, should a fault meet it: one line, and the app goes on
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.is_running and said[-1].startswith("Pipeline stopped: read-only: cannot write"), said
 
 
 async def test_a_saving_key_on_a_read_only_study_is_dimmed_and_changes_nothing(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -10,6 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, ProgressBar, Static
 
+from research.faults import fault_line
 from research.status import STAGE_HEADERS, STATUS_SYMBOLS, interview_statuses
 from research.store import STAGES
 from tui.read_only import SavesToStudy
@@ -158,6 +161,11 @@ class DashboardScreen(SavesToStudy, Screen):
             self.post_message(PipelineFinished("Pipeline finished." + (f" {coverage}." if coverage else ""), failed))
         except ResearchError as error:
             self.post_message(PipelineFinished(f"Pipeline stopped: {error}", True))
+        except (OSError, sqlite3.DatabaseError) as error:  # a full disk or read-only study: one line, as `research run` says it
+            line = fault_line(error, study.root)
+            if line is None:
+                raise
+            self.post_message(PipelineFinished(f"Pipeline stopped: {line}", True))
 
     @on(PipelineProgress)
     def _progress(self, message: PipelineProgress) -> None:
