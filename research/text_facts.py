@@ -1,7 +1,8 @@
 """Facts parsed from an utterance's text, computed once per text and kept in study.db.
 
 A table holds (utterance_id, text_hash, <column>): the hash covers the extractor's version and the
-text, so an edited transcript or a changed extractor parses again and nothing else does.
+text, so an edited transcript or a changed extractor parses again and nothing else does. A read-only study
+keeps what is extracted for the caller only.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 from collections.abc import Callable
 
 from sqlite_utils import Database
+
+from research.store import is_read_only
 
 
 def cached_per_text(db: Database, table: str, column: str, version: str, texts: dict[int, str],
@@ -27,6 +30,8 @@ def cached_per_text(db: Database, table: str, column: str, version: str, texts: 
     missing = {key: texts[key] for key in ids if key not in found}
     if missing:
         fresh = extract(missing)
+        if is_read_only(db):
+            return found | fresh
         with db.atomic():
             db[table].upsert_all(({"utterance_id": key, "text_hash": hashes[key], column: json.dumps(value)} for key, value in fresh.items()), pk="utterance_id")
         found |= fresh

@@ -34,7 +34,7 @@ from research.store import set_stage
 from research.study import Study
 from tests.audio_factory import speech_clip, write_audio
 from tests.conftest import DEMO
-from tests.fault_study import add, codings, make_study, utterance
+from tests.fault_study import LINES, add, codings, make_study, utterance
 
 TONE = 0.3 * np.sin(2 * np.pi * 220 * np.arange(16_000 * 2) / 16_000).astype(np.float32)
 
@@ -226,6 +226,21 @@ def test_a_read_only_study_folder_still_exports_elsewhere(tmp_path):
     with zipfile.ZipFile(tmp_path / "out" / "small.qdpx") as project:
         assert sum(name.endswith(".m4a") for name in project.namelist()) == 1
     assert (tmp_path / "out" / "journey-map.md").is_file() and not list((tmp_path / "out").glob(".export-*"))
+
+
+def test_a_read_only_study_extracts_text_facts_it_has_not_kept_without_writing_them(tmp_path):
+    """A map built from a read-only study whose facts were kept by an older extractor (or never) stopped with
+    "attempt to write a readonly database": the facts are extracted for the build and not kept."""
+    from research.text_facts import cached_per_text
+
+    study = make_study(tmp_path / "study")
+    texts = {utterance(study, "INT-001", idx): text for idx, (_, text) in enumerate(LINES["INT-001"])}
+    study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    study.db.conn.close()
+    with read_only(study.root, study.db_path):
+        db = Study.open(study.root).db
+        facts = cached_per_text(db, "utterance_facts", "five_ws", "test", texts, lambda missing: {key: len(text) for key, text in missing.items()})
+        assert facts == {key: len(text) for key, text in texts.items()} and not db["utterance_facts"].count
 
 
 async def test_the_review_app_says_at_once_that_a_read_only_study_cannot_be_changed(tmp_path):
