@@ -699,7 +699,9 @@ def _print_status(study: Study, out: Console = console) -> None:
             out.print(f"[yellow]![/] {escape(note)}", soft_wrap=True)
 
 
-STATUS_LEGEND = ("✓ done", "↻ stale (an earlier stage was redone since: `research run` redoes it)", "∅ no speech", "✗ failed", "… running", "‼ interrupted (run again to resume)", "· pending")
+STATUS_MEANINGS = {"done": "done", "stale": "stale (an earlier stage was redone since: `research run` redoes it)", "empty": "no speech", "failed": "failed",
+                   "running": "running", "interrupted": "interrupted (run again to resume)", "pending": "pending"}
+STATUS_LEGEND = tuple(f"{STATUS_SYMBOLS[status]} {meaning}" for status, meaning in STATUS_MEANINGS.items())
 
 
 def _legend(width: int) -> str:
