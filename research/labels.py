@@ -26,6 +26,7 @@ def participant_label(vault: Vault, code: str, slot: str, name: str | None) -> s
 
 
 def _hand_over(vault: Vault, unnamed: str, named: str) -> None:
+    """Re-key the unnamed slot's pseudonym (vault keys `unnamed`, `named`) to the name, unless the name has one already."""
     with vault.db.atomic():
         taken = vault.db["pseudonyms"].count_where("entity_type = 'PARTICIPANT' AND value_key = ?", [named])
         if not taken:
