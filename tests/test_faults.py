@@ -291,11 +291,12 @@ async def test_a_saving_key_on_a_read_only_study_is_dimmed_and_changes_nothing(t
     assert set(codings(Study.open(study.root))) == before
 
 
-async def test_a_full_disk_met_while_the_app_builds_the_map_is_one_line_and_the_app_goes_on(tmp_path, monkeypatch):
-    """The map's worker caught only a ResearchError: SQLite's "database or disk is full" while storing the map (or a
-    read-only study's refused write) ended the app with a traceback."""
+async def test_a_full_disk_met_by_the_apps_workers_is_one_line_and_the_app_goes_on(tmp_path, monkeypatch):
+    """The map's, the memo's and the transcript correction's workers caught only a ResearchError: SQLite's "database
+    or disk is full" (or a read-only study's refused write) ended the app with a traceback."""
     import research.journey.build
     from tui.app import ResearchApp
+    from tui.screens.transcript import TranscriptScreen
 
     def full_disk(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
@@ -304,12 +305,20 @@ async def test_a_full_disk_met_while_the_app_builds_the_map_is_one_line_and_the_
     app = ResearchApp(make_study(tmp_path / "study"))
     said, notify = [], app.notify
     app.notify = lambda message, **options: (said.append(message), notify(message, **options))[1]
+    line = f"disk full: no space left in {tmp_path / 'study'}; free some space and run the command again (nothing half-written was kept)"
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("j")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.is_running and app.screen.sub_title == "map not built"
-        assert said == [f"disk full: no space left in {tmp_path / 'study'}; free some space and run the command again (nothing half-written was kept)"]
+        assert app.is_running and app.screen.sub_title == "map not built" and said == [line]
+        await app.push_screen(TranscriptScreen("INT-001"))
+        await pilot.pause()
+        app.screen.save_memo(full_disk)
+        await app.workers.wait_for_complete()
+        app.screen.run_correction("edit", full_disk)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and said[-1] == line and said.count(line) == 3, said
 
 
 # -- item 7: a duplicate row in the metadata sheet ---------------------------------------------------------

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, ProgressBar, Static
 
-from research.faults import fault_line
+from research.faults import machine_fault
 from research.status import STAGE_HEADERS, STATUS_SYMBOLS, interview_statuses
 from research.store import STAGES
 from tui.read_only import SavesToStudy
@@ -162,10 +162,7 @@ class DashboardScreen(SavesToStudy, Screen):
         except ResearchError as error:
             self.post_message(PipelineFinished(f"Pipeline stopped: {error}", True))
         except (OSError, sqlite3.DatabaseError) as error:  # a full disk or read-only study: one line, as `research run` says it
-            line = fault_line(error, study.root)
-            if line is None:
-                raise
-            self.post_message(PipelineFinished(f"Pipeline stopped: {line}", True))
+            self.post_message(PipelineFinished(f"Pipeline stopped: {machine_fault(error, study.root)}", True))
 
     @on(PipelineProgress)
     def _progress(self, message: PipelineProgress) -> None:

@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from research.errors import ResearchError
 from research.export.wording import nothing_placed_line
-from research.faults import fault_line
+from research.faults import machine_fault
 from research.journey.model import Insight, JourneyMap
 from tui.dialogs import Prompt
 from tui.read_only import SavesToStudy
@@ -161,10 +161,7 @@ class JourneyScreen(SavesToStudy, Screen):
             self.post_message(MapFailed(str(error)))
             return
         except (OSError, sqlite3.DatabaseError) as error:  # a full disk or read-only study: one line, as `research map` says it
-            line = fault_line(error, study.root)
-            if line is None:
-                raise
-            self.post_message(MapFailed(line))
+            self.post_message(MapFailed(machine_fault(error, study.root)))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(MapReady(journey, filters))
