@@ -24,7 +24,7 @@ from research.errors import ResearchError
 from research.faults import fault_line
 from research.insights_cli import insights
 from research.journey import FILTER_FIELDS
-from research.status import STAGE_HEADERS
+from research.status import STAGE_HEADERS, STATUS_SYMBOLS
 from research.store import STAGES
 from research.study import Study
 
@@ -699,7 +699,9 @@ def _print_status(study: Study, out: Console = console) -> None:
             out.print(f"[yellow]![/] {escape(note)}", soft_wrap=True)
 
 
-STATUS_LEGEND = ("✓ done", "↻ stale (an earlier stage was redone since: `research run` redoes it)", "∅ no speech", "✗ failed", "… running", "‼ interrupted (run again to resume)", "· pending")
+STATUS_MEANINGS = {"done": "done", "stale": "stale (an earlier stage was redone since: `research run` redoes it)", "empty": "no speech", "failed": "failed",
+                   "running": "running", "interrupted": "interrupted (run again to resume)", "pending": "pending"}
+STATUS_LEGEND = tuple(f"{STATUS_SYMBOLS[status]} {meaning}" for status, meaning in STATUS_MEANINGS.items())
 
 
 def _legend(width: int) -> str:
@@ -728,11 +730,11 @@ def _status_table(study: Study, rows: list, people: list[str], title_width: int,
     return table
 
 
-BADGES = {"done": "[green]✓[/]", "stale": "[yellow]↻[/]", "failed": "[red]✗[/]", "running": "[cyan]…[/]", "interrupted": "[yellow]‼[/]", "empty": "[yellow]∅[/]", "pending": "[dim]·[/]"}
+BADGE_STYLES = {"done": "green", "stale": "yellow", "failed": "red", "running": "cyan", "interrupted": "yellow", "empty": "yellow", "pending": "dim"}
 
 
 def _badge(status: str) -> str:
-    return BADGES.get(status, status)
+    return f"[{BADGE_STYLES[status]}]{STATUS_SYMBOLS[status]}[/]" if status in STATUS_SYMBOLS else status
 
 
 @cli.group()

@@ -44,6 +44,15 @@ def fault_line(error: BaseException, where: Path | None = None) -> str | None:
     return None
 
 
+def machine_fault(error: OSError | sqlite3.DatabaseError, where: Path) -> str:
+    """`fault_line` for a fault of the machine (a full disk, a read-only study), where a worker reports it in one line;
+    any other error is raised again (a bug, not the machine)."""
+    line = fault_line(error, where)
+    if line is None:
+        raise error
+    return line
+
+
 def _free_bytes(where: Path) -> int:
     for folder in (where, *where.parents):
         if folder.exists():

@@ -23,6 +23,12 @@ class AddReport:
     updated: list[str] = field(default_factory=list)  # codes of interviews already present whose metadata the sheet changed
     notes: list[str] = field(default_factory=list)  # sheet rows that matched no file, a folder without audio
 
+    def record(self, name: str, outcome: str) -> None:
+        """A file's outcome: "added", "duplicate" or "updated CODE" (a duplicate whose metadata the sheet changed)."""
+        (self.added if outcome == "added" else self.duplicates).append(name)
+        if outcome.startswith("updated "):
+            self.updated.append(outcome.removeprefix("updated "))
+
     def merge(self, other: AddReport) -> None:
         self.added += other.added
         self.duplicates += other.duplicates
@@ -70,9 +76,7 @@ def add_files(study: Study, paths: Iterable[Path], sheet: MetadataSheet | None =
         except AudioError as error:
             report.failed.append(f"{where}: {error.reason}")
             continue
-        (report.added if outcome == "added" else report.duplicates).append(path.name)
-        if outcome.startswith("updated "):
-            report.updated.append(outcome.removeprefix("updated "))
+        report.record(path.name, outcome)
     return report
 
 
@@ -87,9 +91,7 @@ def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
     existing = list(db["interviews"].rows_where("sha256 = ?", [digest]))
     if existing:
         vault.save_source(existing[0]["id"], path)  # the file may have moved
-        if rows and update_metadata(study, existing[0], rows):
-            return f"updated {existing[0]['code']}"
-        return "duplicate"
+        return already_added(study, existing[0], rows)
     info = probe(path)
     if info.duration <= 0:
         raise AudioError(path.name, "the file holds no audio samples")
@@ -101,7 +103,12 @@ def _add_one(study: Study, path: Path, rows: list[ParticipantRow]) -> str:
     return "added"
 
 
-def update_metadata(study: Study, interview: dict, rows: list[ParticipantRow]) -> bool:
+def already_added(study: Study, interview: dict, rows: list[ParticipantRow]) -> str:
+    """"duplicate", or "updated CODE" when the sheet's rows for a source added before changed its metadata."""
+    return f"updated {interview['code']}" if rows and _update_metadata(study, interview, rows) else "duplicate"
+
+
+def _update_metadata(study: Study, interview: dict, rows: list[ParticipantRow]) -> bool:
     """A corrected sheet for a source already added: its interview and participant fields take the sheet's values
     (names go to the vault, labels to the study). True when anything changed."""
     db, vault = study.db, study.vault

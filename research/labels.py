@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from research.store import is_read_only
 from research.study import Study
 from research.vault import Vault, entity_key
 
@@ -25,6 +26,7 @@ def participant_label(vault: Vault, code: str, slot: str, name: str | None) -> s
 
 
 def _hand_over(vault: Vault, unnamed: str, named: str) -> None:
+    """Re-key the unnamed slot's pseudonym (vault keys `unnamed`, `named`) to the name, unless the name has one already."""
     with vault.db.atomic():
         taken = vault.db["pseudonyms"].count_where("entity_type = 'PARTICIPANT' AND value_key = ?", [named])
         if not taken:
@@ -46,9 +48,10 @@ def new_label(study: Study, code: str, slot: str) -> str:
 
 def name_unnamed(study: Study) -> int:
     """Give the participants of a study made before this, labelled by their slot ("INT-003 customer"), their
-    pseudonym; how many were renamed (none once done, or with the vault purged)."""
+    pseudonym; how many were renamed (none once done, with the vault purged, or in a read-only study, whose map
+    then reads the slots)."""
     rows = list(study.db.query("SELECT p.id, i.code, p.slot FROM participants p JOIN interviews i ON i.id = p.interview_id WHERE p.label = i.code || ' ' || p.slot"))
-    if not rows or study.config.vault_purged:
+    if not rows or study.config.vault_purged or is_read_only(study.db):
         return 0
     with study.db.atomic():
         for r in rows:

@@ -59,6 +59,7 @@ def run_stage(
 
 
 def _prepare(prepare: Callable[[list[int]], None], batch: list[tuple], study: Study, stage: str) -> None:
+    """`prepare` a batch's interviews; an input error is left for each interview's own work to record, a machine fault stops the stage."""
     first = batch[0][0]["code"]
     try:
         prepare([row["id"] for row, _, _ in batch])

@@ -9,6 +9,7 @@ from research.store import STAGES
 from research.study import Study
 
 STAGE_HEADERS = {"transcribe": "asr", "speakers": "spk", "anonymize": "anon", "code": "code"}  # short column heads, as `research status` and the app show them
+STATUS_SYMBOLS = {"done": "✓", "stale": "↻", "empty": "∅", "failed": "✗", "running": "…", "interrupted": "‼", "pending": "·"}  # a stage's status in one character, as both show it
 
 
 class InterviewStatus(BaseModel):

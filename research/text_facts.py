@@ -1,7 +1,8 @@
 """Facts parsed from an utterance's text, computed once per text and kept in study.db.
 
 A table holds (utterance_id, text_hash, <column>): the hash covers the extractor's version and the
-text, so an edited transcript or a changed extractor parses again and nothing else does.
+text, so an edited transcript or a changed extractor parses again and nothing else does. A read-only study
+keeps what is extracted for the caller only.
 """
 
 from __future__ import annotations
@@ -12,22 +13,35 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
+from research.store import is_read_only
+
 
 def cached_per_text(db: Database, table: str, column: str, version: str, texts: dict[int, str],
                     extract: Callable[[dict[int, str]], dict[int, object]]) -> dict[int, object]:
     """{utterance id: fact} for `texts`, from `table` where the text is unchanged and from `extract` (one batch) for the rest."""
-    hashes = {key: hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:16] for key, text in texts.items()}
+    found = kept_per_text(db, table, column, version, texts)
+    missing = {key: text for key, text in texts.items() if key not in found}
+    if missing:
+        fresh = extract(missing)
+        if is_read_only(db):
+            return found | fresh
+        with db.atomic():
+            db[table].upsert_all(({"utterance_id": key, "text_hash": _hash(version, missing[key]), column: json.dumps(value)} for key, value in fresh.items()), pk="utterance_id")
+        found |= fresh
+    return found
+
+
+def kept_per_text(db: Database, table: str, column: str, version: str, texts: dict[int, str]) -> dict[int, object]:
+    """{utterance id: fact} of those `texts` whose fact `table` keeps for this very text and `version`; the rest are absent."""
     found: dict[int, object] = {}
     ids = list(texts)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for row in db.query(f"SELECT utterance_id, text_hash, {column} FROM {table} WHERE utterance_id IN ({','.join('?' * len(chunk))})", chunk):
-            if hashes[row["utterance_id"]] == row["text_hash"]:
+            if _hash(version, texts[row["utterance_id"]]) == row["text_hash"]:
                 found[row["utterance_id"]] = json.loads(row[column])
-    missing = {key: texts[key] for key in ids if key not in found}
-    if missing:
-        fresh = extract(missing)
-        with db.atomic():
-            db[table].upsert_all(({"utterance_id": key, "text_hash": hashes[key], column: json.dumps(value)} for key, value in fresh.items()), pk="utterance_id")
-        found |= fresh
     return found
+
+
+def _hash(version: str, text: str) -> str:
+    return hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:16]

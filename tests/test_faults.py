@@ -34,7 +34,7 @@ from research.store import set_stage
 from research.study import Study
 from tests.audio_factory import speech_clip, write_audio
 from tests.conftest import DEMO
-from tests.fault_study import add, codings, make_study, utterance
+from tests.fault_study import LINES, add, codings, make_study, utterance
 
 TONE = 0.3 * np.sin(2 * np.pi * 220 * np.arange(16_000 * 2) / 16_000).astype(np.float32)
 
@@ -208,8 +208,11 @@ def test_a_read_only_study_reads_and_refuses_writes_in_one_line(study, tmp_path)
 
 def test_a_read_only_study_folder_still_exports_elsewhere(tmp_path):
     """The whole folder read-only (a read-only share or mount), vault and redacted audio too: the export to a
-    writable folder is whole, its m4a made in the export's staging folder, and nothing is written in the study."""
+    writable folder is whole, its m4a made in the export's staging folder, and nothing is written in the study.
+    Its participants are labelled by their slots, as before pseudonyms for unnamed participants: the map build
+    gave them pseudonyms in the vault, and the export stopped with "read-only"."""
     study = make_study(tmp_path / "study")
+    study.db.execute("UPDATE participants SET label = (SELECT code FROM interviews WHERE id = interview_id) || ' ' || slot")
     write_audio(study.redacted_audio_dir / "INT-001.opus", TONE)
     vault = study.vault
     for db in (study.db, vault.db):
@@ -225,9 +228,25 @@ def test_a_read_only_study_folder_still_exports_elsewhere(tmp_path):
     assert (tmp_path / "out" / "journey-map.md").is_file() and not list((tmp_path / "out").glob(".export-*"))
 
 
+def test_a_read_only_study_extracts_text_facts_it_has_not_kept_without_writing_them(tmp_path):
+    """A map built from a read-only study whose facts were kept by an older extractor (or never) stopped with
+    "attempt to write a readonly database": the facts are extracted for the build and not kept."""
+    from research.text_facts import cached_per_text
+
+    study = make_study(tmp_path / "study")
+    texts = {utterance(study, "INT-001", idx): text for idx, (_, text) in enumerate(LINES["INT-001"])}
+    study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    study.db.conn.close()
+    with read_only(study.root, study.db_path):
+        db = Study.open(study.root).db
+        facts = cached_per_text(db, "utterance_facts", "five_ws", "test", texts, lambda missing: {key: len(text) for key, text in missing.items()})
+        assert facts == {key: len(text) for key, text in texts.items()} and not db["utterance_facts"].count
+
+
 async def test_the_review_app_says_at_once_that_a_read_only_study_cannot_be_changed(tmp_path):
-    """The app opened a read-only study as any other, and the first accepted coding then ended it with a traceback."""
-    from tui.app import ResearchApp
+    """The app opened a read-only study as any other, and the first accepted coding then ended it with a traceback.
+    The command palette's "Run pipeline" still ran the pipeline, whose read-only lock folder ended the app too."""
+    from tui.app import ResearchApp, StudyCommands
 
     study = make_study(tmp_path / "study")
     study.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -239,6 +258,12 @@ async def test_the_review_app_says_at_once_that_a_read_only_study_cannot_be_chan
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             assert said == ["This study is read-only: you can read it, but no decision or memo can be saved."]
+            assert app.screen.check_action("run_pipeline", ()) is None
+            assert "Run pipeline" not in [name for name, _, _ in StudyCommands(app.screen)._commands()]
+            app.screen.action_run_pipeline()  # the dashboard's worker, should a fault meet it: one line, and the app goes on
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.is_running and said[-1].startswith("Pipeline stopped: read-only: cannot write"), said
 
 
 async def test_a_saving_key_on_a_read_only_study_is_dimmed_and_changes_nothing(tmp_path):
@@ -264,6 +289,36 @@ async def test_a_saving_key_on_a_read_only_study_is_dimmed_and_changes_nothing(t
             await pilot.pause()
             assert app.is_running and app.screen is screen
     assert set(codings(Study.open(study.root))) == before
+
+
+async def test_a_full_disk_met_by_the_apps_workers_is_one_line_and_the_app_goes_on(tmp_path, monkeypatch):
+    """The map's, the memo's and the transcript correction's workers caught only a ResearchError: SQLite's "database
+    or disk is full" (or a read-only study's refused write) ended the app with a traceback."""
+    import research.journey.build
+    from tui.app import ResearchApp
+    from tui.screens.transcript import TranscriptScreen
+
+    def full_disk(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(research.journey.build, "build_and_store", full_disk)
+    app = ResearchApp(make_study(tmp_path / "study"))
+    said, notify = [], app.notify
+    app.notify = lambda message, **options: (said.append(message), notify(message, **options))[1]
+    line = f"disk full: no space left in {tmp_path / 'study'}; free some space and run the command again (nothing half-written was kept)"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and app.screen.sub_title == "map not built" and said == [line]
+        await app.push_screen(TranscriptScreen("INT-001"))
+        await pilot.pause()
+        app.screen.save_memo(full_disk)
+        await app.workers.wait_for_complete()
+        app.screen.run_correction("edit", full_disk)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and said[-1] == line and said.count(line) == 3, said
 
 
 # -- item 7: a duplicate row in the metadata sheet ---------------------------------------------------------

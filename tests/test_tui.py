@@ -271,7 +271,10 @@ async def test_pipeline_runs_in_the_background(review_study, monkeypatch):
         await pilot.pause()
         assert app.screen.query_one("ProgressBar").display  # the UI is still answering while it runs
         await pilot.press("down")
-        await pilot.pause()
+        for _ in range(1200):  # the worker imports every stage before its first step: seconds on a loaded machine
+            await pilot.pause(0.1)
+            if "Running" in str(app.screen.query_one("#pipeline").render()):
+                break
         assert app.screen.query_one("ProgressBar").display and "Running" in str(app.screen.query_one("#pipeline").render())
         release.set()
         await settle(pilot, app)

@@ -188,12 +188,17 @@ def test_the_app_imports_no_model_before_its_first_frame():
 
 
 async def test_at_80x24_the_dashboard_puts_open_suggestions_and_stages_before_the_title(markup_study):
+    """A stale stage is ↻ as in `research status` (the app wrote the word "stale" into the one-character column)."""
+    from research.store import set_stage
+
+    set_stage(markup_study.db, 2, "code", "done", upstream_hash="an older anonymization")
     app = ResearchApp(markup_study)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         table = app.screen.query_one("DataTable")
         labels = [str(column.label) for column in table.columns.values()]
         assert labels[:2] == ["code", "open"] and labels[-1] == "title"
+        assert table.get_row("INT-001")[2:6] == ["✓"] * 4 and table.get_row("INT-002")[2:6] == ["✓", "✓", "✓", "↻"]
         shown = screen_text(app)
         assert "open" in shown and "code" in shown and "✓" in shown and "Call [1]" in shown
         assert "? Help" in shown and "q Quit" in shown

@@ -35,9 +35,10 @@ class StudyCommands(Provider):
             ("Codebook", app.action_codebook, "codes and counts"),
             ("Search transcripts", app.action_search, "full-text search"),
             ("Waves compared", app.action_compare, "the last `research compare`: stage shifts, patterns, opportunities"),
-            ("Run pipeline", app.action_run_pipeline, "transcribe → map in the background"),
             ("Help", app.action_help, "keys"),
         ]
+        if not app.read_only:  # as the dashboard's r: a read-only study can't be written
+            commands.insert(-1, ("Run pipeline", app.action_run_pipeline, "transcribe → map in the background"))
         for row in app.study.db.query("SELECT code, title FROM interviews ORDER BY id"):
             commands.append((f"Review {row['code']}", partial(app.open_interview, row["code"]), row["title"] or ""))
         return commands
@@ -87,8 +88,6 @@ class ResearchApp(App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The key that leads to the screen already shown (`d` on the dashboard) is left out of its footer."""
-        if action == "run_pipeline" and self.read_only:
-            return None
         return action != getattr(self.screen, "SHOWN_BY", None)
 
     def freeze_startup_objects(self) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,7 +20,7 @@ from sqlite_utils import Database
 from research.codebook import Codebook
 from research.journey.condense import _clauses
 from research.nlp import parse
-from research.text_facts import cached_per_text
+from research.text_facts import cached_per_text, kept_per_text
 
 if TYPE_CHECKING:
     from research.coding.engine import CodingEngine
@@ -98,16 +97,5 @@ def stored_parts(db: Database, codebook: Codebook, texts: dict[int, str], engine
 
 def load_parts(db: Database, codebook: Codebook, texts: dict[int, str]) -> dict[int, list[StoredPart]]:
     """{utterance id: parts} for those `texts` whose parts were read for this very text; the rest are absent."""
-    key = version(codebook)
-    hashes = {uid: hashlib.sha256(f"{key}\n{text}".encode()).hexdigest()[:16] for uid, text in texts.items()}
-    out: dict[int, list[StoredPart]] = {}
-    if TABLE not in db.table_names():
-        return out
-    ids = list(texts)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for row in db.query(f"SELECT utterance_id, text_hash, {COLUMN} FROM {TABLE} WHERE utterance_id IN ({','.join('?' * len(chunk))})", chunk):
-            if hashes[row["utterance_id"]] == row["text_hash"]:
-                out[row["utterance_id"]] = [StoredPart(p["text"], tuple(p["codes"]), np.frombuffer(base64.b64decode(p["vector"]), dtype=np.float16).astype(np.float32))
-                                            for p in json.loads(row[COLUMN])]
-    return out
+    return {uid: [StoredPart(p["text"], tuple(p["codes"]), np.frombuffer(base64.b64decode(p["vector"]), dtype=np.float16).astype(np.float32)) for p in parts]
+            for uid, parts in kept_per_text(db, TABLE, COLUMN, version(codebook), texts).items()}

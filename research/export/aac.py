@@ -16,13 +16,13 @@ from research.errors import ResearchError
 BIT_RATE = 64_000  # speech: mono 64 kbit/s AAC-LC is transparent enough and small
 
 
-def m4a_copy(source: Path, spare: Path | None = None) -> Path:
+def m4a_copy(source: Path, spare: Path) -> Path:
     """`INT-001.opus` → `INT-001.m4a` beside it, encoded when missing or older than the source; where that folder
     can't be written (a read-only study), into the folder `spare` instead (the export's staging folder)."""
     target = source.with_suffix(".m4a")
     if target.is_file() and target.stat().st_mtime >= source.stat().st_mtime:
         return target
-    if spare is not None and not os.access(source.parent, os.W_OK):
+    if not os.access(source.parent, os.W_OK):
         target = spare / target.name
     partial = target.with_suffix(".m4a.partial")
     try:

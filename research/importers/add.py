@@ -19,8 +19,8 @@ from research.audio import SAMPLE_RATE, SUPPORTED_EXTENSIONS, decode, probe, sha
 from research.errors import AudioError, ResearchError
 from research.importers import read_transcript
 from research.importers.pairing import plan_transcripts
-from research.ingest import AddReport, add_files, insert_interview, unused_row_notes, update_metadata
-from research.metadata import MetadataSheet, ParticipantRow
+from research.ingest import AddReport, add_files, already_added, insert_interview, unused_row_notes
+from research.metadata import MetadataSheet
 from research.store import set_stage
 from research.study import Study
 
@@ -61,11 +61,6 @@ def add_transcript(study: Study, transcript_path: Path, recording: Path | None, 
                 vault.save_person(interview_id, f"speaker:{number}", name)
         set_stage(db, interview_id, "transcribe", "done", params_hash=IMPORT_PARAMS)
     return "added"
-
-
-def already_added(study: Study, interview: dict, rows: list[ParticipantRow]) -> str:
-    """"duplicate", or "updated CODE" when the sheet's rows for it changed its metadata (as for audio added again)."""
-    return f"updated {interview['code']}" if rows and update_metadata(study, interview, rows) else "duplicate"
 
 
 def add_tracks(study: Study, folder: Path, sheet: MetadataSheet | None) -> str:
@@ -129,8 +124,6 @@ def add_sources(study: Study, paths: list[Path], sheet: MetadataSheet | None = N
         except (OSError, ValueError) as error:  # a file no reader foresaw: one line, and the batch goes on
             report.failed.append(f"{where}: {type(error).__name__}: {str(error).splitlines()[0].replace(path.name, where) if str(error) else 'unreadable'}")
             continue
-        (report.added if outcome == "added" else report.duplicates).append(path.name)
-        if outcome.startswith("updated "):
-            report.updated.append(outcome.removeprefix("updated "))
+        report.record(path.name, outcome)
     report.notes += unused_row_notes(sheet)  # after the transcripts and track folders: they match rows too
     return report

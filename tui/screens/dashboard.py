@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -10,14 +12,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, ProgressBar, Static
 
-from research.status import STAGE_HEADERS, interview_statuses
+from research.faults import machine_fault
+from research.status import STAGE_HEADERS, STATUS_SYMBOLS, interview_statuses
 from research.store import STAGES
 from tui.read_only import SavesToStudy
 from tui.resume import load
 from tui.widgets.footer import KeyFooter
-
-BADGE = {"done": "✓", "failed": "✗", "running": "…", "interrupted": "‼", "empty": "∅", "pending": "·"}
-
 
 FIXED_COLUMNS = 48  # code, open, the four stages and min, with every column's padding: people and title share the rest
 
@@ -99,7 +99,7 @@ class DashboardScreen(SavesToStudy, Screen):
         for column, width in zip((column for column in table.columns.values() if str(column.label) in ("people", "title")), (people_width, title_width)):
             column.auto_width, column.width = False, max(width, len(str(column.label)))  # an auto width only ever grows: set it for this width
         for status, names, title in zip(statuses, people, titles):
-            table.add_row(status.code, str(open_counts.get(status.code, 0)), *[BADGE.get(status.stages[s], s) for s in STAGES],
+            table.add_row(status.code, str(open_counts.get(status.code, 0)), *[STATUS_SYMBOLS.get(status.stages[s], s) for s in STAGES],
                           _cut(names, people_width), f"{status.duration / 60:.1f}", _cut(title, title_width), key=status.code)
         if self._resume is not None and self._resume.interview in table.rows:
             row = table.get_row_index(self._resume.interview)
@@ -161,6 +161,8 @@ class DashboardScreen(SavesToStudy, Screen):
             self.post_message(PipelineFinished("Pipeline finished." + (f" {coverage}." if coverage else ""), failed))
         except ResearchError as error:
             self.post_message(PipelineFinished(f"Pipeline stopped: {error}", True))
+        except (OSError, sqlite3.DatabaseError) as error:  # a full disk or read-only study: one line, as `research run` says it
+            self.post_message(PipelineFinished(f"Pipeline stopped: {machine_fault(error, study.root)}", True))
 
     @on(PipelineProgress)
     def _progress(self, message: PipelineProgress) -> None:

@@ -8,6 +8,7 @@ waits; the edits are stored in study.db and re-applied on every rebuild, the pip
 
 from __future__ import annotations
 
+import sqlite3
 from threading import Lock
 
 from rich.text import Text
@@ -22,6 +23,7 @@ from textual.worker import get_current_worker
 
 from research.errors import ResearchError
 from research.export.wording import nothing_placed_line
+from research.faults import machine_fault
 from research.journey.model import Insight, JourneyMap
 from tui.dialogs import Prompt
 from tui.read_only import SavesToStudy
@@ -157,6 +159,9 @@ class JourneyScreen(SavesToStudy, Screen):
                     journey = build_and_store(study, study_codebook(study)[0], filters)
         except ResearchError as error:
             self.post_message(MapFailed(str(error)))
+            return
+        except (OSError, sqlite3.DatabaseError) as error:  # a full disk or read-only study: one line, as `research map` says it
+            self.post_message(MapFailed(machine_fault(error, study.root)))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(MapReady(journey, filters))

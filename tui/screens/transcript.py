@@ -3,6 +3,7 @@ corrections to the transcript (words, splits, speakers, roles) saved at once and
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ from research.coding.decision_log import undo
 from research.coding.memos import memo_redactor, set_utterance_memo
 from research.coding.decisions import Scope, add_coding, bulk_accept, bulk_candidates, decide, recode, set_memo
 from research.errors import ResearchError
+from research.faults import machine_fault
 from research.playback import Playback, play_clip
 from research.review import CodingView, UtteranceView, change_role, recode_interview, transcript, utterance_view
 from research.study import Study
@@ -364,6 +366,9 @@ class TranscriptScreen(SavesToStudy, Screen):
         except ResearchError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
+        except (OSError, sqlite3.DatabaseError) as error:  # a full disk or read-only study: one line, and the app goes on
+            self.app.call_from_thread(self.notify, machine_fault(error, self.study.root), severity="error", markup=False)
+            return
         self.app.call_from_thread(self.reload, full=False)
         self.app.call_from_thread(self.notify, "Memo saved; u undoes it.")
 
@@ -526,6 +531,9 @@ class TranscriptScreen(SavesToStudy, Screen):
             recode_interview(study, self.interview)
         except ResearchError as error:
             self.post_message(CorrectionDone(str(error), failed=True))
+            return
+        except (OSError, sqlite3.DatabaseError) as error:  # a full disk or read-only study: one line, and the app goes on
+            self.post_message(CorrectionDone(machine_fault(error, study.root), failed=True))
             return
         self.post_message(CorrectionDone(f"{summary} {self.interview} re-coded in {time.perf_counter() - started:.1f} s.", failed=False))
 
