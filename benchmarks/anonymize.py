@@ -1,7 +1,7 @@
 """PII detection quality and speed, side by side with Presidio's default configuration
 and, with --reference COMMIT, with our own detection as it was at that commit (same run).
 
-    python benchmarks/anonymize.py [--model base] [--reference bfa6884] [--no-throughput]
+    python benchmarks/anonymize.py [--model base] [--reference bfa6884] [--no-throughput] [--names-only]
 
 1. The demo scripts: every PII span written into them (names, company names, spoken
    emails and phone numbers, an order number, a street), on the script text.
@@ -13,11 +13,15 @@ and, with --reference COMMIT, with our own detection as it was at that commit (s
 4. Known names at study scale: 60-person sheets drawn by Faker (three seeds, ten locales)
    against GoEmotions' dev comments (real text whose names are already masked as [NAME]):
    words wrongly matched to a participant, per 1,000 words.
-5. Over-redaction: generic time expressions, speech look-alikes of PII (a stutter,
+5. Names in interview speech (benchmarks/names_in_speech.tsv, written apart from every other set):
+   names after a role noun, before who/that, rare, listed, lower-case and after a title, and
+   as many traps of the same shapes; scored per half (dev, test): PERSON recall, PERSON
+   precision, and trap sentences with no PERSON.
+6. Over-redaction: generic time expressions, speech look-alikes of PII (a stutter,
    quarters, years, acronyms, COVID-19), and product, brand and mode names with no allow list
    ("AeroPure", "the Zentrix app", "Whisper Quiet"; one interview) that must survive, while
    the people in sentences of the same kind are still found.
-6. Throughput: anonymizing a 60-minute interview (the two-voice demo recordings end to end)
+7. Throughput: anonymizing a 60-minute interview (the two-voice demo recordings end to end)
    against the time its transcription took (the default model, base, unless --model says).
 """
 
@@ -47,6 +51,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
 REAL_SPEECH = REPO / "tests" / "fixtures" / "pii_real_speech"
 ROUNDTABLE = REPO / "tests" / "fixtures" / "pii_roundtable"
+NAMES_IN_SPEECH = REPO / "benchmarks" / "names_in_speech.tsv"
 GENERIC_TIME = ["We renew every year.", "It took six weeks to arrive.", "I called them today and again last month.", "After a couple of days it worked.", "Every spring the filter price goes up.", "We have used it for three years now."]
 LOOKALIKES = [
     "I- I- I think the second quarter was better.",
@@ -134,6 +139,57 @@ def real_speech() -> dict[str, tuple[list[str], list[list[GoldSpan]]]]:
     return corpora
 
 
+def names_in_speech() -> dict[str, tuple[list[str], list[list[GoldSpan]], list[str]]]:
+    """Per half of names_in_speech.tsv: its sentences, their PERSON spans and their patterns."""
+    halves: dict[str, tuple[list[str], list[list[GoldSpan]], list[str]]] = {}
+    for line in NAMES_IN_SPEECH.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        pattern, half, marked = line.split("\t")
+        text, gold = marked_sentence(marked)
+        texts, spans, patterns = halves.setdefault(half, ([], [], []))
+        texts.append(text)
+        spans.append(gold)
+        patterns.append(pattern)
+    return halves
+
+
+def marked_sentence(marked: str) -> tuple[str, list[GoldSpan]]:
+    """A sentence whose names are in braces, without them, and the names' spans."""
+    text, spans, position = "", [], 0
+    for mark in re.finditer(r"{([^{}]+)}", marked):
+        text += marked[position : mark.start()]
+        spans.append(GoldSpan(len(text), len(text) + len(mark.group(1)), "PERSON"))
+        text, position = text + mark.group(1), mark.end()
+    return text + marked[position:], spans
+
+
+def names_in_speech_numbers(detector) -> tuple[dict[str, float], dict]:
+    """PERSON recall and precision, and trap sentences kept intact, per half; and what was found."""
+    numbers, detail = {}, {}
+    for half, (texts, gold, patterns) in names_in_speech().items():
+        found = detector.detect(texts, propagate=False)  # independent sentences
+        person = score(gold, found)["PERSON"]
+        traps = [not any(s.entity_type == "PERSON" for s in spans) for spans, pattern in zip(found, patterns) if pattern.startswith("trap")]
+        numbers |= {f"names in speech ({half}): PERSON recall": person.recall, f"names in speech ({half}): PERSON precision": person.precision, f"names in speech ({half}): traps kept intact": sum(traps)}
+        detail[half] = (texts, gold, patterns, found)
+    return numbers, detail
+
+
+def names_in_speech_table(detail: dict) -> None:
+    """Recall per name pattern and traps kept per trap pattern, each half apart."""
+    for half, (texts, gold, patterns, found) in detail.items():
+        print(f"\nnames in speech, {half} half ({len(texts)} sentences)")
+        for pattern in dict.fromkeys(patterns):
+            rows = [i for i, p in enumerate(patterns) if p == pattern]
+            if pattern.startswith("trap"):
+                kept = sum(not any(s.entity_type == "PERSON" for s in found[i]) for i in rows)
+                print(f"  {pattern:<18} kept intact {kept}/{len(rows)}")
+            else:
+                person = score([gold[i] for i in rows], [found[i] for i in rows])["PERSON"]
+                print(f"  {pattern:<18} names found {person.caught}/{person.gold}")
+
+
 def false_known_name_rate(seeds=(1, 2, 3), size: int = 60) -> float | None:
     """Words of GoEmotions' dev comments matched to someone on a Faker sheet of `size` people, per 1,000 words."""
     path = SHARED / "goemotions" / "dev.tsv"
@@ -152,9 +208,13 @@ def false_known_name_rate(seeds=(1, 2, 3), size: int = 60) -> float | None:
     return sum(rates) / len(rates)
 
 
-def measure() -> tuple[dict[str, float], dict]:
-    """Every quality number, flat (for the side-by-side summary), and the detail tables."""
-    numbers, detail = {}, {}
+def measure(names_only: bool = False) -> tuple[dict[str, float], dict]:
+    """Every quality number, flat (for the side-by-side summary), and the detail tables;
+    `names_only`: only the names-in-speech set's."""
+    numbers, names = names_in_speech_numbers(PiiDetector())
+    detail = {"names in speech": names}
+    if names_only:
+        return numbers, detail
     interviews = demo_corpus()
     gold, found = detect_per_interview(PiiDetector(demo_known(), allow=BRAND_TERMS), interviews)
     detail["demo"] = (gold, found, [text for turns, _ in interviews for text in turns])
@@ -199,20 +259,25 @@ def main() -> None:
     parser.add_argument("--model", default=TranscribeSettings().model, help="the Whisper model the 60-minute interview is transcribed with")
     parser.add_argument("--reference", metavar="COMMIT", help="also measure research/anonymize as it was at COMMIT, in this run")
     parser.add_argument("--no-throughput", action="store_true", help="skip the 60-minute interview (it transcribes an hour of audio)")
+    parser.add_argument("--names-only", action="store_true", help="measure only the names-in-speech set (section 5)")
     parser.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)  # what a reference run prints
     args = parser.parse_args()
     if args.json_only:
-        print(json.dumps(measure()[0]))
+        print(json.dumps(measure(args.names_only)[0]))
         return
     reference = None
     if args.reference:
         from anonymize_reference import measure_at
 
-        reference = measure_at(args.reference, Path(__file__), [])
+        reference = measure_at(args.reference, Path(__file__), ["--names-only"] if args.names_only else [])
     started = time.perf_counter()
     analyzer()
     print(f"engine load: {time.perf_counter() - started:.1f} s (once per run)")
-    numbers, detail = measure()
+    numbers, detail = measure(args.names_only)
+    names_in_speech_table(detail["names in speech"])
+    if args.names_only:
+        summary(numbers, reference, args.reference)
+        return
     gold, found, texts = detail["demo"]
     table("demo scripts (spoken PII, known participants)", score(gold, found), score(gold, presidio_default_spans(texts)), ["PERSON", "EMAIL", "PHONE", "ORGANIZATION", "LOCATION", "ID", "ALL"])
     if "synth" in detail:

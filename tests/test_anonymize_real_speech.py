@@ -97,6 +97,32 @@ def test_product_brand_and_mode_names_are_no_names_with_no_allow_list_while_peop
     assert people == ["Nwachukwu", "Priya Raman"]
 
 
+def test_names_the_grammar_calls_people_are_found_and_things_in_the_same_shapes_stay(detector):
+    """Apposition after a role noun, a relative clause for people, coordination with the speaker, a title
+    of everyday speech, a lower-case first name in mixed-case text; and the same shapes holding things."""
+    people = {
+        "The plumber, Tamunotonye, fixed the leak.": "Tamunotonye",
+        "Our physio, Ganbaatar Erdene, moved the session.": "Ganbaatar Erdene",
+        "Yerlan who's on the front desk booked us in.": "Yerlan",
+        "Me and Chiamaka both rang them twice.": "Chiamaka",
+        "Coach Tavita gave us the discount code.": "Tavita",
+        "We ordered it from bogdana on the phone line.": "bogdana",
+    }
+    things = [
+        "Our insurer, Zurich, paid out in a week.",
+        "The app, Zenfone, asked for my password again.",
+        "Breeze, Turbo and Clarion are its three settings.",
+        "Ha, who would have thought the box was empty?",
+        "I'm from Cardiff and I love the shop there.",
+        "The Vortana that we bought first was fine.",
+    ]
+    texts = [*people, *things]
+    found = detector.detect(texts, propagate=False)
+    named = [[text[s.start : s.end] for s in spans if s.entity_type == "PERSON"] for text, spans in zip(texts, found)]
+    assert named[: len(people)] == [[name] for name in people.values()]
+    assert named[len(people) :] == [[]] * len(things)
+
+
 def test_a_brand_shape_is_camel_case_that_is_no_name():
     from research.anonymize.gazetteer import brand_shaped
 

@@ -32,6 +32,7 @@ from research.anonymize.address import StreetAddressRecognizer
 from research.anonymize.gazetteer import brand_shaped, could_be_name, is_common_word, is_dictionary_word, is_listed_name, is_name, is_rare_word, name_shaped, warm_gazetteers
 from research.anonymize.known_names import KnownName, find_known_names
 from research.anonymize.name_context import ContextNameRecognizer
+from research.anonymize.name_grammar import NOT_A_PERSON, GrammarNameRecognizer
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
 from research.anonymize.spoken import spoken_recognizers
 from research.nlp import SPACY_MODEL, load_spacy, parse
@@ -70,7 +71,7 @@ DETERMINERS = frozenset({"the", "this", "that", "these", "those", "my", "our", "
 PEOPLE_NOUNS = frozenset({"family", "families", "household", "kids", "children", "boys", "girls", "twins", "brothers", "sisters", "sons", "daughters", "parents", "clan", "residence", "house", "home", "estate"})  # "the Nwachukwu family" is people
 NOT_NAMES = frozenset(STOP_WORDS) | {"tell", "say", "ask", "let", "call", "thank", "thanks", "hello", "hi", "okay", "ok", "yes", "yeah", "sure", "right", "great", "wow", "honestly", "well"}
 NHS_CONTEXT = re.compile(r"\b(?:nhs|health|patient)\b", re.IGNORECASE)  # a UK NHS number is written 3-3-4, as a US phone number is
-CONTEXT_RECOGNIZERS = frozenset({"ContextNameRecognizer", "SpelledNameRecognizer", "TitleNameRecognizer"})  # the words around say it is a name, whatever the word
+CONTEXT_RECOGNIZERS = frozenset({"ContextNameRecognizer", "GrammarNameRecognizer", "SpelledNameRecognizer", "TitleNameRecognizer"})  # the words around say it is a name, whatever the word
 CUED = CONTEXT_RECOGNIZERS | {"RelativeNameRecognizer"}
 _PUNCTUATION = ".,!?;:()[]\"“”‘’—–…"
 DEFAULT_ALLOW = ("LinkedIn", "Instagram", "Facebook", "YouTube", "Google", "Amazon", "Twitter", "TikTok", "WhatsApp", "Reddit", "Trustpilot", "Yelp", "Wi-Fi", "Wi -Fi", "WiFi", "Bluetooth", "iPhone", "Android")
@@ -101,7 +102,7 @@ def analyzer():
     nlp_engine.nlp = {"en": nlp}
     with _presidio_quiet():  # its default registry notes every Spanish, Italian and Polish recognizer it leaves out
         engine = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
-    for recognizer in [*spoken_recognizers(), StreetAddressRecognizer(), GazetteerNameRecognizer(), ContextNameRecognizer()]:
+    for recognizer in [*spoken_recognizers(), StreetAddressRecognizer(), GazetteerNameRecognizer(), ContextNameRecognizer(), GrammarNameRecognizer()]:
         engine.registry.add_recognizer(recognizer)
     warm_gazetteers()
     # The engine's millions of objects live as long as the process. Freezing them spares every
@@ -169,7 +170,7 @@ class PiiDetector:
         from presidio_analyzer import BatchAnalyzerEngine
 
         batch = BatchAnalyzerEngine(analyzer_engine=analyzer())
-        results = batch.analyze_iterator(texts, language="en", entities=list(ENTITY_TYPES), score_threshold=MIN_SCORE, batch_size=64)
+        results = batch.analyze_iterator(texts, language="en", entities=[*ENTITY_TYPES, NOT_A_PERSON], score_threshold=MIN_SCORE, batch_size=64)
         return [self._spans(text, found) for text, found in zip(texts, results)]
 
     def _propagate(self, texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
@@ -197,10 +198,11 @@ class PiiDetector:
         return result
 
     def _spans(self, text: str, found) -> list[PiiSpan]:
+        things = [(result.start, result.end) for result in found if result.entity_type == NOT_A_PERSON]
         spans = []
         for result in found:
             piece = text[result.start : result.end]
-            if self._allowed(piece) or not self._keep(result, piece, text):
+            if result.entity_type == NOT_A_PERSON or self._allowed(piece) or not self._keep(result, piece, text) or _called_a_thing(result, piece, things):
                 continue
             kind = ENTITY_TYPES[result.entity_type]
             start = result.start + _leading_word_length(piece) if kind == "PERSON" else result.start
@@ -228,6 +230,15 @@ class PiiDetector:
         if result.entity_type == "PERSON":
             return _person(piece, recognizer, text.isupper()) and (recognizer == "SpelledNameRecognizer" or _named_compound(text, result.start, result.end))
         return True
+
+
+def _called_a_thing(result, piece: str, things: list[tuple[int, int]]) -> bool:
+    """A PERSON that only spaCy or the gazetteers found, inside what the grammar calls a thing ("Our bank, Monzo,",
+    "Dyson, Shark and Vax"), unless every word of it is on the name lists and no everyday word ("Portillo")."""
+    if result.entity_type != "PERSON" or (result.recognition_metadata or {}).get("recognizer_name") in CUED:
+        return False
+    inside = any(start <= result.start and result.end <= end for start, end in things)
+    return inside and not all(is_name(word) for word in _words(piece))
 
 
 def _leading_word_length(piece: str) -> int:

@@ -7,7 +7,8 @@ text treats it as one:
 - a vocative that opens a request ("Oyelaran, could you resend the invoice?"), or that
   thanks, greets or gives the floor ("Thank you, Karine.", "Go ahead, April.", "So, Tony,
   thank you."): there even a month or an everyday word is a name;
-- a list that holds a gazetteer name ("Nwachukwu, Brennan and Walsh");
+- a list that holds a gazetteer name ("Nwachukwu, Brennan and Walsh") and no everyday word
+  that is no name ("Eco, Boost and Night" are modes);
 - the subject of a sentence that goes on with he or she ("Ndiaye fixed the pump, and she
   never charged us"), or of a verb only people do ("Ibekwe lives two doors down");
 - two or three capitalised words, each a name or seldom written in English, perhaps with
@@ -27,8 +28,9 @@ import re
 
 from presidio_analyzer import RecognizerResult
 
-from research.anonymize.gazetteer import brand_shaped, is_dictionary_word, is_first_name, is_listed_name, is_name, is_place, is_rare_word, is_region_or_big_city
+from research.anonymize.gazetteer import brand_shaped, is_common_word, is_dictionary_word, is_first_name, is_listed_name, is_name, is_place, is_rare_word, is_region_or_big_city
 from research.anonymize.name_recognizer import PLACE_LABELS, DocRecognizer
+from research.anonymize.roles import is_role_noun
 
 SCORE = 0.9  # above spaCy's 0.85, so Presidio keeps these inside a longer lower-case spaCy PERSON ("tracy:"i'm") that the detector drops
 PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
@@ -153,9 +155,17 @@ def _is_person(item) -> bool:
     return all(is_name(token.text) and token.ent_type_ not in NOT_PERSON_LABELS for token in item if not _initial(token))
 
 
+def list_of_things(items) -> bool:
+    """A list with an item that is an everyday word on no name list ("Dyson, Shark and Vax", "Eco, Boost and Night"),
+    unless it follows a role noun ("our 3 founders: Erôss, Hides and Portillo")."""
+    doc, first = items[0].doc, items[0].start
+    after_a_role = first >= 2 and doc[first - 1].text in (":", ",") and is_role_noun(doc[first - 2])
+    return not after_a_role and any(len(item) == 1 and is_common_word(item.text) and not is_listed_name(item.text) for item in items)
+
+
 def _listed_with_a_name(doc):
     for items in _list_items(doc):
-        if any(_is_person(item) for item in items):
+        if any(_is_person(item) for item in items) and not list_of_things(items):
             for item in items:
                 if is_place(item.text) and not (is_first_name(item.text) or (is_listed_name(item.text) and not is_region_or_big_city(item.text))):  # "Sheila and Texas": a place, not a second name ("Florence", "Mary" may be either)
                     continue

@@ -19,7 +19,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from wordfreq import zipf_frequency
 
-from research.anonymize.gazetteer import is_dictionary_word, is_first_name, is_listed_name, is_name, is_rare_word
+from research.anonymize.gazetteer import could_be_name, is_dictionary_word, is_first_name, is_listed_name, is_name, is_rare_word
 
 DIGIT_WORDS = {"zero": 1, "oh": 1, "o": 1, "one": 1, "two": 1, "three": 1, "four": 1, "five": 1, "six": 1, "seven": 1, "eight": 1, "nine": 1}
 REPEATERS = {"double": 2, "triple": 3}
@@ -36,6 +36,7 @@ RELATIVES = ("son", "daughter", "kid", "husband", "wife", "sister", "brother", "
 _EITHER_CASE = "|".join(f"[{word[0].upper()}{word[0]}]{word[1:]}" for word in (*RELATIVES, "youngest", "eldest", "oldest"))
 RELATION = rf"(?:{_EITHER_CASE}|Doctor|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Mx\.?|Miss|Professor)"
 TITLE_NAME = re.compile(r"\b(?:Dr\.?|Doctor|Mrs\.?|Mr\.?|Ms\.?|Mx\.?|Prof\.?|Professor|President|Secretary|Senator|Governor|Mayor|Judge|Justice|Detective|Sergeant|Ambassador|Chancellor|Congressman|Congresswoman|Rabbi|Pastor) (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
+SOFT_TITLE_NAME = re.compile(r"\b(?:Coach|Nurse|Officer|Constable|Captain|Auntie|Aunty|Aunt|Uncle|Imam|Reverend|Rev\.?|Sir|Dame) (?P<name>[A-Z][\w'’-]+)")  # then a word that could be a name: "Coach Paewai", not "Nurse Practitioner"
 ROLES = frozenset("president vice speaker chair chairman chairwoman chairperson secretary senator governor mayor judge justice ambassador chancellor minister premier director commissioner leader representative congressman congresswoman professor doctor general attorney deputy sheriff officer".split())  # "Mr. President", "Madam Speaker": a form of address, no name
 LOWER_CASE_TITLE_NAME = re.compile(r"\b(?:dr|mrs|mr|ms|mx|prof)\.? (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")  # "ms. Frici": a title typed or transcribed in lower case
 FAMILY = ("son", "daughter", "kids?", "husband", "wife", "sister", "brother", "mother", "father", "widow", "widower", "fiancée?", "girlfriend", "boyfriend", "nephew", "niece", "granddaughter", "grandson", "uncle", "aunt", "cousin", "stepson", "stepdaughter")
@@ -177,7 +178,8 @@ class RelativeNameRecognizer(EntityRecognizer):
 
 class TitleNameRecognizer(EntityRecognizer):
     """One or two capitalised words after a title ("Dr. Leana Wen", "Secretary Becerra", "ms. Frici"),
-    unless the first is a role ("Mr. President"),
+    unless the first is a role ("Mr. President"); one that could be a name after a title of
+    everyday speech ("Coach Paewai", "Auntie Adwoa", "Nurse Fonoti");
     a question for a name ("Her maiden name is Key", "Last name? Ng"), or a possessive before a
     relative ("Hilarion's daughter"). The context says it is a person, whatever the word
     ("President Trump", "Ms. Young")."""
@@ -190,6 +192,7 @@ class TitleNameRecognizer(EntityRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         titled = [m for m in (*TITLE_NAME.finditer(text), *LOWER_CASE_TITLE_NAME.finditer(text)) if m.group("name").split()[0].casefold() not in ROLES]
+        titled += [m for m in SOFT_TITLE_NAME.finditer(text) if could_be_name(m.group("name")) and m.group("name").casefold() not in ROLES]
         results = [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in titled]
         results += [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in POSSESSED_RELATIVE.finditer(text) if _possessor_is_named(m.group("name"), text)]
         return results + [RecognizerResult("PERSON", m.start("name"), m.end("name"), CONTEXT_SCORE) for m in NAME_GIVEN.finditer(text) if m.group("name")[0].isupper()]
