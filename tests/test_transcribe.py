@@ -74,7 +74,7 @@ def transcribe_files(engine_name: str, files: list[Path]) -> list[str]:
 @pytest.mark.parametrize("engine_name", ["faster-whisper", "openai-whisper"])
 def test_real_human_speech(shared_data, engine_name):
     """LJ Speech and JFK: real recordings with human references (tiny.en publishes 5.6% WER on LibriSpeech)."""
-    clips = ljspeech(shared_data, 16 if engine_name == "faster-whisper" else 6)
+    clips = ljspeech(shared_data, 16 if engine_name == "faster-whisper" else 3)
     jfk = shared_data / "asr-faster-whisper-jfk" / "jfk.flac"
     reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
     texts = transcribe_files(engine_name, [jfk] + [path for path, _ in clips])
