@@ -74,7 +74,7 @@ def transcribe_files(engine_name: str, files: list[Path]) -> list[str]:
 @pytest.mark.parametrize("engine_name", ["faster-whisper", "openai-whisper"])
 def test_real_human_speech(shared_data, engine_name):
     """LJ Speech and JFK: real recordings with human references (tiny.en publishes 5.6% WER on LibriSpeech)."""
-    clips = ljspeech(shared_data, 16 if engine_name == "faster-whisper" else 3)
+    clips = ljspeech(shared_data, 6 if engine_name == "faster-whisper" else 3)  # all 16, stitched: the test below
     jfk = shared_data / "asr-faster-whisper-jfk" / "jfk.flac"
     reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
     texts = transcribe_files(engine_name, [jfk] + [path for path, _ in clips])
@@ -170,7 +170,7 @@ def test_batched_real_speech_stays_in_time_order(shared_data):
         texts[batching] = " ".join(s.text for s in segments)
     batched, sequential = (word_error_rate([reference], [texts[mode]]) for mode in ("on", "off"))
     print(f"LJ Speech stitched tiny.en WER batched {batched:.3f}, sequential {sequential:.3f}")
-    assert batched <= sequential + 0.01
+    assert batched <= sequential + 0.01 and sequential < 0.10  # as each clip decoded alone must (above)
 
 
 def first_turns(name: str, count: int, tmp_path: Path) -> tuple[Path, str]:
