@@ -54,6 +54,31 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _one_speaker_export_at_a_time() -> None:
+    """Parallel workers export and quantize the speaker models one at a time: the first to need them does it (CAM++'s
+    calibrated quantization alone is ~35 CPU-s) while any other that needs them waits, then loads what it wrote,
+    instead of every worker deriving the same files at once. A lock file beside them, in whichever model cache is set."""
+    from filelock import FileLock
+
+    from research import voice_models
+    from research.transcribe.models import models_dir
+
+    export = voice_models._onnx_session
+    if getattr(export, "locked", False):
+        return
+
+    def locked(*args, **kwargs):
+        (models_dir() / "speakers").mkdir(parents=True, exist_ok=True)
+        with FileLock(str(models_dir() / "speakers" / "export.lock")):
+            return export(*args, **kwargs)
+
+    locked.locked = True
+    voice_models._onnx_session = locked
+
+
+_one_speaker_export_at_a_time()
+
+
 def _prepare_speaker_models() -> None:
     """Export and quantize the speaker models into the run's model cache (the demo study's speakers stage needs
     them), before the other workers' first speaker test would quantize them again."""

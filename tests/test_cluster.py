@@ -62,7 +62,7 @@ def test_a_local_cluster_survives_a_worker_killed_mid_file(study, tmp_path):
     pytest.importorskip("ray", reason="the cluster extra (ray) is not installed")
     import ray
 
-    clips = [write_audio(tmp_path / f"{name}.wav", speech_clip(DEMO / f"{name}.opus", 45)) for name in ("int-01", "int-05")]
+    clips = [write_audio(tmp_path / f"{name}.wav", speech_clip(DEMO / f"{name}.opus", 30)) for name in ("int-01", "int-05")]  # four or five segments each: 30 s do
     add_files(study, clips)
     settings = TranscribeSettings(model="tiny.en", workers=2, batching="off")  # sequential: segments stream one by one
     listener = KillAWorkerMidFile()

@@ -74,7 +74,7 @@ def transcribe_files(engine_name: str, files: list[Path]) -> list[str]:
 @pytest.mark.parametrize("engine_name", ["faster-whisper", "openai-whisper"])
 def test_real_human_speech(shared_data, engine_name):
     """LJ Speech and JFK: real recordings with human references (tiny.en publishes 5.6% WER on LibriSpeech)."""
-    clips = ljspeech(shared_data, 16 if engine_name == "faster-whisper" else 6)
+    clips = ljspeech(shared_data, 6 if engine_name == "faster-whisper" else 3)  # all 16, stitched: the test below
     jfk = shared_data / "asr-faster-whisper-jfk" / "jfk.flac"
     reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
     texts = transcribe_files(engine_name, [jfk] + [path for path, _ in clips])
@@ -170,19 +170,26 @@ def test_batched_real_speech_stays_in_time_order(shared_data):
         texts[batching] = " ".join(s.text for s in segments)
     batched, sequential = (word_error_rate([reference], [texts[mode]]) for mode in ("on", "off"))
     print(f"LJ Speech stitched tiny.en WER batched {batched:.3f}, sequential {sequential:.3f}")
-    assert batched <= sequential + 0.01
+    assert batched <= sequential + 0.01 and sequential < 0.10  # as each clip decoded alone must (above)
+
+
+def first_turns(name: str, count: int, tmp_path: Path) -> tuple[Path, str]:
+    """Demo recording `name` cut after its first `count` turns, as a file, and what those turns say."""
+    turns = json.loads((DEMO / "timings.json").read_text())[name][:count]
+    (script,) = [s for s in reference_scripts() if s["id"] == name]
+    clip = write_audio(tmp_path / f"{name}.wav", speech_clip(DEMO / f"{name}.opus", turns[-1]["end"] + 0.5))
+    return clip, " ".join(turn["text"] for turn in script["turns"][:count])
 
 
 @pytest.mark.slow
 def test_openai_whisper_batch_on_a_demo_interview(study, tmp_path):
     """The batch path with the second engine on int-07's first three questions and answers (47 s of 88); greedy
     decoding, as beam search is covered on real speech above."""
-    turns = json.loads((DEMO / "timings.json").read_text())["int-07"][:6]
-    add_files(study, [write_audio(tmp_path / "int-07.wav", speech_clip(DEMO / "int-07.opus", turns[-1]["end"] + 0.5))])
+    clip, said = first_turns("int-07", 6, tmp_path)
+    add_files(study, [clip])
     report = TranscriptionBatch(study, TINY.model_copy(update={"engine": "openai-whisper", "beam_size": 1})).run()
     assert [o.status for o in report.outcomes] == ["done"], report.outcomes
-    (script,) = [s for s in reference_scripts() if s["id"] == "int-07"]
-    assert word_error_rate([" ".join(turn["text"] for turn in script["turns"][:6])], [vault_text(study, 1)]) < 0.15
+    assert word_error_rate([said], [vault_text(study, 1)]) < 0.15
 
 
 @pytest.mark.slow
@@ -234,11 +241,15 @@ def test_english_only_model_refuses_another_language(study):
 
 
 @pytest.mark.slow
-def test_killed_batch_resumes_without_duplicates_or_loss(study):
-    add_files(study, [DEMO / "int-01.opus", DEMO / "int-05.opus"])
+def test_killed_batch_resumes_without_duplicates_or_loss(study, tmp_path):
+    """faster-whisper's batched pipeline (asked for: on CPU `auto` decodes sequentially), killed mid-file and run again.
+    int-01's first six turns (59 s) one 30-second window at a time, so that segments stream in, and int-05's first
+    four (27 s), not yet started when the first is killed; the sequential pipeline's kill: test_faults.py."""
+    first, first_said = first_turns("int-01", 6, tmp_path)
+    second, second_said = first_turns("int-05", 4, tmp_path)
+    add_files(study, [first, second])
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    # the batched pipeline (chosen for these two-minute files) two 30-second windows at a time, so segments stream in
-    command = [sys.executable, "-m", "research", "--study", str(study.root), "transcribe", "--model", "tiny.en", "--beam-size", "5", "--batch-size", "2"]
+    command = [sys.executable, "-m", "research", "--study", str(study.root), "transcribe", "--model", "tiny.en", "--beam-size", "5", "--batching", "on", "--batch-size", "1"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     vault = sqlite3.connect(study.vault.path)
     deadline = time.time() + 240
@@ -259,8 +270,8 @@ def test_killed_batch_resumes_without_duplicates_or_loss(study):
         own = [(idx, start) for iid, idx, start in rows if iid == interview_id]
         assert [idx for idx, _ in own] == list(range(len(own)))  # no duplicates, no gaps
         assert all(a[1] <= b[1] for a, b in zip(own, own[1:]))  # time never goes backwards
-    assert word_error_rate([script_text("int-01")], [vault_text(study, 1)]) < 0.15
-    assert word_error_rate([script_text("int-05")], [vault_text(study, 2)]) < 0.15
+    assert word_error_rate([first_said], [vault_text(study, 1)]) < 0.15
+    assert word_error_rate([second_said], [vault_text(study, 2)]) < 0.15
     statuses = {row[0] for row in study.db.execute("SELECT status FROM stage_status")}
     assert statuses == {"done"}
 
