@@ -760,6 +760,12 @@ def test_an_act_of_advocacy_is_never_told_against_its_direction(mapped):
     ("then, it was fine.", "And since then.", "then, it was fine."),  # the turn before was finished: the words are the customer's
     ("we bought it in a shop near the station.", "So", "we bought it in a shop near the station."),  # no tail to tell apart
     ("then, it was fine.", None, "then, it was fine."),
+    # cut late: the customer's first word ends the interviewer's turn, and a turn cannot end on it
+    ("a dental conference in October a colleague asked about our waiting room", "have you talked about it with anyone outside the practice at",
+     "At a dental conference in October a colleague asked about our waiting room"),
+    ("filter subscription invoice is confusing. It bundles both units.", "And the running costs. The", "The filter subscription invoice is confusing. It bundles both units."),
+    ("the old one really", "and what did you compare it to", "the old one really"),  # stranded at the end of a wh-question: the question's own
+    ("yes we did in the end", "did you ever write to them about", "yes we did in the end"),  # a reply opens its own sentence
 ])
 def test_a_quote_starts_at_the_customers_own_words(text, before, expected):
     from research.journey.turns import own_words
