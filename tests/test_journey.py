@@ -819,3 +819,30 @@ def test_an_utterance_with_two_stage_codes_has_one_stage_in_every_order():
     stages = {Utterance(1, "INT-001", 1, "Participant 1", None, 0.0, "text", codes=dict.fromkeys(order)).stage
               for order in (["stage:retention", "emotion:trust", "stage:advocacy"], ["stage:advocacy", "stage:retention"], ["emotion:trust", "stage:retention", "stage:advocacy"])}
     assert stages == {"advocacy"}
+
+
+@pytest.mark.parametrize("text, troubled, state", [
+    ("I complained twice and never heard back.", True, "ignored"),
+    ("I filled in the feedback form and nobody replied.", True, "ignored"),
+    ("I sent them a message through the form last week.", False, "opened"),
+    ("They got back to me and fixed it within a day.", False, "closed"),
+    ("When I called, the agent asked for our order number and fixed it, but it took three calls.", True, "closed"),
+    ("I cancelled the contract and sent the unit back.", True, None),  # the customer's act, not the company's answer
+    ("We ended the contract in March.", True, None),
+    ("I warned everyone in the group and quite a few people replied with the same story.", True, None),  # others' replies are not the company's
+    ("I called the sales line and asked them to call me back with a quote.", False, None),  # no feedback before it
+])
+def test_a_feedback_loop_is_closed_only_when_the_company_answers_the_customers_feedback(text, troubled, state):
+    from research.journey.feedback import loop_state
+    from research.nlp import parse
+
+    assert loop_state(parse([text])[0], troubled) == state
+
+
+def test_a_cancellation_closes_no_feedback_loop_on_the_map(mapped):
+    """The demo's returned purifier and cancelled subscription were coded as a closed feedback loop (their words are
+    close to "they got back to me"); a loop is closed only when the company answered the customer's feedback."""
+    _, journey = mapped
+    churned = {q.utterance_id for q in journey.advocacy.detractors}
+    loops = {state: {q.utterance_id for lane in journey.stages for q in lane.feedback_loops[state]} for state in ("opened", "closed", "ignored")}
+    assert churned and loops["closed"] and not churned & set().union(*loops.values())

@@ -57,6 +57,7 @@ class Utterance:
     source: str = "interview"  # interview, survey or ticket
     parts: list[Part] = field(default_factory=list)  # its sentences and clauses, when coding read them
     timed: bool = True  # False where the transcript had no timings (every start and end 0)
+    accepted: set[str] = field(default_factory=set)  # the codes a researcher accepted
 
     def whole(self, vector: np.ndarray | None = None) -> Part:
         """The utterance as one part, with its own codes' feeling."""
@@ -138,9 +139,11 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
             interview = interviews[r["interview_id"]]
             utterances[r["id"]] = Utterance(r["id"], interview["code"], r["interview_id"], label, personas.get(label), r["start"] or 0.0, r["text"], source=interview["source_type"],
                                            timed=bool(r["start"] or r["end"]))
-    for r in db.query("SELECT utterance_id, code_key FROM codings WHERE status != 'rejected'"):
+    for r in db.query("SELECT utterance_id, code_key, status FROM codings WHERE status != 'rejected'"):
         if r["utterance_id"] in utterances:
             utterances[r["utterance_id"]].codes.add(r["code_key"])
+            if r["status"] == "accepted":
+                utterances[r["utterance_id"]].accepted.add(r["code_key"])
     for r in db.query("SELECT theme_id, utterance_id FROM theme_members"):
         if r["utterance_id"] in utterances:
             utterances[r["utterance_id"]].themes.add(r["theme_id"])
