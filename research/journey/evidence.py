@@ -12,6 +12,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from research.codebook import Codebook
+from research.coding.asides import asks_the_interviewer
 from research.coding.sentences import load_parts
 from research.errors import ResearchError
 from research.journey.filters import FILTER_FIELDS
@@ -159,6 +160,8 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
             u = utterances[uid]
             u.text = own_words(u.text, turn)
             u.parts = [replace(p, text=own_words(p.text, turn)) if k == 0 else p for k, p in enumerate(u.parts)]
+    for u in utterances.values():  # a question to the interviewer ("Is that what you mean?") is no evidence: no feeling, no group, no headline
+        u.parts = [p for p in u.parts if not asks_the_interviewer(p.text)]
     return list(utterances.values())
 
 
