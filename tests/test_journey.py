@@ -846,3 +846,12 @@ def test_a_cancellation_closes_no_feedback_loop_on_the_map(mapped):
     churned = {q.utterance_id for q in journey.advocacy.detractors}
     loops = {state: {q.utterance_id for lane in journey.stages for q in lane.feedback_loops[state]} for state in ("opened", "closed", "ignored")}
     assert churned and loops["closed"] and not churned & set().union(*loops.values())
+
+
+def test_a_headline_tells_what_happened_not_only_how_it_felt():
+    """The demo's delivery outlier was headed "They were livid": true, but no experience; "The courier left both boxes
+    outside in the rain" is what happened."""
+    from research.journey.condense import only_feels
+
+    assert all(only_feels(text) for text in ("I was livid.", "We were absolutely thrilled.", "I'm furious.", "I felt stupid."))
+    assert not any(only_feels(text) for text in ("I was ready to send it back.", "I reset the router twice.", "The app crashed constantly."))
