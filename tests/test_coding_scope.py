@@ -132,6 +132,8 @@ def test_a_question_to_the_interviewer_is_interview_logistics_not_journey_eviden
     assert not only_asks_the_interviewer("They charged me twice. Is that normal?")  # the complaint is evidence; the question in it is not
     assert asks_the_interviewer("Is that normal?") and not asks_the_interviewer("Why would I pay twice for one filter?")
     assert not asks_the_interviewer("I asked them why the price went up.")
+    assert only_asks_the_interviewer("Thank you. Oh, is the report going to be anonymous? Okay, good.")  # a yes-or-no question about now
+    assert not only_asks_the_interviewer("Was it worth it? Absolutely.")  # told in the past: the customer asks themself
 
 
 def test_only_a_speaker_naming_themself_reads_as_a_self_introduction():

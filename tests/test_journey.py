@@ -831,6 +831,7 @@ def test_an_utterance_with_two_stage_codes_has_one_stage_in_every_order():
     ("We ended the contract in March.", True, None),
     ("I warned everyone in the group and quite a few people replied with the same story.", True, None),  # others' replies are not the company's
     ("I called the sales line and asked them to call me back with a quote.", False, None),  # no feedback before it
+    ("The complaints team refunded the fee within a week.", False, "closed"),  # its name tells the complaint before
 ])
 def test_a_feedback_loop_is_closed_only_when_the_company_answers_the_customers_feedback(text, troubled, state):
     from research.journey.feedback import loop_state

@@ -19,10 +19,9 @@ LoopState = Literal["opened", "closed", "ignored"]
 
 GIVING = {"complain", "report", "raise", "escalate", "dispute", "query", "chase", "flag"}  # feedback whoever hears it, unless aimed at others
 CONTACT = {"email", "write", "call", "phone", "ring", "contact", "message", "text", "tell", "ask", "send", "fill", "submit", "chat", "reach", "leave"}
-SUPPORT = {"support", "helpline", "help", "service", "care", "complaint", "feedback", "form", "survey", "agent", "desk", "department", "centre", "center",
-           "hotline", "team"}  # reaching these is feedback about a problem whatever the answer felt
+SUPPORT = {"support", "helpline", "help", "service", "care", "complaint", "feedback", "form", "survey", "desk", "hotline"}  # reaching these is feedback about a problem whatever the answer felt
 COMPANY = {"they", "them", "company", "bank", "lender", "provider", "store", "shop", "brand", "manufacturer", "seller", "insurer", "firm", "council",
-           "office"}  # reaching these is feedback only in an answer about a problem ("I called them to order more" is not)
+           "office", "team", "agent", "department", "centre", "center"}  # reaching these is feedback only in an answer about a problem ("I called them to order more" is not)
 ACTORS = {"they", "someone", "somebody", "agent", "engineer", "technician", "rep", "representative", "manager", "support", "team", "company", "staff",
           "advisor", "adviser", "bank", "lender", "store", "shop", "he", "she", "person", "lady", "guy", "man", "woman", "department", "office",
           "provider", "council", "insurer", "firm", "service", "desk"}  # who answers for the company
@@ -89,7 +88,8 @@ def _response(verb) -> tuple[bool, bool] | None:
         or any(s.dep_ == "nsubjpass" and s.lower_ in ("it", "we", "i", "this", "that") for s in subjects)  # "it was fixed", "we were refunded"
     if not by_company:
         return None  # "quite a few people replied", "I answered"
-    return (not (negated or nobody), lemma in PRESUPPOSING)
+    handles_feedback = any(c.dep_ == "compound" and c.lemma_.lower() in SUPPORT for s in subjects for c in s.children)  # "the complaints team refunded …"
+    return (not (negated or nobody), lemma in PRESUPPOSING or handles_feedback)
 
 
 def _targets(verb) -> set[str]:
