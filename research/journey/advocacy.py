@@ -30,7 +30,7 @@ from research.nlp import parse
 from research.text_facts import cached_per_text
 
 Direction = Literal["promoter", "detractor", "mixed"]
-READER_VERSION = "3"  # part of the cache key: a change to how acts are read re-parses stored utterances
+READER_VERSION = "4"  # part of the cache key: a change to how acts are read re-parses stored utterances
 LOOP_CODE = "signal:feedback-"  # the codebook's feedback-loop codes: signal:feedback-opened, -closed, -ignored
 PROBLEM_CODES = {"signal:pain-point", "signal:expectation-gap"}
 BAD_FEELING = -0.2  # told to others with a valence below this, an act of word of mouth is a warning
