@@ -114,6 +114,28 @@ def test_a_self_introduction_is_interview_logistics_not_an_unplaced_journey_answ
         assert not [s for s in coded.suggestions if s.turn_id == 1 and not s.code_key.startswith("emotion:")]  # logistics keep only their emotion
 
 
+def test_a_question_to_the_interviewer_is_interview_logistics_not_journey_evidence(engine_full):
+    """"Can I ask what you do with this?" is about the interview: no stage, only its emotion; the answers around it
+    stay on the journey. A customer's own rhetorical question or one told inside a story is not the interviewer's."""
+    from research.coding.asides import asks_the_interviewer, only_asks_the_interviewer
+    from research.coding.engine import Turn
+    from research.embeddings import embed
+
+    texts = ["How did you decide?", "We compared three quotes, and yours had the clearest pricing, so we signed within a week.",
+             "And how has the billing been since?", "Sorry, can I ask what you do with this? Is that what you mean?",
+             "I mean the invoices.", "The invoice lists a service fee and nobody could tell me what it was for."]
+    turns = [Turn(n, "interviewer" if n % 2 == 0 else "customer", text) for n, text in enumerate(texts)]
+    coded = engine_full.code_turns(turns, embed(texts))
+    assert {t: s.scope for t, s in coded.scopes.items()} == {1: "journey", 3: "logistics", 5: "journey"}
+    assert not [s for s in coded.suggestions if s.turn_id == 3 and not s.code_key.startswith("emotion:")]
+    assert only_asks_the_interviewer("Cheers. Do you need me to sign anything for the voucher? No? Okay, lovely.")
+    assert not only_asks_the_interviewer("They charged me twice. Is that normal?")  # the complaint is evidence; the question in it is not
+    assert asks_the_interviewer("Is that normal?") and not asks_the_interviewer("Why would I pay twice for one filter?")
+    assert not asks_the_interviewer("I asked them why the price went up.")
+    assert only_asks_the_interviewer("Thank you. Oh, is the report going to be anonymous? Okay, good.")  # a yes-or-no question about now
+    assert not only_asks_the_interviewer("Was it worth it? Absolutely.")  # told in the past: the customer asks themself
+
+
 def test_only_a_speaker_naming_themself_reads_as_a_self_introduction():
     from research.coding.introductions import introduces_self
 

@@ -760,6 +760,12 @@ def test_an_act_of_advocacy_is_never_told_against_its_direction(mapped):
     ("then, it was fine.", "And since then.", "then, it was fine."),  # the turn before was finished: the words are the customer's
     ("we bought it in a shop near the station.", "So", "we bought it in a shop near the station."),  # no tail to tell apart
     ("then, it was fine.", None, "then, it was fine."),
+    # cut late: the customer's first word ends the interviewer's turn, and a turn cannot end on it
+    ("a dental conference in October a colleague asked about our waiting room", "have you talked about it with anyone outside the practice at",
+     "At a dental conference in October a colleague asked about our waiting room"),
+    ("filter subscription invoice is confusing. It bundles both units.", "And the running costs. The", "The filter subscription invoice is confusing. It bundles both units."),
+    ("the old one really", "and what did you compare it to", "the old one really"),  # stranded at the end of a wh-question: the question's own
+    ("yes we did in the end", "did you ever write to them about", "yes we did in the end"),  # a reply opens its own sentence
 ])
 def test_a_quote_starts_at_the_customers_own_words(text, before, expected):
     from research.journey.turns import own_words
@@ -813,3 +819,40 @@ def test_an_utterance_with_two_stage_codes_has_one_stage_in_every_order():
     stages = {Utterance(1, "INT-001", 1, "Participant 1", None, 0.0, "text", codes=dict.fromkeys(order)).stage
               for order in (["stage:retention", "emotion:trust", "stage:advocacy"], ["stage:advocacy", "stage:retention"], ["emotion:trust", "stage:retention", "stage:advocacy"])}
     assert stages == {"advocacy"}
+
+
+@pytest.mark.parametrize("text, troubled, state", [
+    ("I complained twice and never heard back.", True, "ignored"),
+    ("I filled in the feedback form and nobody replied.", True, "ignored"),
+    ("I sent them a message through the form last week.", False, "opened"),
+    ("They got back to me and fixed it within a day.", False, "closed"),
+    ("When I called, the agent asked for our order number and fixed it, but it took three calls.", True, "closed"),
+    ("I cancelled the contract and sent the unit back.", True, None),  # the customer's act, not the company's answer
+    ("We ended the contract in March.", True, None),
+    ("I warned everyone in the group and quite a few people replied with the same story.", True, None),  # others' replies are not the company's
+    ("I called the sales line and asked them to call me back with a quote.", False, None),  # no feedback before it
+    ("The complaints team refunded the fee within a week.", False, "closed"),  # its name tells the complaint before
+])
+def test_a_feedback_loop_is_closed_only_when_the_company_answers_the_customers_feedback(text, troubled, state):
+    from research.journey.feedback import loop_state
+    from research.nlp import parse
+
+    assert loop_state(parse([text])[0], troubled) == state
+
+
+def test_a_cancellation_closes_no_feedback_loop_on_the_map(mapped):
+    """The demo's returned purifier and cancelled subscription were coded as a closed feedback loop (their words are
+    close to "they got back to me"); a loop is closed only when the company answered the customer's feedback."""
+    _, journey = mapped
+    churned = {q.utterance_id for q in journey.advocacy.detractors}
+    loops = {state: {q.utterance_id for lane in journey.stages for q in lane.feedback_loops[state]} for state in ("opened", "closed", "ignored")}
+    assert churned and loops["closed"] and not churned & set().union(*loops.values())
+
+
+def test_a_headline_tells_what_happened_not_only_how_it_felt():
+    """The demo's delivery outlier was headed "They were livid": true, but no experience; "The courier left both boxes
+    outside in the rain" is what happened."""
+    from research.journey.condense import only_feels
+
+    assert all(only_feels(text) for text in ("I was livid.", "We were absolutely thrilled.", "I'm furious.", "I felt stupid."))
+    assert not any(only_feels(text) for text in ("I was ready to send it back.", "I reset the router twice.", "The app crashed constantly."))

@@ -21,6 +21,7 @@ import numpy as np
 from research.codebook import Codebook, CodeGroup
 from research.coding import negation
 from research.coding.adaptation import QUESTION_SHARES, GroupAdaptation, GroupDecisions, code_bias, shifted, with_rules
+from research.coding.asides import only_asks_the_interviewer
 from research.coding.classifier import GroupClassifier
 from research.coding.emotion_model import EmotionModel
 from research.coding.introductions import introduces_self
@@ -394,6 +395,11 @@ class CodingEngine:
             if group.ordered and not scopes:
                 scopes = self._scopes(group, turn_ids, scores, chosen, answer, [turns[i].text for i in customer])
             suggestions += chosen
+        asking = {turns[i].id for i in customer if only_asks_the_interviewer(turns[i].text)}  # "Is that what you mean?": no step of the journey
+        if scopes and asking:
+            scopes |= {turn_id: TurnScope("logistics", 1.0) for turn_id in asking}
+            emotion = {group.id for group in self.codebook.groups if group.at_least_one}
+            suggestions = [s for s in suggestions if s.turn_id not in asking or s.code_key.split(":")[0] in emotion]
         if scopes:
             kept = {group.id for group in self.codebook.groups if group.at_least_one or group.ordered}
             suggestions = [s for s in suggestions if scopes[s.turn_id].scope != "logistics" or s.code_key.split(":")[0] in kept]

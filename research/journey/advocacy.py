@@ -22,13 +22,17 @@ from typing import Literal, NamedTuple
 from sqlite_utils import Database
 
 from research.journey.evidence import Utterance
+from research.journey.feedback import TRIGGER as LOOP_TRIGGER
+from research.journey.feedback import loop_state
 from research.journey.insights import Group, InsightContext, make_insight, quote_of
 from research.journey.model import Advocacy, Insight
 from research.nlp import parse
 from research.text_facts import cached_per_text
 
 Direction = Literal["promoter", "detractor", "mixed"]
-READER_VERSION = "2"  # part of the cache key: a change to how acts are read re-parses stored utterances
+READER_VERSION = "4"  # part of the cache key: a change to how acts are read re-parses stored utterances
+LOOP_CODE = "signal:feedback-"  # the codebook's feedback-loop codes: signal:feedback-opened, -closed, -ignored
+PROBLEM_CODES = {"signal:pain-point", "signal:expectation-gap"}
 BAD_FEELING = -0.2  # told to others with a valence below this, an act of word of mouth is a warning
 
 
@@ -108,12 +112,15 @@ def _advised(verb) -> Direction | None:
 
 
 def read_acts(texts: dict[int, str]) -> dict[int, dict]:
-    """What one parse of each text says about advocacy: its direction when the speaker feels bad and
-    otherwise, and its verbs. Texts with no advocacy word are not parsed."""
-    candidates = {key: text for key, text in texts.items() if TRIGGER.search(text)}
-    out: dict[int, dict] = {key: {"feels_bad": None, "otherwise": None, "verbs": []} for key in texts if key not in candidates}
+    """What one parse of each text says about the customer's acts: its direction of advocacy when the speaker feels
+    bad and otherwise, its verbs, and the feedback loop it tells (`feedback.loop_state`) when the answer is about a
+    problem and otherwise. Texts with neither an advocacy nor a feedback word are not parsed."""
+    candidates = {key: text for key, text in texts.items() if TRIGGER.search(text) or LOOP_TRIGGER.search(text)}
+    out: dict[int, dict] = {key: {"feels_bad": None, "otherwise": None, "verbs": [], "loop": {"troubled": None, "calm": None}} for key in texts if key not in candidates}
     for key, doc in zip(candidates, parse(list(candidates.values()))):
-        out[key] = {"feels_bad": direction(doc, True), "otherwise": direction(doc, False), "verbs": sorted({t.lemma_.lower() for t in doc if t.pos_ == "VERB"})}
+        acts = TRIGGER.search(doc.text) is not None
+        out[key] = {"feels_bad": direction(doc, True) if acts else None, "otherwise": direction(doc, False) if acts else None,
+                    "verbs": sorted({t.lemma_.lower() for t in doc if t.pos_ == "VERB"}), "loop": {"troubled": loop_state(doc, True), "calm": loop_state(doc, False)}}
     return out
 
 
@@ -132,6 +139,21 @@ def stored_acts(db: Database, utterances: list[Utterance]) -> dict[int, Act]:
         if found:
             acts[u.id] = Act(found, frozenset(reading["verbs"]))
     return acts
+
+
+def stored_loops(db: Database, utterances: list[Utterance]) -> dict[int, str]:
+    """{utterance id: the feedback loop it tells (opened, closed, ignored)} for staged utterances, read as about a
+    problem where the answer felt negative or states one. A researcher's accepted feedback-loop code wins."""
+    readings = stored_readings(db, {u.id: u.text for u in utterances if u.stage})
+    loops = {}
+    for u in utterances:
+        decided = sorted(c.removeprefix(LOOP_CODE) for c in u.accepted if c.startswith(LOOP_CODE))
+        reading = readings.get(u.id)
+        troubled = (u.valence or 0) < 0 or "negative" in u.felt or bool(u.codes & PROBLEM_CODES)
+        state = decided[0] if decided else reading and reading.get("loop", {}).get("troubled" if troubled else "calm")
+        if state:
+            loops[u.id] = state
+    return loops
 
 
 def _leaves(verb, lemma: str, advice: bool = False) -> bool:

@@ -20,7 +20,7 @@ from research.codebook import Codebook
 from research.coding.scope import describe_outside, outside_reasons
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
-from research.journey.advocacy import Act, advocacy, advocacy_insights
+from research.journey.advocacy import Act, advocacy, advocacy_insights, stored_loops
 from research.journey.claims import similarity_floor
 from research.journey.evidence import Utterance, embeddings_of, load_utterances, mark_problem_statements, participants_matching
 from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of, worth_telling
@@ -75,6 +75,7 @@ class MapBuilder:
         theme_labels = {tid: t["label"] for tid, t in self.themes.items() if _is_journey_theme(t) and not t.get("hidden")}
         advocacy_summary, acts = advocacy(self.study.db, journey, len(speaking))
         self.acts = acts
+        self.loops = stored_loops(self.study.db, journey)
         last = stage_group.codes[-1].id  # advocacy: acts of word of mouth and churn belong here wherever they were told
         by_stage[last] += [by_id[uid] for uid in acts if by_id[uid].stage != last]
         insights: dict[str, list[Insight]] = {}
@@ -187,7 +188,7 @@ class MapBuilder:
             **{w: self._items(members, lambda u, w=w: getattr(five_ws.get(u.id, FiveWs()), w), lambda k: k) for w in W_NAMES},
             moments_of_truth=self._moments(members, touchpoints), pain_points=self._polar_quotes(members, patterns, "pain"),
             delights=self._polar_quotes(members, patterns, "delight"), tollgates=self._quotes(members, "signal:tollgate"), gaps=self._quotes(members, "signal:expectation-gap"),
-            feedback_loops={state: self._quotes(members, f"signal:feedback-{state}") for state in ("opened", "closed", "ignored")},
+            feedback_loops={state: [quote_of(u) for u in members if self.loops.get(u.id) == state] for state in ("opened", "closed", "ignored")},
             themes=self._theme_items(members), patterns=patterns, outliers=outliers, quotes=self._representative(members, patterns),
             sources={source: len({u.interview_id for u in members if u.source == source}) for source in sorted({u.source for u in members} - {"interview"})},
         )

@@ -99,6 +99,15 @@ def points_back(text: str) -> bool:
     return bool(words) and re.split(r"['’]", words[0].lower().strip(",.;:!?"))[0] in REFERRING
 
 
+BARE_FEELING = re.compile(r"^(?:i|we|they|he|she)(?:\s+(?:was|were|am|are|is|felt|feel|got|get)|['’](?:m|re))\s+(?:\w+\s+)?\w+[.!]*$", re.IGNORECASE)
+
+
+def only_feels(text: str) -> bool:
+    """Whether a text says only how someone felt ("I was livid.", "We were absolutely thrilled."): a headline made of it
+    tells no experience."""
+    return BARE_FEELING.match(text.strip()) is not None
+
+
 def _clauses(sentence) -> list:
     """Clauses coordinated with the sentence's root or attached loosely after it, each with its own subject.
     A clause that is its head's only complement ("The subscription is | where it gets murky") stays: the head

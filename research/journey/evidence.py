@@ -12,6 +12,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from research.codebook import Codebook
+from research.coding.asides import asks_the_interviewer
 from research.coding.sentences import load_parts
 from research.errors import ResearchError
 from research.journey.filters import FILTER_FIELDS
@@ -57,6 +58,7 @@ class Utterance:
     source: str = "interview"  # interview, survey or ticket
     parts: list[Part] = field(default_factory=list)  # its sentences and clauses, when coding read them
     timed: bool = True  # False where the transcript had no timings (every start and end 0)
+    accepted: set[str] = field(default_factory=set)  # the codes a researcher accepted
 
     def whole(self, vector: np.ndarray | None = None) -> Part:
         """The utterance as one part, with its own codes' feeling."""
@@ -138,9 +140,11 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
             interview = interviews[r["interview_id"]]
             utterances[r["id"]] = Utterance(r["id"], interview["code"], r["interview_id"], label, personas.get(label), r["start"] or 0.0, r["text"], source=interview["source_type"],
                                            timed=bool(r["start"] or r["end"]))
-    for r in db.query("SELECT utterance_id, code_key FROM codings WHERE status != 'rejected'"):
+    for r in db.query("SELECT utterance_id, code_key, status FROM codings WHERE status != 'rejected'"):
         if r["utterance_id"] in utterances:
             utterances[r["utterance_id"]].codes.add(r["code_key"])
+            if r["status"] == "accepted":
+                utterances[r["utterance_id"]].accepted.add(r["code_key"])
     for r in db.query("SELECT theme_id, utterance_id FROM theme_members"):
         if r["utterance_id"] in utterances:
             utterances[r["utterance_id"]].themes.add(r["theme_id"])
@@ -156,6 +160,8 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
             u = utterances[uid]
             u.text = own_words(u.text, turn)
             u.parts = [replace(p, text=own_words(p.text, turn)) if k == 0 else p for k, p in enumerate(u.parts)]
+    for u in utterances.values():  # a question to the interviewer ("Is that what you mean?") is no evidence: no feeling, no group, no headline
+        u.parts = [p for p in u.parts if not asks_the_interviewer(p.text)]
     return list(utterances.values())
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
 from research.journey.claims import Said, claim, telling, verbs_of
-from research.journey.condense import best_sentence, headline, in_its_sentence, points_back, shared_word_weights
+from research.journey.condense import best_sentence, headline, in_its_sentence, only_feels, points_back, shared_word_weights
 from research.journey.evidence import Part, Utterance
 from research.journey.model import Insight, Polarity, Quote
 
@@ -268,11 +268,12 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
 
 def _headline_of(tiers: list[list[Unit]], weights: dict[str, float], parses: object | None = None) -> tuple[Utterance | None, str]:
     """(the answer the headline comes from, the headline) from the first tier of candidate parts that gives one; a part
-    that points back ("That's genuinely motivating") heads nothing while another part can."""
+    that points back ("That's genuinely motivating") or only says a feeling ("I was livid.") heads nothing while
+    another part can."""
     tiers = [tier for tier in tiers if tier]
     for n, candidates in enumerate(tiers):
         texts = [in_its_sentence(unit.part.text, unit.utterance.text) for unit in candidates]
-        standalone = [k for k, text in enumerate(texts) if not points_back(text)]
+        standalone = [k for k, text in enumerate(texts) if not points_back(text) and not only_feels(text)]
         if not standalone and n < len(tiers) - 1:
             continue
         standalone = standalone or list(range(len(texts)))
