@@ -66,7 +66,7 @@ def _turns_from_lines(lines: list[str], headers: bool) -> list[Turn]:
     turns: list[Turn] = []
     pending: tuple[str, float] | None = None  # a header waiting for its text
     clock: float | None = None  # a clock line's time, for the turn after it
-    bracketed = []  # per header: "[Jane Roe] 14:03:05", Zoom's saved captions
+    bracketed: list[bool] = []  # per header: "[Jane Roe] 14:03:05", Zoom's saved captions
     for line in lines:
         header = _HEADER.match(line) if headers and _is_header(line) else None
         if header:
