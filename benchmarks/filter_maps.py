@@ -1,15 +1,15 @@
 """Filtered journey maps on a built study, as the review app builds one on each filter change: CPU seconds per
 build and peak memory, this checkout beside a reference revision in the same run, and whether the maps are the same.
 
-    python benchmarks/filter_maps.py STUDY [--reference cbeac78] [--rounds 2]
+    python benchmarks/filter_maps.py STUDY [--reference cbeac78] [--rounds 2] [--seeds 1 2]
 
 Each side works on its own copy of STUDY (a coded study with themes, e.g. one `benchmarks/scale.py --keep` built),
 in a process of its own, with what earlier builds kept removed first: it builds the whole map once (as `research map`
 and `research run` do), then the map for every value of persona, segment and role in turn, `--rounds` times (the
 first round is each filter's first use; later rounds come back to it). CPU seconds are user + system of that
-process; the maps are compared with their build time left out, both sides with PYTHONHASHSEED=0 (at cbeac78 two
-processes built the 20-interview scale study's whole map with different advocacy insights: the map depends on
-set order somewhere).
+process; the maps are compared with their build time left out. This checkout builds them once per `--seeds` value,
+each as PYTHONHASHSEED in a process of its own, and says whether every map came out the same under each (the map must
+not depend on set order; at cbeac78 it did); its first run's timings are the ones shown.
 """
 
 from __future__ import annotations
@@ -59,14 +59,15 @@ def worker(study_root: Path, rounds: int) -> dict:
     return {"builds": builds, "digests": digests, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def side(study: Path, rounds: int, reference: str | None) -> dict | None:
+def side(study: Path, rounds: int, reference: str | None, seed: str | None = None) -> dict | None:
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "study"
         shutil.copytree(study, copy)
         args = ["--worker", str(copy), "--rounds", str(rounds)]
         if reference:
             return run_at_revision(reference, str(Path(__file__).resolve()), args, paths=("research", "codebooks"))
-        out = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(REPO)}, cwd=REPO)
+        env = os.environ | {"PYTHONPATH": str(REPO)} | ({"PYTHONHASHSEED": seed} if seed else {})
+        out = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], capture_output=True, text=True, env=env, cwd=REPO)
         if out.returncode:
             raise SystemExit(f"this checkout failed:\n{out.stderr[-3000:]}")
         return json.loads(out.stdout.strip().splitlines()[-1])
@@ -77,13 +78,13 @@ def main() -> None:
     parser.add_argument("study", type=Path, nargs="?")
     parser.add_argument("--reference", default="cbeac78", help="the revision to measure beside this checkout")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seeds", nargs="+", default=["1", "2"], help="PYTHONHASHSEED of each run of this checkout; its maps must be the same under each")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # internal: build the maps of this study copy, print JSON
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker, args.rounds)))
         return
-    os.environ["PYTHONHASHSEED"] = "0"  # the same set orders on both sides: two processes of one revision can otherwise tell an advocacy insight apart
-    new = side(args.study, args.rounds, None)
+    new, *again = [side(args.study, args.rounds, None, seed) for seed in args.seeds]
     old = side(args.study, args.rounds, args.reference)
     print(f"{'map':<40} {'round':>5} {args.reference + ' cpu s':>14} {'new cpu s':>10}")
     for (name, round_, cpu), other in zip(new["builds"], old["builds"] if old else [None] * len(new["builds"])):
@@ -96,6 +97,9 @@ def main() -> None:
         print(f"peak MB: {old['peak_mb']:.0f} -> {new['peak_mb']:.0f}")
         same = [name for name in new["digests"] if old["digests"].get(name) == new["digests"][name]]
         print(f"maps the same as {args.reference}'s: {len(same)} of {len(new['digests'])}" + "".join(f"\n  differs: {n}" for n in new["digests"] if n not in same))
+    for seed, run in zip(args.seeds[1:], again):
+        moved = [name for name in new["digests"] if run["digests"].get(name) != new["digests"][name]]
+        print(f"maps the same under PYTHONHASHSEED {args.seeds[0]} and {seed}: {len(new['digests']) - len(moved)} of {len(new['digests'])}" + "".join(f"\n  differs: {n}" for n in moved))
 
 
 if __name__ == "__main__":

@@ -267,7 +267,7 @@ def code(ctx: click.Context, learn: bool, force: bool) -> None:
 
     study = _study(ctx)
     redact_old_memos(study)
-    with waiting("Coding"):  # a first run also compiles librosa's numba functions (about 30 CPU-s)
+    with waiting("Coding"):
         results = run_code(study, force, learn)
     if learn:
         count = study.db["learned_models"].count
@@ -498,13 +498,13 @@ def import_command(ctx: click.Context, project: Path, coder: str) -> None:
     study = _study(ctx)
     report = import_codings(study, project, study_codebook(study)[0], coder)
     console.print(f"Imported {report.imported} codings from {project.name}; {report.unchanged} already as they are.", soft_wrap=True)
-    for line in report.refused:
-        console.print(f"[red]✗[/] {line}", soft_wrap=True)
     if report.conflicts:
         console.print(f"[yellow]{len(report.conflicts)} conflicts with your decisions, kept as they are here (resolve them in `research review`):[/]")
         for line in report.conflicts:
             console.print(f"[yellow]![/] {line}", soft_wrap=True)
-    if report.refused and not report.imported and not report.unchanged:
+    for line in report.refused:  # last, so the reasons are what stays on screen; the good sources are imported
+        console.print(f"[red]✗[/] {line}", soft_wrap=True)
+    if report.refused:
         ctx.exit(1)
 
 
@@ -944,8 +944,9 @@ for command in DECISION_COMMANDS:
 
 def keep_ctrl_c() -> None:
     """Make a Ctrl-C that lands in a C callback stop the command. Python only prints such an interrupt as
-    "Exception ignored" with a traceback and goes on: a first `research code`, numba compiling librosa's functions
-    on import through llvmlite's callbacks, ran to the end that way. It is raised again in the main thread, from
+    "Exception ignored" with a traceback and goes on: a first `research code`, when numba compiled librosa's
+    Viterbi through llvmlite's callbacks, ran to the end that way (numba still compiles UMAP's functions on a first
+    `research themes`). It is raised again in the main thread, from
     another thread a moment later: raised at once, it would land in this hook and be ignored again."""
     default = sys.unraisablehook
 

@@ -16,9 +16,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from research.errors import ResearchError
+from research.textfile import NOT_TEXT, NotTextError, read_text_file
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "codebooks"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+HEX_COLOR = re.compile(r"^#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 GUID_NAMESPACE = uuid.UUID("6f1c2a4e-8f0b-4d55-9f31-1d2b8f9a7c10")
 
 
@@ -56,6 +58,25 @@ class Code(BaseModel):
             raise ValueError(f"'{value}' is not a valid id: use lowercase letters, digits, '-' or '_'")
         return value
 
+    @field_validator("color")
+    @classmethod
+    def _hex(cls, value: str | None) -> str | None:
+        if value is not None and not HEX_COLOR.match(value):
+            raise ValueError(f"'{value}' is not a colour: write it as #rrggbb")
+        return value
+
+    @field_validator("patterns")
+    @classmethod
+    def _token_patterns(cls, value: list[str | list[dict]]) -> list[str | list[dict]]:
+        """A token pattern spaCy's Matcher would refuse is refused here, not when `research code` builds the matcher."""
+        for number, pattern in enumerate(value, start=1):
+            if isinstance(pattern, list):
+                from spacy.schemas import validate_token_pattern  # only a codebook with token patterns pays for the import
+
+                if problems := validate_token_pattern(pattern):
+                    raise ValueError(f"pattern {number} is not a spaCy token pattern: {problems[0]}")
+        return value
+
 
 class CodeGroup(BaseModel):
     """Codes of one kind. `single`: at most one per utterance; `ordered`: they follow each other through an interview."""
@@ -78,6 +99,11 @@ class CodeGroup(BaseModel):
     @classmethod
     def _slug(cls, value: str) -> str:
         return Code._slug(value)
+
+    @field_validator("color")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        return Code._hex(value)
 
     @model_validator(mode="after")
     def _unique_codes(self) -> CodeGroup:
@@ -155,10 +181,12 @@ def load(path: Path) -> Codebook:
 
         return read_qdc(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_file(path)
         data = yaml.safe_load(text)
     except OSError as error:
         raise CodebookError(f"{path}: cannot read ({error.strerror})") from None
+    except NotTextError:
+        raise CodebookError(f"{path}: {NOT_TEXT}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "?"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from pathlib import Path
 from typing import Literal
@@ -21,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from research.errors import MetadataError
+from research.textfile import NOT_TEXT, NotTextError, read_text_file
 
 Participation = Literal["driver", "participant", "gatekeeper"]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -121,13 +123,13 @@ class MetadataSheet:
 
 def _read_csv(path: Path) -> list[tuple[int, dict]]:
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle, dialect=_dialect(handle))
-            if not reader.fieldnames or "file" not in [name.strip().lower() for name in reader.fieldnames]:
-                raise MetadataError(f"{path.name}: the sheet needs a 'file' column")
-            return [(reader.line_num, {k.strip().lower(): v for k, v in row.items() if k}) for row in reader]
-    except UnicodeDecodeError:
-        raise MetadataError(f"{path.name}: not a UTF-8 text file") from None
+        handle = io.StringIO(read_text_file(path), newline="")
+    except NotTextError:
+        raise MetadataError(f"{path.name}: {NOT_TEXT}") from None
+    reader = csv.DictReader(handle, dialect=_dialect(handle))
+    if not reader.fieldnames or "file" not in [name.strip().lower() for name in reader.fieldnames]:
+        raise MetadataError(f"{path.name}: the sheet needs a 'file' column")
+    return [(reader.line_num, {k.strip().lower(): v for k, v in row.items() if k}) for row in reader]
 
 
 def _dialect(handle) -> type[csv.Dialect] | str:

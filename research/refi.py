@@ -6,17 +6,15 @@ inclusion and exclusion notes and examples go into its Description; GUIDs surviv
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from lxml import etree
 
 from research.atomic import atomic_write_bytes
-from research.codebook import Code, Codebook, CodebookError, CodeGroup, slugify
+from research.codebook import HEX_COLOR, Code, Codebook, CodebookError, CodeGroup, slugify
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 SECTIONS = {"Include": "include", "Exclude": "exclude"}
-HEX_COLOR = re.compile(r"^#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 
 
 def describe(code: Code) -> str:
@@ -64,7 +62,7 @@ def read_qdc(path: Path) -> Codebook:
     for element in codes.findall(f"{{{namespace}}}Code"):
         children = element.findall(f"{{{namespace}}}Code")
         if children:
-            groups.append(CodeGroup(id=_slug(element.get("name")), name=element.get("name"), description=_description(element, namespace), color=element.get("color") or "#888888",
+            groups.append(CodeGroup(id=_slug(element.get("name")), name=element.get("name"), description=_description(element, namespace), color=_color(element.get("color")),
                                     codes=[_code(child, namespace) for child in _flatten(children, namespace)]))
         else:
             loose.append(_code(element, namespace))
@@ -110,7 +108,7 @@ def _code(element, namespace: str) -> Code:
         else:
             fields["definition"] = (fields["definition"] + "\n" + line).strip()
     name = element.get("name") or "code"
-    return Code(id=_slug(name), name=name, definition=fields.pop("definition") or name, color=element.get("color"), guid=element.get("guid"), **fields)
+    return Code(id=_slug(name), name=name, definition=fields.pop("definition") or name, color=element.get("color") and _color(element.get("color")), guid=element.get("guid"), **fields)
 
 
 def _description(element, namespace: str) -> str:

@@ -11,6 +11,8 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -274,9 +276,32 @@ def connect_read_only(path: Path | str) -> Database:
     return Database(connection)
 
 
+class StudyDatabase(Database):
+    """A writable study's connection: `atomic()` takes the write lock when it begins (BEGIN IMMEDIATE).
+
+    With a deferred BEGIN, a transaction that read first (sqlite_utils' `update` reads the row) and then wrote while
+    another connection of the study was writing (the review app's workers: a memo being saved, the map being stored)
+    failed at once with "database is locked": SQLite does not wait for a reader to become a writer. Taking the lock
+    first, it waits up to the connection's timeout for the other writer instead."""
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()  # as sqlite_utils' own atomic(): a no-op when the error already ended the transaction
+            raise
+
+
 def connect(path: Path | str) -> Database:
     connection = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-    db = Database(connection)
+    db = StudyDatabase(connection)
     if str(path) != ":memory:":
         db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")

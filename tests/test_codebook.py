@@ -47,6 +47,10 @@ def test_second_codebook_is_a_b2b_buying_journey():
         ("name: x\ngroups:\n  - id: g\n    name: G\n    kind: multi\n    ordered: true\n    codes:\n      - {id: a, name: A, definition: d}\n", "ordered, so its kind must be 'single'"),
         ("name: x\ngroups: [\n", "line 3: not valid YAML"),
         ("- just a list\n", "line 1: a codebook is a mapping"),
+        # these passed the check, then a colour crashed the review app and a token pattern `research code`
+        ("name: x\ngroups:\n  - id: g\n    name: G\n    color: teal-ish\n    codes:\n      - {id: a, name: A, definition: d}\n", "line 5: groups.0.color: 'teal-ish' is not a colour"),
+        ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - id: a\n        name: A\n        definition: d\n        patterns: [[{LOWER: {IS: x}}]]\n",
+         "line 9: groups.0.codes.0.patterns: pattern 1 is not a spaCy token pattern"),
     ],
 )
 def test_malformed_codebooks_get_one_line_with_file_and_line(tmp_path: Path, text: str, message: str):
@@ -57,6 +61,13 @@ def test_malformed_codebooks_get_one_line_with_file_and_line(tmp_path: Path, tex
     assert str(error.value).startswith(f"{path}: ")
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_a_codebook_that_is_no_text_is_one_line(tmp_path: Path):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(b"\x00\xb1\x02 binary")
+    with pytest.raises(CodebookError, match="not a text file"):
+        codebooks.load(path)
 
 
 def test_cli_reports_a_bad_codebook_in_one_line(tmp_path: Path):

@@ -54,6 +54,26 @@ def test_smoothing_follows_the_interview_order():
     assert intro == [None, 0]
 
 
+def test_the_viterbi_path_is_the_most_likely_one_and_needs_no_numba():
+    """smoothing used librosa's numba Viterbi: about 22 CPU-s compiling on a machine's first `research code`."""
+    import itertools
+    import subprocess
+    import sys
+
+    from research.coding.smoothing import transition_matrix, viterbi
+
+    rng = np.random.default_rng(7)
+    transition = transition_matrix(2)
+    for steps in (1, 2, 5):
+        for _ in range(10):
+            prob = rng.random((3, steps)) ** 3
+            prob /= prob.sum(axis=0)
+            score = lambda path: sum(np.log(prob[s, t]) for t, s in enumerate(path)) + sum(np.log(transition[a, b]) for a, b in itertools.pairwise(path))  # noqa: E731
+            assert list(viterbi(prob, transition)) == list(max(itertools.product(range(3), repeat=steps), key=score))
+    probe = "import sys, numpy as np; from research.coding.smoothing import smooth_ordered; smooth_ordered(np.eye(3), np.full(3, 0.1)); print(sorted({m.split('.')[0] for m in sys.modules} & {'numba', 'librosa', 'llvmlite'}))"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
 def test_a_missing_or_corrupt_emotion_model_is_a_one_line_error(tmp_path):
     from research.coding.emotion_model import HEAD_FILE, EmotionModel
     from research.errors import ModelNotAvailableError

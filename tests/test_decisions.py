@@ -495,3 +495,27 @@ def test_a_decision_on_a_marked_memo_before_the_pass_has_its_log_copy_redacted_t
     assert old_memos.pending(study.db) == 5
     assert old_memos.redact_old_memos(study).log_copies == 2
     assert "Okafor" not in db_text(study, "SELECT before FROM decision_log") and _raw_in_study_db(small) == []
+
+
+def test_a_decision_waits_for_another_connection_that_is_writing(tmp_path):
+    """The review app saves memos and stores maps from worker threads, each on its own connection. A memo saved while
+    another connection was writing failed at once with "database is locked" (a deferred transaction that read the row
+    can't become a writer), and the app ended with a traceback; now the write lock is taken first and it waits."""
+    import threading
+
+    from research.coding.decisions import set_memo
+    from research.study import Study
+    from tests.fault_study import add, make_study
+
+    study = make_study(tmp_path / "study")
+    coding = add(study, "INT-001", 1, "stage:discovery", "suggested")
+    study.db.conn.commit()
+    other = Study.open(study.root)
+    other.db.conn.execute("BEGIN IMMEDIATE")
+    other.db.execute("UPDATE interviews SET title = title")
+    committed = threading.Timer(0.5, other.db.conn.commit)
+    committed.start()
+    set_memo(study.db, coding, "contradicts the pricing answer")
+    committed.join()
+    decide(study.db, coding, "accepted")
+    assert study.db["codings"].get(coding)["memo"] == "contradicts the pricing answer" and study.db["codings"].get(coding)["status"] == "accepted"

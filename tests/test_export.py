@@ -116,7 +116,8 @@ def test_csv_tables_hold_insights_outliers_and_opportunities(exported):
     _, folder, _, journey = exported
 
     def rows(name: str) -> tuple[list[str], list[dict]]:
-        with (folder / name).open(newline="", encoding="utf-8") as handle:
+        assert (folder / name).read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads "—" in a file without the BOM as "â€”"
+        with (folder / name).open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             return list(reader.fieldnames or []), list(reader)
 

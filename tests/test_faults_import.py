@@ -103,6 +103,26 @@ def test_a_coding_made_in_another_tool_is_accepted_and_nothing_else_changes(revi
     assert set(before) <= set(after)
 
 
+def test_a_partly_refused_project_imports_the_good_sources_names_each_refused_one_last_and_exits_1(reviewed, tmp_path):
+    """Session 11 loose end: a project with one refused source exited 0, its reason above the conflicts."""
+    edited = _add_coding(export_project(reviewed, tmp_path / "p.qdpx"), tmp_path, "INT-002", 3, "emotion:relief")
+    with zipfile.ZipFile(edited) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    root = etree.fromstring(members["project.qde"])
+    sources = next(root.iter(f"{{{NS}}}Sources"))
+    etree.SubElement(sources, f"{{{NS}}}TextSource", guid="99999999-2222-3333-4444-555555555555", name="INT-999", plainTextPath="internal://nothing.txt")
+    members["project.qde"] = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    mixed = tmp_path / "mixed.qdpx"
+    with zipfile.ZipFile(mixed, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    before = codings(reviewed)
+    result = run_import(reviewed, mixed)
+    assert set(codings(reviewed)) - set(before) == {("INT-002", 3, "emotion:relief", "accepted", "maria", None, "human")}
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines()[-1] == "✗ INT-999: no interview of this study has this source's GUID or name"
+
+
 def test_importing_never_flips_a_decision_it_lists_the_conflict(reviewed, tmp_path):
     """Item 1: an import set 2 accepted stage codings to rejected; a decision is the researcher's to change."""
     project = export_project(reviewed, tmp_path / "p.qdpx")

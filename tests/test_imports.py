@@ -46,6 +46,27 @@ def test_every_format_reads_the_same_conversation(name):
     assert transcript.timed == (name != "notes-call.txt")
 
 
+def test_text_from_windows_tools_and_zoom_and_meet_layouts_reads_the_same_conversation(tmp_path):
+    """Notepad's "Unicode" (UTF-16), Word's Windows-1252 plain text and CRLF captions with a BOM were refused
+    as "not a UTF-8 text file"; Zoom's saved captions ("[Name] 14:03:05", times of day) made a 14-hour interview
+    with "[Name]" as the speaker; a Meet-style clock line became an utterance of its own."""
+    notes = (TRANSCRIPTS / "notes-call.txt").read_text().replace("sister", "café owner")
+    (tmp_path / "unicode.txt").write_bytes(notes.replace("\n", "\r\n").encode("utf-16"))
+    (tmp_path / "ansi.txt").write_bytes(notes.encode("cp1252"))
+    (tmp_path / "crlf.srt").write_bytes("\ufeff".encode() + (TRANSCRIPTS / "otter-call.srt").read_text().replace("\n", "\r\n").encode())
+    zoom = [f"[{t.speaker}] 14:{3 + int(t.start) // 60:02d}:{5 + int(t.start) % 60:02d}\n{t.text}\n" for t in read_transcript(TRANSCRIPTS / "otter-call.srt").turns]
+    (tmp_path / "meeting_saved_closed_caption.txt").write_text("\n".join(zoom))
+    (tmp_path / "meet.txt").write_text("00:00:00\n" + notes)
+    for name in ("unicode.txt", "ansi.txt"):
+        turns = read_transcript(tmp_path / name).turns
+        assert turns[0].text.startswith("Thanks for joining.") and turns[-1].text.endswith("told my café owner about it.")
+    assert [t.text for t in read_transcript(tmp_path / "crlf.srt").turns] == [t.text for t in read_transcript(TRANSCRIPTS / "otter-call.srt").turns]
+    saved = read_transcript(tmp_path / "meeting_saved_closed_caption.txt")
+    assert saved.speakers == ["Dana Whitfield", "Marisol Quenby"] and saved.turns[0].start == 0.0 and saved.turns[-1].start == 25.0
+    meet = read_transcript(tmp_path / "meet.txt")
+    assert meet.turns[0].text.startswith("Thanks for joining.") and meet.turns[0].start == 0.0 and meet.speakers == ["Dana Whitfield", "Marisol Quenby"]
+
+
 def test_word_timings_come_through_and_a_word_without_one_follows_its_neighbour():
     whisperx = read_transcript(TRANSCRIPTS / "whisperx-call.json")
     words = whisperx.turns[1].words
@@ -81,7 +102,7 @@ def test_bad_transcripts_get_one_line_each_and_the_batch_goes_on(study, tmp_path
     (tmp_path / "broken.vtt").write_text("not a caption file at all\n")
     (tmp_path / "broken.json").write_text('{"segments": [')
     (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 garbage")
-    (tmp_path / "latin1.txt").write_bytes("Jos\xe9: hola".encode("latin-1"))
+    (tmp_path / "utf16-without-bom.txt").write_bytes("José: hola".encode("utf-16-le"))  # NUL bytes: no text read here
     bad = sorted(tmp_path.iterdir())
     report = add_sources(study, [*bad, TRANSCRIPTS / "teams-call.vtt"])
     assert report.added == ["teams-call.vtt"]

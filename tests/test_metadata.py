@@ -60,3 +60,13 @@ def test_a_blank_date_is_no_date(tmp_path):
     sheet.write_text("file,participant,date\na.wav,Jane Roe,\nb.wav,John Doe,  \nc.wav,Ann Lee,14/09/2026\n")
     rows = MetadataSheet.load(sheet).rows
     assert [row.date for row in rows] == [None, None, date(2026, 9, 14)]
+
+
+def test_a_sheet_saved_by_excel_on_windows_is_read(tmp_path):
+    """Excel's "CSV" on a Western Windows is Windows-1252 and its "Unicode text" UTF-16: both were "not a UTF-8 text file"."""
+    (tmp_path / "ansi.csv").write_bytes("file,persona,participant\r\nint-01.opus,Café owner,José Pérez\r\n".encode("cp1252"))
+    (tmp_path / "unicode.csv").write_bytes("file\tpersona\r\nint-01.opus\tCafé owner\r\n".encode("utf-16"))
+    for name in ("ansi.csv", "unicode.csv"):
+        (row,) = MetadataSheet.load(tmp_path / name).rows_for(Path("int-01.opus"))
+        assert row.persona == "Café owner"
+    assert row.participant is None and MetadataSheet.load(tmp_path / "ansi.csv").rows_for(Path("int-01.opus"))[0].participant == "José Pérez"

@@ -299,3 +299,22 @@ async def test_undo_puts_the_cursor_on_the_coding_it_restored(markup_study):
         await pilot.pause()
         assert screen.current_coding.id == decided.id and screen.current_coding.status == "suggested"
         assert f"{decided.group} › {decided.name}: suggested" in str(screen.query_one("#detail").render())
+
+
+async def test_a_crash_report_never_shows_what_was_typed(markup_study, monkeypatch, capfd):
+    """Textual's crash report printed every frame's local variables: the memo as typed, names and all (seen when a
+    memo save met 'database is locked')."""
+
+    def crashing_help(self) -> None:
+        typed = "eoD enaJ llac"[::-1]  # noqa: F841 - the local a report with locals would print (reversed: the report also shows this line)
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ResearchApp, "action_help", crashing_help)
+    app = ResearchApp(markup_study)
+    with pytest.raises(RuntimeError, match="boom"):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("question_mark")
+            await pilot.pause()
+    report = "".join(capfd.readouterr())
+    assert "RuntimeError" in report and "boom" in report and "Jane Doe" not in report

@@ -100,6 +100,16 @@ class ResearchApp(App):
             gc.freeze()
             self._startup_frozen = True
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report, without the local variables it shows by default: those hold what the researcher
+        typed (a memo before its names are replaced) and the vault's raw words, which never reach the terminal."""
+        from rich.traceback import Traceback
+        from rich.segment import Segments
+
+        self.bell()
+        self._exit_renderables.append(Segments(self.console.render(Traceback(show_locals=False, width=None), self.console.options)))
+        self._close_messages_no_wait()
+
     def on_unmount(self) -> None:
         if self._startup_frozen:  # the app is done: what it froze may be collected again
             gc.unfreeze()

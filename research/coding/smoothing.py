@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from librosa.sequence import viterbi_discriminative
 
 STAY = 0.42  # a customer often keeps talking about the same stage
 NEXT = 0.36  # or moves on to the next one
@@ -42,9 +41,35 @@ def smooth_ordered(confidence: np.ndarray, outside: np.ndarray, threshold: float
     allowed = np.where(confidence >= threshold, np.clip(confidence, 1e-4, None), FORBIDDEN)
     prob = np.hstack([np.clip(outside, 1e-4, None)[:, None], allowed])
     prob = (prob / prob.sum(axis=1, keepdims=True)).T
-    path = viterbi_discriminative(prob, transition_matrix(stages))
+    path = viterbi(prob, transition_matrix(stages))
     placed = [int(state) - 1 if state > 0 and confidence[n, state - 1] >= threshold else None for n, state in enumerate(path)]
     return [None if _dips(placed, n) and confidence[n, s] < SURE else s for n, s in enumerate(placed)]
+
+
+def viterbi(prob: np.ndarray, transition: np.ndarray) -> np.ndarray:
+    """The most likely state path given per-step state probabilities `prob[state, step]` (each column sums to 1)
+    and `transition[from, to]`, with uniform initial and marginal state distributions.
+
+    The same arithmetic, in the same order, as librosa 0.11's `sequence.viterbi_discriminative`, so the path is the
+    same to the tie; in numpy, because librosa's numba version cost about 22 CPU-s to compile on a first run.
+    """
+    n_states, n_steps = prob.shape
+    epsilon = np.finfo(prob.dtype).tiny
+    uniform = np.log(np.full(n_states, 1.0 / n_states) + epsilon)
+    log_prob = (np.log(prob + epsilon) - uniform[:, None]).T
+    into = np.log(transition + epsilon).T  # into[to, from]
+    value = log_prob[0] + uniform
+    pointers = np.zeros((n_steps, n_states), dtype=np.intp)
+    rows = np.arange(n_states)
+    for t in range(1, n_steps):
+        scores = value + into  # scores[to, from]
+        pointers[t] = np.argmax(scores, axis=1)
+        value = log_prob[t] + scores[rows, pointers[t]]
+    path = np.zeros(n_steps, dtype=np.intp)
+    path[-1] = np.argmax(value)
+    for t in range(n_steps - 2, -1, -1):
+        path[t] = pointers[t + 1, path[t + 1]]
+    return path
 
 
 def _dips(placed: list[int | None], n: int) -> bool:

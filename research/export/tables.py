@@ -22,7 +22,8 @@ def write_json(journey: JourneyMap, folder: Path) -> list[Path]:
 
 
 def _write(path: Path, header: list[str], rows: list[list]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    """UTF-8 with a byte-order mark: without it Excel reads the file as the system's code page ("—" as "â€”")."""
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows([[safe_cell(value) for value in row] for row in rows])

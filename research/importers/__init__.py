@@ -13,6 +13,7 @@ from research.importers.documents import read_docx, read_txt
 from research.importers.noscribe import read_noscribe
 from research.importers.transcript import Transcript, TranscriptFormatError, Turn
 from research.importers.whisper_json import read_whisper_json
+from research.textfile import NOT_TEXT, NotTextError, read_text_file
 
 __all__ = ["TRANSCRIPT_EXTENSIONS", "Transcript", "TranscriptFormatError", "Turn", "read_transcript"]
 
@@ -27,9 +28,9 @@ def read_transcript(path: Path) -> Transcript:
         transcript = read_docx(path)
     elif suffix in _TEXT_READERS:
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise TranscriptFormatError(f"{path.name}: not a UTF-8 text file") from None
+            text = read_text_file(path)
+        except NotTextError:
+            raise TranscriptFormatError(f"{path.name}: {NOT_TEXT}") from None
         transcript = _TEXT_READERS[suffix](path, text)
     else:
         raise TranscriptFormatError(f"{path.name}: not a transcript format (supported: {', '.join(sorted(TRANSCRIPT_EXTENSIONS))})")

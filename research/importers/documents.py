@@ -6,6 +6,9 @@
   speaker continues the speaker above it: in a timed file it joins that turn, in an untimed one it stays a
   paragraph of its own (with no speaker), so each paragraph becomes an utterance.
 - Zoom's TXT transcript: "00:01:02<TAB>Jane Roe:<TAB>text" (also without the colon).
+- Zoom's saved captions (meeting_saved_closed_caption.txt): "[Jane Roe] 14:03:05" headers, whose clocks are times
+  of day: the turns are timed from the first.
+- A line (or paragraph) that is only a clock, as Google Meet writes every few minutes, times the turn after it.
 """
 
 from __future__ import annotations
@@ -62,23 +65,38 @@ def _turns_from_lines(lines: list[str], headers: bool) -> list[Turn]:
     """Turns from "Name  00:01:02" headers, "[clock] Name: text" lines and continuation lines."""
     turns: list[Turn] = []
     pending: tuple[str, float] | None = None  # a header waiting for its text
+    clock: float | None = None  # a clock line's time, for the turn after it
+    bracketed: list[bool] = []  # per header: "[Jane Roe] 14:03:05", Zoom's saved captions
     for line in lines:
         header = _HEADER.match(line) if headers and _is_header(line) else None
         if header:
-            pending = (header.group("name").rstrip(":").strip(), parse_clock(header.group("clock")))
+            name = header.group("name").rstrip(":").strip()
+            bracketed.append(name.startswith("[") and name.endswith("]"))
+            pending = (name[1:-1].strip() if bracketed[-1] else name, parse_clock(header.group("clock")))
             continue
         if pending:
             turns.append(Turn(pending[0], pending[1], pending[1], line))
             pending = None
             continue
-        start = None
+        if parse_clock(line) is not None:
+            clock = parse_clock(line)
+            continue
+        start, clock = clock, None
         clocked = _LEADING_CLOCK.match(line)
         if clocked:
             start, line = parse_clock(clocked.group(1)), clocked.group(2)
         speaker, body = split_speaker(line)
         if body:
             turns.append(Turn(speaker, start, start, body))
+    if bracketed and all(bracketed):
+        turns = _from_first_clock(turns)
     return _close_times(_join_paragraphs(turns) if any(t.start is not None for t in turns) else turns)
+
+
+def _from_first_clock(turns: list[Turn]) -> list[Turn]:
+    """Turns timed by times of day, timed from the first instead."""
+    first = next((t.start for t in turns if t.start is not None), 0.0)
+    return [Turn(t.speaker, None if t.start is None else t.start - first, None if t.end is None else t.end - first, t.text, t.words) for t in turns]
 
 
 def _join_paragraphs(turns: list[Turn]) -> list[Turn]:

@@ -23,6 +23,7 @@ from research.importers.add import IMPORT_PARAMS
 from research.ingest import AddReport, insert_interview
 from research.metadata import ParticipantRow
 from research.store import set_stage
+from research.textfile import NOT_TEXT, NotTextError, read_text_file
 from research.study import Study
 from research.transcribe.types import Segment, Word
 
@@ -133,9 +134,9 @@ def _text_columns(path: Path, header: list[str], asked: tuple[str, ...]) -> list
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ResearchError(f"{path.name}: not a UTF-8 text file") from None
+        text = read_text_file(path)
+    except NotTextError:
+        raise ResearchError(f"{path.name}: {NOT_TEXT}") from None
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:

@@ -21,7 +21,7 @@ from research.coding.decision_log import undo
 from research.coding.memos import memo_redactor, set_utterance_memo
 from research.coding.decisions import Scope, add_coding, bulk_accept, bulk_candidates, decide, recode, set_memo
 from research.errors import ResearchError
-from research.faults import machine_fault
+from research.faults import fault_line, machine_fault
 from research.playback import Playback, play_clip
 from research.review import CodingView, UtteranceView, change_role, recode_interview, transcript, utterance_view
 from research.study import Study
@@ -366,8 +366,9 @@ class TranscriptScreen(SavesToStudy, Screen):
         except ResearchError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
-        except (OSError, sqlite3.DatabaseError) as error:  # a full disk or read-only study: one line, and the app goes on
-            self.app.call_from_thread(self.notify, machine_fault(error, self.study.root), severity="error", markup=False)
+        except (sqlite3.DatabaseError, OSError) as error:  # one line, never the app's traceback (its locals hold the memo as typed)
+            line = fault_line(error, self.study.root) or f"{type(error).__name__}: {str(error).splitlines()[0]}"
+            self.app.call_from_thread(self.notify, f"Memo not saved: {line}", severity="error", markup=False)
             return
         self.app.call_from_thread(self.reload, full=False)
         self.app.call_from_thread(self.notify, "Memo saved; u undoes it.")
