@@ -129,12 +129,12 @@ def test_a_denied_negative_feeling_is_cleared_when_the_negation_denies_a_trouble
     outside = np.array([[0.1, 0.0, 0.8], [0.2, 0.0, 0.7], [0.6, 0.0, 0.3], [0.0, 0.0, 0.0], [0.1, 0.0, 0.8]])
     denial = Denials(np.array([True, False, True, False, False]), owed, own, affirmed, outside)
     none = np.zeros_like(read, dtype=bool)
-    read_so = without_negated(read, denial, negative, 2, 0.35, 0.5, none)
+    read_so = without_negated(read, denial, negative, positive, 2, 0.35, 0.5, none)
     assert read_so[:, 0].tolist() == [0.0, 0.6, 0.6, 0.5, 0.1]  # cleared; kept; kept (negative outside); felt; no worse than said without "n't"
     assert read_so[3, 2] == 0.5 and (read_so[:, 1] == read[:, 1]).all()  # the fallback no higher than what was owed
     keyword = none.copy()
     keyword[0, 0] = keyword[4, 0] = True  # the codebook's own negated keyword ("don't know" for confusion) says what the negation means
-    assert without_negated(read, denial, negative, 2, 0.35, 0.5, keyword)[[0, 4], 0].tolist() == [0.7, 0.6]
+    assert without_negated(read, denial, negative, positive, 2, 0.35, 0.5, keyword)[[0, 4], 0].tolist() == [0.7, 0.6]
     assert says_negation("don't know") and says_negation("cannot tell") and says_negation("no idea") and not says_negation("make sense")
 
 

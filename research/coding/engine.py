@@ -329,15 +329,16 @@ class CodingEngine:
             start += len(per)
         # the text said without its negations, read whole, is weaker evidence than the core and the grammar ("Nobody
         # bothered to ring me back": "Somebody bothered to…" reads annoyed): a trouble where it reads negative, else
-        # something good denied where it reads clearly positive ("I wouldn't recommend them")
+        # something good denied where it reads clearly positive and the text as said does not ("I wouldn't recommend them")
         troubles |= ~owed & negation.felt(affirmed, negative, positive, felt) & (gain <= negation.AFFIRMED_GAIN)
-        owed |= ~troubles & negation.felt(affirmed, positive, negative, group.threshold)
+        owed |= ~troubles & negation.felt(affirmed, positive, negative, group.threshold) & ~negation.felt(as_said, positive, negative, felt)
         keys = [f"{group.id}:{code.id}" for code in group.codes]
         matches = [self.rules.matches(docs[n]) for n in rows]
         asserted = np.array([[any(negation.says_negation(phrase) for phrase in m.get(key, [])) for key in keys] for m in matches], dtype=bool)
         fallback = next((c for c, code in enumerate(group.codes) if code.id == group.fallback), None)
         out = confidence.copy()
-        out[rows] = negation.without_negated(confidence[rows], negation.Denials(troubles, owed, own, affirmed, outside), negative, fallback, felt, group.threshold, asserted)
+        denial = negation.Denials(troubles, owed, own, affirmed, outside)
+        out[rows] = negation.without_negated(confidence[rows], denial, negative, positive, fallback, felt, group.threshold, asserted)
         return out
 
     def _part_confidence(self, group: CodeGroup, vectors: np.ndarray, matches: list[dict], probs: np.ndarray | None) -> tuple[np.ndarray, list[str]]:

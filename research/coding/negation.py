@@ -150,10 +150,13 @@ def felt(confidence: np.ndarray, side: np.ndarray, other: np.ndarray, level: flo
     return (mine >= level) & (mine > confidence[:, other].max(axis=1, initial=0.0))
 
 
-def without_negated(confidence: np.ndarray, denial: Denials, negative: np.ndarray, fallback: int | None, level: float, threshold: float, asserted: np.ndarray) -> np.ndarray:
+def without_negated(confidence: np.ndarray, denial: Denials, negative: np.ndarray, positive: np.ndarray, fallback: int | None, level: float, threshold: float,
+                    asserted: np.ndarray) -> np.ndarray:
     """`confidence` (texts, codes) of negated texts read by what their negations deny (`denial`). A trouble denied,
-    with nothing negative said outside the negations, clears the negative codes. Something owed denied makes the
-    strongest negative code felt (at `threshold`, with the fallback no higher): the customer went without. The
+    with nothing negative said outside the negations, clears the negative codes. Something owed denied makes felt
+    (at `threshold`, with the fallback no higher) the negative code the negation adds most to the text said without
+    it ("Nobody told us" against "Somebody told us": not being told, not confusion), unless the text is felt
+    positive as said ("Thanks, though I hadn't heard of it"): the customer went without. The
     speaker's own act or state denied ("We didn't take the insurance") feels no worse than said without its
     negation: the emotion model's reading of the bare "not" as disapproval is not the customer's feeling. A code
     `asserted` by a keyword that holds the negation itself ("don't know", "no idea": the codebook says what the
@@ -165,8 +168,8 @@ def without_negated(confidence: np.ndarray, denial: Denials, negative: np.ndarra
     plain = (denial.own & ~denial.troubles & ~denial.owed & calm & ~asserted.any(axis=1))[:, None] & negative[None, :]
     out[plain] = np.minimum(out, denial.affirmed)[plain]
     columns = np.flatnonzero(negative)
-    for row in np.flatnonzero(denial.owed & ~denial.troubles):
-        best = columns[out[row, columns].argmax()]
+    for row in np.flatnonzero(denial.owed & ~denial.troubles & ~felt(confidence, positive, negative, level)):
+        best = columns[(out[row, columns] - denial.affirmed[row, columns]).argmax()]  # the feeling the negation adds
         out[row, best] = max(out[row, best], threshold)
         if fallback is not None:
             out[row, fallback] = min(out[row, fallback], out[row, best])
