@@ -10,7 +10,8 @@ reference commit's in the same run.
   valence, positive when one has a valence of 0.3 or more, as `research.journey.evidence.feelings` reads them),
   the share of parts that are not negative read negative, recall of the negative ones, and code macro-F1 over
   the labelled codes; per kind. "all" is the development parts; the "held-" kinds (written in session 11 before
-  the negation change they test, not read while developing it) are scored on their own, as "held apart".
+  the negation change they test, not read while developing it) are scored on their own, as "held apart"; the
+  "held12-" kinds (written in session 12 before its change) likewise, as "held apart 12".
 - Emotion macro-F1 on ../shared/data/journey-stages-dev (whole utterances coded alone) and on the demo scripts.
 - MELD dev and GoEmotions dev for the emotion model (skipped with --quick).
 
@@ -39,6 +40,7 @@ GOEMOTIONS = REPO.parent / "shared" / "data" / "goemotions"
 MARGINS = [round(m, 2) for m in np.arange(-0.2, 0.41, 0.05)]
 BOOTSTRAP = 200
 HELD = "held apart"  # the parts whose kind starts with "held-": written before the change they test, scored apart
+HELD12 = "held apart 12"  # those whose kind starts with "held12-": written in session 12 before its change, scored apart
 
 
 def read_parts() -> list[dict]:
@@ -72,7 +74,7 @@ def measure(goemotions: bool) -> dict:
     rows = read_parts()
     _, codes = engine.feelings([r["text"] for r in rows])
     out: dict = {"parts": {}}
-    for kind in ["all", HELD, *dict.fromkeys(r["kind"] for r in rows)]:
+    for kind in ["all", HELD, HELD12, *dict.fromkeys(r["kind"] for r in rows)]:
         chosen = [i for i, r in enumerate(rows) if _in(kind, r["kind"])]
         if not chosen:
             continue
@@ -86,7 +88,7 @@ def measure(goemotions: bool) -> dict:
             "calm read negative": float(np.mean([said[k] == "neg" for k in calm])) if calm else None,
             "negative recall": float(np.mean([said[k] == "neg" for k in felt])) if felt else None,
         }
-    for group in ("all", HELD):
+    for group in ("all", HELD, HELD12):
         chosen = [i for i, r in enumerate(rows) if _in(group, r["kind"])]
         if chosen:
             labels = sorted({rows[i]["code"] for i in chosen})
@@ -105,10 +107,11 @@ def measure(goemotions: bool) -> dict:
 
 
 def _in(group: str, kind: str) -> bool:
-    """Whether a part of `kind` counts in `group`: "all" is the development parts, HELD the held-apart ones."""
+    """Whether a part of `kind` counts in `group`: "all" is the development parts, HELD and HELD12 each held-apart set."""
+    prefixes = {HELD: "held-", HELD12: "held12-"}
     if group == "all":
-        return not kind.startswith("held-")
-    return kind.startswith("held-") if group == HELD else kind == group
+        return not kind.startswith(tuple(prefixes.values()))
+    return kind.startswith(prefixes[group]) if group in prefixes else kind == group
 
 
 def one_sided(folder: Path, split: str, labels: list[str], held_out: bool = False) -> tuple[list[str], list[str]]:

@@ -87,32 +87,54 @@ def test_a_negation_denies_a_core_read_from_the_parse():
     def cores(text: str) -> list[Denial]:
         return denied(load_spacy()(text))
 
-    assert cores("Nobody bothered to ring me back.") == [Denial("ring me back", False)]  # a verb that only leads to another gives way
+    assert cores("Nobody bothered to ring me back.") == [Denial("ring me back", False, owed=True)]  # a verb that only leads to another gives way; nobody acted
     assert cores("I couldn't get through to anyone for two days.") == [Denial("get through", False)]  # no adverbials
     assert cores("It wasn't a hassle to switch.") == [Denial("a hassle", False)]  # the copula's complement
     assert cores("There were no hidden fees on the statement.") == [Denial("hidden fees", False)]
-    assert cores("Not once has the boiler let us down.") == [Denial("let us down", False)]
-    assert cores("I didn't have to chase anyone.") == [Denial("chase anyone", True)]  # an obligation lifted
+    assert cores("Not once has the boiler let us down.") == [Denial("let us down", False)]  # a thing, not a person or firm, acting on the customer
+    assert cores("I didn't have to chase anyone.") == [Denial("chase anyone", True, own=True)]  # an obligation lifted
     assert cores("The refund came through without me having to ask.") == [Denial("ask", True)]
 
 
+def test_a_negation_tells_what_was_owed_by_its_grammar_and_the_speakers_own_acts_apart():
+    from research.coding.negation import denied
+
+    def owed(text: str) -> list[bool]:
+        return [d.owed for d in denied(load_spacy()(text))]
+
+    assert owed("They still haven't sent the invoice.") == [True]  # expected ("still", "yet", "even")
+    assert owed("The surveyor hasn't replied yet.") == [True]
+    assert owed("They didn't email us the forms.") == [True]  # a person's or firm's act that was to reach the customer
+    assert owed("No one came to read the meter.") == [True]  # an act nobody did
+    assert owed("The courier never came.") == [True]  # another's single act that never happened
+    assert owed("The refund wasn't processed.") == [True]  # a thing left undone
+    assert owed("We never received the card reader.") == [True]  # what was to reach the customer
+    assert owed("We don't eat out much.") == [False] and owed("The heating doesn't come on before six.") == [False]
+    assert [d.own for d in denied(load_spacy()("We don't eat out much."))] == [True]
+    assert [d.own for d in denied(load_spacy()("I can't open the attachment."))] == [False]  # what the speaker could not do
+
+
 def test_a_denied_negative_feeling_is_cleared_when_the_negation_denies_a_trouble_and_nothing_outside_it_is_negative():
-    from research.coding.negation import denies_trouble, says_negation, without_negated
+    from research.coding.negation import Denials, denies_trouble, says_negation, without_negated
 
     negative, positive = np.array([True, False, False]), np.array([False, True, False])  # frustration, relief, neutral
     assert denies_trouble(np.array([0.6, 0.1, 0.3]), False, -0.2, negative, positive, 0.35)  # "a hassle" is felt negative
     assert not denies_trouble(np.array([0.1, 0.2, 0.6]), False, 0.3, negative, positive, 0.35)  # "arrived" is not
     assert denies_trouble(np.array([0.1, 0.2, 0.6]), True, 0.3, negative, positive, 0.35)  # "didn't have to wait"
     assert not denies_trouble(np.array([0.6, 0.1, 0.3]), False, 0.5, negative, positive, 0.35)  # "explain" reads confused, but said without "n't" the text feels much better
-    read = np.array([[0.7, 0.1, 0.4], [0.6, 0.1, 0.3], [0.6, 0.1, 0.3]])  # "It wasn't a hassle", "The parcel never arrived", "It is loud, nothing like the advert"
-    troubles = np.array([True, False, True])
-    outside = np.array([[0.1, 0.0, 0.8], [0.2, 0.0, 0.7], [0.6, 0.0, 0.3]])
+    read = np.array([[0.7, 0.1, 0.4], [0.6, 0.1, 0.3], [0.6, 0.1, 0.3], [0.3, 0.1, 0.5], [0.6, 0.1, 0.4]])  # "It wasn't a hassle", "The parcel never
+    # arrived", "It is loud, nothing like the advert", "Nobody turned up", "We didn't take the insurance"
+    owed, own = np.array([False, True, False, True, False]), np.array([False, False, False, False, True])
+    affirmed = np.array([[0.8, 0.0, 0.2], [0.1, 0.0, 0.8], [0.7, 0.0, 0.3], [0.1, 0.1, 0.8], [0.1, 0.3, 0.6]])
+    outside = np.array([[0.1, 0.0, 0.8], [0.2, 0.0, 0.7], [0.6, 0.0, 0.3], [0.0, 0.0, 0.0], [0.1, 0.0, 0.8]])
+    denial = Denials(np.array([True, False, True, False, False]), owed, own, affirmed, outside)
     none = np.zeros_like(read, dtype=bool)
-    cleared = without_negated(read, troubles, outside, negative, 0.35, none)
-    assert cleared[:, 0].tolist() == [0.0, 0.6, 0.6] and (cleared[:, 1:] == read[:, 1:]).all()
+    read_so = without_negated(read, denial, negative, positive, 2, 0.35, 0.5, none)
+    assert read_so[:, 0].tolist() == [0.0, 0.6, 0.6, 0.5, 0.1]  # cleared; kept; kept (negative outside); felt; no worse than said without "n't"
+    assert read_so[3, 2] == 0.5 and (read_so[:, 1] == read[:, 1]).all()  # the fallback no higher than what was owed
     keyword = none.copy()
-    keyword[0, 0] = True  # the codebook's own negated keyword ("don't know" for confusion) says what the negation means
-    assert without_negated(read, troubles, outside, negative, 0.35, keyword)[0, 0] == 0.7
+    keyword[0, 0] = keyword[4, 0] = True  # the codebook's own negated keyword ("don't know" for confusion) says what the negation means
+    assert without_negated(read, denial, negative, positive, 2, 0.35, 0.5, keyword)[[0, 4], 0].tolist() == [0.7, 0.6]
     assert says_negation("don't know") and says_negation("cannot tell") and says_negation("no idea") and not says_negation("make sense")
 
 

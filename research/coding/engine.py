@@ -321,16 +321,25 @@ class CodingEngine:
         core, (as_said, affirmed, outside) = read[: len(cores)], np.split(read[len(cores) :], 3)
         gain = affirmed @ valence - as_said @ valence
         felt = BEST_CODE_SHARE * group.threshold
-        troubles, start = np.zeros(len(rows), dtype=bool), 0
+        (troubles, owed, own), start = (np.zeros(len(rows), dtype=bool) for _ in range(3)), 0
         for k, per in enumerate(denials):
             said = [negation.denies_trouble(core[start + j], d.lifted, gain[k], negative, positive, felt) for j, d in enumerate(per)]
             troubles[k] = bool(said) and all(said)
+            owed[k] = any(d.owed for d in per)
+            own[k] = bool(per) and all(d.own for d in per)
             start += len(per)
+        # the text said without its negations, read whole, is weaker evidence than the core and the grammar ("Nobody
+        # bothered to ring me back": "Somebody bothered to…" reads annoyed): a trouble where it reads negative, else
+        # something good denied where it reads clearly positive and the text as said does not ("I wouldn't recommend them")
+        troubles |= ~owed & negation.felt(affirmed, negative, positive, felt) & (gain <= negation.AFFIRMED_GAIN)
+        owed |= ~troubles & negation.felt(affirmed, positive, negative, group.threshold) & ~negation.felt(as_said, positive, negative, felt)
         keys = [f"{group.id}:{code.id}" for code in group.codes]
         matches = [self.rules.matches(docs[n]) for n in rows]
         asserted = np.array([[any(negation.says_negation(phrase) for phrase in m.get(key, [])) for key in keys] for m in matches], dtype=bool)
+        fallback = next((c for c, code in enumerate(group.codes) if code.id == group.fallback), None)
         out = confidence.copy()
-        out[rows] = negation.without_negated(confidence[rows], troubles, outside, negative, felt, asserted)
+        denial = negation.Denials(troubles, owed, own, affirmed, outside)
+        out[rows] = negation.without_negated(confidence[rows], denial, negative, positive, fallback, felt, group.threshold, asserted)
         return out
 
     def _part_confidence(self, group: CodeGroup, vectors: np.ndarray, matches: list[dict], probs: np.ndarray | None) -> tuple[np.ndarray, list[str]]:

@@ -10,6 +10,13 @@ lexicon word, Hutto and Gilbert 2014, with the emotion models as the lexicon). W
 ("explain" reads as confusion), the whole text said without its negations ("The letter did explain the charge")
 feeling clearly better than as said shows the negation denied something due. A text negative outside the
 negation's scope stays a complaint ("it is loud, nothing like the advert").
+
+A denial that is no trouble is read by its grammar. Told as something the customer was owed ("They still haven't
+refunded me", "Nobody turned up", "The discount wasn't applied", "I never got the email": expectation words, a
+person's or firm's act toward the customer, an act nobody did, a single act that never happened, a thing left
+undone, what was to reach the speaker), it is felt negative whatever its words read: the customer went without.
+Told as the speaker's own act or state ("We didn't take the insurance"), it feels no worse than said without its
+negation: the emotion model reads a bare "not" as disapproval.
 """
 
 from __future__ import annotations
@@ -30,12 +37,30 @@ AFFIRMED = {"nobody": "somebody", "nothing": "something", "none": "some", "nowhe
             "no": "some", "without": "with", "anyone": "someone", "anybody": "somebody", "anything": "something", "any": "some", "anywhere": "somewhere"}
 DROPPED = {"not", "n't", "never", "ever"}
 AFFIRMED_GAIN = 0.2  # valence by which a text said without its negation must feel better for the negation to have denied what was due
+EXPECTED = {"still", "yet", "even"}  # presuppose that the denied thing was expected ("They still haven't refunded me")
+SPEAKER, CUSTOMER = {"i", "we"}, {"me", "us"}
+RECEIVE = {"get", "receive", "hear"}  # the customer as the one something should reach ("I never got the email")
+PEOPLE = {"nobody", "none"}  # and "no one": a negator that says no person acted
+AGENTS = {"they", "he", "she", "nobody", "none", "one"}  # subjects that act for the customer (and named people and firms)
 
 
 @dataclass(frozen=True)
 class Denial:
     core: str  # what a negation denies, at its core ("ring me back", "a hassle")
     lifted: bool  # an obligation lifted ("didn't have to chase anyone")
+    owed: bool = False  # told as something the customer was due that did not happen (see `_owed`)
+    own: bool = False  # the speaker's own act or state, not what they could not do ("I don't drink coffee")
+
+
+@dataclass(frozen=True)
+class Denials:
+    """What the negations of negated texts deny, one row a text (`without_negated` reads them)."""
+
+    troubles: np.ndarray  # (texts,) every negation denies a trouble
+    owed: np.ndarray  # (texts,) a negation denies something owed or good
+    own: np.ndarray  # (texts,) every negation tells the speaker's own act or state
+    affirmed: np.ndarray  # (texts, codes) each text said without its negations, read
+    outside: np.ndarray  # (texts, codes) what each says outside its negations, read
 
 
 @dataclass(frozen=True)
@@ -72,6 +97,7 @@ def denied(doc: Doc) -> list[Denial]:
         head, lifted = _denied_head(token), False
         if head is None:
             continue
+        negated_verb = head
         while head.pos_ in ("VERB", "AUX") and not _complements(head) and (follow := _leads_to(head)) is not None:
             lifted |= head.lemma_ in OBLIGATION
             head = follow
@@ -81,8 +107,32 @@ def denied(doc: Doc) -> list[Denial]:
         else:
             core = _phrase(head)
         text = " ".join(t.text for t in sorted(core, key=lambda t: t.i) if not _negates(t))
-        out.append(Denial(text, lifted))
+        out.append(Denial(text, lifted, not lifted and _owed(token, negated_verb, head), _own(negated_verb, head)))
     return out
+
+
+def _owed(negator, verb, head) -> bool:
+    """Whether the grammar tells a denied act as one the customer was owed: the denial says it was expected
+    ("still", "yet", "even"); a person's or a firm's act that was to reach the customer ("They haven't refunded
+    me", "No one called us back"); what was to reach the customer ("I never got the email", "We haven't heard a
+    word"); an act nobody did ("Nobody turned up"); another party's single act that never
+    happened ("The engineer never came"); or a thing left undone ("The discount wasn't applied")."""
+    if head.pos_ not in ("VERB", "AUX") or head.lemma_ == "be":
+        return False
+    words = [*verb.children, *head.children]
+    subject = next((t for t in words if t.dep_ in ("nsubj", "nsubjpass")), None)
+    speaker = subject is not None and subject.lower_ in SPEAKER
+    if any(t.lower_ in EXPECTED for t in words):
+        return True
+    if speaker:
+        return head.lemma_ in RECEIVE and any(t.dep_ == "dobj" for t in head.children) and not any(t.dep_ == "prt" for t in head.children)
+    agent = subject is not None and (subject.lower_ in AGENTS or subject.ent_type_ in ("PERSON", "ORG"))
+    reaches = agent and (any(t.lower_ in CUSTOMER and t.dep_ in ("dobj", "dative") for t in head.children) or any(
+        t.dep_ == "prep" and any(c.lower_ in CUSTOMER for c in t.children) for t in head.children))
+    nobody = (negator.dep_ == "nsubj" and negator.lower_ in PEOPLE) or (negator.lower_ == "no" and negator.head.lower_ == "one" and negator.head.dep_ == "nsubj")
+    once = negator.lower_ == "never" and verb.tag_ == "VBD"
+    undone = any(t.dep_ == "auxpass" for t in verb.children) and subject is not None
+    return reaches or nobody or once or undone
 
 
 def denies_trouble(core: np.ndarray, lifted: bool, gain: float, negative: np.ndarray, positive: np.ndarray, felt: float) -> bool:
@@ -94,14 +144,35 @@ def denies_trouble(core: np.ndarray, lifted: bool, gain: float, negative: np.nda
     return lifted or bool(worst >= felt and worst > core[positive].max(initial=0.0) and gain <= AFFIRMED_GAIN)
 
 
-def without_negated(confidence: np.ndarray, troubles: np.ndarray, outside: np.ndarray, negative: np.ndarray, felt: float, asserted: np.ndarray) -> np.ndarray:
-    """`confidence` (texts, codes) of negated texts with their negative codes cleared where the negation denies a
-    trouble (`troubles`, see `denies_trouble`) and what they say outside the negations is not felt negative
-    (`outside`: no negative code reaches `felt`). A code `asserted` by a keyword that holds the negation itself
-    ("don't know", "no idea": the codebook says what the negation means) stays."""
+def felt(confidence: np.ndarray, side: np.ndarray, other: np.ndarray, level: float) -> np.ndarray:
+    """(texts,): a code of `side` reaches `level` and beats every code of the `other` side."""
+    mine = confidence[:, side].max(axis=1, initial=0.0)
+    return (mine >= level) & (mine > confidence[:, other].max(axis=1, initial=0.0))
+
+
+def without_negated(confidence: np.ndarray, denial: Denials, negative: np.ndarray, positive: np.ndarray, fallback: int | None, level: float, threshold: float,
+                    asserted: np.ndarray) -> np.ndarray:
+    """`confidence` (texts, codes) of negated texts read by what their negations deny (`denial`). A trouble denied,
+    with nothing negative said outside the negations, clears the negative codes. Something owed denied makes felt
+    (at `threshold`, with the fallback no higher) the negative code the negation adds most to the text said without
+    it ("Nobody told us" against "Somebody told us": not being told, not confusion), unless the text is felt
+    positive as said ("Thanks, though I hadn't heard of it"): the customer went without. The
+    speaker's own act or state denied ("We didn't take the insurance") feels no worse than said without its
+    negation: the emotion model's reading of the bare "not" as disapproval is not the customer's feeling. A code
+    `asserted` by a keyword that holds the negation itself ("don't know", "no idea": the codebook says what the
+    negation means) stays, and a text with one is read as said."""
     out = confidence.copy()
-    cleared = (troubles & ~(outside[:, negative] >= felt).any(axis=1))[:, None] & negative[None, :] & ~asserted
-    out[cleared] = 0.0
+    calm = ~(denial.outside[:, negative] >= level).any(axis=1)
+    keep = ~negative[None, :] | asserted
+    out[(denial.troubles & calm)[:, None] & ~keep] = 0.0
+    plain = (denial.own & ~denial.troubles & ~denial.owed & calm & ~asserted.any(axis=1))[:, None] & negative[None, :]
+    out[plain] = np.minimum(out, denial.affirmed)[plain]
+    columns = np.flatnonzero(negative)
+    for row in np.flatnonzero(denial.owed & ~denial.troubles & ~felt(confidence, positive, negative, level)):
+        best = columns[(out[row, columns] - denial.affirmed[row, columns]).argmax()]  # the feeling the negation adds
+        out[row, best] = max(out[row, best], threshold)
+        if fallback is not None:
+            out[row, fallback] = min(out[row, fallback], out[row, best])
     return out
 
 
@@ -114,6 +185,14 @@ def says_negation(phrase: str) -> bool:
 def _negates(token) -> bool:
     lower = token.lower_
     return lower in NEGATORS or (lower == "no" and token.tag_ == "DT") or (lower == "without" and token.pos_ == "ADP")
+
+
+def _own(verb, head) -> bool:
+    """Whether a denial tells the speaker's own act or state ("We didn't take the insurance", "I never check the
+    statements"), not what they could not do ("I can't log in") or what did not reach them (`_owed`)."""
+    words = [*verb.children, *head.children]
+    return (any(t.dep_ == "nsubj" and t.lower_ in SPEAKER for t in words) and not any(t.tag_ == "MD" for t in words)
+            and head.lemma_ not in RECEIVE)
 
 
 def _denied_head(token):
