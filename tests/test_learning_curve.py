@@ -118,3 +118,43 @@ def test_the_prior_shift_does_not_pull_a_dominant_stage_over_the_rarer_ones():
     assert min(mortgage_like) >= -0.005
     under_scored = [_held_out_gain(seed, [0.2] * 5, 1.5, 0.0) for seed in range(20)]  # a stage the engine under-scores everywhere
     assert min(under_scored) >= -0.005 and sum(under_scored) / len(under_scored) > 0.02
+
+
+def _study_head_case(seed: int, count: int, noise: bool = False):
+    """A generated study: utterance features, the corpus classifier's logits, which in this domain read
+    stage 1 as stage 0 along one direction of the features, and each utterance's true stage (random with `noise`)."""
+    import numpy as np
+
+    from research.coding.adaptation import GroupDecisions, HeadInputs
+
+    rng = np.random.default_rng(seed)
+    truth = rng.permutation(np.arange(count) % 4)
+    features = rng.normal(0, 0.5, (count, 16)) + 3 * np.eye(16)[truth]
+    features /= np.linalg.norm(features, axis=1, keepdims=True)
+    logits = 4 * features[:, :4].copy()
+    logits[truth == 1, 0] += 6  # the domain's word for stage 1 is the corpus's word for stage 0
+    if noise:
+        truth = rng.permutation(truth)
+    rest = 0.3 * np.full((count, 4), 0.25)
+    rejected = np.zeros((count, 4), dtype=bool)
+    return HeadInputs(features, logits, rest, 0.7), GroupDecisions(features, truth, rejected), truth
+
+
+def test_the_study_head_learns_a_domains_stage_and_keeps_nothing_from_noise():
+    """The head is kept when held-out decisions confirm it, and then raises held-out accuracy; on decisions that
+    are noise it is not kept; the same decisions give the same head."""
+    import numpy as np
+
+    from research.coding.adaptation import study_head
+
+    gains = []
+    for seed in range(3):
+        inputs, decisions, _ = _study_head_case(seed, 20)
+        head = study_head(inputs, decisions)
+        assert head is not None
+        assert np.array_equal(head.weights, study_head(inputs, decisions).weights)
+        rest, _, truth = _study_head_case(seed + 100, 400)
+        gains.append((rest.probabilities(head).argmax(axis=1) == truth).mean() - (rest.probabilities(None).argmax(axis=1) == truth).mean())
+    assert min(gains) > 0.1
+    kept = [study_head(*_study_head_case(seed, 20, noise=True)[:2]) is not None for seed in range(6)]
+    assert sum(kept) <= 1
