@@ -155,28 +155,28 @@ def _accepted_log_loss(probabilities: np.ndarray, accepted: np.ndarray) -> np.nd
 
 def _fit_head(inputs: HeadInputs, decisions: GroupDecisions, rows: np.ndarray, penalty: float) -> StudyHead:
     """Ridge-penalised maximum likelihood of the decisions on `rows`: each accepted class's probability, and for
-    each rejected class one minus its probability. The penalised optimum's weights are a combination of the decided
-    features (`coefficients @ features`), so L-BFGS runs over one coefficient per decision and class, from zero:
-    the same decisions give the same head."""
+    each rejected class one minus its probability. The penalised optimum's weights lie in the span of the decided
+    features, so L-BFGS runs over their coordinates in an orthonormal basis of that span (a few per class, well
+    conditioned), from zero: the same decisions give the same head."""
     x, z, rest = inputs.features[rows].astype(float), inputs.logits[rows], inputs.rest[rows]
     accepted, rejected = decisions.accepted[rows], decisions.rejected[rows]
-    kernel, classes = x @ x.T, z.shape[1]
+    _, singular, basis = np.linalg.svd(x, full_matrices=False)
+    basis = basis[singular > 1e-8 * singular.max()]  # (rank, dims)
+    y, classes, rank = x @ basis.T, z.shape[1], len(basis)
     target = np.eye(classes)[np.maximum(accepted, 0)] * (accepted >= 0)[:, None]
 
     def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        coefficients, bias = flat[: classes * len(rows)].reshape(classes, len(rows)), flat[classes * len(rows) :]
-        shared = coefficients @ kernel  # (classes, decided): the weights times each decided feature
-        q = _softmax(np.where(np.isfinite(z), z, -np.inf) + shared.T + bias)
+        weights, bias = flat[: classes * rank].reshape(classes, rank), flat[classes * rank :]
+        q = _softmax(z + y @ weights.T + bias)
         p = np.clip(inputs.share * q + rest, 1e-9, 1 - 1e-9)
         # d(-log p_y)/dp = -1/p_y on the accepted class; d(-log(1 - p_r))/dp = 1/(1 - p_r) on each rejected one
         outer = -target / p + rejected / (1 - p)
         inner = inputs.share * q * (outer - (outer * q).sum(axis=1, keepdims=True))  # through the softmax: d/dlogits
-        value = float(-(target * np.log(p)).sum() - (rejected * np.log(1 - p)).sum()) + 0.5 * penalty * float((coefficients * shared).sum() + bias @ bias)
-        return value, np.concatenate([((inner.T + penalty * coefficients) @ kernel).ravel(), inner.sum(axis=0) + penalty * bias])
+        value = float(-(target * np.log(p)).sum() - (rejected * np.log(1 - p)).sum()) + 0.5 * penalty * float(flat @ flat)
+        return value, np.concatenate([(inner.T @ y).ravel(), inner.sum(axis=0)]) + penalty * flat
 
-    found = minimize(loss, np.zeros(classes * (len(rows) + 1)), jac=True, method="L-BFGS-B", options={"maxiter": 500})
-    coefficients = found.x[: classes * len(rows)].reshape(classes, len(rows))
-    return StudyHead(coefficients @ x, found.x[classes * len(rows) :])
+    found = minimize(loss, np.zeros(classes * (rank + 1)), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    return StudyHead(found.x[: classes * rank].reshape(classes, rank) @ basis, found.x[classes * rank :])
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
