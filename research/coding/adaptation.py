@@ -14,11 +14,7 @@ growing with the evidence, and a learned trust in its keywords and in the interv
 - question reliability: the same for the weight of the interviewer's question (an interview guide may ask
   one question per stage, or follow the customer's story).
 All four are fitted on the scores coding gives each decided utterance in its interview (with its question and
-neighbouring turns), not on the utterance read alone. Before them, the group's classifier (trained on the codebook and
-the multi-industry corpus) gets a study head (`study_head`): a correction of its logits, linear in the utterance's
-features, fitted to the decisions with a ridge penalty that holds it to the corpus-trained classifier (the corpus
-acts as its prior), so what separates the stages in this study's own words ("valuation", "offer letter") can move
-the classifier where the corpus alone placed them elsewhere.
+neighbouring turns), not on the utterance read alone.
 A code of another group (an emotion) gets a logit bias fitted the same way on its own decisions.
 Each bias, and a keyword or question share other than one, is kept only when it proves itself on decisions it was not fitted
 on (cross-validation over the decisions): a shift that only fits the decided utterances, and would make the
@@ -30,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from sklearn.metrics import f1_score
 
 KERNEL_WIDTH = 0.08  # cosine similarity below a decision's at which its weight falls by e
@@ -40,7 +35,6 @@ CODE_PENALTY = 6.0  # the same for a code's bias: a code sees fewer decisions, e
 FIT_STEPS = 300
 FOLDS = 10  # cross-validation folds over the decisions (leave-one-out with fewer decisions)
 RULE_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)  # the keyword weights tried, as shares of the usual one: patterns are written for the codebook's own domain, so another can only make them less reliable
-HEAD_PENALTIES = (0.3, 1.0, 3.0)  # the study head's ridge penalties tried (per decision, on its weights): chosen on held-out decisions
 QUESTION_SHARES = (0.5, 1.0, 1.5, 2.0)  # the weights of the interviewer's question tried, as shares of the usual one: a guide may ask per stage, or not
 
 
@@ -90,98 +84,6 @@ class GroupAdaptation:
             shifted = shifted / (1 + against / NEIGHBOUR_PRIOR)
             shifted /= shifted.sum(axis=1, keepdims=True)
         return shifted
-
-
-@dataclass(frozen=True)
-class StudyHead:
-    """A study's correction of a single-choice group's classifier: added to its logits per class column."""
-
-    weights: np.ndarray  # (classes, dims)
-    bias: np.ndarray  # (classes,)
-
-    def logits(self, features: np.ndarray) -> np.ndarray:
-        return features @ self.weights.T + self.bias
-
-
-@dataclass(frozen=True)
-class HeadInputs:
-    """What the study head is fitted on, per decided utterance: the classifier's features and logits (class
-    columns), and the rest of the engine's class probabilities, which the classifier's take `share` of."""
-
-    features: np.ndarray  # (decided, dims)
-    logits: np.ndarray  # (decided, classes)
-    rest: np.ndarray  # (decided, classes): (1 - share) x the similarity probabilities
-    share: float
-
-    def probabilities(self, head: StudyHead | None, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-        z = self.logits[rows] + (head.logits(self.features[rows]) if head is not None else 0)
-        return self.share * _softmax(z) + self.rest[rows]
-
-
-def study_head(inputs: HeadInputs, decisions: GroupDecisions, rules: np.ndarray | None = None, rule_weight: float = 0.0) -> StudyHead | None:
-    """The classifier's correction fitted to the decisions (accepted classes up, rejected ones down), with the ridge
-    penalty of HEAD_PENALTIES that predicts held-out decisions best; None unless, on held-out decisions (the folds of
-    `prior_shift`), it predicts their accepted classes better (class-balanced log-loss) and its picks score a higher
-    macro-F1 than the classifier alone."""
-    rows = np.flatnonzero(decisions.accepted >= 0)
-    if len(rows) < 2 or len(np.unique(decisions.accepted[rows])) < 2:
-        return None
-    truth = decisions.accepted
-    keywords = rules if rules is not None else np.zeros((len(truth), 0))
-    balance = np.zeros(len(truth))
-    balance[rows] = _class_balance(truth[rows])
-    plain_loss = _accepted_log_loss(inputs.probabilities(None), truth)
-    plain_picks = _confidences(inputs.probabilities(None), keywords, rule_weight).argmax(axis=1)
-    best, chosen = 0.0, None
-    for penalty in HEAD_PENALTIES:
-        better, picks = 0.0, plain_picks.copy()
-        for held in _folds(len(truth)):
-            kept = np.setdiff1d(np.arange(len(truth)), held)
-            head = _fit_head(inputs, decisions, kept, penalty)
-            p = inputs.probabilities(head, held)
-            better += float(((plain_loss[held] - _accepted_log_loss(p, truth[held])) * balance[held]).sum())
-            picks[held] = _confidences(p, keywords[held], rule_weight).argmax(axis=1)
-        gained = _macro_f1(truth[rows], picks[rows]) - _macro_f1(truth[rows], plain_picks[rows])
-        if better > best and gained > 0:
-            best, chosen = better, penalty
-    return _fit_head(inputs, decisions, np.arange(len(truth)), chosen) if chosen is not None else None
-
-
-def _accepted_log_loss(probabilities: np.ndarray, accepted: np.ndarray) -> np.ndarray:
-    """Per decision: minus the log of its accepted class's probability (0 where none was accepted)."""
-    picked = probabilities[np.arange(len(accepted)), np.maximum(accepted, 0)]
-    return np.where(accepted >= 0, -np.log(np.clip(picked, 1e-9, None)), 0.0)
-
-
-def _fit_head(inputs: HeadInputs, decisions: GroupDecisions, rows: np.ndarray, penalty: float) -> StudyHead:
-    """Ridge-penalised maximum likelihood of the decisions on `rows`: each accepted class's probability, and for
-    each rejected class one minus its probability. The penalised optimum's weights lie in the span of the decided
-    features, so L-BFGS runs over their coordinates in an orthonormal basis of that span (a few per class, well
-    conditioned), from zero: the same decisions give the same head."""
-    x, z, rest = inputs.features[rows].astype(float), inputs.logits[rows], inputs.rest[rows]
-    accepted, rejected = decisions.accepted[rows], decisions.rejected[rows]
-    _, singular, basis = np.linalg.svd(x, full_matrices=False)
-    basis = basis[singular > 1e-8 * singular.max()]  # (rank, dims)
-    y, classes, rank = x @ basis.T, z.shape[1], len(basis)
-    target = np.eye(classes)[np.maximum(accepted, 0)] * (accepted >= 0)[:, None]
-
-    def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        weights, bias = flat[: classes * rank].reshape(classes, rank), flat[classes * rank :]
-        q = _softmax(z + y @ weights.T + bias)
-        p = np.clip(inputs.share * q + rest, 1e-9, 1 - 1e-9)
-        # d(-log p_y)/dp = -1/p_y on the accepted class; d(-log(1 - p_r))/dp = 1/(1 - p_r) on each rejected one
-        outer = -target / p + rejected / (1 - p)
-        inner = inputs.share * q * (outer - (outer * q).sum(axis=1, keepdims=True))  # through the softmax: d/dlogits
-        value = float(-(target * np.log(p)).sum() - (rejected * np.log(1 - p)).sum()) + 0.5 * penalty * float(flat @ flat)
-        return value, np.concatenate([(inner.T @ y).ravel(), inner.sum(axis=0)]) + penalty * flat
-
-    found = minimize(loss, np.zeros(classes * (rank + 1)), jac=True, method="L-BFGS-B", options={"maxiter": 500})
-    return StudyHead(found.x[: classes * rank].reshape(classes, rank) @ basis, found.x[classes * rank :])
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def prior_shift(probabilities: np.ndarray, accepted: np.ndarray, rules: np.ndarray | None = None, rule_weight: float = 0.0) -> np.ndarray:

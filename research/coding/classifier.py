@@ -36,13 +36,6 @@ class GroupClassifier:
         digest = hashlib.sha256(repr((features.shape, features.dtype, labels.dtype)).encode() + features.tobytes() + labels.tobytes()).hexdigest()
         return cls(keys, kept(_fitted, features, labels, REGULARISATION, versions("scikit-learn", "numpy", "scipy"), digest, ignore=["features", "labels"]))
 
-    def logits(self, vectors: np.ndarray) -> dict[str, np.ndarray]:
-        """{class key: logit per row}: the probabilities are their softmax."""
-        scores = self.model.decision_function(vectors)
-        if scores.ndim == 1:  # two classes: the second's logit against the first's zero
-            scores = np.stack([np.zeros_like(scores), scores], axis=1)
-        return {key: scores[:, n] for n, key in enumerate(self.keys)}
-
     def probabilities(self, vectors: np.ndarray) -> dict[str, np.ndarray]:
         """{class key: probability per row}."""
         probs = self.model.predict_proba(vectors)

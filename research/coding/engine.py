@@ -20,7 +20,7 @@ import numpy as np
 
 from research.codebook import Codebook, CodeGroup
 from research.coding import negation
-from research.coding.adaptation import QUESTION_SHARES, GroupAdaptation, GroupDecisions, HeadInputs, code_bias, shifted, study_head, with_rules
+from research.coding.adaptation import QUESTION_SHARES, GroupAdaptation, GroupDecisions, code_bias, shifted, with_rules
 from research.coding.classifier import GroupClassifier
 from research.coding.emotion_model import EmotionModel
 from research.coding.introductions import introduces_self
@@ -165,7 +165,7 @@ class CodingEngine:
         """Use what `--learn` trained and the decisions it adapts to (see `adaptation`): per-code models and
         biases, and for single-choice groups a prior shift, the decided utterances as neighbours and how far
         their keywords are trusted."""
-        self.learned, self.adaptations, self.biases, self.heads = LearnedModels({}), {}, {}, {}
+        self.learned, self.adaptations, self.biases = LearnedModels({}), {}, {}
         for group in self.codebook.groups:
             if group.kind == "single" and group.id not in self.classifiers:  # trained on the codebook and corpus only: once
                 self.classifiers[group.id] = GroupClassifier.fit(self._stage_examples(group))
@@ -186,9 +186,6 @@ class CodingEngine:
                 neighbours = np.stack([d.neighbours if d.neighbours is not None else d.vector for d in decided]).astype(v.dtype)
                 rules = self._rule_evidence(group, [self.rules.matches(doc) for doc in self.rules.docs([d.text for d in decided])]) if self.use_rules else None
                 shares = QUESTION_SHARES if question.any() else (1.0,)  # decided alone, the question's weight changes nothing
-                head = study_head(self._head_inputs(group, v, question, neighbours), decisions, rules, RULE_WEIGHT) if self.use_model else None
-                if head is not None:
-                    self.heads[group.id] = head
                 probabilities = {share: self._single_probabilities(group, v, question, neighbours, question_weight=share * QUESTION_WEIGHT) for share in shares}
                 self.adaptations[group.id] = GroupAdaptation.fit(decisions, probabilities, rules, RULE_WEIGHT)
         self.learned = learned
@@ -470,30 +467,17 @@ class CodingEngine:
 
     def _single_probabilities(self, group: CodeGroup, answer, question, context, similarity: np.ndarray | None = None, question_weight: float = QUESTION_WEIGHT) -> np.ndarray:
         """A single-choice group's class probabilities (codes, then outside when the group has none examples):
-        its classifier (with the study head `--learn` fitted, if any) blended with the softmax of the similarity
-        to each class's examples."""
-        inputs = self._head_inputs(group, answer, question, context, similarity, question_weight)
-        if inputs is None:
-            return self._similarity_probabilities(group, answer, question, context, similarity, question_weight)
-        return inputs.probabilities(self.heads.get(group.id))
-
-    def _head_inputs(self, group: CodeGroup, answer, question, context, similarity: np.ndarray | None = None, question_weight: float = QUESTION_WEIGHT) -> HeadInputs | None:
-        """The group classifier's features and logits per class column, beside the similarity's share of the
-        probabilities; None without a classifier."""
-        classifier = self.classifiers.get(group.id)
-        if classifier is None or not self.use_model:
-            return None
-        features = _unit(0.8 * answer + 0.2 * context)
-        logits = classifier.logits(features)
-        rows = np.stack([logits.get(key, np.full(len(answer), -np.inf)) for key in self._class_keys(group)], axis=1)
-        rest = (1 - CLASSIFIER_WEIGHT) * self._similarity_probabilities(group, answer, question, context, similarity, question_weight)
-        return HeadInputs(features, rows, rest, CLASSIFIER_WEIGHT)
-
-    def _similarity_probabilities(self, group: CodeGroup, answer, question, context, similarity: np.ndarray | None, question_weight: float) -> np.ndarray:
-        """The softmax of the similarity to each class's examples (and the question to its prompts)."""
+        its classifier blended with the softmax of the similarity to each class's examples."""
+        columns = self._class_keys(group)
         if similarity is None:
-            similarity = np.stack([self._similarity(key, answer, question, context, question_weight) for key in self._class_keys(group)], axis=1)
-        return _softmax(similarity / SIMILARITY_SCALE)
+            similarity = np.stack([self._similarity(key, answer, question, context, question_weight) for key in columns], axis=1)
+        probabilities = _softmax(similarity / SIMILARITY_SCALE)
+        classifier = self.classifiers.get(group.id)
+        if classifier is not None and self.use_model:
+            probs = classifier.probabilities(_unit(0.8 * answer + 0.2 * context))
+            trained = np.stack([probs.get(key, np.zeros(len(answer))) for key in columns], axis=1)
+            probabilities = CLASSIFIER_WEIGHT * trained + (1 - CLASSIFIER_WEIGHT) * probabilities
+        return probabilities
 
     def _similarity(self, key: str, answer, question, context, question_weight: float = QUESTION_WEIGHT) -> np.ndarray:
         examples = self.prototypes.examples[key]

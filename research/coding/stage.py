@@ -30,7 +30,7 @@ STAGE = "code"
 PREPARE_CHARACTERS = 60_000  # customer speech prepared, then coded, at a time (about an hour's interview): its Docs,
 # answers and their parts (a part per ~50 characters), stay in research.nlp's parse cache (PARSED_KEPT) until coded,
 # so each is parsed once however large the study, and memory stays bounded
-ENGINE_VERSION = "9"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: decisions set how far stage keywords are trusted, a prior shift must pick more held-out decisions right; 6: a broader journey corpus (phrasings without stage keywords, keywords used for other stages); 7: a self-introduction no stage placed is logistics, not weak; 8: journey-corpus phrasings of buying as a process (applications, checks, approvals, waiting); 9: --learn fits a study head on the stage classifier
+ENGINE_VERSION = "8"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: decisions set how far stage keywords are trusted, a prior shift must pick more held-out decisions right; 6: a broader journey corpus (phrasings without stage keywords, keywords used for other stages); 7: a self-introduction no stage placed is logistics, not weak; 8: journey-corpus phrasings of buying as a process (applications, checks, approvals, waiting)
 
 
 def study_codebook(study: Study) -> tuple[Codebook, Path]:
