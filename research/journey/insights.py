@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
-from research.journey.claims import Said, claim, telling, verbs_of
-from research.journey.condense import best_sentence, headline, in_its_sentence, points_back, shared_word_weights
+from research.journey.claims import Said, claim, telling
+from research.journey.condense import best_candidate, in_its_sentence, points_back, shared_word_weights
 from research.journey.evidence import Part, Utterance
 from research.journey.model import Insight, Polarity, Quote
 
@@ -218,7 +218,7 @@ class InsightContext:
     intensity: dict[int, float]
     valences: dict[str, float] = field(default_factory=dict)  # the codebook's emotion valences
     floor: float | None = None  # `claims.similarity_floor`: None counts every agreeing participant (no codebook examples to set it)
-    parses: object | None = None  # what parses headline candidates (`parses.StoredParses`); None: spaCy's pipeline, every time
+    readings: object | None = None  # what reads headline candidates (`readings.StoredReadings`); None: spaCy's pipeline, every time
 
 
 def make_insight(group: Group, context: InsightContext) -> Insight:
@@ -240,7 +240,7 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     valence = polarity_of(agreeing)[1]
     members = Group(agreeing).members
     weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
-    source, headline_text = _headline_of(tiers, weights, context.parses)
+    source, headline_text = _headline_of(tiers, weights, context.readings)
     felt_by = Counter(c for c, _ in {(c, unit.utterance.participant) for unit in agreeing for c in unit.part.codes})
     sign = {"pain": -1, "delight": 1}.get(polarity)
     other_way = {c for c in felt_by if sign and sign * context.valences.get(c, sign) <= 0}  # a pain is not told "with surprise"
@@ -266,7 +266,7 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     )
 
 
-def _headline_of(tiers: list[list[Unit]], weights: dict[str, float], parses: object | None = None) -> tuple[Utterance | None, str]:
+def _headline_of(tiers: list[list[Unit]], weights: dict[str, float], readings: object | None = None) -> tuple[Utterance | None, str]:
     """(the answer the headline comes from, the headline) from the first tier of candidate parts that gives one; a part
     that points back ("That's genuinely motivating") heads nothing while another part can."""
     tiers = [tier for tier in tiers if tier]
@@ -276,10 +276,17 @@ def _headline_of(tiers: list[list[Unit]], weights: dict[str, float], parses: obj
         if not standalone and n < len(tiers) - 1:
             continue
         standalone = standalone or list(range(len(texts)))
-        found = best_sentence([texts[k] for k in standalone], weights, parses)
-        if found and (said := headline(found[1])):
+        found = best_candidate([r.candidates for r in _read([texts[k] for k in standalone], readings)], weights)
+        if found and (said := found[1].headline):
             return candidates[standalone[found[0]]].utterance, said
     return None, ""
+
+
+def _read(texts: list[str], readings: object | None) -> list:
+    """Each text's `readings.Reading`: kept by earlier builds, or parsed now by spaCy's whole pipeline."""
+    from research.journey.readings import parsed_now
+
+    return readings.of(texts) if readings is not None else parsed_now(texts)
 
 
 def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, context: InsightContext) -> tuple[Unit, list[Unit], list[Unit]] | None:
@@ -287,13 +294,11 @@ def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, con
     None without a floor, with one participant, or where a unit has no embedding (nothing to compare)."""
     if context.floor is None or len({unit.utterance.participant for unit in agreeing}) < 2 or any(unit.part.vector is None for unit in agreeing):
         return None
-    from research.nlp import parse
-
     mine = {id(unit) for unit in quotable}
     order = sorted(range(len(agreeing)), key=lambda i: (id(agreeing[i]) not in mine, not _part_leans(agreeing[i].part, polarity), i))  # felt parts first on ties
     units = [agreeing[i] for i in order]
     texts = [unit.part.text for unit in units]
-    verbs = verbs_of(context.parses.pipe(texts) if context.parses is not None else parse(texts))
+    verbs = [r.verbs for r in _read(texts, context.readings)]
     said = [Said(unit.utterance.participant, unit.part.text, unit.part.vector / max(float(np.linalg.norm(unit.part.vector)), 1e-9), _felt(unit),
                  _named(unit, context.valences), found) for unit, found in zip(units, verbs)]
     found = claim(said, _headline_candidates(units, quotable, polarity), context.floor)
