@@ -15,7 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
+from scipy.cluster import hierarchy
+from sklearn.cluster._agglomerative import _hc_cut
 
 from research.journey.claims import Said, claim, telling
 from research.journey.condense import best_candidate, in_its_sentence, points_back, shared_word_weights
@@ -28,6 +29,7 @@ OPPOSITE_PUSH = 0.25  # similarity removed between a clearly negative and a clea
 FELT = 0.25  # |valence| from which a part counts as negative or positive
 QUOTES = 3
 CONTEXT = 0.5  # weight of the whole answer's embedding beside a part's own
+ROWS = 256  # rows of the distance matrix computed at a time
 
 
 @dataclass(frozen=True)
@@ -73,20 +75,7 @@ def group_utterances(members: list[Utterance], vectors: dict[int, np.ndarray]) -
     if len(units) == 1:
         return [Group(units)]
     matrix = np.stack([_in_context(unit, vectors) for unit in units])
-    similarity = matrix @ matrix.T
-    keys = sorted({c for u in members for c in u.in_group("touchpoint") + u.in_group("signal")})
-    codes = np.array([[c in unit.utterance.codes for c in keys] for unit in units], dtype=np.float32).reshape(len(units), len(keys))
-    shared = codes @ codes.T
-    union = codes.sum(axis=1)[:, None] + codes.sum(axis=1)[None, :] - shared
-    owner = np.array([unit.utterance.id for unit in units])
-    pull = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0) * (owner[:, None] != owner[None, :])
-    similarity += CODE_PULL * pull
-    valence = np.array([unit.part.evidence for unit in units])
-    opposite = (np.outer(valence, valence) < 0) & (np.minimum.outer(np.abs(valence), np.abs(valence)) >= FELT)
-    similarity -= OPPOSITE_PUSH * opposite
-    distance = np.clip(1 - similarity, 0, 2)
-    np.fill_diagonal(distance, 0)
-    labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average", distance_threshold=DISTANCE).fit_predict(distance)
+    labels = _hc_cut(*_average_linkage(_distances(units, members, matrix)), len(units))
     by_label: dict[int, list[int]] = {}
     for i, label in enumerate(labels):
         by_label.setdefault(int(label), []).append(i)
@@ -96,6 +85,41 @@ def group_utterances(members: list[Utterance], vectors: dict[int, np.ndarray]) -
         ordered = sorted(idx, key=lambda i: (-float(matrix[i] @ centre), units[i].utterance.id, i))
         groups.append(Group([units[i] for i in ordered]))
     return groups
+
+
+def _distances(units: list[Unit], members: list[Utterance], matrix: np.ndarray) -> np.ndarray:
+    """The condensed distance matrix of the parts (each pair once, row by row, as scipy's linkage reads it): cosine
+    distance with the pull of shared touchpoints and signals and the push of opposite feelings. Only the similarity
+    is held whole; the rest is computed `ROWS` rows at a time (a whole map's largest stage has 5,500 parts, whose
+    square matrices took 0.9 GB), with the same arithmetic, so the groups are the same."""
+    n = len(units)
+    similarity = matrix @ matrix.T
+    keys = sorted({c for u in members for c in u.in_group("touchpoint") + u.in_group("signal")})
+    codes = np.array([[c in unit.utterance.codes for c in keys] for unit in units], dtype=np.float32).reshape(n, len(keys))
+    counts = codes.sum(axis=1)
+    owner = np.array([unit.utterance.id for unit in units])
+    valence = np.array([unit.part.evidence for unit in units])
+    condensed = np.empty(n * (n - 1) // 2)
+    start = 0
+    for top in range(0, n, ROWS):
+        rows = slice(top, min(top + ROWS, n))
+        block = similarity[rows]
+        shared = codes[rows] @ codes.T
+        union = counts[rows, None] + counts[None, :] - shared
+        block += CODE_PULL * (np.divide(shared, union, out=np.zeros_like(shared), where=union > 0) * (owner[rows, None] != owner[None, :]))
+        block -= OPPOSITE_PUSH * ((np.outer(valence[rows], valence) < 0) & (np.minimum.outer(np.abs(valence[rows]), np.abs(valence)) >= FELT))
+        distance = np.clip(1 - block, 0, 2)
+        for k, i in enumerate(range(rows.start, rows.stop)):
+            condensed[start : start + n - i - 1] = distance[k, i + 1 :]
+            start += n - i - 1
+    return condensed
+
+
+def _average_linkage(condensed: np.ndarray) -> tuple[int, np.ndarray]:
+    """(how many groups, the merges) of average-linkage clustering cut where the merges reach `DISTANCE`: what
+    scikit-learn's AgglomerativeClustering (precomputed, average, distance_threshold) computes from the square matrix."""
+    tree = hierarchy.linkage(condensed, method="average")
+    return int(np.count_nonzero(tree[:, 2] >= DISTANCE)) + 1, tree[:, :2].astype(int)
 
 
 def _in_context(unit: Unit, vectors: dict[int, np.ndarray]) -> np.ndarray:
