@@ -62,3 +62,45 @@ def test_a_changed_answer_is_parsed_again(mapped_copy):
     assert reading.candidates[-1].text == "It broke again." and "break" in reading.verbs
     kept = next(db.query("SELECT readings FROM headline_readings WHERE utterance_id = ?", [row["utterance_id"]]))
     assert list(json.loads(kept["readings"])) == [changed]  # the old text's readings were neither read nor kept beside it
+
+
+def test_parts_are_grouped_as_agglomerative_clustering_groups_the_square_matrix(monkeypatch):
+    """`group_utterances` builds the condensed distances a few rows at a time (a whole map's largest stage held 0.9 GB
+    of square matrices); the groups are those scikit-learn finds on the whole square matrix."""
+    import numpy as np
+    from sklearn.cluster import AgglomerativeClustering
+
+    import research.journey.insights as insights
+    from research.journey.evidence import Part, Utterance
+
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(6, 24))
+    utterances, vectors = [], {}
+    for uid in range(40):
+        codes = {f"touchpoint:{rng.integers(4)}", f"signal:{rng.integers(3)}", "stage:x"}
+        vectors[uid] = (centres[uid % 6] + rng.normal(scale=0.6, size=24)).astype(np.float32)
+        vectors[uid] /= np.linalg.norm(vectors[uid])
+        parts = [Part(f"part {uid}.{k}", float(rng.choice([-0.8, 0.0, 0.7])), frozenset(), vector=vectors[uid] + rng.normal(scale=0.2, size=24).astype(np.float32))
+                 for k in range(int(rng.integers(1, 4)))]
+        utterances.append(Utterance(uid, "INT-001", 1, f"P{uid % 9}", None, 0.0, f"answer {uid}", codes=codes, parts=parts))
+    monkeypatch.setattr(insights, "ROWS", 7)  # several blocks, the last one short
+    groups = insights.group_utterances(utterances, vectors)
+
+    units = [unit for u in utterances for unit in insights.units_of(u, vectors)]  # the square matrix, as the map built it before
+    matrix = np.stack([insights._in_context(unit, vectors) for unit in units])
+    similarity = matrix @ matrix.T
+    keys = sorted({c for u in utterances for c in u.codes if c.split(":")[0] in ("touchpoint", "signal")})
+    codes = np.array([[c in unit.utterance.codes for c in keys] for unit in units], dtype=np.float32)
+    shared = codes @ codes.T
+    union = codes.sum(axis=1)[:, None] + codes.sum(axis=1)[None, :] - shared
+    owner = np.array([unit.utterance.id for unit in units])
+    similarity += insights.CODE_PULL * (np.divide(shared, union, out=np.zeros_like(shared), where=union > 0) * (owner[:, None] != owner[None, :]))
+    valence = np.array([unit.part.evidence for unit in units])
+    similarity -= insights.OPPOSITE_PUSH * ((np.outer(valence, valence) < 0) & (np.minimum.outer(np.abs(valence), np.abs(valence)) >= insights.FELT))
+    distance = np.clip(1 - similarity, 0, 2)
+    np.fill_diagonal(distance, 0)
+    labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average", distance_threshold=insights.DISTANCE).fit_predict(distance)
+    name = [(unit.utterance.id, unit.part.text) for unit in units]
+    expected = [[name[i] for i, label in enumerate(labels) if label == wanted] for wanted in dict.fromkeys(labels)]  # in order of first appearance
+    assert [sorted((unit.utterance.id, unit.part.text) for unit in g.units) for g in groups] == [sorted(group) for group in expected]
+    assert 1 < len(groups) < len(units)
