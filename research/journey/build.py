@@ -223,7 +223,7 @@ class MapBuilder:
         lead = [p.quotes[0].utterance_id for p in patterns if p.quotes]
         rest = sorted((u for u in members if u.id not in lead), key=lambda u: (-self.intensity[u.id], u.id))
         by_id = {u.id: u for u in members}
-        return [quote_of(u) for u in [by_id[i] for i in lead] + rest][:5]
+        return [quote_of(u) for u in ([by_id[i] for i in lead] + rest)[:5]]
 
     def _moments(self, members: list[Utterance], touchpoints: list[Item]) -> list[Moment]:
         """Touchpoints where feelings run high for two or more participants, each with its strongest agreeing quote and why it matters."""
