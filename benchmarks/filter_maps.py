@@ -30,7 +30,7 @@ from at_revision import run_at_revision
 
 REPO = Path(__file__).resolve().parent.parent
 FIELDS = ("persona", "segment", "role")
-KEPT = ("headline_parses", "pattern_hits")  # what this checkout keeps between builds; absent at older revisions
+KEPT = ("headline_parses", "headline_readings", "pattern_hits")  # what this checkout or an older one keeps between builds
 
 
 def worker(study_root: Path, rounds: int) -> dict:

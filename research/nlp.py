@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections import OrderedDict
 from functools import lru_cache
@@ -15,13 +16,22 @@ _parsed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # pipeline -> 
 
 @lru_cache(maxsize=4)
 def load_spacy(disable: tuple[str, ...] = ()):
-    """spaCy's small English model; `disable` drops components a caller doesn't need (e.g. ("parser", "ner"))."""
+    """spaCy's small English model; `disable` drops components a caller doesn't need (e.g. ("parser", "ner")).
+
+    spaCy imports every package's pipeline factories as it loads a model, Presidio's Hugging Face pipe among them,
+    which imports transformers (2.5 CPU-s, 210 MB) though no pipeline here uses it; while the model loads, `import
+    transformers` fails as if it were not installed (as `triton_guard` does for triton), unless something imported it
+    already. Presidio's pipe then reads it as absent; sentence-transformers imports it as usual later."""
     import spacy
 
+    blocked = sys.modules.setdefault("transformers", None) is None  # the docstring says why
     try:
         return spacy.load(SPACY_MODEL, disable=list(disable))
     except OSError:
         raise ModelNotAvailableError(f"spaCy model '{SPACY_MODEL}' is not installed; run `make install`") from None
+    finally:
+        if blocked:
+            del sys.modules["transformers"]
 
 
 def parse(texts: list[str], nlp=None) -> list:

@@ -492,7 +492,7 @@ def _stage_upstream(db: Database) -> None:
 
 @migrations(name="0019_headline_parses")
 def _headline_parses(db: Database) -> None:
-    """The spaCy parses a map's headlines are cut from, kept per utterance (research.journey.parses): DocBin bytes."""
+    """The spaCy parses a map's headlines were cut from, kept per utterance as DocBin bytes (dropped by 0021)."""
     db.execute(
         """CREATE TABLE headline_parses (
             utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,
@@ -507,3 +507,17 @@ def _headline_parses(db: Database) -> None:
 def _pattern_hits(db: Database) -> None:
     """Which codes' patterns occur in a text, by the hash of the text and the patterns (research.journey.pattern_hits)."""
     db.execute("CREATE TABLE pattern_hits (text_hash TEXT PRIMARY KEY, codes TEXT NOT NULL)")
+
+
+@migrations(name="0021_s12scale_headline_readings")
+def _headline_readings(db: Database) -> None:
+    """What a map reads from its headline candidates' parses (research.journey.readings), JSON per utterance, in place of
+    the parses themselves (DocBin bytes, a filter change's largest cost to read back)."""
+    db.execute("DROP TABLE IF EXISTS headline_parses")
+    db.execute(
+        """CREATE TABLE headline_readings (
+            utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,
+            text_hash TEXT NOT NULL,
+            readings TEXT NOT NULL       -- JSON: {text: [[[candidate text, tokens, headline], ...], [verbs]]}
+        )"""
+    )

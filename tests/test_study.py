@@ -56,13 +56,13 @@ def test_schema_is_applied_by_named_migrations_in_wal_mode(study):
                        "0007_journey_insight_edits", "0008_coding_scope", "0009_themes_edits", "0010_speakers_enrolment",
                        "0011_decisions_log_and_utterance_memos", "0012_review_transcript_edits", "0013_utterance_acts", "0014_imports_source_type",
                        "0015_utterance_sentences", "0016_memos_saved_before_redaction", "0017_memo_log", "0018_stage_upstream",
-                       "0019_headline_parses", "0020_pattern_hits"]
+                       "0019_headline_parses", "0020_pattern_hits", "0021_s12scale_headline_readings"]
     tables = {"interviews", "participants", "utterances", "runs", "stage_status", "utterances_fts", "codes", "codings", "themes", "maps", "utterance_facts",
               "insight_edits", "utterance_scope", "theme_edits", "voiceprints", "decision_log", "utterance_memos", "transcript_edits", "utterance_acts",
-              "utterance_sentences", "memos_saved_before_redaction", "memo_log", "headline_parses", "pattern_hits"}
+              "utterance_sentences", "memos_saved_before_redaction", "memo_log", "headline_readings", "pattern_hits"}
     assert tables <= set(db.table_names())
     # reopening applies nothing twice
-    assert open_database(study.db_path).execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'research.study'").fetchone()[0] == 20
+    assert open_database(study.db_path).execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'research.study'").fetchone()[0] == 21
 
 
 def test_utterances_are_searchable_with_fts(study):

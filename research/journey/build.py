@@ -28,7 +28,7 @@ from research.journey.model import (
     Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, Saturation, SaturationStep, StageLane,
 )
 from research.journey.opportunities import FORMULA, rank, touchpoints_hurt
-from research.journey.parses import StoredParses
+from research.journey.readings import StoredReadings
 from research.journey.placement import Alternatives, place_quotes
 from research.journey.personas import persona_matrix
 from research.journey.summary import stage_summary
@@ -82,10 +82,10 @@ class MapBuilder:
         singles: dict[str, list[Insight]] = {}
         needed = max(2, math.ceil(self.pattern_share * len(speaking)))
         floor = similarity_floor(self.codebook, self.study.config.coding.embedding_model) if journey else None
-        parses = StoredParses(self.study.db, journey)
+        readings = StoredReadings(self.study.db, journey)
         for code in stage_group.codes:
             members = by_stage.get(code.id, [])
-            context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity, self.valences, floor, parses)
+            context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity, self.valences, floor, readings)
             grouped = [u for u in members if code.id != last or u.id not in acts]
             groups = analyst_edits.apply_merges(code.id, group_utterances(grouped, vectors), edits)
             told = [g for g in groups if worth_telling(g, needed, self.intensity, STRONG_EMOTION)]
@@ -224,7 +224,7 @@ class MapBuilder:
         lead = [p.quotes[0].utterance_id for p in patterns if p.quotes]
         rest = sorted((u for u in members if u.id not in lead), key=lambda u: (-self.intensity[u.id], u.id))
         by_id = {u.id: u for u in members}
-        return [quote_of(u) for u in [by_id[i] for i in lead] + rest][:5]
+        return [quote_of(u) for u in ([by_id[i] for i in lead] + rest)[:5]]
 
     def _moments(self, members: list[Utterance], touchpoints: list[Item]) -> list[Moment]:
         """Touchpoints where feelings run high for two or more participants, each with its strongest agreeing quote and why it matters."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -59,23 +60,39 @@ def _document_frequency(texts: tuple[str, ...]) -> Counter:
     return Counter(w for text in texts for w in content_words(text))
 
 
-def best_sentence(texts: list[str], weights: dict[str, float], nlp=None) -> tuple[int, object] | None:
-    """(which text, the clause or sentence as a spaCy Span) that carries most of the weighted shared words.
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence or clause a headline may be cut from: its words as said, its length in tokens and its `headline`."""
 
-    Candidates are each sentence and each of its clauses that has a subject of its own ("…, but the
-    filter subscription confused me" offers "the filter subscription confused me"), unless it opens with a
-    pronoun pointing back ("…, and it shows …" stays in its sentence)."""
-    nlp = nlp or load_spacy()
+    text: str
+    tokens: int
+    headline: str
+
+
+def candidates_of(doc) -> list[Candidate]:
+    """A parsed text's headline candidates: each sentence and each of its clauses that has a subject of its own ("…,
+    but the filter subscription confused me" offers "the filter subscription confused me"), unless it opens with a
+    pronoun pointing back ("…, and it shows …" stays in its sentence), is under three tokens or asks a question (a
+    question tells no experience)."""
+    return [Candidate(c.text, len(c), headline(c)) for sentence in doc.sents for c in [sentence, *_clauses(sentence)]
+            if (c is sentence or not points_back(c.text)) and len(c) >= 3 and not c.text.rstrip().endswith("?")]
+
+
+def best_candidate(candidates: list[list[Candidate]], weights: dict[str, float]) -> tuple[int, Candidate] | None:
+    """(which text, its candidate) that carries most of the weighted shared words, from each text's candidates."""
     best, best_score = None, -1.0
-    for index, doc in enumerate(nlp.pipe(texts)):
-        for candidate in (c for sentence in doc.sents for c in [sentence, *_clauses(sentence)] if c is sentence or not points_back(c.text)):
-            if len(candidate) < 3 or candidate.text.rstrip().endswith("?"):  # a question heads nothing: it tells no experience
-                continue
+    for index, mine in enumerate(candidates):
+        for candidate in mine:
             words = content_words(candidate.text)
-            score = sum(weights.get(w, 0.0) for w in sorted(words)) / len(candidate) ** 0.75  # long run-on sentences (no punctuation in speech) pay
+            score = sum(weights.get(w, 0.0) for w in sorted(words)) / candidate.tokens ** 0.75  # long run-on sentences (no punctuation in speech) pay
             if score > best_score:
                 best, best_score = (index, candidate), score
     return best
+
+
+def best_sentence(texts: list[str], weights: dict[str, float]) -> tuple[int, Candidate] | None:
+    """`best_candidate` of texts parsed now by spaCy's whole pipeline."""
+    return best_candidate([candidates_of(doc) for doc in load_spacy().pipe(texts)], weights)
 
 
 REFERRING = frozenset({"it", "this", "that", "these", "those", "he", "she", "they", "him", "her", "them"})

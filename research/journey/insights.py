@@ -15,10 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
+from scipy.cluster import hierarchy
+from sklearn.cluster._agglomerative import _hc_cut
 
-from research.journey.claims import Said, claim, telling, verbs_of
-from research.journey.condense import best_sentence, headline, in_its_sentence, only_feels, points_back, shared_word_weights
+from research.journey.claims import Said, claim, telling
+from research.journey.condense import best_candidate, in_its_sentence, only_feels, points_back, shared_word_weights
 from research.journey.evidence import Part, Utterance
 from research.journey.model import Insight, Polarity, Quote
 
@@ -28,6 +29,7 @@ OPPOSITE_PUSH = 0.25  # similarity removed between a clearly negative and a clea
 FELT = 0.25  # |valence| from which a part counts as negative or positive
 QUOTES = 3
 CONTEXT = 0.5  # weight of the whole answer's embedding beside a part's own
+ROWS = 256  # rows of the distance matrix computed at a time
 
 
 @dataclass(frozen=True)
@@ -73,20 +75,7 @@ def group_utterances(members: list[Utterance], vectors: dict[int, np.ndarray]) -
     if len(units) == 1:
         return [Group(units)]
     matrix = np.stack([_in_context(unit, vectors) for unit in units])
-    similarity = matrix @ matrix.T
-    keys = sorted({c for u in members for c in u.in_group("touchpoint") + u.in_group("signal")})
-    codes = np.array([[c in unit.utterance.codes for c in keys] for unit in units], dtype=np.float32).reshape(len(units), len(keys))
-    shared = codes @ codes.T
-    union = codes.sum(axis=1)[:, None] + codes.sum(axis=1)[None, :] - shared
-    owner = np.array([unit.utterance.id for unit in units])
-    pull = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0) * (owner[:, None] != owner[None, :])
-    similarity += CODE_PULL * pull
-    valence = np.array([unit.part.evidence for unit in units])
-    opposite = (np.outer(valence, valence) < 0) & (np.minimum.outer(np.abs(valence), np.abs(valence)) >= FELT)
-    similarity -= OPPOSITE_PUSH * opposite
-    distance = np.clip(1 - similarity, 0, 2)
-    np.fill_diagonal(distance, 0)
-    labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average", distance_threshold=DISTANCE).fit_predict(distance)
+    labels = _hc_cut(*_average_linkage(_distances(units, members, matrix)), len(units))
     by_label: dict[int, list[int]] = {}
     for i, label in enumerate(labels):
         by_label.setdefault(int(label), []).append(i)
@@ -96,6 +85,41 @@ def group_utterances(members: list[Utterance], vectors: dict[int, np.ndarray]) -
         ordered = sorted(idx, key=lambda i: (-float(matrix[i] @ centre), units[i].utterance.id, i))
         groups.append(Group([units[i] for i in ordered]))
     return groups
+
+
+def _distances(units: list[Unit], members: list[Utterance], matrix: np.ndarray) -> np.ndarray:
+    """The condensed distance matrix of the parts (each pair once, row by row, as scipy's linkage reads it): cosine
+    distance with the pull of shared touchpoints and signals and the push of opposite feelings. Only the similarity
+    is held whole; the rest is computed `ROWS` rows at a time (a whole map's largest stage has 5,500 parts, whose
+    square matrices took 0.9 GB), with the same arithmetic, so the groups are the same."""
+    n = len(units)
+    similarity = matrix @ matrix.T
+    keys = sorted({c for u in members for c in u.in_group("touchpoint") + u.in_group("signal")})
+    codes = np.array([[c in unit.utterance.codes for c in keys] for unit in units], dtype=np.float32).reshape(n, len(keys))
+    counts = codes.sum(axis=1)
+    owner = np.array([unit.utterance.id for unit in units])
+    valence = np.array([unit.part.evidence for unit in units])
+    condensed = np.empty(n * (n - 1) // 2)
+    start = 0
+    for top in range(0, n, ROWS):
+        rows = slice(top, min(top + ROWS, n))
+        block = similarity[rows]
+        shared = codes[rows] @ codes.T
+        union = counts[rows, None] + counts[None, :] - shared
+        block += CODE_PULL * (np.divide(shared, union, out=np.zeros_like(shared), where=union > 0) * (owner[rows, None] != owner[None, :]))
+        block -= OPPOSITE_PUSH * ((np.outer(valence[rows], valence) < 0) & (np.minimum.outer(np.abs(valence[rows]), np.abs(valence)) >= FELT))
+        distance = np.clip(1 - block, 0, 2)
+        for k, i in enumerate(range(rows.start, rows.stop)):
+            condensed[start : start + n - i - 1] = distance[k, i + 1 :]
+            start += n - i - 1
+    return condensed
+
+
+def _average_linkage(condensed: np.ndarray) -> tuple[int, np.ndarray]:
+    """(how many groups, the merges) of average-linkage clustering cut where the merges reach `DISTANCE`: what
+    scikit-learn's AgglomerativeClustering (precomputed, average, distance_threshold) computes from the square matrix."""
+    tree = hierarchy.linkage(condensed, method="average")
+    return int(np.count_nonzero(tree[:, 2] >= DISTANCE)) + 1, tree[:, :2].astype(int)
 
 
 def _in_context(unit: Unit, vectors: dict[int, np.ndarray]) -> np.ndarray:
@@ -218,7 +242,7 @@ class InsightContext:
     intensity: dict[int, float]
     valences: dict[str, float] = field(default_factory=dict)  # the codebook's emotion valences
     floor: float | None = None  # `claims.similarity_floor`: None counts every agreeing participant (no codebook examples to set it)
-    parses: object | None = None  # what parses headline candidates (`parses.StoredParses`); None: spaCy's pipeline, every time
+    readings: object | None = None  # what reads headline candidates (`readings.StoredReadings`); None: spaCy's pipeline, every time
 
 
 def make_insight(group: Group, context: InsightContext) -> Insight:
@@ -240,7 +264,7 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     valence = polarity_of(agreeing)[1]
     members = Group(agreeing).members
     weights = shared_word_weights([(unit.utterance.participant, unit.part.text) for unit in agreeing], context.stage_texts)
-    source, headline_text = _headline_of(tiers, weights, context.parses)
+    source, headline_text = _headline_of(tiers, weights, context.readings)
     felt_by = Counter(c for c, _ in {(c, unit.utterance.participant) for unit in agreeing for c in unit.part.codes})
     sign = {"pain": -1, "delight": 1}.get(polarity)
     other_way = {c for c in felt_by if sign and sign * context.valences.get(c, sign) <= 0}  # a pain is not told "with surprise"
@@ -266,7 +290,7 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     )
 
 
-def _headline_of(tiers: list[list[Unit]], weights: dict[str, float], parses: object | None = None) -> tuple[Utterance | None, str]:
+def _headline_of(tiers: list[list[Unit]], weights: dict[str, float], readings: object | None = None) -> tuple[Utterance | None, str]:
     """(the answer the headline comes from, the headline) from the first tier of candidate parts that gives one; a part
     that points back ("That's genuinely motivating") or only says a feeling ("I was livid.") heads nothing while
     another part can."""
@@ -277,10 +301,17 @@ def _headline_of(tiers: list[list[Unit]], weights: dict[str, float], parses: obj
         if not standalone and n < len(tiers) - 1:
             continue
         standalone = standalone or list(range(len(texts)))
-        found = best_sentence([texts[k] for k in standalone], weights, parses)
-        if found and (said := headline(found[1])):
+        found = best_candidate([r.candidates for r in _read([texts[k] for k in standalone], readings)], weights)
+        if found and (said := found[1].headline):
             return candidates[standalone[found[0]]].utterance, said
     return None, ""
+
+
+def _read(texts: list[str], readings: object | None) -> list:
+    """Each text's `readings.Reading`: kept by earlier builds, or parsed now by spaCy's whole pipeline."""
+    from research.journey.readings import parsed_now
+
+    return readings.of(texts) if readings is not None else parsed_now(texts)
 
 
 def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, context: InsightContext) -> tuple[Unit, list[Unit], list[Unit]] | None:
@@ -288,13 +319,11 @@ def _claimed(agreeing: list[Unit], quotable: list[Unit], polarity: Polarity, con
     None without a floor, with one participant, or where a unit has no embedding (nothing to compare)."""
     if context.floor is None or len({unit.utterance.participant for unit in agreeing}) < 2 or any(unit.part.vector is None for unit in agreeing):
         return None
-    from research.nlp import parse
-
     mine = {id(unit) for unit in quotable}
     order = sorted(range(len(agreeing)), key=lambda i: (id(agreeing[i]) not in mine, not _part_leans(agreeing[i].part, polarity), i))  # felt parts first on ties
     units = [agreeing[i] for i in order]
     texts = [unit.part.text for unit in units]
-    verbs = verbs_of(context.parses.pipe(texts) if context.parses is not None else parse(texts))
+    verbs = [r.verbs for r in _read(texts, context.readings)]
     said = [Said(unit.utterance.participant, unit.part.text, unit.part.vector / max(float(np.linalg.norm(unit.part.vector)), 1e-9), _felt(unit),
                  _named(unit, context.valences), found) for unit, found in zip(units, verbs)]
     found = claim(said, _headline_candidates(units, quotable, polarity), context.floor)
