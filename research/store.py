@@ -509,7 +509,7 @@ def _pattern_hits(db: Database) -> None:
     db.execute("CREATE TABLE pattern_hits (text_hash TEXT PRIMARY KEY, codes TEXT NOT NULL)")
 
 
-@migrations(name="0021_s12scale_headline_readings")
+@migrations(name="0021_headline_readings")
 def _headline_readings(db: Database) -> None:
     """What a map reads from its headline candidates' parses (research.journey.readings), JSON per utterance, in place of
     the parses themselves (DocBin bytes, a filter change's largest cost to read back)."""

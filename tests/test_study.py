@@ -56,7 +56,7 @@ def test_schema_is_applied_by_named_migrations_in_wal_mode(study):
                        "0007_journey_insight_edits", "0008_coding_scope", "0009_themes_edits", "0010_speakers_enrolment",
                        "0011_decisions_log_and_utterance_memos", "0012_review_transcript_edits", "0013_utterance_acts", "0014_imports_source_type",
                        "0015_utterance_sentences", "0016_memos_saved_before_redaction", "0017_memo_log", "0018_stage_upstream",
-                       "0019_headline_parses", "0020_pattern_hits", "0021_s12scale_headline_readings"]
+                       "0019_headline_parses", "0020_pattern_hits", "0021_headline_readings"]
     tables = {"interviews", "participants", "utterances", "runs", "stage_status", "utterances_fts", "codes", "codings", "themes", "maps", "utterance_facts",
               "insight_edits", "utterance_scope", "theme_edits", "voiceprints", "decision_log", "utterance_memos", "transcript_edits", "utterance_acts",
               "utterance_sentences", "memos_saved_before_redaction", "memo_log", "headline_readings", "pattern_hits"}
