@@ -150,7 +150,7 @@ def add(ctx: click.Context, paths: tuple[Path, ...], sheet_path: Path | None, tr
 @click.option("--beam-size", type=click.IntRange(1, 20))
 @click.option("--language", help="Force a language code (e.g. en, de); default: detect.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Interviews transcribed in parallel on CPU (on CUDA: one per GPU).")
-@click.option("--batching", type=click.Choice(["auto", "on", "off"]), help="faster-whisper's batched pipeline: auto uses it for a minute of audio or more.")
+@click.option("--batching", type=click.Choice(["auto", "on", "off"]), help="faster-whisper's batched pipeline: auto uses it for a minute of audio or more on a GPU (on CPU it decodes sequentially).")
 @click.option("--batch-size", type=click.IntRange(1, 64), help="30-second windows decoded at once when batched (default: 8 on CPU, from free memory on a GPU).")
 @click.option("--vad/--no-vad", default=None, help="Skip non-speech with the Silero VAD (default on).")
 @click.option("--stereo", type=click.Choice(["auto", "mix", "split"]), help="Two-party call recordings: transcribe each channel apart (split), mix them, or decide per file (auto).")

@@ -27,7 +27,7 @@ class TranscribeSettings(BaseModel):
     beam_size: int = Field(5, ge=1, le=20)
     language: str | None = None
     workers: int = Field(1, ge=1, le=64)  # CPU models; on CUDA there is one model per GPU
-    batching: Literal["auto", "on", "off"] = "auto"  # faster-whisper's batched pipeline; auto: for a minute of audio or more
+    batching: Literal["auto", "on", "off"] = "auto"  # faster-whisper's batched pipeline; auto: for a minute of audio or more on a GPU only
     batch_size: int | None = Field(None, ge=1, le=64)  # None: 8 on CPU, from free memory on a GPU
     vad: bool = True
     stereo: Literal["auto", "mix", "split"] = "auto"  # auto: split a two-party call recording by channel
