@@ -376,6 +376,18 @@ def test_a_duplicate_sheet_row_is_one_line_and_leaves_nothing_behind(study, tmp_
     assert study.vault.db["people"].count == 0 and study.vault.db["pseudonyms"].count == 0
 
 
+def test_subtitles_asked_for_a_transcript_without_timings_say_it_was_skipped_in_one_line(tmp_path):
+    """`export --format srt` on a transcript imported as text wrote nothing and said nothing, with exit status 0."""
+    study = make_study(tmp_path / "study")
+    study.db.execute('UPDATE utterances SET start = 0, "end" = 0 WHERE interview_id = (SELECT id FROM interviews WHERE code = ?)', ["INT-002"])
+    study.db.conn.commit()
+    out = tmp_path / "out"
+    result = research(study, "export", "--format", "srt,vtt", "--out", str(out))
+    assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit)), result.output
+    lines = [line for line in result.output.splitlines() if "INT-002" in line]
+    assert lines == ["! INT-002 has no timings (imported as text): skipped for srt and vtt, whose cues need them; --format txt or docx writes its text"], result.output
+    assert "INT-001" not in result.output and sorted(p.name for p in (out / "transcripts").iterdir()) == ["INT-001.srt", "INT-001.vtt"]
+
 # -- item 8: a full disk -----------------------------------------------------------------------------------
 
 def test_export_on_a_full_disk_says_so_and_keeps_the_earlier_files(tmp_path, small_disk):
