@@ -446,7 +446,11 @@ def export_command(ctx: click.Context, formats: str, folder: Path | None, accept
     with waiting("Exporting: loading") as wait:
         report = export(study, chosen, folder, {k: v for k, v in filters.items() if v}, not accepted_only, suggestions, lambda step: wait.step(f"Exporting: {step}"))
     console.print(f"Wrote {len(report.files)} file{'s' if len(report.files) != 1 else ''} to {report.folder} in {wall_seconds():.1f} s.", soft_wrap=True)
+    for line in report.skipped:
+        console.print(f"[yellow]![/] {escape(line)}", soft_wrap=True)
     _warn_uncoded(study)
+    if report.skipped and formats != "all":  # a format asked for by name that could not be written, as other faults: status 1
+        ctx.exit(1)
 
 
 @cli.command("compare")

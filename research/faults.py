@@ -32,6 +32,11 @@ def is_read_only(error: BaseException) -> bool:
     return isinstance(error, sqlite3.DatabaseError) and "readonly database" in str(error).lower()
 
 
+def is_locked(error: BaseException) -> bool:
+    """True for SQLite's "database is locked": another connection held the write lock past the wait."""
+    return isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error).lower()
+
+
 def fault_line(error: BaseException, where: Path | None = None) -> str | None:
     """The user's one line for a machine fault, or None when `error` is none of those this knows."""
     place = f" in {where}" if where is not None else ""
@@ -39,6 +44,8 @@ def fault_line(error: BaseException, where: Path | None = None) -> str | None:
         return f"disk full: no space left{place}; free some space and run the command again (nothing half-written was kept)"
     if is_read_only(error):
         return f"read-only: cannot write{place} (check the permissions of the folder and its files); nothing was changed"
+    if is_locked(error):
+        return f"locked: another program is writing{place}; wait for it to finish and try again"
     if isinstance(error, sqlite3.DatabaseError):
         return f"the study database could not be used{place}: {str(error).splitlines()[0]}"
     return None

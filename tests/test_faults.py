@@ -321,6 +321,49 @@ async def test_a_full_disk_met_by_the_apps_workers_is_one_line_and_the_app_goes_
         assert app.is_running and said[-1] == line and said.count(line) == 2 and f"Memo not saved: {line}" in said, said
 
 
+async def test_a_full_disk_met_by_a_saving_key_is_one_line_nothing_is_lost_and_the_app_goes_on(tmp_path, monkeypatch):
+    """The keys that save on the UI thread (accept, reject, recode, add, bulk accept, undo) ended the app with a
+    traceback when study.db could not be written (a full disk, a locked study). Each write here runs and then its
+    commit fails, as on a full disk: one line each, the study as it was, and the same key saves once there is space."""
+    from research.coding.decisions import decide
+    from research.store import StudyDatabase
+    from tui.app import ResearchApp
+    from tui.screens.transcript import TranscriptScreen
+
+    study = make_study(tmp_path / "study")
+    ids = [utterance(study, "INT-001", idx) for idx in range(5)]
+    codebook = study_codebook(study)[0]
+    save_suggestions(study.db, codebook, ids, [Suggestion(ids[1], "stage:retention", 0.95, "rule"), Suggestion(ids[3], "stage:onboarding", 0.95, "rule")])
+    decide(study.db, study.db.execute("SELECT id FROM codings WHERE utterance_id = ?", [ids[3]]).fetchone()[0], "accepted")  # for u to undo
+    before = set(codings(study))
+    real = StudyDatabase.atomic
+
+    @contextmanager
+    def full_disk(self):
+        with real(self):
+            yield self
+            raise sqlite3.OperationalError("database or disk is full")
+
+    app = ResearchApp(study)
+    said, notify = [], app.notify
+    app.notify = lambda message, **options: (said.append(message), notify(message, **options))[1]
+    line = f"Not saved: disk full: no space left in {study.root}; free some space and run the command again (nothing half-written was kept)"
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.push_screen(TranscriptScreen("INT-001", focus_utterance=ids[1]))
+        await pilot.pause()
+        screen = app.screen
+        monkeypatch.setattr(StudyDatabase, "atomic", full_disk)
+        for keys in (["a"], ["x"], ["c", "enter"], ["plus", "enter"], ["b", "enter", "enter"], ["u"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert app.is_running and app.screen is screen and said[-1] == line, (keys, said)
+        assert said.count(line) == 6 and set(codings(study)) == before
+        monkeypatch.setattr(StudyDatabase, "atomic", real)
+        await pilot.press("a")
+        await pilot.pause()
+    assert ("INT-001", 1, "stage:retention", "accepted", "researcher", None, "rule") in codings(Study.open(study.root))
+
+
 # -- item 7: a duplicate row in the metadata sheet ---------------------------------------------------------
 
 def test_a_duplicate_sheet_row_is_one_line_and_leaves_nothing_behind(study, tmp_path):
@@ -332,6 +375,18 @@ def test_a_duplicate_sheet_row_is_one_line_and_leaves_nothing_behind(study, tmp_
     assert study.db["interviews"].count == 0
     assert study.vault.db["people"].count == 0 and study.vault.db["pseudonyms"].count == 0
 
+
+def test_subtitles_asked_for_a_transcript_without_timings_say_it_was_skipped_in_one_line(tmp_path):
+    """`export --format srt` on a transcript imported as text wrote nothing and said nothing, with exit status 0."""
+    study = make_study(tmp_path / "study")
+    study.db.execute('UPDATE utterances SET start = 0, "end" = 0 WHERE interview_id = (SELECT id FROM interviews WHERE code = ?)', ["INT-002"])
+    study.db.conn.commit()
+    out = tmp_path / "out"
+    result = research(study, "export", "--format", "srt,vtt", "--out", str(out))
+    assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit)), result.output
+    lines = [line for line in result.output.splitlines() if "INT-002" in line]
+    assert lines == ["! INT-002 has no timings (imported as text): skipped for srt and vtt, whose cues need them; --format txt or docx writes its text"], result.output
+    assert "INT-001" not in result.output and sorted(p.name for p in (out / "transcripts").iterdir()) == ["INT-001.srt", "INT-001.vtt"]
 
 # -- item 8: a full disk -----------------------------------------------------------------------------------
 

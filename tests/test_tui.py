@@ -617,7 +617,7 @@ async def test_opening_a_stale_map_shows_the_stored_one_while_it_is_rebuilt(insi
     "Loading the map…" all that time. Now the stored map shows meanwhile, marked as rebuilding."""
     import threading
 
-    import research.journey as journey_module
+    import research.journey.build as journey_module  # the module, not the package: patching the package's lazy name pinned it there for later tests
 
     release = threading.Event()
     real_build = journey_module.build_and_store

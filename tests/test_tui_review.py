@@ -138,8 +138,18 @@ async def test_transcript_chips_and_detail_keep_brackets_and_never_break_a_chip(
         assert "Help" in screen_text(app) and "Quit" in screen_text(app)
 
 
-async def test_themes_and_codebook_show_markup_like_text_as_written(markup_study):
+async def test_themes_and_codebook_show_markup_like_text_as_written(markup_study, monkeypatch):
+    """And a rename that meets a study another program holds locked is one line (it ended the app), the label as it was."""
+    import sqlite3
+
+    import tui.screens.themes
+
+    def locked(*args):
+        raise sqlite3.OperationalError("database is locked")
+
     app = ResearchApp(markup_study)
+    said, notify = [], app.notify
+    app.notify = lambda message, **options: (said.append(message), notify(message, **options))[1]
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         await pilot.press("t")
@@ -147,6 +157,12 @@ async def test_themes_and_codebook_show_markup_like_text_as_written(markup_study
         assert isinstance(app.screen, ThemesScreen)
         shown = screen_text(app)
         assert f"Wi-Fi [b]pain[/b] {PSEUDONYM}" in shown and "[router]" in shown and PSEUDONYM in shown and BOLD in shown
+        monkeypatch.setattr(tui.screens.themes, "rename_theme", locked)
+        await pilot.press("e", "end", "x", "enter")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ThemesScreen), said
+        assert said[-1] == f"Not saved: locked: another program is writing in {markup_study.root}; wait for it to finish and try again", said
+    assert markup_study.db["themes"].get(1)["label"] == f"Wi-Fi [b]pain[/b] {PSEUDONYM}"
 
 
 async def test_enter_on_a_code_lists_its_quotes_across_interviews_and_jumps_to_each(markup_study):

@@ -1,6 +1,14 @@
-"""Keys that save to the study, dimmed and inert when the study can't be written (a read-only mount or copy)."""
+"""Keys that save to the study: dimmed and inert when the study can't be written (a read-only mount or copy), and
+a machine fault met while saving (a full disk, a locked study) told in one line while the app goes on."""
 
 from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from research.errors import ResearchError
+from research.faults import machine_fault
 
 
 class SavesToStudy:
@@ -13,3 +21,16 @@ class SavesToStudy:
         if action in self.SAVING and getattr(self.app, "read_only", False):
             return None
         return True
+
+    @contextmanager
+    def saving(self) -> Iterator[None]:
+        """Around a write made on the UI thread (and what follows it): a refused input (ResearchError) or a fault of the
+        machine (a full disk, a locked or read-only study: "Not saved: …") ends the block with one line, and the app
+        goes on. The write's transaction was rolled back, so nothing is half-saved and the screen still shows what the
+        study holds; any other error is a bug and still raised."""
+        try:
+            yield
+        except ResearchError as error:
+            self.notify(str(error), severity="error", markup=False)
+        except (sqlite3.DatabaseError, OSError) as error:
+            self.notify(f"Not saved: {machine_fault(error, self.app.study.root)}", severity="error", markup=False)

@@ -34,6 +34,7 @@ ALL_FORMATS = MAP_FORMATS + TRANSCRIPT_FORMATS + PROJECT_FORMATS
 class ExportReport:
     folder: Path
     files: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one line per interview a wanted format could not be written for
 
 
 def export(study: Study, formats: list[str], folder: Path | None = None, filters: dict[str, str] | None = None, include_suggested: bool = True,
@@ -55,7 +56,7 @@ def export(study: Study, formats: list[str], folder: Path | None = None, filters
         raise ResearchError(fault_line(error, folder) or f"cannot write exports to {folder}: {error.strerror or error}") from None
     try:
         written = _export(study, formats, staging, filters, cohort, include_suggested, qdpx_suggestions, progress or (lambda step: None))
-        return ExportReport(folder, [_publish(path, staging, folder) for path in written.files])
+        return ExportReport(folder, [_publish(path, staging, folder) for path in written.files], written.skipped)
     except OSError as error:
         raise ResearchError(fault_line(error, folder) or f"cannot write exports to {folder}: {error.strerror or error}") from None
     finally:
@@ -112,8 +113,11 @@ def _export(study: Study, formats: list[str], folder: Path, filters: dict[str, s
         progress("writing transcripts")
         (folder / "transcripts").mkdir(exist_ok=True)
         for transcript in found:
-            for fmt in transcripts.formats_for(transcript, wanted):
+            written = transcripts.formats_for(transcript, wanted)
+            for fmt in written:
                 report.files.append(transcripts.WRITERS[fmt](transcript, folder / "transcripts" / f"{transcript.code}.{fmt}"))
+            if (missing := [fmt for fmt in wanted if fmt not in written]) and transcript.source_type == "interview":  # feedback has no times to miss
+                report.skipped.append(transcripts.untimed_line(transcript, missing))
     if "qdpx" in formats:
         progress("writing the REFI-QDA project (audio as m4a)")
         report.files.append(qdpx.write_qdpx(study, codebook, found, folder / f"{_slug(study.config.name)}.qdpx", qdpx_suggestions, redact))

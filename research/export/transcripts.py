@@ -71,3 +71,8 @@ SUBTITLES = ("srt", "vtt")  # need times: not written for a transcript without t
 def formats_for(transcript: Transcript, wanted: list[str]) -> list[str]:
     """The wanted formats this transcript can be written in."""
     return [fmt for fmt in wanted if transcript.timed or fmt not in SUBTITLES]
+
+
+def untimed_line(transcript: Transcript, formats: list[str]) -> str:
+    """Why `formats` (subtitles) were not written for a transcript without timings, and what gives its text instead."""
+    return f"{transcript.code} has no timings (imported as text): skipped for {' and '.join(formats)}, whose cues need them; --format txt or docx writes its text"

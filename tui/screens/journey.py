@@ -328,12 +328,9 @@ class JourneyScreen(SavesToStudy, Screen):
                 return
             from research.journey import edits
 
-            try:
+            with self.saving():
                 edits.rename(self.app.study.db, insight, text)
-            except ResearchError as error:
-                self.notify(str(error), severity="error", markup=False)
-                return
-            self._edited("Insight rewritten.")
+                self._edited("Insight rewritten.")
 
         self.app.push_screen(Prompt("Rewrite the insight in your own words:", insight.statement), save)
 
@@ -342,8 +339,9 @@ class JourneyScreen(SavesToStudy, Screen):
         if insight is not None:
             from research.journey import edits
 
-            edits.hide(self.app.study.db, insight)
-            self._edited("Insight hidden (u undoes).")
+            with self.saving():
+                edits.hide(self.app.study.db, insight)
+                self._edited("Insight hidden (u undoes).")
 
     def action_pin(self) -> None:
         insight = self._insight()
@@ -352,12 +350,9 @@ class JourneyScreen(SavesToStudy, Screen):
             return
         from research.journey import edits
 
-        try:
+        with self.saving():
             edits.pin(self.app.study.db, insight, target[1])
-        except ResearchError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        self._edited("Quote pinned first.")
+            self._edited("Quote pinned first.")
 
     def action_mark(self) -> None:
         insight = self._insight()
@@ -380,14 +375,11 @@ class JourneyScreen(SavesToStudy, Screen):
             return
         from research.journey import edits
 
-        try:
+        with self.saving():
             edits.merge(self.app.study.db, self.marked, insight)
-        except ResearchError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        self.marked = None
-        self.query_one(MapBoard).marked = None
-        self._edited("Insights merged.")
+            self.marked = None
+            self.query_one(MapBoard).marked = None
+            self._edited("Insights merged.")
 
     def action_undo(self) -> None:
         from research.journey import edits
@@ -397,5 +389,6 @@ class JourneyScreen(SavesToStudy, Screen):
         if last is None:
             self.notify("No insight edit to undo.")
             return
-        edits.undo(db, last[0])
-        self._edited(f"Undid the last {last[1]}.")
+        with self.saving():
+            edits.undo(db, last[0])
+            self._edited(f"Undid the last {last[1]}.")

@@ -11,7 +11,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from research.errors import ResearchError
 from research.review import merge_themes, promote_theme, rename_theme
 from tui.dialogs import Prompt
 from tui.read_only import SavesToStudy
@@ -106,13 +105,10 @@ class ThemesScreen(SavesToStudy, Screen):
 
         def done(label: str | None) -> None:
             if label:
-                try:
+                with self.saving():
                     rename_theme(self.app.study, theme, label)
-                except ResearchError as error:
-                    self.notify(str(error), severity="error", markup=False)
-                    return
-                self.app.map_is_stale = True
-                self.refresh_table()
+                    self.app.map_is_stale = True
+                    self.refresh_table()
 
         self.app.push_screen(Prompt("Rename theme", self.app.study.db["themes"].get(theme)["label"]), done)
 
@@ -126,22 +122,16 @@ class ThemesScreen(SavesToStudy, Screen):
         if self.marked is None or keep is None or keep == self.marked:
             self.notify("Mark a theme with space, then press M on another one.", severity="warning")
             return
-        try:
+        with self.saving():
             merge_themes(self.app.study, keep, self.marked)
-        except ResearchError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        self.marked = None
-        self.app.map_is_stale = True
-        self.refresh_table()
+            self.marked = None
+            self.app.map_is_stale = True
+            self.refresh_table()
 
     def action_promote(self) -> None:
         theme = self.current()
         if theme is None:
             return
-        try:
+        with self.saving():
             key = promote_theme(self.app.study, theme)
-        except ResearchError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        self.notify(f"Added code {key} to the study's codebook (codebook.yaml); `research code` will use it.", markup=False)
+            self.notify(f"Added code {key} to the study's codebook (codebook.yaml); `research code` will use it.", markup=False)

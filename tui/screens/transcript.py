@@ -292,10 +292,11 @@ class TranscriptScreen(SavesToStudy, Screen):
         coding = self.current_coding
         if coding is None:
             return
-        decide(self.study.db, coding.id, status)
-        self.app.map_is_stale = True
-        self.reload(full=False)
-        self._jump(1)
+        with self.saving():
+            decide(self.study.db, coding.id, status)
+            self.app.map_is_stale = True
+            self.reload(full=False)
+            self._jump(1)
 
     def action_accept(self) -> None:
         self._decide("accepted")
@@ -314,9 +315,10 @@ class TranscriptScreen(SavesToStudy, Screen):
 
         def done(key: str | None) -> None:
             if key:
-                recode(self.study.db, coding.id, key)
-                self.app.map_is_stale = True
-                self.reload(full=False)
+                with self.saving():
+                    recode(self.study.db, coding.id, key)
+                    self.app.map_is_stale = True
+                    self.reload(full=False)
 
         self.app.push_screen(CodePicker(self._codes(), f"Recode '{coding.name}' as"), done)
 
@@ -328,9 +330,10 @@ class TranscriptScreen(SavesToStudy, Screen):
 
         def done(key: str | None) -> None:
             if key:
-                add_coding(self.study.db, u.id, key)
-                self.app.map_is_stale = True
-                self.reload(full=False)
+                with self.saving():
+                    add_coding(self.study.db, u.id, key)
+                    self.app.map_is_stale = True
+                    self.reload(full=False)
 
         self.app.push_screen(CodePicker(self._codes(), "Add a code"), done)
 
@@ -395,10 +398,11 @@ class TranscriptScreen(SavesToStudy, Screen):
                 except ValueError:
                     self.notify(f"'{text}' is not a number between 0 and 1.", severity="error", markup=False)
                     return
-                count = bulk_accept(self.study.db, threshold, scope)
-                self.app.map_is_stale = True
-                self.notify(f"Accepted {count} suggestions with confidence ≥ {threshold:.2f} in {scope.words}. u undoes it.", markup=False)
-                self.reload()
+                with self.saving():
+                    count = bulk_accept(self.study.db, threshold, scope)
+                    self.app.map_is_stale = True
+                    self.notify(f"Accepted {count} suggestions with confidence ≥ {threshold:.2f} in {scope.words}. u undoes it.", markup=False)
+                    self.reload()
 
             question = f"Accept open suggestions in {scope.words} with confidence at least ({waiting} at 0.9)"
             self.app.push_screen(Prompt(question, "0.9", keys="Enter accepts them · Escape cancels"), done)
@@ -410,6 +414,10 @@ class TranscriptScreen(SavesToStudy, Screen):
         if any(worker.group == "memo" and not worker.is_finished for worker in self.workers):
             self.notify("The memo is still being saved; press u again in a moment to undo it.", severity="warning")
             return
+        with self.saving():
+            self._undo()
+
+    def _undo(self) -> None:
         result = undo(self.study.db)
         if result.undone:
             if result.batches:  # a memo is no part of the map
