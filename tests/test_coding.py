@@ -115,7 +115,7 @@ def test_code_stage_codes_customer_utterances_only(coded_demo):
     assert roles and all(role.startswith("customer") for role in roles)
     assert db["codes"].count == len(codebooks.load(codebooks.resolve("cx-journey")).codes)
     sources = {r["source"] for r in db.query("SELECT DISTINCT source FROM codings")}
-    assert sources <= {"rule", "model", "learned"} and "model" in sources and "rule" in sources
+    assert sources <= {"rule", "model", "learned", "reader"} and "model" in sources and "rule" in sources
     bad = list(db.query("SELECT confidence FROM codings WHERE confidence < 0 OR confidence > 1 OR confidence IS NULL"))
     assert not bad
     scores = evaluate_study(db, reference_scripts(), json.loads((DEMO_DIR / "timings.json").read_text()))

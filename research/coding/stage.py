@@ -16,8 +16,8 @@ from sqlite_utils import Database
 from research import codebook as codebooks
 from research.codebook import Codebook
 from research.coding.engine import CodingEngine, Prototypes, Suggestion, Turn, answer_context, answer_features, is_customer
-from research.coding.learned import Decided, LearnedCode, LearnedModels, codebook_background, decision_labels, train
 from research.coding.feedback_loops import gate_loops
+from research.coding.learned import Decided, LearnedCode, LearnedModels, codebook_background, decision_labels, train
 from research.coding.scope import save_scopes
 from research.coding.sentences import stored_parts
 from research.embeddings import embed
