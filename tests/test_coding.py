@@ -159,7 +159,8 @@ def test_loop_suggestions_say_what_the_feedback_reader_finds_and_decisions_stay(
     cancelled, sales, fixed, form, replied = (utterance(words) for words in ("canceled the subscription", "sales line", "called me back", "feedback form", "replied within a day"))
     coded = {uid: loops(uid) for uid in (cancelled, sales, fixed, form)}
     assert not coded[cancelled] and not coded[sales]  # as `research code` left them
-    assert coded[fixed] == {"signal:feedback-closed": ("suggested", "rule")} and set(coded[form]) <= {"signal:feedback-ignored"}
+    assert [(key, status) for key, (status, _) in coded[fixed].items()] == [("signal:feedback-closed", "suggested")]  # a real call-back that fixed it
+    assert set(coded[form]) <= {"signal:feedback-ignored"}
 
     stamp = now()
     db.execute("DELETE FROM codings WHERE code_key LIKE 'signal:feedback-%'")
