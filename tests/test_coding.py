@@ -115,7 +115,7 @@ def test_code_stage_codes_customer_utterances_only(coded_demo):
     assert roles and all(role.startswith("customer") for role in roles)
     assert db["codes"].count == len(codebooks.load(codebooks.resolve("cx-journey")).codes)
     sources = {r["source"] for r in db.query("SELECT DISTINCT source FROM codings")}
-    assert sources <= {"rule", "model", "learned"} and "model" in sources and "rule" in sources
+    assert sources <= {"rule", "model", "learned", "reader"} and "model" in sources and "rule" in sources
     bad = list(db.query("SELECT confidence FROM codings WHERE confidence < 0 OR confidence > 1 OR confidence IS NULL"))
     assert not bad
     scores = evaluate_study(db, reference_scripts(), json.loads((DEMO_DIR / "timings.json").read_text()))
@@ -139,6 +139,44 @@ def test_recoding_never_overwrites_decisions(coded_copy):
     assert after == before
     stages_of_recoded = [r["code_key"] for r in db.query("SELECT code_key FROM codings WHERE utterance_id = ? AND code_key LIKE 'stage:%' AND status != 'rejected'", [recoded["utterance_id"]])]
     assert stages_of_recoded == [before[new_id][1]]  # no competing stage suggestion next to the researcher's
+
+
+def test_loop_suggestions_say_what_the_feedback_reader_finds_and_decisions_stay(coded_copy):
+    """The demo's cancelled subscription and its sales call-back matched "Feedback loop closed" by their words; coding
+    now suggests a loop only where the answer tells one, as the map reads it, and never changes a decided coding."""
+    from research.coding.feedback_loops import gate_loops
+    from research.coding.stage import study_codebook
+    from research.store import now
+
+    db = coded_copy.db
+
+    def utterance(words: str) -> int:
+        return next(db.query("SELECT id FROM utterances WHERE text LIKE ?", [f"%{words}%"]))["id"]
+
+    def loops(uid: int) -> dict[str, tuple[str, str]]:
+        return {r["code_key"]: (r["status"], r["source"]) for r in db.query("SELECT * FROM codings WHERE utterance_id = ? AND code_key LIKE 'signal:feedback-%'", [uid])}
+
+    cancelled, sales, fixed, form, replied = (utterance(words) for words in ("canceled the subscription", "sales line", "called me back", "feedback form", "replied within a day"))
+    coded = {uid: loops(uid) for uid in (cancelled, sales, fixed, form)}
+    assert not coded[cancelled] and not coded[sales]  # as `research code` left them
+    assert [(key, status) for key, (status, _) in coded[fixed].items()] == [("signal:feedback-closed", "suggested")]  # a real call-back that fixed it
+    assert set(coded[form]) <= {"signal:feedback-ignored"}
+
+    stamp = now()
+    db.execute("DELETE FROM codings WHERE code_key LIKE 'signal:feedback-%'")
+    raw = [(cancelled, "closed", "suggested", None), (sales, "closed", "suggested", None), (fixed, "closed", "suggested", None), (fixed, "opened", "suggested", None),
+           (form, "opened", "suggested", None), (replied, "opened", "suggested", None), (replied, "closed", "rejected", None), (sales, "opened", "accepted", None),
+           (cancelled, "ignored", "suggested", "asked twice")]
+    db["codings"].insert_all([{"utterance_id": u, "code_key": f"signal:feedback-{state}", "source": "rule", "confidence": 0.6, "status": status, "memo": memo,
+                               "created_at": stamp, "updated_at": stamp} for u, state, status, memo in raw])
+    ids = (cancelled, sales, fixed, form, replied)
+    gated = gate_loops(db, study_codebook(coded_copy)[0], {r["id"]: r["text"] for r in db.query(f"SELECT id, text FROM utterances WHERE id IN ({','.join('?' * len(ids))})", ids)})
+    assert loops(cancelled) == {"signal:feedback-ignored": ("suggested", "rule")}  # the memoed suggestion is the researcher's to decide
+    assert loops(sales) == {"signal:feedback-opened": ("accepted", "rule")}  # the researcher's loop wins over the reader's
+    assert loops(fixed) == {"signal:feedback-closed": ("suggested", "rule")}  # they called back and it worked: still closed
+    assert loops(form) == {"signal:feedback-ignored": ("suggested", "reader")}  # filled in the form, never heard back
+    assert loops(replied) == {"signal:feedback-closed": ("rejected", "rule")}  # read as closed, but rejected: not suggested again
+    assert (gated.kept, gated.relabelled, gated.dropped) == (1, 1, 4)
 
 
 def test_bulk_accept_and_hand_coding(coded_copy):

@@ -147,13 +147,24 @@ def stored_loops(db: Database, utterances: list[Utterance]) -> dict[int, str]:
     readings = stored_readings(db, {u.id: u.text for u in utterances if u.stage})
     loops = {}
     for u in utterances:
-        decided = sorted(c.removeprefix(LOOP_CODE) for c in u.accepted if c.startswith(LOOP_CODE))
-        reading = readings.get(u.id)
-        troubled = (u.valence or 0) < 0 or "negative" in u.felt or bool(u.codes & PROBLEM_CODES)
-        state = decided[0] if decided else reading and reading.get("loop", {}).get("troubled" if troubled else "calm")
+        state = loop_of(readings.get(u.id), u.accepted, about_a_problem(u.valence, u.felt, u.codes))
         if state:
             loops[u.id] = state
     return loops
+
+
+def about_a_problem(valence: float | None, felt: frozenset[str], codes: set[str] | frozenset[str]) -> bool:
+    """An answer is about a problem when it felt negative or was coded with one: reaching the company is then feedback."""
+    return (valence or 0) < 0 or "negative" in felt or bool(codes & PROBLEM_CODES)
+
+
+def loop_of(reading: dict | None, accepted: set[str], troubled: bool) -> str | None:
+    """The feedback loop an utterance tells (opened, closed, ignored) or None: a researcher's accepted loop code,
+    else its stored reading (`read_acts`) as about a problem or not."""
+    decided = sorted(c.removeprefix(LOOP_CODE) for c in accepted if c.startswith(LOOP_CODE))
+    if decided:
+        return decided[0]
+    return reading.get("loop", {}).get("troubled" if troubled else "calm") if reading else None
 
 
 def _leaves(verb, lemma: str, advice: bool = False) -> bool:
