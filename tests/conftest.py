@@ -12,6 +12,9 @@ from research.demo_corpus import BRAND_TERMS, DEMO_DIR
 REPO = Path(__file__).resolve().parent.parent
 DEMO = DEMO_DIR
 SHARED_DATA = REPO.parent / "shared" / "data"
+# How long a test waits for a subprocess before calling it hung: a fresh interpreter importing torch, spaCy and the
+# models took over 300 s at load 20 on 2 cores, and that is slowness, not a hang
+HANG_GUARD_S = 900
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never download
 os.environ.pop("COLUMNS", None)  # pytest-xdist sets COLUMNS=80 in its workers; the CLI would take it for a terminal's width

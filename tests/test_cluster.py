@@ -14,7 +14,7 @@ from research.ingest import add_files
 from research.transcribe.batch import SilentListener, TranscriptionBatch
 from research.transcribe.wer import word_error_rate
 from tests.audio_factory import speech_clip, write_audio
-from tests.conftest import DEMO, REPO
+from tests.conftest import DEMO, HANG_GUARD_S, REPO
 from tests.test_transcribe import vault_text
 
 
@@ -23,10 +23,10 @@ def test_without_the_extra_the_error_says_how_to_install_it(study):
         "import sys; sys.modules['ray'] = None\n"  # as if the cluster extra were not installed
         "from research.cli import main; main()"
     )
-    result = subprocess.run([sys.executable, "-c", code, "--study", str(study.root), "transcribe", "--cluster", "local"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", code, "--study", str(study.root), "transcribe", "--cluster", "local"], cwd=REPO, capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert result.returncode == 0  # nothing to transcribe: without work, no cluster is needed
     add_files(study, [DEMO / "int-02.opus"])
-    result = subprocess.run([sys.executable, "-c", code, "--study", str(study.root), "transcribe", "--cluster", "local"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", code, "--study", str(study.root), "transcribe", "--cluster", "local"], cwd=REPO, capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert result.returncode == 1
     assert "pip install -e '.[cluster]'" in result.stderr and "Traceback" not in result.stderr
 

@@ -25,6 +25,7 @@ from research.export.run import ALL_FORMATS, export
 from research.export.document import write_html
 from research.export.wording import insight_facts, opportunity_patterns
 from research.journey.model import Advocacy, Coverage, Insight, Item, JourneyMap, Opportunity, PersonaCell, PersonaRow, Quote, Saturation, StageLane
+from tests.conftest import HANG_GUARD_S
 
 NS = "{urn:QDA-XML:project:1.0}"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -433,7 +434,7 @@ def test_the_html_renders_in_a_browser(exported, tmp_path):
     _, folder, _, _ = exported
     shot = tmp_path / "map.png"
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--screenshot={shot}", "--window-size=1400,1000",
-                    (folder / "journey-map.html").as_uri()], check=True, capture_output=True, timeout=120)
+                    (folder / "journey-map.html").as_uri()], check=True, capture_output=True, timeout=HANG_GUARD_S)
     image = Image.open(shot).convert("L")
     assert image.size == (1400, 1000)
     stat = ImageStat.Stat(image)

@@ -33,7 +33,7 @@ from research.metadata import MetadataSheet
 from research.store import set_stage
 from research.study import Study
 from tests.audio_factory import speech_clip, write_audio
-from tests.conftest import DEMO
+from tests.conftest import DEMO, HANG_GUARD_S
 from tests.fault_study import LINES, add, codings, make_study, utterance
 
 TONE = 0.3 * np.sin(2 * np.pi * 220 * np.arange(16_000 * 2) / 16_000).astype(np.float32)
@@ -661,7 +661,7 @@ def test_ctrl_c_stops_a_transcription_batch_at_once_and_a_rerun_resumes(study, t
     while time.time() < deadline and process.poll() is None and vault.execute("SELECT count(*) FROM raw_segments").fetchone()[0] < 3:
         time.sleep(0.1)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    _, stderr = process.communicate(timeout=HANG_GUARD_S)
     assert process.returncode == 130 and stderr.strip().splitlines()[-1] == "Stopped. Finished work is kept; run the same command again to resume.", stderr[-2000:]
     assert "Traceback" not in stderr
     stages = {row["code"]: row["stages"]["transcribe"] for row in json.loads(research(study, "status", "--json").output)}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import HANG_GUARD_S, REPO
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def fresh_imports() -> FreshImports:
         " 'triton': sys.modules.get('triton') is not None, 'omp': os.environ.get('OMP_WAIT_POLICY')}))"
     )
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=HANG_GUARD_S, env=env)
     seen = json.loads(result.stdout.strip().splitlines()[-1]) if result.returncode == 0 else {"textual": [], "triton": False, "omp": ""}
     return FreshImports(result.returncode, result.stdout, result.stderr, seen["textual"], seen["triton"], seen["omp"])
 
@@ -71,6 +71,6 @@ def test_idle_library_threads_sleep_unless_the_user_chose_otherwise(fresh_import
     assert fresh_imports.omp_wait_policy == "PASSIVE"  # nobody chose: the library's choice
     code = "import research, os, torch\nprint(os.environ['OMP_WAIT_POLICY'])"
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"} | {"OMP_WAIT_POLICY": "ACTIVE"}
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=HANG_GUARD_S, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ACTIVE"  # the user's choice wins

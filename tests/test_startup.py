@@ -14,6 +14,7 @@ from textual.app import App
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tests.conftest import HANG_GUARD_S
 from tui.widgets.utterance_list import UtteranceList
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,7 +25,7 @@ HEAVY = ("torch", "spacy", "sklearn", "scipy", "pandas", "transformers", "senten
 def modules_after(code: str) -> set[str]:
     """The top-level packages a fresh interpreter has imported after running `code`."""
     script = code + "\nimport json, sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=300)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=HANG_GUARD_S)
     assert result.returncode == 0, result.stderr[-2000:]
     return set(json.loads(result.stdout.strip().splitlines()[-1]))
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from research.search import hits_line, search
+from tests.conftest import HANG_GUARD_S
 from tui.app import ResearchApp
 from tui.screens.codebook import CodebookScreen, CodeQuotesScreen
 from tui.screens.search import SearchScreen
@@ -198,7 +199,7 @@ async def test_enter_on_a_code_lists_its_quotes_across_interviews_and_jumps_to_e
 def test_the_app_imports_no_model_before_its_first_frame():
     code = ("import sys, tui.app, tui.screens.transcript, tui.screens.journey, tui.screens.codebook, tui.screens.search, tui.screens.themes\n"
             "print(sorted(m for m in ('torch', 'sklearn', 'spacy', 'sentence_transformers', 'presidio_analyzer', 'bertopic', 'research.coding.stage') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=HANG_GUARD_S)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from research.cli import cli
 from research.watch import DropFolder
 from tests.audio_factory import speech_clip, write_audio
-from tests.conftest import DEMO
+from tests.conftest import DEMO, HANG_GUARD_S
 
 
 def test_a_file_is_passed_on_once_it_stops_growing_and_only_once(tmp_path):
@@ -76,7 +76,7 @@ def test_a_stopped_watch_resumes_and_picks_up_files_that_landed_meanwhile(study,
     while time.monotonic() < deadline and not vault.execute("SELECT count(*) FROM raw_segments").fetchone()[0]:
         time.sleep(0.2)
     process.send_signal(signal.SIGINT)  # Ctrl-C
-    output = process.communicate(timeout=300)[0]  # a loaded machine may finish the segment in hand first
+    output = process.communicate(timeout=HANG_GUARD_S)[0]  # a loaded machine may finish the segment in hand first
     assert "Landed 1: added 1" in output and "Stopped; run the same command again to resume." in output, output
     write_audio(drop / "two.wav", speech_clip(DEMO / "int-02.opus", 6))
     result = subprocess.run(command[:-4] + ["--settle", "0.5", "--through", "transcribe", "--once"], env=env, capture_output=True, text=True, timeout=600)
