@@ -34,3 +34,12 @@ def run_at_revision(revision: str, script: str, args: list[str] | Callable[[Path
         return json.loads(result.stdout.strip().splitlines()[-1])
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_here(script: str, args: list[str], env: dict[str, str] | None = None) -> dict | list:
+    """The JSON that `script` prints last, run on this checkout's research package in a subprocess (`env` added to
+    the environment); a failure stops the benchmark with the script's error."""
+    result = subprocess.run([sys.executable, script, *args], capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(REPO)} | (env or {}), cwd=REPO)
+    if result.returncode:
+        raise SystemExit(f"this checkout failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])

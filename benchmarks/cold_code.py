@@ -16,14 +16,11 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from at_revision import run_at_revision
-
-REPO = Path(__file__).resolve().parent.parent
+from at_revision import run_at_revision, run_here
 
 
 def worker(study_root: Path) -> dict:
@@ -50,15 +47,8 @@ def side(study: Path, reference: str | None) -> list[dict | None]:
             if reference:
                 runs.append(run_at_revision(reference, str(Path(__file__).resolve()), args, paths=("research", "codebooks")))
             else:
-                runs.append(_here(args))
+                runs.append(run_here(str(Path(__file__).resolve()), args))
     return runs
-
-
-def _here(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(REPO)}, cwd=REPO)
-    if out.returncode:
-        raise SystemExit(f"this checkout failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:

@@ -17,18 +17,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import resource
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from at_revision import run_at_revision
+from at_revision import run_at_revision, run_here
 
-REPO = Path(__file__).resolve().parent.parent
 FIELDS = ("persona", "segment", "role")
 KEPT = ("headline_parses", "headline_readings", "pattern_hits")  # what this checkout or an older one keeps between builds
 
@@ -66,11 +62,7 @@ def side(study: Path, rounds: int, reference: str | None, seed: str | None = Non
         args = ["--worker", str(copy), "--rounds", str(rounds)]
         if reference:
             return run_at_revision(reference, str(Path(__file__).resolve()), args, paths=("research", "codebooks"))
-        env = os.environ | {"PYTHONPATH": str(REPO)} | ({"PYTHONHASHSEED": seed} if seed else {})
-        out = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], capture_output=True, text=True, env=env, cwd=REPO)
-        if out.returncode:
-            raise SystemExit(f"this checkout failed:\n{out.stderr[-3000:]}")
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        return run_here(str(Path(__file__).resolve()), args, {"PYTHONHASHSEED": seed} if seed else None)
 
 
 def main() -> None:
