@@ -2,7 +2,7 @@
 reference commit's in the same run.
 
     python benchmarks/emotion_parts.py [--reference REV] [--quick] [--verbose]
-    python benchmarks/emotion_parts.py --calibrate     # chooses engine.PART_NEUTRAL_MARGIN
+    python benchmarks/emotion_parts.py --calibrate     # chooses part_emotion.PART_NEUTRAL_MARGIN
 
 - The self-written parts set (`benchmarks/interview_parts_emotion.tsv`: litotes, relief, negated positives and
   complaints, plain complaints, neutral parts with an emotion keyword, short parts), each part read as the map's
@@ -19,7 +19,7 @@ reference commit's in the same run.
 `--calibrate` reads the 4,000 GoEmotions training rows the emotion model was not fitted on (those
 `train_emotion_model` holds out to tune its thresholds) as parts, and prints the polarity macro-F1 (negative,
 neutral, positive; rows whose labels are all of one sentiment or only neutral) for each neutral margin; the
-engine's PART_NEUTRAL_MARGIN is the largest within one standard error of the best (the one-standard-error
+part reader's PART_NEUTRAL_MARGIN is the largest within one standard error of the best (the one-standard-error
 rule). Neither this script's parts set nor any evaluation set chooses it.
 """
 

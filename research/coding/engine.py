@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from research.codebook import Codebook, CodeGroup
-from research.coding import negation
 from research.coding.adaptation import QUESTION_SHARES, GroupAdaptation, GroupDecisions, code_bias, shifted, with_rules
 from research.coding.asides import only_asks_the_interviewer
 from research.coding.classifier import GroupClassifier
@@ -27,11 +26,11 @@ from research.coding.emotion_model import EmotionModel
 from research.coding.introductions import introduces_self
 from research.coding.journey_corpus import JourneyCorpus
 from research.coding.learned import Decided, LearnedModels
+from research.coding.part_emotion import PART_NEUTRAL_MARGIN, PartReader, PartReading
 from research.coding.rules import RuleMatcher
 from research.coding.scope import LogisticsLikeness, TurnScope
 from research.coding.smoothing import smooth_ordered
 from research.embeddings import PACKAGED, embed, embed_kept, is_packaged
-from research.nlp import parse
 
 RULE_WEIGHT = 0.6  # confidence that one full rule match alone gives a code
 SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit by one unit
@@ -39,8 +38,6 @@ QUESTION_WEIGHT = 0.5  # how much the interviewer question's similarity to a cod
 CLASSIFIER_WEIGHT = 0.7  # share of a single-choice group's model evidence from its trained classifier
 EMOTION_CLASSIFIER_WEIGHT = 0.3  # share of an at-least-one group's (emotion) model evidence from its trained classifier
 BEST_CODE_SHARE = 0.7  # in an at-least-one group, the best code needs this share of the threshold before the fallback (neutral) wins
-POSITIVE = 0.3  # a valence from which a code is felt positive (as the map reads them)
-PART_NEUTRAL_MARGIN = 0.1  # a part whose answer does not feel its way is neutral where neutral leads every code by this much (`benchmarks/emotion_parts.py --calibrate`)
 
 
 @dataclass(frozen=True)
@@ -59,15 +56,6 @@ class Suggestion:
     confidence: float
     source: str  # rule, model or learned: the evidence that contributed most
 
-
-@dataclass(frozen=True)
-class PartReading:
-    """Short texts (an answer's parts) read for their feelings (`CodingEngine.read_parts`)."""
-
-    vectors: np.ndarray  # unit embeddings
-    confidence: np.ndarray  # (texts, codes): each emotion code's confidence, the text read alone
-    confirmed: np.ndarray  # (texts,): its answer, read whole, feels the way its strongest code does
-    keys: list[str]  # the emotion codes' keys, the columns of `confidence`
 
 
 @dataclass(frozen=True)
@@ -161,6 +149,7 @@ class CodingEngine:
         self.adapt(self.learned)
         self.logistics = self._logistics_likeness()
         self._emotions_read: dict[str, np.ndarray] = {}  # emotion probabilities read ahead in batches, by text
+        self.parts = PartReader(self, BEST_CODE_SHARE)
 
     def adapt(self, learned: LearnedModels) -> None:
         """Use what `--learn` trained and the decisions it adapts to (see `adaptation`): per-code models and
@@ -250,115 +239,17 @@ class CodingEngine:
         return keys + [f"{group.id}:"] * bool(group.none_examples)
 
     def feelings(self, texts: list[str], answers: list[str] | None = None) -> tuple[np.ndarray, list[list[str]]]:
-        """Unit embeddings of short texts (an answer's parts, see `research.coding.sentences`) and the emotion
-        codes each is felt with, read on its own (no question, no neighbouring turn) and beside its whole answer
-        (`answers`, one per text; the text itself where None): see `part_codes`."""
-        reading = self.read_parts(texts, answers)
-        return reading.vectors, self.part_codes(reading)
+        """Unit embeddings of an answer's parts and the emotion codes each is felt with (`PartReader.feelings`)."""
+        return self.parts.feelings(texts, answers)
 
     def read_parts(self, texts: list[str], answers: list[str] | None = None) -> PartReading:
-        """What `feelings` decides from: each part's confidence per emotion code (its negations read, see
-        `negation`), and whether its whole answer (`answers`, one per text; the text itself where None), read
-        alone and as it is said, feels the way the part's strongest code does (`_feels`)."""
-        group = self.emotion_group()
-        if group is None or not texts:
-            return PartReading(embed(texts, self.embedding_model) if texts else np.zeros((0, 384), np.float32), np.zeros((len(texts), 0)), np.zeros(len(texts), dtype=bool), [])
-        vectors, said, docs, keys = self._read_alone(group, texts)
-        read = dict(zip(texts, said))
-        missing = [answer for answer in dict.fromkeys(answers or texts) if answer not in read]
-        if missing:
-            read |= dict(zip(missing, self._read_alone(group, missing)[1]))
-        valence = np.array([self.codebook.codes[key][1].valence or 0.0 for key in keys])
-        sign = np.sign(valence)
-        confidence = self._without_denied(group, said, docs, valence)
-        feeling = np.flatnonzero(np.array([code.id != group.fallback for code in group.codes]))
-        strongest = feeling[confidence[:, feeling].argmax(axis=1)]
-        confirmed = np.array([sign[best] != 0 and self._feels(group, read[answer], sign, sign[best], whole=answer == text)
-                              for best, answer, text in zip(strongest, answers or texts, texts)], dtype=bool)
-        return PartReading(vectors, confidence, confirmed, keys)
-
-    def _feels(self, group: CodeGroup, confidence: np.ndarray, sign: np.ndarray, way: float, whole: bool) -> bool:
-        """Whether an answer read alone (`confidence` per code) feels `way` (the sign of a valence): coded as an
-        utterance is where it is the part itself (`whole`), else with a code of that sign at the faint level
-        (BEST_CODE_SHARE of the threshold): in an answer of several parts the feeling of one is diluted."""
-        if whole:
-            return any(sign[c] == way for c in self._multi(confidence, group))
-        return bool((confidence[sign == way] >= BEST_CODE_SHARE * group.threshold).any())
+        return self.parts.read_parts(texts, answers)
 
     def part_codes(self, reading: PartReading, neutral_margin: float = PART_NEUTRAL_MARGIN) -> list[list[str]]:
-        """The emotion codes of each part: its faintest feeling where its answer feels that way too ("Setup was
-        easy." in an answer that ends on a complaint); otherwise neutral wins over a code it leads by
-        `neutral_margin`: one keyword the model hardly confirms ("I tried the blue one first.") does not make a
-        plain statement a frustration."""
-        group = self.emotion_group()
-        if group is None:
-            return [[] for _ in reading.confidence]
-        return [[reading.keys[c] for c in self._multi(row, group, faintest=True, neutral_margin=np.inf if confirmed else neutral_margin)]
-                for row, confirmed in zip(reading.confidence, reading.confirmed)]
+        return self.parts.part_codes(reading, neutral_margin)
 
     def emotion_group(self) -> CodeGroup | None:
         return next((g for g in self.codebook.groups if g.at_least_one and g.kind == "multi"), None)
-
-    def _read_alone(self, group: CodeGroup, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list, list[str]]:
-        """(unit embeddings, (texts, codes) confidence, the texts' Docs, the code keys) of texts read alone."""
-        vectors, probs = self._embed_and_read(texts)
-        docs = self.rules.docs(texts)
-        confidence, keys = self._part_confidence(group, vectors, [self.rules.matches(doc) for doc in docs], probs)
-        return vectors, confidence, docs, keys
-
-    def _without_denied(self, group: CodeGroup, confidence: np.ndarray, docs: list, valence: np.ndarray) -> np.ndarray:
-        """`confidence` with the negative codes cleared of texts whose every negation denies a trouble ("It wasn't a
-        hassle", "Nothing went wrong", "I didn't have to chase anyone"), not something that was due ("I couldn't get
-        through to anyone", "The parcel never arrived"; see `negation`)."""
-        negated = {n: found for n, doc in enumerate(docs) if (found := negation.negated(doc)) is not None}
-        negative, positive = valence < 0, valence >= POSITIVE
-        if not negated or not negative.any() or not self.use_model:
-            return confidence
-        rows, found = list(negated), list(negated.values())
-        denials = [[d for d in negation.denied(doc) if d.core] for doc in _parsed([docs[n] for n in rows])]
-        cores = [d.core for per in denials for d in per]
-        read = self._model_confidence(group, cores + [docs[n].text for n in rows] + [f.affirmed for f in found] + [f.outside for f in found])
-        core, (as_said, affirmed, outside) = read[: len(cores)], np.split(read[len(cores) :], 3)
-        gain = affirmed @ valence - as_said @ valence
-        felt = BEST_CODE_SHARE * group.threshold
-        (troubles, owed, own), start = (np.zeros(len(rows), dtype=bool) for _ in range(3)), 0
-        for k, per in enumerate(denials):
-            said = [negation.denies_trouble(core[start + j], d.lifted, gain[k], negative, positive, felt) for j, d in enumerate(per)]
-            troubles[k] = bool(said) and all(said)
-            owed[k] = any(d.owed for d in per)
-            own[k] = bool(per) and all(d.own for d in per)
-            start += len(per)
-        # the text said without its negations, read whole, is weaker evidence than the core and the grammar ("Nobody
-        # bothered to ring me back": "Somebody bothered to…" reads annoyed): a trouble where it reads negative, else
-        # something good denied where it reads clearly positive and the text as said does not ("I wouldn't recommend them")
-        troubles |= ~owed & negation.felt(affirmed, negative, positive, felt) & (gain <= negation.AFFIRMED_GAIN)
-        owed |= ~troubles & negation.felt(affirmed, positive, negative, group.threshold) & ~negation.felt(as_said, positive, negative, felt)
-        keys = [f"{group.id}:{code.id}" for code in group.codes]
-        matches = [self.rules.matches(docs[n]) for n in rows]
-        asserted = np.array([[any(negation.says_negation(phrase) for phrase in m.get(key, [])) for key in keys] for m in matches], dtype=bool)
-        fallback = next((c for c, code in enumerate(group.codes) if code.id == group.fallback), None)
-        out = confidence.copy()
-        denial = negation.Denials(troubles, owed, own, affirmed, outside)
-        out[rows] = negation.without_negated(confidence[rows], denial, negative, positive, fallback, felt, group.threshold, asserted)
-        return out
-
-    def _part_confidence(self, group: CodeGroup, vectors: np.ndarray, matches: list[dict], probs: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
-        """(texts, codes) confidence of each emotion code for texts read alone, and the code keys."""
-        none = np.zeros_like(vectors)
-        scores = self._group_scores(group, vectors, none, vectors, matches, probs, np.hstack([vectors, none]))
-        keys = [key for key in scores if key != f"{group.id}:"]
-        return np.stack([scores[key][0] for key in keys], axis=1), keys
-
-    def _model_confidence(self, group: CodeGroup, texts: list[str]) -> np.ndarray:
-        """`_part_confidence` from the models alone (an empty text feels nothing): a keyword that tells a feeling
-        only when negated ("make sense", "explain") would make what a negation denies read so."""
-        out = np.zeros((len(texts), len(group.codes)))
-        said = [n for n, text in enumerate(texts) if text]
-        if said:
-            texts = [texts[n] for n in said]
-            vectors, probs = self._embed_and_read(texts)
-            out[said] = self._part_confidence(group, vectors, [{} for _ in texts], probs)[0]
-        return out
 
     def _embed_and_read(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """Unit embeddings of texts and the emotion model's probabilities (None where it is not used), in one pass
@@ -548,15 +439,6 @@ class CodingEngine:
         if not picked and group.at_least_one and row.max() > 0:
             picked = [fallback if fallback is not None else int(row.argmax())]
         return picked
-
-
-def _parsed(docs: list) -> list:
-    """The Docs with a dependency parse: those the rules' pipeline left unparsed, parsed by the full one."""
-    unparsed = [doc.text for doc in docs if not doc.has_annotation("DEP")]
-    if not unparsed:
-        return docs
-    fresh = iter(parse(unparsed))
-    return [doc if doc.has_annotation("DEP") else next(fresh) for doc in docs]
 
 
 def _combine(evidence: dict[str, np.ndarray], learned_share: float = 0.0, rule_weight: float = RULE_WEIGHT) -> np.ndarray:

@@ -1,0 +1,158 @@
+"""How short texts (an answer's parts) are felt: each emotion code's confidence with the text's negations read
+(`negation`: a trouble denied clears its negative codes, something owed denied is felt), and the codes each part
+is felt with, its faintest feeling where its whole answer feels that way too. What the map's pain points and
+delights stand on (`research.coding.sentences`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from research.codebook import CodeGroup
+from research.coding import negation
+from research.embeddings import embed
+from research.nlp import parse
+
+if TYPE_CHECKING:
+    from research.coding.engine import CodingEngine
+
+POSITIVE = 0.3  # a valence from which a code is felt positive (as the map reads them)
+PART_NEUTRAL_MARGIN = 0.1  # a part whose answer does not feel its way is neutral where neutral leads every code by this much (`benchmarks/emotion_parts.py --calibrate`)
+
+
+@dataclass(frozen=True)
+class PartReading:
+    """Short texts (an answer's parts) read for their feelings (`PartReader.read_parts`)."""
+
+    vectors: np.ndarray  # unit embeddings
+    confidence: np.ndarray  # (texts, codes): each emotion code's confidence, the text read alone
+    confirmed: np.ndarray  # (texts,): its answer, read whole, feels the way its strongest code does
+    keys: list[str]  # the emotion codes' keys, the columns of `confidence`
+
+
+class PartReader:
+    """Reads the parts of answers for their feelings with an engine's emotion scores (`CodingEngine._group_scores`)."""
+
+    def __init__(self, engine: CodingEngine, faint_share: float):
+        self.engine = engine
+        self.faint_share = faint_share  # the share of the threshold at which a code is felt faintly (the engine's BEST_CODE_SHARE)
+
+    def feelings(self, texts: list[str], answers: list[str] | None = None) -> tuple[np.ndarray, list[list[str]]]:
+        """Unit embeddings of short texts (an answer's parts, see `research.coding.sentences`) and the emotion
+        codes each is felt with, read on its own (no question, no neighbouring turn) and beside its whole answer
+        (`answers`, one per text; the text itself where None): see `part_codes`."""
+        reading = self.read_parts(texts, answers)
+        return reading.vectors, self.part_codes(reading)
+
+    def read_parts(self, texts: list[str], answers: list[str] | None = None) -> PartReading:
+        """What `feelings` decides from: each part's confidence per emotion code (its negations read, see
+        `negation`), and whether its whole answer (`answers`, one per text; the text itself where None), read
+        alone and as it is said, feels the way the part's strongest code does (`_feels`)."""
+        group = self.engine.emotion_group()
+        if group is None or not texts:
+            return PartReading(embed(texts, self.engine.embedding_model) if texts else np.zeros((0, 384), np.float32), np.zeros((len(texts), 0)), np.zeros(len(texts), dtype=bool), [])
+        vectors, said, docs, keys = self._read_alone(group, texts)
+        read = dict(zip(texts, said))
+        missing = [answer for answer in dict.fromkeys(answers or texts) if answer not in read]
+        if missing:
+            read |= dict(zip(missing, self._read_alone(group, missing)[1]))
+        valence = np.array([self.engine.codebook.codes[key][1].valence or 0.0 for key in keys])
+        sign = np.sign(valence)
+        confidence = self._without_denied(group, said, docs, valence)
+        feeling = np.flatnonzero(np.array([code.id != group.fallback for code in group.codes]))
+        strongest = feeling[confidence[:, feeling].argmax(axis=1)]
+        confirmed = np.array([sign[best] != 0 and self._feels(group, read[answer], sign, sign[best], whole=answer == text)
+                              for best, answer, text in zip(strongest, answers or texts, texts)], dtype=bool)
+        return PartReading(vectors, confidence, confirmed, keys)
+
+    def _feels(self, group: CodeGroup, confidence: np.ndarray, sign: np.ndarray, way: float, whole: bool) -> bool:
+        """Whether an answer read alone (`confidence` per code) feels `way` (the sign of a valence): coded as an
+        utterance is where it is the part itself (`whole`), else with a code of that sign at the faint level
+        (self.faint_share of the threshold): in an answer of several parts the feeling of one is diluted."""
+        if whole:
+            return any(sign[c] == way for c in self.engine._multi(confidence, group))
+        return bool((confidence[sign == way] >= self.faint_share * group.threshold).any())
+
+    def part_codes(self, reading: PartReading, neutral_margin: float = PART_NEUTRAL_MARGIN) -> list[list[str]]:
+        """The emotion codes of each part: its faintest feeling where its answer feels that way too ("Setup was
+        easy." in an answer that ends on a complaint); otherwise neutral wins over a code it leads by
+        `neutral_margin`: one keyword the model hardly confirms ("I tried the blue one first.") does not make a
+        plain statement a frustration."""
+        group = self.engine.emotion_group()
+        if group is None:
+            return [[] for _ in reading.confidence]
+        return [[reading.keys[c] for c in self.engine._multi(row, group, faintest=True, neutral_margin=np.inf if confirmed else neutral_margin)]
+                for row, confirmed in zip(reading.confidence, reading.confirmed)]
+
+    def _read_alone(self, group: CodeGroup, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list, list[str]]:
+        """(unit embeddings, (texts, codes) confidence, the texts' Docs, the code keys) of texts read alone."""
+        vectors, probs = self.engine._embed_and_read(texts)
+        docs = self.engine.rules.docs(texts)
+        confidence, keys = self._part_confidence(group, vectors, [self.engine.rules.matches(doc) for doc in docs], probs)
+        return vectors, confidence, docs, keys
+
+    def _without_denied(self, group: CodeGroup, confidence: np.ndarray, docs: list, valence: np.ndarray) -> np.ndarray:
+        """`confidence` with the negative codes cleared of texts whose every negation denies a trouble ("It wasn't a
+        hassle", "Nothing went wrong", "I didn't have to chase anyone"), not something that was due ("I couldn't get
+        through to anyone", "The parcel never arrived"; see `negation`)."""
+        negated = {n: found for n, doc in enumerate(docs) if (found := negation.negated(doc)) is not None}
+        negative, positive = valence < 0, valence >= POSITIVE
+        if not negated or not negative.any() or not self.engine.use_model:
+            return confidence
+        rows, found = list(negated), list(negated.values())
+        denials = [[d for d in negation.denied(doc) if d.core] for doc in _parsed([docs[n] for n in rows])]
+        cores = [d.core for per in denials for d in per]
+        read = self._model_confidence(group, cores + [docs[n].text for n in rows] + [f.affirmed for f in found] + [f.outside for f in found])
+        core, (as_said, affirmed, outside) = read[: len(cores)], np.split(read[len(cores) :], 3)
+        gain = affirmed @ valence - as_said @ valence
+        felt = self.faint_share * group.threshold
+        (troubles, owed, own), start = (np.zeros(len(rows), dtype=bool) for _ in range(3)), 0
+        for k, per in enumerate(denials):
+            said = [negation.denies_trouble(core[start + j], d.lifted, gain[k], negative, positive, felt) for j, d in enumerate(per)]
+            troubles[k] = bool(said) and all(said)
+            owed[k] = any(d.owed for d in per)
+            own[k] = bool(per) and all(d.own for d in per)
+            start += len(per)
+        # the text said without its negations, read whole, is weaker evidence than the core and the grammar ("Nobody
+        # bothered to ring me back": "Somebody bothered to…" reads annoyed): a trouble where it reads negative, else
+        # something good denied where it reads clearly positive and the text as said does not ("I wouldn't recommend them")
+        troubles |= ~owed & negation.felt(affirmed, negative, positive, felt) & (gain <= negation.AFFIRMED_GAIN)
+        owed |= ~troubles & negation.felt(affirmed, positive, negative, group.threshold) & ~negation.felt(as_said, positive, negative, felt)
+        keys = [f"{group.id}:{code.id}" for code in group.codes]
+        matches = [self.engine.rules.matches(docs[n]) for n in rows]
+        asserted = np.array([[any(negation.says_negation(phrase) for phrase in m.get(key, [])) for key in keys] for m in matches], dtype=bool)
+        fallback = next((c for c, code in enumerate(group.codes) if code.id == group.fallback), None)
+        out = confidence.copy()
+        denial = negation.Denials(troubles, owed, own, affirmed, outside)
+        out[rows] = negation.without_negated(confidence[rows], denial, negative, positive, fallback, felt, group.threshold, asserted)
+        return out
+
+    def _part_confidence(self, group: CodeGroup, vectors: np.ndarray, matches: list[dict], probs: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
+        """(texts, codes) confidence of each emotion code for texts read alone, and the code keys."""
+        none = np.zeros_like(vectors)
+        scores = self.engine._group_scores(group, vectors, none, vectors, matches, probs, np.hstack([vectors, none]))
+        keys = [key for key in scores if key != f"{group.id}:"]
+        return np.stack([scores[key][0] for key in keys], axis=1), keys
+
+    def _model_confidence(self, group: CodeGroup, texts: list[str]) -> np.ndarray:
+        """`_part_confidence` from the models alone (an empty text feels nothing): a keyword that tells a feeling
+        only when negated ("make sense", "explain") would make what a negation denies read so."""
+        out = np.zeros((len(texts), len(group.codes)))
+        said = [n for n, text in enumerate(texts) if text]
+        if said:
+            texts = [texts[n] for n in said]
+            vectors, probs = self.engine._embed_and_read(texts)
+            out[said] = self._part_confidence(group, vectors, [{} for _ in texts], probs)[0]
+        return out
+
+
+def _parsed(docs: list) -> list:
+    """The Docs with a dependency parse: those the rules' pipeline left unparsed, parsed by the full one."""
+    unparsed = [doc.text for doc in docs if not doc.has_annotation("DEP")]
+    if not unparsed:
+        return docs
+    fresh = iter(parse(unparsed))
+    return [doc if doc.has_annotation("DEP") else next(fresh) for doc in docs]
+
