@@ -13,7 +13,7 @@ from research import codebook as codebooks
 from research.cli import cli
 from research.coding.decisions import Scope, add_coding, bulk_accept, decide, recode, set_memo
 from research.coding.engine import CodingEngine
-from research.coding.evaluate import evaluate, evaluate_study
+from research.coding.evaluate import code_alone, evaluate, evaluate_study
 from research.coding.smoothing import smooth_ordered
 from research.demo_corpus import DEMO_DIR, reference_scripts
 
@@ -363,3 +363,15 @@ def test_a_part_that_denies_something_negative_is_not_felt_negative(engines):
     _, codes = engines["full"].feelings(calm + felt)
     negative = [any(key in NEGATIVE_EMOTIONS for key in keys) for keys in codes]
     assert negative == [False] * len(calm) + [True] * len(felt)
+
+
+def test_whole_utterance_suggestions_read_negations_as_the_parts_do(engines):
+    """`research code`'s emotion suggestions for a one-sentence turn agree with the map's part reading: a denied
+    trouble suggests no negative emotion, something due that never came suggests one."""
+    calm = ["Changing the booking was no trouble.", "It wasn't a hassle to change the booking."]
+    felt = ["Nobody bothered to email me back.", "No one came to fix the boiler."]
+    suggested = code_alone(engines["full"], calm + felt)
+    _, parts = engines["full"].feelings(calm + felt)
+    negative = [any(key in NEGATIVE_EMOTIONS for key in keys) for keys in suggested]
+    assert negative == [False] * len(calm) + [True] * len(felt)
+    assert negative == [any(key in NEGATIVE_EMOTIONS for key in keys) for keys in parts]

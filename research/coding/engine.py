@@ -289,8 +289,11 @@ class CodingEngine:
         turn_ids = [turns[i].id for i in customer]
         suggestions: list[Suggestion] = []
         scopes: dict[int, TurnScope] = {}
+        emotion_group = self.emotion_group()
         for group in self.codebook.groups:
             scores = self._group_scores(group, answer, question, context, matches, emotion_probs, features)
+            if group is emotion_group:
+                scores = self._negations_read(group, scores, docs)
             chosen = self._choose(group, turn_ids, scores)
             if group.ordered and not scopes:
                 scopes = self._scopes(group, turn_ids, scores, chosen, answer, [turns[i].text for i in customer])
@@ -304,6 +307,12 @@ class CodingEngine:
             kept = {group.id for group in self.codebook.groups if group.at_least_one or group.ordered}
             suggestions = [s for s in suggestions if scopes[s.turn_id].scope != "logistics" or s.code_key.split(":")[0] in kept]
         return Coded(suggestions, scopes)
+
+    def _negations_read(self, group: CodeGroup, scores: dict, docs: list) -> dict:
+        """The emotion group's `scores` with each turn's negations read (`PartReader.negations_read`)."""
+        keys = [f"{group.id}:{code.id}" for code in group.codes]
+        read = self.parts.negations_read(group, np.stack([scores[key][0] for key in keys], axis=1), docs)
+        return scores | {key: (read[:, column], scores[key][1]) for column, key in enumerate(keys)}
 
     def _scopes(self, group: CodeGroup, turn_ids: list[int], scores: dict, chosen: list[Suggestion], answer: np.ndarray, texts: list[str]) -> dict[int, TurnScope]:
         """Journey when a stage was chosen; logistics when "outside the group" beats every stage and the turn

@@ -93,6 +93,12 @@ class PartReader:
         confidence, keys = self._part_confidence(group, vectors, [self.engine.rules.matches(doc) for doc in docs], probs)
         return vectors, confidence, docs, keys
 
+    def negations_read(self, group: CodeGroup, confidence: np.ndarray, docs: list) -> np.ndarray:
+        """(texts, codes) `confidence` of whole utterances (the emotion group's codes, in order) with their negations
+        read as a part's are (`_without_denied`): the suggestions and the map read "It wasn't a hassle" alike."""
+        valence = np.array([code.valence or 0.0 for code in group.codes])
+        return self._without_denied(group, confidence, docs, valence)
+
     def _without_denied(self, group: CodeGroup, confidence: np.ndarray, docs: list, valence: np.ndarray) -> np.ndarray:
         """`confidence` with the negative codes cleared of texts whose every negation denies a trouble ("It wasn't a
         hassle", "Nothing went wrong", "I didn't have to chase anyone"), not something that was due ("I couldn't get
