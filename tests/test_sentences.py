@@ -87,7 +87,7 @@ def test_a_negation_denies_a_core_read_from_the_parse():
     def cores(text: str) -> list[Denial]:
         return denied(load_spacy()(text))
 
-    assert cores("Nobody bothered to ring me back.") == [Denial("ring me back", False, owed=True)]  # a verb that only leads to another gives way; nobody acted
+    assert cores("Nobody bothered to ring me back.") == [Denial("ring me back", False, owed=True, led=True)]  # a verb that only leads to another gives way; nobody acted
     assert cores("I couldn't get through to anyone for two days.") == [Denial("get through", False)]  # no adverbials
     assert cores("It wasn't a hassle to switch.") == [Denial("a hassle", False)]  # the copula's complement
     assert cores("There were no hidden fees on the statement.") == [Denial("hidden fees", False)]
@@ -112,6 +112,9 @@ def test_a_negation_tells_what_was_owed_by_its_grammar_and_the_speakers_own_acts
     assert owed("We don't eat out much.") == [False] and owed("The heating doesn't come on before six.") == [False]
     assert [d.own for d in denied(load_spacy()("We don't eat out much."))] == [True]
     assert [d.own for d in denied(load_spacy()("I can't open the attachment."))] == [False]  # what the speaker could not do
+    assert [d.state for d in denied(load_spacy()("The hotel doesn't have a pool."))] == [True]  # what something has
+    assert [d.state for d in denied(load_spacy()("The move didn't change anything."))] == [True]  # no such event at all
+    assert [d.state for d in denied(load_spacy()("The app doesn't save my settings."))] == [False]  # a thing failing the customer
 
 
 def test_a_denied_negative_feeling_is_cleared_when_the_negation_denies_a_trouble_and_nothing_outside_it_is_negative():

@@ -15,8 +15,10 @@ A denial that is no trouble is read by its grammar. Told as something the custom
 refunded me", "Nobody turned up", "The discount wasn't applied", "I never got the email": expectation words, a
 person's or firm's act toward the customer, an act nobody did, a single act that never happened, a thing left
 undone, what was to reach the speaker), it is felt negative whatever its words read: the customer went without.
-Told as the speaker's own act or state ("We didn't take the insurance"), it feels no worse than said without its
-negation: the emotion model reads a bare "not" as disapproval.
+Told as the speaker's own act or state ("We didn't take the insurance"), or as a plain state of something else read
+only faintly negative (what a thing has: "The flat doesn't have a garden"; an event denied outright, its object any
+at all: "The upgrade didn't break anything"), it feels no worse than said without its negation: the emotion model
+reads a bare "not" as disapproval.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ OBLIGATION = {"have", "need"}  # "didn't have to", "didn't need to": nothing had
 AFFIRMED = {"nobody": "somebody", "nothing": "something", "none": "some", "nowhere": "somewhere", "neither": "either", "nor": "or",
             "no": "some", "without": "with", "anyone": "someone", "anybody": "somebody", "anything": "something", "any": "some", "anywhere": "somewhere"}
 DROPPED = {"not", "n't", "never", "ever"}
+INDEFINITE = {"anything", "anyone", "anybody"}  # an object that is any at all: nothing of the kind happened
 AFFIRMED_GAIN = 0.2  # valence by which a text said without its negation must feel better for the negation to have denied what was due
 EXPECTED = {"still", "yet", "even"}  # presuppose that the denied thing was expected ("They still haven't refunded me")
 SPEAKER, CUSTOMER = {"i", "we"}, {"me", "us"}
@@ -50,6 +53,8 @@ class Denial:
     lifted: bool  # an obligation lifted ("didn't have to chase anyone")
     owed: bool = False  # told as something the customer was due that did not happen (see `_owed`)
     own: bool = False  # the speaker's own act or state, not what they could not do ("I don't drink coffee")
+    led: bool = False  # the negated verb leads to the denied act and is no obligation ("Nobody bothered to ring me back")
+    state: bool = False  # a plain state: what something has ("The flat doesn't have a garden"), or no such event at all ("didn't break anything")
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class Denials:
 
     troubles: np.ndarray  # (texts,) every negation denies a trouble
     owed: np.ndarray  # (texts,) a negation denies something owed or good
-    own: np.ndarray  # (texts,) every negation tells the speaker's own act or state
+    own: np.ndarray  # (texts,) every negation tells the speaker's own act or state, or a plain state read faintly negative
     affirmed: np.ndarray  # (texts, codes) each text said without its negations, read
     outside: np.ndarray  # (texts, codes) what each says outside its negations, read
 
@@ -107,7 +112,8 @@ def denied(doc: Doc) -> list[Denial]:
         else:
             core = _phrase(head)
         text = " ".join(t.text for t in sorted(core, key=lambda t: t.i) if not _negates(t))
-        out.append(Denial(text, lifted, not lifted and _owed(token, negated_verb, head), _own(negated_verb, head)))
+        out.append(Denial(text, lifted, not lifted and _owed(token, negated_verb, head), _own(negated_verb, head), not lifted and head is not negated_verb,
+                          not lifted and _state(head, core)))
     return out
 
 
@@ -139,7 +145,9 @@ def denies_trouble(core: np.ndarray, lifted: bool, gain: float, negative: np.nda
     """Whether a denial is of a trouble: an obligation lifted, or its core read alone (`core` per code) is felt
     negative (a negative code reaches `felt` and beats every positive one), unless the whole text said without its
     negations feels clearly better than as said (`gain`, in valence, above AFFIRMED_GAIN: "The letter didn't
-    explain the charge", where "explain" alone reads as confusion)."""
+    explain the charge", where "explain" alone reads as confusion). The reader asks for a clear feeling (`felt` at
+    the threshold) where the grammar tells an owed act the negated verb leads to ("Nobody bothered to ring me
+    back": "ring me back" alone reads faintly annoyed)."""
     worst = core[negative].max(initial=0.0)
     return lifted or bool(worst >= felt and worst > core[positive].max(initial=0.0) and gain <= AFFIRMED_GAIN)
 
@@ -157,8 +165,9 @@ def without_negated(confidence: np.ndarray, denial: Denials, negative: np.ndarra
     (at `threshold`, with the fallback no higher) the negative code the negation adds most to the text said without
     it ("Nobody told us" against "Somebody told us": not being told, not confusion), unless the text is felt
     positive as said ("Thanks, though I hadn't heard of it"): the customer went without. The
-    speaker's own act or state denied ("We didn't take the insurance") feels no worse than said without its
-    negation: the emotion model's reading of the bare "not" as disapproval is not the customer's feeling. A code
+    speaker's own act or state denied ("We didn't take the insurance"), or a plain state of something else
+    (`Denial.state`, read only faintly negative: "The flat doesn't have a garden"), feels no worse than said without
+    its negation: the emotion model's reading of the bare "not" as disapproval is not the customer's feeling. A code
     `asserted` by a keyword that holds the negation itself ("don't know", "no idea": the codebook says what the
     negation means) stays, and a text with one is read as said."""
     out = confidence.copy()
@@ -193,6 +202,16 @@ def _own(verb, head) -> bool:
     words = [*verb.children, *head.children]
     return (any(t.dep_ == "nsubj" and t.lower_ in SPEAKER for t in words) and not any(t.tag_ == "MD" for t in words)
             and head.lemma_ not in RECEIVE)
+
+
+def _state(head, core: list) -> bool:
+    """Whether a denial tells a plain state: what something has ("The flat doesn't have a garden"), or an event denied
+    outright, its object any at all ("The upgrade didn't break anything", "It didn't cost us anything extra")."""
+    if head.pos_ not in ("VERB", "AUX"):
+        return False
+    objects = [t for t in head.children if t.dep_ == "dobj"]
+    indefinite = any(t.lower_ in INDEFINITE or any(d.lower_ == "any" for d in t.children) for t in objects)
+    return (head.lemma_ == "have" and bool(objects)) or indefinite
 
 
 def _denied_head(token):

@@ -54,13 +54,14 @@ class PartReader:
         if group is None or not texts:
             return PartReading(embed(texts, self.engine.embedding_model) if texts else np.zeros((0, 384), np.float32), np.zeros((len(texts), 0)), np.zeros(len(texts), dtype=bool), [])
         vectors, said, docs, keys = self._read_alone(group, texts)
-        read = dict(zip(texts, said))
-        missing = [answer for answer in dict.fromkeys(answers or texts) if answer not in read]
-        if missing:
-            read |= dict(zip(missing, self._read_alone(group, missing)[1]))
         valence = np.array([self.engine.codebook.codes[key][1].valence or 0.0 for key in keys])
         sign = np.sign(valence)
         confidence = self._without_denied(group, said, docs, valence)
+        read = dict(zip(texts, confidence))  # answers, as the suggestions read them: their negations read too
+        missing = [answer for answer in dict.fromkeys(answers or texts) if answer not in read]
+        if missing:
+            _, whole, whole_docs, _ = self._read_alone(group, missing)
+            read |= dict(zip(missing, self._without_denied(group, whole, whole_docs, valence)))
         feeling = np.flatnonzero(np.array([code.id != group.fallback for code in group.codes]))
         strongest = feeling[confidence[:, feeling].argmax(axis=1)]
         confirmed = np.array([sign[best] != 0 and self._feels(group, read[answer], sign, sign[best], whole=answer == text)
@@ -114,12 +115,13 @@ class PartReader:
         core, (as_said, affirmed, outside) = read[: len(cores)], np.split(read[len(cores) :], 3)
         gain = affirmed @ valence - as_said @ valence
         felt = self.faint_share * group.threshold
+        faint = ~(confidence[rows][:, negative] >= group.threshold).any(axis=1)  # a bare "not" read as mild disapproval, no clear complaint
         (troubles, owed, own), start = (np.zeros(len(rows), dtype=bool) for _ in range(3)), 0
         for k, per in enumerate(denials):
-            said = [negation.denies_trouble(core[start + j], d.lifted, gain[k], negative, positive, felt) for j, d in enumerate(per)]
+            said = [negation.denies_trouble(core[start + j], d.lifted, gain[k], negative, positive, group.threshold if d.owed and d.led else felt) for j, d in enumerate(per)]
             troubles[k] = bool(said) and all(said)
             owed[k] = any(d.owed for d in per)
-            own[k] = bool(per) and all(d.own for d in per)
+            own[k] = bool(per) and all(d.own or (d.state and faint[k]) for d in per)
             start += len(per)
         # the text said without its negations, read whole, is weaker evidence than the core and the grammar ("Nobody
         # bothered to ring me back": "Somebody bothered to…" reads annoyed): a trouble where it reads negative, else
