@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from research.journey.model import Insight, Item, JourneyMap, Opportunity, Quote, StageLane, shown  # noqa: F401 (shown: for the templates)
+from research.journey.model import Insight, Item, JourneyMap, Opportunity, Quote, StageLane, reach_words, shown  # noqa: F401 (shown: for the templates)
 from research.timecode import clock
 
 POLARITY_COLOURS = {"pain": "#c0392b", "delight": "#1e8449", "mixed": "#b9770e", "neutral": "#555555"}
@@ -27,6 +27,8 @@ def utterances(n: int) -> str:
 
 NOT_DISCUSSED = "No participant spoke about this stage."
 NO_INSIGHT = "No experience here is shared by enough participants to be an insight."
+RECURRING_HEADING = "Pains told across the journey"
+RECURRING_NOTE = "One kind of problem, told at more than one stage: each place with how many tell it there, and one quote."
 ADVOCACY_HEADING = "Promoters and detractors"  # not "Advocacy": that is also a stage's name
 
 
@@ -37,7 +39,7 @@ def no_insight_line(lane: StageLane) -> str:
 
 def count(insight: Insight) -> str:
     """'5 of 8 participants'."""
-    return f"{insight.participants} of {insight.cohort} participant" + "s" * (insight.cohort != 1)
+    return reach_words(insight.participants, insight.cohort)
 
 
 def insight_facts(insight: Insight) -> str:
@@ -62,20 +64,19 @@ def strength(intensity: float) -> str:
 def claim_with_reach(insight: Insight) -> str:
     """'The app refused to pair with the Wi-Fi — 5 of 8 participants, frustration' ('… — 3 of 8 participants and 4 more on
     Billing, confusion' where others' words are near it but do not say it): for a line under its stage's name."""
-    return f"{insight.claim} — {count(insight)}{related(insight)}" + (f", {insight.emotion.lower()}" if insight.emotion else "")
+    return f"{insight.claim} — {related(insight)}" + (f", {insight.emotion.lower()}" if insight.emotion else "")
 
 
 def reach(insight: Insight) -> str:
     """'2 of 8 participants and 1 more on Billing · Budget approver, Operations buyer'."""
     personas = f" · {', '.join(insight.personas)}" if insight.personas else ""
-    return count(insight) + related(insight) + personas
+    return related(insight) + personas
 
 
 def related(insight: Insight) -> str:
-    """' and 1 more on Billing': participants whose words are near the insight's but do not say what it says."""
-    if not insight.related:
-        return ""
-    return f" and {insight.related} more on " + (insight.related_about or "a related point")
+    """'3 of 8 participants and 1 more on Billing': whom the insight speaks for, and apart those whose words are near it
+    but do not say what it says (`model.reach_words`, as its statement says it)."""
+    return reach_words(insight.participants, insight.cohort, insight.related, insight.related_about)
 
 
 def cite(quote: Quote) -> str:

@@ -85,9 +85,30 @@ Unlike the 5 W's light verbs (`research.fivews`), "go" and "make" count here: "I
 someone did."""
 
 
+COMPLEMENTS = frozenset({"dobj", "attr", "acomp"})
+CONTENT = frozenset({"NOUN", "PROPN"})  # a thing had or been; how it was (an adjective) is the feeling, read apart
+
+
 def verbs_of(docs: list) -> list[frozenset[str]]:
-    """Each parsed sentence's content verb lemmas ("I called my bank's mortgage team" → {"call"})."""
-    return [frozenset(t.lemma_.lower() for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in LIGHT_VERBS) for doc in docs]
+    """Each parsed sentence's predicates: its content verb lemmas ("I called my bank's mortgage team" → {"call"}), and
+    where a light verb carries the clause, what it is said to have or be ("The AeroPure had the best filter rating" →
+    {"rating"}; "There was a long wait" → {"wait"}). A headline told with a light
+    verb then speaks only for sentences that say the same of something ("it had the best rating I could find"), not
+    for every sentence close to it ("A supplier recommended the AeroPure")."""
+    return [frozenset(_predicates(doc)) for doc in docs]
+
+
+def _predicates(doc) -> list[str]:
+    out = []
+    for t in doc:
+        lemma = t.lemma_.lower()
+        if t.pos_ == "VERB" and lemma not in LIGHT_VERBS:
+            out.append(lemma)
+        elif t.pos_ in ("VERB", "AUX") and lemma in LIGHT_VERBS:
+            for c in t.children:
+                if c.dep_ in COMPLEMENTS and c.pos_ in CONTENT:
+                    out.append(c.lemma_.lower())
+    return out
 
 
 def claim(said: list[Said], candidates: list[int], floor: float) -> Claim:
