@@ -102,9 +102,21 @@ def shared(items: list[Item]) -> list[Item]:
 
 
 def shorten(text: str, words: int = 30) -> str:
-    """At most `words` words, with an ellipsis when cut."""
+    """At most `words` words, with an ellipsis when cut, ending where a thought ends: after the last whole sentence that
+    fits, else at the last comma or semicolon, where either keeps at least half the words; else after the last word."""
     parts = text.split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+    if len(parts) <= words:
+        return " ".join(parts)
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(parts)):
+        if len(kept) + len(sentence.split()) > words:
+            break
+        kept += sentence.split()
+    if 2 * len(kept) < words:
+        cut = " ".join(parts[:words])
+        pause = max(cut.rfind(","), cut.rfind(";"))
+        kept = cut[:pause].split() if pause > 0 and 2 * len(cut[:pause].split()) >= words else parts[:words]
+    return " ".join(kept) + " …"
 
 
 def feelings_line(lane: StageLane) -> str:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from research.journey.condense import in_its_sentence
 from research.journey.evidence import Part, Utterance
 from research.journey.model import PainAt, Quote, RecurringPain
 
 OUTSIDE = "Outside the stages"  # where an answer the map could not place on the journey is told
 NEGATION = re.compile(r"\b(?:not|no|never|without|nothing|n't|hardly)\b|n't\b")
 NEGATION_WINDOW = 3  # words before a plain cue that may deny it
+SUPPOSITION = re.compile(r"\b(?:if|unless|in case|whether)\b")
+SHORT = 6  # words: a sentence this short is quoted with the next
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,33 @@ def kinds_of(text: str) -> list[str]:
     lower = " ".join(text.lower().replace("’", "'").split())
     found = []
     for kind in KINDS:
-        if (kind.denied and kind.denied.search(lower)) or any(not _denied(lower, m.start()) for m in kind.plain.finditer(lower)):
+        denied = [m for m in kind.denied.finditer(lower) if not _supposed(lower, m.start())] if kind.denied else []
+        if denied or any(not _denied(lower, m.start()) for m in kind.plain.finditer(lower)):
             found.append(kind.key)
     return found
 
 
 def _denied(text: str, at: int) -> bool:
+    """A cue denied by a negation just before it, or told as a supposition ("… to phone them if the valuation goes wrong")."""
     before = text[:at].split()[-NEGATION_WINDOW:]
-    return bool(NEGATION.search(" ".join(before)))
+    return bool(NEGATION.search(" ".join(before))) or _supposed(text, at)
+
+
+def _supposed(text: str, at: int) -> bool:
+    """Whether the clause a cue is in opens with "if", "unless" or "in case" (no comma or stop between)."""
+    clause = re.split(r"[,.;:!?]", text[:at])[-1]
+    return bool(SUPPOSITION.search(clause))
+
+
+def _sentence_of(part: str, answer: str) -> str:
+    """The answer's whole sentence a part was split from ("… and nobody could say why." → "It felt intrusive and nobody
+    could say why."), with the next one where it is too short to stand alone ("Three weeks of silence.")."""
+    sentences = re.split(r"(?<=[.!?])\s+", answer.strip())
+    said = part.strip().rstrip(".!?").lower()
+    at = next((k for k, sentence in enumerate(sentences) if said and said in sentence.lower()), None)
+    if at is None:
+        return part
+    return " ".join(sentences[at : at + 2]) if len(sentences[at].split()) < SHORT and at + 1 < len(sentences) else sentences[at]
 
 
 def _hurts(part: Part, answer: Utterance) -> bool:
@@ -98,7 +118,7 @@ def recurring_pains(utterances: list[Utterance], stage_names: dict[str, str], co
         for part in u.parts or [u.whole()]:
             if not _hurts(part, u):
                 continue
-            sentence = in_its_sentence(part.text, u.text)
+            sentence = _sentence_of(part.text, u.text)
             for kind in kinds_of(part.text):
                 told.setdefault(kind, {}).setdefault(u.stage or "", []).append((part.evidence or (u.valence or 0.0), u, sentence))
     order = list(stage_names) + [""]
