@@ -29,6 +29,13 @@ def test_the_kind_of_problem_is_read_from_what_went_wrong_and_its_denials(text, 
     assert kinds_of(text) == expected
 
 
+def test_a_problem_supposed_in_the_sentence_a_part_was_split_from_is_none():
+    """Coding splits "… tell them to ring the gym if the booking fails." after "if": the part alone reads as a failure."""
+    assert kinds_of("the booking fails.") == ["failure"]
+    assert kinds_of("the booking fails.", before="I tell friends to ring the gym if ") == []
+    assert kinds_of("the booking failed again.", before="I rang them, and ") == ["failure"]
+
+
 def _answer(n: int, who: int, stage: str | None, text: str, valence: float) -> Utterance:
     felt = frozenset({"negative"} if valence < 0 else {"positive"} if valence > 0 else set())
     return Utterance(n, f"INT-00{who}", who, f"Participant {who}", None, float(n), text, codes={f"stage:{stage}"} if stage else set(),

@@ -7,7 +7,8 @@ no information, a failure, a charge, effort, how staff behaved). A kind is read 
 feels negative or states a problem: plain cues ("waited", "charged") only where nothing in the three words before
 denies them ("didn't have to wait"), and phrases that carry their own denial ("never heard back", "nobody told
 us"). A kind that enough participants tell (the map's pattern share) at two or more places (stages, or talk the map
-could not place) is a recurring pain, with its count of participants and one quote from each place.
+could not place) is a recurring pain, with its count of participants and one quote from each place. Cues are words
+for what went wrong, never a topic ("invoice", "paperwork" are named in calm answers as often as in angry ones).
 """
 
 from __future__ import annotations
@@ -57,27 +58,34 @@ KINDS = (
                 "wrong", "lost", "missing", "damaged", r"defect(?:ive)?", "stopped working", "mistake", "mix-up"),
          _words(r"(?:wouldn't|won't|didn't|doesn't|couldn't|would not|did not|never) (?:work|worked|connect|connected|pair|paired|load|loaded|accept|open|start|arrive|arrived|turn up|turned up|show up|showed up|came)")),
     Kind("cost", "Charges, fees and billing",
-         _words(r"charg(?:e|ed|es|ing)", r"fees?", r"bill(?:ed|ing)?", r"invoices?", r"overcharg\w*", "expensive", r"hidden (?:cost|costs|fee|fees|charge|charges)",
+         _words(r"(?:sur|over)?charg(?:e|ed|es|ing)", r"fees?", "billed", "expensive", "dearer", r"hidden (?:cost|costs|fee|fees|charge|charges)",
                 r"paid (?:twice|double|extra|more)", r"price (?:went up|rise|increase)", "refund")),
     Kind("effort", "Effort they had to put in",
          _words(r"had to (?:call|ring|go|chase|send|fill|scan|explain|repeat|start|email|write|print|drive|take|ask|keep)", "again and again",
-                "over and over", r"(?:three|four|five|several|many) times", r"repeat(?:ed|ing)?", "paperwork", "hassle", "faff", "jump through")),
+                "over and over", r"(?:three|four|five|several|many) times", r"repeat(?:ed|ing)?", "hassle", "faff", "jump through")),
     Kind("staff", "How staff treated them",
          _words("rude", "dismissive", "unhelpful", r"patroni[sz]\w*", "condescending", "ignored", "blamed", "attitude", "fobbed off", "brushed off"),
          _words(r"(?:didn't|did not|wouldn't|would not) (?:care|listen|help|apologi[sz]e)")),
 )
 
 
-def kinds_of(text: str) -> list[str]:
+def kinds_of(text: str, before: str = "") -> list[str]:
     """The kinds of problem a sentence tells, by its words: "We waited three weeks and nobody told us why" is waiting
-    and no information; "I didn't have to wait at all" is none."""
-    lower = " ".join(text.lower().replace("’", "'").split())
+    and no information; "I didn't have to wait at all" is none. `before`: the words of its sentence before it, where it
+    was split from one ("if" + "the valuation goes wrong" is a supposition, not a failure)."""
+    lead = _lower(before)
+    lower = (lead + " " + _lower(text)).strip() if lead else _lower(text)
+    start = len(lower) - len(_lower(text))
     found = []
     for kind in KINDS:
-        denied = [m for m in kind.denied.finditer(lower) if not _supposed(lower, m.start())] if kind.denied else []
-        if denied or any(not _denied(lower, m.start()) for m in kind.plain.finditer(lower)):
+        denied = [m for m in kind.denied.finditer(lower, start) if not _supposed(lower, m.start())] if kind.denied else []
+        if denied or any(not _denied(lower, m.start()) for m in kind.plain.finditer(lower, start)):
             found.append(kind.key)
     return found
+
+
+def _lower(text: str) -> str:
+    return " ".join(text.lower().replace("’", "'").split())
 
 
 def _denied(text: str, at: int) -> bool:
@@ -92,15 +100,18 @@ def _supposed(text: str, at: int) -> bool:
     return bool(SUPPOSITION.search(clause))
 
 
-def _sentence_of(part: str, answer: str) -> str:
-    """The answer's whole sentence a part was split from ("… and nobody could say why." → "It felt intrusive and nobody
-    could say why."), with the next one where it is too short to stand alone ("Three weeks of silence.")."""
+def _sentence_of(part: str, answer: str) -> tuple[str, str]:
+    """(the answer's whole sentence a part was split from, its words before the part): "… and nobody could say why." is
+    quoted as "It felt intrusive and nobody could say why.", with the next sentence where it is too short to stand
+    alone ("Three weeks of silence.")."""
     sentences = re.split(r"(?<=[.!?])\s+", answer.strip())
-    said = part.strip().rstrip(".!?").lower()
-    at = next((k for k, sentence in enumerate(sentences) if said and said in sentence.lower()), None)
+    said = part.strip().rstrip(".!?")
+    at = next((k for k, sentence in enumerate(sentences) if said and said.lower() in sentence.lower()), None)
     if at is None:
-        return part
-    return " ".join(sentences[at : at + 2]) if len(sentences[at].split()) < SHORT and at + 1 < len(sentences) else sentences[at]
+        return part, ""
+    before = sentences[at][: sentences[at].lower().index(said.lower())]
+    quoted = " ".join(sentences[at : at + 2]) if len(sentences[at].split()) < SHORT and at + 1 < len(sentences) else sentences[at]
+    return quoted, before
 
 
 def _hurts(part: Part, answer: Utterance) -> bool:
@@ -118,8 +129,8 @@ def recurring_pains(utterances: list[Utterance], stage_names: dict[str, str], co
         for part in u.parts or [u.whole()]:
             if not _hurts(part, u):
                 continue
-            sentence = _sentence_of(part.text, u.text)
-            for kind in kinds_of(part.text):
+            sentence, before = _sentence_of(part.text, u.text)
+            for kind in kinds_of(part.text, before):
                 told.setdefault(kind, {}).setdefault(u.stage or "", []).append((part.evidence or (u.valence or 0.0), u, sentence))
     order = list(stage_names) + [""]
     out = []
