@@ -795,7 +795,7 @@ def test_no_quote_on_the_map_carries_the_interviewers_unfinished_question(mapped
                 yield from quotes(value)
 
     shown = [q for q in quotes(journey.model_dump()) if q["utterance_id"] in cut]
-    assert shown and all(q["text"] == cut[q["utterance_id"]] for q in shown), shown
+    assert shown and all(q["text"] in cut[q["utterance_id"]] for q in shown), shown  # a recurring pain quotes one sentence of it
 
 
 def test_an_utterances_valence_does_not_depend_on_the_order_of_its_codes():

@@ -67,19 +67,20 @@ def test_a_recurring_pain_counts_talk_the_map_could_not_place():
     assert pains[0].reach.endswith("at Decision (1) and outside the stages (1)")
 
 
-def test_a_headline_told_with_a_light_verb_claims_only_who_says_the_same_of_something():
-    """"The new gym had the best class timetable" was read as what a friend's recommendation says (no content verb,
-    so nothing but closeness was checked). A light verb's object is what the claim is about: only the participant
-    who says it had the best timetable is counted beside the headline's speaker; the recommendation is related."""
+@pytest.mark.parametrize("trust", [frozenset(), frozenset({"emotion:trust"})])
+def test_a_headline_that_says_what_something_has_claims_only_who_says_it_has_that(trust):
+    """The demo's "The Aeropure had the best filter rating — 3 of 8, trust" counted a participant whom a supplier they
+    trust recommended it: a light verb's clause has no verb to compare, and a felt headline was matched on the feeling
+    alone. What it says something has ("=timetable" here) must be said by each participant it counts, felt or not."""
     from research.journey.claims import Said, claim, verbs_of
     from research.nlp import load_spacy
 
     texts = ["The new gym had the best class timetable in town.", "It had the best timetable I could find, so I joined.",
-             "A friend recommended the new gym to me."]
+             "A friend I trust recommended the new gym to me."]
     verbs = verbs_of(list(load_spacy().pipe(texts)))
-    assert verbs[0] == {"timetable"} and verbs[2] == {"recommend"}
+    assert verbs[0] == {"=timetable"} and "recommend" in verbs[2]
     same = np.ones(4, dtype=np.float32) / 2  # as close as sentences can be: only what they say tells them apart
-    said = [Said(f"Participant {n}", text, same, verbs=v) for n, (text, v) in enumerate(zip(texts, verbs), start=1)]
+    said = [Said(f"Participant {n}", text, same, 1 if trust else 0, trust, v) for n, (text, v) in enumerate(zip(texts, verbs), start=1)]
     found = claim(said, [0], floor=0.4)
     assert found.claimed == {"Participant 1", "Participant 2"} and found.related == {"Participant 3"}
 

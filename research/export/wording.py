@@ -243,6 +243,7 @@ OPPORTUNITY_ORDER = ("Ranked by how many participants feel each pain, how strong
                      "(the numbers are in opportunities.csv and journey-map.json).")
 NO_OPPORTUNITY = "No pain insight to answer."
 NO_SHARED_OPPORTUNITY = "No pain is shared by two or more participants."
+NO_STAGE_OPPORTUNITY = "No pain within one stage is shared by two or more participants; see the pains told across the journey."
 SINGLE_VOICES = "Told by one participant each: worth a follow-up, not yet a pattern."
 
 
@@ -257,7 +258,10 @@ def single_voices(journey: JourneyMap) -> list[Opportunity]:
 
 
 def no_opportunity_line(journey: JourneyMap) -> str:
-    """What stands in place of the ranked opportunities: no pain at all, or none that two participants share."""
+    """What stands in place of the ranked opportunities: no pain at all, or none that two participants share; beside a
+    pain told across stages, that no pain within one stage is shared (not "no pain is shared", which it contradicts)."""
+    if journey.recurring_pains:
+        return NO_STAGE_OPPORTUNITY
     return NO_SHARED_OPPORTUNITY if journey.opportunities else NO_OPPORTUNITY
 
 
