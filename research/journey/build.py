@@ -16,7 +16,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from research.codebook import Codebook
+from research.codebook import Codebook, CodeGroup
 from research.coding.scope import describe_outside, journey_scope, outside_reasons
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
@@ -25,7 +25,7 @@ from research.journey.claims import similarity_floor
 from research.journey.evidence import Utterance, embeddings_of, load_utterances, mark_problem_statements, participants_matching
 from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of, worth_telling
 from research.journey.model import (
-    Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, Saturation, SaturationStep, StageLane,
+    Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, RecurringPain, Saturation, SaturationStep, StageLane,
 )
 from research.journey.opportunities import FORMULA, rank, touchpoints_hurt
 from research.journey.pain_kinds import recurring_pains
@@ -118,7 +118,7 @@ class MapBuilder:
             hidden_themes=self._theme_items(utterances, journey_themes=False), recurring_pains=self._recurring(utterances, stage_group, len(speaking), needed),
         )
 
-    def _recurring(self, utterances: list[Utterance], stage_group, cohort: int, needed: int):
+    def _recurring(self, utterances: list[Utterance], stage_group: CodeGroup, cohort: int, needed: int) -> list[RecurringPain]:
         """Kinds of problem told across stages, from answers on the journey and those too weak to place (not logistics)."""
         weak = {uid for uid, scope in journey_scope(self.study.db).items() if scope == "weak"}
         told = [u for u in utterances if u.stage or u.id in weak]
