@@ -82,6 +82,8 @@ def _summary(deck, journey: JourneyMap) -> None:
     for lane in journey.stages:
         if lane.patterns:
             top.add(f"{lane.name}: {lane.patterns[0].claim} ({wording.count(lane.patterns[0])})", 12)
+    for pain in journey.recurring_pains[:1]:  # the pain most told across stages, which no stage's line shows
+        top.add(f"Across the journey: {pain.label} ({pain.reach})", 12)
 
 
 def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
