@@ -375,8 +375,8 @@ def print_map(journey) -> None:
     from rich.markup import escape
 
     from research.export.wording import (
-        advocacy_line, claim_with_reach, feelings_line, no_insight_line, nothing_placed_line, opportunity_line, opportunity_patterns, people, plural,
-        saturation_line, single_voices, utterances,
+        RECURRING_HEADING, advocacy_line, claim_with_reach, feelings_line, no_insight_line, nothing_placed_line, opportunity_line, opportunity_patterns, people,
+        plural, saturation_line, single_voices, utterances,
     )
 
     scope = f" ({journey.filter_line()})" if journey.filters else ""
@@ -400,13 +400,15 @@ def print_map(journey) -> None:
             console.print(f"  [magenta]outlier[/]: {escape(outlier.label)}. {escape(outlier.why)}", soft_wrap=True)
         if lane.detractors or lane.promoters or lane.stage == journey.stages[-1].stage and journey.advocacy.mixed:
             console.print(f"  [yellow]advocacy[/]: {escape(advocacy_line(journey))}", soft_wrap=True)
+    for n, pain in enumerate(journey.recurring_pains[:3]):
+        console.print((f"\n[bold]{RECURRING_HEADING}[/]\n" if n == 0 else "") + f"  [red]●[/] {escape(pain.statement)}", soft_wrap=True)
     patterns, singles = opportunity_patterns(journey), single_voices(journey)
     if patterns or singles:
         console.print("\n[bold]Opportunities[/] [dim](by how many feel each pain, and how strongly)[/]", soft_wrap=True)
         for n, opportunity in enumerate(patterns[:3], 1):
             console.print(f"  {n}. {escape(opportunity.statement)} [dim]({escape(opportunity_line(journey, opportunity))})[/]", soft_wrap=True)
         if singles:
-            console.print(f"  [dim]and {plural(len(singles), 'pain')} told by one participant, apart in the exports[/]", soft_wrap=True)
+            console.print(f"  [dim]{'and ' * bool(patterns)}{plural(len(singles), 'pain')} told by one participant, apart in the exports[/]", soft_wrap=True)
     console.print(f"\nSaturation: {escape(saturation_line(journey))}", soft_wrap=True)
 
 

@@ -241,7 +241,13 @@ def test_deck_has_a_summary_a_slide_per_stage_and_opportunities(exported):
     _, folder, _, journey = exported
     slides = list(Presentation(str(folder / "journey-map.pptx")).slides)
     titles = [slide.shapes.title.text for slide in slides]
-    assert titles == [f"{journey.study}: the customer journey"] + [lane.name for lane in journey.stages] + ["Opportunities"]
+    across = ["Pains told across the journey"] if journey.recurring_pains else []
+    assert titles == [f"{journey.study}: the customer journey"] + [lane.name for lane in journey.stages] + across + ["Opportunities"]
+    if across:  # the widest on the summary; each recurring pain's label, reach and quotes, all of them in the notes
+        assert journey.recurring_pains[0].label in " ".join(shape.text_frame.text for shape in slides[0].shapes if shape.has_text_frame)
+        text = " ".join(shape.text_frame.text for shape in slides[-2].shapes if shape.has_text_frame)
+        assert all(pain.label in text and pain.reach in text for pain in journey.recurring_pains[:4])
+        assert all(place.quote.text in slides[-2].notes_slide.notes_text_frame.text for pain in journey.recurring_pains[:4] for place in pain.places)
     assert any(shape.shape_type == 13 for shape in slides[0].shapes)  # the emotion curve picture
     for slide, lane in zip(slides[1:], journey.stages):
         text = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)

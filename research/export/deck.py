@@ -1,4 +1,5 @@
-"""The journey map as a PowerPoint deck (python-pptx): a summary slide, one slide per stage, an opportunities slide.
+"""The journey map as a PowerPoint deck (python-pptx): a summary slide, one slide per stage, the pains told across
+stages (when any are), an opportunities slide.
 
 Everything is editable text in PowerPoint, Keynote or LibreOffice; each slide's notes hold its quotes in full.
 """
@@ -81,6 +82,8 @@ def _summary(deck, journey: JourneyMap) -> None:
     for lane in journey.stages:
         if lane.patterns:
             top.add(f"{lane.name}: {lane.patterns[0].claim} ({wording.count(lane.patterns[0])})", 12)
+    for pain in journey.recurring_pains[:1]:  # the pain most told across stages, which no stage's line shows
+        top.add(f"Across the journey: {pain.label} ({pain.reach})", 12)
 
 
 def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
@@ -115,6 +118,19 @@ def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
     _notes(slide, shown + [q for insight in lane.patterns[:3] for q in insight.quotes[1:]])
 
 
+def _recurring(deck, journey: JourneyMap) -> None:
+    """The kinds of problem told at several stages, each with a quote from up to three places (all of them in the notes)."""
+    slide = _slide(deck, wording.RECURRING_HEADING)
+    box = _Box(slide, 0.6, 1.3, 12.1, 5.9)
+    box.add(wording.RECURRING_NOTE, 11, colour=MUTED)
+    for pain in journey.recurring_pains[:4]:
+        box.add(pain.label, 18, bold=True, colour=_colour(wording.POLARITY_COLOURS["pain"]), space_before=10)
+        box.add(pain.reach, 11, colour=MUTED)
+        for place in pain.places[:3]:
+            box.quote(place.quote, 24, 11)
+    _notes(slide, [place.quote for pain in journey.recurring_pains[:4] for place in pain.places])
+
+
 def _opportunities(deck, journey: JourneyMap) -> None:
     slide = _slide(deck, "Opportunities")
     note = _Box(slide, 0.6, 1.3, 12.1, 0.5)
@@ -143,6 +159,8 @@ def write_deck(journey: JourneyMap, path: Path) -> Path:
     _summary(deck, journey)
     for lane in journey.stages:
         _stage(deck, journey, lane)
+    if journey.recurring_pains:
+        _recurring(deck, journey)
     _opportunities(deck, journey)
     deck.save(str(path))
     return path

@@ -70,6 +70,16 @@ def _stage(journey: JourneyMap, lane) -> list[str]:
     return out
 
 
+def _recurring(journey: JourneyMap) -> list[str]:
+    """Each kind of problem told at several stages, with one quote from each place."""
+    if not journey.recurring_pains:
+        return []
+    out = ["", f"## {wording.RECURRING_HEADING}", "", md(wording.RECURRING_NOTE)]
+    for pain in journey.recurring_pains:
+        out += ["", f"- **{md(pain.statement)}**"] + [f"  - {md(place.name)}: {_quote(place.quote, 40)}" for place in pain.places]
+    return out
+
+
 def _personas(journey: JourneyMap) -> list[str]:
     if not journey.personas:
         return []
@@ -136,6 +146,7 @@ def write_markdown(journey: JourneyMap, path: Path, memos: Sequence[Memo] = ()) 
             top = md(f"{lane.patterns[0].claim} ({wording.count(lane.patterns[0])})") if lane.patterns else ""
             out.append(f"| {md(lane.name)} | {lane.participants} | {lane.utterances} | {valence} | {top} |")
         out += [line for lane in journey.stages for line in _stage(journey, lane)]
+    out += _recurring(journey)
     out += ["", f"## {wording.ADVOCACY_HEADING}", "", md(wording.advocacy_line(journey))]
     for title, attr in wording.ADVOCATES:
         if getattr(journey.advocacy, attr):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from research.journey.model import Insight, Item, JourneyMap, Opportunity, Quote, StageLane, shown  # noqa: F401 (shown: for the templates)
+from research.journey.model import Insight, Item, JourneyMap, Opportunity, Quote, StageLane, reach_words, shown  # noqa: F401 (shown: for the templates)
 from research.timecode import clock
 
 POLARITY_COLOURS = {"pain": "#c0392b", "delight": "#1e8449", "mixed": "#b9770e", "neutral": "#555555"}
@@ -27,6 +27,8 @@ def utterances(n: int) -> str:
 
 NOT_DISCUSSED = "No participant spoke about this stage."
 NO_INSIGHT = "No experience here is shared by enough participants to be an insight."
+RECURRING_HEADING = "Pains told across the journey"
+RECURRING_NOTE = "One kind of problem, told at more than one stage: each place with how many tell it there, and one quote."
 ADVOCACY_HEADING = "Promoters and detractors"  # not "Advocacy": that is also a stage's name
 
 
@@ -37,7 +39,7 @@ def no_insight_line(lane: StageLane) -> str:
 
 def count(insight: Insight) -> str:
     """'5 of 8 participants'."""
-    return f"{insight.participants} of {insight.cohort} participant" + "s" * (insight.cohort != 1)
+    return reach_words(insight.participants, insight.cohort)
 
 
 def insight_facts(insight: Insight) -> str:
@@ -62,20 +64,19 @@ def strength(intensity: float) -> str:
 def claim_with_reach(insight: Insight) -> str:
     """'The app refused to pair with the Wi-Fi — 5 of 8 participants, frustration' ('… — 3 of 8 participants and 4 more on
     Billing, confusion' where others' words are near it but do not say it): for a line under its stage's name."""
-    return f"{insight.claim} — {count(insight)}{related(insight)}" + (f", {insight.emotion.lower()}" if insight.emotion else "")
+    return f"{insight.claim} — {related(insight)}" + (f", {insight.emotion.lower()}" if insight.emotion else "")
 
 
 def reach(insight: Insight) -> str:
     """'2 of 8 participants and 1 more on Billing · Budget approver, Operations buyer'."""
     personas = f" · {', '.join(insight.personas)}" if insight.personas else ""
-    return count(insight) + related(insight) + personas
+    return related(insight) + personas
 
 
 def related(insight: Insight) -> str:
-    """' and 1 more on Billing': participants whose words are near the insight's but do not say what it says."""
-    if not insight.related:
-        return ""
-    return f" and {insight.related} more on " + (insight.related_about or "a related point")
+    """'3 of 8 participants and 1 more on Billing': whom the insight speaks for, and apart those whose words are near it
+    but do not say what it says (`model.reach_words`, as its statement says it)."""
+    return reach_words(insight.participants, insight.cohort, insight.related, insight.related_about)
 
 
 def cite(quote: Quote) -> str:
@@ -101,9 +102,21 @@ def shared(items: list[Item]) -> list[Item]:
 
 
 def shorten(text: str, words: int = 30) -> str:
-    """At most `words` words, with an ellipsis when cut."""
+    """At most `words` words, with an ellipsis when cut, ending where a thought ends: after the last whole sentence that
+    fits, else at the last comma or semicolon, where either keeps at least half the words; else after the last word."""
     parts = text.split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+    if len(parts) <= words:
+        return " ".join(parts)
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(parts)):
+        if len(kept) + len(sentence.split()) > words:
+            break
+        kept += sentence.split()
+    if 2 * len(kept) < words:
+        cut = " ".join(parts[:words])
+        pause = max(cut.rfind(","), cut.rfind(";"))
+        kept = cut[:pause].split() if pause > 0 and 2 * len(cut[:pause].split()) >= words else parts[:words]
+    return " ".join(kept) + " …"
 
 
 def feelings_line(lane: StageLane) -> str:
@@ -230,6 +243,7 @@ OPPORTUNITY_ORDER = ("Ranked by how many participants feel each pain, how strong
                      "(the numbers are in opportunities.csv and journey-map.json).")
 NO_OPPORTUNITY = "No pain insight to answer."
 NO_SHARED_OPPORTUNITY = "No pain is shared by two or more participants."
+NO_STAGE_OPPORTUNITY = "No pain within one stage is shared by two or more participants; see the pains told across the journey."
 SINGLE_VOICES = "Told by one participant each: worth a follow-up, not yet a pattern."
 
 
@@ -244,7 +258,10 @@ def single_voices(journey: JourneyMap) -> list[Opportunity]:
 
 
 def no_opportunity_line(journey: JourneyMap) -> str:
-    """What stands in place of the ranked opportunities: no pain at all, or none that two participants share."""
+    """What stands in place of the ranked opportunities: no pain at all, or none that two participants share; beside a
+    pain told across stages, that no pain within one stage is shared (not "no pain is shared", which it contradicts)."""
+    if journey.recurring_pains:
+        return NO_STAGE_OPPORTUNITY
     return NO_SHARED_OPPORTUNITY if journey.opportunities else NO_OPPORTUNITY
 
 

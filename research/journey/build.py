@@ -16,8 +16,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from research.codebook import Codebook
-from research.coding.scope import describe_outside, outside_reasons
+from research.codebook import Codebook, CodeGroup
+from research.coding.scope import describe_outside, journey_scope, outside_reasons
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
 from research.journey.advocacy import Act, advocacy, advocacy_insights, stored_loops
@@ -25,9 +25,10 @@ from research.journey.claims import similarity_floor
 from research.journey.evidence import Utterance, embeddings_of, load_utterances, mark_problem_statements, participants_matching
 from research.journey.insights import InsightContext, agrees, group_utterances, make_insight, quote_of, worth_telling
 from research.journey.model import (
-    Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, Saturation, SaturationStep, StageLane,
+    Coverage, Insight, Item, JourneyMap, Moment, Outlier, ParticipantJourney, Quote, RecurringPain, Saturation, SaturationStep, StageLane,
 )
 from research.journey.opportunities import FORMULA, rank, touchpoints_hurt
+from research.journey.pain_kinds import recurring_pains
 from research.journey.readings import StoredReadings
 from research.journey.placement import Alternatives, place_quotes
 from research.journey.personas import persona_matrix
@@ -114,8 +115,14 @@ class MapBuilder:
             opportunities=rank(every_insight, five_ws, speaker_of, len(speaking), touchpoints_hurt(journey, self.codebook, self.study.db), acts), opportunity_formula=FORMULA, advocacy=advocacy_summary,
             personas=persona_matrix(journey, personas, [c.id for c in stage_group.codes], [i for stage in insights.values() for i in stage]),
             participants_journeys=[j for j, _ in journeys.values()], saturation=self._saturation(journey),
-            hidden_themes=self._theme_items(utterances, journey_themes=False),
+            hidden_themes=self._theme_items(utterances, journey_themes=False), recurring_pains=self._recurring(utterances, stage_group, len(speaking), needed),
         )
+
+    def _recurring(self, utterances: list[Utterance], stage_group: CodeGroup, cohort: int, needed: int) -> list[RecurringPain]:
+        """Kinds of problem told across stages, from answers on the journey and those too weak to place (not logistics)."""
+        weak = {uid for uid, scope in journey_scope(self.study.db).items() if scope == "weak"}
+        told = [u for u in utterances if u.stage or u.id in weak]
+        return recurring_pains(told, {c.id: c.name for c in stage_group.codes}, cohort, needed)
 
     def _coverage(self, utterances: list[Utterance], journey: list[Utterance]) -> Coverage:
         outside = [u for u in utterances if not u.stage]

@@ -85,9 +85,34 @@ Unlike the 5 W's light verbs (`research.fivews`), "go" and "make" count here: "I
 someone did."""
 
 
+COMPLEMENTS = frozenset({"dobj", "attr", "acomp"})
+CONTENT = frozenset({"NOUN", "PROPN"})  # a thing had or been; how it was (an adjective) is the feeling, read apart
+
+
+ATTRIBUTE = "="  # marks what a light verb says something has or is ("=rating"), apart from the verbs of what happened
+
+
 def verbs_of(docs: list) -> list[frozenset[str]]:
-    """Each parsed sentence's content verb lemmas ("I called my bank's mortgage team" → {"call"})."""
-    return [frozenset(t.lemma_.lower() for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in LIGHT_VERBS) for doc in docs]
+    """Each parsed sentence's predicates: its content verb lemmas ("I called my bank's mortgage team" → {"call"}), and
+    where a light verb carries a clause, the thing it says something has or is, marked `ATTRIBUTE` ("The Aeropure had
+    the best filter rating" → {"=rating"}; "There was a long wait" → {"=wait"})."""
+    return [frozenset(_predicates(doc)) for doc in docs]
+
+
+def _predicates(doc) -> list[str]:
+    out = []
+    for t in doc:
+        lemma = t.lemma_.lower()
+        if t.pos_ == "VERB" and lemma not in LIGHT_VERBS:
+            out.append(lemma)
+        elif t.pos_ in ("VERB", "AUX") and lemma in LIGHT_VERBS:
+            out += [ATTRIBUTE + c.lemma_.lower() for c in t.children if c.dep_ in COMPLEMENTS and c.pos_ in CONTENT]
+    return out
+
+
+def _attribute_only(verbs: frozenset[str]) -> bool:
+    """A sentence that says what something has or is, and no happening ("The Aeropure had the best filter rating")."""
+    return bool(verbs) and all(v.startswith(ATTRIBUTE) for v in verbs)
 
 
 def claim(said: list[Said], candidates: list[int], floor: float) -> Claim:
@@ -97,7 +122,8 @@ def claim(said: list[Said], candidates: list[int], floor: float) -> Claim:
     A sentence says what a candidate says when it is as close as `floor`, not felt the other way (sentence embeddings
     read "the funds were sent late" and "the money arrived on time" as the same, cosine 0.65), and, where the candidate
     names no feeling, shares one of its verbs. A candidate that names a feeling speaks only for participants who felt
-    one of its emotions in the group."""
+    one of its emotions in the group and, where it only says what something has or is ("The Aeropure had the best
+    filter rating", trust), for sentences that say the same of it: trusting a supplier's recommendation is not that."""
     texts = [s.text for s in said]
     heads = [i for i in candidates if telling(texts[i])] or candidates
     vectors = np.stack([s.vector for s in said])
@@ -111,7 +137,9 @@ def claim(said: list[Said], candidates: list[int], floor: float) -> Claim:
         head = said[i]
         if head.emotions:
             similarity[row, [not head.emotions & felt_by[n] for n in owner]] = -1.0
-        elif head.verbs:
+        if head.emotions and _attribute_only(head.verbs):  # felt about what something has: only who says it has that
+            similarity[row, [not head.verbs & s.verbs for s in said]] = -1.0
+        elif not head.emotions and head.verbs:
             similarity[row, [not head.verbs & s.verbs for s in said]] = -1.0
     nearest = np.full((len(heads), len(people)), -1.0)  # each participant's closest sentence to each candidate
     for n in range(len(people)):

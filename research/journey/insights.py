@@ -21,7 +21,7 @@ from sklearn.cluster._agglomerative import _hc_cut
 from research.journey.claims import Said, claim, telling
 from research.journey.condense import best_candidate, in_its_sentence, only_feels, points_back, shared_word_weights
 from research.journey.evidence import Part, Utterance
-from research.journey.model import Insight, Polarity, Quote
+from research.journey.model import Insight, Polarity, Quote, reach_words
 
 DISTANCE = 0.65  # average cosine distance within a group (MiniLM: same-topic answers sit around 0.4-0.6, their parts a little further)
 CODE_PULL = 0.12  # similarity added for sharing all touchpoints and signals (parts of different utterances)
@@ -276,16 +276,15 @@ def make_insight(group: Group, context: InsightContext) -> Insight:
     ids = [u.id for u in members]
     related_about = _counts(Group(related).members, "touchpoint").most_common(1)
     near = len({unit.utterance.participant for unit in related})
-    reach = f"{people} of {context.cohort} participant{'s' if context.cohort != 1 else ''}"  # and those whose words are near it but do not say it
-    reach += f" and {near} more on " + (context.code_names.get(related_about[0][0], related_about[0][0]) if related_about else "a related point") if near else ""
-    evidence = [reach, context.stage_name] + ([emotion.lower()] if emotion else [])
+    about = context.code_names.get(related_about[0][0], related_about[0][0]) if related_about else None
+    evidence = [reach_words(people, context.cohort, near, about), context.stage_name] + ([emotion.lower()] if emotion else [])
     return Insight(
         key=insight_key(context.stage, ids), stage=context.stage, statement=f"{headline_text or (touchpoints[0] if touchpoints else context.stage_name)} — {', '.join(evidence)}",
         headline=headline_text, participants=people, cohort=context.cohort, personas=sorted({u.persona for u in members if u.persona}), touchpoints=touchpoints,
         emotion=emotion, polarity=polarity, valence=None if valence is None else round(valence, 3),
         intensity=round(float(np.mean([unit_intensity(unit, polarity, context.intensity) for unit in agreeing])), 3), theme=theme,
         quotes=representative_quotes(([source] if source else []) + [u for u in members if u is not source], polarity), utterance_ids=ids, edited=group.edited,
-        related=near, related_about=context.code_names.get(related_about[0][0]) if related_about else None,
+        related=near, related_about=about,
         related_ids=[u.id for u in Group(related).members],
     )
 

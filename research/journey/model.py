@@ -85,6 +85,13 @@ class Insight(BaseModel):
         return self.headline or (self.touchpoints[0] if self.touchpoints else SHARED[self.polarity])
 
 
+def reach_words(participants: int, cohort: int, related: int = 0, related_about: str | None = None) -> str:
+    """'5 of 8 participants', '3 of 8 participants and 4 more on Billing': the reach every statement and export says,
+    with the participants whose words are near the claim but do not say it named apart, not counted."""
+    told = f"{participants} of {cohort} participant" + "s" * (cohort != 1)
+    return told + (f" and {related} more on {related_about or 'a related point'}" if related else "")
+
+
 SHARED: dict[Polarity, str] = {"pain": "A shared pain", "delight": "A shared delight", "mixed": "Mixed feelings, shared", "neutral": "A shared experience"}
 
 
@@ -148,6 +155,38 @@ class Advocacy(BaseModel):
     mixed: list[Quote] = []  # the acts of participants who both recommend and warn: counted as neither
     mixed_participants: int = 0
     line: str
+
+
+class PainAt(BaseModel):
+    """Where a recurring pain is told: a stage (None: talk the map could not place), by how many, in whose words."""
+
+    stage: str | None
+    name: str
+    participants: int
+    quote: Quote
+    utterance_ids: list[int]
+
+
+class RecurringPain(BaseModel):
+    """A kind of problem (waiting, no information, a failure, a charge, effort, staff) told at several stages."""
+
+    kind: str
+    label: str  # "Waiting and delays"
+    participants: int
+    cohort: int
+    places: list[PainAt]  # in journey order, outside the stages last
+    utterance_ids: list[int]
+
+    @property
+    def reach(self) -> str:
+        """'4 of 5 participants, at Decision (2), Adoption (3) and outside the stages (1)'."""
+        where = [f"{p.name if p.stage else p.name.lower()} ({p.participants})" for p in self.places]
+        return f"{reach_words(self.participants, self.cohort)}, at " + ", ".join(where[:-1]) + " and " + where[-1]
+
+    @property
+    def statement(self) -> str:
+        """'Waiting and delays — 4 of 5 participants, at Decision (2), …'."""
+        return f"{self.label} — {self.reach}"
 
 
 class StageLane(BaseModel):
@@ -241,6 +280,7 @@ class JourneyMap(BaseModel):
     participants_journeys: list[ParticipantJourney]
     saturation: Saturation
     hidden_themes: list[Item] = []  # themes outside the journey (logistics, small talk), shown apart
+    recurring_pains: list[RecurringPain] = []  # kinds of problem told at several stages (`journey.pain_kinds`)
 
     def filter_line(self) -> str:
         """`persona = Operations buyer, segment = Small business`, or '' for the whole study."""
