@@ -34,6 +34,12 @@ def load_spacy(disable: tuple[str, ...] = ()):
             del sys.modules["transformers"]
 
 
+@lru_cache(maxsize=1)
+def model_version() -> str | None:
+    """The pipeline's version, part of what keeps its readings (spaCy's `meta` rebuilds every label list: 0.02 CPU-s a read)."""
+    return load_spacy().meta.get("version")
+
+
 def parse(texts: list[str], nlp=None) -> list:
     """Each text's Doc from `nlp` (the full pipeline by default), in one batch. A text this pipeline parsed
     lately in this process is not parsed again: coding reads the same answers for their rules, parts and

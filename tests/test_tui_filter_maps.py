@@ -10,6 +10,7 @@ from spacy.language import Language
 import research.journey.build as build_module
 import research.journey.readings as readings_module
 import research.journey.pattern_hits as pattern_hits_module
+from research.journey import stage_cache
 from research.coding.stage import study_codebook
 from research.journey import build_and_store
 
@@ -28,18 +29,21 @@ def test_filtered_maps_from_kept_parses_equal_a_build_that_reuses_nothing(mapped
     for table in ("headline_readings", "pattern_hits"):
         db.execute(f"DELETE FROM {table}")  # nothing kept from the fixture's build
     readings_module._recent.clear()  # nor from an earlier test's build in this process
+    stage_cache.clear()
     matched = pattern_hits_module.pattern_hits
     with monkeypatch.context() as patch:  # the reference: every candidate parsed with the whole pipeline, every pattern matched afresh
         patch.setattr(build_module, "StoredReadings", lambda db, utterances: None)
         patch.setattr(pattern_hits_module, "pattern_hits", lambda db, *args: matched(None, *args))
         reference = [content(build_and_store(mapped_copy, book, filters)) for filters in FILTERS]
     assert [db[table].count for table in ("headline_readings", "pattern_hits")] == [0, 0]
+    stage_cache.clear()  # each build below tells its stages anew, from what the one before kept in study.db
     assert all(any(lane.patterns for lane in build_and_store(mapped_copy, book, filters).stages) for filters in FILTERS)  # parsed and kept
     assert db["headline_readings"].count and db["pattern_hits"].count
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("a kept text was parsed again")
 
+    stage_cache.clear()
     monkeypatch.setattr(Language, "pipe", no_parsing)
     monkeypatch.setattr(Language, "__call__", no_parsing)
     again = [content(build_and_store(mapped_copy, book, filters)) for filters in FILTERS]

@@ -20,6 +20,7 @@ from research.codebook import Codebook, CodeGroup
 from research.coding.scope import describe_outside, journey_scope, outside_reasons
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
+from research.journey import stage_cache
 from research.journey.advocacy import Act, advocacy, advocacy_insights, stored_loops
 from research.journey.claims import similarity_floor
 from research.journey.evidence import Utterance, embeddings_of, load_utterances, mark_problem_statements, participants_matching
@@ -84,19 +85,29 @@ class MapBuilder:
         needed = max(2, math.ceil(self.pattern_share * len(speaking)))
         floor = similarity_floor(self.codebook, self.study.config.coding.embedding_model) if journey else None
         readings = StoredReadings(self.study.db, journey)
+        book = self.codebook.model_dump_json()
         for code in stage_group.codes:
             members = by_stage.get(code.id, [])
             context = InsightContext(code.id, code.name, len(speaking), [u.text for u in members], self.code_names, theme_labels, self.intensity, self.valences, floor, readings)
             grouped = [u for u in members if code.id != last or u.id not in acts]
-            groups = analyst_edits.apply_merges(code.id, group_utterances(grouped, vectors), edits)
-            told = [g for g in groups if worth_telling(g, needed, self.intensity, STRONG_EMOTION)]
-            made = [make_insight(g, context) for g in told] + (advocacy_insights(acts, by_id, context) if code.id == last else [])
-            made = analyst_edits.apply_edits(made, edits, by_id)
-            made.sort(key=lambda i: (-i.participants, -i.intensity, i.key))
-            insights[code.id] = [i for i in made if i.participants >= needed]
-            in_patterns = {uid for i in insights[code.id] for uid in i.utterance_ids}
-            singles[code.id] = _one_per_utterance([i for i in made if i.participants == 1 and not set(i.utterance_ids) & in_patterns
-                                                   and not set(i.utterance_ids) <= acts.keys()])  # one person's act is told under promoters and detractors
+            stage_edits = [e for e in edits if e.stage == code.id]
+            groups_key = stage_cache.groups_digest(code.id, grouped, vectors)
+            inputs = (code.id, code.name, code.id == last, len(speaking), needed, STRONG_EMOTION, floor, sorted(theme_labels.items()), book)
+            key = stage_cache.insights_digest(groups_key, members, inputs, [_edit_digest(e) for e in stage_edits], acts)
+
+            def tell(code=code, members=members, context=context, grouped=grouped, stage_edits=stage_edits, groups_key=groups_key):
+                groups = stage_cache.stage_groups(groups_key, grouped, vectors, lambda: group_utterances(grouped, vectors))
+                groups = analyst_edits.apply_merges(code.id, groups, stage_edits)
+                told = [g for g in groups if worth_telling(g, needed, self.intensity, STRONG_EMOTION)]
+                made = [make_insight(g, context) for g in told] + (advocacy_insights(acts, by_id, context) if code.id == last else [])
+                made = analyst_edits.apply_edits(made, stage_edits, by_id)
+                made.sort(key=lambda i: (-i.participants, -i.intensity, i.key))
+                patterns = [i for i in made if i.participants >= needed]
+                in_patterns = {uid for i in patterns for uid in i.utterance_ids}
+                return patterns, _one_per_utterance([i for i in made if i.participants == 1 and not set(i.utterance_ids) & in_patterns
+                                                     and not set(i.utterance_ids) <= acts.keys()])  # one person's act is told under promoters and detractors
+
+            insights[code.id], singles[code.id] = stage_cache.stage_insights(key, tell)
         journeys = self._journeys(utterances, {c.id: c.name for c in stage_group.codes}, acts)
         lanes = []
         for code in stage_group.codes:
@@ -380,6 +391,10 @@ def _one_per_utterance(singles: list[Insight]) -> list[Insight]:
             out.append(insight)
             seen |= set(insight.utterance_ids)
     return out
+
+
+def _edit_digest(edit: analyst_edits.InsightEdit) -> tuple:
+    return (edit.id, edit.action, edit.stage, sorted(edit.utterance_ids), edit.text, edit.quote_id, sorted(edit.target_ids))
 
 
 def _is_journey_theme(theme: dict) -> bool:

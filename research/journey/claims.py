@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -51,6 +52,13 @@ def similarity_floor(codebook: Codebook, model: str) -> float | None:
     examples = [(code.id, text) for code in group.codes for text in code.examples] if group else []
     if len({key for key, _ in examples}) < 2:
         return None
+    return _kept_floor(tuple(examples), model)
+
+
+@lru_cache(maxsize=8)
+def _kept_floor(examples: tuple[tuple[str, str], ...], model: str) -> float:
+    """The floor read from disk once per process: reading it back hashes its arguments and reads the libraries' versions,
+    0.1 CPU-s on every map build."""
     from research.computed import kept, source_hash, versions
 
     return kept(_floor, [key for key, _ in examples], [text for _, text in examples], model, FALSE_MATCH,

@@ -6,6 +6,7 @@ consent, small talk, thanks: interview logistics; talk with no clear stage) stay
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -130,9 +131,12 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
     personas = personas_of(study)
     utterances: dict[int, Utterance] = {}
     before: dict[int, str] = {}  # the turn before an utterance, where another speaker said it
+    # the cohort's speakers as a table, so SQLite reads only their rows (a filter's cohort is a few of the study's speakers)
+    speakers = "WITH cohort(interview_id, role) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)) "
+    chosen = [json.dumps(sorted(cohort))]
     turns = ("SELECT id, interview_id, idx, role, start, end, text, LAG(text) OVER turn AS before, LAG(role) OVER turn AS before_role FROM utterances "
-             "WINDOW turn AS (PARTITION BY interview_id ORDER BY idx)")
-    for r in db.query(f"SELECT * FROM ({turns}) WHERE role LIKE 'customer%' ORDER BY interview_id, idx"):
+             "WHERE interview_id IN (SELECT interview_id FROM cohort) WINDOW turn AS (PARTITION BY interview_id ORDER BY idx)")
+    for r in db.query(f"{speakers}SELECT * FROM ({turns}) WHERE role LIKE 'customer%' ORDER BY interview_id, idx", chosen):
         if r["before_role"] is not None and r["before_role"] != r["role"]:
             before[r["id"]] = r["before"]
         label = cohort.get((r["interview_id"], r["role"]))
@@ -140,12 +144,13 @@ def load_utterances(study: Study, codebook: Codebook, cohort: dict[tuple[int, st
             interview = interviews[r["interview_id"]]
             utterances[r["id"]] = Utterance(r["id"], interview["code"], r["interview_id"], label, personas.get(label), r["start"] or 0.0, r["text"], source=interview["source_type"],
                                            timed=bool(r["start"] or r["end"]))
-    for r in db.query("SELECT utterance_id, code_key, status FROM codings WHERE status != 'rejected'"):
+    mine = "JOIN utterances u ON u.id = x.utterance_id JOIN cohort c ON c.interview_id = u.interview_id AND c.role = u.role"
+    for r in db.query(f"{speakers}SELECT x.utterance_id, x.code_key, x.status FROM codings x {mine} WHERE x.status != 'rejected'", chosen):
         if r["utterance_id"] in utterances:
             utterances[r["utterance_id"]].codes.add(r["code_key"])
             if r["status"] == "accepted":
                 utterances[r["utterance_id"]].accepted.add(r["code_key"])
-    for r in db.query("SELECT theme_id, utterance_id FROM theme_members"):
+    for r in db.query(f"{speakers}SELECT x.theme_id, x.utterance_id FROM theme_members x {mine}", chosen):
         if r["utterance_id"] in utterances:
             utterances[r["utterance_id"]].themes.add(r["theme_id"])
     valences = {key: code.valence for key, (_, code) in codebook.codes.items() if code.valence is not None}

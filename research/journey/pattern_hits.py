@@ -14,7 +14,7 @@ from collections.abc import Collection
 from sqlite_utils import Database
 
 from research.codebook import Codebook
-from research.nlp import SPACY_MODEL, load_spacy
+from research.nlp import SPACY_MODEL, load_spacy, model_version
 from research.store import is_read_only
 
 TABLE = "pattern_hits"
@@ -28,7 +28,7 @@ def pattern_hits(db: Database | None, codebook: Codebook, keys: Collection[str],
 
     nlp = load_spacy()
     chosen = sorted(keys)
-    version = json.dumps([SPACY_MODEL, nlp.meta.get("version"), spacy.__version__, [[k, repr(codebook.codes[k][1].patterns)] for k in chosen if k in codebook.codes]])
+    version = json.dumps([SPACY_MODEL, model_version(), spacy.__version__, [[k, repr(codebook.codes[k][1].patterns)] for k in chosen if k in codebook.codes]])
     hashes = {text: hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:16] for text in dict.fromkeys(texts)}
     found = _stored(db, list(hashes.values())) if db is not None else {}
     missing = [text for text, key in hashes.items() if key not in found]

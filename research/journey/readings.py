@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from research.journey import claims, condense
 from research.journey.condense import Candidate, candidates_of, in_its_sentence
 from research.journey.evidence import Utterance
-from research.nlp import SPACY_MODEL, load_spacy
+from research.nlp import SPACY_MODEL, load_spacy, model_version
 from research.store import is_read_only
 
 TABLE = "headline_readings"
@@ -141,4 +141,4 @@ def _version() -> str:
     from research.computed import source_hash
 
     code = ",".join(source_hash(module.__file__) for module in (condense, claims))
-    return f"{SPACY_MODEL}:{load_spacy().meta.get('version')}:{spacy.__version__}:-{','.join(SKIPPED)}:{code}:{source_hash(__file__)}"
+    return f"{SPACY_MODEL}:{model_version()}:{spacy.__version__}:-{','.join(SKIPPED)}:{code}:{source_hash(__file__)}"
