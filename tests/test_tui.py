@@ -805,3 +805,22 @@ def test_opportunities_in_the_app_say_who_feels_each_pain_in_words_with_single_v
     assert "2 of 3 participants · strongly felt" in text and "reach" not in text and "×" not in text
     assert lines.index("Single voices") < next(i for i, line in enumerate(lines) if "deliver without damage" in line)
     assert next(i for i, line in enumerate(lines) if "pair with the Wi-Fi" in line) < lines.index("Single voices")
+
+
+async def test_filters_that_match_nobody_say_so_not_zero_of_zero(insight_study):
+    """Walking the map at 80x24, persona "Operations buyer" with role "Owner" read "0 of 0 customer utterances (0%)
+    are placed on the journey" above empty lanes."""
+    from research.coding.stage import study_codebook
+    from research.journey import build_and_store
+
+    insight_study.db.execute("UPDATE participants SET segment = 'Office' WHERE persona = 'Gift giver'")
+    insight_study.db.conn.commit()
+    app = ResearchApp(insight_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await settle(pilot, app)
+        app.screen.show(build_and_store(insight_study, study_codebook(insight_study)[0], {"persona": "Buyer", "segment": "Office"}))  # each value known, never together
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "No participant is persona = Buyer, segment = Office; f changes the filters." in shown, shown
+        assert "0 of 0" not in shown
