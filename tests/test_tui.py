@@ -512,6 +512,63 @@ async def test_insight_edits_from_the_app_persist_and_survive_a_rebuild(insight_
     assert set(delivery.utterance_ids) < set(rebuilt[0].utterance_ids)
 
 
+async def test_insight_edits_met_by_a_full_locked_or_read_only_study_are_one_line_and_change_nothing(insight_study, monkeypatch):
+    """The map's saving keys (rewrite, hide, pin, merge, undo) under each fault of the machine: the write runs and its
+    commit fails as on a full disk; another program holds the study's write lock; the study turns read-only. Each key
+    says one "Not saved: …" line, the app and its screen go on, no edit is half-written, and once the fault is gone
+    the same key saves."""
+    import sqlite3
+    from contextlib import contextmanager
+
+    from research.journey import edits, stored_map
+    from research.store import StudyDatabase
+
+    db = insight_study.db
+    edits.hide(db, next(i for i in stored_map(insight_study).insights() if i.stage == "advocacy"))  # for u to undo
+    before = db.execute("SELECT * FROM insight_edits").fetchall()
+    real = StudyDatabase.atomic
+
+    @contextmanager
+    def full_disk(self):
+        with real(self):
+            yield self
+            raise sqlite3.OperationalError("database or disk is full")
+
+    other = sqlite3.connect(insight_study.root / "study.db", isolation_level=None)
+    root = insight_study.root
+    faults = {  # (start, end, the line it says)
+        "full": (lambda: monkeypatch.setattr(StudyDatabase, "atomic", full_disk), lambda: monkeypatch.setattr(StudyDatabase, "atomic", real),
+                 f"Not saved: disk full: no space left in {root}; free some space and run the command again (nothing half-written was kept)"),
+        "locked": (lambda: (db.execute("PRAGMA busy_timeout = 50"), other.execute("BEGIN IMMEDIATE")), lambda: (other.execute("ROLLBACK"), db.execute("PRAGMA busy_timeout = 30000")),
+                   f"Not saved: locked: another program is writing in {root}; wait for it to finish and try again"),
+        "read-only": (lambda: db.execute("PRAGMA query_only = 1"), lambda: db.execute("PRAGMA query_only = 0"),
+                      f"Not saved: read-only: cannot write in {root} (check the permissions of the folder and its files); nothing was changed"),
+    }
+    app = ResearchApp(insight_study)
+    said, notify = [], app.notify
+    app.notify = lambda message, **options: (said.append(message), notify(message, **options))[1]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        board = await open_insight(pilot, app)
+        screen, wifi = app.screen, board.entry.insight.key
+        for fault, (start, end, line) in faults.items():
+            start()
+            if screen.marked is None:  # marking saves nothing, and a merge that was not saved keeps the mark
+                board.select_insight(next(i.key for i in adoption(screen.journey) if "delivery" in i.quotes[0].text))
+                await pilot.press("space")
+            for keys in (["e", "x", "enter"], ["h"], ["enter", "down", "P", "escape"], ["M"], ["u"]):
+                board.select_insight(wifi)  # each key edits the Wi-Fi insight; M merges the marked delivery one into it
+                await pilot.press(*keys)
+                await pilot.pause()  # a refused edit starts no rebuild
+                assert app.is_running and app.screen is screen and said[-1] == line, (fault, keys, said)
+            end()
+            assert db.execute("SELECT * FROM insight_edits").fetchall() == before, fault
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert said[-1] == "Undid the last hide. Rebuilding the map…" and db["insight_edits"].count == len(before) - 1
+    other.close()
+
+
 async def test_the_persona_view_dims_thin_evidence(insight_study):
     app = ResearchApp(insight_study)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -748,3 +805,22 @@ def test_opportunities_in_the_app_say_who_feels_each_pain_in_words_with_single_v
     assert "2 of 3 participants · strongly felt" in text and "reach" not in text and "×" not in text
     assert lines.index("Single voices") < next(i for i, line in enumerate(lines) if "deliver without damage" in line)
     assert next(i for i, line in enumerate(lines) if "pair with the Wi-Fi" in line) < lines.index("Single voices")
+
+
+async def test_filters_that_match_nobody_say_so_not_zero_of_zero(insight_study):
+    """Walking the map at 80x24, persona "Operations buyer" with role "Owner" read "0 of 0 customer utterances (0%)
+    are placed on the journey" above empty lanes."""
+    from research.coding.stage import study_codebook
+    from research.journey import build_and_store
+
+    insight_study.db.execute("UPDATE participants SET segment = 'Office' WHERE persona = 'Gift giver'")
+    insight_study.db.conn.commit()
+    app = ResearchApp(insight_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await settle(pilot, app)
+        app.screen.show(build_and_store(insight_study, study_codebook(insight_study)[0], {"persona": "Buyer", "segment": "Office"}))  # each value known, never together
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "No participant is persona = Buyer, segment = Office; f changes the filters." in shown, shown
+        assert "0 of 0" not in shown

@@ -335,3 +335,30 @@ async def test_a_crash_report_never_shows_what_was_typed(markup_study, monkeypat
             await pilot.pause()
     report = "".join(capfd.readouterr())
     assert "RuntimeError" in report and "boom" in report and "Jane Doe" not in report
+
+
+async def test_recode_offers_the_codings_own_group_first_without_the_code_itself(markup_study):
+    """Recoding an emotion listed the five stages first and the code being replaced among the rest: a researcher
+    correcting "Anger" had to type to find the other emotions."""
+    from research.coding.stage import study_codebook
+    from tui.dialogs import CodePicker
+
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "n")
+        await pilot.pause()
+        screen = app.screen
+        while screen.current_coding.key != "emotion:anger":
+            await pilot.press("right")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, CodePicker))
+        options = app.screen.query_one("#codes")
+        keys = [options.get_option_at_index(n).id for n in range(options.option_count)]
+        emotions = [key for key in study_codebook(markup_study)[0].codes if key.startswith("emotion:") and key != "emotion:anger"]
+        assert keys[: len(emotions)] == emotions and "emotion:anger" not in keys and "stage:adoption" in keys
+        utterance = screen.current.id
+        await pilot.press("enter")  # the first: another emotion
+        await pilot.pause()
+    accepted = {r[0] for r in markup_study.db.execute("SELECT code_key FROM codings WHERE utterance_id = ? AND status = 'accepted'", [utterance])}
+    assert emotions[0] in accepted and "emotion:anger" not in accepted

@@ -23,6 +23,7 @@ from research.coding.adaptation import QUESTION_SHARES, GroupAdaptation, GroupDe
 from research.coding.asides import only_asks_the_interviewer
 from research.coding.classifier import GroupClassifier
 from research.coding.emotion_model import EmotionModel
+from research.coding.feedback_loops import Kept, gate_loops
 from research.coding.introductions import introduces_self
 from research.coding.journey_corpus import JourneyCorpus
 from research.coding.learned import Decided, LearnedModels
@@ -31,6 +32,7 @@ from research.coding.rules import RuleMatcher
 from research.coding.scope import LogisticsLikeness, TurnScope
 from research.coding.smoothing import smooth_ordered
 from research.embeddings import PACKAGED, embed, embed_kept, is_packaged
+from research.journey.advocacy import read_acts
 
 RULE_WEIGHT = 0.6  # confidence that one full rule match alone gives a code
 SIMILARITY_SCALE = 0.06  # cosine-similarity spread that moves a zero-shot logit by one unit
@@ -273,9 +275,11 @@ class CodingEngine:
         """Suggestions for the customer turns; `vectors` are the unit embeddings of all `turns` (same embedding model)."""
         return self.code_turns(turns, vectors).suggestions
 
-    def code_turns(self, turns: list[Turn], vectors: np.ndarray) -> Coded:
+    def code_turns(self, turns: list[Turn], vectors: np.ndarray, decisions: Kept | None = None, readings: dict[int, dict] | None = None) -> Coded:
         """Suggestions and journey scopes for the customer turns. The first ordered group (the journey
-        stage) decides the scope; logistics turns keep only `at_least_one` groups' codes (the emotion)."""
+        stage) decides the scope; logistics turns keep only `at_least_one` groups' codes (the emotion). Loop codes
+        are the feedback reader's (`feedback_loops`), given the codings re-coding keeps (`decisions`, {turn id: {code: status}})
+        and their `readings` (`advocacy.read_acts`, read here when not given)."""
         customer, question, context = answer_context([t.role for t in turns], vectors)
         if not customer:
             return Coded([], {})
@@ -306,6 +310,8 @@ class CodingEngine:
         if scopes:
             kept = {group.id for group in self.codebook.groups if group.at_least_one or group.ordered}
             suggestions = [s for s in suggestions if scopes[s.turn_id].scope != "logistics" or s.code_key.split(":")[0] in kept]
+        texts = {turns[i].id: turns[i].text for i in customer}
+        suggestions = gate_loops(self.codebook, suggestions, texts, readings if readings is not None else read_acts(texts), decisions or {})
         return Coded(suggestions, scopes)
 
     def _negations_read(self, group: CodeGroup, scores: dict, docs: list) -> dict:

@@ -1,70 +1,66 @@
-"""Feedback-loop suggestions gated by what the answer says happened, so the review app suggests the loop the map shows.
+"""Feedback-loop suggestions say the loop the map shows: the feedback reader's, not the codebook's words alone.
 
 Coding finds loop codes by the codebook's words and examples, which a cancellation ("I sent it back") or other
-people's replies match as well as a real answer from the company. After an interview's suggestions are stored, each
-suggested loop code is checked against the feedback reader (`journey.feedback`, its reading kept per text in
-`utterance_acts`, read as about a problem exactly as the map reads it): kept where the reader finds that loop,
-turned into the loop it finds instead, and dropped where it finds none. Decided codings, and suggestions that carry
-a researcher's memo, are never touched; a loop the researcher rejected is not suggested again.
+people's replies match as well as a real answer from the company, and misses a loop told in other words ("I had to
+call support"). `CodingEngine.code_turns` (the one path `research code`, the benchmarks and the evaluations take)
+checks each customer turn's loop codes against the feedback reader (`journey.feedback`, read as about a problem
+exactly as the map reads it, with `advocacy.loop_of`): a suggested loop is kept where the reader finds that loop,
+turned into the loop it finds instead, and dropped where it finds none; where the reader finds a loop on a turn
+on the journey that coding did not suggest, it becomes a suggestion of its own (source `reader`). Codings
+re-coding keeps (decided ones, suggestions carrying a researcher's memo) are never touched: a researcher's
+accepted loop wins, and a loop code the researcher rejected on that utterance is not suggested again.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-
-from sqlite_utils import Database
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from research.codebook import Codebook
-from research.journey.advocacy import LOOP_CODE, about_a_problem, loop_of, stored_readings
+from research.journey.advocacy import LOOP_CODE, about_a_problem, loop_of
 from research.journey.evidence import feelings, utterance_valence
-from research.store import now
 
-SOURCE = "reader"  # a suggestion the feedback reader turned into the loop it found
+if TYPE_CHECKING:
+    from research.coding.engine import Suggestion
 
-
-@dataclass(frozen=True)
-class GatedLoops:
-    """How an interview's suggested loop codes fared."""
-
-    kept: int
-    relabelled: int
-    dropped: int
+SOURCE = "reader"  # a suggestion the feedback reader made or turned into the loop it found
+READER_CONFIDENCE = 0.5  # the reader parses what happened and has no score: a loop only it finds sits mid-scale
+Kept = Mapping[int, Mapping[str, str]]  # {turn id: {code key: status}} of the codings re-coding leaves as they are
 
 
-def gate_loops(db: Database, codebook: Codebook, texts: dict[int, str]) -> GatedLoops:
-    """Gate the suggested loop codes of these customer utterances ({id: text}) by the feedback reader."""
-    if not texts:
-        return GatedLoops(0, 0, 0)
-    marks = ",".join("?" * len(texts))
-    codings: dict[int, list[dict]] = defaultdict(list)
-    for row in db.query(f"SELECT id, utterance_id, code_key, status, memo, confidence FROM codings WHERE utterance_id IN ({marks}) ORDER BY id", list(texts)):
-        codings[row["utterance_id"]].append(row)
-    loops = {uid: [r for r in rows if r["status"] == "suggested" and r["memo"] is None and r["code_key"].startswith(LOOP_CODE)] for uid, rows in codings.items()}
-    loops = {uid: rows for uid, rows in loops.items() if rows}
-    readings = stored_readings(db, {uid: texts[uid] for uid in loops})
+def gate_loops(codebook: Codebook, suggestions: list[Suggestion], texts: Mapping[int, str], readings: Mapping[int, dict], kept: Kept) -> list[Suggestion]:
+    """`suggestions` for the customer turns `texts` ({id: text}), in order, with their loop codes made the reader's
+    (`readings`: `advocacy.read_acts` of those turns); `kept`: the turns' decided and memoed codings."""
+    from research.coding.engine import Suggestion  # engine calls this module: imported here, not at the top
+
     valences = {key: code.valence for key, (_, code) in codebook.codes.items() if code.valence is not None}
-    kept = relabelled = dropped = 0
-    with db.atomic():
-        for uid, suggested in loops.items():
-            codes = {r["code_key"] for r in codings[uid] if r["status"] != "rejected"}
-            accepted = {r["code_key"] for r in codings[uid] if r["status"] == "accepted"}
-            state = loop_of(readings.get(uid), accepted, about_a_problem(utterance_valence(codes, valences), feelings(codes, valences), codes))
-            target = f"{LOOP_CODE}{state}" if state else None
-            if target not in codebook.codes:
-                target = None
-            present = {r["code_key"] for r in codings[uid]}  # any status: a decided or memoed loop code stays as it is
-            relabel = None
-            if target and target not in present:
-                relabel = max(suggested, key=lambda r: r["confidence"] or 0.0)
-                db["codings"].update(relabel["id"], {"code_key": target, "source": SOURCE, "updated_at": now()})
-                relabelled += 1
-            for row in suggested:
-                if row is relabel:
-                    continue
-                if row["code_key"] == target:
-                    kept += 1
-                else:
-                    db.execute("DELETE FROM codings WHERE id = ?", [row["id"]])
-                    dropped += 1
-    return GatedLoops(kept, relabelled, dropped)
+    journey = next((f"{group.id}:" for group in codebook.groups if group.ordered), None)
+    loops: dict[int, list[int]] = {uid: [] for uid in texts}  # the open loop suggestions of each turn, by position
+    codes: dict[int, set[str]] = {uid: set() for uid in texts}
+    for n, s in enumerate(suggestions):
+        if s.turn_id in texts:
+            codes[s.turn_id].add(s.code_key)
+            if s.code_key.startswith(LOOP_CODE) and s.code_key not in kept.get(s.turn_id, {}):
+                loops[s.turn_id].append(n)
+    out: dict[int, Suggestion | None] = dict(enumerate(suggestions))
+    added = []
+    for uid in texts:
+        decided = kept.get(uid, {})
+        felt = (codes[uid] | set(decided)) - {key for key, status in decided.items() if status == "rejected"}
+        accepted = {key for key, status in decided.items() if status == "accepted"}
+        state = loop_of(readings.get(uid), accepted, about_a_problem(utterance_valence(felt, valences), feelings(felt, valences), felt))
+        target = f"{LOOP_CODE}{state}" if state and f"{LOOP_CODE}{state}" in codebook.codes else None
+        if target in decided:  # decided or memoed as it is
+            target = None
+        for n in loops[uid]:
+            if suggestions[n].code_key != target:
+                out[n] = None
+        if target is None or any(suggestions[n].code_key == target for n in loops[uid]):
+            continue
+        if loops[uid]:
+            best = max(loops[uid], key=lambda n: suggestions[n].confidence)
+            out[best] = replace(suggestions[best], code_key=target, source=SOURCE)
+        elif journey is not None and any(code.startswith(journey) for code in felt):  # the map reads loops on the journey only
+            added.append(Suggestion(uid, target, READER_CONFIDENCE, SOURCE))
+    return [s for s in out.values() if s is not None] + added

@@ -16,7 +16,6 @@ from sqlite_utils import Database
 from research import codebook as codebooks
 from research.codebook import Codebook
 from research.coding.engine import CodingEngine, Prototypes, Suggestion, Turn, answer_context, answer_features, is_customer
-from research.coding.feedback_loops import gate_loops
 from research.coding.learned import Decided, LearnedCode, LearnedModels, codebook_background, decision_labels, train
 from research.coding.scope import save_scopes
 from research.coding.sentences import stored_parts
@@ -31,7 +30,7 @@ STAGE = "code"
 PREPARE_CHARACTERS = 60_000  # customer speech prepared, then coded, at a time (about an hour's interview): its Docs,
 # answers and their parts (a part per ~50 characters), stay in research.nlp's parse cache (PARSED_KEPT) until coded,
 # so each is parsed once however large the study, and memory stays bounded
-ENGINE_VERSION = "10"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: decisions set how far stage keywords are trusted, a prior shift must pick more held-out decisions right; 6: a broader journey corpus (phrasings without stage keywords, keywords used for other stages); 7: a self-introduction no stage placed is logistics, not weak; 8: journey-corpus phrasings of buying as a process (applications, checks, approvals, waiting); 9: feedback-loop suggestions gated by the feedback reader (`feedback_loops`); 10: whole utterances' negations read as the parts' are (`part_emotion`)
+ENGINE_VERSION = "11"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: decisions set how far stage keywords are trusted, a prior shift must pick more held-out decisions right; 6: a broader journey corpus (phrasings without stage keywords, keywords used for other stages); 7: a self-introduction no stage placed is logistics, not weak; 8: journey-corpus phrasings of buying as a process (applications, checks, approvals, waiting); 9: feedback-loop suggestions gated by the feedback reader (`feedback_loops`); 10: whole utterances' negations read as the parts' are (`part_emotion`); 11: the feedback reader's loops the engine missed become suggestions, in `code_turns`
 
 
 def study_codebook(study: Study) -> tuple[Codebook, Path]:
@@ -110,6 +109,17 @@ def _beside(db: Database, interview_ids: set[int]) -> dict[int, tuple[np.ndarray
     return out
 
 
+def kept_codings(db: Database, utterance_ids: list[int]) -> dict[int, dict[str, str]]:
+    """{utterance id: {code key: status}} of the codings re-coding keeps as they are: decided ones and suggestions
+    that carry a researcher's memo (`save_suggestions`)."""
+    kept: dict[int, dict[str, str]] = {}
+    for start in range(0, len(utterance_ids), 500):
+        chunk = utterance_ids[start : start + 500]
+        for row in db.query(f"SELECT utterance_id, code_key, status FROM codings WHERE (status != 'suggested' OR memo IS NOT NULL) AND utterance_id IN ({','.join('?' * len(chunk))})", chunk):
+            kept.setdefault(row["utterance_id"], {})[row["code_key"]] = row["status"]
+    return kept
+
+
 def save_suggestions(db: Database, codebook: Codebook, utterance_ids: list[int], suggestions: list[Suggestion]) -> int:
     """Replace an interview's suggestions, keeping every decided coding and every suggestion that carries
     a researcher's memo (re-suggested, it takes the new confidence). Returns how many were stored."""
@@ -170,13 +180,12 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
         rows = interview_turns(db, interview_id)
         vectors = utterance_vectors(db, rows, model)
         turns = [Turn(r["id"], r["role"], r["text"]) for r in rows]
-        coded = coding_engine().code_turns(turns, vectors)
+        customer = {t.id: t.text for t in turns if is_customer(t.role)}
+        readings = stored_readings(db, customer)  # loop codes say what the feedback reader finds, as the map does
+        coded = coding_engine().code_turns(turns, vectors, kept_codings(db, list(customer)), readings)
         save_suggestions(db, codebook, [r["id"] for r in rows], coded.suggestions)
         save_scopes(db, [r["id"] for r in rows], coded.scopes)
-        customer = {t.id: t.text for t in turns if is_customer(t.role)}
-        gate_loops(db, codebook, customer)  # loop codes say what the feedback reader finds, as the map does
         stored_five_ws(db, customer)  # parsed now, so building the map is quick
-        stored_readings(db, customer)
         stored_parts(db, codebook, customer, coding_engine())
         if not any(is_customer(t.role) for t in turns):
             return f"{code}: no customer speech to code"

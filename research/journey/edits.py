@@ -39,10 +39,11 @@ def load_edits(db: Database) -> list[InsightEdit]:
 
 
 def _save(db: Database, action: Action, insight: Insight, text: str | None = None, quote_id: int | None = None, target: Insight | None = None) -> int:
-    return db["insight_edits"].insert({
-        "action": action, "stage": insight.stage, "utterance_ids": json.dumps(sorted(insight.utterance_ids)), "text": text, "quote_id": quote_id,
-        "target_ids": json.dumps(sorted(target.utterance_ids)) if target else None, "created_at": now(),
-    }).last_pk
+    with db.atomic():  # one transaction: a fault met at its commit (a full disk) leaves no edit behind
+        return db["insight_edits"].insert({
+            "action": action, "stage": insight.stage, "utterance_ids": json.dumps(sorted(insight.utterance_ids)), "text": text, "quote_id": quote_id,
+            "target_ids": json.dumps(sorted(target.utterance_ids)) if target else None, "created_at": now(),
+        }).last_pk
 
 
 def rename(db: Database, insight: Insight, text: str) -> int:
@@ -71,9 +72,10 @@ def merge(db: Database, source: Insight, target: Insight) -> int:
 
 
 def undo(db: Database, edit_id: int) -> None:
-    if not db["insight_edits"].count_where("id = ?", [edit_id]):
-        raise ResearchError(f"no insight edit {edit_id}")
-    db["insight_edits"].delete(edit_id)
+    with db.atomic():
+        if not db["insight_edits"].count_where("id = ?", [edit_id]):
+            raise ResearchError(f"no insight edit {edit_id}")
+        db["insight_edits"].delete(edit_id)
 
 
 def _best(ids: frozenset[int], candidates: list[frozenset[int]]) -> int | None:

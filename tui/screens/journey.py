@@ -195,6 +195,8 @@ class JourneyScreen(SavesToStudy, Screen):
         self.query_one(OutlookList).show(journey)
         self.sub_title = journey.filter_line() or f"all {journey.participants} participants"
         summary = Text(journey.coverage.line)
+        if journey.filters and not journey.coverage.customer_utterances:  # it read "0 of 0 customer utterances (0%) are placed"
+            summary = Text(f"No participant is {journey.filter_line()}; f changes the filters.")
         if not journey.filters:
             summary.append(f" · {journey.participants} participants in {journey.interviews} interviews", style="dim")
         empty = nothing_placed_line(journey)

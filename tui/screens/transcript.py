@@ -320,7 +320,9 @@ class TranscriptScreen(SavesToStudy, Screen):
                     self.app.map_is_stale = True
                     self.reload(full=False)
 
-        self.app.push_screen(CodePicker(self._codes(), f"Recode '{coding.name}' as"), done)
+        group = coding.key.split(":")[0] + ":"  # a recode mostly stays in its group (another stage, another emotion): those first
+        codes = [c for c in self._codes() if c[0] != coding.key]
+        self.app.push_screen(CodePicker(sorted(codes, key=lambda c: not c[0].startswith(group)), f"Recode '{coding.name}' as"), done)
 
     def action_add_code(self) -> None:
         u = self.current
