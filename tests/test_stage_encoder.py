@@ -38,11 +38,11 @@ def test_a_tiny_fine_tune_changes_embeddings_deterministically_and_is_reused(tmp
     assert np.abs(tuned - base).max() > 1e-3 and np.allclose(np.linalg.norm(tuned, axis=1), 1, atol=1e-5)
     assert set(classifier.keys) == {"stage:discovery", "stage:decision", "stage:"}
     again = StageEncoder.tuned(lower, training_pairs(DECISIONS, EXAMPLES)).embed(texts)
-    assert np.array_equal(again, tuned)  # the same decisions tune the same encoder
+    assert np.allclose(again, tuned, atol=1e-6)  # the same decisions tune the same encoder (to the last bits of threaded sums)
     [stored] = tmp_path.glob("stage-encoder-*.npz")
     stamp = stored.stat().st_mtime_ns
     reused, _ = tuned_stage_encoder(DECISIONS, EXAMPLES, "stage", tmp_path)
-    assert np.array_equal(reused.embed(texts), tuned) and stored.stat().st_mtime_ns == stamp and len(list(tmp_path.iterdir())) == 1
+    assert np.allclose(reused.embed(texts), tuned, atol=1e-6) and stored.stat().st_mtime_ns == stamp and len(list(tmp_path.iterdir())) == 1
     changed, _ = tuned_stage_encoder(DECISIONS[:2], EXAMPLES, "stage", tmp_path)
     assert [p.name for p in tmp_path.iterdir()] != [stored.name] and not np.array_equal(changed.embed(texts), tuned)  # other decisions: tuned again, in place of the old
     assert tuned_stage_encoder([DECISIONS[2]], EXAMPLES, "stage", tmp_path) is None  # no accepted stage: nothing to learn
