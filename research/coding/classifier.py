@@ -26,16 +26,13 @@ class GroupClassifier:
     model: LogisticRegression
 
     @classmethod
-    def fit(cls, examples: dict[str, np.ndarray], kept_on_disk: bool = True) -> GroupClassifier | None:
-        """`examples[key]`: unit embeddings per class. None with fewer than two classes. A fit for one study only
-        (on its own encoder, `stage_encoder`) is not `kept_on_disk`."""
+    def fit(cls, examples: dict[str, np.ndarray]) -> GroupClassifier | None:
+        """`examples[key]`: unit embeddings per class. None with fewer than two classes."""
         keys = [key for key, vectors in examples.items() if len(vectors)]
         if len(keys) < 2:
             return None
         features = np.concatenate([examples[key] for key in keys])
         labels = np.concatenate([np.full(len(examples[key]), n) for n, key in enumerate(keys)])
-        if not kept_on_disk:
-            return cls(keys, _fitted(features, labels, REGULARISATION, (), ""))
         digest = hashlib.sha256(repr((features.shape, features.dtype, labels.dtype)).encode() + features.tobytes() + labels.tobytes()).hexdigest()
         return cls(keys, kept(_fitted, features, labels, REGULARISATION, versions("scikit-learn", "numpy", "scipy"), digest, ignore=["features", "labels"]))
 

@@ -30,7 +30,6 @@ from research.coding.learned import Decided, LearnedModels
 from research.coding.rules import RuleMatcher
 from research.coding.scope import LogisticsLikeness, TurnScope
 from research.coding.smoothing import smooth_ordered
-from research.coding.stage_encoder import StageDecision, confirmed, tuned_stage_encoder
 from research.embeddings import PACKAGED, embed, embed_kept, is_packaged
 from research.nlp import parse
 
@@ -167,7 +166,7 @@ class CodingEngine:
         """Use what `--learn` trained and the decisions it adapts to (see `adaptation`): per-code models and
         biases, and for single-choice groups a prior shift, the decided utterances as neighbours and how far
         their keywords are trusted."""
-        self.learned, self.adaptations, self.biases, self.tuned = LearnedModels({}), {}, {}, {}
+        self.learned, self.adaptations, self.biases = LearnedModels({}), {}, {}
         for group in self.codebook.groups:
             if group.kind == "single" and group.id not in self.classifiers:  # trained on the codebook and corpus only: once
                 self.classifiers[group.id] = GroupClassifier.fit(self._stage_examples(group))
@@ -188,38 +187,9 @@ class CodingEngine:
                 neighbours = np.stack([d.neighbours if d.neighbours is not None else d.vector for d in decided]).astype(v.dtype)
                 rules = self._rule_evidence(group, [self.rules.matches(doc) for doc in self.rules.docs([d.text for d in decided])]) if self.use_rules else None
                 shares = QUESTION_SHARES if question.any() else (1.0,)  # decided alone, the question's weight changes nothing
-                stage_input = None
-                if group.ordered and self.use_model and self.classifiers.get(group.id) is not None:
-                    self._tune_stage(group, decided, learned)
-                    if group.id in self.tuned:  # decided utterances read by the study's encoder alone: their neighbours' texts are not kept
-                        stage_input = self.tuned[group.id][0].embed([d.text for d in decided])
-                probabilities = {share: self._single_probabilities(group, v, question, neighbours, question_weight=share * QUESTION_WEIGHT, stage_input=stage_input) for share in shares}
+                probabilities = {share: self._single_probabilities(group, v, question, neighbours, question_weight=share * QUESTION_WEIGHT) for share in shares}
                 self.adaptations[group.id] = GroupAdaptation.fit(decisions, probabilities, rules, RULE_WEIGHT)
         self.learned = learned
-
-    def _tune_stage(self, group: CodeGroup, decided: list[Decided], learned: LearnedModels) -> None:
-        """The study's own encoder and a classifier refitted on its embeddings of the stage examples (`stage_encoder`),
-        kept only when the decisions confirm it."""
-        by_text: dict[str, StageDecision] = {}
-        for d in decided:
-            code = d.code_key.split(":", 1)[1]
-            was = by_text.get(d.text, StageDecision(d.text, ""))
-            by_text[d.text] = StageDecision(d.text, code if d.accepted else was.accepted, was.rejected + (() if d.accepted else (code,)))
-        examples = self._stage_example_texts(group)
-        decisions = list(by_text.values())
-        tuned = tuned_stage_encoder(decisions, examples, group.id, learned.folder, self.embedding_model)
-        if tuned is not None and confirmed(decisions, examples, group.id, self.classifiers[group.id], self.embedding_model):
-            self.tuned[group.id] = tuned
-
-    def _stage_example_texts(self, group: CodeGroup) -> dict[str, list[str]]:
-        """The texts of `_stage_examples`, by class id ('' for outside), in the same order."""
-        texts = {code.id: [code.definition, *code.examples] for code in group.codes} | {"": list(group.none_examples)}
-        if len(self._stage_examples(group)[f"{group.id}:{group.codes[0].id}"]) > len(texts[group.codes[0].id]):
-            from research.coding.journey_corpus import generated_sentences
-
-            for sentence in generated_sentences():
-                texts[sentence.label].append(sentence.text)
-        return {label: per for label, per in texts.items() if per}
 
     def _group_decisions(self, group: CodeGroup, rows: list[Decided]) -> GroupDecisions:
         """The group's accepted and rejected utterances over its class columns (one row per decision)."""
@@ -429,12 +399,7 @@ class CodingEngine:
         suggestions: list[Suggestion] = []
         scopes: dict[int, TurnScope] = {}
         for group in self.codebook.groups:
-            stage_input = None
-            if group.id in self.tuned:  # the study's own encoder reads the turns for the stage classifier
-                tuned = self.tuned[group.id][0].embed([t.text for t in turns])
-                _, _, tuned_context = answer_context([t.role for t in turns], tuned)
-                stage_input = _unit(0.8 * tuned[customer] + 0.2 * tuned_context)
-            scores = self._group_scores(group, answer, question, context, matches, emotion_probs, features, stage_input)
+            scores = self._group_scores(group, answer, question, context, matches, emotion_probs, features)
             chosen = self._choose(group, turn_ids, scores)
             if group.ordered and not scopes:
                 scopes = self._scopes(group, turn_ids, scores, chosen, answer, [turns[i].text for i in customer])
@@ -477,15 +442,15 @@ class CodingEngine:
         content = np.concatenate([self.prototypes.examples[f"{group.id}:{code.id}"] for code in group.codes])
         return LogisticsLikeness.fit(self.prototypes.examples[f"{group.id}:"], self._stage_examples(group)[f"{group.id}:"], content)
 
-    def _group_scores(self, group: CodeGroup, answer, question, context, matches, emotion_probs, features, stage_input: np.ndarray | None = None) -> dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]:
-        """{code key: (confidence per turn, evidence per source per turn)}; `stage_input`: what the study's own stage classifier reads (see `_single_probabilities`)."""
+    def _group_scores(self, group: CodeGroup, answer, question, context, matches, emotion_probs, features) -> dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """{code key: (confidence per turn, evidence per source per turn)}."""
         keys = [f"{group.id}:{code.id}" for code in group.codes]
         outside = group.kind == "single" and bool(group.none_examples)
         adaptation = self.adaptations.get(group.id) if group.kind == "single" and self.use_model else None
         asked = QUESTION_WEIGHT * (adaptation.question_share if adaptation is not None else 1.0)
         similarity = np.stack([self._similarity(key, answer, question, context, asked) for key in keys + [f"{group.id}:"] * outside], axis=1)
         if group.kind == "single":
-            zero_shot = self._single_probabilities(group, answer, question, context, similarity, stage_input=stage_input)
+            zero_shot = self._single_probabilities(group, answer, question, context, similarity)
             features = None  # single-choice groups learn through their adaptation (see `adapt`)
             if adaptation is not None:
                 zero_shot = adaptation.apply(zero_shot, _unit(answer))
@@ -515,20 +480,15 @@ class CodingEngine:
             result[key] = (shifted(confidence, self.biases[key]) if key in self.biases else confidence, evidence)
         return result
 
-    def _single_probabilities(self, group: CodeGroup, answer, question, context, similarity: np.ndarray | None = None, question_weight: float = QUESTION_WEIGHT, stage_input: np.ndarray | None = None) -> np.ndarray:
+    def _single_probabilities(self, group: CodeGroup, answer, question, context, similarity: np.ndarray | None = None, question_weight: float = QUESTION_WEIGHT) -> np.ndarray:
         """A single-choice group's class probabilities (codes, then outside when the group has none examples):
-        its classifier blended with the softmax of the similarity to each class's examples. With `stage_input` (the
-        turns as the study's own encoder reads them, `_tune_stage`) the study's classifier replaces the codebook's."""
+        its classifier blended with the softmax of the similarity to each class's examples."""
         columns = self._class_keys(group)
         if similarity is None:
             similarity = np.stack([self._similarity(key, answer, question, context, question_weight) for key in columns], axis=1)
         probabilities = _softmax(similarity / SIMILARITY_SCALE)
         classifier = self.classifiers.get(group.id)
-        if stage_input is not None and group.id in self.tuned:
-            probs = self.tuned[group.id][1].probabilities(stage_input)
-            trained = np.stack([probs.get(key, np.zeros(len(answer))) for key in columns], axis=1)
-            probabilities = CLASSIFIER_WEIGHT * trained + (1 - CLASSIFIER_WEIGHT) * probabilities
-        elif classifier is not None and self.use_model:
+        if classifier is not None and self.use_model:
             probs = classifier.probabilities(_unit(0.8 * answer + 0.2 * context))
             trained = np.stack([probs.get(key, np.zeros(len(answer))) for key in columns], axis=1)
             probabilities = CLASSIFIER_WEIGHT * trained + (1 - CLASSIFIER_WEIGHT) * probabilities

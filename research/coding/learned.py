@@ -13,7 +13,6 @@ Stored in study.db (`learned_models`) as plain arrays: no pickles in a study fol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -51,7 +50,6 @@ class Decided:
 class LearnedModels:
     codes: dict[str, LearnedCode]
     decided: list[Decided] = field(default_factory=list)  # the decisions on the codes `--learn` adapted
-    folder: Path | None = None  # where the study's own stage encoder is kept (`stage_encoder`); None: tuned in memory only
 
     def predict(self, key: str, features: np.ndarray) -> np.ndarray | None:
         model = self.codes.get(key)

@@ -31,8 +31,7 @@ STAGE = "code"
 PREPARE_CHARACTERS = 60_000  # customer speech prepared, then coded, at a time (about an hour's interview): its Docs,
 # answers and their parts (a part per ~50 characters), stay in research.nlp's parse cache (PARSED_KEPT) until coded,
 # so each is parsed once however large the study, and memory stays bounded
-LEARNED_FOLDER = "learned"  # the study's own stage encoder (`stage_encoder`), tuned on its decisions
-ENGINE_VERSION = "10"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: decisions set how far stage keywords are trusted, a prior shift must pick more held-out decisions right; 6: a broader journey corpus (phrasings without stage keywords, keywords used for other stages); 7: a self-introduction no stage placed is logistics, not weak; 8: journey-corpus phrasings of buying as a process (applications, checks, approvals, waiting); 9: feedback-loop suggestions gated by the feedback reader (`feedback_loops`); 10: the stage classifier reads a study's decisions through its own fine-tuned encoder
+ENGINE_VERSION = "9"  # 2: a trained stage classifier, journey scopes, smoothing within thresholds; 3: adaptation to decisions; 4: neutral when it beats every feeling, answers read in parts; 5: decisions set how far stage keywords are trusted, a prior shift must pick more held-out decisions right; 6: a broader journey corpus (phrasings without stage keywords, keywords used for other stages); 7: a self-introduction no stage placed is logistics, not weak; 8: journey-corpus phrasings of buying as a process (applications, checks, approvals, waiting); 9: feedback-loop suggestions gated by the feedback reader (`feedback_loops`)
 
 
 def study_codebook(study: Study) -> tuple[Codebook, Path]:
@@ -145,7 +144,6 @@ def run_code(study: Study, force: bool = False, learn: bool = False, codes: list
     if learn:
         learn_from_decisions(study, codebook)
     learned = load_learned(db)
-    learned.folder = study.root / LEARNED_FOLDER
     engine: list[CodingEngine] = []  # built on first use: loading spaCy and the models takes seconds
 
     def coding_engine() -> CodingEngine:
