@@ -1,6 +1,6 @@
 """Coding accuracy and speed, the new engine beside a reference commit's engine in the same run.
 
-    python benchmarks/coding.py [--study demo-study] [--reference 44598ed] [--quick]
+    python benchmarks/coding.py [--study demo-study] [--reference 44598ed] [--quick] [--sizes 0 20] [--orders N]
 
 - Stage and emotion macro-F1 on the demo scripts' labels and on ../shared/data/journey-stages-dev
   (single utterances from other domains, coded alone), for the engine and two baselines (keywords
@@ -55,8 +55,9 @@ def engines(with_emotions: bool = True) -> dict:
     }
 
 
-def accuracy(domain_studies: list[Path]) -> dict:
-    """{engine: {data set: [stage macro-F1, emotion macro-F1]}}, the learning curves and the time to code a 60-minute interview."""
+def accuracy(domain_studies: list[Path], sizes: list[int], orders: int) -> dict:
+    """{engine: {data set: [stage macro-F1, emotion macro-F1]}}, the learning curves (at `sizes` decisions, `orders` orders)
+    and the time to code a 60-minute interview."""
     from research.coding.evaluate import evaluate, evaluate_utterances, learning_curve, read_domain_study, read_journey_stages, script_turns, scripts_learning_curve
     from research.demo_corpus import reference_scripts
     from research.embeddings import embed
@@ -73,8 +74,8 @@ def accuracy(domain_studies: list[Path]) -> dict:
             domain = evaluate(engine, read_domain_study(folder))
             out[name][f"{folder.name} study"] = [domain.stage_macro_f1, domain.emotion_macro_f1]
     if DEV.is_file():
-        out["learning"] = {n: list(pair) for n, pair in learning_curve(built["full"], read_journey_stages(DEV), LEARNING_SIZES, seeds=LEARNING_ORDERS).items()}
-    out["domain learning"] = {folder.name: {n: list(pair) for n, pair in scripts_learning_curve(built["full"], read_domain_study(folder), LEARNING_SIZES, seeds=LEARNING_ORDERS).items()}
+        out["learning"] = {n: list(pair) for n, pair in learning_curve(built["full"], read_journey_stages(DEV), sizes, seeds=orders).items()}
+    out["domain learning"] = {folder.name: {n: list(pair) for n, pair in scripts_learning_curve(built["full"], read_domain_study(folder), sizes, seeds=orders).items()}
                               for folder in domain_studies}
     turns = [t for turns, _ in script_turns(reference_scripts()) for t in turns]
     long_interview = turns * max(1, round(400 / sum(t.role == "customer" for t in turns)))
@@ -84,16 +85,16 @@ def accuracy(domain_studies: list[Path]) -> dict:
     return out
 
 
-def reference_accuracy(revision: str, domain_studies: list[Path]) -> dict | None:
+def reference_accuracy(revision: str, domain_studies: list[Path], sizes: list[int], orders: int) -> dict | None:
     """`accuracy()` of `revision`'s research package and codebooks, scored by this checkout's evaluation code."""
     def scored_here(folder: Path) -> list[str]:
         shutil.copy(REPO / "research" / "coding" / "evaluate.py", folder / "research" / "coding" / "evaluate.py")  # the scoring, not the method
-        return ["--accuracy-json", *[f"--domain-study={study.resolve()}" for study in domain_studies]]
+        return ["--accuracy-json", *[f"--domain-study={study.resolve()}" for study in domain_studies], "--sizes", *map(str, sizes), f"--orders={orders}"]
 
     return run_at_revision(revision, __file__, scored_here, paths=("research", "codebooks", "interviews/demo/scripts"))
 
 
-def show_accuracy(new: dict, old: dict | None, revision: str) -> None:
+def show_accuracy(new: dict, old: dict | None, revision: str, orders: int) -> None:
     for name in [k for k in new if isinstance(new[k], dict) and k not in ("learning", "domain learning")]:
         for data, (stage, emotion) in new[name].items():
             line = f"{name:<15} {data:<19} stage macro-F1 {stage:.3f}  emotion macro-F1 {emotion:.3f}"
@@ -105,7 +106,7 @@ def show_accuracy(new: dict, old: dict | None, revision: str) -> None:
     for data, (curve, before_curve) in curves.items():
         if not curve:
             continue
-        print(f"Adaptation on {data} (`--learn` after a researcher decided n utterances; every utterance scored once, decided by nobody; mean of {LEARNING_ORDERS} orders):")
+        print(f"Adaptation on {data} (`--learn` after a researcher decided n utterances; every utterance scored once, decided by nobody; mean of {orders} orders):")
         for n, (stage, emotion, *spread) in curve.items():
             line = f"  {n:>2} decisions: stage macro-F1 {stage:.3f} ({_spread(spread)})  emotion macro-F1 {emotion:.3f}"
             before = before_curve.get(str(n))
@@ -150,6 +151,8 @@ def main() -> None:
     parser.add_argument("--reference", default=DEFAULT_REFERENCE, help="a git revision whose engine runs beside this one ('' skips it)")
     parser.add_argument("--domain-study", type=Path, action="append", help="a folder of labelled interviews in a new domain (see benchmarks/domain_studies); default: each folder there")
     parser.add_argument("--quick", action="store_true", help="skip MELD and GoEmotions (the emotion model's own scores)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=LEARNING_SIZES, help="decisions at which the learning curves are scored (default 0 10 20 30)")
+    parser.add_argument("--orders", type=int, default=LEARNING_ORDERS, help="decision orders averaged (default 10)")
     parser.add_argument("--accuracy-json", action="store_true", help=argparse.SUPPRESS)  # the reference subprocess
     args = parser.parse_args()
     import torch
@@ -157,11 +160,11 @@ def main() -> None:
     torch.set_num_threads(1)  # two cores shared: more threads than cores only thrash
     domain_studies = args.domain_study or sorted(p for p in DOMAIN_STUDIES.iterdir() if p.is_dir())
     if args.accuracy_json:
-        print(json.dumps(accuracy(domain_studies)))
+        print(json.dumps(accuracy(domain_studies, args.sizes, args.orders)))
         return
-    old = reference_accuracy(args.reference, domain_studies) if args.reference else None
-    new = accuracy(domain_studies)
-    show_accuracy(new, old, args.reference)
+    old = reference_accuracy(args.reference, domain_studies, args.sizes, args.orders) if args.reference else None
+    new = accuracy(domain_studies, args.sizes, args.orders)
+    show_accuracy(new, old, args.reference, args.orders)
     engine = engines()["full"]
     if args.study:
         from research.coding.evaluate import engine_codes, evaluate_study, study_learning_curve
@@ -173,8 +176,8 @@ def main() -> None:
         scores = evaluate_study(study.db, reference_scripts(), timings, engine_codes(engine, study.db, model))
         print(f"demo study {args.study} (speech-recognised): stage macro-F1 {scores.stage_macro_f1:.3f}  emotion macro-F1 {scores.emotion_macro_f1:.3f}")
         started = time.process_time()
-        curve = study_learning_curve(engine, study.db, reference_scripts(), timings, model, LEARNING_SIZES, seeds=LEARNING_ORDERS)
-        print(f"Adaptation on the demo study (`--learn` after n utterances decided; each coded in its interview; mean of {LEARNING_ORDERS} orders; {time.process_time() - started:.0f} CPU s):")
+        curve = study_learning_curve(engine, study.db, reference_scripts(), timings, model, args.sizes, seeds=args.orders)
+        print(f"Adaptation on the demo study (`--learn` after n utterances decided; each coded in its interview; mean of {args.orders} orders; {time.process_time() - started:.0f} CPU s):")
         for n, (stage, emotion, *spread) in curve.items():
             print(f"  {n:>2} decisions: stage macro-F1 {stage:.3f} ({_spread(spread)})  emotion macro-F1 {emotion:.3f}")
     if not args.quick:
