@@ -152,32 +152,35 @@ class PiiDetector:
     def detect(self, texts: list[str], propagate: bool = True) -> list[list[PiiSpan]]:
         """PII spans for each text. A name found in a text is looked for in the rest of it; with
         `propagate`, the texts are one document (an interview) and it is looked for in all of them."""
-        first = self._analyze(texts)
+        first, things = self._analyze(texts)
         if propagate:
-            return self._propagate(texts, first)
-        return [self._propagate([text], [spans])[0] for text, spans in zip(texts, first)]
+            return self._propagate(texts, first, set().union(*things))
+        return [self._propagate([text], [spans], named)[0] for text, spans, named in zip(texts, first, things)]
 
     def detect_documents(self, documents: list[list[str]]) -> list[list[list[PiiSpan]]]:
         """detect() for many small documents (survey answers, tickets) in one batch; a name propagates within its own document only."""
-        first = self._analyze([text for document in documents for text in document])
+        first, things = self._analyze([text for document in documents for text in document])
         result, cursor = [], 0
         for document in documents:
-            result.append(self._propagate(document, first[cursor : cursor + len(document)]))
+            result.append(self._propagate(document, first[cursor : cursor + len(document)], set().union(*things[cursor : cursor + len(document)])))
             cursor += len(document)
         return result
 
-    def _analyze(self, texts: list[str]) -> list[list[PiiSpan]]:
+    def _analyze(self, texts: list[str]) -> tuple[list[list[PiiSpan]], list[set[str]]]:
+        """Each text's spans, and the words its grammar calls things (`name_grammar`: "Our bank, Monzo,", "Zurvo were useless")."""
         from presidio_analyzer import BatchAnalyzerEngine
 
         batch = BatchAnalyzerEngine(analyzer_engine=analyzer())
-        results = batch.analyze_iterator(texts, language="en", entities=[*ENTITY_TYPES, NOT_A_PERSON], score_threshold=MIN_SCORE, batch_size=64)
-        return [self._spans(text, found) for text, found in zip(texts, results)]
+        results = list(batch.analyze_iterator(texts, language="en", entities=[*ENTITY_TYPES, NOT_A_PERSON], score_threshold=MIN_SCORE, batch_size=64))
+        things = [{_key(word) for result in found if result.entity_type == NOT_A_PERSON for word in _words(text[result.start : result.end])} for text, found in zip(texts, results)]
+        return [self._spans(text, found) for text, found in zip(texts, results)], things
 
-    def _propagate(self, texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
+    def _propagate(self, texts: list[str], found: list[list[PiiSpan]], named_things: set[str]) -> list[list[PiiSpan]]:
         """A name detected once is looked for everywhere else, misheard forms included ("Midio" ... "Medio"); but not
         an everyday word of it that the same document also writes in lower case: the "Okay" of a quoted "Okay Tobias"
-        is not looked for in every "Okay." of an interview that says "can you hear me okay?"."""
-        found = _without_things(texts, found)
+        is not looked for in every "Okay." of an interview that says "can you hear me okay?". `named_things`: the words
+        the document's grammar calls things somewhere."""
+        found = _without_things(texts, found, named_things)
         lower = {word for text in texts for word in _LOWER_WORD.findall(text)}
         names = {}
         for text, spans in zip(texts, found):
@@ -251,19 +254,21 @@ def _leading_word_length(piece: str) -> int:
     return len(piece) - len(rest.lstrip())
 
 
-def _without_things(texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
+def _without_things(texts: list[str], found: list[list[PiiSpan]], named_things: set[str]) -> list[list[PiiSpan]]:
     """Drop a PERSON that nothing around calls a name (not known, not cued) whose every name-like word is a thing in
-    this document: shaped as a brand ("AeroPure", "HomeHub"; `brand_shaped`), or on no name list, named more than
-    once and somewhere named as a thing, by a determiner before it ("the Paxlovid", "those Plexiglas shields") or by
-    the common noun it qualifies ("Solvelo plan", "Zentrix app"; not a family or household): people's names seldom
-    take either, though once is too little to tell ("the Dratchev novel")."""
+    this document: shaped as a brand ("AeroPure", "HomeHub"; `brand_shaped`); or on no name list and somewhere
+    called a thing by the grammar (`named_things`: one sense per discourse, so "Zurvo" of "Zurvo were useless" is
+    a thing in every answer); or on no name list, named more than once and somewhere named as a thing, by a
+    determiner before it ("the Paxlovid", "those Plexiglas shields") or by the common noun it qualifies ("Solvelo
+    plan", "Zentrix app"; not a family or household): people's names seldom take either, though once is too little
+    to tell ("the Dratchev novel")."""
     persons = [(text, span) for text, spans in zip(texts, found) for span in spans if span.entity_type == "PERSON" and not span.known]
     if not persons:
         return found
     cued = {word for text, span in persons if span.cued for word in _name_words(text[span.start : span.end])}
     mentions = Counter(word for text, span in persons for word in _name_words(text[span.start : span.end]))
     candidates = {word for word in mentions if word not in cued and not is_listed_name(word)}
-    things = {word for word in mentions if word not in cued and brand_shaped(word)} | _named_as_things(texts, candidates, mentions)
+    things = {word for word in mentions if word not in cued and brand_shaped(word)} | (candidates & named_things) | _named_as_things(texts, candidates, mentions)
     if not things:
         return found
 
