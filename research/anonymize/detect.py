@@ -8,7 +8,9 @@ not whenever spaCy sees one, so brands, retailers and channels survive.
 
 A PERSON must hold a word that could be a name (see `gazetteer.could_be_name`): spaCy's
 small model calls "COVID-19", "Q3", "Laughter" and "Americans" people in real speech. Names
-found by their context (a title, a vocative, an introduction) need only be shaped like one.
+found by their context (a title, a vocative, an introduction) need only be shaped like one; a
+word spaCy alone calls a person that is on no name list and spelled as things are ("Hyperoptic",
+`name_likeness`) is none.
 Within an interview, a PERSON that nothing calls a name is dropped when it is shaped as a brand
 ("AeroPure"), or when it is on no name list, named more than once, and somewhere named as a thing
 ("the Paxlovid medication", "the Solvelo plan").
@@ -33,6 +35,7 @@ from research.anonymize.gazetteer import brand_shaped, could_be_name, is_common_
 from research.anonymize.known_names import KnownName, find_known_names
 from research.anonymize.name_context import ContextNameRecognizer
 from research.anonymize.name_grammar import NOT_A_PERSON, GrammarNameRecognizer
+from research.anonymize.name_likeness import name_likeness
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
 from research.anonymize.spoken import spoken_recognizers
 from research.nlp import SPACY_MODEL, load_spacy, parse
@@ -105,6 +108,7 @@ def analyzer():
     for recognizer in [*spoken_recognizers(), StreetAddressRecognizer(), GazetteerNameRecognizer(), ContextNameRecognizer(), GrammarNameRecognizer()]:
         engine.registry.add_recognizer(recognizer)
     warm_gazetteers()
+    name_likeness()
     # The engine's millions of objects live as long as the process. Freezing them spares every
     # later collection the walk over them (PyAV decoding collects once per file: 0.3 s each).
     gc.freeze()
@@ -331,6 +335,8 @@ def _person(piece: str, recognizer: str, upper_case_text: bool) -> bool:
         return recognizer != "SpacyRecognizer" or all(is_name(word) or is_rare_word(word) for word in words)  # "lena andersson", not "boo boo"
     if len(words) == 1 and (words[0].casefold() in NOT_NAMES or (recognizer == "GazetteerNameRecognizer" and is_dictionary_word(words[0]))):
         return False  # the gazetteers alone can't tell "Delta" or "America" the name from the word
+    if recognizer == "SpacyRecognizer" and len(words) == 1 and not is_listed_name(words[0]) and name_likeness().score(_key(words[0])) < name_likeness().word_below:
+        return False  # spaCy alone, a word on no name list spelled as things are: "Hyperoptic", "Tesco"
     if recognizer == "GazetteerNameRecognizer":  # the gazetteers alone: every word could be a name ("Ravil G Yefimov", not "Yoga Studio")
         return all(could_be_name(word, upper_case_text) for word in words if len(word) > 1 and word[:1].isupper())
     return any(could_be_name(word, upper_case_text) for word in words if word[:1].isupper())
