@@ -219,6 +219,7 @@ def test_what_the_grammar_treats_as_a_company_is_no_name_in_any_answer_while_peo
         "Tomasz who runs the shop is nice.": ["Tomasz"],
         "Kagiso and Nandi are always late.": ["Kagiso", "Nandi"],
         "The prizes went to Lokelani, Wikitoria and Ahanu.": ["Lokelani", "Wikitoria", "Ahanu"],
+        "I copied in Hye-jin, Lokelani and the finance lead.": ["Hye-jin", "Lokelani"],  # the whole name, not "[PERSON]-jin"
     }
     found = detector.detect(list(people), propagate=False)
     assert [[text[s.start : s.end] for s in spans if s.entity_type == "PERSON"] for text, spans in zip(people, found)] == list(people.values())

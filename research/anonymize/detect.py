@@ -216,7 +216,8 @@ class PiiDetector:
             piece = text[start : result.end]
             if kind == "URL" and re.search(r"\bat\b|@", piece, re.IGNORECASE):
                 kind = "EMAIL"
-            spans.append(PiiSpan(start, result.end, kind, _normalise(piece), cued=(result.recognition_metadata or {}).get("recognizer_name") in CUED))
+            end = _hyphenated_end(text, result.end) if kind == "PERSON" else result.end
+            spans.append(PiiSpan(start, end, kind, _normalise(text[start:end]), cued=(result.recognition_metadata or {}).get("recognizer_name") in CUED))
         for match in find_known_names(text, self.known):
             spans.append(PiiSpan(match.start, match.end, match.name.entity_type, entity_key(match.name.text), known=True))
         return merge(spans, text)
@@ -246,6 +247,16 @@ def _called_a_thing(result, piece: str, things: list[tuple[int, int]]) -> bool:
         return False
     inside = any(start <= result.start and result.end <= end for start, end in things)
     return inside and not all(is_name(word) for word in _words(piece))
+
+
+_NAME_TAIL = re.compile(r"-([a-z]+)\b")
+
+
+def _hyphenated_end(text: str, end: int) -> int:
+    """A name's end with the lower-case part a hyphen joins to it ("Seo-yeon", "Ji-eun"), which would otherwise be
+    left beside the placeholder; not an everyday word ("Tomasz-style")."""
+    tail = _NAME_TAIL.match(text, end)
+    return tail.end() if tail and not is_common_word(tail.group(1)) else end
 
 
 def _leading_word_length(piece: str) -> int:
