@@ -212,6 +212,10 @@ class PiiDetector:
             if result.entity_type == NOT_A_PERSON or self._allowed(piece) or not self._keep(result, piece, text) or _called_a_thing(result, piece, things):
                 continue
             kind = ENTITY_TYPES[result.entity_type]
+            if kind == "PERSON" and _spelled_as_a_thing(result, piece):
+                if "ORGANIZATION" not in self.keep_spacy:
+                    continue
+                kind = "ORGANIZATION"
             start = result.start + _leading_word_length(piece) if kind == "PERSON" else result.start
             piece = text[start : result.end]
             if kind == "URL" and re.search(r"\bat\b|@", piece, re.IGNORECASE):
@@ -238,6 +242,15 @@ class PiiDetector:
         if result.entity_type == "PERSON":
             return _person(piece, recognizer, text.isupper()) and (recognizer == "SpelledNameRecognizer" or _named_compound(text, result.start, result.end))
         return True
+
+
+def _spelled_as_a_thing(result, piece: str) -> bool:
+    """A PERSON of spaCy's alone that is one word on no name list spelled as things are ("Hyperoptic", "Tesco";
+    `name_likeness`): an organisation, redacted only when organisations are."""
+    words = _words(piece)
+    if (result.recognition_metadata or {}).get("recognizer_name") != "SpacyRecognizer" or len(words) != 1 or is_listed_name(_key(words[0])):
+        return False
+    return name_likeness().score(_key(words[0])) < name_likeness().word_below
 
 
 def _called_a_thing(result, piece: str, things: list[tuple[int, int]]) -> bool:
@@ -346,8 +359,6 @@ def _person(piece: str, recognizer: str, upper_case_text: bool) -> bool:
         return recognizer != "SpacyRecognizer" or all(is_name(word) or is_rare_word(word) for word in words)  # "lena andersson", not "boo boo"
     if len(words) == 1 and (words[0].casefold() in NOT_NAMES or (recognizer == "GazetteerNameRecognizer" and is_dictionary_word(words[0]))):
         return False  # the gazetteers alone can't tell "Delta" or "America" the name from the word
-    if recognizer == "SpacyRecognizer" and len(words) == 1 and not is_listed_name(words[0]) and name_likeness().score(_key(words[0])) < name_likeness().word_below:
-        return False  # spaCy alone, a word on no name list spelled as things are: "Hyperoptic", "Tesco"
     if recognizer == "GazetteerNameRecognizer":  # the gazetteers alone: every word could be a name ("Ravil G Yefimov", not "Yoga Studio")
         return all(could_be_name(word, upper_case_text) for word in words if len(word) > 1 and word[:1].isupper())
     return any(could_be_name(word, upper_case_text) for word in words if word[:1].isupper())
