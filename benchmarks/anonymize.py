@@ -15,7 +15,7 @@ and, with --reference COMMIT, with our own detection as it was at that commit (s
    words wrongly matched to a participant, per 1,000 words.
 5. Names in interview speech (benchmarks/names_in_speech.tsv, written apart from every other set):
    names after a role noun, before who/that, rare, listed, lower-case and after a title, and
-   as many traps of the same shapes; scored per half (dev, test): PERSON recall, PERSON
+   as many traps of the same shapes; scored per half (dev, test, fresh): PERSON recall, PERSON
    precision, and trap sentences with no PERSON.
 6. Over-redaction: generic time expressions, speech look-alikes of PII (a stutter,
    quarters, years, acronyms, COVID-19), and product, brand and mode names with no allow list

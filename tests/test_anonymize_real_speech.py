@@ -206,3 +206,29 @@ def test_everyday_words_of_a_real_study_are_not_matched_to_surnames_that_spell_o
         "During COVID we used Zoom, and my son went to Stanford after Brexit. It was a Social Security thing, the Second time."
     )
     assert [text[m.start : m.end] for m in find_known_names(text, sheet)] == []
+
+
+def test_what_the_grammar_treats_as_a_company_is_no_name_in_any_answer_while_people_in_the_same_shapes_are(detector):
+    """A plural verb after one word ("Brintel were"), a noun a company offers ("my Quenta account"), where one pays
+    or buys ("paid with Zembla"): a company, in that answer and in the rest of the interview; singular verbs, two
+    people and a list of names spelled as names are, are people."""
+    interview = ["Brintel were useless about the refund.", "Then Brintel said it was my fault.", "Zurvo who run the buses never paid us back.", "My Quenta account got frozen.", "We paid for it with Zembla."]
+    assert all(not spans for spans in detector.detect(interview))
+    people = {
+        "Nurlan who set it up for us has left.": ["Nurlan"],
+        "Tomasz who runs the shop is nice.": ["Tomasz"],
+        "Kagiso and Nandi are always late.": ["Kagiso", "Nandi"],
+        "The prizes went to Lokelani, Wikitoria and Ahanu.": ["Lokelani", "Wikitoria", "Ahanu"],
+        "I copied in Hye-jin, Lokelani and the finance lead.": ["Hye-jin", "Lokelani"],  # the whole name, not "[PERSON]-jin"
+    }
+    found = detector.detect(list(people), propagate=False)
+    assert [[text[s.start : s.end] for s in spans if s.entity_type == "PERSON"] for text, spans in zip(people, found)] == list(people.values())
+
+
+def test_name_likeness_cut_offs_are_measured_on_held_out_words_and_tell_brands_from_names():
+    from research.anonymize.name_likeness import name_likeness
+
+    model = name_likeness()
+    assert model.word_below < model.list_below < model.list_above
+    assert model.score("Hyperoptic") < model.word_below < model.score("Oluwadamilare")
+    assert model.mean(["Rightmove", "Logitech", "Costco"]) < model.list_below and model.mean(["Lokelani", "Wikitoria", "Ahanu"]) > model.list_above

@@ -8,7 +8,9 @@ not whenever spaCy sees one, so brands, retailers and channels survive.
 
 A PERSON must hold a word that could be a name (see `gazetteer.could_be_name`): spaCy's
 small model calls "COVID-19", "Q3", "Laughter" and "Americans" people in real speech. Names
-found by their context (a title, a vocative, an introduction) need only be shaped like one.
+found by their context (a title, a vocative, an introduction) need only be shaped like one; a
+word spaCy alone calls a person that is on no name list and spelled as things are ("Hyperoptic",
+`name_likeness`) is none.
 Within an interview, a PERSON that nothing calls a name is dropped when it is shaped as a brand
 ("AeroPure"), or when it is on no name list, named more than once, and somewhere named as a thing
 ("the Paxlovid medication", "the Solvelo plan").
@@ -33,6 +35,7 @@ from research.anonymize.gazetteer import brand_shaped, could_be_name, is_common_
 from research.anonymize.known_names import KnownName, find_known_names
 from research.anonymize.name_context import ContextNameRecognizer
 from research.anonymize.name_grammar import NOT_A_PERSON, GrammarNameRecognizer
+from research.anonymize.name_likeness import name_likeness
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
 from research.anonymize.spoken import spoken_recognizers
 from research.nlp import SPACY_MODEL, load_spacy, parse
@@ -105,6 +108,7 @@ def analyzer():
     for recognizer in [*spoken_recognizers(), StreetAddressRecognizer(), GazetteerNameRecognizer(), ContextNameRecognizer(), GrammarNameRecognizer()]:
         engine.registry.add_recognizer(recognizer)
     warm_gazetteers()
+    name_likeness()
     # The engine's millions of objects live as long as the process. Freezing them spares every
     # later collection the walk over them (PyAV decoding collects once per file: 0.3 s each).
     gc.freeze()
@@ -152,32 +156,35 @@ class PiiDetector:
     def detect(self, texts: list[str], propagate: bool = True) -> list[list[PiiSpan]]:
         """PII spans for each text. A name found in a text is looked for in the rest of it; with
         `propagate`, the texts are one document (an interview) and it is looked for in all of them."""
-        first = self._analyze(texts)
+        first, things = self._analyze(texts)
         if propagate:
-            return self._propagate(texts, first)
-        return [self._propagate([text], [spans])[0] for text, spans in zip(texts, first)]
+            return self._propagate(texts, first, set().union(*things))
+        return [self._propagate([text], [spans], named)[0] for text, spans, named in zip(texts, first, things)]
 
     def detect_documents(self, documents: list[list[str]]) -> list[list[list[PiiSpan]]]:
         """detect() for many small documents (survey answers, tickets) in one batch; a name propagates within its own document only."""
-        first = self._analyze([text for document in documents for text in document])
+        first, things = self._analyze([text for document in documents for text in document])
         result, cursor = [], 0
         for document in documents:
-            result.append(self._propagate(document, first[cursor : cursor + len(document)]))
+            result.append(self._propagate(document, first[cursor : cursor + len(document)], set().union(*things[cursor : cursor + len(document)])))
             cursor += len(document)
         return result
 
-    def _analyze(self, texts: list[str]) -> list[list[PiiSpan]]:
+    def _analyze(self, texts: list[str]) -> tuple[list[list[PiiSpan]], list[set[str]]]:
+        """Each text's spans, and the words its grammar calls things (`name_grammar`: "Our bank, Monzo,", "Zurvo were useless")."""
         from presidio_analyzer import BatchAnalyzerEngine
 
         batch = BatchAnalyzerEngine(analyzer_engine=analyzer())
-        results = batch.analyze_iterator(texts, language="en", entities=[*ENTITY_TYPES, NOT_A_PERSON], score_threshold=MIN_SCORE, batch_size=64)
-        return [self._spans(text, found) for text, found in zip(texts, results)]
+        results = list(batch.analyze_iterator(texts, language="en", entities=[*ENTITY_TYPES, NOT_A_PERSON], score_threshold=MIN_SCORE, batch_size=64))
+        things = [{_key(word) for result in found if result.entity_type == NOT_A_PERSON for word in _words(text[result.start : result.end])} for text, found in zip(texts, results)]
+        return [self._spans(text, found) for text, found in zip(texts, results)], things
 
-    def _propagate(self, texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
+    def _propagate(self, texts: list[str], found: list[list[PiiSpan]], named_things: set[str]) -> list[list[PiiSpan]]:
         """A name detected once is looked for everywhere else, misheard forms included ("Midio" ... "Medio"); but not
         an everyday word of it that the same document also writes in lower case: the "Okay" of a quoted "Okay Tobias"
-        is not looked for in every "Okay." of an interview that says "can you hear me okay?"."""
-        found = _without_things(texts, found)
+        is not looked for in every "Okay." of an interview that says "can you hear me okay?". `named_things`: the words
+        the document's grammar calls things somewhere."""
+        found = _without_things(texts, found, named_things)
         lower = {word for text in texts for word in _LOWER_WORD.findall(text)}
         names = {}
         for text, spans in zip(texts, found):
@@ -205,11 +212,16 @@ class PiiDetector:
             if result.entity_type == NOT_A_PERSON or self._allowed(piece) or not self._keep(result, piece, text) or _called_a_thing(result, piece, things):
                 continue
             kind = ENTITY_TYPES[result.entity_type]
+            if kind == "PERSON" and _spelled_as_a_thing(result, piece):
+                if "ORGANIZATION" not in self.keep_spacy:
+                    continue
+                kind = "ORGANIZATION"
             start = result.start + _leading_word_length(piece) if kind == "PERSON" else result.start
             piece = text[start : result.end]
             if kind == "URL" and re.search(r"\bat\b|@", piece, re.IGNORECASE):
                 kind = "EMAIL"
-            spans.append(PiiSpan(start, result.end, kind, _normalise(piece), cued=(result.recognition_metadata or {}).get("recognizer_name") in CUED))
+            end = _hyphenated_end(text, result.end) if kind == "PERSON" else result.end
+            spans.append(PiiSpan(start, end, kind, _normalise(text[start:end]), cued=(result.recognition_metadata or {}).get("recognizer_name") in CUED))
         for match in find_known_names(text, self.known):
             spans.append(PiiSpan(match.start, match.end, match.name.entity_type, entity_key(match.name.text), known=True))
         return merge(spans, text)
@@ -232,6 +244,15 @@ class PiiDetector:
         return True
 
 
+def _spelled_as_a_thing(result, piece: str) -> bool:
+    """A PERSON of spaCy's alone that is one word on no name list spelled as things are ("Hyperoptic", "Tesco";
+    `name_likeness`): an organisation, redacted only when organisations are."""
+    words = _words(piece)
+    if (result.recognition_metadata or {}).get("recognizer_name") != "SpacyRecognizer" or len(words) != 1 or is_listed_name(_key(words[0])):
+        return False
+    return name_likeness().score(_key(words[0])) < name_likeness().word_below
+
+
 def _called_a_thing(result, piece: str, things: list[tuple[int, int]]) -> bool:
     """A PERSON that only spaCy or the gazetteers found, inside what the grammar calls a thing ("Our bank, Monzo,",
     "Dyson, Shark and Vax"), unless every word of it is on the name lists and no everyday word ("Portillo")."""
@@ -239,6 +260,16 @@ def _called_a_thing(result, piece: str, things: list[tuple[int, int]]) -> bool:
         return False
     inside = any(start <= result.start and result.end <= end for start, end in things)
     return inside and not all(is_name(word) for word in _words(piece))
+
+
+_NAME_TAIL = re.compile(r"-([a-z]+)\b")
+
+
+def _hyphenated_end(text: str, end: int) -> int:
+    """A name's end with the lower-case part a hyphen joins to it ("Seo-yeon", "Ji-eun"), which would otherwise be
+    left beside the placeholder; not an everyday word ("Tomasz-style")."""
+    tail = _NAME_TAIL.match(text, end)
+    return tail.end() if tail and not is_common_word(tail.group(1)) else end
 
 
 def _leading_word_length(piece: str) -> int:
@@ -251,19 +282,21 @@ def _leading_word_length(piece: str) -> int:
     return len(piece) - len(rest.lstrip())
 
 
-def _without_things(texts: list[str], found: list[list[PiiSpan]]) -> list[list[PiiSpan]]:
+def _without_things(texts: list[str], found: list[list[PiiSpan]], named_things: set[str]) -> list[list[PiiSpan]]:
     """Drop a PERSON that nothing around calls a name (not known, not cued) whose every name-like word is a thing in
-    this document: shaped as a brand ("AeroPure", "HomeHub"; `brand_shaped`), or on no name list, named more than
-    once and somewhere named as a thing, by a determiner before it ("the Paxlovid", "those Plexiglas shields") or by
-    the common noun it qualifies ("Solvelo plan", "Zentrix app"; not a family or household): people's names seldom
-    take either, though once is too little to tell ("the Dratchev novel")."""
+    this document: shaped as a brand ("AeroPure", "HomeHub"; `brand_shaped`); or on no name list and somewhere
+    called a thing by the grammar (`named_things`: one sense per discourse, so "Zurvo" of "Zurvo were useless" is
+    a thing in every answer); or on no name list, named more than once and somewhere named as a thing, by a
+    determiner before it ("the Paxlovid", "those Plexiglas shields") or by the common noun it qualifies ("Solvelo
+    plan", "Zentrix app"; not a family or household): people's names seldom take either, though once is too little
+    to tell ("the Dratchev novel")."""
     persons = [(text, span) for text, spans in zip(texts, found) for span in spans if span.entity_type == "PERSON" and not span.known]
     if not persons:
         return found
     cued = {word for text, span in persons if span.cued for word in _name_words(text[span.start : span.end])}
     mentions = Counter(word for text, span in persons for word in _name_words(text[span.start : span.end]))
     candidates = {word for word in mentions if word not in cued and not is_listed_name(word)}
-    things = {word for word in mentions if word not in cued and brand_shaped(word)} | _named_as_things(texts, candidates, mentions)
+    things = {word for word in mentions if word not in cued and brand_shaped(word)} | (candidates & named_things) | _named_as_things(texts, candidates, mentions)
     if not things:
         return found
 

@@ -7,8 +7,9 @@ text treats it as one:
 - a vocative that opens a request ("Oyelaran, could you resend the invoice?"), or that
   thanks, greets or gives the floor ("Thank you, Karine.", "Go ahead, April.", "So, Tony,
   thank you."): there even a month or an everyday word is a name;
-- a list that holds a gazetteer name ("Nwachukwu, Brennan and Walsh") and no everyday word
-  that is no name ("Eco, Boost and Night" are modes);
+- a list that holds a gazetteer name ("Nwachukwu, Brennan and Walsh"), or of rare words spelled as
+  names are ("Keoni, Mahina and Iolana"), and no everyday word that is no name ("Eco, Boost and
+  Night" are modes);
 - the subject of a sentence that goes on with he or she ("Ndiaye fixed the pump, and she
   never charged us"), or of a verb only people do ("Ibekwe lives two doors down");
 - two or three capitalised words, each a name or seldom written in English, perhaps with
@@ -29,6 +30,7 @@ import re
 from presidio_analyzer import RecognizerResult
 
 from research.anonymize.gazetteer import brand_shaped, is_common_word, is_dictionary_word, is_first_name, is_listed_name, is_name, is_place, is_rare_word, is_region_or_big_city
+from research.anonymize.name_likeness import name_likeness
 from research.anonymize.name_recognizer import PLACE_LABELS, DocRecognizer
 from research.anonymize.roles import is_role_noun
 
@@ -157,15 +159,37 @@ def _is_person(item) -> bool:
 
 def list_of_things(items) -> bool:
     """A list with an item that is an everyday word on no name list ("Dyson, Shark and Vax", "Eco, Boost and Night"),
-    unless it follows a role noun ("our 3 founders: Erôss, Hides and Portillo")."""
+    or of single words on no name list spelled, on the whole, as things are ("Tesco, Hyperoptic and Asda";
+    `name_likeness`), unless it follows a role noun ("our 3 founders: Erôss, Hides and Portillo")."""
     doc, first = items[0].doc, items[0].start
     after_a_role = first >= 2 and doc[first - 1].text in (":", ",") and is_role_noun(doc[first - 2])
-    return not after_a_role and any(len(item) == 1 and is_common_word(item.text) and not is_listed_name(item.text) for item in items)
+    if after_a_role:
+        return False
+    if any(len(item) == 1 and is_common_word(item.text) and not is_listed_name(item.text) for item in items):
+        return True
+    words = _single_words(items)
+    return bool(words) and not any(is_listed_name(word) for word in words) and name_likeness().mean(words) < name_likeness().list_below
+
+
+def _single_words(items) -> list[str]:
+    """The items' words when each item is one word, else none."""
+    return [item.text for item in items] if all(len(item) == 1 and item[0].is_alpha for item in items) else []
+
+
+def _list_of_rare_names(items) -> bool:
+    """Single words, each a name or seldom written, no everyday word, region or big city and fewer than half of them
+    towns, spelled on the whole as names are ("Keoni, Mahina and Iolana", though a Mahina is in Tahiti; `name_likeness`)."""
+    words = _single_words(items)
+    if not words or 2 * sum(map(is_place, words)) >= len(words):
+        return False
+    return all(_candidate(word) or (is_rare_word(word) and not is_common_word(word) and not is_region_or_big_city(word)) for word in words) and not any(map(brand_shaped, words)) and name_likeness().mean(words) > name_likeness().list_above
 
 
 def _listed_with_a_name(doc):
     for items in _list_items(doc):
-        if any(_is_person(item) for item in items) and not list_of_things(items):
+        if _list_of_rare_names(items):  # every item was weighed already
+            yield from map(_span, items)
+        elif any(_is_person(item) for item in items) and not list_of_things(items):
             for item in items:
                 if is_place(item.text) and not (is_first_name(item.text) or (is_listed_name(item.text) and not is_region_or_big_city(item.text))):  # "Sheila and Texas": a place, not a second name ("Florence", "Mary" may be either)
                     continue

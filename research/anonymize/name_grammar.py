@@ -18,7 +18,9 @@ gazetteers found:
   "Eco, Boost and Night";
 - one word right after an article, heading its noun phrase: "The Vortana that we bought" (not
   "the Nwachukwu family", where the name qualifies a noun, "the engineer Kwame", or a family
-  on the name lists: "the Haynes have installed ionizers").
+  on the name lists: "the Haynes have installed ionizers");
+- a word the grammar treats as an organisation (`org_cues`): "Zurvo were useless", "the Sorvik
+  app", "paid with Zembla".
 The words must be shaped as names: capitalised, not all capitals, not shaped as a brand.
 """
 
@@ -29,6 +31,7 @@ from presidio_analyzer import RecognizerResult
 from research.anonymize.gazetteer import brand_shaped, is_common_word, is_dictionary_word, is_first_name, is_listed_name, is_name, is_place, is_rare_word
 from research.anonymize.name_context import THING_DETERMINERS, _candidate, _list_items, list_of_things
 from research.anonymize.name_recognizer import DocRecognizer
+from research.anonymize.org_cues import org_cues, plural
 from research.anonymize.roles import is_role_noun
 from research.anonymize.spoken import FAMILY_WORDS, RELATIVES
 
@@ -50,7 +53,7 @@ class GrammarNameRecognizer(DocRecognizer):
         people = [*_in_apposition(doc, person=True), *_after_a_role(doc), *_before_relative_clause(doc), *_with_first_person(doc)]
         if any(char.isupper() for char in text):
             people += list(_lower_case_first_names(doc))
-        things = [*_in_apposition(doc, person=False), *_listed_with_things(doc), *_after_an_article(doc)]
+        things = [*_in_apposition(doc, person=False), *_listed_with_things(doc), *_after_an_article(doc), *org_cues(doc)]
         return [RecognizerResult("PERSON", start, end, SCORE) for start, end in people] + [RecognizerResult(NOT_A_PERSON, start, end, SCORE) for start, end in things]
 
 
@@ -148,7 +151,7 @@ def _before_relative_clause(doc):
     for token in doc:
         pronoun = token.lower_ in PEOPLE_RELATIVES or (token.lower_ == "who" and token.i + 1 < len(doc) and doc[token.i + 1].text in ("'s", "’s"))
         that = token.lower_ == "that"
-        if not (pronoun or that) or token.i == 0:
+        if not (pronoun or that) or token.i == 0 or (token.dep_ == "nsubj" and plural(token.head)):  # "Zurvo who run the buses" is a company
             continue
         end = token.i - (pronoun and doc[token.i - 1].text == ",")
         start = end
