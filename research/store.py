@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -261,6 +261,20 @@ def is_read_only(db: Database) -> bool:
         return True
     file = db.execute("PRAGMA database_list").fetchone()[2]
     return bool(file) and not (os.access(file, os.W_OK) and os.access(os.path.dirname(file), os.W_OK))
+
+
+IN_CHUNK = 500  # values bound per `IN (...)`: under SQLite's limit on a statement's parameters (999 before 3.32)
+
+
+def rows_in(db: Database, sql: str, values: Sequence, params: Sequence = ()) -> Iterator[dict]:
+    """The rows of `sql` for all of `values`, whose `{ids}` stands for the `?` marks of `IN ({ids})`.
+
+    Asked IN_CHUNK values at a time, so a study-sized list stays under SQLite's limit on parameters; `params` are
+    bound before the values in every chunk. Each chunk is its own query: an ORDER BY or GROUP BY holds within a chunk."""
+    values = list(values)
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
+        yield from db.query(sql.replace("{ids}", ",".join("?" * len(chunk))), [*params, *chunk])
 
 
 def _cannot_write(error: sqlite3.OperationalError) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
-from research.store import is_read_only
+from research.store import is_read_only, rows_in
 
 
 def cached_per_text(db: Database, table: str, column: str, version: str, texts: dict[int, str],
@@ -34,12 +34,9 @@ def cached_per_text(db: Database, table: str, column: str, version: str, texts: 
 def kept_per_text(db: Database, table: str, column: str, version: str, texts: dict[int, str]) -> dict[int, object]:
     """{utterance id: fact} of those `texts` whose fact `table` keeps for this very text and `version`; the rest are absent."""
     found: dict[int, object] = {}
-    ids = list(texts)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for row in db.query(f"SELECT utterance_id, text_hash, {column} FROM {table} WHERE utterance_id IN ({','.join('?' * len(chunk))})", chunk):
-            if _hash(version, texts[row["utterance_id"]]) == row["text_hash"]:
-                found[row["utterance_id"]] = json.loads(row[column])
+    for row in rows_in(db, f"SELECT utterance_id, text_hash, {column} FROM {table} WHERE utterance_id IN ({{ids}})", texts):
+        if _hash(version, texts[row["utterance_id"]]) == row["text_hash"]:
+            found[row["utterance_id"]] = json.loads(row[column])
     return found
 
 

@@ -128,3 +128,20 @@ def test_a_stage_built_from_a_transcript_redone_with_other_settings_is_stale_unt
     assert run_speakers(study) == {"INT-001": "done"}  # redone, as `research run` does, from the new transcript's hash
     assert stage_statuses(study.db, "speakers")[1]["upstream_hash"] == "another-model"
     assert interview_statuses(study)[0].stages == {"transcribe": "done", "speakers": "done", "anonymize": "stale", "code": "stale"}
+
+
+def test_rows_in_asks_a_long_list_in_chunks_under_the_parameter_limit():
+    import sqlite3
+
+    from research.store import IN_CHUNK, connect, rows_in
+
+    db = connect(":memory:")
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # older SQLite's limit
+    db["t"].insert_all(({"id": i, "kind": i % 3} for i in range(3000)), pk="id")
+    ids = list(range(0, 3000, 2))  # 1,500 values: one IN of them all is over the limit
+    with pytest.raises(sqlite3.OperationalError):
+        db.execute(f"SELECT id FROM t WHERE id IN ({','.join('?' * len(ids))})", ids)
+    assert len(ids) > 2 * IN_CHUNK
+    rows = list(rows_in(db, "SELECT id FROM t WHERE kind = ? AND id IN ({ids}) ORDER BY id", ids, [1]))
+    assert [r["id"] for r in rows] == [i for i in ids if i % 3 == 1]
+    assert list(rows_in(db, "SELECT id FROM t WHERE id IN ({ids})", [])) == []

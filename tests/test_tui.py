@@ -358,29 +358,23 @@ def test_snapshot_role_dialog_at_80x24(snap_compare, snapshot_study):
     assert snap_compare(ResearchApp(snapshot_study), terminal_size=(80, 24), run_before=open_role)
 
 
-def test_snapshot_journey_map(snap_compare, snapshot_study):
-    async def open_map(pilot):
-        await pilot.press("j")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+async def _open_map(pilot):
+    await pilot.press("j")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
-    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(160, 48), run_before=open_map)
+
+def test_snapshot_journey_map(snap_compare, snapshot_study):
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(160, 48), run_before=_open_map)
 
 
 def test_snapshot_journey_map_at_80x24(snap_compare, snapshot_study):
-    async def open_map(pilot):
-        await pilot.press("j")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(80, 24), run_before=open_map)
+    assert snap_compare(ResearchApp(snapshot_study), terminal_size=(80, 24), run_before=_open_map)
 
 
 def test_snapshot_personas_side_by_side(snap_compare, snapshot_study):
     async def open_personas(pilot):
-        await pilot.press("j")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await _open_map(pilot)
         await pilot.press("v")
         await pilot.pause()
 

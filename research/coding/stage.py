@@ -23,7 +23,7 @@ from research.embeddings import embed
 from research.fivews import stored_five_ws
 from research.journey.advocacy import stored_readings
 from research.stages import run_stage
-from research.store import now
+from research.store import now, rows_in
 from research.study import Study
 
 STAGE = "code"
@@ -201,10 +201,8 @@ def prepare_groups(db: Database, interview_ids: list[int], limit: int | None = N
     an interview with more is a group of its own."""
     limit = limit or PREPARE_CHARACTERS
     counts = dict.fromkeys(interview_ids, 0)
-    for start in range(0, len(interview_ids), 500):
-        chunk = interview_ids[start : start + 500]
-        for row in db.query(f"SELECT interview_id, sum(length(text)) AS n FROM utterances WHERE role LIKE 'customer%' AND interview_id IN ({','.join('?' * len(chunk))}) GROUP BY interview_id", chunk):
-            counts[row["interview_id"]] = row["n"]
+    query = "SELECT interview_id, sum(length(text)) AS n FROM utterances WHERE role LIKE 'customer%' AND interview_id IN ({ids}) GROUP BY interview_id"
+    counts |= {row["interview_id"]: row["n"] for row in rows_in(db, query, interview_ids)}
     groups: list[list[int]] = []
     size = 0
     for interview_id in interview_ids:
@@ -243,7 +241,7 @@ def learn_from_decisions(study: Study, codebook: Codebook) -> LearnedModels:
 def _decision_features(db: Database, utterance_ids: set[int], model: str) -> dict[int, np.ndarray]:
     """[utterance, the interviewer question before it] embeddings, as the engine's learned features."""
     features = {}
-    interviews = {r["interview_id"] for r in db.query(f"SELECT DISTINCT interview_id FROM utterances WHERE id IN ({','.join('?' * len(utterance_ids))})", list(utterance_ids))} if utterance_ids else set()
+    interviews = {r["interview_id"] for r in rows_in(db, "SELECT DISTINCT interview_id FROM utterances WHERE id IN ({ids})", utterance_ids)}
     for interview_id in interviews:
         rows = interview_turns(db, interview_id)
         customer, rows_features = answer_features([r["role"] for r in rows], utterance_vectors(db, rows, model))

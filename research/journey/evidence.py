@@ -18,6 +18,7 @@ from research.coding.sentences import load_parts
 from research.errors import ResearchError
 from research.journey.filters import FILTER_FIELDS
 from research.journey.turns import own_words
+from research.store import rows_in
 from research.study import Study
 
 SIGNAL_VALENCE = {"signal:pain-point": -0.6, "signal:delight": 0.9}  # a pain or a delight is an emotion even when none was coded
@@ -190,12 +191,9 @@ def mark_problem_statements(utterances: list[Utterance], codebook: Codebook, db:
 def embeddings_of(study: Study, utterances: list[Utterance]) -> dict[int, np.ndarray]:
     """Unit sentence embeddings of utterances: those coding stored, the rest computed now (not stored)."""
     model = study.config.coding.embedding_model
-    found: dict[int, np.ndarray] = {}
     ids = [u.id for u in utterances]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for r in study.db.query(f"SELECT utterance_id, vector FROM utterance_embeddings WHERE model = ? AND utterance_id IN ({','.join('?' * len(chunk))})", [model, *chunk]):
-            found[r["utterance_id"]] = np.frombuffer(r["vector"], dtype=np.float32)
+    query = "SELECT utterance_id, vector FROM utterance_embeddings WHERE model = ? AND utterance_id IN ({ids})"
+    found = {r["utterance_id"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows_in(study.db, query, ids, [model])}
     missing = [u for u in utterances if u.id not in found]
     if missing:
         from research.embeddings import embed

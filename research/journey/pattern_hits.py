@@ -15,10 +15,9 @@ from sqlite_utils import Database
 
 from research.codebook import Codebook
 from research.nlp import SPACY_MODEL, load_spacy, model_version
-from research.store import is_read_only
+from research.store import is_read_only, rows_in
 
 TABLE = "pattern_hits"
-CHUNK = 500
 
 
 def pattern_hits(db: Database | None, codebook: Codebook, keys: Collection[str], texts: list[str]) -> dict[str, set[str]]:
@@ -48,8 +47,4 @@ def pattern_hits(db: Database | None, codebook: Codebook, keys: Collection[str],
 def _stored(db: Database, hashes: list[str]) -> dict[str, list[str]]:
     if TABLE not in db.table_names():
         return {}
-    found = {}
-    for start in range(0, len(hashes), CHUNK):
-        chunk = hashes[start : start + CHUNK]
-        found |= {row["text_hash"]: json.loads(row["codes"]) for row in db.query(f"SELECT text_hash, codes FROM {TABLE} WHERE text_hash IN ({','.join('?' * len(chunk))})", chunk)}
-    return found
+    return {row["text_hash"]: json.loads(row["codes"]) for row in rows_in(db, f"SELECT text_hash, codes FROM {TABLE} WHERE text_hash IN ({{ids}})", hashes)}

@@ -25,11 +25,10 @@ from research.journey import claims, condense
 from research.journey.condense import Candidate, candidates_of, in_its_sentence
 from research.journey.evidence import Utterance
 from research.nlp import SPACY_MODEL, load_spacy, model_version
-from research.store import is_read_only
+from research.store import is_read_only, rows_in
 
 TABLE = "headline_readings"
 SKIPPED = ["ner"]
-CHUNK = 500
 RECENT = 50_000  # readings kept in this process (the review app's filter changes), by their utterance's text hash and their text
 _recent: OrderedDict[tuple[str, str], Reading] = OrderedDict()
 
@@ -102,12 +101,9 @@ class StoredReadings:
         if TABLE not in self.db.table_names():
             return {}
         rows = {}
-        ids = list(self.texts)
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            for row in self.db.query(f"SELECT utterance_id, text_hash, readings FROM {TABLE} WHERE utterance_id IN ({','.join('?' * len(chunk))})", chunk):
-                if row["text_hash"] == self._hash(self.texts[row["utterance_id"]]):
-                    rows[row["utterance_id"]] = json.loads(row["readings"])
+        for row in rows_in(self.db, f"SELECT utterance_id, text_hash, readings FROM {TABLE} WHERE utterance_id IN ({{ids}})", self.texts):
+            if row["text_hash"] == self._hash(self.texts[row["utterance_id"]]):
+                rows[row["utterance_id"]] = json.loads(row["readings"])
         return rows
 
     def _keep(self, fresh: dict[str, Reading]) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from research.coding.scope import journey_scope
 from research.coding.stage import utterance_vectors
 from research.errors import ResearchError
-from research.store import now
+from research.store import now, rows_in
 from research.study import Study
 from research.themes.edits import apply_edits
 from research.themes.fit import fit_topics
@@ -105,6 +105,5 @@ def _store(db, topic, members: list[dict], vectors, stages: dict[int, str], jour
 
 
 def _stage_of(db, utterance_ids: list[int]) -> dict[int, str]:
-    marks = ",".join("?" * len(utterance_ids))
-    rows = db.query(f"SELECT utterance_id, code_key FROM codings WHERE code_key LIKE 'stage:%' AND status != 'rejected' AND utterance_id IN ({marks})", utterance_ids)
+    rows = rows_in(db, "SELECT utterance_id, code_key FROM codings WHERE code_key LIKE 'stage:%' AND status != 'rejected' AND utterance_id IN ({ids})", utterance_ids)
     return {r["utterance_id"]: r["code_key"].split(":", 1)[1] for r in rows}
