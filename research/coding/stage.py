@@ -113,10 +113,8 @@ def kept_codings(db: Database, utterance_ids: list[int]) -> dict[int, dict[str, 
     """{utterance id: {code key: status}} of the codings re-coding keeps as they are: decided ones and suggestions
     that carry a researcher's memo (`save_suggestions`)."""
     kept: dict[int, dict[str, str]] = {}
-    for start in range(0, len(utterance_ids), 500):
-        chunk = utterance_ids[start : start + 500]
-        for row in db.query(f"SELECT utterance_id, code_key, status FROM codings WHERE (status != 'suggested' OR memo IS NOT NULL) AND utterance_id IN ({','.join('?' * len(chunk))})", chunk):
-            kept.setdefault(row["utterance_id"], {})[row["code_key"]] = row["status"]
+    for row in rows_in(db, "SELECT utterance_id, code_key, status FROM codings WHERE (status != 'suggested' OR memo IS NOT NULL) AND utterance_id IN ({ids})", utterance_ids):
+        kept.setdefault(row["utterance_id"], {})[row["code_key"]] = row["status"]
     return kept
 
 
