@@ -53,15 +53,15 @@ class PartReader:
         group = self.engine.emotion_group()
         if group is None or not texts:
             return PartReading(embed(texts, self.engine.embedding_model) if texts else np.zeros((0, 384), np.float32), np.zeros((len(texts), 0)), np.zeros(len(texts), dtype=bool), [])
-        vectors, said, docs, keys = self._read_alone(group, texts)
+        vectors, probs, said, docs, keys = self._read_alone(group, texts)
         valence = np.array([self.engine.codebook.codes[key][1].valence or 0.0 for key in keys])
         sign = np.sign(valence)
-        confidence = self._without_denied(group, said, docs, valence)
+        confidence = self._without_denied(group, said, docs, valence, (vectors, probs))
         read = dict(zip(texts, confidence))  # answers, as the suggestions read them: their negations read too
         missing = [answer for answer in dict.fromkeys(answers or texts) if answer not in read]
         if missing:
-            _, whole, whole_docs, _ = self._read_alone(group, missing)
-            read |= dict(zip(missing, self._without_denied(group, whole, whole_docs, valence)))
+            whole_vectors, whole_probs, whole, whole_docs, _ = self._read_alone(group, missing)
+            read |= dict(zip(missing, self._without_denied(group, whole, whole_docs, valence, (whole_vectors, whole_probs))))
         feeling = np.flatnonzero(np.array([code.id != group.fallback for code in group.codes]))
         strongest = feeling[confidence[:, feeling].argmax(axis=1)]
         confirmed = np.array([sign[best] != 0 and self._feels(group, read[answer], sign, sign[best], whole=answer == text)
@@ -87,23 +87,25 @@ class PartReader:
         return [[reading.keys[c] for c in self.engine._multi(row, group, faintest=True, neutral_margin=np.inf if confirmed else neutral_margin)]
                 for row, confirmed in zip(reading.confidence, reading.confirmed)]
 
-    def _read_alone(self, group: CodeGroup, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list, list[str]]:
-        """(unit embeddings, (texts, codes) confidence, the texts' Docs, the code keys) of texts read alone."""
+    def _read_alone(self, group: CodeGroup, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, list, list[str]]:
+        """(unit embeddings, emotion probabilities, (texts, codes) confidence, the texts' Docs, the code keys) of texts read alone."""
         vectors, probs = self.engine._embed_and_read(texts)
         docs = self.engine.rules.docs(texts)
         confidence, keys = self._part_confidence(group, vectors, [self.engine.rules.matches(doc) for doc in docs], probs)
-        return vectors, confidence, docs, keys
+        return vectors, probs, confidence, docs, keys
 
-    def negations_read(self, group: CodeGroup, confidence: np.ndarray, docs: list) -> np.ndarray:
+    def negations_read(self, group: CodeGroup, confidence: np.ndarray, docs: list, said: tuple[np.ndarray, np.ndarray | None]) -> np.ndarray:
         """(texts, codes) `confidence` of whole utterances (the emotion group's codes, in order) with their negations
-        read as a part's are (`_without_denied`): the suggestions and the map read "It wasn't a hassle" alike."""
+        read as a part's are (`_without_denied`): the suggestions and the map read "It wasn't a hassle" alike. `said`:
+        the utterances' unit embeddings and emotion probabilities, as coding read them."""
         valence = np.array([code.valence or 0.0 for code in group.codes])
-        return self._without_denied(group, confidence, docs, valence)
+        return self._without_denied(group, confidence, docs, valence, said)
 
-    def _without_denied(self, group: CodeGroup, confidence: np.ndarray, docs: list, valence: np.ndarray) -> np.ndarray:
+    def _without_denied(self, group: CodeGroup, confidence: np.ndarray, docs: list, valence: np.ndarray, said: tuple[np.ndarray, np.ndarray | None]) -> np.ndarray:
         """`confidence` with the negative codes cleared of texts whose every negation denies a trouble ("It wasn't a
         hassle", "Nothing went wrong", "I didn't have to chase anyone"), not something that was due ("I couldn't get
-        through to anyone", "The parcel never arrived"; see `negation`)."""
+        through to anyone", "The parcel never arrived"; see `negation`). `said`: the texts' unit embeddings and emotion
+        probabilities (`CodingEngine._embed_and_read`), what the texts as said are read from."""
         negated = {n: found for n, doc in enumerate(docs) if (found := negation.negated(doc)) is not None}
         negative, positive = valence < 0, valence >= POSITIVE
         if not negated or not negative.any() or not self.engine.use_model:
@@ -111,8 +113,10 @@ class PartReader:
         rows, found = list(negated), list(negated.values())
         denials = [[d for d in negation.denied(doc) if d.core] for doc in _parsed([docs[n] for n in rows])]
         cores = [d.core for per in denials for d in per]
-        read = self._model_confidence(group, cores + [docs[n].text for n in rows] + [f.affirmed for f in found] + [f.outside for f in found])
-        core, (as_said, affirmed, outside) = read[: len(cores)], np.split(read[len(cores) :], 3)
+        vectors, probs = said
+        as_said = self._part_confidence(group, vectors[rows], [{} for _ in rows], probs[rows] if probs is not None else None)[0]
+        read = self._model_confidence(group, cores + [f.affirmed for f in found] + [f.outside for f in found])
+        core, (affirmed, outside) = read[: len(cores)], np.split(read[len(cores) :], 2)
         gain = affirmed @ valence - as_said @ valence
         felt = self.faint_share * group.threshold
         faint = ~(confidence[rows][:, negative] >= group.threshold).any(axis=1)  # a bare "not" read as mild disapproval, no clear complaint
