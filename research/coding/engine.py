@@ -27,7 +27,7 @@ from research.coding.feedback_loops import Kept, gate_loops
 from research.coding.introductions import introduces_self
 from research.coding.journey_corpus import JourneyCorpus
 from research.coding.learned import Decided, LearnedModels
-from research.coding.part_emotion import PART_NEUTRAL_MARGIN, PartReader, PartReading
+from research.coding.part_emotion import PART_NEUTRAL_MARGIN, PartReader, PartReading, TextsRead
 from research.coding.rules import RuleMatcher
 from research.coding.scope import LogisticsLikeness, TurnScope
 from research.coding.smoothing import smooth_ordered
@@ -315,7 +315,7 @@ class CodingEngine:
         for group in self.codebook.groups:
             scores = self._group_scores(group, answer, question, context, matches, emotion_probs, features)
             if group is emotion_group:
-                scores = self._negations_read(group, scores, docs, (answer, emotion_probs))
+                scores = self._negations_read(group, scores, TextsRead(docs, matches, answer, emotion_probs))
             chosen = self._choose(group, turn_ids, scores)
             if group.ordered and not scopes:
                 scopes = self._scopes(group, turn_ids, scores, chosen, answer, [turns[i].text for i in customer])
@@ -332,11 +332,11 @@ class CodingEngine:
         suggestions = gate_loops(self.codebook, suggestions, texts, readings if readings is not None else read_acts(texts), decisions or {})
         return Coded(suggestions, scopes)
 
-    def _negations_read(self, group: CodeGroup, scores: dict, docs: list, said: tuple[np.ndarray, np.ndarray | None]) -> dict:
-        """The emotion group's `scores` with each turn's negations read (`PartReader.negations_read`), each turn as said
-        read from its embedding and emotion probabilities (`said`)."""
+    def _negations_read(self, group: CodeGroup, scores: dict, turns: TextsRead) -> dict:
+        """The emotion group's `scores` with each turn's negations read (`PartReader.negations_read`), from the turns as
+        coding read them."""
         keys = [f"{group.id}:{code.id}" for code in group.codes]
-        read = self.parts.negations_read(group, np.stack([scores[key][0] for key in keys], axis=1), docs, said)
+        read = self.parts.negations_read(group, np.stack([scores[key][0] for key in keys], axis=1), turns)
         return scores | {key: (read[:, column], scores[key][1]) for column, key in enumerate(keys)}
 
     def _scopes(self, group: CodeGroup, turn_ids: list[int], scores: dict, chosen: list[Suggestion], answer: np.ndarray, texts: list[str]) -> dict[int, TurnScope]:
