@@ -381,3 +381,19 @@ def test_whole_utterance_suggestions_read_negations_as_the_parts_do(engines):
     negative = [any(key in NEGATIVE_EMOTIONS for key in keys) for keys in suggested]
     assert negative == [False] * len(calm) + [True] * len(felt)
     assert negative == [any(key in NEGATIVE_EMOTIONS for key in keys) for keys in parts]
+
+
+def test_a_text_read_again_is_read_by_the_models_once(engines, monkeypatch):
+    """The engine keeps what `_embed_and_read` read: a text read again (an answer, its parts, what its negations
+    deny) gets the very arrays it got first, without going through the models again."""
+    engine, read = engines["full"], []
+    afresh = engine._read_afresh
+    monkeypatch.setattr(engine, "_read_afresh", lambda texts: read.append(texts) or afresh(texts))
+    first = ["The kettle came on a Tuesday.", "It wasn't a hassle to swap the kettle.", "The kettle came on a Tuesday."]
+    vectors, probs = engine._embed_and_read(first)
+    assert read == [first[:2]] and (vectors[0] == vectors[2]).all() and (probs[0] == probs[2]).all()
+    again, again_probs = engine._embed_and_read([first[1], "Nobody rang back about the kettle.", first[0]])
+    assert read == [first[:2], ["Nobody rang back about the kettle."]]
+    assert (again[[0, 2]] == vectors[[1, 0]]).all() and (again_probs[[0, 2]] == probs[[1, 0]]).all()
+    alone, alone_probs = afresh(first[:2])
+    assert np.allclose(alone, vectors[:2], atol=1e-6) and np.allclose(alone_probs, probs[:2], atol=1e-6)

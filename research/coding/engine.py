@@ -27,7 +27,7 @@ from research.coding.feedback_loops import Kept, gate_loops
 from research.coding.introductions import introduces_self
 from research.coding.journey_corpus import JourneyCorpus
 from research.coding.learned import Decided, LearnedModels
-from research.coding.part_emotion import PART_NEUTRAL_MARGIN, PartReader, PartReading
+from research.coding.part_emotion import PART_NEUTRAL_MARGIN, PartReader, PartReading, TextsRead
 from research.coding.rules import RuleMatcher
 from research.coding.scope import LogisticsLikeness, TurnScope
 from research.coding.smoothing import smooth_ordered
@@ -40,6 +40,7 @@ QUESTION_WEIGHT = 0.5  # how much the interviewer question's similarity to a cod
 CLASSIFIER_WEIGHT = 0.7  # share of a single-choice group's model evidence from its trained classifier
 EMOTION_CLASSIFIER_WEIGHT = 0.3  # share of an at-least-one group's (emotion) model evidence from its trained classifier
 BEST_CODE_SHARE = 0.7  # in an at-least-one group, the best code needs this share of the threshold before the fallback (neutral) wins
+KEPT_READINGS = 8192  # texts whose embedding and emotion reading an engine keeps (`_embed_and_read`), the latest read
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class CodingEngine:
         self.adapt(self.learned)
         self.logistics = self._logistics_likeness()
         self._emotions_read: dict[str, np.ndarray] = {}  # emotion probabilities read ahead in batches, by text
+        self._readings: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}  # `_embed_and_read`'s, by text
         self.parts = PartReader(self, BEST_CODE_SHARE)
 
     def adapt(self, learned: LearnedModels) -> None:
@@ -254,6 +256,22 @@ class CodingEngine:
         return next((g for g in self.codebook.groups if g.at_least_one and g.kind == "multi"), None)
 
     def _embed_and_read(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """`_read_afresh` of texts, each distinct text read once: the engine keeps its latest KEPT_READINGS readings, as
+        an answer's parts, the answer itself and what its negations deny come back when it is coded (`PartReader`)."""
+        if not texts:
+            return self._read_afresh(texts)
+        read = {text: self._readings[text] for text in dict.fromkeys(texts) if text in self._readings}
+        fresh = [text for text in dict.fromkeys(texts) if text not in read]
+        if fresh:
+            vectors, probs = self._read_afresh(fresh)
+            read |= {text: (vectors[n], probs[n] if probs is not None else None) for n, text in enumerate(fresh)}
+            self._readings |= {text: read[text] for text in fresh}
+            while len(self._readings) > KEPT_READINGS:
+                del self._readings[next(iter(self._readings))]
+        probs = [read[text][1] for text in texts]
+        return np.stack([read[text][0] for text in texts]), np.stack(probs) if probs[0] is not None else None
+
+    def _read_afresh(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """Unit embeddings of texts and the emotion model's probabilities (None where it is not used), in one pass
         through the layers the two models share where the embedding model is the packaged one."""
         if self.emotions and self.use_model and is_packaged(self.embedding_model):
@@ -297,7 +315,7 @@ class CodingEngine:
         for group in self.codebook.groups:
             scores = self._group_scores(group, answer, question, context, matches, emotion_probs, features)
             if group is emotion_group:
-                scores = self._negations_read(group, scores, docs)
+                scores = self._negations_read(group, scores, TextsRead(docs, matches, answer, emotion_probs))
             chosen = self._choose(group, turn_ids, scores)
             if group.ordered and not scopes:
                 scopes = self._scopes(group, turn_ids, scores, chosen, answer, [turns[i].text for i in customer])
@@ -314,10 +332,11 @@ class CodingEngine:
         suggestions = gate_loops(self.codebook, suggestions, texts, readings if readings is not None else read_acts(texts), decisions or {})
         return Coded(suggestions, scopes)
 
-    def _negations_read(self, group: CodeGroup, scores: dict, docs: list) -> dict:
-        """The emotion group's `scores` with each turn's negations read (`PartReader.negations_read`)."""
+    def _negations_read(self, group: CodeGroup, scores: dict, turns: TextsRead) -> dict:
+        """The emotion group's `scores` with each turn's negations read (`PartReader.negations_read`), from the turns as
+        coding read them."""
         keys = [f"{group.id}:{code.id}" for code in group.codes]
-        read = self.parts.negations_read(group, np.stack([scores[key][0] for key in keys], axis=1), docs)
+        read = self.parts.negations_read(group, np.stack([scores[key][0] for key in keys], axis=1), turns)
         return scores | {key: (read[:, column], scores[key][1]) for column, key in enumerate(keys)}
 
     def _scopes(self, group: CodeGroup, turn_ids: list[int], scores: dict, chosen: list[Suggestion], answer: np.ndarray, texts: list[str]) -> dict[int, TurnScope]:

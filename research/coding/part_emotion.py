@@ -23,6 +23,16 @@ PART_NEUTRAL_MARGIN = 0.1  # a part whose answer does not feel its way is neutra
 
 
 @dataclass(frozen=True)
+class TextsRead:
+    """Texts as coding read them, what reading their negations starts from (`PartReader.negations_read`)."""
+
+    docs: list  # their spaCy Docs
+    matches: list[dict]  # the rules' matched phrases per code key (`RuleMatcher.matches`)
+    vectors: np.ndarray  # unit embeddings
+    probs: np.ndarray | None  # the emotion model's probabilities (None where it is not used)
+
+
+@dataclass(frozen=True)
 class PartReading:
     """Short texts (an answer's parts) read for their feelings (`PartReader.read_parts`)."""
 
@@ -53,20 +63,20 @@ class PartReader:
         group = self.engine.emotion_group()
         if group is None or not texts:
             return PartReading(embed(texts, self.engine.embedding_model) if texts else np.zeros((0, 384), np.float32), np.zeros((len(texts), 0)), np.zeros(len(texts), dtype=bool), [])
-        vectors, said, docs, keys = self._read_alone(group, texts)
+        parts, said, keys = self._read_alone(group, texts)
         valence = np.array([self.engine.codebook.codes[key][1].valence or 0.0 for key in keys])
         sign = np.sign(valence)
-        confidence = self._without_denied(group, said, docs, valence)
+        confidence = self._without_denied(group, said, parts, valence)
         read = dict(zip(texts, confidence))  # answers, as the suggestions read them: their negations read too
         missing = [answer for answer in dict.fromkeys(answers or texts) if answer not in read]
         if missing:
-            _, whole, whole_docs, _ = self._read_alone(group, missing)
-            read |= dict(zip(missing, self._without_denied(group, whole, whole_docs, valence)))
+            answered, whole, _ = self._read_alone(group, missing)
+            read |= dict(zip(missing, self._without_denied(group, whole, answered, valence)))
         feeling = np.flatnonzero(np.array([code.id != group.fallback for code in group.codes]))
         strongest = feeling[confidence[:, feeling].argmax(axis=1)]
         confirmed = np.array([sign[best] != 0 and self._feels(group, read[answer], sign, sign[best], whole=answer == text)
                               for best, answer, text in zip(strongest, answers or texts, texts)], dtype=bool)
-        return PartReading(vectors, confidence, confirmed, keys)
+        return PartReading(parts.vectors, confidence, confirmed, keys)
 
     def _feels(self, group: CodeGroup, confidence: np.ndarray, sign: np.ndarray, way: float, whole: bool) -> bool:
         """Whether an answer read alone (`confidence` per code) feels `way` (the sign of a valence): coded as an
@@ -87,23 +97,26 @@ class PartReader:
         return [[reading.keys[c] for c in self.engine._multi(row, group, faintest=True, neutral_margin=np.inf if confirmed else neutral_margin)]
                 for row, confirmed in zip(reading.confidence, reading.confirmed)]
 
-    def _read_alone(self, group: CodeGroup, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list, list[str]]:
-        """(unit embeddings, (texts, codes) confidence, the texts' Docs, the code keys) of texts read alone."""
+    def _read_alone(self, group: CodeGroup, texts: list[str]) -> tuple[TextsRead, np.ndarray, list[str]]:
+        """(the texts as read, (texts, codes) confidence, the code keys) of texts read alone."""
         vectors, probs = self.engine._embed_and_read(texts)
         docs = self.engine.rules.docs(texts)
-        confidence, keys = self._part_confidence(group, vectors, [self.engine.rules.matches(doc) for doc in docs], probs)
-        return vectors, confidence, docs, keys
+        read = TextsRead(docs, [self.engine.rules.matches(doc) for doc in docs], vectors, probs)
+        confidence, keys = self._part_confidence(group, vectors, read.matches, probs)
+        return read, confidence, keys
 
-    def negations_read(self, group: CodeGroup, confidence: np.ndarray, docs: list) -> np.ndarray:
-        """(texts, codes) `confidence` of whole utterances (the emotion group's codes, in order) with their negations
+    def negations_read(self, group: CodeGroup, confidence: np.ndarray, utterances: TextsRead) -> np.ndarray:
+        """(texts, codes) `confidence` of whole `utterances` (the emotion group's codes, in order) with their negations
         read as a part's are (`_without_denied`): the suggestions and the map read "It wasn't a hassle" alike."""
         valence = np.array([code.valence or 0.0 for code in group.codes])
-        return self._without_denied(group, confidence, docs, valence)
+        return self._without_denied(group, confidence, utterances, valence)
 
-    def _without_denied(self, group: CodeGroup, confidence: np.ndarray, docs: list, valence: np.ndarray) -> np.ndarray:
-        """`confidence` with the negative codes cleared of texts whose every negation denies a trouble ("It wasn't a
-        hassle", "Nothing went wrong", "I didn't have to chase anyone"), not something that was due ("I couldn't get
-        through to anyone", "The parcel never arrived"; see `negation`)."""
+    def _without_denied(self, group: CodeGroup, confidence: np.ndarray, texts: TextsRead, valence: np.ndarray) -> np.ndarray:
+        """`confidence` of `texts` with the negative codes cleared of those whose every negation denies a trouble ("It
+        wasn't a hassle", "Nothing went wrong", "I didn't have to chase anyone"), not something that was due ("I
+        couldn't get through to anyone", "The parcel never arrived"; see `negation`). Each text as said is read from
+        its own reading (`texts`); only what its negations deny and affirm is read anew."""
+        docs = texts.docs
         negated = {n: found for n, doc in enumerate(docs) if (found := negation.negated(doc)) is not None}
         negative, positive = valence < 0, valence >= POSITIVE
         if not negated or not negative.any() or not self.engine.use_model:
@@ -111,8 +124,9 @@ class PartReader:
         rows, found = list(negated), list(negated.values())
         denials = [[d for d in negation.denied(doc) if d.core] for doc in _parsed([docs[n] for n in rows])]
         cores = [d.core for per in denials for d in per]
-        read = self._model_confidence(group, cores + [docs[n].text for n in rows] + [f.affirmed for f in found] + [f.outside for f in found])
-        core, (as_said, affirmed, outside) = read[: len(cores)], np.split(read[len(cores) :], 3)
+        as_said = self._part_confidence(group, texts.vectors[rows], [{} for _ in rows], texts.probs[rows] if texts.probs is not None else None)[0]
+        read = self._model_confidence(group, cores + [f.affirmed for f in found] + [f.outside for f in found])
+        core, (affirmed, outside) = read[: len(cores)], np.split(read[len(cores) :], 2)
         gain = affirmed @ valence - as_said @ valence
         felt = self.faint_share * group.threshold
         faint = ~(confidence[rows][:, negative] >= group.threshold).any(axis=1)  # a bare "not" read as mild disapproval, no clear complaint
@@ -129,7 +143,7 @@ class PartReader:
         troubles |= ~owed & negation.felt(affirmed, negative, positive, felt) & (gain <= negation.AFFIRMED_GAIN)
         owed |= ~troubles & negation.felt(affirmed, positive, negative, group.threshold) & ~negation.felt(as_said, positive, negative, felt)
         keys = [f"{group.id}:{code.id}" for code in group.codes]
-        matches = [self.engine.rules.matches(docs[n]) for n in rows]
+        matches = [texts.matches[n] for n in rows]
         asserted = np.array([[any(negation.says_negation(phrase) for phrase in m.get(key, [])) for key in keys] for m in matches], dtype=bool)
         fallback = next((c for c, code in enumerate(group.codes) if code.id == group.fallback), None)
         out = confidence.copy()
