@@ -801,6 +801,26 @@ def test_opportunities_in_the_app_say_who_feels_each_pain_in_words_with_single_v
     assert next(i for i, line in enumerate(lines) if "pair with the Wi-Fi" in line) < lines.index("Single voices")
 
 
+def test_the_app_shows_pains_told_across_the_journey_with_each_places_quote():
+    """The exports and `research map` list a kind of problem told at several stages; the app did not. Its
+    opportunities view now lists each after the ranked ones, and a pain's evidence is one quote from each place."""
+    from research.journey.model import PainAt, Quote, RecurringPain
+    from tests.test_export import _small_journey
+
+    journey = _small_journey({"adoption": [-0.8, -0.7], "retention": [-0.6]})
+    said = [Quote(utterance_id=n, interview=f"INT-00{n}", participant=f"Participant {n}", start=30.0 * n, text=text)
+            for n, text in ((1, "Three weeks of silence, nobody called."), (2, "The portal just said pending."))]
+    places = [PainAt(stage=key, name=key.title(), participants=1, quote=quote, utterance_ids=[quote.utterance_id]) for key, quote in zip(("adoption", "retention"), said)]
+    journey.recurring_pains = [RecurringPain(kind="information", label="No news or information", participants=2, cohort=3, places=places, utterance_ids=[1, 2])]
+    outlook = OutlookList()
+    outlook.show(journey)
+    lines = [str(outlook.get_option_at_index(i).prompt) for i in range(outlook.option_count)]
+    row = next(i for i, line in enumerate(lines) if "No news or information" in line)
+    assert lines.index("Pains told across the journey") < row and "2 of 3 participants, at Adoption (1) and Retention (1)" in lines[row]
+    outlook.highlighted = row
+    assert outlook.entry is not None and [q.text for q in outlook.entry.quotes] == [q.text for q in said] and outlook.entry.utterance_ids == [1, 2]
+
+
 async def test_filters_that_match_nobody_say_so_not_zero_of_zero(insight_study):
     """Walking the map at 80x24, persona "Operations buyer" with role "Owner" read "0 of 0 customer utterances (0%)
     are placed on the journey" above empty lanes."""

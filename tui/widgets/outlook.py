@@ -1,5 +1,5 @@
 """Across the journey: the ranked "How might we …?" opportunities in words (who feels each pain, how strongly),
-single voices apart, advocacy (promoters, detractors, those who do both, the net line) and the themes kept
+the pains told at several stages (each place's quote as evidence), single voices apart, advocacy (promoters, detractors, those who do both, the net line) and the themes kept
 outside the journey."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from research.export.wording import (
-    ADVOCACY_HEADING, OPPORTUNITY_ORDER, SINGLE_VOICES, advocacy_line, no_opportunity_line, opportunity_line, opportunity_patterns, people,
+    ADVOCACY_HEADING, OPPORTUNITY_ORDER, RECURRING_HEADING, RECURRING_NOTE, SINGLE_VOICES, advocacy_line, no_opportunity_line, opportunity_line, opportunity_patterns, people,
     single_voices, utterances,
 )
-from research.journey.model import JourneyMap, Opportunity
+from research.journey.model import JourneyMap, Opportunity, RecurringPain
 from tui.widgets.cells import Entry, quote_line
 
 TOP = 10
@@ -43,6 +43,11 @@ class OutlookList(OptionList):
             self._opportunity(journey, opportunity, Text(f"{n}. ", style="bold"))
         if not patterns:
             self.add_option(Option(Text(no_opportunity_line(journey), style="dim"), disabled=True))
+        if journey.recurring_pains:
+            self._heading(RECURRING_HEADING)
+            self.add_option(Option(Text(RECURRING_NOTE, style="dim"), disabled=True))
+            for pain in journey.recurring_pains[:TOP]:
+                self._recurring(pain)
         if singles:
             self._heading("Single voices")
             self.add_option(Option(Text(SINGLE_VOICES, style="dim"), disabled=True))
@@ -68,6 +73,11 @@ class OutlookList(OptionList):
         prompt = mark + Text(opportunity.statement, style="bold") + Text(f"\n   {opportunity_line(journey, opportunity)}", style="dim")
         detail = Text(opportunity.statement, style="bold") + Text(f"\nAnswers: {opportunity.insight}", style="dim")
         self._entry(Entry("Opportunities", prompt, detail, utterance_ids=opportunity.utterance_ids), prompt)
+
+    def _recurring(self, pain: RecurringPain) -> None:
+        prompt = Text("● ", style="red") + Text(pain.label, style="bold") + Text(f"\n   {pain.reach}", style="dim")
+        quotes = [place.quote for place in pain.places]
+        self._entry(Entry("Across the journey", prompt, Text(pain.statement, style="bold"), quotes=quotes, utterance_ids=pain.utterance_ids), prompt)
 
     @property
     def entry(self) -> Entry | None:
