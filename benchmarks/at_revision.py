@@ -43,3 +43,11 @@ def run_here(script: str, args: list[str], env: dict[str, str] | None = None) ->
     if result.returncode:
         raise SystemExit(f"this checkout failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_side(script: str, args: list[str], reference: str | None, env: dict[str, str] | None = None) -> dict | list | None:
+    """The JSON `script` prints on one side of an old-beside-new benchmark: with `reference`, that revision's research
+    package and codebooks (`run_at_revision`); without, this checkout with `env` added (`run_here`)."""
+    if reference:
+        return run_at_revision(reference, script, args, paths=("research", "codebooks"))
+    return run_here(script, args, env)

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from at_revision import run_at_revision, run_here
+from at_revision import run_side
 
 
 def worker(study_root: Path) -> dict:
@@ -43,11 +43,7 @@ def side(study: Path, reference: str | None) -> list[dict | None]:
         for run in ("cold", "warm"):
             copy = Path(folder) / run
             shutil.copytree(study, copy)
-            args = ["--worker", str(copy)]
-            if reference:
-                runs.append(run_at_revision(reference, str(Path(__file__).resolve()), args, paths=("research", "codebooks")))
-            else:
-                runs.append(run_here(str(Path(__file__).resolve()), args))
+            runs.append(run_side(str(Path(__file__).resolve()), ["--worker", str(copy)], reference))
     return runs
 
 

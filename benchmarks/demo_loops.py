@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from at_revision import run_at_revision, run_here
+from at_revision import run_side
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "interviews" / "demo" / "scripts"
 LABEL_SHARE = 0.6
@@ -86,8 +86,7 @@ def side(study: Path, reference: str | None) -> dict | None:
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "study"
         shutil.copytree(study, copy)
-        args = ["--worker", str(copy)]
-        run = run_at_revision(reference, str(Path(__file__).resolve()), args, paths=("research", "codebooks")) if reference else run_here(str(Path(__file__).resolve()), args)
+        run = run_side(str(Path(__file__).resolve()), ["--worker", str(copy)], reference)
     return score(run) if run else None
 
 

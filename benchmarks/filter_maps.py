@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from at_revision import run_at_revision, run_here
+from at_revision import run_side
 
 FIELDS = ("persona", "segment", "role")
 KEPT = ("headline_parses", "headline_readings", "pattern_hits")  # what this checkout or an older one keeps between builds
@@ -59,10 +59,7 @@ def side(study: Path, rounds: int, reference: str | None, seed: str | None = Non
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "study"
         shutil.copytree(study, copy)
-        args = ["--worker", str(copy), "--rounds", str(rounds)]
-        if reference:
-            return run_at_revision(reference, str(Path(__file__).resolve()), args, paths=("research", "codebooks"))
-        return run_here(str(Path(__file__).resolve()), args, {"PYTHONHASHSEED": seed} if seed else None)
+        return run_side(str(Path(__file__).resolve()), ["--worker", str(copy), "--rounds", str(rounds)], reference, {"PYTHONHASHSEED": seed} if seed else None)
 
 
 def main() -> None:
