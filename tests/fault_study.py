@@ -3,10 +3,12 @@ suggestions and a researcher's decisions. For fault tests that need codings but 
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 from research.coding.stage import study_codebook, sync_codes
-from research.store import now, set_stage
+from research.store import StudyDatabase, now, set_stage
 from research.study import Study
 
 LINES = {
@@ -56,3 +58,17 @@ def codings(study: Study) -> list[tuple]:
     return [tuple(row) for row in study.db.execute(
         "SELECT i.code, u.idx, c.code_key, c.status, c.coder, c.memo, c.source FROM codings c JOIN utterances u ON u.id = c.utterance_id "
         "JOIN interviews i ON i.id = u.interview_id ORDER BY i.code, u.idx, c.code_key").fetchall()]
+
+
+def atomic_on_a_full_disk():
+    """A stand-in for `StudyDatabase.atomic` whose transaction does its work and then fails to commit, as on a full
+    disk (SQLite's own error), so the writer's rollback and its one line are what is tested."""
+    real = StudyDatabase.atomic
+
+    @contextmanager
+    def full_disk(self):
+        with real(self):
+            yield self
+            raise sqlite3.OperationalError("database or disk is full")
+
+    return full_disk

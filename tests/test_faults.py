@@ -34,7 +34,7 @@ from research.store import set_stage
 from research.study import Study
 from tests.audio_factory import speech_clip, write_audio
 from tests.conftest import DEMO, HANG_GUARD_S
-from tests.fault_study import LINES, add, codings, make_study, utterance
+from tests.fault_study import LINES, add, atomic_on_a_full_disk, codings, make_study, utterance
 
 TONE = 0.3 * np.sin(2 * np.pi * 220 * np.arange(16_000 * 2) / 16_000).astype(np.float32)
 
@@ -336,14 +336,7 @@ async def test_a_full_disk_met_by_a_saving_key_is_one_line_nothing_is_lost_and_t
     save_suggestions(study.db, codebook, ids, [Suggestion(ids[1], "stage:retention", 0.95, "rule"), Suggestion(ids[3], "stage:onboarding", 0.95, "rule")])
     decide(study.db, study.db.execute("SELECT id FROM codings WHERE utterance_id = ?", [ids[3]]).fetchone()[0], "accepted")  # for u to undo
     before = set(codings(study))
-    real = StudyDatabase.atomic
-
-    @contextmanager
-    def full_disk(self):
-        with real(self):
-            yield self
-            raise sqlite3.OperationalError("database or disk is full")
-
+    real, full_disk = StudyDatabase.atomic, atomic_on_a_full_disk()
     app = ResearchApp(study)
     said, notify = [], app.notify
     app.notify = lambda message, **options: (said.append(message), notify(message, **options))[1]

@@ -512,22 +512,15 @@ async def test_insight_edits_met_by_a_full_locked_or_read_only_study_are_one_lin
     says one "Not saved: …" line, the app and its screen go on, no edit is half-written, and once the fault is gone
     the same key saves."""
     import sqlite3
-    from contextlib import contextmanager
 
     from research.journey import edits, stored_map
     from research.store import StudyDatabase
+    from tests.fault_study import atomic_on_a_full_disk
 
     db = insight_study.db
     edits.hide(db, next(i for i in stored_map(insight_study).insights() if i.stage == "advocacy"))  # for u to undo
     before = db.execute("SELECT * FROM insight_edits").fetchall()
-    real = StudyDatabase.atomic
-
-    @contextmanager
-    def full_disk(self):
-        with real(self):
-            yield self
-            raise sqlite3.OperationalError("database or disk is full")
-
+    real, full_disk = StudyDatabase.atomic, atomic_on_a_full_disk()
     other = sqlite3.connect(insight_study.root / "study.db", isolation_level=None)
     root = insight_study.root
     faults = {  # (start, end, the line it says)

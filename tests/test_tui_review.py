@@ -47,6 +47,13 @@ async def until(pilot, holds, tries: int = 100) -> None:
         await pilot.pause()
 
 
+async def open_at_first_suggestion(pilot) -> None:
+    """From the dashboard: the first interview opened, its cursor on the first open suggestion (Enter, then n)."""
+    await pilot.pause()
+    await pilot.press("enter", "n")
+    await pilot.pause()
+
+
 @pytest.fixture
 def markup_study(tmp_path):
     from research.coding.stage import study_codebook, sync_codes
@@ -251,9 +258,7 @@ async def test_an_email_phone_number_or_name_typed_into_a_memo_is_saved_as_a_pla
     db = markup_study.db
     app = ResearchApp(markup_study)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter", "n")
-        await pilot.pause()
+        await open_at_first_suggestion(pilot)
         coding = app.screen.current_coding
         await pilot.press("m")
         await pilot.pause()
@@ -304,9 +309,7 @@ async def test_undo_puts_the_cursor_on_the_coding_it_restored(markup_study):
     db = markup_study.db
     app = ResearchApp(markup_study)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter", "n")
-        await pilot.pause()
+        await open_at_first_suggestion(pilot)
         screen = app.screen
         decided = screen.current_coding
         await pilot.press("a")
@@ -345,9 +348,7 @@ async def test_recode_offers_the_codings_own_group_first_without_the_code_itself
 
     app = ResearchApp(markup_study)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter", "n")
-        await pilot.pause()
+        await open_at_first_suggestion(pilot)
         screen = app.screen
         while screen.current_coding.key != "emotion:anger":
             await pilot.press("right")
