@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -123,6 +123,38 @@ class CodeGroup(BaseModel):
         return self
 
 
+class PainKind(BaseModel):
+    """A kind of problem a map finds told across stages (`journey.pain_kinds`): `cues`, words for what went wrong
+    ("wait", "charged twice"), which a negation denies ("didn't have to wait"); `due`, what customers were owed,
+    which a negation makes this kind ("nobody told us", "never arrived"); `goal`, what a "How might we" asks for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str = Field(min_length=1)
+    goal: str = Field(min_length=1)  # "keep customers informed": How might we keep customers informed at …?
+    cues: list[str] = []  # phrases matched on lemmas
+    due: list[str] = []
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        return Code._slug(value)
+
+    @field_validator("cues", "due")
+    @classmethod
+    def _phrases(cls, value: list[str]) -> list[str]:
+        if any(not phrase.strip() for phrase in value):
+            raise ValueError("a cue is a word or phrase, not an empty string")
+        return value
+
+    @model_validator(mode="after")
+    def _told_somehow(self) -> PainKind:
+        if not self.cues and not self.due:
+            raise ValueError(f"pain kind '{self.id}' has neither cues nor due: give it words to be found by")
+        return self
+
+
 class Codebook(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -130,6 +162,7 @@ class Codebook(BaseModel):
     version: str = "1"
     description: str = ""
     groups: list[CodeGroup] = Field(min_length=1)
+    pain_kinds: list[PainKind] = []  # none: the bundled cx-journey codebook's (`pain_kinds_of`)
 
     @model_validator(mode="after")
     def _unique_groups(self) -> Codebook:
@@ -137,6 +170,9 @@ class Codebook(BaseModel):
         duplicate = next((i for i in ids if ids.count(i) > 1), None)
         if duplicate:
             raise ValueError(f"group id '{duplicate}' appears twice")
+        kinds = [kind.id for kind in self.pain_kinds]
+        if duplicate := next((i for i in kinds if kinds.count(i) > 1), None):
+            raise ValueError(f"pain kind '{duplicate}' appears twice")
         return self
 
     @cached_property
@@ -158,6 +194,17 @@ class Codebook(BaseModel):
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(exclude_defaults=True), sort_keys=False, allow_unicode=True, width=100)
+
+
+def pain_kinds_of(codebook: Codebook) -> list[PainKind]:
+    """The codebook's kinds of problem, or the bundled cx-journey codebook's where it names none (a codebook written
+    before they were, or one that keeps the defaults)."""
+    return codebook.pain_kinds or default_pain_kinds()
+
+
+@cache
+def default_pain_kinds() -> list[PainKind]:
+    return load(BUNDLED_DIR / "cx-journey.yaml").pain_kinds
 
 
 def resolve(name_or_path: str, base: Path | None = None) -> Path:

@@ -256,3 +256,22 @@ def _sentence(words: list[str]) -> str:
     text = re.sub(r" (?=[,;:.!?]|n't\b|')", "", " ".join(word for word in words if word)).strip(" ,;:")
     text = re.sub(r"[,;:]+(?=[.!?]?$)", "", text)
     return text[:1].upper() + text[1:] if any(c.isalnum() for c in text) else ""
+
+
+def denied_words(doc: Doc) -> dict[int, bool]:
+    """{index: whether the denial tells the speaker's own act or state (`Denial.own`: "I didn't know where to start")}
+    for the words a parsed text's negations deny, read as `denied` reads them: the word each negation negates, the
+    verbs it leads through to the denied act ("didn't have to wait": have, wait), and that act's particles and
+    complements ("never got back", "wasn't a hassle"); the negators themselves are not among them."""
+    out: dict[int, bool] = {}
+    for token in doc:
+        if not _negates(token) or token.lower_ == "nor" or (head := _denied_head(token)) is None:
+            continue
+        negated_verb, words = head, [head]
+        while head.pos_ in ("VERB", "AUX") and not _complements(head) and (follow := _leads_to(head)) is not None:
+            head = follow
+            words.append(head)
+        words += [t for t in head.children if t.dep_ == "prt"] + [t for child in _complements(head) for t in _phrase(child)]
+        own = _own(negated_verb, head)
+        out |= {t.i: own for t in words if not _negates(t)}
+    return out

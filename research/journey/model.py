@@ -176,6 +176,8 @@ class RecurringPain(BaseModel):
     cohort: int
     places: list[PainAt]  # in journey order, outside the stages last
     utterance_ids: list[int]
+    goal: str = ""  # what a "How might we" asks for it ("keep customers informed"; `PainKind.goal`)
+    intensity: float = 0.0  # mean |negative valence| of the sentences that tell it
 
     @property
     def reach(self) -> str:

@@ -3,102 +3,129 @@
 Stage coding places each answer at one stage, and sentence embeddings read "we waited three weeks to hear anything"
 and "nobody rang to say the valuation was booked" as different experiences, so a problem many customers share
 is scattered over stages and groups. What went wrong has a small number of kinds that hold in any domain (waiting,
-no information, a failure, a charge, effort, how staff behaved). A kind is read from the words of each part that
-feels negative or states a problem: plain cues ("waited", "charged") only where nothing in the three words before
-denies them ("didn't have to wait"), and phrases that carry their own denial ("never heard back", "nobody told
-us"). A kind that enough participants tell (the map's pattern share) at two or more places (stages, or talk the map
-could not place) is a recurring pain, with its count of participants and one quote from each place. Cues are words
-for what went wrong, never a topic ("invoice", "paperwork" are named in calm answers as often as in angry ones) nor
-a feeling ("confusing": the emotion codes tell it; on the demo "My staff found the app confusing" read as no information).
+no information, a failure, a charge, effort, how staff behaved), named with their cue words in the codebook
+(`Codebook.pain_kinds`, the bundled ones by default). A kind is read from the parse of each part that feels negative
+or states a problem: a cue ("waited", "charged") where no negation denies it ("didn't have to wait": the negations
+of `coding.negation`, one notion of negation in the project), something the customer was due where a negation
+denies it ("never heard back", "nobody told us"), and neither where its clause is a supposition ("if the valuation
+fails"). A sentence that tells several kinds is told under the one it states most directly: the kind whose word
+stands highest in its parse ("We waited weeks and nobody told us why" is waiting; the telling is a clause joined
+to it). A kind that enough participants tell (the map's pattern share) at two or more places (stages, or talk the
+map could not place) is a recurring pain, with its count of participants and one quote from each place, from
+another participant at each place where one can.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from research.codebook import PainKind, default_pain_kinds
+from research.coding import rules  # noqa: F401 (registers Token._.lemma_lower, on which codebook phrases are matched)
+from research.coding.negation import denied_words, says_negation
 from research.journey.evidence import Part, Utterance
 from research.journey.model import PainAt, Quote, RecurringPain
 
 OUTSIDE = "Outside the stages"  # where an answer the map could not place on the journey is told
-NEGATION = re.compile(r"\b(?:not|no|never|without|nothing|n't|hardly)\b|n't\b")
-NEGATION_WINDOW = 3  # words before a plain cue that may deny it
-SUPPOSITION = re.compile(r"\b(?:if|unless|in case|whether)\b")
+SUPPOSING = {"if", "unless", "whether"}  # a clause they mark supposes its problem ("in case" too)
+IN_SCOPE = {"advmod", "acomp", "prt", "dobj", "attr", "oprd", "amod", "compound", "npadvmod", "dative", "det"}  # a word attached so shares its head's negation
 SHORT = 6  # words: a sentence this short is quoted with the next
+RECENT = 20_000  # sentences whose kinds are kept in this process (the review app builds a map per filter)
+_recent: OrderedDict[tuple[str, str, str], tuple[tuple[str, int], ...]] = OrderedDict()
 
 
 @dataclass(frozen=True)
-class Kind:
-    """A kind of problem: its key, how a reader names it, cues denied by a negation before them and cues that are
-    themselves a denial (absence of news, of a reply)."""
-
-    key: str
-    label: str
-    plain: re.Pattern
-    denied: re.Pattern | None = None
+class _Phrase:
+    kind: str
+    due: bool  # told by its denial
+    own: bool  # holds its own negation ("no idea"): a problem as it stands
 
 
-def _words(*forms: str) -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(forms) + r")\b")
+class KindReader:
+    """Reads the kinds of problem sentences tell, with a codebook's kinds (`Codebook.pain_kinds`)."""
+
+    def __init__(self, kinds: Sequence[PainKind]):
+        from spacy.matcher import Matcher
+
+        from research.nlp import load_spacy
+
+        self.kinds = list(kinds)
+        self.nlp = load_spacy(disable=("ner",))
+        self.matcher = Matcher(self.nlp.vocab)
+        self.phrases: dict[str, _Phrase] = {}
+        wanted = [(kind.id, due, phrase) for kind in self.kinds for due, phrases in ((False, kind.cues), (True, kind.due)) for phrase in phrases]
+        for n, ((kind, due, phrase), doc) in enumerate(zip(wanted, self.nlp.pipe([p.lower() for _, _, p in wanted]))):
+            key = f"pain:{kind}:{n}"
+            self.phrases[key] = _Phrase(kind, due, says_negation(phrase))
+            self.matcher.add(key, [[{"_": {"lemma_lower": t.lemma_.lower()}} for t in doc if not t.is_space]])
+        self.digest = hashlib.sha256(repr([k.model_dump() for k in self.kinds]).encode()).hexdigest()[:16]
+
+    def kinds_of(self, sentences: list[tuple[str, str]]) -> list[tuple[tuple[str, int], ...]]:
+        """For each (text, its sentence's words before it where a part was split from one), the kinds it tells with
+        how deep the word that tells each stands in the parse, the one it states most directly first; kept in this
+        process by text."""
+        keys = [(self.digest, before, text) for text, before in sentences]
+        missing = list(dict.fromkeys(k for k in keys if k not in _recent))
+        for key, doc in zip(missing, self.nlp.pipe([_joined(before, text) for _, before, text in missing])):
+            _recent[key] = self._read(doc, len(_joined(key[1], "")))
+        for key in keys:
+            _recent.move_to_end(key)
+        found = [_recent[key] for key in keys]
+        while len(_recent) > RECENT:
+            _recent.popitem(last=False)
+        return found
+
+    def _read(self, doc, start: int) -> tuple[tuple[str, int], ...]:
+        denied = denied_words(doc)
+        depth: dict[str, tuple[int, int]] = {}  # kind -> (how deep its word stands in the parse, where it starts)
+        for match, begin, end in self.matcher(doc):
+            span, phrase = doc[begin:end], self.phrases[self.nlp.vocab.strings[match]]
+            if span.start_char < start or _supposed(span.root):
+                continue
+            negated = [denied[t.i] for t in span if t.i in denied] or ([denied[span.root.head.i]] if span.root.dep_ in IN_SCOPE and span.root.head.i in denied else [])
+            owed = bool(negated) and not all(negated)  # denied, and not as the speaker's own act
+            if phrase.own or (owed if phrase.due else not negated):
+                place = (sum(1 for _ in span.root.ancestors), span.start)
+                depth[phrase.kind] = min(depth.get(phrase.kind, place), place)
+        order = [kind.id for kind in self.kinds]
+        return tuple((kind, depth[kind][0]) for kind in sorted(depth, key=lambda k: (depth[k], order.index(k))))
 
 
-KINDS = (
-    Kind("waiting", "Waiting and delays",
-         _words(r"wait(?:ed|ing|s)?", r"delay(?:ed|s)?", "late", r"slow(?:ly|er)?", "ages", "forever", "on hold", "backlog", "queue",
-                r"took (?:weeks|months|days|hours)", r"(?:weeks|months|days|hours) later", r"still (?:waiting|hadn't|haven't|hasn't|not)",
-                r"(?:days|weeks|months|hours) of (?:silence|waiting|nothing|chasing)")),
-    Kind("no-information", "No news or information",
-         _words(r"chas(?:e|ed|ing)", "unclear", "in the dark", "no idea", "silence"),
-         _words(r"no (?:news|update|updates|information|word|reply|response|explanation)",
-                r"(?:nobody|no one|no-one|never) (?:\w+ ){0,4}?(?:told|tell|explained|explain|called|rang|replied|got back|acknowledged|updated|knew|heard|let (?:me|us) know)",
-                r"(?:nobody|no one) (?:could|would) (?:say|tell|explain)",
-                r"(?:didn't|did not|wouldn't) (?:tell|explain|update|let (?:me|us) know)", r"(?:wasn't|weren't|was not|were not) (?:told|informed|updated)",
-                r"(?:heard|got) nothing", "not a word", "radio silence", r"didn't hear (?:anything|back)")),
-    Kind("failure", "Something failed or went wrong",
-         _words("broke", "broken", r"fail(?:ed|s|ing|ure)?", r"errors?", r"crash(?:ed|es)?", r"reject(?:ed|s|ing)?", "faulty", r"bugs?", "glitch",
-                "wrong", "lost", "missing", "damaged", r"defect(?:ive)?", "stopped working", "mistake", "mix-up"),
-         _words(r"(?:wouldn't|won't|didn't|doesn't|couldn't|would not|did not|never) (?:work|worked|connect|connected|pair|paired|load|loaded|accept|open|start|arrive|arrived|turn up|turned up|show up|showed up|came)")),
-    Kind("cost", "Charges, fees and billing",
-         _words(r"(?:sur|over)?charg(?:e|ed|es|ing)", r"fees?", "billed", "expensive", "dearer", r"hidden (?:cost|costs|fee|fees|charge|charges)",
-                r"paid (?:twice|double|extra|more)", r"price (?:went up|rise|increase)", "refund")),
-    Kind("effort", "Effort they had to put in",
-         _words(r"had to (?:call|ring|go|chase|send|fill|scan|explain|repeat|start|email|write|print|drive|take|ask|keep)", "again and again",
-                "over and over", r"(?:three|four|five|several|many) times", r"repeat(?:ed|ing)?", "hassle", "faff", "jump through")),
-    Kind("staff", "How staff treated them",
-         _words("rude", "dismissive", "unhelpful", r"patroni[sz]\w*", "condescending", "ignored", "blamed", "attitude", "fobbed off", "brushed off"),
-         _words(r"(?:didn't|did not|wouldn't|would not) (?:care|listen|help|apologi[sz]e)")),
-)
+def _joined(before: str, text: str) -> str:
+    return f"{before.rstrip()} {text}" if before.strip() else text
 
 
-def kinds_of(text: str, before: str = "") -> list[str]:
-    """The kinds of problem a sentence tells, by its words: "We waited three weeks and nobody told us why" is waiting
-    and no information; "I didn't have to wait at all" is none. `before`: the words of its sentence before it, where it
-    was split from one ("if" + "the valuation goes wrong" is a supposition, not a failure)."""
-    lead = _lower(before)
-    lower = (lead + " " + _lower(text)).strip() if lead else _lower(text)
-    start = len(lower) - len(_lower(text))
-    found = []
-    for kind in KINDS:
-        denied = [m for m in kind.denied.finditer(lower, start) if not _supposed(lower, m.start())] if kind.denied else []
-        if denied or any(not _denied(lower, m.start()) for m in kind.plain.finditer(lower, start)):
-            found.append(kind.key)
-    return found
+def _supposed(token) -> bool:
+    """Whether a word's clause is a supposition: marked by "if", "unless" or "whether", or "in case" ("… to phone
+    them if the valuation goes wrong")."""
+    for word in [token, *token.ancestors]:
+        if any(child.dep_ == "mark" and child.lower_ in SUPPOSING for child in word.children):
+            return True
+        if word.lower_ == "case" and word.head.lower_ == "in":
+            return True
+    return False
 
 
-def _lower(text: str) -> str:
-    return " ".join(text.lower().replace("’", "'").split())
+def kinds_of(text: str, before: str = "", kinds: Sequence[PainKind] | None = None) -> list[str]:
+    """The kinds of problem a sentence tells, the most direct first: "We waited three weeks and nobody told us why" is
+    waiting and no information; "I didn't have to wait at all" is none. `before`: the words of its sentence before it,
+    where it was split from one ("if" + "the valuation goes wrong" is a supposition, not a failure)."""
+    return [kind for kind, _ in _reader(kinds).kinds_of([(text, before)])[0]]
 
 
-def _denied(text: str, at: int) -> bool:
-    """A cue denied by a negation just before it, or told as a supposition ("… to phone them if the valuation goes wrong")."""
-    before = text[:at].split()[-NEGATION_WINDOW:]
-    return bool(NEGATION.search(" ".join(before))) or _supposed(text, at)
+_readers: dict[str, KindReader] = {}
 
 
-def _supposed(text: str, at: int) -> bool:
-    """Whether the clause a cue is in opens with "if", "unless" or "in case" (no comma or stop between)."""
-    clause = re.split(r"[,.;:!?]", text[:at])[-1]
-    return bool(SUPPOSITION.search(clause))
+def _reader(kinds: Sequence[PainKind] | None) -> KindReader:
+    """A reader for these kinds (the bundled ones by default), built once per process."""
+    chosen = list(kinds) if kinds is not None else default_pain_kinds()
+    key = repr([k.model_dump() for k in chosen])
+    if key not in _readers:
+        _readers[key] = KindReader(chosen)
+    return _readers[key]
 
 
 def _sentence_of(part: str, answer: str) -> tuple[str, str]:
@@ -122,33 +149,61 @@ def _hurts(part: Part, answer: Utterance) -> bool:
     return part.evidence < 0 or (not part.valence and (answer.valence or 0.0) < 0 and "positive" not in answer.felt)
 
 
-def recurring_pains(utterances: list[Utterance], stage_names: dict[str, str], cohort: int, needed: int) -> list[RecurringPain]:
+def recurring_pains(utterances: list[Utterance], stage_names: dict[str, str], cohort: int, needed: int,
+                    kinds: Sequence[PainKind] | None = None) -> list[RecurringPain]:
     """The kinds of problem at least `needed` participants tell, at two or more places (stages in journey order, then
-    talk outside the stages), most participants first; each with one quote per place, the most negative."""
-    told: dict[str, dict[str, list[tuple[float, Utterance, str]]]] = {}  # kind -> place -> (evidence, answer, sentence)
-    for u in utterances:
-        for part in u.parts or [u.whole()]:
-            if not _hurts(part, u):
-                continue
-            sentence, before = _sentence_of(part.text, u.text)
-            for kind in kinds_of(part.text, before):
-                told.setdefault(kind, {}).setdefault(u.stage or "", []).append((part.evidence or (u.valence or 0.0), u, sentence))
-    order = list(stage_names) + [""]
+    talk outside the stages), most participants first; each with one quote per place, the most negative. A sentence
+    counts for every kind it tells but is quoted under one only, the one it states most directly of those shown."""
+    reader = _reader(kinds)
+    hurting = [(u, part, *_sentence_of(part.text, u.text)) for u in utterances for part in (u.parts or [u.whole()]) if _hurts(part, u)]
+    said: dict[tuple[int, str], _Said] = {}  # (answer, sentence) -> what it tells
+    for (u, part, sentence, _), found in zip(hurting, reader.kinds_of([(part.text, before) for _, part, _, before in hurting])):
+        if found:
+            one = said.setdefault((u.id, sentence), _Said(u, sentence, part.evidence or (u.valence or 0.0), {}))
+            one.evidence = min(one.evidence, part.evidence or (u.valence or 0.0))
+            for kind, depth in found:
+                one.depth[kind] = min(one.depth.get(kind, depth), depth)
+    order = [kind.id for kind in reader.kinds]
+    places_order = list(stage_names) + [""]
+    told: dict[str, dict[str, list[_Said]]] = {}  # kind -> place -> sentences
+    for one in said.values():
+        for kind in one.depth:
+            told.setdefault(kind, {}).setdefault(one.answer.stage or "", []).append(one)
+    shown = [k for k in order if len(told.get(k, {})) >= 2 and len({s.answer.participant for p in told[k].values() for s in p}) >= needed]
+    shown.sort(key=lambda k: (-len({s.answer.participant for p in told[k].values() for s in p}), -len(told[k]), k))
+    quoted: set[tuple[int, str]] = set()  # sentences quoted under a kind already
     out = []
-    for kind in KINDS:
-        places = told.get(kind.key, {})
-        people = {u.participant for said in places.values() for _, u, _ in said}
-        if len(places) < 2 or len(people) < needed:
-            continue
-        at, quoted = [], set()
-        for place in sorted(places, key=order.index):
-            said = sorted(places[place], key=lambda t: (t[0], t[1].id))
-            _, u, sentence = next((t for t in said if t[1].participant not in quoted), said[0])  # another voice at each place where one can
-            quoted.add(u.participant)
-            quote = Quote(utterance_id=u.id, interview=u.interview, participant=u.participant, start=round(u.start, 2), text=sentence,
+    for kind in shown:
+        at, voices = [], set()
+        for place in sorted(told[kind], key=places_order.index):
+            here = told[kind][place]
+            best = min(here, key=lambda s: ((s.answer.id, s.sentence) in quoted, s.direct(shown, order) != kind, s.answer.participant in voices,
+                                            s.evidence, s.answer.id))  # not quoted under another kind, told most directly as this one, another voice
+            quoted.add((best.answer.id, best.sentence))
+            voices.add(best.answer.participant)
+            u = best.answer
+            quote = Quote(utterance_id=u.id, interview=u.interview, participant=u.participant, start=round(u.start, 2), text=best.sentence,
                           valence=None if u.valence is None else round(u.valence, 3), timed=u.timed)
-            at.append(PainAt(stage=place or None, name=stage_names.get(place, OUTSIDE), participants=len({u.participant for _, u, _ in said}), quote=quote,
-                             utterance_ids=sorted({u.id for _, u, _ in said})))
-        out.append(RecurringPain(kind=kind.key, label=kind.label, participants=len(people), cohort=cohort, places=at,
-                                 utterance_ids=sorted({uid for place in at for uid in place.utterance_ids})))
-    return sorted(out, key=lambda p: (-p.participants, -len(p.places), p.kind))
+            at.append(PainAt(stage=place or None, name=stage_names.get(place, OUTSIDE), participants=len({s.answer.participant for s in here}), quote=quote,
+                             utterance_ids=sorted({s.answer.id for s in here})))
+        every = [s for here in told[kind].values() for s in here]
+        definition = reader.kinds[order.index(kind)]
+        out.append(RecurringPain(kind=kind, label=definition.name, goal=definition.goal, participants=len({s.answer.participant for s in every}), cohort=cohort,
+                                 places=at, utterance_ids=sorted({s.answer.id for s in every}),
+                                 intensity=round(sum(abs(min(s.evidence, 0.0)) for s in every) / len(every), 3)))
+    return out
+
+
+@dataclass
+class _Said:
+    """A sentence that tells kinds of problem: its answer, how negative it is as evidence, and how deep the word that
+    tells each kind stands in its parse."""
+
+    answer: Utterance
+    sentence: str
+    evidence: float
+    depth: dict[str, int]
+
+    def direct(self, shown: list[str], order: list[str]) -> str | None:
+        """The kind it states most directly, of those `shown`."""
+        return min((k for k in self.depth if k in shown), key=lambda k: (self.depth[k], order.index(k)), default=None)
