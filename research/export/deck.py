@@ -144,7 +144,7 @@ def _opportunities(deck, journey: JourneyMap) -> None:
     table = slide.shapes.add_table(len(rows) + 1, len(header), Inches(0.6), Inches(1.9), Inches(sum(widths)), Inches(0.4 * (len(rows) + 1))).table
     for column, width in enumerate(widths):
         table.columns[column].width = Emu(Inches(width))
-    cells = [header] + [[str(n), o.statement, wording.stage_name(journey, o.stage), wording.opportunity_line(journey, o)] for n, o in enumerate(rows, 1)]
+    cells = [header] + [[str(n), o.statement, wording.opportunity_stage(journey, o), wording.opportunity_line(journey, o)] for n, o in enumerate(rows, 1)]
     for r, values in enumerate(cells):
         for c, value in enumerate(values):
             cell = table.cell(r, c)

@@ -114,13 +114,13 @@ def _opportunities(journey: JourneyMap) -> list[str]:
     out = [md(wording.OPPORTUNITY_ORDER), ""] if patterns else []
     if patterns:
         out += ["| # | opportunity | stage | who feels it | the quote it rests on |", "|---|---|---|---|---|"]
-        out += [f"| {n} | {md(o.statement)} | {md(wording.stage_name(journey, o.stage))} | {md(wording.opportunity_line(journey, o))} | {_cell_quote(journey, o)} |"
+        out += [f"| {n} | {md(o.statement)} | {md(wording.opportunity_stage(journey, o))} | {md(wording.opportunity_line(journey, o))} | {_cell_quote(journey, o)} |"
                 for n, o in enumerate(patterns, 1)]
     else:
         out.append(md(wording.no_opportunity_line(journey)))
     if singles:
         out += ["", "### Single voices", "", md(wording.SINGLE_VOICES), ""]
-        out += [f"- {md(o.statement)} ({md(wording.stage_name(journey, o.stage))} · {md(wording.opportunity_line(journey, o))}){_line_quote(journey, o)}" for o in singles]
+        out += [f"- {md(o.statement)} ({md(wording.opportunity_stage(journey, o))} · {md(wording.opportunity_line(journey, o))}){_line_quote(journey, o)}" for o in singles]
     return out
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from research.export.source import safe_cell
-from research.export.wording import stage_name
+from research.export.wording import opportunity_stage, stage_name
 from research.journey.model import JourneyMap
 
 
@@ -52,7 +52,7 @@ def write_csv(journey: JourneyMap, codings: list[dict], themes: list[dict], fold
         _write(folder / "outliers.csv", ["stage", "kind", "label", "participant", "why", "quote", "utterance_ids"],
                [[lane.name, o.kind, o.label, o.participant, o.why, o.quote.text if o.quote else "", _ids(o.utterance_ids)] for lane in journey.stages for o in lane.outliers]),
         _write(folder / "opportunities.csv", ["statement", "stage", "participants", "reach", "intensity", "evidence", "score"],
-               [[o.statement, stage_name(journey, o.stage), o.participants, o.reach, o.intensity, o.evidence, o.score] for o in journey.opportunities]),
+               [[o.statement, opportunity_stage(journey, o), o.participants, o.reach, o.intensity, o.evidence, o.score] for o in journey.opportunities]),
         _write(folder / "themes.csv", ["theme", "words", "utterances", "participants", "stage", "stage_share"],
                [[t["label"], " ".join(json.loads(t["words"] or "[]")), t["size"], t["participants"], t["stage"], t["stage_share"]] for t in themes]),
     ]

@@ -205,7 +205,11 @@ def _quotes(journey: JourneyMap) -> dict[int, Quote]:
 
 
 def opportunity_quote(journey: JourneyMap, opportunity: Opportunity) -> Quote | None:
-    """The first quote of the pain insight an opportunity answers, else the first of its evidence the map shows."""
+    """The first quote of the pain insight an opportunity answers (of a pain told across stages, its first place's),
+    else the first of its evidence the map shows."""
+    for pain in journey.recurring_pains:
+        if opportunity.kind == pain.kind and pain.places:
+            return pain.places[0].quote
     for insight in journey.insights():
         if insight.key == opportunity.insight_key and insight.quotes:
             return insight.quotes[0].model_copy(update={"see": None})  # the opportunities are read apart from the stage
@@ -273,6 +277,14 @@ def opportunity_line(journey: JourneyMap, opportunity: Opportunity) -> str:
 
 def stage_name(journey: JourneyMap, stage: str) -> str:
     return next((lane.name for lane in journey.stages if lane.stage == stage), stage)
+
+
+def opportunity_stage(journey: JourneyMap, opportunity: Opportunity) -> str:
+    """Where an opportunity's pain is felt: its stage, or "across Decision, Retention, outside the stages" for a pain
+    told at several places."""
+    if opportunity.places:
+        return "across " + ", ".join(opportunity.places)
+    return stage_name(journey, opportunity.stage)
 
 
 def feedback_told(journey: JourneyMap) -> bool:

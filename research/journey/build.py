@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 
-from research.codebook import Codebook, CodeGroup
-from research.coding.scope import describe_outside, journey_scope, outside_reasons
+from research.codebook import Codebook, CodeGroup, pain_kinds_of
+from research.coding.scope import NOT_CODED, describe_outside
 from research.fivews import FiveWs, stored_five_ws
 from research.journey import edits as analyst_edits
 from research.journey import stage_cache
@@ -35,7 +35,7 @@ from research.journey.placement import Alternatives, place_quotes
 from research.journey.personas import persona_matrix
 from research.journey.summary import stage_summary
 from research.labels import name_unnamed
-from research.store import is_read_only, now
+from research.store import is_read_only, now, rows_in
 from research.study import Study
 
 STRONG_EMOTION = 0.6  # |valence| at or above this is a strong feeling
@@ -120,25 +120,35 @@ class MapBuilder:
         every_insight = [i for stage in insights.values() for i in stage] + [i for stage in singles.values() for i in stage]
         speaker_of = {u.id: u.participant for u in journey}
         personas = {u.participant: u.persona for u in utterances}
+        outside = self._outside_scopes([u for u in utterances if not u.stage])
+        recurring = self._recurring(utterances, outside, stage_group, len(speaking), needed)
         return JourneyMap(
             study=self.study.config.name, built_at=now(), filters=filters, interviews=len({u.interview for u in utterances}), participants=len(speaking),
-            pattern_share=self.pattern_share, coverage=self._coverage(utterances, journey), stages=lanes,
-            opportunities=rank(every_insight, five_ws, speaker_of, len(speaking), touchpoints_hurt(journey, self.codebook, self.study.db), acts), opportunity_formula=FORMULA, advocacy=advocacy_summary,
+            pattern_share=self.pattern_share, coverage=self._coverage(utterances, journey, outside), stages=lanes,
+            opportunities=rank(every_insight, five_ws, speaker_of, len(speaking), touchpoints_hurt(journey, self.codebook, self.study.db), acts, recurring),
+            opportunity_formula=FORMULA, advocacy=advocacy_summary,
             personas=persona_matrix(journey, personas, [c.id for c in stage_group.codes], [i for stage in insights.values() for i in stage]),
             participants_journeys=[j for j, _ in journeys.values()], saturation=self._saturation(journey),
-            hidden_themes=self._theme_items(utterances, journey_themes=False), recurring_pains=self._recurring(utterances, stage_group, len(speaking), needed),
+            hidden_themes=self._theme_items(utterances, journey_themes=False), recurring_pains=recurring,
         )
 
-    def _recurring(self, utterances: list[Utterance], stage_group: CodeGroup, cohort: int, needed: int) -> list[RecurringPain]:
-        """Kinds of problem told across stages, from answers on the journey and those too weak to place (not logistics)."""
-        weak = {uid for uid, scope in journey_scope(self.study.db).items() if scope == "weak"}
-        told = [u for u in utterances if u.stage or u.id in weak]
-        return recurring_pains(told, {c.id: c.name for c in stage_group.codes}, cohort, needed)
+    def _outside_scopes(self, outside: list[Utterance]) -> dict[int, str]:
+        """{id: scope} of the cohort's answers off the journey (`coding.scope`: logistics, weak, or not coded). Their codes,
+        read with the cohort, already say none has a stage a researcher kept, so only their rows of the coder's scopes are read."""
+        scopes = dict.fromkeys((u.id for u in outside), NOT_CODED)
+        if "utterance_scope" in self.study.db.table_names():
+            for row in rows_in(self.study.db, "SELECT utterance_id, scope FROM utterance_scope WHERE utterance_id IN ({ids})", list(scopes)):
+                scopes[row["utterance_id"]] = "logistics" if row["scope"] == "logistics" else "weak"
+        return scopes
 
-    def _coverage(self, utterances: list[Utterance], journey: list[Utterance]) -> Coverage:
-        outside = [u for u in utterances if not u.stage]
+    def _recurring(self, utterances: list[Utterance], outside: dict[int, str], stage_group: CodeGroup, cohort: int, needed: int) -> list[RecurringPain]:
+        """Kinds of problem told across stages, from answers on the journey and those too weak to place (not logistics)."""
+        told = [u for u in utterances if u.stage or outside.get(u.id) == "weak"]
+        return recurring_pains(told, {c.id: c.name for c in stage_group.codes}, cohort, needed, pain_kinds_of(self.codebook))
+
+    def _coverage(self, utterances: list[Utterance], journey: list[Utterance], outside: dict[int, str]) -> Coverage:
         share = len(journey) / len(utterances) if utterances else 0.0
-        reasons = outside_reasons(self.study.db, [u.id for u in outside])
+        reasons = dict(Counter(outside.values()).most_common())
         detail = describe_outside(reasons)
         line = f"{len(journey)} of {len(utterances)} customer utterances ({share:.0%}) are placed on the journey" + (f"; outside it: {detail}" if detail else "")
         return Coverage(customer_utterances=len(utterances), on_journey=len(journey), outside=len(outside), share=round(share, 3), reasons=reasons, line=line)

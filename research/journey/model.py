@@ -138,6 +138,8 @@ class Opportunity(BaseModel):
     evidence: float  # min(1, quotes / 3): thin evidence counts less
     score: float  # reach × intensity × evidence
     utterance_ids: list[int]
+    kind: str | None = None  # a pain told across stages (`RecurringPain.kind`): its stage is "", its places name where
+    places: list[str] = []
 
     @property
     def label(self) -> str:

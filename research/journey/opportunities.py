@@ -8,7 +8,9 @@ answer tells its feeling apart from what happened ("That was a disaster. The cou
 the rain."), no touchpoint is named in pain and none is asked about: a question missed, not a wrong one. An act
 of advocacy (warning others in a Facebook group, leaving) is what a pain led to, not a pain at the
 channel it was told through: it asks no question of its own, the pain behind it does where it was felt.
-One participant's pain never outranks a pain many share unless it is extreme.
+One participant's pain never outranks a pain many share unless it is extreme. A kind of problem told at several
+stages (`pain_kinds`: waiting, no news, …) is an opportunity of its own, worded from its kind's goal and the places
+it is told ("How might we keep customers informed at Decision, Retention and elsewhere?") and ranked with the others.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlite_utils import Database
 from research.codebook import Codebook
 from research.fivews import LIGHT_VERBS, FiveWs
 from research.journey.evidence import Utterance
-from research.journey.model import Insight, Opportunity
+from research.journey.model import Insight, Opportunity, RecurringPain
 
 FORMULA = "score = reach (participants / cohort) × intensity (mean |negative valence| of the quotes) × evidence (min(1, quotes / 3))"
 EXTREME = 0.85  # intensity at which a single participant's pain may rank among shared ones
@@ -88,9 +90,25 @@ def shared_activity(insight: Insight, five_ws: dict[int, FiveWs], speaker_of: di
     return min(wordings[key], key=lambda w: (len(w), w))
 
 
+def across(pain: RecurringPain, cohort: int) -> Opportunity:
+    """The opportunity a pain told at several places makes: "How might we {its kind's goal} at {its stages}?", talk the
+    map could not place told as "elsewhere"."""
+    stages = [place.name for place in pain.places if place.stage]
+    where = stages + (["elsewhere"] if len(stages) < len(pain.places) else [])
+    said = where[0] if len(where) == 1 else ", ".join(where[:-1]) + " and " + where[-1]
+    evidence = min(1.0, len(pain.utterance_ids) / 3)
+    return Opportunity(
+        stage="", statement=f"How might we {pain.goal} at {said}?", insight_key=f"recurring:{pain.kind}", insight=pain.statement, touchpoint=None,
+        participants=pain.participants, reach=round(pain.participants / max(cohort, 1), 3), intensity=pain.intensity, evidence=round(evidence, 3),
+        score=round(pain.participants / max(cohort, 1) * pain.intensity * evidence, 4), utterance_ids=pain.utterance_ids, kind=pain.kind,
+        places=[place.name if place.stage else place.name.lower() for place in pain.places],
+    )
+
+
 def rank(insights: list[Insight], five_ws: dict[int, FiveWs], speaker_of: dict[int, str], cohort: int, hurt: dict[int, set[str]],
-         acts: Collection[int] = ()) -> list[Opportunity]:
-    """Opportunities from pain insights, best first (see FORMULA); none from an insight made of acts of advocacy (`acts`)."""
+         acts: Collection[int] = (), recurring: list[RecurringPain] = ()) -> list[Opportunity]:
+    """Opportunities from pain insights and pains told across stages (`recurring`), best first (see FORMULA); none from
+    an insight made of acts of advocacy (`acts`)."""
     out = []
     for insight in insights:
         outcome = set(insight.utterance_ids) <= set(acts)
@@ -104,4 +122,5 @@ def rank(insights: list[Insight], five_ws: dict[int, FiveWs], speaker_of: dict[i
             touchpoint=insight.touchpoints[0] if insight.touchpoints else None, participants=insight.participants, reach=round(reach, 3),
             intensity=round(insight.intensity, 3), evidence=round(evidence, 3), score=round(reach * insight.intensity * evidence, 4), utterance_ids=insight.utterance_ids,
         ))
+    out += [across(pain, cohort) for pain in recurring if pain.goal]
     return sorted(out, key=lambda o: (o.participants < 2 and o.intensity < EXTREME, -o.score, o.statement))[:LIMIT]

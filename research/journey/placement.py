@@ -5,7 +5,9 @@ pain points and delights, then tollgates and gaps, then moments of truth and out
 A row's quote that a row above shows is marked with where it is shown (`Quote.see`) and the row shows its
 own quotes instead (`model.shown`); so is a quote that an insight above counts but has no room to show (its
 fourth participant's words): a pain point that a pain insight counts, a delight that a delight insight counts,
-a tollgate or gap that any insight counts. The rows then tell what lies beyond the insights, not the insights again; a moment or an outlier, which shows one quote, takes its next-best
+a tollgate or gap that any insight counts. A pain point or delight that an outlier is about (its quote: one
+participant's experience, which the outlier says why it stands out) is left to the outlier: one quote, one role.
+The rows then tell what lies beyond the insights, not the insights again; a moment or an outlier, which shows one quote, takes its next-best
 distinct quote (`alternatives`), or refers to the row above when it has none. The evidence lists keep every
 quote in their order, so the counts do not change: only which quotes are shown.
 """
@@ -27,11 +29,14 @@ def place_quotes(lane: StageLane, alternatives: Alternatives) -> None:
     shown: dict[int, str] = {}
     for n, insight in enumerate(lane.patterns, start=1):
         _place_list(insight.quotes, shown, f"insight {n}")
+    singular = {o.quote.utterance_id for o in lane.outliers if o.quote is not None and o.quote.utterance_id not in shown}
     for name, attr in LISTS:
         deferred: dict[int, str] = {}  # the evidence of the insights this row leaves to them: the first that counts it
         for n, insight in enumerate(lane.patterns, start=1):
             for uid in insight.utterance_ids if insight.polarity in DEFERS_TO[attr] else []:
                 deferred.setdefault(uid, f"insight {n}")
+        for uid in singular if attr in ("pain_points", "delights") else ():
+            deferred.setdefault(uid, "outliers")
         told = {**deferred, **shown}  # where a row above shows it wins
         _place_list(getattr(lane, attr), told, name)
         shown |= {uid: row for uid, row in told.items() if row == name}

@@ -1,8 +1,9 @@
 """The journey map as a board: stages as columns, lanes as rows, one selectable entry per cell.
 
-Insights come first (sentences coloured by polarity, with their reach), then the lanes a CX lead reads
-next (pain points, delights, moments of truth, outliers, tollgates, gaps, the 5 W's), then the
-code-count lanes. Lane names stay in a fixed column while wide maps scroll sideways to the cursor.
+Insights come first (sentences coloured by polarity, with their reach), then the pains told across the
+journey (one row per kind of problem, a cell at each stage where it is told, so the row shows where it
+recurs), then the lanes a CX lead reads next (pain points, delights, moments of truth, outliers, tollgates,
+gaps, the 5 W's), then the code-count lanes. Lane names stay in a fixed column while wide maps scroll sideways to the cursor.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from research.export.wording import FEELING, feelings_line, moment_feeling, mood, people, plural, reference, strength, utterances
-from research.journey.model import Insight, Item, JourneyMap, Moment, Outlier, Quote, StageLane, shown
+from research.journey.model import Insight, Item, JourneyMap, Moment, Outlier, PainAt, Quote, RecurringPain, StageLane, shown
 from tui.widgets.cells import Entry, clip, column_width_for, insight_cell, valence_bar
 
 LANE_WIDTH = 11
@@ -85,6 +86,28 @@ def _feedback(lane: StageLane) -> Entry | None:
     return Entry("Feedback", Text(summary), Text(f"Feedback loops: {summary}"), quotes=quotes, utterance_ids=[q.utterance_id for q in quotes])
 
 
+def _recurring(pain: RecurringPain, place: PainAt) -> Entry:
+    """A pain told across the journey, at one stage: its kind, how many tell it here and in all, and this place's
+    quote; its evidence is each place's quote, this one first."""
+    cell = Text("● ", style="red") + Text(pain.label, style="bold red")
+    cell.append(f"\n{place.participants} here · {pain.participants} of {pain.cohort} in all", style="dim")
+    cell.append(f"\n“{place.quote.text}”")
+    others = [p.quote for p in pain.places if p is not place]
+    return Entry("Recurring", cell, Text(pain.statement, style="bold"), quotes=[place.quote, *others], utterance_ids=pain.utterance_ids)
+
+
+RECURRING_ROWS = 3  # pains told across the journey shown on the board, most participants first (the opportunities view lists them all)
+RECURRING_LINES = 4
+
+
+def _recurring_rows(journey: JourneyMap) -> list[tuple[str, int, list[Entry | None]]]:
+    rows = []
+    for pain in journey.recurring_pains[:RECURRING_ROWS]:
+        at = {place.stage: place for place in pain.places if place.stage}
+        rows.append(("Recurring" if not rows else "", RECURRING_LINES, [_recurring(pain, at[lane.stage]) if lane.stage in at else None for lane in journey.stages]))
+    return rows
+
+
 # (lane title, entries of one stage, most rows shown, most lines per cell)
 Lane = tuple[str, Callable[[StageLane], list[Entry | None]], int, int]
 LANES: list[Lane] = [
@@ -114,6 +137,8 @@ def board_rows(journey: JourneyMap) -> list[tuple[str, int, list[Entry | None]]]
         depth = max((len(entries) for entries in per_stage), default=0)
         for n in range(depth):
             rows.append((title if n == 0 else "", lines, [entries[n] if n < len(entries) else None for entries in per_stage]))
+        if title == "Insights":
+            rows += _recurring_rows(journey)
     return rows
 
 
