@@ -51,6 +51,10 @@ def test_second_codebook_is_a_b2b_buying_journey():
         ("name: x\ngroups:\n  - id: g\n    name: G\n    color: teal-ish\n    codes:\n      - {id: a, name: A, definition: d}\n", "line 5: groups.0.color: 'teal-ish' is not a colour"),
         ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - id: a\n        name: A\n        definition: d\n        patterns: [[{LOWER: {IS: x}}]]\n",
          "line 9: groups.0.codes.0.patterns: pattern 1 is not a spaCy token pattern"),
+        ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\npain_kinds:\n  - {id: slow, name: Slow, goal: speed up}\n",
+         "line 8: pain_kinds.0: pain kind 'slow' has neither cues nor due"),
+        ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\npain_kinds:\n  - {id: slow, name: Slow, cues: [lag]}\n",
+         "line 8: pain_kinds.0.goal: Field required"),
     ],
 )
 def test_malformed_codebooks_get_one_line_with_file_and_line(tmp_path: Path, text: str, message: str):
@@ -61,6 +65,12 @@ def test_malformed_codebooks_get_one_line_with_file_and_line(tmp_path: Path, tex
     assert str(error.value).startswith(f"{path}: ")
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_a_codebook_without_kinds_of_problem_uses_the_bundled_ones(tmp_path: Path):
+    path = tmp_path / "old.yaml"
+    path.write_text("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\n")
+    assert [k.id for k in codebooks.pain_kinds_of(codebooks.load(path))] == ["waiting", "no-information", "failure", "cost", "effort", "staff"]
 
 
 def test_a_codebook_that_is_no_text_is_one_line(tmp_path: Path):

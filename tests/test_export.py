@@ -670,3 +670,24 @@ def test_a_transcript_without_timings_is_written_without_times(tmp_path):
     assert "[00:04] Participant 1: Completion slipped by a day." in write_txt(timed, tmp_path / "b.txt").read_text()
     assert formats_for(untimed, ["txt", "docx", "srt", "vtt"]) == ["txt", "docx"]
     assert formats_for(timed, ["txt", "srt", "vtt"]) == ["txt", "srt", "vtt"]
+
+
+def test_a_pain_told_across_the_journey_is_an_opportunity_in_every_format(tmp_path):
+    """Its "How might we" is ranked with the stages' and read where they are, with the places it is told as its stage
+    and its first place's quote as the evidence."""
+    from research.journey.model import PainAt, RecurringPain
+    from research.journey.opportunities import across
+
+    journey = _small_journey({"discovery": [-0.6], "retention": [-0.5, -0.3], "advocacy": []})
+    said = [Quote(utterance_id=n, interview=f"INT-00{n}", participant=f"Participant {n}", start=30.0 * n, text=text, valence=-0.6)
+            for n, text in ((1, "We waited a fortnight for the first reply."), (2, "Three weeks on hold before the refund came."))]
+    places = [PainAt(stage=key, name=key.title(), participants=1, quote=quote, utterance_ids=[quote.utterance_id]) for key, quote in zip(("discovery", "retention"), said)]
+    journey.recurring_pains = [RecurringPain(kind="waiting", label="Waiting and delays", goal="cut the waiting customers go through", participants=2, cohort=3,
+                                             places=places, utterance_ids=[1, 2], intensity=0.6)]
+    journey.opportunities = [across(journey.recurring_pains[0], 3)]
+    statement = "How might we cut the waiting customers go through at Discovery and Retention?"
+    assert journey.opportunities[0].statement == statement
+    texts = _read_everywhere(journey, tmp_path)
+    assert all(statement in texts[name] for name in ("html", "md", "story", "deck")), {name: statement in text for name, text in texts.items()}
+    assert "across Discovery, Retention" in texts["md"] and "across Discovery, Retention" in texts["html"]
+    assert said[0].text in texts["md"].split("## Opportunities")[1]  # the first place's words are the quote it rests on

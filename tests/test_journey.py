@@ -390,7 +390,7 @@ def test_a_stage_shows_each_quote_once_and_keeps_its_counts(mapped):
         for attr in ("pain_points", "delights", "tollgates", "gaps"):
             quotes = getattr(stage, attr)
             assert len({q.utterance_id for q in quotes}) == len(quotes)  # every piece of evidence still counted, once
-            assert all(q.see in {f"insight {n}" for n in range(1, len(stage.patterns) + 1)} | {"pain points", "delights", "tollgates", "gaps"} for q in quotes if q.see)
+            assert all(q.see in {f"insight {n}" for n in range(1, len(stage.patterns) + 1)} | {"pain points", "delights", "tollgates", "gaps", "outliers"} for q in quotes if q.see)
             if quotes and all(q.see for q in quotes):
                 assert shown(quotes) == quotes[:1]  # nothing of its own: the row refers to where its evidence is shown
 
@@ -432,12 +432,12 @@ def test_placement_prefers_insights_then_pains_then_tollgates_then_moments():
                       moments_of_truth=[moment, lonely], pain_points=[quote(1), quote(3), quote(2)], delights=[], tollgates=[quote(2)], gaps=[quote(3), quote(4)],
                       feedback_loops={}, themes=empty, patterns=[insight], outliers=[outlier], quotes=[])
     place_quotes(stage, lambda ids, q: [quote(i) for i in ids if i != q.utterance_id])
-    assert [q.see for q in stage.pain_points] == ["insight 1", None, "insight 1"] and [q.utterance_id for q in shown(stage.pain_points)] == [3]
+    assert [q.see for q in stage.pain_points] == ["insight 1", "outliers", "insight 1"]  # one quote, one role: 3 is the outlier's
     assert [q.see for q in stage.tollgates] == ["insight 1"] and shown(stage.tollgates) == stage.tollgates  # a reference, its count kept
     assert [q.utterance_id for q in shown(stage.gaps)] == [4]
     assert (moment.quote.utterance_id, moment.quote.see) == (5, None)  # its next-best distinct quote
     assert (lonely.quote.utterance_id, lonely.quote.see) == (2, "insight 1")  # none other: a reference
-    assert outlier.quote.see == "pain points"
+    assert (outlier.quote.utterance_id, outlier.quote.see) == (3, None)  # the demo's Decision showed one quote as a delight and as an outlier
 
 
 def test_an_insight_quotes_each_participant_it_counts_unless_their_answer_feels_the_opposite_way():

@@ -96,3 +96,45 @@ def test_a_statement_and_every_export_say_the_reach_in_the_same_words():
                       related=4, related_about="Billing")
     assert wording.claim_with_reach(insight) == "x — 3 of 8 participants and 4 more on Billing"
     assert wording.count(insight) == "3 of 8 participants"
+
+
+def test_a_recurring_pain_is_an_opportunity_worded_from_its_kind_and_places_and_ranked_with_the_others():
+    """A kind of problem told at several stages made no "How might we": now its kind's goal at the places it is told,
+    ranked by the same reach × intensity × evidence as a stage's pain (3 of 4 here outranks 2 of 4 on thin evidence)."""
+    from research.journey.opportunities import across, rank
+
+    told = [_answer(1, 1, "decision", "The valuation took weeks and we were just waiting.", -0.6),
+            _answer(2, 2, "decision", "The approval was delayed twice without a reason.", -0.5),
+            _answer(3, 3, None, "The refund is still not through, I'm waiting on it.", -0.7)]
+    pain = recurring_pains(told, STAGES, cohort=4, needed=2)[0]
+    lone = Insight(key="adoption:1", stage="adoption", statement="The app crashed — 2 of 4 participants", headline="The app crashed", participants=2, cohort=4,
+                   personas=[], touchpoints=["App"], emotion="frustration", polarity="pain", valence=-0.9, intensity=0.9, theme=None, quotes=[], utterance_ids=[9])
+    ranked = rank([lone], {}, {9: "Participant 4"}, 4, {9: {"App"}}, (), [pain])
+    assert [o.statement for o in ranked] == ["How might we cut the waiting customers go through at Decision and elsewhere?",
+                                             "How might we make app work for customers without frustration?"]
+    assert ranked[0] == across(pain, 4) and ranked[0].places == ["Decision", "outside the stages"] and ranked[0].stage == ""
+    assert ranked[0].score == round(3 / 4 * pain.intensity * 1.0, 4) and pain.intensity == 0.6
+
+
+def test_a_sentence_is_quoted_under_the_one_kind_it_states_most_directly():
+    """Waiting and no news often tell the same answer: "We waited three weeks and nobody told us why" counts for both,
+    but is quoted under waiting only (its main verb); the no-news pain quotes another participant at Decision."""
+    told = [_answer(1, 1, "decision", "We waited three weeks and nobody told us why.", -0.7),
+            _answer(2, 2, "retention", "I waited on hold for an hour.", -0.6),
+            _answer(3, 3, "retention", "Nobody rang to tell us the date had moved.", -0.5),
+            _answer(4, 4, "decision", "Nobody explained the new rules to us.", -0.4)]
+    pains = {p.kind: p for p in recurring_pains(told, STAGES, cohort=4, needed=2)}
+    assert pains["no-information"].participants == 3 and pains["waiting"].participants == 2
+    quoted = [(pain.kind, place.quote.text) for pain in pains.values() for place in pain.places]
+    assert len({text for _, text in quoted}) == len(quoted)
+    assert ("no-information", "Nobody explained the new rules to us.") in quoted and ("waiting", "We waited three weeks and nobody told us why.") in quoted
+
+
+def test_a_codebook_names_its_own_kinds_of_problem_and_a_denial_of_ones_own_act_is_none():
+    from research.codebook import PainKind
+
+    outage = [PainKind(id="outage", name="Outages", goal="keep the service running", cues=["outage", "went down"], due=["restore"])]
+    assert kinds_of("The broadband went down for two days.", kinds=outage) == ["outage"]
+    assert kinds_of("They never restored the line.", kinds=outage) == ["outage"]
+    assert kinds_of("There was no outage this year.", kinds=outage) == []
+    assert kinds_of("I didn't know where to start.") == [] and kinds_of("Nobody knew where the parcel was.") == ["no-information"]

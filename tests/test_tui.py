@@ -814,6 +814,26 @@ def test_the_app_shows_pains_told_across_the_journey_with_each_places_quote():
     assert outlook.entry is not None and [q.text for q in outlook.entry.quotes] == [q.text for q in said] and outlook.entry.utterance_ids == [1, 2]
 
 
+def test_the_board_shows_a_pain_told_across_the_journey_under_each_stage_it_is_told_at():
+    """The board showed no recurring pain: a row under the insights now has a cell at each stage where it is told
+    (how many there, how many in all, that place's quote), empty where it is not; its evidence starts with that place's quote."""
+    from research.journey.model import PainAt, Quote, RecurringPain
+    from tests.test_export import _small_journey
+    from tui.widgets.map_board import board_rows
+
+    journey = _small_journey({"discovery": [-0.5], "adoption": [-0.8, -0.7], "retention": [-0.6]})
+    said = [Quote(utterance_id=n, interview=f"INT-00{n}", participant=f"Participant {n}", start=30.0 * n, text=text)
+            for n, text in ((1, "Three weeks of silence, nobody called."), (2, "The portal just said pending."))]
+    places = [PainAt(stage=key, name=key.title(), participants=n, quote=quote, utterance_ids=[quote.utterance_id]) for n, (key, quote) in enumerate(zip(("adoption", "retention"), said), 1)]
+    journey.recurring_pains = [RecurringPain(kind="no-information", label="No news or information", participants=3, cohort=3, places=places, utterance_ids=[1, 2])]
+    rows = board_rows(journey)
+    titles = [title for title, _, _ in rows if title]
+    assert titles == ["Feeling", "Recurring", "Pain points", "Emotions"]  # after the insights (this map has none), before the pain points
+    _, _, cells = next(row for row in rows if row[0] == "Recurring")
+    assert cells[0] is None and [cell.cell.plain.splitlines()[1] for cell in cells[1:]] == ["1 here · 3 of 3 in all", "2 here · 3 of 3 in all"]
+    assert said[1].text in cells[2].cell.plain and [q.text for q in cells[2].quotes] == [said[1].text, said[0].text]
+
+
 async def test_filters_that_match_nobody_say_so_not_zero_of_zero(insight_study):
     """Walking the map at 80x24, persona "Operations buyer" with role "Owner" read "0 of 0 customer utterances (0%)
     are placed on the journey" above empty lanes."""

@@ -1,12 +1,12 @@
 """Each quote once per stage: a row shows the quotes that no row above it already shows.
 
 Rows take their quotes in this order of precedence: the insights (their evidence, in the map's order), then
-pain points and delights, then tollgates and gaps, then moments of truth and outliers, then feedback loops.
+outliers' own quotes, then pain points and delights, then tollgates and gaps, then moments of truth and outliers, then feedback loops.
 A row's quote that a row above shows is marked with where it is shown (`Quote.see`) and the row shows its
 own quotes instead (`model.shown`); so is a quote that an insight above counts but has no room to show (its
 fourth participant's words): a pain point that a pain insight counts, a delight that a delight insight counts,
-a tollgate or gap that any insight counts. A pain point or delight that an outlier is about (its quote: one
-participant's experience, which the outlier says why it stands out) is left to the outlier: one quote, one role.
+a tollgate or gap that any insight counts. A quote an outlier is about (one participant's experience, and why it
+stands out) is left to the outlier by the pain points, delights, tollgates and gaps: one quote, one role.
 The rows then tell what lies beyond the insights, not the insights again; a moment or an outlier, which shows one quote, takes its next-best
 distinct quote (`alternatives`), or refers to the row above when it has none. The evidence lists keep every
 quote in their order, so the counts do not change: only which quotes are shown.
@@ -35,7 +35,7 @@ def place_quotes(lane: StageLane, alternatives: Alternatives) -> None:
         for n, insight in enumerate(lane.patterns, start=1):
             for uid in insight.utterance_ids if insight.polarity in DEFERS_TO[attr] else []:
                 deferred.setdefault(uid, f"insight {n}")
-        for uid in singular if attr in ("pain_points", "delights") else ():
+        for uid in singular:
             deferred.setdefault(uid, "outliers")
         told = {**deferred, **shown}  # where a row above shows it wins
         _place_list(getattr(lane, attr), told, name)
