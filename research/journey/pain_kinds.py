@@ -33,6 +33,7 @@ OUTSIDE = "Outside the stages"  # where an answer the map could not place on the
 SUPPOSING = {"if", "unless", "whether"}  # a clause they mark supposes its problem ("in case" too)
 IN_SCOPE = {"advmod", "acomp", "prt", "dobj", "attr", "oprd", "amod", "compound", "npadvmod", "dative", "det"}  # a word attached so shares its head's negation
 SHORT = 6  # words: a sentence this short is quoted with the next
+SKIPPED = ["ner"]  # neither the matcher nor the negations read entities
 RECENT = 20_000  # sentences whose kinds are kept in this process (the review app builds a map per filter)
 _recent: OrderedDict[tuple[str, str, str], tuple[tuple[str, int], ...]] = OrderedDict()
 
@@ -53,11 +54,11 @@ class KindReader:
         from research.nlp import load_spacy
 
         self.kinds = list(kinds)
-        self.nlp = load_spacy(disable=("ner",))
+        self.nlp = load_spacy()
         self.matcher = Matcher(self.nlp.vocab)
         self.phrases: dict[str, _Phrase] = {}
         wanted = [(kind.id, due, phrase) for kind in self.kinds for due, phrases in ((False, kind.cues), (True, kind.due)) for phrase in phrases]
-        for n, ((kind, due, phrase), doc) in enumerate(zip(wanted, self.nlp.pipe([p.lower() for _, _, p in wanted]))):
+        for n, ((kind, due, phrase), doc) in enumerate(zip(wanted, self.nlp.pipe([p.lower() for _, _, p in wanted], disable=SKIPPED))):
             key = f"pain:{kind}:{n}"
             self.phrases[key] = _Phrase(kind, due, says_negation(phrase))
             self.matcher.add(key, [[{"_": {"lemma_lower": t.lemma_.lower()}} for t in doc if not t.is_space]])
@@ -69,7 +70,7 @@ class KindReader:
         process by text."""
         keys = [(self.digest, before, text) for text, before in sentences]
         missing = list(dict.fromkeys(k for k in keys if k not in _recent))
-        for key, doc in zip(missing, self.nlp.pipe([_joined(before, text) for _, before, text in missing])):
+        for key, doc in zip(missing, self.nlp.pipe([_joined(before, text) for _, before, text in missing], disable=SKIPPED)):
             _recent[key] = self._read(doc, len(_joined(key[1], "")))
         for key in keys:
             _recent.move_to_end(key)
