@@ -1,5 +1,5 @@
-"""A filter change builds its map from what earlier builds kept (headline readings, pattern hits): the same map as a
-build that reuses nothing, and without parsing a text again."""
+"""A filter change builds its map from what earlier builds kept (headline readings, pattern hits, the kinds of problem
+a sentence tells): the same map as a build that reuses nothing, and without parsing a text again."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from spacy.language import Language
 
 import research.journey.build as build_module
 import research.journey.readings as readings_module
+import research.journey.pain_kinds as pain_kinds_module
 import research.journey.pattern_hits as pattern_hits_module
 from research.journey import stage_cache
 from research.coding.stage import study_codebook
@@ -29,13 +30,17 @@ def test_filtered_maps_from_kept_parses_equal_a_build_that_reuses_nothing(mapped
     for table in ("headline_readings", "pattern_hits"):
         db.execute(f"DELETE FROM {table}")  # nothing kept from the fixture's build
     readings_module._recent.clear()  # nor from an earlier test's build in this process
+    pain_kinds_module._recent.clear()
     stage_cache.clear()
-    matched = pattern_hits_module.pattern_hits
+    matched, told = pattern_hits_module.pattern_hits, pain_kinds_module.KindReader.kinds_of
     with monkeypatch.context() as patch:  # the reference: every candidate parsed with the whole pipeline, every pattern matched afresh
         patch.setattr(build_module, "StoredReadings", lambda db, utterances: None)
         patch.setattr(pattern_hits_module, "pattern_hits", lambda db, *args: matched(None, *args))
+        patch.setattr(pain_kinds_module.KindReader, "kinds_of", lambda reader, sentences, db=None: told(reader, sentences, None))
         reference = [content(build_and_store(mapped_copy, book, filters)) for filters in FILTERS]
     assert [db[table].count for table in ("headline_readings", "pattern_hits")] == [0, 0]
+    assert any(journey["recurring_pains"] for journey in reference)  # the kinds of problem are read, and kept below
+    pain_kinds_module._recent.clear()
     stage_cache.clear()  # each build below tells its stages anew, from what the one before kept in study.db
     assert all(any(lane.patterns for lane in build_and_store(mapped_copy, book, filters).stages) for filters in FILTERS)  # parsed and kept
     assert db["headline_readings"].count and db["pattern_hits"].count
@@ -44,6 +49,7 @@ def test_filtered_maps_from_kept_parses_equal_a_build_that_reuses_nothing(mapped
         raise AssertionError("a kept text was parsed again")
 
     stage_cache.clear()
+    pain_kinds_module._recent.clear()  # read back from study.db
     monkeypatch.setattr(Language, "pipe", no_parsing)
     monkeypatch.setattr(Language, "__call__", no_parsing)
     again = [content(build_and_store(mapped_copy, book, filters)) for filters in FILTERS]

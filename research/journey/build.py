@@ -144,7 +144,7 @@ class MapBuilder:
     def _recurring(self, utterances: list[Utterance], outside: dict[int, str], stage_group: CodeGroup, cohort: int, needed: int) -> list[RecurringPain]:
         """Kinds of problem told across stages, from answers on the journey and those too weak to place (not logistics)."""
         told = [u for u in utterances if u.stage or outside.get(u.id) == "weak"]
-        return recurring_pains(told, {c.id: c.name for c in stage_group.codes}, cohort, needed, pain_kinds_of(self.codebook))
+        return recurring_pains(told, {c.id: c.name for c in stage_group.codes}, cohort, needed, pain_kinds_of(self.codebook), self.study.db)
 
     def _coverage(self, utterances: list[Utterance], journey: list[Utterance], outside: dict[int, str]) -> Coverage:
         share = len(journey) / len(utterances) if utterances else 0.0

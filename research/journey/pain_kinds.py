@@ -18,16 +18,22 @@ another participant at each place where one can.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, cached_property
+
+from sqlite_utils import Database
 
 from research.codebook import PainKind, default_pain_kinds
 from research.coding import rules  # noqa: F401 (registers Token._.lemma_lower, on which codebook phrases are matched)
 from research.coding.negation import denied_words, says_negation
 from research.journey.evidence import Part, Utterance
 from research.journey.model import PainAt, Quote, RecurringPain
+from research.journey.pattern_hits import TABLE, kept_hits
+from research.store import is_read_only
 
 OUTSIDE = "Outside the stages"  # where an answer the map could not place on the journey is told
 SUPPOSING = {"if", "unless", "whether"}  # a clause they mark supposes its problem ("in case" too)
@@ -46,32 +52,52 @@ class _Phrase:
 
 
 class KindReader:
-    """Reads the kinds of problem sentences tell, with a codebook's kinds (`Codebook.pain_kinds`)."""
+    """Reads the kinds of problem sentences tell, with a codebook's kinds (`Codebook.pain_kinds`). What a sentence
+    tells is kept in this process and, given a study's db, in its `pattern_hits` (by a hash of the sentence, the
+    kinds, the spaCy pipeline and this code, as `journey.pattern_hits` keeps codes), so a text is parsed once per study."""
 
     def __init__(self, kinds: Sequence[PainKind]):
-        from spacy.matcher import Matcher
-
-        from research.nlp import load_spacy
-
         self.kinds = list(kinds)
-        self.nlp = load_spacy()
-        self.matcher = Matcher(self.nlp.vocab)
-        self.phrases: dict[str, _Phrase] = {}
-        wanted = [(kind.id, due, phrase) for kind in self.kinds for due, phrases in ((False, kind.cues), (True, kind.due)) for phrase in phrases]
-        for n, ((kind, due, phrase), doc) in enumerate(zip(wanted, self.nlp.pipe([p.lower() for _, _, p in wanted], disable=SKIPPED))):
-            key = f"pain:{kind}:{n}"
-            self.phrases[key] = _Phrase(kind, due, says_negation(phrase))
-            self.matcher.add(key, [[{"_": {"lemma_lower": t.lemma_.lower()}} for t in doc if not t.is_space]])
         self.digest = hashlib.sha256(repr([k.model_dump() for k in self.kinds]).encode()).hexdigest()[:16]
 
-    def kinds_of(self, sentences: list[tuple[str, str]]) -> list[tuple[tuple[str, int], ...]]:
+    @cached_property
+    def nlp(self):
+        from research.nlp import load_spacy
+
+        return load_spacy()
+
+    @cached_property
+    def matching(self) -> tuple:
+        """(a spaCy Matcher of the cue and due phrases on lemmas, {its key: the phrase}), made when a sentence is first parsed."""
+        from spacy.matcher import Matcher
+
+        matcher, phrases = Matcher(self.nlp.vocab), {}
+        wanted = [(kind.id, due, phrase) for kind in self.kinds for due, said in ((False, kind.cues), (True, kind.due)) for phrase in said]
+        for n, ((kind, due, phrase), doc) in enumerate(zip(wanted, self.nlp.pipe([p.lower() for _, _, p in wanted], disable=SKIPPED))):
+            key = f"pain:{kind}:{n}"
+            phrases[key] = _Phrase(kind, due, says_negation(phrase))
+            matcher.add(key, [[{"_": {"lemma_lower": t.lemma_.lower()}} for t in doc if not t.is_space]])
+        return matcher, phrases
+
+    def kinds_of(self, sentences: list[tuple[str, str]], db: Database | None = None) -> list[tuple[tuple[str, int], ...]]:
         """For each (text, its sentence's words before it where a part was split from one), the kinds it tells with
-        how deep the word that tells each stands in the parse, the one it states most directly first; kept in this
-        process by text."""
+        how deep the word that tells each stands in the parse, the one it states most directly first."""
         keys = [(self.digest, before, text) for text, before in sentences]
         missing = list(dict.fromkeys(k for k in keys if k not in _recent))
-        for key, doc in zip(missing, self.nlp.pipe([_joined(before, text) for _, before, text in missing], disable=SKIPPED)):
-            _recent[key] = self._read(doc, len(_joined(key[1], "")))
+        if missing:
+            hashes = {key: self._hash(key) for key in missing}
+            stored = kept_hits(db, list(hashes.values())) if db is not None else {}
+            for key in missing:
+                if hashes[key] in stored:
+                    _recent[key] = tuple((kind, int(depth)) for kind, _, depth in (told.rpartition(":") for told in stored[hashes[key]]))
+            parse = [key for key in missing if key not in _recent]
+            if parse:
+                fresh = {key: self._read(doc, len(_joined(key[1], ""))) for key, doc in zip(parse, self.nlp.pipe([_joined(b, t) for _, b, t in parse], disable=SKIPPED))}
+                _recent.update(fresh)
+                if db is not None and not is_read_only(db):
+                    with db.atomic():
+                        db[TABLE].upsert_all(({"text_hash": hashes[key], "codes": json.dumps([f"{kind}:{depth}" for kind, depth in told])} for key, told in fresh.items()),
+                                             pk="text_hash")
         for key in keys:
             _recent.move_to_end(key)
         found = [_recent[key] for key in keys]
@@ -79,11 +105,14 @@ class KindReader:
             _recent.popitem(last=False)
         return found
 
+    def _hash(self, key: tuple[str, str, str]) -> str:
+        return hashlib.sha256(f"{_version()}\n{self.digest}\n{key[1]}\x00{key[2]}".encode()).hexdigest()[:16]
+
     def _read(self, doc, start: int) -> tuple[tuple[str, int], ...]:
-        denied = denied_words(doc)
+        denied, (matcher, phrases) = denied_words(doc), self.matching
         depth: dict[str, tuple[int, int]] = {}  # kind -> (how deep its word stands in the parse, where it starts)
-        for match, begin, end in self.matcher(doc):
-            span, phrase = doc[begin:end], self.phrases[self.nlp.vocab.strings[match]]
+        for match, begin, end in matcher(doc):
+            span, phrase = doc[begin:end], phrases[self.nlp.vocab.strings[match]]
             if span.start_char < start or _supposed(span.root):
                 continue
             negated = [denied[t.i] for t in span if t.i in denied] or ([denied[span.root.head.i]] if span.root.dep_ in IN_SCOPE and span.root.head.i in denied else [])
@@ -93,6 +122,18 @@ class KindReader:
                 depth[phrase.kind] = min(depth.get(phrase.kind, place), place)
         order = [kind.id for kind in self.kinds]
         return tuple((kind, depth[kind][0]) for kind in sorted(depth, key=lambda k: (depth[k], order.index(k))))
+
+
+@cache
+def _version() -> str:
+    """The pipeline and the code that read a sentence's kinds: another spaCy, model or reading reads again."""
+    import spacy
+
+    from research.coding import negation
+    from research.computed import source_hash
+    from research.nlp import SPACY_MODEL, model_version
+
+    return f"pain-kinds:{SPACY_MODEL}:{model_version()}:{spacy.__version__}:{source_hash(__file__)}:{source_hash(negation.__file__)}"
 
 
 def _joined(before: str, text: str) -> str:
@@ -151,14 +192,14 @@ def _hurts(part: Part, answer: Utterance) -> bool:
 
 
 def recurring_pains(utterances: list[Utterance], stage_names: dict[str, str], cohort: int, needed: int,
-                    kinds: Sequence[PainKind] | None = None) -> list[RecurringPain]:
+                    kinds: Sequence[PainKind] | None = None, db: Database | None = None) -> list[RecurringPain]:
     """The kinds of problem at least `needed` participants tell, at two or more places (stages in journey order, then
     talk outside the stages), most participants first; each with one quote per place, the most negative. A sentence
     counts for every kind it tells but is quoted under one only, the one it states most directly of those shown."""
     reader = _reader(kinds)
     hurting = [(u, part, *_sentence_of(part.text, u.text)) for u in utterances for part in (u.parts or [u.whole()]) if _hurts(part, u)]
     said: dict[tuple[int, str], _Said] = {}  # (answer, sentence) -> what it tells
-    for (u, part, sentence, _), found in zip(hurting, reader.kinds_of([(part.text, before) for _, part, _, before in hurting])):
+    for (u, part, sentence, _), found in zip(hurting, reader.kinds_of([(part.text, before) for _, part, _, before in hurting], db)):
         if found:
             one = said.setdefault((u.id, sentence), _Said(u, sentence, part.evidence or (u.valence or 0.0), {}))
             one.evidence = min(one.evidence, part.evidence or (u.valence or 0.0))

@@ -29,7 +29,7 @@ def pattern_hits(db: Database | None, codebook: Codebook, keys: Collection[str],
     chosen = sorted(keys)
     version = json.dumps([SPACY_MODEL, model_version(), spacy.__version__, [[k, repr(codebook.codes[k][1].patterns)] for k in chosen if k in codebook.codes]])
     hashes = {text: hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:16] for text in dict.fromkeys(texts)}
-    found = _stored(db, list(hashes.values())) if db is not None else {}
+    found = kept_hits(db, list(hashes.values())) if db is not None else {}
     missing = [text for text, key in hashes.items() if key not in found]
     if missing:
         from research.coding.rules import RuleMatcher
@@ -44,7 +44,8 @@ def pattern_hits(db: Database | None, codebook: Codebook, keys: Collection[str],
     return {text: set(found[key]) for text, key in hashes.items()}
 
 
-def _stored(db: Database, hashes: list[str]) -> dict[str, list[str]]:
+def kept_hits(db: Database, hashes: list[str]) -> dict[str, list[str]]:
+    """{text hash: what was kept for it} of the hashes kept in the study (`pain_kinds` keeps its readings here too)."""
     if TABLE not in db.table_names():
         return {}
     return {row["text_hash"]: json.loads(row["codes"]) for row in rows_in(db, f"SELECT text_hash, codes FROM {TABLE} WHERE text_hash IN ({{ids}})", hashes)}
