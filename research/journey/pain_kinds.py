@@ -28,8 +28,6 @@ from functools import cache, cached_property
 from sqlite_utils import Database
 
 from research.codebook import PainKind, default_pain_kinds
-from research.coding import rules  # noqa: F401 (registers Token._.lemma_lower, on which codebook phrases are matched)
-from research.coding.negation import denied_words, says_negation
 from research.journey.evidence import Part, Utterance
 from research.journey.model import PainAt, Quote, RecurringPain
 from research.journey.pattern_hits import TABLE, kept_hits
@@ -71,6 +69,9 @@ class KindReader:
         """(a spaCy Matcher of the cue and due phrases on lemmas, {its key: the phrase}), made when a sentence is first parsed."""
         from spacy.matcher import Matcher
 
+        from research.coding import rules  # noqa: F401 (registers Token._.lemma_lower, on which codebook phrases are matched)
+        from research.coding.negation import says_negation
+
         matcher, phrases = Matcher(self.nlp.vocab), {}
         wanted = [(kind.id, due, phrase) for kind in self.kinds for due, said in ((False, kind.cues), (True, kind.due)) for phrase in said]
         for n, ((kind, due, phrase), doc) in enumerate(zip(wanted, self.nlp.pipe([p.lower() for _, _, p in wanted], disable=SKIPPED))):
@@ -109,6 +110,8 @@ class KindReader:
         return hashlib.sha256(f"{_version()}\n{self.digest}\n{key[1]}\x00{key[2]}".encode()).hexdigest()[:16]
 
     def _read(self, doc, start: int) -> tuple[tuple[str, int], ...]:
+        from research.coding.negation import denied_words  # spaCy's import only where a sentence is parsed
+
         denied, (matcher, phrases) = denied_words(doc), self.matching
         depth: dict[str, tuple[int, int]] = {}  # kind -> (how deep its word stands in the parse, where it starts)
         for match, begin, end in matcher(doc):
@@ -127,13 +130,15 @@ class KindReader:
 @cache
 def _version() -> str:
     """The pipeline and the code that read a sentence's kinds: another spaCy, model or reading reads again."""
+    from importlib.util import find_spec
+
     import spacy
 
-    from research.coding import negation
     from research.computed import source_hash
     from research.nlp import SPACY_MODEL, model_version
 
-    return f"pain-kinds:{SPACY_MODEL}:{model_version()}:{spacy.__version__}:{source_hash(__file__)}:{source_hash(negation.__file__)}"
+    negation = find_spec("research.coding.negation").origin
+    return f"pain-kinds:{SPACY_MODEL}:{model_version()}:{spacy.__version__}:{source_hash(__file__)}:{source_hash(negation)}"
 
 
 def _joined(before: str, text: str) -> str:
