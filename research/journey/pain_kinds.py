@@ -216,8 +216,8 @@ def recurring_pains(utterances: list[Utterance], stage_names: dict[str, str], co
     for one in said.values():
         for kind in one.depth:
             told.setdefault(kind, {}).setdefault(one.answer.stage or "", []).append(one)
-    shown = [k for k in order if len(told.get(k, {})) >= 2 and len({s.answer.participant for p in told[k].values() for s in p}) >= needed]
-    shown.sort(key=lambda k: (-len({s.answer.participant for p in told[k].values() for s in p}), -len(told[k]), k))
+    people = {kind: {s.answer.participant for here in places.values() for s in here} for kind, places in told.items()}
+    shown = sorted((k for k in order if len(told.get(k, {})) >= 2 and len(people[k]) >= needed), key=lambda k: (-len(people[k]), -len(told[k]), k))
     quoted: set[tuple[int, str]] = set()  # sentences quoted under a kind already
     out = []
     for kind in shown:
@@ -235,7 +235,7 @@ def recurring_pains(utterances: list[Utterance], stage_names: dict[str, str], co
                              utterance_ids=sorted({s.answer.id for s in here})))
         every = [s for here in told[kind].values() for s in here]
         definition = reader.kinds[order.index(kind)]
-        out.append(RecurringPain(kind=kind, label=definition.name, goal=definition.goal, participants=len({s.answer.participant for s in every}), cohort=cohort,
+        out.append(RecurringPain(kind=kind, label=definition.name, goal=definition.goal, participants=len(people[kind]), cohort=cohort,
                                  places=at, utterance_ids=sorted({s.answer.id for s in every}),
                                  intensity=round(sum(abs(min(s.evidence, 0.0)) for s in every) / len(every), 3)))
     return out
