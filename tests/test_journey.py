@@ -856,3 +856,18 @@ def test_a_headline_tells_what_happened_not_only_how_it_felt():
 
     assert all(only_feels(text) for text in ("I was livid.", "We were absolutely thrilled.", "I'm furious.", "I felt stupid."))
     assert not any(only_feels(text) for text in ("I was ready to send it back.", "I reset the router twice.", "The app crashed constantly."))
+
+
+def test_a_build_reads_the_scopes_of_its_own_answers_off_the_journey_only(mapped_copy):
+    """`MapBuilder._recurring` read `journey_scope` for the whole study on every build, and the coverage line read it
+    again: a build now reads the coder's scopes of the cohort's answers off the journey once, with the same reasons."""
+    from research.coding.scope import outside_reasons
+    from research.journey.build import MapBuilder
+
+    book = study_codebook(mapped_copy)[0]
+    for filters in ({}, {"segment": "Household"}):
+        builder = MapBuilder(mapped_copy, book)
+        journey = builder.build(filters)
+        outside = [uid for uid in {u for p in journey.participants_journeys for u in p.utterance_ids} if not any(uid in lane.utterance_ids for lane in journey.stages)]
+        assert journey.coverage.reasons == outside_reasons(mapped_copy.db, sorted(outside)) and journey.coverage.outside == len(outside)
+        assert journey.coverage.reasons or filters  # the whole demo has logistics and weak answers off the journey
