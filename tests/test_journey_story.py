@@ -133,8 +133,9 @@ def test_a_sentence_is_quoted_under_the_one_kind_it_states_most_directly():
 def test_a_codebook_names_its_own_kinds_of_problem_and_a_denial_of_ones_own_act_is_none():
     from research.codebook import PainKind
 
-    outage = [PainKind(id="outage", name="Outages", goal="keep the service running", cues=["outage", "went down"], due=["restore"])]
+    outage = [PainKind(id="outage", name="Outages", goal="keep the service running", cues=["outage", "went down"], due=["restore", "reconnected"])]
     assert kinds_of("The broadband went down for two days.", kinds=outage) == ["outage"]
     assert kinds_of("They never restored the line.", kinds=outage) == ["outage"]
+    assert kinds_of("They never reconnected the line.", kinds=outage) == ["outage"]  # spaCy's lemma is "reconnecte": matched as written
     assert kinds_of("There was no outage this year.", kinds=outage) == []
     assert kinds_of("I didn't know where to start.") == [] and kinds_of("Nobody knew where the parcel was.") == ["no-information"]

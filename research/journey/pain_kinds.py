@@ -66,7 +66,7 @@ class KindReader:
 
     @cached_property
     def matching(self) -> tuple:
-        """(a spaCy Matcher of the cue and due phrases on lemmas, {its key: the phrase}), made when a sentence is first parsed."""
+        """(a spaCy Matcher of the cue and due phrases, {its key: the phrase}), made when a sentence is first parsed."""
         from spacy.matcher import Matcher
 
         from research.coding import rules  # noqa: F401 (registers Token._.lemma_lower, on which codebook phrases are matched)
@@ -77,7 +77,8 @@ class KindReader:
         for n, ((kind, due, phrase), doc) in enumerate(zip(wanted, self.nlp.pipe([p.lower() for _, _, p in wanted], disable=SKIPPED))):
             key = f"pain:{kind}:{n}"
             phrases[key] = _Phrase(kind, due, says_negation(phrase))
-            matcher.add(key, [[{"_": {"lemma_lower": t.lemma_.lower()}} for t in doc if not t.is_space]])
+            words = [t for t in doc if not t.is_space]  # on lemmas ("wait" finds "waited"), or as written where spaCy lemmatizes a word oddly
+            matcher.add(key, [[{"_": {"lemma_lower": t.lemma_.lower()}} for t in words], [{"LOWER": t.lower_} for t in words]])
         return matcher, phrases
 
     def kinds_of(self, sentences: list[tuple[str, str]], db: Database | None = None) -> list[tuple[tuple[str, int], ...]]:
