@@ -5,8 +5,9 @@ Most names in speech come with no cue at all: "Tsegaye fixed the pump", "I spoke
 organisations or nothing. Two things together still tell:
 
 - the slot: the word heads its noun phrase alone (no determiner, not qualifying a noun) as the
-  subject or object of a verb, the object of a preposition people are spoken to, with, from, by
-  or for, a possessor, what "it was" names, or an item coordinated with such a word;
+  subject of a verb that does something (not "be": "Shovda is very reliable", "Klaviyo was slow" say
+  how a thing or a person is, and tell nothing), the object of a verb, the object of a preposition
+  people are spoken to, with, from, by or for, a possessor, or an item coordinated with such a word;
 - the word: no everyday word, no place, not shaped as a brand, and on the name lists, or seldom
   written and spelled as names are for how often English writes it (`name_likeness.slot_score`: a
   brand seldom written is still written, most names of the world never are; its weight and cut-off
@@ -28,7 +29,7 @@ from research.anonymize.name_likeness import name_likeness
 from research.anonymize.name_recognizer import PLACE_LABELS, DocRecognizer
 
 SCORE = 0.6  # as the gazetteers': the words around do not call it a name, they only leave room for one
-SLOTS = frozenset({"nsubj", "nsubjpass", "dobj", "dative", "attr", "poss", "appos"})
+SLOTS = frozenset({"nsubj", "nsubjpass", "dobj", "dative", "poss", "appos"})
 PERSON_PREPOSITIONS = frozenset({"to", "with", "from", "by", "for"})
 NOT_PEOPLE = PLACE_LABELS | {"NORP", "DATE", "TIME", "MONEY", "QUANTITY", "CARDINAL", "ORDINAL", "PERCENT", "LAW", "LANGUAGE"}
 
@@ -55,6 +56,8 @@ def _in_a_person_slot(token) -> bool:
         return token.head.i < token.i and _in_a_person_slot(token.head)
     if token.dep_ == "pobj":
         return token.head.lower_ in PERSON_PREPOSITIONS
+    if token.dep_ == "nsubj" and token.head.lemma_ == "be":
+        return False
     return token.dep_ in SLOTS
 
 
