@@ -259,3 +259,12 @@ def test_in_a_persons_place_frequency_weighs_against_spelling_as_measured_on_hel
     model = name_likeness()
     assert model.slot_weight > 0  # held-out names are caught more often when frequency counts
     assert model.slot_score("Oluwadamilare", 0.0) > model.slot_above > model.slot_score("Oluwadamilare", 6.0)
+
+
+def test_a_compound_of_english_words_another_script_or_a_written_possessive_is_no_name_by_spelling():
+    from research.anonymize.name_slots import english_compound, spelled_as_a_name
+
+    assert english_compound("Parcelforce") and not english_compound("Oluwadamilare")
+    assert english_compound("Annabelle") and spelled_as_a_name("Annabelle")  # a listed name is a name, however it splits
+    assert spelled_as_a_name("Oluwadamilare") and not spelled_as_a_name("Parcelforce")
+    assert not spelled_as_a_name("카니발") and not spelled_as_a_name("Alzheimer")
