@@ -1,7 +1,7 @@
 """A Presidio recognizer for a rare word standing where the sentence puts a person.
 
-Most names in speech come with no cue at all: "Tsegaye fixed the pump", "I spoke to Ayelet",
-"we met Kamau and Ilona", "i asked zainab". spaCy's small model calls many of them
+Most names in speech come with no cue at all: "Temesgen replaced the valve", "I complained to
+Oyinkansola", "so then chidera rang me back". spaCy's small model calls many of them
 organisations or nothing. Two things together still tell:
 
 - the slot: the word heads its noun phrase alone (no determiner, not qualifying a noun) as the
