@@ -15,7 +15,7 @@ and, with --reference COMMIT, with our own detection as it was at that commit (s
    words wrongly matched to a participant, per 1,000 words.
 5. Names in interview speech (benchmarks/names_in_speech.tsv, written apart from every other set):
    names after a role noun, before who/that, rare, listed, lower-case and after a title, and
-   as many traps of the same shapes; scored per half (dev, test, fresh): PERSON recall, PERSON
+   as many traps of the same shapes; scored per half (dev, test, fresh, s14): PERSON recall, PERSON
    precision, and trap sentences with no PERSON.
 6. Over-redaction: generic time expressions, speech look-alikes of PII (a stutter,
    quarters, years, acronyms, COVID-19), and product, brand and mode names with no allow list
@@ -177,8 +177,11 @@ def names_in_speech_numbers(detector) -> tuple[dict[str, float], dict]:
 
 
 def names_in_speech_table(detail: dict) -> None:
-    """Recall per name pattern and traps kept per trap pattern, each half apart."""
+    """Recall per name pattern and traps kept per trap pattern, for the dev half only: the other
+    halves are held apart and read in totals (the summary)."""
     for half, (texts, gold, patterns, found) in detail.items():
+        if half != "dev":
+            continue
         print(f"\nnames in speech, {half} half ({len(texts)} sentences)")
         for pattern in dict.fromkeys(patterns):
             rows = [i for i, p in enumerate(patterns) if p == pattern]

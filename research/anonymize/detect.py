@@ -37,6 +37,7 @@ from research.anonymize.name_context import ContextNameRecognizer
 from research.anonymize.name_grammar import NOT_A_PERSON, GrammarNameRecognizer
 from research.anonymize.name_likeness import name_likeness
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
+from research.anonymize.name_slots import SlotNameRecognizer
 from research.anonymize.spoken import spoken_recognizers
 from research.nlp import SPACY_MODEL, load_spacy, parse
 from research.vault import entity_key
@@ -105,7 +106,7 @@ def analyzer():
     nlp_engine.nlp = {"en": nlp}
     with _presidio_quiet():  # its default registry notes every Spanish, Italian and Polish recognizer it leaves out
         engine = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
-    for recognizer in [*spoken_recognizers(), StreetAddressRecognizer(), GazetteerNameRecognizer(), ContextNameRecognizer(), GrammarNameRecognizer()]:
+    for recognizer in [*spoken_recognizers(), StreetAddressRecognizer(), GazetteerNameRecognizer(), ContextNameRecognizer(), GrammarNameRecognizer(), SlotNameRecognizer()]:
         engine.registry.add_recognizer(recognizer)
     warm_gazetteers()
     name_likeness()

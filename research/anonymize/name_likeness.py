@@ -25,6 +25,7 @@ GRAMS = (2, 3, 4)
 VOCABULARY = 200_000  # wordfreq's most written English words
 NAME_MISS = 0.02  # held-out names (or lists of them) read as things
 WORD_MISS = 0.05  # held-out rare words (or lists of them) read as names
+SLOT_WORD_MISS = 0.2  # held-out rare words read as names when the sentence already puts them where a person goes
 RARE_ZIPF = 3.0
 LIST_SIZES = (2, 3)
 SAMPLES = 4000
@@ -39,6 +40,8 @@ class NameLikeness:
     word_below: float  # one word scoring below this is a thing (NAME_MISS of held-out names do)
     list_above: float  # a list whose mean scores above this is of names (WORD_MISS of held-out word lists do)
     list_below: float  # a list whose mean scores below this is of things (NAME_MISS of held-out name lists do)
+    slot_weight: float  # what each unit of wordfreq's Zipf frequency takes off a word's score in a person's place
+    slot_above: float  # a word in a person's place whose `slot_score` is above this is a name (SLOT_WORD_MISS of held-out rare words' are)
 
     def score(self, word: str) -> float:
         grams = _grams(word)
@@ -46,6 +49,11 @@ class NameLikeness:
 
     def mean(self, words: list[str]) -> float:
         return sum(map(self.score, words)) / len(words)
+
+    def slot_score(self, word: str, zipf: float) -> float:
+        """Spelling and frequency together: the more English writes a word, the more name-like its letters must be
+        (a brand that is seldom written is still written; most names of the world never are)."""
+        return self.score(word) - self.slot_weight * zipf
 
 
 def _grams(word: str) -> list[str]:
@@ -83,13 +91,29 @@ def _built(libraries: tuple[str, ...], source: str) -> NameLikeness:
     listed = set(names)
     words = [word for word in top_n_list("en", VOCABULARY) if word.isalpha() and len(word) > 2 and word not in listed]
     log_odds, unseen = _fit([w for w in names if not _held_out(w)], [w for w in words if not _held_out(w)])
-    model = NameLikeness(log_odds, unseen, 0.0, 0.0, 0.0)
+    model = NameLikeness(log_odds, unseen, 0.0, 0.0, 0.0, 0.0, 0.0)
     test_names = [w for w in names if _held_out(w)]
     test_words = [w for w in words if _held_out(w) and zipf_frequency(w, "en") < RARE_ZIPF]
     rng = random.Random(0)
     name_lists = [model.mean(rng.sample(test_names, rng.choice(LIST_SIZES))) for _ in range(SAMPLES)]
     word_lists = [model.mean(rng.sample(test_words, rng.choice(LIST_SIZES))) for _ in range(SAMPLES)]
-    return NameLikeness(log_odds, unseen, _quantile(list(map(model.score, test_names)), NAME_MISS), _quantile(word_lists, 1 - WORD_MISS), _quantile(name_lists, NAME_MISS))
+    weight, above = _slot_cut(model, [w for w in test_names if zipf_frequency(w, "en") < RARE_ZIPF], test_words)
+    return NameLikeness(log_odds, unseen, _quantile(list(map(model.score, test_names)), NAME_MISS), _quantile(word_lists, 1 - WORD_MISS), _quantile(name_lists, NAME_MISS), weight, above)
+
+
+def _slot_cut(model: NameLikeness, names: list[str], words: list[str]) -> tuple[float, float]:
+    """The frequency weight, and its cut-off, under which held-out rare words pass as names no more than
+    SLOT_WORD_MISS of the time while the most held-out names do."""
+    from wordfreq import zipf_frequency
+
+    names_at = [(model.score(w), zipf_frequency(w, "en")) for w in names]
+    words_at = [(model.score(w), zipf_frequency(w, "en")) for w in words]
+    best = (-1.0, 0.0, 0.0)
+    for weight in (step / 20 for step in range(41)):  # 0 to 2 per Zipf unit
+        above = _quantile([score - weight * zipf for score, zipf in words_at], 1 - SLOT_WORD_MISS)
+        caught = sum(score - weight * zipf > above for score, zipf in names_at) / len(names_at)
+        best = max(best, (caught, weight, above))
+    return best[1], best[2]
 
 
 @cache
