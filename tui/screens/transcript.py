@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from research.coding.decision_log import undo
 from research.coding.memos import memo_redactor, set_utterance_memo
 from research.coding.decisions import Scope, add_coding, bulk_accept, bulk_candidates, decide, recode, set_memo
+from research.coding.review_order import most_needed
 from research.errors import ResearchError
 from research.faults import fault_line, machine_fault
 from research.playback import Playback, play_clip
@@ -109,6 +110,7 @@ class TranscriptScreen(SavesToStudy, Screen):
     BINDINGS = [
         Binding("n", "next_suggestion", "Next", id="transcript.next"),
         Binding("p", "previous_suggestion", "Prev", id="transcript.previous"),
+        Binding("N", "most_needed", "Most needed", id="transcript.most_needed"),
         Binding("a", "accept", "Accept", id="transcript.accept"),
         Binding("x", "reject", "Reject", id="transcript.reject"),
         Binding("c", "recode", "Recode", id="transcript.recode"),
@@ -281,6 +283,15 @@ class TranscriptScreen(SavesToStudy, Screen):
 
     def action_previous_suggestion(self) -> None:
         self._jump(-1)
+
+    def action_most_needed(self) -> None:
+        """Go to the open stage suggestion that most needs the researcher (`review_order`: uncertain first, spread out)."""
+        needed = most_needed(self.study.db, self.study.config.coding.embedding_model, self.interview, count=1)
+        if not needed:
+            self.notify("No open stage suggestions in this interview.")
+            return
+        row = next(n for n, u in enumerate(self.utterances) if u.id == needed[0].utterance_id)
+        self._place(row, next(k for k, c in enumerate(self.utterances[row].codings) if c.id == needed[0].coding_id))
 
     def action_coding(self, step: int) -> None:
         u = self.current
