@@ -18,8 +18,8 @@ Orders:
   a batch decided at a time, then `--learn` and coding again (the suggestions and the ranking follow the refit);
 - review, one --learn: the same ranking on the unadapted suggestions alone (a researcher who works down the
   queue, pressing `N` in the review app, and runs `--learn` once).
-Pool turns with no open stage suggestion are never in the review order (the queue holds suggestions);
-when it runs dry, the rest of the pool follows in a fixed random order.
+The review order holds the pool's open stage suggestions and its turns with no clear stage (as the review
+app's queue does); when it runs dry, the rest of the pool follows in a fixed random order.
 With `--dev`, the same on ../shared/data/journey-stages-dev (utterances coded alone).
 """
 
@@ -62,6 +62,8 @@ class Simulation:
         self.halves = (np.arange(0, len(texts), 2), np.arange(1, len(texts), 2))
         self.background = codebook_background(engine.codebook, engine.prototypes.examples)
         self.confidence: dict[tuple[int, str], float] = {}  # (item, code key): the confidence of its latest suggestion
+        self.unplaced: set[int] = set()  # items coding found on the journey but placed at no stage (`scope` weak)
+        self.turn_ids: list[int] = list(range(len(texts)))  # each item's turn id where it was coded
 
     def coded(self, decisions: list[tuple[int, str, str]]) -> list[list[str]]:
         """Every item's code keys after `--learn` on these decisions."""
@@ -148,19 +150,31 @@ class Simulation:
         return flags
 
     def _ranked(self, pool: np.ndarray, codes: list[list[str]], decided: list[int], decisions: list[tuple[int, str, str]], count: int, review_order) -> list[int]:
-        """The pool's open stage suggestions in review order (at most `count`)."""
-        open_items = [int(i) for i in pool if int(i) not in decided and any(k.startswith("stage:") for k in codes[i])]
+        """The pool's open stage suggestions and turns with no clear stage, in review order (at most `count`)."""
+        asked = {int(i): next((k for k in codes[i] if k.startswith("stage:")), "stage:") for i in pool if int(i) not in decided}
+        open_items = [i for i, key in asked.items() if key != "stage:" or i in self.unplaced]
         if not open_items:
             return []
-        stage = [next(k for k in codes[i] if k.startswith("stage:")) for i in open_items]
-        confidence = np.array([self.confidence[(i, key)] for i, key in zip(open_items, stage)])
+        confidence = np.array([self.confidence[(i, asked[i])] for i in open_items])
         decided_on: dict[int, str] = {}
         for i, key, _ in decisions:
             decided_on.setdefault(i, key)  # the suggestion decided, or the stage added where none was
         known_codes = [decided_on.get(i, "stage:") for i in decided]
         known = self.vectors[decided] if decided else np.zeros((0, self.vectors.shape[1]), np.float32)
-        order = review_order(confidence, self.vectors[open_items], stage, known, known_codes, count)
+        order = review_order(confidence, self.vectors[open_items], [asked[i] for i in open_items], known, known_codes, count)
         return [open_items[n] for n in order]
+
+    def read(self, item: int, coded) -> list[str]:
+        """One item's code keys from `engine.code_turns`' result, keeping what the review order reads: the
+        confidence of each suggestion, and for a turn with no clear stage (`scope` weak) its best stage's."""
+        keys = [s.code_key for s in coded.suggestions if s.turn_id == self.turn_ids[item]]
+        self.confidence |= {(item, s.code_key): s.confidence for s in coded.suggestions if s.turn_id == self.turn_ids[item]}
+        scope = coded.scopes.get(self.turn_ids[item])
+        self.unplaced.discard(item)
+        if scope is not None and scope.scope == "weak" and not any(k.startswith("stage:") for k in keys):
+            self.unplaced.add(item)
+            self.confidence[(item, "stage:")] = scope.confidence
+        return keys
 
 
 def domain_simulation(engine, folder: Path) -> Simulation:
@@ -171,20 +185,16 @@ def domain_simulation(engine, folder: Path) -> Simulation:
     vectors_of = [embed([t.text for t in turns]) for turns, _ in interviews]
     items = [(k, n) for k, (turns, _) in enumerate(interviews) for n, turn in enumerate(turns) if turn.role == "customer"]
     labels = [interviews[k][1][n] for k, n in items]
-    ids = [interviews[k][0][n].id for k, n in items]
     simulation: Simulation
 
     def code_all() -> list[list[str]]:
-        keys: dict[int, list[str]] = {}
-        for (turns, _), vectors in zip(interviews, vectors_of):
-            for s in engine.code(turns, vectors):
-                keys.setdefault(s.turn_id, []).append(s.code_key)
-                simulation.confidence[(ids.index(s.turn_id), s.code_key)] = s.confidence
-        return [keys.get(i, []) for i in ids]
+        coded = {k: engine.code_turns(turns, vectors) for k, ((turns, _), vectors) in enumerate(zip(interviews, vectors_of))}
+        return [simulation.read(n, coded[k]) for n, (k, _) in enumerate(items)]
 
     simulation = Simulation(engine, [interviews[k][0][n].text for k, n in items], np.stack([vectors_of[k][n] for k, n in items]),
                             [{label["stage"]} if label.get("stage") else set() for label in labels], labels, code_all,
                             _beside([[t.role for t in turns] for turns, _ in interviews], vectors_of, items))
+    simulation.turn_ids = [interviews[k][0][n].id for k, n in items]
     return simulation
 
 
@@ -198,13 +208,8 @@ def dev_simulation(engine) -> Simulation:
     vectors = embed(texts)
     simulation: Simulation
 
-    def code_all() -> list[list[str]]:
-        keys: dict[int, list[str]] = {}
-        for n, text in enumerate(texts):  # each utterance alone, as a one-turn interview
-            for s in engine.code([Turn(n, "customer", text)], vectors[n : n + 1]):
-                keys.setdefault(n, []).append(s.code_key)
-                simulation.confidence[(n, s.code_key)] = s.confidence
-        return [keys.get(n, []) for n in range(len(texts))]
+    def code_all() -> list[list[str]]:  # each utterance alone, as a one-turn interview
+        return [simulation.read(n, engine.code_turns([Turn(n, "customer", text)], vectors[n : n + 1])) for n, text in enumerate(texts)]
 
     stages = [item.stage if item.stage != "none" else None for item in items]
     simulation = Simulation(engine, texts, vectors, [{stage} if stage else set() for stage in stages], [{"stage": stage} for stage in stages], code_all)
@@ -212,6 +217,10 @@ def dev_simulation(engine) -> Simulation:
 
 
 def report(name: str, simulation: Simulation, sizes: list[int], orders: int, batch: int) -> None:
+    pool = min(map(len, simulation.halves))
+    if max(sizes) > pool:
+        print(f"{name}: a pool holds {pool} items, so {', '.join(str(n) for n in sizes if n > pool)} decisions are left out")
+        sizes = [n for n in sizes if n <= pool]
     started = time.process_time()
     random = simulation.random_curve(sizes, orders)
     review = {f"review, --learn every {batch}": simulation.review_curve(sizes, batch), "review, one --learn": simulation.review_curve(sizes, None)}

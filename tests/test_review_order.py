@@ -75,3 +75,16 @@ async def test_N_goes_to_the_suggestion_that_most_needs_you_where_n_goes_to_the_
         await pilot.press("a", "N")
         await pilot.pause()
         assert screen.current_coding.key == "stage:adoption"  # decided: the other one needs you now
+
+
+def test_an_utterance_with_no_clear_stage_is_asked_about_and_a_decided_stage_is_not(markup_study):
+    _embedded(markup_study, {"stage:adoption": 0.81, "stage:advocacy": 0.5})
+    db, model = markup_study.db, markup_study.config.coding.embedding_model
+    unplaced, decided = [r["utterance_id"] for r in db.query("SELECT utterance_id FROM codings WHERE code_key = 'stage:adoption' ORDER BY utterance_id")]
+    db.execute("DELETE FROM codings WHERE utterance_id = ? AND code_key = 'stage:adoption'", [unplaced])
+    db["utterance_scope"].insert_all([{"utterance_id": unplaced, "scope": "weak", "confidence": 0.2}, {"utterance_id": decided, "scope": "journey", "confidence": 0.81}])
+    db.execute("UPDATE codings SET status = 'accepted' WHERE utterance_id = ? AND code_key = 'stage:adoption'", [decided])
+    db.conn.commit()
+    needed = most_needed(db, model)
+    assert (needed[0].utterance_id, needed[0].coding_id, needed[0].code_key) == (unplaced, None, "stage:")
+    assert decided not in [n.utterance_id for n in needed] and len(needed) == 3  # the weak one and both advocacy suggestions

@@ -1,12 +1,14 @@
-"""Which open stage suggestions most need the researcher: uncertain first, spread out, every stage asked.
+"""Which stage codings most need the researcher: uncertain first, spread out, every stage asked.
 
-A decision teaches `--learn` most where the engine is least sure, so the review order puts the open
-stage suggestions with the lowest confidence first. Two terms keep it from asking the same thing twice:
-a suggestion loses DIVERSITY times its cosine similarity to the nearest utterance already decided or
-already put ahead of it (twenty near-duplicates teach what one does), and the suggested stages take turns:
-the next pick comes from the stages asked least so far (decided or ahead in the order), so a stage the
-engine suggests rarely is asked about too. The ranking reads only what coding stored (confidences and
-embeddings): no model runs.
+A decision teaches `--learn` most, and corrects most, where the engine is least sure, so the review order puts
+the open stage suggestions with the lowest confidence first, together with the utterances coding found on the
+journey but could place at no stage ("with no clear stage", `scope` weak: a stage is often missing there), which
+rank by their best stage's confidence. Two terms keep it from asking the same thing twice:
+a candidate loses DIVERSITY times its cosine similarity to the nearest utterance already decided or
+already put ahead of it (twenty near-duplicates teach what one does), and the suggested stages take turns
+(no clear stage counting as one): the next pick comes from the stages asked least so far (decided or ahead in
+the order), so a stage the engine suggests rarely is asked about too. The ranking reads only what coding
+stored (confidences, scopes and embeddings): no model runs.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ SHOWN = 20  # suggestions ranked at a time (the review app asks for the first)
 
 @dataclass(frozen=True)
 class Open:
-    """An open stage suggestion: its coding, utterance, suggested code and confidence."""
+    """A stage coding waiting for the researcher: an open suggestion (its coding and suggested code) or an
+    utterance with no clear stage (no coding; `code_key` is the bare prefix); the confidence it ranks by."""
 
-    coding_id: int
+    coding_id: int | None
     utterance_id: int
     code_key: str
     confidence: float
@@ -56,8 +59,8 @@ def review_order(confidence: np.ndarray, vectors: np.ndarray, codes: list[str], 
 
 
 def most_needed(db: Database, model: str, interview: str | None = None, count: int = SHOWN) -> list[Open]:
-    """The open stage suggestions of the study (or of the interview with code `interview`) in review order (`review_order`); the
-    decisions of the whole study count as already asked."""
+    """The stage codings of the study (or of the interview with code `interview`) waiting for the researcher, in
+    review order (`review_order`); the stage decisions of the whole study count as already asked."""
     rows = list(db.query(
         """SELECT c.id, c.utterance_id, c.code_key, c.confidence, c.status, i.code AS interview, e.vector FROM codings c
            JOIN utterances u ON u.id = c.utterance_id JOIN interviews i ON i.id = u.interview_id
@@ -65,7 +68,13 @@ def most_needed(db: Database, model: str, interview: str | None = None, count: i
            WHERE c.code_key LIKE ? ORDER BY c.id""",
         [model, STAGE_PREFIX + "%"],
     ))
-    opened = [r for r in rows if r["status"] == "suggested" and interview in (None, r["interview"])]
+    staged = {r["utterance_id"] for r in rows}
+    unplaced = [dict(r, id=None, code_key=STAGE_PREFIX, status="suggested") for r in db.query(
+        """SELECT s.utterance_id, s.confidence, i.code AS interview, e.vector FROM utterance_scope s
+           JOIN utterances u ON u.id = s.utterance_id JOIN interviews i ON i.id = u.interview_id
+           JOIN utterance_embeddings e ON e.utterance_id = s.utterance_id AND e.model = ?
+           WHERE s.scope = 'weak' ORDER BY s.utterance_id""", [model]) if r["utterance_id"] not in staged]
+    opened = [r for r in rows + unplaced if r["status"] == "suggested" and interview in (None, r["interview"])]
     decided = [r for r in rows if r["status"] != "suggested"]
     if not opened:
         return []
