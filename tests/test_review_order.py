@@ -72,6 +72,12 @@ async def test_N_goes_to_the_suggestion_that_most_needs_you_where_n_goes_to_the_
         await pilot.press("N")
         await pilot.pause()
         assert screen.current_coding.key == "stage:advocacy" and screen.current.text.startswith("Yes, I told my sister")
+        await pilot.press("N")
+        await pilot.pause()
+        assert screen.current_coding.key == "stage:adoption"  # left open, so N goes on to the next most needed
+        await pilot.press("N")
+        await pilot.pause()
+        assert screen.current_coding.key == "stage:advocacy"  # every one shown: round again from the first
         await pilot.press("a", "N")
         await pilot.pause()
         assert screen.current_coding.key == "stage:adoption"  # decided: the other one needs you now

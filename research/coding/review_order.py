@@ -36,10 +36,11 @@ class Open:
 
 
 def review_order(confidence: np.ndarray, vectors: np.ndarray, codes: list[str], known: np.ndarray, known_codes: list[str], count: int = SHOWN) -> list[int]:
-    """Indices of the open suggestions to ask about, most needed first (at most `count`).
+    """Indices of the candidates to ask about, most needed first (at most `count`).
 
-    `confidence`, `vectors` (unit) and `codes`: per open suggestion; `known` (unit vectors) and `known_codes`:
-    the utterances whose stage was already decided and the code each decision was on."""
+    `confidence`, `vectors` (unit) and `codes`: per candidate, the suggested code (the bare prefix for an
+    utterance with no clear stage); `known` (unit vectors) and `known_codes`: the utterances whose stage was
+    already decided and the code each decision was on."""
     if not len(confidence):
         return []
     nearest = (vectors @ known.T).max(axis=1) if len(known) else np.zeros(len(confidence))
