@@ -20,6 +20,7 @@ HELP = """\
 | everywhere | `?` / `q` | this help / quit |
 | dashboard | `enter` / `r` | review the interview / run the pipeline in the background |
 | transcript | `n` / `p` | next / previous open suggestion |
+| transcript | `N` | the stage coding that most needs you (least sure first) |
 | transcript | `a` / `x` | accept / reject the selected code |
 | transcript | `←` `→` | select another code of the utterance |
 | transcript | `c` / `+` | recode (fuzzy picker) / add a code |

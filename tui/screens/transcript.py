@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from research.coding.decision_log import undo
 from research.coding.memos import memo_redactor, set_utterance_memo
 from research.coding.decisions import Scope, add_coding, bulk_accept, bulk_candidates, decide, recode, set_memo
+from research.coding.review_order import most_needed
 from research.errors import ResearchError
 from research.faults import fault_line, machine_fault
 from research.playback import Playback, play_clip
@@ -109,6 +110,7 @@ class TranscriptScreen(SavesToStudy, Screen):
     BINDINGS = [
         Binding("n", "next_suggestion", "Next", id="transcript.next"),
         Binding("p", "previous_suggestion", "Prev", id="transcript.previous"),
+        Binding("N", "most_needed", "Most needed", id="transcript.most_needed"),
         Binding("a", "accept", "Accept", id="transcript.accept"),
         Binding("x", "reject", "Reject", id="transcript.reject"),
         Binding("c", "recode", "Recode", id="transcript.recode"),
@@ -137,6 +139,7 @@ class TranscriptScreen(SavesToStudy, Screen):
         self._started = False  # the first "next" may land on the suggestion under the cursor
         self.correcting = False  # a correction is being saved and re-coded in a worker
         self._at: int | None = None  # the utterance under the cursor (kept for when the screen's widgets are gone)
+        self._needed_shown: set[tuple[int, int | None]] = set()  # (utterance, coding) the most-needed key went to
 
     @property
     def study(self):
@@ -281,6 +284,24 @@ class TranscriptScreen(SavesToStudy, Screen):
 
     def action_previous_suggestion(self) -> None:
         self._jump(-1)
+
+    def action_most_needed(self) -> None:
+        """Go to the stage coding that most needs the researcher (`review_order`: uncertain first, spread out), one
+        not yet shown by this key unless all were; an utterance with no clear stage is told to add one."""
+        needed = most_needed(self.study.db, self.study.config.coding.embedding_model, self.interview)
+        if not needed:
+            self.notify("No open stage suggestions in this interview.")
+            return
+        fresh = [n for n in needed if (n.utterance_id, n.coding_id) not in self._needed_shown]
+        if not fresh:  # every one was shown and left open: round again from the first
+            self._needed_shown.clear()
+            fresh = needed
+        target = fresh[0]
+        self._needed_shown.add((target.utterance_id, target.coding_id))
+        row = next(n for n, u in enumerate(self.utterances) if u.id == target.utterance_id)
+        self._place(row, next((k for k, c in enumerate(self.utterances[row].codings) if c.id == target.coding_id), 0))
+        if target.coding_id is None:
+            self.notify("No clear stage: + adds the stage this utterance is at.")
 
     def action_coding(self, step: int) -> None:
         u = self.current

@@ -1,0 +1,85 @@
+"""Which stage codings most need the researcher: uncertain first, spread out, every stage asked.
+
+A decision teaches `--learn` most, and corrects most, where the engine is least sure, so the review order puts
+the open stage suggestions with the lowest confidence first, together with the utterances coding found on the
+journey but could place at no stage ("with no clear stage", `scope` weak: a stage is often missing there), which
+rank by their best stage's confidence. Two terms keep it from asking the same thing twice:
+a candidate loses DIVERSITY times its cosine similarity to the nearest utterance already decided or
+already put ahead of it (twenty near-duplicates teach what one does), and the suggested stages take turns
+(no clear stage counting as one): the next pick comes from the stages asked least so far (decided or ahead in
+the order), so a stage the engine suggests rarely is asked about too. The ranking reads only what coding
+stored (confidences, scopes and embeddings): no model runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlite_utils import Database
+
+from research.coding.scope import STAGE_PREFIX
+
+DIVERSITY = 0.5  # how much similarity to an utterance already decided or asked outweighs uncertainty
+SHOWN = 20  # suggestions ranked at a time (the review app asks for the first)
+
+
+@dataclass(frozen=True)
+class Open:
+    """A stage coding waiting for the researcher: an open suggestion (its coding and suggested code) or an
+    utterance with no clear stage (no coding; `code_key` is the bare prefix); the confidence it ranks by."""
+
+    coding_id: int | None
+    utterance_id: int
+    code_key: str
+    confidence: float
+
+
+def review_order(confidence: np.ndarray, vectors: np.ndarray, codes: list[str], known: np.ndarray, known_codes: list[str], count: int = SHOWN) -> list[int]:
+    """Indices of the candidates to ask about, most needed first (at most `count`).
+
+    `confidence`, `vectors` (unit) and `codes`: per candidate, the suggested code (the bare prefix for an
+    utterance with no clear stage); `known` (unit vectors) and `known_codes`: the utterances whose stage was
+    already decided and the code each decision was on."""
+    if not len(confidence):
+        return []
+    nearest = (vectors @ known.T).max(axis=1) if len(known) else np.zeros(len(confidence))
+    asked = {code: known_codes.count(code) for code in set(codes)}
+    left = np.ones(len(confidence), dtype=bool)
+    order: list[int] = []
+    while left.any() and len(order) < count:
+        fewest = min(asked[codes[i]] for i in np.flatnonzero(left))
+        turn = left & np.array([asked[code] == fewest for code in codes])
+        need = np.where(turn, (1 - confidence) - DIVERSITY * np.clip(nearest, 0, None), -np.inf)
+        pick = int(need.argmax())
+        order.append(pick)
+        left[pick] = False
+        asked[codes[pick]] += 1
+        nearest = np.maximum(nearest, vectors @ vectors[pick])
+    return order
+
+
+def most_needed(db: Database, model: str, interview: str | None = None, count: int = SHOWN) -> list[Open]:
+    """The stage codings of the study (or of the interview with code `interview`) waiting for the researcher, in
+    review order (`review_order`); the stage decisions of the whole study count as already asked."""
+    rows = list(db.query(
+        """SELECT c.id, c.utterance_id, c.code_key, c.confidence, c.status, i.code AS interview, e.vector FROM codings c
+           JOIN utterances u ON u.id = c.utterance_id JOIN interviews i ON i.id = u.interview_id
+           JOIN utterance_embeddings e ON e.utterance_id = c.utterance_id AND e.model = ?
+           WHERE c.code_key LIKE ? ORDER BY c.id""",
+        [model, STAGE_PREFIX + "%"],
+    ))
+    staged = {r["utterance_id"] for r in rows}
+    unplaced = [dict(r, id=None, code_key=STAGE_PREFIX, status="suggested") for r in db.query(
+        """SELECT s.utterance_id, s.confidence, i.code AS interview, e.vector FROM utterance_scope s
+           JOIN utterances u ON u.id = s.utterance_id JOIN interviews i ON i.id = u.interview_id
+           JOIN utterance_embeddings e ON e.utterance_id = s.utterance_id AND e.model = ?
+           WHERE s.scope = 'weak' ORDER BY s.utterance_id""", [model]) if r["utterance_id"] not in staged]
+    opened = [r for r in rows + unplaced if r["status"] == "suggested" and interview in (None, r["interview"])]
+    decided = [r for r in rows if r["status"] != "suggested"]
+    if not opened:
+        return []
+    vectors = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in opened])
+    known = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in decided]) if decided else np.zeros((0, vectors.shape[1]), np.float32)
+    order = review_order(np.array([r["confidence"] or 0.0 for r in opened]), vectors, [r["code_key"] for r in opened], known, [r["code_key"] for r in decided], count)
+    return [Open(opened[i]["id"], opened[i]["utterance_id"], opened[i]["code_key"], float(opened[i]["confidence"] or 0.0)) for i in order]
