@@ -39,6 +39,7 @@ VIEWS = {"board": "Map", "personas": "Personas", "outlook": "Opportunities and a
 BUILDING = Lock()  # one map build at a time: a cancelled worker's thread runs on, and two builds at once share one
 # spaCy pipeline and its parse cache (two quick filter changes failed with spaCy's E030 "Sentence boundaries unset")
 BOARD_ONLY = {"rewrite", "hide", "pin", "mark", "merge"}  # edits of the insight selected on the map: out of the footer on the other views
+ON_THE_MAP = BOARD_ONLY | {"goto", "quotes"}  # keys that act on what the map shows: inert while it is put away for new filters
 
 
 class MapReady(Message):
@@ -61,8 +62,11 @@ class JourneyScreen(SavesToStudy, Screen):
     JourneyScreen #filters { height: 1; }
     JourneyScreen #filters Select { width: 1fr; }
     JourneyScreen #filters.-narrow { layout: grid; grid-size: 4; grid-rows: 1; height: auto; }
+    JourneyScreen #filters SelectCurrent #label { text-wrap: nowrap; text-overflow: ellipsis; }
+    JourneyScreen #filters SelectOverlay { width: auto; min-width: 100%; max-width: 40; text-wrap: nowrap; text-overflow: ellipsis; }
     JourneyScreen #summary { height: auto; max-height: 5; padding: 0 1; color: $text-muted; }
     JourneyScreen ContentSwitcher { height: 1fr; }
+    JourneyScreen.-building ContentSwitcher, JourneyScreen.-building EvidencePanel { display: none; }
     """
     SAVING = frozenset({"rewrite", "hide", "pin", "merge", "undo"})
     BINDINGS = [
@@ -87,6 +91,7 @@ class JourneyScreen(SavesToStudy, Screen):
         self.journey: JourneyMap | None = None
         self.marked: Insight | None = None
         self.filters_chosen = False  # whether `f` showed or hid the filter bar; until then it follows the width
+        self.building = False  # the map on screen is for other filters: put away until the new one is built
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -135,8 +140,18 @@ class JourneyScreen(SavesToStudy, Screen):
         self.sub_title = "rebuilding…" if rebuild else "loading…"
         filters = self.filters()
         if self.journey is not None and self.journey.filters != filters:  # the map on screen is not for these filters yet
-            self.sub_title = f"building the map for {', '.join(f'{name} = {value}' for name, value in filters.items()) or 'all participants'}…"
+            self._put_away(filters)
         self.build(filters, rebuild, meanwhile=rebuild and (self.journey is None or self.journey.filters != filters))
+
+    def _put_away(self, filters: dict[str, str]) -> None:
+        """Hide the map on screen, which is for other filters, and say which map is being built (a later change
+        of the filters replaces it: only the map for the filters shown comes on screen)."""
+        wanted = ", ".join(f"{name} = {value}" for name, value in filters.items()) or "all participants"
+        self.sub_title = f"building the map for {wanted}…"
+        self.building = True
+        self.add_class("-building")
+        self.refresh_bindings()
+        self.query_one("#summary", Static).update(Text(f"Building the map for {wanted}… Its first use takes a few seconds; the keys keep working.", style="bold"))
 
     @work(thread=True, exclusive=True, group="map")
     def build(self, filters: dict[str, str], rebuild: bool, meanwhile: bool = False) -> None:
@@ -169,6 +184,8 @@ class JourneyScreen(SavesToStudy, Screen):
     @on(MapFailed)
     def _failed(self, message: MapFailed) -> None:
         self.sub_title = "map not built"
+        if self.building:
+            self.query_one("#summary", Static).update(Text(f"The map for these filters was not built: {message.error}"))
         self.notify(message.error, severity="error", markup=False)
 
     @on(MapReady)
@@ -183,6 +200,10 @@ class JourneyScreen(SavesToStudy, Screen):
         self.show(message.journey)
 
     def show(self, journey: JourneyMap) -> None:
+        if self.building:
+            self.building = False
+            self.remove_class("-building")
+            self.refresh_bindings()
         board = self.query_one(MapBoard)
         first = self.journey is None
         selected = board.entry.insight.key if board.entry and board.entry.insight else None
@@ -214,7 +235,7 @@ class JourneyScreen(SavesToStudy, Screen):
 
     def on_resize(self) -> None:
         self._fit_filters()
-        if self.journey is not None:
+        if self.journey is not None and not self.building:
             self.show(self.journey)
 
     def on_screen_resume(self) -> None:
@@ -261,6 +282,8 @@ class JourneyScreen(SavesToStudy, Screen):
             return parameters[0] != current
         if action == "map_from":
             return parameters[0] == current
+        if self.building and action in ON_THE_MAP:
+            return None
         return action not in BOARD_ONLY or current == "board"
 
     def show_view(self, view: str) -> None:
