@@ -26,6 +26,7 @@ from research.export.wording import nothing_placed_line
 from research.faults import machine_fault
 from research.journey.model import Insight, JourneyMap
 from tui.dialogs import Prompt
+from tui.held_collections import collections_held
 from tui.read_only import SavesToStudy
 from tui.widgets.evidence import EvidencePanel
 from tui.widgets.footer import KeyFooter
@@ -66,7 +67,6 @@ class JourneyScreen(SavesToStudy, Screen):
     JourneyScreen #filters SelectOverlay { width: auto; min-width: 100%; max-width: 40; text-wrap: nowrap; text-overflow: ellipsis; }
     JourneyScreen #summary { height: auto; max-height: 5; padding: 0 1; color: $text-muted; }
     JourneyScreen ContentSwitcher { height: 1fr; }
-    JourneyScreen.-building ContentSwitcher, JourneyScreen.-building EvidencePanel { display: none; }
     """
     SAVING = frozenset({"rewrite", "hide", "pin", "merge", "undo"})
     BINDINGS = [
@@ -148,38 +148,52 @@ class JourneyScreen(SavesToStudy, Screen):
         of the filters replaces it: only the map for the filters shown comes on screen)."""
         wanted = ", ".join(f"{name} = {value}" for name, value in filters.items()) or "all participants"
         self.sub_title = f"building the map for {wanted}…"
-        self.building = True
-        self.add_class("-building")
-        self.refresh_bindings()
+        self._building(True)
         self.query_one("#summary", Static).update(Text(f"Building the map for {wanted}… Its first use takes a few seconds; the keys keep working.", style="bold"))
 
     @work(thread=True, exclusive=True, group="map")
     def build(self, filters: dict[str, str], rebuild: bool, meanwhile: bool = False) -> None:
-        from research.journey import stored_map
         from research.study import Study
 
         study = Study.open(self.app.study.root)  # this thread's own connection
         try:
-            earlier = stored_map(study, filters) if meanwhile else None
-            if earlier is not None and not get_current_worker().is_cancelled:
-                self.post_message(MapReady(earlier, filters, final=False))
-            journey = None if rebuild else stored_map(study, filters)
-            if journey is None:  # only a rebuild loads the coding stage (and with it torch and spaCy)
-                from research.coding.stage import study_codebook
-                from research.journey import build_and_store
-
-                with BUILDING:
-                    if get_current_worker().is_cancelled:  # newer filters came while an earlier build ran
-                        return
-                    journey = build_and_store(study, study_codebook(study)[0], filters)
+            with collections_held():  # the first build loads the coding models: no collector pass stalls the screen meanwhile
+                journey = self._built(study, filters, rebuild, meanwhile)
         except ResearchError as error:
             self.post_message(MapFailed(str(error)))
             return
         except (OSError, sqlite3.DatabaseError) as error:  # a full disk or read-only study: one line, as `research map` says it
             self.post_message(MapFailed(machine_fault(error, study.root)))
             return
-        if not get_current_worker().is_cancelled:
+        if journey is not None and not get_current_worker().is_cancelled:
             self.post_message(MapReady(journey, filters))
+
+    def _built(self, study, filters: dict[str, str], rebuild: bool, meanwhile: bool) -> JourneyMap | None:
+        """In the worker: the stored map for `filters`, or a new one when asked or none is stored (None when newer
+        filters came first); with `meanwhile`, the stored one goes on screen while the new one is built."""
+        from research.journey import stored_map
+
+        earlier = stored_map(study, filters) if meanwhile else None
+        if earlier is not None and not get_current_worker().is_cancelled:
+            self.post_message(MapReady(earlier, filters, final=False))
+        journey = None if rebuild else stored_map(study, filters)
+        if journey is None:  # only a rebuild loads the coding stage (and with it torch and spaCy)
+            from research.coding.stage import study_codebook
+            from research.journey import build_and_store
+
+            with BUILDING:
+                if get_current_worker().is_cancelled:  # newer filters came while an earlier build ran
+                    return None
+                journey = build_and_store(study, study_codebook(study)[0], filters)
+        return journey
+
+    def _building(self, building: bool) -> None:
+        """Put the map and its evidence away (True) or back: their own display, not a class on the screen, which
+        would restyle every widget on it."""
+        self.building = building
+        self.query_one(ContentSwitcher).display = not building
+        self.query_one(EvidencePanel).display = not building
+        self.refresh_bindings()
 
     @on(MapFailed)
     def _failed(self, message: MapFailed) -> None:
@@ -201,9 +215,7 @@ class JourneyScreen(SavesToStudy, Screen):
 
     def show(self, journey: JourneyMap) -> None:
         if self.building:
-            self.building = False
-            self.remove_class("-building")
-            self.refresh_bindings()
+            self._building(False)
         board = self.query_one(MapBoard)
         first = self.journey is None
         selected = board.entry.insight.key if board.entry and board.entry.insight else None

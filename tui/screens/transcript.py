@@ -369,8 +369,8 @@ class TranscriptScreen(SavesToStudy, Screen):
 
     def save_memo(self, write: Callable[[Study], object]) -> None:
         """Save a memo with its PII replaced, in a worker; the line above the detail says so until it is saved."""
-        waiting = "the anonymizer is still loading, and " if self.app.anonymizer.loading else ""
-        self._memo_line(f"Saving the memo: {waiting}names, emails and phone numbers in it are replaced before it is saved…")
+        self._memo_line("Saving the memo: loading the anonymizer, which replaces names first…" if self.app.anonymizer.loading
+                        else "Saving the memo: replacing names, emails and phone numbers first…")  # one line at 80 columns
         self.run_memo_save(write)
 
     def _memo_line(self, text: str | None) -> None:
