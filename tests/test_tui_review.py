@@ -408,3 +408,23 @@ async def test_recode_offers_the_codings_own_group_first_without_the_code_itself
         await pilot.pause()
     accepted = {r[0] for r in markup_study.db.execute("SELECT code_key FROM codings WHERE utterance_id = ? AND status = 'accepted'", [utterance])}
     assert emotions[0] in accepted and "emotion:anger" not in accepted
+
+
+def test_collections_are_held_back_while_a_worker_loads_and_come_back_after():
+    """`collections_held`: no automatic pass while any hold lasts (nested or from two threads), the thresholds as
+    they were after the last; `freeze` (a model load) freezes what is alive then, and only then."""
+    import gc
+
+    from tui.held_collections import collections_held
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with collections_held():
+        with collections_held(freeze=True):
+            assert gc.get_threshold()[0] == 0
+        assert gc.get_threshold()[0] == 0 and gc.get_freeze_count() < frozen + 100  # the outer hold still lasts: nothing frozen yet
+        model = [[n] for n in range(1000)]
+    assert gc.get_threshold() == before and gc.get_freeze_count() >= frozen + len(model)
+    frozen = gc.get_freeze_count()
+    with collections_held():
+        garbage = [[n] for n in range(1000)]
+    assert gc.get_threshold() == before and gc.get_freeze_count() < frozen + len(garbage)  # nothing frozen

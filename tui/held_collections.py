@@ -5,7 +5,9 @@ hundreds of thousands of objects that live as long as the process, and each of t
 full passes over them holds the lock: seven passes of 0.04-1.8 s each during one load, measured on a loaded
 2-core machine, and the screen answered no key meanwhile. With automatic passes held back for the load
 (and what it made frozen after it, as `research.anonymize.detect.analyzer` does), the UI gets the lock
-every few milliseconds instead; the load itself took less CPU and no more memory.
+every few milliseconds instead; the load itself took less CPU and no more memory. Freeze only after a
+load whose objects live as long as the app: frozen garbage is never collected (freezing after every map
+build grew the app by 2 MB a filter change).
 """
 
 from __future__ import annotations
@@ -18,24 +20,29 @@ from threading import Lock
 _lock = Lock()
 _holders = 0
 _thresholds: tuple[int, int, int] | None = None
+_freeze = False
 
 
 @contextmanager
-def collections_held() -> Iterator[None]:
+def collections_held(freeze: bool = False) -> Iterator[None]:
     """No automatic garbage collection while the block runs (in any thread); nested and concurrent holds
-    end when the last one does, and the thresholds come back as they were. What the block made is frozen
-    after it: a model's objects stay for the life of the app, and the next pass then skips them."""
-    global _holders, _thresholds
+    end when the last one does, and the thresholds come back as they were. With `freeze` (a model load),
+    what is alive when the last hold ends is frozen: the model stays for the life of the app, and later
+    passes skip it. Without, the first pass after the block collects what it left."""
+    global _holders, _thresholds, _freeze
     with _lock:
         if _holders == 0:
             _thresholds = gc.get_threshold()
             gc.set_threshold(0)
         _holders += 1
+        _freeze = _freeze or freeze
     try:
         yield
     finally:
         with _lock:
             _holders -= 1
             if _holders == 0:
-                gc.freeze()
+                if _freeze:
+                    gc.freeze()
+                _freeze = False
                 gc.set_threshold(*_thresholds)
