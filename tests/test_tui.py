@@ -14,7 +14,7 @@ from tui.app import ResearchApp
 from tui.screens.codebook import CodebookScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
-from tui.screens.journey import JourneyScreen
+from tui.screens.journey import BUILDING, JourneyScreen
 from tui.screens.search import SearchScreen
 from tui.screens.themes import ThemesScreen
 from tui.screens.transcript import TranscriptScreen
@@ -243,14 +243,17 @@ async def test_journey_map_filters_and_quotes_at_80x24(review_study):
         await pilot.pause()
         assert any(f"{values[0][:role.size.width - 4]}…" in line for line in screen_lines(app)[:4]), "\n".join(screen_lines(app)[:4])
         await pilot.press("f")
-        screen.query_one("#filter-segment").value = "Household"  # its message starts a second build: two quick changes do that
-        screen.load(rebuild=True)  # what the change does, with no await, so no build can have finished
-        assert screen.sub_title == "building the map for segment = Household…"
-        assert not screen.query_one("ContentSwitcher").display and not screen.check_action("goto", ())  # the whole study's map is put away
-        assert "Building the map for segment = Household…" in screen_text(app)
+        with BUILDING:  # no build can finish while the test looks
+            screen.query_one("#filter-segment").value = "Household"  # its message starts a second build: two quick changes do that
+            screen.load(rebuild=True)  # what the change does
+            assert screen.sub_title == "building the map for segment = Household…"
+            assert not screen.query_one("ContentSwitcher").visible and not screen.check_action("goto", ())  # the whole study's map is put away
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "Building the map for segment = Household…" in shown and "participants in" not in shown and "Lane" not in shown
         await settle(pilot, app)
         assert screen.journey.participants == 4 and screen.sub_title == "segment = Household"
-        assert screen.query_one("ContentSwitcher").display and screen.check_action("goto", ())
+        assert screen.query_one("ContentSwitcher").visible and screen.check_action("goto", ())
         board.move_cursor(row=0, column=3)  # how Adoption feels, and every quote behind it
         await pilot.press("enter")
         await pilot.pause()

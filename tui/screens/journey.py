@@ -26,7 +26,7 @@ from research.export.wording import nothing_placed_line
 from research.faults import machine_fault
 from research.journey.model import Insight, JourneyMap
 from tui.dialogs import Prompt
-from tui.held_collections import collections_held
+from tui.held_collections import first_load_held
 from tui.read_only import SavesToStudy
 from tui.widgets.evidence import EvidencePanel
 from tui.widgets.footer import KeyFooter
@@ -157,8 +157,7 @@ class JourneyScreen(SavesToStudy, Screen):
 
         study = Study.open(self.app.study.root)  # this thread's own connection
         try:
-            with collections_held():  # the first build loads the coding models: no collector pass stalls the screen meanwhile
-                journey = self._built(study, filters, rebuild, meanwhile)
+            journey = self._built(study, filters, rebuild, meanwhile)
         except ResearchError as error:
             self.post_message(MapFailed(str(error)))
             return
@@ -178,21 +177,22 @@ class JourneyScreen(SavesToStudy, Screen):
             self.post_message(MapReady(earlier, filters, final=False))
         journey = None if rebuild else stored_map(study, filters)
         if journey is None:  # only a rebuild loads the coding stage (and with it torch and spaCy)
-            from research.coding.stage import study_codebook
-            from research.journey import build_and_store
-
             with BUILDING:
                 if get_current_worker().is_cancelled:  # newer filters came while an earlier build ran
                     return None
-                journey = build_and_store(study, study_codebook(study)[0], filters)
+                with first_load_held("map build"):  # the first loads the coding models: no collector pass stalls the screen meanwhile
+                    from research.coding.stage import study_codebook
+                    from research.journey import build_and_store
+
+                    journey = build_and_store(study, study_codebook(study)[0], filters)
         return journey
 
     def _building(self, building: bool) -> None:
-        """Put the map and its evidence away (True) or back: their own display, not a class on the screen, which
+        """Put the map and its evidence away (True) or back: their own visibility, not a class on the screen, which
         would restyle every widget on it."""
         self.building = building
-        self.query_one(ContentSwitcher).display = not building
-        self.query_one(EvidencePanel).display = not building
+        for part in (self.query_one(ContentSwitcher), self.query_one(EvidencePanel)):
+            part.visible = not building  # laid out as before: showing them again lays nothing out anew
         self.refresh_bindings()
 
     @on(MapFailed)
@@ -318,6 +318,8 @@ class JourneyScreen(SavesToStudy, Screen):
 
     def action_quotes(self) -> None:
         """Move into the evidence list of the selected entry."""
+        if self.building:  # Enter on the map put away (it keeps the focus) reaches here without the binding's check
+            return
         quotes = self.query_one("#quotes", OptionList)
         if not quotes.option_count:
             self.notify("Nothing behind this cell.")
