@@ -415,7 +415,7 @@ def test_collections_are_held_back_while_a_worker_loads_and_come_back_after():
     they were after the last; `freeze` (a model load) freezes what is alive then, and only then."""
     import gc
 
-    from tui.held_collections import collections_held
+    from tui.held_collections import collections_held, first_load_held
 
     before, frozen = gc.get_threshold(), gc.get_freeze_count()
     with collections_held():
@@ -428,3 +428,8 @@ def test_collections_are_held_back_while_a_worker_loads_and_come_back_after():
     with collections_held():
         garbage = [[n] for n in range(1000)]
     assert gc.get_threshold() == before and gc.get_freeze_count() < frozen + len(garbage)  # nothing frozen
+    seen = []
+    for _ in range(2):  # the first map build loads the models; a later one is not held back
+        with first_load_held("a test's load"):
+            seen.append(gc.get_threshold()[0])
+    assert seen == [0, before[0]] and gc.get_threshold() == before
