@@ -411,25 +411,16 @@ async def test_recode_offers_the_codings_own_group_first_without_the_code_itself
 
 
 def test_collections_are_held_back_while_a_worker_loads_and_come_back_after():
-    """`collections_held`: no automatic pass while any hold lasts (nested or from two threads), the thresholds as
-    they were after the last; `freeze` (a model load) freezes what is alive then, and only then."""
+    """`collections_held`: no automatic pass while any hold lasts (nested, or from two threads); when the last ends,
+    what is alive is frozen (a model load's objects) and the thresholds are as they were."""
     import gc
 
-    from tui.held_collections import collections_held, first_load_held
+    from tui.held_collections import collections_held
 
     before, frozen = gc.get_threshold(), gc.get_freeze_count()
     with collections_held():
-        with collections_held(freeze=True):
+        with collections_held():
             assert gc.get_threshold()[0] == 0
         assert gc.get_threshold()[0] == 0 and gc.get_freeze_count() < frozen + 100  # the outer hold still lasts: nothing frozen yet
         model = [[n] for n in range(1000)]
     assert gc.get_threshold() == before and gc.get_freeze_count() >= frozen + len(model)
-    frozen = gc.get_freeze_count()
-    with collections_held():
-        garbage = [[n] for n in range(1000)]
-    assert gc.get_threshold() == before and gc.get_freeze_count() < frozen + len(garbage)  # nothing frozen
-    seen = []
-    for _ in range(2):  # the first map build loads the models; a later one is not held back
-        with first_load_held("a test's load"):
-            seen.append(gc.get_threshold()[0])
-    assert seen == [0, before[0]] and gc.get_threshold() == before

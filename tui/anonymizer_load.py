@@ -43,7 +43,7 @@ class AnonymizerLoad:
 
     def _load(self) -> None:
         try:
-            with collections_held(freeze=True):
+            with collections_held():
                 load_anonymizer()
         finally:  # a failed load fails the save itself, with the error the save reports
             self._done.set()

@@ -4,10 +4,10 @@ A worker thread shares the interpreter lock with the UI. Loading the anonymizer 
 hundreds of thousands of objects that live as long as the process, and each of the collector's automatic
 full passes over them holds the lock: seven passes of 0.04-1.8 s each during one load, measured on a loaded
 2-core machine, and the screen answered no key meanwhile. With automatic passes held back for the load
-(and what it made frozen after it, as `research.anonymize.detect.analyzer` does), the UI gets the lock
-every few milliseconds instead; the load itself took less CPU and no more memory. Freeze only after a
-load whose objects live as long as the app: frozen garbage is never collected (freezing after every map
-build grew the app by 2 MB a filter change).
+and what it made frozen after it (as `research.anonymize.detect.analyzer` does), the UI gets the lock every
+few milliseconds instead; the load itself took less CPU and no more memory. Only for a load whose objects
+live as long as the app: frozen garbage is never collected (freezing after every map build grew the app by
+2 MB a filter change).
 """
 
 from __future__ import annotations
@@ -20,46 +20,24 @@ from threading import Lock
 _lock = Lock()
 _holders = 0
 _thresholds: tuple[int, int, int] | None = None
-_freeze = False
 
 
 @contextmanager
-def collections_held(freeze: bool = False) -> Iterator[None]:
-    """No automatic garbage collection while the block runs (in any thread); nested and concurrent holds
-    end when the last one does, and the thresholds come back as they were. With `freeze` (a model load),
-    what is alive when the last hold ends is frozen: the model stays for the life of the app, and later
-    passes skip it. Without, the first pass after the block collects what it left."""
-    global _holders, _thresholds, _freeze
+def collections_held() -> Iterator[None]:
+    """No automatic garbage collection while the block runs (in any thread); nested and concurrent holds end
+    when the last one does: what is alive then is frozen (the model stays for the life of the app, and later
+    passes skip it), and the thresholds come back as they were."""
+    global _holders, _thresholds
     with _lock:
         if _holders == 0:
             _thresholds = gc.get_threshold()
             gc.set_threshold(0)
         _holders += 1
-        _freeze = _freeze or freeze
     try:
         yield
     finally:
         with _lock:
             _holders -= 1
             if _holders == 0:
-                if _freeze:
-                    gc.freeze()
-                _freeze = False
+                gc.freeze()
                 gc.set_threshold(*_thresholds)
-
-
-_loaded: set[str] = set()
-
-
-@contextmanager
-def first_load_held(what: str) -> Iterator[None]:
-    """`collections_held(freeze=True)` the first time `what` runs in this process (it loads models that stay for
-    the life of the app); later runs as they are. Holding every map build instead left one long pass after each,
-    over all it had made: the first filter's longest stall of the screen went from about 0.1 to 0.8-1.3 s."""
-    if what in _loaded:
-        yield
-        return
-    with collections_held(freeze=True):
-        yield
-    _loaded.add(what)
-

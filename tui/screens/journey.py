@@ -26,7 +26,6 @@ from research.export.wording import nothing_placed_line
 from research.faults import machine_fault
 from research.journey.model import Insight, JourneyMap
 from tui.dialogs import Prompt
-from tui.held_collections import first_load_held
 from tui.read_only import SavesToStudy
 from tui.widgets.evidence import EvidencePanel
 from tui.widgets.footer import KeyFooter
@@ -180,11 +179,10 @@ class JourneyScreen(SavesToStudy, Screen):
             with BUILDING:
                 if get_current_worker().is_cancelled:  # newer filters came while an earlier build ran
                     return None
-                with first_load_held("map build"):  # the first loads the coding models: no collector pass stalls the screen meanwhile
-                    from research.coding.stage import study_codebook
-                    from research.journey import build_and_store
+                from research.coding.stage import study_codebook
+                from research.journey import build_and_store
 
-                    journey = build_and_store(study, study_codebook(study)[0], filters)
+                journey = build_and_store(study, study_codebook(study)[0], filters)
         return journey
 
     def _building(self, building: bool) -> None:
@@ -193,7 +191,8 @@ class JourneyScreen(SavesToStudy, Screen):
         self.building = building
         for part in (self.query_one(ContentSwitcher), self.query_one(EvidencePanel)):
             part.visible = not building  # laid out as before: showing them again lays nothing out anew
-        self.refresh_bindings()
+        # (check_action makes the keys that act on the map inert meanwhile; refresh_bindings would recompose the
+        # footer twice per filter change, which grew the app by about 1 MB each time)
 
     @on(MapFailed)
     def _failed(self, message: MapFailed) -> None:
