@@ -14,7 +14,7 @@ from tui.app import ResearchApp
 from tui.screens.codebook import CodebookScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
-from tui.screens.journey import JourneyScreen
+from tui.screens.journey import BUILDING, JourneyScreen
 from tui.screens.search import SearchScreen
 from tui.screens.themes import ThemesScreen
 from tui.screens.transcript import TranscriptScreen
@@ -231,12 +231,29 @@ async def test_journey_map_filters_and_quotes_at_80x24(review_study):
         await pilot.pause()
         shown = screen_text(app)
         assert all(f"any {name}" in shown for name in ("persona", "segment", "role")), shown[:400]
+        role = screen.query_one("#filter-role")  # "Budget holder in the household" wrapped in its dropdown, and read "Budget holder in" once chosen
+        role.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        lines = screen_lines(app)
+        values = [value for _, value in role._options if isinstance(value, str)]
+        assert max(map(len, values)) > role.size.width and all(any(value in line for line in lines) for value in values), "\n".join(lines)
+        await pilot.press("escape")
+        role.query_one("SelectCurrent").update(values[0])  # how a chosen value shows (choosing it would build its map)
+        await pilot.pause()
+        assert any(f"{values[0][:role.size.width - 4]}…" in line for line in screen_lines(app)[:4]), "\n".join(screen_lines(app)[:4])
         await pilot.press("f")
-        screen.query_one("#filter-segment").value = "Household"  # its message starts a second build: two quick changes do that
-        screen.load(rebuild=True)  # what the change does, with no await, so no build can have finished
-        assert screen.sub_title == "building the map for segment = Household…"  # the whole study's map stays until then
+        with BUILDING:  # no build can finish while the test looks
+            screen.query_one("#filter-segment").value = "Household"  # its message starts a second build: two quick changes do that
+            screen.load(rebuild=True)  # what the change does
+            assert screen.sub_title == "building the map for segment = Household…"
+            assert not screen.query_one("ContentSwitcher").visible and not screen.check_action("goto", ())  # the whole study's map is put away
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "Building the map for segment = Household…" in shown and "participants in" not in shown and "Lane" not in shown
         await settle(pilot, app)
         assert screen.journey.participants == 4 and screen.sub_title == "segment = Household"
+        assert screen.query_one("ContentSwitcher").visible and screen.check_action("goto", ())
         board.move_cursor(row=0, column=3)  # how Adoption feels, and every quote behind it
         await pilot.press("enter")
         await pilot.pause()
@@ -431,6 +448,17 @@ def screen_text(app) -> str:
     """What the terminal shows, as plain text (from the app's own SVG screenshot)."""
     svg = app.export_screenshot()
     return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
+
+
+def screen_lines(app) -> list[str]:
+    """What the terminal shows, line by line, as plain text."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(), record=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text().splitlines()
 
 
 def adoption(journey) -> list:

@@ -277,6 +277,51 @@ async def test_an_email_phone_number_or_name_typed_into_a_memo_is_saved_as_a_pla
         assert "example.org" not in shown and "4567" not in shown and "7946" not in shown and "Okonkwo" not in shown and "[EMAIL_" in shown
 
 
+async def test_the_screen_answers_keys_while_the_anonymizer_loads_and_the_memo_is_saved_redacted(markup_study, monkeypatch):
+    """The first memo used to load the anonymizer (seconds of CPU) as it was saved, and the app stopped answering.
+    It now loads in a worker as the dialog opens, and the save waits for it: the stand-in below only holds the load
+    back until the screen has been checked meanwhile; the real anonymizer then loads and redacts the memo."""
+    import threading
+
+    import tui.anonymizer_load as anonymizer_load
+
+    release = threading.Event()
+    real_load = anonymizer_load.load_anonymizer
+
+    def held_back_load() -> None:
+        release.wait(120)
+        real_load()
+
+    monkeypatch.setattr(anonymizer_load, "load_anonymizer", held_back_load)
+    db = markup_study.db
+    app = ResearchApp(markup_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_at_first_suggestion(pilot)
+        screen, coding = app.screen, app.screen.current_coding
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"ring Margaret Okonkwo on 555-123-4567", "enter")
+        await pilot.pause()
+        assert app.screen is screen and app.anonymizer.loading
+        assert "Saving the memo: loading the anonymizer, which replaces names first…" in screen_text(app)
+        assert db["codings"].get(coding.id)["memo"] is None  # nothing is saved before it is redacted
+        utterances = screen.query_one("#utterances")
+        row = utterances.highlighted
+        await pilot.press("down")
+        assert utterances.highlighted == row + 1  # the screen answers keys while the anonymizer loads
+        await pilot.press("question_mark")
+        await until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        assert app.anonymizer.loading and db["codings"].get(coding.id)["memo"] is None
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert re.fullmatch(r"ring \[PERSON_\d+\] on \[PHONE_\d+\]", db["codings"].get(coding.id)["memo"])
+        assert not screen.query_one("#memo-saving").display and "Okonkwo" not in screen_text(app)
+        assert list(app._notifications)[-1].message == "Memo saved; u undoes it."
+
+
 async def test_a_reopened_app_lands_on_the_interview_and_utterance_left_last(markup_study):
     """Quitting and reopening used to start at the first interview's first line, however far the review had gone."""
     app = ResearchApp(markup_study)
@@ -363,3 +408,19 @@ async def test_recode_offers_the_codings_own_group_first_without_the_code_itself
         await pilot.pause()
     accepted = {r[0] for r in markup_study.db.execute("SELECT code_key FROM codings WHERE utterance_id = ? AND status = 'accepted'", [utterance])}
     assert emotions[0] in accepted and "emotion:anger" not in accepted
+
+
+def test_collections_are_held_back_while_a_worker_loads_and_come_back_after():
+    """`collections_held`: no automatic pass while any hold lasts (nested, or from two threads); when the last ends,
+    what is alive is frozen (a model load's objects) and the thresholds are as they were."""
+    import gc
+
+    from tui.held_collections import collections_held
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with collections_held():
+        with collections_held():
+            assert gc.get_threshold()[0] == 0
+        assert gc.get_threshold()[0] == 0 and gc.get_freeze_count() < frozen + 100  # the outer hold still lasts: nothing frozen yet
+        model = [[n] for n in range(1000)]
+    assert gc.get_threshold() == before and gc.get_freeze_count() >= frozen + len(model)

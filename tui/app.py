@@ -17,6 +17,7 @@ from textual.markup import escape
 
 from research.store import is_read_only
 from research.study import Study
+from tui.anonymizer_load import AnonymizerLoad
 from tui.dialogs import highlight
 from tui.screens.dashboard import DashboardScreen
 
@@ -80,6 +81,7 @@ class ResearchApp(App):
         self.map_is_stale = False  # set by any decision; the journey screen rebuilds when it comes back
         self.read_only = is_read_only(study.db)  # saving keys are dimmed and do nothing (tui.read_only)
         self._startup_frozen = False
+        self.anonymizer = AnonymizerLoad()  # loaded in a worker when the first memo dialog opens
 
     def on_mount(self) -> None:
         self.push_screen(DashboardScreen())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,19 +15,21 @@ from research.review import CodeCount, CodeQuote, code_counts, code_quotes
 from research.timecode import clock
 from tui.widgets.cells import clip
 from tui.widgets.footer import KeyFooter
-from tui.widgets.quote_list import QuoteList
+from tui.widgets.quote_list import QuoteList, quote_row
 
 MIN_DEFINITION = 20  # cells; a narrower definition column says too little to be worth its room
 STATUS_MARK = {"suggested": ("?", ""), "accepted": ("✓", "green"), "rejected": ("✗", "red dim")}
 
 
-def quote_row(quote: CodeQuote) -> Text:
-    """✓ INT-002 03:14 Participant 2 0.91  the words (study text, never markup)."""
+def where(quote: CodeQuote) -> Text:
+    """✓ INT-002 03:14 Participant 2 0.91"""
     mark, style = STATUS_MARK.get(quote.status, ("?", ""))
-    text = Text(f"{mark} ", style=style or "bold")
-    text.append(f"{quote.interview} {clock(quote.start)} {quote.participant} {quote.confidence:.2f}  ", style="dim")
-    text.append(quote.text, style="strike dim" if quote.status == "rejected" else "")
-    return text
+    return Text(f"{mark} ", style=style or "bold") + Text(f"{quote.interview} {clock(quote.start)} {quote.participant} {quote.confidence:.2f}", style="dim")
+
+
+def code_quote_row(quote: CodeQuote, where_width: int) -> Table:
+    """Where the quote is from, then its words (study text, never markup; struck through when rejected)."""
+    return quote_row(where(quote), Text(quote.text, style="strike dim" if quote.status == "rejected" else ""), where_width)
 
 
 class CodeQuotesScreen(Screen):
@@ -49,7 +52,8 @@ class CodeQuotesScreen(Screen):
         self.title = f"{self.code.group} › {self.code.name}"
         self.sub_title = f"{len(quotes)} quote{'s' * (len(quotes) != 1)}, {len({q.interview for q in quotes})} interviews"
         listing = self.query_one(OptionList)
-        listing.add_options([Option(quote_row(q), id=f"{q.interview}|{q.utterance_id}") for q in quotes])
+        width = max((where(q).cell_len for q in quotes), default=0)
+        listing.add_options([Option(code_quote_row(q, width), id=f"{q.interview}|{q.utterance_id}") for q in quotes])
         if not quotes:
             listing.add_option(Option(Text("No utterance has this code yet.", style="dim"), disabled=True))
         else:

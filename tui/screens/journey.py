@@ -39,6 +39,7 @@ VIEWS = {"board": "Map", "personas": "Personas", "outlook": "Opportunities and a
 BUILDING = Lock()  # one map build at a time: a cancelled worker's thread runs on, and two builds at once share one
 # spaCy pipeline and its parse cache (two quick filter changes failed with spaCy's E030 "Sentence boundaries unset")
 BOARD_ONLY = {"rewrite", "hide", "pin", "mark", "merge"}  # edits of the insight selected on the map: out of the footer on the other views
+ON_THE_MAP = BOARD_ONLY | {"goto", "quotes"}  # keys that act on what the map shows: inert while it is put away for new filters
 
 
 class MapReady(Message):
@@ -61,6 +62,8 @@ class JourneyScreen(SavesToStudy, Screen):
     JourneyScreen #filters { height: 1; }
     JourneyScreen #filters Select { width: 1fr; }
     JourneyScreen #filters.-narrow { layout: grid; grid-size: 4; grid-rows: 1; height: auto; }
+    JourneyScreen #filters SelectCurrent #label { text-wrap: nowrap; text-overflow: ellipsis; }
+    JourneyScreen #filters SelectOverlay { width: auto; min-width: 100%; max-width: 40; text-wrap: nowrap; text-overflow: ellipsis; }
     JourneyScreen #summary { height: auto; max-height: 5; padding: 0 1; color: $text-muted; }
     JourneyScreen ContentSwitcher { height: 1fr; }
     """
@@ -87,6 +90,7 @@ class JourneyScreen(SavesToStudy, Screen):
         self.journey: JourneyMap | None = None
         self.marked: Insight | None = None
         self.filters_chosen = False  # whether `f` showed or hid the filter bar; until then it follows the width
+        self.building = False  # the map on screen is for other filters: put away until the new one is built
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -135,40 +139,66 @@ class JourneyScreen(SavesToStudy, Screen):
         self.sub_title = "rebuilding…" if rebuild else "loading…"
         filters = self.filters()
         if self.journey is not None and self.journey.filters != filters:  # the map on screen is not for these filters yet
-            self.sub_title = f"building the map for {', '.join(f'{name} = {value}' for name, value in filters.items()) or 'all participants'}…"
+            self._put_away(filters)
         self.build(filters, rebuild, meanwhile=rebuild and (self.journey is None or self.journey.filters != filters))
+
+    def _put_away(self, filters: dict[str, str]) -> None:
+        """Hide the map on screen, which is for other filters, and say which map is being built (a later change
+        of the filters replaces it: only the map for the filters shown comes on screen)."""
+        wanted = ", ".join(f"{name} = {value}" for name, value in filters.items()) or "all participants"
+        self.sub_title = f"building the map for {wanted}…"
+        self._building(True)
+        self.query_one("#summary", Static).update(Text(f"Building the map for {wanted}… Its first use takes a few seconds; the keys keep working.", style="bold"))
 
     @work(thread=True, exclusive=True, group="map")
     def build(self, filters: dict[str, str], rebuild: bool, meanwhile: bool = False) -> None:
-        from research.journey import stored_map
         from research.study import Study
 
         study = Study.open(self.app.study.root)  # this thread's own connection
         try:
-            earlier = stored_map(study, filters) if meanwhile else None
-            if earlier is not None and not get_current_worker().is_cancelled:
-                self.post_message(MapReady(earlier, filters, final=False))
-            journey = None if rebuild else stored_map(study, filters)
-            if journey is None:  # only a rebuild loads the coding stage (and with it torch and spaCy)
-                from research.coding.stage import study_codebook
-                from research.journey import build_and_store
-
-                with BUILDING:
-                    if get_current_worker().is_cancelled:  # newer filters came while an earlier build ran
-                        return
-                    journey = build_and_store(study, study_codebook(study)[0], filters)
+            journey = self._built(study, filters, rebuild, meanwhile)
         except ResearchError as error:
             self.post_message(MapFailed(str(error)))
             return
         except (OSError, sqlite3.DatabaseError) as error:  # a full disk or read-only study: one line, as `research map` says it
             self.post_message(MapFailed(machine_fault(error, study.root)))
             return
-        if not get_current_worker().is_cancelled:
+        if journey is not None and not get_current_worker().is_cancelled:
             self.post_message(MapReady(journey, filters))
+
+    def _built(self, study, filters: dict[str, str], rebuild: bool, meanwhile: bool) -> JourneyMap | None:
+        """In the worker: the stored map for `filters`, or a new one when asked or none is stored (None when newer
+        filters came first); with `meanwhile`, the stored one goes on screen while the new one is built."""
+        from research.journey import stored_map
+
+        earlier = stored_map(study, filters) if meanwhile else None
+        if earlier is not None and not get_current_worker().is_cancelled:
+            self.post_message(MapReady(earlier, filters, final=False))
+        journey = None if rebuild else stored_map(study, filters)
+        if journey is None:  # only a rebuild loads the coding stage (and with it torch and spaCy)
+            with BUILDING:
+                if get_current_worker().is_cancelled:  # newer filters came while an earlier build ran
+                    return None
+                from research.coding.stage import study_codebook
+                from research.journey import build_and_store
+
+                journey = build_and_store(study, study_codebook(study)[0], filters)
+        return journey
+
+    def _building(self, building: bool) -> None:
+        """Put the map and its evidence away (True) or back: their own visibility, not a class on the screen, which
+        would restyle every widget on it."""
+        self.building = building
+        for part in (self.query_one(ContentSwitcher), self.query_one(EvidencePanel)):
+            part.visible = not building  # laid out as before: showing them again lays nothing out anew
+        # (check_action makes the keys that act on the map inert meanwhile; refresh_bindings would recompose the
+        # footer twice per filter change, which grew the app by about 1 MB each time)
 
     @on(MapFailed)
     def _failed(self, message: MapFailed) -> None:
         self.sub_title = "map not built"
+        if self.building:
+            self.query_one("#summary", Static).update(Text(f"The map for these filters was not built: {message.error}"))
         self.notify(message.error, severity="error", markup=False)
 
     @on(MapReady)
@@ -183,6 +213,8 @@ class JourneyScreen(SavesToStudy, Screen):
         self.show(message.journey)
 
     def show(self, journey: JourneyMap) -> None:
+        if self.building:
+            self._building(False)
         board = self.query_one(MapBoard)
         first = self.journey is None
         selected = board.entry.insight.key if board.entry and board.entry.insight else None
@@ -214,7 +246,7 @@ class JourneyScreen(SavesToStudy, Screen):
 
     def on_resize(self) -> None:
         self._fit_filters()
-        if self.journey is not None:
+        if self.journey is not None and not self.building:
             self.show(self.journey)
 
     def on_screen_resume(self) -> None:
@@ -261,6 +293,8 @@ class JourneyScreen(SavesToStudy, Screen):
             return parameters[0] != current
         if action == "map_from":
             return parameters[0] == current
+        if self.building and action in ON_THE_MAP:
+            return None
         return action not in BOARD_ONLY or current == "board"
 
     def show_view(self, view: str) -> None:
@@ -283,6 +317,8 @@ class JourneyScreen(SavesToStudy, Screen):
 
     def action_quotes(self) -> None:
         """Move into the evidence list of the selected entry."""
+        if self.building:  # Enter on the map put away (it keeps the focus) reaches here without the binding's check
+            return
         quotes = self.query_one("#quotes", OptionList)
         if not quotes.option_count:
             self.notify("Nothing behind this cell.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,16 +15,19 @@ from research.errors import ResearchError
 from research.search import SearchHit, hits_line, search
 from research.timecode import clock
 from tui.widgets.footer import KeyFooter
-from tui.widgets.quote_list import QuoteList
+from tui.widgets.quote_list import QuoteList, quote_row
 
 
-def hit_line(hit: SearchHit) -> Text:
+def hit_line(hit: SearchHit, where_width: int) -> Table:
     """INT-003 02:14 customer    …the Wi-Fi kept failing…, the matched words highlighted (study text is never markup)."""
-    text = Text(f"{hit.interview} {clock(hit.start)} {hit.role:<11} ", style="dim")
     snippet = Text(hit.snippet)
     for start, end in hit.matches:
         snippet.stylize("bold reverse", start, end)
-    return text + snippet
+    return quote_row(Text(where(hit), style="dim"), snippet, where_width)
+
+
+def where(hit: SearchHit) -> str:
+    return f"{hit.interview} {clock(hit.start)} {hit.role}"
 
 
 class QueryInput(Input):
@@ -56,7 +60,8 @@ class SearchScreen(Screen):
         except ResearchError as error:
             self.notify(str(error), severity="error", markup=False)
             return
-        hits.add_options([Option(hit_line(hit), id=f"{hit.interview}|{hit.utterance_id}") for hit in found])
+        width = max((len(where(hit)) for hit in found), default=0)
+        hits.add_options([Option(hit_line(hit, width), id=f"{hit.interview}|{hit.utterance_id}") for hit in found])
         self.sub_title = hits_line(len(found))
         if found:
             hits.focus()

@@ -103,6 +103,7 @@ class TranscriptScreen(SavesToStudy, Screen):
     TranscriptScreen OptionList { height: 1fr; }
     TranscriptScreen #detail { height: 3; border-top: solid $primary; padding: 0 1; }
     TranscriptScreen #working { height: 1; padding: 0 1; }
+    TranscriptScreen #memo-saving { height: 1; padding: 0 1; color: $warning; }
     TranscriptScreen #work { width: 1fr; }
     TranscriptScreen #work-bar { width: 24; }
     """
@@ -151,12 +152,14 @@ class TranscriptScreen(SavesToStudy, Screen):
         with Horizontal(id="working"):
             yield Static(id="work")
             yield ProgressBar(id="work-bar", show_eta=False, show_percentage=False)
+        yield Static(id="memo-saving")
         yield Static(id="detail")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"{self.interview}: transcript review"
         self.query_one("#working").display = False
+        self.query_one("#memo-saving").display = False
         self.app.freeze_startup_objects()
         self.reload()
         last = load(self.study.root)
@@ -371,6 +374,7 @@ class TranscriptScreen(SavesToStudy, Screen):
                 self.save_memo(lambda study: set_memo(study.db, coding.id, memo_redactor(study)(text)))
 
         self.app.push_screen(Prompt(f"Memo on '{coding.name}'", coding.memo or "", keys=MEMO_KEYS), done)
+        self.app.anonymizer.start_after_refresh(self.app)  # once the dialog is on screen it loads while the memo is typed
 
     def action_utterance_memo(self) -> None:
         u = self.current
@@ -382,22 +386,40 @@ class TranscriptScreen(SavesToStudy, Screen):
                 self.save_memo(lambda study: set_utterance_memo(study, u.id, text))
 
         self.app.push_screen(Prompt(f"Memo on the utterance at {clock(u.start)}", u.memo or "", keys=MEMO_KEYS), done)
+        self.app.anonymizer.start_after_refresh(self.app)
+
+    def save_memo(self, write: Callable[[Study], object]) -> None:
+        """Save a memo with its PII replaced, in a worker; the line above the detail says so until it is saved."""
+        self._memo_line("Saving the memo: loading the anonymizer, which replaces names first…" if self.app.anonymizer.loading
+                        else "Saving the memo: replacing names, emails and phone numbers first…")  # one line at 80 columns
+        self.run_memo_save(write)
+
+    def _memo_line(self, text: str | None) -> None:
+        line = self.query_one("#memo-saving", Static)
+        line.update(Text(text or "", style="bold"))
+        line.display = text is not None
 
     @work(thread=True, group="memo")
-    def save_memo(self, write: Callable[[Study], object]) -> None:
-        """Save a memo with its PII replaced (`memo_redactor`, which loads the anonymizer once: seconds) off the UI thread."""
-        self.app.call_from_thread(self.notify, "Saving the memo (names, emails and phone numbers in it are replaced first)…")
+    def run_memo_save(self, write: Callable[[Study], object]) -> None:
+        """`write` redacts the memo (`memo_redactor`) and saves it, once the anonymizer the dialog started has loaded."""
+        self.app.anonymizer.wait()
         try:
             write(Study.open(self.study.root))  # this thread's own connection
         except ResearchError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            self.app.call_from_thread(self._memo_saved, str(error), "error")
             return
         except (sqlite3.DatabaseError, OSError) as error:  # one line, never the app's traceback (its locals hold the memo as typed)
             line = fault_line(error, self.study.root) or f"{type(error).__name__}: {str(error).splitlines()[0]}"
-            self.app.call_from_thread(self.notify, f"Memo not saved: {line}", severity="error", markup=False)
+            self.app.call_from_thread(self._memo_saved, f"Memo not saved: {line}", "error")
             return
-        self.app.call_from_thread(self.reload, full=False)
-        self.app.call_from_thread(self.notify, "Memo saved; u undoes it.")
+        if self.is_attached:
+            self.app.call_from_thread(self.reload, full=False)
+        self.app.call_from_thread(self._memo_saved, "Memo saved; u undoes it.", "information")
+
+    def _memo_saved(self, message: str, severity: str) -> None:
+        if self.is_attached:  # the researcher may have left the transcript meanwhile
+            self._memo_line(None)
+        self.app.notify(message, severity=severity, markup=False)
 
     def action_bulk_accept(self) -> None:
         """Ask the scope first (this interview, this code, or the whole study), then the confidence; `u` undoes it."""
