@@ -98,11 +98,20 @@ class PartReader:
                 for row, confirmed in zip(reading.confidence, reading.confirmed)]
 
     def _read_alone(self, group: CodeGroup, texts: list[str]) -> tuple[TextsRead, np.ndarray, list[str]]:
-        """(the texts as read, (texts, codes) confidence, the code keys) of texts read alone."""
+        """(the texts as read, (texts, codes) confidence, the code keys) of texts read alone. A keyword lifts no
+        feeling of a plain statement: where the models alone read a text without negation as neutral by
+        PART_NEUTRAL_MARGIN over every code ("The call took about an hour", "They explained the two plans"), its
+        keywords' evidence is dropped (a negation's keywords are read with it, see `_without_denied`)."""
         vectors, probs = self.engine._embed_and_read(texts)
         docs = self.engine.rules.docs(texts)
         read = TextsRead(docs, [self.engine.rules.matches(doc) for doc in docs], vectors, probs)
         confidence, keys = self._part_confidence(group, vectors, read.matches, probs)
+        keyed = [n for n, (doc, matches) in enumerate(zip(docs, read.matches)) if any(key.startswith(f"{group.id}:") for key in matches) and negation.negated(doc) is None]
+        if keyed and self.engine.use_model:
+            alone = self._part_confidence(group, vectors[keyed], [{} for _ in keyed], probs[keyed] if probs is not None else None)[0]
+            fallback = np.array([code.id == group.fallback for code in group.codes])
+            plain = alone[:, fallback].max(axis=1, initial=0.0) >= alone[:, ~fallback].max(axis=1, initial=0.0) + PART_NEUTRAL_MARGIN
+            confidence[np.array(keyed)[plain]] = alone[plain]
         return read, confidence, keys
 
     def negations_read(self, group: CodeGroup, confidence: np.ndarray, utterances: TextsRead) -> np.ndarray:
@@ -130,17 +139,21 @@ class PartReader:
         gain = affirmed @ valence - as_said @ valence
         felt = self.faint_share * group.threshold
         faint = ~(confidence[rows][:, negative] >= group.threshold).any(axis=1)  # a bare "not" read as mild disapproval, no clear complaint
-        (troubles, owed, own), start = (np.zeros(len(rows), dtype=bool) for _ in range(3)), 0
+        (troubles, owed, own, quantified), start = (np.zeros(len(rows), dtype=bool) for _ in range(4)), 0
         for k, per in enumerate(denials):
             said = [negation.denies_trouble(core[start + j], d.lifted, gain[k], negative, positive, group.threshold if d.owed and d.led else felt) for j, d in enumerate(per)]
             troubles[k] = bool(said) and all(said)
             owed[k] = any(d.owed for d in per)
             own[k] = bool(per) and all(d.own or (d.state and faint[k]) for d in per)
+            quantified[k] = any(d.quantified for d in per)
             start += len(per)
         # the text said without its negations, read whole, is weaker evidence than the core and the grammar ("Nobody
         # bothered to ring me back": "Somebody bothered to…" reads annoyed): a trouble where it reads negative, else
         # something good denied where it reads clearly positive and the text as said does not ("I wouldn't recommend them")
         troubles |= ~owed & negation.felt(affirmed, negative, positive, felt) & (gain <= negation.AFFIRMED_GAIN)
+        # a denied subject that is no trouble ("Nothing they tried fixed the noise", "Not one agent knew the answer"):
+        # what the customer looked for did not come ("Nothing got lost" reads negative said without its negation)
+        owed |= ~troubles & quantified
         owed |= ~troubles & negation.felt(affirmed, positive, negative, group.threshold) & ~negation.felt(as_said, positive, negative, felt)
         keys = [f"{group.id}:{code.id}" for code in group.codes]
         matches = [texts.matches[n] for n in rows]
