@@ -358,14 +358,14 @@ def test_code_command_on_a_study_without_interviews(study):
 
 def test_a_part_that_denies_something_negative_is_not_felt_negative(engines):
     """Parts of answers, read as the map's parts are: a denied hassle is no frustration, nor is the speaker's own
-    habit denied; a complaint told by a negation of something due (even where the denied words read negative alone:
+    habit denied, nor what there was not; a complaint told by a negation of something due or hoped for (even where the denied words read negative alone:
     "explain" as confusion, "bothered", or read calm: "returned the deposit"), and a codebook keyword that holds one
     ("don't know"), keep or gain their feeling."""
     calm = ["He swapped the kettle without any fuss.", "Changing the booking was no trouble.", "It wasn't a hassle to change the booking.",
-            "We don't eat out much."]
+            "We don't eat out much.", "There was no waiting around at the gate."]
     felt = ["The courier never turned up.", "The staff weren't very helpful.", "I still don't know what the admin charge is for.",
             "The landlord didn't explain what the fee was for.", "Nobody bothered to email me back.",
-            "The letting agent still hasn't returned the deposit.", "No one came to fix the boiler."]
+            "The letting agent still hasn't returned the deposit.", "No one came to fix the boiler.", "Nothing the vet gave us worked."]
     _, codes = engines["full"].feelings(calm + felt)
     negative = [any(key in NEGATIVE_EMOTIONS for key in keys) for keys in codes]
     assert negative == [False] * len(calm) + [True] * len(felt)
