@@ -152,7 +152,7 @@ def test_a_denied_negative_feeling_is_cleared_when_the_negation_denies_a_trouble
     hoped = np.array([[0.3, 0.5, 0.4], [0.3, 0.5, 0.4]])  # "Nothing they tried fixed it" ("fixed" reads relieved), "Thanks, though nobody told me"
     denial = Denials(np.array([False, False]), np.array([True, True]), np.array([False, False]), np.array([[0.1, 0.5, 0.4]] * 2), np.array([[0.0, 0.0, 0.0], [0.0, 0.6, 0.3]]))
     read_so = without_negated(hoped, denial, negative, positive, 2, 0.35, 0.5, np.zeros_like(hoped, dtype=bool))
-    assert read_so[0].tolist() == [0.5, 0.0, 0.4] and read_so[1].tolist() == hoped[1].tolist()  # the good denied with it; felt outside the negation, kept
+    assert read_so[0].tolist() == [0.5, 0.0, 0.4] and read_so[1].tolist() == hoped[1].tolist()  # the good denied with it; said outside it, kept
     assert says_negation("don't know") and says_negation("cannot tell") and says_negation("no idea") and not says_negation("make sense")
 
 

@@ -67,6 +67,7 @@ class Denials:
     own: np.ndarray  # (texts,) every negation tells the speaker's own act or state, or a plain state read faintly negative
     affirmed: np.ndarray  # (texts, codes) each text said without its negations, read
     outside: np.ndarray  # (texts, codes) what each says outside its negations, read
+    pleased: np.ndarray | None = None  # (texts,) a good feeling said outside the negations, keywords read too (None: as `outside` reads)
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,9 @@ def without_negated(confidence: np.ndarray, denial: Denials, negative: np.ndarra
     with nothing negative said outside the negations, clears the negative codes. Something owed denied makes felt
     (at `threshold`, with the fallback no higher) the negative code the negation adds most to the text said without
     it ("Nobody told us" against "Somebody told us": not being told, not confusion), unless the text is felt
-    positive as said and outside its negations ("Thanks, though I hadn't heard of it"): the customer went without,
-    and a good feeling inside the negation's scope is denied with it ("Nothing they tried fixed the noise"). The
+    positive as said and outside its negations (`Denials.pleased`: "Thanks, though I hadn't heard of it"): the
+    customer went without, and a good feeling inside the negation's scope is denied with it ("Nothing they tried
+    fixed the noise": "fixed" reads relieved). The
     speaker's own act or state denied ("We didn't take the insurance"), or a plain state of something else
     (`Denial.state`, read only faintly negative: "The flat doesn't have a garden"), feels no worse than said without
     its negation: the emotion model's reading of the bare "not" as disapproval is not the customer's feeling. A code
@@ -179,9 +181,11 @@ def without_negated(confidence: np.ndarray, denial: Denials, negative: np.ndarra
     plain = (denial.own & ~denial.troubles & ~denial.owed & calm & ~asserted.any(axis=1))[:, None] & negative[None, :]
     out[plain] = np.minimum(out, denial.affirmed)[plain]
     columns = np.flatnonzero(negative)
-    went_without = denial.owed & ~denial.troubles & (~felt(confidence, positive, negative, level) | (~felt(denial.outside, positive, negative, level) & calm))
+    pleased = denial.pleased if denial.pleased is not None else (denial.outside[:, positive] >= level).any(axis=1)
+    went_without = denial.owed & ~denial.troubles & (~felt(confidence, positive, negative, level) | ~pleased)
     for row in np.flatnonzero(went_without):
-        out[row, positive] = np.minimum(out[row, positive], denial.outside[row, positive])  # what it denies was good, not felt
+        if not pleased[row]:  # the good feeling is in the negation's scope, denied with it
+            out[row, positive] = np.minimum(out[row, positive], denial.outside[row, positive])
         best = columns[(out[row, columns] - denial.affirmed[row, columns]).argmax()]  # the feeling the negation adds
         out[row, best] = max(out[row, best], threshold)
         if fallback is not None:
