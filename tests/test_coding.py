@@ -371,6 +371,16 @@ def test_a_part_that_denies_something_negative_is_not_felt_negative(engines):
     assert negative == [False] * len(calm) + [True] * len(felt)
 
 
+def test_a_keyword_lifts_no_feeling_of_a_plain_statement_told_alone_but_does_inside_a_felt_answer(engines):
+    """A part told as a whole answer that the models read as plain keeps no feeling from a situation word ("hour",
+    "reset", "cancel": each read frustrated or disappointed at 0a2bbca); inside an answer that feels that way it does."""
+    plain = ["The install took about an hour.", "I reset the router and it came back.", "We cancelled the old landline when we moved."]
+    _, alone = engines["full"].feelings(plain)
+    assert alone == [["emotion:neutral"]] * len(plain)
+    _, inside = engines["full"].feelings(plain, [f"{text} It was a nightmare, I was so annoyed." for text in plain])
+    assert all(any(key in NEGATIVE_EMOTIONS for key in codes) for codes in inside)
+
+
 def test_whole_utterance_suggestions_read_negations_as_the_parts_do(engines):
     """`research code`'s emotion suggestions for a one-sentence turn agree with the map's part reading: a denied
     trouble suggests no negative emotion, something due that never came suggests one."""
