@@ -123,8 +123,8 @@ def _owed(negator, verb, head) -> bool:
     """Whether the grammar tells a denied act as one the customer was owed: the denial says it was expected
     ("still", "yet", "even"); a person's or a firm's act that was to reach the customer ("They haven't refunded
     me", "No one called us back"); what was to reach the customer ("I never got the email", "We haven't heard a
-    word"); an act nobody did ("Nobody turned up"); another party's single act that never happened ("The engineer
-    never came"); or a thing left undone ("The discount wasn't applied")."""
+    word"); an act nobody did ("Nobody turned up"); another party's single act that never
+    happened ("The engineer never came"); or a thing left undone ("The discount wasn't applied")."""
     if head.pos_ not in ("VERB", "AUX") or head.lemma_ == "be":
         return False
     words = [*verb.children, *head.children]
