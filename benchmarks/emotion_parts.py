@@ -12,7 +12,7 @@ reference commit's in the same run.
   the labelled codes; per kind. "all" is the development parts; the "held-" kinds (written in session 11 before
   the negation change they test, not read while developing it) are scored on their own, as "held apart"; the
   "held12-" kinds (written in session 12 before its change) likewise, as "held apart 12", and the "held13-" kinds
-  (session 13) as "held apart 13".
+  (session 13) as "held apart 13", the "held14-" kinds (session 14) as "held apart 14" and the "held14x-" kinds (session 14's second set) as "held apart 14x".
 - Emotion macro-F1 on ../shared/data/journey-stages-dev (whole utterances coded alone) and on the demo scripts.
 - MELD dev and GoEmotions dev for the emotion model (skipped with --quick).
 
@@ -43,6 +43,8 @@ BOOTSTRAP = 200
 HELD = "held apart"  # the parts whose kind starts with "held-": written before the change they test, scored apart
 HELD12 = "held apart 12"  # those whose kind starts with "held12-": written in session 12 before its change, scored apart
 HELD13 = "held apart 13"  # those whose kind starts with "held13-": written in session 13 before its change, scored apart
+HELD14 = "held apart 14"  # those whose kind starts with "held14-": written in session 14 before its change, scored apart
+HELD14X = "held apart 14x"  # those whose kind starts with "held14x-": session 14's second set, no reading of it seen, scored apart
 
 
 def read_parts() -> list[dict]:
@@ -76,7 +78,7 @@ def measure(goemotions: bool) -> dict:
     rows = read_parts()
     _, codes = engine.feelings([r["text"] for r in rows])
     out: dict = {"parts": {}}
-    for kind in ["all", HELD, HELD12, HELD13, *dict.fromkeys(r["kind"] for r in rows)]:
+    for kind in ["all", HELD, HELD12, HELD13, HELD14, HELD14X, *dict.fromkeys(r["kind"] for r in rows)]:
         chosen = [i for i, r in enumerate(rows) if _in(kind, r["kind"])]
         if not chosen:
             continue
@@ -90,7 +92,7 @@ def measure(goemotions: bool) -> dict:
             "calm read negative": float(np.mean([said[k] == "neg" for k in calm])) if calm else None,
             "negative recall": float(np.mean([said[k] == "neg" for k in felt])) if felt else None,
         }
-    for group in ("all", HELD, HELD12, HELD13):
+    for group in ("all", HELD, HELD12, HELD13, HELD14, HELD14X):
         chosen = [i for i, r in enumerate(rows) if _in(group, r["kind"])]
         if chosen:
             labels = sorted({rows[i]["code"] for i in chosen})
@@ -109,8 +111,8 @@ def measure(goemotions: bool) -> dict:
 
 
 def _in(group: str, kind: str) -> bool:
-    """Whether a part of `kind` counts in `group`: "all" is the development parts, HELD, HELD12 and HELD13 each held-apart set."""
-    prefixes = {HELD: "held-", HELD12: "held12-", HELD13: "held13-"}
+    """Whether a part of `kind` counts in `group`: "all" is the development parts, HELD, HELD12, HELD13, HELD14 and HELD14X each held-apart set."""
+    prefixes = {HELD: "held-", HELD12: "held12-", HELD13: "held13-", HELD14: "held14-", HELD14X: "held14x-"}
     if group == "all":
         return not kind.startswith(tuple(prefixes.values()))
     return kind.startswith(prefixes[group]) if group in prefixes else kind == group

@@ -358,17 +358,27 @@ def test_code_command_on_a_study_without_interviews(study):
 
 def test_a_part_that_denies_something_negative_is_not_felt_negative(engines):
     """Parts of answers, read as the map's parts are: a denied hassle is no frustration, nor is the speaker's own
-    habit denied; a complaint told by a negation of something due (even where the denied words read negative alone:
+    habit denied, nor what there was not; a complaint told by a negation of something due or hoped for (even where the denied words read negative alone:
     "explain" as confusion, "bothered", or read calm: "returned the deposit"), and a codebook keyword that holds one
     ("don't know"), keep or gain their feeling."""
     calm = ["He swapped the kettle without any fuss.", "Changing the booking was no trouble.", "It wasn't a hassle to change the booking.",
-            "We don't eat out much."]
+            "We don't eat out much.", "There was no waiting around at the gate."]
     felt = ["The courier never turned up.", "The staff weren't very helpful.", "I still don't know what the admin charge is for.",
             "The landlord didn't explain what the fee was for.", "Nobody bothered to email me back.",
-            "The letting agent still hasn't returned the deposit.", "No one came to fix the boiler."]
+            "The letting agent still hasn't returned the deposit.", "No one came to fix the boiler.", "Nothing the vet gave us worked."]
     _, codes = engines["full"].feelings(calm + felt)
     negative = [any(key in NEGATIVE_EMOTIONS for key in keys) for keys in codes]
     assert negative == [False] * len(calm) + [True] * len(felt)
+
+
+def test_a_keyword_lifts_no_feeling_of_a_plain_statement_told_alone_but_does_inside_a_felt_answer(engines):
+    """A part told as a whole answer that the models read as plain keeps no feeling from a situation word ("hour",
+    "reset", "cancel": each read frustrated or disappointed at 0a2bbca); inside an answer that feels that way it does."""
+    plain = ["The install took about an hour.", "I reset the router and it came back.", "We cancelled the old landline when we moved."]
+    _, alone = engines["full"].feelings(plain)
+    assert alone == [["emotion:neutral"]] * len(plain)
+    _, inside = engines["full"].feelings(plain, [f"{text} It was a nightmare, I was so annoyed." for text in plain])
+    assert all(any(key in NEGATIVE_EMOTIONS for key in codes) for codes in inside)
 
 
 def test_whole_utterance_suggestions_read_negations_as_the_parts_do(engines):

@@ -87,10 +87,10 @@ def test_a_negation_denies_a_core_read_from_the_parse():
     def cores(text: str) -> list[Denial]:
         return denied(load_spacy()(text))
 
-    assert cores("Nobody bothered to ring me back.") == [Denial("ring me back", False, owed=True, led=True)]  # a verb that only leads to another gives way; nobody acted
+    assert cores("Nobody bothered to ring me back.") == [Denial("ring me back", False, owed=True, led=True, quantified=True)]  # a verb that only leads to another gives way; nobody acted
     assert cores("I couldn't get through to anyone for two days.") == [Denial("get through", False)]  # no adverbials
     assert cores("It wasn't a hassle to switch.") == [Denial("a hassle", False)]  # the copula's complement
-    assert cores("There were no hidden fees on the statement.") == [Denial("hidden fees", False)]
+    assert cores("There were no hidden fees on the statement.") == [Denial("hidden fees", False, state=True)]  # what there was not
     assert cores("Not once has the boiler let us down.") == [Denial("let us down", False)]  # a thing, not a person or firm, acting on the customer
     assert cores("I didn't have to chase anyone.") == [Denial("chase anyone", True, own=True)]  # an obligation lifted
     assert cores("The refund came through without me having to ask.") == [Denial("ask", True)]
@@ -115,6 +115,16 @@ def test_a_negation_tells_what_was_owed_by_its_grammar_and_the_speakers_own_acts
     assert [d.state for d in denied(load_spacy()("The hotel doesn't have a pool."))] == [True]  # what something has
     assert [d.state for d in denied(load_spacy()("The move didn't change anything."))] == [True]  # no such event at all
     assert [d.state for d in denied(load_spacy()("The app doesn't save my settings."))] == [False]  # a thing failing the customer
+    assert [d.state for d in denied(load_spacy()("The cabin has no wifi."))] == [True]  # what something has not
+    assert [d.state for d in denied(load_spacy()("I had no reply from the agent."))] == [True]
+    assert [d.state for d in denied(load_spacy()("They gave no reason."))] == [False]
+
+    def quantified(text: str) -> list[bool]:
+        return [d.quantified for d in denied(load_spacy()(text))]
+
+    assert quantified("Nothing the vet gave us worked.") == [True] and quantified("Not one of the taxis turned up.") == [True]  # the subject of an act
+    assert quantified("No letter arrived.") == [True] and quantified("Nobody was at the desk.") == [False]  # not of a state
+    assert quantified("The vet didn't prescribe anything.") == [False]
 
 
 def test_a_denied_negative_feeling_is_cleared_when_the_negation_denies_a_trouble_and_nothing_outside_it_is_negative():
@@ -134,10 +144,15 @@ def test_a_denied_negative_feeling_is_cleared_when_the_negation_denies_a_trouble
     none = np.zeros_like(read, dtype=bool)
     read_so = without_negated(read, denial, negative, positive, 2, 0.35, 0.5, none)
     assert read_so[:, 0].tolist() == [0.0, 0.6, 0.6, 0.5, 0.1]  # cleared; kept; kept (negative outside); felt; no worse than said without "n't"
-    assert read_so[3, 2] == 0.5 and (read_so[:, 1] == read[:, 1]).all()  # the fallback no higher than what was owed
+    assert read_so[3, 2] == 0.5 and (read_so[owed, 1] == 0.0).all() and (read_so[~owed, 1] == read[~owed, 1]).all()  # the fallback no higher than what
+    # was owed; nothing good felt inside what was owed
     keyword = none.copy()
     keyword[0, 0] = keyword[4, 0] = True  # the codebook's own negated keyword ("don't know" for confusion) says what the negation means
     assert without_negated(read, denial, negative, positive, 2, 0.35, 0.5, keyword)[[0, 4], 0].tolist() == [0.7, 0.6]
+    hoped = np.array([[0.3, 0.5, 0.4], [0.3, 0.5, 0.4]])  # "Nothing they tried fixed it" ("fixed" reads relieved), "Thanks, though nobody told me"
+    denial = Denials(np.array([False, False]), np.array([True, True]), np.array([False, False]), np.array([[0.1, 0.5, 0.4]] * 2), np.array([[0.0, 0.0, 0.0], [0.0, 0.6, 0.3]]))
+    read_so = without_negated(hoped, denial, negative, positive, 2, 0.35, 0.5, np.zeros_like(hoped, dtype=bool))
+    assert read_so[0].tolist() == [0.5, 0.0, 0.4] and read_so[1].tolist() == hoped[1].tolist()  # the good denied with it; said outside it, kept
     assert says_negation("don't know") and says_negation("cannot tell") and says_negation("no idea") and not says_negation("make sense")
 
 

@@ -55,6 +55,7 @@ class Denial:
     own: bool = False  # the speaker's own act or state, not what they could not do ("I don't drink coffee")
     led: bool = False  # the negated verb leads to the denied act and is no obligation ("Nobody bothered to ring me back")
     state: bool = False  # a plain state: what something has ("The flat doesn't have a garden"), or no such event at all ("didn't break anything")
+    quantified: bool = False  # the subject of an act denied ("Nothing they tried worked", "Not one agent knew"): owed unless a trouble (`PartReader`)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Denials:
     own: np.ndarray  # (texts,) every negation tells the speaker's own act or state, or a plain state read faintly negative
     affirmed: np.ndarray  # (texts, codes) each text said without its negations, read
     outside: np.ndarray  # (texts, codes) what each says outside its negations, read
+    pleased: np.ndarray | None = None  # (texts,) a good feeling said outside the negations, keywords read too (None: as `outside` reads)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ def denied(doc: Doc) -> list[Denial]:
             core = _phrase(head)
         text = " ".join(t.text for t in sorted(core, key=lambda t: t.i) if not _negates(t))
         out.append(Denial(text, lifted, not lifted and _owed(token, negated_verb, head), _own(negated_verb, head), not lifted and head is not negated_verb,
-                          not lifted and _state(head, core)))
+                          not lifted and _state(head, core), _quantified(token, head)))
     return out
 
 
@@ -164,7 +166,9 @@ def without_negated(confidence: np.ndarray, denial: Denials, negative: np.ndarra
     with nothing negative said outside the negations, clears the negative codes. Something owed denied makes felt
     (at `threshold`, with the fallback no higher) the negative code the negation adds most to the text said without
     it ("Nobody told us" against "Somebody told us": not being told, not confusion), unless the text is felt
-    positive as said ("Thanks, though I hadn't heard of it"): the customer went without. The
+    positive as said and outside its negations (`Denials.pleased`: "Thanks, though I hadn't heard of it"): the
+    customer went without, and a good feeling inside the negation's scope is denied with it ("Nothing they tried
+    fixed the noise": "fixed" reads relieved). The
     speaker's own act or state denied ("We didn't take the insurance"), or a plain state of something else
     (`Denial.state`, read only faintly negative: "The flat doesn't have a garden"), feels no worse than said without
     its negation: the emotion model's reading of the bare "not" as disapproval is not the customer's feeling. A code
@@ -177,7 +181,11 @@ def without_negated(confidence: np.ndarray, denial: Denials, negative: np.ndarra
     plain = (denial.own & ~denial.troubles & ~denial.owed & calm & ~asserted.any(axis=1))[:, None] & negative[None, :]
     out[plain] = np.minimum(out, denial.affirmed)[plain]
     columns = np.flatnonzero(negative)
-    for row in np.flatnonzero(denial.owed & ~denial.troubles & ~felt(confidence, positive, negative, level)):
+    pleased = denial.pleased if denial.pleased is not None else (denial.outside[:, positive] >= level).any(axis=1)
+    went_without = denial.owed & ~denial.troubles & (~felt(confidence, positive, negative, level) | ~pleased)
+    for row in np.flatnonzero(went_without):
+        if not pleased[row]:  # the good feeling is in the negation's scope, denied with it
+            out[row, positive] = np.minimum(out[row, positive], denial.outside[row, positive])
         best = columns[(out[row, columns] - denial.affirmed[row, columns]).argmax()]  # the feeling the negation adds
         out[row, best] = max(out[row, best], threshold)
         if fallback is not None:
@@ -205,10 +213,13 @@ def _own(verb, head) -> bool:
 
 
 def _state(head, core: list) -> bool:
-    """Whether a denial tells a plain state: what something has ("The flat doesn't have a garden"), or an event denied
-    outright, its object any at all ("The upgrade didn't break anything", "It didn't cost us anything extra")."""
+    """Whether a denial tells a plain state: what something has ("The flat doesn't have a garden", "The flat has no
+    lift"), what there was not ("There was no queue"), or an event denied outright, its object any at all ("The
+    upgrade didn't break anything", "It didn't cost us anything extra")."""
     if head.pos_ not in ("VERB", "AUX"):
-        return False
+        verb = head.head
+        there = any(t.dep_ == "expl" for t in verb.children)
+        return head.dep_ in ("attr", "dobj") and verb.lemma_ in ("be", "have") and (there or verb.lemma_ == "have")
     objects = [t for t in head.children if t.dep_ == "dobj"]
     indefinite = any(t.lower_ in INDEFINITE or any(d.lower_ == "any" for d in t.children) for t in objects)
     return (head.lemma_ == "have" and bool(objects)) or indefinite
@@ -220,11 +231,30 @@ def _denied_head(token):
     if token.lower_ == "without":
         return next((child for child in token.children if child.dep_ in ("pobj", "pcomp")), None)
     head = token.head
-    if token.dep_ in ("nsubj", "nsubjpass") or (token.lower_ == "no" and head.dep_ in ("nsubj", "nsubjpass")):
-        head = head.head if token.lower_ == "no" else head
+    if (subject := _quantified_subject(token)) is not None:
+        head = subject.head
     while head.head.i != head.i and (head.dep_ == "aux" or (head.dep_ in ("advmod", "amod", "npadvmod") and head.pos_ in ("ADV", "ADJ"))):
         head = head.head
     return head
+
+
+def _quantified(token, head) -> bool:
+    """Whether a negation denies the subject of an act ("Nothing they tried worked", "Not one agent knew"), not of a
+    state ("Nobody else was in the shop")."""
+    return _quantified_subject(token) is not None and head.pos_ in ("VERB", "AUX") and head.lemma_ != "be"
+
+
+def _quantified_subject(token):
+    """The subject a negator denies ("Nothing went wrong", "No engineer came", "Not one person helped", "No one
+    answered"): the negator itself as the subject, or the subject it determines or counts; None otherwise."""
+    if token.dep_ in ("nsubj", "nsubjpass"):
+        return token if token.lower_ in NEGATORS else None
+    if token.lower_ not in ("no", "not"):
+        return None
+    head = token.head
+    while head.dep_ in ("nummod", "amod", "det") and head.head.i != head.i:  # "not one person", "not a single email"
+        head = head.head
+    return head if head.dep_ in ("nsubj", "nsubjpass") and head.i != token.i else None
 
 
 def _phrase(token) -> list:

@@ -63,7 +63,7 @@ class PartReader:
         group = self.engine.emotion_group()
         if group is None or not texts:
             return PartReading(embed(texts, self.engine.embedding_model) if texts else np.zeros((0, 384), np.float32), np.zeros((len(texts), 0)), np.zeros(len(texts), dtype=bool), [])
-        parts, said, keys = self._read_alone(group, texts)
+        parts, said, keys = self._read_alone(group, texts, [answer == text for answer, text in zip(answers or texts, texts)])
         valence = np.array([self.engine.codebook.codes[key][1].valence or 0.0 for key in keys])
         sign = np.sign(valence)
         confidence = self._without_denied(group, said, parts, valence)
@@ -97,13 +97,42 @@ class PartReader:
         return [[reading.keys[c] for c in self.engine._multi(row, group, faintest=True, neutral_margin=np.inf if confirmed else neutral_margin)]
                 for row, confirmed in zip(reading.confidence, reading.confirmed)]
 
-    def _read_alone(self, group: CodeGroup, texts: list[str]) -> tuple[TextsRead, np.ndarray, list[str]]:
-        """(the texts as read, (texts, codes) confidence, the code keys) of texts read alone."""
+    def _read_alone(self, group: CodeGroup, texts: list[str], whole: list[bool] | None = None) -> tuple[TextsRead, np.ndarray, list[str]]:
+        """(the texts as read, (texts, codes) confidence, the code keys) of texts read alone. A word that only goes
+        with a feeling lifts no feeling of a plain statement told as a `whole` answer (nothing said around it shows
+        the feeling): where the models alone read such a text, without negation, as neutral by PART_NEUTRAL_MARGIN
+        over every code, a keyword counts only if the models read it alone as feeling its code's way ("Patients had
+        been complaining about the air" keeps "complaining"; "The call took about an hour" drops "hour"). In a longer
+        answer the answer tells (`_feels`); a negation's keywords are read with it (`_without_denied`)."""
         vectors, probs = self.engine._embed_and_read(texts)
         docs = self.engine.rules.docs(texts)
         read = TextsRead(docs, [self.engine.rules.matches(doc) for doc in docs], vectors, probs)
         confidence, keys = self._part_confidence(group, vectors, read.matches, probs)
+        keyed = [n for n, (doc, matches) in enumerate(zip(docs, read.matches))
+                 if whole is not None and whole[n] and any(key in keys for key in matches) and negation.negated(doc) is None]
+        if keyed and self.engine.use_model:
+            alone = self._part_confidence(group, vectors[keyed], [{} for _ in keyed], probs[keyed] if probs is not None else None)[0]
+            fallback = np.array([code.id == group.fallback for code in group.codes])
+            plain = alone[:, fallback].max(axis=1, initial=0.0) >= alone[:, ~fallback].max(axis=1, initial=0.0) + PART_NEUTRAL_MARGIN
+            rows = [n for n, is_plain in zip(keyed, plain) if is_plain]
+            if rows:
+                felt = self._felt_keywords(group, keys, [read.matches[n] for n in rows])
+                confidence[rows] = self._part_confidence(group, vectors[rows], felt, probs[rows] if probs is not None else None)[0]
         return read, confidence, keys
+
+    def _felt_keywords(self, group: CodeGroup, keys: list[str], matches: list[dict]) -> list[dict]:
+        """`matches` (per text, {code key: phrases}) of the emotion codes, only the phrases that the models read alone
+        as feeling their code's way: a code of the same sign of valence beats the fallback."""
+        phrases = list(dict.fromkeys(p for m in matches for key in keys for p in m.get(key, [])))
+        read = dict(zip(phrases, self._model_confidence(group, phrases)))
+        sign = np.sign([code.valence or 0.0 for code in group.codes])
+        fallback = np.array([code.id == group.fallback for code in group.codes])
+
+        def feels(phrase: str, column: int) -> bool:
+            same = (sign == sign[column]) & ~fallback
+            return sign[column] != 0 and bool((read[phrase][same] > read[phrase][fallback].max(initial=0.0)).any())
+
+        return [{key: kept for key in keys if (kept := [p for p in m.get(key, []) if feels(p, keys.index(key))])} for m in matches]
 
     def negations_read(self, group: CodeGroup, confidence: np.ndarray, utterances: TextsRead) -> np.ndarray:
         """(texts, codes) `confidence` of whole `utterances` (the emotion group's codes, in order) with their negations
@@ -130,25 +159,38 @@ class PartReader:
         gain = affirmed @ valence - as_said @ valence
         felt = self.faint_share * group.threshold
         faint = ~(confidence[rows][:, negative] >= group.threshold).any(axis=1)  # a bare "not" read as mild disapproval, no clear complaint
-        (troubles, owed, own), start = (np.zeros(len(rows), dtype=bool) for _ in range(3)), 0
+        (troubles, owed, own, quantified), start = (np.zeros(len(rows), dtype=bool) for _ in range(4)), 0
         for k, per in enumerate(denials):
             said = [negation.denies_trouble(core[start + j], d.lifted, gain[k], negative, positive, group.threshold if d.owed and d.led else felt) for j, d in enumerate(per)]
             troubles[k] = bool(said) and all(said)
             owed[k] = any(d.owed for d in per)
             own[k] = bool(per) and all(d.own or (d.state and faint[k]) for d in per)
+            quantified[k] = any(d.quantified for d in per)
             start += len(per)
         # the text said without its negations, read whole, is weaker evidence than the core and the grammar ("Nobody
         # bothered to ring me back": "Somebody bothered to…" reads annoyed): a trouble where it reads negative, else
         # something good denied where it reads clearly positive and the text as said does not ("I wouldn't recommend them")
         troubles |= ~owed & negation.felt(affirmed, negative, positive, felt) & (gain <= negation.AFFIRMED_GAIN)
+        # a denied subject that is no trouble ("Nothing they tried fixed the noise", "Not one agent knew the answer"):
+        # what the customer looked for did not come ("Nothing got lost" reads negative said without its negation)
+        owed |= ~troubles & quantified
         owed |= ~troubles & negation.felt(affirmed, positive, negative, group.threshold) & ~negation.felt(as_said, positive, negative, felt)
         keys = [f"{group.id}:{code.id}" for code in group.codes]
         matches = [texts.matches[n] for n in rows]
         asserted = np.array([[any(negation.says_negation(phrase) for phrase in m.get(key, [])) for key in keys] for m in matches], dtype=bool)
         fallback = next((c for c, code in enumerate(group.codes) if code.id == group.fallback), None)
         out = confidence.copy()
-        denial = negation.Denials(troubles, owed, own, affirmed, outside)
+        denial = negation.Denials(troubles, owed, own, affirmed, outside, self._pleased(group, [f.outside for f in found], positive, felt))
         out[rows] = negation.without_negated(confidence[rows], denial, negative, positive, fallback, felt, group.threshold, asserted)
+        return out
+
+    def _pleased(self, group: CodeGroup, texts: list[str], positive: np.ndarray, level: float) -> np.ndarray:
+        """(texts,): a good feeling reaches `level` in each text (what a negated text says outside its negations) read
+        alone, keywords too, whatever else it feels ("Thanks, though nobody told me"); an empty text feels nothing."""
+        out = np.zeros(len(texts), dtype=bool)
+        said = [n for n, text in enumerate(texts) if text]
+        if said:
+            out[said] = (self._read_alone(group, [texts[n] for n in said])[1][:, positive] >= level).any(axis=1)
         return out
 
     def _part_confidence(self, group: CodeGroup, vectors: np.ndarray, matches: list[dict], probs: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
