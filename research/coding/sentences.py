@@ -25,7 +25,7 @@ from research.text_facts import cached_per_text, kept_per_text
 if TYPE_CHECKING:
     from research.coding.engine import CodingEngine
 
-VERSION = "1"  # a bump leaves every study coded before it without parts (so maps without them) until `research code --force`: coding reads only the parts of interviews it codes
+VERSION = "2"  # 2: denied troubles and plain states read as the engine's ENGINE_VERSION 12 reads them. Bump with ENGINE_VERSION: coding reads only the parts of interviews it codes, and an engine change makes the next `research code` recode them all
 TABLE, COLUMN = "utterance_sentences", "parts"
 MIN_WORDS = 3  # a shorter piece ("Yes, really") says nothing of its own, and stays with the part before it
 SPEECH = {"say", "tell", "write", "claim", "mention", "post", "text", "email"}
