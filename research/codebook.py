@@ -10,10 +10,10 @@ import re
 import uuid
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, ValidationInfo, field_validator, model_validator
 
 from research.errors import ResearchError
 from research.textfile import NOT_TEXT, NotTextError, read_text_file
@@ -155,6 +155,56 @@ class PainKind(BaseModel):
         return self
 
 
+class PainKindsAdded(BaseModel):
+    """`pain_kinds: {extends: default, kinds: [...], extra_cues: {waiting: [...]}, extra_due: {...}}`: the bundled kinds
+    with a team's own: `kinds` adds kinds (one with a bundled kind's id takes its place), `extra_cues` and `extra_due`
+    add words to a kind by its id, so a team names its jargon without copying the bundled list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    extends: Literal["default"]
+    kinds: list[PainKind] = []
+    extra_cues: dict[str, list[str]] = {}
+    extra_due: dict[str, list[str]] = {}
+
+    @field_validator("kinds")
+    @classmethod
+    def _unique(cls, value: list[PainKind]) -> list[PainKind]:
+        _no_twice([kind.id for kind in value])
+        return value
+
+    @field_validator("extra_cues", "extra_due")
+    @classmethod
+    def _known(cls, value: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+        known = list(dict.fromkeys([kind.id for kind in default_pain_kinds()] + [kind.id for kind in info.data.get("kinds", [])]))
+        for kind, phrases in value.items():
+            if kind not in known:
+                raise ValueError(f"'{kind}' is no pain kind (the kinds: {', '.join(known)})")
+            PainKind._phrases(phrases)
+        return value
+
+    def over(self, bundled: list[PainKind]) -> list[PainKind]:
+        """The kinds this makes of the bundled ones, in their order, then its own."""
+        own = {kind.id: kind for kind in self.kinds}
+        kinds = [own.pop(kind.id, kind) for kind in bundled] + list(own.values())
+        return [kind.model_copy(update={"cues": _more(kind.cues, self.extra_cues.get(kind.id, [])), "due": _more(kind.due, self.extra_due.get(kind.id, []))})
+                for kind in kinds]
+
+
+def _more(phrases: list[str], extra: list[str]) -> list[str]:
+    return list(dict.fromkeys([*phrases, *extra]))
+
+
+def _no_twice(ids: list[str]) -> None:
+    if duplicate := next((i for i in ids if ids.count(i) > 1), None):
+        raise ValueError(f"pain kind '{duplicate}' appears twice")
+
+
+KINDS_LISTED, KINDS_ADDED = "pain-kinds-listed", "pain-kinds-added"  # the two forms of `pain_kinds` (left out of an error's place)
+PainKinds = Annotated[Annotated[list[PainKind], Tag(KINDS_LISTED)] | Annotated[PainKindsAdded, Tag(KINDS_ADDED)],
+                      Discriminator(lambda value: KINDS_ADDED if isinstance(value, (dict, PainKindsAdded)) else KINDS_LISTED)]
+
+
 class Codebook(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -162,7 +212,7 @@ class Codebook(BaseModel):
     version: str = "1"
     description: str = ""
     groups: list[CodeGroup] = Field(min_length=1)
-    pain_kinds: list[PainKind] = []  # none: the bundled cx-journey codebook's (`pain_kinds_of`)
+    pain_kinds: PainKinds = []  # none: the bundled cx-journey codebook's; or the bundled ones with more (`pain_kinds_of`)
 
     @model_validator(mode="after")
     def _unique_groups(self) -> Codebook:
@@ -170,9 +220,8 @@ class Codebook(BaseModel):
         duplicate = next((i for i in ids if ids.count(i) > 1), None)
         if duplicate:
             raise ValueError(f"group id '{duplicate}' appears twice")
-        kinds = [kind.id for kind in self.pain_kinds]
-        if duplicate := next((i for i in kinds if kinds.count(i) > 1), None):
-            raise ValueError(f"pain kind '{duplicate}' appears twice")
+        if isinstance(self.pain_kinds, list):
+            _no_twice([kind.id for kind in self.pain_kinds])
         return self
 
     @cached_property
@@ -197,14 +246,16 @@ class Codebook(BaseModel):
 
 
 def pain_kinds_of(codebook: Codebook) -> list[PainKind]:
-    """The codebook's kinds of problem, or the bundled cx-journey codebook's where it names none (a codebook written
-    before they were, or one that keeps the defaults)."""
+    """The codebook's kinds of problem: the bundled cx-journey codebook's where it names none (a codebook written
+    before they were, or one that keeps the defaults), with its own kinds and words where it `extends: default`."""
+    if isinstance(codebook.pain_kinds, PainKindsAdded):
+        return codebook.pain_kinds.over(default_pain_kinds())
     return codebook.pain_kinds or default_pain_kinds()
 
 
 @cache
 def default_pain_kinds() -> list[PainKind]:
-    return load(BUNDLED_DIR / "cx-journey.yaml").pain_kinds
+    return load(BUNDLED_DIR / "cx-journey.yaml").pain_kinds  # listed in full there
 
 
 def resolve(name_or_path: str, base: Path | None = None) -> Path:
@@ -244,7 +295,7 @@ def load(path: Path) -> Codebook:
         return Codebook.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        location = list(first["loc"])
+        location = [part for part in first["loc"] if part not in (KINDS_LISTED, KINDS_ADDED)]
         line = _line_of(text, location)
         where = ".".join(str(part) for part in location) or "codebook"
         message = first["msg"].removeprefix("Value error, ")

@@ -55,6 +55,13 @@ def test_second_codebook_is_a_b2b_buying_journey():
          "line 8: pain_kinds.0: pain kind 'slow' has neither cues nor due"),
         ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\npain_kinds:\n  - {id: slow, name: Slow, cues: [lag]}\n",
          "line 8: pain_kinds.0.goal: Field required"),
+        # the bundled kinds with a team's own: a word for a kind that is none, and a form that is neither
+        ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\npain_kinds:\n  extends: default\n  extra_cues:\n    waitng: [sla]\n",
+         "line 10: pain_kinds.extra_cues: 'waitng' is no pain kind (the kinds: waiting, no-information, failure, cost, effort, staff)"),
+        ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\npain_kinds:\n  extends: mine\n",
+         "line 8: pain_kinds.extends: Input should be 'default'"),
+        ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\npain_kinds:\n  extends: default\n  kinds:\n    - {id: outage, name: Outages, cues: [down]}\n",
+         "line 10: pain_kinds.kinds.0.goal: Field required"),
     ],
 )
 def test_malformed_codebooks_get_one_line_with_file_and_line(tmp_path: Path, text: str, message: str):
@@ -71,6 +78,24 @@ def test_a_codebook_without_kinds_of_problem_uses_the_bundled_ones(tmp_path: Pat
     path = tmp_path / "old.yaml"
     path.write_text("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\n")
     assert [k.id for k in codebooks.pain_kinds_of(codebooks.load(path))] == ["waiting", "no-information", "failure", "cost", "effort", "staff"]
+
+
+def test_a_codebook_adds_kinds_of_problem_and_words_to_the_bundled_ones(tmp_path: Path):
+    path = tmp_path / "telco.yaml"
+    path.write_text("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\n"
+                    "pain_kinds:\n  extends: default\n  kinds:\n    - {id: outage, name: Outages, goal: keep the service running, cues: [outage]}\n"
+                    "    - {id: cost, name: Bills, goal: make bills fair, cues: [bill shock]}\n"
+                    "  extra_cues:\n    waiting: [ticket queue]\n    outage: [went dark]\n  extra_due:\n    no-information: [escalate]\n")
+    loaded = codebooks.load(path)
+    kinds = {k.id: k for k in codebooks.pain_kinds_of(loaded)}
+    assert list(kinds) == ["waiting", "no-information", "failure", "cost", "effort", "staff", "outage"]
+    bundled = {k.id: k for k in codebooks.default_pain_kinds()}
+    assert kinds["waiting"].cues == [*bundled["waiting"].cues, "ticket queue"] and kinds["no-information"].due[-1] == "escalate"
+    assert kinds["cost"].name == "Bills" and kinds["cost"].cues == ["bill shock"]  # a bundled kind's id replaces it
+    assert kinds["outage"].cues == ["outage", "went dark"] and kinds["failure"] == bundled["failure"]
+    again = tmp_path / "again.yaml"
+    again.write_text(loaded.to_yaml())
+    assert codebooks.pain_kinds_of(codebooks.load(again)) == list(kinds.values())  # the short form is kept, not the list it makes
 
 
 def test_a_codebook_that_is_no_text_is_one_line(tmp_path: Path):

@@ -139,3 +139,12 @@ def test_a_codebook_names_its_own_kinds_of_problem_and_a_denial_of_ones_own_act_
     assert kinds_of("They never reconnected the line.", kinds=outage) == ["outage"]  # spaCy's lemma is "reconnecte": matched as written
     assert kinds_of("There was no outage this year.", kinds=outage) == []
     assert kinds_of("I didn't know where to start.") == [] and kinds_of("Nobody knew where the parcel was.") == ["no-information"]
+
+
+def test_a_word_a_codebook_adds_to_a_bundled_kind_is_read_as_that_kind():
+    from research.codebook import PainKindsAdded, default_pain_kinds
+
+    jargon = PainKindsAdded(extends="default", extra_cues={"waiting": ["parked"]}).over(default_pain_kinds())
+    assert kinds_of("They parked my case for a month.") == []
+    assert kinds_of("They parked my case for a month.", kinds=jargon) == ["waiting"]
+    assert kinds_of("We waited a week.", kinds=jargon) == ["waiting"]

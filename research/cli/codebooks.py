@@ -49,6 +49,8 @@ def codebook_check(source: str) -> None:
     loaded = codebooks.load(codebooks.resolve(source))
     for group in loaded.groups:
         console.print(f"{group.id} ({group.kind}{', ordered' if group.ordered else ''}): {len(group.codes)} codes")
+    kinds = codebooks.pain_kinds_of(loaded)
+    console.print(f"pain kinds: {', '.join(f'{k.id} ({len(k.cues) + len(k.due)} words)' for k in kinds)}", soft_wrap=True)
     console.print(f"OK: {loaded.name}, {len(loaded.codes)} codes")
 
 
