@@ -672,6 +672,32 @@ def test_a_transcript_without_timings_is_written_without_times(tmp_path):
     assert formats_for(timed, ["txt", "srt", "vtt"]) == ["txt", "srt", "vtt"]
 
 
+def test_a_stage_slide_carries_the_opportunities_of_pains_told_there(tmp_path):
+    """The Opportunities and summary slides carried a pain told across the journey, no stage's slide did: each stage
+    it is told at now shows its "How might we" with how many tell it there, and that place's quote in its notes."""
+    from research.export.deck import write_deck
+    from research.journey.model import PainAt, RecurringPain
+    from research.journey.opportunities import across
+
+    journey = _small_journey({"discovery": [-0.6], "retention": [-0.5, -0.3], "advocacy": [-0.4]})
+    said = [Quote(utterance_id=n, interview=f"INT-00{n}", participant=f"Participant {n}", start=30.0 * n, text=text, valence=-0.6)
+            for n, text in ((1, "We waited a fortnight for the first reply."), (2, "Three weeks on hold before the refund came."), (3, "The survey link took ages."))]
+    places = [PainAt(stage=key, name=name, participants=n, quote=quote, utterance_ids=[quote.utterance_id])
+              for n, (key, name, quote) in enumerate(zip(("discovery", "retention", None), ("Discovery", "Retention", "Outside the stages"), said), 1)]
+    journey.recurring_pains = [RecurringPain(kind="waiting", label="Waiting and delays", goal="cut the waiting customers go through", participants=3, cohort=3,
+                                             places=places, utterance_ids=[1, 2, 3], intensity=0.6)]
+    journey.opportunities = [across(journey.recurring_pains[0], 3)]
+    statement = "How might we cut the waiting customers go through at Discovery, Retention and elsewhere?"
+    slides = {slide.shapes.title.text: slide for slide in Presentation(str(write_deck(journey, tmp_path / "deck.pptx"))).slides}
+
+    def text(slide) -> str:
+        return " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+
+    assert statement in text(slides["Discovery"]) and "Waiting and delays · 1 here · 3 of 3 in all" in text(slides["Discovery"])
+    assert "Waiting and delays · 2 here · 3 of 3 in all" in text(slides["Retention"]) and said[1].text in slides["Retention"].notes_slide.notes_text_frame.text
+    assert statement not in text(slides["Advocacy"]) and "across the journey" not in text(slides["Advocacy"])
+
+
 def test_a_pain_told_across_the_journey_is_an_opportunity_in_every_format(tmp_path):
     """Its "How might we" is ranked with the stages' and read where they are, with the places it is told as its stage
     and its first place's quote as the evidence."""

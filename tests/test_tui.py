@@ -862,6 +862,27 @@ def test_the_board_shows_a_pain_told_across_the_journey_under_each_stage_it_is_t
     assert said[1].text in cells[2].cell.plain and [q.text for q in cells[2].quotes] == [said[1].text, said[0].text]
 
 
+def test_the_board_says_in_a_pains_first_cell_how_many_tell_it_outside_the_stages():
+    """A pain told in talk too weak to place has no column there, and showed only in the detail line: its first
+    cell now says how many tell it outside the stages (a line more), and that place's quote is in its evidence."""
+    from research.journey.model import PainAt, Quote, RecurringPain
+    from tests.test_export import _small_journey
+    from tui.widgets.map_board import RECURRING_LINES, board_rows
+
+    journey = _small_journey({"discovery": [-0.5], "adoption": [-0.8, -0.7], "retention": [-0.6]})
+    said = [Quote(utterance_id=n, interview=f"INT-00{n}", participant=f"Participant {n}", start=30.0 * n, text=text)
+            for n, text in ((1, "Three weeks of silence, nobody called."), (2, "The portal just said pending."), (3, "Nobody rang back about the survey."))]
+    places = [PainAt(stage=key, name=name, participants=n, quote=quote, utterance_ids=[quote.utterance_id])
+              for n, (key, name, quote) in enumerate(zip(("adoption", "retention", None), ("Adoption", "Retention", "Outside the stages"), said), 1)]
+    journey.recurring_pains = [RecurringPain(kind="no-information", label="No news or information", participants=3, cohort=3, places=places, utterance_ids=[1, 2, 3]),
+                               RecurringPain(kind="waiting", label="Waiting and delays", participants=2, cohort=3, places=places[:2], utterance_ids=[1, 2])]
+    told, waiting = [row for row in board_rows(journey) if row[2] and any(c is not None and c.lane == "Recurring" for c in row[2])]
+    assert told[1] == RECURRING_LINES + 1 and waiting[1] == RECURRING_LINES
+    first, second = told[2][1].cell.plain.splitlines(), told[2][2].cell.plain.splitlines()
+    assert first[1:3] == ["1 here · 3 of 3 in all", "+ 3 outside the stages"] and not any("outside" in line for line in second)
+    assert said[2].text in [q.text for q in told[2][1].quotes] and not any("outside" in c.cell.plain for c in waiting[2] if c is not None)
+
+
 async def test_filters_that_match_nobody_say_so_not_zero_of_zero(insight_study):
     """Walking the map at 80x24, persona "Operations buyer" with role "Owner" read "0 of 0 customer utterances (0%)
     are placed on the journey" above empty lanes."""

@@ -1,5 +1,5 @@
-"""The journey map as a PowerPoint deck (python-pptx): a summary slide, one slide per stage, the pains told across
-stages (when any are), an opportunities slide.
+"""The journey map as a PowerPoint deck (python-pptx): a summary slide, one slide per stage (with the opportunities
+of pains told across stages that are told there), the pains told across stages (when any are), an opportunities slide.
 
 Everything is editable text in PowerPoint, Keynote or LibreOffice; each slide's notes hold its quotes in full.
 """
@@ -21,6 +21,7 @@ from research.journey.model import shown as shown_quotes
 
 TITLE_ONLY = 5  # the default template's "Title Only" layout
 MUTED = RGBColor(0x66, 0x66, 0x66)
+ACROSS = 3  # opportunities of pains told across the journey on a stage's slide, best first (the Opportunities slide ranks them all)
 
 
 def _colour(hex_colour: str) -> RGBColor:
@@ -115,7 +116,13 @@ def _stage(deck, journey: JourneyMap, lane: StageLane) -> None:
         right.add("Opportunity", 14, bold=True, space_before=10)
         right.add(opportunity.statement, 12)
         break
-    _notes(slide, shown + [q for insight in lane.patterns[:3] for q in insight.quotes[1:]])
+    across = wording.recurring_at(journey, lane.stage)[:ACROSS]
+    if across:
+        right.add(f"{'Opportunities' if len(across) > 1 else 'Opportunity'} across the journey", 14, bold=True, space_before=10)
+    for n, (opportunity, pain, place) in enumerate(across):
+        right.add(opportunity.statement, 12, space_before=4 * bool(n))
+        right.add(wording.told_here_line(pain, place), 10, colour=MUTED)
+    _notes(slide, shown + [q for insight in lane.patterns[:3] for q in insight.quotes[1:]] + [place.quote for _, _, place in across])
 
 
 def _recurring(deck, journey: JourneyMap) -> None:

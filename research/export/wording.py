@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from research.journey.model import Insight, Item, JourneyMap, Opportunity, Quote, StageLane, reach_words, shown  # noqa: F401 (shown: for the templates)
+from research.journey.model import Insight, Item, JourneyMap, Opportunity, PainAt, Quote, RecurringPain, StageLane, reach_words, shown  # noqa: F401 (shown: for the templates)
 from research.timecode import clock
 
 POLARITY_COLOURS = {"pain": "#c0392b", "delight": "#1e8449", "mixed": "#b9770e", "neutral": "#555555"}
@@ -254,6 +254,24 @@ SINGLE_VOICES = "Told by one participant each: worth a follow-up, not yet a patt
 def opportunity_patterns(journey: JourneyMap) -> list[Opportunity]:
     """The opportunities that answer a pain two or more participants share, best first: what the reading formats rank."""
     return [o for o in journey.opportunities if o.participants >= 2]
+
+
+def recurring_at(journey: JourneyMap, stage: str) -> list[tuple[Opportunity, RecurringPain, PainAt]]:
+    """The ranked opportunities of pains told across the journey that are told at `stage`, best first, each with its
+    pain and its place there: what a stage's own reading (a slide) adds to that stage's opportunities."""
+    pains = {pain.kind: pain for pain in journey.recurring_pains}
+    found = []
+    for opportunity in opportunity_patterns(journey):
+        pain = pains.get(opportunity.kind or "")
+        place = next((p for p in pain.places if p.stage == stage), None) if pain else None
+        if place is not None:
+            found.append((opportunity, pain, place))
+    return found
+
+
+def told_here_line(pain: RecurringPain, place: PainAt) -> str:
+    """'Waiting and delays · 2 here · 4 of 8 in all', as the app's board counts a pain at a stage."""
+    return f"{pain.label} · {place.participants} here · {pain.participants} of {pain.cohort} in all"
 
 
 def single_voices(journey: JourneyMap) -> list[Opportunity]:

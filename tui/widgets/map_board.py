@@ -2,8 +2,8 @@
 
 Insights come first (sentences coloured by polarity, with their reach), then the pains told across the
 journey (one row per kind of problem, a cell at each stage where it is told, so the row shows where it
-recurs), then the lanes a CX lead reads next (pain points, delights, moments of truth, outliers, tollgates,
-gaps, the 5 W's), then the code-count lanes. Lane names stay in a fixed column while wide maps scroll sideways to the cursor.
+recurs; its first cell says how many tell it outside the stages, which have no column), then the lanes a CX
+lead reads next (pain points, delights, moments of truth, outliers, tollgates, gaps, the 5 W's), then the code-count lanes. Lane names stay in a fixed column while wide maps scroll sideways to the cursor.
 """
 
 from __future__ import annotations
@@ -86,11 +86,14 @@ def _feedback(lane: StageLane) -> Entry | None:
     return Entry("Feedback", Text(summary), Text(f"Feedback loops: {summary}"), quotes=quotes, utterance_ids=[q.utterance_id for q in quotes])
 
 
-def _recurring(pain: RecurringPain, place: PainAt) -> Entry:
-    """A pain told across the journey, at one stage: its kind, how many tell it here and in all, and this place's
-    quote; its evidence is each place's quote, this one first."""
+def _recurring(pain: RecurringPain, place: PainAt, off: PainAt | None = None) -> Entry:
+    """A pain told across the journey, at one stage: its kind, how many tell it here and in all, where given `off`
+    how many tell it in talk too weak to place (which has no column), and this place's quote; its evidence is
+    each place's quote, this one first."""
     cell = Text("● ", style="red") + Text(pain.label, style="bold red")
     cell.append(f"\n{place.participants} here · {pain.participants} of {pain.cohort} in all", style="dim")
+    if off is not None:
+        cell.append(f"\n+ {off.participants} outside the stages", style="red")
     cell.append(f"\n“{place.quote.text}”")
     others = [p.quote for p in pain.places if p is not place]
     return Entry("Recurring", cell, Text(pain.statement, style="bold"), quotes=[place.quote, *others], utterance_ids=pain.utterance_ids)
@@ -101,10 +104,14 @@ RECURRING_LINES = 4
 
 
 def _recurring_rows(journey: JourneyMap) -> list[tuple[str, int, list[Entry | None]]]:
+    """A row per pain, a cell at each stage it is told at; talk outside the stages is told in its first cell."""
     rows = []
     for pain in journey.recurring_pains[:RECURRING_ROWS]:
         at = {place.stage: place for place in pain.places if place.stage}
-        rows.append(("Recurring" if not rows else "", RECURRING_LINES, [_recurring(pain, at[lane.stage]) if lane.stage in at else None for lane in journey.stages]))
+        off = next((place for place in pain.places if not place.stage), None)
+        first = next((lane.stage for lane in journey.stages if lane.stage in at), None)
+        cells = [_recurring(pain, at[lane.stage], off if lane.stage == first else None) if lane.stage in at else None for lane in journey.stages]
+        rows.append(("Recurring" if not rows else "", RECURRING_LINES + (off is not None), cells))
     return rows
 
 
