@@ -148,3 +148,15 @@ def test_a_word_a_codebook_adds_to_a_bundled_kind_is_read_as_that_kind():
     assert kinds_of("They parked my case for a month.") == []
     assert kinds_of("They parked my case for a month.", kinds=jargon) == ["waiting"]
     assert kinds_of("We waited a week.", kinds=jargon) == ["waiting"]
+
+
+def test_the_b2b_codebook_keeps_the_bundled_kinds_and_tells_them_in_a_buying_journeys_words():
+    from research.codebook import default_pain_kinds, load, pain_kinds_of, resolve
+
+    b2b = pain_kinds_of(load(resolve("b2b-buying")))
+    assert [k.id for k in b2b] == [k.id for k in default_pain_kinds()]
+    assert kinds_of("The contract was stuck with legal over one clause.", kinds=b2b) == ["waiting"]
+    assert kinds_of("The contract was stuck with legal over one clause.") == []
+    assert kinds_of("After the demo the vendor went quiet for a month.", kinds=b2b) == ["no-information"]
+    assert kinds_of("We never had any downtime.", kinds=b2b) == []  # denied, as the bundled cues are
+
