@@ -6,7 +6,8 @@ lead reads them: each recurring pain with its reach and one quote per place, and
 Without STUDY, the two domain studies (benchmarks/domain_studies: mortgage, waste) are built as study.db rows (one
 participant per interview, as `benchmarks/journey.py` builds its synthetic study), coded and themed once by this
 checkout; a STUDY is a coded study with themes (the demo after `research code` and `research themes`). Each side maps
-its own copy in a process of its own. Also counts the sentences quoted under two kinds at once (none should be).
+its own copy in a process of its own. Also counts the sentences quoted under two kinds at once (none should be), and
+the deck's stage slides that carry a pain's "How might we" beside the stages it is told at.
 """
 
 from __future__ import annotations
@@ -55,10 +56,25 @@ def worker(root: Path) -> dict:
         shutil.copytree(root, Path(folder) / "study")
         study = Study.open(Path(folder) / "study")
         journey = build_and_store(study, study_codebook(study)[0])
+        on_slides = _on_stage_slides(journey, Path(folder) / "deck.pptx")
     pains = [{"kind": p.kind, "statement": p.statement, "quotes": [f"{place.name}: {place.quote.participant}: {place.quote.text}" for place in p.places]}
              for p in journey.recurring_pains]
     return {"pains": pains, "opportunities": [f"{o.statement} ({o.participants} of {journey.participants}, score {o.score})" for o in journey.opportunities],
-            "across": sum(bool(getattr(o, "places", None)) for o in journey.opportunities)}
+            "across": sum(bool(getattr(o, "places", None)) for o in journey.opportunities), "on_slides": on_slides,
+            "places": sum(bool(place.stage) for p in journey.recurring_pains for place in p.places)}
+
+
+def _on_stage_slides(journey, path: Path) -> int:
+    """How many stage slides of the deck carry the "How might we" of a pain told across the journey."""
+    from pptx import Presentation
+
+    from research.export.deck import write_deck
+
+    asked = [o.statement for o in journey.opportunities if getattr(o, "places", None)]
+    stages = {lane.name for lane in journey.stages}
+    slides = [slide for slide in Presentation(str(write_deck(journey, path))).slides if slide.shapes.title.text in stages]
+    return sum(statement in shape.text_frame.text for slide in slides for shape in slide.shapes if shape.has_text_frame
+               for statement in asked)
 
 
 def show(name: str, old: dict | None, new: dict, reference: str) -> None:
@@ -68,7 +84,8 @@ def show(name: str, old: dict | None, new: dict, reference: str) -> None:
             continue
         quoted = [q.split(": ", 2)[2] for p in result["pains"] for q in p["quotes"]]
         print(f"-- {side}: {len(result['pains'])} recurring pains, {len(quoted) - len(set(quoted))} quotes repeated under another kind; "
-              f"{len(result['opportunities'])} opportunities, {result.get('across', 0)} of them for a pain told across the journey")
+              f"{len(result['opportunities'])} opportunities, {result.get('across', 0)} of them for a pain told across the journey, on "
+              f"{result.get('on_slides', 0)} stage slides of the {result.get('places', 0)} stages where those pains are told")
         for pain in result["pains"]:
             print(f"   {pain['statement']}")
             print("\n".join(f"      “{q}”" for q in pain["quotes"]))
