@@ -296,14 +296,16 @@ def load(path: Path) -> Codebook:
     except ValidationError as error:
         first = error.errors()[0]
         location = [part for part in first["loc"] if part not in (KINDS_LISTED, KINDS_ADDED)]
-        line = _line_of(text, location)
-        where = ".".join(str(part) for part in location) or "codebook"
         message = first["msg"].removeprefix("Value error, ")
+        named = re.match(r"'([^']+)' ", message)  # "'waitng' is no pain kind": the line of that key, where it is one
+        line = _line_of(text, location, named.group(1) if named else None)
+        where = ".".join(str(part) for part in location) or "codebook"
         raise CodebookError(f"{path}: line {line}: {where}: {message}") from None
 
 
-def _line_of(text: str, location: list) -> int:
-    """The 1-based line of the YAML node at `location` (or of its nearest existing parent)."""
+def _line_of(text: str, location: list, key: str | None = None) -> int:
+    """The 1-based line of the YAML node at `location` (or of its nearest existing parent), or of its `key` where it
+    is a mapping that has one."""
     node = yaml.compose(text)
     for part in location:
         if isinstance(node, yaml.MappingNode):
@@ -315,4 +317,6 @@ def _line_of(text: str, location: list) -> int:
         if match is None:
             break
         node = match
+    if key is not None and isinstance(node, yaml.MappingNode):
+        node = next((k for k, _ in node.value if k.value == key), node)
     return node.start_mark.line + 1

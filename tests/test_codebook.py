@@ -56,8 +56,8 @@ def test_second_codebook_is_a_b2b_buying_journey():
         ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\npain_kinds:\n  - {id: slow, name: Slow, cues: [lag]}\n",
          "line 8: pain_kinds.0.goal: Field required"),
         # the bundled kinds with a team's own: a word for a kind that is none, and a form that is neither
-        ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\npain_kinds:\n  extends: default\n  extra_cues:\n    waitng: [sla]\n",
-         "line 10: pain_kinds.extra_cues: 'waitng' is no pain kind (the kinds: waiting, no-information, failure, cost, effort, staff)"),
+        ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\npain_kinds:\n  extends: default\n  extra_cues:\n    waiting: [sla]\n    waitng: [queue]\n",
+         "line 11: pain_kinds.extra_cues: 'waitng' is no pain kind (the kinds: waiting, no-information, failure, cost, effort, staff)"),
         ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\npain_kinds:\n  extends: mine\n",
          "line 8: pain_kinds.extends: Input should be 'default'"),
         ("name: x\ngroups:\n  - id: g\n    name: G\n    codes:\n      - {id: a, name: A, definition: d}\npain_kinds:\n  extends: default\n  kinds:\n    - {id: outage, name: Outages, cues: [down]}\n",
