@@ -8,7 +8,8 @@ a candidate loses DIVERSITY times its cosine similarity to the nearest utterance
 already put ahead of it (twenty near-duplicates teach what one does), and the suggested stages take turns
 (no clear stage counting as one): the next pick comes from the stages asked least so far (decided or ahead in
 the order), so a stage the engine suggests rarely is asked about too. The ranking reads only what coding
-stored (confidences, scopes and embeddings): no model runs.
+stored (confidences, scopes and embeddings): no model runs. The study has one queue: an interview's most needed
+first, then the study's (`next_needed`), and `review_queue` lists the study's with where and what each is.
 """
 
 from __future__ import annotations
@@ -27,12 +28,27 @@ SHOWN = 20  # suggestions ranked at a time (the review app asks for the first)
 @dataclass(frozen=True)
 class Open:
     """A stage coding waiting for the researcher: an open suggestion (its coding and suggested code) or an
-    utterance with no clear stage (no coding; `code_key` is the bare prefix); the confidence it ranks by."""
+    utterance with no clear stage (no coding; `code_key` is the bare prefix); the confidence it ranks by and the
+    code of its interview."""
 
     coding_id: int | None
     utterance_id: int
     code_key: str
     confidence: float
+    interview: str
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One line of the study's review queue: where the utterance is, who speaks, the stage suggested (the name of
+    its code; "no clear stage" for the bare prefix) and the utterance's anonymized text."""
+
+    interview: str
+    start: float
+    role: str
+    stage: str
+    confidence: float
+    text: str
 
 
 def review_order(confidence: np.ndarray, vectors: np.ndarray, codes: list[str], known: np.ndarray, known_codes: list[str], count: int = SHOWN) -> list[int]:
@@ -82,4 +98,38 @@ def most_needed(db: Database, model: str, interview: str | None = None, count: i
     vectors = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in opened])
     known = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in decided]) if decided else np.zeros((0, vectors.shape[1]), np.float32)
     order = review_order(np.array([r["confidence"] or 0.0 for r in opened]), vectors, [r["code_key"] for r in opened], known, [r["code_key"] for r in decided], count)
-    return [Open(opened[i]["id"], opened[i]["utterance_id"], opened[i]["code_key"], float(opened[i]["confidence"] or 0.0)) for i in order]
+    return [Open(opened[i]["id"], opened[i]["utterance_id"], opened[i]["code_key"], float(opened[i]["confidence"] or 0.0), opened[i]["interview"]) for i in order]
+
+
+def next_needed(db: Database, model: str, interview: str | None, shown: set[tuple[int, int | None]]) -> Open | None:
+    """The most needed of `interview` not in `shown` ((utterance, coding) pairs already gone to), else (once every
+    one of the interview's is shown or decided, or with no `interview`) the study's; it is added to `shown`. When
+    every one was shown, `shown` is emptied and the round starts again from the first; None when none is open."""
+    target = _first_not_shown(db, model, interview, shown)
+    if target is None and shown:  # every one was shown and left open: round again from the first
+        shown.clear()
+        target = _first_not_shown(db, model, interview, shown)
+    if target is not None:
+        shown.add((target.utterance_id, target.coding_id))
+    return target
+
+
+def _first_not_shown(db: Database, model: str, interview: str | None, shown: set[tuple[int, int | None]]) -> Open | None:
+    for scope in ([interview] if interview else []) + [None]:
+        fresh = [n for n in most_needed(db, model, scope, len(shown) + 1) if (n.utterance_id, n.coding_id) not in shown]
+        if fresh:  # of len(shown) + 1 ranked, one is not shown whenever one is left
+            return fresh[0]
+    return None
+
+
+def review_queue(db: Database, model: str, count: int) -> list[Queued]:
+    """The `count` stage codings of the study that most need the researcher, in review order, with where each is."""
+    needed = most_needed(db, model, None, count)
+    if not needed:
+        return []
+    rows = {r["id"]: r for r in db.query(
+        f"SELECT id, start, COALESCE(role, speaker, '?') AS role, text FROM utterances WHERE id IN ({', '.join('?' * len(needed))})",
+        [n.utterance_id for n in needed])}
+    names = {r["key"]: r["name"] for r in db.query("SELECT key, name FROM codes WHERE key LIKE ?", [STAGE_PREFIX + "%"])}
+    return [Queued(n.interview, rows[n.utterance_id]["start"] or 0.0, rows[n.utterance_id]["role"], names.get(n.code_key, n.code_key) if n.code_key != STAGE_PREFIX else "no clear stage",
+                   n.confidence, rows[n.utterance_id]["text"]) for n in needed]
