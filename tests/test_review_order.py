@@ -82,8 +82,8 @@ async def test_N_goes_to_the_suggestion_that_most_needs_you_where_n_goes_to_the_
         assert screen.current_coding.key == "stage:adoption"  # decided: the other one needs you now
         await pilot.press("N")
         await until(pilot, lambda: app.screen is not screen and bool(app.screen.utterances))
-        assert app.screen.interview == "INT-002" and app.screen.current_coding.key == "stage:adoption"  # this interview's all shown: the study's next
-        # (adoption: an advocacy suggestion was just decided, so the stages' turns ask about adoption first)
+        assert app.screen.interview == "INT-002" and app.screen.current_coding.key == "stage:advocacy"  # this interview's all shown: the study's next
+        # (each stage was asked once here, advocacy decided and adoption shown, so the least sure comes first)
 
 
 def test_an_utterance_with_no_clear_stage_is_asked_about_and_a_decided_stage_is_not(markup_study):

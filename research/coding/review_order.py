@@ -75,9 +75,34 @@ def review_order(confidence: np.ndarray, vectors: np.ndarray, codes: list[str], 
     return order
 
 
-def most_needed(db: Database, model: str, interview: str | None = None, count: int = SHOWN) -> list[Open]:
+def most_needed(db: Database, model: str, interview: str | None = None, count: int = SHOWN, shown: frozenset[tuple[int, int | None]] = frozenset()) -> list[Open]:
     """The stage codings of the study (or of the interview with code `interview`) waiting for the researcher, in
-    review order (`review_order`); the stage decisions of the whole study count as already asked."""
+    review order (`review_order`); the stage decisions of the whole study, and those in `shown` ((utterance,
+    coding) pairs already gone to, left open), count as already asked and are not listed."""
+    return _ranked(_stage_rows(db, model), interview, count, shown)
+
+
+def next_needed(db: Database, model: str, interview: str | None, shown: set[tuple[int, int | None]]) -> Open | None:
+    """The most needed of `interview` not in `shown` ((utterance, coding) pairs already gone to), else (once every
+    one of the interview's is shown or decided, or with no `interview`) the study's; it is added to `shown`. Those
+    shown count as asked, so this is the next of the review order. When every one was shown, `shown` is emptied and
+    the round starts again from the first; None when none is open."""
+    rows = _stage_rows(db, model)
+    for _ in range(2):  # every one was shown and left open: round again from the first
+        for scope in ([interview] if interview else []) + [None]:
+            needed = _ranked(rows, scope, 1, frozenset(shown))
+            if needed:
+                shown.add((needed[0].utterance_id, needed[0].coding_id))
+                return needed[0]
+        if not shown:
+            return None
+        shown.clear()
+    return None
+
+
+def _stage_rows(db: Database, model: str) -> list[dict]:
+    """Every stage coding of the study with its utterance's embedding, and (as open, with no coding and the bare
+    prefix) every utterance with no clear stage; each with its status, confidence and interview code."""
     rows = list(db.query(
         """SELECT c.id, c.utterance_id, c.code_key, c.confidence, c.status, i.code AS interview, e.vector FROM codings c
            JOIN utterances u ON u.id = c.utterance_id JOIN interviews i ON i.id = u.interview_id
@@ -86,40 +111,23 @@ def most_needed(db: Database, model: str, interview: str | None = None, count: i
         [model, STAGE_PREFIX + "%"],
     ))
     staged = {r["utterance_id"] for r in rows}
-    unplaced = [dict(r, id=None, code_key=STAGE_PREFIX, status="suggested") for r in db.query(
+    return rows + [dict(r, id=None, code_key=STAGE_PREFIX, status="suggested") for r in db.query(
         """SELECT s.utterance_id, s.confidence, i.code AS interview, e.vector FROM utterance_scope s
            JOIN utterances u ON u.id = s.utterance_id JOIN interviews i ON i.id = u.interview_id
            JOIN utterance_embeddings e ON e.utterance_id = s.utterance_id AND e.model = ?
            WHERE s.scope = 'weak' ORDER BY s.utterance_id""", [model]) if r["utterance_id"] not in staged]
-    opened = [r for r in rows + unplaced if r["status"] == "suggested" and interview in (None, r["interview"])]
-    decided = [r for r in rows if r["status"] != "suggested"]
+
+
+def _ranked(rows: list[dict], interview: str | None, count: int, shown: frozenset[tuple[int, int | None]]) -> list[Open]:
+    waiting = [r for r in rows if r["status"] == "suggested"]
+    opened = [r for r in waiting if interview in (None, r["interview"]) and (r["utterance_id"], r["id"]) not in shown]
+    decided = [r for r in rows if r["status"] != "suggested"] + [r for r in waiting if (r["utterance_id"], r["id"]) in shown]
     if not opened:
         return []
     vectors = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in opened])
     known = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in decided]) if decided else np.zeros((0, vectors.shape[1]), np.float32)
     order = review_order(np.array([r["confidence"] or 0.0 for r in opened]), vectors, [r["code_key"] for r in opened], known, [r["code_key"] for r in decided], count)
     return [Open(opened[i]["id"], opened[i]["utterance_id"], opened[i]["code_key"], float(opened[i]["confidence"] or 0.0), opened[i]["interview"]) for i in order]
-
-
-def next_needed(db: Database, model: str, interview: str | None, shown: set[tuple[int, int | None]]) -> Open | None:
-    """The most needed of `interview` not in `shown` ((utterance, coding) pairs already gone to), else (once every
-    one of the interview's is shown or decided, or with no `interview`) the study's; it is added to `shown`. When
-    every one was shown, `shown` is emptied and the round starts again from the first; None when none is open."""
-    target = _first_not_shown(db, model, interview, shown)
-    if target is None and shown:  # every one was shown and left open: round again from the first
-        shown.clear()
-        target = _first_not_shown(db, model, interview, shown)
-    if target is not None:
-        shown.add((target.utterance_id, target.coding_id))
-    return target
-
-
-def _first_not_shown(db: Database, model: str, interview: str | None, shown: set[tuple[int, int | None]]) -> Open | None:
-    for scope in ([interview] if interview else []) + [None]:
-        fresh = [n for n in most_needed(db, model, scope, len(shown) + 1) if (n.utterance_id, n.coding_id) not in shown]
-        if fresh:  # of len(shown) + 1 ranked, one is not shown whenever one is left
-            return fresh[0]
-    return None
 
 
 def review_queue(db: Database, model: str, count: int) -> list[Queued]:
