@@ -75,11 +75,10 @@ def review_order(confidence: np.ndarray, vectors: np.ndarray, codes: list[str], 
     return order
 
 
-def most_needed(db: Database, model: str, interview: str | None = None, count: int = SHOWN, shown: frozenset[tuple[int, int | None]] = frozenset()) -> list[Open]:
+def most_needed(db: Database, model: str, interview: str | None = None, count: int = SHOWN) -> list[Open]:
     """The stage codings of the study (or of the interview with code `interview`) waiting for the researcher, in
-    review order (`review_order`); the stage decisions of the whole study, and those in `shown` ((utterance,
-    coding) pairs already gone to, left open), count as already asked and are not listed."""
-    return _ranked(_stage_rows(db, model), interview, count, shown)
+    review order (`review_order`); the stage decisions of the whole study count as already asked."""
+    return _ranked(_stage_rows(db, model), interview, count, frozenset())
 
 
 def next_needed(db: Database, model: str, interview: str | None, shown: set[tuple[int, int | None]]) -> Open | None:
@@ -119,6 +118,8 @@ def _stage_rows(db: Database, model: str) -> list[dict]:
 
 
 def _ranked(rows: list[dict], interview: str | None, count: int, shown: frozenset[tuple[int, int | None]]) -> list[Open]:
+    """The open ones of `rows` (of `interview`, or all) in review order, those decided and those in `shown` ((utterance,
+    coding) pairs already gone to, left open) counting as asked and not listed."""
     waiting = [r for r in rows if r["status"] == "suggested"]
     opened = [r for r in waiting if interview in (None, r["interview"]) and (r["utterance_id"], r["id"]) not in shown]
     decided = [r for r in rows if r["status"] != "suggested"] + [r for r in waiting if (r["utterance_id"], r["id"]) in shown]
