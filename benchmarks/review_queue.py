@@ -4,7 +4,7 @@ is the review order.
     python benchmarks/review_queue.py [--interviews 20] [--per 150] [--presses 40] [--walk 200] [--reference 504265d]
 
 The study is built straight into study.db: every customer utterance a stage suggestion with a random confidence and a
-random unit embedding, so no model runs. Each side runs in a process of its own (`benchmarks.at_revision`), on the
+random unit embedding, one in ten already accepted, so no model runs. Each side runs in a process of its own (`benchmarks.at_revision`), on the
 same study in the same run, and presses `N` in the first interview as its transcript does:
 
 - reference (504265d): `most_needed(db, model, interview)`, the interview's 20 ranked on every press;
@@ -47,7 +47,7 @@ def build(root: Path, interviews: int, per: int) -> None:
             vector = rng.normal(size=384).astype(np.float32)
             db["utterance_embeddings"].insert({"utterance_id": utterance, "model": model, "text_hash": "x", "vector": (vector / np.linalg.norm(vector)).tobytes()})
             db["codings"].insert({"utterance_id": utterance, "code_key": stages[rng.integers(len(stages))], "source": "model",
-                                  "confidence": float(rng.uniform(0.2, 0.95)), "status": "suggested", "created_at": "t", "updated_at": "t"})
+                                  "confidence": float(rng.uniform(0.2, 0.95)), "status": "accepted" if k % 10 == 0 else "suggested", "created_at": "t", "updated_at": "t"})
     db.conn.commit()
 
 
@@ -96,7 +96,7 @@ def main() -> None:
         side = ["--measure", str(root), "--presses", str(args.presses), "--walk", str(args.walk)]
         old = run_side(SCRIPT, side, args.reference)
         new = run_side(SCRIPT, side, None)
-    print(f"{args.interviews} interviews x {args.per} open stage suggestions, CPU s per N press (mean of {args.presses}):")
+    print(f"{args.interviews} interviews x {args.per} stage suggestions (one in ten accepted), CPU s per N press (mean of {args.presses}):")
     print(f"  within the interview: {args.reference} {old['within'] if old else float('nan'):.4f}   this checkout {new['within']:.4f}")
     print(f"  past the interview (the study's next): this checkout {new['past']:.4f} ({args.reference} stays in the interview)")
     print(f"  N from the dashboard, {new['walk']} presses: {new['same']} of {new['walk']} in the review order")
