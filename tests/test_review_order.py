@@ -65,6 +65,8 @@ def test_most_needed_lists_open_stage_suggestions_of_one_interview_least_certain
 
 async def test_N_goes_to_the_suggestion_that_most_needs_you_where_n_goes_to_the_next(markup_study):
     _embedded(markup_study, {"stage:adoption": 0.81, "stage:advocacy": 0.5})
+    markup_study.db.execute("UPDATE codings SET confidence = 0.6 WHERE code_key = 'stage:adoption' AND utterance_id IN (SELECT id FROM utterances WHERE interview_id = 1)")
+    markup_study.db.conn.commit()  # INT-001's adoption the study's most needed once advocacy is decided, unless shown
     app = ResearchApp(markup_study)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -84,6 +86,9 @@ async def test_N_goes_to_the_suggestion_that_most_needs_you_where_n_goes_to_the_
         await until(pilot, lambda: app.screen is not screen and bool(app.screen.utterances))
         assert app.screen.interview == "INT-002" and app.screen.current_coding.key == "stage:advocacy"  # this interview's all shown: the study's next
         # (each stage was asked once here, advocacy decided and adoption shown, so the least sure comes first)
+        await pilot.press("escape", "N")
+        await until(pilot, lambda: isinstance(app.screen, TranscriptScreen) and bool(app.screen.utterances))
+        assert (app.screen.interview, app.screen.current_coding.key) == ("INT-002", "stage:adoption")  # the dashboard's N goes on from the transcript opened with enter
 
 
 def test_an_utterance_with_no_clear_stage_is_asked_about_and_a_decided_stage_is_not(markup_study):

@@ -68,7 +68,7 @@ class DashboardScreen(SavesToStudy, Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._needed_shown: set[tuple[int, int | None]] = set()  # (utterance, coding) the most-needed key went to
+        self._needed_shown: set[tuple[int, int | None]] = set()  # (utterance, coding) the most-needed key went to, in the transcripts opened from here too
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -118,7 +118,7 @@ class DashboardScreen(SavesToStudy, Screen):
             from tui.screens.transcript import TranscriptScreen
 
             code = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-            self.app.push_screen(TranscriptScreen(code))
+            self.app.push_screen(TranscriptScreen(code, needed_shown=self._needed_shown))  # one queue for `N`, here and there
 
     def action_most_needed(self) -> None:
         """Open the study's stage coding that most needs the researcher (`review_order`) in its transcript; again, the
