@@ -1,8 +1,9 @@
-"""`research review` (the terminal app) and `research role` (speakers' roles by hand)."""
+"""`research review` (the terminal app), `research queue` (what most needs review) and `research role` (speakers' roles by hand)."""
 
 from __future__ import annotations
 
 import click
+from rich.text import Text
 
 from research.cli.app import _study, cli
 from research.cli.shared import redact_old_memos
@@ -25,6 +26,32 @@ def review(ctx: click.Context) -> None:
     study = _study(ctx)
     redact_old_memos(study)  # before the app shows a memo
     ResearchApp(study).run()
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="How many to show, most needed first.")
+@click.pass_context
+def queue(ctx: click.Context, limit: int) -> None:
+    """List the study's stage codings that most need you, as the review app's N key goes to them: least sure first.
+
+    Example:
+
+        research queue --limit 10
+    """
+    from research.coding.review_order import review_queue
+    from research.timecode import clock
+
+    study = _study(ctx)
+    rows = review_queue(study.db, study.config.coding.embedding_model, limit)
+    if not rows:
+        console.print("No open stage suggestions in the study.")
+        return
+    cells = [("interview", "time", "speaker", "stage", "conf")] + [(r.interview, clock(r.start), r.role, r.stage, f"{r.confidence:.2f}") for r in rows]
+    widths = [max(len(cell[n]) for cell in cells) for n in range(5)]
+    lines = [Text("  ".join(value.ljust(width) for value, width in zip(cell, widths)) + "  ") for cell in cells]
+    console.print(lines[0] + Text("text"), style="bold", no_wrap=True, overflow="ellipsis")
+    for line, row in zip(lines[1:], rows):  # one line each: cut to a terminal's width, whole in a pipe; study text never markup
+        console.print(line + Text(row.text), no_wrap=True, overflow="ellipsis")
 
 
 @cli.command()

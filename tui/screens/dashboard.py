@@ -62,8 +62,13 @@ class DashboardScreen(SavesToStudy, Screen):
     BINDINGS = [
         Binding("enter", "open", "Review", priority=True, id="dashboard.open"),  # before the table's own enter, so the footer shows it
         Binding("r", "run_pipeline", "Run pipeline", id="dashboard.run"),
+        Binding("N", "most_needed", "Most needed", id="dashboard.most_needed"),
     ]
     _resume = None  # where the last session left off, until the table is first filled
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._needed_shown: set[tuple[int, int | None]] = set()  # (utterance, coding) the most-needed key went to, in the transcripts opened from here too
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,7 +118,20 @@ class DashboardScreen(SavesToStudy, Screen):
             from tui.screens.transcript import TranscriptScreen
 
             code = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-            self.app.push_screen(TranscriptScreen(code))
+            self.app.push_screen(TranscriptScreen(code, needed_shown=self._needed_shown))  # one queue for `N`, here and there
+
+    def action_most_needed(self) -> None:
+        """Open the study's stage coding that most needs the researcher (`review_order`) in its transcript; again, the
+        next one (the transcript's `N` shares what was shown)."""
+        from research.coding.review_order import next_needed
+        from tui.screens.transcript import TranscriptScreen
+
+        study = self.app.study
+        target = next_needed(study.db, study.config.coding.embedding_model, None, self._needed_shown)
+        if target is None:
+            self.notify("No open stage suggestions in the study.")
+            return
+        self.app.push_screen(TranscriptScreen(target.interview, needed=target, needed_shown=self._needed_shown))
 
     @on(DataTable.RowSelected)
     def _selected(self) -> None:

@@ -18,9 +18,9 @@ HELP = """\
 | everywhere | `ctrl+t` | light or dark theme |
 | everywhere | `w` | the last comparison of two waves (`research compare`) |
 | everywhere | `?` / `q` | this help / quit |
-| dashboard | `enter` / `r` | review the interview / run the pipeline in the background |
+| dashboard | `enter` / `r` / `N` | review the interview / run the pipeline in the background / the study's most needed |
 | transcript | `n` / `p` | next / previous open suggestion |
-| transcript | `N` | the stage coding that most needs you (least sure first) |
+| transcript | `N` | the stage coding that most needs you (least sure first): this interview's, then the study's |
 | transcript | `a` / `x` | accept / reject the selected code |
 | transcript | `←` `→` | select another code of the utterance |
 | transcript | `c` / `+` | recode (fuzzy picker) / add a code |

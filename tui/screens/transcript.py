@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from research.coding.decision_log import undo
 from research.coding.memos import memo_redactor, set_utterance_memo
 from research.coding.decisions import Scope, add_coding, bulk_accept, bulk_candidates, decide, recode, set_memo
-from research.coding.review_order import most_needed
+from research.coding.review_order import Open, next_needed
 from research.errors import ResearchError
 from research.faults import fault_line, machine_fault
 from research.playback import Playback, play_clip
@@ -129,10 +129,11 @@ class TranscriptScreen(SavesToStudy, Screen):
         Binding("escape", "app.pop_screen", "Back", id="transcript.back"),
     ]
 
-    def __init__(self, interview: str, focus_utterance: int | None = None):
+    def __init__(self, interview: str, focus_utterance: int | None = None, needed: Open | None = None, needed_shown: set[tuple[int, int | None]] | None = None):
         super().__init__()
         self.interview = interview
-        self.focus_utterance = focus_utterance
+        self.focus_utterance = needed.utterance_id if needed else focus_utterance
+        self._needed = needed  # opened at the study's most needed coding (`N` on the dashboard or in another interview)
         self.utterances: list[UtteranceView] = []
         self.coding_index = 0
         self._marked: tuple[int, int] | None = None  # (row, chip) drawn as selected
@@ -140,7 +141,7 @@ class TranscriptScreen(SavesToStudy, Screen):
         self._started = False  # the first "next" may land on the suggestion under the cursor
         self.correcting = False  # a correction is being saved and re-coded in a worker
         self._at: int | None = None  # the utterance under the cursor (kept for when the screen's widgets are gone)
-        self._needed_shown: set[tuple[int, int | None]] = set()  # (utterance, coding) the most-needed key went to
+        self._needed_shown = set() if needed_shown is None else needed_shown  # (utterance, coding) the most-needed key went to, in any interview
 
     @property
     def study(self):
@@ -165,7 +166,9 @@ class TranscriptScreen(SavesToStudy, Screen):
         last = load(self.study.root)
         if self.focus_utterance is None and last is not None and last.interview == self.interview:
             self.focus_utterance = last.utterance_id  # reopened: where the researcher left off
-        if self.focus_utterance is not None:
+        if self._needed is not None:
+            self._go_to_needed(self._needed)
+        elif self.focus_utterance is not None:
             self.highlight_utterance(self.focus_utterance)
 
     def remember_position(self) -> None:
@@ -290,18 +293,24 @@ class TranscriptScreen(SavesToStudy, Screen):
 
     def action_most_needed(self) -> None:
         """Go to the stage coding that most needs the researcher (`review_order`: uncertain first, spread out), one
-        not yet shown by this key unless all were; an utterance with no clear stage is told to add one."""
-        needed = most_needed(self.study.db, self.study.config.coding.embedding_model, self.interview)
-        if not needed:
-            self.notify("No open stage suggestions in this interview.")
+        not yet shown by this key unless all were: this interview's first, then the study's, in its own transcript."""
+        db, model = self.study.db, self.study.config.coding.embedding_model
+        target = next_needed(db, model, self.interview, self._needed_shown)
+        if target is None:
+            self.notify("No open stage suggestions in the study.")
+        elif target.interview == self.interview:
+            self._go_to_needed(target)
+        elif self._busy():  # a correction's worker belongs to this screen: leave once it is saved
+            self._needed_shown.discard((target.utterance_id, target.coding_id))
+        else:
+            self.notify(f"Next most needed: {target.interview} {clock(db['utterances'].get(target.utterance_id)['start'] or 0.0)}")
+            self.app.switch_screen(TranscriptScreen(target.interview, needed=target, needed_shown=self._needed_shown))
+
+    def _go_to_needed(self, target: Open) -> None:
+        """Put the cursor on a most needed coding of this interview (an utterance with no clear stage is told to add one)."""
+        row = next((n for n, u in enumerate(self.utterances) if u.id == target.utterance_id), None)
+        if row is None:  # re-coded away since it was ranked
             return
-        fresh = [n for n in needed if (n.utterance_id, n.coding_id) not in self._needed_shown]
-        if not fresh:  # every one was shown and left open: round again from the first
-            self._needed_shown.clear()
-            fresh = needed
-        target = fresh[0]
-        self._needed_shown.add((target.utterance_id, target.coding_id))
-        row = next(n for n, u in enumerate(self.utterances) if u.id == target.utterance_id)
         self._place(row, next((k for k, c in enumerate(self.utterances[row].codings) if c.id == target.coding_id), 0))
         if target.coding_id is None:
             self.notify("No clear stage: + adds the stage this utterance is at.")
