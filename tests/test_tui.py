@@ -398,6 +398,29 @@ def test_snapshot_personas_side_by_side(snap_compare, snapshot_study):
     assert snap_compare(ResearchApp(snapshot_study), terminal_size=(160, 48), run_before=open_personas)
 
 
+async def test_refreshing_the_footer_keeps_no_old_keys_alive(snapshot_study):
+    """Each `v` rebinds keys and recomposes the footer; the keys it replaced must be freed, not kept by their bindings."""
+    import gc
+
+    from textual.widgets._footer import FooterKey
+
+    def live_keys() -> int:
+        gc.collect()
+        return sum(type(node) is FooterKey for node in gc.get_objects())
+
+    app = ResearchApp(snapshot_study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_map(pilot)
+        counts = []
+        for _ in range(3):
+            for _ in range(4):  # to the personas and back, twice: the same view as before
+                await pilot.press("v")
+                await pilot.pause()
+            counts.append(live_keys())
+        assert "Personas" in footer_keys(app)
+        assert counts[-1] <= counts[0], f"FooterKey objects alive after each 4 refreshes: {counts}"
+
+
 def test_snapshot_help_in_light_theme(snap_compare, snapshot_study):
     async def help_light(pilot):
         await pilot.press("ctrl+t", "question_mark")

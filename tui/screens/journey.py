@@ -192,7 +192,7 @@ class JourneyScreen(SavesToStudy, Screen):
         for part in (self.query_one(ContentSwitcher), self.query_one(EvidencePanel)):
             part.visible = not building  # laid out as before: showing them again lays nothing out anew
         # (check_action makes the keys that act on the map inert meanwhile; refresh_bindings would recompose the
-        # footer twice per filter change, which grew the app by about 1 MB each time)
+        # footer twice per filter change for keys that look the same)
 
     @on(MapFailed)
     def _failed(self, message: MapFailed) -> None:

@@ -39,6 +39,7 @@ class KeyFooter(Footer):
     """
 
     def compose(self):
+        self._drop_removed_keys_watchers()
         keys = sorted(super().compose(), key=lambda key: FIRST.index(key.action) if getattr(key, "action", None) in FIRST else len(FIRST))
         room = self.app.size.width
         self._laid_out_for = room
@@ -57,6 +58,13 @@ class KeyFooter(Footer):
                 key.compact = True
             for line in rows([key_width(key, compact=True) for key in keys], room):
                 yield HorizontalGroup(*(keys[n] for n in line))
+
+    def _drop_removed_keys_watchers(self) -> None:
+        """Forget the `compact` bindings of the keys a recompose removed. Textual keeps each FooterKey's binding on
+        the footer until `compact` changes (https://github.com/Textualize/textual/issues/6666, open in 8.2.8), so
+        every refresh of the bindings kept the last footer's keys alive, whole widgets with their styles."""
+        for bound in getattr(self, "__watchers", {}).values():
+            bound[:] = [(node, callback) for node, callback in bound if not (node._closing or node._closed)]
 
     def _one_line(self, keys: list[FooterKey]):
         self.compact = False
