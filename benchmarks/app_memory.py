@@ -24,9 +24,7 @@ import argparse
 import asyncio
 import gc
 import json
-import shutil
 import sys
-import tempfile
 import tracemalloc
 from pathlib import Path
 
@@ -150,9 +148,9 @@ async def measure(root: Path, steps: int) -> dict:
 
 def side(study: Path, steps: int) -> None:
     """Every part on one side, in this process: prints one JSON line."""
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "study"
-        shutil.copytree(study, copy)
+    from at_revision import study_copy
+
+    with study_copy(study) as copy:
         print(json.dumps(asyncio.run(measure(copy, steps))))
 
 

@@ -25,10 +25,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -167,9 +165,9 @@ async def measure(root: Path, part: str) -> dict:
 
 def side(study: Path, part: str) -> None:
     """One part on one side, in this process (nothing loaded yet): prints one JSON line."""
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "study"
-        shutil.copytree(study, copy)
+    from at_revision import study_copy
+
+    with study_copy(study) as copy:
         print(json.dumps(asyncio.run(measure(copy, part))))
 
 

@@ -10,11 +10,22 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+
+@contextmanager
+def study_copy(study: Path) -> Iterator[Path]:
+    """A scratch copy of the study folder `study`, removed afterwards: what a benchmark's side opens or changes is the copy."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "study"
+        shutil.copytree(study, copy)
+        yield copy
 
 
 def run_at_revision(revision: str, script: str, args: list[str] | Callable[[Path], list[str]], paths: tuple[str, ...] = ("research",)) -> dict | list | None:

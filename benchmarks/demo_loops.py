@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import yaml
-from at_revision import run_side
+from at_revision import run_side, study_copy
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "interviews" / "demo" / "scripts"
 LABEL_SHARE = 0.6
@@ -83,9 +81,7 @@ def score(run: dict) -> dict:
 
 
 def side(study: Path, reference: str | None) -> dict | None:
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "study"
-        shutil.copytree(study, copy)
+    with study_copy(study) as copy:
         run = run_side(str(Path(__file__).resolve()), ["--worker", str(copy)], reference)
     return score(run) if run else None
 

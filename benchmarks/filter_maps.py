@@ -18,12 +18,10 @@ import argparse
 import hashlib
 import json
 import resource
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from at_revision import run_side
+from at_revision import run_side, study_copy
 
 FIELDS = ("persona", "segment", "role")
 KEPT = ("headline_parses", "headline_readings", "pattern_hits")  # what this checkout or an older one keeps between builds
@@ -56,9 +54,7 @@ def worker(study_root: Path, rounds: int) -> dict:
 
 
 def side(study: Path, rounds: int, reference: str | None, seed: str | None = None) -> dict | None:
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "study"
-        shutil.copytree(study, copy)
+    with study_copy(study) as copy:
         return run_side(str(Path(__file__).resolve()), ["--worker", str(copy), "--rounds", str(rounds)], reference, {"PYTHONHASHSEED": seed} if seed else None)
 
 
