@@ -20,6 +20,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from research.coding.scope import STAGE_PREFIX
+from research.store import rows_in
 
 DIVERSITY = 0.5  # how much similarity to an utterance already decided or asked outweighs uncertainty
 SHOWN = 20  # suggestions ranked at a time (the review app asks for the first)
@@ -136,9 +137,8 @@ def review_queue(db: Database, model: str, count: int) -> list[Queued]:
     needed = most_needed(db, model, None, count)
     if not needed:
         return []
-    rows = {r["id"]: r for r in db.query(
-        f"SELECT id, start, COALESCE(role, speaker, '?') AS role, text FROM utterances WHERE id IN ({', '.join('?' * len(needed))})",
-        [n.utterance_id for n in needed])}
+    rows = {r["id"]: r for r in rows_in(db, "SELECT id, start, COALESCE(role, speaker, '?') AS role, text FROM utterances WHERE id IN ({ids})",
+                                        [n.utterance_id for n in needed])}
     names = {r["key"]: r["name"] for r in db.query("SELECT key, name FROM codes WHERE key LIKE ?", [STAGE_PREFIX + "%"])}
     return [Queued(n.interview, rows[n.utterance_id]["start"] or 0.0, rows[n.utterance_id]["role"], names.get(n.code_key, n.code_key) if n.code_key != STAGE_PREFIX else "no clear stage",
                    n.confidence, rows[n.utterance_id]["text"]) for n in needed]
