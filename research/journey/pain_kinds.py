@@ -18,7 +18,6 @@ another participant at each place where one can.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -30,8 +29,7 @@ from sqlite_utils import Database
 from research.codebook import PainKind, default_pain_kinds
 from research.journey.evidence import Part, Utterance
 from research.journey.model import PainAt, Quote, RecurringPain
-from research.journey.pattern_hits import TABLE, kept_hits
-from research.store import is_read_only
+from research.journey.pattern_hits import keep_hits, kept_hits
 
 OUTSIDE = "Outside the stages"  # where an answer the map could not place on the journey is told
 SUPPOSING = {"if", "unless", "whether"}  # a clause they mark supposes its problem ("in case" too)
@@ -96,10 +94,8 @@ class KindReader:
             if parse:
                 fresh = {key: self._read(doc, len(_joined(key[1], ""))) for key, doc in zip(parse, self.nlp.pipe([_joined(b, t) for _, b, t in parse], disable=SKIPPED))}
                 _recent.update(fresh)
-                if db is not None and not is_read_only(db):
-                    with db.atomic():
-                        db[TABLE].upsert_all(({"text_hash": hashes[key], "codes": json.dumps([f"{kind}:{depth}" for kind, depth in told])} for key, told in fresh.items()),
-                                             pk="text_hash")
+                if db is not None:
+                    keep_hits(db, {hashes[key]: [f"{kind}:{depth}" for kind, depth in told] for key, told in fresh.items()})
         for key in keys:
             _recent.move_to_end(key)
         found = [_recent[key] for key in keys]

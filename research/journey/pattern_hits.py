@@ -37,9 +37,8 @@ def pattern_hits(db: Database | None, codebook: Codebook, keys: Collection[str],
         with nlp.select_pipes(disable=[name for name in ("parser", "ner") if name in nlp.pipe_names]):
             rules = RuleMatcher(codebook, nlp, keys=chosen)
             fresh = {hashes[text]: sorted({nlp.vocab.strings[match] for match, _, _ in rules.matcher(doc)}) for text, doc in zip(missing, nlp.pipe(missing, batch_size=256))}
-        if db is not None and not is_read_only(db):
-            with db.atomic():
-                db[TABLE].upsert_all(({"text_hash": key, "codes": json.dumps(codes)} for key, codes in fresh.items()), pk="text_hash")
+        if db is not None:
+            keep_hits(db, fresh)
         found |= fresh
     return {text: set(found[key]) for text, key in hashes.items()}
 
@@ -49,3 +48,10 @@ def kept_hits(db: Database, hashes: list[str]) -> dict[str, list[str]]:
     if TABLE not in db.table_names():
         return {}
     return {row["text_hash"]: json.loads(row["codes"]) for row in rows_in(db, f"SELECT text_hash, codes FROM {TABLE} WHERE text_hash IN ({{ids}})", hashes)}
+
+
+def keep_hits(db: Database, fresh: dict[str, list[str]]) -> None:
+    """Keep {text hash: what was found in it} in the study, unless it is opened read-only."""
+    if not is_read_only(db):
+        with db.atomic():
+            db[TABLE].upsert_all(({"text_hash": key, "codes": json.dumps(codes)} for key, codes in fresh.items()), pk="text_hash")
