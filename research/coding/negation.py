@@ -98,16 +98,7 @@ def denied(doc: Doc) -> list[Denial]:
     switch" "a hassle", "There were no hidden fees on the statement" "hidden fees"). A verb that only leads to
     another ("bothered to", "have to") gives way to it; a negated "have to" or "need to" lifts an obligation."""
     out = []
-    for token in doc:
-        if not _negates(token) or token.lower_ == "nor":
-            continue
-        head, lifted = _denied_head(token), False
-        if head is None:
-            continue
-        negated_verb = head
-        while head.pos_ in ("VERB", "AUX") and not _complements(head) and (follow := _leads_to(head)) is not None:
-            lifted |= head.lemma_ in OBLIGATION
-            head = follow
+    for token, negated_verb, head, _, lifted in _walks(doc):
         if head.pos_ in ("VERB", "AUX"):
             copula = head.lemma_ == "be" and _complements(head)
             core = ([] if copula else [head, *(t for t in head.children if t.dep_ == "prt")]) + [t for child in _complements(head) for t in _phrase(child)]
@@ -118,6 +109,20 @@ def denied(doc: Doc) -> list[Denial]:
                           not lifted and _state(head, core), _quantified(token, head)))
     return out
 
+
+
+def _walks(doc: Doc):
+    """For each negation of a parsed text: (the negator, the word it negates, the act that word leads to, the verbs
+    from one to the other, whether a negated "have to" or "need to" lifted an obligation on the way)."""
+    for token in doc:
+        if not _negates(token) or token.lower_ == "nor" or (head := _denied_head(token)) is None:
+            continue
+        negated_verb, through, lifted = head, [head], False
+        while head.pos_ in ("VERB", "AUX") and not _complements(head) and (follow := _leads_to(head)) is not None:
+            lifted |= head.lemma_ in OBLIGATION
+            head = follow
+            through.append(head)
+        yield token, negated_verb, head, through, lifted
 
 def _owed(negator, verb, head) -> bool:
     """Whether the grammar tells a denied act as one the customer was owed: the denial says it was expected
@@ -294,14 +299,8 @@ def denied_words(doc: Doc) -> dict[int, bool]:
     verbs it leads through to the denied act ("didn't have to wait": have, wait), and that act's particles and
     complements ("never got back", "wasn't a hassle"); the negators themselves are not among them."""
     out: dict[int, bool] = {}
-    for token in doc:
-        if not _negates(token) or token.lower_ == "nor" or (head := _denied_head(token)) is None:
-            continue
-        negated_verb, words = head, [head]
-        while head.pos_ in ("VERB", "AUX") and not _complements(head) and (follow := _leads_to(head)) is not None:
-            head = follow
-            words.append(head)
-        words += [t for t in head.children if t.dep_ == "prt"] + [t for child in _complements(head) for t in _phrase(child)]
+    for _, negated_verb, head, through, _ in _walks(doc):
+        words = through + [t for t in head.children if t.dep_ == "prt"] + [t for child in _complements(head) for t in _phrase(child)]
         own = _own(negated_verb, head)
         out |= {t.i: own for t in words if not _negates(t)}
     return out
