@@ -195,9 +195,9 @@ def _more(phrases: list[str], extra: list[str]) -> list[str]:
     return list(dict.fromkeys([*phrases, *extra]))
 
 
-def _no_twice(ids: list[str]) -> None:
+def _no_twice(ids: list[str], what: str = "pain kind") -> None:
     if duplicate := next((i for i in ids if ids.count(i) > 1), None):
-        raise ValueError(f"pain kind '{duplicate}' appears twice")
+        raise ValueError(f"{what} '{duplicate}' appears twice")
 
 
 KINDS_LISTED, KINDS_ADDED = "pain-kinds-listed", "pain-kinds-added"  # the two forms of `pain_kinds` (left out of an error's place)
@@ -216,10 +216,7 @@ class Codebook(BaseModel):
 
     @model_validator(mode="after")
     def _unique_groups(self) -> Codebook:
-        ids = [group.id for group in self.groups]
-        duplicate = next((i for i in ids if ids.count(i) > 1), None)
-        if duplicate:
-            raise ValueError(f"group id '{duplicate}' appears twice")
+        _no_twice([group.id for group in self.groups], "group id")
         if isinstance(self.pain_kinds, list):
             _no_twice([kind.id for kind in self.pain_kinds])
         return self
