@@ -415,7 +415,7 @@ def test_collections_are_held_back_while_a_worker_loads_and_come_back_after():
     what is alive is frozen (a model load's objects) and the thresholds are as they were."""
     import gc
 
-    from tui.held_collections import collections_held
+    from research.held_collections import collections_held
 
     before, frozen = gc.get_threshold(), gc.get_freeze_count()
     with collections_held():

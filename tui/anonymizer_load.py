@@ -2,7 +2,7 @@
 
 Memos are redacted before they are saved, and the anonymizer (Presidio on spaCy) takes seconds of CPU to
 load: started with the dialog, it mostly loads while the researcher types, and the save that follows waits
-only for what is left. The screen keeps answering keys throughout (`tui.held_collections`).
+only for what is left. The screen keeps answering keys throughout (`research.held_collections`, which the load holds).
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 from threading import Event
 
 from textual.app import App
-
-from tui.held_collections import collections_held
 
 
 def load_anonymizer() -> None:
@@ -43,8 +41,7 @@ class AnonymizerLoad:
 
     def _load(self) -> None:
         try:
-            with collections_held():
-                load_anonymizer()
+            load_anonymizer()
         finally:  # a failed load fails the save itself, with the error the save reports
             self._done.set()
 

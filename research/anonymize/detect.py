@@ -18,7 +18,6 @@ Within an interview, a PERSON that nothing calls a name is dropped when it is sh
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import re
@@ -39,6 +38,7 @@ from research.anonymize.name_likeness import name_likeness
 from research.anonymize.name_recognizer import PROPER_NOUN, GazetteerNameRecognizer
 from research.anonymize.name_slots import SlotNameRecognizer
 from research.anonymize.spoken import spoken_recognizers
+from research.held_collections import collections_held
 from research.nlp import SPACY_MODEL, load_spacy, parse
 from research.vault import entity_key
 
@@ -95,6 +95,14 @@ class PiiSpan:
 def analyzer():
     """Presidio's AnalyzerEngine on the packaged spaCy model, with our recognizers and gazetteers (about 3 s to load)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # The engine's millions of objects live as long as the process: no collection walks them while they are made,
+    # and they are frozen after (`collections_held`), which spares every later collection the walk over them
+    # (PyAV decoding collects once per file: 0.3 s each).
+    with collections_held():
+        return _built_analyzer()
+
+
+def _built_analyzer():
     import tldextract
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
@@ -110,9 +118,6 @@ def analyzer():
         engine.registry.add_recognizer(recognizer)
     warm_gazetteers()
     name_likeness()
-    # The engine's millions of objects live as long as the process. Freezing them spares every
-    # later collection the walk over them (PyAV decoding collects once per file: 0.3 s each).
-    gc.freeze()
     return engine
 
 

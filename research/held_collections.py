@@ -1,13 +1,12 @@
-"""Loading a model in a worker thread without stalling the screen.
+"""Loading a model without stalling the threads that run beside it.
 
-A worker thread shares the interpreter lock with the UI. Loading the anonymizer (Presidio on spaCy) makes
-hundreds of thousands of objects that live as long as the process, and each of the collector's automatic
-full passes over them holds the lock: seven passes of 0.04-1.8 s each during one load, measured on a loaded
-2-core machine, and the screen answered no key meanwhile. With automatic passes held back for the load
-and what it made frozen after it (as `research.anonymize.detect.analyzer` does), the UI gets the lock every
-few milliseconds instead; the load itself took less CPU and no more memory. Only for a load whose objects
-live as long as the app: frozen garbage is never collected (freezing after every map build grew the app by
-2 MB a filter change).
+A worker thread shares the interpreter lock with the others (the review app's screen). Loading the anonymizer
+(Presidio on spaCy) makes hundreds of thousands of objects that live as long as the process, and each of the
+collector's automatic full passes over them holds the lock: seven passes of 0.04-1.8 s each during one load,
+measured on a loaded 2-core machine, and the screen answered no key meanwhile. With automatic passes held back
+for the load and what it made frozen after it, the others get the lock every few milliseconds instead; the load
+itself took less CPU and no more memory. Only for a load whose objects live as long as the process: frozen
+garbage is never collected (freezing after every map build grew the app by 2 MB a filter change).
 """
 
 from __future__ import annotations
